@@ -1,0 +1,84 @@
+// The public API of @incusx/sdk: everything a plugin author imports.
+
+export { defineToken, tokenId } from "./token.js";
+export type { Token, TokenType } from "./token.js";
+
+export { inject, injectAll, injectionPlan, describeInjection } from "./inject.js";
+export type { Injectable, ParameterInjection } from "./inject.js";
+
+export { API_VERSION, definePlugin, isPlugin, pluginBrand } from "./plugin.js";
+export type {
+  Contribution,
+  Plugin,
+  PluginBrand,
+  PluginContext,
+  PluginDefinition,
+  PluginRegistrar,
+  Resolver,
+} from "./plugin.js";
+
+export {
+  DhcpRunnerExtension,
+  DhcpRunnerToken,
+  NatBackendExtension,
+  NatBackendToken,
+  NicValidatorExtension,
+  NicValidatorToken,
+  extensionPoints,
+} from "./extension-points.js";
+export type {
+  DhcpRunOptions,
+  DhcpRunner,
+  ExtensionPoint,
+  NatBackend,
+  NatOwner,
+  NatReconcileResult,
+  NatRule,
+  NicProblem,
+  NicValidator,
+} from "./extension-points.js";
+
+export {
+  ClockToken,
+  LeaseEventStreamToken,
+  LinkConfiguratorToken,
+  LoggerToken,
+  NetworkStateToken,
+  StateStoreToken,
+} from "./services.js";
+export type {
+  Clock,
+  Disposable,
+  JsonValue,
+  LeaseEventStream,
+  LinkAddress,
+  LinkConfigurator,
+  LinkRoute,
+  LinkSnapshot,
+  LogFields,
+  LogLevel,
+  Logger,
+  Network,
+  NetworkForward,
+  NetworkState,
+  NicDevice,
+  StateStore,
+  Timer,
+} from "./services.js";
+
+export type { IpFamily, Lease, LeaseAddress, LeaseDns, LeaseEvent, LeaseEventKind, LeaseRoute } from "./lease.js";
+
+export {
+  ErrorCode,
+  IncompatibleVersionError,
+  IncusxError,
+  InvalidConfigError,
+  InvalidManifestError,
+  MissingRequirementError,
+  PluginFailedError,
+  RequirementCycleError,
+  TimeoutError,
+  isIncusxError,
+  toIncusxError,
+} from "./errors.js";
+export type { IncusxErrorOptions, ValidationIssue } from "./errors.js";

@@ -1,0 +1,73 @@
+/** An IP protocol family. */
+export type IpFamily = "ipv4" | "ipv6";
+
+/** One address granted by a lease. Lifetimes are in seconds. */
+export interface LeaseAddress {
+  /** Canonical address text, without prefix (`192.0.2.10`, `2001:db8::10`). */
+  readonly address: string;
+  /** Prefix length to configure on the interface. */
+  readonly prefixLength: number;
+  /** Seconds the address stays preferred, counted from `Lease.obtainedAt`. */
+  readonly preferredLifetime: number;
+  /** Seconds the address stays valid, counted from `Lease.obtainedAt`. */
+  readonly validLifetime: number;
+}
+
+/** One route granted by a lease. */
+export interface LeaseRoute {
+  /** Destination in CIDR form (`0.0.0.0/0`, `198.51.100.0/24`). */
+  readonly destination: string;
+  /** Next hop; absent for an on-link route. */
+  readonly gateway?: string;
+  /** Route metric, when the lease implies one. */
+  readonly metric?: number;
+}
+
+/** DNS settings carried by a lease. */
+export interface LeaseDns {
+  /** Name servers in server order. */
+  readonly servers: readonly string[];
+  /** Search domains in server order. */
+  readonly search: readonly string[];
+  /** Domain name (DHCPv4 option 15), when given. */
+  readonly domain?: string;
+}
+
+/** What a DHCP server granted, in a protocol-neutral form. */
+export interface Lease {
+  /** Protocol family of the lease. */
+  readonly family: IpFamily;
+  /** Interface the lease is for, inside its network namespace. */
+  readonly interface: string;
+  /** Identifier of the server that granted it (address or DUID hex). */
+  readonly server: string;
+  /** When the lease was obtained or last renewed, in clock milliseconds. */
+  readonly obtainedAt: number;
+  /** Addresses granted. May be empty (stateless DHCPv6). */
+  readonly addresses: readonly LeaseAddress[];
+  /** Routes granted. */
+  readonly routes: readonly LeaseRoute[];
+  /** DNS settings granted. */
+  readonly dns: LeaseDns;
+  /** Link MTU, when granted. */
+  readonly mtu?: number;
+}
+
+/** What happened to a lease. */
+export type LeaseEventKind = "bound" | "renewed" | "rebound" | "expired" | "released" | "failed";
+
+/** One event on the lease-event stream. */
+export interface LeaseEvent {
+  /** What happened. */
+  readonly kind: LeaseEventKind;
+  /** Protocol family. */
+  readonly family: IpFamily;
+  /** Interface the event is about. */
+  readonly interface: string;
+  /** Clock milliseconds when it happened. */
+  readonly at: number;
+  /** The lease now in force (bound, renewed, rebound) or just lost (expired, released). */
+  readonly lease?: Lease;
+  /** Why the runner failed (kind `failed`). */
+  readonly error?: { readonly code: string; readonly message: string };
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Runs the whole vitest suite and ends with the plain total line
+// "N passed, N failed[, N skipped]" that CI records.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const dir = mkdtempSync(join(tmpdir(), "incusx-vitest-"));
+const report = join(dir, "report.json");
+const run = spawnSync(
+  "pnpm",
+  ["exec", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)],
+  { stdio: "inherit" },
+);
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+try {
+  const json = JSON.parse(readFileSync(report, "utf8"));
+  passed = json.numPassedTests;
+  failed = json.numFailedTests + (json.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(json);
+  skipped = json.numPendingTests + json.numTodoTests;
+} catch (error) {
+  console.error(`Could not read the vitest report: ${error.message}`);
+  failed = Math.max(failed, 1);
+}
+rmSync(dir, { recursive: true, force: true });
+const status = run.status ?? 1;
+if (status !== 0 && failed === 0) failed = 1;
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(status === 0 && failed === 0 ? 0 : 1);
+
+// A file that fails to load counts as one failure; a file whose tests failed
+// is already counted through its tests.
+function countSuitesWithFailedTests(json) {
+  return json.testResults.filter(
+    (file) => file.status === "failed" && file.assertionResults.some((t) => t.status === "failed"),
+  ).length;
+}
