@@ -1,0 +1,40 @@
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { InvalidConfigError, type HostConfig } from "@incusx/sdk";
+import type { HostOptions } from "./options.js";
+import { validateHostConfig } from "./schema-validation.js";
+
+/**
+ * Reads and validates a host config file (schemas/host-config.schema.json)
+ * and turns it into {@link HostOptions}. Relative paths (`stateDir`, plugin
+ * paths) are resolved from the file's directory.
+ *
+ * @example
+ * const host = new Host(await loadHostConfig("/etc/incusx/host.json"));
+ */
+export async function loadHostConfig(file: string): Promise<HostOptions> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new InvalidConfigError(`${path}: cannot read: ${(error as Error).message}`, [], { cause: error });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidConfigError(`${path}: not valid JSON: ${(error as Error).message}`, [], { cause: error });
+  }
+  return hostOptionsFromConfig(validateHostConfig(value, path), dirname(path));
+}
+
+/** {@link HostOptions} for a validated host config whose paths are relative to `baseDir`. */
+export function hostOptionsFromConfig(config: HostConfig, baseDir: string): HostOptions {
+  return {
+    baseDir,
+    ...(config.stateDir === undefined ? {} : { stateDir: resolve(baseDir, config.stateDir) }),
+    ...(config.defaults === undefined ? {} : { defaults: config.defaults }),
+    plugins: (config.plugins ?? []).map((entry) => ({ ...entry })),
+  };
+}

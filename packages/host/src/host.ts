@@ -1,0 +1,456 @@
+import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import type { DependencyContainer } from "tsyringe";
+import {
+  API_VERSION,
+  ClockToken,
+  ErrorCode,
+  IncompatibleVersionError,
+  IncusxError,
+  InvalidManifestError,
+  LeaseEventStreamToken,
+  LinkConfiguratorToken,
+  LoggerToken,
+  MissingRequirementError,
+  NetworkStateToken,
+  NicValidatorToken,
+  PluginFailedError,
+  RequirementCycleError,
+  StateStoreToken,
+  TimeoutError,
+  extensionPoints,
+  isIncusxError,
+  pluginBrand,
+  toIncusxError,
+  type Contribution,
+  type ExtensionPoint,
+  type Logger,
+  type NicDevice,
+  type NicProblem,
+  type Plugin,
+  type PluginContext,
+  type PluginManifest,
+  type Token,
+} from "@incusx/sdk";
+import { createHostContainer, instantiate, registerValue, resolverOf } from "./container.js";
+import { NicValidationService } from "./nic-validation.js";
+import type { FailurePolicy, HostOptions, HostServices, PluginSource } from "./options.js";
+import { orderByRequirements } from "./order.js";
+import { findPluginPackage, readPluginPackage } from "./plugin-package.js";
+import type { PluginReport, StartupReport, StopReport } from "./report.js";
+import { compileConfigSchema, validatePluginManifest } from "./schema-validation.js";
+import { EmptyNetworkState } from "./services/empty-network-state.js";
+import { FileStateStore } from "./services/file-state-store.js";
+import { LeaseEventBus } from "./services/lease-event-bus.js";
+import { createLogger, jsonLinesSink } from "./services/logger.js";
+import { SystemClock } from "./services/system-clock.js";
+import { UnavailableLinkConfigurator } from "./services/unavailable-link-configurator.js";
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** A plugin whose manifest and module were loaded and checked. */
+interface LoadedPlugin {
+  readonly id: string;
+  readonly version: string;
+  readonly source: string;
+  readonly manifest: PluginManifest;
+  readonly plugin: Plugin;
+  readonly config: unknown;
+}
+
+/** Per-plugin bookkeeping while the host runs. */
+interface Slot {
+  readonly source: string;
+  readonly onFailure: FailurePolicy;
+  readonly startTimeoutMs: number;
+  readonly stopTimeoutMs: number;
+  id: string;
+  version: string;
+  loaded?: LoadedPlugin;
+  context?: PluginContext<unknown>;
+  abort?: AbortController;
+  report?: PluginReport;
+  elapsedMs: number;
+}
+
+/**
+ * Loads plugins, wires their contributions into one tsyringe container and
+ * runs them. One plugin's failure never takes the host down: its failure
+ * policy decides whether startup continues or is undone, and `start()`
+ * reports what happened to each plugin.
+ *
+ * @example
+ * const host = new Host({ plugins: [{ module: "@incusx/plugin-dns" }], stateDir: "/var/lib/incusx" });
+ * const report = await host.start();
+ * if (!report.ok) console.error(report.plugins.filter((p) => p.state !== "started"));
+ * await host.stop();
+ */
+export class Host {
+  private readonly container: DependencyContainer;
+  private readonly services: HostServices;
+  private readonly logger: Logger;
+  private readonly apiVersions: readonly string[];
+  private readonly baseDir: string;
+  private readonly slots: Slot[];
+  private readonly started: Slot[] = [];
+  private phase: "new" | "starting" | "started" | "stopping" | "stopped" = "new";
+
+  constructor(private readonly options: HostOptions) {
+    this.services = defaultServices(options);
+    this.apiVersions = options.apiVersions ?? [API_VERSION];
+    this.baseDir = resolve(options.baseDir ?? process.cwd());
+    this.logger = createLogger(this.services.logSink, this.services.clock);
+    this.container = createHostContainer();
+    registerValue(this.container, ClockToken, this.services.clock);
+    registerValue(this.container, NetworkStateToken, this.services.networkState);
+    registerValue(this.container, LinkConfiguratorToken, this.services.linkConfigurator);
+    registerValue(this.container, LeaseEventStreamToken, this.services.leaseEvents);
+    registerValue(this.container, LoggerToken, this.logger);
+    const defaults = options.defaults ?? {};
+    this.slots = options.plugins.map((source) => ({
+      source: describeSource(source),
+      onFailure: source.onFailure ?? defaults.onFailure ?? "continue",
+      startTimeoutMs: source.startTimeoutMs ?? defaults.startTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      stopTimeoutMs: source.stopTimeoutMs ?? defaults.stopTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+      id: describeSource(source),
+      version: "0.0.0",
+      elapsedMs: 0,
+    }));
+  }
+
+  /**
+   * Loads, checks, orders, registers and starts every plugin. Never throws
+   * for a plugin's fault; the report says what happened to each one.
+   */
+  async start(): Promise<StartupReport> {
+    if (this.phase !== "new") throw new Error(`Host.start() called twice (host is ${this.phase})`);
+    this.phase = "starting";
+    const begin = performance.now();
+    let aborted = false;
+    const fail = (slot: Slot, error: unknown): void => {
+      const e = toIncusxError(error, slot.id);
+      slot.report = this.slotReport(slot, "failed", e);
+      this.logger.error(`Plugin "${slot.id}" failed: ${e.message}`, { pluginId: slot.id, code: e.code });
+      if (slot.onFailure === "abort") aborted = true;
+    };
+
+    await Promise.all(
+      this.slots.map(async (slot, i) => {
+        const t = performance.now();
+        try {
+          slot.loaded = await this.load(this.options.plugins[i]!, slot);
+        } catch (error) {
+          fail(slot, error);
+        }
+        slot.elapsedMs += performance.now() - t;
+      }),
+    );
+
+    const seen = new Map<string, Slot>();
+    for (const slot of this.slots) {
+      if (!slot.loaded || slot.report) continue;
+      const other = seen.get(slot.id);
+      if (other) {
+        fail(slot, new IncusxError(ErrorCode.DuplicatePlugin, `Plugin id "${slot.id}" is provided by both "${other.source}" and "${slot.source}"`, { pluginId: slot.id }));
+      } else seen.set(slot.id, slot);
+    }
+
+    const candidates = this.slots.filter((s) => s.loaded && !s.report);
+    const { order, missing, cycles } = orderByRequirements(
+      candidates.map((s) => ({ id: s.id, requires: s.loaded!.manifest.requires ?? [] })),
+    );
+    for (const slot of candidates) {
+      const cycle = cycles.get(slot.id);
+      if (cycle) fail(slot, new RequirementCycleError(slot.id, cycle));
+    }
+
+    for (const id of order) {
+      const slot = seen.get(id)!;
+      if (aborted) break;
+      const absent = missing.get(id);
+      if (absent) {
+        fail(slot, new MissingRequirementError(id, absent));
+        continue;
+      }
+      const unmet = (slot.loaded!.manifest.requires ?? []).filter((r) => seen.get(r)?.report?.state !== "started");
+      if (unmet.length > 0) {
+        fail(slot, new MissingRequirementError(id, unmet, "which did not start"));
+        continue;
+      }
+      const t = performance.now();
+      try {
+        await this.startOne(slot);
+        slot.elapsedMs += performance.now() - t;
+        slot.report = this.slotReport(slot, "started");
+        this.started.push(slot);
+      } catch (error) {
+        slot.elapsedMs += performance.now() - t;
+        fail(slot, error);
+      }
+    }
+
+    if (aborted) {
+      const undone = new Set(this.started);
+      await this.stopStarted();
+      for (const slot of this.slots) {
+        if (slot.report?.state === "failed") continue;
+        const skipped = new IncusxError(
+          ErrorCode.Skipped,
+          `Startup was aborted because a plugin with policy "abort" failed`,
+          { pluginId: slot.id },
+        );
+        slot.report = this.slotReport(slot, undone.has(slot) ? "stopped" : "skipped", skipped);
+      }
+      this.phase = "stopped";
+    } else {
+      this.phase = "started";
+    }
+
+    const position = new Map(order.map((id, i) => [seen.get(id)!, i]));
+    const reports = [...this.slots]
+      .sort((a, b) => (position.get(a) ?? -1) - (position.get(b) ?? -1))
+      .map((s) => s.report!);
+    return {
+      ok: reports.every((r) => r.state === "started"),
+      aborted,
+      durationMs: round(performance.now() - begin),
+      plugins: reports,
+    };
+  }
+
+  /** Stops every started plugin in reverse start order. */
+  async stop(): Promise<StopReport> {
+    if (this.phase === "stopped" || this.phase === "new") return { ok: true, plugins: [] };
+    this.phase = "stopping";
+    const reports = await this.stopStarted();
+    this.phase = "stopped";
+    return { ok: reports.every((r) => r.state === "stopped"), plugins: reports };
+  }
+
+  /** The one registration of `token` in the host container. */
+  resolve<T>(token: Token<T>): T {
+    return this.container.resolve<T>(token);
+  }
+
+  /** Every registration of `token` (multi-injection), possibly none. */
+  resolveAll<T>(token: Token<T>): T[] {
+    return resolverOf(this.container).resolveAll(token);
+  }
+
+  /**
+   * Validates one NIC: the common NIC keys, then every NIC validator
+   * owning keys of its type. Returns every problem; unknown keys included.
+   */
+  async validateNic(nic: NicDevice): Promise<NicProblem[]> {
+    return new NicValidationService(this.resolveAll(NicValidatorToken)).validate(nic);
+  }
+
+  private async load(source: PluginSource, slot: Slot): Promise<LoadedPlugin> {
+    let manifest: PluginManifest;
+    let plugin: unknown;
+    let version: string;
+    let manifestFile: string;
+    if ("module" in source) {
+      const pkg = await readPluginPackage(findPluginPackage(source.module, this.baseDir));
+      manifest = pkg.manifest;
+      version = pkg.version;
+      manifestFile = join(pkg.dir, "package.json");
+      slot.id = manifest.id;
+      slot.version = version;
+      let mod: { default?: unknown };
+      try {
+        mod = (await import(pkg.entryFile)) as { default?: unknown };
+      } catch (error) {
+        throw new IncusxError(
+          ErrorCode.LoadFailed,
+          `Plugin "${manifest.id}": cannot import "${pkg.entryFile}": ${(error as Error).message}`,
+          { pluginId: manifest.id, cause: error },
+        );
+      }
+      plugin = mod.default;
+    } else {
+      manifestFile = `inline plugin "${slot.source}"`;
+      manifest = validatePluginManifest(source.manifest, manifestFile, "");
+      version = source.version ?? "0.0.0";
+      slot.id = manifest.id;
+      slot.version = version;
+      plugin = source.plugin;
+    }
+
+    const spoken = manifest.apiVersions.filter((v) => this.apiVersions.includes(v));
+    if (spoken.length === 0) throw new IncompatibleVersionError(manifest.id, manifest.apiVersions, this.apiVersions);
+
+    const brand = pluginBrand(plugin);
+    if (!brand) {
+      throw new InvalidManifestError(
+        `Plugin "${manifest.id}": the module's default export is not a plugin made by definePlugin()`,
+        { pluginId: manifest.id },
+      );
+    }
+    if (!this.apiVersions.includes(brand.apiVersion)) {
+      throw new IncompatibleVersionError(manifest.id, [brand.apiVersion], this.apiVersions);
+    }
+    const p = plugin as Plugin;
+    if (p.id !== manifest.id) {
+      throw new InvalidManifestError(
+        `Plugin "${manifest.id}": definePlugin() id "${p.id}" differs from the manifest id in ${manifestFile}`,
+        { pluginId: manifest.id },
+      );
+    }
+    const config = structuredClone(source.config ?? {});
+    compileConfigSchema(manifest.configSchema ?? {}, manifest.id)(config, manifestFile);
+    return { id: manifest.id, version, source: slot.source, manifest, plugin: p, config };
+  }
+
+  private async startOne(slot: Slot): Promise<void> {
+    const { plugin, manifest, config, id } = slot.loaded!;
+    const own = this.container.createChildContainer();
+    const logger = createLogger(this.services.logSink, this.services.clock, id);
+    registerValue(own, LoggerToken, logger);
+    registerValue(own, StateStoreToken, this.services.stateStore(id));
+
+    const contributions: { point: ExtensionPoint<unknown>; contribution: Contribution<unknown> }[] = [];
+    const provides = new Set(manifest.provides ?? []);
+    try {
+      plugin.register?.({
+        pluginId: id,
+        config,
+        contribute: <T>(point: ExtensionPoint<T>, contribution: Contribution<T>) => {
+          const known = extensionPoints[point?.id];
+          if (!known || known.token !== point.token) {
+            throw new InvalidManifestError(`Plugin "${id}" contributes to unknown extension point "${String(point?.id)}"`, { pluginId: id });
+          }
+          if (!provides.has(point.id)) {
+            throw new InvalidManifestError(
+              `Plugin "${id}" contributes to "${point.id}" but its manifest does not list it in "provides"`,
+              { pluginId: id },
+            );
+          }
+          contributions.push({ point: point as ExtensionPoint<unknown>, contribution: contribution as Contribution<unknown> });
+        },
+      });
+    } catch (error) {
+      throw wrap(error, id, "register");
+    }
+
+    let instances: { token: Token<unknown>; value: unknown }[];
+    try {
+      instances = contributions.map(({ point, contribution }) => ({
+        token: point.token,
+        value: instantiate(contribution, own),
+      }));
+    } catch (error) {
+      throw wrap(error, id, "create its contributions");
+    }
+
+    const abort = new AbortController();
+    const context: PluginContext<unknown> = { pluginId: id, config, logger, signal: abort.signal, ...resolverOf(own) };
+    slot.abort = abort;
+    slot.context = context;
+    if (plugin.start) {
+      try {
+        await withTimeout(Promise.resolve().then(() => plugin.start!(context)), slot.startTimeoutMs, () => {
+          abort.abort(new TimeoutError(id, "start", slot.startTimeoutMs));
+          return new TimeoutError(id, "start", slot.startTimeoutMs);
+        });
+      } catch (error) {
+        if (!abort.signal.aborted) abort.abort(error);
+        throw wrap(error, id, "start");
+      }
+    }
+    // Registered only once started, so a failed plugin leaves nothing behind.
+    for (const { token, value } of instances) registerValue(this.container, token, value);
+  }
+
+  private async stopStarted(): Promise<PluginReport[]> {
+    const reports: PluginReport[] = [];
+    while (this.started.length > 0) {
+      const slot = this.started.pop()!;
+      const t = performance.now();
+      const { plugin, id } = slot.loaded!;
+      let error: IncusxError | undefined;
+      try {
+        if (plugin.stop) {
+          await withTimeout(
+            Promise.resolve().then(() => plugin.stop!(slot.context!)),
+            slot.stopTimeoutMs,
+            () => new TimeoutError(id, "stop", slot.stopTimeoutMs),
+          );
+        }
+      } catch (e) {
+        error = wrap(e, id, "stop");
+        this.logger.error(`Plugin "${id}" failed to stop: ${error.message}`, { pluginId: id, code: error.code });
+      }
+      slot.abort?.abort(new Error("Host stopped"));
+      reports.push({
+        ...this.slotReport(slot, error ? "failed" : "stopped", error),
+        durationMs: round(performance.now() - t),
+      });
+    }
+    return reports;
+  }
+
+  private slotReport(slot: Slot, state: PluginReport["state"], error?: IncusxError): PluginReport {
+    return {
+      id: slot.id,
+      version: slot.version,
+      source: slot.source,
+      state,
+      durationMs: round(slot.elapsedMs),
+      onFailure: slot.onFailure,
+      ...(error ? { error: { code: error.code, message: error.message } } : {}),
+    };
+  }
+}
+
+function defaultServices(options: HostOptions): HostServices {
+  const given = options.services ?? {};
+  const clock = given.clock ?? new SystemClock();
+  const logSink = given.logSink ?? jsonLinesSink();
+  const stateDir = options.stateDir;
+  return {
+    clock,
+    logSink,
+    networkState: given.networkState ?? new EmptyNetworkState(),
+    linkConfigurator: given.linkConfigurator ?? new UnavailableLinkConfigurator(),
+    leaseEvents: given.leaseEvents ?? new LeaseEventBus(createLogger(logSink, clock)),
+    stateStore:
+      given.stateStore ??
+      ((pluginId) => {
+        if (stateDir === undefined) {
+          throw new IncusxError(ErrorCode.InvalidConfig, "The host has no stateDir, so plugins cannot keep state", { pluginId });
+        }
+        return new FileStateStore(join(resolve(stateDir), "plugins", pluginId));
+      }),
+  };
+}
+
+function describeSource(source: PluginSource): string {
+  if ("module" in source) return source.module;
+  const id = (source.manifest as { id?: unknown } | undefined)?.id;
+  return typeof id === "string" ? `inline:${id}` : "inline";
+}
+
+// Keeps our typed errors; anything a plugin throws becomes PLUGIN_FAILED.
+function wrap(error: unknown, pluginId: string, phase: string): IncusxError {
+  if (isIncusxError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new PluginFailedError(pluginId, `Plugin "${pluginId}" failed to ${phase}: ${message}`, error);
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  work.catch(() => undefined); // a late rejection after the timeout must not go unhandled
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

@@ -1,0 +1,103 @@
+import type {
+  Clock,
+  LeaseEventStream,
+  LinkConfigurator,
+  LogLevel,
+  NetworkState,
+  StateStore,
+} from "@incusx/sdk";
+
+/** What the host does when a plugin fails to load, register or start. */
+export type FailurePolicy = "abort" | "continue";
+
+/** Settings every plugin entry can override. */
+export interface PluginPolicy {
+  /** What to do when this plugin fails; default from {@link HostOptions.defaults}. */
+  readonly onFailure?: FailurePolicy;
+  /** Milliseconds `start()` may take before the plugin counts as hung. */
+  readonly startTimeoutMs?: number;
+  /** Milliseconds `stop()` may take. */
+  readonly stopTimeoutMs?: number;
+}
+
+/** A plugin installed as a package or a directory, found by name or path. */
+export interface ModulePluginSource extends PluginPolicy {
+  /** Package name (`@incusx/plugin-dhcpv4`) or path to the package directory. */
+  readonly module: string;
+  /** The plugin's config, checked against its manifest's config schema. */
+  readonly config?: unknown;
+}
+
+/** A plugin object handed over directly (tests, embedding hosts). */
+export interface InlinePluginSource extends PluginPolicy {
+  /** The module's default export, normally made by `definePlugin`. */
+  readonly plugin: unknown;
+  /** Its manifest, as it would appear in the `incusx` field of package.json. */
+  readonly manifest: unknown;
+  /** Version reported for it; default `0.0.0`. */
+  readonly version?: string;
+  /** The plugin's config. */
+  readonly config?: unknown;
+}
+
+/** Where a plugin comes from. */
+export type PluginSource = ModulePluginSource | InlinePluginSource;
+
+/** One structured log record. */
+export interface LogRecord {
+  /** Clock milliseconds. */
+  readonly time: number;
+  /** Severity. */
+  readonly level: LogLevel;
+  /** Human message. */
+  readonly message: string;
+  /** Plugin that logged it; absent for the host itself. */
+  readonly pluginId?: string;
+  /** Structured fields. */
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** Receives every log record of the host and its plugins. */
+export type LogSink = (record: LogRecord) => void;
+
+/** Host services a caller may replace (tests, embedding hosts). */
+export interface HostServices {
+  /** Time source; default: the system clock. */
+  readonly clock: Clock;
+  /** Where log records go; default: JSON lines on stderr. */
+  readonly logSink: LogSink;
+  /** Networks, forwards and NICs; default: empty. */
+  readonly networkState: NetworkState;
+  /** Applies addresses and routes; default: one that refuses with a clear error. */
+  readonly linkConfigurator: LinkConfigurator;
+  /** Lease event bus; default: an in-process bus. */
+  readonly leaseEvents: LeaseEventStream;
+  /** Per-plugin state store; default: files under `stateDir/plugins/<id>/`. */
+  readonly stateStore: (pluginId: string) => StateStore;
+}
+
+/** Defaults applied to every plugin entry that does not override them. */
+export interface HostDefaults {
+  /** Default failure policy; `continue` unless set, so one plugin never stops the others. */
+  readonly onFailure?: FailurePolicy;
+  /** Default start timeout in milliseconds; 10 000 unless set. */
+  readonly startTimeoutMs?: number;
+  /** Default stop timeout in milliseconds; 10 000 unless set. */
+  readonly stopTimeoutMs?: number;
+}
+
+/** Everything needed to build a {@link Host}. */
+export interface HostOptions {
+  /** Plugins to load, in any order (the host orders them by `requires`). */
+  readonly plugins: readonly PluginSource[];
+  /** Directory for persistent state; needed unless `services.stateStore` is given. */
+  readonly stateDir?: string;
+  /** Directory module names and relative paths are resolved from; default: the working directory. */
+  readonly baseDir?: string;
+  /** Defaults for every plugin. */
+  readonly defaults?: HostDefaults;
+  /** Services to use instead of the defaults. */
+  readonly services?: Partial<HostServices>;
+  /** API versions this host speaks; default: the SDK's `API_VERSION`. For tests. */
+  readonly apiVersions?: readonly string[];
+}
