@@ -1,1 +1,27 @@
-export {};
+// The public API of @incusx/host: for hosts that load and run plugins.
+
+export { Host } from "./host.js";
+export { hostOptionsFromConfig, loadHostConfig } from "./config.js";
+export type {
+  FailurePolicy,
+  HostDefaults,
+  HostOptions,
+  HostServices,
+  InlinePluginSource,
+  LogRecord,
+  LogSink,
+  ModulePluginSource,
+  PluginPolicy,
+  PluginSource,
+} from "./options.js";
+export type { PluginReport, PluginState, StartupReport, StopReport } from "./report.js";
+
+export { findPluginPackage, readPluginPackage } from "./plugin-package.js";
+export type { PluginPackage } from "./plugin-package.js";
+
+export { EmptyNetworkState } from "./services/empty-network-state.js";
+export { FileStateStore } from "./services/file-state-store.js";
+export { LeaseEventBus } from "./services/lease-event-bus.js";
+export { createLogger, jsonLinesSink } from "./services/logger.js";
+export { SystemClock } from "./services/system-clock.js";
+export { UnavailableLinkConfigurator } from "./services/unavailable-link-configurator.js";
