@@ -15,7 +15,7 @@ export default defineConfig({
       "plugins/*/src/**/*.test.ts",
       "plugins/*/test/**/*.test.ts",
       "docs/examples/*/src/**/*.test.ts",
-      "test/integration/**/*.test.ts",
+      "test/**/*.test.ts",
     ],
     testTimeout: 20_000,
     hookTimeout: 30_000,
