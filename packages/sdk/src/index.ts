@@ -82,3 +82,25 @@ export {
   toIncusxError,
 } from "./errors.js";
 export type { IncusxErrorOptions, ValidationIssue } from "./errors.js";
+
+// Incus-style config validation: validators, combinators, rule maps.
+export { ValidationError, quote } from "./validate/validation-error.js";
+export { and, isListOf, isNotEmpty, optional, or, required } from "./validate/combinators.js";
+export type { Validator } from "./validate/combinators.js";
+export { isAny, isBool, isInRange, isInt64, isOneOf, isUint32, isUint8 } from "./validate/scalars.js";
+export { isInterfaceName, isNetworkMAC, isNetworkMTU, isNetworkVLAN } from "./validate/link.js";
+export {
+  addressFamily,
+  canonicalAddress,
+  isNetwork,
+  isNetworkAddress,
+  isNetworkAddressCIDR,
+  isNetworkAddressCIDRV4,
+  isNetworkAddressCIDRV6,
+  isNetworkAddressV4,
+  isNetworkAddressV6,
+  isNetworkV4,
+  isNetworkV6,
+} from "./validate/addresses.js";
+export { checkRules, invalidOption, isUserKey, sortProblems, unknownOption } from "./validate/rules.js";
+export type { CheckRulesOptions, Rules } from "./validate/rules.js";
