@@ -83,6 +83,16 @@ export {
 } from "./errors.js";
 export type { IncusxErrorOptions, ValidationIssue } from "./errors.js";
 
+// Types generated from schemas/*.schema.json (`pnpm gen:types`).
+export type {
+  BundleManifest,
+  BundlePlugin,
+  HostConfig,
+  HostDefaults,
+  HostPluginEntry,
+  PluginManifest,
+} from "./generated/index.js";
+
 // Incus-style config validation: validators, combinators, rule maps.
 export { ValidationError, quote } from "./validate/validation-error.js";
 export { and, isListOf, isNotEmpty, optional, or, required } from "./validate/combinators.js";

@@ -1,0 +1,67 @@
+// Generated from schemas/host-config.schema.json by scripts/gen-types.mjs. Do not edit:
+// change the schema, then run `pnpm gen:types`.
+
+/**
+ * The incusx host config file: which plugins to load, with their config and failure policies.
+ */
+export interface HostConfig {
+  /**
+   * URL or path of this schema, for editors. Ignored by the host.
+   */
+  $schema?: string;
+  /**
+   * Directory for persistent state (leases, DUIDs, owned NAT rules). Relative paths are resolved from the config file's directory.
+   */
+  stateDir?: string;
+  /**
+   * Plugins to load, in any order: the host orders them by their manifests' "requires".
+   */
+  plugins?: HostPluginEntry[];
+  /**
+   * Path of a bundle manifest (bundle.schema.json) whose enabled plugins are loaded too. Relative paths are resolved from the config file's directory.
+   */
+  bundle?: string;
+  defaults?: HostDefaults;
+}
+/**
+ * One plugin to load and how to treat it.
+ */
+export interface HostPluginEntry {
+  /**
+   * Package name ("@incusx/plugin-dhcpv4") or path of the package directory ("./plugins/my-plugin"); relative paths are resolved from the config file's directory.
+   */
+  module: string;
+  /**
+   * The plugin's config, checked against the config schema in its manifest.
+   */
+  config?: unknown;
+  /**
+   * What the host does when this plugin fails to load, register or start: "abort" undoes startup, "continue" reports the failure and starts the rest. Default: defaults.onFailure.
+   */
+  onFailure?: "abort" | "continue";
+  /**
+   * Milliseconds the plugin's start() may take before it counts as hung. Default: defaults.startTimeoutMs.
+   */
+  startTimeoutMs?: number;
+  /**
+   * Milliseconds the plugin's stop() may take. Default: defaults.stopTimeoutMs.
+   */
+  stopTimeoutMs?: number;
+}
+/**
+ * Settings for every plugin entry that does not set them itself.
+ */
+export interface HostDefaults {
+  /**
+   * Default failure policy: "abort" or "continue". Default: "abort".
+   */
+  onFailure?: "abort" | "continue";
+  /**
+   * Default start timeout in milliseconds. Default: 10000.
+   */
+  startTimeoutMs?: number;
+  /**
+   * Default stop timeout in milliseconds. Default: 10000.
+   */
+  stopTimeoutMs?: number;
+}

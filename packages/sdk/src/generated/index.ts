@@ -1,0 +1,6 @@
+// Generated from schemas/*.schema.json by scripts/gen-types.mjs. Do not edit:
+// change the schema, then run `pnpm gen:types`.
+
+export type { BundleManifest, BundlePlugin } from "./bundle.js";
+export type { HostConfig, HostDefaults, HostPluginEntry } from "./host-config.js";
+export type { PluginManifest } from "./plugin-manifest.js";
