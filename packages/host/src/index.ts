@@ -16,6 +16,8 @@ export type {
 } from "./options.js";
 export type { PluginReport, PluginState, StartupReport, StopReport } from "./report.js";
 
+export { NicValidationService, VALIDATOR_PROBLEM_KEY, commonNicRules } from "./nic-validation.js";
+
 export { findPluginPackage, readPluginPackage } from "./plugin-package.js";
 export type { PluginPackage } from "./plugin-package.js";
 
