@@ -26,7 +26,7 @@ export async function loadHostConfig(file: string): Promise<HostOptions> {
   } catch (error) {
     throw new InvalidConfigError(`${path}: not valid JSON: ${(error as Error).message}`, [], { cause: error });
   }
-  return hostOptionsFromConfig(validateHostConfig(value, path), dirname(path));
+  return { ...hostOptionsFromConfig(validateHostConfig(value, path), dirname(path)), configFile: path };
 }
 
 /** {@link HostOptions} for a validated host config whose paths are relative to `baseDir`. */

@@ -298,7 +298,7 @@ export class Host {
       );
     }
     const config = structuredClone(source.config ?? {});
-    compileConfigSchema(manifest.configSchema ?? {}, manifest.id)(config, manifestFile);
+    compileConfigSchema(manifest.configSchema ?? {}, manifest.id)(config, this.options.configFile ?? "host options");
     return { id: manifest.id, version, source: slot.source, manifest, plugin: p, config };
   }
 

@@ -18,6 +18,13 @@ export type { PluginReport, PluginState, StartupReport, StopReport } from "./rep
 
 export { NicValidationService, VALIDATOR_PROBLEM_KEY, commonNicRules } from "./nic-validation.js";
 
+export {
+  compileConfigSchema,
+  validateBundleManifest,
+  validateHostConfig,
+  validatePluginManifest,
+} from "./schema-validation.js";
+
 export { findPluginPackage, readPluginPackage } from "./plugin-package.js";
 export type { PluginPackage } from "./plugin-package.js";
 

@@ -92,6 +92,8 @@ export interface HostOptions {
   readonly plugins: readonly PluginSource[];
   /** Directory for persistent state; needed unless `services.stateStore` is given. */
   readonly stateDir?: string;
+  /** Host config file these options came from, named in error messages. */
+  readonly configFile?: string;
   /** Directory module names and relative paths are resolved from; default: the working directory. */
   readonly baseDir?: string;
   /** Defaults for every plugin. */

@@ -53,7 +53,7 @@ export interface HostPluginEntry {
  */
 export interface HostDefaults {
   /**
-   * Default failure policy: "abort" or "continue". Default: "abort".
+   * Default failure policy: "abort" or "continue". Default: "continue", so one failing plugin never stops the others.
    */
   onFailure?: "abort" | "continue";
   /**
