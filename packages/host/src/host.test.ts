@@ -327,3 +327,29 @@ describe("Host startup failures", () => {
     await host.stop();
   });
 });
+
+describe("Host NIC validation", () => {
+  it("checks common keys, keys owned by plugins, and rejects unknown keys, all at once", async () => {
+    const owner: NicValidator = {
+      nicTypes: ["ovn"],
+      keys: ["ipv4.address.external"],
+      validate: async (nic) =>
+        nic.config["ipv4.address.external"] === "198.51.100.9"
+          ? []
+          : [{ key: "ipv4.address.external", value: nic.config["ipv4.address.external"], message: 'Invalid value for device option "ipv4.address.external": Not a forward' }],
+    };
+    const host = makeHost([
+      inline({ id: "ovn", register: (r) => r.contribute(NicValidatorExtension, { useValue: owner }) }, { provides: ["nic-validator"] }),
+    ]);
+    await host.start();
+    const nic = (config: Record<string, string>) => ({ instance: "c1", device: "eth0", type: "ovn", config });
+    expect(await host.validateNic(nic({ network: "ovn0", "ipv4.address.external": "198.51.100.9" }))).toEqual([]);
+    const problems = await host.validateNic(nic({ "ipv4.address": "2001:db8::1", "ipv4.address.external": "192.0.2.1", bogus: "1" }));
+    expect(problems.map((p) => p.key)).toEqual(["bogus", "ipv4.address", "ipv4.address.external"]);
+    expect(problems[0]!.message).toBe('Invalid device option "bogus"');
+    // The owned key is only known on the type its validator covers.
+    const bridged = await host.validateNic({ ...nic({ "ipv4.address.external": "198.51.100.9" }), type: "bridged" });
+    expect(bridged.map((p) => p.message)).toEqual(['Invalid device option "ipv4.address.external"']);
+    await host.stop();
+  });
+});

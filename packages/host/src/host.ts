@@ -5,7 +5,6 @@ import {
   API_VERSION,
   ClockToken,
   ErrorCode,
-  IncompatibleVersionError,
   IncusxError,
   InvalidManifestError,
   LeaseEventStreamToken,
@@ -20,25 +19,21 @@ import {
   TimeoutError,
   extensionPoints,
   isIncusxError,
-  pluginBrand,
   toIncusxError,
   type Contribution,
   type ExtensionPoint,
   type Logger,
   type NicDevice,
   type NicProblem,
-  type Plugin,
   type PluginContext,
-  type PluginManifest,
   type Token,
 } from "@incusx/sdk";
 import { createHostContainer, instantiate, registerValue, resolverOf } from "./container.js";
 import { NicValidationService } from "./nic-validation.js";
 import type { FailurePolicy, HostOptions, HostServices, PluginSource } from "./options.js";
 import { orderByRequirements } from "./order.js";
-import { findPluginPackage, readPluginPackage } from "./plugin-package.js";
+import { loadPlugin, type LoadedPlugin } from "./loader.js";
 import type { PluginReport, StartupReport, StopReport } from "./report.js";
-import { compileConfigSchema, validatePluginManifest } from "./schema-validation.js";
 import { EmptyNetworkState } from "./services/empty-network-state.js";
 import { FileStateStore } from "./services/file-state-store.js";
 import { LeaseEventBus } from "./services/lease-event-bus.js";
@@ -47,16 +42,6 @@ import { SystemClock } from "./services/system-clock.js";
 import { UnavailableLinkConfigurator } from "./services/unavailable-link-configurator.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-
-/** A plugin whose manifest and module were loaded and checked. */
-interface LoadedPlugin {
-  readonly id: string;
-  readonly version: string;
-  readonly source: string;
-  readonly manifest: PluginManifest;
-  readonly plugin: Plugin;
-  readonly config: unknown;
-}
 
 /** Per-plugin bookkeeping while the host runs. */
 interface Slot {
@@ -138,7 +123,11 @@ export class Host {
       this.slots.map(async (slot, i) => {
         const t = performance.now();
         try {
-          slot.loaded = await this.load(this.options.plugins[i]!, slot);
+          slot.loaded = await loadPlugin(this.options.plugins[i]!, slot, {
+            baseDir: this.baseDir,
+            apiVersions: this.apiVersions,
+            configFile: this.options.configFile ?? "host options",
+          });
         } catch (error) {
           fail(slot, error);
         }
@@ -243,63 +232,6 @@ export class Host {
    */
   async validateNic(nic: NicDevice): Promise<NicProblem[]> {
     return new NicValidationService(this.resolveAll(NicValidatorToken)).validate(nic);
-  }
-
-  private async load(source: PluginSource, slot: Slot): Promise<LoadedPlugin> {
-    let manifest: PluginManifest;
-    let plugin: unknown;
-    let version: string;
-    let manifestFile: string;
-    if ("module" in source) {
-      const pkg = await readPluginPackage(findPluginPackage(source.module, this.baseDir));
-      manifest = pkg.manifest;
-      version = pkg.version;
-      manifestFile = join(pkg.dir, "package.json");
-      slot.id = manifest.id;
-      slot.version = version;
-      let mod: { default?: unknown };
-      try {
-        mod = (await import(pkg.entryFile)) as { default?: unknown };
-      } catch (error) {
-        throw new IncusxError(
-          ErrorCode.LoadFailed,
-          `Plugin "${manifest.id}": cannot import "${pkg.entryFile}": ${(error as Error).message}`,
-          { pluginId: manifest.id, cause: error },
-        );
-      }
-      plugin = mod.default;
-    } else {
-      manifestFile = `inline plugin "${slot.source}"`;
-      manifest = validatePluginManifest(source.manifest, manifestFile, "");
-      version = source.version ?? "0.0.0";
-      slot.id = manifest.id;
-      slot.version = version;
-      plugin = source.plugin;
-    }
-
-    const spoken = manifest.apiVersions.filter((v) => this.apiVersions.includes(v));
-    if (spoken.length === 0) throw new IncompatibleVersionError(manifest.id, manifest.apiVersions, this.apiVersions);
-
-    const brand = pluginBrand(plugin);
-    if (!brand) {
-      throw new InvalidManifestError(
-        `Plugin "${manifest.id}": the module's default export is not a plugin made by definePlugin()`,
-        { pluginId: manifest.id },
-      );
-    }
-    if (!this.apiVersions.includes(brand.apiVersion)) {
-      throw new IncompatibleVersionError(manifest.id, [brand.apiVersion], this.apiVersions);
-    }
-    const p = plugin as Plugin;
-    if (p.id !== manifest.id) {
-      throw new InvalidManifestError(
-        `Plugin "${manifest.id}": definePlugin() id "${p.id}" differs from the manifest id in ${manifestFile}`,
-        { pluginId: manifest.id },
-      );
-    }
-    const config = structuredClone(source.config ?? {});
-    compileConfigSchema(manifest.configSchema ?? {}, manifest.id)(config, this.options.configFile ?? "host options");
-    return { id: manifest.id, version, source: slot.source, manifest, plugin: p, config };
   }
 
   private async startOne(slot: Slot): Promise<void> {

@@ -1,0 +1,101 @@
+import { join } from "node:path";
+import {
+  ErrorCode,
+  IncompatibleVersionError,
+  IncusxError,
+  InvalidManifestError,
+  pluginBrand,
+  type Plugin,
+  type PluginManifest,
+} from "@incusx/sdk";
+import type { PluginSource } from "./options.js";
+import { findPluginPackage, readPluginPackage } from "./plugin-package.js";
+import { compileConfigSchema, validatePluginManifest } from "./schema-validation.js";
+
+/** A plugin whose manifest and module were loaded and checked. */
+export interface LoadedPlugin {
+  readonly id: string;
+  readonly version: string;
+  readonly source: string;
+  readonly manifest: PluginManifest;
+  readonly plugin: Plugin;
+  /** Validated config, with the schema's defaults filled in. */
+  readonly config: unknown;
+}
+
+/** What loading needs from the host. */
+export interface LoadContext {
+  /** Where module names and relative paths are resolved from. */
+  readonly baseDir: string;
+  /** API versions the host speaks. */
+  readonly apiVersions: readonly string[];
+  /** Named in config errors. */
+  readonly configFile: string;
+}
+
+/**
+ * Loads one plugin source: finds and reads its manifest, imports its module
+ * (packages only), checks API versions on both the manifest and the plugin's
+ * brand, and validates its config. `identity` is updated as soon as the id
+ * and version are known, so a later failure is reported under the right id.
+ */
+export async function loadPlugin(
+  source: PluginSource,
+  identity: { id: string; version: string; readonly source: string },
+  context: LoadContext,
+): Promise<LoadedPlugin> {
+  let manifest: PluginManifest;
+  let plugin: unknown;
+  let version: string;
+  let manifestFile: string;
+  if ("module" in source) {
+    const pkg = await readPluginPackage(findPluginPackage(source.module, context.baseDir));
+    manifest = pkg.manifest;
+    version = pkg.version;
+    manifestFile = join(pkg.dir, "package.json");
+    identity.id = manifest.id;
+    identity.version = version;
+    let mod: { default?: unknown };
+    try {
+      mod = (await import(pkg.entryFile)) as { default?: unknown };
+    } catch (error) {
+      throw new IncusxError(
+        ErrorCode.LoadFailed,
+        `Plugin "${manifest.id}": cannot import "${pkg.entryFile}": ${(error as Error).message}`,
+        { pluginId: manifest.id, cause: error },
+      );
+    }
+    plugin = mod.default;
+  } else {
+    manifestFile = `inline plugin "${identity.source}"`;
+    manifest = validatePluginManifest(source.manifest, manifestFile, "");
+    version = source.version ?? "0.0.0";
+    identity.id = manifest.id;
+    identity.version = version;
+    plugin = source.plugin;
+  }
+
+  const spoken = manifest.apiVersions.filter((v) => context.apiVersions.includes(v));
+  if (spoken.length === 0) throw new IncompatibleVersionError(manifest.id, manifest.apiVersions, context.apiVersions);
+
+  const brand = pluginBrand(plugin);
+  if (!brand) {
+    throw new InvalidManifestError(
+      `Plugin "${manifest.id}": the module's default export is not a plugin made by definePlugin()`,
+      { pluginId: manifest.id },
+    );
+  }
+  if (!context.apiVersions.includes(brand.apiVersion)) {
+    throw new IncompatibleVersionError(manifest.id, [brand.apiVersion], context.apiVersions);
+  }
+  const p = plugin as Plugin;
+  if (p.id !== manifest.id) {
+    throw new InvalidManifestError(
+      `Plugin "${manifest.id}": definePlugin() id "${p.id}" differs from the manifest id in ${manifestFile}`,
+      { pluginId: manifest.id },
+    );
+  }
+  const config = structuredClone(source.config ?? {});
+  compileConfigSchema(manifest.configSchema ?? {}, manifest.id)(config, context.configFile);
+  return { id: manifest.id, version, source: identity.source, manifest, plugin: p, config };
+}
