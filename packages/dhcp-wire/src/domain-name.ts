@@ -1,0 +1,188 @@
+import { DhcpDecodeError } from "./decode-error.js";
+
+/** RFC 1035: a name is at most 255 octets on the wire, a label at most 63. */
+const MAX_NAME_WIRE = 255;
+const MAX_LABEL = 63;
+
+/** How names are laid out in the option being decoded or encoded. */
+export interface DomainNameOptions {
+  /**
+   * RFC 1035 compression pointers (DHCPv4 option 119, RFC 3397). DHCPv6
+   * forbids them (RFC 8415 section 10), so there a pointer is an error.
+   */
+  readonly compression: boolean;
+  /**
+   * Accept a last name without the terminating root label, as DHCPv6 FQDN
+   * (RFC 4704) and DHCPv4 FQDN (RFC 4702) allow for a partial name. Such a
+   * name is returned without a trailing dot; complete names end with ".".
+   */
+  readonly allowPartial?: boolean;
+}
+
+/**
+ * Decodes the names stored back to back in `bytes[start, end)`. Offsets in
+ * errors are absolute in `bytes`. Compression pointers are relative to
+ * `start` (RFC 3397: the option data, concatenated) and must point
+ * backwards, so no input can loop.
+ *
+ * Names are returned in presentation form with a trailing dot when fully
+ * qualified (`example.com.`); a byte that is not a letter, digit, `-` or `_`
+ * is written as `\DDD` and a dot or backslash inside a label as `\.`/`\\`,
+ * so {@link encodeDomainNames} gives back the same bytes.
+ */
+export function decodeDomainNames(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  options: DomainNameOptions,
+): string[] {
+  const names: string[] = [];
+  let at = start;
+  while (at < end) {
+    const { name, next } = decodeOne(bytes, start, end, at, options);
+    names.push(name);
+    at = next;
+  }
+  return names;
+}
+
+function decodeOne(
+  bytes: Uint8Array,
+  base: number,
+  end: number,
+  first: number,
+  options: DomainNameOptions,
+): { name: string; next: number } {
+  let text = "";
+  let wire = 0;
+  let at = first;
+  let next = -1; // where the caller continues, set at the first pointer
+  let lowest = first; // pointers must go strictly below every label seen so far
+  for (;;) {
+    if (at >= end) {
+      if (options.allowPartial && next === -1 && at === end && text !== "") return { name: text, next: end };
+      throw new DhcpDecodeError(at, "domain name runs past the end of its option");
+    }
+    const length = bytes[at]!;
+    const kind = length & 0xc0;
+    if (kind === 0xc0) {
+      if (!options.compression) throw new DhcpDecodeError(at, "compression pointer in a domain name where none is allowed");
+      if (at + 1 >= end) throw new DhcpDecodeError(at, "truncated domain name compression pointer");
+      const target = base + (((length & 0x3f) << 8) | bytes[at + 1]!);
+      if (target >= lowest) throw new DhcpDecodeError(at, "domain name compression pointer does not point backwards");
+      if (next === -1) next = at + 2;
+      lowest = target;
+      at = target;
+      continue;
+    }
+    if (kind !== 0) throw new DhcpDecodeError(at, `reserved domain name label type 0x${kind.toString(16)}`);
+    if (length === 0) {
+      wire += 1;
+      if (wire > MAX_NAME_WIRE) throw new DhcpDecodeError(at, "domain name longer than 255 octets");
+      return { name: text === "" ? "." : text, next: next === -1 ? at + 1 : next };
+    }
+    if (at + 1 + length > end) throw new DhcpDecodeError(at, "domain name label runs past the end of its option");
+    wire += 1 + length;
+    if (wire > MAX_NAME_WIRE) throw new DhcpDecodeError(at, "domain name longer than 255 octets");
+    text += labelText(bytes, at + 1, at + 1 + length) + ".";
+    if (at < lowest) lowest = at;
+    at += 1 + length;
+    if (options.allowPartial && at === end && next === -1) return { name: text.slice(0, -1), next: end };
+  }
+}
+
+function labelText(bytes: Uint8Array, from: number, to: number): string {
+  let s = "";
+  for (let i = from; i < to; i++) {
+    const b = bytes[i]!;
+    if ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2d || b === 0x5f) {
+      s += String.fromCharCode(b);
+    } else if (b === 0x2e || b === 0x5c) {
+      s += "\\" + String.fromCharCode(b);
+    } else {
+      s += "\\" + b.toString().padStart(3, "0");
+    }
+  }
+  return s;
+}
+
+/**
+ * Encodes names in wire form, back to back. With `compression`, a suffix
+ * already written is replaced by a pointer (relative to the start of the
+ * output, as RFC 3397 wants). A name without a trailing dot is written
+ * without the root label (partial FQDN) only when `allowPartial` is set;
+ * otherwise every name is written fully qualified.
+ *
+ * Throws a `RangeError` for a label over 63 octets, a name over 255, an
+ * empty label, or a bad `\` escape.
+ */
+export function encodeDomainNames(names: readonly string[], options: DomainNameOptions): Uint8Array {
+  const out: number[] = [];
+  const written = new Map<string, number>(); // lower-cased suffix -> offset
+  for (const name of names) {
+    const { labels, qualified } = parseName(name, options.allowPartial === true);
+    let wire = 1;
+    for (const l of labels) wire += 1 + l.length;
+    if (wire > MAX_NAME_WIRE) throw new RangeError(`Domain name "${name}" is longer than 255 octets`);
+    for (let i = 0; i < labels.length; i++) {
+      if (options.compression && qualified) {
+        const key = suffixKey(labels, i);
+        const offset = written.get(key);
+        if (offset !== undefined) {
+          out.push(0xc0 | (offset >> 8), offset & 0xff);
+          break;
+        }
+        if (out.length <= 0x3fff) written.set(key, out.length);
+      }
+      out.push(labels[i]!.length, ...labels[i]!);
+      if (i === labels.length - 1 && qualified) out.push(0);
+    }
+    if (labels.length === 0) out.push(0);
+  }
+  return Uint8Array.from(out);
+}
+
+function suffixKey(labels: readonly number[][], from: number): string {
+  let key = "";
+  for (let i = from; i < labels.length; i++) {
+    key += String.fromCharCode(...labels[i]!.map((b) => (b >= 0x41 && b <= 0x5a ? b + 0x20 : b))) + "\u0000";
+  }
+  return key;
+}
+
+function parseName(name: string, allowPartial: boolean): { labels: number[][]; qualified: boolean } {
+  if (name === "." || name === "") return { labels: [], qualified: true };
+  const labels: number[][] = [];
+  let label: number[] = [];
+  let qualified = false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0x2e) {
+      if (label.length === 0) throw new RangeError(`Domain name "${name}" has an empty label`);
+      labels.push(label);
+      label = [];
+      if (i === name.length - 1) qualified = true;
+      continue;
+    }
+    if (c === 0x5c) {
+      const digits = name.slice(i + 1, i + 4);
+      if (/^[0-9]{3}$/.test(digits) && Number(digits) <= 255) {
+        label.push(Number(digits));
+        i += 3;
+      } else if (i + 1 < name.length) {
+        label.push(name.charCodeAt(i + 1) & 0xff);
+        i += 1;
+      } else {
+        throw new RangeError(`Domain name "${name}" ends with a lone backslash`);
+      }
+    } else if (c > 0x7f) {
+      throw new RangeError(`Domain name "${name}" has a non-ASCII character; use \\DDD escapes`);
+    } else {
+      label.push(c);
+    }
+    if (label.length > MAX_LABEL) throw new RangeError(`Domain name "${name}" has a label longer than 63 octets`);
+  }
+  if (label.length > 0) labels.push(label);
+  if (!qualified && !allowPartial) qualified = true;
+  return { labels, qualified };
+}
