@@ -8,6 +8,7 @@ import {
   LoggerToken,
   NicValidatorExtension,
   NicValidatorToken,
+  PluginConfigToken,
   StateStoreToken,
   definePlugin,
   inject,
@@ -89,23 +90,28 @@ describe("Host startup", () => {
     await host.stop();
   });
 
-  it("injects a plugin-scoped logger and state store into contributed classes", async () => {
+  it("injects a plugin-scoped logger, state store and config into contributed classes", async () => {
     class Remembering implements NicValidator {
       readonly nicTypes = ["bridged"];
       readonly keys = ["user.x"];
       constructor(
         @inject(LoggerToken) readonly logger: Logger,
         @inject(StateStoreToken) readonly store: StateStore,
+        @inject(PluginConfigToken) readonly config: unknown,
       ) {}
       async validate() {
         return [];
       }
     }
     const host = makeHost([
-      inline({ id: "mem", register: (r) => r.contribute(NicValidatorExtension, Remembering) }, { provides: ["nic-validator"] }),
+      inline(
+        { id: "mem", register: (r) => r.contribute(NicValidatorExtension, Remembering) },
+        { provides: ["nic-validator"], configSchema: { type: "object", properties: { limit: { type: "integer", default: 9 } } } },
+      ),
     ]);
     await host.start();
     const [v] = host.resolveAll(NicValidatorToken) as Remembering[];
+    expect(v!.config).toEqual({ limit: 9 });
     v!.logger.info("hello", { n: 1 });
     await v!.store.set("duid", "000100aa");
     expect(logs.find((l) => l.message === "hello")).toMatchObject({ pluginId: "mem", fields: { n: 1 } });

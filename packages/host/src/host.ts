@@ -13,6 +13,7 @@ import {
   MissingRequirementError,
   NetworkStateToken,
   NicValidatorToken,
+  PluginConfigToken,
   PluginFailedError,
   RequirementCycleError,
   StateStoreToken,
@@ -240,6 +241,7 @@ export class Host {
     const logger = createLogger(this.services.logSink, this.services.clock, id);
     registerValue(own, LoggerToken, logger);
     registerValue(own, StateStoreToken, this.services.stateStore(id));
+    registerValue(own, PluginConfigToken, config);
 
     const contributions: { point: ExtensionPoint<unknown>; contribution: Contribution<unknown> }[] = [];
     const provides = new Set(manifest.provides ?? []);

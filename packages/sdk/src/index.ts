@@ -44,6 +44,7 @@ export {
   LinkConfiguratorToken,
   LoggerToken,
   NetworkStateToken,
+  PluginConfigToken,
   StateStoreToken,
 } from "./services.js";
 export type {

@@ -189,3 +189,13 @@ export interface LeaseEventStream {
 }
 /** Token of the host {@link LeaseEventStream}. */
 export const LeaseEventStreamToken = defineToken<LeaseEventStream>("service.lease-events");
+
+/**
+ * Token of the resolving plugin's own config, validated against its
+ * manifest's config schema (with schema defaults filled in). Inject it with
+ * a type that matches the schema.
+ *
+ * @example
+ * constructor(@inject(PluginConfigToken) config: unknown) { this.limits = config as MtuLimitConfig }
+ */
+export const PluginConfigToken = defineToken<unknown>("plugin.config");
