@@ -1,5 +1,8 @@
 import {
+  NetworkStateToken,
+  PluginConfigToken,
   checkRules,
+  inject,
   invalidOption,
   isNetworkMTU,
   optional,
@@ -41,9 +44,14 @@ export class MtuLimitValidator implements NicValidator {
   readonly keys = ["mtu"] as const;
 
   constructor(
-    private readonly networks: NetworkState,
-    private readonly config: MtuLimitConfig,
-  ) {}
+    @inject(NetworkStateToken) private readonly networks: NetworkState,
+    @inject(PluginConfigToken) config: unknown,
+  ) {
+    // The host validated the config against the manifest's schema.
+    this.config = config as MtuLimitConfig;
+  }
+
+  private readonly config: MtuLimitConfig;
 
   async validate(nic: NicDevice): Promise<NicProblem[]> {
     const value = nic.config["mtu"];
