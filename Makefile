@@ -8,7 +8,7 @@ STAMP := node_modules/.incusx-setup
 .PHONY: demo test setup deps apt pnpm build bench publint clean
 
 demo: setup
-	node packages/cli/dist/bin.js demo
+	node scripts/demo.mjs
 
 test: setup
 	node scripts/run-tests.mjs

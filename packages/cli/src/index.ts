@@ -1,1 +1,6 @@
-export {};
+// The public API of @incusx/cli: the `incusx` command, runnable in-process.
+
+export { main } from "./main.js";
+export type { CliIo, TextSink } from "./io.js";
+export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./errors.js";
+export type { ListedPlugin } from "./commands/plugins-list.js";

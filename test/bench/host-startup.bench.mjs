@@ -1,0 +1,231 @@
+#!/usr/bin/env node
+// How much does each plugin add to host startup?
+//
+// Generates PLUGINS plugin packages (default 100) in a temporary directory,
+// each a package.json with an `incusx` manifest and an ESM index.js that uses
+// definePlugin from the built @incusx/sdk to contribute a NicValidator. Then
+// times, interleaved in the same run so machine noise hits all alike:
+//   (a) node           `node -e ""`: the floor of any node process
+//   (b) host, 0        a script starting and stopping a Host with no plugins
+//   (c) host, PLUGINS  the same script with every generated plugin
+// and reports medians and the per-plugin cost (c - b) / PLUGINS and
+// (c - a) / PLUGINS against the target of 1 ms per plugin.
+//
+// Usage: node test/bench/host-startup.bench.mjs   (needs `pnpm build`)
+// Env:   BENCH_RUNS (default 15)  BENCH_PLUGINS (default 100)
+//        BENCH_ENFORCE=1 exits 1 when the target is missed.
+// The last line printed is a JSON summary for CI.
+
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+
+const RUNS = positiveInt("BENCH_RUNS", 15);
+const PLUGINS = positiveInt("BENCH_PLUGINS", 100);
+const WARMUP = 2;
+const TARGET_MS_PER_PLUGIN = 1;
+
+// The workspace packages as test/package.json links them.
+const require = createRequire(import.meta.url);
+const sdkDir = dirname(require.resolve("@incusx/sdk/package.json"));
+const hostDir = dirname(require.resolve("@incusx/host/package.json"));
+for (const dir of [sdkDir, hostDir]) {
+  if (!existsSync(join(dir, "dist", "index.js"))) {
+    console.error(`${join(dir, "dist", "index.js")} is missing: run "pnpm build" first.`);
+    process.exit(1);
+  }
+}
+
+const work = await mkdtemp(join(tmpdir(), "incusx-bench-"));
+// Ctrl-C must not leave a hundred packages in /tmp.
+const onSignal = (signal) => {
+  rm(work, { recursive: true, force: true }).finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+};
+process.once("SIGINT", onSignal);
+process.once("SIGTERM", onSignal);
+
+let exitCode = 0;
+try {
+  const { emptyConfig, fullConfig, runner } = await generate(work);
+  const cases = [
+    { name: "node", label: 'node -e ""', args: ["-e", ""] },
+    { name: "host0", label: "host, 0 plugins", args: [runner, emptyConfig] },
+    { name: "hostN", label: `host, ${PLUGINS} plugins`, args: [runner, fullConfig] },
+  ];
+
+  // One checked run of each first: a broken setup should fail loudly, not be timed.
+  for (const c of cases) timeOnce(c, true);
+
+  const samples = Object.fromEntries(cases.map((c) => [c.name, []]));
+  console.log(`Timing ${cases.length} cases x ${RUNS} runs (+${WARMUP} warm-up), interleaved...`);
+  for (let run = 0; run < WARMUP + RUNS; run++) {
+    // Rotate the order so no case always runs right after another.
+    for (let i = 0; i < cases.length; i++) {
+      const c = cases[(run + i) % cases.length];
+      const ms = timeOnce(c, false);
+      if (run >= WARMUP) samples[c.name].push(ms);
+    }
+  }
+
+  const median = Object.fromEntries(cases.map((c) => [c.name, round(medianOf(samples[c.name]))]));
+  const perPluginVsHost = round((median.hostN - median.host0) / PLUGINS);
+  const perPluginVsNode = round((median.hostN - median.node) / PLUGINS);
+  const ok = perPluginVsHost <= TARGET_MS_PER_PLUGIN;
+
+  console.log("");
+  console.log("Median wall time of a whole process (start to exit):");
+  for (const c of cases) {
+    const s = samples[c.name];
+    console.log(`  ${c.label.padEnd(20)} ${fmt(median[c.name])} ms   (min ${fmt(Math.min(...s))}, max ${fmt(Math.max(...s))})`);
+  }
+  console.log("");
+  console.log(`Per plugin, beyond a host with no plugins: ${fmt(perPluginVsHost)} ms   ((${fmt(median.hostN)} - ${fmt(median.host0)}) / ${PLUGINS})`);
+  console.log(`Per plugin, beyond a bare node process:   ${fmt(perPluginVsNode)} ms   ((${fmt(median.hostN)} - ${fmt(median.node)}) / ${PLUGINS}; includes loading the host itself)`);
+  console.log(`Target: <= ${TARGET_MS_PER_PLUGIN} ms per plugin beyond an empty host: ${ok ? "met" : "MISSED"}`);
+  console.log(
+    JSON.stringify({
+      bench: "host-startup",
+      node: process.version,
+      plugins: PLUGINS,
+      runs: RUNS,
+      medianMs: { node: median.node, host0: median.host0, [`host${PLUGINS}`]: median.hostN },
+      perPluginMs: { vsEmptyHost: perPluginVsHost, vsNode: perPluginVsNode },
+      targetMsPerPlugin: TARGET_MS_PER_PLUGIN,
+      ok,
+    }),
+  );
+  if (!ok && process.env.BENCH_ENFORCE === "1") exitCode = 1;
+} catch (error) {
+  console.error(`Benchmark failed: ${error.message}`);
+  exitCode = 1;
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
+process.exit(exitCode);
+
+// Writes the plugin packages, two host configs and the runner script.
+async function generate(dir) {
+  // The generated packages import @incusx/sdk and the runner @incusx/host as
+  // any installed plugin would: through node_modules.
+  await mkdir(join(dir, "node_modules", "@incusx"), { recursive: true });
+  await symlink(sdkDir, join(dir, "node_modules", "@incusx", "sdk"), "dir");
+  await symlink(hostDir, join(dir, "node_modules", "@incusx", "host"), "dir");
+
+  const modules = [];
+  for (let i = 0; i < PLUGINS; i++) {
+    const name = `plugin-${String(i).padStart(3, "0")}`;
+    const id = `bench.${name}`;
+    const pkgDir = join(dir, "plugins", name);
+    await mkdir(pkgDir, { recursive: true });
+    await writeFile(join(pkgDir, "package.json"), JSON.stringify(pluginPackageJson(name, id), null, 2));
+    await writeFile(join(pkgDir, "index.js"), pluginModule(id, i));
+    modules.push(`./plugins/${name}`);
+  }
+
+  const emptyConfig = join(dir, "host-0.json");
+  const fullConfig = join(dir, `host-${PLUGINS}.json`);
+  await writeFile(emptyConfig, JSON.stringify({ stateDir: "./state", plugins: [] }));
+  await writeFile(fullConfig, JSON.stringify({ stateDir: "./state", plugins: modules.map((module) => ({ module })) }));
+
+  const runner = join(dir, "start-host.mjs");
+  await writeFile(
+    runner,
+    `import { Host, loadHostConfig } from "@incusx/host";
+const options = await loadHostConfig(process.argv[2]);
+const host = new Host({ ...options, services: { logSink: () => {} } });
+const report = await host.start();
+await host.stop();
+if (!report.ok || report.plugins.length !== options.plugins.length) {
+  console.error(JSON.stringify(report.plugins.filter((p) => p.state !== "started").slice(0, 3)));
+  process.exit(1);
+}
+`,
+  );
+  return { emptyConfig, fullConfig, runner };
+}
+
+function pluginPackageJson(name, id) {
+  return {
+    name: `@bench/${name}`,
+    version: "1.0.0",
+    type: "module",
+    exports: { ".": "./index.js" },
+    incusx: {
+      id,
+      apiVersions: ["1"],
+      provides: ["nic-validator"],
+      // A small config schema like a real plugin's, so its compilation is timed too.
+      configSchema: {
+        type: "object",
+        additionalProperties: false,
+        properties: { maxMtu: { type: "integer", minimum: 1280, maximum: 16384, default: 1500 } },
+      },
+    },
+  };
+}
+
+function pluginModule(id, i) {
+  return `import { NicValidatorExtension, definePlugin } from "@incusx/sdk";
+
+class Validator${i} {
+  constructor(maxMtu) {
+    this.nicTypes = ["bridged"];
+    this.keys = ["user.bench${i}"];
+    this.maxMtu = maxMtu;
+  }
+  async validate(nic) {
+    const value = nic.config["user.bench${i}"];
+    return value === undefined || Number(value) <= this.maxMtu
+      ? []
+      : [{ key: "user.bench${i}", value, message: \`Invalid value for device option "user.bench${i}": Must be at most \${this.maxMtu}\` }];
+  }
+}
+
+export default definePlugin({
+  id: ${JSON.stringify(id)},
+  register(registrar) {
+    const maxMtu = registrar.config.maxMtu;
+    registrar.contribute(NicValidatorExtension, { useFactory: () => new Validator${i}(maxMtu) });
+  },
+});
+`;
+}
+
+function timeOnce(c, check) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, c.args, { cwd: work, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) {
+    throw new Error(`${c.label} exited with status ${result.status}${result.stderr ? `: ${result.stderr.trim()}` : ""}`);
+  }
+  if (check) console.log(`Checked: ${c.label} runs cleanly (${fmt(ms)} ms)`);
+  return ms;
+}
+
+function medianOf(values) {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function positiveInt(name, fallback) {
+  const text = process.env[name];
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`${name} must be a positive whole number, got "${text}"`);
+    process.exit(2);
+  }
+  return value;
+}
+
+function round(ms) {
+  return Math.round(ms * 1000) / 1000;
+}
+
+function fmt(ms) {
+  return ms.toFixed(ms < 10 ? 3 : 1);
+}
