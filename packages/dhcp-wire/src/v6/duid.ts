@@ -1,4 +1,5 @@
 import { DhcpDecodeError } from "../decode-error.js";
+import { copyBytes } from "./output-buffer.js";
 
 /**
  * A DHCP Unique Identifier (RFC 8415 section 11), as carried in DHCPv6
@@ -60,7 +61,6 @@ export const DuidTypeCode = { LLT: 1, EN: 2, LL: 3, UUID: 4 } as const;
 
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, "0"));
-const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Decodes the DUID in `bytes[start, end)`. Offsets in errors are absolute.
@@ -149,43 +149,50 @@ export function writeDuid(duid: Duid, out: Uint8Array, at: number): number {
       writeU16(out, at, DuidTypeCode.LLT);
       writeU16(out, at + 2, duid.hardwareType);
       writeU32(out, at + 4, duid.time);
-      out.set(duid.linkLayerAddress, at + 8);
-      return at + 8 + duid.linkLayerAddress.length;
+      return copyBytes(out, at + 8, duid.linkLayerAddress);
     case "en":
       checkUint(duid.enterpriseNumber, 0xffffffff, "DUID-EN enterprise number");
       writeU16(out, at, DuidTypeCode.EN);
       writeU32(out, at + 2, duid.enterpriseNumber);
-      out.set(duid.identifier, at + 6);
-      return at + 6 + duid.identifier.length;
+      return copyBytes(out, at + 6, duid.identifier);
     case "ll":
       checkUint(duid.hardwareType, 0xffff, "DUID-LL hardware type");
       writeU16(out, at, DuidTypeCode.LL);
       writeU16(out, at + 2, duid.hardwareType);
-      out.set(duid.linkLayerAddress, at + 4);
-      return at + 4 + duid.linkLayerAddress.length;
-    case "uuid": {
-      if (typeof duid.uuid !== "string" || !UUID_TEXT.test(duid.uuid)) {
-        throw new RangeError(`DUID-UUID "${String(duid.uuid)}" is not lower-case 8-4-4-4-12 hex`);
-      }
+      return copyBytes(out, at + 4, duid.linkLayerAddress);
+    case "uuid":
       writeU16(out, at, DuidTypeCode.UUID);
-      let o = at + 2;
-      for (let i = 0; i < 36; i += 2) {
-        if (duid.uuid.charCodeAt(i) === 0x2d) i++;
-        out[o++] = parseInt(duid.uuid.slice(i, i + 2), 16);
-      }
-      return o;
-    }
+      writeUuid(duid.uuid, out, at + 2);
+      return at + 18;
     case "raw":
       checkUint(duid.typeCode, 0xffff, "DUID type code");
       if (duid.typeCode >= DuidTypeCode.LLT && duid.typeCode <= DuidTypeCode.UUID) {
         throw new RangeError(`Raw DUID with known type code "${duid.typeCode}"; use its typed form`);
       }
       writeU16(out, at, duid.typeCode);
-      out.set(duid.data, at + 2);
-      return at + 2 + duid.data.length;
+      return copyBytes(out, at + 2, duid.data);
     default:
       throw new TypeError(`Unknown DUID type "${String((duid as { type: unknown }).type)}"`);
   }
+}
+
+function writeUuid(uuid: string, out: Uint8Array, at: number): void {
+  let ok = typeof uuid === "string" && uuid.length === 36;
+  let i = 0;
+  for (let b = 0; ok && b < 16; b++) {
+    if (b === 4 || b === 6 || b === 8 || b === 10) ok = uuid.charCodeAt(i++) === 0x2d;
+    const high = lowerHex(uuid.charCodeAt(i++));
+    const low = lowerHex(uuid.charCodeAt(i++));
+    ok &&= high >= 0 && low >= 0;
+    out[at + b] = (high << 4) | low;
+  }
+  if (!ok) throw new RangeError(`DUID-UUID "${String(uuid)}" is not lower-case 8-4-4-4-12 hex`);
+}
+
+function lowerHex(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
 }
 
 /**

@@ -2,6 +2,7 @@ import { encodeDomainNames } from "../domain-name.js";
 import { DHCPV6_MAX_OPTION_NESTING, DHCPV6_MAX_RELAY_NESTING } from "./decode.js";
 import { duidSize, writeDuid } from "./duid.js";
 import { writeIpv6 } from "./ipv6-text.js";
+import { allocateOutput, copyBytes } from "./output-buffer.js";
 import type { Dhcpv6Message, Dhcpv6NtpSuboption, Dhcpv6Option, Dhcpv6RelayMessage } from "./message.js";
 
 const utf8 = new TextEncoder();
@@ -28,8 +29,10 @@ interface Pending {
 export function encodeDhcpv6(message: Dhcpv6Message): Uint8Array {
   const pending: Pending = { blobs: [], next: 0 };
   const size = messageSize(message, pending, 0);
-  const out = new Uint8Array(size);
-  writeMessage(message, out, 0, pending);
+  const out = allocateOutput(size);
+  // Every byte must be written: the output buffer is not zeroed.
+  const end = writeMessage(message, out, 0, pending);
+  if (end !== size) throw new Error(`DHCPv6 encoder wrote ${end} bytes of ${size}`);
   return out;
 }
 
@@ -108,7 +111,7 @@ function optionSize(option: Dhcpv6Option, pending: Pending, relayDepth: number, 
       return 16 * o.servers.length;
     case 24:
       if (!Array.isArray(o.domains) || o.domains.length === 0) throw new RangeError(`Option 24 needs a non-empty "domains" array`);
-      return push(pending, encodeDomainNames(o.domains, { compression: false }));
+      return namesSize(o.domains, false, pending);
     case 26:
       return 25 + nestedSize(o.options, option.code, pending, relayDepth, level);
     case 32:
@@ -117,7 +120,7 @@ function optionSize(option: Dhcpv6Option, pending: Pending, relayDepth: number, 
       return 4;
     case 39:
       if (typeof o.name !== "string") throw new TypeError(`Option 39 "name" must be a string`);
-      return 1 + (o.name === "" ? 0 : push(pending, encodeDomainNames([o.name], { compression: false, allowPartial: true })));
+      return 1 + (o.name === "" ? 0 : namesSize([o.name], true, pending));
     case 56:
       return ntpSize(o.suboptions, pending);
     default:
@@ -139,7 +142,7 @@ function ntpSize(suboptions: readonly Dhcpv6NtpSuboption[] | undefined, pending:
       body = 16;
     } else if (sub.code === 3) {
       if (typeof s.name !== "string" || s.name === "") throw new TypeError(`NTP sub-option 3 "name" must be a non-empty string`);
-      body = push(pending, encodeDomainNames([s.name], { compression: false }));
+      body = namesSize([s.name], false, pending);
     } else {
       throw new TypeError(`NTP sub-option ${sub.code} is not typed and has no "data"`);
     }
@@ -147,6 +150,60 @@ function ntpSize(suboptions: readonly Dhcpv6NtpSuboption[] | undefined, pending:
     size += 4 + body;
   }
   return size;
+}
+
+// Names made of letters, digits, "-" and "_" (nearly all of them) are written
+// straight into the output; anything else goes through encodeDomainNames,
+// which handles escapes and reports errors.
+
+/** Wire size of names without escapes, or -1 when encodeDomainNames must handle them. */
+function plainNamesSize(names: readonly unknown[], allowPartial: boolean): number {
+  let size = 0;
+  for (let n = 0; n < names.length; n++) {
+    const name = names[n];
+    if (typeof name !== "string" || name.length < 2 || name.length > 254) return -1;
+    let label = 0;
+    for (let i = 0; i < name.length; i++) {
+      const c = name.charCodeAt(i);
+      if (c === 0x2e) {
+        if (label === 0) return -1;
+        label = 0;
+      } else if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || (c >= 0x41 && c <= 0x5a) || c === 0x5f) {
+        if (++label > 63) return -1;
+      } else {
+        return -1;
+      }
+    }
+    // Only the last name of a list may be partial (RFC 4704 FQDN).
+    if (label !== 0 && (!allowPartial || n !== names.length - 1)) return -1;
+    size += name.length + 1;
+  }
+  return size;
+}
+
+function namesSize(names: readonly string[], allowPartial: boolean, pending: Pending): number {
+  const size = plainNamesSize(names, allowPartial);
+  return size >= 0 ? size : push(pending, encodeDomainNames(names, { compression: false, allowPartial }));
+}
+
+function writeNames(names: readonly string[], allowPartial: boolean, out: Uint8Array, at: number, pending: Pending): number {
+  if (plainNamesSize(names, allowPartial) < 0) return writeBlob(out, at, pending);
+  for (const name of names) {
+    let lengthAt = at;
+    at++;
+    for (let i = 0; i < name.length; i++) {
+      const c = name.charCodeAt(i);
+      if (c === 0x2e) {
+        out[lengthAt] = at - lengthAt - 1;
+        lengthAt = at++;
+      } else {
+        out[at++] = c;
+      }
+    }
+    if (name.charCodeAt(name.length - 1) === 0x2e) out[lengthAt] = 0;
+    else out[lengthAt] = at - lengthAt - 1;
+  }
+  return at;
 }
 
 function push(pending: Pending, blob: Uint8Array): number {
@@ -195,10 +252,7 @@ function writeOption(option: Dhcpv6Option, out: Uint8Array, start: number, pendi
 }
 
 function writeValue(o: Loose, code: number, out: Uint8Array, at: number, pending: Pending): number {
-  if (o.data !== undefined) {
-    out.set(o.data, at);
-    return at + o.data.length;
-  }
+  if (o.data !== undefined) return copyBytes(out, at, o.data);
   switch (code) {
     case 1:
     case 2:
@@ -252,7 +306,7 @@ function writeValue(o: Loose, code: number, out: Uint8Array, at: number, pending
       }
       return at;
     case 24:
-      return writeBlob(out, at, pending);
+      return writeNames(o.domains, false, out, at, pending);
     case 26:
       writeU32(out, at, o.preferredLifetime, "Option 26 preferred lifetime");
       writeU32(out, at + 4, o.validLifetime, "Option 26 valid lifetime");
@@ -268,7 +322,7 @@ function writeValue(o: Loose, code: number, out: Uint8Array, at: number, pending
     case 39:
       checkUint(o.flags, 0xff, "Option 39 flags");
       out[at] = o.flags;
-      return o.name === "" ? at + 1 : writeBlob(out, at + 1, pending);
+      return o.name === "" ? at + 1 : writeNames([o.name], true, out, at + 1, pending);
     default: // 56: the sizing pass let nothing else through
       return writeNtp(o.suboptions, out, at, pending);
   }
@@ -282,10 +336,9 @@ function writeNtp(suboptions: readonly Dhcpv6NtpSuboption[], out: Uint8Array, at
     const from = at + 4;
     let to: number;
     if (s.data !== undefined) {
-      out.set(s.data, from);
-      to = from + s.data.length;
+      to = copyBytes(out, from, s.data);
     } else if (sub.code === 3) {
-      to = writeBlob(out, from, pending);
+      to = writeNames([s.name], false, out, from, pending);
     } else {
       writeIpv6(s.address, out, from, `NTP sub-option ${sub.code} address`);
       to = from + 16;
@@ -298,9 +351,7 @@ function writeNtp(suboptions: readonly Dhcpv6NtpSuboption[], out: Uint8Array, at
 }
 
 function writeBlob(out: Uint8Array, at: number, pending: Pending): number {
-  const blob = pending.blobs[pending.next++]!;
-  out.set(blob, at);
-  return at + blob.length;
+  return copyBytes(out, at, pending.blobs[pending.next++]!);
 }
 
 function writeText(text: string, out: Uint8Array, at: number, pending: Pending): number {

@@ -54,19 +54,21 @@ export function writeIpv6(text: string, out: Uint8Array, at: number, what: strin
   }
 }
 
+const groups = new Uint16Array(8); // scratch: parsing allocates nothing
+
 function parseInto(text: string, out: Uint8Array, at: number): boolean {
-  const groups: number[] = [];
-  let gap = -1;
-  let i = 0;
   const n = text.length;
   if (n < 2 || n > 45) return false;
+  let count = 0;
+  let gap = -1;
+  let i = 0;
   if (text.charCodeAt(0) === 0x3a) {
     if (text.charCodeAt(1) !== 0x3a) return false;
     gap = 0;
     i = 2;
-    if (i === n) return fill(groups, gap, out, at);
   }
-  for (;;) {
+  while (i < n) {
+    if (count === 8) return false;
     const groupStart = i;
     let value = 0;
     while (i < n && i - groupStart < 5) {
@@ -76,54 +78,60 @@ function parseInto(text: string, out: Uint8Array, at: number): boolean {
       i++;
     }
     if (i < n && text.charCodeAt(i) === 0x2e) {
-      // Dotted IPv4 tail: re-read this group as the first octet.
-      if (groups.length > 6 || !parseIpv4Tail(text, groupStart, groups)) return false;
+      // Dotted IPv4 tail: re-read this group as its first octet.
+      if (count > 6 || !parseIpv4Tail(text, groupStart, count)) return false;
+      count += 2;
       break;
     }
     const digits = i - groupStart;
     if (digits === 0 || digits > 4) return false;
-    groups.push(value);
+    groups[count++] = value;
     if (i === n) break;
     if (text.charCodeAt(i) !== 0x3a) return false;
     i++;
     if (i < n && text.charCodeAt(i) === 0x3a) {
       if (gap >= 0) return false;
-      gap = groups.length;
+      gap = count;
       i++;
-      if (i === n) break;
     } else if (i === n) {
       return false;
     }
-    if (groups.length > 8) return false;
   }
-  return fill(groups, gap, out, at);
-}
-
-function parseIpv4Tail(text: string, from: number, groups: number[]): boolean {
-  const parts = text.slice(from).split(".");
-  if (parts.length !== 4) return false;
-  const octets: number[] = [];
-  for (const p of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return false;
-    const v = Number(p);
-    if (v > 255) return false;
-    octets.push(v);
-  }
-  groups.push((octets[0]! << 8) | octets[1]!, (octets[2]! << 8) | octets[3]!);
-  return true;
-}
-
-function fill(groups: number[], gap: number, out: Uint8Array, at: number): boolean {
-  if (gap < 0 ? groups.length !== 8 : groups.length > 7) return false;
-  const zeros = 8 - groups.length;
+  if (gap < 0 ? count !== 8 : count > 7) return false;
+  const zeros = 8 - count;
   let g = 0;
   for (let k = 0; k < 8; k++) {
-    let value = 0;
-    if (gap >= 0 && k >= gap && k < gap + zeros) value = 0;
-    else value = groups[g++]!;
+    const value = gap >= 0 && k >= gap && k < gap + zeros ? 0 : groups[g++]!;
     out[at + 2 * k] = value >>> 8;
     out[at + 2 * k + 1] = value & 0xff;
   }
+  return true;
+}
+
+/** Four decimal octets without leading zeros from `from` to the end, into groups[index..index+1]. */
+function parseIpv4Tail(text: string, from: number, index: number): boolean {
+  let octets = 0;
+  let value = 0;
+  let digits = 0;
+  let packed = 0;
+  for (let i = from; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
+    if (c >= 0x30 && c <= 0x39) {
+      if (digits > 0 && value === 0) return false;
+      value = value * 10 + (c - 0x30);
+      if (++digits > 3 || value > 255) return false;
+    } else if (c === 0x2e && digits > 0 && octets < 4) {
+      packed = packed * 256 + value;
+      octets++;
+      value = 0;
+      digits = 0;
+    } else {
+      return false;
+    }
+  }
+  if (octets !== 4) return false;
+  groups[index] = Math.floor(packed / 0x10000);
+  groups[index + 1] = packed % 0x10000;
   return true;
 }
 
