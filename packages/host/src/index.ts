@@ -18,8 +18,8 @@ export type { PluginReport, PluginState, StartupReport, StopReport } from "./rep
 
 export { NicValidationService, VALIDATOR_PROBLEM_KEY, commonNicRules } from "./nic-validation.js";
 
+export { compileConfigSchema } from "./config-schema.js";
 export {
-  compileConfigSchema,
   validateBundleManifest,
   validateHostConfig,
   validatePluginManifest,

@@ -10,7 +10,8 @@ import {
 } from "@incusx/sdk";
 import type { PluginSource } from "./options.js";
 import { findPluginPackage, readPluginPackage } from "./plugin-package.js";
-import { compileConfigSchema, validatePluginManifest } from "./schema-validation.js";
+import { compileConfigSchema } from "./config-schema.js";
+import { validatePluginManifest } from "./schema-validation.js";
 
 /** A plugin whose manifest and module were loaded and checked. */
 export interface LoadedPlugin {

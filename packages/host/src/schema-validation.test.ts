@@ -1,8 +1,8 @@
 import { ErrorCode, InvalidConfigError, InvalidManifestError, type ValidationIssue } from "@incusx/sdk";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { compileConfigSchema } from "./config-schema.js";
 import {
-  compileConfigSchema,
   validateBundleManifest,
   validateHostConfig,
   validatePluginManifest,
@@ -402,12 +402,12 @@ describe("compileConfigSchema", () => {
     [
       "a misspelt keyword",
       { type: "object", requried: ["network"] },
-      'Plugin "example.bad" configSchema: strict mode: unknown keyword: "requried"',
+      'Plugin "example.bad" configSchema: (root): unknown keyword "requried"',
     ],
     [
       "a reference to nothing",
       { $ref: "#/definitions/missing" },
-      `Plugin "example.bad" configSchema: can't resolve reference #/definitions/missing from id #`,
+      `Plugin "example.bad" configSchema: /$ref: can't resolve reference "#/definitions/missing"`,
     ],
   ])("rejects %s as an invalid manifest of that plugin", (_, badSchema, message) => {
     expect(failure(() => compileConfigSchema(badSchema, "example.bad"))).toEqual({

@@ -1,7 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv";
-import addFormatsModule from "ajv-formats";
+import type { ErrorObject } from "ajv";
 import {
   InvalidConfigError,
   InvalidManifestError,
@@ -10,64 +7,29 @@ import {
   type PluginManifest,
   type ValidationIssue,
 } from "@incusx/sdk";
+import {
+  validateBundleDocument,
+  validateHostConfigDocument,
+  validatePluginManifestDocument,
+} from "./generated/document-validators.js";
 
-// ajv-formats is CommonJS with `exports.default`; under NodeNext the default
-// import is the whole module, so take `.default` (present at runtime too).
-const addFormats = addFormatsModule.default;
-
-/** The schemas this module validates against, by file name in `schemas/`. */
-type SchemaName = "plugin-manifest" | "host-config" | "bundle";
-
-// Options shared by both ajv instances. `tsType` is the keyword
-// json-schema-to-typescript reads to name a generated type; ajv must know it
-// exists or strict mode rejects the schema.
-const COMMON: Options = { allErrors: true, keywords: ["tsType"] };
-
-// Our own schemas are checked strictly: a typo in them is our bug.
-const documents = addFormats(new Ajv({ ...COMMON, strict: true }));
-
-// Plugin config schemas: unknown keywords are still errors (a misspelt
-// "requried" would silently accept anything), but the stricter type and tuple
-// rules are left off so ordinary draft-07 schemas compile. `useDefaults` fills
-// in the schema's `default` values on the config object itself.
-// `addUsedSchema: false` keeps one plugin's `$id` from clashing with another's.
-const configs = addFormats(
-  new Ajv({
-    ...COMMON,
-    useDefaults: true,
-    addUsedSchema: false,
-    strictSchema: true,
-    strictTypes: false,
-    strictTuples: false,
-    strictRequired: false,
-  }),
-);
-
-const compiled = new Map<SchemaName, ValidateFunction>();
-
-// Compiled on first use, so a host that never reads a bundle never pays for it.
-function validator(name: SchemaName): ValidateFunction {
-  let validate = compiled.get(name);
-  if (!validate) {
-    validate = documents.compile(JSON.parse(readFileSync(schemaFile(name), "utf8")) as object);
-    compiled.set(name, validate);
-  }
-  return validate;
+/**
+ * A validator precompiled by ajv (scripts/gen-validators.mjs): a host start
+ * neither loads ajv's compiler nor compiles a schema.
+ */
+export interface PrecompiledValidator {
+  (value: unknown): boolean;
+  errors?: ErrorObject[] | null;
 }
 
-// Published, the schemas sit in the package's own `schemas/` folder (copied
-// there by scripts/copy-schemas.mjs at build time), next to `dist/`. Run from
-// source in the monorepo, read the repository's `schemas/` directly so an
-// edited schema takes effect without a build.
-function schemaFile(name: SchemaName): string {
-  const file = `${name}.schema.json`;
-  const candidates = [new URL(`../schemas/${file}`, import.meta.url)];
-  if (import.meta.url.endsWith(".ts")) candidates.unshift(new URL(`../../../schemas/${file}`, import.meta.url));
-  for (const candidate of candidates) {
-    const path = fileURLToPath(candidate);
-    if (existsSync(path)) return path;
-  }
-  throw new Error(`Schema "${file}" not found in ${candidates.map((c) => `"${fileURLToPath(c)}"`).join(", ")}`);
+const documents = {
+  "plugin-manifest": validatePluginManifestDocument as PrecompiledValidator,
+  "host-config": validateHostConfigDocument as PrecompiledValidator,
+  bundle: validateBundleDocument as PrecompiledValidator,
+};
+
+function validator(name: keyof typeof documents): PrecompiledValidator {
+  return documents[name];
 }
 
 /**
@@ -123,51 +85,13 @@ export function validateBundleManifest(value: unknown, file: string): BundleMani
   throw new InvalidConfigError(formatIssues(file, issues), issues);
 }
 
-/**
- * Compiles a plugin's `configSchema` (JSON Schema draft-07) into a checker
- * for that plugin's config. An invalid schema throws
- * {@link InvalidManifestError} at once; the checker throws
- * {@link InvalidConfigError} (with `pluginId` and every issue) for a config
- * that does not match.
- *
- * The checker fills in the schema's `default` values on the config object
- * it is given (ajv's `useDefaults`), so pass a copy, and `{}` rather than
- * `undefined` when there is no config, or no defaults can be applied.
- * `file` only names where the config came from in messages.
- *
- * @example
- * const check = compileConfigSchema({ type: "object", properties: { mtu: { type: "integer", default: 1500 } } }, "example.mtu");
- * const config = {};
- * check(config, "host.json"); // config is now { mtu: 1500 }
- */
-export function compileConfigSchema(schema: unknown, pluginId: string): (config: unknown, file?: string) => void {
-  const where = `Plugin "${pluginId}" configSchema`;
-  if (typeof schema !== "boolean" && (typeof schema !== "object" || schema === null || Array.isArray(schema))) {
-    throw new InvalidManifestError(formatIssues(where, [{ path: "(root)", message: "must be object" }]), { pluginId });
-  }
-  if (!configs.validateSchema(schema)) {
-    throw new InvalidManifestError(formatIssues(where, toIssues(configs.errors, "")), { pluginId });
-  }
-  let validate: ValidateFunction;
-  try {
-    validate = configs.compile(schema);
-  } catch (error) {
-    // Strict-mode and `$ref` problems, which the meta-schema cannot see.
-    throw new InvalidManifestError(`${where}: ${(error as Error).message}`, { pluginId, cause: error });
-  }
-  return (config, file) => {
-    if (validate(config)) return;
-    const issues = toIssues(validate.errors, "");
-    const source = `Config of plugin "${pluginId}"${file === undefined ? "" : ` (${file})`}`;
-    throw new InvalidConfigError(formatIssues(source, issues), issues, { pluginId });
-  };
-}
-
-function formatIssues(where: string, issues: readonly ValidationIssue[]): string {
+/** One line per issue: `where: path: message`. */
+export function formatIssues(where: string, issues: readonly ValidationIssue[]): string {
   return issues.map((issue) => `${where}: ${issue.path}: ${issue.message}`).join("\n");
 }
 
-function toIssues(errors: ErrorObject[] | null | undefined, pointer: string): ValidationIssue[] {
+/** ajv errors as issues, with `pointer` prefixed to every path. */
+export function toIssues(errors: ErrorObject[] | null | undefined, pointer: string): ValidationIssue[] {
   return (errors ?? []).map((error) => ({ path: pointer + error.instancePath || "(root)", message: describe(error) }));
 }
 

@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// Precompiles the document schemas in schemas/ (and the JSON Schema draft-07
+// meta-schema, which checks plugins' config schemas) into plain JavaScript
+// validators with ajv's standalone code generation, written to
+// packages/host/src/generated/document-validators.ts.
+//
+// Why: compiling schemas with ajv at run time costs milliseconds per schema
+// plus loading ajv itself, on every host start. Precompiled, a host start
+// pays for neither (test/bench/host-startup.bench.mjs).
+//
+//   node scripts/gen-validators.mjs          write the file (part of `pnpm gen:types`)
+//   node scripts/gen-validators.mjs --check  exit 1 when it is out of date
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+/** Repository root. */
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** The generated module. */
+export const OUTPUT_FILE = join(ROOT, "packages", "host", "src", "generated", "document-validators.ts");
+
+const DRAFT_07 = "http://json-schema.org/draft-07/schema";
+
+/** Exported validator name -> schema file in schemas/ (or the draft-07 meta-schema). */
+const VALIDATORS = {
+  validateBundleDocument: "bundle.schema.json",
+  validateHostConfigDocument: "host-config.schema.json",
+  validatePluginManifestDocument: "plugin-manifest.schema.json",
+  validateJsonSchemaDraft07: DRAFT_07,
+};
+
+/**
+ * The generated module's source. Depends only on the schemas and the ajv
+ * version, so the drift test can compare it byte for byte.
+ *
+ * @returns {string}
+ */
+export function generateValidators() {
+  // ajv is a dependency of the host package, not of the repository root.
+  const require = createRequire(join(ROOT, "packages", "host", "package.json"));
+  const { Ajv } = require("ajv");
+  const standaloneCode = require("ajv/dist/standalone").default;
+  const ajvVersion = require("ajv/package.json").version;
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: true,
+    // `tsType` names generated TypeScript types (json-schema-to-typescript).
+    keywords: ["tsType"],
+
+
+
+    code: { source: true, esm: true, lines: true },
+  });
+  const mapping = {};
+  for (const [name, file] of Object.entries(VALIDATORS)) {
+    if (file === DRAFT_07) {
+      mapping[name] = DRAFT_07;
+      continue;
+    }
+    const schema = JSON.parse(readFileSync(join(ROOT, "schemas", file), "utf8"));
+    ajv.addSchema(schema, file);
+    mapping[name] = file;
+  }
+  const code = standaloneCode(ajv, mapping);
+  // ajv's ESM output still `require`s its small runtime helpers (string
+  // length in code points, deep equality): turn those into imports.
+  const imports = [];
+  const source = code.replace(/require\("(ajv\/dist\/runtime\/[a-z0-9]+)"\)/g, (_, module) => {
+    const name = `runtime_${module.split("/").pop()}`;
+    if (!imports.some((line) => line.includes(` ${name}_module `))) {
+      // A CommonJS module with `exports.default`: Node's default import is
+      // the whole module, bundlers' is `exports.default`. Accept both.
+      imports.push(
+        `import ${name}_module from "${module}.js";`,
+        `const ${name} = typeof ${name}_module === "function" ? { default: ${name}_module } : ${name}_module;`,
+      );
+    }
+    return name;
+  });
+  if (/\brequire\(/.test(source)) throw new Error("Standalone validators still contain require()");
+  return (
+    `// Generated from schemas/*.schema.json by scripts/gen-validators.mjs (ajv ${ajvVersion}).\n` +
+    "// Do not edit: change the schema, then run `pnpm gen:types`.\n" +
+    "// @ts-nocheck\n" +
+    "/* eslint-disable */\n" +
+    imports.join("\n") +
+    "\n" +
+    source.replace(/^"use strict";\n/m, "").trim() +
+    "\n"
+  );
+}
+
+function main(args) {
+  const contents = generateValidators();
+  const current = existsSync(OUTPUT_FILE) ? readFileSync(OUTPUT_FILE, "utf8") : undefined;
+  if (args.includes("--check")) {
+    if (current !== contents) {
+      console.error(`${relative(ROOT, OUTPUT_FILE)} is out of date with schemas/; run \`pnpm gen:types\``);
+      process.exit(1);
+    }
+    console.log(`${relative(ROOT, OUTPUT_FILE)} is up to date`);
+    return;
+  }
+  mkdirSync(dirname(OUTPUT_FILE), { recursive: true });
+  writeFileSync(OUTPUT_FILE, contents);
+  console.log(`Wrote ${relative(ROOT, OUTPUT_FILE)}`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2));
+}
