@@ -1,14 +1,18 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { DhcpDecodeError } from "../decode-error.js";
 import { decodeDhcpv6 } from "./decode.js";
 import { encodeDhcpv6 } from "./encode.js";
 import { hex, toHex } from "./test-bytes.test.js";
 
-// Real captures land in src/fixtures/v6 (from the capture helper); until
-// they do, hand-built packets after RFC 8415 in __fixtures__/handmade stand
-// in. Each decodes to a reviewed snapshot and re-encodes byte for byte.
+// Real captures (dnsmasq with dhclient and dhcpcd, from
+// scripts/capture-fixtures.sh) live in src/fixtures/v6; hand-built packets
+// after RFC 8415 in __fixtures__/handmade cover what the captures lack
+// (relays, IA_PD, NTP server, DUID-UUID). Each decodes to a reviewed
+// snapshot and re-encodes byte for byte.
 
 interface Fixture {
   readonly description: string;
@@ -51,5 +55,25 @@ describe("DHCPv6 fixtures", () => {
     it("re-encodes byte for byte", () => {
       expect(toHex(encodeDhcpv6(decodeDhcpv6(bytes)))).toBe(fixture.hex.toLowerCase());
     });
+  });
+
+  it("truncated and mutated fixtures only ever decode (and re-encode identically) or throw DhcpDecodeError", () => {
+    const packets = fixtures.map(({ fixture }) => hex(fixture.hex));
+    const check = (bytes: Uint8Array) => {
+      try {
+        expect(encodeDhcpv6(decodeDhcpv6(bytes))).toEqual(bytes);
+      } catch (e) {
+        if (!(e instanceof DhcpDecodeError)) throw e;
+      }
+    };
+    fc.assert(
+      fc.property(fc.nat(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), fc.nat(), (which, edits, cut) => {
+        const bytes = packets[which % packets.length]!.slice();
+        for (const [at, value] of edits) bytes[at % bytes.length] = value;
+        check(bytes);
+        check(bytes.subarray(0, cut % (bytes.length + 1)));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
