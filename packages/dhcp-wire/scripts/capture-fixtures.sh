@@ -297,7 +297,6 @@ fqdn both
 vendorclassid incusx-fixture
 # Without this the DHCPv6 vendor class carries the host's kernel and CPU.
 vendclass 32473 incusx-fixture
-clientid
 option domain_name_servers, domain_name, domain_search, host_name
 option classless_static_routes, interface_mtu, ntp_servers
 option dhcp6_name_servers, dhcp6_domain_search
@@ -309,9 +308,12 @@ $2
 EOF
 }
 # dhcpcd asks for Rapid Commit per family only when told to.
-dhcpcd_conf "$work/dhcpcd.conf" "option rapid_commit
+# The Rapid Commit run identifies by MAC (61 type 1), the others by
+# IAID+DUID (RFC 4361).
+dhcpcd_conf "$work/dhcpcd.conf" "clientid
+option rapid_commit
 option dhcp6_rapid_commit"
-dhcpcd_conf "$work/dhcpcd-norc.conf" ""
+dhcpcd_conf "$work/dhcpcd-norc.conf" "duid"
 dcd() { # conf args...: dhcpcd in the foreground with our script
   local conf=$1
   shift
