@@ -11,6 +11,7 @@ demo: setup
 	node scripts/demo.mjs
 
 test: setup
+	pnpm run typecheck
 	node scripts/run-tests.mjs
 
 bench: setup

@@ -12,27 +12,11 @@ import {
   isNetworkV4,
   isNetworkV6,
 } from "./addresses.js";
-import type { Validator } from "./combinators.js";
 import { ValidationError } from "./validation-error.js";
+import { table, type Case } from "./validator-table.test-helper.js";
 
-function failure(validator: Validator, value: string): string | undefined {
-  try {
-    validator(value);
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
 
-type Case = [value: string, expected: string | undefined];
 
-function table(name: string, validator: Validator, cases: Case[]): void {
-  describe(name, () => {
-    it.each(cases)("%j -> %s", (value, expected) => {
-      expect(failure(validator, value)).toBe(expected);
-    });
-  });
-}
 
 // Texts Go's net.ParseIP refuses though ipaddr.js alone would take them.
 const notAddresses = ["", "10.0.0", "010.0.0.1", "0x0a.0.0.1", "10.0.0.256", "fe80::1%eth0", "[::1]", " ::1", "1::2::3", "00000::1", "::ffff:1.2.3", "::ffff:01.2.3.4", "10.0.0.1/32", "host"];

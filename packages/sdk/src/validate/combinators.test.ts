@@ -3,16 +3,9 @@ import { and, isListOf, isNotEmpty, optional, or, required, type Validator } fro
 import { isNetworkAddressV4, isNetworkV4 } from "./addresses.js";
 import { isOneOf, isUint8 } from "./scalars.js";
 import { ValidationError } from "./validation-error.js";
+import { failure } from "./validator-table.test-helper.js";
 
 /** The message `validator` throws for `value`, or `undefined` when it passes. */
-function failure(validator: Validator, value: string): string | undefined {
-  try {
-    validator(value);
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
 
 const fail = (message: string): Validator => () => {
   throw new ValidationError(message);

@@ -1,25 +1,8 @@
-import { describe, expect, it } from "vitest";
-import type { Validator } from "./combinators.js";
 import { isInterfaceName, isNetworkMAC, isNetworkMTU, isNetworkVLAN } from "./link.js";
+import { table } from "./validator-table.test-helper.js";
 
-function failure(validator: Validator, value: string): string | undefined {
-  try {
-    validator(value);
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
 
-type Case = [value: string, expected: string | undefined];
 
-function table(name: string, validator: Validator, cases: Case[]): void {
-  describe(name, () => {
-    it.each(cases)("%j -> %s", (value, expected) => {
-      expect(failure(validator, value)).toBe(expected);
-    });
-  });
-}
 
 const badMac = "Invalid MAC address, must be 6 bytes of hex separated by colons";
 table("isNetworkMAC accepts six colon separated hex bytes", isNetworkMAC, [

@@ -1,25 +1,8 @@
-import { describe, expect, it } from "vitest";
-import type { Validator } from "./combinators.js";
 import { isAny, isBool, isInRange, isInt64, isOneOf, isUint32, isUint8 } from "./scalars.js";
+import { table, type Case } from "./validator-table.test-helper.js";
 
-function failure(validator: Validator, value: string): string | undefined {
-  try {
-    validator(value);
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
 
-type Case = [value: string, expected: string | undefined];
 
-function table(name: string, validator: Validator, cases: Case[]): void {
-  describe(name, () => {
-    it.each(cases)("%j -> %s", (value, expected) => {
-      expect(failure(validator, value)).toBe(expected);
-    });
-  });
-}
 
 table("isAny accepts everything", isAny, [
   ["", undefined],
