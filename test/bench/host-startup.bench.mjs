@@ -8,8 +8,13 @@
 //   (a) node           `node -e ""`: the floor of any node process
 //   (b) host, 0        a script starting and stopping a Host with no plugins
 //   (c) host, PLUGINS  the same script with every generated plugin
+//   (d) import, 0      a script importing @incusx/sdk, no host
+//   (e) import, N      the same script also importing every plugin module,
+//                      no host: what Node's module loader alone costs
 // and reports medians and the per-plugin cost (c - b) / PLUGINS and
-// (c - a) / PLUGINS against the target of 1 ms per plugin.
+// (c - a) / PLUGINS against the target of 1 ms per plugin, and splits the
+// first into Node's loading of the plugin module, (e - d) / PLUGINS, and
+// the host's own work, the rest.
 //
 // Usage: node test/bench/host-startup.bench.mjs   (needs `pnpm build`)
 // Env:   BENCH_RUNS (default 15)  BENCH_PLUGINS (default 100)
@@ -49,11 +54,13 @@ process.once("SIGTERM", onSignal);
 
 let exitCode = 0;
 try {
-  const { emptyConfig, fullConfig, runner } = await generate(work);
+  const { emptyConfig, fullConfig, runner, importer } = await generate(work);
   const cases = [
     { name: "node", label: 'node -e ""', args: ["-e", ""] },
     { name: "host0", label: "host, 0 plugins", args: [runner, emptyConfig] },
     { name: "hostN", label: `host, ${PLUGINS} plugins`, args: [runner, fullConfig] },
+    { name: "import0", label: "import sdk only", args: [importer, emptyConfig] },
+    { name: "importN", label: `import ${PLUGINS} plugins`, args: [importer, fullConfig] },
   ];
 
   // One checked run of each first: a broken setup should fail loudly, not be timed.
@@ -73,6 +80,8 @@ try {
   const median = Object.fromEntries(cases.map((c) => [c.name, round(medianOf(samples[c.name]))]));
   const perPluginVsHost = round((median.hostN - median.host0) / PLUGINS);
   const perPluginVsNode = round((median.hostN - median.node) / PLUGINS);
+  const perPluginImport = round((median.importN - median.import0) / PLUGINS);
+  const perPluginHostOwn = round(perPluginVsHost - perPluginImport);
   const ok = perPluginVsHost <= TARGET_MS_PER_PLUGIN;
 
   console.log("");
@@ -84,6 +93,8 @@ try {
   console.log("");
   console.log(`Per plugin, beyond a host with no plugins: ${fmt(perPluginVsHost)} ms   ((${fmt(median.hostN)} - ${fmt(median.host0)}) / ${PLUGINS})`);
   console.log(`Per plugin, beyond a bare node process:   ${fmt(perPluginVsNode)} ms   ((${fmt(median.hostN)} - ${fmt(median.node)}) / ${PLUGINS}; includes loading the host itself)`);
+  console.log(`  of which Node loading the plugin module:  ${fmt(perPluginImport)} ms   ((${fmt(median.importN)} - ${fmt(median.import0)}) / ${PLUGINS}, no host)`);
+  console.log(`  of which the host's own work:            ${fmt(perPluginHostOwn)} ms`);
   console.log(`Target: <= ${TARGET_MS_PER_PLUGIN} ms per plugin beyond an empty host: ${ok ? "met" : "MISSED"}`);
   console.log(
     JSON.stringify({
@@ -91,8 +102,19 @@ try {
       node: process.version,
       plugins: PLUGINS,
       runs: RUNS,
-      medianMs: { node: median.node, host0: median.host0, [`host${PLUGINS}`]: median.hostN },
-      perPluginMs: { vsEmptyHost: perPluginVsHost, vsNode: perPluginVsNode },
+      medianMs: {
+        node: median.node,
+        host0: median.host0,
+        [`host${PLUGINS}`]: median.hostN,
+        import0: median.import0,
+        [`import${PLUGINS}`]: median.importN,
+      },
+      perPluginMs: {
+        vsEmptyHost: perPluginVsHost,
+        vsNode: perPluginVsNode,
+        nodeModuleLoading: perPluginImport,
+        hostOwn: perPluginHostOwn,
+      },
       targetMsPerPlugin: TARGET_MS_PER_PLUGIN,
       ok,
     }),
@@ -144,7 +166,20 @@ if (!report.ok || report.plugins.length !== options.plugins.length) {
 }
 `,
   );
-  return { emptyConfig, fullConfig, runner };
+  // The same plugin modules, imported without a host: Node's own cost.
+  const importer = join(dir, "import-plugins.mjs");
+  await writeFile(
+    importer,
+    `import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+await import("@incusx/sdk");
+const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const base = dirname(process.argv[2]);
+await Promise.all(config.plugins.map((p) => import(pathToFileURL(join(base, p.module, "index.js")).href)));
+`,
+  );
+  return { emptyConfig, fullConfig, runner, importer };
 }
 
 function pluginPackageJson(name, id) {
