@@ -54,3 +54,27 @@ export {
   type Dhcpv6ServerUnicastOption,
   type Dhcpv6StatusCodeOption,
 } from "./v6/message.js";
+
+// DHCPv4
+export { decodeDhcpv4 } from "./v4/decode.js";
+export { encodeDhcpv4 } from "./v4/encode.js";
+export {
+  Dhcpv4MessageType,
+  Dhcpv4OptionCode,
+  dhcpv4MessageTypeName,
+  dhcpv4OptionValue,
+  findDhcpv4Option,
+} from "./v4/message.js";
+export type {
+  Dhcpv4AreaLayout,
+  Dhcpv4ClasslessRoute,
+  Dhcpv4ClientFqdn,
+  Dhcpv4ClientIdentifier,
+  Dhcpv4KnownCode,
+  Dhcpv4Layout,
+  Dhcpv4Message,
+  Dhcpv4Option,
+  Dhcpv4OptionValues,
+  Dhcpv4RawOption,
+  Dhcpv4TypedOption,
+} from "./v4/message.js";
