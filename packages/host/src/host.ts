@@ -4,6 +4,7 @@ import type { DependencyContainer } from "tsyringe";
 import {
   API_VERSION,
   ClockToken,
+  DhcpRunnerToken,
   ErrorCode,
   IncusxError,
   InvalidManifestError,
@@ -41,6 +42,7 @@ import { LeaseEventBus } from "./services/lease-event-bus.js";
 import { createLogger, jsonLinesSink } from "./services/logger.js";
 import { SystemClock } from "./services/system-clock.js";
 import { UnavailableLinkConfigurator } from "./services/unavailable-link-configurator.js";
+import { NetworkRuntime } from "./runtime/network-runtime.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -233,6 +235,21 @@ export class Host {
    */
   async validateNic(nic: NicDevice): Promise<NicProblem[]> {
     return new NicValidationService(this.resolveAll(NicValidatorToken)).validate(nic);
+  }
+
+  /**
+   * A {@link NetworkRuntime} running the DHCP runners the started plugins
+   * contributed, applying leases with the host's link configurator and
+   * publishing on its lease-event stream. Call after `start()`.
+   */
+  networkRuntime(): NetworkRuntime {
+    return new NetworkRuntime({
+      runners: this.resolveAll(DhcpRunnerToken),
+      link: this.services.linkConfigurator,
+      events: this.services.leaseEvents,
+      clock: this.services.clock,
+      logger: this.logger.child({ component: "network-runtime" }),
+    });
   }
 
   private async startOne(slot: Slot): Promise<void> {

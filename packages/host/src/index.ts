@@ -16,6 +16,9 @@ export type {
 } from "./options.js";
 export type { PluginReport, PluginState, StartupReport, StopReport } from "./report.js";
 
+export { LINK_FAILED, NetworkRuntime } from "./runtime/network-runtime.js";
+export type { NetworkRunOptions, NetworkRuntimeOptions, RestartBackoff } from "./runtime/network-runtime.js";
+
 export { NicValidationService, VALIDATOR_PROBLEM_KEY, commonNicRules } from "./nic-validation.js";
 
 export { compileConfigSchema } from "./config-schema.js";

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { DhcpRunnerExtension, definePlugin, type DhcpRunner, type LeaseEvent } from "@incusx/sdk";
+import { Host } from "../host.js";
+// By path: @incusx/testkit depends on @incusx/host, so the host cannot list it as a dependency.
+import { FakeClock, MemoryLeaseEventStream, MemoryStateStore, RecordingLinkConfigurator } from "../../../testkit/src/index.js";
+
+function runnerPlugin(id: string, runner: DhcpRunner) {
+  return {
+    plugin: definePlugin({ id, register: (r) => r.contribute(DhcpRunnerExtension, { useValue: runner }) }),
+    manifest: { id, apiVersions: ["1"], provides: ["dhcp-runner"] },
+  };
+}
+
+describe("Host.networkRuntime", () => {
+  it("runs the DHCP runners the started plugins contributed, with the host's link and event stream", async () => {
+    const clock = new FakeClock(1_000_000);
+    const link = new RecordingLinkConfigurator();
+    const events = new MemoryLeaseEventStream();
+    const v6: DhcpRunner = {
+      family: "ipv6",
+      run: async (options) => {
+        const event: LeaseEvent = {
+          kind: "bound",
+          family: "ipv6",
+          interface: options.interface,
+          at: clock.now(),
+          lease: {
+            family: "ipv6",
+            interface: options.interface,
+            server: "0001",
+            obtainedAt: clock.now(),
+            addresses: [{ address: "2001:db8:1::10", prefixLength: 128, preferredLifetime: 60, validLifetime: 120 }],
+            routes: [],
+            dns: { servers: [], search: [] },
+          },
+        };
+        options.emit(event);
+        await new Promise((resolve) => options.signal.addEventListener("abort", resolve, { once: true }));
+      },
+    };
+    const host = new Host({
+      plugins: [runnerPlugin("test.v6", v6)],
+      services: { clock, linkConfigurator: link, leaseEvents: events, logSink: () => {}, stateStore: () => new MemoryStateStore() },
+    });
+    expect((await host.start()).ok).toBe(true);
+    const runtime = host.networkRuntime();
+    expect(runtime.families).toEqual(["ipv6"]);
+    const stop = new AbortController();
+    const done = runtime.run({ interface: "eth0", signal: stop.signal });
+    await events.waitFor((e) => e.kind === "bound");
+    expect((await link.snapshot("eth0")).addresses).toEqual([
+      { address: "2001:db8:1::10", prefixLength: 128, preferredLifetime: 60, validLifetime: 120, family: "ipv6" },
+    ]);
+    stop.abort();
+    await done;
+    await host.stop();
+  });
+});
