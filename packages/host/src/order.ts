@@ -47,25 +47,44 @@ export function orderByRequirements(nodes: readonly Requiring[]): PluginOrder {
     if (cycles.has(n.id)) continue;
     const deps = n.requires.filter((r) => byId.has(r) && r !== n.id);
     pending.set(n.id, deps.length);
-    for (const d of deps) dependents.set(d, [...(dependents.get(d) ?? []), n.id]);
+    for (const d of deps) {
+      const list = dependents.get(d);
+      if (list) list.push(n.id);
+      else dependents.set(d, [n.id]);
+    }
   }
+  // `ready` stays sorted by input position, so taking the first is enough.
   const ready = [...pending].filter(([, count]) => count === 0).map(([id]) => id);
+  ready.sort((a, b) => index.get(a)! - index.get(b)!);
   const order: string[] = [];
+  const placed = new Set<string>();
   while (ready.length > 0) {
-    ready.sort((a, b) => index.get(a)! - index.get(b)!);
     const id = ready.shift()!;
     order.push(id);
+    placed.add(id);
     for (const d of dependents.get(id) ?? []) {
       const left = pending.get(d)! - 1;
       pending.set(d, left);
-      if (left === 0) ready.push(d);
+      if (left === 0) insertSorted(ready, d, index);
     }
   }
   // Plugins that depend on a cycle never become ready: keep them, in input
   // order, at the end; the host fails them as missing a requirement.
-  for (const n of nodes) if (!cycles.has(n.id) && !order.includes(n.id)) order.push(n.id);
+  for (const n of nodes) if (!cycles.has(n.id) && !placed.has(n.id)) order.push(n.id);
 
   return { order, missing, cycles };
+}
+
+function insertSorted(list: string[], id: string, index: Map<string, number>): void {
+  const position = index.get(id)!;
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (index.get(list[mid]!)! < position) low = mid + 1;
+    else high = mid;
+  }
+  list.splice(low, 0, id);
 }
 
 // Tarjan's algorithm; components come out in input order of their first member.
