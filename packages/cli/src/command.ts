@@ -12,6 +12,8 @@ export interface OptionSpec {
   readonly valueName?: string;
   /** One line for `--help`. */
   readonly description: string;
+  /** Left out of `--help`: for options a command passes to its own re-executed child. */
+  readonly hidden?: boolean;
 }
 
 /** Values parsed from a command line: option values by name, and positionals. */
@@ -92,7 +94,7 @@ export function parseCommandLine(command: Command, argv: readonly string[]): Par
 
 /** The `--help` text of `command`. */
 export function commandHelp(command: Command): string {
-  const specs: [string, OptionSpec][] = [...Object.entries(command.options), ["help", HELP]];
+  const specs: [string, OptionSpec][] = [...Object.entries(command.options).filter(([, spec]) => !spec.hidden), ["help", HELP]];
   const options = specs.map(([name, spec]) => {
     const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${spec.valueName ? ` ${spec.valueName}` : ""}`;
     return [flag, spec.description] as const;

@@ -1,0 +1,164 @@
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  Host,
+  LeaseEventBus,
+  jsonLinesSink,
+  loadHostConfig,
+  type HostOptions,
+  type HostServices,
+  type PluginSource,
+} from "@incusx/host";
+import { IpRoute2LinkConfigurator } from "@incusx/linux-net";
+import { ClockToken, type IpFamily, type LeaseEvent } from "@incusx/sdk";
+import { EXIT_FAILURE, EXIT_OK, writeError } from "../errors.js";
+import type { CliIo } from "../io.js";
+import { defaultStateDir, type ForknetDhcpOptions } from "./forknet-dhcp-options.js";
+
+/** Exit status of `--exit-when-configured` when some, not all, enabled families were configured in time. */
+export const EXIT_SOME_CONFIGURED = 3;
+/** Exit status of `--exit-when-configured` when no family was configured in time. */
+export const EXIT_NONE_CONFIGURED = 4;
+
+/**
+ * The DHCP plugins `incusx forknet dhcp` runs when no `--config` names
+ * others, found from the CLI's own package. One line per family.
+ */
+export const BUILT_IN_DHCP_PLUGINS: readonly string[] = [
+  "@incusx/plugin-dhcpv6",
+];
+
+const CLI_PACKAGE_DIR = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+
+/** Process signals the command listens to; `process` in production, an emitter in tests. */
+export interface SignalSource {
+  on(signal: "SIGTERM" | "SIGINT", listener: () => void): unknown;
+  off(signal: "SIGTERM" | "SIGINT", listener: () => void): unknown;
+}
+
+/** What the in-namespace half can be given instead of the real thing (tests). */
+export interface ForknetDhcpChildDeps {
+  /** Plugins to run without `--config`; default {@link BUILT_IN_DHCP_PLUGINS}. */
+  readonly plugins?: readonly PluginSource[];
+  /** Host services to use instead of the defaults (link configurator, clock). */
+  readonly services?: Partial<HostServices>;
+  /** Where SIGTERM/SIGINT come from; default `process`. */
+  readonly signals?: SignalSource;
+}
+
+/**
+ * The half of `incusx forknet dhcp` that runs inside the network
+ * namespace: starts a host with the DHCP plugins, runs its network runtime
+ * on the interface, prints each lease event, and exits as the options say.
+ */
+export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: ForknetDhcpChildDeps = {}): Promise<number> {
+  if (options.resolvConf !== undefined) {
+    io.stderr.write(
+      `incusx: note: "--resolv-conf" is not used yet (DNS coordination has not landed); DNS servers are in the lease events\n`,
+    );
+  }
+  const base: HostOptions =
+    options.config !== undefined
+      ? await loadHostConfig(options.config)
+      : { baseDir: CLI_PACKAGE_DIR, plugins: deps.plugins ?? BUILT_IN_DHCP_PLUGINS.map((module) => ({ module })) };
+  const logSink = deps.services?.logSink ?? jsonLinesSink(io.stderr);
+  const events = deps.services?.leaseEvents ?? new LeaseEventBus();
+  const host = new Host({
+    ...base,
+    stateDir: options.stateDir ?? base.stateDir ?? defaultStateDir(options.netns),
+    services: {
+      ...base.services,
+      ...deps.services,
+      linkConfigurator: deps.services?.linkConfigurator ?? new IpRoute2LinkConfigurator(),
+      logSink,
+      leaseEvents: events,
+    },
+  });
+  const clock = host.resolve(ClockToken);
+
+  const report = await host.start();
+  for (const plugin of report.plugins) {
+    if (plugin.error) writeError(io.stderr, plugin.error.code, plugin.error.message);
+  }
+  const runtime = host.networkRuntime();
+  const active = options.families.filter((f) => runtime.families.includes(f));
+  for (const family of options.families) {
+    if (!active.includes(family)) {
+      io.stderr.write(`incusx: note: no DHCP runner for "${family}" is loaded; ${family} is left alone\n`);
+    }
+  }
+  if (active.length === 0) {
+    await host.stop();
+    writeError(io.stderr, "NO_RUNNER", `No DHCP runner serves ${options.families.map((f) => `"${f}"`).join(" or ")}`);
+    return EXIT_FAILURE;
+  }
+
+  const stop = new AbortController();
+  let status: number | undefined;
+  const finish = (code: number): void => {
+    if (status !== undefined) return;
+    status = code;
+    stop.abort(new Error("Stopping"));
+  };
+  const configured = new Set<IpFamily>();
+  const partial = (): number =>
+    configured.size === active.length ? EXIT_OK : configured.size === 0 ? EXIT_NONE_CONFIGURED : EXIT_SOME_CONFIGURED;
+
+  const subscription = events.subscribe((event) => {
+    io.stdout.write(options.json ? JSON.stringify(event) + "\n" : formatEvent(event));
+    if (event.kind === "bound" || event.kind === "renewed" || event.kind === "rebound") configured.add(event.family);
+    else if (event.kind === "expired" || event.kind === "released") configured.delete(event.family);
+    // A lease the link refused in part is not a configured family.
+    else if (event.error?.code === "LINK_FAILED") configured.delete(event.family);
+    // The runtime publishes a link failure right after the lease event it is about.
+    if (options.exitWhenConfigured) queueMicrotask(() => configured.size === active.length && finish(EXIT_OK));
+  });
+  const onSignal = (): void => finish(options.exitWhenConfigured ? partial() : EXIT_OK);
+  const signals = deps.signals ?? process;
+  signals.on("SIGTERM", onSignal);
+  signals.on("SIGINT", onSignal);
+  const timer = options.timeoutMs === undefined ? undefined : clock.setTimer(options.timeoutMs, () => finish(partial()));
+
+  try {
+    await runtime.run({
+      interface: options.interface,
+      families: active,
+      ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+      releaseOnStop: options.release,
+      signal: stop.signal,
+    });
+  } finally {
+    timer?.cancel();
+    signals.off("SIGTERM", onSignal);
+    signals.off("SIGINT", onSignal);
+    subscription.dispose();
+    const stopped = await host.stop();
+    for (const plugin of stopped.plugins) {
+      if (plugin.error) writeError(io.stderr, plugin.error.code, plugin.error.message);
+    }
+  }
+  return status ?? EXIT_OK;
+}
+
+/**
+ * One readable line for a lease event.
+ *
+ * @example
+ * formatEvent(event) // "bound ipv6 eth0 2001:db8:1::1a5/128 preferred 3600s valid 3600s dns 2001:db8:1::53\n"
+ */
+export function formatEvent(event: LeaseEvent): string {
+  const parts: string[] = [event.kind, event.family, event.interface];
+  const lease = event.lease;
+  if (lease !== undefined) {
+    for (const a of lease.addresses) {
+      parts.push(`${a.address}/${a.prefixLength} preferred ${a.preferredLifetime}s valid ${a.validLifetime}s`);
+    }
+    for (const r of lease.routes) parts.push(`route ${r.destination}${r.gateway === undefined ? "" : ` via ${r.gateway}`}`);
+    if (lease.dns.servers.length > 0) parts.push(`dns ${lease.dns.servers.join(",")}`);
+    if (lease.dns.search.length > 0) parts.push(`search ${lease.dns.search.join(",")}`);
+    if (lease.mtu !== undefined) parts.push(`mtu ${lease.mtu}`);
+    if (lease.addresses.length === 0 && event.kind !== "failed") parts.push("(no addresses)");
+  }
+  if (event.error !== undefined) parts.push(`${event.error.code}: ${event.error.message}`);
+  return parts.join(" ") + "\n";
+}

@@ -1,0 +1,119 @@
+import { basename, resolve } from "node:path";
+import type { IpFamily } from "@incusx/sdk";
+import type { ParsedArgs } from "../command.js";
+import { UsageError } from "../errors.js";
+
+/** Command name, for usage errors. */
+export const FORKNET_DHCP = "incusx forknet dhcp";
+
+/** Where `incusx forknet dhcp` keeps state (the DUID) when neither `--state-dir` nor `--config` says. */
+export const DEFAULT_STATE_ROOT = "/var/lib/incusx/forknet";
+
+/** The command line of `incusx forknet dhcp`, checked, with paths made absolute. */
+export interface ForknetDhcpOptions {
+  /** `--netns` as given: a name under /run/netns or a path. */
+  readonly netns: string;
+  /** `--interface`. */
+  readonly interface: string;
+  /** Families left enabled by `--no-ipv4`/`--no-ipv6`. */
+  readonly families: readonly IpFamily[];
+  readonly hostname?: string;
+  readonly stateDir?: string;
+  readonly resolvConf?: string;
+  readonly config?: string;
+  readonly exitWhenConfigured: boolean;
+  /** `--timeout` in milliseconds. */
+  readonly timeoutMs?: number;
+  readonly json: boolean;
+  readonly release: boolean;
+  /** The hidden `--in-netns`: this process is the child already inside the namespace. */
+  readonly inNetns: boolean;
+}
+
+/** Checks the parsed command line; throws {@link UsageError} naming the offending option. */
+export function forknetDhcpOptions(args: ParsedArgs, cwd: string): ForknetDhcpOptions {
+  const v = args.values;
+  const text = (name: string): string | undefined => v[name] as string | undefined;
+  const netns = text("netns");
+  const iface = text("interface");
+  if (netns === undefined) throw new UsageError('Option "--netns" is required', FORKNET_DHCP);
+  if (iface === undefined) throw new UsageError('Option "--interface" is required', FORKNET_DHCP);
+  if (!/^[^\s/]{1,15}$/.test(iface)) throw new UsageError(`Invalid interface name "${iface}"`, FORKNET_DHCP);
+  const families = (["ipv4", "ipv6"] as const).filter((f) => v[`no-${f}`] !== true);
+  if (families.length === 0) throw new UsageError('Options "--no-ipv4" and "--no-ipv6" leave nothing to do', FORKNET_DHCP);
+
+  let timeoutMs: number | undefined;
+  const timeout = text("timeout");
+  if (timeout !== undefined) {
+    const seconds = Number(timeout);
+    if (!/^\d+(\.\d+)?$/.test(timeout) || !(seconds > 0)) {
+      throw new UsageError(`Invalid value for "--timeout": "${timeout}" is not a positive number of seconds`, FORKNET_DHCP);
+    }
+    if (v["exit-when-configured"] !== true) {
+      throw new UsageError('Option "--timeout" only applies with "--exit-when-configured"', FORKNET_DHCP);
+    }
+    timeoutMs = Math.round(seconds * 1000);
+  }
+  if (v.release === true && v["exit-when-configured"] === true) {
+    throw new UsageError('Options "--release" and "--exit-when-configured" cannot be combined: the lease would be released at once', FORKNET_DHCP);
+  }
+  const path = (name: string): string | undefined => {
+    const value = text(name);
+    return value === undefined ? undefined : resolve(cwd, value);
+  };
+  const hostname = text("hostname");
+  const stateDir = path("state-dir");
+  const resolvConf = path("resolv-conf");
+  const config = path("config");
+  return {
+    netns,
+    interface: iface,
+    families,
+    ...(hostname === undefined ? {} : { hostname }),
+    ...(stateDir === undefined ? {} : { stateDir }),
+    ...(resolvConf === undefined ? {} : { resolvConf }),
+    ...(config === undefined ? {} : { config }),
+    exitWhenConfigured: v["exit-when-configured"] === true,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    json: v.json === true,
+    release: v.release === true,
+    inNetns: v["in-netns"] === true,
+  };
+}
+
+/** The arguments that make the child see the same command line (paths already absolute). */
+export function childArgv(options: ForknetDhcpOptions): string[] {
+  const argv = ["forknet", "dhcp", "--in-netns", "--netns", options.netns, "--interface", options.interface];
+  const add = (name: string, value: string | undefined) => value !== undefined && argv.push(`--${name}`, value);
+  const flag = (name: string, on: boolean) => on && argv.push(`--${name}`);
+  add("hostname", options.hostname);
+  add("state-dir", options.stateDir);
+  add("resolv-conf", options.resolvConf);
+  add("config", options.config);
+  flag("no-ipv4", !options.families.includes("ipv4"));
+  flag("no-ipv6", !options.families.includes("ipv6"));
+  flag("exit-when-configured", options.exitWhenConfigured);
+  add("timeout", options.timeoutMs === undefined ? undefined : String(options.timeoutMs / 1000));
+  flag("json", options.json);
+  flag("release", options.release);
+  return argv;
+}
+
+/**
+ * The state directory for namespace `netns` when none is configured:
+ * `/var/lib/incusx/forknet/NAME` for a named namespace (also given as
+ * `/run/netns/NAME`), else the path with `/` turned into `_`. A
+ * `/proc/PID/ns/net` path changes with every container start, so pass
+ * `--state-dir` to keep the DUID across restarts.
+ *
+ * @example
+ * defaultStateDir("ctr1") // "/var/lib/incusx/forknet/ctr1"
+ */
+export function defaultStateDir(netns: string): string {
+  const name = netns.includes("/")
+    ? netns.startsWith("/run/netns/")
+      ? basename(netns)
+      : netns.replace(/^\/+/, "").replace(/\//g, "_")
+    : netns;
+  return `${DEFAULT_STATE_ROOT}/${name}`;
+}

@@ -1,0 +1,121 @@
+import { spawn as spawnProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { constants } from "node:os";
+import { fileURLToPath } from "node:url";
+import { netnsPath, nsenterArgs } from "@incusx/linux-net";
+import type { Command, ParsedArgs } from "../command.js";
+import { EXIT_FAILURE, UsageError, writeError } from "../errors.js";
+import type { CliIo } from "../io.js";
+import { runInNetns, type ForknetDhcpChildDeps, type SignalSource } from "./forknet-dhcp-child.js";
+import { FORKNET_DHCP, childArgv, forknetDhcpOptions } from "./forknet-dhcp-options.js";
+
+/** The child process as the relaying parent sees it. */
+export interface RelayedChild {
+  /** Sends `signal` to the child. */
+  kill(signal: NodeJS.Signals): unknown;
+  /** `exit` gives the status or the signal that ended the child; `error` a failure to start it. */
+  once(event: "exit", listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  once(event: "error", listener: (error: Error) => void): unknown;
+}
+
+/** What `incusx forknet dhcp` can be given instead of the real thing (tests). */
+export interface ForknetDhcpDeps extends ForknetDhcpChildDeps {
+  /** Starts the child with inherited stdio; default `child_process.spawn`. */
+  readonly spawn?: (command: string, args: readonly string[]) => RelayedChild;
+  /** The `incusx` script the child runs; default this package's `dist/bin.js`. */
+  readonly binPath?: string;
+  /** Whether the namespace file exists; default `fs.existsSync`. */
+  readonly netnsExists?: (path: string) => boolean;
+  /** Signals forwarded to the child (and, in the child, heard); default `process`. */
+  readonly signals?: SignalSource;
+}
+
+const FORWARDED = ["SIGTERM", "SIGINT"] as const;
+
+/**
+ * `incusx forknet dhcp` with its dependencies replaced where `deps` says:
+ * the command of {@link forknetDhcp}, made injectable for tests.
+ */
+export function createForknetDhcpCommand(deps: ForknetDhcpDeps = {}): Command {
+  return {
+    name: FORKNET_DHCP,
+    summary: "Configure an interface of a network namespace by DHCP and keep it configured",
+    description: [
+      "Runs the DHCP runners (today DHCPv6; DHCPv4 once its plugin lands) on --interface",
+      "inside the network namespace --netns (a name under /run/netns or a path such as",
+      "/proc/PID/ns/net), as Incus's forknet dhcp does in a container. Each lease is put",
+      "on the interface as soon as it is bound, with its lifetimes, and kept fresh.",
+      "",
+      "Prints one line per lease event (bound, renewed, rebound, expired, released,",
+      "failed), or one JSON object per line with --json. Runs until SIGTERM or SIGINT,",
+      "then stops, leaving the addresses to their lifetimes (released with --release).",
+      "",
+      "With --exit-when-configured it exits 0 once every enabled family that has a",
+      "runner is configured, or, at --timeout or a signal, 3 if only some are and 4 if",
+      "none is. The DUID is kept in --state-dir (default /var/lib/incusx/forknet/NAME).",
+    ].join("\n"),
+    options: {
+      netns: { type: "string", valueName: "NAME|PATH", description: "Network namespace: a name under /run/netns or a path (required)" },
+      interface: { type: "string", valueName: "IF", description: "Interface inside the namespace (required)" },
+      hostname: { type: "string", valueName: "H", description: "Hostname to announce to the servers" },
+      "state-dir": { type: "string", valueName: "DIR", description: "Where the DUID is kept; default /var/lib/incusx/forknet/NAME" },
+      "resolv-conf": { type: "string", valueName: "FILE", description: "resolv.conf to keep up to date (used once DNS coordination lands)" },
+      "no-ipv4": { type: "boolean", description: "Do not run DHCPv4" },
+      "no-ipv6": { type: "boolean", description: "Do not run DHCPv6" },
+      "exit-when-configured": { type: "boolean", description: "Exit once every enabled family is configured (0), else 3 (some) or 4 (none)" },
+      timeout: { type: "string", valueName: "SECONDS", description: "With --exit-when-configured: give up after this long" },
+      json: { type: "boolean", description: "Print each lease event as one JSON object per line" },
+      release: { type: "boolean", description: "Release the leases when stopped" },
+      config: { type: "string", valueName: "FILE", description: "Host config naming the DHCP plugins to run (default: the built-in ones)" },
+      "in-netns": { type: "boolean", hidden: true, description: "Internal: this process already runs inside the namespace" },
+    },
+    run: (args, io) => forknetDhcpMain(args, io, deps),
+  };
+}
+
+/**
+ * `incusx forknet dhcp`: re-runs itself inside the network namespace with
+ * `nsenter --net`, relaying SIGTERM and SIGINT to the child and its
+ * exit status back; the child does the work.
+ */
+export const forknetDhcp: Command = createForknetDhcpCommand();
+
+async function forknetDhcpMain(args: ParsedArgs, io: CliIo, deps: ForknetDhcpDeps): Promise<number> {
+  const options = forknetDhcpOptions(args, io.cwd);
+  if (options.inNetns) return runInNetns(options, io, deps);
+
+  let path: string;
+  try {
+    path = netnsPath(options.netns);
+  } catch (error) {
+    throw new UsageError((error as Error).message, FORKNET_DHCP);
+  }
+  if (!(deps.netnsExists ?? existsSync)(path)) {
+    writeError(io.stderr, "NOT_FOUND", `Network namespace "${options.netns}" not found: "${path}" does not exist`);
+    return EXIT_FAILURE;
+  }
+  const bin = deps.binPath ?? fileURLToPath(new URL("../bin.js", import.meta.url));
+  const { command, args: argv } = nsenterArgs(path, [process.execPath, bin, ...childArgv(options)]);
+  const spawn = deps.spawn ?? ((cmd: string, a: readonly string[]) => spawnProcess(cmd, [...a], { stdio: "inherit" }));
+  return relay(spawn(command, argv), deps.signals ?? process, io);
+}
+
+// nsenter execs the command, so the child's pid is node's: signals reach
+// the runner directly and its exit status is ours.
+function relay(child: RelayedChild, signals: SignalSource, io: CliIo): Promise<number> {
+  return new Promise((resolve) => {
+    const forwarders = FORWARDED.map((signal) => [signal, () => void child.kill(signal)] as const);
+    const done = (status: number): void => {
+      for (const [signal, forward] of forwarders) signals.off(signal, forward);
+      resolve(status);
+    };
+    for (const [signal, forward] of forwarders) signals.on(signal, forward);
+    child.once("error", (error) => {
+      writeError(io.stderr, "SPAWN_FAILED", `Cannot run "nsenter": ${error.message}`);
+      done(EXIT_FAILURE);
+    });
+    child.once("exit", (code, signal) => {
+      done(code ?? 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0)));
+    });
+  });
+}
