@@ -1,0 +1,765 @@
+import { randomInt } from "node:crypto";
+import {
+  DhcpDecodeError,
+  Dhcpv6MessageType,
+  Dhcpv6OptionCode,
+  Dhcpv6StatusCode,
+  decodeDhcpv6,
+  dhcpv6StatusCodeName,
+  encodeDhcpv6,
+  findDhcpv6Option,
+  isDhcpv6RelayMessage,
+  type Dhcpv6ClientServerMessage,
+  type Duid,
+} from "@incusx/dhcp-wire";
+import { canonicalAddress, type Clock, type LeaseEvent, type LeaseEventKind, type Logger } from "@incusx/sdk";
+import { Inbox } from "./inbox.js";
+import {
+  INFINITE_LIFETIME,
+  bindingFromReply,
+  dnsOf,
+  duidHex,
+  expiresAt,
+  findIaNa,
+  informationRefreshTime,
+  leaseOf,
+  secondsToMs,
+  topLevelStatus,
+  type Binding,
+} from "./lease.js";
+import {
+  buildDecline,
+  buildInformationRequest,
+  buildRebind,
+  buildRelease,
+  buildRenew,
+  buildRequest,
+  buildSolicit,
+  elapsedHundredths,
+  type ClientIdentity,
+  type IaAddress,
+} from "./messages.js";
+import {
+  DECLINE_PARAMS,
+  INFORMATION_REQUEST_PARAMS,
+  REBIND_PARAMS,
+  RENEW_PARAMS,
+  REQUEST_PARAMS,
+  RetransmitSchedule,
+  SOLICIT_PARAMS,
+  type RandomSource,
+  type RetransmitParams,
+} from "./retransmit.js";
+import { MAX_PREFERENCE, judgeAdvertise, selectOffer, type Offer } from "./select.js";
+import type { Dhcpv6Destination, Dhcpv6Transport } from "./transport.js";
+
+/** The plugin's config, as its manifest's `configSchema` describes it. */
+export interface Dhcpv6Config {
+  /** Prefix length given to leased addresses (64..128); 128 by default. */
+  readonly addressPrefixLength: number;
+  /** Ask for Rapid Commit in Solicit. */
+  readonly rapidCommit: boolean;
+}
+
+/** Config used where none is given (the manifest's schema defaults). */
+export const DEFAULT_DHCPV6_CONFIG: Dhcpv6Config = Object.freeze({ addressPrefixLength: 128, rapidCommit: true });
+
+/** What a {@link Dhcpv6Client} needs: time, a transport, an identity and somewhere to report. */
+export interface Dhcpv6ClientOptions {
+  /** Every wait goes through this clock. */
+  readonly clock: Clock;
+  /** Sends and receives the packets. */
+  readonly transport: Dhcpv6Transport;
+  /** The client's DUID, stable across restarts. */
+  readonly duid: Duid;
+  /** IAID of the IA_NA, stable per interface. */
+  readonly iaid: number;
+  /** Interface name, for lease events. */
+  readonly interface: string;
+  /** Host name sent in the Client FQDN option (partial name). */
+  readonly hostname?: string;
+  /** Fully qualified name sent in the Client FQDN option; wins over `hostname`. */
+  readonly fqdn?: string;
+  /** Prefix length and Rapid Commit. */
+  readonly config: Dhcpv6Config;
+  /** Send a Release when stopped while holding addresses. */
+  readonly releaseOnStop?: boolean;
+  /** Uniform random numbers in [0, 1) for retransmission jitter; `Math.random` by default. */
+  readonly random?: RandomSource;
+  /** New 24-bit transaction ids; random by default. */
+  readonly transactionId?: () => number;
+  /** Receives every lease event. */
+  emit(event: LeaseEvent): void;
+  /** Where the client logs. */
+  readonly logger: Logger;
+}
+
+/** Where the state machine is (RFC 8415 section 18 plus the stateless fallback). */
+export type Dhcpv6State =
+  | "idle"
+  | "soliciting"
+  | "requesting"
+  | "bound"
+  | "renewing"
+  | "rebinding"
+  | "declining"
+  | "informing"
+  | "informed"
+  | "stopped";
+
+/** Range a server's SOL_MAX_RT and INF_MAX_RT must fall in to count (RFC 8415 sections 21.24 and 21.25), seconds. */
+export const MAX_RT_OPTION_RANGE = Object.freeze({ min: 60, max: 86_400 });
+
+/**
+ * Solicit rounds (one RT each) answered only by servers without addresses
+ * before the client goes stateless (Information-request). Two rounds, not
+ * one, so a slower stateful server still wins over a quick stateless one.
+ */
+export const STATELESS_AFTER_ROUNDS = 2;
+
+type Next =
+  | { readonly state: "soliciting"; readonly probe?: boolean }
+  | { readonly state: "requesting"; readonly offer: Offer; readonly event: LeaseEventKind }
+  | { readonly state: "bound" }
+  | { readonly state: "renewing" }
+  | { readonly state: "rebinding" }
+  | { readonly state: "declining"; readonly addresses: readonly string[] }
+  | { readonly state: "informing" }
+  | { readonly state: "informed"; readonly refreshAt: number };
+
+interface Response {
+  readonly message: Dhcpv6ClientServerMessage;
+  readonly serverId: Duid;
+  readonly server: string;
+}
+
+type Outcome<T> = { readonly result: T } | "resend" | undefined;
+
+interface Exchange<T> {
+  readonly name: string;
+  readonly params: RetransmitParams;
+  readonly firstSolicit?: boolean;
+  destination: Dhcpv6Destination;
+  build(transactionId: number, elapsed: number): Dhcpv6ClientServerMessage;
+  /** A response that passed the transaction-id, client-id and server-id-present checks. */
+  onResponse(response: Response): Outcome<T>;
+  /** A wait ran out after `transmissions` transmissions; a result ends the exchange. */
+  onTimeout?(transmissions: number): { readonly result: T } | undefined;
+}
+
+type SolicitResult =
+  | { readonly kind: "offer"; readonly offer: Offer }
+  | { readonly kind: "rapid-reply"; readonly response: Response }
+  | { readonly kind: "stateless" };
+
+const FQDN = /^(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/**
+ * The RFC 8415 DHCPv6 client for one IA_NA on one interface, as a state
+ * machine: pure protocol logic over an injected clock and transport, no
+ * sockets. Solicit (Rapid Commit when configured), Advertise selection,
+ * Request, Bound, Renew at T1, Rebind at T2, expiry at the end of the valid
+ * lifetimes, Decline after a DAD failure, Release on stop when asked, and a
+ * stateless fallback (Information-request) when servers offer no address.
+ *
+ * @example
+ * const client = new Dhcpv6Client({ clock, transport, duid, iaid: 1, interface: "eth0",
+ *   config: { addressPrefixLength: 128, rapidCommit: true }, emit: console.log, logger });
+ * await client.run(controller.signal); // resolves after controller.abort()
+ */
+export class Dhcpv6Client {
+  readonly #options: Dhcpv6ClientOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #random: RandomSource;
+  readonly #newTransactionId: () => number;
+  readonly #identity: ClientIdentity;
+  readonly #clientIdHex: string;
+  readonly #inbox: Inbox;
+  readonly #dadFailed = new Set<string>();
+  #state: Dhcpv6State = "idle";
+  #binding: Binding | undefined;
+  #solicitedBefore = false;
+  #solMaxRt = SOLICIT_PARAMS.mrt;
+  #infMaxRt = INFORMATION_REQUEST_PARAMS.mrt;
+  #probeAt = Infinity;
+  #statelessRefreshAt = Infinity;
+
+  constructor(options: Dhcpv6ClientOptions) {
+    this.#options = options;
+    this.#clock = options.clock;
+    this.#log = options.logger;
+    this.#random = options.random ?? Math.random;
+    this.#newTransactionId = options.transactionId ?? (() => randomInt(0, 0x1000000));
+    this.#inbox = new Inbox(options.clock);
+    this.#clientIdHex = duidHex(options.duid);
+    const fqdnName = fqdnNameOf(options, this.#log);
+    this.#identity = fqdnName === undefined ? { duid: options.duid, iaid: options.iaid } : { duid: options.duid, iaid: options.iaid, fqdnName };
+  }
+
+  /** Where the state machine is now. */
+  get state(): Dhcpv6State {
+    return this.#state;
+  }
+
+  /** The server's SOL_MAX_RT in force, in milliseconds. */
+  get solMaxRt(): number {
+    return this.#solMaxRt;
+  }
+
+  /** The server's INF_MAX_RT in force, in milliseconds. */
+  get infMaxRt(): number {
+    return this.#infMaxRt;
+  }
+
+  /**
+   * Tells the client that the kernel marked `address` as a duplicate (DAD
+   * failed). If the client holds it, it declines it and solicits again.
+   */
+  reportDadFailure(address: string): void {
+    this.#dadFailed.add(canonical(address));
+    this.#inbox.wake();
+  }
+
+  /**
+   * Runs until `signal` aborts, then sends a Release when asked to and
+   * resolves. Rejects only on a bug; network trouble is retried forever.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    const subscription = this.#options.transport.onMessage((bytes) => this.#inbox.push(bytes));
+    try {
+      await this.#loop(signal);
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    } finally {
+      subscription.close();
+    }
+    if (this.#options.releaseOnStop === true) await this.#release();
+    this.#state = "stopped";
+  }
+
+  async #loop(signal: AbortSignal): Promise<never> {
+    let next: Next = { state: "soliciting" };
+    for (;;) {
+      this.#state = next.state;
+      this.#log.debug("DHCPv6 state", { state: next.state });
+      switch (next.state) {
+        case "soliciting":
+          next = await this.#solicit(signal, next.probe === true);
+          break;
+        case "requesting":
+          next = await this.#request(next.offer, next.event, signal);
+          break;
+        case "bound":
+          next = await this.#bound(signal);
+          break;
+        case "renewing":
+          next = await this.#renew(signal);
+          break;
+        case "rebinding":
+          next = await this.#rebind(signal);
+          break;
+        case "declining":
+          next = await this.#decline(next.addresses, signal);
+          break;
+        case "informing":
+          next = await this.#inform(signal);
+          break;
+        case "informed":
+          next = await this.#informed(next.refreshAt, signal);
+          break;
+      }
+    }
+  }
+
+  // --- Solicit and Advertise selection (RFC 8415 sections 18.2.1, 18.2.9) ---
+
+  async #solicit(signal: AbortSignal, probe: boolean): Promise<Next> {
+    const rapidCommit = this.#options.config.rapidCommit;
+    const offers: Offer[] = [];
+    let firstRtOver = false;
+    let noAddressesThisRound = false;
+    let noAddressRounds = 0;
+    const firstSolicit = !this.#solicitedBefore;
+    this.#solicitedBefore = true;
+    const result = await this.#exchange<SolicitResult>(
+      {
+        name: "Solicit",
+        // A probe from the stateless state is one Solicit and one RT of listening.
+        params: { ...SOLICIT_PARAMS, mrt: this.#solMaxRt, mrc: probe ? 1 : 0 },
+        firstSolicit,
+        destination: "all-servers",
+        build: (transactionId, elapsed) => buildSolicit(this.#identity, { transactionId, elapsed, rapidCommit }),
+        onResponse: (response) => {
+          const { message } = response;
+          if (message.messageType === Dhcpv6MessageType.REPLY) {
+            // A Reply answers a Solicit only as a Rapid Commit (section 18.2.1).
+            if (!rapidCommit || findDhcpv6Option(message, Dhcpv6OptionCode.RAPID_COMMIT) === undefined) return undefined;
+            if (grantsAddresses(message, this.#options.iaid)) return { result: { kind: "rapid-reply", response } };
+            noAddressesThisRound = true;
+            return undefined;
+          }
+          if (message.messageType !== Dhcpv6MessageType.ADVERTISE) return undefined;
+          const verdict = judgeAdvertise(message, response.serverId, this.#options.iaid);
+          if (verdict.kind === "no-addresses") {
+            noAddressesThisRound = true;
+            return undefined;
+          }
+          if (verdict.offer.preference === MAX_PREFERENCE || firstRtOver) return { result: { kind: "offer", offer: verdict.offer } };
+          offers.push(verdict.offer);
+          return undefined;
+        },
+        onTimeout: () => {
+          firstRtOver = true;
+          const best = selectOffer(offers);
+          if (best !== undefined) return { result: { kind: "offer", offer: best } };
+          if (noAddressesThisRound) noAddressRounds++;
+          noAddressesThisRound = false;
+          if (noAddressRounds >= STATELESS_AFTER_ROUNDS || (probe && noAddressRounds > 0)) return { result: { kind: "stateless" } };
+          return undefined;
+        },
+      },
+      signal,
+    );
+    if (result === undefined || result.kind === "stateless") {
+      if (this.#binding !== undefined && this.#binding.addresses.length === 0) {
+        // Still stateless: back to waiting for the next refresh or probe.
+        this.#probeAt = this.#clock.now() + this.#solMaxRt;
+        return { state: "informed", refreshAt: this.#statelessRefreshAt };
+      }
+      this.#log.info("DHCPv6 servers offer no addresses; using stateless configuration (Information-request)");
+      return { state: "informing" };
+    }
+    if (result.kind === "rapid-reply") return this.#establish(result.response, "bound", undefined);
+    return { state: "requesting", offer: result.offer, event: "bound" };
+  }
+
+  // --- Request (section 18.2.2) ---
+
+  async #request(offer: Offer, event: LeaseEventKind, signal: AbortSignal): Promise<Next> {
+    const expected = duidHex(offer.serverId);
+    const result = await this.#exchange<Next>(
+      {
+        name: "Request",
+        params: REQUEST_PARAMS,
+        destination: offer.unicast === undefined ? "all-servers" : { unicast: offer.unicast },
+        build: (transactionId, elapsed) =>
+          buildRequest(this.#identity, { transactionId, elapsed, serverId: offer.serverId, addresses: offer.addresses }),
+        onResponse: (response) => {
+          if (response.message.messageType !== Dhcpv6MessageType.REPLY || response.server !== expected) return undefined;
+          const status = topLevelStatus(response.message);
+          if (status?.code === Dhcpv6StatusCode.UseMulticast) return this.#useMulticast(this.#currentExchange);
+          if (status !== undefined && status.code !== Dhcpv6StatusCode.Success) {
+            this.#logStatus("Request", status);
+            // UnspecFail and the like: keep retransmitting (bounded by REQ_MAX_RC).
+            if (status.code !== Dhcpv6StatusCode.NoAddrsAvail && status.code !== Dhcpv6StatusCode.NotOnLink) return undefined;
+            return { result: this.#restart() };
+          }
+          const ia = findIaNa(response.message, this.#options.iaid);
+          if (ia === undefined || ia.addresses.length === 0 || (ia.status !== undefined && ia.status.code !== Dhcpv6StatusCode.Success)) {
+            if (ia?.status !== undefined) this.#logStatus("Request", ia.status);
+            return { result: this.#restart() };
+          }
+          // A Request after NoBinding re-establishes the lease in force; one after Solicit starts anew.
+          return { result: this.#establish(response, event, event === "bound" ? undefined : this.#binding) };
+        },
+      },
+      signal,
+    );
+    // REQ_MAX_RC transmissions without an answer: solicit again (section 18.2.2).
+    return result ?? this.#restart();
+  }
+
+  // --- Bound: wait for T1, the end of the valid lifetimes, or a DAD failure ---
+
+  async #bound(signal: AbortSignal): Promise<Next> {
+    this.#inbox.dropMessages();
+    for (;;) {
+      const binding = this.#binding!;
+      const failed = binding.addresses.map((a) => a.address).filter((a) => this.#dadFailed.has(canonical(a)));
+      if (failed.length > 0) return { state: "declining", addresses: failed };
+      const now = this.#clock.now();
+      const expiry = expiresAt(binding);
+      if (now >= expiry) return this.#expire();
+      const renewAt = binding.obtainedAt + secondsToMs(binding.t1);
+      if (now >= renewAt) return { state: "renewing" };
+      const event = await this.#inbox.next(Math.min(renewAt, expiry) - now, signal);
+      if (event.kind === "message") continue; // stale answers to an earlier exchange
+    }
+  }
+
+  // --- Renew at T1 (section 18.2.4) ---
+
+  async #renew(signal: AbortSignal): Promise<Next> {
+    const binding = this.#binding!;
+    const now = this.#clock.now();
+    const until = Math.min(binding.obtainedAt + secondsToMs(binding.t2), expiresAt(binding));
+    if (now >= until) return { state: "rebinding" };
+    const result = await this.#exchange<Next>(
+      {
+        name: "Renew",
+        params: { ...RENEW_PARAMS, mrd: Number.isFinite(until) ? until - now : 0 },
+        destination: binding.unicast === undefined ? "all-servers" : { unicast: binding.unicast },
+        build: (transactionId, elapsed) =>
+          buildRenew(this.#identity, { transactionId, elapsed, serverId: binding.serverId, addresses: this.#heldAddresses() }),
+        onResponse: (response) => {
+          if (response.message.messageType !== Dhcpv6MessageType.REPLY || response.server !== binding.server) return undefined;
+          return this.#extended(response, "renewed", this.#currentExchange);
+        },
+      },
+      signal,
+    );
+    // No answer by T2: ask any server (section 18.2.5).
+    return result ?? { state: "rebinding" };
+  }
+
+  // --- Rebind at T2 (section 18.2.5) ---
+
+  async #rebind(signal: AbortSignal): Promise<Next> {
+    const binding = this.#binding!;
+    const now = this.#clock.now();
+    const expiry = expiresAt(binding);
+    if (now >= expiry) return this.#expire();
+    const result = await this.#exchange<Next>(
+      {
+        name: "Rebind",
+        params: { ...REBIND_PARAMS, mrd: Number.isFinite(expiry) ? expiry - now : 0 },
+        destination: "all-servers",
+        build: (transactionId, elapsed) => buildRebind(this.#identity, { transactionId, elapsed, addresses: this.#heldAddresses() }),
+        onResponse: (response) => {
+          if (response.message.messageType !== Dhcpv6MessageType.REPLY) return undefined;
+          return this.#extended(response, "rebound", undefined);
+        },
+      },
+      signal,
+    );
+    // No server answered before the last address became invalid.
+    return result ?? this.#expire();
+  }
+
+  /** The Reply to a Renew or Rebind: extended, moved to Request (NoBinding), or lost (NotOnLink). */
+  #extended(response: Response, event: "renewed" | "rebound", exchange: Exchange<Next> | undefined): Outcome<Next> {
+    const status = topLevelStatus(response.message);
+    if (status?.code === Dhcpv6StatusCode.UseMulticast && exchange !== undefined) return this.#useMulticast(exchange);
+    if (status !== undefined && status.code !== Dhcpv6StatusCode.Success) {
+      this.#logStatus(event === "renewed" ? "Renew" : "Rebind", status);
+      if (status.code === Dhcpv6StatusCode.NotOnLink) return { result: this.#expire() };
+      return undefined; // UnspecFail and the like: retransmit until MRD
+    }
+    const ia = findIaNa(response.message, this.#options.iaid);
+    if (ia === undefined) return undefined;
+    if (ia.status?.code === Dhcpv6StatusCode.NoBinding) {
+      // The server lost our binding: Request it back from that server (section 18.2.10.1).
+      this.#logStatus(event === "renewed" ? "Renew" : "Rebind", ia.status);
+      const offer: Offer = { serverId: response.serverId, preference: 0, addresses: this.#heldAddresses() };
+      const unicast = findDhcpv6Option(response.message, Dhcpv6OptionCode.UNICAST)?.address;
+      return { result: { state: "requesting", offer: unicast === undefined ? offer : { ...offer, unicast }, event } };
+    }
+    if (ia.status?.code === Dhcpv6StatusCode.NotOnLink) {
+      this.#logStatus(event === "renewed" ? "Renew" : "Rebind", ia.status);
+      return { result: this.#expire() };
+    }
+    if (ia.status !== undefined && ia.status.code !== Dhcpv6StatusCode.Success) {
+      this.#logStatus(event === "renewed" ? "Renew" : "Rebind", ia.status);
+      return undefined;
+    }
+    return { result: this.#establish(response, event, this.#binding) };
+  }
+
+  // --- Decline after a DAD failure (section 18.2.8) ---
+
+  async #decline(addresses: readonly string[], signal: AbortSignal): Promise<Next> {
+    const binding = this.#binding!;
+    this.#log.warn("DHCPv6 address failed duplicate address detection; declining it", { addresses });
+    this.#drop("expired");
+    for (const address of addresses) this.#dadFailed.delete(canonical(address));
+    const declined: IaAddress[] = addresses.map((address) => ({ address, preferredLifetime: 0, validLifetime: 0 }));
+    await this.#exchange<true>(
+      {
+        name: "Decline",
+        params: DECLINE_PARAMS,
+        destination: binding.unicast === undefined ? "all-servers" : { unicast: binding.unicast },
+        build: (transactionId, elapsed) => buildDecline(this.#identity, { transactionId, elapsed, serverId: binding.serverId, addresses: declined }),
+        onResponse: (response) => {
+          if (response.message.messageType !== Dhcpv6MessageType.REPLY || response.server !== binding.server) return undefined;
+          if (topLevelStatus(response.message)?.code === Dhcpv6StatusCode.UseMulticast) return this.#useMulticast(this.#currentExchange);
+          return { result: true };
+        },
+      },
+      signal,
+    );
+    return { state: "soliciting" };
+  }
+
+  // --- Stateless: Information-request (section 18.2.6) ---
+
+  async #inform(signal: AbortSignal): Promise<Next> {
+    const result = await this.#exchange<Response>(
+      {
+        name: "Information-request",
+        params: { ...INFORMATION_REQUEST_PARAMS, mrt: this.#infMaxRt },
+        destination: "all-servers",
+        build: (transactionId, elapsed) => buildInformationRequest(this.#identity, { transactionId, elapsed }),
+        onResponse: (response) => {
+          if (response.message.messageType !== Dhcpv6MessageType.REPLY) return undefined;
+          const status = topLevelStatus(response.message);
+          if (status !== undefined && status.code !== Dhcpv6StatusCode.Success) {
+            this.#logStatus("Information-request", status);
+            return undefined;
+          }
+          return { result: response };
+        },
+      },
+      signal,
+    );
+    // Information-request has no MRC/MRD: only an answer ends it.
+    const { message, serverId, server } = result!;
+    const now = this.#clock.now();
+    const previous = this.#binding;
+    this.#binding = { serverId, server, obtainedAt: now, addresses: [], t1: Infinity, t2: Infinity, dns: dnsOf(message) };
+    this.#emit(previous === undefined ? "bound" : "renewed");
+    this.#probeAt = now + this.#solMaxRt;
+    const refresh = informationRefreshTime(message);
+    this.#statelessRefreshAt = now + secondsToMs(refresh === Infinity ? INFINITE_LIFETIME : refresh);
+    return { state: "informed", refreshAt: this.#statelessRefreshAt };
+  }
+
+  /** Stateless and configured: refresh at the Information Refresh Time; meanwhile probe for addresses every SOL_MAX_RT. */
+  async #informed(refreshAt: number, signal: AbortSignal): Promise<Next> {
+    this.#inbox.dropMessages();
+    for (;;) {
+      const now = this.#clock.now();
+      if (now >= refreshAt) return { state: "informing" };
+      if (now >= this.#probeAt) return { state: "soliciting", probe: true };
+      await this.#inbox.next(Math.min(refreshAt, this.#probeAt) - now, signal);
+    }
+  }
+
+  // --- Release on stop (section 18.2.7) ---
+
+  /**
+   * Sends one Release, not the REL_MAX_RC retransmissions of the RFC, and
+   * does not wait for the Reply: stopping must be prompt, and the address
+   * goes away anyway. dhcpcd does the same.
+   */
+  async #release(): Promise<void> {
+    const binding = this.#binding;
+    if (binding === undefined || binding.addresses.length === 0) return;
+    const message = buildRelease(this.#identity, {
+      transactionId: this.#newTransactionId() & 0xffffff,
+      elapsed: 0,
+      serverId: binding.serverId,
+      addresses: this.#heldAddresses(),
+    });
+    await this.#send("Release", message, binding.unicast === undefined ? "all-servers" : { unicast: binding.unicast });
+    this.#drop("released");
+  }
+
+  // --- Shared machinery ---
+
+  #currentExchange: Exchange<never> | undefined;
+
+  /**
+   * Runs one message exchange (section 15): sends, retransmits on the
+   * schedule, and feeds every valid response to the exchange until it
+   * returns a result. `undefined` when MRC or MRD ran out.
+   */
+  async #exchange<T>(exchange: Exchange<T>, signal: AbortSignal): Promise<T | undefined> {
+    this.#currentExchange = exchange as Exchange<never>;
+    this.#inbox.dropMessages();
+    const transactionId = this.#newTransactionId() & 0xffffff;
+    const startedAt = this.#clock.now();
+    const schedule = new RetransmitSchedule(exchange.params, this.#random, startedAt, exchange.firstSolicit === true);
+    const transmit = (): Promise<void> =>
+      this.#send(exchange.name, exchange.build(transactionId, elapsedHundredths(startedAt, this.#clock.now())), exchange.destination);
+    await transmit();
+    let deadline = startedAt + schedule.first();
+    for (;;) {
+      const event = await this.#inbox.next(deadline - this.#clock.now(), signal);
+      if (event.kind === "wake") continue;
+      if (event.kind === "timeout") {
+        const ended = exchange.onTimeout?.(schedule.transmissions);
+        if (ended !== undefined) return ended.result;
+        if (exchange.name === "Solicit" || exchange.name === "Information-request") {
+          schedule.setMaxTimeout(exchange.name === "Solicit" ? this.#solMaxRt : this.#infMaxRt);
+        }
+        const wait = schedule.next(this.#clock.now());
+        if (wait === undefined) {
+          this.#log.debug(`DHCPv6 ${exchange.name} got no usable answer`, { transmissions: schedule.transmissions });
+          return undefined;
+        }
+        await transmit();
+        deadline = this.#clock.now() + wait;
+        continue;
+      }
+      const response = this.#accept(event.bytes, transactionId);
+      if (response === undefined) continue;
+      const outcome = exchange.onResponse(response);
+      if (outcome === "resend") await transmit();
+      else if (outcome !== undefined) return outcome.result;
+    }
+  }
+
+  /**
+   * Decodes a packet and checks it answers us: an Advertise or Reply with
+   * our transaction id, our Client ID and a Server ID (section 16). It also
+   * takes in the server's SOL_MAX_RT and INF_MAX_RT, which count even in a
+   * message that is otherwise ignored (section 18.2.9).
+   */
+  #accept(bytes: Uint8Array, transactionId: number): Response | undefined {
+    let message;
+    try {
+      message = decodeDhcpv6(bytes);
+    } catch (error) {
+      if (error instanceof DhcpDecodeError) {
+        this.#log.debug("Ignoring a malformed DHCPv6 packet", { error: error.message });
+        return undefined;
+      }
+      throw error;
+    }
+    if (isDhcpv6RelayMessage(message)) return undefined;
+    if (message.messageType !== Dhcpv6MessageType.ADVERTISE && message.messageType !== Dhcpv6MessageType.REPLY) return undefined;
+    if (message.transactionId !== transactionId) return undefined;
+    const clientId = findDhcpv6Option(message, Dhcpv6OptionCode.CLIENTID);
+    if (clientId === undefined || duidHex(clientId.duid) !== this.#clientIdHex) return undefined;
+    const serverId = findDhcpv6Option(message, Dhcpv6OptionCode.SERVERID);
+    if (serverId === undefined) return undefined;
+    this.#takeMaxRt(message);
+    // Copy: the decoded DUID is a view into a packet buffer the socket may reuse.
+    const duid = decodeDuidCopy(serverId.duid);
+    return { message, serverId: duid, server: duidHex(duid) };
+  }
+
+  #takeMaxRt(message: Dhcpv6ClientServerMessage): void {
+    const inRange = (s: number): boolean => s >= MAX_RT_OPTION_RANGE.min && s <= MAX_RT_OPTION_RANGE.max;
+    const sol = findDhcpv6Option(message, Dhcpv6OptionCode.SOL_MAX_RT);
+    if (sol !== undefined && inRange(sol.seconds)) this.#solMaxRt = sol.seconds * 1000;
+    const inf = findDhcpv6Option(message, Dhcpv6OptionCode.INF_MAX_RT);
+    if (inf !== undefined && inRange(inf.seconds)) this.#infMaxRt = inf.seconds * 1000;
+  }
+
+  #useMulticast<T>(exchange: Exchange<T> | undefined): Outcome<T> {
+    // UseMulticast: the server wants multicast; say it again that way (section 18.2.10).
+    if (exchange === undefined || exchange.destination === "all-servers") return undefined;
+    exchange.destination = "all-servers";
+    return "resend";
+  }
+
+  async #send(name: string, message: Dhcpv6ClientServerMessage, to: Dhcpv6Destination): Promise<void> {
+    try {
+      await this.#options.transport.send(encodeDhcpv6(message), to);
+      this.#log.debug(`DHCPv6 sent ${name}`, { transactionId: message.transactionId, to });
+    } catch (error) {
+      // The retransmission schedule tries again; a down link is not fatal.
+      this.#log.warn(`Failed to send DHCPv6 ${name}`, { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  /** Takes the lease a Reply grants and reports it. */
+  #establish(response: Response, event: LeaseEventKind, previous: Binding | undefined): Next {
+    const ia = findIaNa(response.message, this.#options.iaid)!;
+    const binding = bindingFromReply(response.message, {
+      serverId: response.serverId,
+      grant: ia,
+      now: this.#clock.now(),
+      ...(previous !== undefined && previous.addresses.length > 0 ? { previous } : {}),
+    });
+    if (binding.addresses.length === 0) {
+      // Every address was withdrawn (valid lifetime 0): the lease is over.
+      this.#binding = previous;
+      return this.#expire();
+    }
+    this.#binding = binding;
+    this.#emit(event);
+    return { state: "bound" };
+  }
+
+  /** The lease ended without a Release: report it and start over. */
+  #expire(): Next {
+    if (this.#binding !== undefined) this.#drop("expired");
+    return { state: "soliciting" };
+  }
+
+  /**
+   * Back to Solicit after a failed Request. Addresses held (a Request after
+   * NoBinding) are given up: the server no longer stands behind them. A
+   * stateless configuration stays until an address lease replaces it.
+   */
+  #restart(): Next {
+    if (this.#binding !== undefined && this.#binding.addresses.length > 0) return this.#expire();
+    return { state: "soliciting" };
+  }
+
+  #drop(kind: "expired" | "released"): void {
+    this.#emit(kind);
+    this.#binding = undefined;
+  }
+
+  #emit(kind: LeaseEventKind): void {
+    const binding = this.#binding!;
+    this.#options.emit({
+      kind,
+      family: "ipv6",
+      interface: this.#options.interface,
+      at: this.#clock.now(),
+      lease: leaseOf(binding, this.#options.interface, this.#options.config.addressPrefixLength),
+    });
+  }
+
+  /** Addresses held now, with their remaining lifetimes. */
+  #heldAddresses(): IaAddress[] {
+    const binding = this.#binding;
+    if (binding === undefined) return [];
+    const passed = Math.floor((this.#clock.now() - binding.obtainedAt) / 1000);
+    const left = (s: number): number => (s === INFINITE_LIFETIME ? s : Math.max(0, s - passed));
+    return binding.addresses.map((a) => ({ address: a.address, preferredLifetime: left(a.preferredLifetime), validLifetime: left(a.validLifetime) }));
+  }
+
+  #logStatus(exchange: string, status: { code: number; message: string }): void {
+    this.#log.info(`DHCPv6 server answered ${exchange} with status "${dhcpv6StatusCodeName(status.code) ?? status.code}"`, {
+      status: status.code,
+      message: status.message,
+    });
+  }
+}
+
+function grantsAddresses(message: Dhcpv6ClientServerMessage, iaid: number): boolean {
+  const status = topLevelStatus(message);
+  if (status !== undefined && status.code !== Dhcpv6StatusCode.Success) return false;
+  const ia = findIaNa(message, iaid);
+  return ia !== undefined && ia.addresses.length > 0 && (ia.status === undefined || ia.status.code === Dhcpv6StatusCode.Success);
+}
+
+function canonical(address: string): string {
+  try {
+    return canonicalAddress(address);
+  } catch {
+    return address.toLowerCase();
+  }
+}
+
+function decodeDuidCopy(duid: Duid): Duid {
+  switch (duid.type) {
+    case "llt":
+    case "ll":
+      return { ...duid, linkLayerAddress: duid.linkLayerAddress.slice() };
+    case "en":
+      return { ...duid, identifier: duid.identifier.slice() };
+    case "raw":
+      return { ...duid, data: duid.data.slice() };
+    case "uuid":
+      return duid;
+  }
+}
+
+function fqdnNameOf(options: Dhcpv6ClientOptions, log: Logger): string | undefined {
+  const fqdn = options.fqdn === undefined || options.fqdn === "" ? undefined : options.fqdn.endsWith(".") ? options.fqdn : `${options.fqdn}.`;
+  const name = fqdn ?? (options.hostname === "" ? undefined : options.hostname);
+  if (name === undefined) return undefined;
+  if (!FQDN.test(name)) {
+    log.warn(`Not sending the host name "${name}" in DHCPv6: it is not a valid DNS name`);
+    return undefined;
+  }
+  return name;
+}

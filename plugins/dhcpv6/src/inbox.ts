@@ -1,0 +1,72 @@
+import type { Clock } from "@incusx/sdk";
+
+/** What ended a wait on the {@link Inbox}. */
+export type InboxEvent =
+  | { readonly kind: "message"; readonly bytes: Uint8Array }
+  /** Something outside the protocol happened (an address failed DAD); the state machine looks again. */
+  | { readonly kind: "wake" }
+  | { readonly kind: "timeout" };
+
+/**
+ * Where packets from the transport and nudges from the runner wait for the
+ * state machine, which takes them one at a time. Every wait is timed by the
+ * injected clock, so a fake clock drives the whole protocol.
+ */
+export class Inbox {
+  readonly #clock: Clock;
+  #queue: InboxEvent[] = [];
+  #waiter: (() => void) | undefined;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  /** Queues a received packet. */
+  push(bytes: Uint8Array): void {
+    this.#queue.push({ kind: "message", bytes });
+    this.#waiter?.();
+  }
+
+  /** Ends the current wait (or the next one) with a `wake` event. */
+  wake(): void {
+    this.#queue.push({ kind: "wake" });
+    this.#waiter?.();
+  }
+
+  /** Drops queued packets: answers to an exchange that is over. */
+  dropMessages(): void {
+    this.#queue = this.#queue.filter((e) => e.kind !== "message");
+  }
+
+  /**
+   * The next event, or `timeout` after `ms` (`Infinity`: no timeout).
+   * Rejects with the signal's reason when aborted.
+   */
+  next(ms: number, signal: AbortSignal): Promise<InboxEvent> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const queued = this.#queue.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise((resolve, reject) => {
+      const finish = (): void => {
+        timer?.cancel();
+        signal.removeEventListener("abort", onAbort);
+        this.#waiter = undefined;
+      };
+      const onAbort = (): void => {
+        finish();
+        reject(signal.reason);
+      };
+      const timer = Number.isFinite(ms)
+        ? this.#clock.setTimer(Math.max(0, ms), () => {
+            finish();
+            resolve({ kind: "timeout" });
+          })
+        : undefined;
+      this.#waiter = () => {
+        finish();
+        resolve(this.#queue.shift()!);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+}
