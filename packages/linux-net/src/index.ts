@@ -1,1 +1,32 @@
-export {};
+// The public API of @incusx/linux-net: interface-bound UDP/IPv6 sockets,
+// addresses, routes and MTU through iproute2, link and DAD state, and
+// entering network namespaces. A plain library: no SDK at runtime.
+
+export { LinkError, linkErrorCodeFromStderr } from "./errors.js";
+export type { LinkErrorCode, LinkErrorOptions } from "./errors.js";
+
+export { ipInvocation } from "./ip-command.js";
+export type { IpOptions } from "./ip-command.js";
+
+export { IpRoute2LinkConfigurator, addressArgs, routeArgs } from "./link-configurator.js";
+export type { IpRoute2LinkConfiguratorOptions } from "./link-configurator.js";
+
+export { readLinkInfo } from "./link-info.js";
+export type { LinkInfo } from "./link-info.js";
+
+export { waitForLinkLocal } from "./link-local.js";
+
+export { watchAddressFlags } from "./address-flags.js";
+export type { WatchAddressFlagsOptions } from "./address-flags.js";
+export type { AddressFlags } from "./ip-json.js";
+
+export {
+  ALL_DHCP_SERVERS,
+  DHCPV6_CLIENT_PORT,
+  DHCPV6_SERVER_PORT,
+  openUdp6Socket,
+  withZone,
+} from "./udp6-socket.js";
+export type { Udp6Peer, Udp6Socket, Udp6SocketOptions } from "./udp6-socket.js";
+
+export { NETNS_RUN_DIR, netnsPath, nsenterArgs } from "./netns.js";

@@ -1,0 +1,116 @@
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { LinkError, linkErrorCodeFromStderr } from "./errors.js";
+import { nsenterArgs } from "./netns.js";
+
+/**
+ * Where and how to run iproute2. The defaults run `ip` from PATH in the
+ * caller's own network namespace, which is what production code wants
+ * (`incusx forknet dhcp` has already entered the container's namespace).
+ */
+export interface IpOptions {
+  /** The `ip` program; default `"ip"` from PATH. */
+  readonly ipCommand?: string;
+  /**
+   * Run in this network namespace instead of the current one: a bare name
+   * (`ip -n NAME`) or a namespace file path (through `nsenter --net=PATH`).
+   * Lets a test or the host inspect and configure a container's link
+   * without moving the whole process.
+   */
+  readonly netns?: string;
+}
+
+/** The program and arguments that run `ip ARGS` per `options` (no shell). */
+export function ipInvocation(args: readonly string[], options: IpOptions = {}): { command: string; args: string[] } {
+  const ip = options.ipCommand ?? "ip";
+  const netns = options.netns;
+  if (netns === undefined || netns === "") return { command: ip, args: [...args] };
+  if (!netns.includes("/")) return { command: ip, args: ["-n", netns, ...args] };
+  return nsenterArgs(netns, [ip, ...args]);
+}
+
+/** Rejects names the kernel would never accept, before they reach `ip` as arguments. */
+export function assertInterfaceName(iface: string): void {
+  if (!/^[^\s/%:]{1,15}$/.test(iface) || iface === "." || iface === "..") {
+    throw new LinkError("EINVAL", `Invalid interface name "${iface}"`);
+  }
+}
+
+/** Runs `ip ARGS` and resolves with its stdout; rejects with a {@link LinkError}. */
+export function runIp(args: readonly string[], options: IpOptions = {}, what = "Failed to run ip"): Promise<string> {
+  const { command, args: argv } = ipInvocation(args, options);
+  return new Promise((resolve, reject) => {
+    execFile(command, argv, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error === null) {
+        resolve(stdout);
+        return;
+      }
+      const line = [command, ...argv];
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        reject(new LinkError("IP_NOT_FOUND", `${what}: Command "${command}" not found`, { command: line, cause: error }));
+        return;
+      }
+      const text = stderr.trim() || error.message;
+      reject(new LinkError(linkErrorCodeFromStderr(text), `${what}: ${firstLine(text)}`, { command: line, stderr, cause: error }));
+    });
+  });
+}
+
+/** Runs `ip -json ARGS` and parses its output; empty output is an empty list. */
+export async function runIpJson<T>(args: readonly string[], options: IpOptions = {}, what?: string): Promise<T[]> {
+  const stdout = await runIp(["-json", ...args], options, what);
+  const text = stdout.trim();
+  if (text === "") return [];
+  try {
+    return JSON.parse(text) as T[];
+  } catch (cause) {
+    throw new LinkError("IP_FAILED", `${what ?? "Failed to run ip"}: Unparsable JSON from "ip ${args.join(" ")}"`, { cause });
+  }
+}
+
+/**
+ * Starts `ip -o monitor OBJECTS` and calls `onEvent` for every line it
+ * prints, so callers re-read state on change instead of polling. The
+ * caller must `kill()` it.
+ */
+export function spawnIpMonitor(
+  objects: readonly string[],
+  options: IpOptions,
+  onEvent: (line: string) => void,
+  onExit: (error: Error | undefined) => void,
+): ChildProcess {
+  const { command, args } = ipInvocation(["-o", "monitor", ...objects], options);
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let buffered = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8");
+  child.stdout?.on("data", (chunk: string) => {
+    buffered += chunk;
+    let newline = buffered.indexOf("\n");
+    while (newline >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      onEvent(line);
+      newline = buffered.indexOf("\n");
+    }
+  });
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  let reported = false;
+  const report = (error: Error | undefined): void => {
+    if (reported) return;
+    reported = true;
+    onExit(error);
+  };
+  child.on("error", (error) => report(error));
+  child.on("exit", (code, signal) => {
+    if (signal !== null || code === 0) report(undefined);
+    else report(new LinkError(linkErrorCodeFromStderr(stderr), `ip monitor exited with code ${code}: ${firstLine(stderr)}`, { command: [command, ...args], stderr }));
+  });
+  return child;
+}
+
+function firstLine(text: string): string {
+  return text.trim().split("\n")[0] ?? "";
+}

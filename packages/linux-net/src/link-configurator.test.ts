@@ -1,0 +1,141 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTestNetwork, rootAvailable, type TestNetwork } from "../../testkit/src/netns/index.js";
+import { LinkError } from "./errors.js";
+import { addressArgs, IpRoute2LinkConfigurator, routeArgs } from "./link-configurator.js";
+
+describe("ip arguments for addresses", () => {
+  it("replaces an IPv6 address with its lifetimes, so a renew updates them in place", () => {
+    expect(addressArgs("replace", "eth0", { address: "2001:db8:1::101", prefixLength: 128, validLifetime: 3600, preferredLifetime: 1800 })).toEqual(
+      ["-6", "addr", "replace", "2001:db8:1::101/128", "dev", "eth0", "valid_lft", "3600", "preferred_lft", "1800"],
+    );
+  });
+
+  it("uses forever for absent lifetimes and the prefix's broadcast for IPv4", () => {
+    expect(addressArgs("replace", "eth0", { address: "192.0.2.150", prefixLength: 24 })).toEqual(
+      ["-4", "addr", "replace", "192.0.2.150/24", "broadcast", "+", "dev", "eth0", "valid_lft", "forever", "preferred_lft", "forever"],
+    );
+  });
+
+  it("cuts a preferred lifetime longer than the valid one, which the kernel refuses", () => {
+    expect(addressArgs("replace", "eth0", { address: "2001:db8:1::101", prefixLength: 128, validLifetime: 60 }).slice(-4)).toEqual(
+      ["valid_lft", "60", "preferred_lft", "60"],
+    );
+    expect(addressArgs("replace", "eth0", { address: "2001:db8:1::101", prefixLength: 128, validLifetime: 60.7, preferredLifetime: 90 }).slice(-4)).toEqual(
+      ["valid_lft", "60", "preferred_lft", "60"],
+    );
+  });
+
+  it("removes without lifetimes", () => {
+    expect(addressArgs("del", "eth0", { address: "2001:db8:1::101", prefixLength: 128, validLifetime: 5 })).toEqual(
+      ["-6", "addr", "del", "2001:db8:1::101/128", "dev", "eth0"],
+    );
+  });
+
+  it("rejects a bad address or prefix length with EINVAL", () => {
+    expect(() => addressArgs("replace", "eth0", { address: "2001:db8::zz", prefixLength: 128 })).toThrow(LinkError);
+    expect(() => addressArgs("replace", "eth0", { address: "192.0.2.1", prefixLength: 33 })).toThrow(/Invalid prefix length "33"/);
+  });
+});
+
+describe("ip arguments for routes", () => {
+  it("writes the default routes of both families as default, with gateway and metric", () => {
+    expect(routeArgs("replace", "eth0", { destination: "0.0.0.0/0", gateway: "192.0.2.1", metric: 100 })).toEqual(
+      ["-4", "route", "replace", "default", "via", "192.0.2.1", "dev", "eth0", "metric", "100"],
+    );
+    expect(routeArgs("del", "eth0", { destination: "::/0", gateway: "fe80::1" })).toEqual(["-6", "route", "del", "default", "via", "fe80::1", "dev", "eth0"]);
+    expect(routeArgs("replace", "eth0", { destination: "default", gateway: "fe80::1" })[0]).toBe("-6");
+  });
+
+  it("adds an on-link route without a gateway", () => {
+    expect(routeArgs("replace", "eth0", { destination: "198.51.100.0/24" })).toEqual(["-4", "route", "replace", "198.51.100.0/24", "dev", "eth0"]);
+  });
+
+  it("rejects a gateway of the other family and malformed destinations", () => {
+    expect(() => routeArgs("replace", "eth0", { destination: "::/0", gateway: "192.0.2.1" })).toThrow(/not of the family/);
+    expect(() => routeArgs("replace", "eth0", { destination: "192.0.2.0/40" })).toThrow(/Invalid route destination/);
+    expect(() => routeArgs("replace", "eth0", { destination: "default" })).toThrow(LinkError);
+  });
+});
+
+describe.skipIf(!rootAvailable())("IpRoute2LinkConfigurator on a real link (network namespace, root)", () => {
+  let net: TestNetwork;
+  let link: IpRoute2LinkConfigurator;
+
+  beforeEach(async () => {
+    net = await createTestNetwork({ startDnsmasq: false });
+    link = new IpRoute2LinkConfigurator({ netns: net.containerNs });
+  });
+  afterEach(() => net.destroy());
+
+  it("puts addresses of both families on the link with their lifetimes in the kernel", async () => {
+    await link.addAddress("eth0", { address: "2001:db8:1::101", prefixLength: 128, validLifetime: 3600, preferredLifetime: 1800 });
+    await link.addAddress("eth0", { address: "192.0.2.150", prefixLength: 24, validLifetime: 600, preferredLifetime: 300 });
+    const kernel = await net.addresses("container", "eth0");
+    expect(kernel).toContainEqual(expect.objectContaining({ local: "2001:db8:1::101", prefixlen: 128, valid_life_time: 3600, preferred_life_time: 1800 }));
+    expect(kernel).toContainEqual(expect.objectContaining({ local: "192.0.2.150", prefixlen: 24, broadcast: "192.0.2.255", valid_life_time: 600 }));
+    const snapshot = await link.snapshot("eth0");
+    expect(snapshot.addresses).toContainEqual({ family: "ipv6", address: "2001:db8:1::101", prefixLength: 128, validLifetime: 3600, preferredLifetime: 1800 });
+  });
+
+  it("updates lifetimes when the same address is added again (a renew), keeping one address", async () => {
+    const address = { address: "2001:db8:1::101", prefixLength: 128 };
+    await link.addAddress("eth0", { ...address, validLifetime: 60, preferredLifetime: 30 });
+    await link.addAddress("eth0", { ...address, validLifetime: 7200, preferredLifetime: 3600 });
+    const matching = (await link.snapshot("eth0")).addresses.filter((a) => a.address === address.address);
+    expect(matching).toHaveLength(1);
+    expect(matching[0]!.validLifetime).toBeGreaterThan(7000);
+    await link.addAddress("eth0", address);
+    expect((await link.snapshot("eth0")).addresses.find((a) => a.address === address.address)).toEqual({ family: "ipv6", ...address });
+  });
+
+  it("removes addresses, and removing an absent one succeeds", async () => {
+    const address = { address: "192.0.2.150", prefixLength: 24 };
+    await link.addAddress("eth0", address);
+    await link.removeAddress("eth0", address);
+    await link.removeAddress("eth0", address);
+    await link.removeAddress("eth0", { address: "2001:db8:1::999", prefixLength: 128 });
+    expect((await link.snapshot("eth0")).addresses.map((a) => a.address)).not.toContain("192.0.2.150");
+  });
+
+  it("replaces, reads back and removes routes of both families", async () => {
+    await link.addAddress("eth0", { address: "192.0.2.150", prefixLength: 24 });
+    await link.addRoute("eth0", { destination: "0.0.0.0/0", gateway: "192.0.2.1", metric: 100 });
+    await link.addRoute("eth0", { destination: "0.0.0.0/0", gateway: "192.0.2.1", metric: 100 });
+    await link.addRoute("eth0", { destination: "198.51.100.0/24" });
+    await link.addRoute("eth0", { destination: "::/0", gateway: "fe80::1", metric: 1024 });
+    const routes = (await link.snapshot("eth0")).routes;
+    expect(routes.filter((r) => r.destination === "0.0.0.0/0")).toEqual([{ family: "ipv4", destination: "0.0.0.0/0", gateway: "192.0.2.1", metric: 100 }]);
+    expect(routes).toContainEqual({ family: "ipv4", destination: "198.51.100.0/24" });
+    expect(routes).toContainEqual({ family: "ipv6", destination: "::/0", gateway: "fe80::1", metric: 1024 });
+    await link.removeRoute("eth0", { destination: "::/0", gateway: "fe80::1", metric: 1024 });
+    await link.removeRoute("eth0", { destination: "::/0", gateway: "fe80::1", metric: 1024 });
+    await link.removeRoute("eth0", { destination: "198.51.100.0/24" });
+    const after = (await link.snapshot("eth0")).routes.map((r) => r.destination);
+    expect(after).not.toContain("::/0");
+    expect(after).not.toContain("198.51.100.0/24");
+  });
+
+  it("sets the MTU", async () => {
+    await link.setMtu("eth0", 1400);
+    expect((await link.snapshot("eth0")).mtu).toBe(1400);
+  });
+
+  it("fails with ENODEV, the command and its stderr when the interface does not exist", async () => {
+    const error = await link.addAddress("nosuch0", { address: "192.0.2.150", prefixLength: 24 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LinkError);
+    expect(error).toMatchObject({ code: "ENODEV", stderr: 'Cannot find device "nosuch0"' });
+    expect((error as LinkError).message).toBe('Failed to add address "192.0.2.150/24" to "nosuch0": Cannot find device "nosuch0"');
+    await expect(link.snapshot("nosuch0")).rejects.toMatchObject({ code: "ENODEV" });
+    await expect(link.setMtu("nosuch0", 1400)).rejects.toMatchObject({ code: "ENODEV" });
+  });
+
+  it("fails with ENETUNREACH for a gateway that is not on the link", async () => {
+    await expect(link.addRoute("eth0", { destination: "0.0.0.0/0", gateway: "203.0.113.1" })).rejects.toMatchObject({ code: "ENETUNREACH" });
+  });
+
+  it("works through a namespace path (nsenter) as well as a name", async () => {
+    const byPath = new IpRoute2LinkConfigurator({ netns: net.containerNsPath });
+    await byPath.setMtu("eth0", 1280);
+    expect((await link.snapshot("eth0")).mtu).toBe(1280);
+  });
+});

@@ -1,0 +1,67 @@
+import { execFile } from "node:child_process";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTestNetwork, rootAvailable, type TestNetwork } from "../../testkit/src/netns/index.js";
+import { LinkError } from "./errors.js";
+import { waitForLinkLocal } from "./link-local.js";
+
+describe("waitForLinkLocal", () => {
+  it("rejects at once with the reason of an already aborted signal", async () => {
+    const reason = new Error("stopped");
+    await expect(waitForLinkLocal("eth0", AbortSignal.abort(reason))).rejects.toBe(reason);
+  });
+
+  it("rejects a name that is no interface name", async () => {
+    expect(() => waitForLinkLocal("a b", new AbortController().signal)).toThrow(LinkError);
+  });
+});
+
+describe.skipIf(!rootAvailable())("waitForLinkLocal on a real link (network namespace, root)", () => {
+  let net: TestNetwork;
+  beforeEach(async () => {
+    net = await createTestNetwork({ startDnsmasq: false, containerLinkUp: false });
+  });
+  afterEach(() => net.destroy());
+
+  it("waits while the link is down and resolves once it is up and DAD has finished", async () => {
+    const started = Date.now();
+    const waiting = waitForLinkLocal("eth0", AbortSignal.timeout(15_000), { netns: net.containerNs });
+    let settled = false;
+    void waiting.finally(() => (settled = true));
+    // The link is down: nothing to resolve with yet.
+    await net.waitFor(async () => (await net.exec("container", ["ip", "-o", "link", "show", "eth0"])).stdout.includes("state DOWN"));
+    expect(settled).toBe(false);
+    await net.exec("container", ["ip", "link", "set", "eth0", "up"]);
+    const address = await waiting;
+    expect(address).toMatch(/^fe80::/);
+    const kernel = await net.addresses("container", "eth0");
+    expect(kernel).toContainEqual(expect.objectContaining({ local: address, scope: "link" }));
+    expect(kernel.find((a) => a.local === address)?.tentative).toBeUndefined();
+    // Event-driven: well inside the fallback poll plus the kernel's ~1 s DAD.
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
+  it("resolves when the interface only appears after the wait started", async () => {
+    await net.exec("container", ["ip", "link", "set", "eth0", "name", "later0"]);
+    const waiting = waitForLinkLocal("eth0", AbortSignal.timeout(15_000), { netns: net.containerNsPath });
+    await net.exec("container", ["ip", "link", "set", "later0", "name", "eth0"]);
+    await net.exec("container", ["ip", "link", "set", "eth0", "up"]);
+    await expect(waiting).resolves.toMatch(/^fe80::/);
+  });
+
+  it("rejects with the abort reason and leaves no ip monitor behind", async () => {
+    const controller = new AbortController();
+    const waiting = waitForLinkLocal("eth0", controller.signal, { netns: net.containerNs });
+    await net.waitFor(async () => (await pidsOfMonitor(net.containerNs)).length > 0);
+    const reason = new Error("runner stopped");
+    controller.abort(reason);
+    await expect(waiting).rejects.toBe(reason);
+    await net.waitFor(async () => (await pidsOfMonitor(net.containerNs)).length === 0);
+  });
+});
+
+/** Pids of the `ip -n NS -o monitor` processes watching namespace `ns`. */
+function pidsOfMonitor(ns: string): Promise<string[]> {
+  return new Promise((resolve) => {
+    execFile("pgrep", ["-f", `^ip -n ${ns} -o monitor`], (_error, stdout) => resolve(stdout.split("\n").filter(Boolean)));
+  });
+}

@@ -1,0 +1,16 @@
+// @incusx/testkit/netns: a root-only harness building throwaway network
+// namespaces with a real dnsmasq, for integration tests of DHCP code.
+// Not part of the testkit root, which must work without root.
+
+export { createTestNetwork, rootAvailable } from "./test-network.js";
+export type { IpAddressJson, IpRouteJson, TestNamespace, TestNetwork, TestNetworkOptions } from "./test-network.js";
+
+export { dnsmasqArgs } from "./dnsmasq.js";
+export type { DnsmasqConfig, DnsmasqV6Mode, TestDnsmasq } from "./dnsmasq.js";
+
+export { cleanupStaleTestNamespaces, DEFAULT_NETNS_PREFIX } from "./namespaces.js";
+
+export type { ExecOptions, ExecResult, TestProcess } from "./processes.js";
+
+export { waitFor } from "./wait.js";
+export type { WaitForOptions as NetnsWaitForOptions } from "./wait.js";

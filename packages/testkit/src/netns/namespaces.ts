@@ -1,0 +1,108 @@
+import { readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { NETNS_RUN_DIR } from "@incusx/linux-net";
+import { run } from "./processes.js";
+
+/** The default prefix of test namespace names: `incusx-t<pid>-<n>-srv`. */
+export const DEFAULT_NETNS_PREFIX = "incusx-t";
+
+/** The prefix of the harness's temporary directories: `incusx-netns-<pid>-<random>`. */
+export const TEMP_DIR_PREFIX = "incusx-netns-";
+
+const COUNTER = Symbol.for("incusx.testkit.netns.counter");
+
+/**
+ * The next number for this process's namespace names. Shared through
+ * `globalThis` so a test runner that re-imports the testkit per file in one
+ * process does not reuse numbers (a clash is still retried on creation).
+ */
+export function nextNetworkNumber(): number {
+  const holder = globalThis as { [COUNTER]?: number };
+  const next = holder[COUNTER] ?? 0;
+  holder[COUNTER] = next + 1;
+  return next;
+}
+
+/** The base name (without `-srv`/`-ctr`) of test network `n` of process `pid`. */
+export function networkBaseName(prefix: string, pid: number, n: number): string {
+  return `${prefix}${pid}-${n}`;
+}
+
+/** Whether a process with id `pid` exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Names of every named network namespace (`/run/netns`). */
+export function listNamespaces(): string[] {
+  try {
+    return readdirSync(NETNS_RUN_DIR);
+  } catch {
+    return [];
+  }
+}
+
+/** Kills every process still inside namespace `name` (only namespaces the harness created), then deletes it. */
+export async function deleteNamespace(name: string): Promise<void> {
+  const pids = await run(["ip", "netns", "pids", name]);
+  for (const pid of pids.stdout.split(/\s+/).filter((text) => /^\d+$/.test(text))) {
+    try {
+      process.kill(Number(pid), "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+  const result = await run(["ip", "netns", "delete", name]);
+  if (result.code !== 0 && listNamespaces().includes(name)) {
+    throw new Error(`Failed to delete network namespace "${name}": ${result.stderr.trim()}`);
+  }
+}
+
+/**
+ * Deletes test namespaces left behind by test processes that died before
+ * their `destroy()` ran: those named `<prefix><pid>-<n>-srv|ctr` whose
+ * `pid` no longer runs (processes still inside them are killed first), and
+ * the matching temporary directories. Namespaces of live processes and
+ * every other namespace are never touched. Resolves with the names
+ * deleted. `createTestNetwork` calls it once per process.
+ *
+ * @example
+ * await cleanupStaleTestNamespaces(); // ["incusx-t4242-0-srv", "incusx-t4242-0-ctr"]
+ */
+export async function cleanupStaleTestNamespaces(prefix: string = DEFAULT_NETNS_PREFIX): Promise<string[]> {
+  const pattern = new RegExp(`^${escapeRegExp(prefix)}(\\d+)-\\d+-(srv|ctr)$`);
+  const deleted: string[] = [];
+  for (const name of listNamespaces()) {
+    const match = pattern.exec(name);
+    if (match === null) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    await deleteNamespace(name);
+    deleted.push(name);
+  }
+  const tempPattern = new RegExp(`^${escapeRegExp(TEMP_DIR_PREFIX)}(\\d+)-`);
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(tmpdir());
+  } catch {
+    // No temp directory to tidy.
+  }
+  for (const entry of entries) {
+    const match = tempPattern.exec(entry);
+    if (match === null) continue;
+    const pid = Number(match[1]);
+    if (pid !== process.pid && !processAlive(pid)) rmSync(join(tmpdir(), entry), { recursive: true, force: true });
+  }
+  return deleted;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
