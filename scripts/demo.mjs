@@ -1,11 +1,16 @@
 #!/usr/bin/env node
-// `make demo`: shows incusx end to end on this machine, no root or network
-// needed. Uses the built packages (`pnpm build`).
+// `make demo`: shows incusx end to end on this machine. Steps 1-3 need no
+// root or network; step 4 needs root (it is skipped, saying so, without).
+// Uses the built packages (`pnpm build`).
 //
 //   1. `incusx plugins list`  reads the example plugin's manifest, runs no plugin code
 //   2. `incusx plugins check` starts a host with it and prints the startup report
 //   3. Host.validateNic       validates a good NIC and a bad one, printing the
 //                             problems the way Incus prints device errors
+//   4. `incusx forknet dhcp`  a container network namespace gets its IPv6
+//                             address from dnsmasq by DHCPv6, read back with
+//                             `ip -json addr` (throwaway namespaces, documentation
+//                             addresses only, removed even on failure)
 //
 // Exits 0 only when every step behaved as expected.
 
@@ -63,6 +68,9 @@ expect(/^example\.mtu-limit +\S+ +started/m.test(check.stdout), '"example.mtu-li
 step(3, "Validate two container NICs through Host.validateNic");
 await validateNics();
 
+step(4, "A container network namespace gets its IPv6 address from dnsmasq (incusx forknet dhcp)");
+await forknetDhcp();
+
 console.log("");
 if (failures.length === 0) {
   console.log(bold("Demo passed: every step behaved as expected."));
@@ -73,7 +81,7 @@ if (failures.length === 0) {
 process.exit(failures.length === 0 ? 0 : 1);
 
 function step(n, title) {
-  console.log(`\n${bold(`Step ${n}/3: ${title}`)}`);
+  console.log(`\n${bold(`Step ${n}/4: ${title}`)}`);
 }
 
 // Runs the built CLI as a user would, echoing the command and its output.
@@ -133,4 +141,49 @@ async function showValidation(host, nic) {
     console.log(`  Error: Device validation failed for ${JSON.stringify(nic.device)}: ${problem.message}`);
   }
   return problems;
+}
+
+async function forknetDhcp() {
+  if (process.getuid?.() !== 0) {
+    console.log("  skipped: needs root (network namespaces); run `sudo make demo` to see it");
+    return;
+  }
+  const harness = join(root, "packages", "testkit", "dist", "netns", "index.js");
+  if (!existsSync(harness) || !existsSync(join(root, "plugins", "dhcpv6", "dist", "index.js"))) {
+    expect(false, "the netns harness and the DHCPv6 plugin are built (run `pnpm build`)");
+    return;
+  }
+  const { createTestNetwork } = await import(pathToFileURL(harness).href);
+  // Two throwaway namespaces joined by a veth pair: dnsmasq on 2001:db8:1::1/64
+  // in the "server" one, eth0 without an address in the "container" one.
+  let net;
+  try {
+    net = await createTestNetwork({ prefix: "incusx-demo", v4: false });
+  } catch (error) {
+    expect(false, `the test network comes up: ${error.message}`);
+    return;
+  }
+  const stateDir = await mkdtemp(join(tmpdir(), "incusx-demo-dhcp-"));
+  try {
+    console.log(`Namespaces: ${net.serverNs} (dnsmasq, 2001:db8:1::100-200) and ${net.containerNs} (eth0, no address)`);
+    const run = incusx(
+      "forknet", "dhcp", "--netns", net.containerNs, "--interface", "eth0", "--no-ipv4",
+      "--exit-when-configured", "--timeout", "20", "--state-dir", stateDir,
+    );
+    expect(run.status === 0, "incusx forknet dhcp --exit-when-configured exits 0 (IPv6 configured)");
+    const leased = /^bound ipv6 eth0 (\S+)\/128 /m.exec(run.stdout)?.[1];
+    expect(leased !== undefined, "it prints the bound lease with a /128 address");
+
+    console.log(`$ ip -n ${net.containerNs} -json addr show dev eth0`);
+    const addresses = await net.addresses("container", "eth0");
+    for (const a of addresses) {
+      console.log(`  ${a.local}/${a.prefixlen} scope ${a.scope} valid_lft ${a.valid_life_time} preferred_lft ${a.preferred_life_time}`);
+    }
+    const inKernel = addresses.find((a) => a.local === leased);
+    expect(inKernel?.prefixlen === 128, `the leased address ${leased ?? "?"} is on eth0 as a /128`);
+    expect(inKernel !== undefined && inKernel.valid_life_time <= 3600 && inKernel.valid_life_time > 3500, "with the lease's lifetime (1 h), not forever");
+  } finally {
+    await net.destroy();
+    await rm(stateDir, { recursive: true, force: true });
+  }
 }
