@@ -126,7 +126,7 @@ export function answer(type: number, to: Dhcpv6ClientServerMessage, o: AnswerOpt
       options: [],
     }));
     if (o.iaStatus !== undefined) inner.push({ code: Dhcpv6OptionCode.STATUS_CODE, statusCode: o.iaStatus, message: "ia status" });
-    options.push({ code: Dhcpv6OptionCode.IA_NA, iaid: o.iaid ?? IAID, t1: o.t1 ?? 1800, t2: o.t2 ?? 2880, options: inner });
+    options.push({ code: Dhcpv6OptionCode.IA_NA, iaid: o.iaid ?? findDhcpv6Option(to, Dhcpv6OptionCode.IA_NA)?.iaid ?? IAID, t1: o.t1 ?? 1800, t2: o.t2 ?? 2880, options: inner });
   }
   if (o.preference !== undefined) options.push({ code: Dhcpv6OptionCode.PREFERENCE, preference: o.preference });
   if (o.rapidCommit === true) options.push({ code: Dhcpv6OptionCode.RAPID_COMMIT });

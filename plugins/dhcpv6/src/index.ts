@@ -1,1 +1,36 @@
-export {};
+// The public API of @incusx/plugin-dhcpv6: the RFC 8415 client state
+// machine (pure, clock- and transport-driven) and the DhcpRunner on it.
+
+import { DhcpRunnerExtension, definePlugin } from "@incusx/sdk";
+import type { Dhcpv6Config } from "./client.js";
+import { Dhcpv6Runner } from "./runner.js";
+
+export { DEFAULT_DHCPV6_CONFIG, Dhcpv6Client, MAX_RT_OPTION_RANGE, STATELESS_AFTER_ROUNDS } from "./client.js";
+export type { Dhcpv6ClientOptions, Dhcpv6Config, Dhcpv6State } from "./client.js";
+export { Dhcpv6Runner, socketTransport } from "./runner.js";
+export type { Dhcpv6Socket } from "./runner.js";
+export type { Dhcpv6Destination, Dhcpv6Transport } from "./transport.js";
+export { DUID_KEY, createDuid, iaidKey } from "./identity.js";
+export {
+  DECLINE_PARAMS,
+  INFORMATION_REQUEST_PARAMS,
+  REBIND_PARAMS,
+  RENEW_PARAMS,
+  REQUEST_PARAMS,
+  RetransmitSchedule,
+  SOLICIT_PARAMS,
+  initialTimeout,
+  nextTimeout,
+} from "./retransmit.js";
+export type { RandomSource, RetransmitParams } from "./retransmit.js";
+
+/**
+ * The plugin: contributes one {@link Dhcpv6Runner} to the `dhcp-runner`
+ * extension point; the host injects clock, state store, logger and config.
+ */
+export default definePlugin<Dhcpv6Config>({
+  id: "incusx.dhcpv6",
+  register(registrar) {
+    registrar.contribute(DhcpRunnerExtension, Dhcpv6Runner);
+  },
+});

@@ -1,0 +1,304 @@
+import { Dhcpv6MessageType as T, Dhcpv6OptionCode as O, decodeDhcpv6, encodeDhcpv6, findDhcpv6Option, type Dhcpv6ClientServerMessage } from "@incusx/dhcp-wire";
+import { DhcpRunnerToken, type LeaseEvent } from "@incusx/sdk";
+import { FakeClock, MemoryLogSink, MemoryStateStore, describeDhcpRunnerContract, startTestHost } from "@incusx/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { advertise, reply } from "./fake-server.test-support.js";
+import { DUID_KEY, iaidKey } from "./identity.js";
+import plugin from "./index.js";
+import { Dhcpv6Runner, withLinkAccess, type Dhcpv6Socket, type LinkAccess } from "./runner.js";
+
+const START = Date.UTC(2025, 0, 1);
+const MAC = "02:16:3e:aa:bb:cc";
+const LINK_LOCAL = "fe80::16:3eff:feaa:bbcc";
+
+/** A socket whose far end is a scripted server answering every exchange at once. */
+class FakeSocket implements Dhcpv6Socket {
+  readonly sent: { message: Dhcpv6ClientServerMessage; address: string; port: number }[] = [];
+  #listeners = new Set<(bytes: Uint8Array, from: { address: string; port: number }) => void>();
+  closed = false;
+
+  constructor(private readonly serve: boolean) {}
+
+  async send(bytes: Uint8Array, address: string, port: number): Promise<void> {
+    const message = decodeDhcpv6(bytes) as Dhcpv6ClientServerMessage;
+    this.sent.push({ message, address, port });
+    if (!this.serve) return;
+    const answer =
+      message.messageType === T.SOLICIT ? advertise(message, { preference: 255 }) : message.messageType === T.INFORMATION_REQUEST ? undefined : reply(message);
+    if (answer !== undefined) queueMicrotask(() => this.deliver(answer));
+  }
+
+  deliver(message: Dhcpv6ClientServerMessage): void {
+    for (const l of this.#listeners) l(encodeDhcpv6(message).slice(), { address: "fe80::1", port: 547 });
+  }
+
+  onMessage(listener: (bytes: Uint8Array, from: { address: string; port: number }) => void): { close(): void } {
+    this.#listeners.add(listener);
+    return { close: () => void this.#listeners.delete(listener) };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+/** Fake link operations, recording what the runner asked for. */
+class FakeLink implements LinkAccess {
+  readonly opened: { iface: string; localAddress: string; port: number }[] = [];
+  readonly sockets: FakeSocket[] = [];
+  flagsListener: ((addresses: { address: string; flags: readonly string[] }[]) => void) | undefined;
+  watchesClosed = 0;
+  linkLocal: Promise<string> = Promise.resolve(LINK_LOCAL);
+  openError: Error | undefined;
+
+  constructor(private readonly serve = true, readonly mac = MAC) {}
+
+  waitForLinkLocal(_iface: string, signal: AbortSignal): Promise<string> {
+    return Promise.race([
+      this.linkLocal,
+      new Promise<never>((_, reject) => {
+        if (signal.aborted) reject(signal.reason);
+        signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+      }),
+    ]);
+  }
+
+  async readLinkInfo(): Promise<{ mac: string }> {
+    return { mac: this.mac };
+  }
+
+  async openUdp6Socket(options: { iface: string; localAddress: string; port: number }): Promise<Dhcpv6Socket> {
+    if (this.openError !== undefined) throw this.openError;
+    this.opened.push(options);
+    const socket = new FakeSocket(this.serve);
+    this.sockets.push(socket);
+    return socket;
+  }
+
+  watchAddressFlags(_iface: string, onChange: (addresses: { address: string; flags: readonly string[] }[]) => void): { close(): void } {
+    this.flagsListener = onChange;
+    return { close: () => void this.watchesClosed++ };
+  }
+}
+
+interface Setup {
+  readonly clock: FakeClock;
+  readonly store: MemoryStateStore;
+  readonly link: FakeLink;
+  readonly runner: Dhcpv6Runner;
+  readonly logs: MemoryLogSink;
+}
+
+function setup(options: { store?: MemoryStateStore; link?: FakeLink; config?: unknown } = {}): Setup {
+  const clock = new FakeClock(START);
+  const store = options.store ?? new MemoryStateStore();
+  const link = options.link ?? new FakeLink();
+  const logs = new MemoryLogSink();
+  const runner = withLinkAccess(new Dhcpv6Runner(clock, store, logs.logger("incusx.dhcpv6", clock), options.config ?? {}), link);
+  return { clock, store, link, runner, logs };
+}
+
+const running: { controller: AbortController; done: Promise<void> }[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0)) {
+    r.controller.abort(new Error("test over"));
+    await r.done.catch(() => {});
+  }
+});
+
+function run(s: Setup, extra: { hostname?: string; releaseOnStop?: boolean; iface?: string } = {}) {
+  const events: LeaseEvent[] = [];
+  const controller = new AbortController();
+  const done = s.runner.run({
+    interface: extra.iface ?? "eth0",
+    signal: controller.signal,
+    emit: (e) => events.push(e),
+    ...(extra.hostname === undefined ? {} : { hostname: extra.hostname }),
+    ...(extra.releaseOnStop === undefined ? {} : { releaseOnStop: extra.releaseOnStop }),
+  });
+  const handle = { controller, done };
+  running.push(handle);
+  return {
+    events,
+    done,
+    async stop() {
+      controller.abort(new Error("stop"));
+      await done;
+    },
+  };
+}
+
+describeDhcpRunnerContract("Dhcpv6Runner with a scripted server", () => {
+  const s = setup();
+  return { runner: s.runner, interface: "eth0", clock: s.clock, runOptions: { releaseOnStop: true, hostname: "c1" } };
+});
+
+describeDhcpRunnerContract("Dhcpv6Runner with no server", () => {
+  const s = setup({ link: new FakeLink(false) });
+  return { runner: s.runner, interface: "eth0", clock: s.clock };
+});
+
+describe("Dhcpv6Runner", () => {
+  it("binds through the socket: multicast to ff02::1:2 port 547 from the link-local address, port 546", async () => {
+    const s = setup();
+    const r = run(s, { hostname: "c1" });
+    await s.clock.flush();
+    expect(s.link.opened).toEqual([{ iface: "eth0", localAddress: LINK_LOCAL, port: 546 }]);
+    const socket = s.link.sockets[0]!;
+    expect(socket.sent.map((m) => [m.message.messageType, m.address, m.port])).toEqual([
+      [T.SOLICIT, "ff02::1:2", 547],
+      [T.REQUEST, "ff02::1:2", 547],
+    ]);
+    expect(findDhcpv6Option(socket.sent[0]!.message, O.CLIENT_FQDN)?.name).toBe("c1");
+    expect(r.events.map((e) => [e.kind, e.family, e.interface, e.lease?.addresses[0]?.prefixLength])).toEqual([["bound", "ipv6", "eth0", 128]]);
+    await r.stop();
+    expect(socket.closed).toBe(true);
+    expect(s.link.watchesClosed).toBe(1);
+  });
+
+  it("gives addresses the configured prefix length and leaves Rapid Commit out when disabled", async () => {
+    const s = setup({ config: { addressPrefixLength: 64, rapidCommit: false } });
+    const r = run(s);
+    await s.clock.flush();
+    expect(findDhcpv6Option(s.link.sockets[0]!.sent[0]!.message, O.RAPID_COMMIT)).toBeUndefined();
+    expect(r.events[0]!.lease!.addresses[0]!.prefixLength).toBe(64);
+  });
+
+  it("asks for Rapid Commit by default", async () => {
+    const s = setup();
+    run(s);
+    await s.clock.flush();
+    expect(findDhcpv6Option(s.link.sockets[0]!.sent[0]!.message, O.RAPID_COMMIT)).toBeDefined();
+  });
+
+  it("creates a DUID-LLT from the MAC and the clock once, and persists it as hex", async () => {
+    const s = setup();
+    run(s);
+    await s.clock.flush();
+    const stored = (await s.store.get(DUID_KEY)) as string;
+    const seconds = (START - Date.UTC(2000, 0, 1)) / 1000;
+    expect(stored).toBe(`00010001${seconds.toString(16).padStart(8, "0")}${MAC.replaceAll(":", "")}`);
+    const sentDuid = findDhcpv6Option(s.link.sockets[0]!.sent[0]!.message, O.CLIENTID)!.duid;
+    expect(Buffer.from(stored, "hex")).toEqual(Buffer.from(encodeDhcpv6({ messageType: 1, transactionId: 0, options: [{ code: 1, duid: sentDuid }] }).subarray(8)));
+  });
+
+  it("keeps the stored DUID and IAID across restarts", async () => {
+    const store = new MemoryStateStore({ [DUID_KEY]: "000300010216fe000001", [iaidKey("eth0")]: 42 });
+    const s = setup({ store });
+    run(s);
+    await s.clock.flush();
+    const solicit = s.link.sockets[0]!.sent[0]!.message;
+    expect(findDhcpv6Option(solicit, O.CLIENTID)!.duid).toEqual({ type: "ll", hardwareType: 1, linkLayerAddress: Uint8Array.of(2, 0x16, 0xfe, 0, 0, 1) });
+    expect(findDhcpv6Option(solicit, O.IA_NA)!.iaid).toBe(42);
+    expect(store.toJSON()).toEqual({ [DUID_KEY]: "000300010216fe000001", [iaidKey("eth0")]: 42 });
+  });
+
+  it("replaces an unreadable stored DUID, with a warning", async () => {
+    const s = setup({ store: new MemoryStateStore({ [DUID_KEY]: "0001" }) });
+    run(s);
+    await s.clock.flush();
+    expect(((await s.store.get(DUID_KEY)) as string).startsWith("00010001")).toBe(true);
+    expect(s.logs.messages({ level: "warn" })).toEqual(['Replacing the unreadable stored DHCPv6 DUID "0001"']);
+  });
+
+  it("derives a stable IAID per interface from the MAC, or the name without one, and a UUID DUID without a MAC", async () => {
+    const s = setup();
+    run(s, { iface: "eth0" });
+    await s.clock.flush();
+    expect(await s.store.get(iaidKey("eth0"))).toBe(0x3eaabbcc);
+    const t = setup({ link: new FakeLink(true, "00:00:00:00:00:00") });
+    run(t, { iface: "wg@0" });
+    await t.clock.flush();
+    expect(iaidKey("wg@0")).toBe("dhcp6.iaid.wg_0");
+    expect(typeof (await t.store.get("dhcp6.iaid.wg_0"))).toBe("number");
+    expect(((await t.store.get(DUID_KEY)) as string).startsWith("0004")).toBe(true);
+  });
+
+  it("waits for the link-local address before opening the socket", async () => {
+    const link = new FakeLink();
+    let ready!: (address: string) => void;
+    link.linkLocal = new Promise((resolve) => (ready = resolve));
+    const s = setup({ link });
+    run(s);
+    await s.clock.advance(60_000);
+    expect(link.opened).toEqual([]);
+    ready(LINK_LOCAL);
+    await s.clock.flush();
+    expect(link.opened).toHaveLength(1);
+  });
+
+  it("returns quietly when stopped while waiting for the link-local address", async () => {
+    const link = new FakeLink();
+    link.linkLocal = new Promise(() => {});
+    const s = setup({ link });
+    const r = run(s);
+    await s.clock.flush();
+    await r.stop();
+    expect(link.opened).toEqual([]);
+    expect(r.events).toEqual([]);
+  });
+
+  it("reports failed and rejects when the socket cannot be opened", async () => {
+    const link = new FakeLink();
+    link.openError = Object.assign(new Error("bind EADDRINUSE"), { code: "EADDRINUSE" });
+    const s = setup({ link });
+    const r = run(s);
+    await expect(r.done).rejects.toThrow("EADDRINUSE");
+    expect(r.events).toEqual([
+      { kind: "failed", family: "ipv6", interface: "eth0", at: START, error: { code: "EADDRINUSE", message: "bind EADDRINUSE" } },
+    ]);
+  });
+
+  it("declines an address the kernel marks dadfailed", async () => {
+    const s = setup();
+    const r = run(s);
+    await s.clock.flush();
+    const address = r.events[0]!.lease!.addresses[0]!.address;
+    s.link.flagsListener!([
+      { address: LINK_LOCAL, flags: ["permanent"] },
+      { address, flags: ["dadfailed", "tentative"] },
+    ]);
+    await s.clock.flush();
+    const types = s.link.sockets[0]!.sent.map((m) => m.message.messageType);
+    expect(types.slice(0, 4)).toEqual([T.SOLICIT, T.REQUEST, T.DECLINE, T.SOLICIT]);
+    expect(r.events.map((e) => e.kind).slice(0, 2)).toEqual(["bound", "expired"]);
+  });
+
+  it("sends a Release on stop when asked", async () => {
+    const s = setup();
+    const r = run(s, { releaseOnStop: true });
+    await s.clock.flush();
+    await r.stop();
+    expect(s.link.sockets[0]!.sent.at(-1)!.message.messageType).toBe(T.RELEASE);
+    expect(r.events.map((e) => e.kind)).toEqual(["bound", "released"]);
+  });
+});
+
+describe("incusx.dhcpv6 in a host", () => {
+  it("loads from its manifest and contributes an ipv6 DhcpRunner with the schema's defaults", async () => {
+    const t = await startTestHost({ plugins: [{ plugin, packageDir: new URL("..", import.meta.url) }] });
+    try {
+      expect(t.report.plugins).toEqual([expect.objectContaining({ id: "incusx.dhcpv6", state: "started" })]);
+      const runners = t.host.resolveAll(DhcpRunnerToken);
+      expect(runners).toHaveLength(1);
+      const runner = withLinkAccess(runners[0] as Dhcpv6Runner, new FakeLink());
+      expect(runner.family).toBe("ipv6");
+      const events: LeaseEvent[] = [];
+      const controller = new AbortController();
+      const done = runner.run({ interface: "eth0", signal: controller.signal, emit: (e) => events.push(e) });
+      await t.clock.flush();
+      controller.abort();
+      await done;
+      expect(events.map((e) => [e.kind, e.lease?.addresses[0]?.prefixLength])).toEqual([["bound", 128]]);
+      expect(await t.stateStore("incusx.dhcpv6").get(DUID_KEY)).toMatch(/^00010001/);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("rejects a prefix length outside 64..128", async () => {
+    await expect(
+      startTestHost({ plugins: [{ plugin, packageDir: new URL("..", import.meta.url), config: { addressPrefixLength: 48 } }] }),
+    ).rejects.toThrow(/addressPrefixLength|48|minimum/);
+  });
+});

@@ -1,0 +1,150 @@
+import {
+  ALL_DHCP_SERVERS,
+  DHCPV6_CLIENT_PORT,
+  DHCPV6_SERVER_PORT,
+  openUdp6Socket,
+  readLinkInfo,
+  waitForLinkLocal,
+  watchAddressFlags,
+} from "@incusx/linux-net";
+import {
+  ClockToken,
+  LoggerToken,
+  PluginConfigToken,
+  StateStoreToken,
+  inject,
+  type Clock,
+  type DhcpRunOptions,
+  type DhcpRunner,
+  type Logger,
+  type StateStore,
+} from "@incusx/sdk";
+import { DEFAULT_DHCPV6_CONFIG, Dhcpv6Client, type Dhcpv6Config } from "./client.js";
+import { loadOrCreateDuid, loadOrCreateIaid } from "./identity.js";
+import type { Dhcpv6Transport } from "./transport.js";
+
+/** The socket the runner needs: the shape of `@incusx/linux-net`'s `Udp6Socket`. */
+export interface Dhcpv6Socket {
+  send(bytes: Uint8Array, address: string, port: number): Promise<void>;
+  onMessage(listener: (bytes: Uint8Array, from: { address: string; port: number }) => void): { close(): void };
+  close(): Promise<void>;
+}
+
+/**
+ * The link operations the runner uses, from `@incusx/linux-net`. Internal
+ * seam: tests swap them with {@link withLinkAccess} instead of mocking the
+ * module.
+ */
+export interface LinkAccess {
+  waitForLinkLocal(iface: string, signal: AbortSignal): Promise<string>;
+  readLinkInfo(iface: string): Promise<{ readonly mac: string }>;
+  openUdp6Socket(options: { iface: string; localAddress: string; port: number }): Promise<Dhcpv6Socket>;
+  watchAddressFlags(iface: string, onChange: (addresses: { address: string; flags: readonly string[] }[]) => void): { close(): void };
+}
+
+const linuxNet: LinkAccess = {
+  waitForLinkLocal: (iface, signal) => waitForLinkLocal(iface, signal),
+  readLinkInfo: (iface) => readLinkInfo(iface),
+  openUdp6Socket: (options) => openUdp6Socket(options),
+  watchAddressFlags: (iface, onChange) => watchAddressFlags(iface, onChange),
+};
+
+const linkAccess = new WeakMap<Dhcpv6Runner, LinkAccess>();
+
+/**
+ * Makes `runner` use `access` instead of the real `@incusx/linux-net`
+ * functions. For tests; not exported from the package.
+ */
+export function withLinkAccess<R extends Dhcpv6Runner>(runner: R, access: LinkAccess): R {
+  linkAccess.set(runner, access);
+  return runner;
+}
+
+/**
+ * A {@link Dhcpv6Transport} over an interface-bound UDP socket: multicast to
+ * ff02::1:2 (the socket adds the zone) or unicast, server port 547.
+ */
+export function socketTransport(socket: Dhcpv6Socket): Dhcpv6Transport {
+  return {
+    send: (bytes, to) => socket.send(bytes, to === "all-servers" ? ALL_DHCP_SERVERS : to.unicast, DHCPV6_SERVER_PORT),
+    onMessage: (listener) => socket.onMessage((bytes) => listener(bytes)),
+    close: () => socket.close(),
+  };
+}
+
+/**
+ * The DHCPv6 {@link DhcpRunner}: waits for the interface's link-local
+ * address to finish DAD, opens the client socket on it, loads (or creates
+ * and persists) the DUID and the interface's IAID, and runs a
+ * {@link Dhcpv6Client} until stopped, declining addresses the kernel marks
+ * `dadfailed`.
+ *
+ * @example
+ * // Contributed by the plugin; the host injects clock, state, logger and config.
+ * await runner.run({ interface: "eth0", hostname: "c1", signal, emit: (event) => events.publish(event) });
+ */
+export class Dhcpv6Runner implements DhcpRunner {
+  /** Family served. */
+  readonly family = "ipv6" as const;
+  readonly #config: Dhcpv6Config;
+
+  constructor(
+    @inject(ClockToken) private readonly clock: Clock,
+    @inject(StateStoreToken) private readonly store: StateStore,
+    @inject(LoggerToken) private readonly logger: Logger,
+    @inject(PluginConfigToken) config: unknown,
+  ) {
+    // The host validated the config against the manifest's schema and filled in defaults.
+    this.#config = { ...DEFAULT_DHCPV6_CONFIG, ...((config ?? {}) as Partial<Dhcpv6Config>) };
+  }
+
+  async run(options: DhcpRunOptions): Promise<void> {
+    const { signal } = options;
+    const iface = options.interface;
+    if (signal.aborted) return;
+    const net = linkAccess.get(this) ?? linuxNet;
+    const log = this.logger.child({ interface: iface, family: "ipv6" });
+
+    let socket: Dhcpv6Socket;
+    let client: Dhcpv6Client;
+    try {
+      const linkLocal = await net.waitForLinkLocal(iface, signal);
+      const { mac } = await net.readLinkInfo(iface);
+      const duid = await loadOrCreateDuid(this.store, mac, this.clock.now(), log);
+      const iaid = await loadOrCreateIaid(this.store, iface, mac);
+      if (signal.aborted) return;
+      socket = await net.openUdp6Socket({ iface, localAddress: linkLocal, port: DHCPV6_CLIENT_PORT });
+      log.debug("DHCPv6 client socket open", { localAddress: linkLocal, iaid });
+      client = new Dhcpv6Client({
+        clock: this.clock,
+        transport: socketTransport(socket),
+        duid,
+        iaid,
+        interface: iface,
+        ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+        ...(options.fqdn === undefined ? {} : { fqdn: options.fqdn }),
+        config: this.#config,
+        releaseOnStop: options.releaseOnStop === true,
+        emit: (event) => options.emit(event),
+        logger: log,
+      });
+    } catch (error) {
+      if (signal.aborted) return;
+      const code = typeof (error as { code?: unknown })?.code === "string" ? (error as { code: string }).code : "DHCPV6_FAILED";
+      const message = error instanceof Error ? error.message : String(error);
+      log.error("DHCPv6 runner failed to start", { code, error: message });
+      options.emit({ kind: "failed", family: "ipv6", interface: iface, at: this.clock.now(), error: { code, message } });
+      throw error;
+    }
+
+    const watch = net.watchAddressFlags(iface, (addresses) => {
+      for (const a of addresses) if (a.flags.includes("dadfailed")) client.reportDadFailure(a.address);
+    });
+    try {
+      await client.run(signal);
+    } finally {
+      watch.close();
+      await socket.close().catch((error: unknown) => log.warn("Failed to close the DHCPv6 socket", { error: String(error) }));
+    }
+  }
+}
