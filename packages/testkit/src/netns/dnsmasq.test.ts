@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { dnsmasqArgs, type DnsmasqConfig } from "./dnsmasq.js";
+
+const base: DnsmasqConfig = { iface: "veth-srv", dir: "/tmp/x", v4: true, v6: "stateful", leaseTime: "1h", extraArgs: [] };
+
+describe("dnsmasqArgs", () => {
+  it("is the DESIGN.md test network command line, without config file, with files in the network's directory", () => {
+    expect(dnsmasqArgs(base)).toEqual([
+      "dnsmasq",
+      "--conf-file=/dev/null",
+      "--no-daemon",
+      "--no-ping",
+      "--port=0",
+      "--interface=veth-srv",
+      "--bind-interfaces",
+      "--dhcp-range=192.0.2.100,192.0.2.200,255.255.255.0,1h",
+      "--dhcp-range=2001:db8:1::100,2001:db8:1::200,64,1h",
+      "--enable-ra",
+      "--dhcp-option=option:dns-server,192.0.2.53",
+      "--dhcp-option=option6:dns-server,[2001:db8:1::53]",
+      "--dhcp-leasefile=/tmp/x/dnsmasq.leases",
+      "--pid-file=/tmp/x/dnsmasq.pid",
+      "--log-facility=/tmp/x/dnsmasq.log",
+      "--log-dhcp",
+    ]);
+  });
+
+  it("serves stateless DHCPv6 with ra-stateless and still announces DNS", () => {
+    const args = dnsmasqArgs({ ...base, v4: false, v6: "stateless", leaseTime: "2m" });
+    expect(args).toContain("--dhcp-range=2001:db8:1::,ra-stateless,64,2m");
+    expect(args).toContain("--dhcp-option=option6:dns-server,[2001:db8:1::53]");
+    expect(args).toContain("--enable-ra");
+    expect(args.some((arg) => arg.includes("192.0.2."))).toBe(false);
+  });
+
+  it("leaves out IPv6 entirely when v6 is off, and appends extra arguments last", () => {
+    const args = dnsmasqArgs({ ...base, v6: false, extraArgs: ["--dhcp-option=option:mtu,1400"] });
+    expect(args.some((arg) => arg.includes("2001:db8") || arg === "--enable-ra")).toBe(false);
+    expect(args.at(-1)).toBe("--dhcp-option=option:mtu,1400");
+  });
+});
