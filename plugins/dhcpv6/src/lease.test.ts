@@ -1,0 +1,61 @@
+import { Dhcpv6MessageType as T, type Dhcpv6ClientServerMessage, type Dhcpv6Option } from "@incusx/dhcp-wire";
+import { describe, expect, it } from "vitest";
+import { dnsOf, findIaNa, informationRefreshTime, renewalTimes } from "./lease.js";
+
+const a = (preferredLifetime: number, validLifetime: number, address = "2001:db8::1") => ({ address, preferredLifetime, validLifetime });
+const msg = (options: Dhcpv6Option[]): Dhcpv6ClientServerMessage => ({ messageType: T.REPLY, transactionId: 1, options });
+const iaaddr = (address: string, preferredLifetime: number, validLifetime: number): Dhcpv6Option => ({
+  code: 5,
+  address,
+  preferredLifetime,
+  validLifetime,
+  options: [],
+});
+
+describe("renewalTimes (RFC 8415 sections 14.2 and 21.4)", () => {
+  it("uses the server's T1 and T2", () => {
+    expect(renewalTimes(100, 200, [a(1000, 2000)])).toEqual({ t1: 100, t2: 200 });
+  });
+  it("defaults 0 to 0.5 and 0.8 of the shortest preferred lifetime", () => {
+    expect(renewalTimes(0, 0, [a(1000, 2000), a(500, 600, "2001:db8::2")])).toEqual({ t1: 250, t2: 400 });
+    expect(renewalTimes(0, 300, [a(1000, 2000)])).toEqual({ t1: 300, t2: 300 });
+  });
+  it("treats 0xffffffff as never", () => {
+    expect(renewalTimes(0xffffffff, 0xffffffff, [a(100, 200)])).toEqual({ t1: Infinity, t2: Infinity });
+    expect(renewalTimes(0, 0, [a(0xffffffff, 0xffffffff)])).toEqual({ t1: Infinity, t2: Infinity });
+  });
+});
+
+describe("findIaNa", () => {
+  it("keeps usable addresses, notes withdrawn ones and drops preferred > valid", () => {
+    const reply = msg([{ code: 3, iaid: 9, t1: 10, t2: 20, options: [iaaddr("2001:db8::1", 10, 20), iaaddr("2001:db8::2", 0, 0), iaaddr("2001:db8::3", 30, 20)] }]);
+    expect(findIaNa(reply, 9)).toEqual({ t1: 10, t2: 20, addresses: [a(10, 20)], withdrawn: ["2001:db8::2"] });
+  });
+  it("ignores other IAIDs and an IA with T1 > T2", () => {
+    expect(findIaNa(msg([{ code: 3, iaid: 8, t1: 0, t2: 0, options: [] }]), 9)).toBeUndefined();
+    expect(findIaNa(msg([{ code: 3, iaid: 9, t1: 30, t2: 20, options: [iaaddr("2001:db8::1", 10, 20)] }]), 9)).toBeUndefined();
+  });
+  it("reports the IA's status code", () => {
+    const reply = msg([{ code: 3, iaid: 9, t1: 0, t2: 0, options: [{ code: 13, statusCode: 3, message: "no binding" }] }]);
+    expect(findIaNa(reply, 9)?.status).toEqual({ code: 3, message: "no binding" });
+  });
+});
+
+describe("informationRefreshTime (RFC 8415 section 21.23)", () => {
+  it("is 86400 s when absent, at least 600 s, and infinite for 0xffffffff", () => {
+    expect(informationRefreshTime(msg([]))).toBe(86_400);
+    expect(informationRefreshTime(msg([{ code: 32, seconds: 10 }]))).toBe(600);
+    expect(informationRefreshTime(msg([{ code: 32, seconds: 7200 }]))).toBe(7200);
+    expect(informationRefreshTime(msg([{ code: 32, seconds: 0xffffffff }]))).toBe(Infinity);
+  });
+});
+
+describe("dnsOf", () => {
+  it("takes servers from option 23 and the search list from option 24 without trailing dots", () => {
+    expect(dnsOf(msg([{ code: 23, servers: ["2001:db8::53"] }, { code: 24, domains: ["example.org.", "."] }]))).toEqual({
+      servers: ["2001:db8::53"],
+      search: ["example.org"],
+    });
+    expect(dnsOf(msg([]))).toEqual({ servers: [], search: [] });
+  });
+});
