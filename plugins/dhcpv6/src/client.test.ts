@@ -9,6 +9,7 @@ import {
 import { FakeClock, MemoryLogSink } from "@incusx/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { Dhcpv6Client } from "./client.js";
+import { MAX_TIMER_MS } from "./inbox.js";
 import {
   CLIENT_DUID,
   DEFAULT_ADDRESS,
@@ -417,6 +418,17 @@ describe("Renew, Rebind and expiry", () => {
     expect(transport.sent.length).toBe(sent);
     expect(events.map((e) => e.kind)).toEqual(["bound"]);
     expect(events[0]!.lease!.addresses[0]).toMatchObject({ preferredLifetime: 0xffffffff, validLifetime: 0xffffffff });
+  });
+
+  it("renews a 60-day lease at T1 exactly without ever setting a timer Node cannot hold", async () => {
+    const { clock, transport } = await start();
+    const day = 86_400;
+    await bindClient(h!, { t1: 30 * day, t2: 48 * day, addresses: [{ address: DEFAULT_ADDRESS, preferred: 60 * day, valid: 60 * day }] });
+    expect(clock.nextTimerAt! - clock.now()).toBeLessThanOrEqual(MAX_TIMER_MS);
+    await clock.advance(30 * day * 1000 - 1);
+    expect(transport.ofType(T.RENEW)).toHaveLength(0);
+    await clock.advance(1);
+    expect(times(h!, T.RENEW)).toEqual([BOUND_AT + 30 * day * 1000]);
   });
 
   it("keeps an address a Renew Reply leaves out, with its remaining lifetime", async () => {

@@ -1,19 +1,15 @@
 import { randomInt } from "node:crypto";
 import {
-  DhcpDecodeError,
   Dhcpv6MessageType,
   Dhcpv6OptionCode,
   Dhcpv6StatusCode,
-  decodeDhcpv6,
   dhcpv6StatusCodeName,
-  encodeDhcpv6,
   findDhcpv6Option,
-  isDhcpv6RelayMessage,
   type Dhcpv6ClientServerMessage,
-  type Duid,
 } from "@incusx/dhcp-wire";
-import { canonicalAddress, type Clock, type LeaseEvent, type LeaseEventKind, type Logger } from "@incusx/sdk";
+import { canonicalAddress, type Clock, type LeaseEventKind, type Logger } from "@incusx/sdk";
 import { Inbox } from "./inbox.js";
+import { fqdnNameOf, type Dhcpv6ClientOptions } from "./options.js";
 import {
   INFINITE_LIFETIME,
   bindingFromReply,
@@ -35,7 +31,6 @@ import {
   buildRenew,
   buildRequest,
   buildSolicit,
-  elapsedHundredths,
   type ClientIdentity,
   type IaAddress,
 } from "./messages.js";
@@ -45,54 +40,11 @@ import {
   REBIND_PARAMS,
   RENEW_PARAMS,
   REQUEST_PARAMS,
-  RetransmitSchedule,
   SOLICIT_PARAMS,
   type RandomSource,
-  type RetransmitParams,
 } from "./retransmit.js";
 import { MAX_PREFERENCE, judgeAdvertise, selectOffer, type Offer } from "./select.js";
-import type { Dhcpv6Destination, Dhcpv6Transport } from "./transport.js";
-
-/** The plugin's config, as its manifest's `configSchema` describes it. */
-export interface Dhcpv6Config {
-  /** Prefix length given to leased addresses (64..128); 128 by default. */
-  readonly addressPrefixLength: number;
-  /** Ask for Rapid Commit in Solicit. */
-  readonly rapidCommit: boolean;
-}
-
-/** Config used where none is given (the manifest's schema defaults). */
-export const DEFAULT_DHCPV6_CONFIG: Dhcpv6Config = Object.freeze({ addressPrefixLength: 128, rapidCommit: true });
-
-/** What a {@link Dhcpv6Client} needs: time, a transport, an identity and somewhere to report. */
-export interface Dhcpv6ClientOptions {
-  /** Every wait goes through this clock. */
-  readonly clock: Clock;
-  /** Sends and receives the packets. */
-  readonly transport: Dhcpv6Transport;
-  /** The client's DUID, stable across restarts. */
-  readonly duid: Duid;
-  /** IAID of the IA_NA, stable per interface. */
-  readonly iaid: number;
-  /** Interface name, for lease events. */
-  readonly interface: string;
-  /** Host name sent in the Client FQDN option (partial name). */
-  readonly hostname?: string;
-  /** Fully qualified name sent in the Client FQDN option; wins over `hostname`. */
-  readonly fqdn?: string;
-  /** Prefix length and Rapid Commit. */
-  readonly config: Dhcpv6Config;
-  /** Send a Release when stopped while holding addresses. */
-  readonly releaseOnStop?: boolean;
-  /** Uniform random numbers in [0, 1) for retransmission jitter; `Math.random` by default. */
-  readonly random?: RandomSource;
-  /** New 24-bit transaction ids; random by default. */
-  readonly transactionId?: () => number;
-  /** Receives every lease event. */
-  emit(event: LeaseEvent): void;
-  /** Where the client logs. */
-  readonly logger: Logger;
-}
+import { runExchange, sendMessage, type Exchange, type ExchangeContext, type Outcome, type Response } from "./exchange.js";
 
 /** Where the state machine is (RFC 8415 section 18 plus the stateless fallback). */
 export type Dhcpv6State =
@@ -127,32 +79,10 @@ type Next =
   | { readonly state: "informing" }
   | { readonly state: "informed"; readonly refreshAt: number };
 
-interface Response {
-  readonly message: Dhcpv6ClientServerMessage;
-  readonly serverId: Duid;
-  readonly server: string;
-}
-
-type Outcome<T> = { readonly result: T } | "resend" | undefined;
-
-interface Exchange<T> {
-  readonly name: string;
-  readonly params: RetransmitParams;
-  readonly firstSolicit?: boolean;
-  destination: Dhcpv6Destination;
-  build(transactionId: number, elapsed: number): Dhcpv6ClientServerMessage;
-  /** A response that passed the transaction-id, client-id and server-id-present checks. */
-  onResponse(response: Response): Outcome<T>;
-  /** A wait ran out after `transmissions` transmissions; a result ends the exchange. */
-  onTimeout?(transmissions: number): { readonly result: T } | undefined;
-}
-
 type SolicitResult =
   | { readonly kind: "offer"; readonly offer: Offer }
   | { readonly kind: "rapid-reply"; readonly response: Response }
   | { readonly kind: "stateless" };
-
-const FQDN = /^(?=.{1,253}\.?$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 /**
  * The RFC 8415 DHCPv6 client for one IA_NA on one interface, as a state
@@ -177,6 +107,7 @@ export class Dhcpv6Client {
   readonly #clientIdHex: string;
   readonly #inbox: Inbox;
   readonly #dadFailed = new Set<string>();
+  readonly #context: ExchangeContext;
   #state: Dhcpv6State = "idle";
   #binding: Binding | undefined;
   #solicitedBefore = false;
@@ -193,6 +124,16 @@ export class Dhcpv6Client {
     this.#newTransactionId = options.transactionId ?? (() => randomInt(0, 0x1000000));
     this.#inbox = new Inbox(options.clock);
     this.#clientIdHex = duidHex(options.duid);
+    this.#context = {
+      clock: options.clock,
+      transport: options.transport,
+      inbox: this.#inbox,
+      random: this.#random,
+      newTransactionId: this.#newTransactionId,
+      clientIdHex: this.#clientIdHex,
+      log: this.#log,
+      onAnyResponse: (message) => this.#takeMaxRt(message),
+    };
     const fqdnName = fqdnNameOf(options, this.#log);
     this.#identity = fqdnName === undefined ? { duid: options.duid, iaid: options.iaid } : { duid: options.duid, iaid: options.iaid, fqdnName };
   }
@@ -288,6 +229,7 @@ export class Dhcpv6Client {
         name: "Solicit",
         // A probe from the stateless state is one Solicit and one RT of listening.
         params: { ...SOLICIT_PARAMS, mrt: this.#solMaxRt, mrc: probe ? 1 : 0 },
+        maxTimeout: () => this.#solMaxRt,
         firstSolicit,
         destination: "all-servers",
         build: (transactionId, elapsed) => buildSolicit(this.#identity, { transactionId, elapsed, rapidCommit }),
@@ -349,7 +291,7 @@ export class Dhcpv6Client {
         onResponse: (response) => {
           if (response.message.messageType !== Dhcpv6MessageType.REPLY || response.server !== expected) return undefined;
           const status = topLevelStatus(response.message);
-          if (status?.code === Dhcpv6StatusCode.UseMulticast) return this.#useMulticast(this.#currentExchange);
+          if (status?.code === Dhcpv6StatusCode.UseMulticast) return "use-multicast";
           if (status !== undefined && status.code !== Dhcpv6StatusCode.Success) {
             this.#logStatus("Request", status);
             // UnspecFail and the like: keep retransmitting (bounded by REQ_MAX_RC).
@@ -384,8 +326,8 @@ export class Dhcpv6Client {
       if (now >= expiry) return this.#expire();
       const renewAt = binding.obtainedAt + secondsToMs(binding.t1);
       if (now >= renewAt) return { state: "renewing" };
-      const event = await this.#inbox.next(Math.min(renewAt, expiry) - now, signal);
-      if (event.kind === "message") continue; // stale answers to an earlier exchange
+      // Woken by a DAD report, a stale answer to an earlier exchange, or the time: look again.
+      await this.#inbox.next(Math.min(renewAt, expiry) - now, signal);
     }
   }
 
@@ -405,7 +347,7 @@ export class Dhcpv6Client {
           buildRenew(this.#identity, { transactionId, elapsed, serverId: binding.serverId, addresses: this.#heldAddresses() }),
         onResponse: (response) => {
           if (response.message.messageType !== Dhcpv6MessageType.REPLY || response.server !== binding.server) return undefined;
-          return this.#extended(response, "renewed", this.#currentExchange);
+          return this.#extended(response, "renewed");
         },
       },
       signal,
@@ -429,7 +371,7 @@ export class Dhcpv6Client {
         build: (transactionId, elapsed) => buildRebind(this.#identity, { transactionId, elapsed, addresses: this.#heldAddresses() }),
         onResponse: (response) => {
           if (response.message.messageType !== Dhcpv6MessageType.REPLY) return undefined;
-          return this.#extended(response, "rebound", undefined);
+          return this.#extended(response, "rebound");
         },
       },
       signal,
@@ -439,9 +381,9 @@ export class Dhcpv6Client {
   }
 
   /** The Reply to a Renew or Rebind: extended, moved to Request (NoBinding), or lost (NotOnLink). */
-  #extended(response: Response, event: "renewed" | "rebound", exchange: Exchange<Next> | undefined): Outcome<Next> {
+  #extended(response: Response, event: "renewed" | "rebound"): Outcome<Next> {
     const status = topLevelStatus(response.message);
-    if (status?.code === Dhcpv6StatusCode.UseMulticast && exchange !== undefined) return this.#useMulticast(exchange);
+    if (status?.code === Dhcpv6StatusCode.UseMulticast) return "use-multicast";
     if (status !== undefined && status.code !== Dhcpv6StatusCode.Success) {
       this.#logStatus(event === "renewed" ? "Renew" : "Rebind", status);
       if (status.code === Dhcpv6StatusCode.NotOnLink) return { result: this.#expire() };
@@ -483,7 +425,7 @@ export class Dhcpv6Client {
         build: (transactionId, elapsed) => buildDecline(this.#identity, { transactionId, elapsed, serverId: binding.serverId, addresses: declined }),
         onResponse: (response) => {
           if (response.message.messageType !== Dhcpv6MessageType.REPLY || response.server !== binding.server) return undefined;
-          if (topLevelStatus(response.message)?.code === Dhcpv6StatusCode.UseMulticast) return this.#useMulticast(this.#currentExchange);
+          if (topLevelStatus(response.message)?.code === Dhcpv6StatusCode.UseMulticast) return "use-multicast";
           return { result: true };
         },
       },
@@ -499,6 +441,7 @@ export class Dhcpv6Client {
       {
         name: "Information-request",
         params: { ...INFORMATION_REQUEST_PARAMS, mrt: this.#infMaxRt },
+        maxTimeout: () => this.#infMaxRt,
         destination: "all-servers",
         build: (transactionId, elapsed) => buildInformationRequest(this.#identity, { transactionId, elapsed }),
         onResponse: (response) => {
@@ -552,108 +495,23 @@ export class Dhcpv6Client {
       serverId: binding.serverId,
       addresses: this.#heldAddresses(),
     });
-    await this.#send("Release", message, binding.unicast === undefined ? "all-servers" : { unicast: binding.unicast });
+    await sendMessage(this.#context, "Release", message, binding.unicast === undefined ? "all-servers" : { unicast: binding.unicast });
     this.#drop("released");
   }
 
   // --- Shared machinery ---
 
-  #currentExchange: Exchange<never> | undefined;
-
-  /**
-   * Runs one message exchange (section 15): sends, retransmits on the
-   * schedule, and feeds every valid response to the exchange until it
-   * returns a result. `undefined` when MRC or MRD ran out.
-   */
-  async #exchange<T>(exchange: Exchange<T>, signal: AbortSignal): Promise<T | undefined> {
-    this.#currentExchange = exchange as Exchange<never>;
-    this.#inbox.dropMessages();
-    const transactionId = this.#newTransactionId() & 0xffffff;
-    const startedAt = this.#clock.now();
-    const schedule = new RetransmitSchedule(exchange.params, this.#random, startedAt, exchange.firstSolicit === true);
-    const transmit = (): Promise<void> =>
-      this.#send(exchange.name, exchange.build(transactionId, elapsedHundredths(startedAt, this.#clock.now())), exchange.destination);
-    await transmit();
-    let deadline = startedAt + schedule.first();
-    for (;;) {
-      const event = await this.#inbox.next(deadline - this.#clock.now(), signal);
-      if (event.kind === "wake") continue;
-      if (event.kind === "timeout") {
-        const ended = exchange.onTimeout?.(schedule.transmissions);
-        if (ended !== undefined) return ended.result;
-        if (exchange.name === "Solicit" || exchange.name === "Information-request") {
-          schedule.setMaxTimeout(exchange.name === "Solicit" ? this.#solMaxRt : this.#infMaxRt);
-        }
-        const wait = schedule.next(this.#clock.now());
-        if (wait === undefined) {
-          this.#log.debug(`DHCPv6 ${exchange.name} got no usable answer`, { transmissions: schedule.transmissions });
-          return undefined;
-        }
-        await transmit();
-        deadline = this.#clock.now() + wait;
-        continue;
-      }
-      const response = this.#accept(event.bytes, transactionId);
-      if (response === undefined) continue;
-      const outcome = exchange.onResponse(response);
-      if (outcome === "resend") await transmit();
-      else if (outcome !== undefined) return outcome.result;
-    }
+  #exchange<T>(exchange: Exchange<T>, signal: AbortSignal): Promise<T | undefined> {
+    return runExchange(this.#context, exchange, signal);
   }
 
-  /**
-   * Decodes a packet and checks it answers us: an Advertise or Reply with
-   * our transaction id, our Client ID and a Server ID (section 16). It also
-   * takes in the server's SOL_MAX_RT and INF_MAX_RT, which count even in a
-   * message that is otherwise ignored (section 18.2.9).
-   */
-  #accept(bytes: Uint8Array, transactionId: number): Response | undefined {
-    let message;
-    try {
-      message = decodeDhcpv6(bytes);
-    } catch (error) {
-      if (error instanceof DhcpDecodeError) {
-        this.#log.debug("Ignoring a malformed DHCPv6 packet", { error: error.message });
-        return undefined;
-      }
-      throw error;
-    }
-    if (isDhcpv6RelayMessage(message)) return undefined;
-    if (message.messageType !== Dhcpv6MessageType.ADVERTISE && message.messageType !== Dhcpv6MessageType.REPLY) return undefined;
-    if (message.transactionId !== transactionId) return undefined;
-    const clientId = findDhcpv6Option(message, Dhcpv6OptionCode.CLIENTID);
-    if (clientId === undefined || duidHex(clientId.duid) !== this.#clientIdHex) return undefined;
-    const serverId = findDhcpv6Option(message, Dhcpv6OptionCode.SERVERID);
-    if (serverId === undefined) return undefined;
-    this.#takeMaxRt(message);
-    // Copy: the decoded DUID is a view into a packet buffer the socket may reuse.
-    const duid = decodeDuidCopy(serverId.duid);
-    return { message, serverId: duid, server: duidHex(duid) };
-  }
-
+  /** SOL_MAX_RT and INF_MAX_RT count in every response, even one otherwise ignored (section 18.2.9). */
   #takeMaxRt(message: Dhcpv6ClientServerMessage): void {
     const inRange = (s: number): boolean => s >= MAX_RT_OPTION_RANGE.min && s <= MAX_RT_OPTION_RANGE.max;
     const sol = findDhcpv6Option(message, Dhcpv6OptionCode.SOL_MAX_RT);
     if (sol !== undefined && inRange(sol.seconds)) this.#solMaxRt = sol.seconds * 1000;
     const inf = findDhcpv6Option(message, Dhcpv6OptionCode.INF_MAX_RT);
     if (inf !== undefined && inRange(inf.seconds)) this.#infMaxRt = inf.seconds * 1000;
-  }
-
-  #useMulticast<T>(exchange: Exchange<T> | undefined): Outcome<T> {
-    // UseMulticast: the server wants multicast; say it again that way (section 18.2.10).
-    if (exchange === undefined || exchange.destination === "all-servers") return undefined;
-    exchange.destination = "all-servers";
-    return "resend";
-  }
-
-  async #send(name: string, message: Dhcpv6ClientServerMessage, to: Dhcpv6Destination): Promise<void> {
-    try {
-      await this.#options.transport.send(encodeDhcpv6(message), to);
-      this.#log.debug(`DHCPv6 sent ${name}`, { transactionId: message.transactionId, to });
-    } catch (error) {
-      // The retransmission schedule tries again; a down link is not fatal.
-      this.#log.warn(`Failed to send DHCPv6 ${name}`, { error: error instanceof Error ? error.message : String(error) });
-    }
   }
 
   /** Takes the lease a Reply grants and reports it. */
@@ -737,29 +595,4 @@ function canonical(address: string): string {
   } catch {
     return address.toLowerCase();
   }
-}
-
-function decodeDuidCopy(duid: Duid): Duid {
-  switch (duid.type) {
-    case "llt":
-    case "ll":
-      return { ...duid, linkLayerAddress: duid.linkLayerAddress.slice() };
-    case "en":
-      return { ...duid, identifier: duid.identifier.slice() };
-    case "raw":
-      return { ...duid, data: duid.data.slice() };
-    case "uuid":
-      return duid;
-  }
-}
-
-function fqdnNameOf(options: Dhcpv6ClientOptions, log: Logger): string | undefined {
-  const fqdn = options.fqdn === undefined || options.fqdn === "" ? undefined : options.fqdn.endsWith(".") ? options.fqdn : `${options.fqdn}.`;
-  const name = fqdn ?? (options.hostname === "" ? undefined : options.hostname);
-  if (name === undefined) return undefined;
-  if (!FQDN.test(name)) {
-    log.warn(`Not sending the host name "${name}" in DHCPv6: it is not a valid DNS name`);
-    return undefined;
-  }
-  return name;
 }

@@ -13,7 +13,8 @@ import {
 } from "@incusx/dhcp-wire";
 import type { LeaseEvent } from "@incusx/sdk";
 import { FakeClock, MemoryLogSink } from "@incusx/testkit";
-import { Dhcpv6Client, type Dhcpv6ClientOptions } from "./client.js";
+import { Dhcpv6Client } from "./client.js";
+import type { Dhcpv6ClientOptions } from "./options.js";
 import type { Dhcpv6Destination, Dhcpv6Transport } from "./transport.js";
 
 /** One message the client sent, decoded. */

@@ -1,5 +1,13 @@
 import type { Clock } from "@incusx/sdk";
 
+/**
+ * The longest single timer the inbox sets: Node's setTimeout fires at once
+ * for anything over 2^31-1 ms (24.8 days), and lease lifetimes can be
+ * longer. A longer wait ends early with `timeout`; callers look at the
+ * clock again and wait for the rest.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** What ended a wait on the {@link Inbox}. */
 export type InboxEvent =
   | { readonly kind: "message"; readonly bytes: Uint8Array }
@@ -39,7 +47,8 @@ export class Inbox {
   }
 
   /**
-   * The next event, or `timeout` after `ms` (`Infinity`: no timeout).
+   * The next event, or `timeout` after `ms` (`Infinity`: no timeout; at
+   * most {@link MAX_TIMER_MS} at a time).
    * Rejects with the signal's reason when aborted.
    */
   next(ms: number, signal: AbortSignal): Promise<InboxEvent> {
@@ -57,7 +66,7 @@ export class Inbox {
         reject(signal.reason);
       };
       const timer = Number.isFinite(ms)
-        ? this.#clock.setTimer(Math.max(0, ms), () => {
+        ? this.#clock.setTimer(Math.min(MAX_TIMER_MS, Math.max(0, ms)), () => {
             finish();
             resolve({ kind: "timeout" });
           })

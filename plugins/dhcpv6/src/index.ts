@@ -2,11 +2,13 @@
 // machine (pure, clock- and transport-driven) and the DhcpRunner on it.
 
 import { DhcpRunnerExtension, definePlugin } from "@incusx/sdk";
-import type { Dhcpv6Config } from "./client.js";
+import type { Dhcpv6Config } from "./options.js";
 import { Dhcpv6Runner } from "./runner.js";
 
-export { DEFAULT_DHCPV6_CONFIG, Dhcpv6Client, MAX_RT_OPTION_RANGE, STATELESS_AFTER_ROUNDS } from "./client.js";
-export type { Dhcpv6ClientOptions, Dhcpv6Config, Dhcpv6State } from "./client.js";
+export { Dhcpv6Client, MAX_RT_OPTION_RANGE, STATELESS_AFTER_ROUNDS } from "./client.js";
+export type { Dhcpv6State } from "./client.js";
+export { DEFAULT_DHCPV6_CONFIG } from "./options.js";
+export type { Dhcpv6ClientOptions, Dhcpv6Config } from "./options.js";
 export { Dhcpv6Runner, socketTransport } from "./runner.js";
 export type { Dhcpv6Socket } from "./runner.js";
 export type { Dhcpv6Destination, Dhcpv6Transport } from "./transport.js";

@@ -19,7 +19,8 @@ import {
   type Logger,
   type StateStore,
 } from "@incusx/sdk";
-import { DEFAULT_DHCPV6_CONFIG, Dhcpv6Client, type Dhcpv6Config } from "./client.js";
+import { Dhcpv6Client } from "./client.js";
+import { DEFAULT_DHCPV6_CONFIG, type Dhcpv6Config } from "./options.js";
 import { loadOrCreateDuid, loadOrCreateIaid } from "./identity.js";
 import type { Dhcpv6Transport } from "./transport.js";
 
