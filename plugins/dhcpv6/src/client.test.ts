@@ -748,6 +748,20 @@ describe("Decline after a DAD failure", () => {
   });
 });
 
+describe("lease event listeners", () => {
+  it("keep the protocol going when one throws", async () => {
+    const { clock, transport, logs } = await start({
+      emit: () => {
+        throw new Error("listener bug");
+      },
+    });
+    await bindClient(h!);
+    expect(logs.messages({ level: "error" })).toEqual(["A DHCPv6 lease event listener threw"]);
+    await clock.advance(RENEW_AT - BOUND_AT);
+    expect(transport.last().messageType).toBe(T.RENEW);
+  });
+});
+
 describe("stopping", () => {
   it("returns at once when the signal is already aborted, sending nothing", async () => {
     const clock = new FakeClock();

@@ -555,14 +555,14 @@ export class Dhcpv6Client {
   }
 
   #emit(kind: LeaseEventKind): void {
-    const binding = this.#binding!;
-    this.#options.emit({
-      kind,
-      family: "ipv6",
-      interface: this.#options.interface,
-      at: this.#clock.now(),
-      lease: leaseOf(binding, this.#options.interface, this.#options.config.addressPrefixLength),
-    });
+    const lease = leaseOf(this.#binding!, this.#options.interface, this.#options.config.addressPrefixLength);
+    this.#log.info(`DHCPv6 lease ${kind}`, { addresses: lease.addresses.map((a) => a.address), server: lease.server });
+    try {
+      this.#options.emit({ kind, family: "ipv6", interface: this.#options.interface, at: this.#clock.now(), lease });
+    } catch (error) {
+      // A listener's bug must not stop the protocol.
+      this.#log.error("A DHCPv6 lease event listener threw", { kind, error: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   /** Addresses held now, with their remaining lifetimes. */

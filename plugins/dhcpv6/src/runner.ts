@@ -40,14 +40,18 @@ export interface LinkAccess {
   waitForLinkLocal(iface: string, signal: AbortSignal): Promise<string>;
   readLinkInfo(iface: string): Promise<{ readonly mac: string }>;
   openUdp6Socket(options: { iface: string; localAddress: string; port: number }): Promise<Dhcpv6Socket>;
-  watchAddressFlags(iface: string, onChange: (addresses: { address: string; flags: readonly string[] }[]) => void): { close(): void };
+  watchAddressFlags(
+    iface: string,
+    onChange: (addresses: { address: string; flags: readonly string[] }[]) => void,
+    onError: (error: unknown) => void,
+  ): { close(): void };
 }
 
 const linuxNet: LinkAccess = {
   waitForLinkLocal: (iface, signal) => waitForLinkLocal(iface, signal),
   readLinkInfo: (iface) => readLinkInfo(iface),
   openUdp6Socket: (options) => openUdp6Socket(options),
-  watchAddressFlags: (iface, onChange) => watchAddressFlags(iface, onChange),
+  watchAddressFlags: (iface, onChange, onError) => watchAddressFlags(iface, onChange, { onError }),
 };
 
 const linkAccess = new WeakMap<Dhcpv6Runner, LinkAccess>();
@@ -138,9 +142,14 @@ export class Dhcpv6Runner implements DhcpRunner {
       throw error;
     }
 
-    const watch = net.watchAddressFlags(iface, (addresses) => {
-      for (const a of addresses) if (a.flags.includes("dadfailed")) client.reportDadFailure(a.address);
-    });
+    const watch = net.watchAddressFlags(
+      iface,
+      (addresses) => {
+        for (const a of addresses) if (a.flags.includes("dadfailed")) client.reportDadFailure(a.address);
+      },
+      // Without the watch only DAD failures go unnoticed; the lease itself carries on.
+      (error) => log.warn("Failed to read address flags", { error: error instanceof Error ? error.message : String(error) }),
+    );
     try {
       await client.run(signal);
     } finally {
