@@ -68,4 +68,22 @@ describe("RFC 8415 section 15 retransmission", () => {
     schedule.setMaxTimeout(1_500);
     expect(schedule.next(0)).toBe(1_500);
   });
+
+  it("stays within the RFC bounds for any random source", () => {
+    for (let run = 0; run < 200; run++) {
+      const schedule = new RetransmitSchedule(SOLICIT_PARAMS, Math.random, 0, true);
+      let previous = schedule.first();
+      expect(previous).toBeGreaterThanOrEqual(1000);
+      expect(previous).toBeLessThanOrEqual(1100);
+      for (let i = 0; i < 20; i++) {
+        const rt = schedule.next(0)!;
+        const mrt = SOLICIT_PARAMS.mrt;
+        // Either doubled with jitter (and at most MRT), or capped: MRT with jitter.
+        const doubled = rt >= Math.floor(1.9 * previous) && rt <= Math.ceil(2.1 * previous) && rt <= mrt;
+        const capped = rt >= Math.floor(0.9 * mrt) && rt <= Math.ceil(1.1 * mrt);
+        expect(doubled || capped, `RT ${rt} after ${previous}`).toBe(true);
+        previous = rt;
+      }
+    }
+  });
 });
