@@ -1,13 +1,26 @@
 import type { Clock, Timer } from "@incusx/sdk";
 
-/** The real clock: `Date.now()` and Node timers. */
+// Node fires a timer at once when its delay exceeds 2^31-1 ms (about 24.8
+// days, a plausible DHCP lifetime), so longer waits are split.
+const MAX_TIMER_MS = 0x7fffffff;
+
+/** The real clock: `Date.now()` and Node timers, for any delay. */
 export class SystemClock implements Clock {
   now(): number {
     return Date.now();
   }
 
   setTimer(ms: number, callback: () => void): Timer {
-    const handle = setTimeout(callback, ms);
+    const due = Date.now() + Math.max(0, ms);
+    let handle: NodeJS.Timeout;
+    const arm = (delay: number) => {
+      handle = setTimeout(() => {
+        const left = due - Date.now();
+        if (left > 0) arm(left);
+        else callback();
+      }, Math.min(delay, MAX_TIMER_MS));
+    };
+    arm(Math.max(0, ms));
     return { cancel: () => clearTimeout(handle) };
   }
 
@@ -15,13 +28,13 @@ export class SystemClock implements Clock {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       const onAbort = () => {
-        clearTimeout(handle);
+        timer.cancel();
         reject(signal!.reason);
       };
-      const handle = setTimeout(() => {
+      const timer = this.setTimer(ms, () => {
         signal?.removeEventListener("abort", onAbort);
         resolve();
-      }, ms);
+      });
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
