@@ -56,6 +56,12 @@ export interface DhcpRunOptions {
   readonly fqdn?: string;
   /** Send a Release when stopped. */
   readonly releaseOnStop?: boolean;
+  /**
+   * The client's DUID (raw bytes), shared by every family so DHCPv4 can
+   * send it in an RFC 4361 client identifier. The runtime persists it per
+   * interface; a runner given none creates and keeps its own.
+   */
+  readonly duid?: Uint8Array;
   /** Aborted when the runner must stop. */
   readonly signal: AbortSignal;
   /** Reports what happens to the lease. */
