@@ -1,0 +1,359 @@
+import { randomInt } from "node:crypto";
+import { Dhcpv4MessageType, dhcpv4OptionValue, findDhcpv4Option, type Dhcpv4Message } from "@incusx/dhcp-wire";
+import type { Clock, LeaseEventKind, Logger } from "@incusx/sdk";
+import { runExchange, isType, sendMessage, type Exchange, type ExchangeContext } from "./exchange.js";
+import { Inbox } from "./inbox.js";
+import { bindingFromAck, expiresAt, leaseOf, savedLeaseOf, timeOf, type Binding, type SavedLease } from "./lease.js";
+import { buildDiscover, buildRelease, buildRequest, secondsSince, type ClientIdentity } from "./messages.js";
+import { announcedName, type Dhcpv4ClientOptions } from "./options.js";
+import { renewRetransmitAt, retransmitDelay, type RandomSource } from "./retransmit.js";
+
+/** Where the state machine is (RFC 2131 figure 5; `rebooting` covers INIT-REBOOT). */
+export type Dhcpv4State = "idle" | "init" | "selecting" | "requesting" | "rebooting" | "bound" | "renewing" | "rebinding" | "stopped";
+
+/** REQUESTs sent in REQUESTING before going back to INIT (4 s + 8 s + 16 s + 32 s of waiting). */
+export const REQUEST_TRANSMISSIONS = 4;
+/** REQUESTs sent in INIT-REBOOT before giving the old address up and discovering (4 s + 8 s of waiting). */
+export const REBOOT_TRANSMISSIONS = 2;
+/**
+ * Wait before DISCOVER after a second DHCPNAK in a row: a server that
+ * offers and then refuses must not make the client loop at full speed. The
+ * first NAK restarts at once (RFC 2131 section 3.1); the 10 s is the loop
+ * guard RFC 2131 sets for DHCPDECLINE.
+ */
+export const NAK_LOOP_DELAY_MS = 10_000;
+
+interface Offer {
+  readonly server: string;
+  readonly address: string;
+}
+
+type Next =
+  | { readonly state: "init"; readonly requested?: string; readonly delay?: number }
+  | { readonly state: "requesting"; readonly offer: Offer; readonly xid: number; readonly secs: number }
+  | { readonly state: "rebooting"; readonly address: string }
+  | { readonly state: "bound" }
+  | { readonly state: "renewing" }
+  | { readonly state: "rebinding" };
+
+type Answer = { readonly kind: "ack"; readonly binding: Binding } | { readonly kind: "nak" };
+
+/**
+ * The RFC 2131 DHCPv4 client for one interface, as a state machine: pure
+ * protocol logic over an injected clock and transport, no sockets.
+ * DISCOVER, the first acceptable OFFER, REQUEST, BOUND, RENEWING at T1
+ * (unicast), REBINDING at T2 (broadcast), expiry at the end of the lease,
+ * INIT-REBOOT with a lease saved by an earlier run, DHCPNAK back to INIT,
+ * and a RELEASE on stop when asked.
+ *
+ * @example
+ * const client = new Dhcpv4Client({ clock, transport, mac, interface: "eth0",
+ *   clientIdentifier: { form: "hardware", hardwareType: 1, address: mac }, emit: console.log, logger });
+ * await client.run(controller.signal); // resolves after controller.abort()
+ */
+export class Dhcpv4Client {
+  readonly #options: Dhcpv4ClientOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #random: RandomSource;
+  readonly #newXid: () => number;
+  readonly #identity: ClientIdentity;
+  readonly #inbox: Inbox;
+  readonly #context: ExchangeContext;
+  readonly #broadcastFlag: boolean;
+  #state: Dhcpv4State = "idle";
+  #binding: Binding | undefined;
+  #naksInARow = 0;
+
+  constructor(options: Dhcpv4ClientOptions) {
+    this.#options = options;
+    this.#clock = options.clock;
+    this.#log = options.logger;
+    this.#random = options.random ?? Math.random;
+    this.#newXid = options.transactionId ?? (() => randomInt(0, 2 ** 32));
+    this.#inbox = new Inbox(options.clock);
+    this.#broadcastFlag = options.requestBroadcast ?? true;
+    const name = announcedName(options, this.#log);
+    this.#identity = { mac: options.mac, clientIdentifier: options.clientIdentifier, ...(name === undefined ? {} : { name }) };
+    this.#context = {
+      clock: options.clock,
+      transport: options.transport,
+      inbox: this.#inbox,
+      mac: options.mac,
+      clientIdentifier: options.clientIdentifier,
+      log: this.#log,
+    };
+  }
+
+  /** Where the state machine is now. */
+  get state(): Dhcpv4State {
+    return this.#state;
+  }
+
+  /**
+   * Runs until `signal` aborts, then sends a RELEASE when asked to and
+   * resolves. Rejects only on a bug; network trouble is retried forever.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    const subscription = this.#options.transport.onMessage((bytes) => this.#inbox.push(bytes));
+    try {
+      await this.#loop(signal);
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    } finally {
+      subscription.close();
+    }
+    if (this.#options.releaseOnStop === true) await this.#release();
+    this.#state = "stopped";
+  }
+
+  #start(): Next {
+    const saved = this.#options.savedLease;
+    if (saved === undefined) return { state: "init" };
+    // An unexpired lease is asked for again as it is (INIT-REBOOT); an expired one only as a hint.
+    if (saved.expiresAt === null || saved.expiresAt > this.#clock.now()) return { state: "rebooting", address: saved.address };
+    return { state: "init", requested: saved.address };
+  }
+
+  async #loop(signal: AbortSignal): Promise<never> {
+    let next: Next = this.#start();
+    for (;;) {
+      this.#log.debug("DHCPv4 state", { state: next.state });
+      switch (next.state) {
+        case "init":
+          next = await this.#discover(next.requested, next.delay ?? 0, signal);
+          break;
+        case "requesting":
+          next = await this.#request(next.offer, next.xid, next.secs, signal);
+          break;
+        case "rebooting":
+          next = await this.#reboot(next.address, signal);
+          break;
+        case "bound":
+          next = await this.#bound(signal);
+          break;
+        case "renewing":
+          next = await this.#extend("renewing", signal);
+          break;
+        case "rebinding":
+          next = await this.#extend("rebinding", signal);
+          break;
+      }
+    }
+  }
+
+  // --- INIT and SELECTING (RFC 2131 section 4.4.1) ---
+
+  async #discover(requested: string | undefined, delay: number, signal: AbortSignal): Promise<Next> {
+    this.#state = "init";
+    const waitUntil = this.#clock.now() + delay;
+    while (this.#clock.now() < waitUntil) await this.#inbox.next(waitUntil - this.#clock.now(), signal);
+    this.#state = "selecting";
+    const xid = this.#newXid() >>> 0;
+    const startedAt = this.#clock.now();
+    let secs = 0;
+    const offer = await this.#exchange<Offer>(
+      {
+        name: "DHCPDISCOVER",
+        xid,
+        destination: "broadcast",
+        build: (now) => {
+          secs = secondsSince(startedAt, now);
+          return buildDiscover(this.#identity, { xid, secs, broadcast: this.#broadcastFlag }, requested);
+        },
+        retransmitAt: (n, now) => now + retransmitDelay(n, this.#random),
+        giveUp: () => false,
+        onReply: (reply) => {
+          // RFC 2131 lets the client wait for several offers; the first acceptable one is as good as any.
+          if (!isType(reply, Dhcpv4MessageType.Offer) || reply.yiaddr === "0.0.0.0") return undefined;
+          return { result: { server: dhcpv4OptionValue(reply, 54)!, address: reply.yiaddr } };
+        },
+      },
+      signal,
+    );
+    // DISCOVER never gives up: only an offer ends it.
+    return { state: "requesting", offer: offer!, xid, secs };
+  }
+
+  // --- REQUESTING (section 4.4.1): the same xid and secs as the DISCOVER ---
+
+  async #request(offer: Offer, xid: number, secs: number, signal: AbortSignal): Promise<Next> {
+    this.#state = "requesting";
+    const answer = await this.#exchange<Answer>(
+      {
+        name: "DHCPREQUEST",
+        xid,
+        destination: "broadcast",
+        build: () => buildRequest(this.#identity, { xid, secs, broadcast: this.#broadcastFlag }, { kind: "selecting", ...offer }),
+        retransmitAt: (n, now) => now + retransmitDelay(n, this.#random),
+        giveUp: (n) => n >= REQUEST_TRANSMISSIONS,
+        // Only the selected server's answer counts; the others saw the REQUEST as a decline of their offer.
+        onReply: (reply, sentAt) => (dhcpv4OptionValue(reply, 54) === offer.server ? this.#answer(reply, sentAt, "DHCPREQUEST") : undefined),
+      },
+      signal,
+    );
+    if (answer === undefined) return { state: "init" };
+    return answer.kind === "nak" ? this.#nak() : this.#establish(answer.binding, "bound");
+  }
+
+  // --- INIT-REBOOT and REBOOTING (section 4.4.2) ---
+
+  async #reboot(address: string, signal: AbortSignal): Promise<Next> {
+    this.#state = "rebooting";
+    const xid = this.#newXid() >>> 0;
+    const startedAt = this.#clock.now();
+    const answer = await this.#exchange<Answer>(
+      {
+        name: "DHCPREQUEST (INIT-REBOOT)",
+        xid,
+        destination: "broadcast",
+        build: (now) => buildRequest(this.#identity, { xid, secs: secondsSince(startedAt, now), broadcast: this.#broadcastFlag }, { kind: "init-reboot", address }),
+        retransmitAt: (n, now) => now + retransmitDelay(n, this.#random),
+        giveUp: (n) => n >= REBOOT_TRANSMISSIONS,
+        onReply: (reply, sentAt) => this.#answer(reply, sentAt, "DHCPREQUEST (INIT-REBOOT)"),
+      },
+      signal,
+    );
+    if (answer === undefined) {
+      this.#log.info(`No DHCPv4 server confirmed the address "${address}"; discovering`);
+      return { state: "init", requested: address };
+    }
+    return answer.kind === "nak" ? this.#nak() : this.#establish(answer.binding, "bound");
+  }
+
+  // --- BOUND: wait for T1 or the end of the lease ---
+
+  async #bound(signal: AbortSignal): Promise<Next> {
+    this.#state = "bound";
+    this.#inbox.dropMessages();
+    for (;;) {
+      const binding = this.#binding!;
+      const now = this.#clock.now();
+      const expiry = expiresAt(binding);
+      if (now >= expiry) return this.#expire();
+      const renewAt = timeOf(binding, "t1");
+      if (now >= renewAt) return { state: "renewing" };
+      // Stale answers to an earlier exchange, or a timer cut short: look again.
+      await this.#inbox.next(Math.min(renewAt, expiry) - now, signal);
+    }
+  }
+
+  // --- RENEWING at T1 (unicast to the server) and REBINDING at T2 (broadcast), section 4.4.5 ---
+
+  async #extend(state: "renewing" | "rebinding", signal: AbortSignal): Promise<Next> {
+    this.#state = state;
+    const binding = this.#binding!;
+    const expiry = expiresAt(binding);
+    const until = state === "renewing" ? Math.min(timeOf(binding, "t2"), expiry) : expiry;
+    const now = this.#clock.now();
+    if (now >= until) return state === "renewing" ? { state: "rebinding" } : this.#expire();
+    const xid = this.#newXid() >>> 0;
+    const name = state === "renewing" ? "DHCPREQUEST (RENEWING)" : "DHCPREQUEST (REBINDING)";
+    const answer = await this.#exchange<Answer>(
+      {
+        name,
+        xid,
+        destination: state === "renewing" ? { unicast: binding.server } : "broadcast",
+        build: (at) => buildRequest(this.#identity, { xid, secs: secondsSince(now, at), broadcast: false, ciaddr: binding.address }, { kind: state }),
+        retransmitAt: (_n, at) => renewRetransmitAt(at, until),
+        giveUp: (_n, at) => at >= until,
+        onReply: (reply, sentAt) => this.#answer(reply, sentAt, name),
+      },
+      signal,
+    );
+    if (answer === undefined) return state === "renewing" ? { state: "rebinding" } : this.#expire();
+    if (answer.kind === "nak") return this.#nak();
+    if (answer.binding.address !== binding.address) {
+      // A different address is a new lease: the old one is gone.
+      this.#drop("expired");
+      return this.#establish(answer.binding, "bound");
+    }
+    return this.#establish(answer.binding, state === "renewing" ? "renewed" : "rebound");
+  }
+
+  // --- RELEASE on stop (section 4.4.6) ---
+
+  /** Sends one RELEASE (RFC 2131 gives no retransmission for it) and forgets the lease. */
+  async #release(): Promise<void> {
+    const binding = this.#binding;
+    if (binding === undefined) return;
+    const message = buildRelease(this.#identity, { xid: this.#newXid() >>> 0, secs: 0, broadcast: false, ciaddr: binding.address }, binding.server);
+    await sendMessage(this.#context, "DHCPRELEASE", message, { unicast: binding.server });
+    this.#drop("released");
+    await this.#persist(undefined);
+  }
+
+  // --- Shared machinery ---
+
+  #exchange<T>(exchange: Exchange<T>, signal: AbortSignal): Promise<T | undefined> {
+    return runExchange(this.#context, exchange, signal);
+  }
+
+  /** An ACK (with a usable lease) or a NAK to a REQUEST; anything else is ignored. */
+  #answer(reply: Dhcpv4Message, sentAt: number, name: string): { result: Answer } | undefined {
+    if (isType(reply, Dhcpv4MessageType.Nak)) {
+      // Option 56 (Message) says why, as text.
+      const text = findDhcpv4Option(reply, 56);
+      const fields = text !== undefined && "data" in text ? { message: Buffer.from(text.data).toString("latin1") } : {};
+      this.#log.info(`DHCPv4 server "${dhcpv4OptionValue(reply, 54)}" refused the ${name} (DHCPNAK)`, fields);
+      return { result: { kind: "nak" } };
+    }
+    if (!isType(reply, Dhcpv4MessageType.Ack)) return undefined;
+    const binding = bindingFromAck(reply, { obtainedAt: sentAt, applyMtu: this.#options.applyMtu ?? true });
+    if ("invalid" in binding) {
+      this.#log.warn(`Ignoring a DHCPACK: ${binding.invalid}`);
+      return undefined;
+    }
+    return { result: { kind: "ack", binding } };
+  }
+
+  async #establish(binding: Binding, event: LeaseEventKind): Promise<Next> {
+    this.#binding = binding;
+    this.#naksInARow = 0;
+    await this.#persist(savedLeaseOf(binding));
+    this.#emit(event);
+    return { state: "bound" };
+  }
+
+  /** A DHCPNAK: whatever the client held is gone; start over. */
+  async #nak(): Promise<Next> {
+    this.#naksInARow++;
+    if (this.#binding !== undefined) this.#drop("expired");
+    await this.#persist(undefined);
+    return { state: "init", delay: this.#naksInARow > 1 ? NAK_LOOP_DELAY_MS : 0 };
+  }
+
+  /** The lease ended without an answer: report it and discover, asking for the same address. */
+  async #expire(): Promise<Next> {
+    const address = this.#binding?.address;
+    if (this.#binding !== undefined) this.#drop("expired");
+    await this.#persist(undefined);
+    return address === undefined ? { state: "init" } : { state: "init", requested: address };
+  }
+
+  async #persist(lease: SavedLease | undefined): Promise<void> {
+    try {
+      await this.#options.persist?.(lease);
+    } catch (error) {
+      // Losing INIT-REBOOT after a restart is not worth stopping for.
+      this.#log.warn("Failed to save the DHCPv4 lease", { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  #drop(kind: "expired" | "released"): void {
+    this.#emit(kind);
+    this.#binding = undefined;
+  }
+
+  #emit(kind: LeaseEventKind): void {
+    const lease = leaseOf(this.#binding!, this.#options.interface);
+    this.#log.info(`DHCPv4 lease ${kind}`, { address: lease.addresses[0]?.address, server: lease.server });
+    try {
+      this.#options.emit({ kind, family: "ipv4", interface: this.#options.interface, at: this.#clock.now(), lease });
+    } catch (error) {
+      // A listener's bug must not stop the protocol.
+      this.#log.error("A DHCPv4 lease event listener threw", { kind, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}

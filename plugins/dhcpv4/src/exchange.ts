@@ -1,0 +1,143 @@
+import {
+  DhcpDecodeError,
+  Dhcpv4MessageType,
+  decodeDhcpv4,
+  dhcpv4MessageTypeName,
+  dhcpv4OptionValue,
+  encodeDhcpv4,
+  encodeDuid,
+  type Dhcpv4ClientIdentifier,
+  type Dhcpv4Message,
+} from "@incusx/dhcp-wire";
+import type { Clock, Logger } from "@incusx/sdk";
+import type { Inbox } from "./inbox.js";
+import type { Dhcpv4Destination, Dhcpv4Transport } from "./transport.js";
+
+/** One client-initiated exchange: a message (re)sent on a schedule until a reply ends it. */
+export interface Exchange<T> {
+  /** Message name, for logs. */
+  readonly name: string;
+  readonly xid: number;
+  readonly destination: Dhcpv4Destination;
+  /** The message to (re)transmit at clock time `now`. */
+  build(now: number): Dhcpv4Message;
+  /** Clock time to send again after transmission number `transmissions` (1 for the first) at `now`. */
+  retransmitAt(transmissions: number, now: number): number;
+  /** Whether to give up, rather than send again, when that time comes. */
+  giveUp(transmissions: number, now: number): boolean;
+  /** A reply that passed the matching rules; `sentAt` is when the latest transmission went out. */
+  onReply(reply: Dhcpv4Message, sentAt: number): { readonly result: T } | undefined;
+}
+
+/** What every exchange of one client shares. */
+export interface ExchangeContext {
+  readonly clock: Clock;
+  readonly transport: Dhcpv4Transport;
+  readonly inbox: Inbox;
+  /** chaddr: replies must carry it. */
+  readonly mac: Uint8Array;
+  /** The client identifier sent: a reply carrying another one is not for us (RFC 6842). */
+  readonly clientIdentifier: Dhcpv4ClientIdentifier;
+  readonly log: Logger;
+}
+
+/**
+ * Runs one exchange: sends, retransmits when `retransmitAt` comes, and hands
+ * every matching reply to the exchange until it returns a result. Resolves
+ * `undefined` when the exchange gives up; rejects with the signal's reason
+ * when aborted.
+ */
+export async function runExchange<T>(context: ExchangeContext, exchange: Exchange<T>, signal: AbortSignal): Promise<T | undefined> {
+  const { clock, inbox } = context;
+  inbox.dropMessages();
+  let transmissions = 0;
+  let sentAt = clock.now();
+  const transmit = async (): Promise<number> => {
+    sentAt = clock.now();
+    transmissions++;
+    await sendMessage(context, exchange.name, exchange.build(sentAt), exchange.destination);
+    return exchange.retransmitAt(transmissions, sentAt);
+  };
+  let deadline = await transmit();
+  for (;;) {
+    const event = await inbox.next(deadline - clock.now(), signal);
+    if (event.kind === "timeout") {
+      // A long wait is cut into timer-sized pieces: look at the clock again.
+      if (clock.now() < deadline) continue;
+      if (exchange.giveUp(transmissions, clock.now())) {
+        context.log.debug(`DHCPv4 ${exchange.name} got no usable answer`, { transmissions });
+        return undefined;
+      }
+      deadline = await transmit();
+      continue;
+    }
+    const reply = acceptReply(event.bytes, { xid: exchange.xid, mac: context.mac, clientIdentifier: context.clientIdentifier }, context.log);
+    if (reply === undefined) continue;
+    const outcome = exchange.onReply(reply, sentAt);
+    if (outcome !== undefined) return outcome.result;
+  }
+}
+
+/**
+ * Decodes a packet and checks it answers the client: a BOOTREPLY with a
+ * message type, the transaction id and chaddr of the client, the client
+ * identifier the client sent when it carries one (RFC 6842), and a server
+ * identifier. Anything else is `undefined`.
+ */
+export function acceptReply(
+  bytes: Uint8Array,
+  expected: { readonly xid: number; readonly mac: Uint8Array; readonly clientIdentifier: Dhcpv4ClientIdentifier },
+  log: Logger,
+): Dhcpv4Message | undefined {
+  let reply: Dhcpv4Message;
+  try {
+    reply = decodeDhcpv4(bytes);
+  } catch (error) {
+    if (!(error instanceof DhcpDecodeError)) throw error;
+    log.debug("Ignoring a malformed DHCPv4 packet", { error: error.message });
+    return undefined;
+  }
+  if (reply.op !== 2 || reply.xid !== expected.xid >>> 0) return undefined;
+  if (reply.hlen !== expected.mac.length || !sameBytes(reply.chaddr, expected.mac)) return undefined;
+  const type = dhcpv4OptionValue(reply, 53);
+  if (type === undefined) return undefined;
+  const clientId = dhcpv4OptionValue(reply, 61);
+  if (clientId !== undefined && !sameClientIdentifier(clientId, expected.clientIdentifier)) {
+    log.debug(`Ignoring a ${dhcpv4MessageTypeName(type)} for another client identifier`);
+    return undefined;
+  }
+  if (dhcpv4OptionValue(reply, 54) === undefined) return undefined;
+  return reply;
+}
+
+/** Encodes and sends; a failure is logged, not thrown: the retransmission schedule tries again. */
+export async function sendMessage(
+  context: Pick<ExchangeContext, "transport" | "log">,
+  name: string,
+  message: Dhcpv4Message,
+  to: Dhcpv4Destination,
+): Promise<void> {
+  try {
+    await context.transport.send(encodeDhcpv4(message), to);
+    context.log.debug(`DHCPv4 sent ${name}`, { xid: message.xid, to });
+  } catch (error) {
+    context.log.warn(`Failed to send DHCPv4 ${name}`, { error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+/** Whether a message is of `type` (option 53). */
+export function isType(message: Dhcpv4Message, type: (typeof Dhcpv4MessageType)[keyof typeof Dhcpv4MessageType]): boolean {
+  return dhcpv4OptionValue(message, 53) === type;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+/** Whether two client identifiers are the same bytes on the wire. */
+export function sameClientIdentifier(a: Dhcpv4ClientIdentifier, b: Dhcpv4ClientIdentifier): boolean {
+  if (a.form === "duid" && b.form === "duid") return a.iaid === b.iaid && sameBytes(encodeDuid(a.duid), encodeDuid(b.duid));
+  if (a.form === "hardware" && b.form === "hardware") return a.hardwareType === b.hardwareType && sameBytes(a.address, b.address);
+  if (a.form === "other" && b.form === "other") return sameBytes(a.identifier, b.identifier);
+  return false;
+}

@@ -1,0 +1,74 @@
+// Same inbox as @incusx/plugin-dhcpv6 (plugins never import each other).
+import type { Clock } from "@incusx/sdk";
+
+/**
+ * The longest single timer the inbox sets: Node's setTimeout fires at once
+ * for anything over 2^31-1 ms (24.8 days), and lease lifetimes can be
+ * longer. A longer wait ends early with `timeout`; callers look at the
+ * clock again and wait for the rest.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** What ended a wait on the {@link Inbox}. */
+export type InboxEvent =
+  | { readonly kind: "message"; readonly bytes: Uint8Array }
+  | { readonly kind: "timeout" };
+
+/**
+ * Where packets from the transport wait for the
+ * state machine, which takes them one at a time. Every wait is timed by the
+ * injected clock, so a fake clock drives the whole protocol.
+ */
+export class Inbox {
+  readonly #clock: Clock;
+  #queue: InboxEvent[] = [];
+  #waiter: (() => void) | undefined;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  /** Queues a received packet. */
+  push(bytes: Uint8Array): void {
+    this.#queue.push({ kind: "message", bytes });
+    this.#waiter?.();
+  }
+
+  /** Drops queued packets: answers to an exchange that is over. */
+  dropMessages(): void {
+    this.#queue = this.#queue.filter((e) => e.kind !== "message");
+  }
+
+  /**
+   * The next event, or `timeout` after `ms` (`Infinity`: no timeout; at
+   * most {@link MAX_TIMER_MS} at a time).
+   * Rejects with the signal's reason when aborted.
+   */
+  next(ms: number, signal: AbortSignal): Promise<InboxEvent> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const queued = this.#queue.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise((resolve, reject) => {
+      const finish = (): void => {
+        timer?.cancel();
+        signal.removeEventListener("abort", onAbort);
+        this.#waiter = undefined;
+      };
+      const onAbort = (): void => {
+        finish();
+        reject(signal.reason);
+      };
+      const timer = Number.isFinite(ms)
+        ? this.#clock.setTimer(Math.min(MAX_TIMER_MS, Math.max(0, ms)), () => {
+            finish();
+            resolve({ kind: "timeout" });
+          })
+        : undefined;
+      this.#waiter = () => {
+        finish();
+        resolve(this.#queue.shift()!);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+}

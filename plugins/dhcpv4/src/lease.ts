@@ -1,0 +1,173 @@
+import { dhcpv4OptionValue, type Dhcpv4Message } from "@incusx/dhcp-wire";
+import type { Lease, LeaseDns, LeaseRoute } from "@incusx/sdk";
+
+/** A lease time of 0xffffffff seconds means "infinity" (RFC 2131 section 3.3). */
+export const INFINITE_LEASE = 0xffffffff;
+
+/** The smallest MTU option 26 may carry (RFC 2132 section 5.1). */
+export const MIN_MTU = 68;
+
+/** A lease as the client holds it. Times in seconds as granted; `obtainedAt` in clock ms. */
+export interface Binding {
+  /** Server identifier (option 54). */
+  readonly server: string;
+  readonly address: string;
+  readonly prefixLength: number;
+  /** When the REQUEST that obtained it was first sent (RFC 2131 section 4.4.1). */
+  readonly obtainedAt: number;
+  /** Lease time (option 51); {@link INFINITE_LEASE} for ever. */
+  readonly leaseTime: number;
+  /** Renewal (T1) and rebinding (T2) times in seconds; `Infinity` with an infinite lease. */
+  readonly t1: number;
+  readonly t2: number;
+  readonly routes: readonly LeaseRoute[];
+  readonly dns: LeaseDns;
+  readonly mtu?: number;
+}
+
+/**
+ * What the runner keeps in the state store for INIT-REBOOT: the address to
+ * ask for again, who granted it and until when (`null`: for ever).
+ */
+export interface SavedLease {
+  readonly address: string;
+  readonly server: string;
+  readonly expiresAt: number | null;
+}
+
+/** Clock ms when `binding` ends (`Infinity` for an infinite lease). */
+export function expiresAt(binding: Binding): number {
+  return binding.leaseTime === INFINITE_LEASE ? Infinity : binding.obtainedAt + binding.leaseTime * 1000;
+}
+
+/** Clock ms of T1 (`key` "t1") or T2 (`key` "t2"). */
+export function timeOf(binding: Binding, key: "t1" | "t2"): number {
+  return binding.obtainedAt + binding[key] * 1000;
+}
+
+/** What the runner persists for `binding`. */
+export function savedLeaseOf(binding: Binding): SavedLease {
+  const end = expiresAt(binding);
+  return { address: binding.address, server: binding.server, expiresAt: Number.isFinite(end) ? end : null };
+}
+
+/**
+ * T1 and T2 in seconds: options 58 and 59 when they are consistent
+ * (T1 < T2 < lease time), else 0.5 and 0.875 of the lease time (RFC 2131
+ * section 4.4.5).
+ *
+ * @example
+ * renewalTimes(3600, undefined, undefined) // { t1: 1800, t2: 3150 }
+ */
+export function renewalTimes(leaseTime: number, t1?: number, t2?: number): { t1: number; t2: number } {
+  if (leaseTime === INFINITE_LEASE) return { t1: Infinity, t2: Infinity };
+  const defaults = { t1: leaseTime * 0.5, t2: leaseTime * 0.875 };
+  const rebind = t2 !== undefined && t2 < leaseTime ? t2 : defaults.t2;
+  const renew = t1 !== undefined && t1 < rebind ? t1 : Math.min(defaults.t1, rebind);
+  return { t1: renew, t2: rebind };
+}
+
+/**
+ * The prefix length of a subnet mask (option 1), or `undefined` when the
+ * mask is not contiguous.
+ */
+export function prefixLengthOf(mask: string): number | undefined {
+  const value = mask.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+  const inverted = (~value >>> 0) + 1;
+  if (value !== 0 && (inverted & (inverted - 1)) !== 0) return undefined;
+  let length = 0;
+  for (let bit = 31; bit >= 0 && (value >>> bit) & 1; bit--) length++;
+  return length;
+}
+
+/** The classful prefix length of `address` (RFC 1122 section 3.3.1.3), for an ACK without a subnet mask. */
+function classfulPrefixLength(address: string): number {
+  const first = Number(address.split(".")[0]);
+  return first < 128 ? 8 : first < 192 ? 16 : 24;
+}
+
+function maskedDestination(destination: string, prefixLength: number): string {
+  const octets = destination.split(".").map(Number);
+  return octets
+    .map((octet, i) => {
+      const bits = Math.max(0, Math.min(8, prefixLength - i * 8));
+      return bits === 0 ? 0 : octet & ((0xff << (8 - bits)) & 0xff);
+    })
+    .join(".");
+}
+
+/**
+ * Routes of an ACK: option 121 when present (RFC 3442: option 3 is then
+ * ignored; router 0.0.0.0 means on-link), else a default route through the
+ * first router of option 3.
+ */
+export function routesOf(ack: Pick<Dhcpv4Message, "options">): LeaseRoute[] {
+  const classless = dhcpv4OptionValue(ack, 121);
+  if (classless !== undefined) {
+    return classless.map((r) => {
+      const destination = `${maskedDestination(r.destination, r.prefixLength)}/${r.prefixLength}`;
+      return r.router === "0.0.0.0" ? { destination } : { destination, gateway: r.router };
+    });
+  }
+  const router = dhcpv4OptionValue(ack, 3)?.find((r) => r !== "0.0.0.0");
+  return router === undefined ? [] : [{ destination: "0.0.0.0/0", gateway: router }];
+}
+
+/** DNS settings of an ACK: servers (6), search list (119), domain (15). */
+export function dnsOf(ack: Pick<Dhcpv4Message, "options">): LeaseDns {
+  const domain = dhcpv4OptionValue(ack, 15);
+  const dns: LeaseDns = { servers: [...(dhcpv4OptionValue(ack, 6) ?? [])], search: [...(dhcpv4OptionValue(ack, 119) ?? [])] };
+  return domain === undefined || domain === "" ? dns : { ...dns, domain: domain.replace(/\.$/, "") };
+}
+
+/**
+ * The binding an ACK grants, or why it cannot be used: it must carry an
+ * address (yiaddr), a server identifier (54) and a lease time (51).
+ */
+export function bindingFromAck(
+  ack: Dhcpv4Message,
+  context: { readonly obtainedAt: number; readonly applyMtu: boolean },
+): Binding | { readonly invalid: string } {
+  if (ack.yiaddr === "0.0.0.0") return { invalid: "it grants no address (yiaddr 0.0.0.0)" };
+  const server = dhcpv4OptionValue(ack, 54);
+  if (server === undefined) return { invalid: "it has no server identifier (option 54)" };
+  const leaseTime = dhcpv4OptionValue(ack, 51);
+  if (leaseTime === undefined || leaseTime === 0) return { invalid: "it has no lease time (option 51)" };
+  const mask = dhcpv4OptionValue(ack, 1);
+  const prefixLength = (mask === undefined ? undefined : prefixLengthOf(mask)) ?? classfulPrefixLength(ack.yiaddr);
+  const mtu = dhcpv4OptionValue(ack, 26);
+  const { t1, t2 } = renewalTimes(leaseTime, dhcpv4OptionValue(ack, 58), dhcpv4OptionValue(ack, 59));
+  return {
+    server,
+    address: ack.yiaddr,
+    prefixLength,
+    obtainedAt: context.obtainedAt,
+    leaseTime,
+    t1,
+    t2,
+    routes: routesOf(ack),
+    dns: dnsOf(ack),
+    ...(context.applyMtu && mtu !== undefined && mtu >= MIN_MTU ? { mtu } : {}),
+  };
+}
+
+/** The SDK lease of `binding` on `iface`. */
+export function leaseOf(binding: Binding, iface: string): Lease {
+  return {
+    family: "ipv4",
+    interface: iface,
+    server: binding.server,
+    obtainedAt: binding.obtainedAt,
+    addresses: [
+      {
+        address: binding.address,
+        prefixLength: binding.prefixLength,
+        preferredLifetime: binding.leaseTime,
+        validLifetime: binding.leaseTime,
+      },
+    ],
+    routes: binding.routes,
+    dns: binding.dns,
+    ...(binding.mtu === undefined ? {} : { mtu: binding.mtu }),
+  };
+}

@@ -1,0 +1,202 @@
+import { decodeDuid, type Duid } from "@incusx/dhcp-wire";
+import * as linuxNet from "@incusx/linux-net";
+import {
+  ClockToken,
+  LoggerToken,
+  PluginConfigToken,
+  StateStoreToken,
+  inject,
+  type Clock,
+  type DhcpRunOptions,
+  type DhcpRunner,
+  type JsonValue,
+  type Logger,
+  type StateStore,
+} from "@incusx/sdk";
+import { Dhcpv4Client } from "./client.js";
+import { clientIdentifier, duidFromHex, iaidFor, leaseKey, loadOrCreateDuid, macBytes } from "./identity.js";
+import type { SavedLease } from "./lease.js";
+import { DEFAULT_DHCPV4_CONFIG, type Dhcpv4Config } from "./options.js";
+import type { Dhcpv4Transport } from "./transport.js";
+
+/** DHCPv4 client port. */
+export const DHCPV4_CLIENT_PORT = 68;
+/** DHCPv4 server port. */
+export const DHCPV4_SERVER_PORT = 67;
+/** The limited broadcast address DISCOVER and most REQUESTs go to. */
+export const LIMITED_BROADCAST = "255.255.255.255";
+
+/** The socket the runner needs: the shape of `@incusx/linux-net`'s `Udp4DeviceSocket`. */
+export interface Dhcpv4Socket {
+  send(bytes: Uint8Array, address: string, port: number): Promise<void>;
+  onMessage(listener: (bytes: Uint8Array, from: { address: string; port: number }) => void): { close(): void };
+  close(): Promise<void>;
+}
+
+/**
+ * The link operations the runner uses, from `@incusx/linux-net`. Internal
+ * seam: tests swap them with {@link withLinkAccess} instead of mocking the
+ * module.
+ */
+export interface LinkAccess {
+  readLinkInfo(iface: string): Promise<{ readonly mac: string }>;
+  openUdp4DeviceSocket(options: { iface: string; port: number }): Promise<Dhcpv4Socket>;
+}
+
+const realLinkAccess: LinkAccess = {
+  readLinkInfo: (iface) => linuxNet.readLinkInfo(iface),
+  // TEMPORARY until @incusx/linux-net exports openUdp4DeviceSocket (issue 5, engineer 5A).
+  openUdp4DeviceSocket: async (options) => {
+    const open = (linuxNet as Partial<{ openUdp4DeviceSocket(o: { iface: string; port: number }): Promise<Dhcpv4Socket> }>).openUdp4DeviceSocket;
+    if (open === undefined) throw Object.assign(new Error("@incusx/linux-net has no openUdp4DeviceSocket"), { code: "DHCPV4_FAILED" });
+    return open(options);
+  },
+};
+
+const linkAccess = new WeakMap<Dhcpv4Runner, LinkAccess>();
+
+/**
+ * Makes `runner` use `access` instead of the real `@incusx/linux-net`
+ * functions. For tests; not exported from the package.
+ */
+export function withLinkAccess<R extends Dhcpv4Runner>(runner: R, access: LinkAccess): R {
+  linkAccess.set(runner, access);
+  return runner;
+}
+
+/**
+ * A {@link Dhcpv4Transport} over a device-bound UDP socket: broadcasts to
+ * 255.255.255.255, unicasts to the server, port 67 either way.
+ */
+export function socketTransport(socket: Dhcpv4Socket): Dhcpv4Transport {
+  return {
+    send: (bytes, to) => socket.send(bytes, to === "broadcast" ? LIMITED_BROADCAST : to.unicast, DHCPV4_SERVER_PORT),
+    onMessage: (listener) => socket.onMessage((bytes) => listener(bytes)),
+    close: () => socket.close(),
+  };
+}
+
+/** Error codes the runner reports itself (others come from `@incusx/linux-net`). */
+export const Dhcpv4RunnerErrorCode = Object.freeze({
+  /** The interface has no usable MAC address for chaddr. */
+  NoMac: "DHCPV4_NO_MAC",
+  /** Anything without a code of its own. */
+  Failed: "DHCPV4_FAILED",
+});
+
+/**
+ * The DHCPv4 {@link DhcpRunner}: reads the interface's MAC address, opens a
+ * device-bound socket on port 68 (no IPv4 address needed), picks the client
+ * identity (the config's pinned DUID, else the runtime's, else its own
+ * persisted `dhcp4.duid`), and runs a {@link Dhcpv4Client} until stopped,
+ * keeping the lease in `dhcp4.lease.<iface>` for INIT-REBOOT.
+ *
+ * @example
+ * // Contributed by the plugin; the host injects clock, state, logger and config.
+ * await runner.run({ interface: "eth0", hostname: "c1", signal, emit: (event) => events.publish(event) });
+ */
+export class Dhcpv4Runner implements DhcpRunner {
+  /** Family served. */
+  readonly family = "ipv4" as const;
+  readonly #config: Dhcpv4Config;
+
+  constructor(
+    @inject(ClockToken) private readonly clock: Clock,
+    @inject(StateStoreToken) private readonly store: StateStore,
+    @inject(LoggerToken) private readonly logger: Logger,
+    @inject(PluginConfigToken) config: unknown,
+  ) {
+    // The host validated the config against the manifest's schema and filled in defaults.
+    this.#config = { ...DEFAULT_DHCPV4_CONFIG, ...((config ?? {}) as Partial<Dhcpv4Config>) };
+  }
+
+  async run(options: DhcpRunOptions): Promise<void> {
+    const { signal } = options;
+    const iface = options.interface;
+    if (signal.aborted) return;
+    const net = linkAccess.get(this) ?? realLinkAccess;
+    const log = this.logger.child({ interface: iface, family: "ipv4" });
+
+    let socket: Dhcpv4Socket;
+    let client: Dhcpv4Client;
+    try {
+      const info = await net.readLinkInfo(iface);
+      const mac = macBytes(info.mac);
+      if (mac === undefined) {
+        throw Object.assign(new Error(`Interface "${iface}" has no MAC address for DHCPv4 (found "${info.mac}")`), {
+          code: Dhcpv4RunnerErrorCode.NoMac,
+        });
+      }
+      const duid = await this.#duid(options, info.mac, log);
+      const savedLease = await this.#savedLease(iface, log);
+      if (signal.aborted) return;
+      socket = await net.openUdp4DeviceSocket({ iface, port: DHCPV4_CLIENT_PORT });
+      log.debug("DHCPv4 client socket open", { savedLease: savedLease?.address });
+      const key = leaseKey(iface);
+      client = new Dhcpv4Client({
+        clock: this.clock,
+        transport: socketTransport(socket),
+        mac,
+        clientIdentifier: clientIdentifier(this.#config.clientIdentifier, { duid, iaid: iaidFor(iface, info.mac), mac }),
+        interface: iface,
+        ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+        ...(options.fqdn === undefined ? {} : { fqdn: options.fqdn }),
+        requestBroadcast: this.#config.requestBroadcast,
+        applyMtu: this.#config.applyMtu,
+        releaseOnStop: options.releaseOnStop === true,
+        ...(savedLease === undefined ? {} : { savedLease }),
+        persist: (lease) => (lease === undefined ? this.store.delete(key) : this.store.set(key, { ...lease } as JsonValue)),
+        emit: (event) => options.emit(event),
+        logger: log,
+      });
+    } catch (error) {
+      if (signal.aborted) return;
+      const code = typeof (error as { code?: unknown })?.code === "string" ? (error as { code: string }).code : Dhcpv4RunnerErrorCode.Failed;
+      const message = error instanceof Error ? error.message : String(error);
+      log.error("DHCPv4 runner failed to start", { code, error: message });
+      options.emit({ kind: "failed", family: "ipv4", interface: iface, at: this.clock.now(), error: { code, message } });
+      throw error;
+    }
+
+    try {
+      await client.run(signal);
+    } finally {
+      await socket.close().catch((error: unknown) => log.warn("Failed to close the DHCPv4 socket", { error: String(error) }));
+    }
+  }
+
+  /** The config's pinned DUID, else the runtime's shared one, else the plugin's own. */
+  async #duid(options: DhcpRunOptions, mac: string, log: Logger): Promise<Duid> {
+    if (this.#config.duid !== undefined) {
+      const pinned = duidFromHex(this.#config.duid);
+      if (pinned !== undefined) return pinned;
+      log.warn(`Ignoring the configured DUID "${this.#config.duid}": it is not a valid DUID`);
+    }
+    if (options.duid !== undefined) {
+      try {
+        return decodeDuid(options.duid, 0, options.duid.length);
+      } catch {
+        log.warn("Ignoring the unreadable DUID given by the runtime");
+      }
+    }
+    return loadOrCreateDuid(this.store, mac, this.clock.now(), log);
+  }
+
+  async #savedLease(iface: string, log: Logger): Promise<SavedLease | undefined> {
+    const stored = await this.store.get(leaseKey(iface));
+    if (stored === undefined) return undefined;
+    const s = stored as Partial<Record<keyof SavedLease, unknown>>;
+    if (
+      typeof s === "object" &&
+      s !== null &&
+      typeof s.address === "string" &&
+      /^\d{1,3}(\.\d{1,3}){3}$/.test(s.address) &&
+      typeof s.server === "string" &&
+      (s.expiresAt === null || typeof s.expiresAt === "number")
+    ) {
+      return { address: s.address, server: s.server, expiresAt: s.expiresAt };
+    }
+    log.warn(`Ignoring the unreadable saved DHCPv4 lease ${JSON.stringify(stored)}`);
+    return undefined;
+  }
+}
