@@ -1,6 +1,6 @@
 // `incusx forknet dhcp` against a real dnsmasq in throwaway network
 // namespaces (root only). The long-lease scenarios (renew at T1, server
-// loss) live in dhcpv6-renew.test.ts and dhcpv6-server-loss.test.ts.
+// loss) live in dhcpv6-lease-life.test.ts.
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
