@@ -116,8 +116,13 @@ export function routesOf(ack: Pick<Dhcpv4Message, "options">): LeaseRoute[] {
 /** DNS settings of an ACK: servers (6), search list (119), domain (15). */
 export function dnsOf(ack: Pick<Dhcpv4Message, "options">): LeaseDns {
   const domain = dhcpv4OptionValue(ack, 15);
-  const dns: LeaseDns = { servers: [...(dhcpv4OptionValue(ack, 6) ?? [])], search: [...(dhcpv4OptionValue(ack, 119) ?? [])] };
-  return domain === undefined || domain === "" ? dns : { ...dns, domain: domain.replace(/\.$/, "") };
+  const dns: LeaseDns = { servers: [...(dhcpv4OptionValue(ack, 6) ?? [])], search: (dhcpv4OptionValue(ack, 119) ?? []).map(withoutRoot) };
+  return domain === undefined || domain === "" ? dns : { ...dns, domain: withoutRoot(domain) };
+}
+
+/** Names in resolv.conf form: the codec writes fully qualified names with the root dot. */
+function withoutRoot(name: string): string {
+  return name.length > 1 && name.endsWith(".") ? name.slice(0, -1) : name;
 }
 
 /**
