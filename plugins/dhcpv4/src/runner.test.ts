@@ -1,0 +1,280 @@
+import { Dhcpv4MessageType as T, decodeDhcpv4, dhcpv4OptionValue as opt, encodeDhcpv4, encodeDuid, type Dhcpv4Message } from "@incusx/dhcp-wire";
+import { DhcpRunnerToken, type DhcpRunOptions, type LeaseEvent } from "@incusx/sdk";
+import { FakeClock, MemoryLogSink, MemoryStateStore, describeDhcpRunnerContract, startTestHost } from "@incusx/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { ack, offer } from "./fake-server.test-support.js";
+import { DUID_KEY, leaseKey } from "./identity.js";
+import plugin from "./index.js";
+import { Dhcpv4Runner, withLinkAccess, type Dhcpv4Socket, type LinkAccess } from "./runner.js";
+
+const START = Date.UTC(2025, 0, 1);
+const MAC = "02:16:3e:aa:bb:cc";
+const MAC_BYTES = Uint8Array.of(2, 0x16, 0x3e, 0xaa, 0xbb, 0xcc);
+
+/** A socket whose far end is a scripted server answering every DISCOVER and REQUEST at once. */
+class FakeSocket implements Dhcpv4Socket {
+  readonly sent: { message: Dhcpv4Message; address: string; port: number }[] = [];
+  #listeners = new Set<(bytes: Uint8Array, from: { address: string; port: number }) => void>();
+  closed = false;
+
+  constructor(private readonly serve: boolean) {}
+
+  async send(bytes: Uint8Array, address: string, port: number): Promise<void> {
+    const message = decodeDhcpv4(bytes.slice());
+    this.sent.push({ message, address, port });
+    if (!this.serve) return;
+    const type = opt(message, 53);
+    const answer = type === T.Discover ? offer(message) : type === T.Request ? ack(message) : undefined;
+    if (answer !== undefined) queueMicrotask(() => this.deliver(answer));
+  }
+
+  deliver(message: Dhcpv4Message): void {
+    for (const l of this.#listeners) l(encodeDhcpv4(message).slice(), { address: "192.0.2.1", port: 67 });
+  }
+
+  onMessage(listener: (bytes: Uint8Array, from: { address: string; port: number }) => void): { close(): void } {
+    this.#listeners.add(listener);
+    return { close: () => void this.#listeners.delete(listener) };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+/** Fake link operations, recording what the runner asked for. */
+class FakeLink implements LinkAccess {
+  readonly opened: { iface: string; port: number }[] = [];
+  readonly sockets: FakeSocket[] = [];
+  openError: Error | undefined;
+
+  constructor(
+    private readonly serve = true,
+    readonly mac = MAC,
+  ) {}
+
+  async readLinkInfo(): Promise<{ mac: string }> {
+    return { mac: this.mac };
+  }
+
+  async openUdp4DeviceSocket(options: { iface: string; port: number }): Promise<Dhcpv4Socket> {
+    if (this.openError !== undefined) throw this.openError;
+    this.opened.push(options);
+    const socket = new FakeSocket(this.serve);
+    this.sockets.push(socket);
+    return socket;
+  }
+}
+
+interface Setup {
+  readonly clock: FakeClock;
+  readonly store: MemoryStateStore;
+  readonly link: FakeLink;
+  readonly runner: Dhcpv4Runner;
+  readonly logs: MemoryLogSink;
+}
+
+function setup(options: { store?: MemoryStateStore; link?: FakeLink; config?: unknown } = {}): Setup {
+  const clock = new FakeClock(START);
+  const store = options.store ?? new MemoryStateStore();
+  const link = options.link ?? new FakeLink();
+  const logs = new MemoryLogSink();
+  const runner = withLinkAccess(new Dhcpv4Runner(clock, store, logs.logger("incusx.dhcpv4", clock), options.config ?? {}), link);
+  return { clock, store, link, runner, logs };
+}
+
+const running: { controller: AbortController; done: Promise<void> }[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0)) {
+    r.controller.abort(new Error("test over"));
+    await r.done.catch(() => {});
+  }
+});
+
+function run(s: Setup, extra: Partial<Pick<DhcpRunOptions, "hostname" | "fqdn" | "releaseOnStop" | "duid">> & { iface?: string } = {}) {
+  const events: LeaseEvent[] = [];
+  const controller = new AbortController();
+  const { iface, ...rest } = extra;
+  const done = s.runner.run({ interface: iface ?? "eth0", signal: controller.signal, emit: (e) => events.push(e), ...rest });
+  running.push({ controller, done });
+  return {
+    events,
+    done,
+    async stop() {
+      controller.abort(new Error("stop"));
+      await done;
+    },
+  };
+}
+
+const sentDuidHex = (m: Dhcpv4Message): string => {
+  const id = opt(m, 61);
+  if (id?.form !== "duid") throw new Error("No RFC 4361 client identifier");
+  return Buffer.from(encodeDuid(id.duid)).toString("hex");
+};
+
+describeDhcpRunnerContract("Dhcpv4Runner with a scripted server", () => {
+  const s = setup();
+  return { runner: s.runner, interface: "eth0", clock: s.clock, runOptions: { releaseOnStop: true, hostname: "c1" } };
+});
+
+describeDhcpRunnerContract("Dhcpv4Runner with no server", () => {
+  const s = setup({ link: new FakeLink(false) });
+  return { runner: s.runner, interface: "eth0", clock: s.clock };
+});
+
+describe("Dhcpv4Runner", () => {
+  it("binds through a device-bound socket on port 68: broadcasts to 255.255.255.255 port 67", async () => {
+    const s = setup();
+    const r = run(s, { hostname: "c1" });
+    await s.clock.flush();
+    expect(s.link.opened).toEqual([{ iface: "eth0", port: 68 }]);
+    const socket = s.link.sockets[0]!;
+    expect(socket.sent.map((m) => [opt(m.message, 53), m.address, m.port])).toEqual([
+      [T.Discover, "255.255.255.255", 67],
+      [T.Request, "255.255.255.255", 67],
+    ]);
+    expect(socket.sent[0]!.message.chaddr).toEqual(MAC_BYTES);
+    expect(socket.sent[0]!.message.broadcast).toBe(true);
+    expect(opt(socket.sent[0]!.message, 12)).toBe("c1");
+    expect(r.events.map((e) => [e.kind, e.family, e.interface, e.lease?.addresses[0]?.address])).toEqual([["bound", "ipv4", "eth0", "192.0.2.100"]]);
+    expect(await s.store.get(leaseKey("eth0"))).toEqual({ address: "192.0.2.100", server: "192.0.2.1", expiresAt: START + 3_600_000 });
+    await r.stop();
+    expect(socket.closed).toBe(true);
+  });
+
+  it("renews by unicast to the server, port 67", async () => {
+    const s = setup();
+    const r = run(s);
+    await s.clock.advance(1_800_000);
+    const renewal = s.link.sockets[0]!.sent[2]!;
+    expect([opt(renewal.message, 53), renewal.address, renewal.port, renewal.message.ciaddr]).toEqual([T.Request, "192.0.2.1", 67, "192.0.2.100"]);
+    expect(r.events.map((e) => e.kind)).toEqual(["bound", "renewed"]);
+  });
+
+  it("uses the runtime's DUID in an RFC 4361 identifier with the MAC-derived IAID, and stores none of its own", async () => {
+    const s = setup();
+    const duid = Uint8Array.from(Buffer.from("000300010216fe000001", "hex"));
+    run(s, { duid });
+    await s.clock.flush();
+    const id = opt(s.link.sockets[0]!.sent[0]!.message, 61);
+    expect(id).toMatchObject({ form: "duid", iaid: 0x3eaabbcc });
+    expect(sentDuidHex(s.link.sockets[0]!.sent[0]!.message)).toBe("000300010216fe000001");
+    expect(await s.store.get(DUID_KEY)).toBeUndefined();
+  });
+
+  it("prefers a DUID pinned in the config over the runtime's", async () => {
+    const s = setup({ config: { duid: "0003000102000000beef" } });
+    run(s, { duid: Uint8Array.from(Buffer.from("000300010216fe000001", "hex")) });
+    await s.clock.flush();
+    expect(sentDuidHex(s.link.sockets[0]!.sent[0]!.message)).toBe("0003000102000000beef");
+  });
+
+  it("creates a DUID-LLT from the MAC and the clock once without one, and keeps it across restarts", async () => {
+    const s = setup();
+    const first = run(s);
+    await s.clock.flush();
+    const stored = (await s.store.get(DUID_KEY)) as string;
+    const seconds = (START - Date.UTC(2000, 0, 1)) / 1000;
+    expect(stored).toBe(`00010001${seconds.toString(16).padStart(8, "0")}${MAC.replaceAll(":", "")}`);
+    expect(sentDuidHex(s.link.sockets[0]!.sent[0]!.message)).toBe(stored);
+    await first.stop();
+    await s.clock.advance(10_000);
+    run(s);
+    await s.clock.flush();
+    expect(sentDuidHex(s.link.sockets[1]!.sent[0]!.message)).toBe(stored);
+  });
+
+  it("sends a MAC-based client identifier when configured", async () => {
+    const s = setup({ config: { clientIdentifier: "mac" } });
+    run(s);
+    await s.clock.flush();
+    expect(opt(s.link.sockets[0]!.sent[0]!.message, 61)).toEqual({ form: "hardware", hardwareType: 1, address: MAC_BYTES });
+  });
+
+  it("asks for the saved address first after a restart (INIT-REBOOT)", async () => {
+    const store = new MemoryStateStore({ [leaseKey("eth0")]: { address: "192.0.2.150", server: "192.0.2.1", expiresAt: START + 60_000 } });
+    const s = setup({ store });
+    const r = run(s);
+    await s.clock.flush();
+    const first = s.link.sockets[0]!.sent[0]!.message;
+    expect([opt(first, 53), opt(first, 50), opt(first, 54)]).toEqual([T.Request, "192.0.2.150", undefined]);
+    expect(r.events.map((e) => [e.kind, e.lease?.addresses[0]?.address])).toEqual([["bound", "192.0.2.150"]]);
+  });
+
+  it("ignores an unreadable saved lease, with a warning", async () => {
+    const s = setup({ store: new MemoryStateStore({ [leaseKey("eth0")]: { address: 5 } }) });
+    run(s);
+    await s.clock.flush();
+    expect(opt(s.link.sockets[0]!.sent[0]!.message, 53)).toBe(T.Discover);
+    expect(s.logs.messages({ level: "warn" })).toEqual(['Ignoring the unreadable saved DHCPv4 lease {"address":5}']);
+  });
+
+  it("sends a RELEASE to the server on stop when asked, and forgets the saved lease", async () => {
+    const s = setup();
+    const r = run(s, { releaseOnStop: true });
+    await s.clock.flush();
+    await r.stop();
+    const release = s.link.sockets[0]!.sent.at(-1)!;
+    expect([opt(release.message, 53), release.address, release.port]).toEqual([T.Release, "192.0.2.1", 67]);
+    expect(r.events.map((e) => e.kind)).toEqual(["bound", "released"]);
+    expect(await s.store.get(leaseKey("eth0"))).toBeUndefined();
+  });
+
+  it("reports failed with the socket error's code and rejects when the socket cannot be opened", async () => {
+    const link = new FakeLink();
+    link.openError = Object.assign(new Error("The DHCPv4 socket addon is not loaded: no prebuilt binary"), { code: "ADDON_UNAVAILABLE" });
+    const s = setup({ link });
+    const r = run(s);
+    await expect(r.done).rejects.toThrow("addon is not loaded");
+    expect(r.events).toEqual([
+      {
+        kind: "failed",
+        family: "ipv4",
+        interface: "eth0",
+        at: START,
+        error: { code: "ADDON_UNAVAILABLE", message: "The DHCPv4 socket addon is not loaded: no prebuilt binary" },
+      },
+    ]);
+  });
+
+  it("reports failed when the interface has no MAC address", async () => {
+    const s = setup({ link: new FakeLink(true, "") });
+    const r = run(s);
+    await expect(r.done).rejects.toThrow('Interface "eth0" has no MAC address');
+    expect(r.events[0]).toMatchObject({ kind: "failed", error: { code: "DHCPV4_NO_MAC" } });
+    expect(s.link.opened).toEqual([]);
+  });
+});
+
+describe("incusx.dhcpv4 in a host", () => {
+  it("loads from its manifest and contributes an ipv4 DhcpRunner with the schema's defaults", async () => {
+    const t = await startTestHost({ plugins: [{ plugin, packageDir: new URL("..", import.meta.url) }] });
+    try {
+      expect(t.report.plugins).toEqual([expect.objectContaining({ id: "incusx.dhcpv4", state: "started" })]);
+      const runners = t.host.resolveAll(DhcpRunnerToken);
+      expect(runners).toHaveLength(1);
+      const link = new FakeLink();
+      const runner = withLinkAccess(runners[0] as Dhcpv4Runner, link);
+      expect(runner.family).toBe("ipv4");
+      const events: LeaseEvent[] = [];
+      const controller = new AbortController();
+      const done = runner.run({ interface: "eth0", signal: controller.signal, emit: (e) => events.push(e) });
+      await t.clock.flush();
+      controller.abort();
+      await done;
+      expect(events.map((e) => [e.kind, e.lease?.addresses[0]?.address])).toEqual([["bound", "192.0.2.100"]]);
+      const discover = link.sockets[0]!.sent[0]!.message;
+      expect([discover.broadcast, opt(discover, 61)?.form]).toEqual([true, "duid"]);
+      expect(await t.stateStore("incusx.dhcpv4").get(DUID_KEY)).toMatch(/^00010001/);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("rejects an unknown client identifier form", async () => {
+    await expect(
+      startTestHost({ plugins: [{ plugin, packageDir: new URL("..", import.meta.url), config: { clientIdentifier: "uuid" } }] }),
+    ).rejects.toThrow(/clientIdentifier|uuid|allowed/);
+  });
+});
