@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { NAK_LOOP_DELAY_MS } from "./client.js";
 import {
   ADDRESS,
+  CLIENT_DUID,
   CLIENT_ID,
   MAC,
   OTHER_MAC,
@@ -143,7 +144,7 @@ describe("SELECTING and REQUESTING", () => {
     transport.deliver(offer(discover, { chaddr: OTHER_MAC }));
     transport.deliver(offer(discover, { op: 1 }));
     transport.deliver(offer(discover, { clientId: { form: "hardware", hardwareType: 1, address: MAC } }));
-    transport.deliver(offer(discover, { clientId: { ...CLIENT_ID, iaid: 7 } }));
+    transport.deliver(offer(discover, { clientId: { form: "duid", duid: CLIENT_DUID, iaid: 7 } }));
     transport.deliver(offer(discover, { noMessageType: true }));
     transport.deliver(offer(discover, { server: null }));
     transport.deliverBytes(Uint8Array.of(2, 1, 6, 0));
