@@ -39,28 +39,37 @@ export function decodeDomainNames(
   const names: string[] = [];
   let at = start;
   while (at < end) {
-    const { name, next } = decodeOne(bytes, start, end, at, options);
-    names.push(name);
-    at = next;
+    names.push(decodeOne(bytes, start, end, at, options));
+    at = decodedNext;
   }
   return names;
 }
 
-function decodeOne(
-  bytes: Uint8Array,
-  base: number,
-  end: number,
-  first: number,
-  options: DomainNameOptions,
-): { name: string; next: number } {
-  let text = "";
+// decodeOne's second result (where the caller continues), returned through
+// module state rather than a { name, next } object per name. Decoding never
+// re-enters, and the caller reads it straight after the call.
+let decodedNext = 0;
+
+// Character codes of the name being decoded: the name is built with one
+// String.fromCharCode call instead of a concatenation per character.
+// Bounded: the wire length is checked before a label is added, and 255
+// octets expand to at most 4 characters each (\DDD).
+const chars = new Uint16Array(4 * MAX_NAME_WIRE);
+const BACKSLASH = 0x5c;
+const DOT = 0x2e;
+
+function decodeOne(bytes: Uint8Array, base: number, end: number, first: number, options: DomainNameOptions): string {
+  let n = 0; // characters of presentation text in `chars`
   let wire = 0;
   let at = first;
   let next = -1; // where the caller continues, set at the first pointer
   let lowest = first; // pointers must go strictly below every label seen so far
   for (;;) {
     if (at >= end) {
-      if (options.allowPartial && next === -1 && at === end && text !== "") return { name: text, next: end };
+      if (options.allowPartial && next === -1 && at === end && n !== 0) {
+        decodedNext = end;
+        return text(n);
+      }
       throw new DhcpDecodeError(at, "domain name runs past the end of its option");
     }
     const length = bytes[at]!;
@@ -79,31 +88,46 @@ function decodeOne(
     if (length === 0) {
       wire += 1;
       if (wire > MAX_NAME_WIRE) throw new DhcpDecodeError(at, "domain name longer than 255 octets");
-      return { name: text === "" ? "." : text, next: next === -1 ? at + 1 : next };
+      decodedNext = next === -1 ? at + 1 : next;
+      return n === 0 ? "." : text(n);
     }
     if (at + 1 + length > end) throw new DhcpDecodeError(at, "domain name label runs past the end of its option");
     wire += 1 + length;
     if (wire > MAX_NAME_WIRE) throw new DhcpDecodeError(at, "domain name longer than 255 octets");
-    text += labelText(bytes, at + 1, at + 1 + length) + ".";
+    n = labelChars(bytes, at + 1, at + 1 + length, n);
+    chars[n++] = DOT;
     if (at < lowest) lowest = at;
     at += 1 + length;
-    if (options.allowPartial && at === end && next === -1) return { name: text.slice(0, -1), next: end };
+    if (options.allowPartial && at === end && next === -1) {
+      decodedNext = end;
+      return text(n - 1); // without the trailing dot
+    }
   }
 }
 
-function labelText(bytes: Uint8Array, from: number, to: number): string {
-  let s = "";
+/** The first `n` codes of `chars` as a string. */
+function text(n: number): string {
+  return String.fromCharCode.apply(null, chars.subarray(0, n) as unknown as number[]);
+}
+
+/** Appends the presentation form of one label to `chars` from index `n`; returns the new count. */
+function labelChars(bytes: Uint8Array, from: number, to: number, n: number): number {
   for (let i = from; i < to; i++) {
     const b = bytes[i]!;
     if ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2d || b === 0x5f) {
-      s += String.fromCharCode(b);
-    } else if (b === 0x2e || b === 0x5c) {
-      s += "\\" + String.fromCharCode(b);
+      chars[n++] = b;
+    } else if (b === DOT || b === BACKSLASH) {
+      chars[n++] = BACKSLASH;
+      chars[n++] = b;
     } else {
-      s += "\\" + b.toString().padStart(3, "0");
+      // \DDD, three decimal digits
+      chars[n++] = BACKSLASH;
+      chars[n++] = 0x30 + ((b / 100) | 0);
+      chars[n++] = 0x30 + (((b / 10) | 0) % 10);
+      chars[n++] = 0x30 + (b % 10);
     }
   }
-  return s;
+  return n;
 }
 
 /**

@@ -4,10 +4,16 @@ import { complexValue, optionLabel, simpleValueSize, writeSimpleValue } from "./
 import { checkUint, putIpv4, writeLatin1, writeU16, writeU32 } from "./primitives.js";
 
 // Per-call scratch (encoding never re-enters): each option's value size,
-// and its bytes when it had to be encoded ahead of writing.
-const sizes: number[] = [];
+// and its bytes when it had to be encoded ahead of writing. Both are only
+// ever indexed below the current option count, so they grow but are never
+// resized down (an `array.length = n` per call reallocated and showed in
+// profiles).
+let sizes = new Int32Array(64);
 const blobs: (Uint8Array | undefined)[] = [];
-const seen = new Uint8Array(256);
+// seen[code] === stamp marks a code met in the current call: bumping the
+// stamp forgets the previous call without clearing the table.
+const seen = new Uint32Array(256);
+let stamp = 0;
 
 /**
  * Encodes a DHCPv4 message to the UDP payload. Throws `RangeError` or
@@ -31,8 +37,11 @@ export function encodeDhcpv4(message: Dhcpv4Message): Uint8Array {
   const options = message.options;
   if (!Array.isArray(options)) throw new TypeError("Message options is not an array");
   const n = options.length;
-  sizes.length = n;
-  blobs.length = n;
+  if (n > sizes.length) sizes = new Int32Array(Math.max(n, 2 * sizes.length));
+  if (++stamp === 0xffffffff) {
+    seen.fill(0);
+    stamp = 1;
+  }
   let overload = 0;
   try {
     for (let i = 0; i < n; i++) {
@@ -41,12 +50,12 @@ export function encodeDhcpv4(message: Dhcpv4Message): Uint8Array {
       if (typeof code !== "number" || !Number.isInteger(code) || code < 1 || code > 254) {
         throw new RangeError(`Option code "${String(code)}" is not between 1 and 254`);
       }
-      if (seen[code]) {
+      if (seen[code] === stamp) {
         throw new RangeError(
           `${optionLabel(code)} appears twice; DHCPv4 concatenates repeated options (RFC 3396), so give one value`,
         );
       }
-      seen[code] = 1;
+      seen[code] = stamp;
       const blob = complexValue(option);
       blobs[i] = blob;
       sizes[i] = blob === undefined ? simpleValueSize(option) : blob.length;
@@ -59,11 +68,8 @@ export function encodeDhcpv4(message: Dhcpv4Message): Uint8Array {
     if (layout !== undefined && layoutMatches(layout, options, overload)) return encodeWithLayout(message, layout, overload);
     return encodeDefault(message, overload);
   } finally {
-    blobs.fill(undefined);
-    for (let i = 0; i < n; i++) {
-      const code = (options[i] as Dhcpv4Option | undefined)?.code;
-      if (typeof code === "number" && code >= 0 && code < 256) seen[code] = 0;
-    }
+    // Do not keep the caller's option bytes alive until the next call.
+    for (let i = 0; i < n && i < blobs.length; i++) blobs[i] = undefined;
   }
 }
 

@@ -5,19 +5,27 @@ import { sameBytes } from "./primitives.js";
 // canonical, so name encoding sits on the decode hot path: names are
 // written into this scratch buffer and only copied out when needed.
 let scratch = new Uint8Array(1024);
+// Suffixes written so far and their offsets; only the first `known` entries
+// count (a counter rather than `length = 0`, which reallocated per call).
 const suffixes: string[] = [];
 const offsets: number[] = [];
+let known = 0;
 let many: Map<string, number> | undefined; // replaces the arrays past LINEAR_LIMIT suffixes
 const LINEAR_LIMIT = 32;
 
 /**
  * Same bytes as {@link encodeDomainNames}, for the everyday case of plain
  * ASCII names without `\` escapes; anything else goes to encodeDomainNames,
- * which also produces its error messages.
+ * which also produces its error messages. The result starts with
+ * `headroom` zero bytes (room for a caller's prefix, saving it a copy).
  */
-export function encodeNames(names: readonly string[], options: DomainNameOptions): Uint8Array {
+export function encodeNames(names: readonly string[], options: DomainNameOptions, headroom = 0): Uint8Array {
   const length = writeNames(names, options);
-  return length === -1 ? encodeDomainNames(names, options) : scratch.slice(0, length);
+  const source = length === -1 ? encodeDomainNames(names, options) : scratch;
+  const size = length === -1 ? source.length : length;
+  const out = new Uint8Array(headroom + size);
+  for (let i = 0; i < size; i++) out[headroom + i] = source[i]!;
+  return out;
 }
 
 /** Whether `names` encode to exactly `data` (as {@link encodeNames} would). */
@@ -29,32 +37,41 @@ export function namesEncodeTo(names: readonly string[], options: DomainNameOptio
   return true;
 }
 
-/** Writes plain names into `scratch`; returns the length, or -1 when a name is not plain. */
+/**
+ * Writes plain names into `scratch`; returns the length, or -1 when a name
+ * is not plain (printable ASCII without `\`, no empty label, labels up to
+ * 63, at most 254 characters, fully qualified unless `allowPartial`). The
+ * checks happen while writing: this runs twice per option 119 round trip
+ * (decode checks the received bytes are canonical, encode writes them).
+ */
 function writeNames(names: readonly string[], options: DomainNameOptions): number {
   let bound = 0;
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
-    if (typeof name !== "string" || !isPlain(name, options.allowPartial === true)) return -1;
+    if (typeof name !== "string") return -1;
     bound += name.length + 1;
   }
   if (bound > scratch.length) scratch = new Uint8Array(Math.max(bound, scratch.length * 2));
   const out = scratch;
   const compression = options.compression;
-  suffixes.length = 0;
-  offsets.length = 0;
+  const allowPartial = options.allowPartial === true;
+  known = 0;
   many = undefined;
   let at = 0;
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
-    if (name === "." || name === "") {
+    if (name === ".") {
       out[at++] = 0;
       continue;
     }
-    const qualified = name.charCodeAt(name.length - 1) === 0x2e;
-    const key = compression ? lowerAscii(name) : "";
+    const n = name.length;
+    if (n === 0 || n > 254) return -1;
+    const qualified = name.charCodeAt(n - 1) === 0x2e;
+    if (!qualified && !allowPartial) return -1;
+    const key = compression && qualified ? lowerAscii(name) : "";
     let pos = 0;
     let pointed = false;
-    while (pos < name.length) {
+    while (pos < n) {
       if (compression && qualified) {
         const suffix = key.substring(pos);
         const offset = offsetOf(suffix);
@@ -66,11 +83,18 @@ function writeNames(names: readonly string[], options: DomainNameOptions): numbe
         }
         if (at <= 0x3fff) remember(suffix, at);
       }
-      let dot = name.indexOf(".", pos);
-      if (dot === -1) dot = name.length;
-      out[at++] = dot - pos;
-      for (let k = pos; k < dot; k++) out[at++] = name.charCodeAt(k);
-      pos = dot + 1;
+      const lengthAt = at++;
+      let k = pos;
+      for (; k < n; k++) {
+        const c = name.charCodeAt(k);
+        if (c === 0x2e) break;
+        if (c <= 0x20 || c >= 0x7f || c === 0x5c) return -1;
+        out[at++] = c;
+      }
+      const label = k - pos;
+      if (label === 0 || label > 63) return -1;
+      out[lengthAt] = label;
+      pos = k + 1;
     }
     if (qualified && !pointed) out[at++] = 0;
   }
@@ -81,7 +105,7 @@ function writeNames(names: readonly string[], options: DomainNameOptions): numbe
 // a long (hostile) list switches to a Map to stay linear overall.
 function offsetOf(suffix: string): number {
   if (many !== undefined) return many.get(suffix) ?? -1;
-  for (let i = 0; i < suffixes.length; i++) if (suffixes[i] === suffix) return offsets[i]!;
+  for (let i = 0; i < known; i++) if (suffixes[i] === suffix) return offsets[i]!;
   return -1;
 }
 
@@ -90,11 +114,12 @@ function remember(suffix: string, at: number): void {
     many.set(suffix, at);
     return;
   }
-  suffixes.push(suffix);
-  offsets.push(at);
-  if (suffixes.length > LINEAR_LIMIT) {
+  suffixes[known] = suffix;
+  offsets[known] = at;
+  known++;
+  if (known > LINEAR_LIMIT) {
     many = new Map();
-    for (let i = 0; i < suffixes.length; i++) many.set(suffixes[i]!, offsets[i]!);
+    for (let i = 0; i < known; i++) many.set(suffixes[i]!, offsets[i]!);
   }
 }
 
@@ -104,25 +129,4 @@ function lowerAscii(name: string): string {
     if (c >= 0x41 && c <= 0x5a) return name.toLowerCase();
   }
   return name;
-}
-
-/** Printable ASCII without escapes or empty labels, labels up to 63, at most 255 octets on the wire. */
-function isPlain(name: string, allowPartial: boolean): boolean {
-  const n = name.length;
-  if (name === ".") return true;
-  if (n === 0 || n > 254) return false;
-  if (!allowPartial && name.charCodeAt(n - 1) !== 0x2e) return false;
-  let label = 0;
-  for (let i = 0; i < n; i++) {
-    const c = name.charCodeAt(i);
-    if (c === 0x2e) {
-      if (label === 0) return false;
-      label = 0;
-    } else if (c <= 0x20 || c >= 0x7f || c === 0x5c) {
-      return false;
-    } else if (++label > 63) {
-      return false;
-    }
-  }
-  return true;
 }

@@ -238,7 +238,8 @@ export function complexValue(option: Dhcpv4Option): Uint8Array | undefined {
   }
   switch (option.code) {
     case 81:
-      return encodeClientFqdn(option.value);
+      // The ASCII form's size is known up front: it is written in place.
+      return option.value.canonicalEncoding ? encodeClientFqdn(option.value) : undefined;
     case 119: {
       const names = checkArray(option.value, 119);
       if (names.length === 0) throw new RangeError(`${optionLabel(119)} needs at least one name`);
@@ -320,6 +321,9 @@ export function simpleValueSize(option: Dhcpv4Option): number {
     }
     case 61:
       return clientIdentifierSize(value as Dhcpv4ClientIdentifier);
+    case 81:
+      checkClientFqdn(value as Dhcpv4ClientFqdn);
+      return 3 + (value as Dhcpv4ClientFqdn).name.length;
     case 121:
       return classlessRoutesSize(value as readonly Dhcpv4ClasslessRoute[]);
     default:
@@ -385,6 +389,12 @@ export function writeSimpleValue(option: Dhcpv4Option, out: Uint8Array, at: numb
     case 61:
       writeClientIdentifier(value as Dhcpv4ClientIdentifier, out, at);
       return;
+    case 81: {
+      const fqdn = value as Dhcpv4ClientFqdn;
+      writeFqdnHeader(fqdn, out, at);
+      writeLatin1(fqdn.name, out, at + 3, `${what} name`);
+      return;
+    }
     case 121:
       writeClasslessRoutes(value as readonly Dhcpv4ClasslessRoute[], out, at);
       return;
@@ -435,36 +445,42 @@ function writeClientIdentifier(id: Dhcpv4ClientIdentifier, out: Uint8Array, at: 
   }
 }
 
-function encodeClientFqdn(fqdn: Dhcpv4ClientFqdn): Uint8Array {
+/** Validates the fields of an option 81 value other than how its name encodes. */
+function checkClientFqdn(fqdn: Dhcpv4ClientFqdn): void {
   const what = optionLabel(81);
   checkUint(fqdn.reservedFlags, 0xff, `${what} reserved flags`);
   if ((fqdn.reservedFlags & 0x0f) !== 0) throw new RangeError(`${what} reserved flags "${fqdn.reservedFlags}" overlap S, O, E or N`);
   checkUint(fqdn.rcode1, 0xff, `${what} RCODE1`);
   checkUint(fqdn.rcode2, 0xff, `${what} RCODE2`);
   if (typeof fqdn.name !== "string") throw new TypeError(`${what} name is not a string`);
-  let name: Uint8Array;
-  if (!fqdn.canonicalEncoding) {
-    name = new Uint8Array(fqdn.name.length);
-    writeLatin1(fqdn.name, name, 0, `${what} name`);
-  } else if (fqdn.name === "") {
-    name = new Uint8Array(0);
-  } else {
-    try {
-      name = encodeNames([fqdn.name], FQDN_NAMES);
-    } catch (e) {
-      throw new RangeError(`${what}: ${(e as Error).message}`);
-    }
-  }
-  const out = new Uint8Array(3 + name.length);
-  out[0] =
+}
+
+function writeFqdnHeader(fqdn: Dhcpv4ClientFqdn, out: Uint8Array, at: number): void {
+  out[at] =
     fqdn.reservedFlags |
     (fqdn.serverUpdate ? FQDN_S : 0) |
     (fqdn.serverOverride ? FQDN_O : 0) |
     (fqdn.canonicalEncoding ? FQDN_E : 0) |
     (fqdn.noServerUpdate ? FQDN_N : 0);
-  out[1] = fqdn.rcode1;
-  out[2] = fqdn.rcode2;
-  out.set(name, 3);
+  out[at + 1] = fqdn.rcode1;
+  out[at + 2] = fqdn.rcode2;
+}
+
+/** Option 81 with a canonical (DNS wire format) name; the ASCII form is a simple value. */
+function encodeClientFqdn(fqdn: Dhcpv4ClientFqdn): Uint8Array {
+  const what = optionLabel(81);
+  checkClientFqdn(fqdn);
+  let out: Uint8Array;
+  if (fqdn.name === "") {
+    out = new Uint8Array(3);
+  } else {
+    try {
+      out = encodeNames([fqdn.name], FQDN_NAMES, 3);
+    } catch (e) {
+      throw new RangeError(`${what}: ${(e as Error).message}`);
+    }
+  }
+  writeFqdnHeader(fqdn, out, 0);
   return out;
 }
 

@@ -7,9 +7,29 @@
 const DECIMAL: string[] = [];
 for (let i = 0; i < 256; i++) DECIMAL.push(String(i));
 
+const ZERO_ADDRESS = "0.0.0.0";
+
+// Direct-mapped cache from an address (as a 32-bit value) to its text. A
+// packet repeats a handful of addresses (server, router, DNS, the lease) and
+// a server sees the same ones packet after packet, so most lookups hit:
+// that saves building the string (three concatenations, and a cons string
+// for addresses of 13+ characters that encode then has to flatten). A pure
+// memo: any slot may be overwritten at any time without changing results.
+const IPV4_CACHE_SIZE = 256;
+const ipv4Keys = new Int32Array(IPV4_CACHE_SIZE); // every slot starts as 0 -> "0.0.0.0", which is true
+const ipv4Texts: string[] = new Array<string>(IPV4_CACHE_SIZE).fill(ZERO_ADDRESS);
+
 /** Dotted-quad text of the 4 bytes at `at`. */
 export function ipv4Text(bytes: Uint8Array, at: number): string {
-  return DECIMAL[bytes[at]!] + "." + DECIMAL[bytes[at + 1]!] + "." + DECIMAL[bytes[at + 2]!] + "." + DECIMAL[bytes[at + 3]!];
+  const value = (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
+  if (value === 0) return ZERO_ADDRESS; // unset header addresses, on-link routes
+  const slot = Math.imul(value, 0x9e3779b1) >>> 24; // Fibonacci hashing: the top 8 bits
+  if (ipv4Keys[slot] === value) return ipv4Texts[slot]!;
+  const text =
+    DECIMAL[bytes[at]!] + "." + DECIMAL[bytes[at + 1]!] + "." + DECIMAL[bytes[at + 2]!] + "." + DECIMAL[bytes[at + 3]!];
+  ipv4Keys[slot] = value;
+  ipv4Texts[slot] = text;
+  return text;
 }
 
 /**
@@ -18,6 +38,11 @@ export function ipv4Text(bytes: Uint8Array, at: number): string {
  */
 export function writeIpv4(text: unknown, out: Uint8Array, at: number): boolean {
   if (typeof text !== "string") return false;
+  if (text === ZERO_ADDRESS) {
+    // Most header addresses; decoded ones are this very string, so the test is a pointer compare.
+    out[at] = out[at + 1] = out[at + 2] = out[at + 3] = 0;
+    return true;
+  }
   const n = text.length;
   if (n < 7 || n > 15) return false;
   let part = 0;
@@ -108,7 +133,15 @@ export function writeLatin1(text: string, out: Uint8Array, at: number, what: str
 
 /** Whether bytes [start, end) are all zero. */
 export function allZero(bytes: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (bytes[i] !== 0) return false;
+  // Decode checks ~250 bytes per packet (sname, file, padding): OR eight
+  // bytes per test rather than branching on each.
+  let i = start;
+  for (; i + 8 <= end; i += 8) {
+    const any =
+      bytes[i]! | bytes[i + 1]! | bytes[i + 2]! | bytes[i + 3]! | bytes[i + 4]! | bytes[i + 5]! | bytes[i + 6]! | bytes[i + 7]!;
+    if (any !== 0) return false;
+  }
+  for (; i < end; i++) if (bytes[i] !== 0) return false;
   return true;
 }
 
