@@ -28,6 +28,7 @@ import {
   type NicDevice,
   type NicProblem,
   type PluginContext,
+  type StateStore,
   type Token,
 } from "@incusx/sdk";
 import { createHostContainer, instantiate, registerValue, resolverOf } from "./container.js";
@@ -45,6 +46,8 @@ import { UnavailableLinkConfigurator } from "./services/unavailable-link-configu
 import { NetworkRuntime } from "./runtime/network-runtime.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** State store name of the network runtime (not a plugin id a plugin can take: plugin ids have no "/"). */
+const RUNTIME_STATE_ID = "incusx.network-runtime";
 
 /** Per-plugin bookkeeping while the host runs. */
 interface Slot {
@@ -249,7 +252,17 @@ export class Host {
       events: this.services.leaseEvents,
       clock: this.services.clock,
       logger: this.logger.child({ component: "network-runtime" }),
+      ...(this.runtimeIdentity() === undefined ? {} : { identity: this.runtimeIdentity()! }),
     });
+  }
+
+  // The runtime's own state (the shared client DUID), when the host keeps state.
+  private runtimeIdentity(): StateStore | undefined {
+    try {
+      return this.services.stateStore(RUNTIME_STATE_ID);
+    } catch {
+      return undefined;
+    }
   }
 
   private async startOne(slot: Slot): Promise<void> {

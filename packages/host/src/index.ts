@@ -16,7 +16,7 @@ export type {
 } from "./options.js";
 export type { PluginReport, PluginState, StartupReport, StopReport } from "./report.js";
 
-export { LINK_FAILED, NetworkRuntime } from "./runtime/network-runtime.js";
+export { CLIENT_DUID_KEY, LINK_FAILED, NetworkRuntime } from "./runtime/network-runtime.js";
 export type { NetworkRunOptions, NetworkRuntimeOptions, RestartBackoff } from "./runtime/network-runtime.js";
 
 export { NicValidationService, VALIDATOR_PROBLEM_KEY, commonNicRules } from "./nic-validation.js";

@@ -106,7 +106,7 @@ afterEach(async () => {
   }
 });
 
-function run(s: Setup, extra: { hostname?: string; releaseOnStop?: boolean; iface?: string } = {}) {
+function run(s: Setup, extra: { hostname?: string; releaseOnStop?: boolean; iface?: string; duid?: Uint8Array } = {}) {
   const events: LeaseEvent[] = [];
   const controller = new AbortController();
   const done = s.runner.run({
@@ -115,6 +115,7 @@ function run(s: Setup, extra: { hostname?: string; releaseOnStop?: boolean; ifac
     emit: (e) => events.push(e),
     ...(extra.hostname === undefined ? {} : { hostname: extra.hostname }),
     ...(extra.releaseOnStop === undefined ? {} : { releaseOnStop: extra.releaseOnStop }),
+    ...(extra.duid === undefined ? {} : { duid: extra.duid }),
   });
   const handle = { controller, done };
   running.push(handle);
@@ -191,6 +192,24 @@ describe("Dhcpv6Runner", () => {
     expect(findDhcpv6Option(solicit, O.CLIENTID)!.duid).toEqual({ type: "ll", hardwareType: 1, linkLayerAddress: Uint8Array.of(2, 0x16, 0xfe, 0, 0, 1) });
     expect(findDhcpv6Option(solicit, O.IA_NA)!.iaid).toBe(42);
     expect(store.toJSON()).toEqual({ [DUID_KEY]: "000300010216fe000001", [iaidKey("eth0")]: 42 });
+  });
+
+  it("uses the runtime's shared DUID when given one, and leaves its own alone", async () => {
+    const shared = Uint8Array.from(Buffer.from("0004" + "0123456789abcdef0123456789abcdef", "hex"));
+    const s = setup();
+    run(s, { duid: shared });
+    await s.clock.flush();
+    const sent = findDhcpv6Option(s.link.sockets[0]!.sent[0]!.message, O.CLIENTID)!.duid;
+    expect(sent).toEqual({ type: "uuid", uuid: "01234567-89ab-cdef-0123-456789abcdef" });
+    expect(await s.store.get(DUID_KEY)).toBeUndefined();
+  });
+
+  it("falls back to its own DUID, with a warning, when the shared one is unreadable", async () => {
+    const s = setup();
+    run(s, { duid: Uint8Array.of(0, 1) });
+    await s.clock.flush();
+    expect(findDhcpv6Option(s.link.sockets[0]!.sent[0]!.message, O.CLIENTID)!.duid.type).toBe("llt");
+    expect(s.logs.messages({ level: "warn" })[0]).toMatch(/^Ignoring the unreadable shared DUID/);
   });
 
   it("replaces an unreadable stored DUID, with a warning", async () => {

@@ -19,6 +19,7 @@ import {
   type Logger,
   type StateStore,
 } from "@incusx/sdk";
+import { decodeDuid, type Duid } from "@incusx/dhcp-wire";
 import { Dhcpv6Client } from "./client.js";
 import { DEFAULT_DHCPV6_CONFIG, type Dhcpv6Config } from "./options.js";
 import { loadOrCreateDuid, loadOrCreateIaid } from "./identity.js";
@@ -115,7 +116,7 @@ export class Dhcpv6Runner implements DhcpRunner {
     try {
       const linkLocal = await net.waitForLinkLocal(iface, signal);
       const { mac } = await net.readLinkInfo(iface);
-      const duid = await loadOrCreateDuid(this.store, mac, this.clock.now(), log);
+      const duid = sharedDuid(options.duid, log) ?? (await loadOrCreateDuid(this.store, mac, this.clock.now(), log));
       const iaid = await loadOrCreateIaid(this.store, iface, mac);
       if (signal.aborted) return;
       socket = await net.openUdp6Socket({ iface, localAddress: linkLocal, port: DHCPV6_CLIENT_PORT });
@@ -156,5 +157,16 @@ export class Dhcpv6Runner implements DhcpRunner {
       watch.close();
       await socket.close().catch((error: unknown) => log.warn("Failed to close the DHCPv6 socket", { error: String(error) }));
     }
+  }
+}
+
+// The runtime's DUID, shared with DHCPv4 (RFC 4361), when it gives one that decodes.
+function sharedDuid(bytes: Uint8Array | undefined, log: Logger): Duid | undefined {
+  if (bytes === undefined) return undefined;
+  try {
+    return decodeDuid(bytes, 0, bytes.length);
+  } catch (error) {
+    log.warn(`Ignoring the unreadable shared DUID: ${String(error)}; using this plugin's own`);
+    return undefined;
   }
 }

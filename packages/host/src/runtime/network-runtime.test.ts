@@ -5,6 +5,7 @@ import {
   FakeClock,
   MemoryLeaseEventStream,
   MemoryLogSink,
+  MemoryStateStore,
   RecordingLinkConfigurator,
 } from "../../../testkit/src/index.js";
 import { NetworkRuntime, type NetworkRunOptions } from "./network-runtime.js";
@@ -74,13 +75,20 @@ function v4Lease(clock: FakeClock, address = "192.0.2.100"): Lease {
 let stop: AbortController;
 let running: Promise<void> | undefined;
 
-function setup(runners: (clock: FakeClock) => ScriptedRunner[]) {
+function setup(runners: (clock: FakeClock) => ScriptedRunner[], identity?: MemoryStateStore) {
   const clock = new FakeClock(START);
   const link = new RecordingLinkConfigurator();
   const events = new MemoryLeaseEventStream();
   const logs = new MemoryLogSink();
   const list = runners(clock);
-  const runtime = new NetworkRuntime({ runners: list, link, events, clock, logger: logs.logger(undefined, clock) });
+  const runtime = new NetworkRuntime({
+    runners: list,
+    link,
+    events,
+    clock,
+    logger: logs.logger(undefined, clock),
+    ...(identity === undefined ? {} : { identity }),
+  });
   stop = new AbortController();
   const start = (options: Partial<NetworkRunOptions> = {}) => {
     running = runtime.run({ interface: "eth0", signal: stop.signal, ...options });
@@ -99,6 +107,31 @@ const addressesOf = async (link: RecordingLinkConfigurator) =>
   (await link.snapshot("eth0")).addresses.map((a) => `${a.address}/${a.prefixLength}`).sort();
 
 describe("NetworkRuntime", () => {
+  it("gives every family one client DUID (RFC 4361) and keeps it across restarts", async () => {
+    const identity = new MemoryStateStore();
+    const t = setup((clock) => [new ScriptedRunner("ipv4", clock), new ScriptedRunner("ipv6", clock)], identity);
+    void t.start();
+    await t.clock.flush();
+    const [v4, v6] = t.runners.map((r) => r.current.duid);
+    expect(v4).toBeDefined();
+    expect(Buffer.from(v4!).toString("hex")).toMatch(/^0004[0-9a-f]{32}$/);
+    expect(v6).toEqual(v4);
+    stop.abort();
+    await running;
+
+    const again = setup((clock) => [new ScriptedRunner("ipv6", clock)], identity);
+    void again.start();
+    await again.clock.flush();
+    expect(again.runners[0]!.current.duid).toEqual(v4);
+  });
+
+  it("leaves the DUID to each runner when it keeps no state", async () => {
+    const t = setup((clock) => [new ScriptedRunner("ipv6", clock)]);
+    void t.start();
+    await t.clock.flush();
+    expect(t.runners[0]!.current.duid).toBeUndefined();
+  });
+
   it("puts a bound lease on the link at once, with its lifetimes, and publishes the event", async () => {
     const t = setup((clock) => [new ScriptedRunner("ipv6", clock)]);
     void t.start();

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   ErrorCode,
   type Clock,
@@ -7,6 +8,7 @@ import {
   type LeaseEventStream,
   type LinkConfigurator,
   type Logger,
+  type StateStore,
 } from "@incusx/sdk";
 import { LeaseApplier, type LinkProblem } from "./lease-applier.js";
 
@@ -35,6 +37,11 @@ export interface NetworkRuntimeOptions {
   readonly logger: Logger;
   /** Restart delays; default 1 s doubling to 60 s. */
   readonly backoff?: RestartBackoff;
+  /**
+   * Where the client's DUID is kept across restarts, shared by every
+   * family (RFC 4361). Without it, each runner keeps its own.
+   */
+  readonly identity?: StateStore;
 }
 
 /** What {@link NetworkRuntime.run} is asked to do. */
@@ -51,7 +58,12 @@ export interface NetworkRunOptions {
   readonly releaseOnStop?: boolean;
   /** Aborted to stop every runner. */
   readonly signal: AbortSignal;
+  /** The client DUID to use instead of the one kept in `identity`. */
+  readonly duid?: Uint8Array;
 }
+
+/** State key of the client DUID in {@link NetworkRuntimeOptions.identity}. */
+export const CLIENT_DUID_KEY = "client.duid";
 
 const LEASE_IN_FORCE: ReadonlySet<LeaseEvent["kind"]> = new Set(["bound", "renewed", "rebound"]);
 
@@ -100,7 +112,27 @@ export class NetworkRuntime {
         this.options.logger.warn(`No DHCP runner serves "${family}"; it is not configured`, { family, interface: options.interface });
       }
     }
-    await Promise.all(runners.map((runner, index) => this.supervise(runner, index, options)));
+    const duid = options.duid ?? (await this.clientDuid());
+    const runOptions = duid === undefined ? options : { ...options, duid };
+    await Promise.all(runners.map((runner, index) => this.supervise(runner, index, runOptions)));
+  }
+
+  // One DUID for the client, whatever the family: a DUID-UUID (RFC 6355),
+  // which needs no link information, created once and then kept.
+  private async clientDuid(): Promise<Uint8Array | undefined> {
+    const store = this.options.identity;
+    if (store === undefined) return undefined;
+    try {
+      const stored = await store.get(CLIENT_DUID_KEY);
+      if (typeof stored === "string" && /^(?:[0-9a-f]{2}){3,130}$/.test(stored)) return Uint8Array.from(Buffer.from(stored, "hex"));
+      if (stored !== undefined) this.options.logger.warn(`Replacing the unreadable stored client DUID ${JSON.stringify(stored)}`);
+      const duid = Uint8Array.from([0x00, 0x04, ...Buffer.from(randomUUID().replace(/-/g, ""), "hex")]);
+      await store.set(CLIENT_DUID_KEY, Buffer.from(duid).toString("hex"));
+      return duid;
+    } catch (error) {
+      this.options.logger.warn(`No shared client DUID (${String(error)}); each runner keeps its own`);
+      return undefined;
+    }
   }
 
   private async supervise(runner: DhcpRunner, index: number, options: NetworkRunOptions): Promise<void> {
@@ -140,6 +172,7 @@ export class NetworkRuntime {
           ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
           ...(options.fqdn === undefined ? {} : { fqdn: options.fqdn }),
           ...(options.releaseOnStop === undefined ? {} : { releaseOnStop: options.releaseOnStop }),
+          ...(options.duid === undefined ? {} : { duid: options.duid }),
           signal,
           emit,
         });
