@@ -64,7 +64,8 @@ describe.skipIf(reason !== undefined)(`incusx forknet dhcp against dnsmasq${reas
     const args = ["--no-ipv4", "--exit-when-configured", "--timeout", "20", "--state-dir", dir];
     const first = forknet(net, args);
     expect(await first.exited(), first.stderr()).toBe(0);
-    const duidFile = join(dir, "plugins", "incusx.dhcpv6", "dhcp6.duid.json");
+    // The runtime keeps one client DUID for every family.
+    const duidFile = join(dir, "plugins", "incusx.network-runtime", "client.duid.json");
     const duid = await readFile(duidFile, "utf8");
     const address = first.events.find((e) => e.kind === "bound")!.lease!.addresses[0]!.address;
 
