@@ -8,6 +8,8 @@
  * - `ENETUNREACH`: a route's gateway is not reachable on the link.
  * - `IP_NOT_FOUND`: the `ip` command (or `nsenter`) is not installed.
  * - `IP_FAILED`: anything else; the stderr says what.
+ * - `ADDON_UNAVAILABLE`: the native addon (device-bound UDP/IPv4 socket) is
+ *   not built or does not load here; the message says why and how to build it.
  */
 export type LinkErrorCode =
   | "ENODEV"
@@ -17,7 +19,8 @@ export type LinkErrorCode =
   | "EINVAL"
   | "ENETUNREACH"
   | "IP_NOT_FOUND"
-  | "IP_FAILED";
+  | "IP_FAILED"
+  | "ADDON_UNAVAILABLE";
 
 /** Options of a {@link LinkError}. */
 export interface LinkErrorOptions {

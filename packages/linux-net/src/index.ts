@@ -1,4 +1,5 @@
-// The public API of @incusx/linux-net: interface-bound UDP/IPv6 sockets,
+// The public API of @incusx/linux-net: interface-bound UDP/IPv6 sockets and
+// device-bound UDP/IPv4 sockets (native addon, for DHCPv4),
 // addresses, routes and MTU through iproute2, link and DAD state, and
 // entering network namespaces. A plain library: no SDK at runtime.
 
@@ -30,3 +31,13 @@ export {
 export type { Udp6Peer, Udp6Socket, Udp6SocketOptions } from "./udp6-socket.js";
 
 export { NETNS_RUN_DIR, netnsPath, nsenterArgs } from "./netns.js";
+
+export {
+  DHCPV4_CLIENT_PORT,
+  DHCPV4_SERVER_PORT,
+  IPV4_BROADCAST,
+  openUdp4DeviceSocket,
+} from "./udp4-device-socket.js";
+export type { Udp4DeviceSocket, Udp4DeviceSocketOptions, Udp4Peer } from "./udp4-device-socket.js";
+export { nativeAddonStatus } from "./native-addon.js";
+export type { NativeAddonStatus } from "./native-addon.js";

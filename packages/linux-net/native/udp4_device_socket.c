@@ -1,0 +1,412 @@
+// A UDP/IPv4 socket bound to one network device, for DHCPv4 clients.
+//
+// Why native: a DHCPv4 client starts on an interface with no IPv4 address
+// and no route, where node:dgram cannot send to 255.255.255.255
+// (ENETUNREACH). Binding the socket to the device (SO_BINDTODEVICE) lets
+// the kernel route the broadcast out of that device, and Node has no
+// setsockopt to do it.
+//
+// Design: the socket is created here, non-blocking, and watched by a
+// uv_poll_t on Node's own event loop. When it is readable, every queued
+// datagram is read with recvfrom and handed to a JavaScript callback on the
+// loop thread (napi_make_callback, so async hooks and microtasks behave as
+// for any Node callback). sendto is synchronous: on a UDP socket it either
+// queues the datagram or fails at once; EAGAIN (send buffer full) is
+// reported to the caller like any other error.
+//
+// JavaScript API (see src/native-addon.ts for the typed view):
+//   open(iface, port, onMessage(bytes: Buffer, address: string, port: number)) -> handle
+//   localPort(handle) -> number
+//   send(handle, bytes: Uint8Array, address: string, port: number)   throws on failure
+//   close(handle, onClosed?: () => void) -> boolean (false when already closing)
+// Errors carry `code` (the errno name, "ENODEV"), `errno` and `syscall`.
+//
+// Lifetime: the struct is freed once both the libuv handle is closed and
+// the JavaScript handle is garbage collected, whichever comes last, so
+// neither side can touch freed memory. An async cleanup hook closes a
+// socket still open when the environment (a worker thread) goes away.
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <node_api.h>
+#include <uv.h>
+
+// Largest UDP payload; DHCP messages are far smaller, but a truncated
+// datagram would be misread, so take whatever the kernel holds.
+#define MAX_DATAGRAM 65536
+// Datagrams read per readiness event, so a flood cannot starve the loop.
+#define MAX_READS_PER_EVENT 64
+
+typedef struct {
+  napi_env env;
+  uv_poll_t poll;
+  int fd;
+  char iface[IF_NAMESIZE];
+  int closing;        // uv_close was called
+  int handle_closed;  // uv_close's callback ran: fd closed, refs released
+  int finalized;      // the JavaScript handle was garbage collected
+  int env_gone;       // the environment is being torn down: no JavaScript calls
+  napi_ref on_message;
+  napi_ref on_closed;
+  napi_async_context async_context;
+  napi_async_cleanup_hook_handle cleanup_hook;
+  unsigned char buffer[MAX_DATAGRAM];
+} Udp4Socket;
+
+// Throws an Error like Node's system errors: message, code (errno name),
+// errno (negative, as in Node) and syscall. Returns NULL for the caller to
+// return.
+static napi_value throw_system_error(napi_env env, int err, const char *syscall, const char *what) {
+  char message[256];
+  const char *code = uv_err_name(uv_translate_sys_error(err));
+  snprintf(message, sizeof message, "%s: %s (%s)", what, strerror(err), code);
+  napi_value code_value, message_value, error, errno_value, syscall_value;
+  if (napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value) != napi_ok ||
+      napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &message_value) != napi_ok ||
+      napi_create_error(env, code_value, message_value, &error) != napi_ok) {
+    napi_throw_error(env, code, message);
+    return NULL;
+  }
+  if (napi_create_int32(env, -err, &errno_value) == napi_ok) napi_set_named_property(env, error, "errno", errno_value);
+  if (napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &syscall_value) == napi_ok) {
+    napi_set_named_property(env, error, "syscall", syscall_value);
+  }
+  napi_throw(env, error);
+  return NULL;
+}
+
+static napi_value throw_type_error(napi_env env, const char *message) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+  return NULL;
+}
+
+// Calls a JavaScript function from a libuv callback. An exception it
+// throws becomes an uncaught exception, as for an event listener.
+static void call_js(Udp4Socket *sock, napi_ref ref, size_t argc, const napi_value *argv) {
+  napi_env env = sock->env;
+  napi_value fn, recv, exception;
+  if (napi_get_reference_value(env, ref, &fn) != napi_ok || fn == NULL) return;
+  // napi_make_callback wants an object as `this`; listeners ignore it.
+  if (napi_get_global(env, &recv) != napi_ok) return;
+  napi_status status = napi_make_callback(env, sock->async_context, recv, fn, argc, argv, NULL);
+  if (status == napi_pending_exception && napi_get_and_clear_last_exception(env, &exception) == napi_ok) {
+    napi_fatal_exception(env, exception);
+  }
+}
+
+static void release_js(Udp4Socket *sock) {
+  if (sock->on_message != NULL) napi_delete_reference(sock->env, sock->on_message);
+  if (sock->on_closed != NULL) napi_delete_reference(sock->env, sock->on_closed);
+  if (sock->async_context != NULL) napi_async_destroy(sock->env, sock->async_context);
+  sock->on_message = NULL;
+  sock->on_closed = NULL;
+  sock->async_context = NULL;
+}
+
+static void on_handle_closed(uv_handle_t *handle) {
+  Udp4Socket *sock = handle->data;
+  // libuv forbids closing a polled fd; now it is no longer polled.
+  close(sock->fd);
+  sock->fd = -1;
+  sock->handle_closed = 1;
+  if (!sock->env_gone && sock->on_closed != NULL) {
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(sock->env, &scope) == napi_ok) {
+      call_js(sock, sock->on_closed, 0, NULL);
+      napi_close_handle_scope(sock->env, scope);
+    }
+  }
+  release_js(sock);
+  if (sock->cleanup_hook != NULL) {
+    napi_remove_async_cleanup_hook(sock->cleanup_hook);
+    sock->cleanup_hook = NULL;
+  }
+  if (sock->finalized) free(sock);
+}
+
+static void begin_close(Udp4Socket *sock) {
+  if (sock->closing) return;
+  sock->closing = 1;
+  uv_poll_stop(&sock->poll);
+  uv_close((uv_handle_t *)&sock->poll, on_handle_closed);
+}
+
+// The environment (a worker thread, or the main one at exit) is going
+// away with the socket still open: close it without calling JavaScript.
+// on_handle_closed removes the hook, which lets the teardown go on.
+static void on_env_cleanup(napi_async_cleanup_hook_handle handle, void *data) {
+  (void)handle;
+  Udp4Socket *sock = data;
+  sock->env_gone = 1;
+  begin_close(sock);
+}
+
+static void finalize_handle(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  Udp4Socket *sock = data;
+  sock->finalized = 1;
+  if (!sock->closing) {
+    begin_close(sock);
+  } else if (sock->handle_closed) {
+    free(sock);
+  }
+}
+
+static void deliver(Udp4Socket *sock, size_t length, const struct sockaddr_in *from) {
+  napi_env env = sock->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  char address[INET_ADDRSTRLEN];
+  napi_value argv[3];
+  if (inet_ntop(AF_INET, &from->sin_addr, address, sizeof address) != NULL &&
+      napi_create_buffer_copy(env, length, sock->buffer, NULL, &argv[0]) == napi_ok &&
+      napi_create_string_utf8(env, address, NAPI_AUTO_LENGTH, &argv[1]) == napi_ok &&
+      napi_create_uint32(env, ntohs(from->sin_port), &argv[2]) == napi_ok) {
+    call_js(sock, sock->on_message, 3, argv);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void on_poll(uv_poll_t *handle, int status, int events) {
+  Udp4Socket *sock = handle->data;
+  if (status < 0 || !(events & UV_READABLE)) return;
+  // A listener may close the socket; the struct stays valid until
+  // on_handle_closed, so checking `closing` after each call is safe.
+  for (int i = 0; i < MAX_READS_PER_EVENT && !sock->closing; i++) {
+    struct sockaddr_in from;
+    socklen_t from_length = sizeof from;
+    ssize_t n = recvfrom(sock->fd, sock->buffer, sizeof sock->buffer, 0, (struct sockaddr *)&from, &from_length);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      // EAGAIN: drained. Anything else concerns one datagram, not the socket.
+      break;
+    }
+    deliver(sock, (size_t)n, &from);
+  }
+}
+
+static Udp4Socket *get_socket(napi_env env, napi_value value) {
+  void *data = NULL;
+  if (napi_get_value_external(env, value, &data) != napi_ok || data == NULL) {
+    throw_type_error(env, "The socket handle must be one returned by open()");
+    return NULL;
+  }
+  return data;
+}
+
+// open(iface, port, onMessage) -> handle
+static napi_value Open(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 3) return throw_type_error(env, "open(iface, port, onMessage) takes three arguments");
+
+  char iface[IF_NAMESIZE];
+  size_t iface_length = 0;
+  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &iface_length) != napi_ok) {
+    return throw_type_error(env, "The interface name must be a string");
+  }
+  if (iface_length == 0 || iface_length >= IF_NAMESIZE) {
+    return throw_type_error(env, "The interface name must have 1 to 15 bytes");
+  }
+  napi_get_value_string_utf8(env, argv[0], iface, sizeof iface, &iface_length);
+  uint32_t port = 0;
+  if (napi_get_value_uint32(env, argv[1], &port) != napi_ok || port > 65535) {
+    return throw_type_error(env, "The port must be an integer from 0 to 65535");
+  }
+  napi_valuetype type;
+  if (napi_typeof(env, argv[2], &type) != napi_ok || type != napi_function) {
+    return throw_type_error(env, "onMessage must be a function");
+  }
+
+  char what[128];
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+  if (fd < 0) return throw_system_error(env, errno, "socket", "Failed to create a UDP/IPv4 socket");
+  int one = 1;
+  // SO_REUSEADDR: a restarted client binds port 68 again at once, and
+  // clients on other interfaces share it. SO_BROADCAST: sending to
+  // 255.255.255.255 is refused without it.
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+      setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_system_error(env, err, "setsockopt", "Failed to set SO_REUSEADDR/SO_BROADCAST");
+  }
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface) + 1) < 0) {
+    int err = errno;
+    close(fd);
+    snprintf(what, sizeof what, "Failed to bind the socket to interface \"%s\"", iface);
+    return throw_system_error(env, err, "setsockopt", what);
+  }
+  struct sockaddr_in local;
+  memset(&local, 0, sizeof local);
+  local.sin_family = AF_INET;
+  local.sin_port = htons((uint16_t)port);
+  local.sin_addr.s_addr = htonl(INADDR_ANY);
+  if (bind(fd, (struct sockaddr *)&local, sizeof local) < 0) {
+    int err = errno;
+    close(fd);
+    snprintf(what, sizeof what, "Failed to bind 0.0.0.0:%u on interface \"%s\"", port, iface);
+    return throw_system_error(env, err, "bind", what);
+  }
+
+  Udp4Socket *sock = calloc(1, sizeof *sock);
+  if (sock == NULL) {
+    close(fd);
+    return throw_system_error(env, ENOMEM, "calloc", "Failed to allocate the socket");
+  }
+  sock->env = env;
+  sock->fd = fd;
+  memcpy(sock->iface, iface, sizeof iface);
+  sock->poll.data = sock;
+
+  napi_value resource, resource_name;
+  uv_loop_t *loop = NULL;
+  if (napi_create_reference(env, argv[2], 1, &sock->on_message) != napi_ok ||
+      napi_create_object(env, &resource) != napi_ok ||
+      napi_create_string_utf8(env, "INCUSX_UDP4_DEVICE_SOCKET", NAPI_AUTO_LENGTH, &resource_name) != napi_ok ||
+      napi_async_init(env, resource, resource_name, &sock->async_context) != napi_ok ||
+      napi_get_uv_event_loop(env, &loop) != napi_ok) {
+    release_js(sock);
+    close(fd);
+    free(sock);
+    napi_throw_error(env, NULL, "Failed to set up the socket's callbacks");
+    return NULL;
+  }
+  int err = uv_poll_init(loop, &sock->poll, fd);
+  if (err < 0) {
+    // uv_poll_init fails before registering the handle: nothing to uv_close.
+    release_js(sock);
+    close(fd);
+    free(sock);
+    return throw_system_error(env, -err, "uv_poll_init", "Failed to watch the socket");
+  }
+  // From here on the handle is registered: every failure goes through
+  // begin_close, with no JavaScript handle left to wait for.
+  napi_value handle;
+  err = uv_poll_start(&sock->poll, UV_READABLE, on_poll);
+  if (err < 0) {
+    sock->finalized = 1;
+    begin_close(sock);
+    return throw_system_error(env, -err, "uv_poll_start", "Failed to watch the socket");
+  }
+  if (napi_create_external(env, sock, finalize_handle, NULL, &handle) != napi_ok) {
+    sock->finalized = 1;
+    begin_close(sock);
+    napi_throw_error(env, NULL, "Failed to create the socket handle");
+    return NULL;
+  }
+  // Without the hook a worker's exit would leave the fd open; losing it
+  // only matters then, so a failure here is not fatal.
+  napi_add_async_cleanup_hook(env, on_env_cleanup, sock, &sock->cleanup_hook);
+  return handle;
+}
+
+// localPort(handle) -> the bound port (useful after binding port 0)
+static napi_value LocalPort(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 1) return throw_type_error(env, "localPort(handle) takes one argument");
+  Udp4Socket *sock = get_socket(env, argv[0]);
+  if (sock == NULL) return NULL;
+  if (sock->closing) return throw_system_error(env, EBADF, "getsockname", "The socket is closed");
+  struct sockaddr_in local;
+  socklen_t length = sizeof local;
+  if (getsockname(sock->fd, (struct sockaddr *)&local, &length) < 0) {
+    return throw_system_error(env, errno, "getsockname", "Failed to read the socket's port");
+  }
+  napi_value result;
+  if (napi_create_uint32(env, ntohs(local.sin_port), &result) != napi_ok) return NULL;
+  return result;
+}
+
+// send(handle, bytes, address, port)
+static napi_value Send(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 4) return throw_type_error(env, "send(handle, bytes, address, port) takes four arguments");
+  Udp4Socket *sock = get_socket(env, argv[0]);
+  if (sock == NULL) return NULL;
+  if (sock->closing) return throw_system_error(env, EBADF, "sendto", "The socket is closed");
+
+  bool is_typed_array = false;
+  napi_typedarray_type array_type;
+  size_t length = 0;
+  void *data = NULL;
+  if (napi_is_typedarray(env, argv[1], &is_typed_array) != napi_ok || !is_typed_array ||
+      napi_get_typedarray_info(env, argv[1], &array_type, &length, &data, NULL, NULL) != napi_ok ||
+      array_type != napi_uint8_array) {
+    return throw_type_error(env, "The datagram must be a Uint8Array");
+  }
+  char address[INET_ADDRSTRLEN];
+  size_t address_length = 0;
+  struct sockaddr_in to;
+  memset(&to, 0, sizeof to);
+  to.sin_family = AF_INET;
+  if (napi_get_value_string_utf8(env, argv[2], address, sizeof address, &address_length) != napi_ok ||
+      inet_pton(AF_INET, address, &to.sin_addr) != 1) {
+    return throw_type_error(env, "The address must be an IPv4 address in dotted-quad form");
+  }
+  uint32_t port = 0;
+  if (napi_get_value_uint32(env, argv[3], &port) != napi_ok || port == 0 || port > 65535) {
+    return throw_type_error(env, "The port must be an integer from 1 to 65535");
+  }
+  to.sin_port = htons((uint16_t)port);
+
+  ssize_t sent;
+  do {
+    sent = sendto(sock->fd, data, length, 0, (struct sockaddr *)&to, sizeof to);
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0) {
+    int err = errno;
+    char what[128];
+    snprintf(what, sizeof what, "Failed to send to %s:%u on interface \"%s\"", address, port, sock->iface);
+    return throw_system_error(env, err, "sendto", what);
+  }
+  return NULL;
+}
+
+// close(handle, onClosed?) -> false when already closing
+static napi_value Close(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 1) return throw_type_error(env, "close(handle, onClosed) takes a handle");
+  Udp4Socket *sock = get_socket(env, argv[0]);
+  if (sock == NULL) return NULL;
+  napi_value result;
+  if (sock->closing) {
+    napi_get_boolean(env, false, &result);
+    return result;
+  }
+  napi_valuetype type = napi_undefined;
+  if (argc >= 2 && napi_typeof(env, argv[1], &type) == napi_ok && type == napi_function) {
+    // Without the reference the close notice is lost; the socket still closes.
+    if (napi_create_reference(env, argv[1], 1, &sock->on_closed) != napi_ok) sock->on_closed = NULL;
+  }
+  begin_close(sock);
+  napi_get_boolean(env, true, &result);
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor functions[] = {
+      {"open", NULL, Open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"localPort", NULL, LocalPort, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"send", NULL, Send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, Close, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
+  return exports;
+}

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadNativeAddon, NATIVE_ADDON_PATH, nativeAddonStatus } from "./native-addon.js";
+
+describe("loadNativeAddon", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "incusx-addon-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("says the addon works on Linux only elsewhere", () => {
+    expect(loadNativeAddon(NATIVE_ADDON_PATH, "darwin")).toEqual({
+      reason: 'The native addon of @incusx/linux-net works on Linux only (this is "darwin")',
+    });
+  });
+
+  it("says the addon is not built, and how to build it, when the file is missing", () => {
+    const path = join(dir, "incusx_linux_net.node");
+    const result = loadNativeAddon(path, "linux");
+    expect(result.addon).toBeUndefined();
+    expect("reason" in result && result.reason).toMatch(/is not built \(".*incusx_linux_net\.node" does not exist\)/);
+    expect("reason" in result && result.reason).toMatch(/pnpm install.*build:native.*python3, make and a C compiler/);
+  });
+
+  it("says the addon was built for another architecture when it is a foreign shared object", () => {
+    const path = join(dir, "incusx_linux_net.node");
+    // The 64-byte header of a 32-bit i386 shared object: dlopen stops at "wrong ELF class".
+    const header = Buffer.alloc(64);
+    header.write("\x7fELF", "latin1");
+    header.set([1, 1, 1], 4);
+    header.writeUInt16LE(3, 16);
+    header.writeUInt16LE(3, 18);
+    header.writeUInt32LE(1, 20);
+    writeFileSync(path, header);
+    const result = loadNativeAddon(path, "linux");
+    expect(result.addon).toBeUndefined();
+    expect("reason" in result && result.reason).toMatch(/was built for another Node\.js or architecture \(this is Node\.js v\d+/);
+    expect("reason" in result && result.reason).toMatch(/rebuild it with "pnpm install"/);
+  });
+
+  it("says the addon failed to load, with the loader's reason, when the file is damaged", () => {
+    const path = join(dir, "incusx_linux_net.node");
+    writeFileSync(path, "not an ELF file");
+    const result = loadNativeAddon(path, "linux");
+    expect("reason" in result && result.reason).toMatch(/incusx_linux_net\.node" failed to load: .*file too short; rebuild it/);
+  });
+
+  it("refuses a loadable module that is not this addon", () => {
+    const path = join(dir, "other.cjs");
+    writeFileSync(path, "module.exports = { open() {} };");
+    const result = loadNativeAddon(path, "linux");
+    expect("reason" in result && result.reason).toMatch(/is not the native addon of @incusx\/linux-net \(no "localPort", "send", "close"\)/);
+  });
+});
+
+describe.runIf(process.platform === "linux")("nativeAddonStatus", () => {
+  it("reports the addon built at install as loaded", () => {
+    expect(nativeAddonStatus()).toEqual({ loaded: true });
+  });
+});

@@ -1,0 +1,92 @@
+// Loads the package's native addon (native/udp4_device_socket.c, built by
+// node-gyp at install into build/Release), once, and remembers why it
+// could not be loaded so callers can say so instead of crashing.
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+declare const nativeSocketBrand: unique symbol;
+
+/** An open socket of the addon: an opaque handle only the addon reads. */
+export type NativeSocketHandle = { readonly [nativeSocketBrand]: true };
+
+/** The addon's functions, as native/udp4_device_socket.c defines them. Internal to this package. */
+export interface NativeAddon {
+  /** Opens a UDP/IPv4 socket with SO_REUSEADDR, SO_BROADCAST and SO_BINDTODEVICE(`iface`), bound to 0.0.0.0:`port`. Throws a system error (`code` ENODEV, EACCES, EADDRINUSE...). */
+  open(iface: string, port: number, onMessage: (bytes: Buffer, address: string, port: number) => void): NativeSocketHandle;
+  /** The bound port. */
+  localPort(handle: NativeSocketHandle): number;
+  /** Sends one datagram at once (sendto); throws a system error (`code` ENETUNREACH, EAGAIN...). */
+  send(handle: NativeSocketHandle, bytes: Uint8Array, address: string, port: number): void;
+  /** Starts closing; `onClosed` runs once the fd is closed. False when already closing. */
+  close(handle: NativeSocketHandle, onClosed?: () => void): boolean;
+}
+
+/**
+ * Whether the native addon of `@incusx/linux-net` loaded, and if not, why
+ * (not built, built for another Node.js or architecture, not Linux).
+ */
+export type NativeAddonStatus = { readonly loaded: true } | { readonly loaded: false; readonly reason: string };
+
+/** Where node-gyp puts the addon; `src/` and `dist/` both sit one level below the package root. */
+export const NATIVE_ADDON_PATH: string = fileURLToPath(new URL("../build/Release/incusx_linux_net.node", import.meta.url));
+
+const BUILD_HINT =
+  'build it with "pnpm install" (the package\'s install script) or "pnpm --filter @incusx/linux-net run build:native", ' +
+  "which need python3, make and a C compiler";
+
+/** The outcome of {@link loadNativeAddon}. */
+export type NativeAddonLoad = { readonly addon: NativeAddon } | { readonly addon?: undefined; readonly reason: string };
+
+/**
+ * Loads the addon at `path` on `platform` (both default to the real ones;
+ * tests pass others) and says why when it cannot. Never throws.
+ */
+export function loadNativeAddon(path: string = NATIVE_ADDON_PATH, platform: NodeJS.Platform = process.platform): NativeAddonLoad {
+  if (platform !== "linux") {
+    return { reason: `The native addon of @incusx/linux-net works on Linux only (this is "${platform}")` };
+  }
+  if (!existsSync(path)) {
+    return { reason: `The native addon of @incusx/linux-net is not built ("${path}" does not exist): ${BUILD_HINT}` };
+  }
+  let exports: unknown;
+  try {
+    exports = createRequire(import.meta.url)(path);
+  } catch (error) {
+    const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    const abi = /NODE_MODULE_VERSION|ELF|undefined symbol|architecture|cannot open shared object/i.test(message ?? "");
+    const what = abi
+      ? `was built for another Node.js or architecture (this is Node.js ${process.version}, ${process.arch})`
+      : "failed to load";
+    return { reason: `The native addon of @incusx/linux-net at "${path}" ${what}: ${message}; re${BUILD_HINT}` };
+  }
+  const missing = (["open", "localPort", "send", "close"] as const).filter(
+    (name) => typeof (exports as Record<string, unknown> | null)?.[name] !== "function",
+  );
+  if (missing.length > 0) {
+    return { reason: `The file "${path}" is not the native addon of @incusx/linux-net (no "${missing.join('", "')}"); re${BUILD_HINT}` };
+  }
+  return { addon: exports as NativeAddon };
+}
+
+let loaded: NativeAddonLoad | undefined;
+
+/** The addon of this installation, loaded on first use. Internal to this package. */
+export function nativeAddon(): NativeAddonLoad {
+  loaded ??= loadNativeAddon();
+  return loaded;
+}
+
+/**
+ * Whether the native addon behind {@link openUdp4DeviceSocket} (the DHCPv4
+ * socket) loaded here, and if not, why. A DHCPv4 runner checks it to fail
+ * with a clear message while DHCPv6, which needs no addon, keeps working.
+ *
+ * @example
+ * const status = nativeAddonStatus();
+ * if (!status.loaded) logger.warn(`DHCPv4 disabled: ${status.reason}`);
+ */
+export function nativeAddonStatus(): NativeAddonStatus {
+  const result = nativeAddon();
+  return result.addon !== undefined ? { loaded: true } : { loaded: false, reason: result.reason };
+}

@@ -1,0 +1,130 @@
+import { isIP } from "node:net";
+import { LinkError } from "./errors.js";
+import { nativeAddon, type NativeAddon, type NativeSocketHandle } from "./native-addon.js";
+
+/** UDP port DHCPv4 clients listen on (RFC 2131 section 4.1). */
+export const DHCPV4_CLIENT_PORT = 68;
+/** UDP port DHCPv4 servers and relays listen on (RFC 2131 section 4.1). */
+export const DHCPV4_SERVER_PORT = 67;
+/** The limited broadcast address a DHCPv4 client sends to before it has an address. */
+export const IPV4_BROADCAST = "255.255.255.255";
+
+/** Where a datagram came from. */
+export interface Udp4Peer {
+  /** Source address, dotted quad. */
+  readonly address: string;
+  /** Source port. */
+  readonly port: number;
+}
+
+/** A UDP/IPv4 socket bound to one interface, usable before the interface has any IPv4 address or route. */
+export interface Udp4DeviceSocket {
+  /** The interface the socket is bound to. */
+  readonly iface: string;
+  /** The bound local port (the one asked for, or the one the kernel picked for port 0). */
+  readonly localPort: number;
+  /**
+   * Sends one datagram out of the socket's interface: to 255.255.255.255
+   * (no address or route needed) or to a unicast server. Resolves once the
+   * kernel queued it; rejects with a system error (`code` `ENETUNREACH`
+   * for a unicast address with no route, `EAGAIN` when the send buffer is
+   * full) or when the socket is closed.
+   */
+  send(bytes: Uint8Array, address: string, port: number): Promise<void>;
+  /** Calls `listener` for every datagram received from now on, until the returned handle is closed. */
+  onMessage(listener: (bytes: Uint8Array, from: Udp4Peer) => void): { close(): void };
+  /** Closes the socket and releases its port; harmless twice. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link openUdp4DeviceSocket}. */
+export interface Udp4DeviceSocketOptions {
+  /** Interface to bind to (SO_BINDTODEVICE), in the calling process's network namespace. */
+  readonly iface: string;
+  /** Local port: 68 for a DHCPv4 client; 0 lets the kernel pick one. */
+  readonly port: number;
+}
+
+/**
+ * Opens the socket a DHCPv4 client needs: UDP/IPv4 bound to 0.0.0.0:`port`
+ * and to device `iface` (SO_BINDTODEVICE), with SO_BROADCAST and
+ * SO_REUSEADDR. Bound to the device, it sends to 255.255.255.255 out of
+ * `iface` even while the interface has no IPv4 address and no route,
+ * where `node:dgram` fails with ENETUNREACH; it receives the server's
+ * broadcast replies (set the BOOTP broadcast flag) and, once configured,
+ * unicast ones. Clients on other interfaces can bind the same port.
+ *
+ * It runs on a small native addon (the socket is watched by libuv on
+ * Node's loop). Rejects with a {@link LinkError} `ADDON_UNAVAILABLE` when
+ * the addon is not built or does not load (see `nativeAddonStatus()`),
+ * `EINVAL` for a bad interface name or port, and otherwise with the system
+ * error (`code` `ENODEV` for an unknown interface, `EACCES` or `EPERM`
+ * without CAP_NET_BIND_SERVICE/CAP_NET_RAW).
+ *
+ * @example
+ * const socket = await openUdp4DeviceSocket({ iface: "eth0", port: DHCPV4_CLIENT_PORT });
+ * socket.onMessage((bytes, from) => handle(decodeDhcpv4(bytes), from));
+ * await socket.send(encodeDhcpv4(discover), IPV4_BROADCAST, DHCPV4_SERVER_PORT);
+ */
+export async function openUdp4DeviceSocket(options: Udp4DeviceSocketOptions): Promise<Udp4DeviceSocket> {
+  const { iface, port } = options;
+  const loaded = nativeAddon();
+  if (loaded.addon === undefined) {
+    throw new LinkError("ADDON_UNAVAILABLE", `Cannot open a UDP/IPv4 socket on interface "${iface}": ${loaded.reason}`);
+  }
+  // Linux interface names are 1 to 15 bytes without "/" or whitespace (IFNAMSIZ is 16 with the NUL).
+  if (Buffer.byteLength(iface) > 15 || !/^[^/\s:]+$/.test(iface) || iface === "." || iface === "..") {
+    throw new LinkError("EINVAL", `Invalid interface name "${iface}"`);
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new LinkError("EINVAL", `Invalid UDP port "${port}"`);
+  }
+  return new DeviceUdp4Socket(loaded.addon, iface, port);
+}
+
+class DeviceUdp4Socket implements Udp4DeviceSocket {
+  readonly iface: string;
+  readonly localPort: number;
+  readonly #addon: NativeAddon;
+  readonly #handle: NativeSocketHandle;
+  readonly #listeners = new Set<(bytes: Uint8Array, from: Udp4Peer) => void>();
+  #closed: Promise<void> | undefined;
+
+  constructor(addon: NativeAddon, iface: string, port: number) {
+    this.#addon = addon;
+    this.iface = iface;
+    this.#handle = addon.open(iface, port, (bytes, address, fromPort) => {
+      const from = { address, port: fromPort };
+      for (const listener of [...this.#listeners]) listener(bytes, from);
+    });
+    this.localPort = addon.localPort(this.#handle);
+  }
+
+  send(bytes: Uint8Array, address: string, port: number): Promise<void> {
+    if (this.#closed !== undefined) {
+      return Promise.reject(new Error(`The UDP/IPv4 socket on interface "${this.iface}" is closed`));
+    }
+    if (isIP(address) !== 4) return Promise.reject(new TypeError(`Invalid IPv4 address "${address}"`));
+    try {
+      this.#addon.send(this.#handle, bytes, address, port);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  onMessage(listener: (bytes: Uint8Array, from: Udp4Peer) => void): { close(): void } {
+    // Wrap so the same function can subscribe twice and close independently.
+    const wrapped = (bytes: Uint8Array, from: Udp4Peer): void => listener(bytes, from);
+    this.#listeners.add(wrapped);
+    return { close: () => void this.#listeners.delete(wrapped) };
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= new Promise((resolve) => {
+      this.#listeners.clear();
+      this.#addon.close(this.#handle, resolve);
+    });
+    return this.#closed;
+  }
+}
