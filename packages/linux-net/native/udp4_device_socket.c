@@ -354,7 +354,9 @@ static napi_value Send(napi_env env, napi_callback_info info) {
   struct sockaddr_in to;
   memset(&to, 0, sizeof to);
   to.sin_family = AF_INET;
-  if (napi_get_value_string_utf8(env, argv[2], address, sizeof address, &address_length) != napi_ok ||
+  // Measure first: a longer string would be silently truncated into one that parses.
+  if (napi_get_value_string_utf8(env, argv[2], NULL, 0, &address_length) != napi_ok || address_length >= sizeof address ||
+      napi_get_value_string_utf8(env, argv[2], address, sizeof address, &address_length) != napi_ok ||
       inet_pton(AF_INET, address, &to.sin_addr) != 1) {
     return throw_type_error(env, "The address must be an IPv4 address in dotted-quad form");
   }
