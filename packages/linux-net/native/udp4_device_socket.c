@@ -61,6 +61,9 @@ typedef struct {
   unsigned char buffer[MAX_DATAGRAM];
 } Udp4Socket;
 
+// Marks handles made by open(), so a foreign external cannot be taken for one.
+static const napi_type_tag SOCKET_TAG = {0x8d3f6a1e2b4c4e57ULL, 0x9a0c1d2e3f405162ULL};
+
 // Throws an Error like Node's system errors: message, code (errno name),
 // errno (negative, as in Node) and syscall. Returns NULL for the caller to
 // return.
@@ -196,7 +199,9 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
 
 static Udp4Socket *get_socket(napi_env env, napi_value value) {
   void *data = NULL;
-  if (napi_get_value_external(env, value, &data) != napi_ok || data == NULL) {
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, value, &SOCKET_TAG, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, value, &data) != napi_ok || data == NULL) {
     throw_type_error(env, "The socket handle must be one returned by open()");
     return NULL;
   }
@@ -301,6 +306,12 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   }
   if (napi_create_external(env, sock, finalize_handle, NULL, &handle) != napi_ok) {
     sock->finalized = 1;
+    begin_close(sock);
+    napi_throw_error(env, NULL, "Failed to create the socket handle");
+    return NULL;
+  }
+  if (napi_type_tag_object(env, handle, &SOCKET_TAG) != napi_ok) {
+    // The external exists now: its finalizer frees the struct after the close.
     begin_close(sock);
     napi_throw_error(env, NULL, "Failed to create the socket handle");
     return NULL;
