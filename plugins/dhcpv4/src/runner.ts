@@ -1,5 +1,5 @@
 import { decodeDuid, type Duid } from "@incusx/dhcp-wire";
-import * as linuxNet from "@incusx/linux-net";
+import { openUdp4DeviceSocket, readLinkInfo } from "@incusx/linux-net";
 import {
   ClockToken,
   LoggerToken,
@@ -43,14 +43,11 @@ export interface LinkAccess {
   openUdp4DeviceSocket(options: { iface: string; port: number }): Promise<Dhcpv4Socket>;
 }
 
+// Without the native addon, openUdp4DeviceSocket throws ADDON_UNAVAILABLE
+// saying why; the runner reports it as a failed event and IPv6 runs on.
 const realLinkAccess: LinkAccess = {
-  readLinkInfo: (iface) => linuxNet.readLinkInfo(iface),
-  // TEMPORARY until @incusx/linux-net exports openUdp4DeviceSocket (issue 5, engineer 5A).
-  openUdp4DeviceSocket: async (options) => {
-    const open = (linuxNet as Partial<{ openUdp4DeviceSocket(o: { iface: string; port: number }): Promise<Dhcpv4Socket> }>).openUdp4DeviceSocket;
-    if (open === undefined) throw Object.assign(new Error("@incusx/linux-net has no openUdp4DeviceSocket"), { code: "DHCPV4_FAILED" });
-    return open(options);
-  },
+  readLinkInfo: (iface) => readLinkInfo(iface),
+  openUdp4DeviceSocket: (options) => openUdp4DeviceSocket(options),
 };
 
 const linkAccess = new WeakMap<Dhcpv4Runner, LinkAccess>();

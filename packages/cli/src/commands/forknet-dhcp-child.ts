@@ -25,6 +25,7 @@ export const EXIT_NONE_CONFIGURED = 4;
  * others, found from the CLI's own package. One line per family.
  */
 export const BUILT_IN_DHCP_PLUGINS: readonly string[] = [
+  "@incusx/plugin-dhcpv4",
   "@incusx/plugin-dhcpv6",
 ];
 

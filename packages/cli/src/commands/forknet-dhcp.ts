@@ -41,7 +41,7 @@ export function createForknetDhcpCommand(deps: ForknetDhcpDeps = {}): Command {
     name: FORKNET_DHCP,
     summary: "Configure an interface of a network namespace by DHCP and keep it configured",
     description: [
-      "Runs the DHCP runners (today DHCPv6; DHCPv4 once its plugin lands) on --interface",
+      "Runs the DHCP runners (DHCPv4 and DHCPv6, side by side) on --interface",
       "inside the network namespace --netns (a name under /run/netns or a path such as",
       "/proc/PID/ns/net), as Incus's forknet dhcp does in a container. Each lease is put",
       "on the interface as soon as it is bound, with its lifetimes, and kept fresh.",
