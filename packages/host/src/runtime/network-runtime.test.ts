@@ -266,29 +266,53 @@ describe("NetworkRuntime", () => {
     expect(starts.slice(0, 6)).toEqual([0, 1_000, 3_000, 7_000, 13_000, 15_000]);
   });
 
-  it("keeps the other family running and configured while one family's runner keeps failing", async () => {
-    const t = setup((clock) => [
-      new ScriptedRunner("ipv4", clock, () => void Promise.resolve().then(() => t.runners[0]!.sessions.at(-1)!.fail(new Error("No server")))),
-      new ScriptedRunner("ipv6", clock),
-    ]);
-    void t.start();
-    await t.clock.flush();
-    t.runners[1]!.emit("bound", v6Lease(t.clock));
-    await t.clock.advance(300_000);
-    expect(t.runners[1]!.sessions.length).toBe(1);
-    expect(await addressesOf(t.link)).toEqual(["2001:db8:1::10/128"]);
-    expect(t.events.events.filter((e) => e.kind === "failed").every((e) => e.family === "ipv4")).toBe(true);
-  });
+  const leaseOf = (family: IpFamily, clock: FakeClock): Lease => (family === "ipv4" ? v4Lease(clock) : v6Lease(clock));
+  const otherFamily = (family: IpFamily): IpFamily => (family === "ipv4" ? "ipv6" : "ipv4");
+  const runnerOrder = (family: IpFamily) => (family === "ipv4" ? [0, 1] : [1, 0]);
 
-  it("binds one family at once although the other never answers", async () => {
-    const t = setup((clock) => [
-      new ScriptedRunner("ipv4", clock),
-      new ScriptedRunner("ipv6", clock, (options) => options.emit({ kind: "bound", family: "ipv6", interface: "eth0", at: clock.now(), lease: v6Lease(clock) })),
-    ]);
+  it.each([["ipv4"], ["ipv6"]] as const)(
+    "keeps %s configured, its runner untouched, while the other family's runner crashes and is restarted with backoff",
+    async (healthy) => {
+      const crashing = otherFamily(healthy);
+      const [h, c] = runnerOrder(healthy);
+      const t = setup((clock) => {
+        const list: ScriptedRunner[] = [];
+        list[c!] = new ScriptedRunner(crashing, clock, () => void Promise.resolve().then(() => t.runners[c!]!.sessions.at(-1)!.fail(new Error("Crashed"))));
+        list[h!] = new ScriptedRunner(healthy, clock);
+        return list;
+      });
+      void t.start();
+      await t.clock.flush();
+      t.runners[h!]!.emit("bound", leaseOf(healthy, t.clock));
+      await t.events.waitFor((e) => e.kind === "bound");
+      const configured = await addressesOf(t.link);
+      await t.clock.advance(300_000);
+      expect(t.runners[h!]!.sessions.length).toBe(1);
+      expect(await addressesOf(t.link)).toEqual(configured);
+      const failures = t.events.events.filter((e) => e.kind === "failed");
+      expect(failures.every((e) => e.family === crashing)).toBe(true);
+      // 0, 1, 3, 7, 15, 31, 63, 123, 183, 243 s: doubling from 1 s up to 60 s.
+      const starts = t.runners[c!]!.sessions.map((s) => s.startedAt - START);
+      expect(starts.slice(0, 10)).toEqual([0, 1_000, 3_000, 7_000, 15_000, 31_000, 63_000, 123_000, 183_000, 243_000]);
+      expect(failures.length).toBe(starts.length);
+    },
+  );
+
+  it.each([["ipv4"], ["ipv6"]] as const)("binds %s at once although the other family never answers", async (family) => {
+    const [h, s] = runnerOrder(family);
+    const t = setup((clock) => {
+      const list: ScriptedRunner[] = [];
+      list[s!] = new ScriptedRunner(otherFamily(family), clock);
+      list[h!] = new ScriptedRunner(family, clock, (options) =>
+        options.emit({ kind: "bound", family, interface: "eth0", at: clock.now(), lease: leaseOf(family, clock) }),
+      );
+      return list;
+    });
     void t.start();
     const bound = await t.events.waitFor((e) => e.kind === "bound");
-    expect(bound.family).toBe("ipv6");
+    expect(bound.family).toBe(family);
     expect(t.clock.now()).toBe(START);
+    expect((await t.link.snapshot("eth0")).addresses.map((a) => a.family)).toEqual([family]);
   });
 
   it.each([["ipv4"], ["ipv6"]] as const)("works with only an %s runner", async (family) => {
