@@ -32,6 +32,9 @@ const RUNS = positiveInt("BENCH_RUNS", 15);
 const PLUGINS = positiveInt("BENCH_PLUGINS", 100);
 const WARMUP = 2;
 const TARGET_MS_PER_PLUGIN = 1;
+// Every child reports the CPU time it used (user + system) when it exits,
+// which other load on the machine disturbs far less than wall time.
+const CPU_REPORT = `process.on("exit", () => { const u = process.cpuUsage(); process.stderr.write("INCUSX_CPU_MS " + (u.user + u.system) / 1000 + "\\n"); });`;
 
 // The workspace packages as test/package.json links them.
 const require = createRequire(import.meta.url);
@@ -53,8 +56,11 @@ process.once("SIGINT", onSignal);
 process.once("SIGTERM", onSignal);
 
 let exitCode = 0;
+let cpuReportFile;
 try {
   const { emptyConfig, fullConfig, runner, importer } = await generate(work);
+  cpuReportFile = join(work, "cpu-report.cjs");
+  await writeFile(cpuReportFile, CPU_REPORT);
   const cases = [
     { name: "node", label: 'node -e ""', args: ["-e", ""] },
     { name: "host0", label: "host, 0 plugins", args: [runner, emptyConfig] },
@@ -67,17 +73,24 @@ try {
   for (const c of cases) timeOnce(c, true);
 
   const samples = Object.fromEntries(cases.map((c) => [c.name, []]));
+  const cpuSamples = Object.fromEntries(cases.map((c) => [c.name, []]));
   console.log(`Timing ${cases.length} cases x ${RUNS} runs (+${WARMUP} warm-up), interleaved...`);
   for (let run = 0; run < WARMUP + RUNS; run++) {
     // Rotate the order so no case always runs right after another.
     for (let i = 0; i < cases.length; i++) {
       const c = cases[(run + i) % cases.length];
-      const ms = timeOnce(c, false);
-      if (run >= WARMUP) samples[c.name].push(ms);
+      const { ms, cpuMs } = timeOnce(c, false);
+      if (run >= WARMUP) {
+        samples[c.name].push(ms);
+        cpuSamples[c.name].push(cpuMs);
+      }
     }
   }
 
   const median = Object.fromEntries(cases.map((c) => [c.name, round(medianOf(samples[c.name]))]));
+  const cpu = Object.fromEntries(cases.map((c) => [c.name, round(medianOf(cpuSamples[c.name]))]));
+  const cpuPerPluginVsHost = round((cpu.hostN - cpu.host0) / PLUGINS);
+  const cpuPerPluginVsNode = round((cpu.hostN - cpu.node) / PLUGINS);
   const perPluginVsHost = round((median.hostN - median.host0) / PLUGINS);
   const perPluginVsNode = round((median.hostN - median.node) / PLUGINS);
   const perPluginImport = round((median.importN - median.import0) / PLUGINS);
@@ -95,6 +108,11 @@ try {
   console.log(`Per plugin, beyond a bare node process:   ${fmt(perPluginVsNode)} ms   ((${fmt(median.hostN)} - ${fmt(median.node)}) / ${PLUGINS}; includes loading the host itself)`);
   console.log(`  of which Node loading the plugin module:  ${fmt(perPluginImport)} ms   ((${fmt(median.importN)} - ${fmt(median.import0)}) / ${PLUGINS}, no host)`);
   console.log(`  of which the host's own work:            ${fmt(perPluginHostOwn)} ms`);
+  console.log("");
+  console.log("Median CPU time (user + system) of a whole process, less disturbed by other load:");
+  for (const c of cases) console.log(`  ${c.label.padEnd(20)} ${fmt(cpu[c.name])} ms`);
+  console.log(`Per plugin, beyond a host with no plugins: ${fmt(cpuPerPluginVsHost)} ms CPU`);
+  console.log(`Per plugin, beyond a bare node process:   ${fmt(cpuPerPluginVsNode)} ms CPU`);
   console.log(`Target: <= ${TARGET_MS_PER_PLUGIN} ms per plugin beyond an empty host: ${ok ? "met" : "MISSED"}`);
   console.log(
     JSON.stringify({
@@ -115,6 +133,8 @@ try {
         nodeModuleLoading: perPluginImport,
         hostOwn: perPluginHostOwn,
       },
+      cpuMedianMs: cpu,
+      cpuPerPluginMs: { vsEmptyHost: cpuPerPluginVsHost, vsNode: cpuPerPluginVsNode },
       targetMsPerPlugin: TARGET_MS_PER_PLUGIN,
       ok,
     }),
@@ -231,13 +251,19 @@ export default definePlugin({
 
 function timeOnce(c, check) {
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, c.args, { cwd: work, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"] });
+  const result = spawnSync(process.execPath, ["--require", cpuReportFile, ...c.args], {
+    cwd: work,
+    encoding: "utf8",
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) {
     throw new Error(`${c.label} exited with status ${result.status}${result.stderr ? `: ${result.stderr.trim()}` : ""}`);
   }
+  const cpu = /INCUSX_CPU_MS ([0-9.]+)/.exec(result.stderr ?? "");
+  if (!cpu) throw new Error(`${c.label} did not report its CPU time`);
   if (check) console.log(`Checked: ${c.label} runs cleanly (${fmt(ms)} ms)`);
-  return ms;
+  return { ms, cpuMs: Number(cpu[1]) };
 }
 
 function medianOf(values) {
