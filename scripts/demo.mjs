@@ -7,10 +7,12 @@
 //   2. `incusx plugins check` starts a host with it and prints the startup report
 //   3. Host.validateNic       validates a good NIC and a bad one, printing the
 //                             problems the way Incus prints device errors
-//   4. `incusx forknet dhcp`  a container network namespace gets its IPv6
-//                             address from dnsmasq by DHCPv6, read back with
-//                             `ip -json addr` (throwaway namespaces, documentation
-//                             addresses only, removed even on failure)
+//   4. `incusx forknet dhcp`  a container network namespace gets its IPv4
+//                             address (DHCPv4, with routes) and its IPv6 address
+//                             (DHCPv6) from dnsmasq, both runners side by side,
+//                             read back with `ip -json addr`/`ip -json route`
+//                             (throwaway namespaces, documentation addresses
+//                             only, removed even on failure)
 //
 // Exits 0 only when every step behaved as expected.
 
@@ -68,7 +70,7 @@ expect(/^example\.mtu-limit +\S+ +started/m.test(check.stdout), '"example.mtu-li
 step(3, "Validate two container NICs through Host.validateNic");
 await validateNics();
 
-step(4, "A container network namespace gets its IPv6 address from dnsmasq (incusx forknet dhcp)");
+step(4, "A container network namespace gets its IPv4 and IPv6 addresses from dnsmasq (incusx forknet dhcp)");
 await forknetDhcp();
 
 console.log("");
@@ -149,39 +151,57 @@ async function forknetDhcp() {
     return;
   }
   const harness = join(root, "packages", "testkit", "dist", "netns", "index.js");
-  if (!existsSync(harness) || !existsSync(join(root, "plugins", "dhcpv6", "dist", "index.js"))) {
-    expect(false, "the netns harness and the DHCPv6 plugin are built (run `pnpm build`)");
+  const plugins = ["dhcpv4", "dhcpv6"].map((p) => join(root, "plugins", p, "dist", "index.js"));
+  if (!existsSync(harness) || !plugins.every((p) => existsSync(p))) {
+    expect(false, "the netns harness and the DHCP plugins are built (run `pnpm build`)");
     return;
   }
   const { createTestNetwork } = await import(pathToFileURL(harness).href);
-  // Two throwaway namespaces joined by a veth pair: dnsmasq on 2001:db8:1::1/64
-  // in the "server" one, eth0 without an address in the "container" one.
+  // Two throwaway namespaces joined by a veth pair: dnsmasq on 192.0.2.1/24 and
+  // 2001:db8:1::1/64 in the "server" one, eth0 without an address in the "container" one.
   let net;
   try {
-    net = await createTestNetwork({ prefix: "incusx-demo", v4: false });
+    net = await createTestNetwork({
+      prefix: "incusx-demo",
+      dnsmasqArgs: ["--dhcp-option=121,0.0.0.0/0,192.0.2.1,198.51.100.0/24,192.0.2.1", "--dhcp-option=option:mtu,1400"],
+    });
   } catch (error) {
     expect(false, `the test network comes up: ${error.message}`);
     return;
   }
   const stateDir = await mkdtemp(join(tmpdir(), "incusx-demo-dhcp-"));
   try {
-    console.log(`Namespaces: ${net.serverNs} (dnsmasq, 2001:db8:1::100-200) and ${net.containerNs} (eth0, no address)`);
+    console.log(`Namespaces: ${net.serverNs} (dnsmasq, 192.0.2.100-200 and 2001:db8:1::100-200) and ${net.containerNs} (eth0, no address)`);
     const run = incusx(
-      "forknet", "dhcp", "--netns", net.containerNs, "--interface", "eth0", "--no-ipv4",
+      "forknet", "dhcp", "--netns", net.containerNs, "--interface", "eth0",
       "--exit-when-configured", "--timeout", "20", "--state-dir", stateDir,
     );
-    expect(run.status === 0, "incusx forknet dhcp --exit-when-configured exits 0 (IPv6 configured)");
-    const leased = /^bound ipv6 eth0 (\S+)\/128 /m.exec(run.stdout)?.[1];
-    expect(leased !== undefined, "it prints the bound lease with a /128 address");
+    expect(run.status === 0, "incusx forknet dhcp --exit-when-configured exits 0 (IPv4 and IPv6 configured)");
+    const leased4 = /^bound ipv4 eth0 (\S+)\/24 /m.exec(run.stdout)?.[1];
+    const leased6 = /^bound ipv6 eth0 (\S+)\/128 /m.exec(run.stdout)?.[1];
+    expect(leased4 !== undefined, "it prints the bound DHCPv4 lease with a /24 address");
+    expect(leased6 !== undefined, "it prints the bound DHCPv6 lease with a /128 address");
 
     console.log(`$ ip -n ${net.containerNs} -json addr show dev eth0`);
     const addresses = await net.addresses("container", "eth0");
     for (const a of addresses) {
       console.log(`  ${a.local}/${a.prefixlen} scope ${a.scope} valid_lft ${a.valid_life_time} preferred_lft ${a.preferred_life_time}`);
     }
-    const inKernel = addresses.find((a) => a.local === leased);
-    expect(inKernel?.prefixlen === 128, `the leased address ${leased ?? "?"} is on eth0 as a /128`);
-    expect(inKernel !== undefined && inKernel.valid_life_time <= 3600 && inKernel.valid_life_time > 3500, "with the lease's lifetime (1 h), not forever");
+    const v4 = addresses.find((a) => a.local === leased4);
+    const v6 = addresses.find((a) => a.local === leased6);
+    expect(v4?.prefixlen === 24, `the DHCPv4 address ${leased4 ?? "?"} is on eth0 as a /24`);
+    expect(v6?.prefixlen === 128, `the DHCPv6 address ${leased6 ?? "?"} is on eth0 as a /128`);
+    expect(
+      [v4, v6].every((a) => a !== undefined && a.valid_life_time <= 3600 && a.valid_life_time > 3500),
+      "both with the lease's lifetime (1 h), not forever",
+    );
+    console.log(`$ ip -n ${net.containerNs} -json -4 route show dev eth0`);
+    const routes = await net.routes("container", "eth0", "ipv4");
+    for (const r of routes) console.log(`  ${r.dst}${r.gateway ? ` via ${r.gateway}` : ""}`);
+    expect(
+      routes.some((r) => r.dst === "default" && r.gateway === "192.0.2.1") && routes.some((r) => r.dst === "198.51.100.0/24"),
+      "the classless static routes (option 121) are in the main table",
+    );
   } finally {
     await net.destroy();
     await rm(stateDir, { recursive: true, force: true });
