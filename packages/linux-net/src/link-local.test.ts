@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestNetwork, rootAvailable, type TestNetwork } from "../../testkit/src/netns/index.js";
 import { LinkError } from "./errors.js";
-import { waitForLinkLocal } from "./link-local.js";
+import { usableLinkLocalFromMonitorLine, waitForLinkLocal } from "./link-local.js";
 
 describe("waitForLinkLocal", () => {
   it("rejects at once with the reason of an already aborted signal", async () => {
@@ -12,6 +12,24 @@ describe("waitForLinkLocal", () => {
 
   it("rejects a name that is no interface name", async () => {
     expect(() => waitForLinkLocal("a b", new AbortController().signal)).toThrow(LinkError);
+  });
+});
+
+describe("usableLinkLocalFromMonitorLine", () => {
+  const done = "2: eth0    inet6 fe80::440b:fbff:fe01:a315/64 scope link \\       valid_lft forever preferred_lft forever";
+
+  it("takes the address from the kernel's notice that DAD finished", () => {
+    expect(usableLinkLocalFromMonitorLine(done, "eth0")).toBe("fe80::440b:fbff:fe01:a315");
+  });
+
+  it("ignores tentative and dadfailed addresses, deletions, other interfaces and global addresses", () => {
+    expect(usableLinkLocalFromMonitorLine(done.replace("scope link", "scope link tentative"), "eth0")).toBeUndefined();
+    expect(usableLinkLocalFromMonitorLine(done.replace("scope link", "scope link dadfailed tentative"), "eth0")).toBeUndefined();
+    expect(usableLinkLocalFromMonitorLine(`Deleted ${done}`, "eth0")).toBeUndefined();
+    expect(usableLinkLocalFromMonitorLine(done, "eth1")).toBeUndefined();
+    expect(usableLinkLocalFromMonitorLine(done.replace("eth0", "eth00"), "eth0")).toBeUndefined();
+    expect(usableLinkLocalFromMonitorLine("2: eth0    inet6 2001:db8:1::1a5/128 scope global dynamic \\ valid_lft 3599sec", "eth0")).toBeUndefined();
+    expect(usableLinkLocalFromMonitorLine("2: eth0@if3: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP", "eth0")).toBeUndefined();
   });
 });
 

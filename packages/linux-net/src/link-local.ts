@@ -9,7 +9,10 @@ import { LinkWatch } from "./link-watch.js";
  * `dadfailed`), which is when a DHCPv6 client may bind to it. Works while
  * the interface is down, has no address yet or does not exist yet: it
  * re-reads on every `ip monitor` address/link event (plus a slow safety
- * poll), not on fixed sleeps. Rejects with `signal.reason` when aborted, and
+ * poll), not on fixed sleeps, and takes the address straight from the
+ * monitor's line when that line already shows it usable (the kernel's
+ * notice that DAD finished), which saves an `ip` run on the way to the
+ * first Solicit. Rejects with `signal.reason` when aborted, and
  * with a {@link LinkError} when `ip` cannot run (`EPERM`, `IP_NOT_FOUND`).
  *
  * @example
@@ -41,7 +44,28 @@ export function waitForLinkLocal(iface: string, signal: AbortSignal, options: Ip
       const address = usableLinkLocalFromJson(links);
       if (address !== undefined) finish(() => resolve(address));
     };
-    const watch = new LinkWatch(options, check, (error) => finish(() => reject(error)));
+    const onLine = (line: string): void => {
+      const address = usableLinkLocalFromMonitorLine(line, iface);
+      if (address !== undefined) finish(() => resolve(address));
+    };
+    const watch = new LinkWatch(options, check, (error) => finish(() => reject(error)), onLine);
     signal.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+/**
+ * The link-local address an `ip -o monitor address` line announces for
+ * `iface` when it is usable (not `tentative`, not `dadfailed`, not a
+ * deletion), else `undefined`. The kernel's notice that DAD of the
+ * link-local address finished is such a line.
+ *
+ * @example
+ * usableLinkLocalFromMonitorLine("2: eth0    inet6 fe80::1/64 scope link \\       valid_lft forever preferred_lft forever", "eth0") // "fe80::1"
+ */
+export function usableLinkLocalFromMonitorLine(line: string, iface: string): string | undefined {
+  const match = /^\d+:\s+(\S+)\s+inet6\s+(fe80:[0-9a-f:]*)\/\d+\s+([^\\]*)/i.exec(line);
+  if (match === null || match[1] !== iface) return undefined;
+  const flags = match[3]!.trim().split(/\s+/);
+  if (flags.includes("tentative") || flags.includes("dadfailed")) return undefined;
+  return match[2]!.toLowerCase();
 }

@@ -157,6 +157,49 @@ describe("Dhcpv6Runner", () => {
     expect(s.link.watchesClosed).toBe(1);
   });
 
+  it("reads its identity during DAD and sends the first Solicit before starting the address flag watch", async () => {
+    const s = setup();
+    let dadDone!: (address: string) => void;
+    s.link.linkLocal = new Promise((resolve) => (dadDone = resolve));
+    const order: string[] = [];
+    const readLinkInfo = s.link.readLinkInfo.bind(s.link);
+    s.link.readLinkInfo = async () => {
+      order.push("identity");
+      return readLinkInfo();
+    };
+    const watchAddressFlags = s.link.watchAddressFlags.bind(s.link);
+    s.link.watchAddressFlags = (iface, onChange) => {
+      order.push(`watch after ${s.link.sockets[0]?.sent.length ?? 0} sent`);
+      return watchAddressFlags(iface, onChange);
+    };
+    const r = run(s);
+    await s.clock.flush();
+    // DAD still running: the MAC, DUID and IAID are ready, nothing is open yet.
+    expect(order).toEqual(["identity"]);
+    expect(await s.store.get(DUID_KEY)).toBeDefined();
+    expect(s.link.opened).toEqual([]);
+    dadDone(LINK_LOCAL);
+    await s.clock.flush();
+    expect(order).toEqual(["identity", "watch after 1 sent"]);
+    expect(r.events.map((e) => e.kind)).toEqual(["bound"]);
+    await r.stop();
+    expect(s.link.watchesClosed).toBe(1);
+  });
+
+  it("reads its identity again when the interface only appears with its link-local address", async () => {
+    const s = setup();
+    let calls = 0;
+    const readLinkInfo = s.link.readLinkInfo.bind(s.link);
+    s.link.readLinkInfo = async () => {
+      if (calls++ === 0) throw Object.assign(new Error('Interface "eth0" not found'), { code: "ENODEV" });
+      return readLinkInfo();
+    };
+    const r = run(s);
+    await s.clock.flush();
+    expect(calls).toBe(2);
+    expect(r.events.map((e) => e.kind)).toEqual(["bound"]);
+  });
+
   it("gives addresses the configured prefix length and leaves Rapid Commit out when disabled", async () => {
     const s = setup({ config: { addressPrefixLength: 64, rapidCommit: false } });
     const r = run(s);

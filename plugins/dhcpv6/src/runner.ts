@@ -113,17 +113,39 @@ export class Dhcpv6Runner implements DhcpRunner {
 
     let socket: Dhcpv6Socket;
     let client: Dhcpv6Client;
+    // The flag watch starts `ip` twice (monitor and first read); it is
+    // started once the first Solicit has been handed to the kernel, so it
+    // does not delay that Solicit. Nothing is missed: its first read reports
+    // every address's flags, and the client holds no address before a Reply.
+    let watch: { close(): void } | undefined;
+    let stopped = false;
+    const startWatch = (): void => {
+      if (watch !== undefined || stopped) return;
+      watch = net.watchAddressFlags(
+        iface,
+        (addresses) => {
+          for (const a of addresses) if (a.flags.includes("dadfailed")) client.reportDadFailure(a.address);
+        },
+        // Without the watch only DAD failures go unnoticed; the lease itself carries on.
+        (error) => log.warn("Failed to read address flags", { error: error instanceof Error ? error.message : String(error) }),
+      );
+    };
     try {
+      // The identity (MAC, DUID, IAID) is read while the kernel is still
+      // doing DAD on the link-local address (~1-2 s after link up), so the
+      // first Solicit follows DAD at once. An interface that does not exist
+      // yet makes this first try fail: read it again once the link-local
+      // address is there.
+      const early = this.#identity(net, options, log);
+      early.catch(() => undefined);
       const linkLocal = await net.waitForLinkLocal(iface, signal);
-      const { mac } = await net.readLinkInfo(iface);
-      const duid = sharedDuid(options.duid, log) ?? (await loadOrCreateDuid(this.store, mac, this.clock.now(), log));
-      const iaid = await loadOrCreateIaid(this.store, iface, mac);
+      const { duid, iaid } = await early.catch(() => this.#identity(net, options, log));
       if (signal.aborted) return;
       socket = await net.openUdp6Socket({ iface, localAddress: linkLocal, port: DHCPV6_CLIENT_PORT });
       log.debug("DHCPv6 client socket open", { localAddress: linkLocal, iaid });
       client = new Dhcpv6Client({
         clock: this.clock,
-        transport: socketTransport(socket),
+        transport: afterFirstSend(socketTransport(socket), () => startWatch()),
         duid,
         iaid,
         interface: iface,
@@ -143,21 +165,38 @@ export class Dhcpv6Runner implements DhcpRunner {
       throw error;
     }
 
-    const watch = net.watchAddressFlags(
-      iface,
-      (addresses) => {
-        for (const a of addresses) if (a.flags.includes("dadfailed")) client.reportDadFailure(a.address);
-      },
-      // Without the watch only DAD failures go unnoticed; the lease itself carries on.
-      (error) => log.warn("Failed to read address flags", { error: error instanceof Error ? error.message : String(error) }),
-    );
     try {
       await client.run(signal);
     } finally {
-      watch.close();
+      stopped = true;
+      watch?.close();
       await socket.close().catch((error: unknown) => log.warn("Failed to close the DHCPv6 socket", { error: String(error) }));
     }
   }
+
+  /** The MAC address, the DUID (the runtime's shared one, else this plugin's stored one) and the interface's IAID. */
+  async #identity(net: LinkAccess, options: DhcpRunOptions, log: Logger): Promise<{ duid: Duid; iaid: number }> {
+    const { mac } = await net.readLinkInfo(options.interface);
+    const duid = sharedDuid(options.duid, log) ?? (await loadOrCreateDuid(this.store, mac, this.clock.now(), log));
+    const iaid = await loadOrCreateIaid(this.store, options.interface, mac);
+    return { duid, iaid };
+  }
+}
+
+/** `transport`, calling `onFirstSend` once after its first send settles (sent or failed). */
+function afterFirstSend(transport: Dhcpv6Transport, onFirstSend: () => void): Dhcpv6Transport {
+  let first = true;
+  return {
+    ...transport,
+    send: (bytes, to) => {
+      const sending = transport.send(bytes, to);
+      if (first) {
+        first = false;
+        void sending.then(onFirstSend, onFirstSend);
+      }
+      return sending;
+    },
+  };
 }
 
 // The runtime's DUID, shared with DHCPv4 (RFC 4361), when it gives one that decodes.
