@@ -9,7 +9,8 @@
 //
 // Each round runs every client once, in a rotating order, each from the
 // same starting point: eth0 down, addresses flushed, a fresh DUID and lease
-// store, eth0 up, client started. The time is taken when `ip monitor`
+// store, eth0 up (and operationally up in the kernel, see operUp), client
+// started. The time is taken when `ip monitor`
 // reports the global address (tentative or not), so the clients' own
 // ways of exiting do not matter. Every client runs inside the container
 // namespace and a private mount namespace whose /run, lease directories
@@ -119,6 +120,7 @@ async function coldStart(name, argvOf, waitForDad) {
   // dhcpcd turns the kernel's link-local generation off; each client starts from the kernel default.
   sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.eth0.addr_gen_mode=0", "net.ipv6.conf.eth0.disable_ipv6=0");
   ip("link", "set", "eth0", "up");
+  await operUp(ns);
   if (waitForDad) await linkLocalReady(ns);
   const argv = argvOf(state);
   const wrapped = [
@@ -139,6 +141,24 @@ async function coldStart(name, argvOf, waitForDad) {
   child.kill("SIGKILL");
   rmSync(state, { recursive: true, force: true });
   return at - start;
+}
+
+// The same link-up moment for every client. eth0 and veth-srv both have
+// ifindex 2 in their namespaces, so the kernel treats their carrier changes
+// as non-urgent and linkwatch applies them up to 1 s late (at most one batch
+// a second, host-wide); only then does the link become operationally up and
+// DAD of the link-local address start. Whichever client happened to read
+// the link state first (a read makes the kernel apply the pending change)
+// would otherwise get an earlier DAD than one that waits for netlink events.
+// Reading `carrier` here applies it for every client alike, before the clock
+// starts.
+async function operUp(ns) {
+  for (const deadline = Date.now() + 5_000; Date.now() < deadline; ) {
+    const [, operstate] = sh("ip", "netns", "exec", ns, "cat", "/sys/class/net/eth0/carrier", "/sys/class/net/eth0/operstate").split("\n");
+    if (operstate === "up") return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error("eth0 did not come up");
 }
 
 async function linkLocalReady(ns) {
