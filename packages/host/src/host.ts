@@ -246,13 +246,14 @@ export class Host {
    * publishing on its lease-event stream. Call after `start()`.
    */
   networkRuntime(): NetworkRuntime {
+    const identity = this.runtimeIdentity();
     return new NetworkRuntime({
       runners: this.resolveAll(DhcpRunnerToken),
       link: this.services.linkConfigurator,
       events: this.services.leaseEvents,
       clock: this.services.clock,
       logger: this.logger.child({ component: "network-runtime" }),
-      ...(this.runtimeIdentity() === undefined ? {} : { identity: this.runtimeIdentity()! }),
+      ...(identity === undefined ? {} : { identity }),
     });
   }
 
