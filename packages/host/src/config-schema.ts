@@ -103,11 +103,7 @@ function resolveRef(root: SchemaNode, ref: string): SchemaNode | undefined {
   let pointer = ref;
   if (id !== undefined && ref.startsWith(id)) pointer = ref.slice(id.length);
   if (!pointer.startsWith("#")) return undefined;
-  let node: unknown = root;
-  for (const segment of decodeURIComponent(pointer.slice(1)).split("/").slice(1)) {
-    if (typeof node !== "object" || node === null) return undefined;
-    node = (node as Record<string, unknown>)[segment.replace(/~1/g, "/").replace(/~0/g, "~")];
-  }
+  const node = walkPointer(root, pointer);
   return typeof node === "boolean" || (typeof node === "object" && node !== null) ? (node as SchemaNode) : undefined;
 }
 
@@ -230,23 +226,23 @@ function unknownProperties(root: SchemaNode, additionalLocation: string, value: 
 // The schema value at a keyword location, which passes through `$ref`s
 // (`#/properties/port/$ref/maximum`).
 function schemaValue(root: SchemaNode, location: string): unknown {
-  let node: unknown = root;
-  for (const raw of location.replace(/^#/, "").split("/").slice(1)) {
-    if (typeof node !== "object" || node === null) return undefined;
-    const segment = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
-    const record = node as Record<string, unknown>;
-    node = segment === "$ref" && typeof record.$ref === "string" ? resolveRef(root, record.$ref) : record[segment];
-  }
-  return node;
+  return walkPointer(root, location, root);
 }
 
 // Value at a `#/a/b` pointer as the interpreter writes them (URI-encoded segments).
 function pointerValue(document: unknown, location: string): unknown {
+  return walkPointer(document, location);
+}
+
+// Walks a `#/a/b` URI-fragment JSON pointer, each segment URI- then
+// ~-escaped. Given `refsOf`, a `$ref` segment follows that reference.
+function walkPointer(document: unknown, fragment: string, refsOf?: SchemaNode): unknown {
   let node = document;
-  for (const raw of location.replace(/^#/, "").split("/").slice(1)) {
+  for (const raw of fragment.replace(/^#/, "").split("/").slice(1)) {
     if (typeof node !== "object" || node === null) return undefined;
     const segment = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
-    node = (node as Record<string, unknown>)[segment];
+    const record = node as Record<string, unknown>;
+    node = refsOf !== undefined && segment === "$ref" && typeof record.$ref === "string" ? resolveRef(refsOf, record.$ref) : record[segment];
   }
   return node;
 }
