@@ -75,7 +75,11 @@ describe.skipIf(reason !== undefined)(`DHCPv6 lease life against dnsmasq${reason
     const eventsBefore = run.events.length;
     await net.dnsmasq.start();
     const again = await run.waitForEvent((e) => e.kind === "bound", 30_000, eventsBefore);
-    expect(capture.messages().filter((m) => m.type === "solicit").length).toBeGreaterThan(solicitsBefore);
+    // tcpdump's output can trail the client's event: wait for the capture to show the new Solicit.
+    await net.waitFor(() => capture.messages().filter((m) => m.type === "solicit").length > solicitsBefore, {
+      timeoutMs: 10_000,
+      message: "No new Solicit captured after the server came back",
+    });
     expect(again.lease!.addresses[0]!.address).toBe(address);
     await net.waitFor(async () => (await dhcpAddresses(net)).some((a) => a.local === address), { message: "Address not back" });
     expect(await run.stop()).toBe(0);
