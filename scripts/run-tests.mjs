@@ -19,7 +19,7 @@ let skipped = 0;
 try {
   const json = JSON.parse(readFileSync(report, "utf8"));
   passed = json.numPassedTests;
-  failed = json.numFailedTests + (json.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(json);
+  failed = json.numFailedTests + countFilesThatFailedToRun(json);
   skipped = json.numPendingTests + json.numTodoTests;
 } catch (error) {
   console.error(`Could not read the vitest report: ${error.message}`);
@@ -35,10 +35,11 @@ writeFileSync("node_modules/.incusx-test-summary", summary + "\n");
 console.log(summary);
 process.exit(status === 0 && failed === 0 ? 0 : 1);
 
-// A file that fails to load counts as one failure; a file whose tests failed
-// is already counted through its tests.
-function countSuitesWithFailedTests(json) {
+// A file that fails to load (no test of it failed, yet it failed) counts as
+// one failure; a file whose tests failed is already counted through them.
+// (vitest's numFailedTestSuites also counts describe blocks, so it is not used.)
+function countFilesThatFailedToRun(json) {
   return json.testResults.filter(
-    (file) => file.status === "failed" && file.assertionResults.some((t) => t.status === "failed"),
+    (file) => file.status === "failed" && !file.assertionResults.some((t) => t.status === "failed"),
   ).length;
 }
