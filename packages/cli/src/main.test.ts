@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../test/run-cli.js";
+import { COMMANDS } from "./main.js";
 
 const cwd = fileURLToPath(new URL("../test/fixtures/", import.meta.url));
 const ownVersion = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -74,5 +75,17 @@ describe("incusx usage errors", () => {
     const run = await runCli(["plugins", "list", "--config=-missing.json"], cwd);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^incusx: error\[INVALID_CONFIG\]: .*-missing\.json: cannot read/);
+  });
+});
+
+describe("incusx command table", () => {
+  it("lists each command with the summary and name of the command it loads", async () => {
+    for (const [group, { commands }] of Object.entries(COMMANDS)) {
+      for (const [name, entry] of Object.entries(commands)) {
+        const command = await entry.load();
+        expect(command.name).toBe(`incusx ${group} ${name}`);
+        expect(entry.summary).toBe(command.summary);
+      }
+    }
   });
 });

@@ -1,13 +1,53 @@
 import { readFileSync } from "node:fs";
 import { commandHelp, parseCommandLine, twoColumns, type Command } from "./command.js";
-import { forknetDhcp } from "./commands/forknet-dhcp.js";
-import { pluginsCheck } from "./commands/plugins-check.js";
-import { pluginsList } from "./commands/plugins-list.js";
 import { EXIT_OK, UsageError, reportError } from "./errors.js";
 import type { CliIo } from "./io.js";
 
-const PLUGIN_COMMANDS: Readonly<Record<string, Command>> = { list: pluginsList, check: pluginsCheck };
-const FORKNET_COMMANDS: Readonly<Record<string, Command>> = { dhcp: forknetDhcp };
+/**
+ * One leaf command in the table: the summary the help lists, and how to
+ * load the command. Commands are imported only when run (or asked for their
+ * help), so a command's dependencies never slow down another.
+ */
+export interface CommandEntry {
+  /** One line for the command lists in help; the same as the loaded command's `summary`. */
+  readonly summary: string;
+  /** Imports the command's module and returns the command. */
+  readonly load: () => Promise<Command>;
+}
+
+/** A command group (`incusx plugins`): what it is for, and its commands by name. */
+export interface CommandGroup {
+  /** One line under the group's usage line in `incusx GROUP --help`. */
+  readonly description: string;
+  /** Leaf commands by name. */
+  readonly commands: Readonly<Record<string, CommandEntry>>;
+}
+
+/** Every command of `incusx`, by group and name. Add a group or command here. */
+export const COMMANDS: Readonly<Record<string, CommandGroup>> = {
+  plugins: {
+    description: "Lists and checks plugins.",
+    commands: {
+      list: {
+        summary: "List plugins from their manifests, without running plugin code",
+        load: async () => (await import("./commands/plugins-list.js")).pluginsList,
+      },
+      check: {
+        summary: "Start a host with the configured plugins, print its startup report, stop it",
+        load: async () => (await import("./commands/plugins-check.js")).pluginsCheck,
+      },
+    },
+  },
+  forknet: {
+    description: "Network work inside a container's network namespace.",
+    commands: {
+      dhcp: {
+        summary: "Configure an interface of a network namespace by DHCP and keep it configured",
+        load: async () => (await import("./commands/forknet-dhcp.js")).forknetDhcp,
+      },
+    },
+  },
+};
 
 const MAIN_HELP = [
   "Usage: incusx <command> [options]",
@@ -15,10 +55,11 @@ const MAIN_HELP = [
   "Lists and checks incusx plugins; configures container interfaces by DHCP.",
   "",
   "Commands:",
-  ...twoColumns([
-    ...Object.entries(PLUGIN_COMMANDS).map(([name, c]) => [`plugins ${name}`, c.summary] as const),
-    ...Object.entries(FORKNET_COMMANDS).map(([name, c]) => [`forknet ${name}`, c.summary] as const),
-  ]),
+  ...twoColumns(
+    Object.entries(COMMANDS).flatMap(([group, g]) =>
+      Object.entries(g.commands).map(([name, c]) => [`${group} ${name}`, c.summary] as const),
+    ),
+  ),
   "",
   "Options:",
   ...twoColumns([
@@ -29,32 +70,18 @@ const MAIN_HELP = [
   'Run "incusx <command> --help" for the options of a command.',
 ].join("\n") + "\n";
 
-const PLUGINS_HELP = [
-  "Usage: incusx plugins <subcommand> [options]",
-  "",
-  "Lists and checks plugins.",
-  "",
-  "Subcommands:",
-  ...twoColumns(Object.entries(PLUGIN_COMMANDS).map(([name, c]) => [name, c.summary])),
-  "",
-  'Run "incusx plugins <subcommand> --help" for its options.',
-].join("\n") + "\n";
-
-const FORKNET_HELP = [
-  "Usage: incusx forknet <subcommand> [options]",
-  "",
-  "Network work inside a container's network namespace.",
-  "",
-  "Subcommands:",
-  ...twoColumns(Object.entries(FORKNET_COMMANDS).map(([name, c]) => [name, c.summary])),
-  "",
-  'Run "incusx forknet <subcommand> --help" for its options.',
-].join("\n") + "\n";
-
-const GROUPS: Readonly<Record<string, { readonly commands: Readonly<Record<string, Command>>; readonly help: string }>> = {
-  plugins: { commands: PLUGIN_COMMANDS, help: PLUGINS_HELP },
-  forknet: { commands: FORKNET_COMMANDS, help: FORKNET_HELP },
-};
+function groupHelp(name: string, group: CommandGroup): string {
+  return [
+    `Usage: incusx ${name} <subcommand> [options]`,
+    "",
+    group.description,
+    "",
+    "Subcommands:",
+    ...twoColumns(Object.entries(group.commands).map(([sub, c]) => [sub, c.summary])),
+    "",
+    `Run "incusx ${name} <subcommand> --help" for its options.`,
+  ].join("\n") + "\n";
+}
 
 /**
  * Runs the `incusx` command line `argv` (without `node` and the script) and
@@ -74,16 +101,17 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     if (first === undefined) throw new UsageError("Missing command", "incusx");
     if (first.startsWith("-")) throw new UsageError(`Unknown option "${first}"`, "incusx");
-    const group = Object.hasOwn(GROUPS, first) ? GROUPS[first] : undefined;
+    const group = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
     if (!group) throw new UsageError(`Unknown command "${first}"`, "incusx");
 
-    if (second === "-h" || second === "--help") return help(io, group.help);
+    if (second === "-h" || second === "--help") return help(io, groupHelp(first, group));
     if (second === undefined) throw new UsageError(`Missing subcommand of "incusx ${first}"`, `incusx ${first}`);
-    const command = Object.hasOwn(group.commands, second) ? group.commands[second] : undefined;
-    if (!command) {
+    const entry = Object.hasOwn(group.commands, second) ? group.commands[second] : undefined;
+    if (!entry) {
       const what = second.startsWith("-") ? "option" : "subcommand";
       throw new UsageError(`Unknown ${what} "${second}" of "incusx ${first}"`, `incusx ${first}`);
     }
+    const command = await entry.load();
     const args = parseCommandLine(command, rest);
     if (args === "help") return help(io, commandHelp(command));
     return await command.run(args, io);
