@@ -114,6 +114,22 @@ export interface NatReconcileResult {
   readonly removed: readonly NatRule[];
 }
 
+/** A family a NIC gets no NAT rule for, and why. */
+export interface NatSkip {
+  /** Family without a rule. */
+  readonly family: IpFamily;
+  /** Why, for the user (`NIC "c1/eth0" has no IPv6 address`). */
+  readonly reason: string;
+}
+
+/** The outbound NAT one NIC asks for now, worked out by its backend. */
+export interface NatPlan {
+  /** Rules the NIC should have, at most one per family. */
+  readonly rules: readonly NatRule[];
+  /** Families that want a rule but cannot have one (no address of that family yet). */
+  readonly skipped: readonly NatSkip[];
+}
+
 /**
  * Owns the outbound NAT of NICs on one network type. Touches only rules it
  * wrote; every operation is idempotent.
@@ -121,6 +137,12 @@ export interface NatReconcileResult {
 export interface NatBackend {
   /** Network type served (`ovn`). */
   readonly networkType: string;
+  /**
+   * The rules `nic` should have, from its config and what the backend can
+   * see live (for example an address OVN assigned dynamically). A NIC that
+   * asks for no NAT gets an empty plan. Never writes.
+   */
+  plan(nic: NicDevice): Promise<NatPlan>;
   /** Creates or corrects `rule`. */
   ensure(rule: NatRule): Promise<void>;
   /** Removes the owner's rules (one family, or both). */

@@ -32,8 +32,10 @@ export type {
   ExtensionPoint,
   NatBackend,
   NatOwner,
+  NatPlan,
   NatReconcileResult,
   NatRule,
+  NatSkip,
   NicProblem,
   NicValidator,
 } from "./extension-points.js";

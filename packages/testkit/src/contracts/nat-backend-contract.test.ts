@@ -1,4 +1,4 @@
-import type { IpFamily, NatBackend, NatOwner, NatReconcileResult, NatRule } from "@incusx/sdk";
+import type { IpFamily, NatBackend, NatOwner, NatPlan, NatReconcileResult, NatRule, NicDevice } from "@incusx/sdk";
 import { describe, expect, it } from "vitest";
 import { runContract } from "./contract.js";
 import { describeNatBackendContract, natBackendContract, type NatBackendFixture } from "./nat-backend-contract.js";
@@ -11,6 +11,14 @@ const sameRule = (a: NatRule, b: NatRule): boolean =>
 class MemoryNat implements NatBackend {
   readonly networkType: string = "ovn";
   rules: NatRule[] = [];
+
+  async plan(nic: NicDevice): Promise<NatPlan> {
+    const external = nic.config["ipv4.address.external"];
+    const logical = nic.config["ipv4.address"];
+    if (external === undefined || logical === undefined) return { rules: [], skipped: [] };
+    const owner = { instance: nic.instance, device: nic.device };
+    return { rules: [{ owner, network: nic.config["network"] ?? "", family: "ipv4", logicalIp: logical, externalIp: external }], skipped: [] };
+  }
 
   async ensure(rule: NatRule): Promise<void> {
     this.rules = this.rules.filter((r) => !(sameOwner(r.owner, rule.owner) && r.family === rule.family));
