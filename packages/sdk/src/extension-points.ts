@@ -158,9 +158,76 @@ export const NatBackendExtension = defineExtensionPoint<NatBackend>("nat-backend
 /** Token under which {@link NatBackend}s are contributed. */
 export const NatBackendToken = NatBackendExtension.token;
 
+/** DNS settings of one interface, from the leases in force on it. */
+export interface LinkDns {
+  /** Interface the leases are for. */
+  readonly interface: string;
+  /** Families whose leases contributed, `ipv4` before `ipv6`. */
+  readonly families: readonly IpFamily[];
+  /** Validated name servers of this link, IPv4 leases first, without duplicates or `%zone`. */
+  readonly nameservers: readonly string[];
+  /** Validated search domains of this link, without duplicates. */
+  readonly search: readonly string[];
+  /** Domain name (DHCPv4 option 15), when one was given and valid. */
+  readonly domain?: string;
+}
+
+/** The host's static DNS settings (Incus `oci.dns.*` style); each non-empty field replaces what leases give. */
+export interface StaticDns {
+  /** Name servers. */
+  readonly nameservers: readonly string[];
+  /** Search domains. */
+  readonly search: readonly string[];
+  /** resolv.conf options (`ndots:2`, `edns0`). */
+  readonly options: readonly string[];
+}
+
+/**
+ * The merged DNS configuration of the container, handed to every
+ * {@link DnsSink}. The top-level fields are the single resolv.conf view
+ * (already validated, ordered, deduplicated and capped); `links` and
+ * `static` are the inputs per interface, for sinks that configure DNS per
+ * link (a systemd-resolved sink would use `links`, plus `static` as its
+ * global settings).
+ */
+export interface ResolverConfig {
+  /** At most 3 name servers, in resolver order; link-local IPv6 ones written `fe80::1%eth0`. */
+  readonly nameservers: readonly string[];
+  /** Search domains, in order. Empty when only `domain` is known. */
+  readonly search: readonly string[];
+  /** The local domain, set only when no search domain is known (resolv.conf's `domain`). */
+  readonly domain?: string;
+  /** resolv.conf options (`ndots:2`), from the static settings. */
+  readonly options: readonly string[];
+  /** Per-interface DNS from the leases in force, interfaces in name order. */
+  readonly links: readonly LinkDns[];
+  /** The static settings the merge started from. */
+  readonly static: StaticDns;
+}
+
+/**
+ * Where merged DNS configuration goes: a resolv.conf file, a local
+ * resolver's per-link settings. The DNS plugin calls `apply` after every
+ * lease event, one call at a time and never concurrently; each call
+ * replaces what the previous one applied. A failing sink is logged and
+ * does not stop the others.
+ */
+export interface DnsSink {
+  /** Short name for logs (`resolv.conf /etc/resolv.conf`). */
+  readonly name: string;
+  /** Applies `config`, replacing what was applied before. Must not modify `config`. */
+  apply(config: ResolverConfig): Promise<void>;
+}
+
+/** Extension point for {@link DnsSink}s. */
+export const DnsSinkExtension = defineExtensionPoint<DnsSink>("dns-sink");
+/** Token under which {@link DnsSink}s are contributed. */
+export const DnsSinkToken = DnsSinkExtension.token;
+
 /** Every extension point of this SDK version, by id. */
 export const extensionPoints: Readonly<Record<string, ExtensionPoint<unknown>>> = Object.freeze({
   [NicValidatorExtension.id]: NicValidatorExtension,
   [DhcpRunnerExtension.id]: DhcpRunnerExtension,
   [NatBackendExtension.id]: NatBackendExtension,
+  [DnsSinkExtension.id]: DnsSinkExtension,
 });

@@ -20,6 +20,8 @@ export type {
 export {
   DhcpRunnerExtension,
   DhcpRunnerToken,
+  DnsSinkExtension,
+  DnsSinkToken,
   NatBackendExtension,
   NatBackendToken,
   NicValidatorExtension,
@@ -29,7 +31,9 @@ export {
 export type {
   DhcpRunOptions,
   DhcpRunner,
+  DnsSink,
   ExtensionPoint,
+  LinkDns,
   NatBackend,
   NatOwner,
   NatPlan,
@@ -38,6 +42,8 @@ export type {
   NatSkip,
   NicProblem,
   NicValidator,
+  ResolverConfig,
+  StaticDns,
 } from "./extension-points.js";
 
 export {

@@ -20,9 +20,9 @@ export interface PluginManifest {
    */
   apiVersions: string[];
   /**
-   * Ids of the extension points the plugin contributes to. Known points: "nic-validator" (NicValidator), "dhcp-runner" (DhcpRunner), "nat-backend" (NatBackend). Other ids in the same form are accepted so manifests can name points added by later SDK versions; the host rejects points it does not know.
+   * Ids of the extension points the plugin contributes to. Known points: "nic-validator" (NicValidator), "dhcp-runner" (DhcpRunner), "nat-backend" (NatBackend), "dns-sink" (DnsSink). Other ids in the same form are accepted so manifests can name points added by later SDK versions; the host rejects points it does not know.
    */
-  provides?: ("nic-validator" | "dhcp-runner" | "nat-backend" | (string & {}))[];
+  provides?: ("nic-validator" | "dhcp-runner" | "nat-backend" | "dns-sink" | (string & {}))[];
   /**
    * Ids of plugins that must be loaded and started before this one.
    */
