@@ -40,5 +40,8 @@ export type { DhcpRunnerFixture } from "./contracts/dhcp-runner-contract.js";
 export { describeNatBackendContract, natBackendContract } from "./contracts/nat-backend-contract.js";
 export type { NatAddressPool, NatBackendFixture } from "./contracts/nat-backend-contract.js";
 
+export { describeDnsSinkContract, dnsSinkContract } from "./contracts/dns-sink-contract.js";
+export type { AppliedDns, DnsSinkFixture } from "./contracts/dns-sink-contract.js";
+
 export { deriveManifest, startTestHost } from "./test-host.js";
 export type { TestHost, TestHostOptions, TestHostServices, TestPluginEntry } from "./test-host.js";
