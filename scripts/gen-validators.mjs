@@ -26,6 +26,7 @@ const DRAFT_07 = "http://json-schema.org/draft-07/schema";
 const VALIDATORS = {
   validateBundleDocument: "bundle.schema.json",
   validateHostConfigDocument: "host-config.schema.json",
+  validateHostStateDocument: "host-state.schema.json",
   validatePluginManifestDocument: "plugin-manifest.schema.json",
   validateJsonSchemaDraft07: DRAFT_07,
 };

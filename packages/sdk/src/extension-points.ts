@@ -1,5 +1,5 @@
 import type { IpFamily, LeaseEvent } from "./lease.js";
-import type { NicDevice } from "./services.js";
+import type { NetworkForward, NicDevice } from "./services.js";
 import { defineToken, type Token } from "./token.js";
 
 /**
@@ -39,6 +39,25 @@ export interface NicValidator {
   readonly keys: readonly string[];
   /** Problems with `nic`'s owned keys; empty when valid. */
   validate(nic: NicDevice): Promise<readonly NicProblem[]>;
+  /**
+   * Optional: the NICs whose owned keys still use `forward` (an external
+   * address that is its listen address), so removing the forward would
+   * leave them invalid. The host refuses the removal when any validator
+   * reports a use.
+   */
+  checkForwardRemoval?(forward: NetworkForward): Promise<readonly ForwardUse[]>;
+}
+
+/** A NIC still using a network forward, which therefore cannot be removed. */
+export interface ForwardUse {
+  /** Instance of the NIC. */
+  readonly instance: string;
+  /** NIC device name. */
+  readonly device: string;
+  /** The NIC's config key holding the forward's address (`ipv4.address.external`). */
+  readonly key: string;
+  /** Incus-style message naming the forward, instance and device. */
+  readonly message: string;
 }
 
 /** Extension point for {@link NicValidator}s. */

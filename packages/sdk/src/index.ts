@@ -33,6 +33,7 @@ export type {
   DhcpRunner,
   DnsSink,
   ExtensionPoint,
+  ForwardUse,
   LinkDns,
   NatBackend,
   NatOwner,
@@ -99,6 +100,13 @@ export type {
   HostConfig,
   HostDefaults,
   HostPluginEntry,
+  HostState,
+  HostStateDevice,
+  HostStateForward,
+  HostStateForwardPort,
+  HostStateInstance,
+  HostStateLoadBalancer,
+  HostStateNetwork,
   PluginManifest,
 } from "./generated/index.js";
 

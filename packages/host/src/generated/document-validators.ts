@@ -7,13 +7,15 @@ const runtime_ucs2length = typeof runtime_ucs2length_module === "function" ? { d
 import runtime_equal_module from "ajv/dist/runtime/equal.js";
 const runtime_equal = typeof runtime_equal_module === "function" ? { default: runtime_equal_module } : runtime_equal_module;
 export const validateBundleDocument = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/bundle.schema.json","title":"BundleManifest","description":"A bundle manifest: a set of plugins a distro packager ships together, each pinned to an exact version and unpacked in a directory of the bundle.","type":"object","additionalProperties":false,"required":["name","version","apiVersion","plugins"],"properties":{"$schema":{"description":"URL or path of this schema, for editors. Ignored by the host.","type":"string"},"name":{"description":"Bundle name: lower-case words joined by \".\", \"-\" or \"_\" (\"debian-default\").","type":"string","pattern":"^[a-z0-9]+([._-][a-z0-9]+)*$"},"version":{"description":"Version of the bundle itself, semver (\"1.2.0\").","type":"string","pattern":"^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:-(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(?:\\+[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*)?$"},"description":{"description":"What the bundle is for, for humans.","type":"string"},"apiVersion":{"description":"The plugin API version (the SDK's API_VERSION) of the host this bundle was assembled for (\"1\").","type":"string","pattern":"^[1-9][0-9]*$"},"plugins":{"description":"The plugins in the bundle, in any order.","type":"array","items":{"title":"BundlePlugin","description":"One plugin package shipped in the bundle.","type":"object","additionalProperties":false,"required":["id","package","version","path"],"properties":{"id":{"description":"The plugin id; must equal the \"id\" in the package's manifest.","type":"string","pattern":"^[a-z0-9]+([._-][a-z0-9]+)*$"},"package":{"description":"npm package name of the plugin (\"@incusx/plugin-dhcpv4\").","type":"string","pattern":"^(?:@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$"},"version":{"description":"Exact semver version of the package in the bundle (\"1.4.2\"); ranges are not allowed.","type":"string","pattern":"^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:-(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(?:\\+[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*)?$"},"path":{"description":"Directory of the unpacked package, relative to the bundle manifest's directory, without \"..\" segments (\"plugins/dhcpv4\").","type":"string","pattern":"^(?!/)(?!.*(?:^|/)\\.\\.(?:/|$)).+$"},"integrity":{"description":"Subresource Integrity string of the package tarball (\"sha512-\" and base64), as in package-lock files.","type":"string","pattern":"^sha512-[A-Za-z0-9+/]{86}==$"},"enabled":{"description":"Whether the host loads this plugin. Default: true.","type":"boolean","default":true},"config":{"description":"The plugin's config, checked against the config schema in its manifest.","tsType":"unknown"},"onFailure":{"description":"What the host does when this plugin fails: \"abort\" or \"continue\". Default: the host's defaults.onFailure.","type":"string","enum":["abort","continue"]}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/bundle.schema.json","title":"BundleManifest","description":"A bundle manifest: a set of plugins a distro packager ships together, each pinned to an exact version and unpacked in a directory of the bundle.","type":"object","additionalProperties":false,"required":["name","version","apiVersion","plugins"],"properties":{"$schema":{"description":"URL or path of this schema, for editors. Ignored by the host.","type":"string"},"name":{"description":"Bundle name: lower-case words joined by \".\", \"-\" or \"_\" (\"debian-default\").","type":"string","pattern":"^[a-z0-9]+([._-][a-z0-9]+)*$"},"version":{"description":"Version of the bundle itself, semver (\"1.2.0\").","type":"string","pattern":"^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:-(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(?:\\+[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*)?$"},"description":{"description":"What the bundle is for, for humans.","type":"string"},"apiVersion":{"description":"The plugin API version (the SDK's API_VERSION) of the host this bundle was assembled for (\"1\").","type":"string","pattern":"^[1-9][0-9]*$"},"plugins":{"description":"The plugins in the bundle, in any order.","type":"array","items":{"title":"BundlePlugin","description":"One plugin package shipped in the bundle.","type":"object","additionalProperties":false,"required":["id","package","version","path"],"properties":{"id":{"description":"The plugin id; must equal the \"id\" in the package's manifest.","type":"string","pattern":"^[a-z0-9]+([._-][a-z0-9]+)*$"},"package":{"description":"npm package name of the plugin (\"@incusx/plugin-dhcpv4\").","type":"string","pattern":"^(?:@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$"},"version":{"description":"Exact semver version of the package in the bundle (\"1.4.2\"); ranges are not allowed.","type":"string","pattern":"^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:-(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(?:\\+[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*)?$"},"path":{"description":"Directory of the unpacked package, relative to the bundle manifest's directory, without \"..\" segments (\"plugins/dhcpv4\").","type":"string","pattern":"^(?!/)(?!.*(?:^|/)\\.\\.(?:/|$)).+$"},"integrity":{"description":"Subresource Integrity string of the package tarball (\"sha512-\" and base64), as in package-lock files.","type":"string","pattern":"^sha512-[A-Za-z0-9+/]{86}==$"},"enabled":{"description":"Whether the host loads this plugin. Default: true.","type":"boolean","default":true},"config":{"description":"The plugin's config, checked against the config schema in its manifest.","tsType":"unknown"},"onFailure":{"description":"What the host does when this plugin fails: \"abort\" or \"continue\". Default: the host's defaults.onFailure.","type":"string","enum":["abort","continue"]},"entry":{"description":"Module whose default export is the plugin, relative to \"path\" (\"dist/index.js\"). Written by \"incusx bundle create\", so a host loads the plugin without reading its package.json.","type":"string","pattern":"^(?!/)(?!.*(?:^|/)\\.\\.(?:/|$)).+$"},"manifest":{"description":"A copy of the plugin's manifest (the \"incusx\" field of its package.json), so a host reads every manifest from the bundle manifest instead of scanning packages. Must equal the package's own.","type":"object","tsType":"{ [keyword: string]: unknown }"},"sha256":{"description":"Digest of the plugin package's files: the lower-case hex SHA-256 of the lines \"<sha256 of file>  <path>\\n\" (sha256sum's format), one per file under \"path\", paths relative to it and sorted by byte value.","type":"string","pattern":"^[0-9a-f]{64}$"}}}},"files":{"description":"Every file of the bundle except this manifest: path relative to the manifest's directory (\"/\"-separated, no \"..\") to the lower-case hex SHA-256 of its bytes. Written by \"incusx bundle create\"; \"incusx bundle verify\" and a host started from the bundle refuse a bundle whose files differ from this list.","type":"object","propertyNames":{"pattern":"^(?!/)(?!.*(?:^|/)\\.\\.(?:/|$)).+$"},"additionalProperties":{"type":"string","pattern":"^[0-9a-f]{64}$"},"tsType":"{ [path: string]: string }"}}};
 const pattern0 = new RegExp("^[a-z0-9]+([._-][a-z0-9]+)*$", "u");
 const pattern1 = new RegExp("^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(?:-(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(?:\\+[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*)?$", "u");
 const pattern2 = new RegExp("^[1-9][0-9]*$", "u");
 const pattern4 = new RegExp("^(?:@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$", "u");
 const pattern6 = new RegExp("^(?!/)(?!.*(?:^|/)\\.\\.(?:/|$)).+$", "u");
 const pattern7 = new RegExp("^sha512-[A-Za-z0-9+/]{86}==$", "u");
+const pattern9 = new RegExp("^[0-9a-f]{64}$", "u");
+const func2 = Object.prototype.hasOwnProperty;
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://incusx.dev/schemas/bundle.schema.json" */;
@@ -61,7 +63,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "$schema") || (key0 === "name")) || (key0 === "version")) || (key0 === "description")) || (key0 === "apiVersion")) || (key0 === "plugins"))){
+if(!(((((((key0 === "$schema") || (key0 === "name")) || (key0 === "version")) || (key0 === "description")) || (key0 === "apiVersion")) || (key0 === "plugins")) || (key0 === "files"))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -219,7 +221,7 @@ vErrors.push(err16);
 errors++;
 }
 for(const key1 in data6){
-if(!((((((((key1 === "id") || (key1 === "package")) || (key1 === "version")) || (key1 === "path")) || (key1 === "integrity")) || (key1 === "enabled")) || (key1 === "config")) || (key1 === "onFailure"))){
+if(!(func2.call(schema11.properties.plugins.items.properties, key1))){
 const err17 = {instancePath:instancePath+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err17];
@@ -390,9 +392,11 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-else {
-const err31 = {instancePath:instancePath+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data6.entry !== undefined){
+let data14 = data6.entry;
+if(typeof data14 === "string"){
+if(!pattern6.test(data14)){
+const err31 = {instancePath:instancePath+"/plugins/" + i0+"/entry",schemaPath:"#/properties/plugins/items/properties/entry/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!.*(?:^|/)\\.\\.(?:/|$)).+$"},message:"must match pattern \""+"^(?!/)(?!.*(?:^|/)\\.\\.(?:/|$)).+$"+"\""};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -402,9 +406,8 @@ vErrors.push(err31);
 errors++;
 }
 }
-}
 else {
-const err32 = {instancePath:instancePath+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err32 = {instancePath:instancePath+"/plugins/" + i0+"/entry",schemaPath:"#/properties/plugins/items/properties/entry/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -414,14 +417,142 @@ vErrors.push(err32);
 errors++;
 }
 }
-}
-else {
-const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data6.manifest !== undefined){
+let data15 = data6.manifest;
+if(!(data15 && typeof data15 == "object" && !Array.isArray(data15))){
+const err33 = {instancePath:instancePath+"/plugins/" + i0+"/manifest",schemaPath:"#/properties/plugins/items/properties/manifest/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err33];
 }
 else {
 vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data6.sha256 !== undefined){
+let data16 = data6.sha256;
+if(typeof data16 === "string"){
+if(!pattern9.test(data16)){
+const err34 = {instancePath:instancePath+"/plugins/" + i0+"/sha256",schemaPath:"#/properties/plugins/items/properties/sha256/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\""};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/plugins/" + i0+"/sha256",schemaPath:"#/properties/plugins/items/properties/sha256/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data.files !== undefined){
+let data17 = data.files;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+for(const key2 in data17){
+const _errs39 = errors;
+if(typeof key2 === "string"){
+if(!pattern6.test(key2)){
+const err38 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/propertyNames/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!.*(?:^|/)\\.\\.(?:/|$)).+$"},message:"must match pattern \""+"^(?!/)(?!.*(?:^|/)\\.\\.(?:/|$)).+$"+"\"",propertyName:key2};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+var valid4 = _errs39 === errors;
+if(!valid4){
+const err39 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+for(const key3 in data17){
+let data18 = data17[key3];
+if(typeof data18 === "string"){
+if(!pattern9.test(data18)){
+const err40 = {instancePath:instancePath+"/files/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/files/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\""};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/files/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/files/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+}
+else {
+const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
 }
 errors++;
 }
@@ -431,7 +562,7 @@ return errors === 0;
 
 export const validateHostConfigDocument = validate11;
 const schema12 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/host-config.schema.json","title":"HostConfig","description":"The incusx host config file: which plugins to load, with their config and failure policies.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"URL or path of this schema, for editors. Ignored by the host.","type":"string"},"stateDir":{"description":"Directory for persistent state (leases, DUIDs, owned NAT rules). Relative paths are resolved from the config file's directory.","type":"string","minLength":1},"plugins":{"description":"Plugins to load, in any order: the host orders them by their manifests' \"requires\".","type":"array","default":[],"items":{"title":"HostPluginEntry","description":"One plugin to load and how to treat it.","type":"object","additionalProperties":false,"required":["module"],"properties":{"module":{"description":"Package name (\"@incusx/plugin-dhcpv4\") or path of the package directory (\"./plugins/my-plugin\"); relative paths are resolved from the config file's directory.","type":"string","minLength":1},"config":{"description":"The plugin's config, checked against the config schema in its manifest.","tsType":"unknown"},"onFailure":{"description":"What the host does when this plugin fails to load, register or start: \"abort\" undoes startup, \"continue\" reports the failure and starts the rest. Default: defaults.onFailure.","type":"string","enum":["abort","continue"]},"startTimeoutMs":{"description":"Milliseconds the plugin's start() may take before it counts as hung. Default: defaults.startTimeoutMs.","type":"integer","minimum":1},"stopTimeoutMs":{"description":"Milliseconds the plugin's stop() may take. Default: defaults.stopTimeoutMs.","type":"integer","minimum":1}}}},"bundle":{"description":"Path of a bundle manifest (bundle.schema.json) whose enabled plugins are loaded too. Relative paths are resolved from the config file's directory.","type":"string","minLength":1},"defaults":{"title":"HostDefaults","description":"Settings for every plugin entry that does not set them itself.","type":"object","additionalProperties":false,"properties":{"onFailure":{"description":"Default failure policy: \"abort\" or \"continue\". Default: \"continue\", so one failing plugin never stops the others.","type":"string","enum":["abort","continue"]},"startTimeoutMs":{"description":"Default start timeout in milliseconds. Default: 10000.","type":"integer","minimum":1},"stopTimeoutMs":{"description":"Default stop timeout in milliseconds. Default: 10000.","type":"integer","minimum":1}}}}};
-const func2 = runtime_ucs2length.default;
+const func3 = runtime_ucs2length.default;
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://incusx.dev/schemas/host-config.schema.json" */;
@@ -465,7 +596,7 @@ errors++;
 if(data.stateDir !== undefined){
 let data1 = data.stateDir;
 if(typeof data1 === "string"){
-if(func2(data1) < 1){
+if(func3(data1) < 1){
 const err2 = {instancePath:instancePath+"/stateDir",schemaPath:"#/properties/stateDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err2];
@@ -519,7 +650,7 @@ errors++;
 if(data3.module !== undefined){
 let data4 = data3.module;
 if(typeof data4 === "string"){
-if(func2(data4) < 1){
+if(func3(data4) < 1){
 const err6 = {instancePath:instancePath+"/plugins/" + i0+"/module",schemaPath:"#/properties/plugins/items/properties/module/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err6];
@@ -641,7 +772,7 @@ errors++;
 if(data.bundle !== undefined){
 let data8 = data.bundle;
 if(typeof data8 === "string"){
-if(func2(data8) < 1){
+if(func3(data8) < 1){
 const err16 = {instancePath:instancePath+"/bundle",schemaPath:"#/properties/bundle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err16];
@@ -778,11 +909,854 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-export const validatePluginManifestDocument = validate12;
-const schema13 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/plugin-manifest.schema.json","title":"PluginManifest","description":"The manifest of an incusx plugin: the \"incusx\" field of the plugin package's package.json. It lets a host list and check a plugin without running it. The plugin's version is not part of the manifest: it is the package.json \"version\" field, the single source of truth that changesets bumps.","type":"object","additionalProperties":false,"required":["id","apiVersions"],"properties":{"id":{"description":"Unique plugin id: lower-case letters and digits in words joined by \".\", \"-\" or \"_\" (\"incusx.dhcpv4\"). Must equal the id given to definePlugin.","type":"string","pattern":"^[a-z0-9]+([._-][a-z0-9]+)*$","examples":["incusx.dhcpv4","example.mtu-limit"]},"description":{"description":"One line saying what the plugin does, shown when plugins are listed.","type":"string"},"apiVersions":{"description":"Plugin API versions (the SDK's API_VERSION) this plugin speaks; the host loads it when it speaks one of them.","type":"array","minItems":1,"uniqueItems":true,"items":{"description":"An API version: a whole number as a string (\"1\").","type":"string","pattern":"^[1-9][0-9]*$"}},"provides":{"description":"Ids of the extension points the plugin contributes to. Known points: \"nic-validator\" (NicValidator), \"dhcp-runner\" (DhcpRunner), \"nat-backend\" (NatBackend), \"dns-sink\" (DnsSink). Other ids in the same form are accepted so manifests can name points added by later SDK versions; the host rejects points it does not know.","type":"array","uniqueItems":true,"default":[],"items":{"description":"An extension point id, such as \"nic-validator\", \"dhcp-runner\", \"nat-backend\" or \"dns-sink\".","type":"string","pattern":"^[a-z0-9]+([._-][a-z0-9]+)*$","examples":["nic-validator","dhcp-runner","nat-backend","dns-sink"],"tsType":"(\"nic-validator\" | \"dhcp-runner\" | \"nat-backend\" | \"dns-sink\" | (string & {}))"}},"requires":{"description":"Ids of plugins that must be loaded and started before this one.","type":"array","uniqueItems":true,"default":[],"items":{"description":"A plugin id.","type":"string","pattern":"^[a-z0-9]+([._-][a-z0-9]+)*$"}},"configSchema":{"description":"JSON Schema (draft-07) of the plugin's config. The host checks each config against it before the plugin registers and fills in the schema's \"default\" values. Without it, the plugin takes any config.","type":"object","tsType":"{ [keyword: string]: unknown }"},"entry":{"description":"Path, relative to the package directory and starting with \"./\", of the module whose default export is the plugin. Default: the module of the package's \".\" export.","type":"string","pattern":"^(?!.*(?:^|/)\\.\\.(?:/|$))\\./.+$","examples":["./dist/plugin.js"]}}};
-const pattern12 = new RegExp("^(?!.*(?:^|/)\\.\\.(?:/|$))\\./.+$", "u");
+export const validateHostStateDocument = validate12;
+const schema13 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/host-state.schema.json","title":"HostState","description":"The host's network state file (network-state.json): networks with their forwards and load balancers, and instances with their devices, shaped as Incus's API returns them.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"URL or path of this schema, for editors. Ignored by the host.","type":"string"},"networks":{"description":"Every network the host knows. Names are unique.","type":"array","default":[],"items":{"title":"HostStateNetwork","description":"One network, as `incus network show` prints it, plus the OVN logical router of an `ovn` network.","type":"object","additionalProperties":false,"required":["name","type"],"properties":{"name":{"description":"Network name (\"ovn0\"), as instance devices name it in \"network\".","type":"string","minLength":1},"type":{"description":"Network type: \"ovn\", \"bridge\", \"macvlan\", \"sriov\" or \"physical\". A NIC device naming this network gets its NIC type from it (ovn -> ovn, bridge -> bridged, others the same).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus network config (\"ipv4.address\": \"10.0.0.1/24\", \"network\": \"UPLINK\", ...). Values are strings, as in Incus.","type":"object","default":{},"additionalProperties":{"type":"string"}},"ovn_router":{"description":"Name of the network's OVN logical router in the northbound database (\"incus-net1-lr\"). Required for \"ovn\" networks.","type":"string","minLength":1},"forwards":{"description":"Network forwards of this network. Listen addresses are unique per network (compared as addresses, so \"2001:db8::9\" and \"2001:DB8:0::9\" are the same).","type":"array","default":[],"items":{"title":"HostStateForward","description":"One network forward, as `incus network forward show` prints it.","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The forward's listen address (an IPv4 or IPv6 address without prefix).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus forward config (\"target_address\": default target).","type":"object","additionalProperties":{"type":"string"}},"ports":{"description":"Port forwards; optional.","type":"array","items":{"title":"HostStateForwardPort","description":"One port forward of a network forward.","type":"object","additionalProperties":false,"required":["protocol","listen_port","target_address"],"properties":{"protocol":{"description":"\"tcp\" or \"udp\".","type":"string","enum":["tcp","udp"]},"listen_port":{"description":"Port or ranges (\"80\", \"8000-8010,9000\").","type":"string","minLength":1},"target_address":{"description":"Address traffic goes to.","type":"string","minLength":1},"target_port":{"description":"Target port or ranges; default: the listen port.","type":"string"},"description":{"description":"Free text.","type":"string"}}}}}}},"load_balancers":{"description":"Network load balancers of this network. Their listen addresses are NOT forwards: a NIC cannot use one as its external address.","type":"array","default":[],"items":{"title":"HostStateLoadBalancer","description":"One network load balancer, as `incus network load-balancer show` prints it (backends and ports kept as given).","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The load balancer's listen address.","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus load balancer config.","type":"object","additionalProperties":{"type":"string"}},"backends":{"description":"Backends, as Incus lists them.","type":"array","items":{"type":"object","tsType":"Record<string, unknown>"}},"ports":{"description":"Ports, as Incus lists them.","type":"array","items":{"type":"object","tsType":"Record<string, unknown>"}}}}}}}},"instances":{"description":"Every instance the host knows, with its devices. Names are unique.","type":"array","default":[],"items":{"title":"HostStateInstance","description":"One instance (container or VM) and its expanded devices.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Instance name (\"c1\").","type":"string","minLength":1},"devices":{"description":"Devices by name, as in `incus config show --expanded`: each a string map with a \"type\". Devices of type \"nic\" are the instance's NICs; others are kept and ignored.","type":"object","default":{},"additionalProperties":{"title":"HostStateDevice","description":"One device's config map (\"type\": \"nic\", \"network\": \"ovn0\", \"ipv4.address.external\": ...). A NIC's type is \"nictype\" when set, else derived from the type of the network it names.","type":"object","required":["type"],"properties":{"type":{"description":"Device type (\"nic\", \"disk\", ...).","type":"string","minLength":1}},"additionalProperties":{"type":"string"}}}}}}}};
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="https://incusx.dev/schemas/host-state.schema.json" */;
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((key0 === "$schema") || (key0 === "networks")) || (key0 === "instances"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.$schema !== undefined){
+if(typeof data.$schema !== "string"){
+const err1 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.networks !== undefined){
+let data1 = data.networks;
+if(Array.isArray(data1)){
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+let data2 = data1[i0];
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.name === undefined){
+const err2 = {instancePath:instancePath+"/networks/" + i0,schemaPath:"#/properties/networks/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data2.type === undefined){
+const err3 = {instancePath:instancePath+"/networks/" + i0,schemaPath:"#/properties/networks/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key1 in data2){
+if(!(((((((key1 === "name") || (key1 === "type")) || (key1 === "description")) || (key1 === "config")) || (key1 === "ovn_router")) || (key1 === "forwards")) || (key1 === "load_balancers"))){
+const err4 = {instancePath:instancePath+"/networks/" + i0,schemaPath:"#/properties/networks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data2.name !== undefined){
+let data3 = data2.name;
+if(typeof data3 === "string"){
+if(func3(data3) < 1){
+const err5 = {instancePath:instancePath+"/networks/" + i0+"/name",schemaPath:"#/properties/networks/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/networks/" + i0+"/name",schemaPath:"#/properties/networks/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data2.type !== undefined){
+let data4 = data2.type;
+if(typeof data4 === "string"){
+if(func3(data4) < 1){
+const err7 = {instancePath:instancePath+"/networks/" + i0+"/type",schemaPath:"#/properties/networks/items/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/networks/" + i0+"/type",schemaPath:"#/properties/networks/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data2.description !== undefined){
+if(typeof data2.description !== "string"){
+const err9 = {instancePath:instancePath+"/networks/" + i0+"/description",schemaPath:"#/properties/networks/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data2.config !== undefined){
+let data6 = data2.config;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+for(const key2 in data6){
+if(typeof data6[key2] !== "string"){
+const err10 = {instancePath:instancePath+"/networks/" + i0+"/config/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/networks/" + i0+"/config",schemaPath:"#/properties/networks/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data2.ovn_router !== undefined){
+let data8 = data2.ovn_router;
+if(typeof data8 === "string"){
+if(func3(data8) < 1){
+const err12 = {instancePath:instancePath+"/networks/" + i0+"/ovn_router",schemaPath:"#/properties/networks/items/properties/ovn_router/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/networks/" + i0+"/ovn_router",schemaPath:"#/properties/networks/items/properties/ovn_router/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data2.forwards !== undefined){
+let data9 = data2.forwards;
+if(Array.isArray(data9)){
+const len1 = data9.length;
+for(let i1=0; i1<len1; i1++){
+let data10 = data9[i1];
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+if(data10.listen_address === undefined){
+const err14 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/required",keyword:"required",params:{missingProperty: "listen_address"},message:"must have required property '"+"listen_address"+"'"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+for(const key3 in data10){
+if(!((((key3 === "listen_address") || (key3 === "description")) || (key3 === "config")) || (key3 === "ports"))){
+const err15 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data10.listen_address !== undefined){
+let data11 = data10.listen_address;
+if(typeof data11 === "string"){
+if(func3(data11) < 1){
+const err16 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/listen_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/listen_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+else {
+const err17 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/listen_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/listen_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data10.description !== undefined){
+if(typeof data10.description !== "string"){
+const err18 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/description",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data10.config !== undefined){
+let data13 = data10.config;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+for(const key4 in data13){
+if(typeof data13[key4] !== "string"){
+const err19 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/config/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/items/properties/forwards/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/config",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data10.ports !== undefined){
+let data15 = data10.ports;
+if(Array.isArray(data15)){
+const len2 = data15.length;
+for(let i2=0; i2<len2; i2++){
+let data16 = data15[i2];
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.protocol === undefined){
+const err21 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+if(data16.listen_port === undefined){
+const err22 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "listen_port"},message:"must have required property '"+"listen_port"+"'"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if(data16.target_address === undefined){
+const err23 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "target_address"},message:"must have required property '"+"target_address"+"'"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+for(const key5 in data16){
+if(!(((((key5 === "protocol") || (key5 === "listen_port")) || (key5 === "target_address")) || (key5 === "target_port")) || (key5 === "description"))){
+const err24 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data16.protocol !== undefined){
+let data17 = data16.protocol;
+if(typeof data17 !== "string"){
+const err25 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/protocol",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+if(!((data17 === "tcp") || (data17 === "udp"))){
+const err26 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/protocol",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema13.properties.networks.items.properties.forwards.items.properties.ports.items.properties.protocol.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+if(data16.listen_port !== undefined){
+let data18 = data16.listen_port;
+if(typeof data18 === "string"){
+if(func3(data18) < 1){
+const err27 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/listen_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/listen_port/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/listen_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/listen_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+if(data16.target_address !== undefined){
+let data19 = data16.target_address;
+if(typeof data19 === "string"){
+if(func3(data19) < 1){
+const err29 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data16.target_port !== undefined){
+if(typeof data16.target_port !== "string"){
+const err31 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data16.description !== undefined){
+if(typeof data16.description !== "string"){
+const err32 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/description",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/networks/" + i0+"/forwards",schemaPath:"#/properties/networks/items/properties/forwards/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data2.load_balancers !== undefined){
+let data22 = data2.load_balancers;
+if(Array.isArray(data22)){
+const len3 = data22.length;
+for(let i3=0; i3<len3; i3++){
+let data23 = data22[i3];
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.listen_address === undefined){
+const err37 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/required",keyword:"required",params:{missingProperty: "listen_address"},message:"must have required property '"+"listen_address"+"'"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+for(const key6 in data23){
+if(!(((((key6 === "listen_address") || (key6 === "description")) || (key6 === "config")) || (key6 === "backends")) || (key6 === "ports"))){
+const err38 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data23.listen_address !== undefined){
+let data24 = data23.listen_address;
+if(typeof data24 === "string"){
+if(func3(data24) < 1){
+const err39 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/listen_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/listen_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/listen_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/listen_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+if(data23.description !== undefined){
+if(typeof data23.description !== "string"){
+const err41 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data23.config !== undefined){
+let data26 = data23.config;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+for(const key7 in data26){
+if(typeof data26[key7] !== "string"){
+const err42 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/config/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/config",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data23.backends !== undefined){
+let data28 = data23.backends;
+if(Array.isArray(data28)){
+const len4 = data28.length;
+for(let i4=0; i4<len4; i4++){
+let data29 = data28[i4];
+if(!(data29 && typeof data29 == "object" && !Array.isArray(data29))){
+const err44 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data23.ports !== undefined){
+let data30 = data23.ports;
+if(Array.isArray(data30)){
+const len5 = data30.length;
+for(let i5=0; i5<len5; i5++){
+let data31 = data30[i5];
+if(!(data31 && typeof data31 == "object" && !Array.isArray(data31))){
+const err46 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers",schemaPath:"#/properties/networks/items/properties/load_balancers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+}
+else {
+const err50 = {instancePath:instancePath+"/networks/" + i0,schemaPath:"#/properties/networks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data.instances !== undefined){
+let data32 = data.instances;
+if(Array.isArray(data32)){
+const len6 = data32.length;
+for(let i6=0; i6<len6; i6++){
+let data33 = data32[i6];
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+if(data33.name === undefined){
+const err52 = {instancePath:instancePath+"/instances/" + i6,schemaPath:"#/properties/instances/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+for(const key8 in data33){
+if(!((key8 === "name") || (key8 === "devices"))){
+const err53 = {instancePath:instancePath+"/instances/" + i6,schemaPath:"#/properties/instances/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data33.name !== undefined){
+let data34 = data33.name;
+if(typeof data34 === "string"){
+if(func3(data34) < 1){
+const err54 = {instancePath:instancePath+"/instances/" + i6+"/name",schemaPath:"#/properties/instances/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/instances/" + i6+"/name",schemaPath:"#/properties/instances/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data33.devices !== undefined){
+let data35 = data33.devices;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+for(const key9 in data35){
+let data36 = data35[key9];
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+if(data36.type === undefined){
+const err56 = {instancePath:instancePath+"/instances/" + i6+"/devices/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+for(const key10 in data36){
+if(!(key10 === "type")){
+if(typeof data36[key10] !== "string"){
+const err57 = {instancePath:instancePath+"/instances/" + i6+"/devices/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+}
+if(data36.type !== undefined){
+let data38 = data36.type;
+if(typeof data38 === "string"){
+if(func3(data38) < 1){
+const err58 = {instancePath:instancePath+"/instances/" + i6+"/devices/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/instances/" + i6+"/devices/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/instances/" + i6+"/devices/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+}
+else {
+const err61 = {instancePath:instancePath+"/instances/" + i6+"/devices",schemaPath:"#/properties/instances/items/properties/devices/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/instances/" + i6,schemaPath:"#/properties/instances/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+}
+else {
+const err63 = {instancePath:instancePath+"/instances",schemaPath:"#/properties/instances/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+}
+else {
+const err64 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+validate12.errors = vErrors;
+return errors === 0;
+}
+
+export const validatePluginManifestDocument = validate13;
+const schema14 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/plugin-manifest.schema.json","title":"PluginManifest","description":"The manifest of an incusx plugin: the \"incusx\" field of the plugin package's package.json. It lets a host list and check a plugin without running it. The plugin's version is not part of the manifest: it is the package.json \"version\" field, the single source of truth that changesets bumps.","type":"object","additionalProperties":false,"required":["id","apiVersions"],"properties":{"id":{"description":"Unique plugin id: lower-case letters and digits in words joined by \".\", \"-\" or \"_\" (\"incusx.dhcpv4\"). Must equal the id given to definePlugin.","type":"string","pattern":"^[a-z0-9]+([._-][a-z0-9]+)*$","examples":["incusx.dhcpv4","example.mtu-limit"]},"description":{"description":"One line saying what the plugin does, shown when plugins are listed.","type":"string"},"apiVersions":{"description":"Plugin API versions (the SDK's API_VERSION) this plugin speaks; the host loads it when it speaks one of them.","type":"array","minItems":1,"uniqueItems":true,"items":{"description":"An API version: a whole number as a string (\"1\").","type":"string","pattern":"^[1-9][0-9]*$"}},"provides":{"description":"Ids of the extension points the plugin contributes to. Known points: \"nic-validator\" (NicValidator), \"dhcp-runner\" (DhcpRunner), \"nat-backend\" (NatBackend), \"dns-sink\" (DnsSink). Other ids in the same form are accepted so manifests can name points added by later SDK versions; the host rejects points it does not know.","type":"array","uniqueItems":true,"default":[],"items":{"description":"An extension point id, such as \"nic-validator\", \"dhcp-runner\", \"nat-backend\" or \"dns-sink\".","type":"string","pattern":"^[a-z0-9]+([._-][a-z0-9]+)*$","examples":["nic-validator","dhcp-runner","nat-backend","dns-sink"],"tsType":"(\"nic-validator\" | \"dhcp-runner\" | \"nat-backend\" | \"dns-sink\" | (string & {}))"}},"requires":{"description":"Ids of plugins that must be loaded and started before this one.","type":"array","uniqueItems":true,"default":[],"items":{"description":"A plugin id.","type":"string","pattern":"^[a-z0-9]+([._-][a-z0-9]+)*$"}},"configSchema":{"description":"JSON Schema (draft-07) of the plugin's config. The host checks each config against it before the plugin registers and fills in the schema's \"default\" values. Without it, the plugin takes any config.","type":"object","tsType":"{ [keyword: string]: unknown }"},"entry":{"description":"Path, relative to the package directory and starting with \"./\", of the module whose default export is the plugin. Default: the module of the package's \".\" export.","type":"string","pattern":"^(?!.*(?:^|/)\\.\\.(?:/|$))\\./.+$","examples":["./dist/plugin.js"]}}};
+const pattern16 = new RegExp("^(?!.*(?:^|/)\\.\\.(?:/|$))\\./.+$", "u");
+
+function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://incusx.dev/schemas/plugin-manifest.schema.json" */;
 let vErrors = null;
 let errors = 0;
@@ -1077,7 +2051,7 @@ errors++;
 if(data.entry !== undefined){
 let data9 = data.entry;
 if(typeof data9 === "string"){
-if(!pattern12.test(data9)){
+if(!pattern16.test(data9)){
 const err20 = {instancePath:instancePath+"/entry",schemaPath:"#/properties/entry/pattern",keyword:"pattern",params:{pattern: "^(?!.*(?:^|/)\\.\\.(?:/|$))\\./.+$"},message:"must match pattern \""+"^(?!.*(?:^|/)\\.\\.(?:/|$))\\./.+$"+"\""};
 if(vErrors === null){
 vErrors = [err20];
@@ -1110,7 +2084,7 @@ vErrors.push(err22);
 }
 errors++;
 }
-validate12.errors = vErrors;
+validate13.errors = vErrors;
 return errors === 0;
 }
 
