@@ -25,6 +25,7 @@ import {
   type Contribution,
   type ExtensionPoint,
   type Logger,
+  type NetworkState,
   type NicDevice,
   type NicProblem,
   type PluginContext,
@@ -38,6 +39,7 @@ import { orderByRequirements } from "./order.js";
 import { loadPlugin, type LoadedPlugin } from "./loader.js";
 import type { PluginReport, StartupReport, StopReport } from "./report.js";
 import { EmptyNetworkState } from "./services/empty-network-state.js";
+import { FileNetworkState, NETWORK_STATE_FILE } from "./services/file-network-state.js";
 import { FileStateStore } from "./services/file-state-store.js";
 import { LeaseEventBus } from "./services/lease-event-bus.js";
 import { createLogger, jsonLinesSink } from "./services/logger.js";
@@ -376,7 +378,7 @@ function defaultServices(options: HostOptions): HostServices {
   return {
     clock,
     logSink,
-    networkState: given.networkState ?? new EmptyNetworkState(),
+    networkState: given.networkState ?? defaultNetworkState(options),
     linkConfigurator: given.linkConfigurator ?? new UnavailableLinkConfigurator(),
     leaseEvents: given.leaseEvents ?? new LeaseEventBus(createLogger(logSink, clock)),
     stateStore:
@@ -388,6 +390,18 @@ function defaultServices(options: HostOptions): HostServices {
         return new FileStateStore(join(resolve(stateDir), "plugins", pluginId));
       }),
   };
+}
+
+// The host state file: the one named in the options, else the optional
+// default in the state directory (a missing file reads as empty).
+function defaultNetworkState(options: HostOptions): NetworkState {
+  if (options.networkStateFile !== undefined) {
+    return new FileNetworkState(resolve(options.baseDir ?? process.cwd(), options.networkStateFile));
+  }
+  if (options.stateDir !== undefined) {
+    return new FileNetworkState(join(resolve(options.stateDir), NETWORK_STATE_FILE), { optional: true });
+  }
+  return new EmptyNetworkState();
 }
 
 function describeSource(source: PluginSource): string {

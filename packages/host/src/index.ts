@@ -32,6 +32,9 @@ export { findPluginPackage, readPluginPackage } from "./plugin-package.js";
 export type { PluginPackage } from "./plugin-package.js";
 
 export { EmptyNetworkState } from "./services/empty-network-state.js";
+export { FileNetworkState, NETWORK_STATE_FILE, parseHostState } from "./services/file-network-state.js";
+export type { FileNetworkStateOptions } from "./services/file-network-state.js";
+export { nicTypeOfNetwork } from "./services/file-network-state-model.js";
 export { FileStateStore } from "./services/file-state-store.js";
 export { LeaseEventBus } from "./services/lease-event-bus.js";
 export { createLogger, jsonLinesSink } from "./services/logger.js";

@@ -66,7 +66,11 @@ export interface HostServices {
   readonly clock: Clock;
   /** Where log records go; default: JSON lines on stderr. */
   readonly logSink: LogSink;
-  /** Networks, forwards and NICs; default: empty. */
+  /**
+   * Networks, forwards and NICs; default: the host state file
+   * ({@link HostOptions.networkStateFile}, else `stateDir/network-state.json`
+   * when it exists), else empty.
+   */
   readonly networkState: NetworkState;
   /** Applies addresses and routes; default: one that refuses with a clear error. */
   readonly linkConfigurator: LinkConfigurator;
@@ -92,6 +96,13 @@ export interface HostOptions {
   readonly plugins: readonly PluginSource[];
   /** Directory for persistent state; needed unless `services.stateStore` is given. */
   readonly stateDir?: string;
+  /**
+   * Host state file (schemas/host-state.schema.json) the default network
+   * state reads; relative to `baseDir`. Without it the host reads
+   * `stateDir/network-state.json` when that file exists. Ignored when
+   * `services.networkState` is given.
+   */
+  readonly networkStateFile?: string;
   /** Host config file these options came from, named in error messages. */
   readonly configFile?: string;
   /** Directory module names and relative paths are resolved from; default: the working directory. */

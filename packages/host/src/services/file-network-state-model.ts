@@ -1,0 +1,147 @@
+import {
+  canonicalAddress,
+  type HostState,
+  type HostStateDevice,
+  type Network,
+  type NetworkForward,
+  type NicDevice,
+  type ValidationIssue,
+} from "@incusx/sdk";
+
+/** A host state document as the SDK's {@link Network}, {@link NetworkForward} and {@link NicDevice} values. */
+export interface HostStateModel {
+  /** Every network. */
+  readonly networks: readonly Network[];
+  /** Every forward of every network (load balancers are not forwards). */
+  readonly forwards: readonly NetworkForward[];
+  /** Every NIC device of every instance. */
+  readonly nics: readonly NicDevice[];
+}
+
+/**
+ * The NIC type Incus gives a NIC device that names a network of `networkType`
+ * without a `nictype`: a `bridge` network gives `bridged` NICs; `ovn`,
+ * `macvlan`, `sriov` and `physical` give NICs of the same name.
+ */
+export function nicTypeOfNetwork(networkType: string): string {
+  return networkType === "bridge" ? "bridged" : networkType;
+}
+
+/**
+ * The SDK view of a host state document that passed {@link checkHostState}.
+ * A device of type `nic` becomes a {@link NicDevice}: its type is
+ * `nictype` when set, else derived from its network's type
+ * ({@link nicTypeOfNetwork}); its config is the device map without `type`
+ * and `nictype`. Other devices are left out. Everything returned is frozen.
+ */
+export function hostStateModel(state: HostState): HostStateModel {
+  const networks = (state.networks ?? []).map((n) =>
+    Object.freeze({
+      name: n.name,
+      type: n.type,
+      config: Object.freeze(stringMap(n.config ?? {})),
+      ...(n.ovn_router === undefined ? {} : { ovnRouter: n.ovn_router }),
+    }),
+  );
+  const typeOf = new Map(networks.map((n) => [n.name, n.type]));
+  const forwards = (state.networks ?? []).flatMap((n) =>
+    (n.forwards ?? []).map((f) =>
+      Object.freeze({
+        network: n.name,
+        listenAddress: f.listen_address,
+        ...(f.description === undefined ? {} : { description: f.description }),
+      }),
+    ),
+  );
+  const nics: NicDevice[] = [];
+  for (const instance of state.instances ?? []) {
+    for (const [device, entry] of Object.entries(instance.devices ?? {})) {
+      if (entry === undefined || entry.type !== "nic") continue;
+      const { type: _type, nictype, ...config } = stringMap(entry) as HostStateDevice & { nictype?: string };
+      const networkType = config.network === undefined ? undefined : typeOf.get(config.network);
+      const type = nictype ?? (networkType === undefined ? "" : nicTypeOfNetwork(networkType));
+      nics.push(Object.freeze({ instance: instance.name, device, type, config: Object.freeze(config as Record<string, string>) }));
+    }
+  }
+  return Object.freeze({
+    networks: Object.freeze(networks),
+    forwards: Object.freeze(forwards),
+    nics: Object.freeze(nics),
+  });
+}
+
+/**
+ * What the schema cannot check in a host state document, one issue per
+ * problem with the JSON pointer of the bad value: duplicate network or
+ * instance names, an `ovn` network without `ovn_router`, listen addresses
+ * that are not IP addresses or repeat on one network, and NIC devices that
+ * name a network that does not exist or give neither `network` nor `nictype`.
+ */
+export function checkHostState(state: HostState): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const networkAt = new Map<string, number>();
+  (state.networks ?? []).forEach((network, i) => {
+    const at = `/networks/${i}`;
+    const first = networkAt.get(network.name);
+    if (first !== undefined) issues.push({ path: `${at}/name`, message: `duplicate network name ${q(network.name)} (also at /networks/${first})` });
+    else networkAt.set(network.name, i);
+    if (network.type === "ovn" && network.ovn_router === undefined) {
+      issues.push({ path: at, message: `missing required property "ovn_router" (an "ovn" network needs its logical router)` });
+    }
+    const listenAt = new Map<string, string>();
+    for (const kind of ["forwards", "load_balancers"] as const) {
+      (network[kind] ?? []).forEach((entry, j) => {
+        const path = `${at}/${kind}/${j}/listen_address`;
+        const address = canonicalOrUndefined(entry.listen_address);
+        if (address === undefined) {
+          issues.push({ path, message: `must be an IP address without prefix, got ${q(entry.listen_address)}` });
+          return;
+        }
+        const other = listenAt.get(address);
+        if (other !== undefined) issues.push({ path, message: `listen address ${q(entry.listen_address)} is already used at ${other}` });
+        else listenAt.set(address, path);
+      });
+    }
+  });
+
+  const instanceAt = new Map<string, number>();
+  (state.instances ?? []).forEach((instance, i) => {
+    const first = instanceAt.get(instance.name);
+    if (first !== undefined) {
+      issues.push({ path: `/instances/${i}/name`, message: `duplicate instance name ${q(instance.name)} (also at /instances/${first})` });
+    } else instanceAt.set(instance.name, i);
+    for (const [device, entry] of Object.entries(instance.devices ?? {})) {
+      if (entry === undefined || entry.type !== "nic") continue;
+      const at = `/instances/${i}/devices/${pointerToken(device)}`;
+      const network = entry.network;
+      if (network !== undefined && !networkAt.has(network)) {
+        issues.push({ path: `${at}/network`, message: `network ${q(network)} does not exist` });
+      } else if (network === undefined && entry.nictype === undefined) {
+        issues.push({ path: at, message: `a NIC device needs "network" or "nictype"` });
+      }
+    }
+  });
+  return issues;
+}
+
+function stringMap(map: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+/** The canonical text of an address, or `undefined` when `text` is not one. */
+export function canonicalOrUndefined(text: string): string | undefined {
+  try {
+    return canonicalAddress(text);
+  } catch {
+    return undefined;
+  }
+}
+
+// RFC 6901: "~" and "/" in a key are escaped as "~0" and "~1".
+function pointerToken(key: string): string {
+  return key.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+function q(text: string): string {
+  return JSON.stringify(text);
+}

@@ -1,0 +1,177 @@
+import { randomBytes } from "node:crypto";
+import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import {
+  ErrorCode,
+  IncusxError,
+  InvalidConfigError,
+  type HostState,
+  type Network,
+  type NetworkForward,
+  type NetworkState,
+  type NicDevice,
+} from "@incusx/sdk";
+import { validateHostStateDocument } from "../generated/document-validators.js";
+import { formatIssues, toIssues, type PrecompiledValidator } from "../schema-validation.js";
+import { canonicalOrUndefined, checkHostState, hostStateModel, type HostStateModel } from "./file-network-state-model.js";
+
+/** File name of the network state file in the host's state directory. */
+export const NETWORK_STATE_FILE = "network-state.json";
+
+/** How a {@link FileNetworkState} treats its file. */
+export interface FileNetworkStateOptions {
+  /**
+   * A missing file reads as an empty state instead of an error. The host
+   * sets this for the default file in its state directory, so a host
+   * without one behaves as before.
+   */
+  readonly optional?: boolean;
+}
+
+const EMPTY: HostStateModel = hostStateModel({});
+
+/**
+ * The host's {@link NetworkState} read from a JSON file
+ * (`schemas/host-state.schema.json`): Incus-shaped networks with their
+ * forwards, and instances with their devices. Every call checks the file's
+ * identity (inode, size, change and modification times, to the
+ * nanosecond) and re-reads it when it changed, so edits show up at the
+ * next call without a restart. A file that does not match the schema, or
+ * names things that do not exist, fails every call with
+ * {@link InvalidConfigError} listing each problem as
+ * `file: /json/pointer: what was expected`.
+ *
+ * @example
+ * const state = new FileNetworkState("/var/lib/incusx/network-state.json");
+ * const forwards = await state.forwards("ovn0");
+ */
+export class FileNetworkState implements NetworkState {
+  /** Absolute path of the file. */
+  readonly file: string;
+  readonly #optional: boolean;
+  #cached: { readonly identity: string; readonly model: Promise<HostStateModel> } | undefined;
+
+  constructor(file: string, options: FileNetworkStateOptions = {}) {
+    this.file = resolve(file);
+    this.#optional = options.optional ?? false;
+  }
+
+  async networks(): Promise<readonly Network[]> {
+    return (await this.model()).networks;
+  }
+
+  async network(name: string): Promise<Network | undefined> {
+    return (await this.model()).networks.find((n) => n.name === name);
+  }
+
+  async forwards(network: string): Promise<readonly NetworkForward[]> {
+    return (await this.model()).forwards.filter((f) => f.network === network);
+  }
+
+  async nics(): Promise<readonly NicDevice[]> {
+    return (await this.model()).nics;
+  }
+
+  /**
+   * Removes the forward of `network` whose listen address is `address`
+   * (compared as addresses) from the file, atomically: the new document is
+   * written to a temporary file in the same directory and renamed over the
+   * old one. Returns the removed forward. Throws {@link IncusxError}
+   * (`INVALID_CONFIG`) when there is no such forward. Whether a NIC still
+   * uses the forward is the caller's check (`Host.checkForwardRemoval`).
+   */
+  async removeForward(network: string, address: string): Promise<NetworkForward> {
+    const document = await this.readDocument();
+    const wanted = canonicalOrUndefined(address);
+    const net = (document.networks ?? []).find((n) => n.name === network);
+    if (net === undefined) throw notFound(`Network "${network}" not found in ${this.file}`);
+    const forwards = net.forwards ?? [];
+    const index = forwards.findIndex((f) => wanted !== undefined && canonicalOrUndefined(f.listen_address) === wanted);
+    if (index < 0) throw notFound(`Network forward "${address}" not found on network "${network}" in ${this.file}`);
+    const [removed] = forwards.splice(index, 1);
+    await writeAtomically(this.file, JSON.stringify(document, null, 2) + "\n");
+    this.#cached = undefined;
+    return {
+      network,
+      listenAddress: removed!.listen_address,
+      ...(removed!.description === undefined ? {} : { description: removed!.description }),
+    };
+  }
+
+  private async model(): Promise<HostStateModel> {
+    const identity = await this.identity();
+    if (identity === undefined) return EMPTY;
+    if (this.#cached?.identity !== identity) {
+      const model = this.readDocument().then(hostStateModel);
+      // A failed read is not kept: the next call tries again.
+      model.catch(() => {
+        if (this.#cached?.model === model) this.#cached = undefined;
+      });
+      this.#cached = { identity, model };
+    }
+    return this.#cached.model;
+  }
+
+  // Changes whenever the file is rewritten in place or replaced by a rename.
+  private async identity(): Promise<string | undefined> {
+    try {
+      const s = await stat(this.file, { bigint: true });
+      return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+    } catch (error) {
+      if (this.#optional && (error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new InvalidConfigError(`${this.file}: cannot read: ${(error as Error).message}`, [], { cause: error });
+    }
+  }
+
+  private async readDocument(): Promise<HostState> {
+    let text: string;
+    try {
+      text = await readFile(this.file, "utf8");
+    } catch (error) {
+      throw new InvalidConfigError(`${this.file}: cannot read: ${(error as Error).message}`, [], { cause: error });
+    }
+    return parseHostState(text, this.file);
+  }
+}
+
+/**
+ * Parses and checks the text of a host state file: JSON, the schema, then
+ * what the schema cannot say (unique names, addresses that are addresses,
+ * NICs naming networks that exist, a router for every `ovn` network).
+ * Throws {@link InvalidConfigError} with one issue per problem.
+ *
+ * @example
+ * const state = parseHostState(await readFile(file, "utf8"), file);
+ */
+export function parseHostState(text: string, file: string): HostState {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidConfigError(`${file}: not valid JSON: ${(error as Error).message}`, [], { cause: error });
+  }
+  const validate = validateHostStateDocument as PrecompiledValidator;
+  if (!validate(value)) {
+    const issues = toIssues(validate.errors, "");
+    throw new InvalidConfigError(formatIssues(file, issues), issues);
+  }
+  const state = value as HostState;
+  const issues = checkHostState(state);
+  if (issues.length > 0) throw new InvalidConfigError(formatIssues(file, issues), issues);
+  return state;
+}
+
+function notFound(message: string): IncusxError {
+  return new IncusxError(ErrorCode.InvalidConfig, message);
+}
+
+async function writeAtomically(file: string, contents: string): Promise<void> {
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    await writeFile(temporary, contents, { flush: true });
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new IncusxError(ErrorCode.InvalidConfig, `${file}: cannot write: ${(error as Error).message}`, { cause: error });
+  }
+}
