@@ -1,8 +1,85 @@
-// Work in progress (see the issue notes): the plugin registers nothing yet.
-import { definePlugin } from "@incusx/sdk";
+// @incusx/plugin-dns: one resolv.conf from the leases of every DHCP runner.
+import {
+  DnsSinkExtension,
+  DnsSinkToken,
+  LeaseEventStreamToken,
+  LoggerToken,
+  definePlugin,
+  type Disposable,
+  type PluginContext,
+} from "@incusx/sdk";
+import { staticDnsFromConfig, type DnsPluginConfig } from "./config.js";
+import { DnsCoordinator } from "./coordinator.js";
+import { ResolvConfSink } from "./resolv-conf-sink.js";
 
-/** The plugin (contributions land with its issue). */
-export default definePlugin({
+export { staticDnsFromConfig } from "./config.js";
+export type { DnsPluginConfig, WriteMode } from "./config.js";
+export { DnsCoordinator } from "./coordinator.js";
+export type { DnsCoordinatorOptions } from "./coordinator.js";
+export { checkDnsName } from "./dns-name.js";
+export type { DnsNameCheck } from "./dns-name.js";
+export { UnsafeTargetError } from "./errors.js";
+export type { UnsafeTargetReason } from "./errors.js";
+export { MAX_NAMESERVERS, mergeDns } from "./merge.js";
+export type { LeaseDnsInput, MergeResult, MergeWarning } from "./merge.js";
+export { MARKER, parseResolvConf, renderResolvConf } from "./resolv-conf.js";
+export type { ParsedResolvConf } from "./resolv-conf.js";
+export { ResolvConfSink } from "./resolv-conf-sink.js";
+export type { ResolvConfOutcome, ResolvConfSinkOptions } from "./resolv-conf-sink.js";
+
+/** Package name of this plugin, for hosts that load it as a module (`{ module: DNS_PLUGIN_MODULE, config }`). */
+export const DNS_PLUGIN_MODULE = "@incusx/plugin-dns";
+
+/**
+ * The plugin config that makes the plugin manage `path` as resolv.conf
+ * (what `incusx forknet dhcp --resolv-conf FILE` passes), with `extra`
+ * settings on top.
+ *
+ * @example
+ * plugins.push({ module: DNS_PLUGIN_MODULE, config: resolvConfConfig("/etc/resolv.conf") });
+ */
+export function resolvConfConfig(path: string, extra: Omit<DnsPluginConfig, "resolvConf"> = {}): DnsPluginConfig {
+  return { ...extra, resolvConf: path };
+}
+
+const running = new WeakMap<AbortSignal, { coordinator: DnsCoordinator; subscription: Disposable }>();
+
+/**
+ * The DNS plugin: a coordinator subscribed to the lease-event stream from
+ * `start` to `stop`, and, when `resolvConf` is configured, the built-in
+ * resolv.conf sink contributed to the `dns-sink` point.
+ */
+export default definePlugin<DnsPluginConfig>({
   id: "incusx.dns",
-  register() {},
+  register(registrar) {
+    // Bad static settings fail the plugin here, before anything runs.
+    staticDnsFromConfig(registrar.config ?? {}, registrar.pluginId);
+    const { resolvConf, writeMode, takeOver } = registrar.config ?? {};
+    if (resolvConf !== undefined) {
+      registrar.contribute(DnsSinkExtension, {
+        useFactory: (resolver) =>
+          new ResolvConfSink(
+            { path: resolvConf, ...(writeMode === undefined ? {} : { writeMode }), ...(takeOver === undefined ? {} : { takeOver }) },
+            resolver.resolve(LoggerToken),
+          ),
+      });
+    }
+  },
+  start(context: PluginContext<DnsPluginConfig>) {
+    const coordinator = new DnsCoordinator({
+      statics: staticDnsFromConfig(context.config ?? {}, context.pluginId),
+      sinks: () => context.resolveAll(DnsSinkToken),
+      logger: context.logger,
+    });
+    const subscription = coordinator.subscribe(context.resolve(LeaseEventStreamToken));
+    running.set(context.signal, { coordinator, subscription });
+    context.signal.addEventListener("abort", () => subscription.dispose(), { once: true });
+  },
+  async stop(context) {
+    const state = running.get(context.signal);
+    if (state === undefined) return;
+    running.delete(context.signal);
+    state.subscription.dispose();
+    await state.coordinator.idle();
+  },
 });

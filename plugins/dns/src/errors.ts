@@ -1,0 +1,23 @@
+import { ErrorCode, IncusxError } from "@incusx/sdk";
+
+/** Why a resolv.conf target was refused. */
+export type UnsafeTargetReason = "symlink" | "not-a-file" | "too-large";
+
+/**
+ * The resolv.conf target cannot be written safely: it (or its directory)
+ * is a symbolic link, it is not a regular file, or the content is too
+ * large to replace in place without a torn state. Nothing was written.
+ * Code `INVALID_CONFIG`: the configured target is unusable as it stands.
+ */
+export class UnsafeTargetError extends IncusxError {
+  /** The target path. */
+  readonly path: string;
+  /** What is wrong with it. */
+  readonly reason: UnsafeTargetReason;
+
+  constructor(path: string, reason: UnsafeTargetReason, message: string) {
+    super(ErrorCode.InvalidConfig, message, { pluginId: "incusx.dns" });
+    this.path = path;
+    this.reason = reason;
+  }
+}
