@@ -1,8 +1,18 @@
-// Work in progress (see the issue notes): the plugin registers nothing yet.
-import { definePlugin } from "@incusx/sdk";
+// The public API of @incusx/plugin-ovn-external-address: the NIC validator
+// for `ipv4.address.external` / `ipv6.address.external` on OVN NICs.
 
-/** The plugin (contributions land with its issue). */
+import { NicValidatorExtension, definePlugin } from "@incusx/sdk";
+import { ExternalAddressValidator } from "./validator.js";
+
+export { EXTERNAL_ADDRESS_KEYS, ExternalAddressValidator } from "./validator.js";
+
+/**
+ * The plugin: contributes the {@link ExternalAddressValidator} to the
+ * `nic-validator` extension point; the host injects its network state.
+ */
 export default definePlugin({
   id: "incusx.ovn-external-address",
-  register() {},
+  register(registrar) {
+    registrar.contribute(NicValidatorExtension, ExternalAddressValidator);
+  },
 });
