@@ -1,0 +1,373 @@
+// The client callers use: picks a usable endpoint (for a clustered
+// database: a member connected to its cluster and not behind), reconnects
+// with exponential backoff when it goes away, and re-establishes monitors.
+// It never re-sends a transact: writes are at-least-once, so a caller
+// retries its own idempotent (wait-guarded) transaction.
+
+import { EventEmitter } from "node:events";
+import { RpcConnection, type RequestOptions } from "./connection.js";
+import { parseEndpoints, type OvsdbEndpoint } from "./endpoint.js";
+import {
+  OvsdbAbortedError,
+  OvsdbClosedError,
+  OvsdbCommitError,
+  OvsdbConnectionLostError,
+  OvsdbError,
+  OvsdbErrorCode,
+  OvsdbOperationError,
+  OvsdbProtocolError,
+  OvsdbTimeoutError,
+  OvsdbUnavailableError,
+} from "./errors.js";
+import type { Monitor, MonitorCondRequests, MonitorUpdate, TableUpdates2 } from "./monitor.js";
+import { op, type OperationResult, type OvsdbOperation, type SelectResult } from "./operations.js";
+import { pruneOperations, type DatabaseSchema } from "./schema.js";
+import { optionalAtom } from "./values.js";
+
+/** Options of an {@link OvsdbClient}. */
+export interface OvsdbClientOptions {
+  /**
+   * The database the caller works on. When it is clustered, the client only
+   * uses a member whose `_Server.Database` row says connected and whose raft
+   * index is not behind the highest seen, and leaves a member that loses
+   * its cluster.
+   */
+  readonly database?: string;
+  /** Only use the cluster leader (default false: any member forwards writes). */
+  readonly leaderOnly?: boolean;
+  /** Give up connecting to one endpoint after this many milliseconds (default 5000). */
+  readonly connectTimeoutMs?: number;
+  /** Default request time limit (default 30 000). */
+  readonly requestTimeoutMs?: number;
+  /** Inactivity probe interval (default 5000; 0 disables). */
+  readonly probeIntervalMs?: number;
+  /** First reconnect delay after every endpoint failed (default 50), doubled up to {@link maxBackoffMs}. */
+  readonly initialBackoffMs?: number;
+  /** Largest reconnect delay (default 2000). */
+  readonly maxBackoffMs?: number;
+}
+
+interface MonitorState {
+  readonly id: string;
+  readonly db: string;
+  readonly requests: MonitorCondRequests;
+  readonly since: boolean;
+  readonly listener: (update: MonitorUpdate) => void;
+  lastTxnId: string;
+}
+
+const ZERO_TXN = "00000000-0000-0000-0000-000000000000";
+const SERVER_MONITOR = "incusx-server-db";
+
+/**
+ * An RFC 7047 client over one or more endpoints.
+ *
+ * Events: `"connect"` (endpoint text) after every (re)connection,
+ * `"disconnect"` ({@link OvsdbError}) when the current connection is lost.
+ *
+ * @example
+ * const client = await OvsdbClient.connect("unix:/run/ovn/ovnnb_db.sock", { database: "OVN_Northbound" });
+ * const [res] = await client.transact("OVN_Northbound", [op.select("Logical_Router", [], ["name"])]);
+ * client.close();
+ */
+export class OvsdbClient extends EventEmitter {
+  readonly #endpoints: readonly OvsdbEndpoint[];
+  readonly #options: OvsdbClientOptions;
+  readonly #monitors = new Map<string, MonitorState>();
+  readonly #schemas = new Map<string, Promise<DatabaseSchema>>();
+  #conn: RpcConnection | undefined;
+  #ready: Promise<RpcConnection> | undefined;
+  #next = 0;
+  #maxIndex = 0;
+  #closed = false;
+  #monitorSeq = 0;
+  #wake: (() => void) | undefined;
+
+  private constructor(endpoints: readonly OvsdbEndpoint[], options: OvsdbClientOptions) {
+    super();
+    this.#endpoints = endpoints;
+    this.#options = options;
+  }
+
+  /**
+   * Connects to the first usable endpoint of `connection` (comma-separated
+   * `unix:PATH` / `tcp:HOST:PORT`). Rejects with {@link OvsdbUnavailableError}
+   * when none is usable in one pass.
+   */
+  static async connect(connection: string, options: OvsdbClientOptions = {}): Promise<OvsdbClient> {
+    const client = new OvsdbClient(parseEndpoints(connection), options);
+    const conn = await client.#tryAll();
+    client.#adopt(conn);
+    return client;
+  }
+
+  /** The endpoint in use, or `undefined` while reconnecting. */
+  get endpoint(): string | undefined {
+    return this.#conn?.closed === false ? this.#conn.endpoint.text : undefined;
+  }
+
+  /** Names of the server's databases. */
+  async listDbs(options?: RequestOptions): Promise<string[]> {
+    return (await this.request("list_dbs", [], options)) as string[];
+  }
+
+  /** The schema of `db`. Fetched once per client (a cluster's members share the schema). */
+  getSchema(db: string, options?: RequestOptions): Promise<DatabaseSchema> {
+    let schema = this.#schemas.get(db);
+    if (schema === undefined) {
+      schema = this.request("get_schema", [db], options) as Promise<DatabaseSchema>;
+      this.#schemas.set(db, schema);
+      schema.catch(() => this.#schemas.delete(db));
+    }
+    return schema;
+  }
+
+  /**
+   * Runs `ops` as one atomic transaction and returns one result per op.
+   * Throws {@link OvsdbOperationError} naming the failed op,
+   * {@link OvsdbCommitError} when the commit failed, or a connection error
+   * (then the transaction may or may not have been applied).
+   */
+  async transact(db: string, ops: readonly OvsdbOperation[], options?: RequestOptions): Promise<OperationResult[]> {
+    const result = await this.request("transact", [db, ...ops], options);
+    return checkTransactResult(ops, result);
+  }
+
+  /**
+   * Like {@link transact}, but first drops the columns the server's schema
+   * of `db` does not have (see `pruneOperations`).
+   */
+  async transactPruned(db: string, ops: readonly OvsdbOperation[], options?: RequestOptions): Promise<OperationResult[]> {
+    return this.transact(db, pruneOperations(await this.getSchema(db, options), ops), options);
+  }
+
+  /**
+   * Starts a conditional monitor (`monitor_cond_since` when `since` is true,
+   * the default; `monitor_cond` otherwise). The listener receives the
+   * initial contents, then every change; after a reconnection the monitor is
+   * re-established and the listener gets a new initial update (with
+   * `found: true` when the server could resume from the last transaction).
+   */
+  async monitor(
+    db: string,
+    requests: MonitorCondRequests,
+    listener: (update: MonitorUpdate) => void,
+    options: { readonly since?: boolean } & RequestOptions = {},
+  ): Promise<Monitor> {
+    const state: MonitorState = {
+      id: `incusx-monitor-${++this.#monitorSeq}`,
+      db,
+      requests,
+      since: options.since ?? true,
+      listener,
+      lastTxnId: ZERO_TXN,
+    };
+    const conn = await this.#connection(options);
+    await this.#startMonitor(conn, state, options);
+    this.#monitors.set(state.id, state);
+    return {
+      id: state.id,
+      cancel: async () => {
+        if (!this.#monitors.delete(state.id)) return;
+        const current = this.#conn;
+        if (current !== undefined && !current.closed) await current.request("monitor_cancel", [state.id]).catch(() => {});
+      },
+    };
+  }
+
+  /** Sends any request on the current connection (waiting for a reconnection if needed). */
+  async request(method: string, params: readonly unknown[], options: RequestOptions = {}): Promise<unknown> {
+    const conn = await this.#connection(options);
+    return conn.request(method, params, { ...options, timeoutMs: options.timeoutMs ?? this.#options.requestTimeoutMs });
+  }
+
+  /** Closes the client: pending requests fail with `OVSDB_CLOSED`, no reconnection. Harmless twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wake?.();
+    this.#conn?.close();
+    this.#monitors.clear();
+  }
+
+  async #connection(options: RequestOptions): Promise<RpcConnection> {
+    if (this.#closed) throw new OvsdbClosedError();
+    if (this.#conn !== undefined && !this.#conn.closed) return this.#conn;
+    const ready = this.#ready ?? this.#reconnect();
+    const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs ?? 30_000;
+    return new Promise<RpcConnection>((resolve, reject) => {
+      const timer = timeoutMs > 0 ? setTimeout(() => reject(new OvsdbTimeoutError("connect", timeoutMs)), timeoutMs) : undefined;
+      const onAbort = (): void => reject(new OvsdbAbortedError("connect", options.signal?.reason));
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      ready.then(resolve, reject).finally(() => {
+        if (timer !== undefined) clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+      });
+    });
+  }
+
+  #reconnect(): Promise<RpcConnection> {
+    const ready = (async () => {
+      let delay = this.#options.initialBackoffMs ?? 50;
+      for (;;) {
+        if (this.#closed) throw new OvsdbClosedError();
+        try {
+          const conn = await this.#tryAll();
+          if (this.#closed) {
+            conn.close();
+            throw new OvsdbClosedError();
+          }
+          this.#adopt(conn);
+          await this.#restoreMonitors(conn);
+          return conn;
+        } catch (error) {
+          if (error instanceof OvsdbClosedError) throw error;
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        delay = Math.min(delay * 2, this.#options.maxBackoffMs ?? 2000);
+      }
+    })();
+    this.#ready = ready;
+    ready.then(
+      () => (this.#ready = undefined),
+      () => (this.#ready = undefined),
+    );
+    return ready;
+  }
+
+  /** One pass over the endpoints, starting after the last one used. */
+  async #tryAll(): Promise<RpcConnection> {
+    const attempts: string[] = [];
+    for (let i = 0; i < this.#endpoints.length; i++) {
+      const endpoint = this.#endpoints[(this.#next + i) % this.#endpoints.length]!;
+      let conn: RpcConnection | undefined;
+      try {
+        conn = await RpcConnection.open(endpoint, {
+          connectTimeoutMs: this.#options.connectTimeoutMs,
+          requestTimeoutMs: this.#options.requestTimeoutMs,
+          probeIntervalMs: this.#options.probeIntervalMs,
+          onNotification: (method, params) => this.#onNotification(conn!, method, params),
+          onClose: (error) => this.#onClose(conn!, error),
+        });
+        await this.#checkMember(conn);
+        this.#next = (this.#next + i) % this.#endpoints.length;
+        return conn;
+      } catch (error) {
+        conn?.close();
+        attempts.push(`${endpoint.text}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    // Start the next pass at the member after the first one tried.
+    this.#next = (this.#next + 1) % this.#endpoints.length;
+    throw new OvsdbUnavailableError(attempts);
+  }
+
+  /** Refuses a member of a clustered database that is disconnected, behind, or (leaderOnly) a follower. */
+  async #checkMember(conn: RpcConnection): Promise<void> {
+    const db = this.#options.database;
+    if (db === undefined) return;
+    const where = [["name", "==", db]] as const;
+    const result = await conn.request("transact", ["_Server", op.select("Database", where)], {
+      timeoutMs: this.#options.connectTimeoutMs ?? 5000,
+    });
+    const [select] = checkTransactResult([op.select("Database", where)], result) as [SelectResult];
+    const row = select.rows[0];
+    if (row === undefined) throw new OvsdbError(OvsdbErrorCode.Unavailable, `server has no database "${db}"`);
+    this.#judgeMember(row);
+    await conn.request("monitor_cond", ["_Server", SERVER_MONITOR, { Database: [{ where, columns: ["connected", "leader", "index", "model"] }] }]);
+  }
+
+  #judgeMember(row: Readonly<Record<string, unknown>>): void {
+    if (row.model !== "clustered") return;
+    if (row.connected === false) throw new OvsdbError(OvsdbErrorCode.Unavailable, "member is not connected to its cluster");
+    if (this.#options.leaderOnly === true && row.leader === false) throw new OvsdbError(OvsdbErrorCode.Unavailable, "member is not the leader");
+    const index = optionalAtom(row.index);
+    if (typeof index === "number") {
+      if (index < this.#maxIndex) throw new OvsdbError(OvsdbErrorCode.Unavailable, `member is behind (raft index ${index} < ${this.#maxIndex})`);
+      this.#maxIndex = index;
+    }
+  }
+
+  #adopt(conn: RpcConnection): void {
+    this.#conn = conn;
+    this.emit("connect", conn.endpoint.text);
+  }
+
+  async #restoreMonitors(conn: RpcConnection): Promise<void> {
+    for (const state of this.#monitors.values()) await this.#startMonitor(conn, state, {});
+  }
+
+  async #startMonitor(conn: RpcConnection, state: MonitorState, options: RequestOptions): Promise<void> {
+    if (state.since) {
+      const result = await conn.request("monitor_cond_since", [state.db, state.id, state.requests, state.lastTxnId], options);
+      if (!Array.isArray(result) || result.length !== 3) throw new OvsdbProtocolError("monitor_cond_since reply is not [found, last-txn-id, updates]");
+      const [found, lastTxnId, updates] = result as [boolean, string, TableUpdates2];
+      state.lastTxnId = lastTxnId;
+      deliver(state, { updates, initial: true, found, lastTxnId });
+    } else {
+      const updates = (await conn.request("monitor_cond", [state.db, state.id, state.requests], options)) as TableUpdates2;
+      deliver(state, { updates, initial: true, found: false, lastTxnId: undefined });
+    }
+  }
+
+  #onNotification(conn: RpcConnection, method: string, params: readonly unknown[]): void {
+    if (conn !== this.#conn) return;
+    if (method === "update2" && params[0] === SERVER_MONITOR) {
+      this.#onServerUpdate(conn, params[1] as TableUpdates2);
+      return;
+    }
+    const state = typeof params[0] === "string" ? this.#monitors.get(params[0]) : undefined;
+    if (state === undefined) return;
+    if (method === "update3") {
+      state.lastTxnId = params[1] as string;
+      deliver(state, { updates: params[2] as TableUpdates2, initial: false, found: true, lastTxnId: state.lastTxnId });
+    } else if (method === "update2") {
+      deliver(state, { updates: params[1] as TableUpdates2, initial: false, found: true, lastTxnId: undefined });
+    }
+  }
+
+  /** Leaves a member that stops being usable (lost its cluster, or no longer leader when leaderOnly). */
+  #onServerUpdate(conn: RpcConnection, updates: TableUpdates2): void {
+    for (const change of Object.values(updates.Database ?? {})) {
+      const row = "modify" in change ? change.modify : "initial" in change ? change.initial : undefined;
+      if (row === undefined) continue;
+      const bad = row.connected === false || (this.#options.leaderOnly === true && row.leader === false);
+      if (bad) conn.close(new OvsdbConnectionLostError(conn.endpoint.text, "member left its cluster or stopped leading"));
+    }
+  }
+
+  #onClose(conn: RpcConnection, error: OvsdbError): void {
+    if (conn !== this.#conn) return;
+    this.#next = (this.#next + 1) % this.#endpoints.length;
+    this.emit("disconnect", error);
+    if (!this.#closed && this.#monitors.size > 0 && this.#ready === undefined) this.#reconnect().catch(() => {});
+  }
+}
+
+function deliver(state: MonitorState, update: MonitorUpdate): void {
+  try {
+    state.listener(update);
+  } catch {
+    // A throwing listener must not break the connection's dispatch loop.
+  }
+}
+
+/** Turns a raw `transact` result into per-op results, or throws the typed error it carries. */
+export function checkTransactResult(ops: readonly OvsdbOperation[], result: unknown): OperationResult[] {
+  if (!Array.isArray(result)) throw new OvsdbProtocolError("transact reply is not an array");
+  for (let i = 0; i < result.length; i++) {
+    const r = result[i] as { error?: unknown; details?: unknown } | null;
+    if (r === null || typeof r !== "object" || typeof r.error !== "string") continue;
+    const failure = { error: r.error, details: typeof r.details === "string" ? r.details : undefined };
+    if (i < ops.length) throw new OvsdbOperationError(i, ops[i]!.op, failure);
+    throw new OvsdbCommitError(failure);
+  }
+  if (result.length < ops.length) throw new OvsdbProtocolError(`transact reply has ${result.length} results for ${ops.length} operations`);
+  return result.slice(0, ops.length) as OperationResult[];
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { OvsdbErrorCode, OvsdbProtocolError } from "./errors.js";
+import { JsonStreamSplitter } from "./json-stream.js";
+
+const MESSAGES: unknown[] = [
+  { id: 1, result: ["OVN_Northbound", "_Server"], error: null },
+  { method: "echo", params: [], id: "echo" },
+  { id: 2, result: [{ rows: [{ name: "lr-{weird}[name]\"quoted\"\\", note: "€ ü 😀 日本" }] }], error: null },
+  [1, [2, [3, {}]], "]}", "\\\"", "\\"],
+  { method: "update3", params: ["m", "00000000-0000-0000-0000-000000000000", { NAT: { "a": { insert: { logical_ip: "10.0.0.5" } } } }], id: null },
+  { s: "\u0000\u001f\t\n \"}{" },
+];
+
+function wire(): Buffer {
+  // Back to back, with the whitespace a server may put between messages.
+  return Buffer.from(MESSAGES.map((m, i) => JSON.stringify(m) + (i % 2 === 0 ? "" : "\n  ")).join(""), "utf8");
+}
+
+function feed(chunks: Buffer[]): unknown[] {
+  const splitter = new JsonStreamSplitter();
+  const out: unknown[] = [];
+  for (const c of chunks) out.push(...splitter.push(c));
+  expect(splitter.bufferedBytes).toBe(0);
+  return out;
+}
+
+describe("JsonStreamSplitter", () => {
+  it("parses messages sent back to back in one chunk", () => {
+    expect(feed([wire()])).toEqual(MESSAGES);
+  });
+
+  it("parses the same messages when the stream is split at every byte offset (also inside UTF-8 characters)", () => {
+    const bytes = wire();
+    for (let cut = 1; cut < bytes.length; cut++) {
+      expect(feed([bytes.subarray(0, cut), bytes.subarray(cut)])).toEqual(MESSAGES);
+    }
+  });
+
+  it("parses the same messages when split at every pair of offsets", () => {
+    const bytes = Buffer.from(JSON.stringify(MESSAGES[2]) + JSON.stringify(MESSAGES[3]), "utf8");
+    for (let a = 1; a < bytes.length; a++) {
+      for (let b = a; b < bytes.length; b++) {
+        expect(feed([bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b)])).toEqual([MESSAGES[2], MESSAGES[3]]);
+      }
+    }
+  });
+
+  it("parses the stream fed one byte at a time", () => {
+    const bytes = wire();
+    expect(feed([...bytes].map((b) => Buffer.from([b])))).toEqual(MESSAGES);
+  });
+
+  it("keeps a 4-byte UTF-8 character intact when each of its bytes comes alone", () => {
+    const bytes = Buffer.from(JSON.stringify({ s: "😀" }), "utf8");
+    const start = bytes.indexOf(0xf0);
+    const chunks = [bytes.subarray(0, start + 1), bytes.subarray(start + 1, start + 2), bytes.subarray(start + 2, start + 3), bytes.subarray(start + 3)];
+    expect(feed(chunks)).toEqual([{ s: "😀" }]);
+  });
+
+  it("returns nothing until a value is complete, then exactly that value", () => {
+    const splitter = new JsonStreamSplitter();
+    expect(splitter.push(Buffer.from('{"a": "}'))).toEqual([]);
+    expect(splitter.bufferedBytes).toBeGreaterThan(0);
+    expect(splitter.push(Buffer.from('"}{"b":'))).toEqual([{ a: "}" }]);
+    expect(splitter.push(Buffer.from("[1]}"))).toEqual([{ b: [1] }]);
+  });
+
+  it("rejects bytes that cannot start a message with a protocol error", () => {
+    const splitter = new JsonStreamSplitter();
+    expect(() => splitter.push(Buffer.from('{"a":1} x'))).toThrow(OvsdbProtocolError);
+    try {
+      new JsonStreamSplitter().push(Buffer.from("42"));
+    } catch (error) {
+      expect((error as OvsdbProtocolError).code).toBe(OvsdbErrorCode.Protocol);
+    }
+  });
+
+  it("rejects a balanced value that is not JSON", () => {
+    expect(() => new JsonStreamSplitter().push(Buffer.from("{a:1}"))).toThrow(/Invalid JSON/);
+  });
+
+  it("rejects a message larger than the limit", () => {
+    const splitter = new JsonStreamSplitter({ maxMessageBytes: 16 });
+    expect(() => splitter.push(Buffer.from('{"a":"0123456789abcdef'))).toThrow(/larger than 16 bytes/);
+  });
+});

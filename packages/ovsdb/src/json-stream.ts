@@ -1,0 +1,114 @@
+// OVSDB's JSON-RPC has no framing: JSON texts follow each other on the
+// stream, and a chunk can end anywhere (inside a string, an escape, a
+// multi-byte UTF-8 character). The splitter scans bytes: every byte that
+// matters for nesting ({ } [ ] " \) is ASCII, and UTF-8 never uses ASCII
+// values inside a multi-byte character, so byte scanning is exact and the
+// text is decoded only once a whole value has arrived.
+
+import { OvsdbProtocolError } from "./errors.js";
+
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+function isWhitespace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+/** Default largest JSON text accepted: 256 MiB (a 10 000-row select is a few MiB). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Splits a byte stream into complete JSON values (objects or arrays, as
+ * RFC 7047 sends them) and parses each one. Feed chunks as they arrive;
+ * every complete value is returned in order.
+ *
+ * @example
+ * const splitter = new JsonStreamSplitter();
+ * socket.on("data", (chunk) => { for (const msg of splitter.push(chunk)) handle(msg); });
+ */
+export class JsonStreamSplitter {
+  #chunks: Buffer[] = [];
+  #pending = 0;
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+  readonly #maxBytes: number;
+
+  constructor(options: { readonly maxMessageBytes?: number } = {}) {
+    this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  }
+
+  /** Bytes buffered of a value not yet complete. */
+  get bufferedBytes(): number {
+    return this.#pending;
+  }
+
+  /**
+   * Consumes `chunk` and returns every value it completes. Throws
+   * {@link OvsdbProtocolError} on text that is not JSON; the splitter is
+   * then unusable (the stream has lost sync).
+   */
+  push(chunk: Uint8Array): unknown[] {
+    const out: unknown[] = [];
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let start = 0;
+    for (let i = 0; i < buf.length; i++) {
+      const byte = buf[i]!;
+      if (this.#inString) {
+        if (this.#escaped) this.#escaped = false;
+        else if (byte === BACKSLASH) this.#escaped = true;
+        else if (byte === QUOTE) this.#inString = false;
+        continue;
+      }
+      if (this.#depth === 0) {
+        if (isWhitespace(byte)) {
+          start = i + 1;
+          continue;
+        }
+        if (byte !== OPEN_BRACE && byte !== OPEN_BRACKET) {
+          throw new OvsdbProtocolError(`Unexpected byte 0x${byte.toString(16)} between JSON-RPC messages`);
+        }
+        start = i;
+        this.#depth = 1;
+        continue;
+      }
+      if (byte === QUOTE) this.#inString = true;
+      else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) this.#depth++;
+      else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+        this.#depth--;
+        if (this.#depth === 0) {
+          out.push(this.#complete(buf.subarray(start, i + 1)));
+          start = i + 1;
+        }
+      }
+    }
+    if (this.#depth > 0 && start < buf.length) {
+      this.#chunks.push(buf.subarray(start));
+      this.#pending += buf.length - start;
+      if (this.#pending > this.#maxBytes) {
+        throw new OvsdbProtocolError(`JSON-RPC message larger than ${this.#maxBytes} bytes`);
+      }
+    }
+    return out;
+  }
+
+  #complete(tail: Buffer): unknown {
+    let bytes = tail;
+    if (this.#chunks.length > 0) {
+      this.#chunks.push(tail);
+      bytes = Buffer.concat(this.#chunks, this.#pending + tail.length);
+      this.#chunks = [];
+      this.#pending = 0;
+    }
+    const text = bytes.toString("utf8");
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new OvsdbProtocolError(`Invalid JSON from the server: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
