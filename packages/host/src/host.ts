@@ -12,6 +12,7 @@ import {
   LinkConfiguratorToken,
   LoggerToken,
   MissingRequirementError,
+  NatBackendToken,
   NetworkStateToken,
   NicValidatorToken,
   PluginConfigToken,
@@ -33,6 +34,7 @@ import {
   type Token,
 } from "@incusx/sdk";
 import { createHostContainer, instantiate, registerValue, resolverOf } from "./container.js";
+import { NicLifecycle } from "./nic-lifecycle.js";
 import { NicValidationService } from "./nic-validation.js";
 import type { FailurePolicy, HostOptions, HostServices, PluginSource } from "./options.js";
 import { orderByRequirements } from "./order.js";
@@ -240,6 +242,19 @@ export class Host {
    */
   async validateNic(nic: NicDevice): Promise<NicProblem[]> {
     return new NicValidationService(this.resolveAll(NicValidatorToken)).validate(nic);
+  }
+
+  /**
+   * The {@link NicLifecycle} over the host's network state and the NIC
+   * validators and NAT backends the started plugins contributed: start,
+   * stop, list and reconcile NICs' outbound NAT. Call after `start()`.
+   */
+  nicLifecycle(): NicLifecycle {
+    return new NicLifecycle({
+      state: this.services.networkState,
+      validators: this.resolveAll(NicValidatorToken),
+      backends: this.resolveAll(NatBackendToken),
+    });
   }
 
   /**

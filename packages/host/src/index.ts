@@ -20,6 +20,18 @@ export { CLIENT_DUID_KEY, LINK_FAILED, NetworkRuntime } from "./runtime/network-
 export type { NetworkRunOptions, NetworkRuntimeOptions, RestartBackoff } from "./runtime/network-runtime.js";
 
 export { NicValidationService, VALIDATOR_PROBLEM_KEY, commonNicRules } from "./nic-validation.js";
+export { NicLifecycle, natDiff } from "./nic-lifecycle.js";
+export type {
+  BackendReconcileReport,
+  InvalidNic,
+  NatListEntry,
+  NatListFilter,
+  NatReconcileReport,
+  NicLifecycleOptions,
+  NicSkip,
+  NicStartResult,
+  NicStopResult,
+} from "./nic-lifecycle.js";
 
 export { compileConfigSchema } from "./config-schema.js";
 export {
