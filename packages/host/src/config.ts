@@ -35,6 +35,7 @@ export function hostOptionsFromConfig(config: HostConfig, baseDir: string): Host
     baseDir,
     ...(config.stateDir === undefined ? {} : { stateDir: resolve(baseDir, config.stateDir) }),
     ...(config.defaults === undefined ? {} : { defaults: config.defaults }),
+    ...(config.bundle === undefined ? {} : { bundle: resolve(baseDir, config.bundle) }),
     plugins: (config.plugins ?? []).map((entry) => ({ ...entry })),
   };
 }

@@ -39,6 +39,9 @@ import { NicValidationService } from "./nic-validation.js";
 import type { FailurePolicy, HostOptions, HostServices, PluginSource } from "./options.js";
 import { orderByRequirements } from "./order.js";
 import { loadPlugin, type LoadedPlugin } from "./loader.js";
+import { bundlePluginSources, type BundledPluginSource } from "./bundle/bundle-sources.js";
+import { readBundle, type LoadedBundle } from "./bundle/read-bundle.js";
+import { verifyBundle } from "./bundle/verify-bundle.js";
 import type { PluginReport, StartupReport, StopReport } from "./report.js";
 import { EmptyNetworkState } from "./services/empty-network-state.js";
 import { FileNetworkState, NETWORK_STATE_FILE } from "./services/file-network-state.js";
@@ -87,6 +90,8 @@ export class Host {
   private readonly apiVersions: readonly string[];
   private readonly baseDir: string;
   private readonly slots: Slot[];
+  private readonly sources: readonly (PluginSource | BundledPluginSource)[];
+  private readonly bundle: LoadedBundle | undefined;
   private readonly started: Slot[] = [];
   private phase: "new" | "starting" | "started" | "stopping" | "stopped" = "new";
 
@@ -102,7 +107,9 @@ export class Host {
     registerValue(this.container, LeaseEventStreamToken, this.services.leaseEvents);
     registerValue(this.container, LoggerToken, this.logger);
     const defaults = options.defaults ?? {};
-    this.slots = options.plugins.map((source) => ({
+    this.bundle = options.bundle === undefined ? undefined : readBundle(options.bundle, this.baseDir);
+    this.sources = [...options.plugins, ...(this.bundle === undefined ? [] : bundlePluginSources(this.bundle))];
+    this.slots = this.sources.map((source) => ({
       source: describeSource(source),
       onFailure: source.onFailure ?? defaults.onFailure ?? "continue",
       startTimeoutMs: source.startTimeoutMs ?? defaults.startTimeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -115,10 +122,15 @@ export class Host {
 
   /**
    * Loads, checks, orders, registers and starts every plugin. Never throws
-   * for a plugin's fault; the report says what happened to each one.
+   * for a plugin's fault; the report says what happened to each one. With
+   * a bundle, first verifies its files and throws a `BundleError` before
+   * any plugin loads when they differ from its manifest.
    */
   async start(): Promise<StartupReport> {
     if (this.phase !== "new") throw new Error(`Host.start() called twice (host is ${this.phase})`);
+    if (this.bundle !== undefined && this.options.verifyBundle !== false) {
+      verifyBundle(this.bundle, { apiVersions: this.apiVersions });
+    }
     this.phase = "starting";
     const begin = performance.now();
     let aborted = false;
@@ -133,7 +145,7 @@ export class Host {
       this.slots.map(async (slot, i) => {
         const t = performance.now();
         try {
-          slot.loaded = await loadPlugin(this.options.plugins[i]!, slot, {
+          slot.loaded = await loadPlugin(this.sources[i]!, slot, {
             baseDir: this.baseDir,
             apiVersions: this.apiVersions,
             configFile: this.options.configFile ?? "host options",
@@ -419,8 +431,9 @@ function defaultNetworkState(options: HostOptions): NetworkState {
   return new EmptyNetworkState();
 }
 
-function describeSource(source: PluginSource): string {
+function describeSource(source: PluginSource | BundledPluginSource): string {
   if ("module" in source) return source.module;
+  if ("bundled" in source) return `bundle:${source.bundled.package}`;
   const id = (source.manifest as { id?: unknown } | undefined)?.id;
   return typeof id === "string" ? `inline:${id}` : "inline";
 }

@@ -40,6 +40,16 @@ export {
   validatePluginManifest,
 } from "./schema-validation.js";
 
+export { BundleError, BundleErrorCode } from "./bundle/errors.js";
+export type { BundleProblem } from "./bundle/errors.js";
+export { BUNDLE_MANIFEST_FILE, readBundle } from "./bundle/read-bundle.js";
+export type { CompleteBundlePlugin, LoadedBundle } from "./bundle/read-bundle.js";
+export { hostSdkDir, verifyBundle } from "./bundle/verify-bundle.js";
+export type { VerifiedBundle, VerifyBundleOptions } from "./bundle/verify-bundle.js";
+export { SDK_PACKAGE, createBundle } from "./bundle/create-bundle.js";
+export type { CreateBundleOptions } from "./bundle/create-bundle.js";
+export { digestOfFiles } from "./bundle/digest.js";
+
 export { findPluginPackage, readPluginPackage } from "./plugin-package.js";
 export type { PluginPackage } from "./plugin-package.js";
 

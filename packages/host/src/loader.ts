@@ -12,6 +12,7 @@ import type { PluginSource } from "./options.js";
 import { findPluginPackage, readPluginPackage } from "./plugin-package.js";
 import { compileConfigSchema } from "./config-schema.js";
 import { validatePluginManifest } from "./schema-validation.js";
+import type { BundledPluginSource } from "./bundle/bundle-sources.js";
 
 /** A plugin whose manifest and module were loaded and checked. */
 export interface LoadedPlugin {
@@ -41,7 +42,7 @@ export interface LoadContext {
  * and version are known, so a later failure is reported under the right id.
  */
 export async function loadPlugin(
-  source: PluginSource,
+  source: PluginSource | BundledPluginSource,
   identity: { id: string; version: string; readonly source: string },
   context: LoadContext,
 ): Promise<LoadedPlugin> {
@@ -56,17 +57,16 @@ export async function loadPlugin(
     manifestFile = join(pkg.dir, "package.json");
     identity.id = manifest.id;
     identity.version = version;
-    let mod: { default?: unknown };
-    try {
-      mod = (await import(pkg.entryFile)) as { default?: unknown };
-    } catch (error) {
-      throw new IncusxError(
-        ErrorCode.LoadFailed,
-        `Plugin "${manifest.id}": cannot import "${pkg.entryFile}": ${(error as Error).message}`,
-        { pluginId: manifest.id, cause: error },
-      );
-    }
-    plugin = mod.default;
+    plugin = await importPlugin(pkg.entryFile, manifest.id);
+  } else if ("bundled" in source) {
+    // From the bundle manifest: no package.json is read.
+    const { bundled } = source;
+    manifestFile = bundled.bundleFile;
+    manifest = validatePluginManifest(bundled.manifest, bundled.bundleFile, bundled.pointer);
+    version = bundled.version;
+    identity.id = manifest.id;
+    identity.version = version;
+    plugin = await importPlugin(bundled.entryFile, manifest.id);
   } else {
     manifestFile = `inline plugin "${identity.source}"`;
     manifest = validatePluginManifest(source.manifest, manifestFile, "");
@@ -99,4 +99,16 @@ export async function loadPlugin(
   const config = structuredClone(source.config ?? {});
   compileConfigSchema(manifest.configSchema ?? {}, manifest.id)(config, context.configFile);
   return { id: manifest.id, version, source: identity.source, manifest, plugin: p, config };
+}
+
+// The default export of a plugin's module.
+async function importPlugin(entryFile: string, pluginId: string): Promise<unknown> {
+  try {
+    return ((await import(entryFile)) as { default?: unknown }).default;
+  } catch (error) {
+    throw new IncusxError(ErrorCode.LoadFailed, `Plugin "${pluginId}": cannot import "${entryFile}": ${(error as Error).message}`, {
+      pluginId,
+      cause: error,
+    });
+  }
 }

@@ -111,6 +111,15 @@ export interface HostOptions {
   readonly defaults?: HostDefaults;
   /** Services to use instead of the defaults. */
   readonly services?: Partial<HostServices>;
+  /**
+   * A bundle (its directory or bundle.json, relative to `baseDir`) whose
+   * enabled plugins are loaded too, their manifests read from the bundle
+   * manifest. `start()` first verifies the bundle's files and throws a
+   * `BundleError` naming each bad file.
+   */
+  readonly bundle?: string;
+  /** Whether `start()` checks the bundle's file digests; default `true`. `false` only for a bundle on a verified read-only filesystem. */
+  readonly verifyBundle?: boolean;
   /** API versions this host speaks; default: the SDK's `API_VERSION`. For tests. */
   readonly apiVersions?: readonly string[];
 }

@@ -29,6 +29,10 @@ export interface BundleManifest {
    * The plugins in the bundle, in any order.
    */
   plugins: BundlePlugin[];
+  /**
+   * Every file of the bundle except this manifest: path relative to the manifest's directory ("/"-separated, no "..") to the lower-case hex SHA-256 of its bytes. Written by "incusx bundle create"; "incusx bundle verify" and a host started from the bundle refuse a bundle whose files differ from this list.
+   */
+  files?: { [path: string]: string };
 }
 /**
  * One plugin package shipped in the bundle.
@@ -66,4 +70,16 @@ export interface BundlePlugin {
    * What the host does when this plugin fails: "abort" or "continue". Default: the host's defaults.onFailure.
    */
   onFailure?: "abort" | "continue";
+  /**
+   * Module whose default export is the plugin, relative to "path" ("dist/index.js"). Written by "incusx bundle create", so a host loads the plugin without reading its package.json.
+   */
+  entry?: string;
+  /**
+   * A copy of the plugin's manifest (the "incusx" field of its package.json), so a host reads every manifest from the bundle manifest instead of scanning packages. Must equal the package's own.
+   */
+  manifest?: { [keyword: string]: unknown };
+  /**
+   * Digest of the plugin package's files: the lower-case hex SHA-256 of the lines "<sha256 of file>  <path>\n" (sha256sum's format), one per file under "path", paths relative to it and sorted by byte value.
+   */
+  sha256?: string;
 }
