@@ -41,6 +41,8 @@ export interface OvsdbClientOptions {
   readonly requestTimeoutMs?: number;
   /** Inactivity probe interval (default 5000; 0 disables). */
   readonly probeIntervalMs?: number;
+  /** Let the process exit while no request is pending (for short-lived commands); default false. */
+  readonly unrefWhenIdle?: boolean;
   /** First reconnect delay after every endpoint failed (default 50), doubled up to {@link maxBackoffMs}. */
   readonly initialBackoffMs?: number;
   /** Largest reconnect delay (default 2000). */
@@ -252,6 +254,7 @@ export class OvsdbClient extends EventEmitter {
           connectTimeoutMs: this.#options.connectTimeoutMs,
           requestTimeoutMs: this.#options.requestTimeoutMs,
           probeIntervalMs: this.#options.probeIntervalMs,
+          unrefWhenIdle: this.#options.unrefWhenIdle,
           onNotification: (method, params) => this.#onNotification(conn!, method, params),
           onClose: (error) => this.#onClose(conn!, error),
         });

@@ -33,6 +33,8 @@ export interface RpcConnectionOptions {
   readonly probeIntervalMs?: number;
   /** Called with every notification (`update2`, `update3`, `locked`, ...). */
   readonly onNotification?: (method: string, params: readonly unknown[]) => void;
+  /** Let the process exit while no request is pending (the socket is unref'd when idle). */
+  readonly unrefWhenIdle?: boolean;
   /** Called once when the connection ends, with the reason. */
   readonly onClose?: (error: OvsdbError) => void;
 }
@@ -69,6 +71,7 @@ export class RpcConnection {
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     socket.on("error", (error) => this.#fail(new OvsdbConnectionLostError(endpoint.text, error.message, error)));
     socket.on("close", () => this.#fail(new OvsdbConnectionLostError(endpoint.text, "closed by the server")));
+    if (options.unrefWhenIdle === true) socket.unref();
     this.#armProbe();
   }
 
@@ -121,6 +124,7 @@ export class RpcConnection {
       const onAbort = (): void => settle(() => reject(new OvsdbAbortedError(method, signal?.reason)));
       const settle = (outcome: () => void): void => {
         if (!this.#pending.delete(id)) return;
+        if (this.#pending.size === 0 && this.#options.unrefWhenIdle === true) this.#socket.unref();
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
         outcome();
@@ -132,6 +136,7 @@ export class RpcConnection {
       });
       if (timeoutMs > 0) timer = setTimeout(() => settle(() => reject(new OvsdbTimeoutError(method, timeoutMs))), timeoutMs);
       signal?.addEventListener("abort", onAbort, { once: true });
+      if (this.#options.unrefWhenIdle === true) this.#socket.ref();
       this.#send({ method, params, id });
     });
   }

@@ -1,0 +1,357 @@
+// The NatBackend for OVN: owned snat rows in the northbound database. One
+// read, then one wait-guarded transaction per ensure/remove/reconcile; when
+// a guard fails (someone wrote in between) or the connection is lost, it
+// reads again and re-plans, so a retried write is applied exactly once.
+
+import {
+  NetworkStateToken,
+  PluginConfigToken,
+  inject,
+  type IpFamily,
+  type NatBackend,
+  type NatOwner,
+  type NatReconcileResult,
+  type NatPlan,
+  type NatRule,
+  type NetworkState,
+  type NicDevice,
+} from "@incusx/sdk";
+import {
+  OvsdbClient,
+  OvsdbCommitError,
+  OvsdbConnectionLostError,
+  OvsdbOperationError,
+  OvsdbTimeoutError,
+  OvsdbUnavailableError,
+  op,
+  uuid,
+  uuidOf,
+  uuidsOf,
+  type CountResult,
+  type OvsdbOperation,
+  type SelectResult,
+} from "@incusx/ovsdb";
+import { OvnNatError, type NatConflict } from "./errors.js";
+import { natTransaction, planIsEmpty, planNat, type NatChangePlan, type NatView, type OwnedGuard, type PlacedRule } from "./plan.js";
+import { readDynamicAddresses, ovnSwitchPortName } from "./dynamic-addresses.js";
+import { planNicNat } from "./nic-plan.js";
+import { NAT_COLUMNS, OVN_NORTHBOUND, isOwned, natRowView, nicName, normalizeRule, ownerKey, ownerSelector, rowOwnerKey, ruleOfRow, type NatRowView } from "./rows.js";
+
+
+/** The plugin config the backend reads (manifest `configSchema`). */
+export interface OvnNatConfig {
+  /** NB connection string: `unix:/run/ovn/ovnnb_db.sock`, `tcp:10.0.0.1:6641,tcp:10.0.0.2:6641`. */
+  readonly northbound?: string;
+  /** Time limit of one NB request in milliseconds (default 30 000). */
+  readonly requestTimeoutMs?: number;
+}
+
+/** What a batched ensure or a reconcile did, beyond the SDK's result. */
+export interface OvnNatReconcileResult extends NatReconcileResult {
+  /** Rules not applied because a row we do not own translates the same logical address (that row is left alone). */
+  readonly conflicts: readonly NatConflict[];
+  /** Rules not applied because their network's router does not exist, or the network is unknown. */
+  readonly failed: readonly { readonly rule: NatRule; readonly error: OvnNatError }[];
+  /** Write transactions committed (0 when nothing had to change). */
+  readonly transactions: number;
+}
+
+const MAX_ATTEMPTS = 10;
+
+/**
+ * {@link NatBackend} for `ovn` networks: one `snat` NAT row per NIC and
+ * family on the network's logical router, tagged with its owner in
+ * `external_ids`. Only rows it wrote are ever changed or deleted.
+ *
+ * @example
+ * const backend = OvnNatBackend.withClient(await OvsdbClient.connect(nb, { database: "OVN_Northbound" }), state);
+ * await backend.ensure({ owner: { instance: "c1", device: "eth0" }, network: "ovn0", family: "ipv4",
+ *                        logicalIp: "10.0.0.5", externalIp: "198.51.100.9" });
+ */
+export class OvnNatBackend implements NatBackend {
+  readonly networkType = "ovn";
+  readonly #config: OvnNatConfig;
+  readonly #state: NetworkState;
+  #client: Promise<OvsdbClient> | undefined;
+  #ownsClient = true;
+  #writes = 0;
+
+  constructor(@inject(PluginConfigToken) config: unknown, @inject(NetworkStateToken) state: NetworkState) {
+    this.#config = (config ?? {}) as OvnNatConfig;
+    this.#state = state;
+  }
+
+  /** A backend on an existing client (the caller closes it). */
+  static withClient(client: OvsdbClient, state: NetworkState): OvnNatBackend {
+    const backend = new OvnNatBackend({}, state);
+    backend.#client = Promise.resolve(client);
+    backend.#ownsClient = false;
+    return backend;
+  }
+
+  /** Write transactions committed so far by this backend. */
+  get writeTransactions(): number {
+    return this.#writes;
+  }
+
+  /** Closes the NB connection the backend opened (not one given to {@link withClient}). */
+  async close(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    if (client !== undefined && this.#ownsClient) (await client.catch(() => undefined))?.close();
+  }
+
+  /**
+   * The rules `nic` asks for: one per family whose `*.address.external` is
+   * set, from its static address or else its switch port's
+   * `dynamic_addresses` (port named by {@link ovnSwitchPortName}). Never writes.
+   */
+  async plan(nic: NicDevice): Promise<NatPlan> {
+    return planNicNat(nic, async (network) =>
+      readDynamicAddresses(await this.#connect(), ovnSwitchPortName(network, nic.instance, nic.device), this.#timeout()),
+    );
+  }
+
+  /** Creates or corrects the NIC's rule of `rule.family` in one guarded transaction; commits nothing when it is in place. */
+  async ensure(rule: NatRule): Promise<void> {
+    const normal = normalizeRule(rule);
+    const router = await this.routerOf(normal.network);
+    await this.#retrying(`Ensuring SNAT of NIC "${nicName(normal.owner)}" on network "${normal.network}"`, async () => {
+      const client = await this.#connect();
+      const view = await readForRule(client, normal, router, this.#timeout());
+      const plan = planNat(view, [{ rule: normal, router }], "keys");
+      throwIfBlocked(plan, normal.network);
+      if (planIsEmpty(plan)) return;
+      const key = view.rows.filter((r) => rowOwnerKey(r) === ownerKey(normal.owner, normal.family)).map((r) => r.uuid);
+      await this.#commit(client, plan, view, [{ selector: ownerSelector(normal.owner, normal.family), uuids: key }]);
+    });
+  }
+
+  /** Removes the owner's rows (one family or both); rows of other NICs, also sharing the external address, stay. */
+  async remove(owner: NatOwner, family?: IpFamily): Promise<void> {
+    const selector = ownerSelector(owner, family);
+    await this.#retrying(`Removing SNAT of NIC "${nicName(owner)}"`, async () => {
+      const client = await this.#connect();
+      const read = op.select("NAT", [["external_ids", "includes", selector]], ["_uuid"]);
+      const [rows] = (await client.transact(OVN_NORTHBOUND, [read], { timeoutMs: this.#timeout() })) as [SelectResult];
+      const uuids = rows.rows.map((r) => uuidOf(r._uuid)!);
+      if (uuids.length === 0) return;
+      const ops: OvsdbOperation[] = [
+        op.wait("NAT", [["external_ids", "includes", selector]], ["_uuid"], "==", uuids.map((u) => ({ _uuid: uuid(u) }))),
+        ...uuids.map((u) => op.mutate("Logical_Router", [["nat", "includes", uuid(u)]], [["nat", "delete", uuid(u)]])),
+      ];
+      await client.transact(OVN_NORTHBOUND, ops, { timeoutMs: this.#timeout() });
+      this.#writes++;
+    });
+  }
+
+  /** Every rule this backend owns, read from the NB. */
+  async list(): Promise<readonly NatRule[]> {
+    return this.#retrying("Listing owned SNAT rows", async () => {
+      const client = await this.#connect();
+      const read = op.select("NAT", [["external_ids", "includes", ownerSelector()]], [...NAT_COLUMNS]);
+      const [rows] = (await client.transact(OVN_NORTHBOUND, [read], { timeoutMs: this.#timeout() })) as [SelectResult];
+      return rows.rows.map(natRowView).flatMap((row) => ruleOfRow(row) ?? []);
+    });
+  }
+
+  /**
+   * Makes the owned rows equal `desired`: adds what is missing, corrects
+   * drift, deletes owned rows nothing wants, in one transaction (none when
+   * nothing changed). Rules blocked by foreign rows or missing routers are
+   * reported, not applied; the rest still are.
+   */
+  async reconcile(desired: readonly NatRule[]): Promise<OvnNatReconcileResult> {
+    return this.#applyAll(desired, "all");
+  }
+
+  /**
+   * Ensures many rules in one transaction (each NIC's old row of that
+   * family is replaced); owned rows of other NICs are left alone.
+   */
+  async ensureAll(rules: readonly NatRule[]): Promise<OvnNatReconcileResult> {
+    return this.#applyAll(rules, "keys");
+  }
+
+  /** The logical router of network `name`; throws `unknown-network` when the host does not know it as an OVN network with a router. */
+  async routerOf(name: string): Promise<string> {
+    const network = await this.#state.network(name);
+    if (network === undefined) throw new OvnNatError("unknown-network", `Network "${name}" is not known to the host`);
+    if (network.type !== "ovn") throw new OvnNatError("unknown-network", `Network "${name}" is of type "${network.type}", not "ovn"`);
+    if (!network.ovnRouter) throw new OvnNatError("unknown-network", `Network "${name}" names no OVN logical router`);
+    return network.ovnRouter;
+  }
+
+  async #applyAll(rules: readonly NatRule[], scope: "keys" | "all"): Promise<OvnNatReconcileResult> {
+    const failed: { rule: NatRule; error: OvnNatError }[] = [];
+    const placed: PlacedRule[] = [];
+    const routers = new Map<string, Promise<string>>();
+    for (const rule of rules) {
+      try {
+        const normal = normalizeRule(rule);
+        let router = routers.get(normal.network);
+        if (router === undefined) routers.set(normal.network, (router = this.routerOf(normal.network)));
+        placed.push({ rule: normal, router: await router });
+      } catch (error) {
+        if (!(error instanceof OvnNatError)) throw error;
+        failed.push({ rule, error });
+      }
+    }
+    const before = this.#writes;
+    const plan = await this.#retrying(scope === "all" ? "Reconciling SNAT rows" : "Ensuring SNAT rows", async () => {
+      const client = await this.#connect();
+      const view = await readAll(client, this.#timeout());
+      const plan = planNat(view, placed, scope);
+      if (!planIsEmpty(plan)) {
+        const owned = view.rows.filter(isOwned).map((r) => r.uuid);
+        await this.#commit(client, plan, view, [{ selector: ownerSelector(), uuids: owned }]);
+      }
+      return plan;
+    });
+    for (const m of plan.missingRouters) failed.push({ rule: m.rule, error: routerMissing(m.router, m.rule.network) });
+    return {
+      ensured: plan.inserts.map((p) => p.rule),
+      removed: plan.deletes.flatMap((d) => d.rule ?? []),
+      conflicts: plan.conflicts,
+      failed,
+      transactions: this.#writes - before,
+    };
+  }
+
+  async #commit(client: OvsdbClient, plan: NatChangePlan, view: NatView, owned: readonly OwnedGuard[]): Promise<void> {
+    const { ops, routerMutations } = natTransaction(plan, view, owned);
+    const results = await client.transactPruned(OVN_NORTHBOUND, ops, { timeoutMs: this.#timeout() });
+    this.#writes++;
+    for (const { index, router } of routerMutations) {
+      if ((results[index] as CountResult).count !== 1) {
+        throw new OvnNatError("router-missing", `Logical router "${router}" disappeared while its SNAT rows were written`);
+      }
+    }
+  }
+
+  #connect(): Promise<OvsdbClient> {
+    if (this.#client === undefined) {
+      const northbound = this.#config.northbound;
+      if (!northbound) {
+        return Promise.reject(new OvnNatError("unknown-network", 'No OVN northbound connection configured (plugin config "northbound")'));
+      }
+      const client = OvsdbClient.connect(northbound, {
+        database: OVN_NORTHBOUND,
+        requestTimeoutMs: this.#timeout(),
+        unrefWhenIdle: true,
+      });
+      this.#client = client;
+      client.catch(() => (this.#client = undefined));
+    }
+    return this.#client;
+  }
+
+  #timeout(): number {
+    return this.#config.requestTimeoutMs ?? 30_000;
+  }
+
+  async #retrying<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    for (let i = 1; ; i++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (error instanceof OvnNatError) throw error;
+        if (!retryable(error) || i >= MAX_ATTEMPTS) {
+          throw new OvnNatError("database", `${what} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        }
+        if (!(error instanceof OvsdbOperationError)) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** i, 1000)));
+      }
+    }
+  }
+}
+
+/** Errors after which reading again and re-planning is safe (every write is wait-guarded). */
+function retryable(error: unknown): boolean {
+  if (error instanceof OvsdbOperationError) return error.op === "wait" && error.error === "timed out";
+  if (error instanceof OvsdbCommitError) return !/integrity|constraint/.test(error.error);
+  return error instanceof OvsdbConnectionLostError || error instanceof OvsdbTimeoutError || error instanceof OvsdbUnavailableError;
+}
+
+function routerMissing(router: string, network: string): OvnNatError {
+  return new OvnNatError(
+    "router-missing",
+    `Logical router "${router}" of network "${network}" does not exist in the OVN northbound database`,
+  );
+}
+
+function throwIfBlocked(plan: NatChangePlan, network: string): void {
+  const missing = plan.missingRouters[0];
+  if (missing !== undefined) throw routerMissing(missing.router, network);
+  const conflict = plan.conflicts[0];
+  if (conflict !== undefined) {
+    const who = conflict.ownedBy === undefined ? "a foreign writer" : `NIC "${conflict.ownedBy}"`;
+    throw new OvnNatError(
+      "foreign-conflict",
+      `Logical address "${conflict.rule.logicalIp}" of NIC "${nicName(conflict.rule.owner)}" is already translated on router "${conflict.router}" by a snat row of ${who} (_uuid ${conflict.uuid || "pending"}, external_ip "${conflict.externalIp}"); it is left alone`,
+      { conflicts: plan.conflicts },
+    );
+  }
+}
+
+/** Reads what one rule's plan needs: the router, snat rows on its logical address, the NIC's owned rows, and which of them the router references. */
+async function readForRule(client: OvsdbClient, rule: NatRule, router: string, timeoutMs: number): Promise<NatView> {
+  const full = rule.family === "ipv4" ? "/32" : "/128";
+  const results = (await client.transact(
+    OVN_NORTHBOUND,
+    [
+      op.select("Logical_Router", [["name", "==", router]], ["_uuid"]),
+      op.select("NAT", [["logical_ip", "==", rule.logicalIp]], [...NAT_COLUMNS]),
+      op.select("NAT", [["logical_ip", "==", `${rule.logicalIp}${full}`]], [...NAT_COLUMNS]),
+      op.select("NAT", [["external_ids", "includes", ownerSelector(rule.owner, rule.family)]], [...NAT_COLUMNS]),
+    ],
+    { timeoutMs },
+  )) as SelectResult[];
+  const routers = new Map<string, string>();
+  if (results[0]!.rows.length > 1) {
+    throw new OvnNatError("router-missing", `Logical router name "${router}" of network "${rule.network}" is ambiguous: ${results[0]!.rows.length} routers carry it`);
+  }
+  const routerUuid = uuidOf(results[0]!.rows[0]?._uuid);
+  if (routerUuid !== undefined) routers.set(router, routerUuid);
+  const rows = new Map<string, NatRowView>();
+  for (const r of results.slice(1).flatMap((s) => s.rows)) {
+    const view = natRowView(r);
+    rows.set(view.uuid, view);
+  }
+  const onRouter = new Set<string>();
+  if (routerUuid !== undefined && rows.size > 0) {
+    const ids = [...rows.keys()];
+    const checks = (await client.transact(
+      OVN_NORTHBOUND,
+      ids.map((id) => op.select("Logical_Router", [["_uuid", "==", uuid(routerUuid)], ["nat", "includes", uuid(id)]], ["_uuid"])),
+      { timeoutMs },
+    )) as SelectResult[];
+    checks.forEach((c, i) => c.rows.length > 0 && onRouter.add(ids[i]!));
+  }
+  return { routers, rows: [...rows.values()], routerOf: (id) => (onRouter.has(id) ? router : undefined) };
+}
+
+/** Reads every router and every snat or owned NAT row. */
+async function readAll(client: OvsdbClient, timeoutMs: number): Promise<NatView> {
+  const [routerRows, snat, owned] = (await client.transact(
+    OVN_NORTHBOUND,
+    [
+      op.select("Logical_Router", [], ["_uuid", "name", "nat"]),
+      op.select("NAT", [["type", "==", "snat"]], [...NAT_COLUMNS]),
+      op.select("NAT", [["external_ids", "includes", ownerSelector()]], [...NAT_COLUMNS]),
+    ],
+    { timeoutMs },
+  )) as SelectResult[];
+  const routers = new Map<string, string>();
+  const routerOfRow = new Map<string, string>();
+  for (const r of routerRows!.rows) {
+    const name = String(r.name);
+    routers.set(name, uuidOf(r._uuid)!);
+    for (const nat of uuidsOf(r.nat)) routerOfRow.set(nat, name);
+  }
+  const rows = new Map<string, NatRowView>();
+  for (const r of [...snat!.rows, ...owned!.rows]) {
+    const view = natRowView(r);
+    rows.set(view.uuid, view);
+  }
+  return { routers, rows: [...rows.values()], routerOf: (id) => routerOfRow.get(id) };
+}

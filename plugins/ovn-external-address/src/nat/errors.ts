@@ -1,0 +1,53 @@
+import { ErrorCode, IncusxError } from "@incusx/sdk";
+
+/** The plugin's id, as NAT rows record it in `external_ids`. */
+export const PLUGIN_ID = "incusx.ovn-external-address";
+
+/** Why an {@link OvnNatError} was raised; stable, for callers to branch on. */
+export type OvnNatErrorReason =
+  /** The rule is malformed (address of the wrong family, empty owner). */
+  | "invalid-rule"
+  /** The host knows no such network, it is not `ovn`, or it names no logical router. */
+  | "unknown-network"
+  /** The network's logical router does not exist in the NB database. */
+  | "router-missing"
+  /** A snat row this NIC does not own already translates the same logical address. */
+  | "foreign-conflict"
+  /** The NB database failed (unreachable, kept changing under us, refused the commit). */
+  | "database";
+
+/** A snat row in the way of a rule: translates the same logical address on the same router. */
+export interface NatConflict {
+  /** The rule that could not be applied. */
+  readonly rule: import("@incusx/sdk").NatRule;
+  /** The router both rows are on. */
+  readonly router: string;
+  /** `_uuid` of the row in the way. */
+  readonly uuid: string;
+  /** Its logical_ip, as stored. */
+  readonly logicalIp: string;
+  /** Its external_ip. */
+  readonly externalIp: string;
+  /** Who owns it: another NIC of this plugin (`instance/device`), or `undefined` for a foreign writer. */
+  readonly ownedBy: string | undefined;
+}
+
+/**
+ * Error of the OVN NAT backend: an {@link IncusxError} (code
+ * `INVALID_CONFIG` for bad rules and unknown networks, `PLUGIN_FAILED`
+ * otherwise) with a stable `reason` and a message naming the NIC, network
+ * and router.
+ */
+export class OvnNatError extends IncusxError {
+  /** Stable reason. */
+  readonly reason: OvnNatErrorReason;
+  /** Rows in the way, for `foreign-conflict`. */
+  readonly conflicts: readonly NatConflict[];
+
+  constructor(reason: OvnNatErrorReason, message: string, options: { cause?: unknown; conflicts?: readonly NatConflict[] } = {}) {
+    const code = reason === "invalid-rule" || reason === "unknown-network" ? ErrorCode.InvalidConfig : ErrorCode.PluginFailed;
+    super(code, message, { pluginId: PLUGIN_ID, cause: options.cause });
+    this.reason = reason;
+    this.conflicts = options.conflicts ?? [];
+  }
+}

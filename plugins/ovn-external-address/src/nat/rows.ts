@@ -1,0 +1,175 @@
+// How a NatRule maps to an NB NAT row and back, and who owns a row: every
+// row we write carries the plugin id, instance, device, network and family
+// in external_ids; rows without our owner key are foreign.
+
+import { addressFamily, canonicalAddress, type IpFamily, type NatOwner, type NatRule } from "@incusx/sdk";
+import { mapRecord, ovsMap, uuidOf, type OvsdbRow, type OvsdbValue } from "@incusx/ovsdb";
+import { OvnNatError, PLUGIN_ID } from "./errors.js";
+
+/** The OVN northbound database's name. */
+export const OVN_NORTHBOUND = "OVN_Northbound";
+
+/** `external_ids` keys of an owned NAT row. */
+export const EXTERNAL_ID_KEYS = Object.freeze({
+  owner: "incusx:owner",
+  instance: "incusx:instance",
+  device: "incusx:device",
+  network: "incusx:network",
+  family: "incusx:family",
+});
+
+/** Columns read from NAT rows. */
+export const NAT_COLUMNS = ["_uuid", "type", "logical_ip", "external_ip", "external_ids"] as const;
+
+/** A NAT row as the backend reads it. */
+export interface NatRowView {
+  readonly uuid: string;
+  readonly type: string;
+  /** logical_ip as stored (may carry a prefix). */
+  readonly logicalIpRaw: string;
+  /** The plain canonical address when logical_ip is one host (no prefix, /32, /128), else undefined. */
+  readonly logicalIp: string | undefined;
+  readonly externalIp: string;
+  readonly externalIds: Readonly<Record<string, string>>;
+}
+
+/** Reads a selected NAT row. */
+export function natRowView(row: OvsdbRow): NatRowView {
+  const raw = String(row.logical_ip ?? "");
+  return {
+    uuid: uuidOf(row._uuid) ?? "",
+    type: String(row.type ?? ""),
+    logicalIpRaw: raw,
+    logicalIp: hostAddress(raw),
+    externalIp: String(row.external_ip ?? ""),
+    externalIds: mapRecord(row.external_ids),
+  };
+}
+
+/** The canonical address of a one-host logical_ip (`10.0.0.5`, `10.0.0.5/32`, `fd00::5/128`), or undefined. */
+export function hostAddress(text: string): string | undefined {
+  const [address, prefix, extra] = text.split("/");
+  if (address === undefined || extra !== undefined) return undefined;
+  try {
+    const canonical = canonicalAddress(address);
+    if (prefix === undefined) return canonical;
+    const full = addressFamily(canonical) === "ipv4" ? "32" : "128";
+    return prefix === full ? canonical : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The owner key of a rule or row: instance, device, family. */
+export function ownerKey(owner: NatOwner, family: IpFamily): string {
+  return JSON.stringify([owner.instance, owner.device, family]);
+}
+
+/** The owner key of an owned row, or undefined for a foreign (or malformed) row. */
+export function rowOwnerKey(row: NatRowView): string | undefined {
+  const ids = row.externalIds;
+  if (ids[EXTERNAL_ID_KEYS.owner] !== PLUGIN_ID) return undefined;
+  const instance = ids[EXTERNAL_ID_KEYS.instance];
+  const device = ids[EXTERNAL_ID_KEYS.device];
+  const family = ids[EXTERNAL_ID_KEYS.family];
+  if (!instance || !device || (family !== "ipv4" && family !== "ipv6")) return undefined;
+  return ownerKey({ instance, device }, family);
+}
+
+/** Whether the plugin wrote `row`. */
+export function isOwned(row: NatRowView): boolean {
+  return row.externalIds[EXTERNAL_ID_KEYS.owner] === PLUGIN_ID;
+}
+
+/** The rule an owned row stands for, or undefined when it is not a well-formed owned snat row. */
+export function ruleOfRow(row: NatRowView): NatRule | undefined {
+  if (row.type !== "snat" || rowOwnerKey(row) === undefined || row.logicalIp === undefined) return undefined;
+  const ids = row.externalIds;
+  let externalIp: string;
+  try {
+    externalIp = canonicalAddress(row.externalIp);
+  } catch {
+    return undefined;
+  }
+  return {
+    owner: { instance: ids[EXTERNAL_ID_KEYS.instance]!, device: ids[EXTERNAL_ID_KEYS.device]! },
+    network: ids[EXTERNAL_ID_KEYS.network] ?? "",
+    family: ids[EXTERNAL_ID_KEYS.family] as IpFamily,
+    logicalIp: row.logicalIp,
+    externalIp,
+  };
+}
+
+/** Whether owned `row` is exactly `rule` (same owner, network, family, addresses, type snat). */
+export function rowMatches(row: NatRowView, rule: NatRule): boolean {
+  const r = ruleOfRow(row);
+  return (
+    r !== undefined &&
+    row.logicalIpRaw === rule.logicalIp &&
+    r.externalIp === rule.externalIp &&
+    row.externalIp === rule.externalIp &&
+    r.network === rule.network &&
+    ownerKey(r.owner, r.family) === ownerKey(rule.owner, rule.family)
+  );
+}
+
+/** The NAT row written for `rule`: plain logical address (not /32), owner in external_ids. */
+export function ruleRow(rule: NatRule): OvsdbRow {
+  return {
+    type: "snat",
+    logical_ip: rule.logicalIp,
+    external_ip: rule.externalIp,
+    external_ids: ovsMap({
+      [EXTERNAL_ID_KEYS.owner]: PLUGIN_ID,
+      [EXTERNAL_ID_KEYS.instance]: rule.owner.instance,
+      [EXTERNAL_ID_KEYS.device]: rule.owner.device,
+      [EXTERNAL_ID_KEYS.network]: rule.network,
+      [EXTERNAL_ID_KEYS.family]: rule.family,
+    }),
+  };
+}
+
+/** `external_ids includes` map selecting the rows owned by one NIC (one family, or both). */
+export function ownerSelector(owner?: NatOwner, family?: IpFamily): OvsdbValue {
+  const ids: Record<string, string> = { [EXTERNAL_ID_KEYS.owner]: PLUGIN_ID };
+  if (owner !== undefined) {
+    ids[EXTERNAL_ID_KEYS.instance] = owner.instance;
+    ids[EXTERNAL_ID_KEYS.device] = owner.device;
+  }
+  if (family !== undefined) ids[EXTERNAL_ID_KEYS.family] = family;
+  return ovsMap(ids);
+}
+
+/** `rule` with canonical addresses, checked: both of the rule's family, owner names non-empty. */
+export function normalizeRule(rule: NatRule): NatRule {
+  const where = `NIC "${rule.owner?.instance}/${rule.owner?.device}" on network "${rule.network}"`;
+  if (!rule.owner?.instance || !rule.owner.device) throw new OvnNatError("invalid-rule", `NAT rule of ${where} names no instance or device`);
+  if (!rule.network) throw new OvnNatError("invalid-rule", `NAT rule of ${where} names no network`);
+  if (rule.family !== "ipv4" && rule.family !== "ipv6") {
+    throw new OvnNatError("invalid-rule", `NAT rule of ${where} has an unknown family "${String(rule.family)}"`);
+  }
+  const check = (what: string, text: string): string => {
+    let canonical: string;
+    try {
+      canonical = canonicalAddress(text);
+    } catch {
+      throw new OvnNatError("invalid-rule", `NAT rule of ${where}: ${what} "${text}" is not an IP address`);
+    }
+    if (addressFamily(canonical) !== rule.family) {
+      throw new OvnNatError("invalid-rule", `NAT rule of ${where}: ${what} "${text}" is not an ${rule.family === "ipv4" ? "IPv4" : "IPv6"} address`);
+    }
+    return canonical;
+  };
+  return {
+    owner: { instance: rule.owner.instance, device: rule.owner.device },
+    network: rule.network,
+    family: rule.family,
+    logicalIp: check("logical address", rule.logicalIp),
+    externalIp: check("external address", rule.externalIp),
+  };
+}
+
+/** `instance/device` of a NIC, for messages. */
+export function nicName(owner: NatOwner): string {
+  return `${owner.instance}/${owner.device}`;
+}
