@@ -38,6 +38,67 @@ export const COMMANDS: Readonly<Record<string, CommandGroup>> = {
       },
     },
   },
+  nic: {
+    description: "Validates, starts and stops instance NICs from the host state.",
+    commands: {
+      validate: {
+        summary: "Check one NIC's config against the host state (external addresses, unknown keys)",
+        load: async () => (await import("./commands/nic-validate.js")).nicValidate,
+      },
+      start: {
+        summary: "Validate a NIC and apply its outbound NAT (snat to its external address)",
+        load: async () => (await import("./commands/nic-start.js")).nicStart,
+      },
+      stop: {
+        summary: "Remove the outbound NAT rules a NIC owns (others' rules stay)",
+        load: async () => (await import("./commands/nic-stop.js")).nicStop,
+      },
+    },
+  },
+  nat: {
+    description: "Lists and reconciles the outbound NAT rules incusx owns.",
+    commands: {
+      list: {
+        summary: "List the outbound NAT rules incusx owns, optionally of one router or network",
+        load: async () => (await import("./commands/nat-list.js")).natList,
+      },
+      reconcile: {
+        summary: "Make the owned NAT rules match the host state (--dry-run: show what would change)",
+        load: async () => (await import("./commands/nat-reconcile.js")).natReconcile,
+      },
+    },
+  },
+  network: {
+    description: "Changes networks in the host state.",
+    commands: {
+      forward: {
+        summary: "Delete a network forward from the host state (refused while a NIC uses it)",
+        load: async () => (await import("./commands/network-forward.js")).networkForward,
+      },
+    },
+  },
+  bundle: {
+    description: "Builds and checks plugin bundles, for distribution packagers.",
+    commands: {
+      create: {
+        summary: "Assemble plugins and their dependencies into a verifiable bundle directory",
+        load: async () => (await import("./commands/bundle-create.js")).bundleCreate,
+      },
+      verify: {
+        summary: "Check a bundle's files, plugins and API version against its bundle.json",
+        load: async () => (await import("./commands/bundle-verify.js")).bundleVerify,
+      },
+    },
+  },
+  plugin: {
+    description: "Creates plugin packages, for plugin authors.",
+    commands: {
+      new: {
+        summary: "Scaffold a plugin package whose build and contract tests pass at once",
+        load: async () => (await import("./commands/plugin-new.js")).pluginNew,
+      },
+    },
+  },
   forknet: {
     description: "Network work inside a container's network namespace.",
     commands: {

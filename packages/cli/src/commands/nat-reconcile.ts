@@ -1,0 +1,77 @@
+import type { NatReconcileReport } from "@incusx/host";
+import type { Command, ParsedArgs } from "../command.js";
+import { EXIT_OK, writeError } from "../errors.js";
+import type { CliIo } from "../io.js";
+import { EXIT_STATUS_HELP, NIC_OPTIONS, nicName, required, ruleText, withNicHost, type NicHostDeps } from "./nic-host.js";
+
+const NAME = "incusx nat reconcile";
+
+/**
+ * `incusx nat reconcile`: makes the NAT rules incusx owns match the host
+ * state; `--dry-run` only says what would change.
+ */
+export const natReconcile: Command = natReconcileCommand();
+
+/** The command, running `deps` instead of the real plugin (tests). */
+export function natReconcileCommand(deps: NicHostDeps = {}): Command {
+  return {
+    name: NAME,
+    summary: "Make the owned NAT rules match the host state (--dry-run: show what would change)",
+    description: [
+      "Works out the rules every valid NIC of the host state file asks for and makes",
+      "the rules incusx owns in the OVN northbound database equal them: missing or",
+      "changed rules are ensured, owned rules nothing asks for are removed, rows of",
+      "other writers are never touched. Running it again changes nothing. With",
+      "--dry-run, compares and prints the changes without writing.",
+      "",
+      "NICs whose config is invalid get no rule (their old rules are removed) and",
+      "are reported on stderr as warnings; NICs without an address of a family are",
+      "listed as skipped.",
+      "",
+      "With --json, prints { dryRun, backends: [{ networkType, desired, ensured,",
+      "removed, skipped, invalid }] }.",
+      "",
+      EXIT_STATUS_HELP,
+    ].join("\n"),
+    options: {
+      state: NIC_OPTIONS.state,
+      "ovn-nb": NIC_OPTIONS["ovn-nb"],
+      "dry-run": { type: "boolean", description: "Compare and print the changes; write nothing" },
+      json: NIC_OPTIONS.json,
+    },
+    run: (args, io) => reconcileNat(args, io, deps),
+  };
+}
+
+async function reconcileNat(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number> {
+  const state = required(args, "state", NAME);
+  const northbound = required(args, "ovn-nb", NAME);
+  return withNicHost({ state, northbound }, io, async ({ lifecycle }) => {
+    const report = await lifecycle.reconcile({ dryRun: args.values["dry-run"] === true });
+    for (const backend of report.backends) {
+      for (const nic of backend.invalid) {
+        for (const problem of nic.problems) writeError(io.stderr, "WARNING", `NIC "${nicName(nic)}" left out: ${problem.message}`);
+      }
+    }
+    io.stdout.write(args.values.json ? JSON.stringify(report, null, 2) + "\n" : formatReconcile(report));
+    return EXIT_OK;
+  }, deps);
+}
+
+/** The reconcile report as lines: one per change and skipped family, then a summary per backend. */
+export function formatReconcile(report: NatReconcileReport): string {
+  const lines: string[] = [];
+  const would = report.dryRun ? "would be " : "";
+  for (const b of report.backends) {
+    for (const rule of b.ensured) lines.push(`+ ${nicName(rule.owner)}: snat ${ruleText(rule)} ${would}ensured`);
+    for (const rule of b.removed) lines.push(`- ${nicName(rule.owner)}: snat ${ruleText(rule)} ${would}removed`);
+    for (const skip of b.skipped) lines.push(`  ${nicName(skip)}: no ${skip.family} rule: ${skip.reason}`);
+    lines.push(
+      `${b.networkType}: ${b.desired.length} desired, ${b.ensured.length} ${would}ensured, ${b.removed.length} ${would}removed` +
+        (b.invalid.length > 0 ? `, ${b.invalid.length} invalid NIC${b.invalid.length === 1 ? "" : "s"} left out` : "") +
+        (report.dryRun ? " (dry run)" : ""),
+    );
+  }
+  if (report.backends.length === 0) lines.push("No NAT backend is loaded; nothing to reconcile.");
+  return lines.join("\n") + "\n";
+}

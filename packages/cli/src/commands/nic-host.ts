@@ -1,0 +1,138 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  EmptyNetworkState,
+  FileNetworkState,
+  Host,
+  jsonLinesSink,
+  type HostServices,
+  type NicLifecycle,
+  type PluginSource,
+} from "@incusx/host";
+import { IncusxError, type ErrorCode, type NatRule, type NicProblem } from "@incusx/sdk";
+import type { OptionSpec, ParsedArgs } from "../command.js";
+import { UsageError, writeError } from "../errors.js";
+import type { CliIo } from "../io.js";
+
+/** The plugin the NIC, NAT and forward commands run: OVN external addresses. */
+export const OVN_PLUGIN = "@incusx/plugin-ovn-external-address";
+
+const CLI_PACKAGE_DIR = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+
+/** Options the NIC, NAT and forward commands share, by name. */
+export const NIC_OPTIONS = {
+  state: { type: "string", valueName: "FILE", description: "Host state file (schemas/host-state.schema.json)" },
+  "ovn-nb": {
+    type: "string",
+    valueName: "CONN",
+    description: "OVN northbound database: unix:PATH or tcp:IP:PORT, comma-separated for a cluster",
+  },
+  instance: { type: "string", valueName: "NAME", description: "Instance of the NIC" },
+  device: { type: "string", valueName: "NAME", description: "NIC device name (eth0)" },
+  json: { type: "boolean", description: "Print the result as JSON" },
+} as const satisfies Record<string, OptionSpec>;
+
+/** Exit statuses every NIC, NAT and forward command documents. */
+export const EXIT_STATUS_HELP = [
+  "Exit status: 0 on success; 1 when the work failed (invalid NIC or state file,",
+  "database error), with `incusx: error[CODE]: message` on stderr; 2 for a wrong",
+  "command line.",
+].join("\n");
+
+/** What tests give instead of the real plugin and services. */
+export interface NicHostDeps {
+  /** Plugins to run instead of {@link OVN_PLUGIN} with `{ northbound }`. */
+  readonly plugins?: readonly PluginSource[];
+  /** Host services to use (a fake NAT backend's plugin needs none of the real ones). */
+  readonly services?: Partial<HostServices>;
+}
+
+/** What a command works with while its host runs. */
+export interface NicHostContext {
+  /** The started host. */
+  readonly host: Host;
+  /** Its NIC lifecycle. */
+  readonly lifecycle: NicLifecycle;
+  /** The state file, when `--state` was given. */
+  readonly state: FileNetworkState | undefined;
+}
+
+/** A required string option's value, or a usage error naming it. */
+export function required(args: ParsedArgs, name: string, command: string): string {
+  const value = args.values[name];
+  if (typeof value !== "string") throw new UsageError(`Missing option "--${name}"`, command);
+  return value;
+}
+
+/** An optional string option's value. */
+export function optional(args: ParsedArgs, name: string): string | undefined {
+  const value = args.values[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * Starts a host running the OVN external-address plugin (configured with
+ * `{ northbound }` when given) over the state file, runs `work`, and stops
+ * the host again. The state file is read once first, so a bad file fails
+ * before anything else. Plugin logs of level warn and above go to stderr
+ * as JSON lines. A plugin that fails to start fails the command with its
+ * error code.
+ */
+export async function withNicHost<T>(
+  options: { readonly state?: string; readonly northbound?: string },
+  io: CliIo,
+  work: (context: NicHostContext) => Promise<T>,
+  deps: NicHostDeps = {},
+): Promise<T> {
+  const state = options.state === undefined ? undefined : new FileNetworkState(resolve(io.cwd, options.state));
+  await state?.networks();
+  const scratch = await mkdtemp(join(tmpdir(), "incusx-nic-"));
+  const plugins: readonly PluginSource[] = deps.plugins ?? [
+    {
+      module: OVN_PLUGIN,
+      config: options.northbound === undefined ? {} : { northbound: options.northbound },
+      onFailure: "abort",
+    },
+  ];
+  const host = new Host({
+    baseDir: CLI_PACKAGE_DIR,
+    plugins,
+    stateDir: scratch,
+    services: {
+      logSink: jsonLinesSink(io.stderr, "warn"),
+      ...deps.services,
+      networkState: state ?? deps.services?.networkState ?? new EmptyNetworkState(),
+    },
+  });
+  try {
+    const report = await host.start();
+    const failed = report.plugins.find((p) => p.error !== undefined);
+    if (!report.ok) {
+      throw new IncusxError((failed?.error?.code ?? "PLUGIN_FAILED") as ErrorCode, failed?.error?.message ?? "A plugin failed to start");
+    }
+    return await work({ host, lifecycle: host.nicLifecycle(), state });
+  } finally {
+    const stopped = await host.stop();
+    for (const plugin of stopped.plugins) {
+      if (plugin.error) writeError(io.stderr, plugin.error.code, plugin.error.message);
+    }
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** `instance/device`, as messages name a NIC. */
+export function nicName(owner: { readonly instance: string; readonly device: string }): string {
+  return `${owner.instance}/${owner.device}`;
+}
+
+/** One line per problem, each as its own `incusx: error[INVALID_CONFIG]: ...` entry. */
+export function writeProblems(io: CliIo, problems: readonly NicProblem[]): void {
+  for (const problem of problems) writeError(io.stderr, "INVALID_CONFIG", problem.message);
+}
+
+/** A rule as one line: `ipv4 10.0.0.5 -> 198.51.100.9 on network "ovn0"`. */
+export function ruleText(rule: NatRule): string {
+  return `${rule.family} ${rule.logicalIp} -> ${rule.externalIp} on network "${rule.network}"`;
+}
