@@ -1,0 +1,94 @@
+import type { NatRule } from "@incusx/sdk";
+import { ovsMap, type OvsdbRow } from "@incusx/ovsdb";
+import { describe, expect, it } from "vitest";
+import { natTransaction, planIsEmpty, planNat, type NatView } from "./plan.js";
+import { natRowView, ruleRow, type NatRowView } from "./rows.js";
+
+const R = "lr0";
+const RU = "11111111-1111-1111-1111-111111111111";
+
+function rule(instance: string, logicalIp: string, externalIp = "198.51.100.9"): NatRule {
+  return { owner: { instance, device: "eth0" }, network: "ovn0", family: "ipv4", logicalIp, externalIp };
+}
+
+function row(id: string, data: OvsdbRow): NatRowView {
+  return natRowView({ _uuid: ["uuid", id], ...data });
+}
+
+function view(rows: NatRowView[], onRouter = rows.map((r) => r.uuid)): NatView {
+  return { routers: new Map([[R, RU]]), rows, routerOf: (id) => (onRouter.includes(id) ? R : undefined) };
+}
+
+describe("planNat", () => {
+  it("keeps a row that already equals the rule and plans no transaction", () => {
+    const plan = planNat(view([row("a", ruleRow(rule("c1", "10.0.0.5")))]), [{ rule: rule("c1", "10.0.0.5"), router: R }], "keys");
+    expect(planIsEmpty(plan)).toBe(true);
+    expect(plan.kept).toHaveLength(1);
+  });
+
+  it("replaces the NIC's old row when its address changed", () => {
+    const plan = planNat(view([row("a", ruleRow(rule("c1", "10.0.0.5")))]), [{ rule: rule("c1", "10.0.0.6"), router: R }], "keys");
+    expect(plan.inserts.map((p) => p.rule.logicalIp)).toEqual(["10.0.0.6"]);
+    expect(plan.deletes.map((d) => d.row.uuid)).toEqual(["a"]);
+  });
+
+  it("re-creates an owned row that sits on another router", () => {
+    const plan = planNat(view([row("a", ruleRow(rule("c1", "10.0.0.5")))], []), [{ rule: rule("c1", "10.0.0.5"), router: R }], "keys");
+    expect(plan.inserts).toHaveLength(1);
+    expect(plan.deletes.map((d) => d.row.uuid)).toEqual(["a"]);
+  });
+
+  it("reports a foreign row on the same address (also spelt /32) and plans nothing for that rule", () => {
+    const foreign = row("f", { type: "snat", logical_ip: "10.0.0.5/32", external_ip: "198.51.100.20", external_ids: ovsMap({}) });
+    const plan = planNat(view([foreign]), [{ rule: rule("c1", "10.0.0.5"), router: R }], "keys");
+    expect(plan.inserts).toEqual([]);
+    expect(plan.conflicts).toMatchObject([{ uuid: "f", logicalIp: "10.0.0.5/32", ownedBy: undefined }]);
+  });
+
+  it("ignores a subnet snat (the network-wide rule) and dnat rows on the same address", () => {
+    const subnet = row("s", { type: "snat", logical_ip: "10.0.0.0/24", external_ip: "198.51.100.1", external_ids: ovsMap({}) });
+    const dnat = row("d", { type: "dnat_and_snat", logical_ip: "10.0.0.5", external_ip: "198.51.100.2", external_ids: ovsMap({}) });
+    const plan = planNat(view([subnet, dnat]), [{ rule: rule("c1", "10.0.0.5"), router: R }], "keys");
+    expect(plan.conflicts).toEqual([]);
+    expect(plan.inserts).toHaveLength(1);
+  });
+
+  it("lets a rule take the address of an owned row that reconcile deletes", () => {
+    const old = row("a", ruleRow(rule("gone", "10.0.0.5")));
+    const plan = planNat(view([old]), [{ rule: rule("c1", "10.0.0.5"), router: R }], "all");
+    expect(plan.conflicts).toEqual([]);
+    expect(plan.deletes.map((d) => d.rule?.owner.instance)).toEqual(["gone"]);
+  });
+
+  it("reports two desired rules on one address as a conflict instead of writing both", () => {
+    const plan = planNat(view([]), [
+      { rule: rule("c1", "10.0.0.5"), router: R },
+      { rule: rule("c2", "10.0.0.5"), router: R },
+    ], "all");
+    expect(plan.inserts).toHaveLength(1);
+    expect(plan.conflicts).toMatchObject([{ ownedBy: "c1/eth0" }]);
+  });
+
+  it("reports a missing router", () => {
+    const plan = planNat(view([]), [{ rule: rule("c1", "10.0.0.5"), router: "nope" }], "keys");
+    expect(plan.missingRouters).toHaveLength(1);
+    expect(planIsEmpty(plan)).toBe(true);
+  });
+});
+
+describe("natTransaction", () => {
+  it("guards the router, the owned rows and the new address with waits before writing", () => {
+    const old = row("a", ruleRow(rule("c1", "10.0.0.5")));
+    const v = view([old]);
+    const plan = planNat(v, [{ rule: rule("c1", "10.0.0.6"), router: R }], "keys");
+    const { ops, routerMutations } = natTransaction(plan, v, [{ selector: ovsMap({ k: "v" }), uuids: ["a"] }]);
+    expect(ops.map((o) => o.op)).toEqual(["wait", "wait", "wait", "wait", "mutate", "insert", "mutate"]);
+    expect(ops[0]).toMatchObject({ table: "Logical_Router", where: [["name", "==", R]], rows: [{ _uuid: ["uuid", RU] }] });
+    expect(ops[1]).toMatchObject({ table: "NAT", rows: [{ _uuid: ["uuid", "a"] }] });
+    expect(ops[2]).toMatchObject({ where: [["type", "==", "snat"], ["logical_ip", "==", "10.0.0.6"]], rows: [] });
+    expect(ops[3]).toMatchObject({ where: [["type", "==", "snat"], ["logical_ip", "==", "10.0.0.6/32"]], rows: [] });
+    expect(ops[4]).toMatchObject({ mutations: [["nat", "delete", ["set", [["uuid", "a"]]]]] });
+    expect(ops[5]).toMatchObject({ table: "NAT", row: { logical_ip: "10.0.0.6" }, "uuid-name": "nat0" });
+    expect(routerMutations).toEqual([{ index: 6, router: R }]);
+  });
+});
