@@ -142,13 +142,13 @@ export function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-/** The pid of the process inside the container namespace (the child `incusx` re-ran under nsenter). */
+/** The pid of the `incusx` process inside the container namespace (itself after setns, or the child it re-ran under nsenter). */
 export async function pidInNamespace(net: TestNetwork): Promise<number> {
   return net.waitFor(
     () => {
       const stdout = execFileSync("ip", ["netns", "pids", net.containerNs], { encoding: "utf8" });
       const pids = stdout.split(/\s+/).filter((p) => /^\d+$/.test(p)).map(Number);
-      return pids.find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("--in-netns"));
+      return pids.find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("\0forknet\0dhcp\0"));
     },
     { timeoutMs: 10_000, message: "The incusx child did not appear in the container namespace" },
   );

@@ -39,6 +39,8 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "addon.h"
+
 // Largest UDP payload; DHCP messages are far smaller, but a truncated
 // datagram would be misread, so take whatever the kernel holds.
 #define MAX_DATAGRAM 65536
@@ -63,33 +65,6 @@ typedef struct {
 
 // Marks handles made by open(), so a foreign external cannot be taken for one.
 static const napi_type_tag SOCKET_TAG = {0x8d3f6a1e2b4c4e57ULL, 0x9a0c1d2e3f405162ULL};
-
-// Throws an Error like Node's system errors: message, code (errno name),
-// errno (negative, as in Node) and syscall. Returns NULL for the caller to
-// return.
-static napi_value throw_system_error(napi_env env, int err, const char *syscall, const char *what) {
-  char message[256];
-  const char *code = uv_err_name(uv_translate_sys_error(err));
-  snprintf(message, sizeof message, "%s: %s (%s)", what, strerror(err), code);
-  napi_value code_value, message_value, error, errno_value, syscall_value;
-  if (napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value) != napi_ok ||
-      napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &message_value) != napi_ok ||
-      napi_create_error(env, code_value, message_value, &error) != napi_ok) {
-    napi_throw_error(env, code, message);
-    return NULL;
-  }
-  if (napi_create_int32(env, -err, &errno_value) == napi_ok) napi_set_named_property(env, error, "errno", errno_value);
-  if (napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &syscall_value) == napi_ok) {
-    napi_set_named_property(env, error, "syscall", syscall_value);
-  }
-  napi_throw(env, error);
-  return NULL;
-}
-
-static napi_value throw_type_error(napi_env env, const char *message) {
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
-  return NULL;
-}
 
 // Calls a JavaScript function from a libuv callback. An exception it
 // throws becomes an uncaught exception, as for an event listener.
@@ -209,7 +184,7 @@ static Udp4Socket *get_socket(napi_env env, napi_value value) {
 }
 
 // open(iface, port, onMessage) -> handle
-static napi_value Open(napi_env env, napi_callback_info info) {
+napi_value Udp4Open(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
@@ -323,7 +298,7 @@ static napi_value Open(napi_env env, napi_callback_info info) {
 }
 
 // localPort(handle) -> the bound port (useful after binding port 0)
-static napi_value LocalPort(napi_env env, napi_callback_info info) {
+napi_value Udp4LocalPort(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
@@ -342,7 +317,7 @@ static napi_value LocalPort(napi_env env, napi_callback_info info) {
 }
 
 // send(handle, bytes, address, port)
-static napi_value Send(napi_env env, napi_callback_info info) {
+napi_value Udp4Send(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
@@ -391,7 +366,7 @@ static napi_value Send(napi_env env, napi_callback_info info) {
 }
 
 // close(handle, onClosed?) -> false when already closing
-static napi_value Close(napi_env env, napi_callback_info info) {
+napi_value Udp4Close(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
@@ -411,15 +386,4 @@ static napi_value Close(napi_env env, napi_callback_info info) {
   begin_close(sock);
   napi_get_boolean(env, true, &result);
   return result;
-}
-
-NAPI_MODULE_INIT() {
-  napi_property_descriptor functions[] = {
-      {"open", NULL, Open, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"localPort", NULL, LocalPort, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"send", NULL, Send, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"close", NULL, Close, NULL, NULL, NULL, napi_enumerable, NULL},
-  };
-  if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
-  return exports;
 }

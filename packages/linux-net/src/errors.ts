@@ -8,8 +8,10 @@
  * - `ENETUNREACH`: a route's gateway is not reachable on the link.
  * - `IP_NOT_FOUND`: the `ip` command (or `nsenter`) is not installed.
  * - `IP_FAILED`: anything else; the stderr says what.
- * - `ADDON_UNAVAILABLE`: the native addon (device-bound UDP/IPv4 socket) is
- *   not built or does not load here; the message says why and how to build it.
+ * - `ENOENT`: a file named by the caller (a network namespace) does not exist.
+ * - `ADDON_UNAVAILABLE`: the native addon (device-bound UDP/IPv4 socket,
+ *   entering a network namespace in-process) is not built or does not load
+ *   here; the message says why and how to build it.
  */
 export type LinkErrorCode =
   | "ENODEV"
@@ -18,6 +20,7 @@ export type LinkErrorCode =
   | "ESRCH"
   | "EINVAL"
   | "ENETUNREACH"
+  | "ENOENT"
   | "IP_NOT_FOUND"
   | "IP_FAILED"
   | "ADDON_UNAVAILABLE";

@@ -1,7 +1,8 @@
 // The public API of @incusx/linux-net: interface-bound UDP/IPv6 sockets and
 // device-bound UDP/IPv4 sockets (native addon, for DHCPv4),
 // addresses, routes and MTU through iproute2, link and DAD state, and
-// entering network namespaces. A plain library: no SDK at runtime.
+// entering network namespaces (in-process through the native addon, or
+// nsenter). A plain library: no SDK at runtime.
 
 export { LinkError, linkErrorCodeFromStderr } from "./errors.js";
 export type { LinkErrorCode, LinkErrorOptions } from "./errors.js";
@@ -30,7 +31,7 @@ export {
 } from "./udp6-socket.js";
 export type { Udp6Peer, Udp6Socket, Udp6SocketOptions } from "./udp6-socket.js";
 
-export { NETNS_RUN_DIR, netnsPath, nsenterArgs } from "./netns.js";
+export { NETNS_RUN_DIR, enterNetns, enterNetnsUnavailable, isCurrentNetns, netnsPath, nsenterArgs } from "./netns.js";
 
 export {
   DHCPV4_CLIENT_PORT,

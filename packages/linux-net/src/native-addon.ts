@@ -1,4 +1,4 @@
-// Loads the package's native addon (native/udp4_device_socket.c, built by
+// Loads the package's native addon (native/*.c, built by
 // node-gyp at install into build/Release), once, and remembers why it
 // could not be loaded so callers can say so instead of crashing.
 import { existsSync } from "node:fs";
@@ -10,7 +10,7 @@ declare const nativeSocketBrand: unique symbol;
 /** An open socket of the addon: an opaque handle only the addon reads. */
 export type NativeSocketHandle = { readonly [nativeSocketBrand]: true };
 
-/** The addon's functions, as native/udp4_device_socket.c defines them. Internal to this package. */
+/** The addon's functions, as native/addon.c registers them. Internal to this package. */
 export interface NativeAddon {
   /** Opens a UDP/IPv4 socket with SO_REUSEADDR, SO_BROADCAST and SO_BINDTODEVICE(`iface`), bound to 0.0.0.0:`port`. Throws a system error (`code` ENODEV, EACCES, EADDRINUSE...). */
   open(iface: string, port: number, onMessage: (bytes: Buffer, address: string, port: number) => void): NativeSocketHandle;
@@ -20,6 +20,13 @@ export interface NativeAddon {
   send(handle: NativeSocketHandle, bytes: Uint8Array, address: string, port: number): void;
   /** Starts closing; `onClosed` runs once the fd is closed. False when already closing. */
   close(handle: NativeSocketHandle, onClosed?: () => void): boolean;
+  /**
+   * Moves the main thread into the network namespace at `path` (setns with
+   * CLONE_NEWNET). Throws a system error (`code` ENOENT, EINVAL, EPERM), or
+   * `ERR_NOT_MAIN_THREAD` on another thread. Missing from addons built
+   * before it was added.
+   */
+  enterNetns?(path: string): void;
 }
 
 /**

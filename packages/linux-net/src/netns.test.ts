@@ -1,5 +1,13 @@
-import { describe, expect, it } from "vitest";
-import { netnsPath, nsenterArgs } from "./netns.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createTestNetwork, rootAvailable, type TestNetwork } from "../../testkit/src/netns/index.js";
+import { LinkError } from "./errors.js";
+import { enterNetns, enterNetnsUnavailable, isCurrentNetns, netnsPath, nsenterArgs } from "./netns.js";
+
+const enterScript = fileURLToPath(new URL("./fixtures/enter-netns.ts", import.meta.url));
 
 describe("netnsPath", () => {
   it("puts a bare name under /run/netns, where ip netns keeps them", () => {
@@ -32,5 +40,82 @@ describe("nsenterArgs", () => {
 
   it("rejects an empty command", () => {
     expect(() => nsenterArgs("/run/netns/x", [])).toThrow(TypeError);
+  });
+});
+
+describe("isCurrentNetns", () => {
+  it("knows this process's own namespace, and that another is another", async () => {
+    expect(isCurrentNetns("/proc/self/ns/net")).toBe(true);
+    expect(isCurrentNetns(`/proc/${process.pid}/ns/net`)).toBe(true);
+    // A file that is no namespace at all is not the current one either.
+    expect(isCurrentNetns("/proc/self/ns/uts")).toBe(false);
+  });
+
+  it("throws when the file does not exist", () => {
+    expect(() => isCurrentNetns("/run/netns/incusx-no-such-namespace")).toThrow(/ENOENT/);
+  });
+});
+
+// Only failing calls run in the test process: a successful one would move it.
+describe.runIf(process.platform === "linux")("enterNetns refusals", () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  it("can enter namespaces with the addon built at install", () => {
+    expect(enterNetnsUnavailable()).toBeUndefined();
+  });
+
+  it("throws ENOENT for a missing namespace file and EINVAL for a file that is no namespace", () => {
+    expect(() => enterNetns("/run/netns/incusx-no-such-namespace")).toThrow(
+      expect.objectContaining({ code: "ENOENT", message: expect.stringMatching(/^Cannot enter network namespace "\/run\/netns\/incusx-no-such-namespace": Failed to open/) }),
+    );
+    dir = mkdtempSync(join(tmpdir(), "incusx-netns-"));
+    const plain = join(dir, "not-a-namespace");
+    writeFileSync(plain, "");
+    expect(() => enterNetns(plain)).toThrow(LinkError);
+    expect(() => enterNetns(plain)).toThrow(expect.objectContaining({ code: "EINVAL" }));
+  });
+});
+
+describe("enterNetns without the native addon", () => {
+  afterEach(() => {
+    vi.doUnmock("./native-addon.js");
+    vi.resetModules();
+  });
+
+  it.each([
+    [{ reason: "The native addon of @incusx/linux-net is not built" }, /is not built/],
+    [{ addon: { open() {}, localPort() {}, send() {}, close() {} } }, /predates entering network namespaces; rebuild it/],
+  ])("says why and throws ADDON_UNAVAILABLE (%#)", async (load, why) => {
+    vi.resetModules();
+    vi.doMock("./native-addon.js", () => ({ nativeAddon: () => load, NATIVE_ADDON_PATH: "/x/incusx_linux_net.node" }));
+    const netns = await import("./netns.js");
+    expect(netns.enterNetnsUnavailable()).toMatch(why);
+    expect(() => netns.enterNetns("/run/netns/ctr")).toThrow(expect.objectContaining({ code: "ADDON_UNAVAILABLE", message: expect.stringMatching(why) }));
+  });
+});
+
+describe.skipIf(!rootAvailable())("enterNetns in a child process (needs root)", () => {
+  let net: TestNetwork | undefined;
+  afterEach(async () => {
+    await net?.destroy();
+    net = undefined;
+  });
+
+  it("moves sockets and child processes started afterwards into the namespace", async () => {
+    net = await createTestNetwork({ startDnsmasq: false });
+    const added = await net.exec("container", ["ip", "addr", "add", "198.51.100.7/24", "dev", "eth0"]);
+    expect(added.code, added.stderr).toBe(0);
+    // Started in the server namespace, entering the container's.
+    const run = await net.runNode("server", enterScript, [net.containerNsPath, "198.51.100.7"]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { before: { current: boolean; links: string[] }; after: { current: boolean; links: string[] }; bound: string; device: string };
+    expect(result.before).toEqual({ current: false, links: ["lo", "veth-srv"] });
+    expect(result.after).toEqual({ current: true, links: ["eth0", "lo"] });
+    expect(result.bound).toBe("bound");
+    expect(result.device).toBe("opened");
   });
 });

@@ -1,4 +1,7 @@
+import { statSync } from "node:fs";
 import { isAbsolute } from "node:path";
+import { LinkError, type LinkErrorCode } from "./errors.js";
+import { NATIVE_ADDON_PATH, nativeAddon, type NativeAddon } from "./native-addon.js";
 
 /** Where iproute2 (`ip netns add NAME`) mounts named network namespaces. */
 export const NETNS_RUN_DIR = "/run/netns";
@@ -34,4 +37,61 @@ export function netnsPath(nameOrPath: string): string {
 export function nsenterArgs(netnsPath: string, argv: readonly string[]): { command: string; args: string[] } {
   if (argv.length === 0) throw new TypeError("Command to run in the network namespace must not be empty");
   return { command: "nsenter", args: [`--net=${netnsPath}`, "--", ...argv] };
+}
+
+/**
+ * Whether the calling thread is already in the network namespace at
+ * `path`: both files name the same namespace (same nsfs inode). Throws a
+ * system error when `path` cannot be read.
+ *
+ * @example
+ * isCurrentNetns("/proc/self/ns/net") // true
+ */
+export function isCurrentNetns(path: string): boolean {
+  const wanted = statSync(path);
+  const current = statSync("/proc/thread-self/ns/net");
+  return wanted.dev === current.dev && wanted.ino === current.ino;
+}
+
+/**
+ * Why {@link enterNetns} cannot work in this installation (the native
+ * addon is missing, or was built before it could enter namespaces), or
+ * `undefined` when it can. Callers fall back to {@link nsenterArgs}.
+ */
+export function enterNetnsUnavailable(): string | undefined {
+  const load = nativeAddon();
+  if (load.addon === undefined) return load.reason;
+  if (typeof load.addon.enterNetns !== "function") {
+    return `The native addon of @incusx/linux-net at "${NATIVE_ADDON_PATH}" predates entering network namespaces; rebuild it with "pnpm --filter @incusx/linux-net run build:native"`;
+  }
+  return undefined;
+}
+
+/**
+ * Moves this process's main thread into the network namespace at `path`
+ * with setns(2), through the native addon: what `nsenter --net` does,
+ * without starting another process. Call it from the main thread before
+ * opening sockets or starting child processes; those then live in the
+ * namespace (child processes, such as `ip`, are forked from the main
+ * thread). Only the main thread moves: do nothing namespace-dependent on
+ * worker threads or the thread pool (`dns.lookup`). /sys stays the
+ * caller's, as with `nsenter`; read link state with iproute2 or netlink.
+ * Throws a {@link LinkError}: `ADDON_UNAVAILABLE` (see
+ * {@link enterNetnsUnavailable}), `ENOENT`, `EINVAL` (not a network
+ * namespace), `EPERM`.
+ *
+ * @example
+ * if (enterNetnsUnavailable() === undefined) enterNetns("/run/netns/ctr1");
+ */
+export function enterNetns(path: string): void {
+  const unavailable = enterNetnsUnavailable();
+  if (unavailable !== undefined) throw new LinkError("ADDON_UNAVAILABLE", unavailable);
+  try {
+    (nativeAddon().addon as Required<NativeAddon>).enterNetns(path);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const known: LinkErrorCode = code === "ENOENT" || code === "EINVAL" || code === "EPERM" ? code : "IP_FAILED";
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new LinkError(known, `Cannot enter network namespace "${path}": ${reason}`, { cause: error });
+  }
 }

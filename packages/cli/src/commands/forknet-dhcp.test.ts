@@ -9,7 +9,7 @@ import { FakeClock, MemoryStateStore, RecordingLinkConfigurator } from "../../..
 import { commandHelp, parseCommandLine, type Command } from "../command.js";
 import { reportError } from "../errors.js";
 import { runCli } from "../../test/run-cli.js";
-import { createForknetDhcpCommand, type ForknetDhcpDeps, type RelayedChild } from "./forknet-dhcp.js";
+import { createForknetDhcpCommand, NETNS_ENTRY_ENV, type ForknetDhcpDeps, type NetnsEntry, type RelayedChild } from "./forknet-dhcp.js";
 import { defaultStateDir } from "./forknet-dhcp-options.js";
 
 interface Run {
@@ -85,13 +85,16 @@ afterEach(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-function child(runners: DhcpRunner[], extra: Partial<ForknetDhcpDeps> = {}): Command {
-  return createForknetDhcpCommand({
+function childDeps(runners: DhcpRunner[]): ForknetDhcpDeps {
+  return {
     plugins: [pluginOf("test.dhcp", runners)],
     services: { clock, linkConfigurator: link, logSink: () => {}, stateStore: () => new MemoryStateStore() },
     signals: signals as unknown as ForknetDhcpDeps["signals"],
-    ...extra,
-  });
+  };
+}
+
+function child(runners: DhcpRunner[], extra: Partial<ForknetDhcpDeps> = {}): Command {
+  return createForknetDhcpCommand({ ...childDeps(runners), ...extra });
 }
 
 const inNetns = (...more: string[]) => ["--in-netns", "--netns", "ctr", "--interface", "eth0", "--state-dir", stateDir, ...more];
@@ -156,22 +159,77 @@ describe("incusx forknet dhcp: entering the namespace", () => {
     }
   }
 
-  function parent() {
+  /** A namespace entry that records what it was asked; `unavailable` says why setns cannot work. */
+  function entry(options: { current?: boolean; unavailable?: string; fail?: Error } = {}): NetnsEntry & { entered: string[] } {
+    const entered: string[] = [];
+    return {
+      entered,
+      isCurrent: () => options.current ?? false,
+      unavailable: () => options.unavailable,
+      enter: (path) => {
+        if (options.fail) throw options.fail;
+        entered.push(path);
+      },
+    };
+  }
+
+  function parent(extra: Partial<ForknetDhcpDeps> = {}) {
     const spawned: { command: string; args: readonly string[] }[] = [];
     const proc = new FakeChild();
     const command = createForknetDhcpCommand({
       netnsExists: () => true,
       binPath: "/opt/incusx/dist/bin.js",
       signals: signals as unknown as ForknetDhcpDeps["signals"],
+      netnsEntry: entry({ unavailable: "The native addon of @incusx/linux-net is not built" }),
       spawn: (cmd, args) => {
         spawned.push({ command: cmd, args });
         return proc;
       },
+      ...extra,
     });
     return { command, spawned, proc };
   }
 
-  it("re-runs itself under nsenter with the same options, paths made absolute", async () => {
+  it("enters the namespace in-process with setns and does the work in the same process", async () => {
+    const netnsEntry = entry();
+    const p = parent({ ...childDeps([runner("ipv6", bind(clock))]), netnsEntry });
+    const run = await start(p.command, ["--netns", "ctr", "--interface", "eth0", "--state-dir", stateDir, "--no-ipv4", "--exit-when-configured"]).done;
+    expect(run.status, run.stderr).toBe(0);
+    expect(netnsEntry.entered).toEqual(["/run/netns/ctr"]);
+    expect(p.spawned).toEqual([]);
+    expect(run.stdout).toMatch(/^bound ipv6 eth0 2001:db8:1::1a5\/128/);
+  });
+
+  it("enters nothing when it already runs in the namespace", async () => {
+    const netnsEntry = entry({ current: true });
+    const p = parent({ ...childDeps([runner("ipv6", bind(clock))]), netnsEntry });
+    const run = await start(p.command, ["--netns", "/proc/self/ns/net", "--interface", "eth0", "--state-dir", stateDir, "--no-ipv4", "--exit-when-configured"]).done;
+    expect(run.status, run.stderr).toBe(0);
+    expect(netnsEntry.entered).toEqual([]);
+    expect(p.spawned).toEqual([]);
+  });
+
+  it(`uses nsenter when ${NETNS_ENTRY_ENV}=nsenter, even where setns works`, async () => {
+    const netnsEntry = entry();
+    const p = parent({ netnsEntry, env: { [NETNS_ENTRY_ENV]: "nsenter" } });
+    const run = start(p.command, ["--netns", "ctr", "--interface", "eth0"]);
+    await new Promise((r) => setImmediate(r));
+    expect(p.spawned.map((s) => s.command)).toEqual(["nsenter"]);
+    expect(netnsEntry.entered).toEqual([]);
+    p.proc.emit("exit", 0, null);
+    expect((await run.done).status).toBe(0);
+  });
+
+  it("exits 1 with the reason when setns refuses the namespace", async () => {
+    const fail = Object.assign(new Error('Cannot enter network namespace "/run/netns/ctr": Failed to enter the network namespace: Invalid argument (EINVAL)'), { code: "EINVAL" });
+    const p = parent({ netnsEntry: entry({ fail }) });
+    const run = await start(p.command, ["--netns", "ctr", "--interface", "eth0"]).done;
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(`incusx: error[EINVAL]: ${fail.message}\n`);
+    expect(p.spawned).toEqual([]);
+  });
+
+  it("re-runs itself under nsenter, with the same options and paths made absolute, when it cannot enter in-process", async () => {
     const p = parent();
     const run = start(p.command, ["--netns", "ctr", "--interface", "eth0", "--state-dir", "state", "--no-ipv4", "--exit-when-configured", "--timeout", "2.5", "--json", "--hostname", "c1"], "/srv");
     await new Promise((r) => setImmediate(r));

@@ -2,12 +2,12 @@ import { spawn as spawnProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
-import { netnsPath, nsenterArgs } from "@incusx/linux-net";
+import { enterNetns, enterNetnsUnavailable, isCurrentNetns, netnsPath, nsenterArgs } from "@incusx/linux-net";
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_FAILURE, UsageError, writeError } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { runInNetns, type ForknetDhcpChildDeps, type SignalSource } from "./forknet-dhcp-child.js";
-import { FORKNET_DHCP, childArgv, forknetDhcpOptions } from "./forknet-dhcp-options.js";
+import type { ForknetDhcpChildDeps, SignalSource } from "./forknet-dhcp-child.js";
+import { FORKNET_DHCP, childArgv, forknetDhcpOptions, type ForknetDhcpOptions } from "./forknet-dhcp-options.js";
 
 /** The child process as the relaying parent sees it. */
 export interface RelayedChild {
@@ -18,8 +18,25 @@ export interface RelayedChild {
   once(event: "error", listener: (error: Error) => void): unknown;
 }
 
+/** How `incusx forknet dhcp` enters the network namespace without a second process. */
+export interface NetnsEntry {
+  /** Whether this process is in the namespace at `path` already. */
+  isCurrent(path: string): boolean;
+  /** Why entering in-process is impossible here (no native addon), or `undefined` when it is possible. */
+  unavailable(): string | undefined;
+  /** Moves this process (its main thread) into the namespace at `path`; throws when it cannot. */
+  enter(path: string): void;
+}
+
+/** Environment variable that makes `incusx forknet dhcp` use `nsenter` even when it could enter the namespace itself. */
+export const NETNS_ENTRY_ENV = "INCUSX_NETNS_ENTRY";
+
 /** What `incusx forknet dhcp` can be given instead of the real thing (tests). */
 export interface ForknetDhcpDeps extends ForknetDhcpChildDeps {
+  /** Entering the namespace in-process; default setns(2) through `@incusx/linux-net`'s addon. */
+  readonly netnsEntry?: NetnsEntry;
+  /** The environment ({@link NETNS_ENTRY_ENV}); default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Starts the child with inherited stdio; default `child_process.spawn`. */
   readonly spawn?: (command: string, args: readonly string[]) => RelayedChild;
   /** The `incusx` script the child runs; default this package's `dist/bin.js`. */
@@ -74,15 +91,19 @@ export function createForknetDhcpCommand(deps: ForknetDhcpDeps = {}): Command {
 }
 
 /**
- * `incusx forknet dhcp`: re-runs itself inside the network namespace with
- * `nsenter --net`, relaying SIGTERM and SIGINT to the child and its
- * exit status back; the child does the work.
+ * `incusx forknet dhcp`: enters the network namespace and does the work in
+ * this process: with setns(2) through `@incusx/linux-net`'s native addon
+ * (nothing to do when already there), else by re-running itself under
+ * `nsenter --net`, relaying SIGTERM and SIGINT to the child and its exit
+ * status back.
  */
 export const forknetDhcp: Command = createForknetDhcpCommand();
 
+const linuxNetEntry: NetnsEntry = { isCurrent: isCurrentNetns, unavailable: enterNetnsUnavailable, enter: enterNetns };
+
 async function forknetDhcpMain(args: ParsedArgs, io: CliIo, deps: ForknetDhcpDeps): Promise<number> {
   const options = forknetDhcpOptions(args, io.cwd);
-  if (options.inNetns) return runInNetns(options, io, deps);
+  if (options.inNetns) return work(options, io, deps);
 
   let path: string;
   try {
@@ -94,10 +115,31 @@ async function forknetDhcpMain(args: ParsedArgs, io: CliIo, deps: ForknetDhcpDep
     writeError(io.stderr, "NOT_FOUND", `Network namespace "${options.netns}" not found: "${path}" does not exist`);
     return EXIT_FAILURE;
   }
+  // One process instead of two (a whole Node.js start): enter the namespace here when possible.
+  const entry = deps.netnsEntry ?? linuxNetEntry;
+  const forced = (deps.env ?? process.env)[NETNS_ENTRY_ENV] === "nsenter";
+  if (!forced && entry.isCurrent(path)) return work(options, io, deps);
+  if (!forced && entry.unavailable() === undefined) {
+    try {
+      entry.enter(path);
+    } catch (error) {
+      writeError(io.stderr, (error as { code?: string }).code ?? "NETNS_FAILED", (error as Error).message);
+      return EXIT_FAILURE;
+    }
+    return work(options, io, deps);
+  }
+
   const bin = deps.binPath ?? fileURLToPath(new URL("../bin.js", import.meta.url));
   const { command, args: argv } = nsenterArgs(path, [process.execPath, bin, ...childArgv(options)]);
   const spawn = deps.spawn ?? ((cmd: string, a: readonly string[]) => spawnProcess(cmd, [...a], { stdio: "inherit" }));
   return relay(spawn(command, argv), deps.signals ?? process, io);
+}
+
+// Loaded only here: the host and the plugins are what the work needs, and
+// the nsenter parent above does not.
+async function work(options: ForknetDhcpOptions, io: CliIo, deps: ForknetDhcpDeps): Promise<number> {
+  const { runInNetns } = await import("./forknet-dhcp-child.js");
+  return runInNetns(options, io, deps);
 }
 
 // nsenter execs the command, so the child's pid is node's: signals reach

@@ -1,0 +1,49 @@
+// The native addon of @incusx/linux-net: registers the functions of
+// udp4_device_socket.c (the device-bound DHCPv4 socket) and netns.c
+// (entering a network namespace in-process), and holds the error helpers
+// they share.
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <node_api.h>
+#include <uv.h>
+
+#include "addon.h"
+
+napi_value throw_system_error(napi_env env, int err, const char *syscall, const char *what) {
+  char message[256];
+  const char *code = uv_err_name(uv_translate_sys_error(err));
+  snprintf(message, sizeof message, "%s: %s (%s)", what, strerror(err), code);
+  napi_value code_value, message_value, error, errno_value, syscall_value;
+  if (napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value) != napi_ok ||
+      napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &message_value) != napi_ok ||
+      napi_create_error(env, code_value, message_value, &error) != napi_ok) {
+    napi_throw_error(env, code, message);
+    return NULL;
+  }
+  if (napi_create_int32(env, -err, &errno_value) == napi_ok) napi_set_named_property(env, error, "errno", errno_value);
+  if (napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &syscall_value) == napi_ok) {
+    napi_set_named_property(env, error, "syscall", syscall_value);
+  }
+  napi_throw(env, error);
+  return NULL;
+}
+
+napi_value throw_type_error(napi_env env, const char *message) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor functions[] = {
+      {"open", NULL, Udp4Open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"localPort", NULL, Udp4LocalPort, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"send", NULL, Udp4Send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, Udp4Close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"enterNetns", NULL, EnterNetns, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
+  return exports;
+}

@@ -1,0 +1,26 @@
+// Shared declarations of the native addon of @incusx/linux-net: the
+// error helpers (addon.c) and the functions each source file exports to
+// JavaScript (registered in addon.c).
+#ifndef INCUSX_LINUX_NET_ADDON_H
+#define INCUSX_LINUX_NET_ADDON_H
+
+#include <node_api.h>
+
+// Throws an Error like Node's system errors: message, code (errno name),
+// errno (negative, as in Node) and syscall. Returns NULL for the caller to
+// return.
+napi_value throw_system_error(napi_env env, int err, const char *syscall, const char *what);
+
+// Throws a TypeError with code ERR_INVALID_ARG_TYPE. Returns NULL.
+napi_value throw_type_error(napi_env env, const char *message);
+
+// udp4_device_socket.c
+napi_value Udp4Open(napi_env env, napi_callback_info info);
+napi_value Udp4LocalPort(napi_env env, napi_callback_info info);
+napi_value Udp4Send(napi_env env, napi_callback_info info);
+napi_value Udp4Close(napi_env env, napi_callback_info info);
+
+// netns.c
+napi_value EnterNetns(napi_env env, napi_callback_info info);
+
+#endif

@@ -1,0 +1,59 @@
+// Entering a network namespace in-process, so `incusx forknet dhcp` need
+// not start a second Node.js under nsenter.
+//
+// setns(2) with CLONE_NEWNET moves the calling thread only. Node.js has
+// other threads (libuv's thread pool, V8's platform workers), which stay
+// where they were; that is safe for what runs after it because every
+// namespace-sensitive operation happens on the main thread: sockets are
+// created there (node:dgram and this addon), child processes are forked
+// from it (so `ip` starts in the new namespace), and /proc/self/... names
+// the main thread. Name lookups (dns.lookup, on the thread pool) would
+// still use the old namespace; nothing here does them. The call is
+// therefore refused on any thread but the main one.
+//
+// JavaScript API:
+//   enterNetns(path: string) -> void   throws a system error (ENOENT, EINVAL for a file that
+//                                      is no network namespace, EPERM), or an Error with code
+//                                      ERR_NOT_MAIN_THREAD off the main thread
+// /sys is not remounted (as with nsenter): read link state through
+// netlink or iproute2, not /sys/class/net.
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <node_api.h>
+
+#include "addon.h"
+
+// enterNetns(path)
+napi_value EnterNetns(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 1) return throw_type_error(env, "enterNetns(path) takes one argument");
+  char path[PATH_MAX];
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &length) != napi_ok) {
+    return throw_type_error(env, "The namespace path must be a string");
+  }
+  if (length == 0 || length >= sizeof path) return throw_type_error(env, "The namespace path must have 1 to 4095 bytes");
+  napi_get_value_string_utf8(env, argv[0], path, sizeof path, &length);
+
+  if ((pid_t)syscall(SYS_gettid) != getpid()) {
+    napi_throw_error(env, "ERR_NOT_MAIN_THREAD", "Only the main thread may enter a network namespace");
+    return NULL;
+  }
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return throw_system_error(env, errno, "open", "Failed to open the network namespace");
+  int result = setns(fd, CLONE_NEWNET);
+  int err = errno;
+  close(fd);
+  if (result != 0) return throw_system_error(env, err, "setns", "Failed to enter the network namespace");
+  return NULL;
+}
