@@ -126,6 +126,7 @@ const MAIN_HELP = [
   ...twoColumns([
     ["-h, --help", "Show this help"],
     ["    --version", "Print the incusx version"],
+    ["    --bundle DIR", "Load the plugins of this bundle (commands that start a host)"],
   ]),
   "",
   'Run "incusx <command> --help" for the options of a command.',
@@ -154,7 +155,8 @@ function groupHelp(name: string, group: CommandGroup): string {
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   try {
-    const [first, second, ...rest] = argv;
+    const { bundle, argv: commandLine } = globalBundle(argv);
+    const [first, second, ...rest] = commandLine;
     if (first === "-h" || first === "--help") return help(io, MAIN_HELP);
     if (first === "--version") {
       io.stdout.write(`${version()}\n`);
@@ -173,12 +175,24 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       throw new UsageError(`Unknown ${what} "${second}" of "incusx ${first}"`, `incusx ${first}`);
     }
     const command = await entry.load();
-    const args = parseCommandLine(command, rest);
+    if (bundle !== undefined && command.options.bundle === undefined) {
+      throw new UsageError(`"${command.name}" starts no host, so it takes no --bundle`, command.name);
+    }
+    const args = parseCommandLine(command, bundle === undefined ? rest : [...rest, "--bundle", bundle]);
     if (args === "help") return help(io, commandHelp(command));
     return await command.run(args, io);
   } catch (error) {
     return reportError(io.stderr, error);
   }
+}
+
+// `incusx --bundle DIR <command>`: passed on as the command's own --bundle.
+function globalBundle(argv: readonly string[]): { bundle?: string; argv: readonly string[] } {
+  const [first, second] = argv;
+  if (first?.startsWith("--bundle=")) return { bundle: first.slice("--bundle=".length), argv: argv.slice(1) };
+  if (first !== "--bundle") return { argv };
+  if (second === undefined || second.startsWith("-")) throw new UsageError('Option "--bundle" needs a value', "incusx");
+  return { bundle: second, argv: argv.slice(2) };
 }
 
 function help(io: CliIo, text: string): number {

@@ -28,6 +28,7 @@ export const pluginsCheck: Command = {
   ].join("\n"),
   options: {
     config: { type: "string", valueName: "FILE", description: "Host config file naming the plugins to start" },
+    bundle: { type: "string", valueName: "DIR", description: "Also start the plugins of this bundle, verified first (without --config: only them)" },
     json: { type: "boolean", description: "Print the startup report as JSON" },
   },
   run: checkPlugins,
@@ -35,10 +36,14 @@ export const pluginsCheck: Command = {
 
 async function checkPlugins(args: ParsedArgs, io: CliIo): Promise<number> {
   const config = args.values.config as string | undefined;
-  const options: HostOptions =
-    config === undefined
-      ? { baseDir: io.cwd, plugins: (await findInstalledPlugins(io.cwd)).map((module) => ({ module })) }
-      : await loadHostConfig(resolve(io.cwd, config));
+  const bundle = args.values.bundle as string | undefined;
+  const loaded: HostOptions =
+    config !== undefined
+      ? await loadHostConfig(resolve(io.cwd, config))
+      : bundle !== undefined
+        ? { baseDir: io.cwd, plugins: [] }
+        : { baseDir: io.cwd, plugins: (await findInstalledPlugins(io.cwd)).map((module) => ({ module })) };
+  const options: HostOptions = bundle === undefined ? loaded : { ...loaded, bundle: resolve(io.cwd, bundle) };
   const scratch = options.stateDir === undefined ? await mkdtemp(join(tmpdir(), "incusx-check-")) : undefined;
   try {
     const host = new Host({
