@@ -1,6 +1,6 @@
 import type { NatReconcileReport } from "@incusx/host";
 import type { Command, ParsedArgs } from "../command.js";
-import { EXIT_OK, writeError } from "../errors.js";
+import { EXIT_OK } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { EXIT_STATUS_HELP, NIC_OPTIONS, nicName, required, ruleText, withNicHost, type NicHostDeps } from "./nic-host.js";
 
@@ -50,7 +50,7 @@ async function reconcileNat(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Pro
     const report = await lifecycle.reconcile({ dryRun: args.values["dry-run"] === true });
     for (const backend of report.backends) {
       for (const nic of backend.invalid) {
-        for (const problem of nic.problems) writeError(io.stderr, "WARNING", `NIC "${nicName(nic)}" left out: ${problem.message}`);
+        for (const problem of nic.problems) io.stderr.write(`incusx: warning: NIC "${nicName(nic)}" left out: ${problem.message}\n`);
       }
     }
     io.stdout.write(args.values.json ? JSON.stringify(report, null, 2) + "\n" : formatReconcile(report));

@@ -277,7 +277,7 @@ describe("incusx nat list and reconcile (fake NAT backend)", () => {
         "",
       ].join("\n"),
     );
-    expect(dry.stderr).toContain('incusx: error[WARNING]: NIC "c2/eth0" left out: Invalid value for device option "ipv4.address.external"');
+    expect(dry.stderr).toContain('incusx: warning: NIC "c2/eth0" left out: Invalid value for device option "ipv4.address.external"');
     expect(nat.writes).toBe(0);
 
     const real = await run(natReconcileCommand(fakeDeps(nat)), ["--state", "state.json", ...NB, "--json"], dir);
