@@ -170,6 +170,17 @@ describe("incusx nic, nat and network forward against a real OVN northbound data
     expect(again.stdout).toMatch(/^ovn: 3 desired, 0 would be ensured, 0 would be removed, 1 invalid NIC left out \(dry run\)$/m);
   });
 
+  it("leaves a foreign row on a NIC's address alone, reports it and exits 1", async () => {
+    await nb.nbctl("lr-nat-del", "lr-ovn0", "snat", "10.0.0.5");
+    await nb.nbctl("lr-nat-add", "lr-ovn0", "snat", "198.51.100.77", "10.0.0.5"); // not ours, same logical address as c1
+    const run = await incusx(["nat", "reconcile", "--state", "state.json", ...conn], dir);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^incusx: error\[NAT_CONFLICT\]: NIC "c1\/eth0": snat ipv4 10\.0\.0\.5 -> 198\.51\.100\.9 on network "ovn0" not applied: a row incusx does not own/m);
+    expect(await snatRows(nb)).toContain("198.51.100.77 10.0.0.5");
+    expect(await snatRows(nb)).not.toContain("198.51.100.9 10.0.0.5");
+    await nb.nbctl("lr-nat-del", "lr-ovn0", "snat", "10.0.0.5");
+  });
+
   it("deletes a forward once nothing uses it", async () => {
     const state = JSON.parse(await readFile(join(dir, "state.json"), "utf8")) as HostState;
     state.instances = state.instances?.filter((i) => i.name !== "c2");

@@ -245,6 +245,8 @@ describe("NicLifecycle", () => {
       expect(nat.calls).toEqual(["reconcile 1"]);
       expect(nat.rules).toEqual([rule("c1", "ipv4", "ovn0", "10.0.0.5", "198.51.100.9")]);
       expect(report.backends[0]?.removed).toEqual([rule("c2", "ipv4", "ovn1", "10.1.0.5", "198.51.100.10")]);
+      // The backend's own result is passed on as it is (a real backend adds detail there).
+      expect(report.backends[0]?.result).toEqual({ ensured: report.backends[0]?.ensured, removed: report.backends[0]?.removed });
       expect(report.backends[0]?.invalid).toEqual([
         { instance: "c2", device: "eth0", problems: [expect.objectContaining({ key: "ipv4.address.external", value: "198.51.100.99" })] },
       ]);

@@ -6,6 +6,7 @@ import {
   type IpFamily,
   type NatBackend,
   type NatOwner,
+  type NatReconcileResult,
   type NatRule,
   type NatSkip,
   type NetworkForward,
@@ -96,6 +97,12 @@ export interface BackendReconcileReport {
   readonly skipped: readonly NicSkip[];
   /** NICs left out because their config is invalid (their old rules are removed). */
   readonly invalid: readonly InvalidNic[];
+  /**
+   * The backend's own `reconcile` result (absent on a dry run), with any
+   * detail it adds beyond the SDK's (the OVN backend: rules blocked by
+   * foreign rows, rules that failed, transactions made).
+   */
+  readonly result?: NatReconcileResult;
 }
 
 /** What {@link NicLifecycle.reconcile} did. */
@@ -237,8 +244,17 @@ export class NicLifecycle {
         desired.push(...plan.rules);
         skipped.push(...plan.skipped.map((s) => ({ instance: nic.instance, device: nic.device, ...s })));
       }
-      const outcome = dryRun ? natDiff(await backend.list(), desired) : await backend.reconcile(desired);
-      reports.push({ networkType: backend.networkType, desired, ensured: outcome.ensured, removed: outcome.removed, skipped, invalid });
+      const result = dryRun ? undefined : await backend.reconcile(desired);
+      const outcome = result ?? natDiff(await backend.list(), desired);
+      reports.push({
+        networkType: backend.networkType,
+        desired,
+        ensured: outcome.ensured,
+        removed: outcome.removed,
+        skipped,
+        invalid,
+        ...(result === undefined ? {} : { result }),
+      });
     }
     return { dryRun, backends: reports };
   }

@@ -1,6 +1,7 @@
 import type { NatReconcileReport } from "@incusx/host";
+import type { NatRule } from "@incusx/sdk";
 import type { Command, ParsedArgs } from "../command.js";
-import { EXIT_OK } from "../errors.js";
+import { EXIT_FAILURE, EXIT_OK, writeError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { EXIT_STATUS_HELP, NIC_OPTIONS, nicName, required, ruleText, withNicHost, type NicHostDeps } from "./nic-host.js";
 
@@ -54,8 +55,34 @@ async function reconcileNat(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Pro
       }
     }
     io.stdout.write(args.values.json ? JSON.stringify(report, null, 2) + "\n" : formatReconcile(report));
-    return EXIT_OK;
+    let trouble = false;
+    for (const backend of report.backends) {
+      const { conflicts, failed } = (backend.result ?? {}) as BackendTrouble;
+      for (const c of conflicts ?? []) {
+        trouble = true;
+        const holder = c.ownedBy === undefined ? "a row incusx does not own" : `the row of NIC "${c.ownedBy}"`;
+        writeError(io.stderr, "NAT_CONFLICT", `NIC "${nicName(c.rule.owner)}": snat ${ruleText(c.rule)} not applied: ${holder} (${c.uuid}, ${c.logicalIp} -> ${c.externalIp}) already translates it on router "${c.router}"`);
+      }
+      for (const f of failed ?? []) {
+        trouble = true;
+        writeError(io.stderr, f.error.code ?? "PLUGIN_FAILED", `NIC "${nicName(f.rule.owner)}": ${f.error.message}`);
+      }
+    }
+    return trouble ? EXIT_FAILURE : EXIT_OK;
   }, deps);
+}
+
+// What a backend's reconcile result may add beyond the SDK's (the OVN backend does).
+interface BackendTrouble {
+  readonly conflicts?: readonly {
+    readonly rule: NatRule;
+    readonly router: string;
+    readonly uuid: string;
+    readonly logicalIp: string;
+    readonly externalIp: string;
+    readonly ownedBy?: string;
+  }[];
+  readonly failed?: readonly { readonly rule: NatRule; readonly error: { readonly code?: string; readonly message: string } }[];
 }
 
 /** The reconcile report as lines: one per change and skipped family, then a summary per backend. */
