@@ -35,7 +35,7 @@ export interface MemoryLogSinkOptions {
 export class MemoryLogSink {
   /** Every record received, oldest first. */
   readonly records: LogRecord[] = [];
-  /** The {@link LogSink} function to hand to a host. */
+  /** The `LogSink` function (from `@incusx/host`) to hand to a host. */
   readonly sink: LogSink;
 
   constructor(options: MemoryLogSinkOptions = {}) {

@@ -118,7 +118,7 @@ const TEST_EPOCH_MS = Date.UTC(2025, 0, 1);
 const TEST_TIMEOUT_MS = 2_000;
 
 /**
- * Builds a real {@link Host} from `@incusx/host` on fake services, starts it
+ * Builds a real `Host` from `@incusx/host` on fake services, starts it
  * and hands back the host with its fakes. By default it rejects when any
  * plugin fails to start, naming the plugin and the error.
  *
