@@ -7,6 +7,7 @@ import { InvalidConfigError, type HostState } from "@incusx/sdk";
 import { FileNetworkState, parseHostState } from "./file-network-state.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../../../docs/examples/host-state.json", import.meta.url));
+const GUIDE = fileURLToPath(new URL("../../../../docs/host-state.md", import.meta.url));
 
 let dir: string;
 beforeEach(async () => {
@@ -202,6 +203,13 @@ describe("FileNetworkState", () => {
       const file = await stateFile({ networks: [{ ...ovn0, type: 5 }] });
       await expect(new FileNetworkState(file).removeForward("ovn0", "198.51.100.9")).rejects.toThrow(/must be string/);
     });
+  });
+
+  it("accepts the example in docs/host-state.md", async () => {
+    const guide = await readFile(GUIDE, "utf8");
+    const block = /```json\n([\s\S]*?)```/.exec(guide)?.[1];
+    expect(block).toBeDefined();
+    expect(parseHostState(block!, GUIDE).networks?.[0]?.ovn_router).toBe("incus-net1-lr");
   });
 
   it("parseHostState accepts the minimal document", () => {
