@@ -13,12 +13,17 @@
 //                             read back with `ip -json addr`/`ip -json route`
 //                             (throwaway namespaces, documentation addresses
 //                             only, removed even on failure)
+//   5. `incusx nic start`      OVN external address against a real northbound
+//                             database it starts (ovsdb-server, temp dir, no
+//                             root): a bad ipv4.address.external is rejected
+//                             with Incus's message, a good one becomes a snat
+//                             row, and `incusx nat list` prints the NAT table
 //
 // Exits 0 only when every step behaved as expected.
 
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -73,6 +78,9 @@ await validateNics();
 step(4, "A container network namespace gets its IPv4 and IPv6 addresses from dnsmasq (incusx forknet dhcp)");
 await forknetDhcp();
 
+step(5, "An OVN NIC's external address: rejected when it is no network forward, applied as a snat row when it is");
+await ovnExternalAddress();
+
 console.log("");
 if (failures.length === 0) {
   console.log(bold("Demo passed: every step behaved as expected."));
@@ -83,7 +91,7 @@ if (failures.length === 0) {
 process.exit(failures.length === 0 ? 0 : 1);
 
 function step(n, title) {
-  console.log(`\n${bold(`Step ${n}/4: ${title}`)}`);
+  console.log(`\n${bold(`Step ${n}/5: ${title}`)}`);
 }
 
 // Runs the built CLI as a user would, echoing the command and its output.
@@ -205,5 +213,77 @@ async function forknetDhcp() {
   } finally {
     await net.destroy();
     await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+async function ovnExternalAddress() {
+  if (spawnSync("ovsdb-server", ["--version"]).error !== undefined) {
+    console.log("  skipped: ovsdb-server is not installed (apt-get install ovn-central; make demo does)");
+    return;
+  }
+  const harness = join(root, "packages", "testkit", "dist", "ovsdb", "index.js");
+  if (!existsSync(harness)) {
+    expect(false, "the OVN database harness is built (run `pnpm build`)");
+    return;
+  }
+  const { startOvnNorthbound } = await import(pathToFileURL(harness).href);
+  let nb;
+  try {
+    nb = await startOvnNorthbound();
+  } catch (error) {
+    expect(false, `a northbound ovsdb-server starts: ${error.message}`);
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), "incusx-demo-ovn-"));
+  try {
+    await nb.nbctl("lr-add", "lr-ovn0");
+    console.log(`Northbound database: ${nb.connection} (OVN's NB schema, logical router "lr-ovn0")`);
+    // Network ovn0 with one network forward (198.51.100.9) and one load balancer (198.51.100.20).
+    const stateFile = join(dir, "network-state.json");
+    const writeState = (external) =>
+      writeFile(
+        stateFile,
+        JSON.stringify({
+          networks: [
+            {
+              name: "ovn0",
+              type: "ovn",
+              ovn_router: "lr-ovn0",
+              config: { "ipv4.address": "10.0.0.1/24" },
+              forwards: [{ listen_address: "198.51.100.9" }],
+              load_balancers: [{ listen_address: "198.51.100.20" }],
+            },
+          ],
+          instances: [
+            { name: "c1", devices: { eth0: { type: "nic", network: "ovn0", "ipv4.address": "10.0.0.5", "ipv4.address.external": external } } },
+          ],
+        }),
+      );
+    const nic = ["--state", stateFile, "--ovn-nb", nb.connection, "--instance", "c1", "--device", "eth0"];
+
+    console.log("State: c1/eth0 on ovn0 asks for ipv4.address.external=198.51.100.20 (a load balancer, not a forward)");
+    await writeState("198.51.100.20");
+    const bad = incusx("nic", "start", ...nic);
+    expect(bad.status === 1, "incusx nic start exits 1 for an address that is no network forward");
+    expect(
+      bad.stderr.includes(
+        'Invalid value for device option "ipv4.address.external": External address "198.51.100.20" is not a network forward on network "ovn0"',
+      ),
+      "with Incus's message",
+    );
+
+    console.log("State: c1/eth0 now asks for ipv4.address.external=198.51.100.9 (the forward)");
+    await writeState("198.51.100.9");
+    const good = incusx("nic", "start", ...nic);
+    expect(good.status === 0, "incusx nic start exits 0 and applies the rule");
+    const list = incusx("nat", "list", "--ovn-nb", nb.connection, "--state", stateFile);
+    expect(/^c1 +eth0 +ovn0 +lr-ovn0 +ipv4 +10\.0\.0\.5 +198\.51\.100\.9$/m.test(list.stdout), "incusx nat list shows the owned snat rule");
+    console.log("$ ovn-nbctl lr-nat-list lr-ovn0");
+    const table = await nb.nbctl("lr-nat-list", "lr-ovn0");
+    for (const line of table.trimEnd().split("\n")) console.log(`  ${line}`);
+    expect(/^snat +198\.51\.100\.9 +10\.0\.0\.5\s*$/m.test(table), "ovn-nbctl sees the snat row 198.51.100.9 <- 10.0.0.5 on lr-ovn0");
+  } finally {
+    await nb.stop();
+    await rm(dir, { recursive: true, force: true });
   }
 }
