@@ -23,4 +23,7 @@ napi_value Udp4Close(napi_env env, napi_callback_info info);
 // netns.c
 napi_value EnterNetns(napi_env env, napi_callback_info info);
 
+// link.c
+napi_value LinkInfo(napi_env env, napi_callback_info info);
+
 #endif

@@ -1,6 +1,22 @@
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestNetwork, rootAvailable, type TestNetwork } from "../../testkit/src/netns/index.js";
 import { readLinkInfo } from "./link-info.js";
+import { nativeAddon } from "./native-addon.js";
+
+describe.runIf(process.platform === "linux")("readLinkInfo in-process (native addon)", () => {
+  it("reads what ip reads", async () => {
+    expect(typeof nativeAddon().addon?.linkInfo).toBe("function");
+    // ipCommand makes it run `ip`; without options it reads with rtnetlink.
+    expect(await readLinkInfo("lo")).toEqual(await readLinkInfo("lo", { ipCommand: "ip" }));
+  });
+
+  it("fails with ENODEV for a missing interface", async () => {
+    await expect(readLinkInfo("nosuch0")).rejects.toMatchObject({ code: "ENODEV", message: 'Failed to read link "nosuch0": Device "nosuch0" does not exist' });
+  });
+});
+
+const linkScript = fileURLToPath(new URL("./fixtures/link-info.ts", import.meta.url));
 
 describe.skipIf(!rootAvailable())("readLinkInfo on a real link (network namespace, root)", () => {
   let net: TestNetwork;
@@ -20,5 +36,16 @@ describe.skipIf(!rootAvailable())("readLinkInfo on a real link (network namespac
 
   it("fails with ENODEV for a missing interface", async () => {
     await expect(readLinkInfo("nosuch0", { netns: net.containerNs })).rejects.toMatchObject({ code: "ENODEV" });
+  });
+
+  it("reads the same in-process as with ip, down and up (inside the namespace)", async () => {
+    const read = async () => JSON.parse((await net.runNode("container", linkScript, ["eth0"])).stdout) as { native: unknown; ip: unknown };
+    const down = await read();
+    expect(down.native).toEqual(down.ip);
+    expect(down.native).toMatchObject({ up: false, carrier: false });
+    await net.exec("container", ["ip", "link", "set", "eth0", "up"]);
+    const up = await read();
+    expect(up.native).toEqual(up.ip);
+    expect(up.native).toMatchObject({ up: true, carrier: true });
   });
 });

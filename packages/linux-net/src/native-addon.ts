@@ -27,6 +27,12 @@ export interface NativeAddon {
    * before it was added.
    */
   enterNetns?(path: string): void;
+  /**
+   * Reads link `name` with RTM_GETLINK: index, name, ARPHRD_* type, IFF_*
+   * flags (IFF_LOWER_UP included), MTU and hardware address. Throws a
+   * system error (`code` ENODEV). Missing from addons built before it was added.
+   */
+  linkInfo?(name: string): { index: number; name: string; type: number; flags: number; mtu: number; address: Buffer };
 }
 
 /**

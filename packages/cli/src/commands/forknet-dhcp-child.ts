@@ -22,12 +22,13 @@ export const EXIT_NONE_CONFIGURED = 4;
 
 /**
  * The DHCP plugins `incusx forknet dhcp` runs when no `--config` names
- * others, found from the CLI's own package. One line per family.
+ * others, found from the CLI's own package, by the family each serves.
+ * Only those of the enabled families are loaded.
  */
-export const BUILT_IN_DHCP_PLUGINS: readonly string[] = [
-  "@incusx/plugin-dhcpv4",
-  "@incusx/plugin-dhcpv6",
-];
+export const BUILT_IN_DHCP_PLUGINS: Readonly<Record<IpFamily, string>> = {
+  ipv4: "@incusx/plugin-dhcpv4",
+  ipv6: "@incusx/plugin-dhcpv6",
+};
 
 const CLI_PACKAGE_DIR = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
@@ -39,7 +40,7 @@ export interface SignalSource {
 
 /** What the in-namespace half can be given instead of the real thing (tests). */
 export interface ForknetDhcpChildDeps {
-  /** Plugins to run without `--config`; default {@link BUILT_IN_DHCP_PLUGINS}. */
+  /** Plugins to run without `--config`; default those of {@link BUILT_IN_DHCP_PLUGINS} for the enabled families. */
   readonly plugins?: readonly PluginSource[];
   /** Host services to use instead of the defaults (link configurator, clock). */
   readonly services?: Partial<HostServices>;
@@ -61,7 +62,11 @@ export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: F
   const base: HostOptions =
     options.config !== undefined
       ? await loadHostConfig(options.config)
-      : { baseDir: CLI_PACKAGE_DIR, plugins: deps.plugins ?? BUILT_IN_DHCP_PLUGINS.map((module) => ({ module })) };
+      : {
+          baseDir: CLI_PACKAGE_DIR,
+          // A disabled family's plugin would only cost start-up time.
+          plugins: deps.plugins ?? options.families.map((family) => ({ module: BUILT_IN_DHCP_PLUGINS[family] })),
+        };
   const logSink = deps.services?.logSink ?? jsonLinesSink(io.stderr);
   const events = deps.services?.leaseEvents ?? new LeaseEventBus();
   const host = new Host({

@@ -80,13 +80,17 @@ beforeEach(async () => {
   link = new RecordingLinkConfigurator();
   signals = new EventEmitter();
   stateDir = await mkdtemp(join(tmpdir(), "incusx-forknet-"));
+  linkReads = [];
 });
 afterEach(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
+let linkReads: string[];
+
 function childDeps(runners: DhcpRunner[]): ForknetDhcpDeps {
   return {
+    readLink: async (iface) => void linkReads.push(iface),
     plugins: [pluginOf("test.dhcp", runners)],
     services: { clock, linkConfigurator: link, logSink: () => {}, stateStore: () => new MemoryStateStore() },
     signals: signals as unknown as ForknetDhcpDeps["signals"],
@@ -197,6 +201,8 @@ describe("incusx forknet dhcp: entering the namespace", () => {
     expect(run.status, run.stderr).toBe(0);
     expect(netnsEntry.entered).toEqual(["/run/netns/ctr"]);
     expect(p.spawned).toEqual([]);
+    // Read at once, so a held-back carrier change is applied (and DAD starts) before the plugins load.
+    expect(linkReads).toEqual(["eth0"]);
     expect(run.stdout).toMatch(/^bound ipv6 eth0 2001:db8:1::1a5\/128/);
   });
 

@@ -2,7 +2,7 @@ import { spawn as spawnProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
-import { enterNetns, enterNetnsUnavailable, isCurrentNetns, netnsPath, nsenterArgs } from "@incusx/linux-net";
+import { enterNetns, enterNetnsUnavailable, isCurrentNetns, netnsPath, nsenterArgs, readLinkInfo } from "@incusx/linux-net";
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_FAILURE, UsageError, writeError } from "../errors.js";
 import type { CliIo } from "../io.js";
@@ -37,6 +37,8 @@ export interface ForknetDhcpDeps extends ForknetDhcpChildDeps {
   readonly netnsEntry?: NetnsEntry;
   /** The environment ({@link NETNS_ENTRY_ENV}); default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Reads the interface once in the namespace, before the work starts; default `@incusx/linux-net`'s `readLinkInfo`. */
+  readonly readLink?: (iface: string) => Promise<unknown>;
   /** Starts the child with inherited stdio; default `child_process.spawn`. */
   readonly spawn?: (command: string, args: readonly string[]) => RelayedChild;
   /** The `incusx` script the child runs; default this package's `dist/bin.js`. */
@@ -138,6 +140,11 @@ async function forknetDhcpMain(args: ParsedArgs, io: CliIo, deps: ForknetDhcpDep
 // Loaded only here: the host and the plugins are what the work needs, and
 // the nsenter parent above does not.
 async function work(options: ForknetDhcpOptions, io: CliIo, deps: ForknetDhcpDeps): Promise<number> {
+  // Read the link first thing: the kernel applies a carrier change it holds
+  // back (up to 1 s) when the link is read, so the link turns operationally
+  // up, and DAD of its link-local address starts, now rather than later.
+  // What the runners need they read themselves; a missing link is theirs to report.
+  (deps.readLink ?? readLinkInfo)(options.interface).catch(() => undefined);
   const { runInNetns } = await import("./forknet-dhcp-child.js");
   return runInNetns(options, io, deps);
 }

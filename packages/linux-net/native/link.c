@@ -1,0 +1,132 @@
+// Reading one link with rtnetlink (RTM_GETLINK) in-process: what
+// `ip -json link show dev IF` says, without starting `ip`. Reading a link
+// also makes the kernel apply a carrier change it still holds back (link
+// watch batches them for up to a second), so the link is operationally up,
+// and IPv6 DAD of its link-local address starts, as soon as it is read.
+//
+// JavaScript API:
+//   linkInfo(name: string) -> { index, name, type, flags, mtu, address: Buffer }
+//     type is the ARPHRD_* link type, flags the IFF_* flags (IFF_LOWER_UP
+//     included), address the hardware address (empty when the link has
+//     none). Throws a system error (ENODEV when there is no such link).
+// The socket is opened in the calling thread's network namespace (the
+// main thread's, see netns.c) and closed before returning.
+
+#include <errno.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <node_api.h>
+
+#include "addon.h"
+
+#define REPLY_SIZE 32768
+
+static int set_property_u32(napi_env env, napi_value object, const char *name, uint32_t value) {
+  napi_value v;
+  return napi_create_uint32(env, value, &v) == napi_ok && napi_set_named_property(env, object, name, v) == napi_ok;
+}
+
+// linkInfo(name)
+napi_value LinkInfo(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 1) return throw_type_error(env, "linkInfo(name) takes one argument");
+  char name[IF_NAMESIZE];
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &length) != napi_ok) {
+    return throw_type_error(env, "The interface name must be a string");
+  }
+  if (length == 0 || length >= IF_NAMESIZE) return throw_type_error(env, "The interface name must have 1 to 15 bytes");
+  napi_get_value_string_utf8(env, argv[0], name, sizeof name, &length);
+
+  struct {
+    struct nlmsghdr header;
+    struct ifinfomsg link;
+    char attributes[64];
+  } request;
+  memset(&request, 0, sizeof request);
+  request.header.nlmsg_len = NLMSG_LENGTH(sizeof request.link);
+  request.header.nlmsg_type = RTM_GETLINK;
+  request.header.nlmsg_flags = NLM_F_REQUEST;
+  request.header.nlmsg_seq = 1;
+  request.link.ifi_family = AF_UNSPEC;
+  struct rtattr *attribute = (struct rtattr *)((char *)&request + NLMSG_ALIGN(request.header.nlmsg_len));
+  attribute->rta_type = IFLA_IFNAME;
+  attribute->rta_len = RTA_LENGTH(length + 1);
+  memcpy(RTA_DATA(attribute), name, length + 1);
+  request.header.nlmsg_len = NLMSG_ALIGN(request.header.nlmsg_len) + RTA_ALIGN(attribute->rta_len);
+  // Leave the statistics out of the reply: they are large and not needed.
+  attribute = (struct rtattr *)((char *)&request + request.header.nlmsg_len);
+  attribute->rta_type = IFLA_EXT_MASK;
+  attribute->rta_len = RTA_LENGTH(sizeof(uint32_t));
+  uint32_t mask = RTEXT_FILTER_SKIP_STATS;
+  memcpy(RTA_DATA(attribute), &mask, sizeof mask);
+  request.header.nlmsg_len += RTA_ALIGN(attribute->rta_len);
+
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return throw_system_error(env, errno, "socket", "Failed to open an rtnetlink socket");
+  // The kernel answers while handling send(); the timeout only guards against the unexpected.
+  struct timeval timeout = {.tv_sec = 2, .tv_usec = 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+  if (sendto(fd, &request, request.header.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_system_error(env, err, "sendto", "Failed to ask rtnetlink for the link");
+  }
+  static char reply[REPLY_SIZE];
+  ssize_t received;
+  do {
+    received = recv(fd, reply, sizeof reply, 0);
+  } while (received < 0 && errno == EINTR);
+  int err = errno;
+  close(fd);
+  if (received < 0) return throw_system_error(env, err, "recv", "Failed to read rtnetlink's answer");
+
+  for (struct nlmsghdr *header = (struct nlmsghdr *)reply; NLMSG_OK(header, (size_t)received); header = NLMSG_NEXT(header, received)) {
+    if (header->nlmsg_type == NLMSG_ERROR) {
+      struct nlmsgerr *error = NLMSG_DATA(header);
+      if (error->error == 0) continue;
+      return throw_system_error(env, -error->error, "RTM_GETLINK", "Failed to read the link");
+    }
+    if (header->nlmsg_type != RTM_NEWLINK) continue;
+    struct ifinfomsg *link = NLMSG_DATA(header);
+    napi_value result, text, bytes;
+    if (napi_create_object(env, &result) != napi_ok) return NULL;
+    static const unsigned char none[1] = {0};
+    const unsigned char *address = none;
+    size_t address_length = 0;
+    int attributes_length = (int)IFLA_PAYLOAD(header);
+    for (struct rtattr *a = IFLA_RTA(link); RTA_OK(a, attributes_length); a = RTA_NEXT(a, attributes_length)) {
+      if (a->rta_type == IFLA_IFNAME) {
+        if (napi_create_string_utf8(env, RTA_DATA(a), strnlen(RTA_DATA(a), RTA_PAYLOAD(a)), &text) == napi_ok) {
+          napi_set_named_property(env, result, "name", text);
+        }
+      } else if (a->rta_type == IFLA_MTU && RTA_PAYLOAD(a) >= sizeof(uint32_t)) {
+        uint32_t mtu;
+        memcpy(&mtu, RTA_DATA(a), sizeof mtu);
+        set_property_u32(env, result, "mtu", mtu);
+      } else if (a->rta_type == IFLA_ADDRESS) {
+        address = RTA_DATA(a);
+        address_length = RTA_PAYLOAD(a);
+      }
+    }
+    void *data = NULL;
+    if (napi_create_buffer_copy(env, address_length, address, &data, &bytes) == napi_ok) {
+      napi_set_named_property(env, result, "address", bytes);
+    }
+    set_property_u32(env, result, "index", (uint32_t)link->ifi_index);
+    set_property_u32(env, result, "type", link->ifi_type);
+    set_property_u32(env, result, "flags", link->ifi_flags);
+    return result;
+  }
+  return throw_system_error(env, EPROTO, "RTM_GETLINK", "rtnetlink answered without the link");
+}
