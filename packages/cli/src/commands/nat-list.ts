@@ -3,7 +3,7 @@ import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_OK, UsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { formatTable } from "../table.js";
-import { EXIT_STATUS_HELP, NIC_OPTIONS, optional, required, withNicHost, type NicHostDeps } from "./nic-host.js";
+import { defineNicCommand, EXIT_STATUS_HELP, NIC_OPTIONS, optional, required, withNicHost, type NicHostDeps } from "./nic-host.js";
 
 const NAME = "incusx nat list";
 
@@ -11,37 +11,35 @@ const NAME = "incusx nat list";
  * `incusx nat list`: the outbound NAT rules incusx owns in the OVN
  * northbound database (rows of other writers are not listed).
  */
-export const natList: Command = natListCommand();
+export const natListCommand = defineNicCommand({
+  name: NAME,
+  summary: "List the outbound NAT rules incusx owns, optionally of one router or network",
+  description: [
+    "Lists the snat rules incusx owns in the OVN northbound database: owner",
+    "(instance and device), network, family, the NIC's address and the external",
+    "address. Rows written by others (Incus, ovn-nbctl) are not listed.",
+    "",
+    "--network keeps the rules of one network. --router keeps the rules of the",
+    "networks whose logical router it is, which the host state file says, so it",
+    "needs --state; with --state the ROUTER column is filled in too.",
+    "",
+    "With --json, prints an array of { owner, network, family, logicalIp,",
+    "externalIp, networkType, router? }.",
+    "",
+    EXIT_STATUS_HELP,
+  ].join("\n"),
+  options: {
+    "ovn-nb": NIC_OPTIONS["ovn-nb"],
+    state: { ...NIC_OPTIONS.state, description: "Host state file, to know each network's router" },
+    router: { type: "string", valueName: "NAME", description: "Only rules of networks on this OVN logical router (needs --state)" },
+    network: { type: "string", valueName: "NAME", description: "Only rules of this network" },
+    json: NIC_OPTIONS.json,
+  },
+  run: listNat,
+});
 
-/** The command, running `deps` instead of the real plugin (tests). */
-export function natListCommand(deps: NicHostDeps = {}): Command {
-  return {
-    name: NAME,
-    summary: "List the outbound NAT rules incusx owns, optionally of one router or network",
-    description: [
-      "Lists the snat rules incusx owns in the OVN northbound database: owner",
-      "(instance and device), network, family, the NIC's address and the external",
-      "address. Rows written by others (Incus, ovn-nbctl) are not listed.",
-      "",
-      "--network keeps the rules of one network. --router keeps the rules of the",
-      "networks whose logical router it is, which the host state file says, so it",
-      "needs --state; with --state the ROUTER column is filled in too.",
-      "",
-      "With --json, prints an array of { owner, network, family, logicalIp,",
-      "externalIp, networkType, router? }.",
-      "",
-      EXIT_STATUS_HELP,
-    ].join("\n"),
-    options: {
-      "ovn-nb": NIC_OPTIONS["ovn-nb"],
-      state: { ...NIC_OPTIONS.state, description: "Host state file, to know each network's router" },
-      router: { type: "string", valueName: "NAME", description: "Only rules of networks on this OVN logical router (needs --state)" },
-      network: { type: "string", valueName: "NAME", description: "Only rules of this network" },
-      json: NIC_OPTIONS.json,
-    },
-    run: (args, io) => listNat(args, io, deps),
-  };
-}
+/** The command the CLI runs. */
+export const natList: Command = natListCommand();
 
 async function listNat(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number> {
   const northbound = required(args, "ovn-nb", NAME);

@@ -3,7 +3,7 @@ import type { NatRule } from "@incusx/sdk";
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_FAILURE, EXIT_OK, writeError } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { EXIT_STATUS_HELP, NIC_OPTIONS, nicName, required, ruleText, withNicHost, type NicHostDeps } from "./nic-host.js";
+import { defineNicCommand, EXIT_STATUS_HELP, NIC_OPTIONS, nicName, required, ruleText, withNicHost, type NicHostDeps } from "./nic-host.js";
 
 const NAME = "incusx nat reconcile";
 
@@ -11,38 +11,36 @@ const NAME = "incusx nat reconcile";
  * `incusx nat reconcile`: makes the NAT rules incusx owns match the host
  * state; `--dry-run` only says what would change.
  */
-export const natReconcile: Command = natReconcileCommand();
+export const natReconcileCommand = defineNicCommand({
+  name: NAME,
+  summary: "Make the owned NAT rules match the host state (--dry-run: show what would change)",
+  description: [
+    "Works out the rules every valid NIC of the host state file asks for and makes",
+    "the rules incusx owns in the OVN northbound database equal them: missing or",
+    "changed rules are ensured, owned rules nothing asks for are removed, rows of",
+    "other writers are never touched. Running it again changes nothing. With",
+    "--dry-run, compares and prints the changes without writing.",
+    "",
+    "NICs whose config is invalid get no rule (their old rules are removed) and",
+    "are reported on stderr as warnings; NICs without an address of a family are",
+    "listed as skipped.",
+    "",
+    "With --json, prints { dryRun, backends: [{ networkType, desired, ensured,",
+    "removed, skipped, invalid }] }.",
+    "",
+    EXIT_STATUS_HELP,
+  ].join("\n"),
+  options: {
+    state: NIC_OPTIONS.state,
+    "ovn-nb": NIC_OPTIONS["ovn-nb"],
+    "dry-run": { type: "boolean", description: "Compare and print the changes; write nothing" },
+    json: NIC_OPTIONS.json,
+  },
+  run: reconcileNat,
+});
 
-/** The command, running `deps` instead of the real plugin (tests). */
-export function natReconcileCommand(deps: NicHostDeps = {}): Command {
-  return {
-    name: NAME,
-    summary: "Make the owned NAT rules match the host state (--dry-run: show what would change)",
-    description: [
-      "Works out the rules every valid NIC of the host state file asks for and makes",
-      "the rules incusx owns in the OVN northbound database equal them: missing or",
-      "changed rules are ensured, owned rules nothing asks for are removed, rows of",
-      "other writers are never touched. Running it again changes nothing. With",
-      "--dry-run, compares and prints the changes without writing.",
-      "",
-      "NICs whose config is invalid get no rule (their old rules are removed) and",
-      "are reported on stderr as warnings; NICs without an address of a family are",
-      "listed as skipped.",
-      "",
-      "With --json, prints { dryRun, backends: [{ networkType, desired, ensured,",
-      "removed, skipped, invalid }] }.",
-      "",
-      EXIT_STATUS_HELP,
-    ].join("\n"),
-    options: {
-      state: NIC_OPTIONS.state,
-      "ovn-nb": NIC_OPTIONS["ovn-nb"],
-      "dry-run": { type: "boolean", description: "Compare and print the changes; write nothing" },
-      json: NIC_OPTIONS.json,
-    },
-    run: (args, io) => reconcileNat(args, io, deps),
-  };
-}
+/** The command the CLI runs. */
+export const natReconcile: Command = natReconcileCommand();
 
 async function reconcileNat(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number> {
   const state = required(args, "state", NAME);

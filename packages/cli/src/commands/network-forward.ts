@@ -2,7 +2,7 @@ import { ErrorCode, IncusxError, canonicalAddress } from "@incusx/sdk";
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_OK, UsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { EXIT_STATUS_HELP, NIC_OPTIONS, required, withNicHost, type NicHostDeps } from "./nic-host.js";
+import { defineNicCommand, EXIT_STATUS_HELP, NIC_OPTIONS, required, withNicHost, type NicHostDeps } from "./nic-host.js";
 
 const NAME = "incusx network forward";
 
@@ -11,33 +11,31 @@ const NAME = "incusx network forward";
  * the host state file, refusing while a NIC still uses its listen address
  * (as `ipv4.address.external`, say) and naming each such NIC.
  */
-export const networkForward: Command = networkForwardCommand();
+export const networkForwardCommand = defineNicCommand({
+  name: NAME,
+  summary: "Delete a network forward from the host state (refused while a NIC uses it)",
+  description: [
+    "delete ADDRESS: removes the forward of --network listening on ADDRESS from the",
+    "host state file (compared as addresses, so any spelling of an IPv6 address",
+    "works). Refused, naming every instance and device, while a NIC still uses it",
+    "as its external address: stop the NIC and unset the key first. The file is",
+    "rewritten atomically (a temporary file renamed over it).",
+    "",
+    "With --json, prints the removed forward { network, listenAddress, description? }.",
+    "",
+    EXIT_STATUS_HELP,
+  ].join("\n"),
+  options: {
+    state: NIC_OPTIONS.state,
+    network: { type: "string", valueName: "NAME", description: "Network of the forward" },
+    json: NIC_OPTIONS.json,
+  },
+  positionals: { name: "delete ADDRESS", description: "Delete the forward listening on ADDRESS" },
+  run: forwardCommand,
+});
 
-/** The command, running `deps` instead of the real plugin (tests). */
-export function networkForwardCommand(deps: NicHostDeps = {}): Command {
-  return {
-    name: NAME,
-    summary: "Delete a network forward from the host state (refused while a NIC uses it)",
-    description: [
-      "delete ADDRESS: removes the forward of --network listening on ADDRESS from the",
-      "host state file (compared as addresses, so any spelling of an IPv6 address",
-      "works). Refused, naming every instance and device, while a NIC still uses it",
-      "as its external address: stop the NIC and unset the key first. The file is",
-      "rewritten atomically (a temporary file renamed over it).",
-      "",
-      "With --json, prints the removed forward { network, listenAddress, description? }.",
-      "",
-      EXIT_STATUS_HELP,
-    ].join("\n"),
-    options: {
-      state: NIC_OPTIONS.state,
-      network: { type: "string", valueName: "NAME", description: "Network of the forward" },
-      json: NIC_OPTIONS.json,
-    },
-    positionals: { name: "delete ADDRESS", description: "Delete the forward listening on ADDRESS" },
-    run: (args, io) => forwardCommand(args, io, deps),
-  };
-}
+/** The command the CLI runs. */
+export const networkForward: Command = networkForwardCommand();
 
 async function forwardCommand(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number> {
   const [action, address, ...extra] = args.positionals;

@@ -12,7 +12,7 @@ import {
   type PluginSource,
 } from "@incusx/host";
 import { IncusxError, type ErrorCode, type NatRule, type NicProblem } from "@incusx/sdk";
-import type { OptionSpec, ParsedArgs } from "../command.js";
+import type { Command, OptionSpec, ParsedArgs } from "../command.js";
 import { UsageError, writeError } from "../errors.js";
 import type { CliIo } from "../io.js";
 
@@ -32,6 +32,15 @@ export const NIC_OPTIONS = {
   instance: { type: "string", valueName: "NAME", description: "Instance of the NIC" },
   device: { type: "string", valueName: "NAME", description: "NIC device name (eth0)" },
   json: { type: "boolean", description: "Print the result as JSON" },
+} as const satisfies Record<string, OptionSpec>;
+
+/** The options of the commands that act on one NIC: state, database, instance, device, JSON. */
+export const NIC_TARGET_OPTIONS = {
+  state: NIC_OPTIONS.state,
+  "ovn-nb": NIC_OPTIONS["ovn-nb"],
+  instance: NIC_OPTIONS.instance,
+  device: NIC_OPTIONS.device,
+  json: NIC_OPTIONS.json,
 } as const satisfies Record<string, OptionSpec>;
 
 /** Exit statuses every NIC, NAT and forward command documents. */
@@ -57,6 +66,42 @@ export interface NicHostContext {
   readonly lifecycle: NicLifecycle;
   /** The state file, when `--state` was given. */
   readonly state: FileNetworkState | undefined;
+}
+
+/** A NIC command as written: a {@link Command} whose `run` also gets the host's plugins and services. */
+export interface NicCommandSpec extends Omit<Command, "run"> {
+  /** Runs the command with `deps` (empty outside tests). */
+  run(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number>;
+}
+
+/**
+ * Makes a command factory: called without arguments it gives the command
+ * the CLI runs (the real plugin); tests pass fake plugins.
+ *
+ * @example
+ * export const nicStartCommand = defineNicCommand({ name: "incusx nic start", ..., run: startNic });
+ * export const nicStart = nicStartCommand();
+ */
+export function defineNicCommand(spec: NicCommandSpec): (deps?: NicHostDeps) => Command {
+  return (deps = {}) => ({ ...spec, run: (args, io) => spec.run(args, io, deps) });
+}
+
+/** Which NIC a command acts on, where its state is and which database it writes. */
+export interface NicTarget {
+  readonly state: string;
+  readonly northbound: string;
+  readonly instance: string;
+  readonly device: string;
+}
+
+/** The {@link NicTarget} of a command line with {@link NIC_TARGET_OPTIONS}; a usage error names a missing option. */
+export function nicTarget(args: ParsedArgs, command: string): NicTarget {
+  return {
+    state: required(args, "state", command),
+    northbound: required(args, "ovn-nb", command),
+    instance: required(args, "instance", command),
+    device: required(args, "device", command),
+  };
 }
 
 /** A required string option's value, or a usage error naming it. */

@@ -1,7 +1,7 @@
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_OK } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { EXIT_STATUS_HELP, NIC_OPTIONS, nicName, required, ruleText, withNicHost, type NicHostDeps } from "./nic-host.js";
+import { defineNicCommand, EXIT_STATUS_HELP, NIC_TARGET_OPTIONS, nicName, nicTarget, ruleText, withNicHost, type NicHostDeps } from "./nic-host.js";
 
 const NAME = "incusx nic start";
 
@@ -10,42 +10,31 @@ const NAME = "incusx nic start";
  * network's backend plans for it (an OVN snat row per family with an
  * external address), removing its own rules of families it no longer has.
  */
+export const nicStartCommand = defineNicCommand({
+  name: NAME,
+  summary: "Validate a NIC and apply its outbound NAT (snat to its external address)",
+  description: [
+    "Validates NIC --device of instance --instance from the host state file and",
+    "refuses with every problem when it is invalid. Otherwise applies its outbound",
+    "NAT in the OVN northbound database: one snat row per family that sets",
+    "ipvN.address.external, from the NIC's static ipvN.address or the address OVN",
+    "assigned it. A family without an address gets no rule, and the command says",
+    "why. Rules of families the NIC no longer asks for are removed. Re-running",
+    "changes nothing.",
+    "",
+    "With --json, prints { nic, backend, applied, skipped } on stdout.",
+    "",
+    EXIT_STATUS_HELP,
+  ].join("\n"),
+  options: NIC_TARGET_OPTIONS,
+  run: startNic,
+});
+
+/** The command the CLI runs. */
 export const nicStart: Command = nicStartCommand();
 
-/** The command, running `deps` instead of the real plugin (tests). */
-export function nicStartCommand(deps: NicHostDeps = {}): Command {
-  return {
-    name: NAME,
-    summary: "Validate a NIC and apply its outbound NAT (snat to its external address)",
-    description: [
-      "Validates NIC --device of instance --instance from the host state file and",
-      "refuses with every problem when it is invalid. Otherwise applies its outbound",
-      "NAT in the OVN northbound database: one snat row per family that sets",
-      "ipvN.address.external, from the NIC's static ipvN.address or the address OVN",
-      "assigned it. A family without an address gets no rule, and the command says",
-      "why. Rules of families the NIC no longer asks for are removed. Re-running",
-      "changes nothing.",
-      "",
-      "With --json, prints { nic, backend, applied, skipped } on stdout.",
-      "",
-      EXIT_STATUS_HELP,
-    ].join("\n"),
-    options: {
-      state: NIC_OPTIONS.state,
-      "ovn-nb": NIC_OPTIONS["ovn-nb"],
-      instance: NIC_OPTIONS.instance,
-      device: NIC_OPTIONS.device,
-      json: NIC_OPTIONS.json,
-    },
-    run: (args, io) => startNic(args, io, deps),
-  };
-}
-
 async function startNic(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number> {
-  const state = required(args, "state", NAME);
-  const northbound = required(args, "ovn-nb", NAME);
-  const instance = required(args, "instance", NAME);
-  const device = required(args, "device", NAME);
+  const { state, northbound, instance, device } = nicTarget(args, NAME);
   return withNicHost({ state, northbound }, io, async ({ lifecycle }) => {
     const result = await lifecycle.start(instance, device);
     if (args.values.json) {

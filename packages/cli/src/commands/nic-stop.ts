@@ -1,7 +1,7 @@
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_OK } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { EXIT_STATUS_HELP, NIC_OPTIONS, nicName, required, ruleText, withNicHost, type NicHostDeps } from "./nic-host.js";
+import { defineNicCommand, EXIT_STATUS_HELP, NIC_TARGET_OPTIONS, nicName, nicTarget, ruleText, withNicHost, type NicHostDeps } from "./nic-host.js";
 
 const NAME = "incusx nic stop";
 
@@ -9,38 +9,27 @@ const NAME = "incusx nic stop";
  * `incusx nic stop`: removes the outbound NAT rules one NIC owns, and only
  * those: another NIC sharing the external address keeps its rule.
  */
+export const nicStopCommand = defineNicCommand({
+  name: NAME,
+  summary: "Remove the outbound NAT rules a NIC owns (others' rules stay)",
+  description: [
+    "Removes every NAT rule owned by NIC --device of instance --instance from the",
+    "OVN northbound database. Rules of other NICs stay, also when they share the",
+    "same external address. A NIC no longer in the host state is stopped too.",
+    "",
+    "With --json, prints { owner, removed } on stdout.",
+    "",
+    EXIT_STATUS_HELP,
+  ].join("\n"),
+  options: NIC_TARGET_OPTIONS,
+  run: stopNic,
+});
+
+/** The command the CLI runs. */
 export const nicStop: Command = nicStopCommand();
 
-/** The command, running `deps` instead of the real plugin (tests). */
-export function nicStopCommand(deps: NicHostDeps = {}): Command {
-  return {
-    name: NAME,
-    summary: "Remove the outbound NAT rules a NIC owns (others' rules stay)",
-    description: [
-      "Removes every NAT rule owned by NIC --device of instance --instance from the",
-      "OVN northbound database. Rules of other NICs stay, also when they share the",
-      "same external address. A NIC no longer in the host state is stopped too.",
-      "",
-      "With --json, prints { owner, removed } on stdout.",
-      "",
-      EXIT_STATUS_HELP,
-    ].join("\n"),
-    options: {
-      state: NIC_OPTIONS.state,
-      "ovn-nb": NIC_OPTIONS["ovn-nb"],
-      instance: NIC_OPTIONS.instance,
-      device: NIC_OPTIONS.device,
-      json: NIC_OPTIONS.json,
-    },
-    run: (args, io) => stopNic(args, io, deps),
-  };
-}
-
 async function stopNic(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number> {
-  const state = required(args, "state", NAME);
-  const northbound = required(args, "ovn-nb", NAME);
-  const instance = required(args, "instance", NAME);
-  const device = required(args, "device", NAME);
+  const { state, northbound, instance, device } = nicTarget(args, NAME);
   return withNicHost({ state, northbound }, io, async ({ lifecycle }) => {
     const result = await lifecycle.stop(instance, device);
     if (args.values.json) {

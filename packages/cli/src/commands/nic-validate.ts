@@ -1,7 +1,7 @@
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_FAILURE, EXIT_OK } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { EXIT_STATUS_HELP, NIC_OPTIONS, nicName, optional, required, withNicHost, writeProblems, type NicHostDeps } from "./nic-host.js";
+import { defineNicCommand, EXIT_STATUS_HELP, NIC_OPTIONS, nicName, optional, required, withNicHost, writeProblems, type NicHostDeps } from "./nic-host.js";
 
 const NAME = "incusx nic validate";
 
@@ -10,33 +10,31 @@ const NAME = "incusx nic validate";
  * would before starting it (common NIC keys, every validator, unknown
  * keys). Exits 1 and prints every problem when it is invalid.
  */
-export const nicValidate: Command = nicValidateCommand();
+export const nicValidateCommand = defineNicCommand({
+  name: NAME,
+  summary: "Check one NIC's config against the host state (external addresses, unknown keys)",
+  description: [
+    "Validates NIC --device of instance --instance from the host state file: the",
+    "NIC keys every type knows, and each plugin's keys (ipv4.address.external and",
+    "ipv6.address.external must be network forwards of the NIC's network).",
+    "Prints every problem in Incus's words and exits 1 when there is one.",
+    "",
+    "With --json, prints { instance, device, type, valid, problems } on stdout.",
+    "",
+    EXIT_STATUS_HELP,
+  ].join("\n"),
+  options: {
+    state: NIC_OPTIONS.state,
+    instance: NIC_OPTIONS.instance,
+    device: NIC_OPTIONS.device,
+    "ovn-nb": { ...NIC_OPTIONS["ovn-nb"], description: "OVN northbound database (optional: validation reads only the state file)" },
+    json: NIC_OPTIONS.json,
+  },
+  run: validateNic,
+});
 
-/** The command, running `deps` instead of the real plugin (tests). */
-export function nicValidateCommand(deps: NicHostDeps = {}): Command {
-  return {
-    name: NAME,
-    summary: "Check one NIC's config against the host state (external addresses, unknown keys)",
-    description: [
-      "Validates NIC --device of instance --instance from the host state file: the",
-      "NIC keys every type knows, and each plugin's keys (ipv4.address.external and",
-      "ipv6.address.external must be network forwards of the NIC's network).",
-      "Prints every problem in Incus's words and exits 1 when there is one.",
-      "",
-      "With --json, prints { instance, device, type, valid, problems } on stdout.",
-      "",
-      EXIT_STATUS_HELP,
-    ].join("\n"),
-    options: {
-      state: NIC_OPTIONS.state,
-      instance: NIC_OPTIONS.instance,
-      device: NIC_OPTIONS.device,
-      "ovn-nb": { ...NIC_OPTIONS["ovn-nb"], description: "OVN northbound database (optional: validation reads only the state file)" },
-      json: NIC_OPTIONS.json,
-    },
-    run: (args, io) => validateNic(args, io, deps),
-  };
-}
+/** The command the CLI runs. */
+export const nicValidate: Command = nicValidateCommand();
 
 async function validateNic(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number> {
   const state = required(args, "state", NAME);
