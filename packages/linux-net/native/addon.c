@@ -36,6 +36,31 @@ napi_value throw_type_error(napi_env env, const char *message) {
   return NULL;
 }
 
+size_t get_string_argument(napi_env env, napi_callback_info info, const char *function, const char *what, char *out, size_t size) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char message[128];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc < 1) {
+    snprintf(message, sizeof message, "%s takes one argument", function);
+    throw_type_error(env, message);
+    return 0;
+  }
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &length) != napi_ok) {
+    snprintf(message, sizeof message, "%s must be a string", what);
+    throw_type_error(env, message);
+    return 0;
+  }
+  if (length == 0 || length >= size) {
+    snprintf(message, sizeof message, "%s must have 1 to %zu bytes", what, size - 1);
+    throw_type_error(env, message);
+    return 0;
+  }
+  napi_get_value_string_utf8(env, argv[0], out, size, &length);
+  return length;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor functions[] = {
       {"open", NULL, Udp4Open, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -14,6 +14,11 @@ napi_value throw_system_error(napi_env env, int err, const char *syscall, const 
 // Throws a TypeError with code ERR_INVALID_ARG_TYPE. Returns NULL.
 napi_value throw_type_error(napi_env env, const char *message);
 
+// Reads the one string argument of `function` (its name, for the message)
+// into `out` (1 to size - 1 bytes, NUL-terminated). Returns its length, or
+// 0 after throwing a TypeError that names it as `what`.
+size_t get_string_argument(napi_env env, napi_callback_info info, const char *function, const char *what, char *out, size_t size);
+
 // udp4_device_socket.c
 napi_value Udp4Open(napi_env env, napi_callback_info info);
 napi_value Udp4LocalPort(napi_env env, napi_callback_info info);

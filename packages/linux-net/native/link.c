@@ -35,17 +35,9 @@ static int set_property_u32(napi_env env, napi_value object, const char *name, u
 
 // linkInfo(name)
 napi_value LinkInfo(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 1) return throw_type_error(env, "linkInfo(name) takes one argument");
   char name[IF_NAMESIZE];
-  size_t length = 0;
-  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &length) != napi_ok) {
-    return throw_type_error(env, "The interface name must be a string");
-  }
-  if (length == 0 || length >= IF_NAMESIZE) return throw_type_error(env, "The interface name must have 1 to 15 bytes");
-  napi_get_value_string_utf8(env, argv[0], name, sizeof name, &length);
+  size_t length = get_string_argument(env, info, "linkInfo(name)", "The interface name", name, sizeof name);
+  if (length == 0) return NULL;
 
   struct {
     struct nlmsghdr header;

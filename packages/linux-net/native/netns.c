@@ -33,17 +33,8 @@
 
 // enterNetns(path)
 napi_value EnterNetns(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 1) return throw_type_error(env, "enterNetns(path) takes one argument");
   char path[PATH_MAX];
-  size_t length = 0;
-  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &length) != napi_ok) {
-    return throw_type_error(env, "The namespace path must be a string");
-  }
-  if (length == 0 || length >= sizeof path) return throw_type_error(env, "The namespace path must have 1 to 4095 bytes");
-  napi_get_value_string_utf8(env, argv[0], path, sizeof path, &length);
+  if (get_string_argument(env, info, "enterNetns(path)", "The namespace path", path, sizeof path) == 0) return NULL;
 
   if ((pid_t)syscall(SYS_gettid) != getpid()) {
     napi_throw_error(env, "ERR_NOT_MAIN_THREAD", "Only the main thread may enter a network namespace");
