@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -102,6 +102,16 @@ describe("FileNetworkState", () => {
     expect(await state.forwards("ovn0")).toHaveLength(2);
     await writeFile(file, JSON.stringify({ networks: [{ ...ovn0, forwards: [] }] }));
     expect(await state.forwards("ovn0")).toEqual([]);
+  });
+
+  it("sees a same-size rewrite right after a read, with the old modification time put back", async () => {
+    const file = await stateFile({ networks: [{ ...ovn0, forwards: [{ listen_address: "198.51.100.9" }] }] });
+    const state = new FileNetworkState(file);
+    const before = await stat(file);
+    expect((await state.forwards("ovn0")).map((f) => f.listenAddress)).toEqual(["198.51.100.9"]);
+    await writeFile(file, JSON.stringify({ networks: [{ ...ovn0, forwards: [{ listen_address: "198.51.100.8" }] }] }));
+    await utimes(file, before.atime, before.mtime);
+    expect((await state.forwards("ovn0")).map((f) => f.listenAddress)).toEqual(["198.51.100.8"]);
   });
 
   it("reads the file once while it does not change", async () => {

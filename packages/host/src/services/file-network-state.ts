@@ -30,13 +30,27 @@ export interface FileNetworkStateOptions {
 
 const EMPTY: HostStateModel = hostStateModel({});
 
+// How close to the file's last change a read must be to count as racy:
+// well above the coarse clock file times come from.
+const RACY_MS = 100;
+
+/** The last successful read of the file. */
+interface CachedRead {
+  readonly identity: string;
+  /** Read so soon after the last change that the stamp alone cannot be trusted. */
+  readonly racy: boolean;
+  readonly text: string;
+  readonly model: HostStateModel;
+}
+
 /**
  * The host's {@link NetworkState} read from a JSON file
  * (`schemas/host-state.schema.json`): Incus-shaped networks with their
  * forwards, and instances with their devices. Every call checks the file's
- * identity (inode, size, change and modification times, to the
- * nanosecond) and re-reads it when it changed, so edits show up at the
- * next call without a restart. A file that does not match the schema, or
+ * stamp (inode, size, change and modification times) and re-reads it when
+ * it changed, so edits show up at the next call without a restart; right
+ * after a change, when file times are too coarse to tell two writes
+ * apart, it compares the text instead. A file that does not match the schema, or
  * names things that do not exist, fails every call with
  * {@link InvalidConfigError} listing each problem as
  * `file: /json/pointer: what was expected`.
@@ -49,7 +63,7 @@ export class FileNetworkState implements NetworkState {
   /** Absolute path of the file. */
   readonly file: string;
   readonly #optional: boolean;
-  #cached: { readonly identity: string; readonly model: Promise<HostStateModel> } | undefined;
+  #cached: CachedRead | undefined;
 
   constructor(file: string, options: FileNetworkStateOptions = {}) {
     this.file = resolve(file);
@@ -98,39 +112,49 @@ export class FileNetworkState implements NetworkState {
     };
   }
 
+  // The file's model: from the cache while the file's stamp is unchanged and
+  // the cached read was not racy; else the text is read again and parsed
+  // only when it differs. A failed parse is not cached: the next call retries.
   private async model(): Promise<HostStateModel> {
-    const identity = await this.identity();
-    if (identity === undefined) return EMPTY;
-    if (this.#cached?.identity !== identity) {
-      const model = this.readDocument().then(hostStateModel);
-      // A failed read is not kept: the next call tries again.
-      model.catch(() => {
-        if (this.#cached?.model === model) this.#cached = undefined;
-      });
-      this.#cached = { identity, model };
-    }
-    return this.#cached.model;
+    const stamp = await this.stamp();
+    if (stamp === undefined) return EMPTY;
+    const cached = this.#cached;
+    if (cached !== undefined && cached.identity === stamp.identity && !cached.racy) return cached.model;
+    const text = await this.readText();
+    const model = cached !== undefined && cached.text === text ? cached.model : hostStateModel(parseHostState(text, this.file));
+    this.#cached = { identity: stamp.identity, racy: stamp.racy, text, model };
+    return model;
   }
 
-  // Changes whenever the file is rewritten in place or replaced by a rename.
-  private async identity(): Promise<string | undefined> {
+  // What changes whenever the file is rewritten in place or replaced by a
+  // rename. File times come from a coarse clock (a few milliseconds), so a
+  // second write soon after the one we read could keep the same stamp: a
+  // read that close to the last change is "racy", and the next call
+  // compares the text instead of trusting the stamp (as git does for its index).
+  private async stamp(): Promise<{ readonly identity: string; readonly racy: boolean } | undefined> {
     try {
       const s = await stat(this.file, { bigint: true });
-      return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+      const changedMs = Number((s.mtimeNs > s.ctimeNs ? s.mtimeNs : s.ctimeNs) / 1_000_000n);
+      return {
+        identity: `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`,
+        racy: Date.now() - changedMs < RACY_MS,
+      };
     } catch (error) {
       if (this.#optional && (error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw new InvalidConfigError(`${this.file}: cannot read: ${(error as Error).message}`, [], { cause: error });
     }
   }
 
-  private async readDocument(): Promise<HostState> {
-    let text: string;
+  private async readText(): Promise<string> {
     try {
-      text = await readFile(this.file, "utf8");
+      return await readFile(this.file, "utf8");
     } catch (error) {
       throw new InvalidConfigError(`${this.file}: cannot read: ${(error as Error).message}`, [], { cause: error });
     }
-    return parseHostState(text, this.file);
+  }
+
+  private async readDocument(): Promise<HostState> {
+    return parseHostState(await this.readText(), this.file);
   }
 }
 
