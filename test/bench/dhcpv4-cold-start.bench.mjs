@@ -8,6 +8,8 @@
 // time to both addresses. Root only; not part of CI.
 //
 //   node test/bench/dhcpv4-cold-start.bench.mjs [ROUNDS]      (default 7)
+//   INCUSX_BENCH_BASELINE_CLI=/old/checkout/packages/cli/dist/bin.js node ...
+//     also times that build as "incusx-baseline", for a before/after in one run
 //
 // Each round runs every client once, in a rotating order, each from the
 // same starting point: eth0 down, addresses flushed, a fresh lease store
@@ -19,6 +21,9 @@
 // are never touched (as packages/dhcp-wire/scripts/capture-fixtures.sh
 // does). udhcpc and dhclient get scripts that only put the address on the
 // link (they leave that to their script); dhcpcd gets /bin/true as script.
+//
+// "node-floor" is no DHCP client: a bare `node -e` that adds a fixed address
+// with one `ip` command, the least time any Node.js client can take here.
 //
 // Prints a table and one JSON summary line. Target: ours faster than udhcpc.
 
@@ -33,6 +38,9 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const cli = join(root, "packages/cli/dist/bin.js");
 const harness = join(root, "packages/testkit/dist/netns/index.js");
 const rounds = Number(process.argv[2] ?? 7);
+// Another build of the CLI to time beside this one (a before/after comparison in one run).
+const baselineCli = process.env.INCUSX_BENCH_BASELINE_CLI;
+if (baselineCli !== undefined && !existsSync(baselineCli)) fail(`${baselineCli} (INCUSX_BENCH_BASELINE_CLI) not found`);
 
 if (process.getuid?.() !== 0) fail("needs root (network namespaces)");
 for (const file of [cli, harness, join(root, "plugins/dhcpv4/dist/index.js"), join(root, "plugins/dhcpv6/dist/index.js")]) {
@@ -62,17 +70,24 @@ const ns = net.containerNs;
 let monitor;
 try {
   monitor = startMonitor(ns);
-  const incusx = (state, ...flags) => [process.execPath, cli, "forknet", "dhcp", "--netns", "/proc/self/ns/net", "--interface", "eth0", ...flags, "--exit-when-configured", "--timeout", "30", "--state-dir", state];
+  const incusx = (state, ...flags) => incusxOf(cli, state, ...flags);
+  const incusxOf = (bin, state, ...flags) => [process.execPath, bin, "forknet", "dhcp", "--netns", "/proc/self/ns/net", "--interface", "eth0", ...flags, "--exit-when-configured", "--timeout", "30", "--state-dir", state];
+  const NODE_FLOOR = 'require("node:child_process").execFileSync("ip", ["addr", "add", "192.0.2.250/24", "dev", "eth0"])';
   const v4Clients = {
     incusx: (state) => incusx(state, "--no-ipv6"),
     udhcpc: (state) => ["udhcpc", "-f", "-q", "-n", "-i", "eth0", "-s", udhcpcScript, "-p", join(state, "udhcpc.pid")],
     dhclient: (state) => ["dhclient", "-4", "-1", "-d", "-cf", join(work, "dhclient.conf"), "-sf", dhclientScript, "-lf", join(state, "dhclient.leases"), "-pf", join(state, "dhclient.pid"), "eth0"],
     dhcpcd: () => ["dhcpcd", "-4", "-B", "-1", "-c", "/bin/true", "eth0"],
     "dhcpcd-noarp": () => ["dhcpcd", "-4", "-B", "-1", "--noarp", "-c", "/bin/true", "eth0"],
+    // Not a DHCP client: the floor of any Node.js client, a bare Node start
+    // that puts a fixed address (outside dnsmasq's range) on the link with one `ip`.
+    "node-floor": () => [process.execPath, "-e", NODE_FLOOR],
+    ...(baselineCli === undefined ? {} : { "incusx-baseline": (state) => incusxOf(baselineCli, state, "--no-ipv6") }),
   };
   const dualClients = {
     incusx: (state) => incusx(state),
     dhcpcd: () => ["dhcpcd", "-B", "-c", "/bin/true", "eth0"],
+    ...(baselineCli === undefined ? {} : { "incusx-baseline": (state) => incusxOf(baselineCli, state) }),
   };
   const V4 = /inet 192\.0\.2\./;
   const V6 = /inet6 2001:db8:1::/;
@@ -87,12 +102,12 @@ try {
       for (const name of order) {
         const ms = await coldStart(name, clients[name], patterns);
         times[name].push(ms);
-        console.log(`  round ${round + 1} ${name.padEnd(12)} ${ms.toFixed(1)} ms`);
+        console.log(`  round ${round + 1} ${name.padEnd(15)} ${ms.toFixed(1)} ms`);
       }
     }
     const medians = Object.fromEntries(names.map((n) => [n, round1(median(times[n]))]));
     const ratios = Object.fromEntries(names.filter((n) => n !== "incusx").map((n) => [`vs${n[0].toUpperCase()}${n.slice(1).replace(/-(\w)/g, (_, c) => c.toUpperCase())}`, round3(medians.incusx / medians[n])]));
-    for (const n of names) console.log(`  ${n.padEnd(12)} median ${medians[n].toFixed(1)} ms  (min ${Math.min(...times[n]).toFixed(1)}, max ${Math.max(...times[n]).toFixed(1)})`);
+    for (const n of names) console.log(`  ${n.padEnd(15)} median ${medians[n].toFixed(1)} ms  (min ${Math.min(...times[n]).toFixed(1)}, max ${Math.max(...times[n]).toFixed(1)})`);
     console.log(`  ${Object.entries(ratios).map(([k, v]) => `incusx/${k.slice(2)} ${v}`).join(", ")}`);
     scenarios[scenario] = { medians, samples: Object.fromEntries(names.map((n) => [n, times[n].map(round1)])), ratios };
   }

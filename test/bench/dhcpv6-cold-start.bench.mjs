@@ -6,6 +6,8 @@
 // dnsmasq in a throwaway test network. Root only; not part of CI.
 //
 //   node test/bench/dhcpv6-cold-start.bench.mjs [ROUNDS]      (default 7)
+//   INCUSX_BENCH_BASELINE_CLI=/old/checkout/packages/cli/dist/bin.js node ...
+//     also times that build as "incusx-baseline", for a before/after in one run
 //
 // Each round runs every client once, in a rotating order, each from the
 // same starting point: eth0 down, addresses flushed, a fresh DUID and lease
@@ -34,6 +36,9 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const cli = join(root, "packages/cli/dist/bin.js");
 const harness = join(root, "packages/testkit/dist/netns/index.js");
 const rounds = Number(process.argv[2] ?? 7);
+// Another build of the CLI to time beside this one (a before/after comparison in one run).
+const baselineCli = process.env.INCUSX_BENCH_BASELINE_CLI;
+if (baselineCli !== undefined && !existsSync(baselineCli)) fail(`${baselineCli} (INCUSX_BENCH_BASELINE_CLI) not found`);
 
 if (process.getuid?.() !== 0) fail("needs root (network namespaces)");
 for (const file of [cli, harness, join(root, "plugins/dhcpv6/dist/index.js")]) {
@@ -71,12 +76,14 @@ const ns = net.containerNs;
 let monitor;
 try {
   monitor = startMonitor(ns);
+  const incusxOf = (bin, state) => [process.execPath, bin, "forknet", "dhcp", "--netns", "/proc/self/ns/net", "--interface", "eth0", "--no-ipv4", "--exit-when-configured", "--timeout", "30", "--state-dir", state];
   const clients = {
-    incusx: (state) => [process.execPath, cli, "forknet", "dhcp", "--netns", "/proc/self/ns/net", "--interface", "eth0", "--no-ipv4", "--exit-when-configured", "--timeout", "30", "--state-dir", state],
+    incusx: (state) => incusxOf(cli, state),
     dhcpcd: () => ["dhcpcd", "-6", "-B", "-1", "-c", "/bin/true", "eth0"],
     // dhclient -6 exits at once while the link-local address is tentative; ifupdown's
     // `inet6 dhcp` waits for DAD first (wait-for-ll6.sh, polling every 0.1 s), and so do we.
     dhclient: (state) => ["sh", "-c", WAIT_FOR_LL6 + 'exec "$@"', "dhclient", "dhclient", "-6", "-1", "-cf", join(work, "dhclient.conf"), "-sf", dhclientScript, "-lf", join(state, "dhclient6.leases"), "-pf", join(state, "dhclient6.pid"), "eth0"],
+    ...(baselineCli === undefined ? {} : { "incusx-baseline": (state) => incusxOf(baselineCli, state) }),
   };
   const names = Object.keys(clients);
   console.log(`DHCPv6 cold start, ${rounds} rounds, dnsmasq ${dnsmasqVersion()} in ${net.serverNs}`);
@@ -93,12 +100,14 @@ try {
       for (const name of order) {
         const ms = await coldStart(name, clients[name], scenario === "link-ready");
         times[name].push(ms);
-        console.log(`  round ${round + 1} ${name.padEnd(8)} ${ms.toFixed(1)} ms`);
+        console.log(`  round ${round + 1} ${name.padEnd(15)} ${ms.toFixed(1)} ms`);
       }
     }
     const medians = Object.fromEntries(names.map((n) => [n, round1(median(times[n]))]));
     const ratios = { vsDhcpcd: round3(medians.incusx / medians.dhcpcd), vsDhclient: round3(medians.incusx / medians.dhclient) };
-    for (const n of names) console.log(`  ${n.padEnd(8)} median ${medians[n].toFixed(1)} ms  (min ${Math.min(...times[n]).toFixed(1)}, max ${Math.max(...times[n]).toFixed(1)})`);
+    if (baselineCli !== undefined) ratios.baselineVsDhcpcd = round3(medians["incusx-baseline"] / medians.dhcpcd);
+    for (const n of names) console.log(`  ${n.padEnd(15)} median ${medians[n].toFixed(1)} ms  (min ${Math.min(...times[n]).toFixed(1)}, max ${Math.max(...times[n]).toFixed(1)})`);
+    if (ratios.baselineVsDhcpcd !== undefined) console.log(`  incusx-baseline/dhcpcd ${ratios.baselineVsDhcpcd}`);
     console.log(`  incusx/dhcpcd ${ratios.vsDhcpcd}, incusx/dhclient ${ratios.vsDhclient}; target incusx/dhcpcd <= 0.5: ${ratios.vsDhcpcd <= 0.5 ? "met" : "NOT met"}`);
     scenarios[scenario] = { medians, samples: Object.fromEntries(names.map((n) => [n, times[n].map(round1)])), ratios, targetMet: ratios.vsDhcpcd <= 0.5 };
   }
