@@ -1,0 +1,60 @@
+import { appendFile, mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../test/run-cli.js";
+
+// Inside the CLI package, whose node_modules holds the built-in plugins and,
+// through @incusx/host, the SDK: where `bundle create` finds them by name.
+const cliPackage = fileURLToPath(new URL("../../", import.meta.url));
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(cliPackage, ".tmp-bundle-cli-"));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe("incusx bundle create and verify", () => {
+  it("creates a bundle of installed plugins by name, and verifies it", async () => {
+    const created = await runCli(["bundle", "create", "--out", "b1", "--json", "--name", "test", "--version", "2.0.0", "@incusx/plugin-dhcpv6"], work);
+    expect(created.stderr).toBe("");
+    expect(created.status).toBe(0);
+    const summary = JSON.parse(created.stdout) as { name: string; version: string; plugins: { id: string; sha256: string }[]; files: number };
+    expect(summary).toMatchObject({ name: "test", version: "2.0.0", apiVersion: "1", plugins: [{ id: "incusx.dhcpv6" }] });
+
+    const verified = await runCli(["bundle", "verify", "--skip-sdk-check", "--json", "b1"], work);
+    expect(verified.status).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, files: summary.files, plugins: [{ id: "incusx.dhcpv6", sha256: summary.plugins[0]!.sha256 }] });
+  });
+
+  it("prints one error line per problem and exits 1 for a tampered bundle", async () => {
+    await runCli(["bundle", "create", "--out", "b2", "@incusx/plugin-dhcpv6"], work);
+    await appendFile(join(work, "b2/node_modules/@incusx/plugin-dhcpv6/package.json"), "\n");
+    await appendFile(join(work, "b2/node_modules/ipaddr.js/README.md"), "\n");
+    const run = await runCli(["bundle", "verify", "--json", "b2"], work);
+    expect(run.status).toBe(1);
+    expect(run.stderr.split("\n").filter(Boolean)).toEqual([
+      expect.stringMatching(/^incusx: error\[BUNDLE_FILE_CHANGED\]: node_modules\/@incusx\/plugin-dhcpv6\/package\.json: changed/),
+      expect.stringMatching(/^incusx: error\[BUNDLE_FILE_CHANGED\]: node_modules\/ipaddr\.js\/README\.md: changed/),
+    ]);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, problems: [{ code: "BUNDLE_FILE_CHANGED" }, { code: "BUNDLE_FILE_CHANGED" }] });
+  });
+
+  it("reports a plugin that cannot be found, and usage errors", async () => {
+    const missing = await runCli(["bundle", "create", "--out", "b3", "@incusx/plugin-nope"], work);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^incusx: error\[LOAD_FAILED\]: Plugin package "@incusx\/plugin-nope" not found/m);
+    expect((await runCli(["bundle", "create", "@incusx/plugin-dhcpv6"], work)).stderr).toMatch(/error\[USAGE\]: Missing "--out DIR"/);
+    expect((await runCli(["bundle", "verify"], work)).stderr).toMatch(/error\[USAGE\]: Give exactly one bundle DIR/);
+    expect((await runCli(["bundle", "verify", "nowhere"], work)).stderr).toMatch(/error\[BUNDLE_NOT_FOUND\]: .*nowhere\/bundle\.json: no bundle manifest/);
+  });
+
+  it("passes the global --bundle to commands that start a host, and refuses it elsewhere", async () => {
+    const run = await runCli(["--bundle", "b1", "bundle", "verify", "b1"], work);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/error\[USAGE\]: "incusx bundle verify" starts no host, so it takes no --bundle/);
+    const noValue = await runCli(["--bundle"], work);
+    expect(noValue.stderr).toMatch(/error\[USAGE\]: Option "--bundle" needs a value/);
+  });
+});
