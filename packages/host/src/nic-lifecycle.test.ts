@@ -256,6 +256,24 @@ describe("NicLifecycle", () => {
     });
   });
 
+  it("turns a backend's untyped failure into PLUGIN_FAILED naming the backend and the NIC", async () => {
+    const { state, nat } = setup();
+    nat.plan = async () => {
+      throw new Error("connect ENOENT /run/ovn/ovnnb_db.sock");
+    };
+    const lifecycle = new NicLifecycle({ state, validators: [new FakeValidator(state)], backends: [nat] });
+    const error = await lifecycle.start("c1", "eth0").catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: "PLUGIN_FAILED",
+      message: 'NAT backend "ovn" failed to plan NIC "c1/eth0": connect ENOENT /run/ovn/ovnnb_db.sock',
+    });
+    // Typed errors pass unchanged.
+    nat.plan = async () => {
+      throw new InvalidConfigError("Network \"ovn0\" names no OVN logical router");
+    };
+    await expect(lifecycle.start("c1", "eth0")).rejects.toBeInstanceOf(InvalidConfigError);
+  });
+
   it("collects the validators' answers on removing a forward", async () => {
     const { lifecycle } = setup();
     expect(await lifecycle.checkForwardRemoval({ network: "ovn0", listenAddress: "198.51.100.9" })).toEqual([

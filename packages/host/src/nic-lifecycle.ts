@@ -2,6 +2,7 @@ import {
   ErrorCode,
   IncusxError,
   InvalidConfigError,
+  isIncusxError,
   type ForwardUse,
   type IpFamily,
   type NatBackend,
@@ -134,7 +135,7 @@ export class NicLifecycle {
   constructor(options: NicLifecycleOptions) {
     this.state = options.state;
     this.validators = [...options.validators];
-    this.backends = [...options.backends];
+    this.backends = options.backends.map(guarded);
     this.validation = new NicValidationService(this.validators);
   }
 
@@ -278,6 +279,31 @@ export class NicLifecycle {
     const network = name === undefined ? undefined : await this.state.network(name);
     return network === undefined ? undefined : this.backends.find((b) => b.networkType === network.type);
   }
+}
+
+/**
+ * `backend` with every failure typed: an error that is not an
+ * `IncusxError` (a raw socket error, say) becomes `PLUGIN_FAILED` naming
+ * the backend and the operation, so callers always get a code.
+ */
+function guarded(backend: NatBackend): NatBackend {
+  const call = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (isIncusxError(error)) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new IncusxError(ErrorCode.PluginFailed, `NAT backend "${backend.networkType}" failed to ${what}: ${message}`, { cause: error });
+    }
+  };
+  return {
+    networkType: backend.networkType,
+    plan: (nic) => call(`plan NIC "${nic.instance}/${nic.device}"`, () => backend.plan(nic)),
+    ensure: (rule) => call(`ensure the ${rule.family} rule of NIC "${rule.owner.instance}/${rule.owner.device}"`, () => backend.ensure(rule)),
+    remove: (owner, family) => call(`remove the rules of NIC "${owner.instance}/${owner.device}"`, () => backend.remove(owner, family)),
+    list: () => call("list its rules", () => backend.list()),
+    reconcile: (desired) => call("reconcile", () => backend.reconcile(desired)),
+  };
 }
 
 /**

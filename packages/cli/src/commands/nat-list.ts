@@ -3,7 +3,7 @@ import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_OK, UsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { formatTable } from "../table.js";
-import { defineNicCommand, EXIT_STATUS_HELP, NIC_OPTIONS, optional, required, withNicHost, type NicHostDeps } from "./nic-host.js";
+import { defineNicCommand, northboundOption, EXIT_STATUS_HELP, NIC_OPTIONS, optional, withNicHost, type NicHostDeps } from "./nic-host.js";
 
 const NAME = "incusx nat list";
 
@@ -42,7 +42,7 @@ export const natListCommand = defineNicCommand({
 export const natList: Command = natListCommand();
 
 async function listNat(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number> {
-  const northbound = required(args, "ovn-nb", NAME);
+  const northbound = northboundOption(args, NAME, true)!;
   const state = optional(args, "state");
   const router = optional(args, "router");
   const network = optional(args, "network");

@@ -3,7 +3,7 @@ import type { NatRule } from "@incusx/sdk";
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_FAILURE, EXIT_OK, writeError } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { defineNicCommand, EXIT_STATUS_HELP, NIC_OPTIONS, nicName, required, ruleText, withNicHost, type NicHostDeps } from "./nic-host.js";
+import { defineNicCommand, northboundOption, EXIT_STATUS_HELP, NIC_OPTIONS, nicName, required, ruleText, withNicHost, type NicHostDeps } from "./nic-host.js";
 
 const NAME = "incusx nat reconcile";
 
@@ -44,7 +44,7 @@ export const natReconcile: Command = natReconcileCommand();
 
 async function reconcileNat(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number> {
   const state = required(args, "state", NAME);
-  const northbound = required(args, "ovn-nb", NAME);
+  const northbound = northboundOption(args, NAME, true)!;
   return withNicHost({ state, northbound }, io, async ({ lifecycle }) => {
     const report = await lifecycle.reconcile({ dryRun: args.values["dry-run"] === true });
     for (const backend of report.backends) {

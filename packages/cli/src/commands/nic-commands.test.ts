@@ -25,7 +25,7 @@ import { reportError } from "../errors.js";
 import { natListCommand } from "./nat-list.js";
 import { natReconcileCommand } from "./nat-reconcile.js";
 import { networkForwardCommand } from "./network-forward.js";
-import type { NicHostDeps } from "./nic-host.js";
+import { NORTHBOUND_PATTERN, type NicHostDeps } from "./nic-host.js";
 import { nicStartCommand } from "./nic-start.js";
 import { nicStopCommand } from "./nic-stop.js";
 import { nicValidateCommand } from "./nic-validate.js";
@@ -335,5 +335,16 @@ describe("incusx nic validate through nicValidateCommand", () => {
   it("runs with injected plugins too", async () => {
     const result = await run(nicValidateCommand(fakeDeps(nat)), ["--state", "state.json", "--instance", "c1", "--device", "eth0"], dir);
     expect(result.status).toBe(0);
+  });
+});
+
+describe("--ovn-nb", () => {
+  it("takes the connection strings the plugin's config schema takes, and no others", async () => {
+    const schema = (ovnPackage.incusx.configSchema.properties.northbound as { pattern: string }).pattern;
+    expect(NORTHBOUND_PATTERN.source).toBe(schema);
+    const result = await run(nicStartCommand(fakeDeps(nat)), ["--state", "state.json", "--ovn-nb", "bogus", "--instance", "c1", "--device", "eth0"], dir);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^incusx: error\[USAGE\]: Option "--ovn-nb" takes unix:PATH or tcp:HOST:PORT \(comma-separated for a cluster\), not "bogus"/);
+    expect(nat.writes).toBe(0);
   });
 });

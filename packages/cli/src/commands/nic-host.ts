@@ -98,10 +98,26 @@ export interface NicTarget {
 export function nicTarget(args: ParsedArgs, command: string): NicTarget {
   return {
     state: required(args, "state", command),
-    northbound: required(args, "ovn-nb", command),
+    northbound: northboundOption(args, command, true)!,
     instance: required(args, "instance", command),
     device: required(args, "device", command),
   };
+}
+
+/**
+ * What `--ovn-nb` takes: OVN connection strings as the plugin's config
+ * schema has them (`unix:PATH`, `tcp:HOST:PORT`, comma-separated). A test
+ * keeps the two the same.
+ */
+export const NORTHBOUND_PATTERN = /^(unix:[^,]+|tcp:[^,]+:[0-9]+)(,(unix:[^,]+|tcp:[^,]+:[0-9]+))*$/;
+
+/** `--ovn-nb`, checked; `undefined` when not given unless `needed`. */
+export function northboundOption(args: ParsedArgs, command: string, needed: boolean): string | undefined {
+  const value = needed ? required(args, "ovn-nb", command) : optional(args, "ovn-nb");
+  if (value !== undefined && !NORTHBOUND_PATTERN.test(value)) {
+    throw new UsageError(`Option "--ovn-nb" takes unix:PATH or tcp:HOST:PORT (comma-separated for a cluster), not "${value}"`, command);
+  }
+  return value;
 }
 
 /** A required string option's value, or a usage error naming it. */

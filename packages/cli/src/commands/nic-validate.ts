@@ -1,7 +1,7 @@
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_FAILURE, EXIT_OK } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { defineNicCommand, EXIT_STATUS_HELP, NIC_OPTIONS, nicName, optional, required, withNicHost, writeProblems, type NicHostDeps } from "./nic-host.js";
+import { defineNicCommand, northboundOption, EXIT_STATUS_HELP, NIC_OPTIONS, nicName, required, withNicHost, writeProblems, type NicHostDeps } from "./nic-host.js";
 
 const NAME = "incusx nic validate";
 
@@ -40,7 +40,7 @@ async function validateNic(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Prom
   const state = required(args, "state", NAME);
   const instance = required(args, "instance", NAME);
   const device = required(args, "device", NAME);
-  const northbound = optional(args, "ovn-nb");
+  const northbound = northboundOption(args, NAME, false);
   return withNicHost({ state, ...(northbound === undefined ? {} : { northbound }) }, io, async ({ lifecycle }) => {
     const nic = await lifecycle.nic(instance, device);
     const problems = await lifecycle.validate(nic);
