@@ -1,19 +1,12 @@
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
-import {
-  BundleErrorCode,
-  BundleError,
-  createBundle,
-  findPluginPackage,
-  readPluginPackage,
-  type PluginPackage,
-} from "@incusx/host";
+import { resolve } from "node:path";
+import { BundleError, BundleErrorCode, createBundle, readPluginPackage, type PluginPackage } from "@incusx/host";
 import type { BundleManifest } from "@incusx/sdk";
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_OK, UsageError } from "../errors.js";
 import { findInstalledPlugins } from "../installed-plugins.js";
 import type { CliIo } from "../io.js";
 import { formatTable } from "../table.js";
+import { findModule } from "./plugins-list.js";
 
 /** What `incusx bundle create --json` prints. */
 export interface CreatedBundleSummary {
@@ -126,17 +119,6 @@ async function installedById(from: readonly string[]): Promise<Map<string, strin
     }
   }
   return byId;
-}
-
-// Package names win, as in Node; a relative path that is no package name
-// still works, since on a command line it means the folder.
-function findModule(module: string, cwd: string): string {
-  try {
-    return findPluginPackage(module, cwd);
-  } catch (error) {
-    if (existsSync(join(cwd, module, "package.json"))) return resolve(cwd, module);
-    throw error;
-  }
 }
 
 function summarize(dir: string, manifest: BundleManifest): CreatedBundleSummary {

@@ -90,9 +90,12 @@ async function pluginLocations(modules: readonly string[], config: string | unde
   return (await findInstalledPlugins(cwd)).map((dir) => () => dir);
 }
 
-// Package names win, as in Node; a bare relative path (`plugins/dns`) that is
-// no package name still works, since on a command line it means the folder.
-function findModule(module: string, cwd: string): string {
+/**
+ * The directory of plugin `module` named on a command line. Package names
+ * win, as in Node; a bare relative path (`plugins/dns`) that is no package
+ * name still works, since on a command line it means the folder.
+ */
+export function findModule(module: string, cwd: string): string {
   try {
     return findPluginPackage(module, cwd);
   } catch (error) {
