@@ -11,14 +11,19 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** What ended a wait on the {@link Inbox}. */
 export type InboxEvent =
   | { readonly kind: "message"; readonly bytes: Uint8Array }
-  /** Something outside the protocol happened (an address failed DAD); the state machine looks again. */
+  /** Something outside the protocol happened (an address failed DAD); the state machine looks again. Only after {@link Inbox.wake}. */
   | { readonly kind: "wake" }
   | { readonly kind: "timeout" };
 
 /**
- * Where packets from the transport and nudges from the runner wait for the
- * state machine, which takes them one at a time. Every wait is timed by the
- * injected clock, so a fake clock drives the whole protocol.
+ * Where packets from the transport and nudges from the runner wait for a
+ * DHCP client's state machine, which takes them one at a time. Every wait is
+ * timed by the injected clock, so a fake clock drives the whole protocol.
+ *
+ * @example
+ * const inbox = new Inbox(clock);
+ * transport.onMessage((bytes) => inbox.push(bytes));
+ * const event = await inbox.next(4000, signal); // { kind: "message", bytes } or { kind: "timeout" }
  */
 export class Inbox {
   readonly #clock: Clock;
@@ -77,5 +82,33 @@ export class Inbox {
       };
       signal.addEventListener("abort", onAbort, { once: true });
     });
+  }
+}
+
+/** What {@link receiveUntilAborted} listens on: the receiving half of a client transport. */
+export interface MessageSource {
+  /** Calls `listener` with every message received, until closed. */
+  onMessage(listener: (bytes: Uint8Array) => void): { close(): void };
+}
+
+/**
+ * Runs a client's protocol loop with every message from `source` queued in
+ * `inbox`, and stops listening when the loop ends. The loop ends by
+ * rejecting, normally with the abort of `signal`: that resolves, any other
+ * error (a bug) rejects.
+ *
+ * @example
+ * if (signal.aborted) return;
+ * await receiveUntilAborted(transport, inbox, signal, () => this.#loop(signal));
+ * if (releaseOnStop) await this.#release();
+ */
+export async function receiveUntilAborted(source: MessageSource, inbox: Inbox, signal: AbortSignal, loop: () => Promise<unknown>): Promise<void> {
+  const subscription = source.onMessage((bytes) => inbox.push(bytes));
+  try {
+    await loop();
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  } finally {
+    subscription.close();
   }
 }

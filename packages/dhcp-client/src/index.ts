@@ -1,2 +1,18 @@
-/** Plumbing shared by DHCP runner plugins (being moved here from plugins/dhcpv4 and plugins/dhcpv6). */
-export {};
+// The public API of @incusx/dhcp-client: plumbing the DHCP runner plugins
+// share (plugins never import each other): the clock-driven inbox their
+// state machines wait on and the persisted client identity (DUID, IAID).
+
+export { Inbox, MAX_TIMER_MS, receiveUntilAborted } from "./inbox.js";
+export type { InboxEvent, MessageSource } from "./inbox.js";
+export {
+  ETHERNET_HARDWARE_TYPE,
+  createDuid,
+  decodeSharedDuid,
+  duidFromHex,
+  duidHex,
+  iaidFor,
+  loadOrCreateDuid,
+  macBytes,
+  storeKeyPart,
+} from "./identity.js";
+export type { StoredDuidOptions } from "./identity.js";

@@ -2,7 +2,7 @@ import { randomInt } from "node:crypto";
 import { Dhcpv4MessageType, dhcpv4OptionValue, findDhcpv4Option, type Dhcpv4Message } from "@incusx/dhcp-wire";
 import type { Clock, LeaseEventKind, Logger } from "@incusx/sdk";
 import { runExchange, isType, sendMessage, type Exchange, type ExchangeContext } from "./exchange.js";
-import { Inbox } from "./inbox.js";
+import { Inbox, receiveUntilAborted } from "@incusx/dhcp-client";
 import { bindingFromAck, expiresAt, leaseOf, savedLeaseOf, timeOf, type Binding, type SavedLease } from "./lease.js";
 import { buildDiscover, buildRelease, buildRequest, secondsSince, type ClientIdentity } from "./messages.js";
 import { announcedName, type Dhcpv4ClientOptions } from "./options.js";
@@ -96,14 +96,7 @@ export class Dhcpv4Client {
    */
   async run(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
-    const subscription = this.#options.transport.onMessage((bytes) => this.#inbox.push(bytes));
-    try {
-      await this.#loop(signal);
-    } catch (error) {
-      if (!signal.aborted) throw error;
-    } finally {
-      subscription.close();
-    }
+    await receiveUntilAborted(this.#options.transport, this.#inbox, signal, () => this.#loop(signal));
     if (this.#options.releaseOnStop === true) await this.#release();
     this.#state = "stopped";
   }

@@ -10,7 +10,7 @@ import {
   type Dhcpv4Message,
 } from "@incusx/dhcp-wire";
 import type { Clock, Logger } from "@incusx/sdk";
-import type { Inbox } from "./inbox.js";
+import type { Inbox } from "@incusx/dhcp-client";
 import type { Dhcpv4Destination, Dhcpv4Transport } from "./transport.js";
 
 /** One client-initiated exchange: a message (re)sent on a schedule until a reply ends it. */
@@ -61,6 +61,7 @@ export async function runExchange<T>(context: ExchangeContext, exchange: Exchang
   let deadline = await transmit();
   for (;;) {
     const event = await inbox.next(deadline - clock.now(), signal);
+    if (event.kind === "wake") continue; // never: this client does not wake its inbox
     if (event.kind === "timeout") {
       // A long wait is cut into timer-sized pieces: look at the clock again.
       if (clock.now() < deadline) continue;

@@ -9,7 +9,7 @@ import {
 import { FakeClock, MemoryLogSink } from "@incusx/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { Dhcpv6Client } from "./client.js";
-import { MAX_TIMER_MS } from "./inbox.js";
+import { MAX_TIMER_MS } from "@incusx/dhcp-client";
 import {
   CLIENT_DUID,
   DEFAULT_ADDRESS,

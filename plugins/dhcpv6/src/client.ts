@@ -8,7 +8,7 @@ import {
   type Dhcpv6ClientServerMessage,
 } from "@incusx/dhcp-wire";
 import { canonicalAddress, type Clock, type LeaseEventKind, type Logger } from "@incusx/sdk";
-import { Inbox } from "./inbox.js";
+import { Inbox, receiveUntilAborted } from "@incusx/dhcp-client";
 import { fqdnNameOf, type Dhcpv6ClientOptions } from "./options.js";
 import {
   INFINITE_LIFETIME,
@@ -168,14 +168,7 @@ export class Dhcpv6Client {
    */
   async run(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
-    const subscription = this.#options.transport.onMessage((bytes) => this.#inbox.push(bytes));
-    try {
-      await this.#loop(signal);
-    } catch (error) {
-      if (!signal.aborted) throw error;
-    } finally {
-      subscription.close();
-    }
+    await receiveUntilAborted(this.#options.transport, this.#inbox, signal, () => this.#loop(signal));
     if (this.#options.releaseOnStop === true) await this.#release();
     this.#state = "stopped";
   }

@@ -10,7 +10,7 @@ import {
   type Duid,
 } from "@incusx/dhcp-wire";
 import type { Clock, Logger } from "@incusx/sdk";
-import type { Inbox } from "./inbox.js";
+import type { Inbox } from "@incusx/dhcp-client";
 import { duidHex } from "./lease.js";
 import { elapsedHundredths } from "./messages.js";
 import { RetransmitSchedule, type RandomSource, type RetransmitParams } from "./retransmit.js";
