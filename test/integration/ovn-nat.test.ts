@@ -112,6 +112,10 @@ describe("OvnNatBackend ensure", () => {
     await f.client.monitor(NB, { NAT: {}, Logical_Router: { columns: ["name", "nat"] } }, (u) => updates.push(u));
     await f.backend.ensure(r);
     await f.backend.ensure({ ...r, logicalIp: "10.0.0.5" });
+    // A backend that starts afresh (nothing cached) finds the row in place too.
+    const restarted = OvnNatBackend.withClient(f.client, f.state);
+    await restarted.ensure(r);
+    expect(restarted.writeTransactions).toBe(0);
     await f.nb.nbctl("lr-add", "sentinel");
     await expect.poll(() => updates.length).toBe(2);
     expect(Object.values(updates[1]!.updates.Logical_Router!)).toEqual([{ insert: { name: "sentinel" } }]);
@@ -158,6 +162,17 @@ describe("OvnNatBackend ensure", () => {
     await expect(attempt).rejects.toMatchObject({ reason: "foreign-conflict", message: expect.stringMatching(/10\.0\.0\.5.*c1\/eth0.*lr0.*foreign writer/) });
     const rows = await natRows(f.nb);
     expect(rows.map((r) => [r.logical_ip, r.external_ip])).toEqual([["10.0.0.5", "198.51.100.20"]]);
+  });
+
+  it("still refuses a foreign row when the first attempt is the one-round-trip guess (router already known)", async () => {
+    await f.backend.ensure(rule("c2", "10.0.0.6", "198.51.100.9"));
+    await f.nb.nbctl("lr-nat-add", "lr0", "snat", "198.51.100.20", "10.0.0.5");
+    await expect(f.backend.ensure(rule("c1", "10.0.0.5", "198.51.100.9"))).rejects.toMatchObject({ reason: "foreign-conflict" });
+    await f.nb.nbctl("lr-del", "lr0");
+    await f.nb.nbctl("lr-add", "lr0");
+    // Same name, new router: the guess's guard on the router's uuid fails, and the rule lands on the new router.
+    await f.backend.ensure(rule("c3", "10.0.0.7", "198.51.100.9"));
+    expect(await natList(f.nb)).toMatch(/snat\s+198\.51\.100\.9\s+10\.0\.0\.7/);
   });
 
   it("does not count a foreign /32 spelling or a row on another router alike: the first conflicts, the second does not", async () => {

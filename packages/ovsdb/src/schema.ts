@@ -48,6 +48,9 @@ export function hasColumn(schema: DatabaseSchema, table: string, column: string)
  * const { row } = pruneRow(schema, "NAT", { type: "snat", logical_ip: "10.0.0.5", priority: 10 });
  */
 export function pruneRow(schema: DatabaseSchema, table: string, row: OvsdbRow): { row: OvsdbRow; dropped: string[] } {
+  let all = true;
+  for (const column in row) if (!hasColumn(schema, table, column)) all = false;
+  if (all) return { row, dropped: [] };
   const kept: Record<string, OvsdbRow[string]> = {};
   const dropped: string[] = [];
   for (const [column, value] of Object.entries(row)) {
@@ -69,8 +72,10 @@ export function pruneOperations(schema: DatabaseSchema, ops: readonly OvsdbOpera
   return ops.map((operation) => {
     switch (operation.op) {
       case "insert":
-      case "update":
-        return { ...operation, row: pruneRow(schema, operation.table, operation.row).row };
+      case "update": {
+        const pruned = pruneRow(schema, operation.table, operation.row);
+        return pruned.dropped.length === 0 ? operation : { ...operation, row: pruned.row };
+      }
       case "select":
         return operation.columns === undefined
           ? operation

@@ -75,6 +75,10 @@ export class OvnNatBackend implements NatBackend {
   #client: Promise<OvsdbClient> | undefined;
   #ownsClient = true;
   #writes = 0;
+  /** Router uuids seen by name: lets a first ensure go in one round trip. */
+  readonly #routerUuids = new Map<string, string>();
+  /** NICs (owner key) known to have a row: their ensure reads first. */
+  readonly #knownKeys = new Set<string>();
 
   constructor(@inject(PluginConfigToken) config: unknown, @inject(NetworkStateToken) state: NetworkState) {
     this.#config = (config ?? {}) as OvnNatConfig;
@@ -116,20 +120,45 @@ export class OvnNatBackend implements NatBackend {
   async ensure(rule: NatRule): Promise<void> {
     const normal = normalizeRule(rule);
     const router = await this.routerOf(normal.network);
+    const key = ownerKey(normal.owner, normal.family);
+    const selector = ownerSelector(normal.owner, normal.family);
+    // A NIC not known to have a row is first tried in one round trip: a
+    // transaction guarded on "no row for this NIC, none on this address".
+    // The guards, not the guess, keep it correct; a failed guard falls back
+    // to reading first.
+    let optimistic = this.#routerUuids.has(router) && !this.#knownKeys.has(key);
     await this.#retrying(`Ensuring SNAT of NIC "${nicName(normal.owner)}" on network "${normal.network}"`, async () => {
       const client = await this.#connect();
+      if (optimistic) {
+        optimistic = false;
+        const guess: NatView = { routers: new Map([[router, this.#routerUuids.get(router)!]]), rows: [], routerOf: () => undefined };
+        try {
+          await this.#commit(client, planNat(guess, [{ rule: normal, router }], "keys"), guess, [{ selector, uuids: [] }]);
+          this.#knownKeys.add(key);
+          return;
+        } catch (error) {
+          if (!(error instanceof OvsdbOperationError && error.op === "wait")) throw error;
+          if (error.index === 0) this.#routerUuids.delete(router);
+        }
+      }
       const view = await readForRule(client, normal, router, this.#timeout());
+      const routerUuid = view.routers.get(router);
+      if (routerUuid === undefined) this.#routerUuids.delete(router);
+      else this.#routerUuids.set(router, routerUuid);
       const plan = planNat(view, [{ rule: normal, router }], "keys");
       throwIfBlocked(plan, normal.network);
-      if (planIsEmpty(plan)) return;
-      const key = view.rows.filter((r) => rowOwnerKey(r) === ownerKey(normal.owner, normal.family)).map((r) => r.uuid);
-      await this.#commit(client, plan, view, [{ selector: ownerSelector(normal.owner, normal.family), uuids: key }]);
+      if (!planIsEmpty(plan)) {
+        const owned = view.rows.filter((r) => rowOwnerKey(r) === key).map((r) => r.uuid);
+        await this.#commit(client, plan, view, [{ selector, uuids: owned }]);
+      }
+      this.#knownKeys.add(key);
     });
   }
 
   /** Removes the owner's rows (one family or both); rows of other NICs, also sharing the external address, stay. */
   async remove(owner: NatOwner, family?: IpFamily): Promise<void> {
     const selector = ownerSelector(owner, family);
+    for (const f of family === undefined ? (["ipv4", "ipv6"] as const) : [family]) this.#knownKeys.delete(ownerKey(owner, f));
     await this.#retrying(`Removing SNAT of NIC "${nicName(owner)}"`, async () => {
       const client = await this.#connect();
       const read = op.select("NAT", [["external_ids", "includes", selector]], ["_uuid"]);
@@ -201,7 +230,11 @@ export class OvnNatBackend implements NatBackend {
     const plan = await this.#retrying(scope === "all" ? "Reconciling SNAT rows" : "Ensuring SNAT rows", async () => {
       const client = await this.#connect();
       const view = await readAll(client, this.#timeout());
+      this.#routerUuids.clear();
+      for (const [name, id] of view.routers) this.#routerUuids.set(name, id);
       const plan = planNat(view, placed, scope);
+      for (const d of plan.deletes) if (d.rule !== undefined) this.#knownKeys.delete(ownerKey(d.rule.owner, d.rule.family));
+      for (const p of [...plan.kept, ...plan.inserts]) this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
       if (!planIsEmpty(plan)) {
         const owned = view.rows.filter(isOwned).map((r) => r.uuid);
         await this.#commit(client, plan, view, [{ selector: ownerSelector(), uuids: owned }]);
@@ -353,5 +386,5 @@ async function readAll(client: OvsdbClient, timeoutMs: number): Promise<NatView>
     const view = natRowView(r);
     rows.set(view.uuid, view);
   }
-  return { routers, rows: [...rows.values()], routerOf: (id) => routerOfRow.get(id) };
+  return { routers, rows: [...rows.values()], routerOf: (id) => routerOfRow.get(id), complete: true };
 }

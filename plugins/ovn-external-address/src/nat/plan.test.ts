@@ -92,3 +92,16 @@ describe("natTransaction", () => {
     expect(routerMutations).toEqual([{ index: 6, router: R }]);
   });
 });
+
+describe("canonicalWithFamily", () => {
+  it("gives the same answer on the dotted-quad fast path as the general parser", async () => {
+    const { canonicalWithFamily } = await import("./rows.js");
+    const { canonicalAddress } = await import("@incusx/sdk");
+    for (const text of ["0.0.0.0", "10.0.0.5", "255.255.255.255", "198.51.100.9", "2001:DB8::9", "::ffff:192.0.2.1"]) {
+      expect(canonicalWithFamily(text).canonical).toBe(canonicalAddress(text));
+    }
+    for (const bad of ["010.0.0.5", "256.0.0.1", "1.2.3", "10.0.0.5/32", "x"]) {
+      expect(() => canonicalWithFamily(bad)).toThrow();
+    }
+  });
+});

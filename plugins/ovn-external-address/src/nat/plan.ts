@@ -16,7 +16,12 @@ export interface NatView {
   readonly rows: readonly NatRowView[];
   /** Name of the router referencing a row, when known. */
   routerOf(rowUuid: string): string | undefined;
+  /** True when `rows` holds every snat row of the database (a full read). */
+  readonly complete?: boolean;
 }
+
+/** Above this many inserted addresses, a complete view guards all snat rows with one wait instead of two per address. */
+const BULK_GUARD_MIN_INSERTS = 8;
 
 /** A rule and the logical router it goes on. */
 export interface PlacedRule {
@@ -167,8 +172,13 @@ export function natTransaction(plan: NatChangePlan, view: NatView, owned: readon
   }
   const byRaw = new Map<string, NatRowView[]>();
   for (const row of view.rows) if (row.type === "snat") pushTo(byRaw, row.logicalIpRaw, row);
+  const snatRows = view.rows.filter((r) => r.type === "snat");
+  // One wait on every snat row is stricter (any snat change by anyone fails it) but far
+  // smaller than two waits per address when a full read inserts many rows.
+  const bulk = view.complete === true && plan.inserts.length >= BULK_GUARD_MIN_INSERTS && snatRows.length <= 2 * plan.inserts.length;
+  if (bulk) ops.push(op.wait("NAT", [["type", "==", "snat"]], ["_uuid"], "==", snatRows.map((r) => ({ _uuid: uuid(r.uuid) }))));
   const guardedIps = new Set<string>();
-  for (const { rule } of plan.inserts) {
+  for (const { rule } of bulk ? [] : plan.inserts) {
     const full = rule.family === "ipv4" ? "/32" : "/128";
     for (const spelling of [rule.logicalIp, `${rule.logicalIp}${full}`]) {
       if (guardedIps.has(spelling)) continue;

@@ -46,15 +46,27 @@ export function natRowView(row: OvsdbRow): NatRowView {
   };
 }
 
+const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/**
+ * The canonical spelling and family of an address; throws for anything
+ * else. Plain dotted-quad IPv4 (already canonical) skips the general parser:
+ * rules come by the thousand in a reconcile.
+ */
+export function canonicalWithFamily(text: string): { canonical: string; family: IpFamily } {
+  if (CANONICAL_IPV4.test(text)) return { canonical: text, family: "ipv4" };
+  const canonical = canonicalAddress(text);
+  return { canonical, family: addressFamily(canonical) };
+}
+
 /** The canonical address of a one-host logical_ip (`10.0.0.5`, `10.0.0.5/32`, `fd00::5/128`), or undefined. */
 export function hostAddress(text: string): string | undefined {
   const [address, prefix, extra] = text.split("/");
   if (address === undefined || extra !== undefined) return undefined;
   try {
-    const canonical = canonicalAddress(address);
+    const { canonical, family } = canonicalWithFamily(address);
     if (prefix === undefined) return canonical;
-    const full = addressFamily(canonical) === "ipv4" ? "32" : "128";
-    return prefix === full ? canonical : undefined;
+    return prefix === (family === "ipv4" ? "32" : "128") ? canonical : undefined;
   } catch {
     return undefined;
   }
@@ -87,7 +99,7 @@ export function ruleOfRow(row: NatRowView): NatRule | undefined {
   const ids = row.externalIds;
   let externalIp: string;
   try {
-    externalIp = canonicalAddress(row.externalIp);
+    externalIp = canonicalWithFamily(row.externalIp).canonical;
   } catch {
     return undefined;
   }
@@ -150,12 +162,13 @@ export function normalizeRule(rule: NatRule): NatRule {
   }
   const check = (what: string, text: string): string => {
     let canonical: string;
+    let family: IpFamily;
     try {
-      canonical = canonicalAddress(text);
+      ({ canonical, family } = canonicalWithFamily(text));
     } catch {
       throw new OvnNatError("invalid-rule", `NAT rule of ${where}: ${what} "${text}" is not an IP address`);
     }
-    if (addressFamily(canonical) !== rule.family) {
+    if (family !== rule.family) {
       throw new OvnNatError("invalid-rule", `NAT rule of ${where}: ${what} "${text}" is not an ${rule.family === "ipv4" ? "IPv4" : "IPv6"} address`);
     }
     return canonical;
