@@ -291,6 +291,24 @@ describe("incusx nat list and reconcile (fake NAT backend)", () => {
   });
 });
 
+describe("incusx nat reconcile reporting what the backend could not apply", () => {
+  it("prints each conflict and failure with its code and exits 1", async () => {
+    const c1 = { owner: { instance: "c1", device: "eth0" }, network: "ovn0", family: "ipv4" as const, logicalIp: "10.0.0.5", externalIp: "198.51.100.9" };
+    nat.reconcile = async () => ({
+      ensured: [],
+      removed: [],
+      conflicts: [{ rule: c1, router: "lr-ovn0", uuid: "4f1c", logicalIp: "10.0.0.5", externalIp: "198.51.100.77", ownedBy: undefined }],
+      failed: [{ rule: c1, error: { code: "PLUGIN_FAILED", message: 'Logical router "lr-ovn0" does not exist' } }],
+    });
+    const result = await run(natReconcileCommand(fakeDeps(nat)), ["--state", "state.json", ...NB], dir);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      'incusx: error[NAT_CONFLICT]: NIC "c1/eth0": snat ipv4 10.0.0.5 -> 198.51.100.9 on network "ovn0" not applied: a row incusx does not own (4f1c, 10.0.0.5 -> 198.51.100.77) already translates it on router "lr-ovn0"',
+    );
+    expect(result.stderr).toContain('incusx: error[PLUGIN_FAILED]: NIC "c1/eth0": Logical router "lr-ovn0" does not exist');
+  });
+});
+
 describe("incusx network forward delete", () => {
   const forwardsIn = async (): Promise<string[]> =>
     ((JSON.parse(await readFile(join(dir, "state.json"), "utf8")) as HostState).networks?.[0]?.forwards ?? []).map((f) => f.listen_address);
