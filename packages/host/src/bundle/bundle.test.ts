@@ -8,6 +8,7 @@ import type { BundleManifest } from "@incusx/sdk";
 import { Host } from "../host.js";
 import type { LogRecord } from "../options.js";
 import { createBundle } from "./create-bundle.js";
+import { sha256 } from "./digest.js";
 import { BundleError } from "./errors.js";
 import { readBundle } from "./read-bundle.js";
 import { verifyBundle } from "./verify-bundle.js";
@@ -237,6 +238,17 @@ describe("bundle verify", () => {
     editManifest(out, (m) => delete m.files);
     expect(refusal(() => verifyBundle(out)).code).toBe("BUNDLE_INVALID");
     expect(refusal(() => verifyBundle(newDir("nothing"))).code).toBe("BUNDLE_NOT_FOUND");
+  });
+
+  it("refuses a bundle that lists its own copy of @incusx/sdk", async () => {
+    const out = await freshBundle();
+    write(join(out, "node_modules/@incusx/sdk/package.json"), '{"name":"@incusx/sdk"}');
+    editManifest(out, (m) => {
+      m.files = { ...m.files, "node_modules/@incusx/sdk/package.json": sha256('{"name":"@incusx/sdk"}') };
+    });
+    const error = refusal(() => verifyBundle(out));
+    expect(error.code).toBe("BUNDLE_SDK");
+    expect(error.message).toMatch(/^node_modules\/@incusx\/sdk\/package\.json: the bundle carries its own @incusx\/sdk; its plugins must use the host's copy/);
   });
 
   it("refuses a bundle whose plugins would not load the host's @incusx/sdk", async () => {

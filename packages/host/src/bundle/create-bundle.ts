@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { API_VERSION, isIncusxError, type BundleManifest, type BundlePlugin } from "@incusx/sdk";
 import { findPluginPackage, readPluginPackage, type PluginPackage } from "../plugin-package.js";
 import { validateBundleManifest } from "../schema-validation.js";
-import { byteOrder, digestOfFiles, sha256File } from "./digest.js";
+import { byteOrder, digestOfFiles, filesUnder, sha256File } from "./digest.js";
 import { BundleErrorCode, bundleError } from "./errors.js";
 import { packageFiles } from "./package-files.js";
 import { BUNDLE_MANIFEST_FILE } from "./read-bundle.js";
@@ -70,6 +70,7 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
     }
   }
 
+  const owned = filesUnder(files, pluginTargets);
   const plugins: BundlePlugin[] = packages.map((pkg, i) => {
     const path = pluginTargets[i]!;
     const entry = relative(pkg.dir, pkg.entryFile).split(sep).join("/");
@@ -80,18 +81,13 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
         `${pkg.dir}: entry "${entry}" of plugin "${pkg.manifest.id}" is not among the package's files; build the package first`,
       );
     }
-    const own = Object.fromEntries(
-      Object.entries(files)
-        .filter(([file]) => file.startsWith(`${path}/`))
-        .map(([file, hash]) => [file.slice(path.length + 1), hash]),
-    );
     return {
       id: pkg.manifest.id,
       package: pkg.packageName,
       version: pkg.version,
       path,
       entry,
-      sha256: digestOfFiles(own),
+      sha256: digestOfFiles(owned.get(path)!),
       manifest: readJson(join(pkg.dir, "package.json")).incusx as Record<string, unknown>,
     };
   });

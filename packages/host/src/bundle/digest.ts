@@ -55,3 +55,19 @@ export function walkFiles(dir: string, skip: ReadonlySet<string> = new Set()): W
 export function sha256File(path: string): string {
   return sha256(readFileSync(path));
 }
+
+/**
+ * Splits a bundle's file list by package: for each of `paths` (package
+ * directories relative to the bundle), its files with paths relative to it.
+ * One pass over `files`, however many packages there are.
+ */
+export function filesUnder(files: Readonly<Record<string, string>>, paths: readonly string[]): Map<string, Record<string, string>> {
+  const byPath = new Map(paths.map((path) => [path.replace(/\/+$/, ""), {} as Record<string, string>]));
+  for (const [file, hash] of Object.entries(files)) {
+    for (let cut = file.indexOf("/"); cut !== -1; cut = file.indexOf("/", cut + 1)) {
+      const own = byPath.get(file.slice(0, cut));
+      if (own !== undefined) own[file.slice(cut + 1)] = hash;
+    }
+  }
+  return new Map(paths.map((path) => [path, byPath.get(path.replace(/\/+$/, ""))!]));
+}

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { API_VERSION, isIncusxError } from "@incusx/sdk";
 import { findPluginPackage } from "../plugin-package.js";
-import { digestOfFiles, sha256File, walkFiles } from "./digest.js";
+import { digestOfFiles, filesUnder, sha256File, walkFiles } from "./digest.js";
 import { BundleError, BundleErrorCode, type BundleProblem } from "./errors.js";
 import { BUNDLE_MANIFEST_FILE, completePlugins, readBundle, type CompleteBundlePlugin, type LoadedBundle } from "./read-bundle.js";
 
@@ -47,7 +47,7 @@ export function verifyBundle(path: string | LoadedBundle, options: VerifyBundleO
   const problems: BundleProblem[] = [
     ...apiVersionProblems(bundle, plugins, options.apiVersions ?? [API_VERSION]),
     ...fileProblems(bundle, files),
-    ...plugins.flatMap((plugin) => pluginProblems(bundle, plugin, files)),
+    ...pluginsProblems(bundle, plugins, files),
   ];
   if (problems.length === 0 && options.sdkDir !== false) problems.push(...sdkProblems(bundle, plugins, options.sdkDir ?? hostSdkDir()));
   if (problems.length > 0) throw new BundleError(problems);
@@ -119,17 +119,17 @@ function fileProblems(bundle: LoadedBundle, files: Readonly<Record<string, strin
   return problems;
 }
 
-function pluginProblems(bundle: LoadedBundle, plugin: CompleteBundlePlugin, files: Readonly<Record<string, string>>): BundleProblem[] {
+function pluginsProblems(bundle: LoadedBundle, plugins: readonly CompleteBundlePlugin[], files: Readonly<Record<string, string>>): BundleProblem[] {
+  const owned = filesUnder(files, plugins.map((plugin) => plugin.path));
+  return plugins.flatMap((plugin) => pluginProblems(bundle, plugin, owned.get(plugin.path)!));
+}
+
+function pluginProblems(bundle: LoadedBundle, plugin: CompleteBundlePlugin, own: Readonly<Record<string, string>>): BundleProblem[] {
   const problems: BundleProblem[] = [];
   const mismatch = (file: string, message: string): void => {
     problems.push({ code: BundleErrorCode.PluginMismatch, file, message: `${file}: ${message}` });
   };
   const prefix = `${plugin.path.replace(/\/+$/, "")}/`;
-  const own = Object.fromEntries(
-    Object.entries(files)
-      .filter(([path]) => path.startsWith(prefix))
-      .map(([path, hash]) => [path.slice(prefix.length), hash]),
-  );
   const digest = digestOfFiles(own);
   if (digest !== plugin.sha256) {
     mismatch(plugin.path, `plugin "${plugin.id}" has digest ${digest} over its listed files, bundle.json says ${plugin.sha256}`);
@@ -157,31 +157,40 @@ function pluginProblems(bundle: LoadedBundle, plugin: CompleteBundlePlugin, file
   return problems;
 }
 
+// Node resolves `@incusx/sdk` from a plugin by walking up node_modules
+// folders. Within a verified bundle the only way to meet a copy is one
+// listed in `files`, so: no listed file may belong to an SDK package, and
+// above the bundle the walk must reach the host's copy (one lookup for all).
 function sdkProblems(bundle: LoadedBundle, plugins: readonly CompleteBundlePlugin[], sdkDir: string): BundleProblem[] {
   const wanted = realpathSync(sdkDir);
-  const problems: BundleProblem[] = [];
-  for (const plugin of plugins) {
-    let found: string;
-    try {
-      found = realpathSync(findPluginPackage("@incusx/sdk", join(bundle.dir, plugin.path)));
-    } catch (error) {
-      if (!isIncusxError(error)) throw error;
-      problems.push({
+  const inside = Object.keys(bundle.manifest.files ?? {}).find((path) => /(?:^|\/)node_modules\/@incusx\/sdk\//.test(path));
+  if (inside !== undefined) {
+    return [
+      {
         code: BundleErrorCode.Sdk,
-        file: plugin.path,
-        message: `${plugin.path}: plugin "${plugin.id}" finds no @incusx/sdk in any node_modules above it; put the bundle inside the directory where @incusx/host is installed (its SDK is at ${wanted})`,
-      });
-      continue;
-    }
-    if (found !== wanted) {
-      problems.push({
-        code: BundleErrorCode.Sdk,
-        file: plugin.path,
-        message: `${plugin.path}: plugin "${plugin.id}" would load @incusx/sdk from ${found}, not the host's copy at ${wanted}`,
-      });
-    }
+        file: inside,
+        message: `${inside}: the bundle carries its own @incusx/sdk; its plugins must use the host's copy at ${wanted}`,
+      },
+    ];
   }
-  return problems;
+  if (plugins.length === 0) return [];
+  let found: string;
+  try {
+    found = realpathSync(findPluginPackage("@incusx/sdk", bundle.dir));
+  } catch (error) {
+    if (!isIncusxError(error)) throw error;
+    return plugins.map((plugin) => ({
+      code: BundleErrorCode.Sdk,
+      file: plugin.path,
+      message: `${plugin.path}: plugin "${plugin.id}" finds no @incusx/sdk in any node_modules above it; put the bundle inside the directory where @incusx/host is installed (its SDK is at ${wanted})`,
+    }));
+  }
+  if (found === wanted) return [];
+  return plugins.map((plugin) => ({
+    code: BundleErrorCode.Sdk,
+    file: plugin.path,
+    message: `${plugin.path}: plugin "${plugin.id}" would load @incusx/sdk from ${found}, not the host's copy at ${wanted}`,
+  }));
 }
 
 /** Directory of the @incusx/sdk package this host package runs with. */
