@@ -50,6 +50,14 @@ describe("incusx bundle create and verify", () => {
     expect((await runCli(["bundle", "verify", "nowhere"], work)).stderr).toMatch(/error\[BUNDLE_NOT_FOUND\]: .*nowhere\/bundle\.json: no bundle manifest/);
   });
 
+  it("lists a bundle's plugins from its bundle.json", async () => {
+    const run = await runCli(["--bundle", "b1", "plugins", "list"], work);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^incusx\.dhcpv6 +0\.0\.0 +1 +dhcp-runner +@incusx\/plugin-dhcpv6$/m);
+    const json = await runCli(["plugins", "list", "--json", "--bundle", "b1"], work);
+    expect(JSON.parse(json.stdout)).toEqual([{ id: "incusx.dhcpv6", version: "0.0.0", apiVersions: ["1"], provides: ["dhcp-runner"] }]);
+  });
+
   it("passes the global --bundle to commands that start a host, and refuses it elsewhere", async () => {
     const run = await runCli(["--bundle", "b1", "bundle", "verify", "b1"], work);
     expect(run.status).toBe(2);

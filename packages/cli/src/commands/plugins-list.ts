@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { findPluginPackage, loadHostConfig, readPluginPackage, type PluginPackage } from "@incusx/host";
+import { findPluginPackage, loadHostConfig, readBundle, readPluginPackage, type PluginPackage } from "@incusx/host";
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_FAILURE, EXIT_OK, UsageError, reportError } from "../errors.js";
 import { findInstalledPlugins } from "../installed-plugins.js";
@@ -32,13 +32,15 @@ export const pluginsList: Command = {
     "Lists plugins from the \"incusx\" manifest in their package.json, without",
     "running any plugin code. Lists the MODULE arguments if given, else the",
     "plugins of --config, else every installed plugin package found in",
-    "node_modules from the working directory upwards.",
+    "node_modules from the working directory upwards. With --bundle, the plugins",
+    "its bundle.json lists, from the manifest copies there (nothing is verified).",
     "",
     "A plugin whose manifest is invalid is reported on stderr and the command",
     "exits 1; the valid ones are still listed.",
   ].join("\n"),
   options: {
     config: { type: "string", valueName: "FILE", description: "List the plugins of this host config file" },
+    bundle: { type: "string", valueName: "DIR", description: "List the plugins of this bundle, from its bundle.json alone" },
     json: { type: "boolean", description: "Print a JSON array of {id, version, apiVersions, provides}" },
   },
   positionals: { name: "MODULE...", description: "Plugin package name, or path of a plugin package directory" },
@@ -50,6 +52,7 @@ async function listPlugins(args: ParsedArgs, io: CliIo): Promise<number> {
   if (config !== undefined && args.positionals.length > 0) {
     throw new UsageError("Give either MODULE arguments or --config, not both", pluginsList.name);
   }
+  if (args.values.bundle !== undefined) return listBundle(args, io);
   let failed = false;
   const listed: ListedPlugin[] = [];
   const packages: PluginPackage[] = [];
@@ -76,6 +79,25 @@ async function listPlugins(args: ParsedArgs, io: CliIo): Promise<number> {
     io.stdout.write(formatTable(["ID", "VERSION", "API", "PROVIDES", "PACKAGE"], rows));
   }
   return failed ? EXIT_FAILURE : EXIT_OK;
+}
+
+// A bundle's plugins, as its bundle.json lists them (no package is read).
+function listBundle(args: ParsedArgs, io: CliIo): number {
+  if (args.values.config !== undefined || args.positionals.length > 0) {
+    throw new UsageError("Give --bundle alone, without MODULE arguments or --config", pluginsList.name);
+  }
+  const bundle = readBundle(args.values.bundle as string, io.cwd);
+  const listed = bundle.manifest.plugins.map((p): ListedPlugin & { package: string } => {
+    const manifest = (p.manifest ?? {}) as { apiVersions?: string[]; provides?: string[] };
+    return { id: p.id, version: p.version, apiVersions: [...(manifest.apiVersions ?? [])], provides: [...(manifest.provides ?? [])], package: p.package };
+  });
+  if (args.values.json) {
+    io.stdout.write(JSON.stringify(listed.map(({ package: _, ...plugin }) => plugin), null, 2) + "\n");
+  } else {
+    const rows = listed.map((p) => [p.id, p.version, p.apiVersions.join(","), p.provides.join(",") || "-", p.package]);
+    io.stdout.write(rows.length === 0 ? "No plugins found.\n" : formatTable(["ID", "VERSION", "API", "PROVIDES", "PACKAGE"], rows));
+  }
+  return EXIT_OK;
 }
 
 // One lookup per plugin, run later so a plugin that cannot be found is
