@@ -1,4 +1,5 @@
 import { Dhcpv4MessageType as T, dhcpv4OptionValue as opt, encodeDhcpv4, type Dhcpv4Message } from "@incusx/dhcp-wire";
+import { stoppedAfterEach } from "@incusx/dhcp-client/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { NAK_LOOP_DELAY_MS } from "./client.js";
 import {
@@ -26,16 +27,7 @@ const RENEW_AT = 1_800_000;
 const REBIND_AT = 3_150_000;
 const EXPIRE_AT = 3_600_000;
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
-
-async function start(...args: Parameters<typeof startClient>): Promise<Harness> {
-  h = await startClient(...args);
-  return h;
-}
+const { start, latest } = stoppedAfterEach(afterEach, startClient);
 
 describe("INIT: DISCOVER", () => {
   it("broadcasts a DISCOVER with the broadcast flag, chaddr, client identifier and parameter request list", async () => {
@@ -85,7 +77,7 @@ describe("INIT: DISCOVER", () => {
   it("retransmits after 4, 8, 16, 32 and then every 64 s with the same xid and growing secs", async () => {
     const { clock, transport } = await start();
     await clock.advance(188_000);
-    expect(times(h!, T.Discover)).toEqual([0, 4_000, 12_000, 28_000, 60_000, 124_000, 188_000]);
+    expect(times(latest(), T.Discover)).toEqual([0, 4_000, 12_000, 28_000, 60_000, 124_000, 188_000]);
     expect(transport.sent.map((s) => s.message.secs)).toEqual([0, 4, 12, 28, 60, 124, 188]);
     expect(new Set(transport.sent.map((s) => s.message.xid))).toEqual(new Set([0x100]));
   });
@@ -106,7 +98,7 @@ describe("INIT: DISCOVER", () => {
     await clock.advance(12_000);
     transport.failSends = false;
     await clock.advance(16_000);
-    expect(times(h!, T.Discover)).toEqual([0, 28_000]);
+    expect(times(latest(), T.Discover)).toEqual([0, 28_000]);
     expect(logs.messages({ level: "warn" })).toHaveLength(2);
   });
 });
@@ -163,7 +155,7 @@ describe("SELECTING and REQUESTING", () => {
 
   it("binds on the ACK: lease, event, saved lease", async () => {
     const { transport, events, saved, client } = await start();
-    await bindClient(h!, { dns: ["192.0.2.53", "192.0.2.54"], domain: "example.com", search: ["example.com"], mtu: 1400 });
+    await bindClient(latest(), { dns: ["192.0.2.53", "192.0.2.54"], domain: "example.com", search: ["example.com"], mtu: 1400 });
     expect(events).toEqual([
       {
         kind: "bound",
@@ -198,7 +190,7 @@ describe("SELECTING and REQUESTING", () => {
 
   it("leaves the MTU out when not asked to apply it", async () => {
     const { events } = await start({ applyMtu: false });
-    await bindClient(h!, { mtu: 1400 });
+    await bindClient(latest(), { mtu: 1400 });
     expect(events[0]!.lease!.mtu).toBeUndefined();
   });
 
@@ -214,15 +206,15 @@ describe("SELECTING and REQUESTING", () => {
     expect(logs.messages({ level: "warn" })).toEqual(["Ignoring a DHCPACK: it has no lease time (option 51)"]);
     transport.deliver(ack(request));
     await clock.flush();
-    expect(h!.kinds()).toEqual(["bound"]);
+    expect(latest().kinds()).toEqual(["bound"]);
   });
 
   it("gives up after four REQUESTs and discovers again with a new xid", async () => {
     const { clock, transport } = await start();
     transport.deliver(offer(transport.last()));
     await clock.advance(60_000);
-    expect(times(h!, T.Request)).toEqual([0, 4_000, 12_000, 28_000]);
-    expect(times(h!, T.Discover)).toEqual([0, 60_000]);
+    expect(times(latest(), T.Request)).toEqual([0, 4_000, 12_000, 28_000]);
+    expect(times(latest(), T.Discover)).toEqual([0, 60_000]);
     expect(transport.last()).toMatchObject({ xid: 0x101, secs: 0 });
     expect(opt(transport.last(), 50)).toBeUndefined();
   });
@@ -250,7 +242,7 @@ describe("SELECTING and REQUESTING", () => {
 describe("BOUND, RENEWING, REBINDING", () => {
   it("renews at T1 by unicast to the server with ciaddr, no server identifier and no requested address", async () => {
     const { clock, transport, client } = await start({ hostname: "c1" });
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(RENEW_AT - 1);
     expect(transport.sent).toHaveLength(2);
     await clock.advance(1);
@@ -265,7 +257,7 @@ describe("BOUND, RENEWING, REBINDING", () => {
 
   it("retransmits the renewal at half the time left to T2 (at least 60 s), then rebinds by broadcast at T2", async () => {
     const { clock, transport, client } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(REBIND_AT);
     const renewals = transport.sent.filter((s) => typeof s.to === "object");
     expect(renewals.map((s) => s.at)).toEqual([RENEW_AT, 2_475_000, 2_812_500, 2_981_250, 3_065_625, 3_125_625]);
@@ -277,7 +269,7 @@ describe("BOUND, RENEWING, REBINDING", () => {
 
   it("takes the renewal ACK: renewed, times counted from the REQUEST it answered", async () => {
     const { clock, transport, events, saved } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(RENEW_AT + 500);
     transport.deliver(ack(transport.last(), { leaseTime: 7200, dns: ["192.0.2.54"] }));
     await clock.flush();
@@ -286,14 +278,14 @@ describe("BOUND, RENEWING, REBINDING", () => {
       ["renewed", RENEW_AT + 500, RENEW_AT, 7200, ["192.0.2.54"]],
     ]);
     expect(saved.at(-1)).toEqual({ address: ADDRESS, server: SERVER_A, expiresAt: RENEW_AT + 7_200_000 });
-    expect(h!.client.state).toBe("bound");
+    expect(latest().client.state).toBe("bound");
     await clock.advance(3_600_000 - 500);
     expect(transport.sent.at(-1)).toMatchObject({ at: RENEW_AT + 3_600_000, to: { unicast: SERVER_A } });
   });
 
   it("takes an ACK in REBINDING from any server: rebound", async () => {
     const { clock, transport, events } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(REBIND_AT);
     transport.deliver(ack(transport.last(), { server: SERVER_B }));
     await clock.flush();
@@ -307,10 +299,10 @@ describe("BOUND, RENEWING, REBINDING", () => {
 
   it("rebinds at half the time left to the lease's end, then lets the lease expire and discovers asking for the address", async () => {
     const { clock, transport, events, saved, client } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(EXPIRE_AT - 1);
-    expect(times(h!, T.Request).filter((t) => t >= REBIND_AT)).toEqual([REBIND_AT, 3_375_000, 3_487_500, 3_547_500]);
-    expect(h!.kinds()).toEqual(["bound"]);
+    expect(times(latest(), T.Request).filter((t) => t >= REBIND_AT)).toEqual([REBIND_AT, 3_375_000, 3_487_500, 3_547_500]);
+    expect(latest().kinds()).toEqual(["bound"]);
     await clock.advance(1);
     expect(events.map((e) => [e.kind, e.at, e.lease?.addresses[0]?.address])).toEqual([
       ["bound", 0, ADDRESS],
@@ -324,12 +316,12 @@ describe("BOUND, RENEWING, REBINDING", () => {
 
   it("drops the lease and discovers at once on a NAK while renewing", async () => {
     const { clock, transport } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(RENEW_AT);
     transport.deliver(nak(transport.last()));
     await clock.flush();
-    expect(h!.kinds()).toEqual(["bound", "expired"]);
-    expect(h!.saved.at(-1)).toBeUndefined();
+    expect(latest().kinds()).toEqual(["bound", "expired"]);
+    expect(latest().saved.at(-1)).toBeUndefined();
     expect(transport.sent.at(-1)).toMatchObject({ at: RENEW_AT, to: "broadcast" });
     expect(type(transport.last())).toBe(T.Discover);
     expect(opt(transport.last(), 50)).toBeUndefined();
@@ -337,7 +329,7 @@ describe("BOUND, RENEWING, REBINDING", () => {
 
   it("reports a new lease when a renewal ACK grants another address", async () => {
     const { clock, transport, events } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(RENEW_AT);
     transport.deliver(ack(transport.last(), { address: "192.0.2.101" }));
     await clock.flush();
@@ -350,20 +342,20 @@ describe("BOUND, RENEWING, REBINDING", () => {
 
   it("ignores a renewal answer with another xid or for another client", async () => {
     const { clock, transport } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(RENEW_AT);
     const request = transport.last();
     transport.deliver(ack(request, { xid: 0x100 }));
     transport.deliver(ack(request, { chaddr: OTHER_MAC }));
     transport.deliver(nak(request, { clientId: { form: "hardware", hardwareType: 1, address: OTHER_MAC } }));
     await clock.flush();
-    expect(h!.kinds()).toEqual(["bound"]);
-    expect(h!.client.state).toBe("renewing");
+    expect(latest().kinds()).toEqual(["bound"]);
+    expect(latest().client.state).toBe("renewing");
   });
 
   it("uses T1 and T2 from options 58 and 59 (retransmitting at 800, 900, 960 s)", async () => {
     const { clock, transport } = await start();
-    await bindClient(h!, { t1: 600, t2: 1000 });
+    await bindClient(latest(), { t1: 600, t2: 1000 });
     await clock.advance(1_000_000);
     expect(transport.sent.slice(2).map((s) => [s.at, s.to])).toEqual([
       [600_000, { unicast: SERVER_A }],
@@ -376,7 +368,7 @@ describe("BOUND, RENEWING, REBINDING", () => {
 
   it("never renews an infinite lease", async () => {
     const { clock, transport, events, saved } = await start();
-    await bindClient(h!, { leaseTime: 0xffffffff });
+    await bindClient(latest(), { leaseTime: 0xffffffff });
     await clock.advance(100 * 86_400_000);
     expect(transport.sent).toHaveLength(2);
     expect(events[0]!.lease!.addresses[0]).toMatchObject({ validLifetime: 0xffffffff });
@@ -385,7 +377,7 @@ describe("BOUND, RENEWING, REBINDING", () => {
 
   it("renews a 60-day lease on day 30, past Node's 24.8-day timer limit", async () => {
     const { clock, transport } = await start();
-    await bindClient(h!, { leaseTime: 60 * 86_400 });
+    await bindClient(latest(), { leaseTime: 60 * 86_400 });
     await clock.advance(30 * 86_400_000 - 1);
     expect(transport.sent).toHaveLength(2);
     await clock.advance(1);
@@ -398,7 +390,7 @@ describe("BOUND, RENEWING, REBINDING", () => {
         throw new Error("listener bug");
       },
     });
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(RENEW_AT);
     expect(transport.sent.at(-1)!.at).toBe(RENEW_AT);
     expect(logs.messages({ level: "error" })).toEqual(["A DHCPv4 lease event listener threw"]);
@@ -459,33 +451,33 @@ describe("INIT-REBOOT", () => {
 describe("RELEASE on stop", () => {
   it("unicasts a RELEASE to the server with ciaddr, server and client identifier, and forgets the lease", async () => {
     const { clock, transport, saved } = await start({ releaseOnStop: true });
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(1_000);
-    await h!.stop();
+    await latest().stop();
     const { message, to, at } = transport.sent.at(-1)!;
     expect([type(message), to, at]).toEqual([T.Release, { unicast: SERVER_A }, 1_000]);
     expect(message).toMatchObject({ ciaddr: ADDRESS, broadcast: false, xid: 0x101 });
     expect(opt(message, 54)).toBe(SERVER_A);
     expect(opt(message, 61)).toEqual(CLIENT_ID);
     expect(opt(message, 55)).toBeUndefined();
-    expect(h!.kinds()).toEqual(["bound", "released"]);
+    expect(latest().kinds()).toEqual(["bound", "released"]);
     expect(saved.at(-1)).toBeUndefined();
-    expect(h!.client.state).toBe("stopped");
+    expect(latest().client.state).toBe("stopped");
     expect(transport.listening).toBe(false);
   });
 
   it("sends nothing on stop when not asked to release, and keeps the saved lease", async () => {
     const { transport, saved } = await start();
-    await bindClient(h!);
-    await h!.stop();
+    await bindClient(latest());
+    await latest().stop();
     expect(transport.sent).toHaveLength(2);
-    expect(h!.kinds()).toEqual(["bound"]);
+    expect(latest().kinds()).toEqual(["bound"]);
     expect(saved.at(-1)).toMatchObject({ address: ADDRESS });
   });
 
   it("sends no RELEASE when it holds no lease", async () => {
     const { transport } = await start({ releaseOnStop: true });
-    await h!.stop();
+    await latest().stop();
     expect(transport.sent.map((s) => type(s.message))).toEqual([T.Discover]);
   });
 });

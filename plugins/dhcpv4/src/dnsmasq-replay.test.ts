@@ -4,8 +4,9 @@
 // transaction ids, so the server's bytes are delivered unchanged.
 import { readFileSync } from "node:fs";
 import { Dhcpv4MessageType as T, decodeDhcpv4, dhcpv4OptionValue as opt } from "@incusx/dhcp-wire";
+import { stoppedAfterEach } from "@incusx/dhcp-client/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { startClient, type Harness } from "./fake-server.test-support.js";
+import { startClient } from "./fake-server.test-support.js";
 
 const fixture = (name: string): Uint8Array => {
   const { hex } = JSON.parse(readFileSync(new URL(`../../../packages/dhcp-wire/src/fixtures/v4/${name}.json`, import.meta.url), "utf8")) as { hex: string };
@@ -23,15 +24,11 @@ function transactionIds(...ids: number[]): () => number {
   return () => ids.shift() ?? 0x42424242;
 }
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const { start } = stoppedAfterEach(afterEach, startClient);
 
 describe("against captured dnsmasq 2.90 answers", () => {
   it("requests dnsmasq's OFFER, binds on its ACK (no client identifier echoed), renews at T1 and takes the renewal ACK", async () => {
-    h = await startClient({ ...identity("dhcpcd-06-discover"), transactionId: transactionIds(0x838ca0bf, 0xc9c44eb7) });
+    const h = await start({ ...identity("dhcpcd-06-discover"), transactionId: transactionIds(0x838ca0bf, 0xc9c44eb7) });
     h.transport.deliverBytes(fixture("dhcpcd-07-offer"));
     await h.clock.flush();
     const request = h.transport.last();
@@ -70,7 +67,7 @@ describe("against captured dnsmasq 2.90 answers", () => {
   });
 
   it("takes dnsmasq's NAK to an INIT-REBOOT for an address of another network and discovers", async () => {
-    h = await startClient({
+    const h = await start({
       ...identity("dhclient-10-request"),
       savedLease: { address: "198.51.100.77", server: "198.51.100.1", expiresAt: null },
       transactionId: transactionIds(0xc593546f, 0x1234),

@@ -1,6 +1,7 @@
 // Test support (not shipped): a transport that records what the client sends
 // and a scripted server that builds the answers, so unit tests read like a
 // packet trace.
+import { RecordingTransport, runClient, type SentMessage } from "@incusx/dhcp-client/testing";
 import { Dhcpv4MessageType, decodeDhcpv4, dhcpv4OptionValue, encodeDhcpv4, type Dhcpv4ClientIdentifier, type Dhcpv4Message, type Dhcpv4Option, type Duid } from "@incusx/dhcp-wire";
 import type { LeaseEvent } from "@incusx/sdk";
 import { FakeClock, MemoryLogSink } from "@incusx/testkit";
@@ -10,59 +11,12 @@ import type { Dhcpv4ClientOptions } from "./options.js";
 import type { Dhcpv4Destination, Dhcpv4Transport } from "./transport.js";
 
 /** One message the client sent, decoded. */
-export interface Sent {
-  readonly message: Dhcpv4Message;
-  readonly to: Dhcpv4Destination;
-  readonly at: number;
-}
+export type Sent = SentMessage<Dhcpv4Message, Dhcpv4Destination>;
 
 /** Records sent messages (decoded) and delivers injected ones. */
-export class FakeTransport implements Dhcpv4Transport {
-  readonly sent: Sent[] = [];
-  #listener: ((bytes: Uint8Array) => void) | undefined;
-  closed = false;
-  failSends = false;
-
-  constructor(private readonly clock: FakeClock) {}
-
-  async send(bytes: Uint8Array, to: Dhcpv4Destination): Promise<void> {
-    if (this.failSends) throw new Error("ENETUNREACH");
-    this.sent.push({ message: decodeDhcpv4(bytes.slice()), to, at: this.clock.now() });
-  }
-
-  onMessage(listener: (bytes: Uint8Array) => void): { close(): void } {
-    this.#listener = listener;
-    return { close: () => void (this.#listener = undefined) };
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-  }
-
-  get listening(): boolean {
-    return this.#listener !== undefined;
-  }
-
-  /** Delivers a message to the client, encoded as it would come off the wire. */
-  deliver(message: Dhcpv4Message): void {
-    this.#listener?.(encodeDhcpv4(message).slice());
-  }
-
-  /** Delivers raw bytes. */
-  deliverBytes(bytes: Uint8Array): void {
-    this.#listener?.(bytes);
-  }
-
-  /** Sent messages of one type. */
-  ofType(type: number): Sent[] {
-    return this.sent.filter((s) => dhcpv4OptionValue(s.message, 53) === type);
-  }
-
-  /** The last sent message; throws when nothing was sent. */
-  last(): Dhcpv4Message {
-    const s = this.sent.at(-1);
-    if (s === undefined) throw new Error("Nothing sent");
-    return s.message;
+export class FakeTransport extends RecordingTransport<Dhcpv4Message, Dhcpv4Destination> implements Dhcpv4Transport {
+  constructor(clock: FakeClock) {
+    super(clock, { decode: (bytes) => decodeDhcpv4(bytes.slice()), encode: encodeDhcpv4, typeOf: (m) => dhcpv4OptionValue(m, 53) });
   }
 }
 
@@ -182,23 +136,9 @@ export async function startClient(overrides: Partial<Dhcpv4ClientOptions> = {}):
     logger: logs.logger("incusx.dhcpv4", clock),
     ...overrides,
   });
-  const controller = new AbortController();
-  const running = client.run(controller.signal);
+  const { running, stop } = runClient(client);
   await clock.flush();
-  return {
-    clock,
-    transport,
-    client,
-    events,
-    logs,
-    saved,
-    running,
-    async stop() {
-      controller.abort(new Error("stop"));
-      await running;
-    },
-    kinds: () => events.map((e) => e.kind),
-  };
+  return { clock, transport, client, events, logs, saved, running, stop, kinds: () => events.map((e) => e.kind) };
 }
 
 /** Drives a fresh client through DISCOVER, OFFER, REQUEST, ACK at time 0. */

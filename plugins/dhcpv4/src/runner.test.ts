@@ -1,4 +1,5 @@
 import { Dhcpv4MessageType as T, decodeDhcpv4, dhcpv4OptionValue as opt, encodeDhcpv4, encodeDuid, type Dhcpv4Message } from "@incusx/dhcp-wire";
+import { RunnerRuns, ScriptedSocket } from "@incusx/dhcp-client/testing";
 import { DhcpRunnerToken, type DhcpRunOptions, type LeaseEvent } from "@incusx/sdk";
 import { FakeClock, MemoryLogSink, MemoryStateStore, describeDhcpRunnerContract, startTestHost } from "@incusx/testkit";
 import { afterEach, describe, expect, it } from "vitest";
@@ -11,34 +12,14 @@ const START = Date.UTC(2025, 0, 1);
 const MAC = "02:16:3e:aa:bb:cc";
 const MAC_BYTES = Uint8Array.of(2, 0x16, 0x3e, 0xaa, 0xbb, 0xcc);
 
-/** A socket whose far end is a scripted server answering every DISCOVER and REQUEST at once. */
-class FakeSocket implements Dhcpv4Socket {
-  readonly sent: { message: Dhcpv4Message; address: string; port: number }[] = [];
-  #listeners = new Set<(bytes: Uint8Array, from: { address: string; port: number }) => void>();
-  closed = false;
-
-  constructor(private readonly serve: boolean) {}
-
-  async send(bytes: Uint8Array, address: string, port: number): Promise<void> {
-    const message = decodeDhcpv4(bytes.slice());
-    this.sent.push({ message, address, port });
-    if (!this.serve) return;
-    const type = opt(message, 53);
-    const answer = type === T.Discover ? offer(message) : type === T.Request ? ack(message) : undefined;
-    if (answer !== undefined) queueMicrotask(() => this.deliver(answer));
-  }
-
-  deliver(message: Dhcpv4Message): void {
-    for (const l of this.#listeners) l(encodeDhcpv4(message).slice(), { address: "192.0.2.1", port: 67 });
-  }
-
-  onMessage(listener: (bytes: Uint8Array, from: { address: string; port: number }) => void): { close(): void } {
-    this.#listeners.add(listener);
-    return { close: () => void this.#listeners.delete(listener) };
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
+/** A socket whose far end is a scripted server answering every DISCOVER and REQUEST at once (or no server). */
+class FakeSocket extends ScriptedSocket<Dhcpv4Message> implements Dhcpv4Socket {
+  constructor(serve: boolean) {
+    const answer = (message: Dhcpv4Message): Dhcpv4Message | undefined => {
+      const type = opt(message, 53);
+      return type === T.Discover ? offer(message) : type === T.Request ? ack(message) : undefined;
+    };
+    super({ decode: (bytes) => decodeDhcpv4(bytes.slice()), encode: encodeDhcpv4 }, serve ? answer : undefined, { address: "192.0.2.1", port: 67 });
   }
 }
 
@@ -83,28 +64,12 @@ function setup(options: { store?: MemoryStateStore; link?: FakeLink; config?: un
   return { clock, store, link, runner, logs };
 }
 
-const running: { controller: AbortController; done: Promise<void> }[] = [];
-afterEach(async () => {
-  for (const r of running.splice(0)) {
-    r.controller.abort(new Error("test over"));
-    await r.done.catch(() => {});
-  }
-});
+const runs = new RunnerRuns();
+afterEach(() => runs.stopAll());
 
 function run(s: Setup, extra: Partial<Pick<DhcpRunOptions, "hostname" | "fqdn" | "releaseOnStop" | "duid">> & { iface?: string } = {}) {
-  const events: LeaseEvent[] = [];
-  const controller = new AbortController();
   const { iface, ...rest } = extra;
-  const done = s.runner.run({ interface: iface ?? "eth0", signal: controller.signal, emit: (e) => events.push(e), ...rest });
-  running.push({ controller, done });
-  return {
-    events,
-    done,
-    async stop() {
-      controller.abort(new Error("stop"));
-      await done;
-    },
-  };
+  return runs.start(s.runner, { interface: iface ?? "eth0", ...rest });
 }
 
 const sentDuidHex = (m: Dhcpv4Message): string => {

@@ -7,6 +7,7 @@ import {
   type Dhcpv6ClientServerMessage,
 } from "@incusx/dhcp-wire";
 import { FakeClock, MemoryLogSink } from "@incusx/testkit";
+import { stoppedAfterEach } from "@incusx/dhcp-client/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { Dhcpv6Client } from "./client.js";
 import { MAX_TIMER_MS } from "@incusx/dhcp-client";
@@ -36,16 +37,7 @@ const RENEW_AT = BOUND_AT + 1_800_000;
 const REBIND_AT = BOUND_AT + 2_880_000;
 const EXPIRE_AT = BOUND_AT + 7_200_000;
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
-
-async function start(...args: Parameters<typeof startClient>): Promise<Harness> {
-  h = await startClient(...args);
-  return h;
-}
+const { start, latest } = stoppedAfterEach(afterEach, startClient);
 
 describe("Solicit", () => {
   it("starts by multicasting a Solicit with Client ID, IA_NA, Elapsed Time 0 and the ORO", async () => {
@@ -82,7 +74,7 @@ describe("Solicit", () => {
   it("retransmits at 1.05, 3.15, 7.35 s ... with the same transaction id and growing Elapsed Time", async () => {
     const { clock, transport } = await start();
     await clock.advance(15_750);
-    expect(times(h!, T.SOLICIT)).toEqual([0, 1050, 3150, 7350, 15750]);
+    expect(times(latest(), T.SOLICIT)).toEqual([0, 1050, 3150, 7350, 15750]);
     expect(transport.sent.map((s) => elapsed(s.message))).toEqual([0, 105, 315, 735, 1575]);
     expect(new Set(transport.sent.map((s) => s.message.transactionId)).size).toBe(1);
   });
@@ -90,7 +82,7 @@ describe("Solicit", () => {
   it("caps Elapsed Time at 0xffff and the interval at SOL_MAX_RT (3600 s)", async () => {
     const { clock, transport } = await start();
     await clock.advance(20_000_000);
-    const sent = times(h!, T.SOLICIT);
+    const sent = times(latest(), T.SOLICIT);
     expect(sent.slice(0, 12)).toEqual([0, 1050, 3150, 7350, 15750, 32550, 66150, 133350, 267750, 536550, 1074150, 2149350]);
     expect(sent[12]! - sent[11]!).toBe(2_150_400);
     expect(sent[13]! - sent[12]!).toBe(3_600_000);
@@ -104,7 +96,7 @@ describe("Solicit", () => {
     await clock.advance(3150);
     transport.failSends = false;
     await clock.advance(4200);
-    expect(times(h!, T.SOLICIT)).toEqual([0, 7350]);
+    expect(times(latest(), T.SOLICIT)).toEqual([0, 7350]);
     expect(logs.messages({ level: "warn" })).toHaveLength(2);
   });
 });
@@ -193,7 +185,7 @@ describe("Rapid Commit", () => {
     await clock.flush();
     expect(transport.ofType(T.REQUEST)).toHaveLength(0);
     expect(events.map((e) => [e.kind, e.at])).toEqual([["bound", 300]]);
-    expect(h!.client.state).toBe("bound");
+    expect(latest().client.state).toBe("bound");
   });
 
   it("ignores a Reply to a Solicit without the Rapid Commit option, or when Rapid Commit was not asked", async () => {
@@ -210,7 +202,7 @@ describe("Rapid Commit", () => {
 
   it("falls back to the four-message exchange when the server answers with an Advertise", async () => {
     const { clock, transport, events } = await start({ config: { addressPrefixLength: 128, rapidCommit: true } });
-    await bindClient(h!);
+    await bindClient(latest());
     expect(transport.ofType(T.REQUEST)).toHaveLength(1);
     expect(findDhcpv6Option(transport.ofType(T.REQUEST)[0]!.message, O.RAPID_COMMIT)).toBeUndefined();
     expect(events.map((e) => e.kind)).toEqual(["bound"]);
@@ -221,7 +213,7 @@ describe("Rapid Commit", () => {
 describe("Request and Reply", () => {
   it("emits bound with the lease in the SDK's shape", async () => {
     const { events } = await start({ config: { addressPrefixLength: 64, rapidCommit: false } });
-    await bindClient(h!, { dns: ["2001:db8:1::53", "2001:db8:1::54"], search: ["example.org.", "lab."] });
+    await bindClient(latest(), { dns: ["2001:db8:1::53", "2001:db8:1::54"], search: ["example.org.", "lab."] });
     expect(events).toEqual([
       {
         kind: "bound",
@@ -243,7 +235,7 @@ describe("Request and Reply", () => {
 
   it("uses prefix length 128 by default", async () => {
     const { events } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     expect(events[0]!.lease!.addresses[0]!.prefixLength).toBe(128);
   });
 
@@ -251,10 +243,10 @@ describe("Request and Reply", () => {
     const { clock, transport } = await start();
     transport.deliver(advertise(transport.last()));
     await clock.advance(200_000);
-    expect(times(h!, T.REQUEST)).toEqual([1050, 2050, 4050, 8050, 16050, 32050, 62050, 92050, 122050, 152050]);
+    expect(times(latest(), T.REQUEST)).toEqual([1050, 2050, 4050, 8050, 16050, 32050, 62050, 92050, 122050, 152050]);
     expect(transport.ofType(T.REQUEST).map((s) => elapsed(s.message))).toEqual([0, 100, 300, 700, 1500, 3100, 6100, 9100, 12100, 15100]);
     // The second Solicit of the interface has RAND in [-0.1, 0.1] (0 here).
-    expect(times(h!, T.SOLICIT)).toEqual([0, 182050, 183050, 185050, 189050, 197050]);
+    expect(times(latest(), T.SOLICIT)).toEqual([0, 182050, 183050, 185050, 189050, 197050]);
   });
 
   it("ignores a Reply from another server than the one asked", async () => {
@@ -293,7 +285,7 @@ describe("Request and Reply", () => {
     await clock.advance(1050);
     transport.deliver(reply(transport.last(), { status: S.UnspecFail, noIa: true }));
     await clock.advance(1000);
-    expect(times(h!, T.REQUEST)).toEqual([1050, 2050]);
+    expect(times(latest(), T.REQUEST)).toEqual([1050, 2050]);
     transport.deliver(reply(transport.last()));
     await clock.flush();
     expect(events.map((e) => e.kind)).toEqual(["bound"]);
@@ -318,7 +310,7 @@ describe("Request and Reply", () => {
 describe("Renew, Rebind and expiry", () => {
   it("renews at T1 exactly, to the server, with the remaining lifetimes", async () => {
     const { clock, transport, events } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(RENEW_AT - BOUND_AT - 1);
     expect(transport.ofType(T.RENEW)).toHaveLength(0);
     await clock.advance(1);
@@ -331,7 +323,7 @@ describe("Renew, Rebind and expiry", () => {
       validLifetime: 5400,
     });
     expect(elapsed(renew!.message)).toBe(0);
-    expect(h!.client.state).toBe("renewing");
+    expect(latest().client.state).toBe("renewing");
     await clock.advance(500);
     transport.deliver(reply(renew!.message, { addresses: [{ address: DEFAULT_ADDRESS, preferred: 3600, valid: 7200 }] }));
     await clock.flush();
@@ -341,24 +333,24 @@ describe("Renew, Rebind and expiry", () => {
     ]);
     // The next Renew is T1 after that Reply.
     await clock.advance(1_800_000);
-    expect(times(h!, T.RENEW)).toEqual([RENEW_AT, RENEW_AT + 500 + 1_800_000]);
+    expect(times(latest(), T.RENEW)).toEqual([RENEW_AT, RENEW_AT + 500 + 1_800_000]);
   });
 
   it("retransmits the Renew until T2, then Rebinds by multicast without a Server ID", async () => {
     const { clock, transport } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(REBIND_AT - BOUND_AT);
-    expect(times(h!, T.RENEW).map((t) => t - RENEW_AT)).toEqual([0, 10_000, 30_000, 70_000, 150_000, 310_000, 630_000]);
+    expect(times(latest(), T.RENEW).map((t) => t - RENEW_AT)).toEqual([0, 10_000, 30_000, 70_000, 150_000, 310_000, 630_000]);
     const [rebind] = transport.ofType(T.REBIND);
     expect(rebind).toMatchObject({ at: REBIND_AT, to: "all-servers" });
     expect(findDhcpv6Option(rebind!.message, O.SERVERID)).toBeUndefined();
     expect(findDhcpv6Option(ia(rebind!.message)!, O.IAADDR)?.validLifetime).toBe(7200 - 2880);
-    expect(h!.client.state).toBe("rebinding");
+    expect(latest().client.state).toBe("rebinding");
   });
 
   it("takes a Rebind Reply from any server and emits rebound", async () => {
     const { clock, transport, events } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(REBIND_AT - BOUND_AT);
     transport.deliver(reply(transport.last(), { server: SERVER_B }));
     await clock.flush();
@@ -373,7 +365,7 @@ describe("Renew, Rebind and expiry", () => {
 
   it("ignores a Renew Reply from another server", async () => {
     const { clock, transport, events } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(RENEW_AT - BOUND_AT);
     transport.deliver(reply(transport.last(), { server: SERVER_B }));
     await clock.flush();
@@ -382,7 +374,7 @@ describe("Renew, Rebind and expiry", () => {
 
   it("expires the lease at the end of the valid lifetime when nobody answers, then solicits", async () => {
     const { clock, transport, events } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(EXPIRE_AT - BOUND_AT - 1);
     expect(events.map((e) => e.kind)).toEqual(["bound"]);
     await clock.advance(1);
@@ -397,7 +389,7 @@ describe("Renew, Rebind and expiry", () => {
 
   it("uses 0.5 and 0.8 of the shortest preferred lifetime when the server sets T1 and T2 to 0", async () => {
     const { clock } = await start();
-    await bindClient(h!, {
+    await bindClient(latest(), {
       t1: 0,
       t2: 0,
       addresses: [
@@ -406,13 +398,13 @@ describe("Renew, Rebind and expiry", () => {
       ],
     });
     await clock.advance(900_000);
-    expect(times(h!, T.RENEW)[0]).toBe(BOUND_AT + 500_000);
-    expect(times(h!, T.REBIND)[0]).toBe(BOUND_AT + 800_000);
+    expect(times(latest(), T.RENEW)[0]).toBe(BOUND_AT + 500_000);
+    expect(times(latest(), T.REBIND)[0]).toBe(BOUND_AT + 800_000);
   });
 
   it("never renews an infinite lease", async () => {
     const { clock, transport, events } = await start();
-    await bindClient(h!, { t1: 0xffffffff, t2: 0xffffffff, addresses: [{ address: DEFAULT_ADDRESS, preferred: 0xffffffff, valid: 0xffffffff }] });
+    await bindClient(latest(), { t1: 0xffffffff, t2: 0xffffffff, addresses: [{ address: DEFAULT_ADDRESS, preferred: 0xffffffff, valid: 0xffffffff }] });
     const sent = transport.sent.length;
     await clock.advance(10 * 365 * 86_400_000);
     expect(transport.sent.length).toBe(sent);
@@ -423,17 +415,17 @@ describe("Renew, Rebind and expiry", () => {
   it("renews a 60-day lease at T1 exactly without ever setting a timer Node cannot hold", async () => {
     const { clock, transport } = await start();
     const day = 86_400;
-    await bindClient(h!, { t1: 30 * day, t2: 48 * day, addresses: [{ address: DEFAULT_ADDRESS, preferred: 60 * day, valid: 60 * day }] });
+    await bindClient(latest(), { t1: 30 * day, t2: 48 * day, addresses: [{ address: DEFAULT_ADDRESS, preferred: 60 * day, valid: 60 * day }] });
     expect(clock.nextTimerAt! - clock.now()).toBeLessThanOrEqual(MAX_TIMER_MS);
     await clock.advance(30 * day * 1000 - 1);
     expect(transport.ofType(T.RENEW)).toHaveLength(0);
     await clock.advance(1);
-    expect(times(h!, T.RENEW)).toEqual([BOUND_AT + 30 * day * 1000]);
+    expect(times(latest(), T.RENEW)).toEqual([BOUND_AT + 30 * day * 1000]);
   });
 
   it("keeps an address a Renew Reply leaves out, with its remaining lifetime", async () => {
     const { clock, transport, events } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(RENEW_AT - BOUND_AT);
     transport.deliver(reply(transport.last(), { addresses: [{ address: "2001:db8:1::200", preferred: 3600, valid: 7200 }] }));
     await clock.flush();
@@ -445,7 +437,7 @@ describe("Renew, Rebind and expiry", () => {
 
   it("expires when a Renew Reply withdraws every address (valid lifetime 0)", async () => {
     const { clock, transport, events } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(RENEW_AT - BOUND_AT);
     transport.deliver(reply(transport.last(), { addresses: [{ address: DEFAULT_ADDRESS, preferred: 0, valid: 0 }] }));
     await clock.flush();
@@ -457,7 +449,7 @@ describe("Renew, Rebind and expiry", () => {
 describe("status codes in Renew and Rebind Replies", () => {
   it("sends a Request to the server on NoBinding and reports the Reply as renewed", async () => {
     const { clock, transport, events } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(RENEW_AT - BOUND_AT);
     transport.deliver(reply(transport.last(), { iaStatus: S.NoBinding, addresses: [] }));
     await clock.flush();
@@ -472,7 +464,7 @@ describe("status codes in Renew and Rebind Replies", () => {
 
   it("sends a Request to the answering server on NoBinding after a Rebind", async () => {
     const { clock, transport, events } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(REBIND_AT - BOUND_AT);
     transport.deliver(reply(transport.last(), { server: SERVER_B, iaStatus: S.NoBinding, addresses: [] }));
     await clock.flush();
@@ -486,7 +478,7 @@ describe("status codes in Renew and Rebind Replies", () => {
 
   it("expires and solicits on NotOnLink", async () => {
     const { clock, transport, events } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(RENEW_AT - BOUND_AT);
     transport.deliver(reply(transport.last(), { iaStatus: S.NotOnLink, addresses: [] }));
     await clock.flush();
@@ -496,7 +488,7 @@ describe("status codes in Renew and Rebind Replies", () => {
 
   it("expires when the Request after NoBinding fails", async () => {
     const { clock, transport, events } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(RENEW_AT - BOUND_AT);
     transport.deliver(reply(transport.last(), { iaStatus: S.NoBinding, addresses: [] }));
     await clock.flush();
@@ -508,7 +500,7 @@ describe("status codes in Renew and Rebind Replies", () => {
 
   it("renews by unicast when granted, and multicasts again on UseMulticast", async () => {
     const { clock, transport, events } = await start();
-    await bindClient(h!, { unicast: "2001:db8:1::1" });
+    await bindClient(latest(), { unicast: "2001:db8:1::1" });
     await clock.advance(RENEW_AT - BOUND_AT);
     expect(transport.sent.at(-1)!.to).toEqual({ unicast: "2001:db8:1::1" });
     const renew = transport.last();
@@ -522,11 +514,11 @@ describe("status codes in Renew and Rebind Replies", () => {
 
   it("keeps retransmitting the Renew after UnspecFail", async () => {
     const { clock, transport, events } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(RENEW_AT - BOUND_AT);
     transport.deliver(reply(transport.last(), { status: S.UnspecFail, noIa: true }));
     await clock.advance(10_000);
-    expect(times(h!, T.RENEW)).toEqual([RENEW_AT, RENEW_AT + 10_000]);
+    expect(times(latest(), T.RENEW)).toEqual([RENEW_AT, RENEW_AT + 10_000]);
     expect(events.map((e) => e.kind)).toEqual(["bound"]);
   });
 });
@@ -566,7 +558,7 @@ describe("stateless fallback (Information-request)", () => {
         },
       },
     ]);
-    expect(h!.client.state).toBe("informed");
+    expect(latest().client.state).toBe("informed");
   });
 
   it("does not rely on a top-level status: an IA without addresses counts as no address", async () => {
@@ -611,9 +603,9 @@ describe("stateless fallback (Information-request)", () => {
 
   it("refreshes at the Information Refresh Time and reports renewed", async () => {
     const { clock, transport, events } = await start();
-    await stateless(h!, 1200);
+    await stateless(latest(), 1200);
     await clock.advance(1_200_000);
-    expect(times(h!, T.INFORMATION_REQUEST)).toEqual([3150, 3150 + 1_200_000]);
+    expect(times(latest(), T.INFORMATION_REQUEST)).toEqual([3150, 3150 + 1_200_000]);
     transport.deliver(reply(transport.last(), { dns: ["2001:db8:1::99"] }));
     await clock.flush();
     expect(events.map((e) => [e.kind, e.lease?.dns.servers])).toEqual([
@@ -628,11 +620,11 @@ describe("stateless fallback (Information-request)", () => {
   ])("uses %s s as Information Refresh Time %s s", async (given, used) => {
     // SOL_MAX_RT is at its maximum so no Solicit probe comes first.
     const { clock } = await start();
-    await stateless(h!, given);
+    await stateless(latest(), given);
     await clock.advance(used * 1000 - 1);
-    expect(times(h!, T.INFORMATION_REQUEST)).toHaveLength(1);
+    expect(times(latest(), T.INFORMATION_REQUEST)).toHaveLength(1);
     await clock.advance(1);
-    expect(times(h!, T.INFORMATION_REQUEST)).toEqual([3150, 3150 + used * 1000]);
+    expect(times(latest(), T.INFORMATION_REQUEST)).toEqual([3150, 3150 + used * 1000]);
   });
 
   it("keeps soliciting every SOL_MAX_RT while stateless, and binds when addresses appear", async () => {
@@ -646,9 +638,9 @@ describe("stateless fallback (Information-request)", () => {
     await clock.flush();
     // A probe with no answer: back to stateless.
     await clock.advance(120_000);
-    expect(times(h!, T.SOLICIT).slice(-1)).toEqual([3150 + 120_000]);
+    expect(times(latest(), T.SOLICIT).slice(-1)).toEqual([3150 + 120_000]);
     await clock.advance(1000);
-    expect(h!.client.state).toBe("informed");
+    expect(latest().client.state).toBe("informed");
     await clock.advance(120_000);
     const probe = transport.last();
     expect(probe.messageType).toBe(T.SOLICIT);
@@ -661,7 +653,7 @@ describe("stateless fallback (Information-request)", () => {
       ["bound", 0],
       ["bound", 1],
     ]);
-    expect(h!.client.state).toBe("bound");
+    expect(latest().client.state).toBe("bound");
   });
 
   it("honours INF_MAX_RT for Information-request retransmissions", async () => {
@@ -672,7 +664,7 @@ describe("stateless fallback (Information-request)", () => {
     transport.deliver(advertise(solicit, { noIa: true, status: S.NoAddrsAvail }));
     await clock.advance(2100);
     await clock.advance(300_000);
-    const sent = times(h!, T.INFORMATION_REQUEST);
+    const sent = times(latest(), T.INFORMATION_REQUEST);
     const gaps = sent.slice(1).map((t, i) => t - sent[i]!);
     expect(gaps.slice(0, 7)).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000]);
     void transport;
@@ -692,7 +684,7 @@ describe("SOL_MAX_RT", () => {
     expect(client.solMaxRt).toBe(seconds >= 60 && seconds <= 86_400 ? seconds * 1000 : 3_600_000);
     // Keep the client soliciting rather than going stateless: this test is about the interval.
     await clock.advance(200_000);
-    const sent = times(h!, T.SOLICIT);
+    const sent = times(latest(), T.SOLICIT);
     const gaps = sent.slice(1).map((t, i) => t - sent[i]!);
     if (cap === 60_000) expect(gaps.slice(5)).toContain(60_000);
     else expect(Math.max(...gaps)).toBeLessThanOrEqual(134_400);
@@ -703,14 +695,14 @@ describe("SOL_MAX_RT", () => {
     transport.deliver(advertise(transport.last(), { noIa: true, status: S.NoAddrsAvail, solMaxRt: 60 }));
     await clock.advance(400_000);
     // Stateless after two rounds; the probes from then on come every SOL_MAX_RT.
-    expect(times(h!, T.SOLICIT).slice(0, 2)).toEqual([0, 1050]);
+    expect(times(latest(), T.SOLICIT).slice(0, 2)).toEqual([0, 1050]);
   });
 });
 
 describe("Decline after a DAD failure", () => {
   it("reports the lease expired, declines the address to the server, then solicits again", async () => {
     const { clock, transport, events, client } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     await clock.advance(1000);
     client.reportDadFailure("2001:DB8:1:0:0:0:0:100");
     await clock.flush();
@@ -730,17 +722,17 @@ describe("Decline after a DAD failure", () => {
 
   it("retransmits the Decline DEC_MAX_RC (4) times without a Reply, then solicits", async () => {
     const { clock, transport, client } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     client.reportDadFailure(DEFAULT_ADDRESS);
     await clock.advance(20_000);
-    expect(times(h!, T.DECLINE).map((t) => t - BOUND_AT)).toEqual([0, 1000, 3000, 7000]);
-    expect(times(h!, T.SOLICIT).slice(1)[0]).toBe(BOUND_AT + 15_000);
+    expect(times(latest(), T.DECLINE).map((t) => t - BOUND_AT)).toEqual([0, 1000, 3000, 7000]);
+    expect(times(latest(), T.SOLICIT).slice(1)[0]).toBe(BOUND_AT + 15_000);
     void transport;
   });
 
   it("ignores DAD failures of addresses it does not hold", async () => {
     const { clock, transport, events, client } = await start();
-    await bindClient(h!);
+    await bindClient(latest());
     client.reportDadFailure("2001:db8:1::999");
     await clock.flush();
     expect(events.map((e) => e.kind)).toEqual(["bound"]);
@@ -755,7 +747,7 @@ describe("lease event listeners", () => {
         throw new Error("listener bug");
       },
     });
-    await bindClient(h!);
+    await bindClient(latest());
     expect(logs.messages({ level: "error" })).toEqual(["A DHCPv6 lease event listener threw"]);
     await clock.advance(RENEW_AT - BOUND_AT);
     expect(transport.last().messageType).toBe(T.RENEW);
@@ -784,7 +776,6 @@ describe("stopping", () => {
     const harness = await start();
     await bindClient(harness);
     await harness.stop();
-    h = undefined;
     expect(harness.transport.listening).toBe(false);
     expect(harness.clock.pendingTimers).toBe(0);
     expect(harness.client.state).toBe("stopped");
@@ -796,7 +787,6 @@ describe("stopping", () => {
     await bindClient(harness);
     await harness.clock.advance(60_000);
     await harness.stop();
-    h = undefined;
     const release = harness.transport.last();
     expect(release.messageType).toBe(T.RELEASE);
     expect(hex(findDhcpv6Option(release, O.SERVERID)!.duid)).toBe(hex(SERVER_A));
@@ -812,7 +802,6 @@ describe("stopping", () => {
     const harness = await start({ releaseOnStop: true });
     await harness.clock.advance(5000);
     await harness.stop();
-    h = undefined;
     expect(harness.transport.ofType(T.RELEASE)).toEqual([]);
     expect(harness.events).toEqual([]);
   });

@@ -10,8 +10,9 @@ import {
   type Dhcpv6ClientServerMessage,
   type Duid,
 } from "@incusx/dhcp-wire";
+import { stoppedAfterEach } from "@incusx/dhcp-client/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { advertise, startClient, type Harness } from "./fake-server.test-support.js";
+import { advertise, startClient } from "./fake-server.test-support.js";
 
 const captured = {
   rapidSolicit:
@@ -53,15 +54,11 @@ function transactionIds(...ids: number[]): () => number {
 
 const DNS = { servers: ["2001:db8:1::53"], search: ["example.com", "eng.example.com"] };
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const { start } = stoppedAfterEach(afterEach, startClient);
 
 describe("against captured dnsmasq 2.90 answers", () => {
   it("binds from a Rapid Commit Reply, renews at T1 and takes the Rebind Reply", async () => {
-    h = await startClient({
+    const h = await start({
       ...identity(captured.rapidSolicit),
       config: { addressPrefixLength: 128, rapidCommit: true },
       transactionId: transactionIds(0x3fceae, 0x111111, 0xb33732),
@@ -89,7 +86,7 @@ describe("against captured dnsmasq 2.90 answers", () => {
   });
 
   it("Requests at once after dnsmasq's preference-255 Advertise, binds and renews", async () => {
-    h = await startClient({ ...identity(captured.solicit), transactionId: transactionIds(0x1f7139, 0xce7626, 0x82eb22) });
+    const h = await start({ ...identity(captured.solicit), transactionId: transactionIds(0x1f7139, 0xce7626, 0x82eb22) });
     h.transport.deliverBytes(bytes(captured.advertise));
     await h.clock.flush();
     const request = h.transport.last();
@@ -112,7 +109,7 @@ describe("against captured dnsmasq 2.90 answers", () => {
   });
 
   it("ignores dnsmasq's NoAddrsAvail Advertise and goes stateless after two rounds", async () => {
-    h = await startClient({ ...identity(captured.pdSolicit), transactionId: transactionIds(0xc12a08) });
+    const h = await start({ ...identity(captured.pdSolicit), transactionId: transactionIds(0xc12a08) });
     h.transport.deliverBytes(bytes(captured.noAddrsAdvertise));
     await h.clock.advance(1050);
     h.transport.deliverBytes(bytes(captured.noAddrsAdvertise));
@@ -122,7 +119,7 @@ describe("against captured dnsmasq 2.90 answers", () => {
   });
 
   it("takes DNS and the Information Refresh Time from dnsmasq's Reply to an Information-request", async () => {
-    h = await startClient({ ...identity(captured.informationRequest), transactionId: transactionIds(0x100, 0x7b23c6) });
+    const h = await start({ ...identity(captured.informationRequest), transactionId: transactionIds(0x100, 0x7b23c6) });
     const solicit = h.transport.last();
     for (const wait of [1050, 2100]) {
       h.transport.deliver(advertise(solicit, { noIa: true, status: 2 }));

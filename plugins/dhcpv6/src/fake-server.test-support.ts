@@ -1,6 +1,7 @@
 // Test support (not shipped): a transport that records what the client sends
 // and a scripted server that builds the answers, so unit tests read like a
 // packet trace.
+import { RecordingTransport, runClient, type SentMessage } from "@incusx/dhcp-client/testing";
 import {
   Dhcpv6MessageType,
   Dhcpv6OptionCode,
@@ -18,60 +19,12 @@ import type { Dhcpv6ClientOptions } from "./options.js";
 import type { Dhcpv6Destination, Dhcpv6Transport } from "./transport.js";
 
 /** One message the client sent, decoded. */
-export interface Sent {
-  readonly message: Dhcpv6ClientServerMessage;
-  readonly to: Dhcpv6Destination;
-  readonly at: number;
-}
+export type Sent = SentMessage<Dhcpv6ClientServerMessage, Dhcpv6Destination>;
 
 /** Records sent messages (decoded) and delivers injected ones. */
-export class FakeTransport implements Dhcpv6Transport {
-  readonly sent: Sent[] = [];
-  #listener: ((bytes: Uint8Array) => void) | undefined;
-  closed = false;
-  failSends = false;
-
-  constructor(private readonly clock: FakeClock) {}
-
-  async send(bytes: Uint8Array, to: Dhcpv6Destination): Promise<void> {
-    if (this.failSends) throw new Error("ENETUNREACH");
-    this.sent.push({ message: decodeDhcpv6(bytes) as Dhcpv6ClientServerMessage, to, at: this.clock.now() });
-  }
-
-  onMessage(listener: (bytes: Uint8Array) => void): { close(): void } {
-    this.#listener = listener;
-    return { close: () => void (this.#listener = undefined) };
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-  }
-
-  /** Whether the client listens now. */
-  get listening(): boolean {
-    return this.#listener !== undefined;
-  }
-
-  /** Delivers a message to the client, encoded as it would come off the wire. */
-  deliver(message: Dhcpv6ClientServerMessage): void {
-    this.#listener?.(encodeDhcpv6(message).slice());
-  }
-
-  /** Delivers raw bytes. */
-  deliverBytes(bytes: Uint8Array): void {
-    this.#listener?.(bytes);
-  }
-
-  /** Sent messages of one type. */
-  ofType(type: number): Sent[] {
-    return this.sent.filter((s) => s.message.messageType === type);
-  }
-
-  /** The last sent message; throws when nothing was sent. */
-  last(): Dhcpv6ClientServerMessage {
-    const s = this.sent.at(-1);
-    if (s === undefined) throw new Error("Nothing sent");
-    return s.message;
+export class FakeTransport extends RecordingTransport<Dhcpv6ClientServerMessage, Dhcpv6Destination> implements Dhcpv6Transport {
+  constructor(clock: FakeClock) {
+    super(clock, { decode: (bytes) => decodeDhcpv6(bytes) as Dhcpv6ClientServerMessage, encode: encodeDhcpv6, typeOf: (m) => m.messageType });
   }
 }
 
@@ -186,23 +139,9 @@ export async function startClient(overrides: Partial<Dhcpv6ClientOptions> = {}):
     logger: logs.logger("incusx.dhcpv6", clock),
     ...overrides,
   });
-  const controller = new AbortController();
-  const running = client.run(controller.signal);
+  const { controller, running, stop } = runClient(client);
   await clock.flush();
-  return {
-    clock,
-    transport,
-    client,
-    events,
-    logs,
-    controller,
-    running,
-    async stop() {
-      controller.abort(new Error("stop"));
-      await running;
-    },
-    kinds: () => events.map((e) => e.kind),
-  };
+  return { clock, transport, client, events, logs, controller, running, stop, kinds: () => events.map((e) => e.kind) };
 }
 
 /** Drives a fresh client through Solicit, Advertise, Request, Reply; returns at the Reply's time. */

@@ -1,5 +1,6 @@
 import { Dhcpv6MessageType as T, Dhcpv6OptionCode as O, decodeDhcpv6, encodeDhcpv6, findDhcpv6Option, type Dhcpv6ClientServerMessage } from "@incusx/dhcp-wire";
-import { DhcpRunnerToken, type LeaseEvent } from "@incusx/sdk";
+import { RunnerRuns, ScriptedSocket } from "@incusx/dhcp-client/testing";
+import { DhcpRunnerToken, type DhcpRunOptions, type LeaseEvent } from "@incusx/sdk";
 import { FakeClock, MemoryLogSink, MemoryStateStore, describeDhcpRunnerContract, startTestHost } from "@incusx/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { advertise, reply } from "./fake-server.test-support.js";
@@ -11,34 +12,15 @@ const START = Date.UTC(2025, 0, 1);
 const MAC = "02:16:3e:aa:bb:cc";
 const LINK_LOCAL = "fe80::16:3eff:feaa:bbcc";
 
-/** A socket whose far end is a scripted server answering every exchange at once. */
-class FakeSocket implements Dhcpv6Socket {
-  readonly sent: { message: Dhcpv6ClientServerMessage; address: string; port: number }[] = [];
-  #listeners = new Set<(bytes: Uint8Array, from: { address: string; port: number }) => void>();
-  closed = false;
-
-  constructor(private readonly serve: boolean) {}
-
-  async send(bytes: Uint8Array, address: string, port: number): Promise<void> {
-    const message = decodeDhcpv6(bytes) as Dhcpv6ClientServerMessage;
-    this.sent.push({ message, address, port });
-    if (!this.serve) return;
-    const answer =
+/** A socket whose far end is a scripted server answering every exchange at once (or no server). */
+class FakeSocket extends ScriptedSocket<Dhcpv6ClientServerMessage> implements Dhcpv6Socket {
+  constructor(serve: boolean) {
+    const answer = (message: Dhcpv6ClientServerMessage): Dhcpv6ClientServerMessage | undefined =>
       message.messageType === T.SOLICIT ? advertise(message, { preference: 255 }) : message.messageType === T.INFORMATION_REQUEST ? undefined : reply(message);
-    if (answer !== undefined) queueMicrotask(() => this.deliver(answer));
-  }
-
-  deliver(message: Dhcpv6ClientServerMessage): void {
-    for (const l of this.#listeners) l(encodeDhcpv6(message).slice(), { address: "fe80::1", port: 547 });
-  }
-
-  onMessage(listener: (bytes: Uint8Array, from: { address: string; port: number }) => void): { close(): void } {
-    this.#listeners.add(listener);
-    return { close: () => void this.#listeners.delete(listener) };
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
+    super({ decode: (bytes) => decodeDhcpv6(bytes) as Dhcpv6ClientServerMessage, encode: encodeDhcpv6 }, serve ? answer : undefined, {
+      address: "fe80::1",
+      port: 547,
+    });
   }
 }
 
@@ -98,35 +80,12 @@ function setup(options: { store?: MemoryStateStore; link?: FakeLink; config?: un
   return { clock, store, link, runner, logs };
 }
 
-const running: { controller: AbortController; done: Promise<void> }[] = [];
-afterEach(async () => {
-  for (const r of running.splice(0)) {
-    r.controller.abort(new Error("test over"));
-    await r.done.catch(() => {});
-  }
-});
+const runs = new RunnerRuns();
+afterEach(() => runs.stopAll());
 
-function run(s: Setup, extra: { hostname?: string; releaseOnStop?: boolean; iface?: string; duid?: Uint8Array } = {}) {
-  const events: LeaseEvent[] = [];
-  const controller = new AbortController();
-  const done = s.runner.run({
-    interface: extra.iface ?? "eth0",
-    signal: controller.signal,
-    emit: (e) => events.push(e),
-    ...(extra.hostname === undefined ? {} : { hostname: extra.hostname }),
-    ...(extra.releaseOnStop === undefined ? {} : { releaseOnStop: extra.releaseOnStop }),
-    ...(extra.duid === undefined ? {} : { duid: extra.duid }),
-  });
-  const handle = { controller, done };
-  running.push(handle);
-  return {
-    events,
-    done,
-    async stop() {
-      controller.abort(new Error("stop"));
-      await done;
-    },
-  };
+function run(s: Setup, extra: Partial<Pick<DhcpRunOptions, "hostname" | "releaseOnStop" | "duid">> & { iface?: string } = {}) {
+  const { iface, ...rest } = extra;
+  return runs.start(s.runner, { interface: iface ?? "eth0", ...rest });
 }
 
 describeDhcpRunnerContract("Dhcpv6Runner with a scripted server", () => {
