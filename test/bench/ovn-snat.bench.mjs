@@ -160,9 +160,16 @@ const reconcile = await onFreshNb((nb) =>
     let start = performance.now();
     await backend.ensureAll(desired);
     const setupMs = performance.now() - start;
-    start = performance.now();
-    const idle = await backend.reconcile(desired);
-    const idleMs = performance.now() - start;
+    // Median of three: the first can meet the server compacting its log after the big insert.
+    const idleRuns = [];
+    let idle;
+    for (let i = 0; i < 3; i++) {
+      start = performance.now();
+      idle = await backend.reconcile(desired);
+      idleRuns.push(performance.now() - start);
+      if (idle.transactions !== 0) break;
+    }
+    const idleMs = idleRuns.sort((x, y) => x - y)[1] ?? idleRuns[0];
     // Drift: delete 1% of the rows behind the backend's back, in one ovn-nbctl call.
     const drifted = desired.filter((_, i) => i % 100 === 0);
     nbctlSync(nb, drifted.flatMap((r) => ["--", "lr-nat-del", "lr0", "snat", r.logicalIp]).slice(1));
@@ -192,7 +199,7 @@ console.log(`  (c) ours, ensure per NIC   ${fmt(perRule(results.oursPerNic))} pe
 console.log(`  (d) ours, ensureAll        ${fmt(perRule(results.oursBatched))} per rule   (${fmt(results.oursBatched.ms)} total, ${results.oursBatched.transactions} write txn)`);
 console.log(`  (a)/(c) = ${perCallRatio.toFixed(1)}x  (target >= 20x)   (b)/(d) = ${batchedRatio.toFixed(2)}x  (target >= 1x)`);
 console.log(
-  `Reconcile with ${RECONCILE_ROWS} owned rows: nothing to do ${fmt(reconcile.idleMs)} (0 txns); repairing ${reconcile.repaired} deleted rows ${fmt(reconcile.repairMs)} (1 txn); initial ensureAll ${fmt(reconcile.setupMs)}`,
+  `Reconcile with ${RECONCILE_ROWS} owned rows: nothing to do ${fmt(reconcile.idleMs)} (0 txns, median of 3); repairing ${reconcile.repaired} deleted rows ${fmt(reconcile.repairMs)} (1 txn); initial ensureAll ${fmt(reconcile.setupMs)}`,
 );
 const pass = perCallRatio >= 20 && batchedRatio >= 1;
 console.log(

@@ -105,6 +105,20 @@ describe("OvsdbClient against a real ovsdb-server", () => {
     expect(updates[1]!.lastTxnId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it("stops delivering updates after monitor_cancel", async () => {
+    const client = await connect();
+    const cancelled: MonitorUpdate[] = [];
+    const watching: MonitorUpdate[] = [];
+    const monitor = await client.monitor(NB, { Logical_Router: { columns: ["name"] } }, (u) => cancelled.push(u), { since: false });
+    await client.monitor(NB, { Logical_Switch: { columns: ["name"] } }, (u) => watching.push(u));
+    await monitor.cancel();
+    await nb.nbctl("lr-add", "lr-after-cancel");
+    await nb.nbctl("ls-add", "sentinel");
+    await expect.poll(() => watching.length).toBe(2);
+    expect(cancelled).toHaveLength(1);
+    expect(cancelled[0]).toMatchObject({ initial: true, found: false });
+  });
+
   it("answers the server's echo and its own echo gets an answer", async () => {
     const conn = await RpcConnection.open(parseEndpoints(nb.connection)[0]!);
     try {

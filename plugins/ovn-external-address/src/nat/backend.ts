@@ -370,7 +370,8 @@ async function readAll(client: OvsdbClient, timeoutMs: number): Promise<NatView>
     [
       op.select("Logical_Router", [], ["_uuid", "name", "nat"]),
       op.select("NAT", [["type", "==", "snat"]], [...NAT_COLUMNS]),
-      op.select("NAT", [["external_ids", "includes", ownerSelector()]], [...NAT_COLUMNS]),
+      // Owned rows that are not snat (someone changed the type): snat rows came above.
+      op.select("NAT", [["external_ids", "includes", ownerSelector()], ["type", "!=", "snat"]], [...NAT_COLUMNS]),
     ],
     { timeoutMs },
   )) as SelectResult[];

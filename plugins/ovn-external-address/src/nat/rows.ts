@@ -74,11 +74,21 @@ export function hostAddress(text: string): string | undefined {
 
 /** The owner key of a rule or row: instance, device, family. */
 export function ownerKey(owner: NatOwner, family: IpFamily): string {
-  return JSON.stringify([owner.instance, owner.device, family]);
+  return `${owner.instance}\u0000${owner.device}\u0000${family}`;
 }
+
+// Plans look a row's owner and rule up many times; rows are immutable views.
+const ownerKeys = new WeakMap<NatRowView, string | null>();
+const rowRules = new WeakMap<NatRowView, NatRule | null>();
 
 /** The owner key of an owned row, or undefined for a foreign (or malformed) row. */
 export function rowOwnerKey(row: NatRowView): string | undefined {
+  let key = ownerKeys.get(row);
+  if (key === undefined) ownerKeys.set(row, (key = computeOwnerKey(row) ?? null));
+  return key ?? undefined;
+}
+
+function computeOwnerKey(row: NatRowView): string | undefined {
   const ids = row.externalIds;
   if (ids[EXTERNAL_ID_KEYS.owner] !== PLUGIN_ID) return undefined;
   const instance = ids[EXTERNAL_ID_KEYS.instance];
@@ -95,6 +105,12 @@ export function isOwned(row: NatRowView): boolean {
 
 /** The rule an owned row stands for, or undefined when it is not a well-formed owned snat row. */
 export function ruleOfRow(row: NatRowView): NatRule | undefined {
+  let rule = rowRules.get(row);
+  if (rule === undefined) rowRules.set(row, (rule = computeRuleOfRow(row) ?? null));
+  return rule ?? undefined;
+}
+
+function computeRuleOfRow(row: NatRowView): NatRule | undefined {
   if (row.type !== "snat" || rowOwnerKey(row) === undefined || row.logicalIp === undefined) return undefined;
   const ids = row.externalIds;
   let externalIp: string;
