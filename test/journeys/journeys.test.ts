@@ -81,6 +81,7 @@ describe("the packager journey (docs/packagers.md)", () => {
   });
 
   it("starts a host with exactly the bundle's plugins", () => {
+    expect(runs[4]!.stdout).toMatch(/^incusx\.dhcpv4 +0\.0\.0 +1 +dhcp-runner +@incusx\/plugin-dhcpv4$/m);
     expect(runs[4]!.stdout).toMatch(/^incusx\.dhcpv4 +0\.0\.0 +started/m);
     expect(runs[4]!.stdout).toMatch(/^incusx\.dhcpv6 +0\.0\.0 +started/m);
     expect(runs[4]!.stdout).toMatch(/^2 plugins: 2 started; startup took/m);
