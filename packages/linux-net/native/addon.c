@@ -1,7 +1,8 @@
 // The native addon of @incusx/linux-net: registers the functions of
 // udp4_device_socket.c (the device-bound DHCPv4 socket), netns.c
-// (entering a network namespace in-process) and link.c (reading a link
-// with rtnetlink), and holds the error helpers they share.
+// (entering a network namespace in-process), link.c (reading a link with
+// rtnetlink) and address.c (adding an address with rtnetlink), and holds
+// the error helpers they share.
 
 #include <errno.h>
 #include <stdio.h>
@@ -69,6 +70,7 @@ NAPI_MODULE_INIT() {
       {"close", NULL, Udp4Close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"enterNetns", NULL, EnterNetns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linkInfo", NULL, LinkInfo, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"replaceAddress", NULL, ReplaceAddress, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
   return exports;

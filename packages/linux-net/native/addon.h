@@ -31,4 +31,7 @@ napi_value EnterNetns(napi_env env, napi_callback_info info);
 // link.c
 napi_value LinkInfo(napi_env env, napi_callback_info info);
 
+// address.c
+napi_value ReplaceAddress(napi_env env, napi_callback_info info);
+
 #endif

@@ -1,7 +1,11 @@
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestNetwork, rootAvailable, type TestNetwork } from "../../testkit/src/netns/index.js";
 import { LinkError } from "./errors.js";
 import { addressArgs, IpRoute2LinkConfigurator, routeArgs } from "./link-configurator.js";
+import type { LinkAddress } from "./link-types.js";
+
+const addScript = fileURLToPath(new URL("./fixtures/add-address.ts", import.meta.url));
 
 describe("ip arguments for addresses", () => {
   it("replaces an IPv6 address with its lifetimes, so a renew updates them in place", () => {
@@ -137,5 +141,49 @@ describe.skipIf(!rootAvailable())("IpRoute2LinkConfigurator on a real link (netw
     const byPath = new IpRoute2LinkConfigurator({ netns: net.containerNsPath });
     await byPath.setMtu("eth0", 1280);
     expect((await link.snapshot("eth0")).mtu).toBe(1280);
+  });
+});
+
+describe.skipIf(!rootAvailable())("IpRoute2LinkConfigurator adding addresses in-process (native addon, network namespace, root)", () => {
+  let net: TestNetwork;
+  beforeEach(async () => {
+    net = await createTestNetwork({ startDnsmasq: false });
+  });
+  afterEach(() => net.destroy());
+
+  const addInside = async (iface: string, addresses: LinkAddress[]): Promise<unknown> => {
+    const run = await net.runNode("container", addScript, [iface, JSON.stringify(addresses)]);
+    expect(run.code, run.stderr).toBe(0);
+    return JSON.parse(run.stdout);
+  };
+  // What the kernel shows, without the lifetimes' seconds ticking away and the link-local address.
+  const kernel = async () =>
+    (await net.addresses("container", "eth0"))
+      .filter((a) => a.scope === "global")
+      .map(({ valid_life_time, preferred_life_time, ...rest }) => ({ ...rest, valid: Math.round(Number(valid_life_time) / 100), preferred: Math.round(Number(preferred_life_time) / 100) }));
+
+  it("leaves the kernel exactly as ip addr replace does, also for a renew", async () => {
+    const addresses: LinkAddress[] = [
+      { address: "2001:db8:1::101", prefixLength: 128, validLifetime: 3600, preferredLifetime: 1800 },
+      { address: "192.0.2.150", prefixLength: 24, validLifetime: 600, preferredLifetime: 900 },
+      { address: "198.51.100.7", prefixLength: 32 },
+      // A renew of the first: new lifetimes, still one address.
+      { address: "2001:db8:1::101", prefixLength: 128, validLifetime: 7200, preferredLifetime: 3600 },
+    ];
+    expect(await addInside("eth0", addresses)).toBe("ok");
+    const native = await kernel();
+    expect(native).toHaveLength(3);
+    expect(native).toContainEqual(expect.objectContaining({ local: "192.0.2.150", prefixlen: 24, broadcast: "192.0.2.255", valid: 6, preferred: 6 }));
+    await net.exec("container", ["ip", "addr", "flush", "dev", "eth0", "scope", "global"]);
+    const ip = new IpRoute2LinkConfigurator({ netns: net.containerNs });
+    for (const address of addresses) await ip.addAddress("eth0", address);
+    expect(await kernel()).toEqual(native);
+  });
+
+  it("fails with the link error codes ip's messages give", async () => {
+    expect(await addInside("nosuch0", [{ address: "192.0.2.150", prefixLength: 24 }])).toEqual({
+      code: "ENODEV",
+      message: expect.stringMatching(/^Failed to add address "192\.0\.2\.150\/24" to "nosuch0": .*No such device/),
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
-import { LinkError } from "./errors.js";
+import { LinkError, type LinkErrorCode } from "./errors.js";
 import { assertInterfaceName, runIp, runIpJson, type IpOptions } from "./ip-command.js";
+import { nativeAddon } from "./native-addon.js";
 import { addressesFromJson, routesFromJson, INFINITE_LIFETIME, type IpLinkJson, type IpRouteJson } from "./ip-json.js";
 import type { IpFamily, LinkAddress, LinkRoute, LinkSnapshot } from "./link-types.js";
 
@@ -14,6 +15,11 @@ export type IpRoute2LinkConfiguratorOptions = IpOptions;
  * use `replace` (so a renew updates lifetimes in place), removing something
  * absent succeeds. Failures are {@link LinkError}s (a missing interface is
  * `ENODEV`, also on removal).
+ *
+ * Adding an address, the hot path of a DHCP client, goes through rtnetlink
+ * in-process when the native addon is built and no `ipCommand` or `netns`
+ * is configured (the same request `ip addr replace` makes); everything else
+ * runs `ip`.
  *
  * Addresses get their lifetimes in the kernel (`valid_lft`/`preferred_lft`),
  * so a crashed client cannot leave an address behind forever. No
@@ -37,7 +43,23 @@ export class IpRoute2LinkConfigurator {
 
   async addAddress(iface: string, address: LinkAddress): Promise<void> {
     assertInterfaceName(iface);
-    await runIp(addressArgs("replace", iface, address), this.#options, `Failed to add address "${cidr(address)}" to "${iface}"`);
+    const args = addressArgs("replace", iface, address);
+    const what = `Failed to add address "${cidr(address)}" to "${iface}"`;
+    const replace = this.#options.ipCommand === undefined && this.#options.netns === undefined ? nativeAddon().addon?.replaceAddress : undefined;
+    if (replace === undefined) {
+      await runIp(args, this.#options, what);
+      return;
+    }
+    // The lifetimes exactly as addressArgs gives them to ip.
+    const lifetime = (name: string): number => {
+      const value = args[args.indexOf(name) + 1];
+      return value === "forever" ? INFINITE_LIFETIME : Number(value);
+    };
+    try {
+      replace(iface, address.address, address.prefixLength, lifetime("valid_lft"), lifetime("preferred_lft"), args.includes("broadcast"));
+    } catch (error) {
+      throw new LinkError(linkErrorCodeFromErrno(error), `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
   }
 
   async removeAddress(iface: string, address: LinkAddress): Promise<void> {
@@ -162,6 +184,23 @@ function familyOfRoute(route: LinkRoute): IpFamily {
     throw new LinkError("EINVAL", `Invalid route destination "${route.destination}"`);
   }
   return family;
+}
+
+const ERRNO_CODES: Readonly<Record<string, LinkErrorCode>> = {
+  ENODEV: "ENODEV",
+  EPERM: "EPERM",
+  EACCES: "EPERM",
+  EEXIST: "EEXIST",
+  ESRCH: "ESRCH",
+  EADDRNOTAVAIL: "ESRCH",
+  EINVAL: "EINVAL",
+  ENETUNREACH: "ENETUNREACH",
+};
+
+// The LinkErrorCode of a system error from the addon, as linkErrorCodeFromStderr gives for ip's message.
+function linkErrorCodeFromErrno(error: unknown): LinkErrorCode {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return (typeof code === "string" ? ERRNO_CODES[code] : undefined) ?? "IP_FAILED";
 }
 
 async function ignoreAbsent(operation: Promise<unknown>): Promise<void> {

@@ -33,6 +33,14 @@ export interface NativeAddon {
    * system error (`code` ENODEV). Missing from addons built before it was added.
    */
   linkInfo?(name: string): { index: number; name: string; type: number; flags: number; mtu: number; address: Buffer };
+  /**
+   * Adds or updates (RTM_NEWADDR, create + replace) `address`/`prefixLength`
+   * on link `name` with the lifetimes in seconds (0xffffffff: forever),
+   * with the prefix's broadcast address when `broadcast` (IPv4). Throws a
+   * system error (`code` ENODEV, EPERM, EINVAL...). Missing from addons
+   * built before it was added.
+   */
+  replaceAddress?(name: string, address: string, prefixLength: number, validLifetime: number, preferredLifetime: number, broadcast: boolean): void;
 }
 
 /**
