@@ -16,3 +16,5 @@ export {
   storeKeyPart,
 } from "./identity.js";
 export type { StoredDuidOptions } from "./identity.js";
+export { closeQuietly, reportStartFailure, runnerConfig } from "./runner.js";
+export type { StartFailure } from "./runner.js";

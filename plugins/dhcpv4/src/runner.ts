@@ -1,4 +1,5 @@
-import { decodeDuid, type Duid } from "@incusx/dhcp-wire";
+import { closeQuietly, decodeSharedDuid, reportStartFailure, runnerConfig } from "@incusx/dhcp-client";
+import type { Duid } from "@incusx/dhcp-wire";
 import { openUdp4DeviceSocket, readLinkInfo } from "@incusx/linux-net";
 import {
   ClockToken,
@@ -104,7 +105,7 @@ export class Dhcpv4Runner implements DhcpRunner {
     @inject(PluginConfigToken) config: unknown,
   ) {
     // The host validated the config against the manifest's schema and filled in defaults.
-    this.#config = { ...DEFAULT_DHCPV4_CONFIG, ...((config ?? {}) as Partial<Dhcpv4Config>) };
+    this.#config = runnerConfig(DEFAULT_DHCPV4_CONFIG, config);
   }
 
   async run(options: DhcpRunOptions): Promise<void> {
@@ -148,17 +149,15 @@ export class Dhcpv4Runner implements DhcpRunner {
       });
     } catch (error) {
       if (signal.aborted) return;
-      const code = typeof (error as { code?: unknown })?.code === "string" ? (error as { code: string }).code : Dhcpv4RunnerErrorCode.Failed;
-      const message = error instanceof Error ? error.message : String(error);
-      log.error("DHCPv4 runner failed to start", { code, error: message });
-      options.emit({ kind: "failed", family: "ipv4", interface: iface, at: this.clock.now(), error: { code, message } });
+      const failure = { family: "ipv4", interface: iface, protocol: "DHCPv4", fallbackCode: Dhcpv4RunnerErrorCode.Failed } as const;
+      reportStartFailure(error, { ...failure, clock: this.clock, log, emit: (event) => options.emit(event) });
       throw error;
     }
 
     try {
       await client.run(signal);
     } finally {
-      await socket.close().catch((error: unknown) => log.warn("Failed to close the DHCPv4 socket", { error: String(error) }));
+      await closeQuietly(socket, log, "DHCPv4 socket");
     }
   }
 
@@ -169,14 +168,8 @@ export class Dhcpv4Runner implements DhcpRunner {
       if (pinned !== undefined) return pinned;
       log.warn(`Ignoring the configured DUID "${this.#config.duid}": it is not a valid DUID`);
     }
-    if (options.duid !== undefined) {
-      try {
-        return decodeDuid(options.duid, 0, options.duid.length);
-      } catch {
-        log.warn("Ignoring the unreadable DUID given by the runtime");
-      }
-    }
-    return loadOrCreateDuid(this.store, mac, this.clock.now(), log);
+    const shared = decodeSharedDuid(options.duid, () => log.warn("Ignoring the unreadable DUID given by the runtime"));
+    return shared ?? loadOrCreateDuid(this.store, mac, this.clock.now(), log);
   }
 
   async #savedLease(iface: string, log: Logger): Promise<SavedLease | undefined> {

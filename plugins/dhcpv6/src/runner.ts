@@ -19,7 +19,8 @@ import {
   type Logger,
   type StateStore,
 } from "@incusx/sdk";
-import { decodeDuid, type Duid } from "@incusx/dhcp-wire";
+import { closeQuietly, decodeSharedDuid, reportStartFailure, runnerConfig } from "@incusx/dhcp-client";
+import type { Duid } from "@incusx/dhcp-wire";
 import { Dhcpv6Client } from "./client.js";
 import { DEFAULT_DHCPV6_CONFIG, type Dhcpv6Config } from "./options.js";
 import { loadOrCreateDuid, loadOrCreateIaid } from "./identity.js";
@@ -101,7 +102,7 @@ export class Dhcpv6Runner implements DhcpRunner {
     @inject(PluginConfigToken) config: unknown,
   ) {
     // The host validated the config against the manifest's schema and filled in defaults.
-    this.#config = { ...DEFAULT_DHCPV6_CONFIG, ...((config ?? {}) as Partial<Dhcpv6Config>) };
+    this.#config = runnerConfig(DEFAULT_DHCPV6_CONFIG, config);
   }
 
   async run(options: DhcpRunOptions): Promise<void> {
@@ -158,10 +159,8 @@ export class Dhcpv6Runner implements DhcpRunner {
       });
     } catch (error) {
       if (signal.aborted) return;
-      const code = typeof (error as { code?: unknown })?.code === "string" ? (error as { code: string }).code : "DHCPV6_FAILED";
-      const message = error instanceof Error ? error.message : String(error);
-      log.error("DHCPv6 runner failed to start", { code, error: message });
-      options.emit({ kind: "failed", family: "ipv6", interface: iface, at: this.clock.now(), error: { code, message } });
+      const failure = { family: "ipv6", interface: iface, protocol: "DHCPv6", fallbackCode: "DHCPV6_FAILED" } as const;
+      reportStartFailure(error, { ...failure, clock: this.clock, log, emit: (event) => options.emit(event) });
       throw error;
     }
 
@@ -170,14 +169,16 @@ export class Dhcpv6Runner implements DhcpRunner {
     } finally {
       stopped = true;
       watch?.close();
-      await socket.close().catch((error: unknown) => log.warn("Failed to close the DHCPv6 socket", { error: String(error) }));
+      await closeQuietly(socket, log, "DHCPv6 socket");
     }
   }
 
   /** The MAC address, the DUID (the runtime's shared one, else this plugin's stored one) and the interface's IAID. */
   async #identity(net: LinkAccess, options: DhcpRunOptions, log: Logger): Promise<{ duid: Duid; iaid: number }> {
     const { mac } = await net.readLinkInfo(options.interface);
-    const duid = sharedDuid(options.duid, log) ?? (await loadOrCreateDuid(this.store, mac, this.clock.now(), log));
+    // The runtime's DUID, shared with DHCPv4 (RFC 4361), when it gives one that decodes.
+    const shared = decodeSharedDuid(options.duid, (error) => log.warn(`Ignoring the unreadable shared DUID: ${String(error)}; using this plugin's own`));
+    const duid = shared ?? (await loadOrCreateDuid(this.store, mac, this.clock.now(), log));
     const iaid = await loadOrCreateIaid(this.store, options.interface, mac);
     return { duid, iaid };
   }
@@ -197,15 +198,4 @@ function afterFirstSend(transport: Dhcpv6Transport, onFirstSend: () => void): Dh
       return sending;
     },
   };
-}
-
-// The runtime's DUID, shared with DHCPv4 (RFC 4361), when it gives one that decodes.
-function sharedDuid(bytes: Uint8Array | undefined, log: Logger): Duid | undefined {
-  if (bytes === undefined) return undefined;
-  try {
-    return decodeDuid(bytes, 0, bytes.length);
-  } catch (error) {
-    log.warn(`Ignoring the unreadable shared DUID: ${String(error)}; using this plugin's own`);
-    return undefined;
-  }
 }
