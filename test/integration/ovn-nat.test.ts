@@ -185,6 +185,30 @@ describe("OvnNatBackend ensure", () => {
   });
 });
 
+describe("OvnNatBackend with concurrent writers", () => {
+  it("ends with exactly one row per NIC when two backends on two connections ensure the same NICs at once", async () => {
+    const other = await OvsdbClient.connect(f.nb.connection, { database: NB });
+    try {
+      const second = OvnNatBackend.withClient(other, f.state);
+      const rules = Array.from({ length: 20 }, (_, i) => rule(`c${i}`, `10.0.2.${i + 2}`, "198.51.100.9"));
+      // Both race on every NIC; half the NICs get a new address from the second writer.
+      const moved = rules.map((r, i) => (i % 2 === 0 ? { ...r, logicalIp: `10.0.3.${i + 2}` } : r));
+      await Promise.all([Promise.all(rules.map((r) => f.backend.ensure(r))), Promise.all(rules.map((r) => second.ensure(r)))]);
+      await Promise.all([...rules.map((r) => f.backend.ensure(r)), ...moved.map((r) => second.ensure(r))]);
+      const rows = await natRows(f.nb);
+      expect(rows).toHaveLength(rules.length);
+      const byOwner = new Map(rows.map((r) => [r.external_ids.match(/incusx:instance=(\S+)/)![1], r.logical_ip]));
+      expect(byOwner.size).toBe(rules.length);
+      // Whichever writer won, each NIC has one of its two addresses, and a final ensure converges every NIC.
+      for (const [i, r] of rules.entries()) expect([r.logicalIp, moved[i]!.logicalIp]).toContain(byOwner.get(`c${i}`));
+      for (const r of moved) await second.ensure(r);
+      expect((await natRows(f.nb)).map((r) => r.logical_ip).sort()).toEqual(moved.map((r) => r.logicalIp).sort());
+    } finally {
+      other.close();
+    }
+  });
+});
+
 describe("OvnNatBackend remove", () => {
   it("keeps the other NIC's rule when two NICs share one external address", async () => {
     await f.backend.ensure(rule("c1", "10.0.0.5", "198.51.100.9"));

@@ -84,6 +84,7 @@ export class OvsdbClient extends EventEmitter {
   #closed = false;
   #monitorSeq = 0;
   #wake: (() => void) | undefined;
+  #waiting = 0;
 
   private constructor(endpoints: readonly OvsdbEndpoint[], options: OvsdbClientOptions) {
     super();
@@ -197,6 +198,7 @@ export class OvsdbClient extends EventEmitter {
     if (this.#conn !== undefined && !this.#conn.closed) return this.#conn;
     const ready = this.#ready ?? this.#reconnect();
     const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs ?? 30_000;
+    this.#waiting++;
     return new Promise<RpcConnection>((resolve, reject) => {
       const timer = timeoutMs > 0 ? setTimeout(() => reject(new OvsdbTimeoutError("connect", timeoutMs)), timeoutMs) : undefined;
       const onAbort = (): void => reject(new OvsdbAbortedError("connect", options.signal?.reason));
@@ -205,7 +207,7 @@ export class OvsdbClient extends EventEmitter {
         if (timer !== undefined) clearTimeout(timer);
         options.signal?.removeEventListener("abort", onAbort);
       });
-    });
+    }).finally(() => this.#waiting--);
   }
 
   #reconnect(): Promise<RpcConnection> {
@@ -224,9 +226,12 @@ export class OvsdbClient extends EventEmitter {
           return conn;
         } catch (error) {
           if (error instanceof OvsdbClosedError) throw error;
+          // Nobody waits and no monitor needs the connection: stop trying until the next request.
+          if (this.#waiting === 0 && this.#monitors.size === 0) throw error;
         }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delay);
+          if (this.#options.unrefWhenIdle === true) timer.unref();
           this.#wake = () => {
             clearTimeout(timer);
             resolve();
