@@ -1,0 +1,101 @@
+// OvsdbClient's choice of cluster member, against small fake servers that
+// answer the `_Server.Database` select the way a raft member does.
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { OvsdbClient } from "./client.js";
+import { OvsdbUnavailableError } from "./errors.js";
+import { JsonStreamSplitter } from "./json-stream.js";
+
+interface MemberState {
+  connected: boolean;
+  leader: boolean;
+  index: number;
+}
+
+interface FakeMember {
+  readonly connection: string;
+  readonly state: MemberState;
+  readonly sockets: Set<Socket>;
+  /** Drops every client connection. */
+  drop(): void;
+}
+
+let dir: string;
+const servers: Server[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "incusx-fake-ovsdb-"));
+});
+afterEach(async () => {
+  for (const s of servers.splice(0)) s.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function member(name: string, state: MemberState): Promise<FakeMember> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    const splitter = new JsonStreamSplitter();
+    socket.on("data", (chunk) => {
+      for (const raw of splitter.push(chunk)) {
+        const msg = raw as { method: string; params: unknown[]; id: unknown };
+        let result: unknown = {};
+        if (msg.method === "transact" && msg.params[0] === "_Server") {
+          result = [{ rows: [{ name: "OVN_Northbound", model: "clustered", ...state, index: state.index }] }];
+        } else if (msg.method === "list_dbs") result = [name];
+        socket.write(JSON.stringify({ id: msg.id, result, error: null }));
+      }
+    });
+  });
+  servers.push(server);
+  const path = join(dir, `${name}.sock`);
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return { connection: `unix:${path}`, state, sockets, drop: () => sockets.forEach((s) => s.destroy()) };
+}
+
+describe("OvsdbClient on a clustered database", () => {
+  it("skips a member that is not connected to its cluster", async () => {
+    const a = await member("a", { connected: false, leader: false, index: 10 });
+    const b = await member("b", { connected: true, leader: true, index: 10 });
+    const client = await OvsdbClient.connect(`${a.connection},${b.connection}`, { database: "OVN_Northbound" });
+    expect(client.endpoint).toBe(b.connection);
+    client.close();
+  });
+
+  it("after losing a member, skips one that is behind the highest raft index seen", async () => {
+    const a = await member("a", { connected: true, leader: true, index: 40 });
+    const b = await member("b", { connected: true, leader: false, index: 12 });
+    const c = await member("c", { connected: true, leader: false, index: 41 });
+    const client = await OvsdbClient.connect(`${a.connection},${b.connection},${c.connection}`, { database: "OVN_Northbound", initialBackoffMs: 5 });
+    expect(client.endpoint).toBe(a.connection);
+    const endpoints: string[] = [];
+    client.on("connect", (e: string) => endpoints.push(e));
+    const lost = new Promise((resolve) => client.once("disconnect", resolve));
+    a.drop();
+    await lost;
+    expect(await client.listDbs()).toEqual(["c"]);
+    expect(endpoints).toEqual([c.connection]);
+    client.close();
+  });
+
+  it("with leaderOnly, uses only the leader", async () => {
+    const a = await member("a", { connected: true, leader: false, index: 5 });
+    const b = await member("b", { connected: true, leader: true, index: 5 });
+    const client = await OvsdbClient.connect(`${a.connection},${b.connection}`, { database: "OVN_Northbound", leaderOnly: true });
+    expect(client.endpoint).toBe(b.connection);
+    client.close();
+  });
+
+  it("says why each endpoint was refused when none is usable", async () => {
+    const a = await member("a", { connected: false, leader: false, index: 5 });
+    const attempt = OvsdbClient.connect(`${a.connection},unix:${join(dir, "missing.sock")}`, { database: "OVN_Northbound" });
+    await expect(attempt).rejects.toBeInstanceOf(OvsdbUnavailableError);
+    await expect(attempt).rejects.toMatchObject({
+      attempts: [expect.stringMatching(/a\.sock: member is not connected to its cluster/), expect.stringMatching(/missing\.sock: .*ENOENT/)],
+    });
+  });
+});
