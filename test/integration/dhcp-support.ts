@@ -15,9 +15,11 @@ export {
   createTestNetwork,
   dhcpAddresses,
   forknet,
+  perTestResources,
   stateDir,
   stopAll,
   type ForknetRun,
+  type PerTestResources,
   type TestNetwork,
 } from "./dhcpv6-support.js";
 

@@ -3,37 +3,18 @@
 // recovery) lives in dhcpv4-lease-life.test.ts; dual stack in
 // dual-stack.test.ts.
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   captureDhcpv4,
   containerLink,
-  createTestNetwork,
   dhcpv4Addresses,
   forknet,
+  perTestResources,
   skipReason,
-  stateDir,
-  stopAll,
-  type TestNetwork,
 } from "./dhcp-support.js";
 
 const reason = skipReason();
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await stopAll();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function network(options: Parameters<typeof createTestNetwork>[0]): Promise<TestNetwork> {
-  const net = await createTestNetwork(options);
-  cleanups.push(() => net.destroy());
-  return net;
-}
-
-async function state(): Promise<string> {
-  const s = await stateDir();
-  cleanups.push(s.remove);
-  return s.dir;
-}
+const { network, state } = perTestResources();
 
 const V4_ONLY = ["--no-ipv6", "--exit-when-configured", "--timeout", "20"];
 

@@ -8,8 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LeaseEvent } from "@incusx/sdk";
+import { afterEach } from "vitest";
 // By path: the workspace test package does not depend on the testkit.
-import { rootAvailable, type TestNetwork } from "../../packages/testkit/src/netns/index.js";
+import { createTestNetwork, rootAvailable, type TestNetwork } from "../../packages/testkit/src/netns/index.js";
 
 export { createTestNetwork, rootAvailable, type TestNetwork } from "../../packages/testkit/src/netns/index.js";
 
@@ -125,6 +126,39 @@ function summary(events: readonly LeaseEvent[]): string {
 export async function stateDir(): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), "incusx-dhcpv6-it-"));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Networks and state directories for the tests of one file, see {@link perTestResources}. */
+export interface PerTestResources {
+  /** A test network (`createTestNetwork`), destroyed after the test. */
+  network(options: Parameters<typeof createTestNetwork>[0]): Promise<TestNetwork>;
+  /** A fresh state directory, removed after the test. */
+  state(): Promise<string>;
+}
+
+/**
+ * Registers an afterEach that stops every CLI run still going ({@link stopAll})
+ * and then removes what the test made with the returned functions, newest
+ * first, also when the test failed.
+ */
+export function perTestResources(): PerTestResources {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    await stopAll();
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return {
+    async network(options) {
+      const net = await createTestNetwork(options);
+      cleanups.push(() => net.destroy());
+      return net;
+    },
+    async state() {
+      const s = await stateDir();
+      cleanups.push(s.remove);
+      return s.dir;
+    },
+  };
 }
 
 /** Global DHCPv6 addresses (from dnsmasq's 2001:db8:1::100-200 range) on the container's eth0. */

@@ -3,38 +3,19 @@
 // loss) live in dhcpv6-lease-life.test.ts.
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   captureDhcpv6,
   cpuTicks,
-  createTestNetwork,
   dhcpAddresses,
   forknet,
   pidInNamespace,
+  perTestResources,
   skipReason,
-  stateDir,
-  stopAll,
-  type TestNetwork,
 } from "./dhcpv6-support.js";
 
 const reason = skipReason();
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await stopAll();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function network(options: Parameters<typeof createTestNetwork>[0]): Promise<TestNetwork> {
-  const net = await createTestNetwork(options);
-  cleanups.push(() => net.destroy());
-  return net;
-}
-
-async function state(): Promise<string> {
-  const s = await stateDir();
-  cleanups.push(s.remove);
-  return s.dir;
-}
+const { network, state } = perTestResources();
 
 describe.skipIf(reason !== undefined)(`incusx forknet dhcp against dnsmasq${reason ? ` (skipped: ${reason})` : ""}`, () => {
   it("puts the leased address on eth0 as a /128 with the lease's lifetimes and exits 0", async () => {

@@ -6,40 +6,22 @@
 // family's first retransmission (DHCPv4 waits at least 3 s, DHCPv6 at least
 // 0.9 s), and within a generous margin of the single-family time.
 import { performance } from "node:perf_hooks";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { IpFamily, LeaseEvent } from "@incusx/sdk";
 import {
   captureDhcpv4,
   captureDhcpv6,
-  createTestNetwork,
   dhcpAddresses,
   dhcpv4Addresses,
   forknet,
+  perTestResources,
   skipReason,
-  stateDir,
-  stopAll,
   type ForknetRun,
   type TestNetwork,
 } from "./dhcp-support.js";
 
 const reason = skipReason();
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await stopAll();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function network(options: Parameters<typeof createTestNetwork>[0]): Promise<TestNetwork> {
-  const net = await createTestNetwork(options);
-  cleanups.push(() => net.destroy());
-  return net;
-}
-
-async function state(): Promise<string> {
-  const s = await stateDir();
-  cleanups.push(s.remove);
-  return s.dir;
-}
+const { network, state } = perTestResources();
 
 const bound = (family: IpFamily) => (e: LeaseEvent) => e.kind === "bound" && e.family === family;
 const families = (run: ForknetRun) => [...new Set(run.events.filter((e) => e.kind === "bound").map((e) => e.family))].sort();
