@@ -283,16 +283,27 @@ export class OvnNatBackend implements NatBackend {
     return this.#config.requestTimeoutMs ?? 30_000;
   }
 
+  /**
+   * Runs `attempt` until it succeeds. A failed guard (someone wrote in
+   * between) is retried at once, up to MAX_ATTEMPTS times; a lost
+   * connection or a timeout (a cluster electing a new leader) is retried
+   * with backoff until the request time limit has passed since the start.
+   */
   async #retrying<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.#timeout();
+    let conflicts = 0;
     for (let i = 1; ; i++) {
       try {
         return await attempt();
       } catch (error) {
         if (error instanceof OvnNatError) throw error;
-        if (!retryable(error) || i >= MAX_ATTEMPTS) {
+        const guard = error instanceof OvsdbOperationError;
+        if (guard) conflicts++;
+        const spent = guard ? conflicts >= MAX_ATTEMPTS : Date.now() >= deadline;
+        if (!retryable(error) || spent) {
           throw new OvnNatError("database", `${what} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
         }
-        if (!(error instanceof OvsdbOperationError)) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** i, 1000)));
+        if (!guard) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** i, 1000)));
       }
     }
   }
