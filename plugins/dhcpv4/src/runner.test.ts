@@ -1,6 +1,6 @@
 import { Dhcpv4MessageType as T, decodeDhcpv4, dhcpv4OptionValue as opt, encodeDhcpv4, encodeDuid, type Dhcpv4Message } from "@incusx/dhcp-wire";
 import { RunnerRuns, ScriptedSocket } from "@incusx/dhcp-client/testing";
-import { DhcpRunnerToken, type DhcpRunOptions, type LeaseEvent } from "@incusx/sdk";
+import { DhcpRunnerToken, type DhcpRunOptions } from "@incusx/sdk";
 import { FakeClock, MemoryLogSink, MemoryStateStore, describeDhcpRunnerContract, startTestHost } from "@incusx/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { ack, offer } from "./fake-server.test-support.js";
@@ -222,13 +222,10 @@ describe("incusx.dhcpv4 in a host", () => {
       const link = new FakeLink();
       const runner = withLinkAccess(runners[0] as Dhcpv4Runner, link);
       expect(runner.family).toBe("ipv4");
-      const events: LeaseEvent[] = [];
-      const controller = new AbortController();
-      const done = runner.run({ interface: "eth0", signal: controller.signal, emit: (e) => events.push(e) });
+      const r = runs.start(runner, { interface: "eth0" });
       await t.clock.flush();
-      controller.abort();
-      await done;
-      expect(events.map((e) => [e.kind, e.lease?.addresses[0]?.address])).toEqual([["bound", "192.0.2.100"]]);
+      await r.stop();
+      expect(r.events.map((e) => [e.kind, e.lease?.addresses[0]?.address])).toEqual([["bound", "192.0.2.100"]]);
       const discover = link.sockets[0]!.sent[0]!.message;
       expect([discover.broadcast, opt(discover, 61)?.form]).toEqual([true, "duid"]);
       expect(await t.stateStore("incusx.dhcpv4").get(DUID_KEY)).toMatch(/^00010001/);

@@ -1,6 +1,6 @@
 import { Dhcpv6MessageType as T, Dhcpv6OptionCode as O, decodeDhcpv6, encodeDhcpv6, findDhcpv6Option, type Dhcpv6ClientServerMessage } from "@incusx/dhcp-wire";
 import { RunnerRuns, ScriptedSocket } from "@incusx/dhcp-client/testing";
-import { DhcpRunnerToken, type DhcpRunOptions, type LeaseEvent } from "@incusx/sdk";
+import { DhcpRunnerToken, type DhcpRunOptions } from "@incusx/sdk";
 import { FakeClock, MemoryLogSink, MemoryStateStore, describeDhcpRunnerContract, startTestHost } from "@incusx/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { advertise, reply } from "./fake-server.test-support.js";
@@ -304,13 +304,10 @@ describe("incusx.dhcpv6 in a host", () => {
       expect(runners).toHaveLength(1);
       const runner = withLinkAccess(runners[0] as Dhcpv6Runner, new FakeLink());
       expect(runner.family).toBe("ipv6");
-      const events: LeaseEvent[] = [];
-      const controller = new AbortController();
-      const done = runner.run({ interface: "eth0", signal: controller.signal, emit: (e) => events.push(e) });
+      const r = runs.start(runner, { interface: "eth0" });
       await t.clock.flush();
-      controller.abort();
-      await done;
-      expect(events.map((e) => [e.kind, e.lease?.addresses[0]?.prefixLength])).toEqual([["bound", 128]]);
+      await r.stop();
+      expect(r.events.map((e) => [e.kind, e.lease?.addresses[0]?.prefixLength])).toEqual([["bound", 128]]);
       expect(await t.stateStore("incusx.dhcpv6").get(DUID_KEY)).toMatch(/^00010001/);
     } finally {
       await t.stop();
