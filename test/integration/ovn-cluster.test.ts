@@ -1,7 +1,7 @@
 // A 3-member clustered NB (raft) on 127.0.0.1: the client picks usable
 // members, and the NAT backend survives losing the leader mid-series with
 // every ensure applied exactly once.
-import { OvsdbClient, OvsdbUnavailableError, op, type SelectResult } from "@incusx/ovsdb";
+import { OvsdbClient, OvsdbUnavailableError, op, type MonitorUpdate, type SelectResult } from "@incusx/ovsdb";
 import { OvnNatBackend } from "@incusx/plugin-ovn-external-address";
 import type { NatRule } from "@incusx/sdk";
 import { MemoryNetworkState } from "@incusx/testkit";
@@ -53,6 +53,23 @@ describe("clustered NB", () => {
       .toMatch(/not connected to its cluster/);
     expect(lastError).toBeInstanceOf(OvsdbUnavailableError);
   });
+
+  it("resumes a monitor on another member from the last transaction seen", async () => {
+    const client = await connect(cluster.connection);
+    const updates: MonitorUpdate[] = [];
+    await client.monitor(NB, { Logical_Router: { columns: ["name"] } }, (u) => updates.push(u));
+    await cluster.nbctl(["lr-add", "before"]);
+    await expect.poll(() => updates.length, { timeout: 10_000 }).toBe(2);
+    const used = cluster.members.find((m) => m.connection === client.endpoint)!.index;
+    await cluster.kill(used);
+    await cluster.nbctl(["lr-add", "while-away"]);
+    // Re-established on a survivor: only what changed since the last transaction seen arrives.
+    await expect.poll(() => updates.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
+    expect(updates[2]).toMatchObject({ initial: true, found: true });
+    const since = (): unknown[] => updates.slice(2).flatMap((u) => Object.values(u.updates.Logical_Router ?? {}));
+    await expect.poll(() => since().length, { timeout: 10_000 }).toBe(1);
+    expect(since()).toEqual([{ insert: { name: "while-away" } }]);
+  }, 60_000);
 
   it("applies every ensure of a series exactly once when the leader is killed in the middle", async () => {
     const state = new MemoryNetworkState({ networks: [{ name: "ovn0", type: "ovn", config: {}, ovnRouter: "lr0" }] });
