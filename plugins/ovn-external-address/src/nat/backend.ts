@@ -26,7 +26,6 @@ import {
   op,
   uuid,
   uuidOf,
-  uuidsOf,
   type CountResult,
   type OvsdbOperation,
   type SelectResult,
@@ -35,7 +34,8 @@ import { OvnNatError, type NatConflict } from "./errors.js";
 import { natTransaction, planIsEmpty, planNat, type NatChangePlan, type NatView, type OwnedGuard, type PlacedRule } from "./plan.js";
 import { readDynamicAddresses, ovnSwitchPortName } from "./dynamic-addresses.js";
 import { planNicNat } from "./nic-plan.js";
-import { NAT_COLUMNS, OVN_NORTHBOUND, isOwned, natRowView, nicName, normalizeRule, ownerKey, ownerSelector, rowOwnerKey, ruleOfRow, type NatRowView } from "./rows.js";
+import { readAll, readForRule } from "./reads.js";
+import { NAT_COLUMNS, OVN_NORTHBOUND, isOwned, natRowView, nicName, normalizeRule, ownerKey, ownerSelector, rowOwnerKey, ruleOfRow } from "./rows.js";
 
 
 /** The plugin config the backend reads (manifest `configSchema`). */
@@ -335,68 +335,4 @@ function throwIfBlocked(plan: NatChangePlan, network: string): void {
       { conflicts: plan.conflicts },
     );
   }
-}
-
-/** Reads what one rule's plan needs: the router, snat rows on its logical address, the NIC's owned rows, and which of them the router references. */
-async function readForRule(client: OvsdbClient, rule: NatRule, router: string, timeoutMs: number): Promise<NatView> {
-  const full = rule.family === "ipv4" ? "/32" : "/128";
-  const results = (await client.transact(
-    OVN_NORTHBOUND,
-    [
-      op.select("Logical_Router", [["name", "==", router]], ["_uuid"]),
-      op.select("NAT", [["logical_ip", "==", rule.logicalIp]], [...NAT_COLUMNS]),
-      op.select("NAT", [["logical_ip", "==", `${rule.logicalIp}${full}`]], [...NAT_COLUMNS]),
-      op.select("NAT", [["external_ids", "includes", ownerSelector(rule.owner, rule.family)]], [...NAT_COLUMNS]),
-    ],
-    { timeoutMs },
-  )) as SelectResult[];
-  const routers = new Map<string, string>();
-  if (results[0]!.rows.length > 1) {
-    throw new OvnNatError("router-missing", `Logical router name "${router}" of network "${rule.network}" is ambiguous: ${results[0]!.rows.length} routers carry it`);
-  }
-  const routerUuid = uuidOf(results[0]!.rows[0]?._uuid);
-  if (routerUuid !== undefined) routers.set(router, routerUuid);
-  const rows = new Map<string, NatRowView>();
-  for (const r of results.slice(1).flatMap((s) => s.rows)) {
-    const view = natRowView(r);
-    rows.set(view.uuid, view);
-  }
-  const onRouter = new Set<string>();
-  if (routerUuid !== undefined && rows.size > 0) {
-    const ids = [...rows.keys()];
-    const checks = (await client.transact(
-      OVN_NORTHBOUND,
-      ids.map((id) => op.select("Logical_Router", [["_uuid", "==", uuid(routerUuid)], ["nat", "includes", uuid(id)]], ["_uuid"])),
-      { timeoutMs },
-    )) as SelectResult[];
-    checks.forEach((c, i) => c.rows.length > 0 && onRouter.add(ids[i]!));
-  }
-  return { routers, rows: [...rows.values()], routerOf: (id) => (onRouter.has(id) ? router : undefined) };
-}
-
-/** Reads every router and every snat or owned NAT row. */
-async function readAll(client: OvsdbClient, timeoutMs: number): Promise<NatView> {
-  const [routerRows, snat, owned] = (await client.transact(
-    OVN_NORTHBOUND,
-    [
-      op.select("Logical_Router", [], ["_uuid", "name", "nat"]),
-      op.select("NAT", [["type", "==", "snat"]], [...NAT_COLUMNS]),
-      // Owned rows that are not snat (someone changed the type): snat rows came above.
-      op.select("NAT", [["external_ids", "includes", ownerSelector()], ["type", "!=", "snat"]], [...NAT_COLUMNS]),
-    ],
-    { timeoutMs },
-  )) as SelectResult[];
-  const routers = new Map<string, string>();
-  const routerOfRow = new Map<string, string>();
-  for (const r of routerRows!.rows) {
-    const name = String(r.name);
-    routers.set(name, uuidOf(r._uuid)!);
-    for (const nat of uuidsOf(r.nat)) routerOfRow.set(nat, name);
-  }
-  const rows = new Map<string, NatRowView>();
-  for (const r of [...snat!.rows, ...owned!.rows]) {
-    const view = natRowView(r);
-    rows.set(view.uuid, view);
-  }
-  return { routers, rows: [...rows.values()], routerOf: (id) => routerOfRow.get(id), complete: true };
 }
