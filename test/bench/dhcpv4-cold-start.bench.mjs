@@ -27,17 +27,29 @@
 //
 // Prints a table and one JSON summary line. Target: ours faster than udhcpc.
 
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import {
+  dnsmasqVersion,
+  ensureTool,
+  failer,
+  killAllIn,
+  resetLink,
+  round3,
+  script,
+  startMonitor,
+  summarize,
+  timeRounds,
+  timeUntilAddresses,
+  workDir,
+} from "./cold-start-support.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const cli = join(root, "packages/cli/dist/bin.js");
 const harness = join(root, "packages/testkit/dist/netns/index.js");
 const rounds = Number(process.argv[2] ?? 7);
+const fail = failer("dhcpv4-cold-start");
 // Another build of the CLI to time beside this one (a before/after comparison in one run).
 const baselineCli = process.env.INCUSX_BENCH_BASELINE_CLI;
 if (baselineCli !== undefined && !existsSync(baselineCli)) fail(`${baselineCli} (INCUSX_BENCH_BASELINE_CLI) not found`);
@@ -46,20 +58,17 @@ if (process.getuid?.() !== 0) fail("needs root (network namespaces)");
 for (const file of [cli, harness, join(root, "plugins/dhcpv4/dist/index.js"), join(root, "plugins/dhcpv6/dist/index.js")]) {
   if (!existsSync(file)) fail(`${file} not found; run pnpm build`);
 }
-ensureTool("udhcpc", "udhcpc");
-ensureTool("dhcpcd", "dhcpcd-base");
-ensureTool("dhclient", "isc-dhcp-client");
+ensureTool("udhcpc", "udhcpc", fail);
+ensureTool("dhcpcd", "dhcpcd-base", fail);
+ensureTool("dhclient", "isc-dhcp-client", fail);
 
 const { createTestNetwork } = await import(harness);
-const work = mkdtempSync(join(tmpdir(), "incusx-bench-v4-"));
-chmodSync(work, 0o755);
-const resolvConf = join(work, "resolv.conf");
-writeFileSync(resolvConf, "# bench: clients write here, never to the host's resolv.conf\n");
-const udhcpcScript = script("udhcpc-script", [
+const { work, resolvConf } = workDir("incusx-bench-v4-");
+const udhcpcScript = script(work, "udhcpc-script", [
   "# Only the address; no routes, no resolv.conf.",
   'case "$1" in bound|renew) ip addr replace "$ip/${mask:-24}" dev "$interface";; esac',
 ]);
-const dhclientScript = script("dhclient-script", [
+const dhclientScript = script(work, "dhclient-script", [
   "# Only the address; no routes, no resolv.conf, no hooks.",
   'case "$reason" in BOUND|RENEW|REBIND|REBOOT) ip addr replace "$new_ip_address/$new_subnet_mask" dev "$interface";; esac',
 ]);
@@ -95,158 +104,29 @@ try {
   const scenarios = {};
   for (const [scenario, clients, patterns] of [["ipv4", v4Clients, [V4]], ["dual-stack", dualClients, [V4, V6]]]) {
     const names = Object.keys(clients);
-    const times = Object.fromEntries(names.map((n) => [n, []]));
     console.log(`\n${scenario} (until ${patterns.length === 1 ? "the IPv4 address is" : "both addresses are"} in the kernel):`);
-    for (let round = 0; round < rounds; round++) {
-      const order = names.map((_, i) => names[(i + round) % names.length]);
-      for (const name of order) {
-        const ms = await coldStart(name, clients[name], patterns);
-        times[name].push(ms);
-        console.log(`  round ${round + 1} ${name.padEnd(15)} ${ms.toFixed(1)} ms`);
-      }
-    }
-    const medians = Object.fromEntries(names.map((n) => [n, round1(median(times[n]))]));
+    const times = await timeRounds(names, rounds, (name) => coldStart(name, clients[name], patterns));
+    const { medians, samples } = summarize(names, times);
     const ratios = Object.fromEntries(names.filter((n) => n !== "incusx").map((n) => [`vs${n[0].toUpperCase()}${n.slice(1).replace(/-(\w)/g, (_, c) => c.toUpperCase())}`, round3(medians.incusx / medians[n])]));
-    for (const n of names) console.log(`  ${n.padEnd(15)} median ${medians[n].toFixed(1)} ms  (min ${Math.min(...times[n]).toFixed(1)}, max ${Math.max(...times[n]).toFixed(1)})`);
     console.log(`  ${Object.entries(ratios).map(([k, v]) => `incusx/${k.slice(2)} ${v}`).join(", ")}`);
-    scenarios[scenario] = { medians, samples: Object.fromEntries(names.map((n) => [n, times[n].map(round1)])), ratios };
+    scenarios[scenario] = { medians, samples, ratios };
   }
   const targetMet = scenarios.ipv4.ratios.vsUdhcpc < 1;
   console.log(`\ntarget incusx faster than udhcpc (IPv4): ${targetMet ? "met" : "NOT met"}`);
   console.log(JSON.stringify({ bench: "dhcpv4-cold-start", rounds, unit: "ms", scenarios, target: "incusx/udhcpc < 1", targetMet, node: process.version }));
 } finally {
   monitor?.kill();
-  killAllIn(ns);
+  killAllIn(ns, monitor);
   await net.destroy();
   rmSync(work, { recursive: true, force: true });
 }
 
 // One cold start of client `name`: milliseconds from spawn until every pattern has shown up in `ip monitor`.
 async function coldStart(name, argvOf, patterns) {
-  killAllIn(ns);
+  killAllIn(ns, monitor);
   const state = mkdtempSync(join(work, `${name}-`));
-  const ip = (...args) => sh("ip", "-n", ns, ...args);
-  ip("link", "set", "eth0", "down");
-  ip("addr", "flush", "dev", "eth0");
-  sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.eth0.addr_gen_mode=0", "net.ipv6.conf.eth0.disable_ipv6=0");
-  ip("link", "set", "eth0", "up");
-  const argv = argvOf(state);
-  const wrapped = [
-    "ip", "netns", "exec", ns, "unshare", "-m", "--propagation", "private", "sh", "-c",
-    'mount -t tmpfs tmpfs /run && mkdir -p /run/netns /var/lib/dhcp /var/lib/dhcpcd && mount -t tmpfs tmpfs /var/lib/dhcp && mount -t tmpfs tmpfs /var/lib/dhcpcd && mount --bind "$0" /etc/resolv.conf && exec "$@"',
-    resolvConf, ...argv,
-  ];
-  // Inside the wrapper /run/netns is hidden by the tmpfs, so incusx is given its own namespace as /proc/self/ns/net.
-  const mark = monitor.lines.length;
-  const start = performance.now();
-  const child = spawn(wrapped[0], wrapped.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (c) => (stderr += c));
-  let at = 0;
-  for (const pattern of patterns) {
-    const seen = await monitor.waitFor(mark, (line) => pattern.test(line) && !line.startsWith("Deleted"), 30_000).catch((error) => {
-      throw new Error(`${name}: ${error.message}; stderr: ${stderr}`);
-    });
-    at = Math.max(at, seen);
-  }
-  killAllIn(ns);
-  child.kill("SIGKILL");
+  resetLink(ns);
+  const ms = await timeUntilAddresses({ name, ns, resolvConf, monitor, argv: argvOf(state), patterns });
   rmSync(state, { recursive: true, force: true });
-  return at - start;
-}
-
-function script(name, lines) {
-  const path = join(work, name);
-  writeFileSync(path, ["#!/bin/sh", ...lines, "exit 0", ""].join("\n"));
-  chmodSync(path, 0o755);
-  return path;
-}
-
-function startMonitor(ns) {
-  const child = spawn("ip", ["-n", ns, "-o", "monitor", "address"], { stdio: ["ignore", "pipe", "ignore"] });
-  const lines = [];
-  const waiters = new Set();
-  let buffer = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk) => {
-    const now = performance.now();
-    buffer += chunk;
-    const parts = buffer.split("\n");
-    buffer = parts.pop();
-    for (const line of parts) lines.push({ line, at: now });
-    for (const w of [...waiters]) w();
-  });
-  return {
-    lines,
-    pid: child.pid,
-    kill: () => child.kill(),
-    waitFor(from, test, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const hit = lines.slice(from).find((l) => test(l.line));
-          if (!hit) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(hit.at);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`no address within ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
-  };
-}
-
-// Every process in the container namespace but the address monitor is a client of this bench.
-function killAllIn(ns) {
-  const pids = spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout.split(/\s+/).filter((p) => /^\d+$/.test(p));
-  for (const pid of pids) {
-    if (Number(pid) === monitor?.pid) continue;
-    try {
-      process.kill(Number(pid), "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
-}
-
-function sh(command, ...args) {
-  const run = spawnSync(command, args, { encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${run.stderr}`);
-  return run.stdout;
-}
-
-function ensureTool(tool, pkg) {
-  if (spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0) return;
-  console.log(`Installing ${pkg} for ${tool}`);
-  const install = spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", pkg], {
-    stdio: "inherit",
-    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-  });
-  if (install.status !== 0) fail(`cannot install ${pkg}`);
-}
-
-function dnsmasqVersion() {
-  return /version (\S+)/.exec(spawnSync("dnsmasq", ["--version"], { encoding: "utf8" }).stdout)?.[1] ?? "?";
-}
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-function round1(x) {
-  return Math.round(x * 10) / 10;
-}
-
-function round3(x) {
-  return Math.round(x * 1000) / 1000;
-}
-
-function fail(message) {
-  console.error(`dhcpv4-cold-start: ${message}`);
-  process.exit(1);
+  return ms;
 }
