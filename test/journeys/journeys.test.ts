@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BundleManifest } from "@incusx/sdk";
+import { buildWorkspace } from "./build-lock.js";
 import { describeRun, incusxOnPath, journeyBlocks, runJourney, type BlockRun } from "./doc-journey.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -25,7 +26,7 @@ beforeAll(() => {
   work = mkdtempSync(join(scratchParent, ".tmp-journey-"));
   bin = incusxOnPath(join(work, "bin"), cliBin);
   // The journeys run the built CLI, plugins and testkit, as users do.
-  execFileSync("npx", ["tsc", "-b", "packages/cli", "packages/testkit"], { cwd: root, stdio: "ignore" });
+  buildWorkspace(root, ["packages/cli", "packages/testkit"]);
 }, 300_000);
 afterAll(() => {
   if (work !== undefined) rmSync(work, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BundleManifest } from "@incusx/sdk";
+import { buildWorkspace } from "../../../../test/journeys/build-lock.js";
 import { Host } from "../host.js";
 import type { LogRecord } from "../options.js";
 import { createBundle } from "./create-bundle.js";
@@ -297,7 +298,7 @@ function runHost(bundle: string, verify = true): HostRun {
 describe("a host started from a bundle", () => {
   beforeAll(() => {
     // The child runs @incusx/host from dist/: make sure it is current.
-    execFileSync("npx", ["tsc", "-b", hostPackage], { stdio: "ignore" });
+    buildWorkspace(hostPackage, ["."]);
   }, 120_000);
 
   it("loads exactly the enabled plugins the bundle lists, with their config from it", async () => {
