@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from "node:fs";
 import { appendFile, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +40,27 @@ describe("incusx bundle create and verify", () => {
       expect.stringMatching(/^incusx: error\[BUNDLE_FILE_CHANGED\]: node_modules\/ipaddr\.js\/README\.md: changed/),
     ]);
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, problems: [{ code: "BUNDLE_FILE_CHANGED" }, { code: "BUNDLE_FILE_CHANGED" }] });
+  });
+
+  it("adds the installed plugins a chosen plugin requires, and names a requirement nobody provides", async () => {
+    const plugin = (name: string, requires: string[]) => {
+      const dir = join(work, name);
+      mkdirSync(join(dir, "dist"), { recursive: true });
+      writeFileSync(join(dir, "dist/index.js"), "export default {};\n");
+      writeFileSync(
+        join(dir, "package.json"),
+        JSON.stringify({ name: `@fixture/${name}`, version: "1.0.0", type: "module", exports: "./dist/index.js", incusx: { id: `fixture.${name}`, apiVersions: ["1"], requires } }),
+      );
+    };
+    plugin("needs-v4", ["incusx.dhcpv4"]);
+    const run = await runCli(["bundle", "create", "--out", "b4", "--json", "./needs-v4"], work);
+    expect(run.stderr).toBe("");
+    expect((JSON.parse(run.stdout) as { plugins: { id: string }[] }).plugins.map((p) => p.id)).toEqual(["fixture.needs-v4", "incusx.dhcpv4"]);
+
+    plugin("needs-nobody", ["example.absent"]);
+    const missing = await runCli(["bundle", "create", "--out", "b5", "./needs-nobody"], work);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^incusx: error\[BUNDLE_CREATE_FAILED\]: Plugin "fixture\.needs-nobody" requires "example\.absent", and no installed plugin package has that id$/m);
   });
 
   it("reports a plugin that cannot be found, and usage errors", async () => {
