@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { API_VERSION, isIncusxError } from "@incusx/sdk";
 import { findPluginPackage } from "../plugin-package.js";
 import { digestOfFiles, filesUnder, sha256File, walkFiles } from "./digest.js";
-import { BundleError, BundleErrorCode, type BundleProblem } from "./errors.js";
+import { BundleError, BundleErrorCode, bundleError, type BundleProblem } from "./errors.js";
 import { BUNDLE_MANIFEST_FILE, completePlugins, readBundle, type CompleteBundlePlugin, type LoadedBundle } from "./read-bundle.js";
 
 /** What {@link verifyBundle} checks against. */
@@ -49,7 +49,7 @@ export function verifyBundle(path: string | LoadedBundle, options: VerifyBundleO
     ...fileProblems(bundle, files),
     ...pluginsProblems(bundle, plugins, files),
   ];
-  if (problems.length === 0 && options.sdkDir !== false) problems.push(...sdkProblems(bundle, plugins, options.sdkDir ?? hostSdkDir()));
+  if (problems.length === 0 && options.sdkDir !== false) problems.push(...sdkProblems(bundle, plugins, options.sdkDir ?? ownSdkDir()));
   if (problems.length > 0) throw new BundleError(problems);
   return { ...bundle, plugins, fileCount: Object.keys(files).length };
 }
@@ -191,6 +191,15 @@ function sdkProblems(bundle: LoadedBundle, plugins: readonly CompleteBundlePlugi
     file: plugin.path,
     message: `${plugin.path}: plugin "${plugin.id}" would load @incusx/sdk from ${found}, not the host's copy at ${wanted}`,
   }));
+}
+
+// The host's SDK, or a bundle error when a repackaged host cannot say.
+function ownSdkDir(): string {
+  try {
+    return hostSdkDir();
+  } catch (error) {
+    throw bundleError(BundleErrorCode.Sdk, ".", `Cannot find the host's own @incusx/sdk to check the bundle against: ${(error as Error).message}`, error);
+  }
 }
 
 /** Directory of the @incusx/sdk package this host package runs with. */
