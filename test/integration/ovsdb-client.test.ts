@@ -139,6 +139,25 @@ describe("OvsdbClient against a real ovsdb-server", () => {
     await expect(slow).rejects.toMatchObject({ code: OvsdbErrorCode.Timeout });
   });
 
+  it("cancels an aborted transaction on the server, so its blocked wait never applies it", async () => {
+    const client = await connect();
+    const controller = new AbortController();
+    const blocked = client.transact(
+      NB,
+      [op.wait("Logical_Router", [["name", "==", "trigger"]], ["name"], "==", [{ name: "trigger" }], 60_000), op.insert("Logical_Switch", { name: "too-late" })],
+      { signal: controller.signal },
+    );
+    const aborted = expect(blocked).rejects.toMatchObject({ code: OvsdbErrorCode.Aborted });
+    // The server reads a session's requests in order: once the echo is answered, it holds the blocked transaction.
+    await client.request("echo", []);
+    controller.abort();
+    await aborted;
+    // Had the server kept the transaction, the router would now let it commit.
+    await nb.nbctl("lr-add", "trigger");
+    await client.transact(NB, [op.comment("after the trigger")]);
+    expect((await nb.nbctl("--bare", "--columns=name", "list", "Logical_Switch")).trim()).toBe("");
+  });
+
   it("fails pending requests with connection lost when the server dies, then reconnects to the next endpoint", async () => {
     const other = await startOvnNorthbound();
     try {

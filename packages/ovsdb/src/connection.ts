@@ -121,7 +121,13 @@ export class RpcConnection {
     return new Promise<unknown>((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs ?? 30_000;
       let timer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => settle(() => reject(new OvsdbAbortedError(method, signal?.reason)));
+      // Given up on: tell the server (RFC 7047 4.1.4), so a transaction blocked in a `wait` is dropped, not applied later.
+      const giveUp = (error: OvsdbError): void =>
+        settle(() => {
+          this.notify("cancel", [id]);
+          reject(error);
+        });
+      const onAbort = (): void => giveUp(new OvsdbAbortedError(method, signal?.reason));
       const settle = (outcome: () => void): void => {
         if (!this.#pending.delete(id)) return;
         if (this.#pending.size === 0 && this.#options.unrefWhenIdle === true) this.#socket.unref();
@@ -134,7 +140,7 @@ export class RpcConnection {
         resolve: (value) => settle(() => resolve(value)),
         reject: (error) => settle(() => reject(error)),
       });
-      if (timeoutMs > 0) timer = setTimeout(() => settle(() => reject(new OvsdbTimeoutError(method, timeoutMs))), timeoutMs);
+      if (timeoutMs > 0) timer = setTimeout(() => giveUp(new OvsdbTimeoutError(method, timeoutMs)), timeoutMs);
       signal?.addEventListener("abort", onAbort, { once: true });
       if (this.#options.unrefWhenIdle === true) this.#socket.ref();
       this.#send({ method, params, id });
