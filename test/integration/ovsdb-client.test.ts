@@ -85,6 +85,14 @@ describe("OvsdbClient against a real ovsdb-server", () => {
     await expect(attempt).rejects.toMatchObject({ code: OvsdbErrorCode.Commit, error: "referential integrity violation" });
   });
 
+  it("reports a table constraint (NB_Global holds one row) as a commit error, and a bad value as an operation error", async () => {
+    const client = await connect();
+    const twice = client.transact(NB, [op.insert("NB_Global", {}), op.insert("NB_Global", {})]);
+    await expect(twice).rejects.toMatchObject({ code: OvsdbErrorCode.Commit, error: "constraint violation" });
+    const bad = client.transact(NB, [op.select("NAT"), op.insert("NAT", { type: "not-a-nat-type", logical_ip: "x", external_ip: "y" })]);
+    await expect(bad).rejects.toMatchObject({ code: OvsdbErrorCode.Operation, index: 1, op: "insert", error: "constraint violation" });
+  });
+
   it("reports an unknown database as an RPC error", async () => {
     const client = await connect();
     await expect(client.getSchema("No_Such_Db")).rejects.toBeInstanceOf(OvsdbRpcError);
