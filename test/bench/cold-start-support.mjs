@@ -3,10 +3,37 @@
 // `ip monitor` clock, the rotating rounds and the statistics. Root only.
 
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+/**
+ * The common start of a cold-start bench `bench`: ROUNDS from the command
+ * line (default 7), INCUSX_BENCH_BASELINE_CLI (another build of the CLI to
+ * time beside this one, a before/after in one run), root, the built CLI,
+ * testkit and `plugins` (folder names under plugins/), and the peer clients'
+ * `tools` (`[tool, Debian package]`, installed when missing). Returns what
+ * the bench needs, with the netns harness's `createTestNetwork`.
+ */
+export async function benchSetup(bench, { plugins, tools }) {
+  const fail = failer(bench);
+  const cli = join(root, "packages/cli/dist/bin.js");
+  const harness = join(root, "packages/testkit/dist/netns/index.js");
+  const rounds = Number(process.argv[2] ?? 7);
+  const baselineCli = process.env.INCUSX_BENCH_BASELINE_CLI;
+  if (baselineCli !== undefined && !existsSync(baselineCli)) fail(`${baselineCli} (INCUSX_BENCH_BASELINE_CLI) not found`);
+  if (process.getuid?.() !== 0) fail("needs root (network namespaces)");
+  for (const file of [cli, harness, ...plugins.map((p) => join(root, "plugins", p, "dist/index.js"))]) {
+    if (!existsSync(file)) fail(`${file} not found; run pnpm build`);
+  }
+  for (const [tool, pkg] of tools) ensureTool(tool, pkg, fail);
+  const { createTestNetwork } = await import(harness);
+  return { cli, rounds, baselineCli, fail, createTestNetwork };
+}
 
 /** A function that prints `<bench>: <message>` and exits 1. */
 export function failer(bench) {

@@ -27,13 +27,11 @@
 //
 // Prints a table and one JSON summary line. Target: ours faster than udhcpc.
 
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
+  benchSetup,
   dnsmasqVersion,
-  ensureTool,
-  failer,
   killAllIn,
   resetLink,
   round3,
@@ -45,24 +43,10 @@ import {
   workDir,
 } from "./cold-start-support.mjs";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const cli = join(root, "packages/cli/dist/bin.js");
-const harness = join(root, "packages/testkit/dist/netns/index.js");
-const rounds = Number(process.argv[2] ?? 7);
-const fail = failer("dhcpv4-cold-start");
-// Another build of the CLI to time beside this one (a before/after comparison in one run).
-const baselineCli = process.env.INCUSX_BENCH_BASELINE_CLI;
-if (baselineCli !== undefined && !existsSync(baselineCli)) fail(`${baselineCli} (INCUSX_BENCH_BASELINE_CLI) not found`);
-
-if (process.getuid?.() !== 0) fail("needs root (network namespaces)");
-for (const file of [cli, harness, join(root, "plugins/dhcpv4/dist/index.js"), join(root, "plugins/dhcpv6/dist/index.js")]) {
-  if (!existsSync(file)) fail(`${file} not found; run pnpm build`);
-}
-ensureTool("udhcpc", "udhcpc", fail);
-ensureTool("dhcpcd", "dhcpcd-base", fail);
-ensureTool("dhclient", "isc-dhcp-client", fail);
-
-const { createTestNetwork } = await import(harness);
+const { cli, rounds, baselineCli, createTestNetwork } = await benchSetup("dhcpv4-cold-start", {
+  plugins: ["dhcpv4", "dhcpv6"],
+  tools: [["udhcpc", "udhcpc"], ["dhcpcd", "dhcpcd-base"], ["dhclient", "isc-dhcp-client"]],
+});
 const { work, resolvConf } = workDir("incusx-bench-v4-");
 const udhcpcScript = script(work, "udhcpc-script", [
   "# Only the address; no routes, no resolv.conf.",

@@ -25,13 +25,11 @@
 // Prints a table and one JSON summary line. Target: ours at most half of
 // dhcpcd's median.
 
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
+  benchSetup,
   dnsmasqVersion,
-  ensureTool,
-  failer,
   killAllIn,
   resetLink,
   round3,
@@ -44,23 +42,10 @@ import {
   workDir,
 } from "./cold-start-support.mjs";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const cli = join(root, "packages/cli/dist/bin.js");
-const harness = join(root, "packages/testkit/dist/netns/index.js");
-const rounds = Number(process.argv[2] ?? 7);
-const fail = failer("dhcpv6-cold-start");
-// Another build of the CLI to time beside this one (a before/after comparison in one run).
-const baselineCli = process.env.INCUSX_BENCH_BASELINE_CLI;
-if (baselineCli !== undefined && !existsSync(baselineCli)) fail(`${baselineCli} (INCUSX_BENCH_BASELINE_CLI) not found`);
-
-if (process.getuid?.() !== 0) fail("needs root (network namespaces)");
-for (const file of [cli, harness, join(root, "plugins/dhcpv6/dist/index.js")]) {
-  if (!existsSync(file)) fail(`${file} not found; run pnpm build`);
-}
-ensureTool("dhcpcd", "dhcpcd-base", fail);
-ensureTool("dhclient", "isc-dhcp-client", fail);
-
-const { createTestNetwork } = await import(harness);
+const { cli, rounds, baselineCli, createTestNetwork } = await benchSetup("dhcpv6-cold-start", {
+  plugins: ["dhcpv6"],
+  tools: [["dhcpcd", "dhcpcd-base"], ["dhclient", "isc-dhcp-client"]],
+});
 const { work, resolvConf } = workDir("incusx-bench-v6-");
 const dhclientScript = script(work, "dhclient-script", [
   "# Only what dhclient needs to configure the address; no resolv.conf, no hooks.",
