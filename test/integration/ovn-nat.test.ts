@@ -219,6 +219,19 @@ describe("OvnNatBackend remove", () => {
     expect(list).toMatch(/snat\s+198\.51\.100\.9\s+10\.0\.0\.6/);
   });
 
+  it("keeps the instance's other NIC and family when one NIC is removed", async () => {
+    const eth1 = { ...rule("c1", "10.0.0.6", "198.51.100.9"), owner: { instance: "c1", device: "eth1" } };
+    await f.backend.ensure(rule("c1", "10.0.0.5", "198.51.100.9"));
+    await f.backend.ensure(rule("c1", "fd00::5", "2001:db8::9", "ipv6"));
+    await f.backend.ensure(eth1);
+    await f.backend.remove({ instance: "c1", device: "eth0" });
+    expect((await natRows(f.nb)).map((r) => r.logical_ip)).toEqual(["10.0.0.6"]);
+    // A second NIC of the same instance, added after a removal, lands next to it.
+    await f.backend.ensure(rule("c1", "10.0.0.7", "198.51.100.9"));
+    expect((await natRows(f.nb)).map((r) => r.logical_ip).sort()).toEqual(["10.0.0.6", "10.0.0.7"]);
+    expect(await f.backend.list()).toHaveLength(2);
+  });
+
   it("never deletes a foreign row, even with the same addresses", async () => {
     await f.nb.nbctl("lr-nat-add", "lr0", "snat", "198.51.100.9", "10.0.0.9");
     await f.backend.remove({ instance: "c1", device: "eth0" });

@@ -27,6 +27,7 @@ import {
   uuid,
   uuidOf,
   type CountResult,
+  type InsertResult,
   type OvsdbOperation,
   type SelectResult,
 } from "@incusx/ovsdb";
@@ -35,7 +36,19 @@ import { natTransaction, planIsEmpty, planNat, type NatChangePlan, type NatView,
 import { readDynamicAddresses, ovnSwitchPortName } from "./dynamic-addresses.js";
 import { planNicNat } from "./nic-plan.js";
 import { readAll, readForRule } from "./reads.js";
-import { NAT_COLUMNS, OVN_NORTHBOUND, isOwned, natRowView, nicName, normalizeRule, ownerKey, ownerSelector, rowOwnerKey, ruleOfRow } from "./rows.js";
+import {
+  EXTERNAL_ID_KEYS,
+  NAT_COLUMNS,
+  OVN_NORTHBOUND,
+  instanceSelector,
+  isOwned,
+  natRowView,
+  nicName,
+  normalizeRule,
+  ownerKey,
+  ownerSelector,
+  ruleOfRow,
+} from "./rows.js";
 
 
 /** The plugin config the backend reads (manifest `configSchema`). */
@@ -79,6 +92,8 @@ export class OvnNatBackend implements NatBackend {
   readonly #routerUuids = new Map<string, string>();
   /** NICs (owner key) known to have a row: their ensure reads first. */
   readonly #knownKeys = new Set<string>();
+  /** Owned rows per instance as last seen: what a first ensure's guard expects. */
+  readonly #instanceRows = new Map<string, Set<string>>();
 
   constructor(@inject(PluginConfigToken) config: unknown, @inject(NetworkStateToken) state: NetworkState) {
     this.#config = (config ?? {}) as OvnNatConfig;
@@ -121,20 +136,22 @@ export class OvnNatBackend implements NatBackend {
     const normal = normalizeRule(rule);
     const router = await this.routerOf(normal.network);
     const key = ownerKey(normal.owner, normal.family);
-    const selector = ownerSelector(normal.owner, normal.family);
+    const instance = normal.owner.instance;
+    const selector = instanceSelector(instance);
     // A NIC not known to have a row is first tried in one round trip: a
-    // transaction guarded on "no row for this NIC, none on this address".
-    // The guards, not the guess, keep it correct; a failed guard falls back
-    // to reading first.
+    // transaction guarded on "the instance's rows are the ones we last saw,
+    // no row on this address". The guards, not the guess, keep it correct;
+    // a failed guard falls back to reading first.
     let optimistic = this.#routerUuids.has(router) && !this.#knownKeys.has(key);
     await this.#retrying(`Ensuring SNAT of NIC "${nicName(normal.owner)}" on network "${normal.network}"`, async () => {
       const client = await this.#connect();
       if (optimistic) {
         optimistic = false;
         const guess: NatView = { routers: new Map([[router, this.#routerUuids.get(router)!]]), rows: [], routerOf: () => undefined };
+        const plan = planNat(guess, [{ rule: normal, router }], "keys");
         try {
-          await this.#commit(client, planNat(guess, [{ rule: normal, router }], "keys"), guess, [{ selector, uuids: [] }]);
-          this.#knownKeys.add(key);
+          const inserted = await this.#commit(client, plan, guess, [{ selector, uuids: [...(this.#instanceRows.get(instance) ?? [])] }]);
+          this.#rememberWrites(plan, inserted);
           return;
         } catch (error) {
           if (!(error instanceof OvsdbOperationError && error.op === "wait")) throw error;
@@ -145,12 +162,11 @@ export class OvnNatBackend implements NatBackend {
       const routerUuid = view.routers.get(router);
       if (routerUuid === undefined) this.#routerUuids.delete(router);
       else this.#routerUuids.set(router, routerUuid);
+      const owned = view.rows.filter((r) => isOwned(r) && r.externalIds[EXTERNAL_ID_KEYS.instance] === instance).map((r) => r.uuid);
+      this.#instanceRows.set(instance, new Set(owned));
       const plan = planNat(view, [{ rule: normal, router }], "keys");
       throwIfBlocked(plan, normal.network);
-      if (!planIsEmpty(plan)) {
-        const owned = view.rows.filter((r) => rowOwnerKey(r) === key).map((r) => r.uuid);
-        await this.#commit(client, plan, view, [{ selector, uuids: owned }]);
-      }
+      if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, [{ selector, uuids: owned }]));
       this.#knownKeys.add(key);
     });
   }
@@ -171,6 +187,7 @@ export class OvnNatBackend implements NatBackend {
       ];
       await client.transact(OVN_NORTHBOUND, ops, { timeoutMs: this.#timeout() });
       this.#writes++;
+      for (const u of uuids) this.#instanceRows.get(owner.instance)?.delete(u);
     });
   }
 
@@ -233,12 +250,16 @@ export class OvnNatBackend implements NatBackend {
       this.#routerUuids.clear();
       for (const [name, id] of view.routers) this.#routerUuids.set(name, id);
       const plan = planNat(view, placed, scope);
-      for (const d of plan.deletes) if (d.rule !== undefined) this.#knownKeys.delete(ownerKey(d.rule.owner, d.rule.family));
-      for (const p of [...plan.kept, ...plan.inserts]) this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
+      this.#instanceRows.clear();
+      for (const row of view.rows.filter(isOwned)) {
+        const instance = row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "";
+        const rows = this.#instanceRows.get(instance) ?? new Set<string>();
+        this.#instanceRows.set(instance, rows.add(row.uuid));
+      }
       if (!planIsEmpty(plan)) {
         const owned = view.rows.filter(isOwned).map((r) => r.uuid);
-        await this.#commit(client, plan, view, [{ selector: ownerSelector(), uuids: owned }]);
-      }
+        this.#rememberWrites(plan, await this.#commit(client, plan, view, [{ selector: ownerSelector(), uuids: owned }]));
+      } else for (const p of plan.kept) this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
       return plan;
     });
     for (const m of plan.missingRouters) failed.push({ rule: m.rule, error: routerMissing(m.router, m.rule.network) });
@@ -251,7 +272,8 @@ export class OvnNatBackend implements NatBackend {
     };
   }
 
-  async #commit(client: OvsdbClient, plan: NatChangePlan, view: NatView, owned: readonly OwnedGuard[]): Promise<void> {
+  /** Commits `plan`; returns the uuids of the inserted rows, in the order of `plan.inserts`. */
+  async #commit(client: OvsdbClient, plan: NatChangePlan, view: NatView, owned: readonly OwnedGuard[]): Promise<string[]> {
     const { ops, routerMutations } = natTransaction(plan, view, owned);
     const results = await client.transactPruned(OVN_NORTHBOUND, ops, { timeoutMs: this.#timeout() });
     this.#writes++;
@@ -260,6 +282,21 @@ export class OvnNatBackend implements NatBackend {
         throw new OvnNatError("router-missing", `Logical router "${router}" disappeared while its SNAT rows were written`);
       }
     }
+    return ops.flatMap((o, i) => (o.op === "insert" ? [uuidOf((results[i] as InsertResult).uuid) ?? ""] : []));
+  }
+
+  /** Updates what the backend knows of owned rows after committing `plan`. */
+  #rememberWrites(plan: NatChangePlan, inserted: readonly string[]): void {
+    for (const d of plan.deletes) {
+      if (d.rule !== undefined) this.#knownKeys.delete(ownerKey(d.rule.owner, d.rule.family));
+      this.#instanceRows.get(d.row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "")?.delete(d.row.uuid);
+    }
+    for (const p of plan.kept) this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
+    plan.inserts.forEach((p, i) => {
+      this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
+      const rows = this.#instanceRows.get(p.rule.owner.instance) ?? new Set<string>();
+      this.#instanceRows.set(p.rule.owner.instance, rows.add(inserted[i]!));
+    });
   }
 
   #connect(): Promise<OvsdbClient> {

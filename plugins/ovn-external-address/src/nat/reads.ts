@@ -4,9 +4,9 @@ import type { NatRule } from "@incusx/sdk";
 import { OvsdbClient, op, uuid, uuidOf, uuidsOf, type SelectResult } from "@incusx/ovsdb";
 import { OvnNatError } from "./errors.js";
 import type { NatView } from "./plan.js";
-import { NAT_COLUMNS, OVN_NORTHBOUND, natRowView, ownerSelector, type NatRowView } from "./rows.js";
+import { NAT_COLUMNS, OVN_NORTHBOUND, instanceSelector, natRowView, ownerSelector, type NatRowView } from "./rows.js";
 
-/** Reads what one rule's plan needs: the router, snat rows on its logical address, the NIC's owned rows, and which of them the router references. */
+/** Reads what one rule's plan needs: the router, snat rows on its logical address, the instance's owned rows, and which of them the router references. */
 export async function readForRule(client: OvsdbClient, rule: NatRule, router: string, timeoutMs: number): Promise<NatView> {
   const full = rule.family === "ipv4" ? "/32" : "/128";
   const results = (await client.transact(
@@ -15,7 +15,7 @@ export async function readForRule(client: OvsdbClient, rule: NatRule, router: st
       op.select("Logical_Router", [["name", "==", router]], ["_uuid"]),
       op.select("NAT", [["logical_ip", "==", rule.logicalIp]], [...NAT_COLUMNS]),
       op.select("NAT", [["logical_ip", "==", `${rule.logicalIp}${full}`]], [...NAT_COLUMNS]),
-      op.select("NAT", [["external_ids", "includes", ownerSelector(rule.owner, rule.family)]], [...NAT_COLUMNS]),
+      op.select("NAT", [["external_ids", "includes", instanceSelector(rule.owner.instance)]], [...NAT_COLUMNS]),
     ],
     { timeoutMs },
   )) as SelectResult[];

@@ -168,6 +168,16 @@ export function ownerSelector(owner?: NatOwner, family?: IpFamily): OvsdbValue {
   return ovsMap(ids);
 }
 
+/**
+ * `external_ids includes` map selecting every row owned for one instance.
+ * The server tests map pairs in key order and `incusx:instance` sorts
+ * before `incusx:owner`, so rows of other instances are rejected after one
+ * lookup: the cheapest guard to scan a large NAT table with.
+ */
+export function instanceSelector(instance: string): OvsdbValue {
+  return ovsMap({ [EXTERNAL_ID_KEYS.owner]: PLUGIN_ID, [EXTERNAL_ID_KEYS.instance]: instance });
+}
+
 /** `rule` with canonical addresses, checked: both of the rule's family, owner names non-empty. */
 export function normalizeRule(rule: NatRule): NatRule {
   const where = `NIC "${rule.owner?.instance}/${rule.owner?.device}" on network "${rule.network}"`;
