@@ -1,5 +1,5 @@
 import { Dhcpv4MessageType as T, decodeDhcpv4, dhcpv4OptionValue as opt, encodeDhcpv4, encodeDuid, type Dhcpv4Message } from "@incusx/dhcp-wire";
-import { RunnerRuns, ScriptedSocket } from "@incusx/dhcp-client/testing";
+import { FakeSocketLink, RunnerRuns, ScriptedSocket } from "@incusx/dhcp-client/testing";
 import { DhcpRunnerToken, type DhcpRunOptions } from "@incusx/sdk";
 import { FakeClock, MemoryLogSink, MemoryStateStore, describeDhcpRunnerContract, startTestHost } from "@incusx/testkit";
 import { afterEach, describe, expect, it } from "vitest";
@@ -24,26 +24,13 @@ class FakeSocket extends ScriptedSocket<Dhcpv4Message> implements Dhcpv4Socket {
 }
 
 /** Fake link operations, recording what the runner asked for. */
-class FakeLink implements LinkAccess {
-  readonly opened: { iface: string; port: number }[] = [];
-  readonly sockets: FakeSocket[] = [];
-  openError: Error | undefined;
-
-  constructor(
-    private readonly serve = true,
-    readonly mac = MAC,
-  ) {}
-
-  async readLinkInfo(): Promise<{ mac: string }> {
-    return { mac: this.mac };
+class FakeLink extends FakeSocketLink<{ iface: string; port: number }, FakeSocket> implements LinkAccess {
+  constructor(serve = true, mac = MAC) {
+    super(mac, () => new FakeSocket(serve));
   }
 
-  async openUdp4DeviceSocket(options: { iface: string; port: number }): Promise<Dhcpv4Socket> {
-    if (this.openError !== undefined) throw this.openError;
-    this.opened.push(options);
-    const socket = new FakeSocket(this.serve);
-    this.sockets.push(socket);
-    return socket;
+  openUdp4DeviceSocket(options: { iface: string; port: number }): Promise<Dhcpv4Socket> {
+    return this.openSocket(options);
   }
 }
 

@@ -1,5 +1,5 @@
 import { Dhcpv6MessageType as T, Dhcpv6OptionCode as O, decodeDhcpv6, encodeDhcpv6, findDhcpv6Option, type Dhcpv6ClientServerMessage } from "@incusx/dhcp-wire";
-import { RunnerRuns, ScriptedSocket } from "@incusx/dhcp-client/testing";
+import { FakeSocketLink, RunnerRuns, ScriptedSocket } from "@incusx/dhcp-client/testing";
 import { DhcpRunnerToken, type DhcpRunOptions } from "@incusx/sdk";
 import { FakeClock, MemoryLogSink, MemoryStateStore, describeDhcpRunnerContract, startTestHost } from "@incusx/testkit";
 import { afterEach, describe, expect, it } from "vitest";
@@ -25,15 +25,14 @@ class FakeSocket extends ScriptedSocket<Dhcpv6ClientServerMessage> implements Dh
 }
 
 /** Fake link operations, recording what the runner asked for. */
-class FakeLink implements LinkAccess {
-  readonly opened: { iface: string; localAddress: string; port: number }[] = [];
-  readonly sockets: FakeSocket[] = [];
+class FakeLink extends FakeSocketLink<{ iface: string; localAddress: string; port: number }, FakeSocket> implements LinkAccess {
   flagsListener: ((addresses: { address: string; flags: readonly string[] }[]) => void) | undefined;
   watchesClosed = 0;
   linkLocal: Promise<string> = Promise.resolve(LINK_LOCAL);
-  openError: Error | undefined;
 
-  constructor(private readonly serve = true, readonly mac = MAC) {}
+  constructor(serve = true, mac = MAC) {
+    super(mac, () => new FakeSocket(serve));
+  }
 
   waitForLinkLocal(_iface: string, signal: AbortSignal): Promise<string> {
     return Promise.race([
@@ -45,16 +44,8 @@ class FakeLink implements LinkAccess {
     ]);
   }
 
-  async readLinkInfo(): Promise<{ mac: string }> {
-    return { mac: this.mac };
-  }
-
-  async openUdp6Socket(options: { iface: string; localAddress: string; port: number }): Promise<Dhcpv6Socket> {
-    if (this.openError !== undefined) throw this.openError;
-    this.opened.push(options);
-    const socket = new FakeSocket(this.serve);
-    this.sockets.push(socket);
-    return socket;
+  openUdp6Socket(options: { iface: string; localAddress: string; port: number }): Promise<Dhcpv6Socket> {
+    return this.openSocket(options);
   }
 
   watchAddressFlags(_iface: string, onChange: (addresses: { address: string; flags: readonly string[] }[]) => void): { close(): void } {

@@ -2,7 +2,7 @@
 // machines and runners (no test runner dependency; pass `afterEach` where a
 // hook is needed).
 
-export { RecordingTransport, ScriptedSocket } from "./transport.js";
+export { FakeSocketLink, RecordingTransport, ScriptedSocket } from "./transport.js";
 export type { MessageCodec, SentMessage, SocketSend } from "./transport.js";
 export { RunnerRuns, runClient, stoppedAfterEach } from "./runs.js";
 export type { ClientRun, RunnableClient, RunnerRun, StartedPerTest } from "./runs.js";

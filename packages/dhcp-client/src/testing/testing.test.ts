@@ -1,7 +1,7 @@
 import type { DhcpRunOptions, DhcpRunner } from "@incusx/sdk";
 import { FakeClock } from "@incusx/testkit";
 import { describe, expect, it } from "vitest";
-import { RecordingTransport, RunnerRuns, ScriptedSocket, runClient, stoppedAfterEach, type MessageCodec } from "./index.js";
+import { FakeSocketLink, RecordingTransport, RunnerRuns, ScriptedSocket, runClient, stoppedAfterEach, type MessageCodec } from "./index.js";
 
 // A toy wire format: one byte, the message type.
 const codec: MessageCodec<{ type: number }> = {
@@ -70,6 +70,25 @@ describe("ScriptedSocket", () => {
     expect(heard).toEqual([]);
     await socket.close();
     expect(socket.closed).toBe(true);
+  });
+});
+
+describe("FakeSocketLink", () => {
+  class Link extends FakeSocketLink<{ port: number }, { n: number }> {
+    open(options: { port: number }) {
+      return this.openSocket(options);
+    }
+  }
+
+  it("reports its MAC, records the sockets opened and fails opening when told to", async () => {
+    let n = 0;
+    const link = new Link("02:16:3e:aa:bb:cc", () => ({ n: ++n }));
+    expect(await link.readLinkInfo()).toEqual({ mac: "02:16:3e:aa:bb:cc" });
+    expect(await link.open({ port: 68 })).toEqual({ n: 1 });
+    link.openError = new Error("EADDRINUSE");
+    await expect(link.open({ port: 68 })).rejects.toThrow("EADDRINUSE");
+    expect(link.opened).toEqual([{ port: 68 }]);
+    expect(link.sockets).toEqual([{ n: 1 }]);
   });
 });
 

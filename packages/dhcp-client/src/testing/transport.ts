@@ -155,3 +155,47 @@ export class ScriptedSocket<M> {
     this.closed = true;
   }
 }
+
+/**
+ * The base of a fake link for unit tests of a DHCP runner: a fixed MAC
+ * address, and sockets opened from a factory and recorded with the options
+ * they were asked for; set {@link FakeSocketLink.openError} to make opening
+ * fail. Plugins add their link operations, opening through
+ * {@link FakeSocketLink.openSocket}.
+ *
+ * @example
+ * class FakeLink extends FakeSocketLink<{ iface: string; port: number }, FakeSocket> {
+ *   openUdp4DeviceSocket(options: { iface: string; port: number }) { return this.openSocket(options); }
+ * }
+ */
+export class FakeSocketLink<O, S> {
+  /** The options of every socket opened, in order. */
+  readonly opened: O[] = [];
+  /** Every socket opened, in order. */
+  readonly sockets: S[] = [];
+  /** Set to make the next openings fail with it. */
+  openError: Error | undefined;
+  readonly #newSocket: () => S;
+
+  /** `mac`: what `readLinkInfo` reports; `newSocket`: makes each socket opened. */
+  constructor(
+    readonly mac: string,
+    newSocket: () => S,
+  ) {
+    this.#newSocket = newSocket;
+  }
+
+  /** The link's MAC address, as `@incusx/linux-net`'s `readLinkInfo` gives it. */
+  async readLinkInfo(): Promise<{ mac: string }> {
+    return { mac: this.mac };
+  }
+
+  /** Records `options` and returns a new socket, or throws {@link FakeSocketLink.openError}. */
+  protected async openSocket(options: O): Promise<S> {
+    if (this.openError !== undefined) throw this.openError;
+    this.opened.push(options);
+    const socket = this.#newSocket();
+    this.sockets.push(socket);
+    return socket;
+  }
+}
