@@ -19,6 +19,13 @@ napi_value throw_type_error(napi_env env, const char *message);
 // 0 after throwing a TypeError that names it as `what`.
 size_t get_string_argument(napi_env env, napi_callback_info info, const char *function, const char *what, char *out, size_t size);
 
+// rtnetlink.c
+struct nlmsghdr;
+// Appends attribute `type` with `length` bytes of `data` to `request` (which has room for it).
+void rtnetlink_add_attribute(struct nlmsghdr *request, unsigned short type, const void *data, size_t length);
+// Sends `request` to the kernel and reads its answer into `reply`. Returns 0 or an errno.
+int rtnetlink_exchange(const struct nlmsghdr *request, char *reply, size_t size, size_t *received);
+
 // udp4_device_socket.c
 napi_value Udp4Open(napi_env env, napi_callback_info info);
 napi_value Udp4LocalPort(napi_env env, napi_callback_info info);

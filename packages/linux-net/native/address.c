@@ -20,47 +20,24 @@
 #include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <node_api.h>
 
 #include "addon.h"
 
-static void add_attribute(struct nlmsghdr *header, unsigned short type, const void *data, size_t length) {
-  struct rtattr *attribute = (struct rtattr *)((char *)header + NLMSG_ALIGN(header->nlmsg_len));
-  attribute->rta_type = type;
-  attribute->rta_len = RTA_LENGTH(length);
-  memcpy(RTA_DATA(attribute), data, length);
-  header->nlmsg_len = NLMSG_ALIGN(header->nlmsg_len) + RTA_ALIGN(attribute->rta_len);
-}
-
-// Sends one request and waits for the kernel's acknowledgement. Returns 0 or an errno.
-static int rtnetlink_request(struct nlmsghdr *request) {
-  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (fd < 0) return errno;
-  struct timeval timeout = {.tv_sec = 2, .tv_usec = 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-  if (sendto(fd, request, request->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
-    int err = errno;
-    close(fd);
-    return err;
-  }
+// Sends one request and reads the kernel's acknowledgement. Returns 0 or an errno.
+static int rtnetlink_request(const struct nlmsghdr *request) {
   char reply[4096];
-  ssize_t received;
-  do {
-    received = recv(fd, reply, sizeof reply, 0);
-  } while (received < 0 && errno == EINTR);
-  int err = received < 0 ? errno : EPROTO;
-  close(fd);
-  for (struct nlmsghdr *header = (struct nlmsghdr *)reply; received > 0 && NLMSG_OK(header, (size_t)received);
-       header = NLMSG_NEXT(header, received)) {
+  size_t received = 0;
+  int err = rtnetlink_exchange(request, reply, sizeof reply, &received);
+  if (err != 0) return err;
+  int remaining = (int)received;
+  for (struct nlmsghdr *header = (struct nlmsghdr *)reply; NLMSG_OK(header, remaining); header = NLMSG_NEXT(header, remaining)) {
     if (header->nlmsg_type == NLMSG_ERROR && header->nlmsg_seq == request->nlmsg_seq) {
       return -((struct nlmsgerr *)NLMSG_DATA(header))->error;
     }
   }
-  return err;
+  return EPROTO;
 }
 
 // replaceAddress(name, address, prefixLength, validLifetime, preferredLifetime, broadcast)
@@ -113,17 +90,17 @@ napi_value ReplaceAddress(napi_env env, napi_callback_info info) {
   request.address.ifa_family = size == 4 ? AF_INET : AF_INET6;
   request.address.ifa_prefixlen = (unsigned char)prefix;
   request.address.ifa_index = index;
-  add_attribute((struct nlmsghdr *)&request, IFA_LOCAL, bytes, size);
-  add_attribute((struct nlmsghdr *)&request, IFA_ADDRESS, bytes, size);
+  rtnetlink_add_attribute((struct nlmsghdr *)&request, IFA_LOCAL, bytes, size);
+  rtnetlink_add_attribute((struct nlmsghdr *)&request, IFA_ADDRESS, bytes, size);
   if (broadcast && size == 4) {
     uint32_t host_mask = prefix == 0 ? 0xffffffffu : (prefix >= 32 ? 0 : 0xffffffffu >> prefix);
     uint32_t address;
     memcpy(&address, bytes, 4);
     uint32_t value = address | htonl(host_mask);
-    add_attribute((struct nlmsghdr *)&request, IFA_BROADCAST, &value, sizeof value);
+    rtnetlink_add_attribute((struct nlmsghdr *)&request, IFA_BROADCAST, &value, sizeof value);
   }
   struct ifa_cacheinfo lifetimes = {.ifa_prefered = preferred, .ifa_valid = valid};
-  add_attribute((struct nlmsghdr *)&request, IFA_CACHEINFO, &lifetimes, sizeof lifetimes);
+  rtnetlink_add_attribute((struct nlmsghdr *)&request, IFA_CACHEINFO, &lifetimes, sizeof lifetimes);
 
   int err = rtnetlink_request(&request.header);
   if (err != 0) return throw_system_error(env, err, "RTM_NEWADDR", "Failed to add the address");

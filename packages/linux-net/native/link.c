@@ -19,8 +19,6 @@
 #include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <node_api.h>
 
@@ -50,40 +48,18 @@ napi_value LinkInfo(napi_env env, napi_callback_info info) {
   request.header.nlmsg_flags = NLM_F_REQUEST;
   request.header.nlmsg_seq = 1;
   request.link.ifi_family = AF_UNSPEC;
-  struct rtattr *attribute = (struct rtattr *)((char *)&request + NLMSG_ALIGN(request.header.nlmsg_len));
-  attribute->rta_type = IFLA_IFNAME;
-  attribute->rta_len = RTA_LENGTH(length + 1);
-  memcpy(RTA_DATA(attribute), name, length + 1);
-  request.header.nlmsg_len = NLMSG_ALIGN(request.header.nlmsg_len) + RTA_ALIGN(attribute->rta_len);
-  // Leave the statistics out of the reply: they are large and not needed.
-  attribute = (struct rtattr *)((char *)&request + request.header.nlmsg_len);
-  attribute->rta_type = IFLA_EXT_MASK;
-  attribute->rta_len = RTA_LENGTH(sizeof(uint32_t));
+  rtnetlink_add_attribute((struct nlmsghdr *)&request, IFLA_IFNAME, name, length + 1);
+  // Leave the statistics out of the answer: they are large and not needed.
   uint32_t mask = RTEXT_FILTER_SKIP_STATS;
-  memcpy(RTA_DATA(attribute), &mask, sizeof mask);
-  request.header.nlmsg_len += RTA_ALIGN(attribute->rta_len);
+  rtnetlink_add_attribute((struct nlmsghdr *)&request, IFLA_EXT_MASK, &mask, sizeof mask);
 
-  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (fd < 0) return throw_system_error(env, errno, "socket", "Failed to open an rtnetlink socket");
-  // The kernel answers while handling send(); the timeout only guards against the unexpected.
-  struct timeval timeout = {.tv_sec = 2, .tv_usec = 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-  if (sendto(fd, &request, request.header.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
-    int err = errno;
-    close(fd);
-    return throw_system_error(env, err, "sendto", "Failed to ask rtnetlink for the link");
-  }
   static char reply[REPLY_SIZE];
-  ssize_t received;
-  do {
-    received = recv(fd, reply, sizeof reply, 0);
-  } while (received < 0 && errno == EINTR);
-  int err = errno;
-  close(fd);
-  if (received < 0) return throw_system_error(env, err, "recv", "Failed to read rtnetlink's answer");
+  size_t received = 0;
+  int err = rtnetlink_exchange(&request.header, reply, sizeof reply, &received);
+  if (err != 0) return throw_system_error(env, err, "RTM_GETLINK", "Failed to ask rtnetlink for the link");
 
-  for (struct nlmsghdr *header = (struct nlmsghdr *)reply; NLMSG_OK(header, (size_t)received); header = NLMSG_NEXT(header, received)) {
+  int remaining = (int)received;
+  for (struct nlmsghdr *header = (struct nlmsghdr *)reply; NLMSG_OK(header, remaining); header = NLMSG_NEXT(header, remaining)) {
     if (header->nlmsg_type == NLMSG_ERROR) {
       struct nlmsgerr *error = NLMSG_DATA(header);
       if (error->error == 0) continue;
