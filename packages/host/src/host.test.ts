@@ -134,6 +134,21 @@ describe("Host startup", () => {
     expect(problems[0]?.message).toBe('Invalid value for device option "user.greeting": Must be "hello"');
     await host.stop();
   });
+  it("lays pluginConfig over a plugin's own config, by plugin id, and checks the result", async () => {
+    const host = makeHost([{ module: "./plugin-greeter", config: { greeting: "hi" } }], {
+      pluginConfig: { "fixture.greeter": { greeting: "bye" }, "fixture.absent": { x: 1 } },
+    });
+    await host.start();
+    const nic = { instance: "c1", device: "eth0", type: "bridged", config: { "user.greeting": "hi" } };
+    const problems = await host.resolveAll(NicValidatorToken)[0]!.validate(nic);
+    expect(problems[0]?.message).toBe('Invalid value for device option "user.greeting": Must be "bye"');
+    await host.stop();
+
+    const bad = makeHost([{ module: "./plugin-greeter" }], { pluginConfig: { "fixture.greeter": { greeting: 7 } } });
+    const report = await bad.start();
+    expect(report.plugins[0]).toMatchObject({ id: "fixture.greeter", error: { code: ErrorCode.InvalidConfig } });
+    await bad.stop();
+  });
 });
 
 describe("Host startup failures", () => {

@@ -149,6 +149,7 @@ export class Host {
             baseDir: this.baseDir,
             apiVersions: this.apiVersions,
             configFile: this.options.configFile ?? "host options",
+            ...(this.options.pluginConfig === undefined ? {} : { pluginConfig: this.options.pluginConfig }),
           });
         } catch (error) {
           fail(slot, error);

@@ -33,6 +33,8 @@ export interface LoadContext {
   readonly apiVersions: readonly string[];
   /** Named in config errors. */
   readonly configFile: string;
+  /** Settings laid over plugins' own configs, by plugin id (see `HostOptions.pluginConfig`). */
+  readonly pluginConfig?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /**
@@ -96,7 +98,11 @@ export async function loadPlugin(
       { pluginId: manifest.id },
     );
   }
-  const config = structuredClone(source.config ?? {});
+  const override = context.pluginConfig?.[manifest.id];
+  const own = source.config ?? {};
+  const config = structuredClone(
+    override === undefined ? own : { ...(typeof own === "object" && own !== null && !Array.isArray(own) ? own : {}), ...override },
+  );
   compileConfigSchema(manifest.configSchema ?? {}, manifest.id)(config, context.configFile);
   return { id: manifest.id, version, source: identity.source, manifest, plugin: p, config };
 }

@@ -120,6 +120,16 @@ export interface HostOptions {
   readonly bundle?: string;
   /** Whether `start()` checks the bundle's file digests; default `true`. `false` only for a bundle on a verified read-only filesystem. */
   readonly verifyBundle?: boolean;
+  /**
+   * Settings laid over plugins' own configs (from `plugins`, a config file
+   * or a bundle), by plugin id, key by key; the result is checked against
+   * the plugin's config schema as usual. For a command line option that
+   * sets one plugin setting, such as `--resolv-conf` for `incusx.dns`.
+   *
+   * @example
+   * new Host({ bundle: "/usr/lib/incusx/bundle", pluginConfig: { "incusx.dns": { resolvConf: "/run/c1/resolv.conf" } } })
+   */
+  readonly pluginConfig?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** API versions this host speaks; default: the SDK's `API_VERSION`. For tests. */
   readonly apiVersions?: readonly string[];
 }

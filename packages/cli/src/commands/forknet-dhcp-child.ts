@@ -30,6 +30,9 @@ export const BUILT_IN_DHCP_PLUGINS: Readonly<Record<IpFamily, string>> = {
   ipv6: "@incusx/plugin-dhcpv6",
 };
 
+/** The DNS coordination plugin `--resolv-conf` loads (without `--config`) and configures. */
+export const BUILT_IN_DNS_PLUGIN = { module: "@incusx/plugin-dns", id: "incusx.dns" } as const;
+
 const CLI_PACKAGE_DIR = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
 /** Process signals the command listens to; `process` in production, an emitter in tests. */
@@ -42,6 +45,8 @@ export interface SignalSource {
 export interface ForknetDhcpChildDeps {
   /** Plugins to run without `--config`; default those of {@link BUILT_IN_DHCP_PLUGINS} for the enabled families. */
   readonly plugins?: readonly PluginSource[];
+  /** The DNS plugin `--resolv-conf` loads without `--config`; default {@link BUILT_IN_DNS_PLUGIN}'s package. */
+  readonly dnsPlugin?: PluginSource;
   /** Host services to use instead of the defaults (link configurator, clock). */
   readonly services?: Partial<HostServices>;
   /** Where SIGTERM/SIGINT come from; default `process`. */
@@ -54,23 +59,25 @@ export interface ForknetDhcpChildDeps {
  * on the interface, prints each lease event, and exits as the options say.
  */
 export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: ForknetDhcpChildDeps = {}): Promise<number> {
-  if (options.resolvConf !== undefined) {
-    io.stderr.write(
-      `incusx: note: "--resolv-conf" is not used yet (DNS coordination has not landed); DNS servers are in the lease events\n`,
-    );
-  }
   const base: HostOptions =
     options.config !== undefined
       ? await loadHostConfig(options.config)
       : {
           baseDir: CLI_PACKAGE_DIR,
           // A disabled family's plugin would only cost start-up time.
-          plugins: deps.plugins ?? options.families.map((family) => ({ module: BUILT_IN_DHCP_PLUGINS[family] })),
+          plugins: [
+            ...(deps.plugins ?? options.families.map((family) => ({ module: BUILT_IN_DHCP_PLUGINS[family] }))),
+            ...(options.resolvConf === undefined ? [] : [deps.dnsPlugin ?? { module: BUILT_IN_DNS_PLUGIN.module }]),
+          ],
         };
   const logSink = deps.services?.logSink ?? jsonLinesSink(io.stderr);
   const events = deps.services?.leaseEvents ?? new LeaseEventBus();
   const host = new Host({
     ...base,
+    // With --config the config decides which plugins run; --resolv-conf only sets the DNS plugin's target.
+    ...(options.resolvConf === undefined
+      ? {}
+      : { pluginConfig: { ...base.pluginConfig, [BUILT_IN_DNS_PLUGIN.id]: { resolvConf: options.resolvConf } } }),
     stateDir: options.stateDir ?? base.stateDir ?? defaultStateDir(options.netns),
     services: {
       ...base.services,
@@ -85,6 +92,9 @@ export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: F
   const report = await host.start();
   for (const plugin of report.plugins) {
     if (plugin.error) writeError(io.stderr, plugin.error.code, plugin.error.message);
+  }
+  if (options.resolvConf !== undefined && !report.plugins.some((p) => p.id === BUILT_IN_DNS_PLUGIN.id && p.state === "started")) {
+    io.stderr.write(`incusx: note: plugin "${BUILT_IN_DNS_PLUGIN.id}" is not running, so "--resolv-conf" is not written\n`);
   }
   const runtime = host.networkRuntime();
   const active = options.families.filter((f) => runtime.families.includes(f));
