@@ -141,14 +141,14 @@ export class NicLifecycle {
 
   /**
    * The NIC `device` of `instance` in the host state. Throws
-   * {@link IncusxError} (`INVALID_CONFIG`) when there is none.
+   * {@link IncusxError} (`NOT_FOUND`) when there is none.
    */
   async nic(instance: string, device: string): Promise<NicDevice> {
     const nics = await this.state.nics();
     const nic = nics.find((n) => n.instance === instance && n.device === device);
     if (nic !== undefined) return nic;
     const what = nics.some((n) => n.instance === instance) ? `Instance "${instance}" has no NIC "${device}"` : `Instance "${instance}" not found`;
-    throw new IncusxError(ErrorCode.InvalidConfig, `${what} in the host state`);
+    throw new IncusxError(ErrorCode.NotFound, `${what} in the host state`);
   }
 
   /** Every problem with the NIC's config (host rules and every validator); empty when valid. */

@@ -24,6 +24,34 @@ export const ErrorCode = {
   DuplicatePlugin: "DUPLICATE_PLUGIN",
   /** The plugin was not started because an earlier plugin aborted startup. */
   Skipped: "SKIPPED",
+  /** An instance, NIC, network, forward or router named in a request does not exist. */
+  NotFound: "NOT_FOUND",
+  /** The object is still used (a network forward that a NIC has as its external address). */
+  InUse: "IN_USE",
+  /** A file the host would write is unsafe to write (a symlink, not a regular file, too large); nothing was written. */
+  UnsafeTarget: "UNSAFE_TARGET",
+  /** A NAT row incusx does not own already translates the NIC's address; it was left alone. */
+  NatConflict: "NAT_CONFLICT",
+  /** Bundle: the directory has no bundle.json, or it cannot be read. */
+  BundleNotFound: "BUNDLE_NOT_FOUND",
+  /** Bundle: bundle.json is not valid JSON, does not match its schema, or lacks what `bundle create` writes. */
+  BundleInvalid: "BUNDLE_INVALID",
+  /** Bundle: a file's bytes differ from the SHA-256 recorded in bundle.json. */
+  BundleFileChanged: "BUNDLE_FILE_CHANGED",
+  /** Bundle: a file listed in bundle.json is missing. */
+  BundleFileMissing: "BUNDLE_FILE_MISSING",
+  /** Bundle: a file is in the bundle but not in bundle.json. */
+  BundleExtraFile: "BUNDLE_EXTRA_FILE",
+  /** Bundle: a plugin package is in the bundle but not listed in bundle.json. */
+  BundleExtraPlugin: "BUNDLE_EXTRA_PLUGIN",
+  /** Bundle: a plugin's recorded digest, id, version or manifest disagrees with its files. */
+  BundlePluginMismatch: "BUNDLE_PLUGIN_MISMATCH",
+  /** Bundle: the bundle, or a plugin in it, speaks no plugin API version of this host. */
+  BundleApiVersion: "BUNDLE_API_VERSION",
+  /** Bundle: the bundle's plugins would not load the host's one copy of @incusx/sdk. */
+  BundleSdk: "BUNDLE_SDK",
+  /** Bundle: `bundle create` could not assemble the bundle. */
+  BundleCreateFailed: "BUNDLE_CREATE_FAILED",
 } as const;
 
 /** One of the stable error codes in {@link ErrorCode}. */

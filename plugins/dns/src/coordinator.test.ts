@@ -149,7 +149,7 @@ describe("the DNS plugin in a host", () => {
     await vi.waitFor(() => expect(t.logs.find({ pluginId: "incusx.dns", level: "error" })).toHaveLength(1));
     expect(t.logs.find({ pluginId: "incusx.dns", level: "error" })[0]).toMatchObject({
       message: expect.stringMatching(/Refusing to write .* symbolic link/),
-      fields: { code: "INVALID_CONFIG" },
+      fields: { code: "UNSAFE_TARGET" },
     });
   });
 

@@ -16,7 +16,7 @@ export class UnsafeTargetError extends IncusxError {
   readonly reason: UnsafeTargetReason;
 
   constructor(path: string, reason: UnsafeTargetReason, message: string) {
-    super(ErrorCode.InvalidConfig, message, { pluginId: "incusx.dns" });
+    super(ErrorCode.UnsafeTarget, message, { pluginId: "incusx.dns" });
     this.path = path;
     this.reason = reason;
   }

@@ -106,7 +106,7 @@ describe("ResolvConfSink", () => {
     await symlink(hostFile, path);
     const error = await sink({ path, writeMode, takeOver: true }).apply(config(["192.0.2.1"])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsafeTargetError);
-    expect(error).toMatchObject({ code: "INVALID_CONFIG", reason: "symlink", path });
+    expect(error).toMatchObject({ code: "UNSAFE_TARGET", reason: "symlink", path });
     expect((error as Error).message).toMatch(/is a symbolic link/);
     expect(await readFile(hostFile, "utf8")).toBe("root:x:0:0\n");
     expect((await lstat(path)).isSymbolicLink()).toBe(true);

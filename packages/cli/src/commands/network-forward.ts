@@ -50,11 +50,11 @@ async function forwardCommand(args: ParsedArgs, io: CliIo, deps: NicHostDeps): P
     const wanted = canonicalOrUndefined(address);
     const forward = (await file!.forwards(network)).find((f) => wanted !== undefined && canonicalOrUndefined(f.listenAddress) === wanted);
     if (forward === undefined) {
-      throw new IncusxError(ErrorCode.InvalidConfig, `Network forward "${address}" not found on network "${network}"`);
+      throw new IncusxError(ErrorCode.NotFound, `Network forward "${address}" not found on network "${network}"`);
     }
     const uses = await lifecycle.checkForwardRemoval(forward);
     if (uses.length > 0) {
-      throw new IncusxError(ErrorCode.InvalidConfig, uses.map((use) => use.message).join("\n"));
+      throw new IncusxError(ErrorCode.InUse, uses.map((use) => use.message).join("\n"));
     }
     const removed = await file!.removeForward(network, forward.listenAddress);
     io.stdout.write(

@@ -167,7 +167,7 @@ describe("incusx nic validate", () => {
 
   it("names a missing NIC, a bad state file and a missing option with their codes", async () => {
     const missing = await run(nicValidateCommand(REAL), ["--state", "state.json", "--instance", "c9", "--device", "eth0"], dir);
-    expect(missing).toMatchObject({ status: 1, stderr: 'incusx: error[INVALID_CONFIG]: Instance "c9" not found in the host state\n' });
+    expect(missing).toMatchObject({ status: 1, stderr: 'incusx: error[NOT_FOUND]: Instance "c9" not found in the host state\n' });
     await writeFile(join(dir, "bad.json"), JSON.stringify({ networks: [{ name: "x" }] }));
     const bad = await run(nicValidateCommand(REAL), ["--state", "bad.json", "--instance", "c1", "--device", "eth0"], dir);
     expect(bad.status).toBe(1);
@@ -317,7 +317,7 @@ describe("incusx network forward delete", () => {
     const result = await run(networkForwardCommand(REAL), ["delete", "--state", "state.json", "--network", "ovn0", "198.51.100.9"], dir);
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
-      'incusx: error[INVALID_CONFIG]: Network forward "198.51.100.9" on network "ovn0" is in use: device "eth0" of instance "c1" has it as "ipv4.address.external"\n',
+      'incusx: error[IN_USE]: Network forward "198.51.100.9" on network "ovn0" is in use: device "eth0" of instance "c1" has it as "ipv4.address.external"\n',
     );
     expect(await forwardsIn()).toEqual(["198.51.100.9", "2001:db8::9"]);
   });
@@ -331,7 +331,7 @@ describe("incusx network forward delete", () => {
 
   it("says when there is no such forward (a load balancer is none)", async () => {
     const result = await run(networkForwardCommand(REAL), ["delete", "--state", "state.json", "--network", "ovn0", "198.51.100.20"], dir);
-    expect(result).toMatchObject({ status: 1, stderr: 'incusx: error[INVALID_CONFIG]: Network forward "198.51.100.20" not found on network "ovn0"\n' });
+    expect(result).toMatchObject({ status: 1, stderr: 'incusx: error[NOT_FOUND]: Network forward "198.51.100.20" not found on network "ovn0"\n' });
   });
 
   it("takes only the delete action, with one address", async () => {

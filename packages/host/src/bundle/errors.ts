@@ -1,4 +1,4 @@
-import { IncusxError, type ErrorCode } from "@incusx/sdk";
+import { ErrorCode, IncusxError } from "@incusx/sdk";
 
 /**
  * Stable codes of bundle errors, one per way a bundle can be wrong, so
@@ -6,25 +6,25 @@ import { IncusxError, type ErrorCode } from "@incusx/sdk";
  */
 export const BundleErrorCode = {
   /** The directory has no bundle.json, or it cannot be read. */
-  NotFound: "BUNDLE_NOT_FOUND",
+  NotFound: ErrorCode.BundleNotFound,
   /** bundle.json is not valid JSON, does not match schemas/bundle.schema.json, or lacks what `bundle create` writes. */
-  Invalid: "BUNDLE_INVALID",
+  Invalid: ErrorCode.BundleInvalid,
   /** A file's bytes differ from the SHA-256 recorded in bundle.json. */
-  FileChanged: "BUNDLE_FILE_CHANGED",
+  FileChanged: ErrorCode.BundleFileChanged,
   /** A file listed in bundle.json is missing. */
-  FileMissing: "BUNDLE_FILE_MISSING",
+  FileMissing: ErrorCode.BundleFileMissing,
   /** A file (or symlink, or special file) is in the bundle but not in bundle.json. */
-  ExtraFile: "BUNDLE_EXTRA_FILE",
+  ExtraFile: ErrorCode.BundleExtraFile,
   /** A plugin package is in the bundle but not listed in bundle.json. */
-  ExtraPlugin: "BUNDLE_EXTRA_PLUGIN",
+  ExtraPlugin: ErrorCode.BundleExtraPlugin,
   /** A plugin's recorded digest, id, version or manifest disagrees with its files. */
-  PluginMismatch: "BUNDLE_PLUGIN_MISMATCH",
+  PluginMismatch: ErrorCode.BundlePluginMismatch,
   /** The bundle, or a plugin in it, speaks no plugin API version of this host. */
-  ApiVersion: "BUNDLE_API_VERSION",
+  ApiVersion: ErrorCode.BundleApiVersion,
   /** The bundle's plugins would not load the host's one copy of @incusx/sdk. */
-  Sdk: "BUNDLE_SDK",
+  Sdk: ErrorCode.BundleSdk,
   /** `bundle create` could not assemble the bundle (package not found, not built, bad dependency). */
-  CreateFailed: "BUNDLE_CREATE_FAILED",
+  CreateFailed: ErrorCode.BundleCreateFailed,
 } as const;
 
 /** One of the codes in {@link BundleErrorCode}. */
@@ -52,9 +52,7 @@ export class BundleError extends IncusxError {
   readonly problems: readonly BundleProblem[];
 
   constructor(problems: readonly BundleProblem[], options: { readonly pluginId?: string; readonly cause?: unknown } = {}) {
-    // The SDK's ErrorCode lists the host's plugin codes; bundle codes are the
-    // host's own and travel in the same `code` field.
-    super(problems[0]!.code as unknown as ErrorCode, problems.map((p) => p.message).join("\n"), options);
+    super(problems[0]!.code, problems.map((p) => p.message).join("\n"), options);
     this.problems = problems;
   }
 }

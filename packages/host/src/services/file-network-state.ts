@@ -91,7 +91,7 @@ export class FileNetworkState implements NetworkState {
    * (compared as addresses) from the file, atomically: the new document is
    * written to a temporary file in the same directory and renamed over the
    * old one. Returns the removed forward. Throws {@link IncusxError}
-   * (`INVALID_CONFIG`) when there is no such forward. Whether a NIC still
+   * (`NOT_FOUND`) when there is no such forward. Whether a NIC still
    * uses the forward is the caller's check (`Host.checkForwardRemoval`).
    */
   async removeForward(network: string, address: string): Promise<NetworkForward> {
@@ -186,7 +186,7 @@ export function parseHostState(text: string, file: string): HostState {
 }
 
 function notFound(message: string): IncusxError {
-  return new IncusxError(ErrorCode.InvalidConfig, message);
+  return new IncusxError(ErrorCode.NotFound, message);
 }
 
 async function writeAtomically(file: string, contents: string): Promise<void> {
