@@ -1,86 +1,227 @@
 #!/usr/bin/env node
-// `make demo`: shows incusx end to end on this machine. Steps 1-3 need no
-// root or network; step 4 needs root (it is skipped, saying so, without).
-// Uses the built packages (`pnpm build`).
+// `make demo`: the main job of incusx, end to end, on this machine, as root.
+// Uses the built packages (`pnpm build`; make demo does).
 //
-//   1. `incusx plugins list`  reads the example plugin's manifest, runs no plugin code
-//   2. `incusx plugins check` starts a host with it and prints the startup report
-//   3. Host.validateNic       validates a good NIC and a bad one, printing the
-//                             problems the way Incus prints device errors
-//   4. `incusx forknet dhcp`  a container network namespace gets its IPv4
-//                             address (DHCPv4, with routes) and its IPv6 address
-//                             (DHCPv6) from dnsmasq, both runners side by side,
-//                             read back with `ip -json addr`/`ip -json route`
-//                             (throwaway namespaces, documentation addresses
-//                             only, removed even on failure)
-//   5. `incusx nic start`      OVN external address against a real northbound
-//                             database it starts (ovsdb-server, temp dir, no
-//                             root): a bad ipv4.address.external is rejected
-//                             with Incus's message, a good one becomes a snat
-//                             row, and `incusx nat list` prints the NAT table
+//   1. bundle     `incusx bundle create` packs the built-in plugins (dhcpv4,
+//                 dhcpv6, dns, ovn-external-address) into a bundle in a temp
+//                 dir under test/demo/ (inside the tree where @incusx/host is
+//                 installed, so the one SDK copy is found; docs/packagers.md),
+//                 and `incusx bundle verify` checks it
+//   2. host       a host config names the bundle; `incusx plugins check
+//                 --config` starts a host from it and prints the startup report
+//   3. dhcp       a container network namespace on a network served by dnsmasq
+//                 (testkit netns harness, documentation addresses only) gets its
+//                 IPv4 (DHCPv4) and IPv6 (stateful DHCPv6) addresses from
+//                 `incusx forknet dhcp --config HOSTCONFIG --resolv-conf FILE`
+//   4. dns        the resolv.conf written from both leases, printed
+//   5. ovn        a real OVN northbound database (ovsdb-server, temp dir) with a
+//                 router and a network forward: a bad ipv4.address.external is
+//                 rejected with Incus's message, a good one becomes a snat row
+//                 (`ovn-nbctl lr-nat-list`)
+//   6. cleanup    namespaces, dnsmasq, ovsdb-server and temp dirs removed (also
+//                 when a step failed)
 //
-// Exits 0 only when every step behaved as expected.
+// Each step prints what it did and how long it took; a summary table ends the
+// run. Exits 0 only when every step behaved as expected; exits 1 at once when
+// not run as root (INCUSX_DEMO_UID=N pretends to run as uid N, for tests).
 
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const cli = join(root, "packages", "cli", "dist", "bin.js");
-const config = join(root, "test", "demo", "host.json");
-const examplePlugin = join(root, "docs", "examples", "plugin-mtu-limit");
+// Inside the workspace's test package, whose node_modules links the host, the
+// SDK and the plugins: the "installed prefix" the bundle must sit in.
+const scratchParent = join(root, "test", "demo");
+const PLUGINS = ["@incusx/plugin-dhcpv4", "@incusx/plugin-dhcpv6", "@incusx/plugin-dns", "@incusx/plugin-ovn-external-address"];
+const STEPS = ["bundle", "host", "dhcp", "dns", "ovn", "cleanup"];
 const bold = (text) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 
-const failures = [];
-function expect(ok, what) {
-  console.log(`  ${ok ? "ok  " : "FAIL"} ${what}`);
-  if (!ok) failures.push(what);
+const pretend = process.env.INCUSX_DEMO_UID;
+const uid = pretend !== undefined && pretend !== "" ? Number(pretend) : process.getuid?.();
+if (uid !== 0) {
+  console.error("incusx demo: needs root (it creates network namespaces and runs dnsmasq in them); run `sudo make demo`.");
+  process.exit(1);
 }
-
-console.log(bold("incusx demo"));
-console.log(
-  [
-    "A host loads plugins listed in a host config. Here the config names one plugin,",
-    `the example "example.mtu-limit" (${relative(root, examplePlugin)}), which caps NIC MTUs:`,
-    "at most 9000 on network \"jumbo0\", at most 1500 elsewhere.",
-    `Config: ${relative(root, config)}`,
-  ].join("\n"),
-);
-
 for (const [file, hint] of [
   [cli, "run `pnpm build` (make demo does)"],
-  [join(examplePlugin, "package.json"), "the example plugin is missing"],
-  [join(examplePlugin, "dist", "index.js"), "run `pnpm build` (make demo does)"],
+  ...PLUGINS.map((p) => [join(root, "plugins", p.replace("@incusx/plugin-", ""), "dist", "index.js"), "run `pnpm build` (make demo does)"]),
+  [join(root, "packages", "testkit", "dist", "netns", "index.js"), "run `pnpm build` (make demo does)"],
+  [join(root, "packages", "testkit", "dist", "ovsdb", "index.js"), "run `pnpm build` (make demo does)"],
 ]) {
   if (!existsSync(file)) {
-    console.error(`\nCannot run the demo: ${relative(root, file)} not found; ${hint}.`);
+    console.error(`incusx demo: ${relative(root, file)} not found; ${hint}.`);
     process.exit(1);
   }
 }
 
-step(1, "List the configured plugins from their manifests (no plugin code runs)");
-const list = incusx("plugins", "list", "--config", relative(root, config));
-expect(list.status === 0, "incusx plugins list exits 0");
-expect(list.stdout.includes("example.mtu-limit"), 'it lists "example.mtu-limit"');
+console.log(bold("incusx demo: a host from a bundle, DHCPv4 + DHCPv6 + resolv.conf in a container namespace, OVN external address"));
 
-step(2, "Start a host with the configured plugins, print the startup report, stop it");
-const check = incusx("plugins", "check", "--config", relative(root, config));
-expect(check.status === 0, "incusx plugins check exits 0 (every plugin started)");
-expect(/^example\.mtu-limit +\S+ +started/m.test(check.stdout), '"example.mtu-limit" is reported as started');
+// Leftovers of a killed run (same prefix) go first.
+for (const entry of readdirSync(scratchParent)) {
+  if (entry.startsWith(".tmp-demo-")) rmSync(join(scratchParent, entry), { recursive: true, force: true });
+}
+const work = await mkdtemp(join(scratchParent, ".tmp-demo-"));
+const results = [];
+let failures = [];
+let net;
+let nb;
 
-step(3, "Validate two container NICs through Host.validateNic");
-await validateNics();
+function expect(ok, what) {
+  console.log(`  ${ok ? "ok  " : "FAIL"} ${what}`);
+  if (!ok) failures.push(what);
+  return ok;
+}
 
-step(4, "A container network namespace gets its IPv4 and IPv6 addresses from dnsmasq (incusx forknet dhcp)");
-await forknetDhcp();
+// Runs one step: prints its title, times it, records its result. A step that
+// throws fails; later steps that need what it made are skipped.
+async function step(name, title, body) {
+  console.log(`\n${bold(`Step ${STEPS.indexOf(name) + 1}/${STEPS.length} (${name}): ${title}`)}`);
+  const before = failures.length;
+  const start = performance.now();
+  let result;
+  try {
+    result = (await body()) ?? "ok";
+  } catch (error) {
+    expect(false, `${name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const ms = performance.now() - start;
+  const ok = failures.length === before;
+  const outcome = ok ? (result === "skipped" ? "skipped" : "ok") : "FAILED";
+  console.log(`  -> ${outcome} in ${(ms / 1000).toFixed(2)} s`);
+  results.push({ name, outcome, ms });
+  return ok && result !== "skipped";
+}
 
-step(5, "An OVN NIC's external address: rejected when it is no network forward, applied as a snat row when it is");
-await ovnExternalAddress();
+// Runs the built CLI as a user would, echoing the command and its output.
+function incusx(args, cwd = work) {
+  console.log(`$ incusx ${args.join(" ")}`);
+  const run = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: "utf8", timeout: 40_000 });
+  if (run.stdout.trim() !== "") for (const line of run.stdout.trimEnd().split("\n")) console.log(line ? `  ${line}` : "");
+  // Plugin logs and errors are on stderr; shown so nothing is hidden.
+  for (const line of run.stderr.trimEnd().split("\n").filter(Boolean)) console.log(`  (stderr) ${line}`);
+  console.log(`  (exit status ${run.status})`);
+  return run;
+}
 
+const hostConfig = join(work, "host.json");
+const resolvConf = join(work, "resolv.conf");
+const stateDir = join(work, "state");
+
+try {
+  const bundled = await step("bundle", "Build a bundle of the built-in plugins and verify it", async () => {
+    const create = incusx(["bundle", "create", "--out", "bundle", "--name", "demo", "--version", "1.0.0", ...PLUGINS]);
+    expect(create.status === 0, "incusx bundle create exits 0");
+    for (const id of ["dhcpv4", "dhcpv6", "dns", "ovn-external-address"]) {
+      expect(new RegExp(`^incusx\\.${id} +0\\.0\\.0 +@incusx/plugin-${id} +[0-9a-f]{16}$`, "m").test(create.stdout), `the bundle holds incusx.${id}`);
+    }
+    const verify = incusx(["bundle", "verify", "bundle"]);
+    expect(verify.status === 0 && /verified: 4 plugins/.test(verify.stdout), "incusx bundle verify: every file matches bundle.json");
+  });
+
+  const hosted = bundled && (await step("host", "Start a host from the bundle (host config names it) and print its startup report", async () => {
+    await writeFile(hostConfig, JSON.stringify({ bundle: "bundle", plugins: [], defaults: { onFailure: "abort" } }, null, 2) + "\n");
+    console.log(`Host config ${relative(root, hostConfig)}: ${JSON.stringify({ bundle: "bundle", plugins: [], defaults: { onFailure: "abort" } })}`);
+    const check = incusx(["plugins", "check", "--config", "host.json"]);
+    expect(check.status === 0, "incusx plugins check exits 0: every plugin of the bundle started");
+    expect(/^4 plugins: 4 started/m.test(check.stdout), "the startup report lists 4 started plugins");
+  }));
+
+  const configured = hosted && (await step("dhcp", "DHCPv4 and stateful DHCPv6 together in a container namespace served by dnsmasq", async () => {
+    const { createTestNetwork } = await import(pathToFileURL(join(root, "packages/testkit/dist/netns/index.js")).href);
+    net = await createTestNetwork({
+      prefix: "incusx-demo",
+      v6: "stateful",
+      dnsmasqArgs: ["--dhcp-option=option:domain-search,demo.example", "--dhcp-option=option6:domain-search,demo.example"],
+    });
+    console.log(`Namespaces: ${net.serverNs} (dnsmasq: 192.0.2.100-200, 2001:db8:1::100-200, DNS 192.0.2.53 and 2001:db8:1::53)`);
+    console.log(`            ${net.containerNs} (the container: eth0, no address)`);
+    const run = incusx([
+      "forknet", "dhcp", "--config", "host.json", "--netns", net.containerNs, "--interface", "eth0", "--hostname", "c1",
+      "--state-dir", stateDir, "--resolv-conf", resolvConf, "--exit-when-configured", "--timeout", "20",
+    ]);
+    expect(run.status === 0, "incusx forknet dhcp --exit-when-configured exits 0 (IPv4 and IPv6 configured)");
+    const leased4 = /^bound ipv4 eth0 (\S+)\/24 /m.exec(run.stdout)?.[1];
+    const leased6 = /^bound ipv6 eth0 (\S+)\/128 /m.exec(run.stdout)?.[1];
+    console.log(`$ ip -n ${net.containerNs} -json addr show dev eth0`);
+    const addresses = await net.addresses("container", "eth0");
+    for (const a of addresses) console.log(`  ${a.local}/${a.prefixlen} scope ${a.scope} valid_lft ${a.valid_life_time}`);
+    expect(addresses.some((a) => a.local === leased4 && a.prefixlen === 24), `the DHCPv4 address ${leased4 ?? "?"} is on eth0 as a /24`);
+    expect(addresses.some((a) => a.local === leased6 && a.prefixlen === 128), `the DHCPv6 address ${leased6 ?? "?"} is on eth0 as a /128`);
+  }));
+
+  configured && (await step("dns", "resolv.conf written from both leases", async () => {
+    console.log(`$ cat ${relative(root, resolvConf)}`);
+    const text = await readFile(resolvConf, "utf8");
+    for (const line of text.trimEnd().split("\n")) console.log(`  ${line}`);
+    expect(/^nameserver 192\.0\.2\.53$/m.test(text), "the DHCPv4 lease's name server 192.0.2.53");
+    expect(/^nameserver 2001:db8:1::53$/m.test(text), "the DHCPv6 lease's name server 2001:db8:1::53");
+    expect(/^search demo\.example$/m.test(text), "one search list, demo.example, from both leases");
+  }));
+
+  await step("ovn", "OVN external address: a bad one rejected, a good one applied as a snat row", async () => {
+    if (spawnSync("ovsdb-server", ["--version"]).error !== undefined) {
+      expect(false, "ovsdb-server is installed (apt-get install ovn-central; make demo does)");
+      return;
+    }
+    const { startOvnNorthbound } = await import(pathToFileURL(join(root, "packages/testkit/dist/ovsdb/index.js")).href);
+    nb = await startOvnNorthbound();
+    await nb.nbctl("lr-add", "lr-ovn0");
+    console.log(`Northbound database ${nb.connection} (OVN's NB schema) with logical router "lr-ovn0"`);
+    const stateFile = join(work, "network-state.json");
+    const writeState = (external) =>
+      writeFile(stateFile, JSON.stringify({
+        networks: [{
+          name: "ovn0", type: "ovn", ovn_router: "lr-ovn0", config: { "ipv4.address": "10.0.0.1/24" },
+          forwards: [{ listen_address: "198.51.100.9" }], load_balancers: [{ listen_address: "198.51.100.20" }],
+        }],
+        instances: [{ name: "c1", devices: { eth0: { type: "nic", network: "ovn0", "ipv4.address": "10.0.0.5", "ipv4.address.external": external } } }],
+      }, null, 2));
+    const nic = ["--state", "network-state.json", "--ovn-nb", nb.connection, "--instance", "c1", "--device", "eth0"];
+
+    console.log("Host state: network ovn0 has forward 198.51.100.9 and load balancer 198.51.100.20; c1/eth0 asks for 198.51.100.20");
+    await writeState("198.51.100.20");
+    const bad = incusx(["nic", "start", ...nic]);
+    expect(bad.status === 1, "incusx nic start exits 1 for an address that is no network forward");
+    expect(
+      bad.stderr.includes('Invalid value for device option "ipv4.address.external": External address "198.51.100.20" is not a network forward on network "ovn0"'),
+      "with Incus's message",
+    );
+    console.log("Host state: c1/eth0 now asks for 198.51.100.9 (the forward)");
+    await writeState("198.51.100.9");
+    const good = incusx(["nic", "start", ...nic]);
+    expect(good.status === 0, "incusx nic start exits 0 and applies the rule");
+    console.log("$ ovn-nbctl lr-nat-list lr-ovn0");
+    const table = await nb.nbctl("lr-nat-list", "lr-ovn0");
+    for (const line of table.trimEnd().split("\n")) console.log(`  ${line}`);
+    expect(/^snat +198\.51\.100\.9 +10\.0\.0\.5\s*$/m.test(table), "ovn-nbctl sees the snat row 198.51.100.9 <- 10.0.0.5 on lr-ovn0");
+  });
+} finally {
+  await step("cleanup", "Remove the namespaces, dnsmasq, ovsdb-server and temp files", async () => {
+    const errors = [];
+    if (net !== undefined) {
+      await net.destroy().catch((e) => errors.push(e));
+      const left = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout;
+      expect(!left.includes(net.containerNs) && !left.includes(net.serverNs), `namespaces ${net.serverNs} and ${net.containerNs} are gone`);
+    }
+    if (nb !== undefined) await nb.stop().catch((e) => errors.push(e));
+    await rm(work, { recursive: true, force: true }).catch((e) => errors.push(e));
+    expect(errors.length === 0 && !existsSync(work), `${relative(root, work)} removed${errors.length ? `: ${errors.map(String).join("; ")}` : ""}`);
+  });
+}
+
+// Steps that needed what a failed one should have made did not run.
+for (const name of STEPS) if (!results.some((r) => r.name === name)) results.splice(STEPS.indexOf(name), 0, { name, outcome: "not run", ms: 0 });
+console.log(`\n${bold("Summary")}`);
+const width = Math.max(...results.map((r) => r.name.length), 4);
+console.log(`  ${"STEP".padEnd(width)}  RESULT   TIME`);
+for (const r of results) console.log(`  ${r.name.padEnd(width)}  ${r.outcome.padEnd(7)}  ${(r.ms / 1000).toFixed(2)} s`);
+const total = results.reduce((sum, r) => sum + r.ms, 0);
+console.log(`  ${"total".padEnd(width)}  ${(failures.length === 0 ? "ok" : "FAILED").padEnd(7)}  ${(total / 1000).toFixed(2)} s`);
 console.log("");
 if (failures.length === 0) {
   console.log(bold("Demo passed: every step behaved as expected."));
@@ -89,201 +230,3 @@ if (failures.length === 0) {
   for (const failure of failures) console.log(`  - ${failure}`);
 }
 process.exit(failures.length === 0 ? 0 : 1);
-
-function step(n, title) {
-  console.log(`\n${bold(`Step ${n}/5: ${title}`)}`);
-}
-
-// Runs the built CLI as a user would, echoing the command and its output.
-function incusx(...args) {
-  console.log(`$ incusx ${args.join(" ")}`);
-  const run = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: "utf8" });
-  for (const line of run.stdout.trimEnd().split("\n")) console.log(line ? `  ${line}` : "");
-  // Plugin logs are JSON lines on stderr; shown so nothing is hidden.
-  for (const line of run.stderr.trimEnd().split("\n").filter(Boolean)) console.log(`  (stderr) ${line}`);
-  console.log(`  (exit status ${run.status})`);
-  return run;
-}
-
-async function validateNics() {
-  // @incusx/host as the test workspace package links it (test/package.json).
-  const require = createRequire(join(root, "test", "package.json"));
-  const { Host, loadHostConfig } = await import(pathToFileURL(require.resolve("@incusx/host")).href);
-  const stateDir = await mkdtemp(join(tmpdir(), "incusx-demo-"));
-  const logs = [];
-  const host = new Host({ ...(await loadHostConfig(config)), stateDir, services: { logSink: (r) => logs.push(r) } });
-  try {
-    const report = await host.start();
-    expect(report.ok, "the host starts with the example plugin");
-    if (!report.ok) return;
-
-    const good = { instance: "c1", device: "eth0", type: "bridged", config: { network: "jumbo0", mtu: "9000" } };
-    const bad = { instance: "c1", device: "eth1", type: "bridged", config: { network: "incusbr0", mtu: "9000", foo: "bar" } };
-
-    const goodProblems = await showValidation(host, good);
-    expect(goodProblems.length === 0, 'eth0 (mtu 9000 on "jumbo0") is valid');
-
-    const badProblems = await showValidation(host, bad);
-    const keys = badProblems.map((p) => p.key).sort();
-    expect(keys.length === 2 && keys[0] === "foo" && keys[1] === "mtu", 'eth1 has exactly two problems: "mtu" and "foo"');
-    expect(
-      badProblems.some((p) => p.key === "mtu" && /above the limit 1500/.test(p.message)),
-      'the "mtu" problem comes from the plugin: above the limit 1500',
-    );
-    expect(
-      badProblems.some((p) => p.key === "foo" && p.message === 'Invalid device option "foo"'),
-      'the unknown key "foo" is rejected by the host',
-    );
-  } finally {
-    await host.stop();
-    await rm(stateDir, { recursive: true, force: true });
-  }
-}
-
-async function showValidation(host, nic) {
-  const settings = Object.entries(nic.config)
-    .map(([key, value]) => `${key}=${value}`)
-    .join(" ");
-  console.log(`> host.validateNic(${nic.instance}/${nic.device}: type=${nic.type} ${settings})`);
-  const problems = await host.validateNic(nic);
-  if (problems.length === 0) console.log("  Valid: no problems");
-  for (const problem of problems) {
-    console.log(`  Error: Device validation failed for ${JSON.stringify(nic.device)}: ${problem.message}`);
-  }
-  return problems;
-}
-
-async function forknetDhcp() {
-  if (process.getuid?.() !== 0) {
-    console.log("  skipped: needs root (network namespaces); run `sudo make demo` to see it");
-    return;
-  }
-  const harness = join(root, "packages", "testkit", "dist", "netns", "index.js");
-  const plugins = ["dhcpv4", "dhcpv6"].map((p) => join(root, "plugins", p, "dist", "index.js"));
-  if (!existsSync(harness) || !plugins.every((p) => existsSync(p))) {
-    expect(false, "the netns harness and the DHCP plugins are built (run `pnpm build`)");
-    return;
-  }
-  const { createTestNetwork } = await import(pathToFileURL(harness).href);
-  // Two throwaway namespaces joined by a veth pair: dnsmasq on 192.0.2.1/24 and
-  // 2001:db8:1::1/64 in the "server" one, eth0 without an address in the "container" one.
-  let net;
-  try {
-    net = await createTestNetwork({
-      prefix: "incusx-demo",
-      dnsmasqArgs: ["--dhcp-option=121,0.0.0.0/0,192.0.2.1,198.51.100.0/24,192.0.2.1", "--dhcp-option=option:mtu,1400"],
-    });
-  } catch (error) {
-    expect(false, `the test network comes up: ${error.message}`);
-    return;
-  }
-  const stateDir = await mkdtemp(join(tmpdir(), "incusx-demo-dhcp-"));
-  try {
-    console.log(`Namespaces: ${net.serverNs} (dnsmasq, 192.0.2.100-200 and 2001:db8:1::100-200) and ${net.containerNs} (eth0, no address)`);
-    const run = incusx(
-      "forknet", "dhcp", "--netns", net.containerNs, "--interface", "eth0",
-      "--exit-when-configured", "--timeout", "20", "--state-dir", stateDir,
-    );
-    expect(run.status === 0, "incusx forknet dhcp --exit-when-configured exits 0 (IPv4 and IPv6 configured)");
-    const leased4 = /^bound ipv4 eth0 (\S+)\/24 /m.exec(run.stdout)?.[1];
-    const leased6 = /^bound ipv6 eth0 (\S+)\/128 /m.exec(run.stdout)?.[1];
-    expect(leased4 !== undefined, "it prints the bound DHCPv4 lease with a /24 address");
-    expect(leased6 !== undefined, "it prints the bound DHCPv6 lease with a /128 address");
-
-    console.log(`$ ip -n ${net.containerNs} -json addr show dev eth0`);
-    const addresses = await net.addresses("container", "eth0");
-    for (const a of addresses) {
-      console.log(`  ${a.local}/${a.prefixlen} scope ${a.scope} valid_lft ${a.valid_life_time} preferred_lft ${a.preferred_life_time}`);
-    }
-    const v4 = addresses.find((a) => a.local === leased4);
-    const v6 = addresses.find((a) => a.local === leased6);
-    expect(v4?.prefixlen === 24, `the DHCPv4 address ${leased4 ?? "?"} is on eth0 as a /24`);
-    expect(v6?.prefixlen === 128, `the DHCPv6 address ${leased6 ?? "?"} is on eth0 as a /128`);
-    expect(
-      [v4, v6].every((a) => a !== undefined && a.valid_life_time <= 3600 && a.valid_life_time > 3500),
-      "both with the lease's lifetime (1 h), not forever",
-    );
-    console.log(`$ ip -n ${net.containerNs} -json -4 route show dev eth0`);
-    const routes = await net.routes("container", "eth0", "ipv4");
-    for (const r of routes) console.log(`  ${r.dst}${r.gateway ? ` via ${r.gateway}` : ""}`);
-    expect(
-      routes.some((r) => r.dst === "default" && r.gateway === "192.0.2.1") && routes.some((r) => r.dst === "198.51.100.0/24"),
-      "the classless static routes (option 121) are in the main table",
-    );
-  } finally {
-    await net.destroy();
-    await rm(stateDir, { recursive: true, force: true });
-  }
-}
-
-async function ovnExternalAddress() {
-  if (spawnSync("ovsdb-server", ["--version"]).error !== undefined) {
-    console.log("  skipped: ovsdb-server is not installed (apt-get install ovn-central; make demo does)");
-    return;
-  }
-  const harness = join(root, "packages", "testkit", "dist", "ovsdb", "index.js");
-  if (!existsSync(harness)) {
-    expect(false, "the OVN database harness is built (run `pnpm build`)");
-    return;
-  }
-  const { startOvnNorthbound } = await import(pathToFileURL(harness).href);
-  let nb;
-  try {
-    nb = await startOvnNorthbound();
-  } catch (error) {
-    expect(false, `a northbound ovsdb-server starts: ${error.message}`);
-    return;
-  }
-  const dir = await mkdtemp(join(tmpdir(), "incusx-demo-ovn-"));
-  try {
-    await nb.nbctl("lr-add", "lr-ovn0");
-    console.log(`Northbound database: ${nb.connection} (OVN's NB schema, logical router "lr-ovn0")`);
-    // Network ovn0 with one network forward (198.51.100.9) and one load balancer (198.51.100.20).
-    const stateFile = join(dir, "network-state.json");
-    const writeState = (external) =>
-      writeFile(
-        stateFile,
-        JSON.stringify({
-          networks: [
-            {
-              name: "ovn0",
-              type: "ovn",
-              ovn_router: "lr-ovn0",
-              config: { "ipv4.address": "10.0.0.1/24" },
-              forwards: [{ listen_address: "198.51.100.9" }],
-              load_balancers: [{ listen_address: "198.51.100.20" }],
-            },
-          ],
-          instances: [
-            { name: "c1", devices: { eth0: { type: "nic", network: "ovn0", "ipv4.address": "10.0.0.5", "ipv4.address.external": external } } },
-          ],
-        }),
-      );
-    const nic = ["--state", stateFile, "--ovn-nb", nb.connection, "--instance", "c1", "--device", "eth0"];
-
-    console.log("State: c1/eth0 on ovn0 asks for ipv4.address.external=198.51.100.20 (a load balancer, not a forward)");
-    await writeState("198.51.100.20");
-    const bad = incusx("nic", "start", ...nic);
-    expect(bad.status === 1, "incusx nic start exits 1 for an address that is no network forward");
-    expect(
-      bad.stderr.includes(
-        'Invalid value for device option "ipv4.address.external": External address "198.51.100.20" is not a network forward on network "ovn0"',
-      ),
-      "with Incus's message",
-    );
-
-    console.log("State: c1/eth0 now asks for ipv4.address.external=198.51.100.9 (the forward)");
-    await writeState("198.51.100.9");
-    const good = incusx("nic", "start", ...nic);
-    expect(good.status === 0, "incusx nic start exits 0 and applies the rule");
-    const list = incusx("nat", "list", "--ovn-nb", nb.connection, "--state", stateFile);
-    expect(/^c1 +eth0 +ovn0 +lr-ovn0 +ipv4 +10\.0\.0\.5 +198\.51\.100\.9$/m.test(list.stdout), "incusx nat list shows the owned snat rule");
-    console.log("$ ovn-nbctl lr-nat-list lr-ovn0");
-    const table = await nb.nbctl("lr-nat-list", "lr-ovn0");
-    for (const line of table.trimEnd().split("\n")) console.log(`  ${line}`);
-    expect(/^snat +198\.51\.100\.9 +10\.0\.0\.5\s*$/m.test(table), "ovn-nbctl sees the snat row 198.51.100.9 <- 10.0.0.5 on lr-ovn0");
-  } finally {
-    await nb.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
