@@ -102,7 +102,9 @@ describe("OvsdbClient against a real ovsdb-server", () => {
   it("delivers monitor_cond_since updates for changes made by ovn-nbctl, and only matching rows", async () => {
     const client = await connect();
     const updates: MonitorUpdate[] = [];
-    await client.monitor(NB, { Logical_Router: { columns: ["name"], where: [["name", "!=", "ignored"]] } }, (u) => updates.push(u));
+    const events: [string, MonitorUpdate][] = [];
+    client.on("update", (id: string, u: MonitorUpdate) => events.push([id, u]));
+    const monitor = await client.monitor(NB, { Logical_Router: { columns: ["name"], where: [["name", "!=", "ignored"]] } }, (u) => updates.push(u));
     expect(updates).toHaveLength(1);
     expect(updates[0]!.initial).toBe(true);
     await nb.nbctl("lr-add", "ignored");
@@ -111,6 +113,8 @@ describe("OvsdbClient against a real ovsdb-server", () => {
     const change = Object.values(updates[1]!.updates.Logical_Router!)[0]!;
     expect(change).toEqual({ insert: { name: "lr0" } });
     expect(updates[1]!.lastTxnId).toMatch(/^[0-9a-f-]{36}$/);
+    // The same updates also arrive as "update" events on the client.
+    expect(events).toEqual(updates.map((u) => [monitor.id, u]));
   });
 
   it("stops delivering updates after monitor_cancel", async () => {

@@ -65,7 +65,9 @@ const SERVER_MONITOR = "incusx-server-db";
  * An RFC 7047 client over one or more endpoints.
  *
  * Events: `"connect"` (endpoint text) after every (re)connection,
- * `"disconnect"` ({@link OvsdbError}) when the current connection is lost.
+ * `"disconnect"` ({@link OvsdbError}) when the current connection is lost,
+ * `"update"` (monitor id, {@link MonitorUpdate}) for every monitor update,
+ * after the monitor's own listener.
  *
  * @example
  * const client = await OvsdbClient.connect("unix:/run/ovn/ovnnb_db.sock", { database: "OVN_Northbound" });
@@ -317,10 +319,10 @@ export class OvsdbClient extends EventEmitter {
       if (!Array.isArray(result) || result.length !== 3) throw new OvsdbProtocolError("monitor_cond_since reply is not [found, last-txn-id, updates]");
       const [found, lastTxnId, updates] = result as [boolean, string, TableUpdates2];
       state.lastTxnId = lastTxnId;
-      deliver(state, { updates, initial: true, found, lastTxnId });
+      this.#deliver(state, { updates, initial: true, found, lastTxnId });
     } else {
       const updates = (await conn.request("monitor_cond", [state.db, state.id, state.requests], options)) as TableUpdates2;
-      deliver(state, { updates, initial: true, found: false, lastTxnId: undefined });
+      this.#deliver(state, { updates, initial: true, found: false, lastTxnId: undefined });
     }
   }
 
@@ -334,9 +336,9 @@ export class OvsdbClient extends EventEmitter {
     if (state === undefined) return;
     if (method === "update3") {
       state.lastTxnId = params[1] as string;
-      deliver(state, { updates: params[2] as TableUpdates2, initial: false, found: true, lastTxnId: state.lastTxnId });
+      this.#deliver(state, { updates: params[2] as TableUpdates2, initial: false, found: true, lastTxnId: state.lastTxnId });
     } else if (method === "update2") {
-      deliver(state, { updates: params[1] as TableUpdates2, initial: false, found: true, lastTxnId: undefined });
+      this.#deliver(state, { updates: params[1] as TableUpdates2, initial: false, found: true, lastTxnId: undefined });
     }
   }
 
@@ -350,6 +352,16 @@ export class OvsdbClient extends EventEmitter {
     }
   }
 
+  #deliver(state: MonitorState, update: MonitorUpdate): void {
+    for (const notify of [() => state.listener(update), () => this.emit("update", state.id, update)]) {
+      try {
+        notify();
+      } catch {
+        // A throwing listener must not break the connection's dispatch loop.
+      }
+    }
+  }
+
   #onClose(conn: RpcConnection, error: OvsdbError): void {
     if (conn !== this.#conn) return;
     this.#next = (this.#next + 1) % this.#endpoints.length;
@@ -358,13 +370,6 @@ export class OvsdbClient extends EventEmitter {
   }
 }
 
-function deliver(state: MonitorState, update: MonitorUpdate): void {
-  try {
-    state.listener(update);
-  } catch {
-    // A throwing listener must not break the connection's dispatch loop.
-  }
-}
 
 /** Turns a raw `transact` result into per-op results, or throws the typed error it carries. */
 export function checkTransactResult(ops: readonly OvsdbOperation[], result: unknown): OperationResult[] {
