@@ -58,11 +58,17 @@ export function incusxOnPath(dir: string, cliBin: string): string {
 /**
  * Runs `blocks` in order starting in `cwd`; stops at the first block whose
  * exit status is not the one it is marked with and returns the runs so far.
+ * `extraEnv` adds variables the guide says the reader has (`$NETNS`).
  */
-export function runJourney(blocks: readonly JourneyBlock[], cwd: string, binDir: string): BlockRun[] {
+export function runJourney(
+  blocks: readonly JourneyBlock[],
+  cwd: string,
+  binDir: string,
+  extraEnv: Readonly<Record<string, string>> = {},
+): BlockRun[] {
   const state = join(cwd, ".journey-cwd");
   writeFileSync(state, cwd);
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${binDir}:${process.env.PATH ?? ""}`, NO_COLOR: "1", FORCE_COLOR: "0" };
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${binDir}:${process.env.PATH ?? ""}`, NO_COLOR: "1", FORCE_COLOR: "0", ...extraEnv };
   // The blocks may run vitest themselves: do not let them think they are workers of this run.
   for (const key of Object.keys(env)) if (key.startsWith("VITEST") || key === "TEST") delete env[key];
   const runs: BlockRun[] = [];
