@@ -139,6 +139,7 @@ describe("OvnNatBackend ensure", () => {
     await expect(attempt).rejects.toBeInstanceOf(OvnNatError);
     await expect(attempt).rejects.toMatchObject({
       reason: "router-missing",
+      code: "NOT_FOUND",
       message: expect.stringMatching(/Logical router "lr-missing" of network "ovn-gone" does not exist/),
     });
     expect(await natRows(f.nb)).toEqual([]);
@@ -147,7 +148,7 @@ describe("OvnNatBackend ensure", () => {
   it("refuses an unknown network and a rule of the wrong family, naming them", async () => {
     await expect(f.backend.ensure({ ...rule("c1", "10.0.0.5", "198.51.100.9"), network: "nope" })).rejects.toMatchObject({
       reason: "unknown-network",
-      code: "INVALID_CONFIG",
+      code: "NOT_FOUND",
       message: 'Network "nope" is not known to the host',
     });
     await expect(f.backend.ensure(rule("c1", "10.0.0.5", "2001:db8::9"))).rejects.toMatchObject({
@@ -159,7 +160,7 @@ describe("OvnNatBackend ensure", () => {
   it("reports a foreign snat row on the same logical address and leaves it alone", async () => {
     await f.nb.nbctl("lr-nat-add", "lr0", "snat", "198.51.100.20", "10.0.0.5");
     const attempt = f.backend.ensure(rule("c1", "10.0.0.5", "198.51.100.9"));
-    await expect(attempt).rejects.toMatchObject({ reason: "foreign-conflict", message: expect.stringMatching(/10\.0\.0\.5.*c1\/eth0.*lr0.*foreign writer/) });
+    await expect(attempt).rejects.toMatchObject({ reason: "foreign-conflict", code: "NAT_CONFLICT", message: expect.stringMatching(/10\.0\.0\.5.*c1\/eth0.*lr0.*foreign writer/) });
     const rows = await natRows(f.nb);
     expect(rows.map((r) => [r.logical_ip, r.external_ip])).toEqual([["10.0.0.5", "198.51.100.20"]]);
   });

@@ -1,5 +1,5 @@
 import type { NatReconcileReport } from "@incusx/host";
-import type { NatRule } from "@incusx/sdk";
+import { ErrorCode, type NatRule } from "@incusx/sdk";
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_FAILURE, EXIT_OK, writeError } from "../errors.js";
 import type { CliIo } from "../io.js";
@@ -62,7 +62,7 @@ async function reconcileNat(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Pro
       for (const c of conflicts ?? []) {
         trouble = true;
         const holder = c.ownedBy === undefined ? "a row incusx does not own" : `the row of NIC "${c.ownedBy}"`;
-        writeError(io.stderr, "NAT_CONFLICT", `NIC "${nicName(c.rule.owner)}": snat ${ruleText(c.rule)} not applied: ${holder} (${c.uuid}, ${c.logicalIp} -> ${c.externalIp}) already translates it on router "${c.router}"`);
+        writeError(io.stderr, ErrorCode.NatConflict, `NIC "${nicName(c.rule.owner)}": snat ${ruleText(c.rule)} not applied: ${holder} (${c.uuid}, ${c.logicalIp} -> ${c.externalIp}) already translates it on router "${c.router}"`);
       }
       for (const f of failed ?? []) {
         trouble = true;

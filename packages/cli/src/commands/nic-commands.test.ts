@@ -298,14 +298,14 @@ describe("incusx nat reconcile reporting what the backend could not apply", () =
       ensured: [],
       removed: [],
       conflicts: [{ rule: c1, router: "lr-ovn0", uuid: "4f1c", logicalIp: "10.0.0.5", externalIp: "198.51.100.77", ownedBy: undefined }],
-      failed: [{ rule: c1, error: { code: "PLUGIN_FAILED", message: 'Logical router "lr-ovn0" does not exist' } }],
+      failed: [{ rule: c1, error: { code: "NOT_FOUND", message: 'Logical router "lr-ovn0" does not exist' } }],
     });
     const result = await run(natReconcileCommand(fakeDeps(nat)), ["--state", "state.json", ...NB], dir);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(
       'incusx: error[NAT_CONFLICT]: NIC "c1/eth0": snat ipv4 10.0.0.5 -> 198.51.100.9 on network "ovn0" not applied: a row incusx does not own (4f1c, 10.0.0.5 -> 198.51.100.77) already translates it on router "lr-ovn0"',
     );
-    expect(result.stderr).toContain('incusx: error[PLUGIN_FAILED]: NIC "c1/eth0": Logical router "lr-ovn0" does not exist');
+    expect(result.stderr).toContain('incusx: error[NOT_FOUND]: NIC "c1/eth0": Logical router "lr-ovn0" does not exist');
   });
 });
 

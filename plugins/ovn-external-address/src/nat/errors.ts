@@ -32,11 +32,20 @@ export interface NatConflict {
   readonly ownedBy: string | undefined;
 }
 
+const CODES: Readonly<Record<OvnNatErrorReason, ErrorCode>> = {
+  "invalid-rule": ErrorCode.InvalidConfig,
+  "unknown-network": ErrorCode.NotFound,
+  "router-missing": ErrorCode.NotFound,
+  "foreign-conflict": ErrorCode.NatConflict,
+  database: ErrorCode.PluginFailed,
+};
+
 /**
- * Error of the OVN NAT backend: an {@link IncusxError} (code
- * `INVALID_CONFIG` for bad rules and unknown networks, `PLUGIN_FAILED`
- * otherwise) with a stable `reason` and a message naming the NIC, network
- * and router.
+ * Error of the OVN NAT backend: an {@link IncusxError} with a stable
+ * `reason` and a message naming the NIC, network and router. Codes:
+ * `INVALID_CONFIG` for a bad rule, `NOT_FOUND` for an unknown network or a
+ * missing router, `NAT_CONFLICT` for a foreign row in the way,
+ * `PLUGIN_FAILED` for database failures.
  */
 export class OvnNatError extends IncusxError {
   /** Stable reason. */
@@ -45,8 +54,7 @@ export class OvnNatError extends IncusxError {
   readonly conflicts: readonly NatConflict[];
 
   constructor(reason: OvnNatErrorReason, message: string, options: { cause?: unknown; conflicts?: readonly NatConflict[] } = {}) {
-    const code = reason === "invalid-rule" || reason === "unknown-network" ? ErrorCode.InvalidConfig : ErrorCode.PluginFailed;
-    super(code, message, { pluginId: PLUGIN_ID, cause: options.cause });
+    super(CODES[reason], message, { pluginId: PLUGIN_ID, cause: options.cause });
     this.reason = reason;
     this.conflicts = options.conflicts ?? [];
   }
