@@ -7,6 +7,7 @@ import { findInstalledPlugins } from "../installed-plugins.js";
 import type { CliIo } from "../io.js";
 import { formatTable } from "../table.js";
 import { findModule } from "./plugins-list.js";
+import { commandProgress } from "./progress.js";
 
 /** What `incusx bundle create --json` prints. */
 export interface CreatedBundleSummary {
@@ -39,7 +40,10 @@ export const bundleCreate: Command = {
     "manifest and digest and the SHA-256 of every file.",
     "",
     "Plugins must be built and speak the SDK's plugin API version; no plugin code",
-    "runs. Exit status: 0 written, 1 refused (error code on stderr), 2 usage.",
+    "runs. On a terminal, progress is shown on stderr (not with --json).",
+    "",
+    "Exit status: 0 written; 1 refused, with `incusx: error[CODE]: message` on",
+    "stderr; 2 for a wrong command line.",
   ].join("\n"),
   options: {
     out: { type: "string", valueName: "DIR", description: "Bundle directory to write (must not exist or be empty)" },
@@ -56,18 +60,26 @@ async function createCommand(args: ParsedArgs, io: CliIo): Promise<number> {
   const out = args.values.out as string | undefined;
   if (out === undefined) throw new UsageError('Missing "--out DIR"', bundleCreate.name);
   if (args.positionals.length === 0) throw new UsageError("Name at least one PLUGIN", bundleCreate.name);
-  const packages = await withRequirements(
-    await Promise.all(args.positionals.map((module) => readPluginPackage(findModule(module, io.cwd)))),
-    io.cwd,
-  );
   const dir = resolve(io.cwd, out);
-  const manifest = await createBundle({
-    out: dir,
-    plugins: packages.map((pkg) => pkg.dir),
-    name: (args.values.name as string | undefined) ?? "incusx",
-    version: (args.values.version as string | undefined) ?? "0.0.0",
-    ...(args.values.description === undefined ? {} : { description: args.values.description as string }),
-  });
+  const progress = commandProgress(io, args);
+  let manifest: BundleManifest;
+  try {
+    progress.step(`Reading ${args.positionals.length} plugin package(s) and their requirements`);
+    const packages = await withRequirements(
+      await Promise.all(args.positionals.map((module) => readPluginPackage(findModule(module, io.cwd)))),
+      io.cwd,
+    );
+    progress.step(`Copying ${packages.length} plugin(s) and their dependencies to ${dir}, hashing every file`);
+    manifest = await createBundle({
+      out: dir,
+      plugins: packages.map((pkg) => pkg.dir),
+      name: (args.values.name as string | undefined) ?? "incusx",
+      version: (args.values.version as string | undefined) ?? "0.0.0",
+      ...(args.values.description === undefined ? {} : { description: args.values.description as string }),
+    });
+  } finally {
+    progress.done();
+  }
   const summary = summarize(dir, manifest);
   if (args.values.json) {
     io.stdout.write(JSON.stringify(summary, null, 2) + "\n");

@@ -33,7 +33,8 @@ export const bundleVerify: Command = {
     "(BUNDLE_SDK), a bundle.json that is missing or invalid (BUNDLE_NOT_FOUND,",
     "BUNDLE_INVALID). Each problem is one error line on stderr naming the file.",
     "",
-    "Exit status: 0 verified, 1 refused, 2 usage.",
+    "Exit status: 0 verified; 1 refused, one `incusx: error[CODE]: file: problem`",
+    "line per problem on stderr; 2 for a wrong command line.",
   ].join("\n"),
   options: {
     json: { type: "boolean", description: "Print {ok, dir, plugins, files, problems} as JSON" },

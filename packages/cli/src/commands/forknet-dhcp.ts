@@ -72,6 +72,11 @@ export function createForknetDhcpCommand(deps: ForknetDhcpDeps = {}): Command {
       "With --exit-when-configured it exits 0 once every enabled family that has a",
       "runner is configured, or, at --timeout or a signal, 3 if only some are and 4 if",
       "none is. The DUID is kept in --state-dir (default /var/lib/incusx/forknet/NAME).",
+      "",
+      "Exit status: 0 stopped by SIGTERM/SIGINT (or every family configured, with",
+      "--exit-when-configured); 1 the work failed (no runner, the namespace cannot",
+      "be entered), with `incusx: error[CODE]: message` on stderr; 2 for a wrong",
+      "command line; 3 some and 4 no family configured (--exit-when-configured).",
     ].join("\n"),
     options: {
       netns: { type: "string", valueName: "NAME|PATH", description: "Network namespace: a name under /run/netns or a path (required)" },

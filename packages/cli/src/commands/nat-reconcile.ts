@@ -4,6 +4,7 @@ import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_FAILURE, EXIT_OK, writeError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { defineNicCommand, northboundOption, EXIT_STATUS_HELP, NIC_OPTIONS, nicName, required, ruleText, withNicHost, type NicHostDeps } from "./nic-host.js";
+import { commandProgress, type Progress } from "./progress.js";
 
 const NAME = "incusx nat reconcile";
 
@@ -29,7 +30,8 @@ export const natReconcileCommand = defineNicCommand({
     "",
     "With --json, prints { dryRun, backends: [{ networkType, desired, ensured,",
     "removed, skipped, invalid, result? }] }; result is the backend's own answer",
-    "(for OVN: conflicts, failed, transactions).",
+    "(for OVN: conflicts, failed, transactions). On a terminal, progress is shown",
+    "on stderr (not with --json).",
     "",
     EXIT_STATUS_HELP,
   ].join("\n"),
@@ -48,8 +50,24 @@ export const natReconcile: Command = natReconcileCommand();
 async function reconcileNat(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number> {
   const state = required(args, "state", NAME);
   const northbound = northboundOption(args, NAME, true)!;
+  const progress = commandProgress(io, args);
+  progress.step("Starting the host with the OVN external-address plugin");
+  try {
+    return await reconcileWithHost(args, io, deps, state, northbound, progress);
+  } finally {
+    progress.done();
+  }
+}
+
+async function reconcileWithHost(args: ParsedArgs, io: CliIo, deps: NicHostDeps, state: string, northbound: string, progress: Progress): Promise<number> {
   return withNicHost({ state, northbound }, io, async ({ lifecycle }) => {
-    const report = await lifecycle.reconcile({ dryRun: args.values["dry-run"] === true });
+    progress.step(`Comparing the owned NAT rules with ${state}${args.values["dry-run"] === true ? "" : " and applying the changes"}`);
+    let report: NatReconcileReport;
+    try {
+      report = await lifecycle.reconcile({ dryRun: args.values["dry-run"] === true });
+    } finally {
+      progress.done();
+    }
     for (const backend of report.backends) {
       for (const nic of backend.invalid) {
         for (const problem of nic.problems) io.stderr.write(`incusx: warning: NIC "${nicName(nic)}" left out: ${problem.message}\n`);

@@ -38,7 +38,9 @@ export const pluginNew: Command = {
     "chosen extension point, a test running the testkit's contract suite for it,",
     "and a README. Then: npm install && npm run build && npm test.",
     "",
-    "Exit status: 0 written, 2 wrong command line or a --dir that is not empty.",
+    "Exit status: 0 written; 1 the files could not be written; 2 for a wrong",
+    "command line or a --dir that is not empty; errors as `incusx: error[CODE]:",
+    "message` on stderr.",
   ].join("\n"),
   options: {
     dir: { type: "string", valueName: "DIR", description: "Directory to write (must not exist or be empty)" },

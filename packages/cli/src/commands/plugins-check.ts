@@ -25,6 +25,10 @@ export const pluginsCheck: Command = {
     "Plugin logs go to stderr as JSON lines; stdout holds only the report. When",
     "the config sets no stateDir, plugins keep state in a temporary directory",
     "removed afterwards.",
+    "",
+    "Exit status: 0 every plugin started and stopped; 1 a plugin failed, or the",
+    "config or bundle was refused, with `incusx: error[CODE]: message` on stderr",
+    "(the report names each plugin's error code); 2 for a wrong command line.",
   ].join("\n"),
   options: {
     config: { type: "string", valueName: "FILE", description: "Host config file naming the plugins to start" },

@@ -37,6 +37,10 @@ export const pluginsList: Command = {
     "",
     "A plugin whose manifest is invalid is reported on stderr and the command",
     "exits 1; the valid ones are still listed.",
+    "",
+    "Exit status: 0 listed; 1 a plugin's package or manifest could not be read",
+    "(the valid ones are still listed), with `incusx: error[CODE]: message` on",
+    "stderr; 2 for a wrong command line.",
   ].join("\n"),
   options: {
     config: { type: "string", valueName: "FILE", description: "List the plugins of this host config file" },
