@@ -26,7 +26,7 @@
 // not run as root (INCUSX_DEMO_UID=N pretends to run as uid N, for tests).
 
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -61,9 +61,11 @@ for (const [file, hint] of [
 
 console.log(bold("incusx demo: a host from a bundle, DHCPv4 + DHCPv6 + resolv.conf in a container namespace, OVN external address"));
 
-// Leftovers of a killed run (same prefix) go first.
+// Leftovers of a killed run (same prefix, over 10 minutes old, so a demo
+// running at the same time keeps its own) go first.
 for (const entry of readdirSync(scratchParent)) {
-  if (entry.startsWith(".tmp-demo-")) rmSync(join(scratchParent, entry), { recursive: true, force: true });
+  const dir = join(scratchParent, entry);
+  if (entry.startsWith(".tmp-demo-") && Date.now() - statSync(dir).mtimeMs > 600_000) rmSync(dir, { recursive: true, force: true });
 }
 const work = await mkdtemp(join(scratchParent, ".tmp-demo-"));
 const results = [];
