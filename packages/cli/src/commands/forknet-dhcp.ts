@@ -125,7 +125,7 @@ async function forknetDhcpMain(args: ParsedArgs, io: CliIo, deps: ForknetDhcpDep
   // One process instead of two (a whole Node.js start): enter the namespace here when possible.
   const entry = deps.netnsEntry ?? linuxNetEntry;
   const forced = (deps.env ?? process.env)[NETNS_ENTRY_ENV] === "nsenter";
-  if (!forced && entry.isCurrent(path)) return work(options, io, deps);
+  if (!forced && isCurrent(entry, path)) return work(options, io, deps);
   if (!forced && entry.unavailable() === undefined) {
     try {
       entry.enter(path);
@@ -140,6 +140,15 @@ async function forknetDhcpMain(args: ParsedArgs, io: CliIo, deps: ForknetDhcpDep
   const { command, args: argv } = nsenterArgs(path, [process.execPath, bin, ...childArgv(options)]);
   const spawn = deps.spawn ?? ((cmd: string, a: readonly string[]) => spawnProcess(cmd, [...a], { stdio: "inherit" }));
   return relay(spawn(command, argv), deps.signals ?? process, io);
+}
+
+// A namespace file that cannot be compared is not taken for the current one: setns or nsenter will say what is wrong.
+function isCurrent(entry: NetnsEntry, path: string): boolean {
+  try {
+    return entry.isCurrent(path);
+  } catch {
+    return false;
+  }
 }
 
 // Loaded only here: the host and the plugins are what the work needs, and
