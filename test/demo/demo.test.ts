@@ -4,7 +4,9 @@
 // address against a real northbound database, cleanup), exits 0 only when
 // every step behaved as expected, and refuses to run without root.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -59,8 +61,23 @@ describe.skipIf(missing.length > 0)("make demo (scripts/demo.mjs)", () => {
   });
 
   it.skipIf(!isRoot || !existsSync("/usr/bin/setpriv"))("says it needs root and exits 1 when run as nobody", () => {
-    const run = demo({ INCUSX_DEMO_UID: "" }, ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
-    expect(run.status, run.stderr).toBe(1);
-    expect(run.stderr).toContain("needs root");
+    // A copy nobody can read: the checkout may sit in a directory only root can enter.
+    const dir = mkdtempSync(join(tmpdir(), "incusx-demo-nobody-"));
+    try {
+      chmodSync(dir, 0o755);
+      const script = join(dir, "demo.mjs");
+      copyFileSync(join(root, "scripts/demo.mjs"), script);
+      chmodSync(script, 0o644);
+      const run = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, script], {
+        cwd: dir,
+        encoding: "utf8",
+        timeout: 60_000,
+        env: { ...process.env, INCUSX_DEMO_UID: "" },
+      });
+      expect(run.status, run.stderr).toBe(1);
+      expect(run.stderr).toContain("needs root");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
