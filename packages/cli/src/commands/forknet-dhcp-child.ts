@@ -7,6 +7,7 @@ import {
   loadHostConfig,
   type HostOptions,
   type HostServices,
+  type LogSink,
   type PluginSource,
 } from "@incusx/host";
 import { IpRoute2LinkConfigurator } from "@incusx/linux-net";
@@ -14,6 +15,7 @@ import { ClockToken, type IpFamily, type LeaseEvent } from "@incusx/sdk";
 import { EXIT_FAILURE, EXIT_OK, writeError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { defaultStateDir, type ForknetDhcpOptions } from "./forknet-dhcp-options.js";
+import { terminalProgress } from "./progress.js";
 
 /** Exit status of `--exit-when-configured` when some, not all, enabled families were configured in time. */
 export const EXIT_SOME_CONFIGURED = 3;
@@ -70,7 +72,18 @@ export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: F
             ...(options.resolvConf === undefined ? [] : [deps.dnsPlugin ?? { module: BUILT_IN_DNS_PLUGIN.module }]),
           ],
         };
-  const logSink = deps.services?.logSink ?? jsonLinesSink(io.stderr);
+  // On a terminal (and without --json) a status line says which families are still awaited.
+  const progress = terminalProgress(io, options.json);
+  let waitingFor: string | undefined;
+  const showWaiting = (): void => {
+    if (waitingFor !== undefined) progress.step(waitingFor);
+  };
+  const baseLogSink = deps.services?.logSink ?? jsonLinesSink(io.stderr);
+  const logSink: LogSink = (record) => {
+    progress.done();
+    baseLogSink(record);
+    showWaiting();
+  };
   const events = deps.services?.leaseEvents ?? new LeaseEventBus();
   const host = new Host({
     ...base,
@@ -120,7 +133,14 @@ export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: F
   const partial = (): number =>
     configured.size === active.length ? EXIT_OK : configured.size === 0 ? EXIT_NONE_CONFIGURED : EXIT_SOME_CONFIGURED;
 
+  const updateWaiting = (): void => {
+    const pending = active.filter((f) => !configured.has(f));
+    waitingFor = pending.length === 0 ? undefined : `Waiting for ${pending.join(" and ")} on ${options.interface}`;
+    progress.done();
+    showWaiting();
+  };
   const subscription = events.subscribe((event) => {
+    progress.done();
     io.stdout.write(options.json ? JSON.stringify(event) + "\n" : formatEvent(event));
     if (event.kind === "bound" || event.kind === "renewed" || event.kind === "rebound") configured.add(event.family);
     else if (event.kind === "expired" || event.kind === "released") configured.delete(event.family);
@@ -128,7 +148,9 @@ export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: F
     else if (event.error?.code === "LINK_FAILED") configured.delete(event.family);
     // The runtime publishes a link failure right after the lease event it is about.
     if (options.exitWhenConfigured) queueMicrotask(() => configured.size === active.length && finish(EXIT_OK));
+    updateWaiting();
   });
+  updateWaiting();
   const onSignal = (): void => finish(options.exitWhenConfigured ? partial() : EXIT_OK);
   const signals = deps.signals ?? process;
   signals.on("SIGTERM", onSignal);
@@ -144,6 +166,8 @@ export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: F
       signal: stop.signal,
     });
   } finally {
+    waitingFor = undefined;
+    progress.done();
     timer?.cancel();
     signals.off("SIGTERM", onSignal);
     signals.off("SIGINT", onSignal);

@@ -21,10 +21,14 @@ interface Run {
 }
 
 /** Runs `command` in-process the way main() does, while the test drives clock and signals. */
-function start(command: Command, argv: string[], cwd = "/work"): { done: Promise<Run>; out: () => string } {
+function start(command: Command, argv: string[], cwd = "/work", stderrIsTTY = false): { done: Promise<Run>; out: () => string; err: () => string } {
   let stdout = "";
   let stderr = "";
-  const io = { stdout: { write: (c: string) => (stdout += c) }, stderr: { write: (c: string) => (stderr += c) }, cwd };
+  const io = {
+    stdout: { write: (c: string) => (stdout += c) },
+    stderr: Object.assign({ write: (c: string) => (stderr += c) }, stderrIsTTY ? { isTTY: true } : {}),
+    cwd,
+  };
   const done = (async () => {
     let status: number;
     try {
@@ -35,7 +39,7 @@ function start(command: Command, argv: string[], cwd = "/work"): { done: Promise
     }
     return { status, stdout, stderr };
   })();
-  return { done, out: () => stdout };
+  return { done, out: () => stdout, err: () => stderr };
 }
 
 const v6Lease = (clock: FakeClock): Lease => ({
@@ -339,6 +343,25 @@ describe("incusx forknet dhcp: inside the namespace", () => {
     expect(v6.seen[0]!.releaseOnStop).toBe(true);
     expect(result.stdout).toMatch(/^released ipv6 eth0$/m);
     expect((await link.snapshot("eth0")).addresses).toEqual([]);
+  });
+
+  it("shows which families it still waits for on a terminal, and clears the line when done", async () => {
+    const run = start(child([runner("ipv4"), runner("ipv6", bind(clock))]), inNetns("--exit-when-configured", "--timeout", "5"), "/work", true);
+    await clock.advance(1);
+    // Both at first; once IPv6 is bound, only IPv4.
+    expect(run.err().indexOf("Waiting for ipv4 and ipv6 on eth0...")).toBeGreaterThanOrEqual(0);
+    expect(run.err().lastIndexOf("Waiting for ipv4 on eth0...")).toBeGreaterThan(run.err().indexOf("Waiting for ipv4 and ipv6"));
+    await clock.advance(5_000);
+    const result = await run.done;
+    expect(result.status).toBe(3);
+    expect(result.stderr.endsWith("\r\x1b[K")).toBe(true);
+  });
+
+  it("shows no status line off a terminal or with --json", async () => {
+    for (const [tty, args] of [[false, []], [true, ["--json"]]] as const) {
+      const run = start(child([runner("ipv6", bind(clock))]), inNetns("--no-ipv4", "--exit-when-configured", ...args), "/work", tty);
+      expect((await run.done).stderr).not.toContain("Waiting");
+    }
   });
 
   it("exits 4 on a signal before anything was configured with --exit-when-configured", async () => {

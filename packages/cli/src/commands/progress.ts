@@ -23,8 +23,17 @@ const QUIET: Progress = { step: () => {}, done: () => {} };
  * try { await work(); } finally { progress.done(); }
  */
 export function commandProgress(io: CliIo, args: ParsedArgs): Progress {
+  return terminalProgress(io, args.values.json === true);
+}
+
+/**
+ * The status line of {@link commandProgress} for a command that knows its
+ * own output mode: nothing when `quiet` (JSON output) or when stderr is not
+ * a terminal.
+ */
+export function terminalProgress(io: CliIo, quiet: boolean): Progress {
   const stderr = io.stderr as TextSink & { readonly isTTY?: boolean };
-  if (args.values.json === true || stderr.isTTY !== true) return QUIET;
+  if (quiet || stderr.isTTY !== true) return QUIET;
   const start = Date.now();
   let shown = false;
   return {
