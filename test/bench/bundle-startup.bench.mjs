@@ -19,6 +19,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { pluginModule, pluginPackageJson } from "./bench-plugins.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const PLUGINS = Number(process.env.BENCH_PLUGINS ?? 100);
@@ -111,38 +112,6 @@ function timeOnce(c, cpuFile) {
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) throw new Error(`${c.label} exited with status ${result.status}: ${result.stderr.trim()}`);
   return { ms, cpuMs: Number(/INCUSX_CPU_MS ([0-9.]+)/.exec(result.stderr)[1]) };
-}
-
-function pluginPackageJson(name, id) {
-  return {
-    name: `@bench/${name}`,
-    version: "1.0.0",
-    type: "module",
-    exports: { ".": "./index.js" },
-    peerDependencies: { "@incusx/sdk": "*" },
-    incusx: {
-      id,
-      apiVersions: ["1"],
-      provides: ["nic-validator"],
-      configSchema: {
-        type: "object",
-        additionalProperties: false,
-        properties: { maxMtu: { type: "integer", minimum: 1280, maximum: 16384, default: 1500 } },
-      },
-    },
-  };
-}
-
-function pluginModule(id, i) {
-  return `import { NicValidatorExtension, definePlugin } from "@incusx/sdk";
-export default definePlugin({
-  id: ${JSON.stringify(id)},
-  register(registrar) {
-    const maxMtu = registrar.config.maxMtu;
-    registrar.contribute(NicValidatorExtension, { useValue: { nicTypes: ["bridged"], keys: ["user.bench${i}"], validate: async () => (maxMtu > 0 ? [] : []) } });
-  },
-});
-`;
 }
 
 function round(x) {

@@ -27,6 +27,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { pluginModule, pluginPackageJson } from "./bench-plugins.mjs";
 
 const RUNS = positiveInt("BENCH_RUNS", 15);
 const PLUGINS = positiveInt("BENCH_PLUGINS", 100);
@@ -200,53 +201,6 @@ await Promise.all(config.plugins.map((p) => import(pathToFileURL(join(base, p.mo
 `,
   );
   return { emptyConfig, fullConfig, runner, importer };
-}
-
-function pluginPackageJson(name, id) {
-  return {
-    name: `@bench/${name}`,
-    version: "1.0.0",
-    type: "module",
-    exports: { ".": "./index.js" },
-    incusx: {
-      id,
-      apiVersions: ["1"],
-      provides: ["nic-validator"],
-      // A small config schema like a real plugin's, so its compilation is timed too.
-      configSchema: {
-        type: "object",
-        additionalProperties: false,
-        properties: { maxMtu: { type: "integer", minimum: 1280, maximum: 16384, default: 1500 } },
-      },
-    },
-  };
-}
-
-function pluginModule(id, i) {
-  return `import { NicValidatorExtension, definePlugin } from "@incusx/sdk";
-
-class Validator${i} {
-  constructor(maxMtu) {
-    this.nicTypes = ["bridged"];
-    this.keys = ["user.bench${i}"];
-    this.maxMtu = maxMtu;
-  }
-  async validate(nic) {
-    const value = nic.config["user.bench${i}"];
-    return value === undefined || Number(value) <= this.maxMtu
-      ? []
-      : [{ key: "user.bench${i}", value, message: \`Invalid value for device option "user.bench${i}": Must be at most \${this.maxMtu}\` }];
-  }
-}
-
-export default definePlugin({
-  id: ${JSON.stringify(id)},
-  register(registrar) {
-    const maxMtu = registrar.config.maxMtu;
-    registrar.contribute(NicValidatorExtension, { useFactory: () => new Validator${i}(maxMtu) });
-  },
-});
-`;
 }
 
 function timeOnce(c, check) {
