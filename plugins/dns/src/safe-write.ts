@@ -6,7 +6,7 @@ import { lstat, open, readFile, realpath, rename, unlink, type FileHandle } from
 import { basename, dirname, join } from "node:path";
 import { UnsafeTargetError } from "./errors.js";
 
-const { O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } = constants;
+const { O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } = constants;
 
 /**
  * Largest content {@link writeInPlace} accepts: one page, so the single
@@ -22,19 +22,29 @@ export const IN_PLACE_MAX_BYTES = 4096;
  * parent directory) or anything but a regular file.
  */
 export async function readTarget(path: string): Promise<string | undefined> {
-  await refuseSymlinkedDirectory(path);
-  let handle: FileHandle;
+  let dir: FileHandle;
   try {
-    handle = await open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    dir = await openDirectory(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw refusal(path, error);
+    throw error;
   }
   try {
-    await requireRegular(handle, path);
-    return await handle.readFile("utf8");
+    let handle: FileHandle;
+    try {
+      handle = await open(inDirectory(dir, path), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw refusal(path, error);
+    }
+    try {
+      await requireRegular(handle, path);
+      return await handle.readFile("utf8");
+    } finally {
+      await handle.close();
+    }
   } finally {
-    await handle.close();
+    await dir.close();
   }
 }
 
@@ -57,12 +67,21 @@ export async function isMountPoint(path: string, mountinfo = "/proc/self/mountin
  * file or the new one, never a mix; a crash leaves at most a stray temp file.
  */
 export async function writeByRename(path: string, content: string): Promise<void> {
-  await refuseSymlinkedDirectory(path);
-  const existing = await lstatOrUndefined(path);
+  const dir = await openDirectory(path);
+  try {
+    await renameInto(dir, path, content);
+  } finally {
+    await dir.close();
+  }
+}
+
+// writeByRename within the directory `dir` (of `path`) already opened.
+async function renameInto(dir: FileHandle, path: string, content: string): Promise<void> {
+  const target = inDirectory(dir, path);
+  const existing = await lstatOrUndefined(target);
   if (existing?.isSymbolicLink()) throw symlinkRefusal(path);
   if (existing !== undefined && !existing.isFile()) throw notAFile(path);
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.incusx-${randomBytes(8).toString("hex")}`);
+  const temp = inDirectory(dir, `.${basename(path)}.incusx-${randomBytes(8).toString("hex")}`);
   const handle = await open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
   try {
     try {
@@ -71,17 +90,12 @@ export async function writeByRename(path: string, content: string): Promise<void
     } finally {
       await handle.close();
     }
-    await rename(temp, path);
+    await rename(temp, target);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;
   }
-  const dirHandle = await open(dir, O_RDONLY | O_DIRECTORY);
-  try {
-    await dirHandle.sync();
-  } finally {
-    await dirHandle.close();
-  }
+  await dir.sync();
 }
 
 /**
@@ -104,25 +118,29 @@ export async function writeInPlace(path: string, content: string): Promise<void>
       `Refusing to write ${data.length} bytes in place to "${path}": more than ${IN_PLACE_MAX_BYTES} bytes cannot be replaced in one page-sized write`,
     );
   }
-  await refuseSymlinkedDirectory(path);
-  let handle: FileHandle;
+  const dir = await openDirectory(path);
   try {
-    handle = await open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return writeByRename(path, content);
-    throw refusal(path, error);
-  }
-  try {
-    const { size } = await requireRegular(handle, path);
-    const padded = data.length >= size ? data : Buffer.concat([data, padding(size - data.length)]);
-    await writeAll(handle, padded);
-    await handle.datasync();
-    if (padded.length !== data.length) {
-      await handle.truncate(data.length);
+    let handle: FileHandle;
+    try {
+      handle = await open(inDirectory(dir, path), O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return await renameInto(dir, path, content);
+      throw refusal(path, error);
+    }
+    try {
+      const { size } = await requireRegular(handle, path);
+      const padded = data.length >= size ? data : Buffer.concat([data, padding(size - data.length)]);
+      await writeAll(handle, padded);
       await handle.datasync();
+      if (padded.length !== data.length) {
+        await handle.truncate(data.length);
+        await handle.datasync();
+      }
+    } finally {
+      await handle.close();
     }
   } finally {
-    await handle.close();
+    await dir.close();
   }
 }
 
@@ -146,12 +164,25 @@ async function requireRegular(handle: FileHandle, path: string): Promise<{ size:
 
 // A planted link in place of the directory would send the temp file and
 // the rename elsewhere; only the last directory is checked (higher ones
-// are the host's own layout).
-async function refuseSymlinkedDirectory(path: string): Promise<void> {
-  const dir = await lstatOrUndefined(dirname(path));
-  if (dir?.isSymbolicLink()) {
-    throw new UnsafeTargetError(path, "symlink", `Refusing to write "${path}": its directory "${dirname(path)}" is a symbolic link`);
+// are the host's own layout). It is opened once with O_NOFOLLOW and every
+// later step goes through that descriptor ({@link inDirectory}), so a link
+// planted after the check changes nothing.
+async function openDirectory(path: string): Promise<FileHandle> {
+  try {
+    return await open(dirname(path), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ELOOP" || (code === "ENOTDIR" && (await lstatOrUndefined(dirname(path)))?.isSymbolicLink() === true)) {
+      throw new UnsafeTargetError(path, "symlink", `Refusing to write "${path}": its directory "${dirname(path)}" is a symbolic link`);
+    }
+    throw error;
   }
+}
+
+// `name`'s last component inside the open directory `dir`, as a path the
+// kernel resolves through the descriptor rather than by name.
+function inDirectory(dir: FileHandle, name: string): string {
+  return `/proc/self/fd/${dir.fd}/${basename(name)}`;
 }
 
 async function lstatOrUndefined(path: string) {
