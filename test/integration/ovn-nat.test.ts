@@ -134,6 +134,28 @@ describe("OvnNatBackend ensure", () => {
     expect(await natList(f.nb)).not.toMatch(/10\.0\.0\.5/);
   });
 
+  it("replaces a NIC's row written before a restart when another NIC of the instance was ensured first", async () => {
+    const eth1 = (logicalIp: string): NatRule => ({ ...rule("c1", logicalIp, "198.51.100.9"), owner: { instance: "c1", device: "eth1" } });
+    await f.backend.ensure(rule("c1", "10.0.0.5", "198.51.100.9"));
+    await f.backend.ensure(eth1("10.0.0.6"));
+    // The host restarts: a fresh backend sees eth0 first, then eth1 with a new address.
+    const restarted = OvnNatBackend.withClient(f.client, f.state);
+    await restarted.ensure(rule("c1", "10.0.0.5", "198.51.100.9"));
+    await restarted.ensure(eth1("10.0.0.7"));
+    expect((await natRows(f.nb)).map((r) => r.logical_ip).sort()).toEqual(["10.0.0.5", "10.0.0.7"]);
+  });
+
+  it("refuses a foreign snat row whose IPv6 logical address is spelled differently, as reconcile does", async () => {
+    await f.nb.nbctl("--id=@n", "create", "NAT", "type=snat", 'logical_ip="FD00:0::5"', 'external_ip="2001:db8::99"', "--", "add", "Logical_Router", "lr0", "nat", "@n");
+    const r = rule("c1", "fd00::5", "2001:db8::9", "ipv6");
+    const viaReconcile = await f.backend.reconcile([r]);
+    expect(viaReconcile.conflicts).toHaveLength(1);
+    await expect(f.backend.ensure(r)).rejects.toMatchObject({ reason: "foreign-conflict" });
+    const fresh = OvnNatBackend.withClient(f.client, f.state);
+    await expect(fresh.ensure(r)).rejects.toMatchObject({ reason: "foreign-conflict" });
+    expect(await f.nb.nbctl("--bare", "--columns=logical_ip", "find", "NAT", "type=snat")).not.toMatch(/fd00::5\b/);
+  });
+
   it("refuses a missing router by name, writing nothing", async () => {
     const attempt = f.backend.ensure({ ...rule("c1", "10.0.0.5", "198.51.100.9"), network: "ovn-gone" });
     await expect(attempt).rejects.toBeInstanceOf(OvnNatError);

@@ -47,7 +47,9 @@ import {
   normalizeRule,
   ownerKey,
   ownerSelector,
+  rowOwnerKey,
   ruleOfRow,
+  type NatRowView,
 } from "./rows.js";
 
 
@@ -142,7 +144,8 @@ export class OvnNatBackend implements NatBackend {
     // transaction guarded on "the instance's rows are the ones we last saw,
     // no row on this address". The guards, not the guess, keep it correct;
     // a failed guard falls back to reading first.
-    let optimistic = this.#routerUuids.has(router) && !this.#knownKeys.has(key);
+    // IPv6 is never guessed: its guard only sees the canonical spellings of the address.
+    let optimistic = normal.family === "ipv4" && this.#routerUuids.has(router) && !this.#knownKeys.has(key);
     await this.#retrying(`Ensuring SNAT of NIC "${nicName(normal.owner)}" on network "${normal.network}"`, async () => {
       const client = await this.#connect();
       if (optimistic) {
@@ -162,8 +165,11 @@ export class OvnNatBackend implements NatBackend {
       const routerUuid = view.routers.get(router);
       if (routerUuid === undefined) this.#routerUuids.delete(router);
       else this.#routerUuids.set(router, routerUuid);
-      const owned = view.rows.filter((r) => isOwned(r) && r.externalIds[EXTERNAL_ID_KEYS.instance] === instance).map((r) => r.uuid);
+      const ownedRows = view.rows.filter((r) => isOwned(r) && r.externalIds[EXTERNAL_ID_KEYS.instance] === instance);
+      const owned = ownedRows.map((r) => r.uuid);
       this.#instanceRows.set(instance, new Set(owned));
+      // Every NIC seen with a row must read first: a guess would not replace that row.
+      this.#rememberKeysOf(ownedRows);
       const plan = planNat(view, [{ rule: normal, router }], "keys");
       throwIfBlocked(plan, normal.network);
       if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, [{ selector, uuids: owned }]));
@@ -256,6 +262,7 @@ export class OvnNatBackend implements NatBackend {
         const rows = this.#instanceRows.get(instance) ?? new Set<string>();
         this.#instanceRows.set(instance, rows.add(row.uuid));
       }
+      this.#rememberKeysOf(view.rows.filter(isOwned));
       if (!planIsEmpty(plan)) {
         const owned = view.rows.filter(isOwned).map((r) => r.uuid);
         this.#rememberWrites(plan, await this.#commit(client, plan, view, [{ selector: ownerSelector(), uuids: owned }]));
@@ -283,6 +290,14 @@ export class OvnNatBackend implements NatBackend {
       }
     }
     return ops.flatMap((o, i) => (o.op === "insert" ? [uuidOf((results[i] as InsertResult).uuid) ?? ""] : []));
+  }
+
+  /** Marks the NICs of owned `rows` as known to have a row (their next ensure reads first). */
+  #rememberKeysOf(rows: readonly NatRowView[]): void {
+    for (const row of rows) {
+      const key = rowOwnerKey(row);
+      if (key !== undefined) this.#knownKeys.add(key);
+    }
   }
 
   /** Updates what the backend knows of owned rows after committing `plan`. */

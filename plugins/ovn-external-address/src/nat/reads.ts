@@ -8,14 +8,22 @@ import { NAT_COLUMNS, OVN_NORTHBOUND, instanceSelector, natRowView, ownerSelecto
 
 /** Reads what one rule's plan needs: the router, snat rows on its logical address, the instance's owned rows, and which of them the router references. */
 export async function readForRule(client: OvsdbClient, rule: NatRule, router: string, timeoutMs: number): Promise<NatView> {
-  const full = rule.family === "ipv4" ? "/32" : "/128";
+  // An IPv4 host address has two spellings (plain, /32); an IPv6 one has many
+  // (case, zero groups): the server compares strings, so every snat row is read
+  // and compared as an address, as a full read (reconcile) does.
+  const byAddress =
+    rule.family === "ipv4"
+      ? [
+          op.select("NAT", [["logical_ip", "==", rule.logicalIp]], [...NAT_COLUMNS]),
+          op.select("NAT", [["logical_ip", "==", `${rule.logicalIp}/32`]], [...NAT_COLUMNS]),
+        ]
+      : [op.select("NAT", [["type", "==", "snat"]], [...NAT_COLUMNS])];
   const results = (await client.transact(
     OVN_NORTHBOUND,
     [
       op.select("Logical_Router", [["name", "==", router]], ["_uuid"]),
-      op.select("NAT", [["logical_ip", "==", rule.logicalIp]], [...NAT_COLUMNS]),
-      op.select("NAT", [["logical_ip", "==", `${rule.logicalIp}${full}`]], [...NAT_COLUMNS]),
       op.select("NAT", [["external_ids", "includes", instanceSelector(rule.owner.instance)]], [...NAT_COLUMNS]),
+      ...byAddress,
     ],
     { timeoutMs },
   )) as SelectResult[];
@@ -26,9 +34,13 @@ export async function readForRule(client: OvsdbClient, rule: NatRule, router: st
   const routerUuid = uuidOf(results[0]!.rows[0]?._uuid);
   if (routerUuid !== undefined) routers.set(router, routerUuid);
   const rows = new Map<string, NatRowView>();
-  for (const r of results.slice(1).flatMap((s) => s.rows)) {
+  for (const r of results[1]!.rows) {
     const view = natRowView(r);
     rows.set(view.uuid, view);
+  }
+  for (const r of results.slice(2).flatMap((s) => s.rows)) {
+    const view = natRowView(r);
+    if (view.logicalIp === rule.logicalIp) rows.set(view.uuid, view);
   }
   const onRouter = new Set<string>();
   if (routerUuid !== undefined && rows.size > 0) {
