@@ -162,6 +162,23 @@ describe("NicLifecycle", () => {
     expect(nat.calls).toEqual([]);
   });
 
+  it("leaves no rule behind when a start fails half way", async () => {
+    const { state, nat, lifecycle } = setup();
+    state.putNic({
+      instance: "c1",
+      device: "eth0",
+      type: "ovn",
+      config: { network: "ovn0", "ipv4.address": "10.0.0.5", "ipv4.address.external": "198.51.100.9", "ipv6.address": "fd00::5", "ipv6.address.external": "2001:db8::9" },
+    });
+    const ensure = nat.ensure.bind(nat);
+    nat.ensure = async (rule) => {
+      if (rule.family === "ipv6") throw new Error("transaction failed");
+      await ensure(rule);
+    };
+    await expect(lifecycle.start("c1", "eth0")).rejects.toMatchObject({ code: "PLUGIN_FAILED" });
+    expect(nat.rules).toEqual([]);
+  });
+
   it("names a missing instance or device", async () => {
     const { lifecycle } = setup();
     await expect(lifecycle.start("c9", "eth0")).rejects.toThrow('Instance "c9" not found in the host state');
