@@ -99,3 +99,39 @@ describe("OvsdbClient on a clustered database", () => {
     });
   });
 });
+
+describe("OvsdbClient reconnection", () => {
+  it("closes a new connection whose monitors could not be re-established before trying the next one", async () => {
+    let refuseMonitors = false;
+    let opened = 0;
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      opened++;
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      const splitter = new JsonStreamSplitter();
+      socket.on("data", (chunk) => {
+        for (const raw of splitter.push(chunk)) {
+          const msg = raw as { method: string; params: unknown[]; id: unknown };
+          if (msg.method !== "monitor_cond_since") socket.write(JSON.stringify({ id: msg.id, result: {}, error: null }));
+          else if (refuseMonitors) socket.write(JSON.stringify({ id: msg.id, result: null, error: "unknown database" }));
+          else socket.write(JSON.stringify({ id: msg.id, result: [false, "00000000-0000-0000-0000-000000000001", {}], error: null }));
+        }
+      });
+    });
+    servers.push(server);
+    const path = join(dir, "m.sock");
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const client = await OvsdbClient.connect(`unix:${path}`, { initialBackoffMs: 1, maxBackoffMs: 5 });
+    try {
+      await client.monitor("OVN_Northbound", { NAT: {} }, () => {});
+      refuseMonitors = true;
+      sockets.forEach((s) => s.destroy());
+      await expect.poll(() => opened, { timeout: 5000 }).toBeGreaterThanOrEqual(6);
+      // Each refused attempt's socket is closed: at most the attempt in flight stays open.
+      await expect.poll(() => sockets.size).toBeLessThanOrEqual(1);
+    } finally {
+      client.close();
+    }
+  });
+});

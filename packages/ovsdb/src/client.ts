@@ -217,8 +217,9 @@ export class OvsdbClient extends EventEmitter {
       let delay = this.#options.initialBackoffMs ?? 50;
       for (;;) {
         if (this.#closed) throw new OvsdbClosedError();
+        let conn: RpcConnection | undefined;
         try {
-          const conn = await this.#tryAll();
+          conn = await this.#tryAll();
           if (this.#closed) {
             conn.close();
             throw new OvsdbClosedError();
@@ -227,6 +228,8 @@ export class OvsdbClient extends EventEmitter {
           await this.#restoreMonitors(conn);
           return conn;
         } catch (error) {
+          // Adopted but its monitors were refused: close it, or every retry leaks a socket.
+          conn?.close(error instanceof OvsdbError ? error : undefined);
           if (error instanceof OvsdbClosedError) throw error;
           // Nobody waits and no monitor needs the connection: stop trying until the next request.
           if (this.#waiting === 0 && this.#monitors.size === 0) throw error;
