@@ -229,6 +229,18 @@ describe("DnsCoordinator", () => {
     expect(sink.applied.map((a) => a.nameservers)).toEqual([["192.0.2.53"], ["198.51.100.1", "198.51.100.2"]]);
   });
 
+  it("drops malformed lease DNS from a runner with a warning and keeps writing", async () => {
+    const sink = new RecordingSink();
+    const { c, logs } = coordinator([sink]);
+    c.handle(event("bound", "ipv4", { servers: 53 as unknown as string[], search: null as unknown as string[] }, "eth1"));
+    c.handle(event("bound", "ipv6", V6));
+    await c.idle();
+    expect(sink.last?.nameservers).toEqual(["2001:db8:1::53"]);
+    expect(logs.find({ level: "warn" }).map((r) => r.message)).toEqual([
+      'Dropped the name servers 53 from the ipv4 lease on eth1: is not a list',
+    ]);
+  });
+
   it("keeps leases per interface and family", async () => {
     const sink = new RecordingSink();
     const { c } = coordinator([sink]);

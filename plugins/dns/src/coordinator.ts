@@ -70,7 +70,12 @@ export class DnsCoordinator {
       await Promise.resolve();
       while (this.dirty) {
         this.dirty = false;
-        await this.writeOnce();
+        try {
+          await this.writeOnce();
+        } catch (error) {
+          // Nobody awaits this loop: a rejection would be unhandled and end the host.
+          this.options.logger.error(`Cannot update DNS: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }
     } finally {
       this.running = undefined;

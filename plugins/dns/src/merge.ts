@@ -130,22 +130,30 @@ function checkLease(lease: LeaseDnsInput, warnings: MergeWarning[]): CheckedLeas
     warnings.push({ message: `Dropped ${what} ${JSON.stringify(value)} from ${where}: ${why}`, fields: { ...fields, dropped: value } });
   };
 
+  // A runner is a plugin: what it hands over is checked like what a server sent.
+  const list = (what: string, value: unknown): unknown[] => {
+    if (value === undefined || value === null) return [];
+    if (Array.isArray(value)) return value;
+    drop(what, value, "is not a list");
+    return [];
+  };
   const servers: Server[] = [];
-  for (const text of lease.dns.servers ?? []) {
+  for (const text of list("the name servers", lease.dns?.servers)) {
     const server = typeof text === "string" ? leaseServer(text, lease.interface) : "is not text";
     if (typeof server === "string") drop("the name server", text, server);
     else servers.push(server);
   }
   const search: string[] = [];
-  for (const text of lease.dns.search ?? []) {
+  for (const text of list("the search domains", lease.dns?.search)) {
     const name = typeof text === "string" ? checkDnsName(text) : { problem: "is not text" };
     if ("problem" in name) drop("the search domain", text, name.problem);
     else search.push(name.name);
   }
   let domain: string | undefined;
-  if (lease.dns.domain !== undefined) {
-    const name = typeof lease.dns.domain === "string" ? checkDnsName(lease.dns.domain) : { problem: "is not text" };
-    if ("problem" in name) drop("the domain name", lease.dns.domain, name.problem);
+  const domainText: unknown = lease.dns?.domain;
+  if (domainText !== undefined && domainText !== null) {
+    const name = typeof domainText === "string" ? checkDnsName(domainText) : { problem: "is not text" };
+    if ("problem" in name) drop("the domain name", domainText, name.problem);
     else domain = name.name;
   }
   return { interface: lease.interface, family: lease.family, servers, search, ...(domain === undefined ? {} : { domain }) };
