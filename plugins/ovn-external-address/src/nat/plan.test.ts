@@ -45,6 +45,15 @@ describe("planNat", () => {
     expect(plan.conflicts).toMatchObject([{ uuid: "f", logicalIp: "10.0.0.5/32", ownedBy: undefined }]);
   });
 
+  it("does not take an IPv4-mapped IPv6 logical address (an IPv6 rule to OVN) for the IPv4 address", () => {
+    for (const logical of ["::ffff:10.0.0.5", "::ffff:a00:5", "::ffff:10.0.0.5/128"]) {
+      const mapped = row("m", { type: "snat", logical_ip: logical, external_ip: "2001:db8::20", external_ids: ovsMap({}) });
+      const plan = planNat(view([mapped]), [{ rule: rule("c1", "10.0.0.5"), router: R }], "all");
+      expect(plan.conflicts).toEqual([]);
+      expect(plan.inserts).toHaveLength(1);
+    }
+  });
+
   it("ignores a subnet snat (the network-wide rule) and dnat rows on the same address", () => {
     const subnet = row("s", { type: "snat", logical_ip: "10.0.0.0/24", external_ip: "198.51.100.1", external_ids: ovsMap({}) });
     const dnat = row("d", { type: "dnat_and_snat", logical_ip: "10.0.0.5", external_ip: "198.51.100.2", external_ids: ovsMap({}) });

@@ -65,6 +65,8 @@ export function hostAddress(text: string): string | undefined {
   if (address === undefined || extra !== undefined) return undefined;
   try {
     const { canonical, family } = canonicalWithFamily(address);
+    // OVN parses `::ffff:10.0.0.5` as IPv6: it translates no IPv4 address.
+    if (family === "ipv4" && address.includes(":")) return undefined;
     if (prefix === undefined) return canonical;
     return prefix === (family === "ipv4" ? "32" : "128") ? canonical : undefined;
   } catch {
