@@ -43,6 +43,15 @@ describe("staticDnsFromConfig", () => {
   });
 });
 
+describe("static link-local name servers", () => {
+  it("need a zone, and only they take one", () => {
+    for (const nameservers of [["fe80::1"], ["FE80::53"], ["192.0.2.1%eth0"], ["2001:db8::53%eth0"]]) {
+      expect(() => staticDnsFromConfig({ nameservers }), nameservers[0]).toThrow(InvalidConfigError);
+    }
+    expect(staticDnsFromConfig({ nameservers: ["FE80::53%eth0"] }).nameservers).toEqual(["fe80::53%eth0"]);
+  });
+});
+
 describe("resolvConfConfig", () => {
   it("makes the config `--resolv-conf FILE` stands for", () => {
     expect(resolvConfConfig("/etc/resolv.conf")).toEqual({ resolvConf: "/etc/resolv.conf" });

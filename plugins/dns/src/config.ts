@@ -1,3 +1,4 @@
+import ipaddr from "ipaddr.js";
 import { canonicalAddress, InvalidConfigError, isInterfaceName, type StaticDns, type ValidationIssue } from "@incusx/sdk";
 import { checkDnsName } from "./dns-name.js";
 
@@ -41,6 +42,10 @@ export function staticDnsFromConfig(config: DnsPluginConfig, pluginId = "incusx.
     try {
       const plain = canonicalAddress(address);
       if (zone !== undefined) isInterfaceName(zone);
+      // A link-local server is reachable only through its interface; no other takes one.
+      const linkLocal = plain.includes(":") && ipaddr.parse(plain).range() === "linkLocal";
+      if (linkLocal && zone === undefined) throw new Error("a link-local address needs its interface as zone (fe80::1%eth0)");
+      if (!linkLocal && zone !== undefined) throw new Error("only a link-local IPv6 address takes a zone");
       if (rest.length > 0) throw new Error("more than one zone");
       const spelled = zone === undefined ? plain : `${plain}%${zone}`;
       if (!nameservers.includes(spelled)) nameservers.push(spelled);
