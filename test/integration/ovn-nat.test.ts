@@ -1,6 +1,6 @@
 // The OVN NatBackend against a real ovsdb-server with OVN's NB schema,
 // every row checked with ovn-nbctl.
-import { OvsdbClient, type MonitorUpdate } from "@incusx/ovsdb";
+import { OvsdbClient, OvsdbProtocolError, type MonitorUpdate } from "@incusx/ovsdb";
 import { OvnNatBackend, OvnNatError, ovnSwitchPortName } from "@incusx/plugin-ovn-external-address";
 import type { NatRule } from "@incusx/sdk";
 import { MemoryNetworkState, describeNatBackendContract } from "@incusx/testkit";
@@ -253,6 +253,17 @@ describe("OvnNatBackend remove", () => {
     await f.backend.ensure(rule("c1", "10.0.0.7", "198.51.100.9"));
     expect((await natRows(f.nb)).map((r) => r.logical_ip).sort()).toEqual(["10.0.0.6", "10.0.0.7"]);
     expect(await f.backend.list()).toHaveLength(2);
+  });
+
+  it("still replaces the NIC's row after a failed remove left it in place", async () => {
+    await f.backend.ensure(rule("c1", "10.0.0.5", "198.51.100.9"));
+    // The NB fails the remove's read (a broken reply): the row stays.
+    const transact = f.client.transact.bind(f.client);
+    f.client.transact = () => Promise.reject(new OvsdbProtocolError("broken reply"));
+    await expect(f.backend.remove({ instance: "c1", device: "eth0" })).rejects.toMatchObject({ reason: "database" });
+    f.client.transact = transact;
+    await f.backend.ensure(rule("c1", "10.0.0.6", "198.51.100.9"));
+    expect((await natRows(f.nb)).map((r) => r.logical_ip)).toEqual(["10.0.0.6"]);
   });
 
   it("never deletes a foreign row, even with the same addresses", async () => {

@@ -180,7 +180,6 @@ export class OvnNatBackend implements NatBackend {
   /** Removes the owner's rows (one family or both); rows of other NICs, also sharing the external address, stay. */
   async remove(owner: NatOwner, family?: IpFamily): Promise<void> {
     const selector = ownerSelector(owner, family);
-    for (const f of family === undefined ? (["ipv4", "ipv6"] as const) : [family]) this.#knownKeys.delete(ownerKey(owner, f));
     await this.#retrying(`Removing SNAT of NIC "${nicName(owner)}"`, async () => {
       const client = await this.#connect();
       const read = op.select("NAT", [["external_ids", "includes", selector]], ["_uuid"]);
@@ -195,6 +194,8 @@ export class OvnNatBackend implements NatBackend {
       this.#writes++;
       for (const u of uuids) this.#instanceRows.get(owner.instance)?.delete(u);
     });
+    // Only now: after a failed remove the rows may remain, and a guessed ensure would not replace them.
+    for (const f of family === undefined ? (["ipv4", "ipv6"] as const) : [family]) this.#knownKeys.delete(ownerKey(owner, f));
   }
 
   /** Every rule this backend owns, read from the NB. */
