@@ -1,6 +1,8 @@
 import type { IpFamily, LeaseDns, StaticDns } from "@incusx/sdk";
 import { describe, expect, it } from "vitest";
 import { mergeDns, type LeaseDnsInput } from "./merge.js";
+import { renderResolvConf } from "./resolv-conf.js";
+import { IN_PLACE_MAX_BYTES } from "./safe-write.js";
 
 const NONE: StaticDns = { nameservers: [], search: [], options: [] };
 const v4 = (iface: string, dns: Partial<LeaseDns>): LeaseDnsInput => lease("ipv4", iface, dns);
@@ -164,6 +166,19 @@ describe("mergeDns", () => {
     ]);
     // The merged view is capped; the per-link view is not.
     expect(config.nameservers).toEqual(["198.51.100.53", "198.51.100.54", "198.51.100.55"]);
+  });
+
+  it("cuts a hostile server's long search list so the file still fits the in-place write, with a warning", () => {
+    // 40 valid names of 200 characters: 8 KB of search domains.
+    const long = Array.from({ length: 40 }, (_, i) => `${"a".repeat(60)}.${"b".repeat(60)}.${"c".repeat(60)}.d${String(i).padStart(2, "0")}.example`);
+    const servers = ["fe80::1111:2222:3333:4444", "fe80::5555:6666:7777:8888", "fe80::9999:aaaa:bbbb:cccc"];
+    const { config, warnings } = mergeDns(NONE, [v6("interface-name1", { servers, search: long })]);
+    expect(Buffer.byteLength(renderResolvConf(config))).toBeLessThanOrEqual(IN_PLACE_MAX_BYTES);
+    expect(config.search).toEqual(long.slice(0, config.search.length));
+    expect(config.search.length).toBeGreaterThan(5);
+    expect(warnings.map((w) => w.message)).toEqual([
+      `The search list is limited to 2048 characters; dropped ${long.slice(config.search.length).join(", ")}`,
+    ]);
   });
 
   it("hands the static settings through", () => {

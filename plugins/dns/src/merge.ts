@@ -8,6 +8,14 @@ import { checkDnsName, nameKey } from "./dns-name.js";
 /** glibc reads at most this many `nameserver` lines (MAXNS). */
 export const MAX_NAMESERVERS = 3;
 
+/**
+ * Longest search list written (the domains joined by spaces): what a
+ * server sends is cut here, with a warning, so that with the marker, 3
+ * name servers and options the file stays within one page and can always
+ * be written in place (a longer one would be refused at every write).
+ */
+export const MAX_SEARCH_LENGTH = 2048;
+
 /** The DNS of one lease in force. */
 export interface LeaseDnsInput {
   /** Interface the lease is on. */
@@ -56,7 +64,8 @@ const UNUSABLE_RANGES = new Set(["unspecified", "multicast", "broadcast"]);
  *   IPv6 server is written with its lease's interface (`fe80::1%eth0`);
  * - at most {@link MAX_NAMESERVERS} name servers, with a warning naming the rest;
  * - search domains from option 119 (IPv4) and 24 (IPv6); when none, the
- *   option-15 domain becomes `domain` (several different ones become `search`).
+ *   option-15 domain becomes `domain` (several different ones become `search`);
+ *   at most {@link MAX_SEARCH_LENGTH} characters, with a warning naming the rest.
  *
  * `statics` must already be checked ({@link staticDnsFromConfig}).
  */
@@ -103,6 +112,8 @@ export function mergeDns(statics: StaticDns, leases: readonly LeaseDnsInput[]): 
       else search = domains;
     }
   }
+
+  search = limitSearch(search, warnings);
 
   const config: ResolverConfig = {
     nameservers,
@@ -178,6 +189,19 @@ function leaseServer(text: string, iface: string): Server | string {
 function staticServer(text: string): Server {
   const plain = text.replace(/%.*$/, "");
   return { text, plain, key: text };
+}
+
+// The longest prefix of `search` within MAX_SEARCH_LENGTH, the rest named in a warning.
+function limitSearch(search: string[], warnings: MergeWarning[]): string[] {
+  let length = -1;
+  const kept = search.findIndex((name) => (length += name.length + 1) > MAX_SEARCH_LENGTH);
+  if (kept < 0) return search;
+  const dropped = search.slice(kept);
+  warnings.push({
+    message: `The search list is limited to ${MAX_SEARCH_LENGTH} characters; dropped ${dropped.join(", ")}`,
+    fields: { dropped },
+  });
+  return search.slice(0, kept);
 }
 
 function unique(servers: readonly Server[]): Server[] {
