@@ -135,3 +135,32 @@ describe("OvsdbClient reconnection", () => {
     }
   });
 });
+
+describe("OvsdbClient facing a malformed notification", () => {
+  it("drops the connection with a protocol error instead of throwing out of the socket handler", async () => {
+    const server = createServer((socket) => {
+      const splitter = new JsonStreamSplitter();
+      socket.on("data", (chunk) => {
+        for (const raw of splitter.push(chunk)) {
+          const msg = raw as { method: string; params: unknown[]; id: unknown };
+          let result: unknown = {};
+          if (msg.method === "transact") result = [{ rows: [{ name: "OVN_Northbound", model: "clustered", connected: true, leader: true, index: 1 }] }];
+          socket.write(JSON.stringify({ id: msg.id, result, error: null }));
+          // A member update with no table updates at all.
+          if (msg.method === "list_dbs") socket.write(JSON.stringify({ id: null, method: "update2", params: ["incusx-server-db"] }));
+        }
+      });
+    });
+    servers.push(server);
+    const path = join(dir, "bad.sock");
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const client = await OvsdbClient.connect(`unix:${path}`, { database: "OVN_Northbound" });
+    try {
+      const lost = new Promise<unknown>((resolve) => client.once("disconnect", resolve));
+      await client.listDbs();
+      expect(await lost).toMatchObject({ code: "OVSDB_PROTOCOL_ERROR" });
+    } finally {
+      client.close();
+    }
+  });
+});

@@ -10,6 +10,7 @@ import {
   OvsdbClosedError,
   OvsdbConnectionLostError,
   OvsdbError,
+  OvsdbProtocolError,
   OvsdbRpcError,
   OvsdbTimeoutError,
 } from "./errors.js";
@@ -193,7 +194,7 @@ export class RpcConnection {
       this.#socket.destroy();
       return;
     }
-    for (const message of messages) this.#dispatch(message as Record<string, unknown>);
+    for (const message of messages) if (this.#closed === undefined) this.#dispatch(message as Record<string, unknown>);
   }
 
   #dispatch(message: Record<string, unknown>): void {
@@ -203,7 +204,13 @@ export class RpcConnection {
         this.#send({ id: message.id, result: params, error: null });
         return;
       }
-      this.#options.onNotification?.(message.method, params);
+      try {
+        this.#options.onNotification?.(message.method, params);
+      } catch (error) {
+        // Thrown out of a socket handler it would crash the process: a notification we cannot read ends the session.
+        const why = error instanceof Error ? error.message : String(error);
+        this.#fail(new OvsdbProtocolError(`Notification "${message.method}" could not be handled: ${why}`, { cause: error }));
+      }
       return;
     }
     if (typeof message.id !== "number") return;
