@@ -179,6 +179,21 @@ describe("NicLifecycle", () => {
     expect(nat.rules).toEqual([]);
   });
 
+  it("leaves no rule behind when removing a stale family's rule fails", async () => {
+    const { nat, lifecycle } = setup();
+    const remove = nat.remove.bind(nat);
+    let failed = false;
+    nat.remove = async (owner, family) => {
+      if (family === "ipv6" && !failed) {
+        failed = true;
+        throw new Error("transaction failed");
+      }
+      await remove(owner, family);
+    };
+    await expect(lifecycle.start("c1", "eth0")).rejects.toMatchObject({ code: "PLUGIN_FAILED" });
+    expect(nat.rules).toEqual([]);
+  });
+
   it("names a missing instance or device", async () => {
     const { lifecycle } = setup();
     await expect(lifecycle.start("c9", "eth0")).rejects.toThrow('Instance "c9" not found in the host state');

@@ -162,9 +162,9 @@ export class NicLifecycle {
    * a plan, ensures each planned rule, and removes its own rules of
    * families the plan has no rule for (an address that went away, an
    * external address that was unset). A NIC on a network no backend serves
-   * gets nothing. When ensuring a rule fails, the rules this start ensured
-   * (and the one that failed half way) are removed before the error is
-   * rethrown, so a failed start leaves no partial NAT.
+   * gets nothing. When ensuring or removing a rule fails, the rules this
+   * start ensured (and the one that failed half way) are removed before the
+   * error is rethrown, so a failed start leaves no partial NAT.
    */
   async start(instance: string, device: string): Promise<NicStartResult> {
     const nic = await this.nic(instance, device);
@@ -185,13 +185,13 @@ export class NicLifecycle {
         ensured.push(rule.family);
         await backend.ensure(rule);
       }
+      for (const family of FAMILIES) {
+        if (!plan.rules.some((r) => r.family === family)) await backend.remove(owner, family);
+      }
     } catch (error) {
       // A start that fails is undone: no family keeps a rule of it.
       for (const family of ensured) await backend.remove(owner, family).catch(() => undefined);
       throw error;
-    }
-    for (const family of FAMILIES) {
-      if (!plan.rules.some((r) => r.family === family)) await backend.remove(owner, family);
     }
     return { nic, backend: backend.networkType, applied: plan.rules, skipped: plan.skipped };
   }
