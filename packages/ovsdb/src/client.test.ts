@@ -164,3 +164,38 @@ describe("OvsdbClient facing a malformed notification", () => {
     }
   });
 });
+
+describe("OvsdbClient against a server that drops every connection once set up", () => {
+  it("backs off between reconnections instead of reconnecting in a tight loop", async () => {
+    const opened: number[] = [];
+    const server = createServer((socket) => {
+      opened.push(performance.now());
+      const splitter = new JsonStreamSplitter();
+      socket.on("data", (chunk) => {
+        for (const raw of splitter.push(chunk)) {
+          const msg = raw as { method: string; id: unknown };
+          const result = msg.method === "monitor_cond_since" ? [false, "00000000-0000-0000-0000-000000000001", {}] : {};
+          socket.write(JSON.stringify({ id: msg.id, result, error: null }));
+          // Set up, then gone: the next reconnection succeeds just as quickly.
+          if (msg.method === "monitor_cond_since") setImmediate(() => socket.destroy());
+        }
+      });
+    });
+    servers.push(server);
+    const path = join(dir, "flap.sock");
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const client = await OvsdbClient.connect(`unix:${path}`, { initialBackoffMs: 20, maxBackoffMs: 200 });
+    try {
+      await client.monitor("OVN_Northbound", { NAT: {} }, () => {});
+      const start = opened.length;
+      await expect.poll(() => opened.length, { timeout: 5000 }).toBeGreaterThanOrEqual(start + 4);
+      // Each reconnection waits longer than the one before (20, 40, 80 ms), however fast the last one was set up.
+      const gaps = opened.slice(start - 1, start + 4).map((t, i, all) => (i === 0 ? 0 : t - all[i - 1]!)).slice(1);
+      expect(gaps[0]).toBeGreaterThanOrEqual(18);
+      expect(gaps[1]).toBeGreaterThanOrEqual(38);
+      expect(gaps[2]).toBeGreaterThanOrEqual(78);
+    } finally {
+      client.close();
+    }
+  });
+});

@@ -86,6 +86,10 @@ export class OvsdbClient extends EventEmitter {
   #closed = false;
   #monitorSeq = 0;
   #wake: (() => void) | undefined;
+  /** When the current connection was adopted (performance.now()). */
+  #adoptedAt = -Infinity;
+  /** Delay before redialling after a connection that was lost soon after it was set up; 0 after a lasting one. */
+  #flapDelay = 0;
   #waiting = 0;
 
   private constructor(endpoints: readonly OvsdbEndpoint[], options: OvsdbClientOptions) {
@@ -214,7 +218,16 @@ export class OvsdbClient extends EventEmitter {
 
   #reconnect(): Promise<RpcConnection> {
     const ready = (async () => {
-      let delay = this.#options.initialBackoffMs ?? 50;
+      const initial = this.#options.initialBackoffMs ?? 50;
+      const max = this.#options.maxBackoffMs ?? 2000;
+      let delay = initial;
+      // A connection lost soon after it was set up counts as a failed attempt:
+      // a server that accepts and then drops must not be redialled in a tight loop.
+      if (performance.now() - this.#adoptedAt < max) {
+        delay = this.#flapDelay = Math.min(this.#flapDelay === 0 ? initial : this.#flapDelay * 2, max);
+        await this.#sleep(delay);
+        delay = Math.min(delay * 2, max);
+      } else this.#flapDelay = 0;
       for (;;) {
         if (this.#closed) throw new OvsdbClosedError();
         let conn: RpcConnection | undefined;
@@ -234,15 +247,8 @@ export class OvsdbClient extends EventEmitter {
           // Nobody waits and no monitor needs the connection: stop trying until the next request.
           if (this.#waiting === 0 && this.#monitors.size === 0) throw error;
         }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          if (this.#options.unrefWhenIdle === true) timer.unref();
-          this.#wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        delay = Math.min(delay * 2, this.#options.maxBackoffMs ?? 2000);
+        await this.#sleep(delay);
+        delay = Math.min(delay * 2, max);
       }
     })();
     this.#ready = ready;
@@ -251,6 +257,18 @@ export class OvsdbClient extends EventEmitter {
       () => (this.#ready = undefined),
     );
     return ready;
+  }
+
+  /** Waits `ms` (cut short by {@link close}). */
+  #sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      if (this.#options.unrefWhenIdle === true) timer.unref();
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   /** One pass over the endpoints, starting after the last one used. */
@@ -309,6 +327,7 @@ export class OvsdbClient extends EventEmitter {
 
   #adopt(conn: RpcConnection): void {
     this.#conn = conn;
+    this.#adoptedAt = performance.now();
     this.emit("connect", conn.endpoint.text);
   }
 
