@@ -174,7 +174,7 @@ describe("SELECTING and REQUESTING", () => {
         },
       },
     ]);
-    expect(saved).toEqual([{ address: ADDRESS, server: SERVER_A, expiresAt: EXPIRE_AT }]);
+    expect(saved).toEqual([{ address: ADDRESS, server: SERVER_A, expiresAt: EXPIRE_AT, prefixLength: 24 }]);
     expect(client.state).toBe("bound");
     expect(transport.sent).toHaveLength(2);
   });
@@ -277,7 +277,7 @@ describe("BOUND, RENEWING, REBINDING", () => {
       ["bound", 0, 0, 3600, ["192.0.2.53"]],
       ["renewed", RENEW_AT + 500, RENEW_AT, 7200, ["192.0.2.54"]],
     ]);
-    expect(saved.at(-1)).toEqual({ address: ADDRESS, server: SERVER_A, expiresAt: RENEW_AT + 7_200_000 });
+    expect(saved.at(-1)).toEqual({ address: ADDRESS, server: SERVER_A, expiresAt: RENEW_AT + 7_200_000, prefixLength: 24 });
     expect(latest().client.state).toBe("bound");
     await clock.advance(3_600_000 - 500);
     expect(transport.sent.at(-1)).toMatchObject({ at: RENEW_AT + 3_600_000, to: { unicast: SERVER_A } });
@@ -372,7 +372,7 @@ describe("BOUND, RENEWING, REBINDING", () => {
     await clock.advance(100 * 86_400_000);
     expect(transport.sent).toHaveLength(2);
     expect(events[0]!.lease!.addresses[0]).toMatchObject({ validLifetime: 0xffffffff });
-    expect(saved).toEqual([{ address: ADDRESS, server: SERVER_A, expiresAt: null }]);
+    expect(saved).toEqual([{ address: ADDRESS, server: SERVER_A, expiresAt: null, prefixLength: 24 }]);
   });
 
   it("renews a 60-day lease on day 30, past Node's 24.8-day timer limit", async () => {
@@ -429,6 +429,23 @@ describe("INIT-REBOOT", () => {
       [T.Request, 0, "192.0.2.150"],
       [T.Discover, 0, undefined],
     ]);
+  });
+
+  it("reports the refused saved address expired on a NAK, so the runtime removes what an earlier run left on the link", async () => {
+    const { clock, transport, events } = await start({ savedLease: { ...savedLease, prefixLength: 24 } });
+    transport.deliver(nak(transport.last()));
+    await clock.flush();
+    expect(events.map((e) => [e.kind, e.lease?.server, e.lease?.addresses, e.lease?.routes])).toEqual([
+      ["expired", SERVER_B, [{ address: "192.0.2.150", prefixLength: 24, preferredLifetime: 0, validLifetime: 0 }], []],
+    ]);
+    expect(type(transport.sent.at(-1)!.message)).toBe(T.Discover);
+  });
+
+  it("saves the prefix length with the lease", async () => {
+    const { clock, transport, saved } = await start({ savedLease });
+    transport.deliver(ack(transport.last(), { server: SERVER_B }));
+    await clock.flush();
+    expect(saved.at(-1)).toMatchObject({ address: "192.0.2.150", prefixLength: 24 });
   });
 
   it("discovers, asking for the saved address, when no server answers two REQUESTs", async () => {

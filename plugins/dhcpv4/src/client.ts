@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
 import { Dhcpv4MessageType, dhcpv4OptionValue, findDhcpv4Option, type Dhcpv4Message } from "@incusx/dhcp-wire";
-import type { Clock, LeaseEventKind, Logger } from "@incusx/sdk";
+import type { Clock, Lease, LeaseEventKind, Logger } from "@incusx/sdk";
 import { runExchange, isType, sendMessage, type Exchange, type ExchangeContext } from "./exchange.js";
 import { Inbox, receiveUntilAborted } from "@incusx/dhcp-client";
 import { bindingFromAck, expiresAt, leaseOf, savedLeaseOf, timeOf, type Binding, type SavedLease } from "./lease.js";
@@ -212,7 +212,11 @@ export class Dhcpv4Client {
       this.#log.info(`No DHCPv4 server confirmed the address "${address}"; discovering`);
       return { state: "init", requested: address };
     }
-    return answer.kind === "nak" ? this.#nak() : this.#establish(answer.binding, "bound");
+    if (answer.kind === "nak") {
+      this.#expireSaved();
+      return this.#nak();
+    }
+    return this.#establish(answer.binding, "bound");
   }
 
   // --- BOUND: wait for T1 or the end of the lease ---
@@ -339,8 +343,31 @@ export class Dhcpv4Client {
     this.#binding = undefined;
   }
 
+  /**
+   * The server refused the lease an earlier run saved (INIT-REBOOT NAK): its
+   * address may still be on the link, so report it expired for the runtime
+   * to remove. A lease saved without its prefix length cannot be matched and
+   * is left to its kernel lifetime.
+   */
+  #expireSaved(): void {
+    const saved = this.#options.savedLease;
+    if (saved === undefined || saved.prefixLength === undefined) return;
+    this.#emitLease("expired", {
+      family: "ipv4",
+      interface: this.#options.interface,
+      server: saved.server,
+      obtainedAt: this.#clock.now(),
+      addresses: [{ address: saved.address, prefixLength: saved.prefixLength, preferredLifetime: 0, validLifetime: 0 }],
+      routes: [],
+      dns: { servers: [], search: [] },
+    });
+  }
+
   #emit(kind: LeaseEventKind): void {
-    const lease = leaseOf(this.#binding!, this.#options.interface);
+    this.#emitLease(kind, leaseOf(this.#binding!, this.#options.interface));
+  }
+
+  #emitLease(kind: LeaseEventKind, lease: Lease): void {
     this.#log.info(`DHCPv4 lease ${kind}`, { address: lease.addresses[0]?.address, server: lease.server });
     try {
       this.#options.emit({ kind, family: "ipv4", interface: this.#options.interface, at: this.#clock.now(), lease });

@@ -33,6 +33,12 @@ export interface SavedLease {
   readonly address: string;
   readonly server: string;
   readonly expiresAt: number | null;
+  /**
+   * Prefix length the address was configured with, so an address left on
+   * the link by an earlier run can be removed when the server refuses it
+   * (absent in leases saved before it was recorded).
+   */
+  readonly prefixLength?: number;
 }
 
 /** Clock ms when `binding` ends (`Infinity` for an infinite lease). */
@@ -48,7 +54,7 @@ export function timeOf(binding: Binding, key: "t1" | "t2"): number {
 /** What the runner persists for `binding`. */
 export function savedLeaseOf(binding: Binding): SavedLease {
   const end = expiresAt(binding);
-  return { address: binding.address, server: binding.server, expiresAt: Number.isFinite(end) ? end : null };
+  return { address: binding.address, server: binding.server, expiresAt: Number.isFinite(end) ? end : null, prefixLength: binding.prefixLength };
 }
 
 /**

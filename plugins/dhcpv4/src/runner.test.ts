@@ -90,7 +90,7 @@ describe("Dhcpv4Runner", () => {
     expect(socket.sent[0]!.message.broadcast).toBe(true);
     expect(opt(socket.sent[0]!.message, 12)).toBe("c1");
     expect(r.events.map((e) => [e.kind, e.family, e.interface, e.lease?.addresses[0]?.address])).toEqual([["bound", "ipv4", "eth0", "192.0.2.100"]]);
-    expect(await s.store.get(leaseKey("eth0"))).toEqual({ address: "192.0.2.100", server: "192.0.2.1", expiresAt: START + 3_600_000 });
+    expect(await s.store.get(leaseKey("eth0"))).toEqual({ address: "192.0.2.100", server: "192.0.2.1", expiresAt: START + 3_600_000, prefixLength: 24 });
     await r.stop();
     expect(socket.closed).toBe(true);
   });
@@ -154,13 +154,16 @@ describe("Dhcpv4Runner", () => {
     expect(r.events.map((e) => [e.kind, e.lease?.addresses[0]?.address])).toEqual([["bound", "192.0.2.150"]]);
   });
 
-  it("ignores an unreadable saved lease, with a warning", async () => {
-    const s = setup({ store: new MemoryStateStore({ [leaseKey("eth0")]: { address: 5 } }) });
-    run(s);
-    await s.clock.flush();
-    expect(opt(s.link.sockets[0]!.sent[0]!.message, 53)).toBe(T.Discover);
-    expect(s.logs.messages({ level: "warn" })).toEqual(['Ignoring the unreadable saved DHCPv4 lease {"address":5}']);
-  });
+  it.each([{ address: 5 }, { address: "192.0.2.150", server: "192.0.2.1", expiresAt: null, prefixLength: 33 }])(
+    "ignores an unreadable saved lease, with a warning: %j",
+    async (stored) => {
+      const s = setup({ store: new MemoryStateStore({ [leaseKey("eth0")]: stored }) });
+      run(s);
+      await s.clock.flush();
+      expect(opt(s.link.sockets[0]!.sent[0]!.message, 53)).toBe(T.Discover);
+      expect(s.logs.messages({ level: "warn" })).toEqual([`Ignoring the unreadable saved DHCPv4 lease ${JSON.stringify(stored)}`]);
+    },
+  );
 
   it("sends a RELEASE to the server on stop when asked, and forgets the saved lease", async () => {
     const s = setup();

@@ -182,9 +182,11 @@ export class Dhcpv4Runner implements DhcpRunner {
       typeof s.address === "string" &&
       /^\d{1,3}(\.\d{1,3}){3}$/.test(s.address) &&
       typeof s.server === "string" &&
-      (s.expiresAt === null || typeof s.expiresAt === "number")
+      (s.expiresAt === null || typeof s.expiresAt === "number") &&
+      (s.prefixLength === undefined || (Number.isInteger(s.prefixLength) && (s.prefixLength as number) >= 0 && (s.prefixLength as number) <= 32))
     ) {
-      return { address: s.address, server: s.server, expiresAt: s.expiresAt };
+      const prefix = s.prefixLength === undefined ? {} : { prefixLength: s.prefixLength as number };
+      return { address: s.address, server: s.server, expiresAt: s.expiresAt, ...prefix };
     }
     log.warn(`Ignoring the unreadable saved DHCPv4 lease ${JSON.stringify(stored)}`);
     return undefined;
