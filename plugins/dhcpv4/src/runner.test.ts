@@ -1,6 +1,6 @@
 import { Dhcpv4MessageType as T, decodeDhcpv4, dhcpv4OptionValue as opt, encodeDhcpv4, encodeDuid, type Dhcpv4Message } from "@incusx/dhcp-wire";
 import { FakeSocketLink, RunnerRuns, ScriptedSocket } from "@incusx/dhcp-client/testing";
-import { DhcpRunnerToken, type DhcpRunOptions } from "@incusx/sdk";
+import { DhcpRunnerToken, type DhcpRunOptions, type JsonValue } from "@incusx/sdk";
 import { FakeClock, MemoryLogSink, MemoryStateStore, describeDhcpRunnerContract, startTestHost } from "@incusx/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { ack, offer } from "./fake-server.test-support.js";
@@ -157,7 +157,7 @@ describe("Dhcpv4Runner", () => {
   it.each([{ address: 5 }, { address: "192.0.2.150", server: "192.0.2.1", expiresAt: null, prefixLength: 33 }])(
     "ignores an unreadable saved lease, with a warning: %j",
     async (stored) => {
-      const s = setup({ store: new MemoryStateStore({ [leaseKey("eth0")]: stored }) });
+      const s = setup({ store: new MemoryStateStore({ [leaseKey("eth0")]: stored as JsonValue }) });
       run(s);
       await s.clock.flush();
       expect(opt(s.link.sockets[0]!.sent[0]!.message, 53)).toBe(T.Discover);
