@@ -14,17 +14,15 @@
 // Env:   BENCH_RUNS (default 15)  BENCH_PLUGINS (default 100)
 // The last line printed is a JSON summary.
 
-import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { pluginModule, pluginPackageJson } from "./bench-plugins.mjs";
+import { CPU_REPORT, medianOf, pluginModule, pluginPackageJson, timeInterleaved, timeNodeRun } from "./host-startup-support.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const PLUGINS = Number(process.env.BENCH_PLUGINS ?? 100);
 const WARMUP = 2;
-const CPU_REPORT = `process.on("exit", () => { const u = process.cpuUsage(); process.stderr.write("INCUSX_CPU_MS " + (u.user + u.system) / 1000 + "\\n"); });`;
 
 const require = createRequire(import.meta.url);
 const sdkDir = dirname(require.resolve("@incusx/sdk/package.json"));
@@ -68,26 +66,11 @@ if (!report.ok || report.plugins.length !== ${PLUGINS}) { console.error(JSON.str
     { name: "bundle", label: `bundle, ${PLUGINS}`, args: [runner, "bundle", join(work, "bundle")] },
     { name: "trusted", label: `bundle (no hashing)`, args: [runner, "trusted", join(work, "bundle")] },
   ];
-  for (const c of cases) timeOnce(c, cpuFile);
-  const wall = Object.fromEntries(cases.map((c) => [c.name, []]));
-  const cpu = Object.fromEntries(cases.map((c) => [c.name, []]));
-  console.log(`Timing ${cases.length} cases x ${RUNS} runs (+${WARMUP} warm-up), interleaved...`);
-  for (let run = 0; run < WARMUP + RUNS; run++) {
-    for (let i = 0; i < cases.length; i++) {
-      const c = cases[(run + i) % cases.length];
-      const t = timeOnce(c, cpuFile);
-      if (run >= WARMUP) {
-        wall[c.name].push(t.ms);
-        cpu[c.name].push(t.cpuMs);
-      }
-    }
-  }
-  const med = (xs) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  };
-  const wallMs = Object.fromEntries(cases.map((c) => [c.name, round(med(wall[c.name]))]));
-  const cpuMs = Object.fromEntries(cases.map((c) => [c.name, round(med(cpu[c.name]))]));
+  const time = (c) => timeNodeRun(c, { cwd: work, cpuFile });
+  for (const c of cases) time(c);
+  const { wall, cpu } = timeInterleaved(cases, { runs: RUNS, warmup: WARMUP, time });
+  const wallMs = Object.fromEntries(cases.map((c) => [c.name, round(medianOf(wall[c.name]))]));
+  const cpuMs = Object.fromEntries(cases.map((c) => [c.name, round(medianOf(cpu[c.name]))]));
   console.log("\nMedian of a whole process (start to exit), wall and CPU:");
   for (const c of cases) console.log(`  ${c.label.padEnd(22)} ${wallMs[c.name].toFixed(1)} ms wall   ${cpuMs[c.name].toFixed(1)} ms CPU`);
   const ratio = (a, b) => round(a / b);
@@ -105,14 +88,6 @@ if (!report.ok || report.plugins.length !== ${PLUGINS}) { console.error(JSON.str
   await rm(work, { recursive: true, force: true });
 }
 process.exit(exitCode);
-
-function timeOnce(c, cpuFile) {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ["--require", cpuFile, ...c.args], { cwd: work, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"] });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`${c.label} exited with status ${result.status}: ${result.stderr.trim()}`);
-  return { ms, cpuMs: Number(/INCUSX_CPU_MS ([0-9.]+)/.exec(result.stderr)[1]) };
-}
 
 function round(x) {
   return Math.round(x * 1000) / 1000;

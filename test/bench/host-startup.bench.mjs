@@ -21,21 +21,17 @@
 //        BENCH_ENFORCE=1 exits 1 when the target is missed.
 // The last line printed is a JSON summary for CI.
 
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { pluginModule, pluginPackageJson } from "./bench-plugins.mjs";
+import { CPU_REPORT, medianOf, pluginModule, pluginPackageJson, timeInterleaved, timeNodeRun } from "./host-startup-support.mjs";
 
 const RUNS = positiveInt("BENCH_RUNS", 15);
 const PLUGINS = positiveInt("BENCH_PLUGINS", 100);
 const WARMUP = 2;
 const TARGET_MS_PER_PLUGIN = 1;
-// Every child reports the CPU time it used (user + system) when it exits,
-// which other load on the machine disturbs far less than wall time.
-const CPU_REPORT = `process.on("exit", () => { const u = process.cpuUsage(); process.stderr.write("INCUSX_CPU_MS " + (u.user + u.system) / 1000 + "\\n"); });`;
 
 // The workspace packages as test/package.json links them.
 const require = createRequire(import.meta.url);
@@ -73,20 +69,7 @@ try {
   // One checked run of each first: a broken setup should fail loudly, not be timed.
   for (const c of cases) timeOnce(c, true);
 
-  const samples = Object.fromEntries(cases.map((c) => [c.name, []]));
-  const cpuSamples = Object.fromEntries(cases.map((c) => [c.name, []]));
-  console.log(`Timing ${cases.length} cases x ${RUNS} runs (+${WARMUP} warm-up), interleaved...`);
-  for (let run = 0; run < WARMUP + RUNS; run++) {
-    // Rotate the order so no case always runs right after another.
-    for (let i = 0; i < cases.length; i++) {
-      const c = cases[(run + i) % cases.length];
-      const { ms, cpuMs } = timeOnce(c, false);
-      if (run >= WARMUP) {
-        samples[c.name].push(ms);
-        cpuSamples[c.name].push(cpuMs);
-      }
-    }
-  }
+  const { wall: samples, cpu: cpuSamples } = timeInterleaved(cases, { runs: RUNS, warmup: WARMUP, time: (c) => timeOnce(c, false) });
 
   const median = Object.fromEntries(cases.map((c) => [c.name, round(medianOf(samples[c.name]))]));
   const cpu = Object.fromEntries(cases.map((c) => [c.name, round(medianOf(cpuSamples[c.name]))]));
@@ -204,26 +187,9 @@ await Promise.all(config.plugins.map((p) => import(pathToFileURL(join(base, p.mo
 }
 
 function timeOnce(c, check) {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ["--require", cpuReportFile, ...c.args], {
-    cwd: work,
-    encoding: "utf8",
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) {
-    throw new Error(`${c.label} exited with status ${result.status}${result.stderr ? `: ${result.stderr.trim()}` : ""}`);
-  }
-  const cpu = /INCUSX_CPU_MS ([0-9.]+)/.exec(result.stderr ?? "");
-  if (!cpu) throw new Error(`${c.label} did not report its CPU time`);
-  if (check) console.log(`Checked: ${c.label} runs cleanly (${fmt(ms)} ms)`);
-  return { ms, cpuMs: Number(cpu[1]) };
-}
-
-function medianOf(values) {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const t = timeNodeRun(c, { cwd: work, cpuFile: cpuReportFile });
+  if (check) console.log(`Checked: ${c.label} runs cleanly (${fmt(t.ms)} ms)`);
+  return t;
 }
 
 function positiveInt(name, fallback) {
