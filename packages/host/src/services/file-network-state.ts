@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
   ErrorCode,
@@ -14,6 +13,7 @@ import {
 import { validateHostStateDocument } from "../generated/document-validators.js";
 import { formatIssues, toIssues, type PrecompiledValidator } from "../schema-validation.js";
 import { canonicalOrUndefined, checkHostState, hostStateModel, type HostStateModel } from "./file-network-state-model.js";
+import { writeFileAtomically } from "./atomic-write.js";
 
 /** File name of the network state file in the host's state directory. */
 export const NETWORK_STATE_FILE = "network-state.json";
@@ -190,12 +190,10 @@ function notFound(message: string): IncusxError {
 }
 
 async function writeAtomically(file: string, contents: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
-    await writeFile(temporary, contents, { flush: true });
-    await rename(temporary, file);
+    // 0o666 less the umask: what a plain writeFile of the state file gives.
+    await writeFileAtomically(file, contents, 0o666);
   } catch (error) {
-    await rm(temporary, { force: true });
     throw new IncusxError(ErrorCode.InvalidConfig, `${file}: cannot write: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -1,5 +1,6 @@
-import { mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomically } from "./atomic-write.js";
 import type { JsonValue, StateStore } from "@incusx/sdk";
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -31,20 +32,7 @@ export class FileStateStore implements StateStore {
   async set(key: string, value: JsonValue): Promise<void> {
     const target = this.path(key);
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const temp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    const handle = await open(temp, "wx", 0o600);
-    try {
-      await handle.writeFile(JSON.stringify(value) + "\n");
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(temp, target);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
+    await writeFileAtomically(target, JSON.stringify(value) + "\n", 0o600);
   }
 
   async delete(key: string): Promise<void> {
