@@ -297,7 +297,7 @@ export class Dhcpv4Client {
       return { result: { kind: "nak" } };
     }
     if (!isType(reply, Dhcpv4MessageType.Ack)) return undefined;
-    const binding = bindingFromAck(reply, { obtainedAt: sentAt, applyMtu: this.#options.applyMtu ?? true });
+    const binding = bindingFromAck(reply, { obtainedAt: sentAt, applyMtu: this.#options.applyMtu ?? true, log: this.#log });
     if ("invalid" in binding) {
       this.#log.warn(`Ignoring a DHCPACK: ${binding.invalid}`);
       return undefined;

@@ -1,6 +1,6 @@
 import type { Dhcpv4Message, Dhcpv4Option } from "@incusx/dhcp-wire";
 import { describe, expect, it } from "vitest";
-import { INFINITE_LEASE, bindingFromAck, prefixLengthOf, renewalTimes, routesOf } from "./lease.js";
+import { INFINITE_LEASE, MAX_CLASSLESS_ROUTES, MIN_LEASE_TIME, MIN_RENEWAL_TIME, bindingFromAck, prefixLengthOf, renewalTimes, routesOf } from "./lease.js";
 
 const withOptions = (options: Dhcpv4Option[]): Pick<Dhcpv4Message, "options"> => ({ options });
 const ackOf = (options: Dhcpv4Option[], yiaddr = "192.0.2.100") => ({ yiaddr, options }) as unknown as Dhcpv4Message;
@@ -46,10 +46,77 @@ describe("T1 and T2", () => {
 
   it("come from options 58 and 59 when consistent, else from the defaults", () => {
     expect(renewalTimes(3600, 600, 1000)).toEqual({ t1: 600, t2: 1000 });
-    expect(renewalTimes(3600, 2000, 1000)).toEqual({ t1: 1000, t2: 1000 });
+    expect(renewalTimes(3600, 2000, 1000)).toEqual({ t1: 1800, t2: 3150 });
     expect(renewalTimes(3600, undefined, 4000)).toEqual({ t1: 1800, t2: 3150 });
     expect(renewalTimes(3600, 3500)).toEqual({ t1: 1800, t2: 3150 });
     expect(renewalTimes(INFINITE_LEASE, 10, 20)).toEqual({ t1: Infinity, t2: Infinity });
+  });
+});
+
+describe("T1 and T2 from a hostile server (RFC 2131 section 4.4.5, as systemd-networkd repairs them)", () => {
+  it("replace a T1 or T2 of 0 by the defaults", () => {
+    expect(renewalTimes(3600, 0, 0)).toEqual({ t1: 1800, t2: 3150 });
+    expect(renewalTimes(3600, 0, 3000)).toEqual({ t1: 1800, t2: 3000 });
+    expect(renewalTimes(3600, 600, 0)).toEqual({ t1: 600, t2: 3150 });
+  });
+
+  it("replace T1 at or past T2 and T2 at or past the lease by the defaults", () => {
+    expect(renewalTimes(3600, 3000, 2000)).toEqual({ t1: 1800, t2: 2000 });
+    expect(renewalTimes(3600, 2000, 2000)).toEqual({ t1: 1800, t2: 2000 });
+    expect(renewalTimes(3600, 600, 3600)).toEqual({ t1: 600, t2: 3150 });
+    expect(renewalTimes(3600, 5000, 9000)).toEqual({ t1: 1800, t2: 3150 });
+    // T2 before the default T1: the default T1 would pass it, so both are the defaults.
+    expect(renewalTimes(3600, 0, 1000)).toEqual({ t1: 1800, t2: 3150 });
+  });
+
+  it("schedule a lease shorter than 60 s as 60 s and never renew sooner than 10 s after binding", () => {
+    expect(MIN_LEASE_TIME).toBe(60);
+    expect(MIN_RENEWAL_TIME).toBe(10);
+    expect(renewalTimes(1, 0, 0)).toEqual({ t1: 30, t2: 52.5 });
+    expect(renewalTimes(2, 1, 1)).toEqual({ t1: 30, t2: 52.5 });
+    expect(renewalTimes(3600, 1, 2)).toEqual({ t1: 1800, t2: 3150 });
+    expect(renewalTimes(3600, 10, 20)).toEqual({ t1: 10, t2: 20 });
+  });
+
+  it("hold a tiny lease for 60 s", () => {
+    const ack = ackOf([
+      { code: 54, value: "192.0.2.1" },
+      { code: 51, value: 2 },
+      { code: 58, value: 0 },
+      { code: 59, value: 0 },
+    ]);
+    expect(bindingFromAck(ack, { obtainedAt: 0, applyMtu: true })).toMatchObject({ leaseTime: 60, t1: 30, t2: 52.5 });
+  });
+});
+
+describe("classless static routes from a hostile server", () => {
+  const many = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({ destination: `198.51.${i >> 8}.${i & 0xff}`, prefixLength: 32, router: "192.0.2.1" }));
+
+  it(`keep the first ${64} and drop the rest with one warning naming how many`, () => {
+    expect(MAX_CLASSLESS_ROUTES).toBe(64);
+    const warnings: string[] = [];
+    const log = { warn: (message: string) => void warnings.push(message) };
+    const routes = routesOf(withOptions([{ code: 121, value: many(1000) }]), log);
+    expect(routes).toHaveLength(64);
+    expect(routes[63]).toEqual({ destination: "198.51.0.63/32", gateway: "192.0.2.1" });
+    expect(warnings).toEqual(["Ignoring 936 of the 1000 classless static routes (option 121): at most 64 are applied"]);
+  });
+
+  it("keep 64 routes without a warning", () => {
+    const warnings: string[] = [];
+    expect(routesOf(withOptions([{ code: 121, value: many(64) }]), { warn: (m: string) => void warnings.push(m) })).toHaveLength(64);
+    expect(warnings).toEqual([]);
+  });
+
+  it("are capped in the binding of an ACK too", () => {
+    const ack = ackOf([
+      { code: 54, value: "192.0.2.1" },
+      { code: 51, value: 600 },
+      { code: 121, value: many(300) },
+    ]);
+    const binding = bindingFromAck(ack, { obtainedAt: 0, applyMtu: true });
+    expect("routes" in binding && binding.routes).toHaveLength(64);
   });
 });
 

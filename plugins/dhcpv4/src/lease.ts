@@ -1,8 +1,31 @@
 import { dhcpv4OptionValue, type Dhcpv4Message } from "@incusx/dhcp-wire";
-import type { Lease, LeaseDns, LeaseRoute } from "@incusx/sdk";
+import type { Lease, LeaseDns, LeaseRoute, Logger } from "@incusx/sdk";
 
 /** A lease time of 0xffffffff seconds means "infinity" (RFC 2131 section 3.3). */
 export const INFINITE_LEASE = 0xffffffff;
+
+/**
+ * Shortest lease the client schedules by, in seconds: a shorter one is held
+ * (and put on the link) for 60 s, so a server granting 1 s leases cannot make
+ * the client rebind in a loop. dhcpcd does the same with a 20 s floor
+ * (`DHCP_MIN_LEASE`, "minimum lease is 20 seconds"); 60 s is the shortest
+ * retransmission interval RFC 2131 section 4.4.5 allows in RENEWING.
+ */
+export const MIN_LEASE_TIME = 60;
+
+/**
+ * Shortest T1 taken from a server, in seconds: a smaller one is replaced by
+ * the default, so renewals (and the link work each lease event costs) come
+ * at least 10 s apart whatever the server says.
+ */
+export const MIN_RENEWAL_TIME = 10;
+
+/**
+ * Most classless static routes (option 121) taken from one ACK; the rest are
+ * ignored with a warning. Far above any real network's, and each route is
+ * link work on every renewal.
+ */
+export const MAX_CLASSLESS_ROUTES = 64;
 
 /** The smallest MTU option 26 may carry (RFC 2132 section 5.1). */
 export const MIN_MTU = 68;
@@ -58,18 +81,26 @@ export function savedLeaseOf(binding: Binding): SavedLease {
 }
 
 /**
- * T1 and T2 in seconds: options 58 and 59 when they are consistent
- * (T1 < T2 < lease time), else 0.5 and 0.875 of the lease time (RFC 2131
- * section 4.4.5).
+ * T1 and T2 in seconds, repaired as systemd-networkd's sd-dhcp-client does
+ * (`client_set_lease_timeouts`): options 58 and 59 when consistent
+ * (0 < T1 < T2 < lease time), else 0.5 and 0.875 of the lease time (RFC
+ * 2131 section 4.4.5). On top of that a lease under
+ * {@link MIN_LEASE_TIME} counts as that long and a T1 under
+ * {@link MIN_RENEWAL_TIME} is replaced by the default, so no server can
+ * make the client renew in a tight loop.
  *
  * @example
  * renewalTimes(3600, undefined, undefined) // { t1: 1800, t2: 3150 }
+ * renewalTimes(1, 0, 0) // { t1: 30, t2: 52.5 }
  */
 export function renewalTimes(leaseTime: number, t1?: number, t2?: number): { t1: number; t2: number } {
   if (leaseTime === INFINITE_LEASE) return { t1: Infinity, t2: Infinity };
-  const defaults = { t1: leaseTime * 0.5, t2: leaseTime * 0.875 };
-  const rebind = t2 !== undefined && t2 < leaseTime ? t2 : defaults.t2;
-  const renew = t1 !== undefined && t1 < rebind ? t1 : Math.min(defaults.t1, rebind);
+  const lease = Math.max(leaseTime, MIN_LEASE_TIME);
+  const defaults = { t1: lease * 0.5, t2: lease * 0.875 };
+  let rebind = t2 !== undefined && t2 > 0 && t2 < lease ? t2 : defaults.t2;
+  const renew = t1 !== undefined && t1 >= MIN_RENEWAL_TIME && t1 < rebind ? t1 : defaults.t1;
+  // The default T1 may lie past a server's (short) T2: then T2 is the default too, as in systemd.
+  if (renew >= rebind) rebind = defaults.t2;
   return { t1: renew, t2: rebind };
 }
 
@@ -104,13 +135,19 @@ function maskedDestination(destination: string, prefixLength: number): string {
 
 /**
  * Routes of an ACK: option 121 when present (RFC 3442: option 3 is then
- * ignored; router 0.0.0.0 means on-link), else a default route through the
- * first router of option 3.
+ * ignored; router 0.0.0.0 means on-link), at most
+ * {@link MAX_CLASSLESS_ROUTES} of them (one warning on `log` says how many
+ * were dropped), else a default route through the first router of option 3.
  */
-export function routesOf(ack: Pick<Dhcpv4Message, "options">): LeaseRoute[] {
+export function routesOf(ack: Pick<Dhcpv4Message, "options">, log?: Pick<Logger, "warn">): LeaseRoute[] {
   const classless = dhcpv4OptionValue(ack, 121);
   if (classless !== undefined) {
-    return classless.map((r) => {
+    if (classless.length > MAX_CLASSLESS_ROUTES) {
+      log?.warn(
+        `Ignoring ${classless.length - MAX_CLASSLESS_ROUTES} of the ${classless.length} classless static routes (option 121): at most ${MAX_CLASSLESS_ROUTES} are applied`,
+      );
+    }
+    return classless.slice(0, MAX_CLASSLESS_ROUTES).map((r) => {
       const destination = `${maskedDestination(r.destination, r.prefixLength)}/${r.prefixLength}`;
       return r.router === "0.0.0.0" ? { destination } : { destination, gateway: r.router };
     });
@@ -133,21 +170,24 @@ function withoutRoot(name: string): string {
 
 /**
  * The binding an ACK grants, or why it cannot be used: it must carry an
- * address (yiaddr), a server identifier (54) and a lease time (51).
+ * address (yiaddr), a server identifier (54) and a lease time (51). A lease
+ * under {@link MIN_LEASE_TIME} is held for that long; dropped routes are
+ * reported on `context.log`.
  */
 export function bindingFromAck(
   ack: Dhcpv4Message,
-  context: { readonly obtainedAt: number; readonly applyMtu: boolean },
+  context: { readonly obtainedAt: number; readonly applyMtu: boolean; readonly log?: Pick<Logger, "warn"> },
 ): Binding | { readonly invalid: string } {
   if (ack.yiaddr === "0.0.0.0") return { invalid: "it grants no address (yiaddr 0.0.0.0)" };
   const server = dhcpv4OptionValue(ack, 54);
   if (server === undefined) return { invalid: "it has no server identifier (option 54)" };
-  const leaseTime = dhcpv4OptionValue(ack, 51);
-  if (leaseTime === undefined || leaseTime === 0) return { invalid: "it has no lease time (option 51)" };
+  const granted = dhcpv4OptionValue(ack, 51);
+  if (granted === undefined || granted === 0) return { invalid: "it has no lease time (option 51)" };
+  const leaseTime = granted === INFINITE_LEASE ? granted : Math.max(granted, MIN_LEASE_TIME);
   const mask = dhcpv4OptionValue(ack, 1);
   const prefixLength = (mask === undefined ? undefined : prefixLengthOf(mask)) ?? classfulPrefixLength(ack.yiaddr);
   const mtu = dhcpv4OptionValue(ack, 26);
-  const { t1, t2 } = renewalTimes(leaseTime, dhcpv4OptionValue(ack, 58), dhcpv4OptionValue(ack, 59));
+  const { t1, t2 } = renewalTimes(granted, dhcpv4OptionValue(ack, 58), dhcpv4OptionValue(ack, 59));
   return {
     server,
     address: ack.yiaddr,
@@ -156,7 +196,7 @@ export function bindingFromAck(
     leaseTime,
     t1,
     t2,
-    routes: routesOf(ack),
+    routes: routesOf(ack, context.log),
     dns: dnsOf(ack),
     ...(context.applyMtu && mtu !== undefined && mtu >= MIN_MTU ? { mtu } : {}),
   };
