@@ -1,6 +1,6 @@
 import { Dhcpv6MessageType as T, type Dhcpv6ClientServerMessage, type Dhcpv6Option } from "@incusx/dhcp-wire";
 import { describe, expect, it } from "vitest";
-import { dnsOf, findIaNa, informationRefreshTime, renewalTimes } from "./lease.js";
+import { MIN_RENEWAL_TIME, MIN_VALID_LIFETIME, dnsOf, findIaNa, informationRefreshTime, renewalTimes } from "./lease.js";
 
 const a = (preferredLifetime: number, validLifetime: number, address = "2001:db8::1") => ({ address, preferredLifetime, validLifetime });
 const msg = (options: Dhcpv6Option[]): Dhcpv6ClientServerMessage => ({ messageType: T.REPLY, transactionId: 1, options });
@@ -26,10 +26,29 @@ describe("renewalTimes (RFC 8415 sections 14.2 and 21.4)", () => {
   });
 });
 
+describe("renewalTimes from a hostile server", () => {
+  it("schedules by at least 60 s of lifetime when T1 and T2 are left to the client", () => {
+    expect(MIN_VALID_LIFETIME).toBe(60);
+    expect(renewalTimes(0, 0, [a(0, 60)])).toEqual({ t1: 30, t2: 48 });
+    expect(renewalTimes(0, 0, [a(1, 60)])).toEqual({ t1: 30, t2: 48 });
+  });
+  it("takes a T1 or T2 under 10 s as left to the client", () => {
+    expect(MIN_RENEWAL_TIME).toBe(10);
+    expect(renewalTimes(1, 2, [a(1000, 2000)])).toEqual({ t1: 500, t2: 800 });
+    expect(renewalTimes(1, 0, [a(0, 60)])).toEqual({ t1: 30, t2: 48 });
+    expect(renewalTimes(10, 20, [a(1000, 2000)])).toEqual({ t1: 10, t2: 20 });
+  });
+});
+
 describe("findIaNa", () => {
+  it("holds an address with a valid lifetime under 60 s for 60 s", () => {
+    const reply = msg([{ code: 3, iaid: 9, t1: 0, t2: 0, options: [iaaddr("2001:db8::1", 0, 1), iaaddr("2001:db8::2", 5, 30)] }]);
+    expect(findIaNa(reply, 9)?.addresses).toEqual([a(0, 60), a(5, 60, "2001:db8::2")]);
+  });
+
   it("keeps usable addresses, notes withdrawn ones and drops preferred > valid", () => {
     const reply = msg([{ code: 3, iaid: 9, t1: 10, t2: 20, options: [iaaddr("2001:db8::1", 10, 20), iaaddr("2001:db8::2", 0, 0), iaaddr("2001:db8::3", 30, 20)] }]);
-    expect(findIaNa(reply, 9)).toEqual({ t1: 10, t2: 20, addresses: [a(10, 20)], withdrawn: ["2001:db8::2"] });
+    expect(findIaNa(reply, 9)).toEqual({ t1: 10, t2: 20, addresses: [a(10, 60)], withdrawn: ["2001:db8::2"] });
   });
   it("ignores other IAIDs and an IA with T1 > T2", () => {
     expect(findIaNa(msg([{ code: 3, iaid: 8, t1: 0, t2: 0, options: [] }]), 9)).toBeUndefined();

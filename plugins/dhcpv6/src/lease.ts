@@ -18,6 +18,21 @@ export const IRT_DEFAULT = 86_400;
 /** The smallest Information Refresh Time a client accepts, in seconds. */
 export const IRT_MINIMUM = 600;
 
+/**
+ * Shortest valid lifetime the client holds an address for, in seconds: a
+ * shorter one (above 0, which withdraws the address) counts as 60 s, and
+ * T1/T2 left to the client are never computed from less. As for DHCPv4
+ * (dhcpcd's floor is 20 s, RFC 2131's shortest renewal retransmission 60 s),
+ * so a server granting 1 s lifetimes cannot make the client renew in a loop.
+ */
+export const MIN_VALID_LIFETIME = 60;
+
+/**
+ * Shortest T1 or T2 taken from a server, in seconds: a smaller one is
+ * treated as 0 (left to the client), so renewals come at least 10 s apart.
+ */
+export const MIN_RENEWAL_TIME = 10;
+
 /** A Status Code option's content. */
 export interface Status {
   readonly code: number;
@@ -50,7 +65,8 @@ export function topLevelStatus(message: Dhcpv6ClientServerMessage): Status | und
 /**
  * The IA_NA with `iaid` in `message`, or `undefined` when there is none or
  * when it is invalid (T1 > T2, both non-zero: RFC 8415 section 21.4 says to
- * discard it).
+ * discard it). Valid lifetimes under {@link MIN_VALID_LIFETIME} are raised
+ * to it.
  */
 export function findIaNa(message: Dhcpv6ClientServerMessage, iaid: number): IaNaGrant | undefined {
   const ia = findDhcpv6Options(message, Dhcpv6OptionCode.IA_NA).find((o) => o.iaid === iaid);
@@ -63,7 +79,7 @@ export function findIaNa(message: Dhcpv6ClientServerMessage, iaid: number): IaNa
     // Section 21.6: discard an address whose preferred lifetime exceeds its valid one.
     if (a.validLifetime === 0 || a.preferredLifetime > a.validLifetime) continue;
     if (addresses.some((b) => b.address === a.address)) continue;
-    addresses.push({ address: a.address, preferredLifetime: a.preferredLifetime, validLifetime: a.validLifetime });
+    addresses.push({ address: a.address, preferredLifetime: a.preferredLifetime, validLifetime: Math.max(a.validLifetime, MIN_VALID_LIFETIME) });
   }
   const status = statusOf(ia);
   const grant = { t1: ia.t1, t2: ia.t2, addresses, withdrawn };
@@ -78,17 +94,22 @@ export function secondsToMs(seconds: number): number {
 /**
  * When to renew and rebind, in seconds after the reply (`Infinity`: never).
  * A server T1/T2 of 0 leaves them to the client: 0.5 and 0.8 times the
- * shortest preferred lifetime (RFC 8415 sections 14.2 and 21.4).
+ * shortest preferred lifetime (RFC 8415 sections 14.2 and 21.4), counted as
+ * at least {@link MIN_VALID_LIFETIME}; a T1 or T2 under
+ * {@link MIN_RENEWAL_TIME} is taken as 0, so no server can make the client
+ * renew in a tight loop.
  *
  * @example
  * renewalTimes(0, 0, [{ address: "2001:db8::1", preferredLifetime: 3600, validLifetime: 7200 }]) // { t1: 1800, t2: 2880 }
+ * renewalTimes(0, 0, [{ address: "2001:db8::1", preferredLifetime: 0, validLifetime: 60 }]) // { t1: 30, t2: 48 }
  */
 export function renewalTimes(t1: number, t2: number, addresses: readonly IaAddress[]): { t1: number; t2: number } {
-  const shortest = Math.min(...addresses.map((a) => (a.preferredLifetime === INFINITE_LIFETIME ? Infinity : a.preferredLifetime)));
+  const preferred = Math.min(...addresses.map((a) => (a.preferredLifetime === INFINITE_LIFETIME ? Infinity : a.preferredLifetime)));
+  const basis = Math.max(preferred, MIN_VALID_LIFETIME);
   const pick = (value: number, share: number): number => {
     if (value === INFINITE_LIFETIME) return Infinity;
-    if (value !== 0) return value;
-    return Number.isFinite(shortest) ? Math.floor(shortest * share) : Infinity;
+    if (value >= MIN_RENEWAL_TIME) return value;
+    return Number.isFinite(basis) ? Math.floor(basis * share) : Infinity;
   };
   const renew = pick(t1, 0.5);
   const rebind = pick(t2, 0.8);
