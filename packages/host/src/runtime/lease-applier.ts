@@ -33,10 +33,15 @@ export class LeaseApplier {
     private readonly clock: Clock,
   ) {}
 
-  /** Makes the link carry `lease` and nothing more of this runner's earlier leases. */
-  async apply(lease: Lease): Promise<LinkProblem[]> {
+  /**
+   * Makes the link carry `lease` and nothing more of this runner's earlier
+   * leases. When `signal` aborts it stops between two changes (what was
+   * changed is remembered, so a later `clear` removes it).
+   */
+  async apply(lease: Lease, signal?: AbortSignal): Promise<LinkProblem[]> {
     const problems: LinkProblem[] = [];
     const attempt = async (action: string, work: () => Promise<void>): Promise<boolean> => {
+      if (signal?.aborted === true) return false;
       try {
         await work();
         return true;

@@ -11,6 +11,7 @@ import {
   type StateStore,
 } from "@incusx/sdk";
 import { LeaseApplier, type LinkProblem } from "./lease-applier.js";
+import { LeaseEventQueue } from "./lease-event-queue.js";
 
 /** Code of the `failed` event the runtime publishes when the link refused part of a lease. */
 export const LINK_FAILED = "LINK_FAILED";
@@ -142,13 +143,16 @@ export class NetworkRuntime {
     const logger = this.options.logger.child({ family, interface: options.interface, runner: index });
     const applier = new LeaseApplier(options.interface, this.options.link, clock);
     let delayMs = this.initialDelayMs;
-    // Lease events are applied one after the other, in the order the runner emitted them.
-    let queue = Promise.resolve();
 
-    const handle = async (event: LeaseEvent): Promise<void> => {
+    const handle = async (event: LeaseEvent, stopping: AbortSignal): Promise<void> => {
       let problems: LinkProblem[] = [];
       if (LEASE_IN_FORCE.has(event.kind) && event.lease !== undefined) {
-        problems = await applier.apply(event.lease);
+        problems = await applier.apply(event.lease, stopping);
+        if (stopping.aborted) {
+          // Not published: it is not on the link as a whole. What is there is left, as a stop leaves a lease.
+          logger.info(`Stopped applying a ${event.kind} lease: the runtime is stopping`, { kind: event.kind });
+          return;
+        }
         if (problems.length === 0) problems = await this.readBack(options.interface, applier);
         delayMs = this.initialDelayMs;
       } else if (event.kind === "expired" || event.kind === "released") {
@@ -158,11 +162,14 @@ export class NetworkRuntime {
       if (problems.length > 0) this.linkFailed(event, problems, logger);
     };
 
-    const emit = (event: LeaseEvent): void => {
-      queue = queue.then(() => handle(event)).catch((error: unknown) => {
-        logger.error("Could not handle a lease event", { kind: event.kind, error: String(error) });
-      });
-    };
+    // At most one lease application in flight for this runner; newer events coalesce behind it.
+    const queue = new LeaseEventQueue(
+      handle,
+      signal,
+      (event) => events.publish(event),
+      (event, error) => logger.error("Could not handle a lease event", { kind: event.kind, error: String(error) }),
+    );
+    const emit = (event: LeaseEvent): void => queue.push(event);
 
     while (!signal.aborted) {
       let failure: unknown;
@@ -182,7 +189,7 @@ export class NetworkRuntime {
         if (signal.aborted) break;
         failure = error;
       }
-      await queue;
+      await queue.idle();
       const message = failure instanceof Error ? failure.message : String(failure);
       logger.warn(`DHCP runner for "${family}" stopped: ${message}; restarting in ${delayMs} ms`, { delayMs });
       events.publish({
@@ -199,7 +206,8 @@ export class NetworkRuntime {
       }
       delayMs = Math.min(delayMs * 2, this.maxDelayMs);
     }
-    await queue;
+    await queue.idle();
+    if (queue.superseded > 0) logger.debug(`${queue.superseded} lease events were superseded by newer ones before they were applied`);
   }
 
   // What the kernel shows, not what we asked for: an address refused
