@@ -5,8 +5,9 @@
 // RFC 3396 long options by the encoder, the datagram fragmented by IP).
 // Prints one JSON line when listening and then one per second:
 // { discovers, requests } received so far. Usage: dhcpv4-rogue-server.ts IFACE
-import { decodeDhcpv4, Dhcpv4MessageType, encodeDhcpv4, findDhcpv4Option, type Dhcpv4Message, type Dhcpv4Option } from "../../packages/dhcp-wire/src/index.js";
+import { Dhcpv4MessageType, encodeDhcpv4, findDhcpv4Option, type Dhcpv4Message, type Dhcpv4Option } from "../../packages/dhcp-wire/src/index.js";
 import { openUdp4DeviceSocket } from "../../packages/linux-net/src/index.js";
+import { onClientMessage } from "./dhcpv4-server-script.js";
 
 const [iface] = process.argv.slice(2);
 if (iface === undefined) throw new Error("Usage: dhcpv4-rogue-server.ts IFACE");
@@ -70,15 +71,7 @@ function reply(request: Dhcpv4Message, type: number): Uint8Array {
   });
 }
 
-socket.onMessage((bytes) => {
-  let message: Dhcpv4Message;
-  try {
-    message = decodeDhcpv4(bytes);
-  } catch {
-    return;
-  }
-  if (message.op !== 1) return;
-  const type = findDhcpv4Option(message, 53)?.value;
+onClientMessage(socket, (message, type) => {
   if (type === Dhcpv4MessageType.Discover) {
     counts.discovers++;
     void socket.send(reply(message, Dhcpv4MessageType.Offer), "255.255.255.255", 68);

@@ -4,7 +4,6 @@
 // each with other values), then the genuine one. Prints one JSON line per
 // message it gets. Usage: dhcpv4-spoofer.ts IFACE
 import {
-  decodeDhcpv4,
   Dhcpv4MessageType,
   encodeDhcpv4,
   findDhcpv4Option,
@@ -13,6 +12,7 @@ import {
   type Dhcpv4Option,
 } from "../../packages/dhcp-wire/src/index.js";
 import { openUdp4DeviceSocket } from "../../packages/linux-net/src/index.js";
+import { onClientMessage } from "./dhcpv4-server-script.js";
 
 const [iface] = process.argv.slice(2);
 if (iface === undefined) throw new Error("Usage: dhcpv4-spoofer.ts IFACE");
@@ -65,15 +65,7 @@ function otherIdentifier(id: Dhcpv4ClientIdentifier): Dhcpv4ClientIdentifier {
 
 const send = (bytes: Uint8Array) => socket.send(bytes, "255.255.255.255", 68);
 
-socket.onMessage((bytes) => {
-  let message: Dhcpv4Message;
-  try {
-    message = decodeDhcpv4(bytes);
-  } catch {
-    return;
-  }
-  if (message.op !== 1) return;
-  const type = findDhcpv4Option(message, 53)?.value;
+onClientMessage(socket, (message, type) => {
   void (async () => {
     if (type === Dhcpv4MessageType.Discover) {
       console.log(JSON.stringify({ got: "discover" }));
