@@ -70,6 +70,9 @@ describe("T1 and T2 from a hostile server (RFC 2131 section 4.4.5, as systemd-ne
   });
 
   it("schedule a lease shorter than 60 s as 60 s and never renew sooner than 10 s after binding", () => {
+    // dnsmasq counts T1 and T2 down on a renewal: 10 s and 20 s configured come as 9 and 19.
+    expect(renewalTimes(120, 9, 19)).toEqual({ t1: 10, t2: 19 });
+    expect(renewalTimes(3600, 1, 3000)).toEqual({ t1: 10, t2: 3000 });
     expect(MIN_LEASE_TIME).toBe(60);
     expect(MIN_RENEWAL_TIME).toBe(10);
     expect(renewalTimes(1, 0, 0)).toEqual({ t1: 30, t2: 52.5 });

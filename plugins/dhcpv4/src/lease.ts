@@ -14,9 +14,10 @@ export const INFINITE_LEASE = 0xffffffff;
 export const MIN_LEASE_TIME = 60;
 
 /**
- * Shortest T1 taken from a server, in seconds: a smaller one is replaced by
- * the default, so renewals (and the link work each lease event costs) come
- * at least 10 s apart whatever the server says.
+ * Shortest T1 taken from a server, in seconds: a smaller one (above 0) is
+ * raised to it, so renewals (and the link work each lease event costs) come
+ * at least 10 s apart whatever the server says. Raised, not replaced by the
+ * default: dnsmasq counts T1 down on renewals (10 s configured is sent as 9).
  */
 export const MIN_RENEWAL_TIME = 10;
 
@@ -86,8 +87,8 @@ export function savedLeaseOf(binding: Binding): SavedLease {
  * (0 < T1 < T2 < lease time), else 0.5 and 0.875 of the lease time (RFC
  * 2131 section 4.4.5). On top of that a lease under
  * {@link MIN_LEASE_TIME} counts as that long and a T1 under
- * {@link MIN_RENEWAL_TIME} is replaced by the default, so no server can
- * make the client renew in a tight loop.
+ * {@link MIN_RENEWAL_TIME} is raised to it, so no server can make the
+ * client renew in a tight loop.
  *
  * @example
  * renewalTimes(3600, undefined, undefined) // { t1: 1800, t2: 3150 }
@@ -98,7 +99,8 @@ export function renewalTimes(leaseTime: number, t1?: number, t2?: number): { t1:
   const lease = Math.max(leaseTime, MIN_LEASE_TIME);
   const defaults = { t1: lease * 0.5, t2: lease * 0.875 };
   let rebind = t2 !== undefined && t2 > 0 && t2 < lease ? t2 : defaults.t2;
-  const renew = t1 !== undefined && t1 >= MIN_RENEWAL_TIME && t1 < rebind ? t1 : defaults.t1;
+  const asked = t1 !== undefined && t1 > 0 ? Math.max(t1, MIN_RENEWAL_TIME) : undefined;
+  const renew = asked !== undefined && asked < rebind ? asked : defaults.t1;
   // The default T1 may lie past a server's (short) T2: then T2 is the default too, as in systemd.
   if (renew >= rebind) rebind = defaults.t2;
   return { t1: renew, t2: rebind };

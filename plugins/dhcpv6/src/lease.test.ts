@@ -32,10 +32,11 @@ describe("renewalTimes from a hostile server", () => {
     expect(renewalTimes(0, 0, [a(0, 60)])).toEqual({ t1: 30, t2: 48 });
     expect(renewalTimes(0, 0, [a(1, 60)])).toEqual({ t1: 30, t2: 48 });
   });
-  it("takes a T1 or T2 under 10 s as left to the client", () => {
+  it("raises a T1 or T2 under 10 s to 10 s", () => {
     expect(MIN_RENEWAL_TIME).toBe(10);
-    expect(renewalTimes(1, 2, [a(1000, 2000)])).toEqual({ t1: 500, t2: 800 });
-    expect(renewalTimes(1, 0, [a(0, 60)])).toEqual({ t1: 30, t2: 48 });
+    expect(renewalTimes(1, 2, [a(1000, 2000)])).toEqual({ t1: 10, t2: 10 });
+    expect(renewalTimes(1, 0, [a(0, 60)])).toEqual({ t1: 10, t2: 48 });
+    expect(renewalTimes(9, 19, [a(1000, 2000)])).toEqual({ t1: 10, t2: 19 });
     expect(renewalTimes(10, 20, [a(1000, 2000)])).toEqual({ t1: 10, t2: 20 });
   });
 });

@@ -28,8 +28,9 @@ export const IRT_MINIMUM = 600;
 export const MIN_VALID_LIFETIME = 60;
 
 /**
- * Shortest T1 or T2 taken from a server, in seconds: a smaller one is
- * treated as 0 (left to the client), so renewals come at least 10 s apart.
+ * Shortest T1 or T2 taken from a server, in seconds: a smaller one (above
+ * 0, which leaves them to the client) is raised to it, so renewals come at
+ * least 10 s apart.
  */
 export const MIN_RENEWAL_TIME = 10;
 
@@ -96,8 +97,8 @@ export function secondsToMs(seconds: number): number {
  * A server T1/T2 of 0 leaves them to the client: 0.5 and 0.8 times the
  * shortest preferred lifetime (RFC 8415 sections 14.2 and 21.4), counted as
  * at least {@link MIN_VALID_LIFETIME}; a T1 or T2 under
- * {@link MIN_RENEWAL_TIME} is taken as 0, so no server can make the client
- * renew in a tight loop.
+ * {@link MIN_RENEWAL_TIME} is raised to it, so no server can make the
+ * client renew in a tight loop.
  *
  * @example
  * renewalTimes(0, 0, [{ address: "2001:db8::1", preferredLifetime: 3600, validLifetime: 7200 }]) // { t1: 1800, t2: 2880 }
@@ -108,7 +109,7 @@ export function renewalTimes(t1: number, t2: number, addresses: readonly IaAddre
   const basis = Math.max(preferred, MIN_VALID_LIFETIME);
   const pick = (value: number, share: number): number => {
     if (value === INFINITE_LIFETIME) return Infinity;
-    if (value >= MIN_RENEWAL_TIME) return value;
+    if (value !== 0) return Math.max(value, MIN_RENEWAL_TIME);
     return Number.isFinite(basis) ? Math.floor(basis * share) : Infinity;
   };
   const renew = pick(t1, 0.5);
