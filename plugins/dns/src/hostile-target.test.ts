@@ -132,28 +132,32 @@ describe("a FIFO or device node at the target", () => {
 });
 
 describe("a hard link at the target", () => {
-  it("is refused in place: the file it shares its inode with is left alone", async () => {
+  const SHADOW = "root:$6$secret:19000:0:99999:7:::\n";
+
+  /** `resolv.conf` planted as a second name of the container's `shadow`. */
+  async function linkedToShadow(): Promise<{ shadow: string; path: string }> {
     const d = await dir();
     const shadow = join(d, "shadow");
     const path = join(d, "resolv.conf");
-    await writeFile(shadow, "root:$6$secret:19000:0:99999:7:::\n");
+    await writeFile(shadow, SHADOW);
     await link(shadow, path);
+    return { shadow, path };
+  }
+
+  it("is refused in place: the file it shares its inode with is left alone", async () => {
+    const { shadow, path } = await linkedToShadow();
     const error = await sink({ path, writeMode: "in-place", takeOver: true }).apply(config(["192.0.2.1"])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsafeTargetError);
     expect(error).toMatchObject({ code: "UNSAFE_TARGET", reason: "hard-link", path });
     expect((error as Error).message).toMatch(/has 2 hard links/);
     await expect(writeInPlace(path, ours)).rejects.toMatchObject({ reason: "hard-link" });
-    expect(await readFile(shadow, "utf8")).toBe("root:$6$secret:19000:0:99999:7:::\n");
+    expect(await readFile(shadow, "utf8")).toBe(SHADOW);
   });
 
   it("is replaced by rename, which leaves the other name's content alone", async () => {
-    const d = await dir();
-    const shadow = join(d, "shadow");
-    const path = join(d, "resolv.conf");
-    await writeFile(shadow, "root:$6$secret:19000:0:99999:7:::\n");
-    await link(shadow, path);
+    const { shadow, path } = await linkedToShadow();
     await sink({ path, writeMode: "rename", takeOver: true }).apply(config(["192.0.2.1"]));
-    expect(await readFile(shadow, "utf8")).toBe("root:$6$secret:19000:0:99999:7:::\n");
+    expect(await readFile(shadow, "utf8")).toBe(SHADOW);
     expect(await readFile(path, "utf8")).toBe(`${MARKER}\nnameserver 192.0.2.1\n`);
   });
 });
