@@ -1,6 +1,6 @@
 import { statfsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { netnsPath } from "@incusx/linux-net";
+import { NETNS_RUN_DIR, netnsPath } from "@incusx/linux-net";
 import { ErrorCode, IncusxError, InvalidConfigError, type IpFamily } from "@incusx/sdk";
 import type { ParsedArgs } from "../command.js";
 import { UsageError } from "../errors.js";
@@ -158,8 +158,9 @@ export function resolveNetns(netns: string, fsType: (path: string) => number | u
  * defaultStateDir("ctr1") // "/var/lib/incusx/forknet/ctr1"
  */
 export function defaultStateDir(netns: string): string {
-  const named = netns.startsWith(NETNS_DIR) && !netns.slice(NETNS_DIR.length).includes("/");
-  const name = named ? netns.slice(NETNS_DIR.length) : netns.includes("/") ? netns.replace(/^\/+/, "").replace(/\//g, "_") : netns;
+  const prefix = `${NETNS_RUN_DIR}/`;
+  const named = netns.startsWith(prefix) && !netns.slice(prefix.length).includes("/");
+  const name = named ? netns.slice(prefix.length) : netns.includes("/") ? netns.replace(/^\/+/, "").replace(/\//g, "_") : netns;
   const dir = join(DEFAULT_STATE_ROOT, name);
   if (name === "" || dirname(dir) !== DEFAULT_STATE_ROOT) {
     throw new InvalidConfigError(
@@ -169,5 +170,3 @@ export function defaultStateDir(netns: string): string {
   }
   return dir;
 }
-
-const NETNS_DIR = "/run/netns/";
