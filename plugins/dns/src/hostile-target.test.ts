@@ -2,7 +2,7 @@
 // the file): huge sparse files, FIFOs and device nodes, hard links to
 // other files, and owners the host must keep.
 import { spawn, execFileSync } from "node:child_process";
-import { constants } from "node:fs";
+import { constants, existsSync } from "node:fs";
 import { chown, link, open, readFile, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ResolverConfig } from "@incusx/sdk";
@@ -63,6 +63,12 @@ describe("a target larger than a resolv.conf", () => {
     const text = ours + "#".repeat(TARGET_MAX_BYTES - ours.length - 1) + "\n";
     await writeFile(path, text);
     expect(await readTarget(path)).toBe(text);
+  });
+
+  // A procfs file says size 0 and holds megabytes: the read itself must stop.
+  it.runIf(existsSync("/proc/kallsyms"))("stops reading past 64 KiB whatever the size says", async () => {
+    expect((await stat("/proc/kallsyms")).size).toBe(0);
+    await expect(readTarget("/proc/kallsyms")).rejects.toMatchObject({ code: "UNSAFE_TARGET", reason: "too-large" });
   });
 
   it("refuses a huge file in place without allocating its size", async () => {
