@@ -137,6 +137,22 @@ describe("a FIFO or device node at the target", () => {
   });
 });
 
+describe("a target whose directory is not a directory", () => {
+  it.each(["a FIFO", "a regular file"])("is refused with a typed error when the directory is %s", async (kind) => {
+    const etc = join(await dir(), "etc");
+    const shell = kind === "a FIFO" ? await blockedOnFifo(etc, "write") : undefined;
+    if (shell === undefined) await writeFile(etc, "not a directory\n");
+    const path = join(etc, "resolv.conf");
+    for (const attempt of [() => readTarget(path), () => writeByRename(path, ours), () => writeInPlace(path, ours)]) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnsafeTargetError);
+      expect(error).toMatchObject({ code: "UNSAFE_TARGET", reason: "not-a-file", path });
+      expect((error as Error).message).toContain(`its directory "${etc}" is not a directory`);
+    }
+    if (shell !== undefined) expect(shell.blocked(), "the FIFO was opened").toBe(true);
+  });
+});
+
 describe("a hard link at the target", () => {
   const SHADOW = "root:$6$secret:19000:0:99999:7:::\n";
 

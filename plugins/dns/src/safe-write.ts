@@ -255,9 +255,12 @@ async function openDirectory(path: string): Promise<FileHandle> {
     return await open(dirname(path), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ELOOP" || (code === "ENOTDIR" && (await lstatOrUndefined(dirname(path)))?.isSymbolicLink() === true)) {
-      throw new UnsafeTargetError(path, "symlink", `Refusing to write "${path}": its directory "${dirname(path)}" is a symbolic link`);
+    const dir = dirname(path);
+    if (code === "ELOOP" || (code === "ENOTDIR" && (await lstat(dir).catch(() => undefined))?.isSymbolicLink() === true)) {
+      throw new UnsafeTargetError(path, "symlink", `Refusing to write "${path}": its directory "${dir}" is a symbolic link`);
     }
+    // O_DIRECTORY refuses a FIFO or device in place of the directory without opening it.
+    if (code === "ENOTDIR") throw new UnsafeTargetError(path, "not-a-file", `Refusing to write "${path}": its directory "${dir}" is not a directory`);
     throw error;
   }
 }
@@ -266,15 +269,6 @@ async function openDirectory(path: string): Promise<FileHandle> {
 // kernel resolves through the descriptor rather than by name.
 function inDirectory(dir: FileHandle, name: string): string {
   return `/proc/self/fd/${dir.fd}/${basename(name)}`;
-}
-
-async function lstatOrUndefined(path: string) {
-  try {
-    return await lstat(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
 }
 
 function symlinkRefusal(path: string): UnsafeTargetError {
