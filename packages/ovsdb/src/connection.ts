@@ -38,6 +38,8 @@ export interface RpcConnectionOptions {
   readonly unrefWhenIdle?: boolean;
   /** Called once when the connection ends, with the reason. */
   readonly onClose?: (error: OvsdbError) => void;
+  /** Largest message accepted, in bytes (default `DEFAULT_MAX_MESSAGE_BYTES`); a larger one ends the session with {@link OvsdbProtocolError}. */
+  readonly maxMessageBytes?: number;
 }
 
 interface Pending {
@@ -58,7 +60,7 @@ export class RpcConnection {
   readonly #socket: Socket;
   readonly #endpoint: OvsdbEndpoint;
   readonly #options: RpcConnectionOptions;
-  readonly #splitter = new JsonStreamSplitter();
+  readonly #splitter: JsonStreamSplitter;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #closed: OvsdbError | undefined;
@@ -69,6 +71,7 @@ export class RpcConnection {
     this.#socket = socket;
     this.#endpoint = endpoint;
     this.#options = options;
+    this.#splitter = new JsonStreamSplitter({ maxMessageBytes: options.maxMessageBytes });
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     socket.on("error", (error) => this.#fail(new OvsdbConnectionLostError(endpoint.text, error.message, error)));
     socket.on("close", () => this.#fail(new OvsdbConnectionLostError(endpoint.text, "closed by the server")));
@@ -194,7 +197,15 @@ export class RpcConnection {
       this.#socket.destroy();
       return;
     }
-    for (const message of messages) if (this.#closed === undefined) this.#dispatch(message as Record<string, unknown>);
+    for (const message of messages) {
+      if (this.#closed !== undefined) return;
+      // RFC 7047 messages are objects; anything else (ovsdb-server drops such a peer too) would leave a request unanswered.
+      if (typeof message !== "object" || message === null || Array.isArray(message)) {
+        this.#fail(new OvsdbProtocolError(`JSON-RPC message is ${Array.isArray(message) ? "an array" : "not an object"}`));
+        return;
+      }
+      this.#dispatch(message as Record<string, unknown>);
+    }
   }
 
   #dispatch(message: Record<string, unknown>): void {
