@@ -24,11 +24,10 @@ export const MAX_JSON_DEPTH = 1000;
 /**
  * Default largest JSON-RPC message accepted: 256 MiB. OVS itself sets no
  * receive limit, and one reply can hold a whole database (a monitor's
- * initial contents): a full dump of the northbound database of a 20 000-port
- * deployment with OpenStack-style `external_ids` and its ACLs is about
- * 50 MiB, so this leaves room for several times that. It stays well under
- * the longest string V8 can decode (512 MiB), above which no limit would be
- * needed to fail.
+ * initial contents): at about 1 KiB of JSON per logical switch port with
+ * OpenStack-style `external_ids`, a 20 000-port northbound database with
+ * its ACLs is some 50 MiB (our estimate), and this leaves several times
+ * that. It stays well under the longest string V8 can decode (512 MiB).
  */
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
