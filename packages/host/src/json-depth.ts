@@ -1,0 +1,40 @@
+// How deep a JSON text nests, found by scanning its characters: a
+// document nested 100 000 levels parses, but everything recursive after
+// the parse (JSON.stringify, structuredClone, a validator descending into
+// it) then throws a bare RangeError. Checked before parsing, such a file
+// is refused with a message that says what is wrong.
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+/**
+ * Whether `text` nests arrays and objects deeper than `max` levels (the
+ * outermost value is level 1). Brackets inside strings do not count. The
+ * scan stops at the first level past `max`; text that is not JSON gives
+ * some answer and is left to `JSON.parse` to refuse.
+ *
+ * @example
+ * if (nestsDeeperThan(text, 64)) throw new InvalidConfigError(`${file}: nested deeper than 64 levels`);
+ */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === BACKSLASH) i++;
+        else if (s === QUOTE) break;
+      }
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > max) return true;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return false;
+}
