@@ -4,13 +4,6 @@
 // it) then throws a bare RangeError. Checked before parsing, such a file
 // is refused with a message that says what is wrong.
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-
 /**
  * Whether `text` nests arrays and objects deeper than `max` levels (the
  * outermost value is level 1). Brackets inside strings do not count. The
@@ -23,17 +16,17 @@ const CLOSE_BRACKET = 0x5d;
 export function nestsDeeperThan(text: string, max: number): boolean {
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) {
-      for (i++; i < text.length; i++) {
-        const s = text.charCodeAt(i);
-        if (s === BACKSLASH) i++;
-        else if (s === QUOTE) break;
-      }
-    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (++depth > max) return true;
-    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-      depth--;
+    switch (text[i]) {
+      case '"':
+        for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
+        break;
+      case "{":
+      case "[":
+        if (++depth > max) return true;
+        break;
+      case "}":
+      case "]":
+        depth--;
     }
   }
   return false;
