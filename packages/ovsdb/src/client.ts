@@ -193,7 +193,11 @@ export class OvsdbClient extends EventEmitter {
     };
   }
 
-  /** Sends any request on the current connection (waiting for a reconnection if needed). */
+  /**
+   * Sends any request on the current connection (waiting for a reconnection
+   * if needed). Its result is returned unchecked: check a raw `transact`
+   * with `checkTransactResult`.
+   */
   async request(method: string, params: readonly unknown[], options: RequestOptions = {}): Promise<unknown> {
     const conn = await this.#connection(options);
     return conn.request(method, params, { ...options, timeoutMs: options.timeoutMs ?? this.#options.requestTimeoutMs });
