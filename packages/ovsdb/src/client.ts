@@ -426,4 +426,3 @@ export class OvsdbClient extends EventEmitter {
     if (!this.#closed && this.#monitors.size > 0 && this.#ready === undefined) this.#reconnect().catch(() => {});
   }
 }
-
