@@ -167,6 +167,20 @@ describe("OvsdbClient monitors with updates of the wrong shape", () => {
   }
 });
 
+describe("OvsdbClient facing a notification whose params are not an array", () => {
+  it("ends the session with a protocol error instead of dropping the update", async () => {
+    const client = await connect((r, socket) => {
+      if (r.method !== "monitor_cond_since") return {};
+      socket.write(JSON.stringify({ id: r.id, result: [false, UUID, {}], error: null }));
+      setImmediate(() => socket.write(JSON.stringify({ id: null, method: "update3", params: { monitor: r.params[1] } })));
+      return NO_REPLY;
+    });
+    const lost = new Promise<OvsdbError>((resolve) => client.once("disconnect", resolve));
+    await client.monitor("OVN_Northbound", { NAT: {} }, () => {});
+    expect(await lost).toBeInstanceOf(OvsdbProtocolError);
+  });
+});
+
 describe("OvsdbClient maxMessageBytes", () => {
   it("ends the session with a protocol error on a reply larger than the limit", async () => {
     const client = await connect((r) => (r.method === "list_dbs" ? ["x".repeat(200_000)] : {}), { maxMessageBytes: 100_000 });

@@ -210,7 +210,12 @@ export class RpcConnection {
 
   #dispatch(message: Record<string, unknown>): void {
     if (typeof message.method === "string") {
-      const params = Array.isArray(message.params) ? message.params : [];
+      // RFC 7047 and OVS's own parser require an array; a notification we cannot read would otherwise be lost silently.
+      if (!Array.isArray(message.params)) {
+        this.#fail(new OvsdbProtocolError(`JSON-RPC "${message.method}" has params that are not an array`));
+        return;
+      }
+      const params = message.params;
       if (message.method === "echo" && message.id !== undefined && message.id !== null) {
         this.#send({ id: message.id, result: params, error: null });
         return;
