@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { LinkError } from "./errors.js";
+import { assertInterfaceName } from "./ip-command.js";
 import { nativeAddon, type NativeAddon, type NativeSocketHandle } from "./native-addon.js";
 
 /** UDP port DHCPv4 clients listen on (RFC 2131 section 4.1). */
@@ -33,6 +34,14 @@ export interface Udp4DeviceSocket {
   send(bytes: Uint8Array, address: string, port: number): Promise<void>;
   /** Calls `listener` for every datagram received from now on, until the returned handle is closed. */
   onMessage(listener: (bytes: Uint8Array, from: Udp4Peer) => void): { close(): void };
+  /**
+   * Calls `listener` once if the kernel fails the socket (POLLERR, e.g.
+   * `ECONNABORTED` when it is destroyed with `ss -K`): a system error
+   * (`code`, `errno`, `syscall` "poll"). The socket then receives nothing
+   * and refuses to send; its owner closes it and opens a new one. A
+   * listener added after the failure is called at once (in a microtask).
+   */
+  onError(listener: (error: NodeJS.ErrnoException) => void): { close(): void };
   /** Closes the socket and releases its port; harmless twice. */
   close(): Promise<void>;
 }
@@ -72,10 +81,7 @@ export async function openUdp4DeviceSocket(options: Udp4DeviceSocketOptions): Pr
   if (loaded.addon === undefined) {
     throw new LinkError("ADDON_UNAVAILABLE", `Cannot open a UDP/IPv4 socket on interface "${iface}": ${loaded.reason}`);
   }
-  // Linux interface names are 1 to 15 bytes without "/" or whitespace (IFNAMSIZ is 16 with the NUL).
-  if (Buffer.byteLength(iface) > 15 || !/^[^/\s:]+$/.test(iface) || iface === "." || iface === "..") {
-    throw new LinkError("EINVAL", `Invalid interface name "${iface}"`);
-  }
+  assertInterfaceName(iface);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new LinkError("EINVAL", `Invalid UDP port "${port}"`);
   }
@@ -88,15 +94,25 @@ class DeviceUdp4Socket implements Udp4DeviceSocket {
   readonly #addon: NativeAddon;
   readonly #handle: NativeSocketHandle;
   readonly #listeners = new Set<(bytes: Uint8Array, from: Udp4Peer) => void>();
+  readonly #errorListeners = new Set<(error: NodeJS.ErrnoException) => void>();
+  #failure: NodeJS.ErrnoException | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(addon: NativeAddon, iface: string, port: number) {
     this.#addon = addon;
     this.iface = iface;
-    this.#handle = addon.open(iface, port, (bytes, address, fromPort) => {
-      const from = { address, port: fromPort };
-      for (const listener of [...this.#listeners]) listener(bytes, from);
-    });
+    this.#handle = addon.open(
+      iface,
+      port,
+      (bytes, address, fromPort) => {
+        const from = { address, port: fromPort };
+        for (const listener of [...this.#listeners]) listener(bytes, from);
+      },
+      (error) => {
+        this.#failure = error;
+        for (const listener of [...this.#errorListeners]) listener(error);
+      },
+    );
     this.localPort = addon.localPort(this.#handle);
   }
 
@@ -104,6 +120,7 @@ class DeviceUdp4Socket implements Udp4DeviceSocket {
     if (this.#closed !== undefined) {
       return Promise.reject(new Error(`The UDP/IPv4 socket on interface "${this.iface}" is closed`));
     }
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (isIP(address) !== 4) return Promise.reject(new TypeError(`Invalid IPv4 address "${address}"`));
     try {
       this.#addon.send(this.#handle, bytes, address, port);
@@ -120,9 +137,22 @@ class DeviceUdp4Socket implements Udp4DeviceSocket {
     return { close: () => void this.#listeners.delete(wrapped) };
   }
 
+  onError(listener: (error: NodeJS.ErrnoException) => void): { close(): void } {
+    const wrapped = (error: NodeJS.ErrnoException): void => listener(error);
+    const failure = this.#failure;
+    if (failure !== undefined) {
+      let open = true;
+      queueMicrotask(() => open && listener(failure));
+      return { close: () => void (open = false) };
+    }
+    this.#errorListeners.add(wrapped);
+    return { close: () => void this.#errorListeners.delete(wrapped) };
+  }
+
   close(): Promise<void> {
     this.#closed ??= new Promise((resolve) => {
       this.#listeners.clear();
+      this.#errorListeners.clear();
       this.#addon.close(this.#handle, resolve);
     });
     return this.#closed;
