@@ -67,6 +67,11 @@ typedef int (*rtnetlink_handler)(const struct nlmsghdr *message, void *context);
 // ignored; a truncated datagram is an error (EMSGSIZE). Returns 0 or an
 // errno (the kernel's, for a refused request).
 int rtnetlink_talk(struct nlmsghdr *request, rtnetlink_handler handler, void *context);
+// Asks for a dump of `type` (RTM_GETADDR, RTM_GETROUTE...) of one address
+// family, with a zeroed family header of `header_size` bytes (ifaddrmsg,
+// rtmsg) whose first byte is the family, and hands every answer to
+// `handler`. Returns 0 or an errno.
+int rtnetlink_dump(unsigned short type, unsigned char family, size_t header_size, rtnetlink_handler handler, void *context);
 // Fills attribute table `table` (indexes 0..max) from the attributes of
 // `length` bytes at `first`; unknown types above `max` are skipped.
 void rtnetlink_parse_attributes(const struct rtattr **table, int max, const struct rtattr *first, int length);

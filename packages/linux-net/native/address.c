@@ -169,16 +169,7 @@ napi_value ListAddresses(napi_env env, napi_callback_info info) {
   list.index = interface_index(env, name);
   if (list.index == 0) return NULL;
   if (napi_create_array(env, &list.list) != napi_ok) return NULL;
-  struct {
-    struct nlmsghdr header;
-    struct ifaddrmsg address;
-  } request;
-  memset(&request, 0, sizeof request);
-  request.header.nlmsg_len = NLMSG_LENGTH(sizeof request.address);
-  request.header.nlmsg_type = RTM_GETADDR;
-  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  request.address.ifa_family = AF_UNSPEC;
-  int err = rtnetlink_talk(&request.header, on_address, &list);
+  int err = rtnetlink_dump(RTM_GETADDR, AF_UNSPEC, sizeof(struct ifaddrmsg), on_address, &list);
   if (err != 0) return throw_system_error(env, err, "RTM_GETADDR", "Failed to list the addresses");
   return list.list;
 }

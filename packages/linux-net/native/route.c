@@ -110,26 +110,27 @@ static int route_request(napi_env env, napi_callback_info info, const char *usag
   return 1;
 }
 
+static napi_value change_route(napi_env env, napi_callback_info info, unsigned short type) {
+  int add = type == RTM_NEWROUTE;
+  RouteRequest request;
+  const char *usage = add ? "replaceRoute(name, destination, prefixLength, gateway, metric) takes five arguments"
+                          : "deleteRoute(name, destination, prefixLength, gateway, metric) takes five arguments";
+  if (!route_request(env, info, usage, type, &request)) return NULL;
+  int err = rtnetlink_talk(&request.header, NULL, NULL);
+  if (err != 0) {
+    return throw_system_error(env, err, add ? "RTM_NEWROUTE" : "RTM_DELROUTE", add ? "Failed to add the route" : "Failed to remove the route");
+  }
+  return NULL;
+}
+
 // replaceRoute(name, destination, prefixLength, gateway, metric)
 napi_value ReplaceRoute(napi_env env, napi_callback_info info) {
-  RouteRequest request;
-  if (!route_request(env, info, "replaceRoute(name, destination, prefixLength, gateway, metric) takes five arguments", RTM_NEWROUTE, &request)) {
-    return NULL;
-  }
-  int err = rtnetlink_talk(&request.header, NULL, NULL);
-  if (err != 0) return throw_system_error(env, err, "RTM_NEWROUTE", "Failed to add the route");
-  return NULL;
+  return change_route(env, info, RTM_NEWROUTE);
 }
 
 // deleteRoute(name, destination, prefixLength, gateway, metric)
 napi_value DeleteRoute(napi_env env, napi_callback_info info) {
-  RouteRequest request;
-  if (!route_request(env, info, "deleteRoute(name, destination, prefixLength, gateway, metric) takes five arguments", RTM_DELROUTE, &request)) {
-    return NULL;
-  }
-  int err = rtnetlink_talk(&request.header, NULL, NULL);
-  if (err != 0) return throw_system_error(env, err, "RTM_DELROUTE", "Failed to remove the route");
-  return NULL;
+  return change_route(env, info, RTM_DELROUTE);
 }
 
 typedef struct {
@@ -205,16 +206,7 @@ napi_value ListRoutes(napi_env env, napi_callback_info info) {
   list.index = interface_index(env, name);
   if (list.index == 0) return NULL;
   if (napi_create_array(env, &list.list) != napi_ok) return NULL;
-  struct {
-    struct nlmsghdr header;
-    struct rtmsg route;
-  } request;
-  memset(&request, 0, sizeof request);
-  request.header.nlmsg_len = NLMSG_LENGTH(sizeof request.route);
-  request.header.nlmsg_type = RTM_GETROUTE;
-  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  request.route.rtm_family = list.family;
-  int err = rtnetlink_talk(&request.header, on_route, &list);
+  int err = rtnetlink_dump(RTM_GETROUTE, list.family, sizeof(struct rtmsg), on_route, &list);
   if (err != 0) return throw_system_error(env, err, "RTM_GETROUTE", "Failed to list the routes");
   return list.list;
 }

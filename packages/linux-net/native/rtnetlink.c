@@ -41,6 +41,21 @@ void rtnetlink_parse_attributes(const struct rtattr **table, int max, const stru
   }
 }
 
+int rtnetlink_dump(unsigned short type, unsigned char family, size_t header_size, rtnetlink_handler handler, void *context) {
+  struct {
+    struct nlmsghdr header;
+    unsigned char family[16];
+  } request;
+  if (header_size > sizeof request.family) return EINVAL;
+  memset(&request, 0, sizeof request);
+  request.header.nlmsg_len = NLMSG_LENGTH(header_size);
+  request.header.nlmsg_type = type;
+  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  // ifaddrmsg, rtmsg and the other family headers all start with it.
+  request.family[0] = family;
+  return rtnetlink_talk(&request.header, handler, context);
+}
+
 // Distinct across threads and calls, never 0 (which some senders use).
 static uint32_t next_sequence(void) {
   static _Atomic uint32_t sequence;
