@@ -42,6 +42,14 @@ napi_value throw_system_error(napi_env env, int err, const char *syscall, const 
   return NULL;
 }
 
+napi_value throw_rtnetlink_error(napi_env env, int err, const char *syscall, const char *what) {
+  const char *refusal = rtnetlink_refusal();
+  if (refusal[0] == '\0') return throw_system_error(env, err, syscall, what);
+  char message[256];
+  snprintf(message, sizeof message, "%s: %s", what, refusal);
+  return throw_system_error(env, err, syscall, message);
+}
+
 int set_u32_property(napi_env env, napi_value object, const char *name, uint32_t value) {
   napi_value v;
   return napi_create_uint32(env, value, &v) == napi_ok && napi_set_named_property(env, object, name, v) == napi_ok ? 0 : ENOMEM;

@@ -72,6 +72,12 @@ int rtnetlink_talk(struct nlmsghdr *request, rtnetlink_handler handler, void *co
 // rtmsg) whose first byte is the family, and hands every answer to
 // `handler`. Returns 0 or an errno.
 int rtnetlink_dump(unsigned short type, unsigned char family, size_t header_size, rtnetlink_handler handler, void *context);
+// The kernel's explanation of the calling thread's last refused request
+// ("Nexthop has invalid gateway"), or "" when it gave none.
+const char *rtnetlink_refusal(void);
+// Throws the system error of refused request `syscall` (RTM_NEWROUTE...),
+// with the kernel's explanation, if any, after `what`. Returns NULL.
+napi_value throw_rtnetlink_error(napi_env env, int err, const char *syscall, const char *what);
 // Fills attribute table `table` (indexes 0..max) from the attributes of
 // `length` bytes at `first`; unknown types above `max` are skipped.
 void rtnetlink_parse_attributes(const struct rtattr **table, int max, const struct rtattr *first, int length);

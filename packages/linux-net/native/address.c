@@ -104,7 +104,7 @@ napi_value ReplaceAddress(napi_env env, napi_callback_info info) {
   rtnetlink_add_attribute(&request.header, IFA_CACHEINFO, &lifetimes, sizeof lifetimes);
 
   int err = rtnetlink_talk(&request.header, NULL, NULL);
-  if (err != 0) return throw_system_error(env, err, "RTM_NEWADDR", "Failed to add the address");
+  if (err != 0) return throw_rtnetlink_error(env, err, "RTM_NEWADDR", "Failed to add the address");
   return NULL;
 }
 
@@ -118,7 +118,7 @@ napi_value DeleteAddress(napi_env env, napi_callback_info info) {
   unsigned char bytes[16];
   if (address_request(env, argv, RTM_DELADDR, &request, bytes) == 0) return NULL;
   int err = rtnetlink_talk(&request.header, NULL, NULL);
-  if (err != 0) return throw_system_error(env, err, "RTM_DELADDR", "Failed to remove the address");
+  if (err != 0) return throw_rtnetlink_error(env, err, "RTM_DELADDR", "Failed to remove the address");
   return NULL;
 }
 
@@ -170,6 +170,6 @@ napi_value ListAddresses(napi_env env, napi_callback_info info) {
   if (list.index == 0) return NULL;
   if (napi_create_array(env, &list.list) != napi_ok) return NULL;
   int err = rtnetlink_dump(RTM_GETADDR, AF_UNSPEC, sizeof(struct ifaddrmsg), on_address, &list);
-  if (err != 0) return throw_system_error(env, err, "RTM_GETADDR", "Failed to list the addresses");
+  if (err != 0) return throw_rtnetlink_error(env, err, "RTM_GETADDR", "Failed to list the addresses");
   return list.list;
 }

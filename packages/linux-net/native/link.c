@@ -87,7 +87,7 @@ napi_value LinkInfo(napi_env env, napi_callback_info info) {
 
   LinkReply reply = {.env = env, .result = NULL};
   int err = rtnetlink_talk(&request.header, on_link, &reply);
-  if (err != 0) return throw_system_error(env, err, "RTM_GETLINK", "Failed to read the link");
+  if (err != 0) return throw_rtnetlink_error(env, err, "RTM_GETLINK", "Failed to read the link");
   if (reply.result == NULL) return throw_system_error(env, EPROTO, "RTM_GETLINK", "rtnetlink answered without the link");
   return reply.result;
 }
@@ -118,6 +118,6 @@ napi_value SetMtu(napi_env env, napi_callback_info info) {
   request.link.ifi_index = (int)index;
   rtnetlink_add_attribute(&request.header, IFLA_MTU, &mtu, sizeof mtu);
   int err = rtnetlink_talk(&request.header, NULL, NULL);
-  if (err != 0) return throw_system_error(env, err, "RTM_NEWLINK", "Failed to set the MTU");
+  if (err != 0) return throw_rtnetlink_error(env, err, "RTM_NEWLINK", "Failed to set the MTU");
   return NULL;
 }

@@ -118,7 +118,7 @@ static napi_value change_route(napi_env env, napi_callback_info info, unsigned s
   if (!route_request(env, info, usage, type, &request)) return NULL;
   int err = rtnetlink_talk(&request.header, NULL, NULL);
   if (err != 0) {
-    return throw_system_error(env, err, add ? "RTM_NEWROUTE" : "RTM_DELROUTE", add ? "Failed to add the route" : "Failed to remove the route");
+    return throw_rtnetlink_error(env, err, add ? "RTM_NEWROUTE" : "RTM_DELROUTE", add ? "Failed to add the route" : "Failed to remove the route");
   }
   return NULL;
 }
@@ -207,6 +207,6 @@ napi_value ListRoutes(napi_env env, napi_callback_info info) {
   if (list.index == 0) return NULL;
   if (napi_create_array(env, &list.list) != napi_ok) return NULL;
   int err = rtnetlink_dump(RTM_GETROUTE, list.family, sizeof(struct rtmsg), on_route, &list);
-  if (err != 0) return throw_system_error(env, err, "RTM_GETROUTE", "Failed to list the routes");
+  if (err != 0) return throw_rtnetlink_error(env, err, "RTM_GETROUTE", "Failed to list the routes");
   return list.list;
 }

@@ -56,6 +56,35 @@ int rtnetlink_dump(unsigned short type, unsigned char family, size_t header_size
   return rtnetlink_talk(&request.header, handler, context);
 }
 
+// The kernel's explanation of the calling thread's last refused request
+// (extended ACK), as ip prints it ("Nexthop has invalid gateway").
+static __thread char refusal[160];
+
+const char *rtnetlink_refusal(void) {
+  return refusal;
+}
+
+// Keeps the extended ACK's message of refusal `header`, if it has one.
+static void keep_refusal(const struct nlmsghdr *header) {
+  if (!(header->nlmsg_flags & NLM_F_ACK_TLVS)) return;
+  const struct nlmsgerr *error = NLMSG_DATA(header);
+  size_t offset = NLMSG_HDRLEN + sizeof *error;
+  // Unless capped, the refused request follows, whole; the TLVs come after it.
+  if (!(header->nlmsg_flags & NLM_F_CAPPED)) {
+    if (error->msg.nlmsg_len < NLMSG_HDRLEN) return;
+    offset += NLMSG_ALIGN(error->msg.nlmsg_len - NLMSG_HDRLEN);
+  }
+  if (offset >= header->nlmsg_len) return;
+  const struct rtattr *table[NLMSGERR_ATTR_MAX + 1];
+  rtnetlink_parse_attributes(table, NLMSGERR_ATTR_MAX, (const struct rtattr *)((const char *)header + offset), (int)(header->nlmsg_len - offset));
+  const struct rtattr *message = table[NLMSGERR_ATTR_MSG];
+  if (message == NULL) return;
+  size_t length = strnlen(RTA_DATA(message), RTA_PAYLOAD(message));
+  if (length >= sizeof refusal) length = sizeof refusal - 1;
+  memcpy(refusal, RTA_DATA(message), length);
+  refusal[length] = '\0';
+}
+
 // Distinct across threads and calls, never 0 (which some senders use).
 static uint32_t next_sequence(void) {
   static _Atomic uint32_t sequence;
@@ -100,8 +129,12 @@ int rtnetlink_talk(struct nlmsghdr *request, rtnetlink_handler handler, void *co
   int dump = (request->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
   if (!dump) request->nlmsg_flags |= NLM_F_ACK;
   request->nlmsg_seq = next_sequence();
+  refusal[0] = '\0';
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
   if (fd < 0) return errno;
+  // Best effort: without it a refusal only has its errno.
+  int one = 1;
+  setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
   // The kernel answers while handling sendto(); the timeout only guards against the unexpected.
   struct timeval timeout = {.tv_sec = 2, .tv_usec = 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
@@ -128,6 +161,7 @@ int rtnetlink_talk(struct nlmsghdr *request, rtnetlink_handler handler, void *co
           result = EPROTO;
         } else {
           result = -((struct nlmsgerr *)NLMSG_DATA(header))->error;
+          if (result != 0) keep_refusal(header);
         }
       } else if (header->nlmsg_type == NLMSG_DONE) {
         int error = 0;
