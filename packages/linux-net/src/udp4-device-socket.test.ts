@@ -172,6 +172,14 @@ describe.skipIf(!rootAvailable())("openUdp4DeviceSocket when the kernel fails th
       sendAfter: expect.stringMatching(/^The UDP\/IPv4 socket on interface "eth0" failed/),
     });
   });
+
+  it("fails when its interface is deleted under it: the kernel raises nothing, but a send gets ENODEV, and a re-created link would have another index", async () => {
+    const add = await net.exec("container", ["ip", "link", "add", "unplug0", "type", "veth", "peer", "name", "unplug1"]);
+    expect(add.code, add.stderr).toBe(0);
+    const result = await net.runNode("container", dhcpScript, ["unplug", "unplug0"]);
+    expect(result.code, `${result.stdout} ${result.stderr}`).toBe(0);
+    expect(JSON.parse(result.stdout.trim())).toEqual({ send: "ENODEV", error: "ENODEV", sendAgain: "ENODEV" });
+  });
 });
 
 /** A plain dgram socket on 127.0.0.1 echoing every datagram reversed. */

@@ -35,11 +35,13 @@ export interface Udp4DeviceSocket {
   /** Calls `listener` for every datagram received from now on, until the returned handle is closed. */
   onMessage(listener: (bytes: Uint8Array, from: Udp4Peer) => void): { close(): void };
   /**
-   * Calls `listener` once if the kernel fails the socket (POLLERR, e.g.
-   * `ECONNABORTED` when it is destroyed with `ss -K`): a system error
-   * (`code`, `errno`, `syscall` "poll"). The socket then receives nothing
-   * and refuses to send; its owner closes it and opens a new one. A
-   * listener added after the failure is called at once (in a microtask).
+   * Calls `listener` once if the socket fails for good: the kernel fails it
+   * (POLLERR, e.g. `ECONNABORTED` when it is destroyed with `ss -K`; a
+   * system error with `syscall` "poll"), or a send finds its interface gone
+   * (`ENODEV`; the binding keeps the old interface index, so even a
+   * re-created link of the same name is not reached). The socket then
+   * refuses to send; its owner closes it and opens a new one. A listener
+   * added after the failure is called at once (in a microtask).
    */
   onError(listener: (error: NodeJS.ErrnoException) => void): { close(): void };
   /** Closes the socket and releases its port; harmless twice. */
@@ -108,10 +110,7 @@ class DeviceUdp4Socket implements Udp4DeviceSocket {
         const from = { address, port: fromPort };
         for (const listener of [...this.#listeners]) listener(bytes, from);
       },
-      (error) => {
-        this.#failure = error;
-        for (const listener of [...this.#errorListeners]) listener(error);
-      },
+      (error) => this.#fail(error),
     );
     this.localPort = addon.localPort(this.#handle);
   }
@@ -126,8 +125,18 @@ class DeviceUdp4Socket implements Udp4DeviceSocket {
       this.#addon.send(this.#handle, bytes, address, port);
       return Promise.resolve();
     } catch (error) {
+      // The bound interface is gone. The kernel does not fail the socket for
+      // it, yet the socket can never work again: the binding holds the old
+      // interface index, which a re-created link of the same name does not get.
+      if ((error as NodeJS.ErrnoException).code === "ENODEV") this.#fail(error as NodeJS.ErrnoException);
       return Promise.reject(error as Error);
     }
+  }
+
+  #fail(error: NodeJS.ErrnoException): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    for (const listener of [...this.#errorListeners]) listener(error);
   }
 
   onMessage(listener: (bytes: Uint8Array, from: Udp4Peer) => void): { close(): void } {
