@@ -1,7 +1,14 @@
 // The public API of @incusx/dhcp-wire.
 
 export { DhcpDecodeError } from "./decode-error.js";
-export { decodeDomainNames, encodeDomainNames } from "./domain-name.js";
+export {
+  DHCP_MAX_DOMAIN_LIST_CHARS,
+  DHCP_MAX_DOMAIN_LIST_NAMES,
+  DHCP_MAX_NAME_POINTERS,
+  decodeDomainNames,
+  encodeDomainNames,
+  type DomainNameOptions,
+} from "./domain-name.js";
 
 // DHCPv6
 export {
