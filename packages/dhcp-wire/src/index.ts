@@ -24,7 +24,13 @@ export {
   type DuidRaw,
   type DuidUuid,
 } from "./v6/duid.js";
-export { DHCPV6_MAX_OPTION_NESTING, DHCPV6_MAX_RELAY_NESTING, decodeDhcpv6 } from "./v6/decode.js";
+export {
+  DHCPV6_MAX_OPTION_NESTING,
+  DHCPV6_MAX_RELAY_NESTING,
+  decodeDhcpv6,
+  peekDhcpv6Header,
+  type Dhcpv6Header,
+} from "./v6/decode.js";
 export { encodeDhcpv6 } from "./v6/encode.js";
 export {
   Dhcpv6FqdnFlag,
@@ -63,7 +69,7 @@ export {
 } from "./v6/message.js";
 
 // DHCPv4
-export { decodeDhcpv4 } from "./v4/decode.js";
+export { decodeDhcpv4, peekDhcpv4Header, type Dhcpv4Header } from "./v4/decode.js";
 export { encodeDhcpv4 } from "./v4/encode.js";
 export {
   Dhcpv4MessageType,

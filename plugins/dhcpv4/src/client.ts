@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { Dhcpv4MessageType, dhcpv4OptionValue, findDhcpv4Option, type Dhcpv4Message } from "@incusx/dhcp-wire";
 import type { Clock, Lease, LeaseEventKind, Logger } from "@incusx/sdk";
-import { runExchange, isType, sendMessage, type Exchange, type ExchangeContext } from "./exchange.js";
+import { runExchange, isType, sendMessage, unusableAddress, type Exchange, type ExchangeContext } from "./exchange.js";
 import { Inbox, receiveUntilAborted } from "@incusx/dhcp-client";
 import { bindingFromAck, expiresAt, leaseOf, savedLeaseOf, timeOf, type Binding, type SavedLease } from "./lease.js";
 import { buildDiscover, buildRelease, buildRequest, secondsSince, type ClientIdentity } from "./messages.js";
@@ -160,6 +160,11 @@ export class Dhcpv4Client {
         onReply: (reply) => {
           // RFC 2131 lets the client wait for several offers; the first acceptable one is as good as any.
           if (!isType(reply, Dhcpv4MessageType.Offer) || reply.yiaddr === "0.0.0.0") return undefined;
+          const unusable = unusableAddress(reply);
+          if (unusable !== undefined) {
+            this.#log.warn(`Ignoring a DHCPOFFER: ${unusable}`);
+            return undefined;
+          }
           return { result: { server: dhcpv4OptionValue(reply, 54)!, address: reply.yiaddr } };
         },
       },
@@ -297,6 +302,11 @@ export class Dhcpv4Client {
       return { result: { kind: "nak" } };
     }
     if (!isType(reply, Dhcpv4MessageType.Ack)) return undefined;
+    const unusable = unusableAddress(reply);
+    if (unusable !== undefined) {
+      this.#log.warn(`Ignoring a DHCPACK: ${unusable}`);
+      return undefined;
+    }
     const binding = bindingFromAck(reply, { obtainedAt: sentAt, applyMtu: this.#options.applyMtu ?? true });
     if ("invalid" in binding) {
       this.#log.warn(`Ignoring a DHCPACK: ${binding.invalid}`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DhcpDecodeError } from "../decode-error.js";
 import { DHCP_MAX_DOMAIN_LIST_CHARS, DHCP_MAX_DOMAIN_LIST_NAMES } from "../domain-name.js";
 import { dhcpv4PointerBomb } from "../hostile.test-support.js";
-import { decodeDhcpv4 } from "./decode.js";
+import { decodeDhcpv4, peekDhcpv4Header } from "./decode.js";
 import { encodeDhcpv4 } from "./encode.js";
 import { dhcpv4OptionValue, dhcpv4MessageTypeName, Dhcpv4MessageType, findDhcpv4Option } from "./message.js";
 import { bytes, decodeError, header, hex, opt, packet, padded } from "./test-packets.test.js";
@@ -265,5 +265,24 @@ describe("RFC 3396 long options and option 52 overload", () => {
     expect(m.options).toEqual([{ code: 224, data: Uint8Array.from(value) }]);
     expect(m.layout).toBeUndefined();
     reEncodes(p);
+  });
+});
+
+describe("peekDhcpv4Header", () => {
+  it("reads op, xid, hlen and chaddr as decodeDhcpv4 does, without reading the options", () => {
+    const p = padded(opt(53, 2));
+    const { op, xid, hlen, chaddr } = decodeDhcpv4(p);
+    expect(peekDhcpv4Header(p)).toEqual({ op, xid, hlen, chaddr });
+    // Options that do not decode do not matter.
+    const bomb = dhcpv4PointerBomb(0xfeedf00d, bytes(0, 0x16, 0x3e, 0, 0, 1));
+    expect(peekDhcpv4Header(bomb)).toEqual({ op: 2, xid: 0xfeedf00d, hlen: 6, chaddr: bytes(0, 0x16, 0x3e, 0, 0, 1) });
+  });
+
+  it("caps chaddr at 16 bytes and gives undefined for less than a header", () => {
+    const p = padded();
+    p[2] = 200;
+    expect(peekDhcpv4Header(p)?.chaddr.length).toBe(16);
+    expect(peekDhcpv4Header(p.subarray(0, 235))).toBeUndefined();
+    expect(peekDhcpv4Header("x" as unknown as Uint8Array)).toBeUndefined();
   });
 });
