@@ -8,6 +8,7 @@ import {
   encodeDomainNames,
 } from "./domain-name.js";
 import { longName, pointerBombList } from "./hostile.test-support.js";
+import { decodeError } from "./v4/test-packets.test.js";
 
 const bytes = (...b: (number | string)[]) =>
   Uint8Array.from(b.flatMap((x) => (typeof x === "string" ? [...x].map((c) => c.charCodeAt(0)) : [x])));
@@ -130,12 +131,3 @@ describe("domain names", () => {
   });
 });
 
-function decodeError(f: () => unknown): DhcpDecodeError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof DhcpDecodeError) return e;
-    throw e;
-  }
-  throw new Error("Expected a DhcpDecodeError, but nothing was thrown");
-}

@@ -220,3 +220,19 @@ export function* inputs(seed: number, count: number, generators: Readonly<Record
     yield { kind, bytes: generators[kind]!(rand) };
   }
 }
+
+/** Runs `count` inputs of `generators` from `seed` through a new gate, stopping after 10 failures. */
+export function runGate(
+  decode: (bytes: Uint8Array) => unknown,
+  encode: (message: never) => Uint8Array,
+  generators: Readonly<Record<string, InputGenerator>>,
+  seed: number,
+  count: number,
+): FuzzGate {
+  const gate = new FuzzGate(decode, encode);
+  for (const input of inputs(seed, count, generators)) {
+    gate.check(input);
+    if (gate.failures.length >= 10) break;
+  }
+  return gate;
+}

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
-import { FuzzGate, hostileNames, inputs, loadFixtures, mutated, randomBytes, size, type InputGenerator } from "../fuzz-gate.test-support.js";
+import { hostileNames, loadFixtures, mutated, randomBytes, runGate, size, type InputGenerator } from "../fuzz-gate.test-support.js";
 import { MAX_DATAGRAM } from "../hostile.test-support.js";
 import { decodeDhcpv6 } from "./decode.js";
 import { encodeDhcpv6 } from "./encode.js";
@@ -73,14 +73,7 @@ const generators: Record<string, InputGenerator> = {
   },
 };
 
-function run(seed: number, count: number): FuzzGate {
-  const gate = new FuzzGate(decodeDhcpv6, encodeDhcpv6 as (m: never) => Uint8Array);
-  for (const input of inputs(seed, count, generators)) {
-    gate.check(input);
-    if (gate.failures.length >= 10) break;
-  }
-  return gate;
-}
+const run = (seed: number, count: number) => runGate(decodeDhcpv6, encodeDhcpv6 as (m: never) => Uint8Array, generators, seed, count);
 
 it("passes the fuzz gate on a fixed slice of hostile inputs up to 65,507 bytes", () => {
   const gate = run(12345, 350);
