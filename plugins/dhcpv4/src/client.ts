@@ -409,7 +409,7 @@ function repliesTo(transport: MessageSource, mac: Uint8Array, xid: () => number 
     onMessage: (listener) =>
       transport.onMessage((bytes) => {
         const expected = xid();
-        if (expected === undefined || bytes.length < CHADDR_AT + 16 || bytes[0] !== BOOTREPLY || bytes[2] !== mac.length) return;
+        if (expected === undefined || bytes.length < BOOTP_HEADER || bytes[0] !== BOOTREPLY || bytes[2] !== mac.length) return;
         if (((bytes[4]! << 24) | (bytes[5]! << 16) | (bytes[6]! << 8) | bytes[7]!) >>> 0 !== expected) return;
         for (let i = 0; i < mac.length; i++) if (bytes[CHADDR_AT + i] !== mac[i]) return;
         listener(bytes);
@@ -419,3 +419,4 @@ function repliesTo(transport: MessageSource, mac: Uint8Array, xid: () => number 
 
 const BOOTREPLY = 2;
 const CHADDR_AT = 28;
+const BOOTP_HEADER = 236;

@@ -125,8 +125,8 @@ export function acceptReply(
  * itself means "no address" and is left to the caller.
  */
 export function unusableAddress(reply: Dhcpv4Message): string | undefined {
-  const first = Number(reply.yiaddr.split(".", 1)[0]);
   if (reply.yiaddr === "0.0.0.0") return undefined;
+  const first = Number(reply.yiaddr.split(".", 1)[0]);
   if (first === 0 || first === 127 || (first >= 224 && first <= 239) || reply.yiaddr === "255.255.255.255") {
     return `yiaddr ${reply.yiaddr} is not a usable host address`;
   }
