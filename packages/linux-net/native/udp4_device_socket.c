@@ -52,6 +52,12 @@
 #define MAX_DATAGRAM 65536
 // Datagrams read per readiness event, so a flood cannot starve the loop.
 #define MAX_READS_PER_EVENT 64
+// Receive buffer asked for (the kernel doubles it for bookkeeping). Anyone
+// on the link can flood port 68: at 20,000 packets/s the default ~208 KB
+// fills in ~10 ms (a 65 KB datagram alone takes ~100 KB), so a busy loop
+// or a descheduled process lost the server's answer and waited 4 s for the
+// retransmission. 2 MiB gives ~100 ms; it costs memory only while full.
+#define RECEIVE_BUFFER (2 * 1024 * 1024)
 
 typedef struct {
   napi_env env;
@@ -258,6 +264,12 @@ napi_value Udp4Open(napi_env env, napi_callback_info info) {
     close(fd);
     snprintf(what, sizeof what, "Failed to bind the socket to interface \"%s\"", iface);
     return throw_system_error(env, err, "setsockopt", what);
+  }
+  // Best effort: SO_RCVBUFFORCE (CAP_NET_ADMIN, which a runner has) may
+  // pass net.core.rmem_max; SO_RCVBUF is capped by it.
+  int receive_buffer = RECEIVE_BUFFER;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &receive_buffer, sizeof receive_buffer) < 0) {
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
   }
   struct sockaddr_in local;
   memset(&local, 0, sizeof local);
