@@ -18,6 +18,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { CPU_REPORT, medianOf, pluginModule, pluginPackageJson, timeInterleaved, timeNodeRun } from "./host-startup-support.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -27,7 +28,7 @@ const WARMUP = 2;
 const require = createRequire(import.meta.url);
 const sdkDir = dirname(require.resolve("@incusx/sdk/package.json"));
 const hostDir = dirname(require.resolve("@incusx/host/package.json"));
-const { createBundle } = await import(join(hostDir, "dist", "index.js"));
+const { createBundle } = await import(pathToFileURL(join(hostDir, "dist", "index.js")).href);
 
 const work = await mkdtemp(join(tmpdir(), "incusx-bundle-bench-"));
 let exitCode = 0;

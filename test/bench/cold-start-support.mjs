@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -31,7 +31,7 @@ export async function benchSetup(bench, { plugins, tools }) {
     if (!existsSync(file)) fail(`${file} not found; run pnpm build`);
   }
   for (const [tool, pkg] of tools) ensureTool(tool, pkg, fail);
-  const { createTestNetwork } = await import(harness);
+  const { createTestNetwork } = await import(pathToFileURL(harness).href);
   return { cli, rounds, baselineCli, fail, createTestNetwork };
 }
 

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { DhcpDecodeError } from "./decode-error.js";
-import { decodeDomainNames, encodeDomainNames } from "./domain-name.js";
+import {
+  DHCP_MAX_DOMAIN_LIST_CHARS,
+  DHCP_MAX_DOMAIN_LIST_NAMES,
+  DHCP_MAX_NAME_POINTERS,
+  decodeDomainNames,
+  encodeDomainNames,
+} from "./domain-name.js";
+import { longName, pointerBombList } from "./hostile.test-support.js";
+import { decodeError } from "./v4/test-packets.test.js";
 
 const bytes = (...b: (number | string)[]) =>
   Uint8Array.from(b.flatMap((x) => (typeof x === "string" ? [...x].map((c) => c.charCodeAt(0)) : [x])));
@@ -76,4 +84,50 @@ describe("domain names", () => {
     expect(() => encodeDomainNames(["x".repeat(64) + "."], plain)).toThrow(RangeError);
     expect(() => encodeDomainNames(["a..b."], plain)).toThrow(/empty label/);
   });
+
+  it(`decodes ${DHCP_MAX_DOMAIN_LIST_NAMES} names and refuses one more`, () => {
+    const list = (n: number) => bytes(...Array.from({ length: n }, () => [1, "a", 0]).flat());
+    expect(decodeDomainNames(list(DHCP_MAX_DOMAIN_LIST_NAMES), 0, 3 * DHCP_MAX_DOMAIN_LIST_NAMES, plain)).toHaveLength(DHCP_MAX_DOMAIN_LIST_NAMES);
+    const e = decodeError(() => decodeDomainNames(list(DHCP_MAX_DOMAIN_LIST_NAMES + 1), 0, 3 * DHCP_MAX_DOMAIN_LIST_NAMES + 3, plain));
+    expect([e.offset, e.reason]).toEqual([3 * DHCP_MAX_DOMAIN_LIST_NAMES, `domain name list of more than ${DHCP_MAX_DOMAIN_LIST_NAMES} names`]);
+  });
+
+  it(`decodes ${DHCP_MAX_DOMAIN_LIST_CHARS} characters of names and refuses one more`, () => {
+    // 16 names of 254 characters (4064), then one label and the root: "x" * n and ".".
+    const list = (last: number) => bytes(...Array.from({ length: 16 }, longName).flat(), last, "x".repeat(last), 0);
+    const exact = DHCP_MAX_DOMAIN_LIST_CHARS - 16 * 254 - 1;
+    const fits = list(exact);
+    const names = decodeDomainNames(fits, 0, fits.length, plain);
+    expect(names.reduce((n, name) => n + name.length, 0)).toBe(DHCP_MAX_DOMAIN_LIST_CHARS);
+    const over = list(exact + 1);
+    const e = decodeError(() => decodeDomainNames(over, 0, over.length, plain));
+    expect([e.offset, e.reason]).toEqual([16 * 255, `domain name list longer than ${DHCP_MAX_DOMAIN_LIST_CHARS} characters`]);
+  });
+
+  it("stops a compression-pointer bomb as soon as the list passes its bound", () => {
+    const bomb = pointerBombList(65_000);
+    const started = process.hrtime.bigint();
+    const e = decodeError(() => decodeDomainNames(bomb, 0, bomb.length, compressed));
+    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+    // 254 characters per name: the 17th name passes 4096, two bytes after the 16th pointer.
+    expect([e.offset, e.reason]).toEqual([255 + 15 * 2, `domain name list longer than ${DHCP_MAX_DOMAIN_LIST_CHARS} characters`]);
+    expect(elapsedMs).toBeLessThan(50);
+  });
+
+  it(`follows at most ${DHCP_MAX_NAME_POINTERS} compression pointers for one name`, () => {
+    // "a." then pointers, each to the one before: the name at the end walks the whole chain.
+    const chain = (pointers: number) => {
+      const b = [1, 0x61, 0, 0xc0, 0];
+      for (let i = 1; i < pointers; i++) b.push(0xc0, b.length - 2);
+      return Uint8Array.from(b);
+    };
+    // Each pointer is also a name of its own: the last name follows them all.
+    const ok = chain(DHCP_MAX_NAME_POINTERS);
+    expect(decodeDomainNames(ok, 0, ok.length, compressed)).toEqual(Array(DHCP_MAX_NAME_POINTERS + 1).fill("a."));
+    const long = chain(DHCP_MAX_NAME_POINTERS + 1);
+    const e = decodeError(() => decodeDomainNames(long, 0, long.length, compressed));
+    expect(e.offset).toBe(long.length - 2);
+    expect(e.reason).toBe(`domain name follows more than ${DHCP_MAX_NAME_POINTERS} compression pointers`);
+  });
 });
+

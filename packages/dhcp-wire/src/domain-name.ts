@@ -4,6 +4,26 @@ import { DhcpDecodeError } from "./decode-error.js";
 const MAX_NAME_WIRE = 255;
 const MAX_LABEL = 63;
 
+/**
+ * Most names one decoded domain-name list may hold (DHCPv4 option 119,
+ * DHCPv6 options 24, 39, 56...). Far above any real search list; it is what
+ * keeps a 65 KB datagram of compression pointers from decoding to tens of
+ * thousands of names.
+ */
+export const DHCP_MAX_DOMAIN_LIST_NAMES = 256;
+/**
+ * Most presentation characters (escapes and dots included) one decoded
+ * domain-name list may hold, for the same reason: without it one pointer
+ * per name repeats a 254-character name thousands of times.
+ */
+export const DHCP_MAX_DOMAIN_LIST_CHARS = 4096;
+/**
+ * Most compression pointers one name may follow. Real encoders write at
+ * most one per name; chains of pointers to pointers would otherwise cost
+ * time quadratic in the option length.
+ */
+export const DHCP_MAX_NAME_POINTERS = 127;
+
 /** How names are laid out in the option being decoded or encoded. */
 export interface DomainNameOptions {
   /**
@@ -29,6 +49,11 @@ export interface DomainNameOptions {
  * qualified (`example.com.`); a byte that is not a letter, digit, `-` or `_`
  * is written as `\DDD` and a dot or backslash inside a label as `\.`/`\\`,
  * so {@link encodeDomainNames} gives back the same bytes.
+ *
+ * A list of more than {@link DHCP_MAX_DOMAIN_LIST_NAMES} names or
+ * {@link DHCP_MAX_DOMAIN_LIST_CHARS} characters, or a name following more
+ * than {@link DHCP_MAX_NAME_POINTERS} pointers, is a `DhcpDecodeError`,
+ * thrown at the name that passes the bound (nothing after it is decoded).
  */
 export function decodeDomainNames(
   bytes: Uint8Array,
@@ -37,9 +62,18 @@ export function decodeDomainNames(
   options: DomainNameOptions,
 ): string[] {
   const names: string[] = [];
+  let characters = 0;
   let at = start;
   while (at < end) {
-    names.push(decodeOne(bytes, start, end, at, options));
+    if (names.length === DHCP_MAX_DOMAIN_LIST_NAMES) {
+      throw new DhcpDecodeError(at, `domain name list of more than ${DHCP_MAX_DOMAIN_LIST_NAMES} names`);
+    }
+    const name = decodeOne(bytes, start, end, at, options);
+    characters += name.length;
+    if (characters > DHCP_MAX_DOMAIN_LIST_CHARS) {
+      throw new DhcpDecodeError(at, `domain name list longer than ${DHCP_MAX_DOMAIN_LIST_CHARS} characters`);
+    }
+    names.push(name);
     at = decodedNext;
   }
   return names;
@@ -64,6 +98,7 @@ function decodeOne(bytes: Uint8Array, base: number, end: number, first: number, 
   let at = first;
   let next = -1; // where the caller continues, set at the first pointer
   let lowest = first; // pointers must go strictly below every label seen so far
+  let pointers = 0;
   for (;;) {
     if (at >= end) {
       if (options.allowPartial && next === -1 && at === end && n !== 0) {
@@ -79,6 +114,9 @@ function decodeOne(bytes: Uint8Array, base: number, end: number, first: number, 
       if (at + 1 >= end) throw new DhcpDecodeError(at, "truncated domain name compression pointer");
       const target = base + (((length & 0x3f) << 8) | bytes[at + 1]!);
       if (target >= lowest) throw new DhcpDecodeError(at, "domain name compression pointer does not point backwards");
+      if (++pointers > DHCP_MAX_NAME_POINTERS) {
+        throw new DhcpDecodeError(first, `domain name follows more than ${DHCP_MAX_NAME_POINTERS} compression pointers`);
+      }
       if (next === -1) next = at + 2;
       lowest = target;
       at = target;

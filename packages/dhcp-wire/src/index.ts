@@ -1,7 +1,14 @@
 // The public API of @incusx/dhcp-wire.
 
 export { DhcpDecodeError } from "./decode-error.js";
-export { decodeDomainNames, encodeDomainNames } from "./domain-name.js";
+export {
+  DHCP_MAX_DOMAIN_LIST_CHARS,
+  DHCP_MAX_DOMAIN_LIST_NAMES,
+  DHCP_MAX_NAME_POINTERS,
+  decodeDomainNames,
+  encodeDomainNames,
+  type DomainNameOptions,
+} from "./domain-name.js";
 
 // DHCPv6
 export {
@@ -17,7 +24,13 @@ export {
   type DuidRaw,
   type DuidUuid,
 } from "./v6/duid.js";
-export { DHCPV6_MAX_OPTION_NESTING, DHCPV6_MAX_RELAY_NESTING, decodeDhcpv6 } from "./v6/decode.js";
+export {
+  DHCPV6_MAX_OPTION_NESTING,
+  DHCPV6_MAX_RELAY_NESTING,
+  decodeDhcpv6,
+  peekDhcpv6Header,
+  type Dhcpv6Header,
+} from "./v6/decode.js";
 export { encodeDhcpv6 } from "./v6/encode.js";
 export {
   Dhcpv6FqdnFlag,
@@ -56,7 +69,7 @@ export {
 } from "./v6/message.js";
 
 // DHCPv4
-export { decodeDhcpv4 } from "./v4/decode.js";
+export { decodeDhcpv4, peekDhcpv4Header, type Dhcpv4Header } from "./v4/decode.js";
 export { encodeDhcpv4 } from "./v4/encode.js";
 export {
   Dhcpv4MessageType,

@@ -54,7 +54,7 @@ export { findPluginPackage, readPluginPackage } from "./plugin-package.js";
 export type { PluginPackage } from "./plugin-package.js";
 
 export { EmptyNetworkState } from "./services/empty-network-state.js";
-export { FileNetworkState, NETWORK_STATE_FILE, parseHostState } from "./services/file-network-state.js";
+export { FileNetworkState, MAX_HOST_STATE_DEPTH, NETWORK_STATE_FILE, parseHostState } from "./services/file-network-state.js";
 export type { FileNetworkStateOptions } from "./services/file-network-state.js";
 export { nicTypeOfNetwork } from "./services/file-network-state-model.js";
 export { FileStateStore } from "./services/file-state-store.js";

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import {
   ErrorCode,
   IncompatibleVersionError,
@@ -9,10 +10,10 @@ import {
   type PluginManifest,
 } from "@incusx/sdk";
 import type { PluginSource } from "./options.js";
-import { findPluginPackage, readPluginPackage } from "./plugin-package.js";
+import { findPluginPackage, packageEntryFile, readPluginPackage } from "./plugin-package.js";
 import { compileConfigSchema } from "./config-schema.js";
 import { validatePluginManifest } from "./schema-validation.js";
-import type { BundledPluginSource } from "./bundle/bundle-sources.js";
+import { bundledEntryFile, type BundledPluginSource } from "./bundle/bundle-sources.js";
 
 /** A plugin whose manifest and module were loaded and checked. */
 export interface LoadedPlugin {
@@ -59,7 +60,7 @@ export async function loadPlugin(
     manifestFile = join(pkg.dir, "package.json");
     identity.id = manifest.id;
     identity.version = version;
-    plugin = await importPlugin(pkg.entryFile, manifest.id);
+    plugin = await importPlugin(packageEntryFile(pkg), manifest.id);
   } else if ("bundled" in source) {
     // From the bundle manifest: no package.json is read.
     const { bundled } = source;
@@ -68,7 +69,7 @@ export async function loadPlugin(
     version = bundled.version;
     identity.id = manifest.id;
     identity.version = version;
-    plugin = await importPlugin(bundled.entryFile, manifest.id);
+    plugin = await importPlugin(bundledEntryFile(bundled, manifest.id), manifest.id);
   } else {
     manifestFile = `inline plugin "${identity.source}"`;
     manifest = validatePluginManifest(source.manifest, manifestFile, "");
@@ -107,10 +108,12 @@ export async function loadPlugin(
   return { id: manifest.id, version, source: identity.source, manifest, plugin: p, config };
 }
 
-// The default export of a plugin's module.
+// The default export of the module at real path `entryFile`. By file URL:
+// import() reads a path string as a URL, where "%2e%2e" is "..", "%41" is
+// "A" and "#" starts a fragment, so it would load another file.
 async function importPlugin(entryFile: string, pluginId: string): Promise<unknown> {
   try {
-    return ((await import(entryFile)) as { default?: unknown }).default;
+    return ((await import(pathToFileURL(entryFile).href)) as { default?: unknown }).default;
   } catch (error) {
     throw new IncusxError(ErrorCode.LoadFailed, `Plugin "${pluginId}": cannot import "${entryFile}": ${(error as Error).message}`, {
       pluginId,

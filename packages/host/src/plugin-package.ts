@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { ErrorCode, IncusxError, InvalidManifestError, type PluginManifest } from "@incusx/sdk";
 import { validatePluginManifest } from "./schema-validation.js";
 
@@ -58,6 +58,46 @@ export async function readPluginPackage(dir: string): Promise<PluginPackage> {
   const version = typeof pkg.version === "string" ? pkg.version : "0.0.0";
   const entry = manifest.entry ?? exportedEntry(pkg) ?? "index.js";
   return { dir, packageName, version, manifest, entryFile: resolve(dir, entry) };
+}
+
+/**
+ * The real path of `pkg`'s entry (symlinks resolved, as Node will), after
+ * checking it lies inside the package's real directory: a package.json
+ * whose `exports` or `main` points elsewhere (`"../x.js"`, `"/etc/x.js"`,
+ * a symlink out) is refused with `LOAD_FAILED`, so what a host loads is
+ * the package's own file.
+ */
+export function packageEntryFile(pkg: PluginPackage): string {
+  const pluginId = pkg.manifest.id;
+  const dir = realPathForImport(pkg.dir, pluginId);
+  const entry = realPathForImport(pkg.entryFile, pluginId);
+  if (!isBelow(entry, dir)) {
+    throw new IncusxError(
+      ErrorCode.LoadFailed,
+      `Plugin "${pluginId}": entry ${pkg.entryFile} resolves to ${entry}, outside its plugin directory ${dir}`,
+      { pluginId },
+    );
+  }
+  return entry;
+}
+
+/** The real path of `file`, or the `LOAD_FAILED` error an import of it would end in. */
+export function realPathForImport(file: string, pluginId: string): string {
+  try {
+    return realpathSync(file);
+  } catch (error) {
+    throw new IncusxError(ErrorCode.LoadFailed, `Plugin "${pluginId}": cannot import "${file}": ${(error as Error).message}`, {
+      pluginId,
+      cause: error,
+    });
+  }
+}
+
+/** Whether absolute `path` lies strictly below directory `dir` (`orSame`: or is `dir`), by path alone. */
+export function isBelow(path: string, dir: string, orSame = false): boolean {
+  const rel = relative(dir, path);
+  if (rel === "") return orSame;
+  return rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 // The "." export for an ESM importer, or "main": enough of Node's rules

@@ -1,10 +1,12 @@
 // The native addon of @incusx/linux-net: registers the functions of
 // udp4_device_socket.c (the device-bound DHCPv4 socket), netns.c
-// (entering a network namespace in-process), link.c (reading a link with
-// rtnetlink) and address.c (adding an address with rtnetlink), and holds
-// the error helpers they share.
+// (entering a network namespace in-process), link.c (reading a link and
+// setting its MTU), address.c and route.c (adding, removing and listing
+// addresses and routes), all three over rtnetlink (rtnetlink.c), and holds
+// the argument and error helpers they share.
 
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,7 +15,7 @@
 
 #include "addon.h"
 
-napi_value throw_system_error(napi_env env, int err, const char *syscall, const char *what) {
+napi_value make_system_error(napi_env env, int err, const char *syscall, const char *what) {
   char message[256];
   const char *code = uv_err_name(uv_translate_sys_error(err));
   snprintf(message, sizeof message, "%s: %s (%s)", what, strerror(err), code);
@@ -21,20 +23,68 @@ napi_value throw_system_error(napi_env env, int err, const char *syscall, const 
   if (napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value) != napi_ok ||
       napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &message_value) != napi_ok ||
       napi_create_error(env, code_value, message_value, &error) != napi_ok) {
-    napi_throw_error(env, code, message);
     return NULL;
   }
   if (napi_create_int32(env, -err, &errno_value) == napi_ok) napi_set_named_property(env, error, "errno", errno_value);
   if (napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &syscall_value) == napi_ok) {
     napi_set_named_property(env, error, "syscall", syscall_value);
   }
-  napi_throw(env, error);
+  return error;
+}
+
+napi_value throw_system_error(napi_env env, int err, const char *syscall, const char *what) {
+  napi_value error = make_system_error(env, err, syscall, what);
+  if (error == NULL) {
+    napi_throw_error(env, uv_err_name(uv_translate_sys_error(err)), what);
+  } else {
+    napi_throw(env, error);
+  }
   return NULL;
 }
 
-napi_value throw_type_error(napi_env env, const char *message) {
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+napi_value throw_rtnetlink_error(napi_env env, int err, const char *syscall, const char *what) {
+  const char *refusal = rtnetlink_refusal();
+  if (refusal[0] == '\0') return throw_system_error(env, err, syscall, what);
+  char message[256];
+  snprintf(message, sizeof message, "%s: %s", what, refusal);
+  return throw_system_error(env, err, syscall, message);
+}
+
+int set_u32_property(napi_env env, napi_value object, const char *name, uint32_t value) {
+  napi_value v;
+  return napi_create_uint32(env, value, &v) == napi_ok && napi_set_named_property(env, object, name, v) == napi_ok ? 0 : ENOMEM;
+}
+
+napi_value throw_invalid_value(napi_env env, const char *message) {
+  napi_throw_range_error(env, "ERR_INVALID_ARG_VALUE", message);
   return NULL;
+}
+
+size_t get_string_value(napi_env env, napi_value value, const char *what, char *out, size_t size) {
+  char message[128];
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok) {
+    snprintf(message, sizeof message, "%s must be a string", what);
+    throw_type_error(env, message);
+    return 0;
+  }
+  if (length == 0 || length >= size) {
+    snprintf(message, sizeof message, "%s must have 1 to %zu bytes (it has %zu)", what, size - 1, length);
+    throw_invalid_value(env, message);
+    return 0;
+  }
+  size_t copied = 0;
+  if (napi_get_value_string_utf8(env, value, out, size, &copied) != napi_ok || copied != length) {
+    snprintf(message, sizeof message, "%s could not be read", what);
+    throw_invalid_value(env, message);
+    return 0;
+  }
+  if (strlen(out) != length) {
+    snprintf(message, sizeof message, "%s must not contain a NUL character", what);
+    throw_invalid_value(env, message);
+    return 0;
+  }
+  return length;
 }
 
 size_t get_string_argument(napi_env env, napi_callback_info info, const char *function, const char *what, char *out, size_t size) {
@@ -47,19 +97,17 @@ size_t get_string_argument(napi_env env, napi_callback_info info, const char *fu
     throw_type_error(env, message);
     return 0;
   }
-  size_t length = 0;
-  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &length) != napi_ok) {
-    snprintf(message, sizeof message, "%s must be a string", what);
-    throw_type_error(env, message);
-    return 0;
-  }
-  if (length == 0 || length >= size) {
-    snprintf(message, sizeof message, "%s must have 1 to %zu bytes", what, size - 1);
-    throw_type_error(env, message);
-    return 0;
-  }
-  napi_get_value_string_utf8(env, argv[0], out, size, &length);
-  return length;
+  return get_string_value(env, argv[0], what, out, size);
+}
+
+size_t get_interface_name(napi_env env, napi_value value, char name[IF_NAMESIZE]) {
+  return get_string_value(env, value, "The interface name", name, IF_NAMESIZE);
+}
+
+unsigned int interface_index(napi_env env, const char *name) {
+  unsigned int index = if_nametoindex(name);
+  if (index == 0) throw_system_error(env, errno, "if_nametoindex", "Failed to find the interface");
+  return index;
 }
 
 NAPI_MODULE_INIT() {
@@ -71,6 +119,12 @@ NAPI_MODULE_INIT() {
       {"enterNetns", NULL, EnterNetns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linkInfo", NULL, LinkInfo, NULL, NULL, NULL, napi_enumerable, NULL},
       {"replaceAddress", NULL, ReplaceAddress, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"deleteAddress", NULL, DeleteAddress, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"listAddresses", NULL, ListAddresses, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"replaceRoute", NULL, ReplaceRoute, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"deleteRoute", NULL, DeleteRoute, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"listRoutes", NULL, ListRoutes, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setMtu", NULL, SetMtu, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
   return exports;

@@ -4,27 +4,83 @@
 #ifndef INCUSX_LINUX_NET_ADDON_H
 #define INCUSX_LINUX_NET_ADDON_H
 
+#include <net/if.h>
+
 #include <node_api.h>
+
+// Makes (without throwing) an Error like Node's system errors: message
+// "what: strerror (CODE)", code (errno name), errno (negative, as in Node)
+// and syscall. NULL if it could not be made.
+napi_value make_system_error(napi_env env, int err, const char *syscall, const char *what);
 
 // Throws an Error like Node's system errors: message, code (errno name),
 // errno (negative, as in Node) and syscall. Returns NULL for the caller to
 // return.
 napi_value throw_system_error(napi_env env, int err, const char *syscall, const char *what);
 
+// Sets property `name` of `object` to `value`. Returns 0 or ENOMEM.
+int set_u32_property(napi_env env, napi_value object, const char *name, uint32_t value);
+
 // Throws a TypeError with code ERR_INVALID_ARG_TYPE. Returns NULL.
 napi_value throw_type_error(napi_env env, const char *message);
 
+// Throws a RangeError with code ERR_INVALID_ARG_VALUE (a string of the
+// right type but unusable: too long, a NUL inside). Returns NULL.
+napi_value throw_invalid_value(napi_env env, const char *message);
+
+// Copies string `value` into `out` (1 to size - 1 bytes of UTF-8,
+// NUL-terminated). Measures first and refuses, never truncates, a longer
+// string (napi_get_value_string_utf8 would cut it silently, possibly into
+// another valid name or address), and refuses one with a NUL inside (C
+// would read a shorter string). Returns its length, or 0 after throwing a
+// TypeError (not a string) or a RangeError (bad length, NUL) naming `what`.
+size_t get_string_value(napi_env env, napi_value value, const char *what, char *out, size_t size);
+
 // Reads the one string argument of `function` (its name, for the message)
-// into `out` (1 to size - 1 bytes, NUL-terminated). Returns its length, or
-// 0 after throwing a TypeError that names it as `what`.
+// with get_string_value. Returns its length, or 0 after throwing.
 size_t get_string_argument(napi_env env, napi_callback_info info, const char *function, const char *what, char *out, size_t size);
+
+// Reads an interface name: 1 to IF_NAMESIZE - 1 (15) bytes, see
+// get_string_value. Returns its length, or 0 after throwing.
+size_t get_interface_name(napi_env env, napi_value value, char name[IF_NAMESIZE]);
+
+// The index of interface `name`, or 0 after throwing a system error
+// (ENODEV for a link that does not exist). Called after every argument is
+// checked, so bad arguments fail the same whether the link exists or not.
+unsigned int interface_index(napi_env env, const char *name);
 
 // rtnetlink.c
 struct nlmsghdr;
-// Appends attribute `type` with `length` bytes of `data` to `request` (which has room for it).
+struct rtattr;
+// Appends attribute `type` with `length` bytes of `data` to `request`
+// (which has room for it).
 void rtnetlink_add_attribute(struct nlmsghdr *request, unsigned short type, const void *data, size_t length);
-// Sends `request` to the kernel and reads its answer into `reply`. Returns 0 or an errno.
-int rtnetlink_exchange(const struct nlmsghdr *request, char *reply, size_t size, size_t *received);
+// Called with every answer to a request (not the final acknowledgement or
+// NLMSG_DONE); a non-zero return (an errno) ends the exchange with it.
+typedef int (*rtnetlink_handler)(const struct nlmsghdr *message, void *context);
+// Sends `request` (its nlmsg_seq and, unless it is a dump, NLM_F_ACK are
+// set here) on a fresh socket of the calling thread's network namespace
+// and hands every answer to `handler` (may be NULL) until the kernel's
+// acknowledgement or, for a dump, NLMSG_DONE. Each call has its own socket
+// and reply buffer, so threads never share one. Datagrams not from the
+// kernel (nl_pid != 0) and messages of another sequence number are
+// ignored; a truncated datagram is an error (EMSGSIZE). Returns 0 or an
+// errno (the kernel's, for a refused request).
+int rtnetlink_talk(struct nlmsghdr *request, rtnetlink_handler handler, void *context);
+// Asks for a dump of `type` (RTM_GETADDR, RTM_GETROUTE...) of one address
+// family, with a zeroed family header of `header_size` bytes (ifaddrmsg,
+// rtmsg) whose first byte is the family, and hands every answer to
+// `handler`. Returns 0 or an errno.
+int rtnetlink_dump(unsigned short type, unsigned char family, size_t header_size, rtnetlink_handler handler, void *context);
+// The kernel's explanation of the calling thread's last refused request
+// ("Nexthop has invalid gateway"), or "" when it gave none.
+const char *rtnetlink_refusal(void);
+// Throws the system error of refused request `syscall` (RTM_NEWROUTE...),
+// with the kernel's explanation, if any, after `what`. Returns NULL.
+napi_value throw_rtnetlink_error(napi_env env, int err, const char *syscall, const char *what);
+// Fills attribute table `table` (indexes 0..max) from the attributes of
+// `length` bytes at `first`; unknown types above `max` are skipped.
+void rtnetlink_parse_attributes(const struct rtattr **table, int max, const struct rtattr *first, int length);
 
 // udp4_device_socket.c
 napi_value Udp4Open(napi_env env, napi_callback_info info);
@@ -37,8 +93,20 @@ napi_value EnterNetns(napi_env env, napi_callback_info info);
 
 // link.c
 napi_value LinkInfo(napi_env env, napi_callback_info info);
+napi_value SetMtu(napi_env env, napi_callback_info info);
 
 // address.c
 napi_value ReplaceAddress(napi_env env, napi_callback_info info);
+napi_value DeleteAddress(napi_env env, napi_callback_info info);
+napi_value ListAddresses(napi_env env, napi_callback_info info);
+// Parses an IPv4 or IPv6 address string (get_string_value, at most
+// INET6_ADDRSTRLEN - 1 bytes) into `bytes` (16 bytes of room). Returns 4
+// or 16, or 0 after throwing.
+size_t get_address_value(napi_env env, napi_value value, const char *what, unsigned char *bytes);
+
+// route.c
+napi_value ReplaceRoute(napi_env env, napi_callback_info info);
+napi_value DeleteRoute(napi_env env, napi_callback_info info);
+napi_value ListRoutes(napi_env env, napi_callback_info info);
 
 #endif

@@ -1,5 +1,6 @@
-// Reading one link with rtnetlink (RTM_GETLINK) in-process: what
-// `ip -json link show dev IF` says, without starting `ip`. Reading a link
+// Reading one link with rtnetlink (RTM_GETLINK) in-process, and setting
+// its MTU (RTM_NEWLINK): what `ip -json link show dev IF` says and
+// `ip link set dev IF mtu N` does, without starting `ip`. Reading a link
 // also makes the kernel apply a carrier change it still holds back (link
 // watch batches them for up to a second), so the link is operationally up,
 // and IPv6 DAD of its link-local address starts, as soon as it is read.
@@ -9,6 +10,8 @@
 //     type is the ARPHRD_* link type, flags the IFF_* flags (IFF_LOWER_UP
 //     included), address the hardware address (empty when the link has
 //     none). Throws a system error (ENODEV when there is no such link).
+//   setMtu(name: string, mtu: number) -> void   as `ip link set dev IF mtu MTU`; throws a
+//     system error (ENODEV, EINVAL for an MTU the link refuses, EPERM).
 // The socket is opened in the calling thread's network namespace (the
 // main thread's, see netns.c) and closed before returning.
 
@@ -24,11 +27,41 @@
 
 #include "addon.h"
 
-#define REPLY_SIZE 32768
+typedef struct {
+  napi_env env;
+  napi_value result;  // NULL until the link's message came
+} LinkReply;
 
-static int set_property_u32(napi_env env, napi_value object, const char *name, uint32_t value) {
-  napi_value v;
-  return napi_create_uint32(env, value, &v) == napi_ok && napi_set_named_property(env, object, name, v) == napi_ok;
+static int on_link(const struct nlmsghdr *header, void *context) {
+  LinkReply *reply = context;
+  if (header->nlmsg_type != RTM_NEWLINK || reply->result != NULL || header->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg))) return 0;
+  napi_env env = reply->env;
+  const struct ifinfomsg *link = NLMSG_DATA(header);
+  napi_value result, text, bytes;
+  if (napi_create_object(env, &result) != napi_ok) return ENOMEM;
+  const struct rtattr *table[IFLA_MAX + 1];
+  rtnetlink_parse_attributes(table, IFLA_MAX, IFLA_RTA(link), (int)IFLA_PAYLOAD(header));
+  if (table[IFLA_IFNAME] != NULL &&
+      napi_create_string_utf8(env, RTA_DATA(table[IFLA_IFNAME]), strnlen(RTA_DATA(table[IFLA_IFNAME]), RTA_PAYLOAD(table[IFLA_IFNAME])), &text) == napi_ok) {
+    napi_set_named_property(env, result, "name", text);
+  }
+  if (table[IFLA_MTU] != NULL && RTA_PAYLOAD(table[IFLA_MTU]) >= sizeof(uint32_t)) {
+    uint32_t mtu;
+    memcpy(&mtu, RTA_DATA(table[IFLA_MTU]), sizeof mtu);
+    set_u32_property(env, result, "mtu", mtu);
+  }
+  static const unsigned char none[1] = {0};
+  const void *address = table[IFLA_ADDRESS] != NULL ? RTA_DATA(table[IFLA_ADDRESS]) : none;
+  size_t address_length = table[IFLA_ADDRESS] != NULL ? RTA_PAYLOAD(table[IFLA_ADDRESS]) : 0;
+  void *data = NULL;
+  if (napi_create_buffer_copy(env, address_length, address, &data, &bytes) == napi_ok) {
+    napi_set_named_property(env, result, "address", bytes);
+  }
+  set_u32_property(env, result, "index", (uint32_t)link->ifi_index);
+  set_u32_property(env, result, "type", link->ifi_type);
+  set_u32_property(env, result, "flags", link->ifi_flags);
+  reply->result = result;
+  return 0;
 }
 
 // linkInfo(name)
@@ -46,55 +79,45 @@ napi_value LinkInfo(napi_env env, napi_callback_info info) {
   request.header.nlmsg_len = NLMSG_LENGTH(sizeof request.link);
   request.header.nlmsg_type = RTM_GETLINK;
   request.header.nlmsg_flags = NLM_F_REQUEST;
-  request.header.nlmsg_seq = 1;
   request.link.ifi_family = AF_UNSPEC;
-  rtnetlink_add_attribute((struct nlmsghdr *)&request, IFLA_IFNAME, name, length + 1);
+  rtnetlink_add_attribute(&request.header, IFLA_IFNAME, name, length + 1);
   // Leave the statistics out of the answer: they are large and not needed.
   uint32_t mask = RTEXT_FILTER_SKIP_STATS;
-  rtnetlink_add_attribute((struct nlmsghdr *)&request, IFLA_EXT_MASK, &mask, sizeof mask);
+  rtnetlink_add_attribute(&request.header, IFLA_EXT_MASK, &mask, sizeof mask);
 
-  static char reply[REPLY_SIZE];
-  size_t received = 0;
-  int err = rtnetlink_exchange(&request.header, reply, sizeof reply, &received);
-  if (err != 0) return throw_system_error(env, err, "RTM_GETLINK", "Failed to ask rtnetlink for the link");
+  LinkReply reply = {.env = env, .result = NULL};
+  int err = rtnetlink_talk(&request.header, on_link, &reply);
+  if (err != 0) return throw_rtnetlink_error(env, err, "RTM_GETLINK", "Failed to read the link");
+  if (reply.result == NULL) return throw_system_error(env, EPROTO, "RTM_GETLINK", "rtnetlink answered without the link");
+  return reply.result;
+}
 
-  int remaining = (int)received;
-  for (struct nlmsghdr *header = (struct nlmsghdr *)reply; NLMSG_OK(header, remaining); header = NLMSG_NEXT(header, remaining)) {
-    if (header->nlmsg_type == NLMSG_ERROR) {
-      struct nlmsgerr *error = NLMSG_DATA(header);
-      if (error->error == 0) continue;
-      return throw_system_error(env, -error->error, "RTM_GETLINK", "Failed to read the link");
-    }
-    if (header->nlmsg_type != RTM_NEWLINK) continue;
-    struct ifinfomsg *link = NLMSG_DATA(header);
-    napi_value result, text, bytes;
-    if (napi_create_object(env, &result) != napi_ok) return NULL;
-    static const unsigned char none[1] = {0};
-    const unsigned char *address = none;
-    size_t address_length = 0;
-    int attributes_length = (int)IFLA_PAYLOAD(header);
-    for (struct rtattr *a = IFLA_RTA(link); RTA_OK(a, attributes_length); a = RTA_NEXT(a, attributes_length)) {
-      if (a->rta_type == IFLA_IFNAME) {
-        if (napi_create_string_utf8(env, RTA_DATA(a), strnlen(RTA_DATA(a), RTA_PAYLOAD(a)), &text) == napi_ok) {
-          napi_set_named_property(env, result, "name", text);
-        }
-      } else if (a->rta_type == IFLA_MTU && RTA_PAYLOAD(a) >= sizeof(uint32_t)) {
-        uint32_t mtu;
-        memcpy(&mtu, RTA_DATA(a), sizeof mtu);
-        set_property_u32(env, result, "mtu", mtu);
-      } else if (a->rta_type == IFLA_ADDRESS) {
-        address = RTA_DATA(a);
-        address_length = RTA_PAYLOAD(a);
-      }
-    }
-    void *data = NULL;
-    if (napi_create_buffer_copy(env, address_length, address, &data, &bytes) == napi_ok) {
-      napi_set_named_property(env, result, "address", bytes);
-    }
-    set_property_u32(env, result, "index", (uint32_t)link->ifi_index);
-    set_property_u32(env, result, "type", link->ifi_type);
-    set_property_u32(env, result, "flags", link->ifi_flags);
-    return result;
-  }
-  return throw_system_error(env, EPROTO, "RTM_GETLINK", "rtnetlink answered without the link");
+// setMtu(name, mtu): what `ip link set dev IF mtu MTU` sends.
+napi_value SetMtu(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 2) return throw_type_error(env, "setMtu(name, mtu) takes two arguments");
+  char name[IF_NAMESIZE];
+  if (get_interface_name(env, argv[0], name) == 0) return NULL;
+  uint32_t mtu = 0;
+  if (napi_get_value_uint32(env, argv[1], &mtu) != napi_ok) return throw_type_error(env, "The MTU must be an integer");
+  unsigned int index = interface_index(env, name);
+  if (index == 0) return NULL;
+
+  struct {
+    struct nlmsghdr header;
+    struct ifinfomsg link;
+    char attributes[16];
+  } request;
+  memset(&request, 0, sizeof request);
+  request.header.nlmsg_len = NLMSG_LENGTH(sizeof request.link);
+  request.header.nlmsg_type = RTM_NEWLINK;
+  request.header.nlmsg_flags = NLM_F_REQUEST;
+  request.link.ifi_family = AF_UNSPEC;
+  request.link.ifi_index = (int)index;
+  rtnetlink_add_attribute(&request.header, IFLA_MTU, &mtu, sizeof mtu);
+  int err = rtnetlink_talk(&request.header, NULL, NULL);
+  if (err != 0) return throw_rtnetlink_error(env, err, "RTM_NEWLINK", "Failed to set the MTU");
+  return NULL;
 }

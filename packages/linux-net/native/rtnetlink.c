@@ -1,16 +1,30 @@
-// The rtnetlink plumbing link.c and address.c share: appending an
-// attribute to a request, and one request/answer exchange with the kernel
-// on a socket of the calling thread's network namespace.
+// The rtnetlink plumbing link.c, address.c and route.c share: appending
+// an attribute to a request, parsing attributes, and one request/answer
+// exchange with the kernel on a socket of the calling thread's network
+// namespace.
+//
+// Every exchange owns its socket and its reply buffer (malloc'd, sized to
+// each datagram with MSG_PEEK | MSG_TRUNC), so calls from several worker
+// threads never share memory. Only datagrams from the kernel (nl_pid 0)
+// and messages carrying the request's sequence number count: another
+// process of the namespace can send to our port, and must not be able to
+// answer for the kernel.
 
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include "addon.h"
+
+// A dump datagram is at most 32 KiB today (the kernel's netlink_dump
+// cap); room for growth, but a bound.
+#define MAX_DATAGRAM (1024 * 1024)
 
 void rtnetlink_add_attribute(struct nlmsghdr *request, unsigned short type, const void *data, size_t length) {
   struct rtattr *attribute = (struct rtattr *)((char *)request + NLMSG_ALIGN(request->nlmsg_len));
@@ -20,9 +34,107 @@ void rtnetlink_add_attribute(struct nlmsghdr *request, unsigned short type, cons
   request->nlmsg_len = NLMSG_ALIGN(request->nlmsg_len) + RTA_ALIGN(attribute->rta_len);
 }
 
-int rtnetlink_exchange(const struct nlmsghdr *request, char *reply, size_t size, size_t *received) {
+void rtnetlink_parse_attributes(const struct rtattr **table, int max, const struct rtattr *first, int length) {
+  memset(table, 0, sizeof *table * (size_t)(max + 1));
+  for (const struct rtattr *a = first; RTA_OK(a, length); a = RTA_NEXT(a, length)) {
+    if (a->rta_type <= max) table[a->rta_type] = a;
+  }
+}
+
+int rtnetlink_dump(unsigned short type, unsigned char family, size_t header_size, rtnetlink_handler handler, void *context) {
+  struct {
+    struct nlmsghdr header;
+    unsigned char family[16];
+  } request;
+  if (header_size > sizeof request.family) return EINVAL;
+  memset(&request, 0, sizeof request);
+  request.header.nlmsg_len = NLMSG_LENGTH(header_size);
+  request.header.nlmsg_type = type;
+  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  // ifaddrmsg, rtmsg and the other family headers all start with it.
+  request.family[0] = family;
+  return rtnetlink_talk(&request.header, handler, context);
+}
+
+// The kernel's explanation of the calling thread's last refused request
+// (extended ACK), as ip prints it ("Nexthop has invalid gateway").
+static __thread char refusal[160];
+
+const char *rtnetlink_refusal(void) {
+  return refusal;
+}
+
+// Keeps the extended ACK's message of refusal `header`, if it has one.
+static void keep_refusal(const struct nlmsghdr *header) {
+  if (!(header->nlmsg_flags & NLM_F_ACK_TLVS)) return;
+  const struct nlmsgerr *error = NLMSG_DATA(header);
+  size_t offset = NLMSG_HDRLEN + sizeof *error;
+  // Unless capped, the refused request follows, whole; the TLVs come after it.
+  if (!(header->nlmsg_flags & NLM_F_CAPPED)) {
+    if (error->msg.nlmsg_len < NLMSG_HDRLEN) return;
+    offset += NLMSG_ALIGN(error->msg.nlmsg_len - NLMSG_HDRLEN);
+  }
+  if (offset >= header->nlmsg_len) return;
+  const struct rtattr *table[NLMSGERR_ATTR_MAX + 1];
+  rtnetlink_parse_attributes(table, NLMSGERR_ATTR_MAX, (const struct rtattr *)((const char *)header + offset), (int)(header->nlmsg_len - offset));
+  const struct rtattr *message = table[NLMSGERR_ATTR_MSG];
+  if (message == NULL) return;
+  size_t length = strnlen(RTA_DATA(message), RTA_PAYLOAD(message));
+  if (length >= sizeof refusal) length = sizeof refusal - 1;
+  memcpy(refusal, RTA_DATA(message), length);
+  refusal[length] = '\0';
+}
+
+// Distinct across threads and calls, never 0 (which some senders use).
+static uint32_t next_sequence(void) {
+  static _Atomic uint32_t sequence;
+  uint32_t value;
+  do {
+    value = atomic_fetch_add(&sequence, 1) + 1;
+  } while (value == 0);
+  return value;
+}
+
+// Receives one datagram from the kernel into *buffer (grown as needed).
+// Returns its length, or -errno.
+static ssize_t receive_from_kernel(int fd, char **buffer, size_t *capacity) {
+  for (;;) {
+    ssize_t size;
+    do {
+      size = recv(fd, *buffer, *capacity, MSG_PEEK | MSG_TRUNC);
+    } while (size < 0 && errno == EINTR);
+    if (size < 0) return -errno;
+    if ((size_t)size > *capacity) {
+      if ((size_t)size > MAX_DATAGRAM) return -EMSGSIZE;
+      char *larger = realloc(*buffer, (size_t)size);
+      if (larger == NULL) return -ENOMEM;
+      *buffer = larger;
+      *capacity = (size_t)size;
+    }
+    struct sockaddr_nl from;
+    struct iovec vector = {.iov_base = *buffer, .iov_len = *capacity};
+    struct msghdr message = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &vector, .msg_iovlen = 1};
+    ssize_t count;
+    do {
+      count = recvmsg(fd, &message, 0);
+    } while (count < 0 && errno == EINTR);
+    if (count < 0) return -errno;
+    if (message.msg_flags & MSG_TRUNC) return -EMSGSIZE;
+    if (message.msg_namelen != sizeof from || from.nl_family != AF_NETLINK || from.nl_pid != 0) continue;
+    return count;
+  }
+}
+
+int rtnetlink_talk(struct nlmsghdr *request, rtnetlink_handler handler, void *context) {
+  int dump = (request->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+  if (!dump) request->nlmsg_flags |= NLM_F_ACK;
+  request->nlmsg_seq = next_sequence();
+  refusal[0] = '\0';
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
   if (fd < 0) return errno;
+  // Best effort: without it a refusal only has its errno.
+  int one = 1;
+  setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
   // The kernel answers while handling sendto(); the timeout only guards against the unexpected.
   struct timeval timeout = {.tv_sec = 2, .tv_usec = 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
@@ -32,12 +144,36 @@ int rtnetlink_exchange(const struct nlmsghdr *request, char *reply, size_t size,
     close(fd);
     return err;
   }
-  ssize_t count;
-  do {
-    count = recv(fd, reply, size, 0);
-  } while (count < 0 && errno == EINTR);
-  int err = count < 0 ? errno : 0;
+  size_t capacity = 32768;
+  char *buffer = malloc(capacity);
+  int result = buffer == NULL ? ENOMEM : -1;
+  while (result < 0) {
+    ssize_t received = receive_from_kernel(fd, &buffer, &capacity);
+    if (received < 0) {
+      result = (int)-received;
+      break;
+    }
+    int remaining = (int)received;
+    for (struct nlmsghdr *header = (struct nlmsghdr *)buffer; result < 0 && NLMSG_OK(header, remaining); header = NLMSG_NEXT(header, remaining)) {
+      if (header->nlmsg_seq != request->nlmsg_seq) continue;
+      if (header->nlmsg_type == NLMSG_ERROR) {
+        if (header->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
+          result = EPROTO;
+        } else {
+          result = -((struct nlmsgerr *)NLMSG_DATA(header))->error;
+          if (result != 0) keep_refusal(header);
+        }
+      } else if (header->nlmsg_type == NLMSG_DONE) {
+        int error = 0;
+        if (header->nlmsg_len >= NLMSG_LENGTH(sizeof error)) memcpy(&error, NLMSG_DATA(header), sizeof error);
+        result = error < 0 ? -error : 0;
+      } else if (header->nlmsg_type != NLMSG_NOOP && handler != NULL) {
+        int err = handler(header, context);
+        if (err != 0) result = err;
+      }
+    }
+  }
+  free(buffer);
   close(fd);
-  *received = count < 0 ? 0 : (size_t)count;
-  return err;
+  return result;
 }

@@ -15,11 +15,17 @@
 // reported to the caller like any other error.
 //
 // JavaScript API (see src/native-addon.ts for the typed view):
-//   open(iface, port, onMessage(bytes: Buffer, address: string, port: number)) -> handle
+//   open(iface, port, onMessage(bytes: Buffer, address: string, port: number),
+//        onError?(error: Error)) -> handle
 //   localPort(handle) -> number
 //   send(handle, bytes: Uint8Array, address: string, port: number)   throws on failure
 //   close(handle, onClosed?: () => void) -> boolean (false when already closing)
 // Errors carry `code` (the errno name, "ENODEV"), `errno` and `syscall`.
+// When the kernel fails the socket itself (POLLERR: the socket's pending
+// error, e.g. ECONNABORTED when it is destroyed through sock_diag), libuv
+// stops watching it; onError then gets that error (syscall "poll") once,
+// and the socket receives nothing more: the owner closes it and starts
+// over. Without onError the failure would pass in silence.
 //
 // Lifetime: the struct is freed once both the libuv handle is closed and
 // the JavaScript handle is garbage collected, whichever comes last, so
@@ -46,6 +52,12 @@
 #define MAX_DATAGRAM 65536
 // Datagrams read per readiness event, so a flood cannot starve the loop.
 #define MAX_READS_PER_EVENT 64
+// Receive buffer asked for (the kernel doubles it for bookkeeping). Anyone
+// on the link can flood port 68: at 20,000 packets/s the default ~208 KB
+// fills in ~10 ms (a 65 KB datagram alone takes ~100 KB), so a busy loop
+// or a descheduled process lost the server's answer and waited 4 s for the
+// retransmission. 2 MiB gives ~100 ms; it costs memory only while full.
+#define RECEIVE_BUFFER (2 * 1024 * 1024)
 
 typedef struct {
   napi_env env;
@@ -56,7 +68,9 @@ typedef struct {
   int handle_closed;  // uv_close's callback ran: fd closed, refs released
   int finalized;      // the JavaScript handle was garbage collected
   int env_gone;       // the environment is being torn down: no JavaScript calls
+  int failed;         // the errno the socket failed with (POLLERR), 0 while it works
   napi_ref on_message;
+  napi_ref on_error;
   napi_ref on_closed;
   napi_async_context async_context;
   napi_async_cleanup_hook_handle cleanup_hook;
@@ -82,9 +96,11 @@ static void call_js(Udp4Socket *sock, napi_ref ref, size_t argc, const napi_valu
 
 static void release_js(Udp4Socket *sock) {
   if (sock->on_message != NULL) napi_delete_reference(sock->env, sock->on_message);
+  if (sock->on_error != NULL) napi_delete_reference(sock->env, sock->on_error);
   if (sock->on_closed != NULL) napi_delete_reference(sock->env, sock->on_closed);
   if (sock->async_context != NULL) napi_async_destroy(sock->env, sock->async_context);
   sock->on_message = NULL;
+  sock->on_error = NULL;
   sock->on_closed = NULL;
   sock->async_context = NULL;
 }
@@ -154,9 +170,34 @@ static void deliver(Udp4Socket *sock, size_t length, const struct sockaddr_in *f
   napi_close_handle_scope(env, scope);
 }
 
+// libuv reports POLLERR as status UV_EBADF and has stopped the handle
+// already; the socket's own error (SO_ERROR, read and cleared here) says
+// what happened.
+static void fail(Udp4Socket *sock, int status) {
+  int err = 0;
+  socklen_t length = sizeof err;
+  if (getsockopt(sock->fd, SOL_SOCKET, SO_ERROR, &err, &length) < 0 || err == 0) err = -status;
+  sock->failed = err;
+  uv_poll_stop(&sock->poll);
+  if (sock->env_gone || sock->on_error == NULL) return;
+  napi_env env = sock->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  char what[128];
+  snprintf(what, sizeof what, "The UDP/IPv4 socket on interface \"%s\" failed", sock->iface);
+  napi_value error = make_system_error(env, err, "poll", what);
+  if (error != NULL) call_js(sock, sock->on_error, 1, &error);
+  napi_close_handle_scope(env, scope);
+}
+
 static void on_poll(uv_poll_t *handle, int status, int events) {
   Udp4Socket *sock = handle->data;
-  if (status < 0 || !(events & UV_READABLE)) return;
+  if (sock->closing || sock->failed) return;
+  if (status < 0) {
+    fail(sock, status);
+    return;
+  }
+  if (!(events & UV_READABLE)) return;
   // A listener may close the socket; the struct stays valid until
   // on_handle_closed, so checking `closing` after each call is safe.
   for (int i = 0; i < MAX_READS_PER_EVENT && !sock->closing; i++) {
@@ -183,22 +224,15 @@ static Udp4Socket *get_socket(napi_env env, napi_value value) {
   return data;
 }
 
-// open(iface, port, onMessage) -> handle
+// open(iface, port, onMessage, onError?) -> handle
 napi_value Udp4Open(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 3) return throw_type_error(env, "open(iface, port, onMessage) takes three arguments");
+  if (argc < 3) return throw_type_error(env, "open(iface, port, onMessage, onError) takes three or four arguments");
 
   char iface[IF_NAMESIZE];
-  size_t iface_length = 0;
-  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &iface_length) != napi_ok) {
-    return throw_type_error(env, "The interface name must be a string");
-  }
-  if (iface_length == 0 || iface_length >= IF_NAMESIZE) {
-    return throw_type_error(env, "The interface name must have 1 to 15 bytes");
-  }
-  napi_get_value_string_utf8(env, argv[0], iface, sizeof iface, &iface_length);
+  if (get_interface_name(env, argv[0], iface) == 0) return NULL;
   uint32_t port = 0;
   if (napi_get_value_uint32(env, argv[1], &port) != napi_ok || port > 65535) {
     return throw_type_error(env, "The port must be an integer from 0 to 65535");
@@ -206,6 +240,10 @@ napi_value Udp4Open(napi_env env, napi_callback_info info) {
   napi_valuetype type;
   if (napi_typeof(env, argv[2], &type) != napi_ok || type != napi_function) {
     return throw_type_error(env, "onMessage must be a function");
+  }
+  napi_valuetype error_type = napi_undefined;
+  if (argc >= 4 && (napi_typeof(env, argv[3], &error_type) != napi_ok || (error_type != napi_function && error_type != napi_undefined))) {
+    return throw_type_error(env, "onError must be a function");
   }
 
   char what[128];
@@ -226,6 +264,12 @@ napi_value Udp4Open(napi_env env, napi_callback_info info) {
     close(fd);
     snprintf(what, sizeof what, "Failed to bind the socket to interface \"%s\"", iface);
     return throw_system_error(env, err, "setsockopt", what);
+  }
+  // Best effort: SO_RCVBUFFORCE (CAP_NET_ADMIN, which a runner has) may
+  // pass net.core.rmem_max; SO_RCVBUF is capped by it.
+  int receive_buffer = RECEIVE_BUFFER;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &receive_buffer, sizeof receive_buffer) < 0) {
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
   }
   struct sockaddr_in local;
   memset(&local, 0, sizeof local);
@@ -252,6 +296,7 @@ napi_value Udp4Open(napi_env env, napi_callback_info info) {
   napi_value resource, resource_name;
   uv_loop_t *loop = NULL;
   if (napi_create_reference(env, argv[2], 1, &sock->on_message) != napi_ok ||
+      (error_type == napi_function && napi_create_reference(env, argv[3], 1, &sock->on_error) != napi_ok) ||
       napi_create_object(env, &resource) != napi_ok ||
       napi_create_string_utf8(env, "INCUSX_UDP4_DEVICE_SOCKET", NAPI_AUTO_LENGTH, &resource_name) != napi_ok ||
       napi_async_init(env, resource, resource_name, &sock->async_context) != napi_ok ||
@@ -336,15 +381,12 @@ napi_value Udp4Send(napi_env env, napi_callback_info info) {
     return throw_type_error(env, "The datagram must be a Uint8Array");
   }
   char address[INET_ADDRSTRLEN];
-  size_t address_length = 0;
   struct sockaddr_in to;
   memset(&to, 0, sizeof to);
   to.sin_family = AF_INET;
-  // Measure first: a longer string would be silently truncated into one that parses.
-  if (napi_get_value_string_utf8(env, argv[2], NULL, 0, &address_length) != napi_ok || address_length >= sizeof address ||
-      napi_get_value_string_utf8(env, argv[2], address, sizeof address, &address_length) != napi_ok ||
-      inet_pton(AF_INET, address, &to.sin_addr) != 1) {
-    return throw_type_error(env, "The address must be an IPv4 address in dotted-quad form");
+  if (get_string_value(env, argv[2], "The address", address, sizeof address) == 0) return NULL;
+  if (inet_pton(AF_INET, address, &to.sin_addr) != 1) {
+    return throw_invalid_value(env, "The address must be an IPv4 address in dotted-quad form");
   }
   uint32_t port = 0;
   if (napi_get_value_uint32(env, argv[3], &port) != napi_ok || port == 0 || port > 65535) {

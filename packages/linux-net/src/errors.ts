@@ -4,7 +4,8 @@
  * - `EPERM`: not allowed (not root, or no CAP_NET_ADMIN in this namespace).
  * - `EEXIST`: the object already exists where it must not.
  * - `ESRCH`: the address or route to remove does not exist (removals swallow it).
- * - `EINVAL`: iproute2 or the kernel rejected an argument.
+ * - `EINVAL`: a malformed argument (an interface name over 15 bytes, a
+ *   NUL), or iproute2 or the kernel rejected one.
  * - `ENETUNREACH`: a route's gateway is not reachable on the link.
  * - `IP_NOT_FOUND`: the `ip` command (or `nsenter`) is not installed.
  * - `IP_FAILED`: anything else; the stderr says what.

@@ -1,6 +1,7 @@
 // The public API of @incusx/linux-net: interface-bound UDP/IPv6 sockets and
 // device-bound UDP/IPv4 sockets (native addon, for DHCPv4),
-// addresses, routes and MTU through iproute2, link and DAD state, and
+// addresses, routes and MTU over rtnetlink in-process (native addon) or
+// iproute2, link and DAD state, and
 // entering network namespaces (in-process through the native addon, or
 // nsenter). A plain library: no SDK at runtime.
 

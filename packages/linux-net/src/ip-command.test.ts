@@ -43,6 +43,17 @@ describe("assertInterfaceName", () => {
   it.each(["", "sixteen-chars-xx", "a b", "a/b", "eth0%1", "..", "eth0:1"])("rejects %j before it reaches ip", (name) => {
     expect(() => assertInterfaceName(name)).toThrow(LinkError);
   });
+
+  it("counts bytes, not characters: IFNAMSIZ is 16 bytes with the NUL, so a name has at most 15 UTF-8 bytes", () => {
+    expect(() => assertInterfaceName("sec-abcdefghijk")).not.toThrow();
+    expect(() => assertInterfaceName("sec-abcdefghij\u00e9")).toThrow(new LinkError("EINVAL", 'Invalid interface name "sec-abcdefghij\u00e9" (16 bytes; at most 15)'));
+    expect(() => assertInterfaceName("\u{1f600}\u{1f600}\u{1f600}\u{1f600}")).toThrow(/16 bytes; at most 15/);
+    expect(() => assertInterfaceName("\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9")).not.toThrow();
+  });
+
+  it("rejects a NUL, which C would take for the end of a shorter name", () => {
+    expect(() => assertInterfaceName("eth0\0x")).toThrow(LinkError);
+  });
 });
 
 describe("runIp", () => {

@@ -28,10 +28,22 @@ export function ipInvocation(args: readonly string[], options: IpOptions = {}): 
   return nsenterArgs(netns, [ip, ...args]);
 }
 
-/** Rejects names the kernel would never accept, before they reach `ip` as arguments. */
+/** Longest interface name in bytes: IFNAMSIZ (16) less the terminating NUL. */
+export const MAX_INTERFACE_NAME_BYTES = 15;
+
+/**
+ * Rejects names the kernel would never accept, before they reach `ip` or
+ * the addon: empty, over 15 UTF-8 bytes (counted in bytes, as the kernel
+ * does, so a 15-character name with an "é" is too long), or with
+ * whitespace, `/`, `%`, `:` or a NUL (C would read a shorter name).
+ */
 export function assertInterfaceName(iface: string): void {
-  if (!/^[^\s/%:]{1,15}$/.test(iface) || iface === "." || iface === "..") {
+  if (!/^[^\s/%:\0]+$/.test(iface) || iface === "." || iface === "..") {
     throw new LinkError("EINVAL", `Invalid interface name "${iface}"`);
+  }
+  const bytes = Buffer.byteLength(iface);
+  if (bytes > MAX_INTERFACE_NAME_BYTES) {
+    throw new LinkError("EINVAL", `Invalid interface name "${iface}" (${bytes} bytes; at most ${MAX_INTERFACE_NAME_BYTES})`);
   }
 }
 

@@ -3,9 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestNetwork, rootAvailable, type TestNetwork } from "../../testkit/src/netns/index.js";
 import { LinkError } from "./errors.js";
 import { addressArgs, IpRoute2LinkConfigurator, routeArgs } from "./link-configurator.js";
-import type { LinkAddress } from "./link-types.js";
+import type { LinkAddress, LinkRoute } from "./link-types.js";
 
 const addScript = fileURLToPath(new URL("./fixtures/add-address.ts", import.meta.url));
+const opsScript = fileURLToPath(new URL("./fixtures/link-ops.ts", import.meta.url));
 
 describe("ip arguments for addresses", () => {
   it("replaces an IPv6 address with its lifetimes, so a renew updates them in place", () => {
@@ -185,5 +186,122 @@ describe.skipIf(!rootAvailable())("IpRoute2LinkConfigurator adding addresses in-
       code: "ENODEV",
       message: expect.stringMatching(/^Failed to add address "192\.0\.2\.150\/24" to "nosuch0": .*No such device/),
     });
+  });
+});
+
+describe.skipIf(!rootAvailable())("IpRoute2LinkConfigurator in-process: routes, removals, MTU and snapshots without ip (native addon, network namespace, root)", () => {
+  let net: TestNetwork;
+  beforeEach(async () => {
+    net = await createTestNetwork({ startDnsmasq: false });
+  });
+  afterEach(() => net.destroy());
+
+  type Op = { op: string; iface: string; arg?: unknown };
+  const runOps = async (ops: Op[], viaIp = false): Promise<{ results: unknown[]; spawns: number }> => {
+    const run = await net.runNode("container", opsScript, [...(viaIp ? ["--ip"] : []), JSON.stringify(ops)], { timeoutMs: 60_000 });
+    expect(run.code, run.stderr).toBe(0);
+    return JSON.parse(run.stdout) as { results: unknown[]; spawns: number };
+  };
+  // With -d, ip shows type, protocol and scope always, so they are compared too.
+  const detailedRoutes = async (family: "-4" | "-6") => {
+    const run = await net.exec("container", ["ip", "-d", "-j", family, "route", "show", "dev", "eth0"]);
+    expect(run.code, run.stderr).toBe(0);
+    return JSON.parse(run.stdout || "[]") as { dst: string; gateway?: string; metric?: number; protocol?: string; scope?: string }[];
+  };
+  const kernelRoutes = async () => ({ v4: await detailedRoutes("-4"), v6: await detailedRoutes("-6") });
+  const flushRoutes = async () => {
+    for (const family of ["-4", "-6"]) await net.exec("container", ["ip", family, "route", "flush", "dev", "eth0", "proto", "boot"]);
+  };
+  const routes: LinkRoute[] = [
+    { destination: "0.0.0.0/0", gateway: "192.0.2.1", metric: 100 },
+    { destination: "198.51.100.0/24" },
+    { destination: "203.0.113.0/25", gateway: "192.0.2.1" },
+    { destination: "203.0.113.200/32", gateway: "192.0.2.254", metric: 5 },
+    { destination: "::/0", gateway: "fe80::1", metric: 1024 },
+    { destination: "2001:db8:2::/48", gateway: "2001:db8:1::1" },
+    { destination: "2001:db8:3::/64" },
+  ];
+  const setup: Op[] = [
+    { op: "addAddress", iface: "eth0", arg: { address: "192.0.2.150", prefixLength: 24 } },
+    { op: "addAddress", iface: "eth0", arg: { address: "2001:db8:1::101", prefixLength: 64 } },
+  ];
+
+  it("adds and replaces routes of both families exactly as ip route replace does, starting no process", async () => {
+    const adds = routes.map((arg) => ({ op: "addRoute", iface: "eth0", arg }));
+    // Twice: the second round replaces in place.
+    const native = await runOps([...setup, ...adds, ...adds]);
+    expect(native.results.every((r) => r === null), JSON.stringify(native.results)).toBe(true);
+    expect(native.spawns).toBe(0);
+    const inProcess = await kernelRoutes();
+    expect(inProcess.v4).toContainEqual(expect.objectContaining({ dst: "198.51.100.0/24", scope: "link", protocol: "boot", type: "unicast" }));
+    expect(inProcess.v4.filter((r) => r.dst === "default")).toEqual([expect.objectContaining({ gateway: "192.0.2.1", metric: 100 })]);
+    await flushRoutes();
+    const ip = await runOps(adds, true);
+    expect(ip.results.every((r) => r === null), JSON.stringify(ip.results)).toBe(true);
+    expect(ip.spawns).toBeGreaterThanOrEqual(adds.length);
+    expect(await kernelRoutes()).toEqual(inProcess);
+  });
+
+  it("removes routes and addresses, absent ones quietly, and fails with ENODEV and ENETUNREACH as ip does", async () => {
+    const result = await runOps([
+      ...setup,
+      ...routes.map((arg) => ({ op: "addRoute", iface: "eth0", arg })),
+      ...routes.map((arg) => ({ op: "removeRoute", iface: "eth0", arg })),
+      ...routes.map((arg) => ({ op: "removeRoute", iface: "eth0", arg })),
+      { op: "removeAddress", iface: "eth0", arg: { address: "192.0.2.150", prefixLength: 24 } },
+      { op: "removeAddress", iface: "eth0", arg: { address: "192.0.2.150", prefixLength: 24 } },
+      { op: "removeAddress", iface: "eth0", arg: { address: "2001:db8:1::999", prefixLength: 128 } },
+      { op: "addRoute", iface: "eth0", arg: { destination: "0.0.0.0/0", gateway: "203.0.113.1" } },
+      { op: "addRoute", iface: "nosuch0", arg: { destination: "198.51.100.0/24" } },
+      { op: "removeRoute", iface: "nosuch0", arg: { destination: "198.51.100.0/24" } },
+      { op: "removeAddress", iface: "nosuch0", arg: { address: "192.0.2.150", prefixLength: 24 } },
+      { op: "setMtu", iface: "nosuch0", arg: 1400 },
+      { op: "snapshot", iface: "nosuch0" },
+    ]);
+    expect(result.spawns).toBe(0);
+    const failures = result.results.filter((r) => r !== null);
+    expect(failures).toEqual([
+      // With the kernel's explanation (extended ACK), as ip prints it.
+      { code: "ENETUNREACH", message: expect.stringMatching(/^Failed to add route "0\.0\.0\.0\/0" to "eth0": .*Nexthop has invalid gateway/) },
+      { code: "ENODEV", message: expect.stringMatching(/^Failed to add route "198\.51\.100\.0\/24" to "nosuch0": /) },
+      { code: "ENODEV", message: expect.stringMatching(/^Failed to remove route/) },
+      { code: "ENODEV", message: expect.stringMatching(/^Failed to remove address/) },
+      { code: "ENODEV", message: expect.stringMatching(/^Failed to set MTU "1400" on "nosuch0"/) },
+      { code: "ENODEV", message: expect.stringMatching(/^Failed to read the configuration of "nosuch0"/) },
+    ]);
+    const left = await kernelRoutes();
+    expect([...left.v4, ...left.v6].map((r) => r.dst)).toEqual(["2001:db8:1::/64", "fe80::/64"]);
+    expect((await net.addresses("container", "eth0")).map((a) => a.local)).not.toContain("192.0.2.150");
+  });
+
+  it("reads the same snapshot as ip, and sets the MTU", async () => {
+    const ops: Op[] = [
+      ...setup,
+      { op: "addAddress", iface: "eth0", arg: { address: "198.51.100.7", prefixLength: 32, validLifetime: 4000, preferredLifetime: 3000 } },
+      ...routes.map((arg) => ({ op: "addRoute", iface: "eth0", arg })),
+      { op: "setMtu", iface: "eth0", arg: 1400 },
+      { op: "snapshot", iface: "eth0" },
+    ];
+    const native = await runOps(ops);
+    expect(native.spawns).toBe(0);
+    const ip = await runOps([{ op: "snapshot", iface: "eth0" }], true);
+    // Lifetimes tick between the two reads.
+    const settle = (snapshot: unknown) =>
+      JSON.parse(JSON.stringify(snapshot), (key, value: unknown) => (key.endsWith("Lifetime") ? Math.round(Number(value) / 100) : value)) as unknown;
+    const snapshot = native.results.at(-1) as { mtu: number; routes: unknown[] };
+    expect(snapshot.mtu).toBe(1400);
+    expect(snapshot.routes).toContainEqual({ family: "ipv4", destination: "203.0.113.200/32", gateway: "192.0.2.254", metric: 5 });
+    expect(settle(snapshot)).toEqual(settle(ip.results[0]));
+  });
+
+  it("applies a lease of 64 routes, and reads it back, without starting a process", async () => {
+    const many = Array.from({ length: 64 }, (_, i) => ({ destination: `198.51.100.${i * 4}/30`, gateway: "192.0.2.1" }));
+    const ops: Op[] = [...setup, ...many.map((arg) => ({ op: "addRoute", iface: "eth0", arg })), { op: "snapshot", iface: "eth0" }];
+    const native = await runOps(ops);
+    expect(native.spawns).toBe(0);
+    const kernel = await kernelRoutes();
+    // Besides the 64: the prefix routes of both addresses and fe80::/64.
+    expect(kernel.v4).toHaveLength(64 + 1);
+    expect((native.results.at(-1) as { routes: unknown[] }).routes).toHaveLength(kernel.v4.length + kernel.v6.length);
   });
 });

@@ -1,8 +1,8 @@
 import { isIP } from "node:net";
 import { LinkError, type LinkErrorCode } from "./errors.js";
 import { assertInterfaceName, runIp, runIpJson, type IpOptions } from "./ip-command.js";
-import { nativeAddon } from "./native-addon.js";
-import { addressesFromJson, routesFromJson, INFINITE_LIFETIME, type IpLinkJson, type IpRouteJson } from "./ip-json.js";
+import { nativeAddon, type NativeAddon } from "./native-addon.js";
+import { addressesFromJson, lifetimeFromJson, routesFromJson, INFINITE_LIFETIME, type IpLinkJson, type IpRouteJson } from "./ip-json.js";
 import type { IpFamily, LinkAddress, LinkRoute, LinkSnapshot } from "./link-types.js";
 
 /** Options of an {@link IpRoute2LinkConfigurator}. */
@@ -16,10 +16,13 @@ export type IpRoute2LinkConfiguratorOptions = IpOptions;
  * absent succeeds. Failures are {@link LinkError}s (a missing interface is
  * `ENODEV`, also on removal).
  *
- * Adding an address, the hot path of a DHCP client, goes through rtnetlink
- * in-process when the native addon is built and no `ipCommand` or `netns`
- * is configured (the same request `ip addr replace` makes); everything else
- * runs `ip`.
+ * When the native addon is built and no `ipCommand` or `netns` is
+ * configured, every operation goes over rtnetlink in-process, sending the
+ * request `ip` would send (`ip addr replace/del`, `ip route replace/del`,
+ * `ip link set mtu`) and reading back what `ip -json addr/route show`
+ * reads, so applying a DHCP lease starts no process however many routes
+ * it carries. Otherwise (or with an addon built before an operation
+ * existed) the operation runs `ip`.
  *
  * Addresses get their lifetimes in the kernel (`valid_lft`/`preferred_lft`),
  * so a crashed client cannot leave an address behind forever. No
@@ -41,11 +44,16 @@ export class IpRoute2LinkConfigurator {
     this.#options = { ...options };
   }
 
+  // The addon when this configurator may use it: built, and no ipCommand or netns asking for ip.
+  #native(): NativeAddon | undefined {
+    return this.#options.ipCommand === undefined && this.#options.netns === undefined ? nativeAddon().addon : undefined;
+  }
+
   async addAddress(iface: string, address: LinkAddress): Promise<void> {
     assertInterfaceName(iface);
     const args = addressArgs("replace", iface, address);
     const what = `Failed to add address "${cidr(address)}" to "${iface}"`;
-    const replace = this.#options.ipCommand === undefined && this.#options.netns === undefined ? nativeAddon().addon?.replaceAddress : undefined;
+    const replace = this.#native()?.replaceAddress;
     if (replace === undefined) {
       await runIp(args, this.#options, what);
       return;
@@ -55,32 +63,59 @@ export class IpRoute2LinkConfigurator {
       const value = args[args.indexOf(name) + 1];
       return value === "forever" ? INFINITE_LIFETIME : Number(value);
     };
-    try {
-      replace(iface, address.address, address.prefixLength, lifetime("valid_lft"), lifetime("preferred_lft"), args.includes("broadcast"));
-    } catch (error) {
-      throw new LinkError(linkErrorCodeFromErrno(error), `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
+    callNative(what, () =>
+      replace(iface, address.address, address.prefixLength, lifetime("valid_lft"), lifetime("preferred_lft"), args.includes("broadcast")),
+    );
   }
 
   async removeAddress(iface: string, address: LinkAddress): Promise<void> {
     assertInterfaceName(iface);
-    await ignoreAbsent(runIp(addressArgs("del", iface, address), this.#options, `Failed to remove address "${cidr(address)}" from "${iface}"`));
+    const args = addressArgs("del", iface, address);
+    const what = `Failed to remove address "${cidr(address)}" from "${iface}"`;
+    const remove = this.#native()?.deleteAddress;
+    if (remove === undefined) {
+      await ignoreAbsent(runIp(args, this.#options, what));
+      return;
+    }
+    await ignoreAbsent(async () => callNative(what, () => remove(iface, address.address, address.prefixLength)));
   }
 
   async addRoute(iface: string, route: LinkRoute): Promise<void> {
     assertInterfaceName(iface);
-    await runIp(routeArgs("replace", iface, route), this.#options, `Failed to add route "${route.destination}" to "${iface}"`);
+    const args = routeArgs("replace", iface, route);
+    const what = `Failed to add route "${route.destination}" to "${iface}"`;
+    const replace = this.#native()?.replaceRoute;
+    if (replace === undefined) {
+      await runIp(args, this.#options, what);
+      return;
+    }
+    const { network, prefixLength } = routeDestination(route);
+    callNative(what, () => replace(iface, network, prefixLength, route.gateway ?? null, route.metric ?? null));
   }
 
   async removeRoute(iface: string, route: LinkRoute): Promise<void> {
     assertInterfaceName(iface);
-    await ignoreAbsent(runIp(routeArgs("del", iface, route), this.#options, `Failed to remove route "${route.destination}" from "${iface}"`));
+    const args = routeArgs("del", iface, route);
+    const what = `Failed to remove route "${route.destination}" from "${iface}"`;
+    const remove = this.#native()?.deleteRoute;
+    if (remove === undefined) {
+      await ignoreAbsent(runIp(args, this.#options, what));
+      return;
+    }
+    const { network, prefixLength } = routeDestination(route);
+    await ignoreAbsent(async () => callNative(what, () => remove(iface, network, prefixLength, route.gateway ?? null, route.metric ?? null)));
   }
 
   async setMtu(iface: string, mtu: number): Promise<void> {
     assertInterfaceName(iface);
     if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw new LinkError("EINVAL", `Invalid MTU "${mtu}" for "${iface}"`);
-    await runIp(["link", "set", "dev", iface, "mtu", String(mtu)], this.#options, `Failed to set MTU "${mtu}" on "${iface}"`);
+    const what = `Failed to set MTU "${mtu}" on "${iface}"`;
+    const set = this.#native()?.setMtu;
+    if (set === undefined) {
+      await runIp(["link", "set", "dev", iface, "mtu", String(mtu)], this.#options, what);
+      return;
+    }
+    callNative(what, () => set(iface, mtu));
   }
 
   /**
@@ -92,6 +127,10 @@ export class IpRoute2LinkConfigurator {
   async snapshot(iface: string): Promise<LinkSnapshot> {
     assertInterfaceName(iface);
     const what = `Failed to read the configuration of "${iface}"`;
+    const addon = this.#native();
+    if (addon?.linkInfo !== undefined && addon.listAddresses !== undefined && addon.listRoutes !== undefined) {
+      return nativeSnapshot(addon as Required<NativeAddon>, iface, what);
+    }
     const [links, routes4, routes6] = await Promise.all([
       runIpJson<IpLinkJson>(["addr", "show", "dev", iface], this.#options, what),
       runIpJson<IpRouteJson>(["-4", "route", "show", "dev", iface], this.#options, what),
@@ -156,6 +195,51 @@ export function routeArgs(verb: "replace" | "del", iface: string, route: LinkRou
   return args;
 }
 
+/**
+ * The network address and prefix length of a route's destination, as the
+ * addon takes them: `default` and `0.0.0.0/0` are `0.0.0.0`/0 (or `::`/0),
+ * an address without a length is a host route (/32, /128), as for ip.
+ */
+function routeDestination(route: LinkRoute): { network: string; prefixLength: number } {
+  const family = familyOfRoute(route);
+  const bits = family === "ipv6" ? 128 : 32;
+  if (route.destination === "default") return { network: family === "ipv6" ? "::" : "0.0.0.0", prefixLength: 0 };
+  const [network = "", prefix] = route.destination.split("/");
+  return { network, prefixLength: prefix === undefined ? bits : Number(prefix) };
+}
+
+// A LinkSnapshot read with the addon: the same as snapshot() reads with ip.
+function nativeSnapshot(addon: Required<NativeAddon>, iface: string, what: string): LinkSnapshot {
+  const [link, addresses, routes4, routes6] = callNative(what, () => [
+    addon.linkInfo(iface),
+    addon.listAddresses(iface),
+    addon.listRoutes(iface, 4),
+    addon.listRoutes(iface, 6),
+  ] as const);
+  const family = (version: 4 | 6): IpFamily => (version === 6 ? "ipv6" : "ipv4");
+  return {
+    interface: link.name,
+    mtu: link.mtu,
+    addresses: addresses.map((a) => {
+      const preferred = lifetimeFromJson(a.preferredLifetime);
+      const valid = lifetimeFromJson(a.validLifetime);
+      return {
+        family: family(a.family),
+        address: a.address,
+        prefixLength: a.prefixLength,
+        ...(preferred === undefined ? {} : { preferredLifetime: preferred }),
+        ...(valid === undefined ? {} : { validLifetime: valid }),
+      };
+    }),
+    routes: [...routes4, ...routes6].map((r) => ({
+      family: family(r.family),
+      destination: `${r.destination}/${r.prefixLength}`,
+      ...(r.gateway === undefined ? {} : { gateway: r.gateway }),
+      ...(r.metric === undefined ? {} : { metric: r.metric }),
+    })),
+  };
+}
+
 function lifetimeArg(seconds: number | undefined): string {
   if (seconds === undefined || !Number.isFinite(seconds) || seconds >= INFINITE_LIFETIME) return "forever";
   return String(Math.max(0, Math.floor(seconds)));
@@ -194,8 +278,21 @@ const ERRNO_CODES: Readonly<Record<string, LinkErrorCode>> = {
   ESRCH: "ESRCH",
   EADDRNOTAVAIL: "ESRCH",
   EINVAL: "EINVAL",
+  // The addon's refusal of a malformed argument (a name over 15 bytes, a NUL).
+  ERR_INVALID_ARG_VALUE: "EINVAL",
+  ERR_INVALID_ARG_TYPE: "EINVAL",
   ENETUNREACH: "ENETUNREACH",
+  EHOSTUNREACH: "ENETUNREACH",
 };
+
+// Runs an addon call, turning its error into the LinkError ip's would give.
+function callNative<T>(what: string, call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw new LinkError(linkErrorCodeFromErrno(error), `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
 
 // The LinkErrorCode of a system error from the addon, as linkErrorCodeFromStderr gives for ip's message.
 function linkErrorCodeFromErrno(error: unknown): LinkErrorCode {
@@ -203,9 +300,9 @@ function linkErrorCodeFromErrno(error: unknown): LinkErrorCode {
   return (typeof code === "string" ? ERRNO_CODES[code] : undefined) ?? "IP_FAILED";
 }
 
-async function ignoreAbsent(operation: Promise<unknown>): Promise<void> {
+async function ignoreAbsent(operation: Promise<unknown> | (() => Promise<unknown>)): Promise<void> {
   try {
-    await operation;
+    await (typeof operation === "function" ? operation() : operation);
   } catch (error) {
     if (error instanceof LinkError && error.code === "ESRCH") return;
     throw error;

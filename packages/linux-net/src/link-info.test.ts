@@ -49,3 +49,25 @@ describe.skipIf(!rootAvailable())("readLinkInfo on a real link (network namespac
     expect(up.native).toMatchObject({ up: true, carrier: true });
   });
 });
+
+const concurrentScript = fileURLToPath(new URL("./fixtures/concurrent-link-info.ts", import.meta.url));
+
+describe.skipIf(!rootAvailable())("the addon's rtnetlink reads from several worker threads at once (network namespace, root)", () => {
+  let net: TestNetwork;
+  beforeEach(async () => {
+    net = await createTestNetwork({ startDnsmasq: false, v6: false });
+  });
+  afterEach(() => net.destroy());
+
+  it("gives every thread its own link: no shared reply buffer", async () => {
+    const names = ["ncc-a0", "ncc-a1", "ncc-b0", "ncc-b1"];
+    for (const [a, b] of [["ncc-a0", "ncc-a1"], ["ncc-b0", "ncc-b1"]] as const) {
+      const add = await net.exec("container", ["ip", "link", "add", a!, "type", "veth", "peer", "name", b!]);
+      expect(add.code, add.stderr).toBe(0);
+    }
+    for (const [i, name] of names.entries()) await net.exec("container", ["ip", "link", "set", name, "mtu", String(1280 + i)]);
+    const run = await net.runNode("container", concurrentScript, ["4000", ...names], { timeoutMs: 120_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(names.map((name, i) => ({ name, mtu: 1280 + i, wrong: 0, failed: 0 })));
+  });
+});

@@ -56,6 +56,28 @@ describe("loadNativeAddon", () => {
   });
 });
 
+describe.runIf(process.platform === "linux")("the native addon's string arguments", () => {
+  // None of these interfaces exists: an addon that truncated a name or an
+  // address would get as far as the kernel and fail there with ENODEV.
+  const addon = loadNativeAddon().addon!;
+  const invalid = { code: "ERR_INVALID_ARG_VALUE" };
+
+  it("refuses interface names over 15 bytes or with a NUL, never truncating them", () => {
+    for (const name of ["sec-abcdefghijkXYZ", "sec-abcdefghij\u00e9", "incusx-none0\0x"]) {
+      expect(() => addon.replaceAddress!(name, "192.0.2.1", 24, 60, 60, true), name).toThrow(expect.objectContaining(invalid));
+      expect(() => addon.linkInfo!(name), name).toThrow(expect.objectContaining(invalid));
+      expect(() => addon.open(name, 0, () => {}), name).toThrow(expect.objectContaining(invalid));
+    }
+  });
+
+  it("refuses an address string longer than INET6_ADDRSTRLEN instead of truncating it into one that parses", () => {
+    // Cut to INET6_ADDRSTRLEN - 1 = 45 bytes, this is a valid IPv4-mapped address.
+    const long = "0000:0000:0000:0000:0000:ffff:192.168.100.2001234";
+    expect(() => addon.replaceAddress!("incusx-none0", long, 128, 60, 60, false)).toThrow(expect.objectContaining(invalid));
+    expect(() => addon.replaceAddress!("incusx-none0", "192.0.2.1\0junk", 24, 60, 60, false)).toThrow(expect.objectContaining(invalid));
+  });
+});
+
 describe.runIf(process.platform === "linux")("nativeAddonStatus", () => {
   it("reports the addon built at install as loaded", () => {
     expect(nativeAddonStatus()).toEqual({ loaded: true });

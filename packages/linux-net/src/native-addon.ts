@@ -10,10 +10,55 @@ declare const nativeSocketBrand: unique symbol;
 /** An open socket of the addon: an opaque handle only the addon reads. */
 export type NativeSocketHandle = { readonly [nativeSocketBrand]: true };
 
-/** The addon's functions, as native/addon.c registers them. Internal to this package. */
+/** A main-table route as the addon's listRoutes reads it (`ip route show dev IF`). */
+export interface NativeRoute {
+  readonly family: 4 | 6;
+  /** Network address; `0.0.0.0` or `::` with prefix length 0 for a default route. */
+  readonly destination: string;
+  readonly prefixLength: number;
+  readonly gateway?: string;
+  /** Present when the kernel reports one (always for IPv6, for IPv4 when not 0), as ip prints it. */
+  readonly metric?: number;
+  /** RT_SCOPE_*, RTPROT_* and RTN_* numbers. */
+  readonly scope: number;
+  readonly protocol: number;
+  readonly type: number;
+}
+
+/** An address as the addon's listAddresses reads it (`ip addr show dev IF`). */
+export interface NativeAddress {
+  readonly family: 4 | 6;
+  readonly address: string;
+  readonly prefixLength: number;
+  /** RT_SCOPE_* number and IFA_F_* flags. */
+  readonly scope: number;
+  readonly flags: number;
+  /** Seconds; 0xffffffff for forever. */
+  readonly validLifetime: number;
+  readonly preferredLifetime: number;
+}
+
+/**
+ * The addon's functions, as native/addon.c registers them. Internal to
+ * this package. String arguments are checked in C too: one longer than its
+ * C buffer (an interface name over 15 bytes, an address over
+ * INET6_ADDRSTRLEN - 1) or holding a NUL throws a RangeError with code
+ * `ERR_INVALID_ARG_VALUE`, never a truncated call.
+ */
 export interface NativeAddon {
-  /** Opens a UDP/IPv4 socket with SO_REUSEADDR, SO_BROADCAST and SO_BINDTODEVICE(`iface`), bound to 0.0.0.0:`port`. Throws a system error (`code` ENODEV, EACCES, EADDRINUSE...). */
-  open(iface: string, port: number, onMessage: (bytes: Buffer, address: string, port: number) => void): NativeSocketHandle;
+  /**
+   * Opens a UDP/IPv4 socket with SO_REUSEADDR, SO_BROADCAST and
+   * SO_BINDTODEVICE(`iface`), bound to 0.0.0.0:`port`. Throws a system
+   * error (`code` ENODEV, EACCES, EADDRINUSE...). `onError` gets, once, the
+   * error the kernel failed the socket with (POLLERR); the socket then
+   * receives nothing more. Addons built before onError existed ignore it.
+   */
+  open(
+    iface: string,
+    port: number,
+    onMessage: (bytes: Buffer, address: string, port: number) => void,
+    onError?: (error: NodeJS.ErrnoException) => void,
+  ): NativeSocketHandle;
   /** The bound port. */
   localPort(handle: NativeSocketHandle): number;
   /** Sends one datagram at once (sendto); throws a system error (`code` ENETUNREACH, EAGAIN...). */
@@ -41,6 +86,23 @@ export interface NativeAddon {
    * built before it was added.
    */
   replaceAddress?(name: string, address: string, prefixLength: number, validLifetime: number, preferredLifetime: number, broadcast: boolean): void;
+  /** Removes `address`/`prefixLength` from link `name` (RTM_DELADDR). Throws a system error (`code` ENODEV, EADDRNOTAVAIL when absent). */
+  deleteAddress?(name: string, address: string, prefixLength: number): void;
+  /** The addresses of link `name`, both families (RTM_GETADDR dump). Throws a system error (`code` ENODEV). */
+  listAddresses?(name: string): NativeAddress[];
+  /**
+   * Adds or replaces a main-table route through link `name` (RTM_NEWROUTE
+   * as `ip route replace` sends it: protocol boot, scope link without
+   * gateway for IPv4). `gateway`/`metric` null when absent. Throws a system
+   * error (`code` ENODEV, ENETUNREACH, EINVAL...).
+   */
+  replaceRoute?(name: string, destination: string, prefixLength: number, gateway: string | null, metric: number | null): void;
+  /** Removes a route as `ip route del` does (RTM_DELROUTE). Throws a system error (`code` ENODEV, ESRCH when absent). */
+  deleteRoute?(name: string, destination: string, prefixLength: number, gateway: string | null, metric: number | null): void;
+  /** The main-table routes through link `name` of one family (RTM_GETROUTE dump). Throws a system error (`code` ENODEV). */
+  listRoutes?(name: string, family: 4 | 6): NativeRoute[];
+  /** Sets the MTU of link `name` (RTM_NEWLINK). Throws a system error (`code` ENODEV, EINVAL). */
+  setMtu?(name: string, mtu: number): void;
 }
 
 /**

@@ -104,7 +104,7 @@ describe.runIf(process.platform === "linux")("openUdp4DeviceSocket on the loopba
 
   it("rejects a malformed interface name or port with a LinkError EINVAL", async () => {
     await expect(openUdp4DeviceSocket({ iface: "a-name-far-too-long", port: 0 })).rejects.toEqual(
-      new LinkError("EINVAL", 'Invalid interface name "a-name-far-too-long"'),
+      new LinkError("EINVAL", 'Invalid interface name "a-name-far-too-long" (19 bytes; at most 15)'),
     );
     await expect(openUdp4DeviceSocket({ iface: "eth0/1", port: 0 })).rejects.toMatchObject({ code: "EINVAL" });
     await expect(openUdp4DeviceSocket({ iface: "lo", port: 65536 })).rejects.toMatchObject({ code: "EINVAL", message: 'Invalid UDP port "65536"' });
@@ -151,6 +151,34 @@ describe.skipIf(!rootAvailable())("openUdp4DeviceSocket in a container namespace
       afterClose: "ok",
       sendAfterClose: 'The UDP/IPv4 socket on interface "eth0" is closed',
     });
+  });
+});
+
+describe.skipIf(!rootAvailable())("openUdp4DeviceSocket when the kernel fails the socket (network namespace, root)", () => {
+  let net: TestNetwork;
+  beforeEach(async () => {
+    net = await createTestNetwork({ v6: false, startDnsmasq: false });
+  });
+  afterEach(() => net.destroy());
+
+  it("reports a socket error (POLLERR) to its error listeners instead of going silent, and refuses to send after it", async () => {
+    const result = await net.runNode("container", dhcpScript, ["abort", "eth0"]);
+    expect(result.code, `${result.stdout} ${result.stderr}`).toBe(0);
+    expect(JSON.parse(result.stdout.trim())).toEqual({
+      code: "ECONNABORTED",
+      syscall: "poll",
+      message: expect.stringMatching(/^The UDP\/IPv4 socket on interface "eth0" failed: .*\(ECONNABORTED\)$/),
+      listeners: 1,
+      sendAfter: expect.stringMatching(/^The UDP\/IPv4 socket on interface "eth0" failed/),
+    });
+  });
+
+  it("fails when its interface is deleted under it: the kernel raises nothing, but a send gets ENODEV, and a re-created link would have another index", async () => {
+    const add = await net.exec("container", ["ip", "link", "add", "unplug0", "type", "veth", "peer", "name", "unplug1"]);
+    expect(add.code, add.stderr).toBe(0);
+    const result = await net.runNode("container", dhcpScript, ["unplug", "unplug0"]);
+    expect(result.code, `${result.stdout} ${result.stderr}`).toBe(0);
+    expect(JSON.parse(result.stdout.trim())).toEqual({ send: "ENODEV", error: "ENODEV", sendAgain: "ENODEV" });
   });
 });
 

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { LinkError } from "./errors.js";
+import { assertInterfaceName } from "./ip-command.js";
 import { nativeAddon, type NativeAddon, type NativeSocketHandle } from "./native-addon.js";
 
 /** UDP port DHCPv4 clients listen on (RFC 2131 section 4.1). */
@@ -33,6 +34,16 @@ export interface Udp4DeviceSocket {
   send(bytes: Uint8Array, address: string, port: number): Promise<void>;
   /** Calls `listener` for every datagram received from now on, until the returned handle is closed. */
   onMessage(listener: (bytes: Uint8Array, from: Udp4Peer) => void): { close(): void };
+  /**
+   * Calls `listener` once if the socket fails for good: the kernel fails it
+   * (POLLERR, e.g. `ECONNABORTED` when it is destroyed with `ss -K`; a
+   * system error with `syscall` "poll"), or a send finds its interface gone
+   * (`ENODEV`; the binding keeps the old interface index, so even a
+   * re-created link of the same name is not reached). The socket then
+   * refuses to send; its owner closes it and opens a new one. A listener
+   * added after the failure is called at once (in a microtask).
+   */
+  onError(listener: (error: NodeJS.ErrnoException) => void): { close(): void };
   /** Closes the socket and releases its port; harmless twice. */
   close(): Promise<void>;
 }
@@ -72,10 +83,7 @@ export async function openUdp4DeviceSocket(options: Udp4DeviceSocketOptions): Pr
   if (loaded.addon === undefined) {
     throw new LinkError("ADDON_UNAVAILABLE", `Cannot open a UDP/IPv4 socket on interface "${iface}": ${loaded.reason}`);
   }
-  // Linux interface names are 1 to 15 bytes without "/" or whitespace (IFNAMSIZ is 16 with the NUL).
-  if (Buffer.byteLength(iface) > 15 || !/^[^/\s:]+$/.test(iface) || iface === "." || iface === "..") {
-    throw new LinkError("EINVAL", `Invalid interface name "${iface}"`);
-  }
+  assertInterfaceName(iface);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new LinkError("EINVAL", `Invalid UDP port "${port}"`);
   }
@@ -88,15 +96,22 @@ class DeviceUdp4Socket implements Udp4DeviceSocket {
   readonly #addon: NativeAddon;
   readonly #handle: NativeSocketHandle;
   readonly #listeners = new Set<(bytes: Uint8Array, from: Udp4Peer) => void>();
+  readonly #errorListeners = new Set<(error: NodeJS.ErrnoException) => void>();
+  #failure: NodeJS.ErrnoException | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(addon: NativeAddon, iface: string, port: number) {
     this.#addon = addon;
     this.iface = iface;
-    this.#handle = addon.open(iface, port, (bytes, address, fromPort) => {
-      const from = { address, port: fromPort };
-      for (const listener of [...this.#listeners]) listener(bytes, from);
-    });
+    this.#handle = addon.open(
+      iface,
+      port,
+      (bytes, address, fromPort) => {
+        const from = { address, port: fromPort };
+        for (const listener of [...this.#listeners]) listener(bytes, from);
+      },
+      (error) => this.#fail(error),
+    );
     this.localPort = addon.localPort(this.#handle);
   }
 
@@ -104,13 +119,24 @@ class DeviceUdp4Socket implements Udp4DeviceSocket {
     if (this.#closed !== undefined) {
       return Promise.reject(new Error(`The UDP/IPv4 socket on interface "${this.iface}" is closed`));
     }
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (isIP(address) !== 4) return Promise.reject(new TypeError(`Invalid IPv4 address "${address}"`));
     try {
       this.#addon.send(this.#handle, bytes, address, port);
       return Promise.resolve();
     } catch (error) {
+      // The bound interface is gone. The kernel does not fail the socket for
+      // it, yet the socket can never work again: the binding holds the old
+      // interface index, which a re-created link of the same name does not get.
+      if ((error as NodeJS.ErrnoException).code === "ENODEV") this.#fail(error as NodeJS.ErrnoException);
       return Promise.reject(error as Error);
     }
+  }
+
+  #fail(error: NodeJS.ErrnoException): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    for (const listener of [...this.#errorListeners]) listener(error);
   }
 
   onMessage(listener: (bytes: Uint8Array, from: Udp4Peer) => void): { close(): void } {
@@ -120,9 +146,22 @@ class DeviceUdp4Socket implements Udp4DeviceSocket {
     return { close: () => void this.#listeners.delete(wrapped) };
   }
 
+  onError(listener: (error: NodeJS.ErrnoException) => void): { close(): void } {
+    const wrapped = (error: NodeJS.ErrnoException): void => listener(error);
+    const failure = this.#failure;
+    if (failure !== undefined) {
+      let open = true;
+      queueMicrotask(() => open && listener(failure));
+      return { close: () => void (open = false) };
+    }
+    this.#errorListeners.add(wrapped);
+    return { close: () => void this.#errorListeners.delete(wrapped) };
+  }
+
   close(): Promise<void> {
     this.#closed ??= new Promise((resolve) => {
       this.#listeners.clear();
+      this.#errorListeners.clear();
       this.#addon.close(this.#handle, resolve);
     });
     return this.#closed;

@@ -145,6 +145,7 @@ describe("OvsdbClient facing a malformed notification", () => {
           const msg = raw as { method: string; params: unknown[]; id: unknown };
           let result: unknown = {};
           if (msg.method === "transact") result = [{ rows: [{ name: "OVN_Northbound", model: "clustered", connected: true, leader: true, index: 1 }] }];
+          else if (msg.method === "list_dbs") result = ["OVN_Northbound"];
           socket.write(JSON.stringify({ id: msg.id, result, error: null }));
           // A member update with no table updates at all.
           if (msg.method === "list_dbs") socket.write(JSON.stringify({ id: null, method: "update2", params: ["incusx-server-db"] }));

@@ -10,17 +10,16 @@ import { parseEndpoints, type OvsdbEndpoint } from "./endpoint.js";
 import {
   OvsdbAbortedError,
   OvsdbClosedError,
-  OvsdbCommitError,
   OvsdbConnectionLostError,
   OvsdbError,
   OvsdbErrorCode,
-  OvsdbOperationError,
   OvsdbProtocolError,
   OvsdbTimeoutError,
   OvsdbUnavailableError,
 } from "./errors.js";
 import type { Monitor, MonitorCondRequests, MonitorUpdate, TableUpdates2 } from "./monitor.js";
 import { op, type OperationResult, type OvsdbOperation, type SelectResult } from "./operations.js";
+import { checkDatabaseNames, checkDatabaseSchema, checkMonitorCondSinceReply, checkTableUpdates2, checkTransactResult } from "./replies.js";
 import { pruneOperations, type DatabaseSchema } from "./schema.js";
 import { optionalAtom } from "./values.js";
 
@@ -47,6 +46,13 @@ export interface OvsdbClientOptions {
   readonly initialBackoffMs?: number;
   /** Largest reconnect delay (default 2000). */
   readonly maxBackoffMs?: number;
+  /**
+   * Largest message accepted from the server, in bytes (default
+   * `DEFAULT_MAX_MESSAGE_BYTES`, 256 MiB). A larger one ends the session
+   * with `OvsdbProtocolError` once the limit is reached, without buffering
+   * more; the next request or monitor reconnects.
+   */
+  readonly maxMessageBytes?: number;
 }
 
 interface MonitorState {
@@ -79,6 +85,8 @@ export class OvsdbClient extends EventEmitter {
   readonly #options: OvsdbClientOptions;
   readonly #monitors = new Map<string, MonitorState>();
   readonly #schemas = new Map<string, Promise<DatabaseSchema>>();
+  /** Updates that came for a monitor whose reply is not handled yet, by monitor id. */
+  readonly #starting = new Map<string, MonitorUpdate[]>();
   #conn: RpcConnection | undefined;
   #ready: Promise<RpcConnection> | undefined;
   #next = 0;
@@ -117,14 +125,14 @@ export class OvsdbClient extends EventEmitter {
 
   /** Names of the server's databases. */
   async listDbs(options?: RequestOptions): Promise<string[]> {
-    return (await this.request("list_dbs", [], options)) as string[];
+    return checkDatabaseNames(await this.request("list_dbs", [], options));
   }
 
   /** The schema of `db`. Fetched once per client (a cluster's members share the schema). */
   getSchema(db: string, options?: RequestOptions): Promise<DatabaseSchema> {
     let schema = this.#schemas.get(db);
     if (schema === undefined) {
-      schema = this.request("get_schema", [db], options) as Promise<DatabaseSchema>;
+      schema = this.request("get_schema", [db], options).then(checkDatabaseSchema);
       this.#schemas.set(db, schema);
       schema.catch(() => this.#schemas.delete(db));
     }
@@ -134,8 +142,9 @@ export class OvsdbClient extends EventEmitter {
   /**
    * Runs `ops` as one atomic transaction and returns one result per op.
    * Throws {@link OvsdbOperationError} naming the failed op,
-   * {@link OvsdbCommitError} when the commit failed, or a connection error
-   * (then the transaction may or may not have been applied).
+   * {@link OvsdbCommitError} when the commit failed, {@link OvsdbProtocolError}
+   * when the reply does not match the operations (see `checkTransactResult`),
+   * or a connection error (then the transaction may or may not have been applied).
    */
   async transact(db: string, ops: readonly OvsdbOperation[], options?: RequestOptions): Promise<OperationResult[]> {
     const result = await this.request("transact", [db, ...ops], options);
@@ -184,7 +193,11 @@ export class OvsdbClient extends EventEmitter {
     };
   }
 
-  /** Sends any request on the current connection (waiting for a reconnection if needed). */
+  /**
+   * Sends any request on the current connection (waiting for a reconnection
+   * if needed). Its result is returned unchecked: check a raw `transact`
+   * with `checkTransactResult`.
+   */
   async request(method: string, params: readonly unknown[], options: RequestOptions = {}): Promise<unknown> {
     const conn = await this.#connection(options);
     return conn.request(method, params, { ...options, timeoutMs: options.timeoutMs ?? this.#options.requestTimeoutMs });
@@ -283,6 +296,7 @@ export class OvsdbClient extends EventEmitter {
           requestTimeoutMs: this.#options.requestTimeoutMs,
           probeIntervalMs: this.#options.probeIntervalMs,
           unrefWhenIdle: this.#options.unrefWhenIdle,
+          maxMessageBytes: this.#options.maxMessageBytes,
           onNotification: (method, params) => this.#onNotification(conn!, method, params),
           onClose: (error) => this.#onClose(conn!, error),
         });
@@ -336,32 +350,53 @@ export class OvsdbClient extends EventEmitter {
   }
 
   async #startMonitor(conn: RpcConnection, state: MonitorState, options: RequestOptions): Promise<void> {
-    if (state.since) {
-      const result = await conn.request("monitor_cond_since", [state.db, state.id, state.requests, state.lastTxnId], options);
-      if (!Array.isArray(result) || result.length !== 3) throw new OvsdbProtocolError("monitor_cond_since reply is not [found, last-txn-id, updates]");
-      const [found, lastTxnId, updates] = result as [boolean, string, TableUpdates2];
-      state.lastTxnId = lastTxnId;
-      this.#deliver(state, { updates, initial: true, found, lastTxnId });
-    } else {
-      const updates = (await conn.request("monitor_cond", [state.db, state.id, state.requests], options)) as TableUpdates2;
-      this.#deliver(state, { updates, initial: true, found: false, lastTxnId: undefined });
+    // Updates can follow the reply in the same chunk, before this function
+    // resumes: they wait here and go out after the initial contents.
+    const held: MonitorUpdate[] = [];
+    this.#starting.set(state.id, held);
+    try {
+      let initial: MonitorUpdate;
+      if (state.since) {
+        const result = await conn.request("monitor_cond_since", [state.db, state.id, state.requests, state.lastTxnId], options);
+        const [found, lastTxnId, updates] = checkMonitorCondSinceReply(result);
+        initial = { updates, initial: true, found, lastTxnId };
+      } else {
+        const reply = await conn.request("monitor_cond", [state.db, state.id, state.requests], options);
+        initial = { updates: checkTableUpdates2(reply, "monitor_cond reply"), initial: true, found: false, lastTxnId: undefined };
+      }
+      for (const update of [initial, ...held]) this.#apply(state, update);
+    } finally {
+      this.#starting.delete(state.id);
     }
   }
 
+  // Throwing here (a malformed update) ends the session with a protocol
+  // error: a monitor that skipped an update would be out of step.
   #onNotification(conn: RpcConnection, method: string, params: readonly unknown[]): void {
     if (conn !== this.#conn) return;
     if (method === "update2" && params[0] === SERVER_MONITOR) {
-      this.#onServerUpdate(conn, params[1] as TableUpdates2);
+      this.#onServerUpdate(conn, checkTableUpdates2(params[1], "_Server update2"));
       return;
     }
-    const state = typeof params[0] === "string" ? this.#monitors.get(params[0]) : undefined;
-    if (state === undefined) return;
+    if (typeof params[0] !== "string") return;
+    const held = this.#starting.get(params[0]);
+    const state = this.#monitors.get(params[0]);
+    if (held === undefined && state === undefined) return;
+    let update: MonitorUpdate;
     if (method === "update3") {
-      state.lastTxnId = params[1] as string;
-      this.#deliver(state, { updates: params[2] as TableUpdates2, initial: false, found: true, lastTxnId: state.lastTxnId });
+      if (typeof params[1] !== "string") throw new OvsdbProtocolError("OVSDB update3: the last transaction id is not a string");
+      update = { updates: checkTableUpdates2(params[2], "update3"), initial: false, found: true, lastTxnId: params[1] };
     } else if (method === "update2") {
-      this.#deliver(state, { updates: params[1] as TableUpdates2, initial: false, found: true, lastTxnId: undefined });
-    }
+      update = { updates: checkTableUpdates2(params[1], "update2"), initial: false, found: true, lastTxnId: undefined };
+    } else return;
+    if (held !== undefined) held.push(update);
+    else this.#apply(state!, update);
+  }
+
+  /** Hands `update` to the monitor's listeners, after noting its transaction id. */
+  #apply(state: MonitorState, update: MonitorUpdate): void {
+    if (update.lastTxnId !== undefined) state.lastTxnId = update.lastTxnId;
+    this.#deliver(state, update);
   }
 
   /** Leaves a member that stops being usable (lost its cluster, or no longer leader when leaderOnly). */
@@ -390,19 +425,4 @@ export class OvsdbClient extends EventEmitter {
     this.emit("disconnect", error);
     if (!this.#closed && this.#monitors.size > 0 && this.#ready === undefined) this.#reconnect().catch(() => {});
   }
-}
-
-
-/** Turns a raw `transact` result into per-op results, or throws the typed error it carries. */
-export function checkTransactResult(ops: readonly OvsdbOperation[], result: unknown): OperationResult[] {
-  if (!Array.isArray(result)) throw new OvsdbProtocolError("transact reply is not an array");
-  for (let i = 0; i < result.length; i++) {
-    const r = result[i] as { error?: unknown; details?: unknown } | null;
-    if (r === null || typeof r !== "object" || typeof r.error !== "string") continue;
-    const failure = { error: r.error, details: typeof r.details === "string" ? r.details : undefined };
-    if (i < ops.length) throw new OvsdbOperationError(i, ops[i]!.op, failure);
-    throw new OvsdbCommitError(failure);
-  }
-  if (result.length < ops.length) throw new OvsdbProtocolError(`transact reply has ${result.length} results for ${ops.length} operations`);
-  return result.slice(0, ops.length) as OperationResult[];
 }

@@ -38,6 +38,8 @@ export interface RpcConnectionOptions {
   readonly unrefWhenIdle?: boolean;
   /** Called once when the connection ends, with the reason. */
   readonly onClose?: (error: OvsdbError) => void;
+  /** Largest message accepted, in bytes (default `DEFAULT_MAX_MESSAGE_BYTES`); a larger one ends the session with {@link OvsdbProtocolError}. */
+  readonly maxMessageBytes?: number;
 }
 
 interface Pending {
@@ -58,7 +60,7 @@ export class RpcConnection {
   readonly #socket: Socket;
   readonly #endpoint: OvsdbEndpoint;
   readonly #options: RpcConnectionOptions;
-  readonly #splitter = new JsonStreamSplitter();
+  readonly #splitter: JsonStreamSplitter;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #closed: OvsdbError | undefined;
@@ -69,6 +71,7 @@ export class RpcConnection {
     this.#socket = socket;
     this.#endpoint = endpoint;
     this.#options = options;
+    this.#splitter = new JsonStreamSplitter({ maxMessageBytes: options.maxMessageBytes });
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     socket.on("error", (error) => this.#fail(new OvsdbConnectionLostError(endpoint.text, error.message, error)));
     socket.on("close", () => this.#fail(new OvsdbConnectionLostError(endpoint.text, "closed by the server")));
@@ -194,12 +197,25 @@ export class RpcConnection {
       this.#socket.destroy();
       return;
     }
-    for (const message of messages) if (this.#closed === undefined) this.#dispatch(message as Record<string, unknown>);
+    for (const message of messages) {
+      if (this.#closed !== undefined) return;
+      // RFC 7047 messages are objects; anything else (ovsdb-server drops such a peer too) would leave a request unanswered.
+      if (typeof message !== "object" || message === null || Array.isArray(message)) {
+        this.#fail(new OvsdbProtocolError(`JSON-RPC message is ${Array.isArray(message) ? "an array" : "not an object"}`));
+        return;
+      }
+      this.#dispatch(message as Record<string, unknown>);
+    }
   }
 
   #dispatch(message: Record<string, unknown>): void {
     if (typeof message.method === "string") {
-      const params = Array.isArray(message.params) ? message.params : [];
+      // RFC 7047 and OVS's own parser require an array; a notification we cannot read would otherwise be lost silently.
+      if (!Array.isArray(message.params)) {
+        this.#fail(new OvsdbProtocolError(`JSON-RPC "${message.method}" has params that are not an array`));
+        return;
+      }
+      const params = message.params;
       if (message.method === "echo" && message.id !== undefined && message.id !== null) {
         this.#send({ id: message.id, result: params, error: null });
         return;

@@ -1,6 +1,6 @@
 // @incusx/ovsdb: an RFC 7047 (OVSDB) client. A plain library: node: modules only.
 
-export { OvsdbClient, checkTransactResult } from "./client.js";
+export { OvsdbClient } from "./client.js";
 export type { OvsdbClientOptions } from "./client.js";
 export { RpcConnection } from "./connection.js";
 export type { RequestOptions, RpcConnectionOptions } from "./connection.js";
@@ -21,9 +21,10 @@ export {
   OvsdbUnavailableError,
 } from "./errors.js";
 export type { OvsdbOperationFailure } from "./errors.js";
-export { DEFAULT_MAX_MESSAGE_BYTES, JsonStreamSplitter } from "./json-stream.js";
+export { DEFAULT_MAX_MESSAGE_BYTES, JsonStreamSplitter, MAX_JSON_DEPTH } from "./json-stream.js";
 export type { Monitor, MonitorCondRequest, MonitorCondRequests, MonitorUpdate, RowUpdate2, TableUpdates2 } from "./monitor.js";
 export { op } from "./operations.js";
+export { checkTransactResult } from "./replies.js";
 export type {
   AssertOperation,
   CommentOperation,

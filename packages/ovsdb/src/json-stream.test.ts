@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { OvsdbErrorCode, OvsdbProtocolError } from "./errors.js";
-import { JsonStreamSplitter } from "./json-stream.js";
+import { JsonStreamSplitter, MAX_JSON_DEPTH } from "./json-stream.js";
 
 const MESSAGES: unknown[] = [
   { id: 1, result: ["OVN_Northbound", "_Server"], error: null },
@@ -82,5 +82,56 @@ describe("JsonStreamSplitter", () => {
   it("rejects a message larger than the limit", () => {
     const splitter = new JsonStreamSplitter({ maxMessageBytes: 16 });
     expect(() => splitter.push(Buffer.from('{"a":"0123456789abcdef'))).toThrow(/larger than 16 bytes/);
+  });
+});
+
+describe("JsonStreamSplitter limits", () => {
+  it("never buffers more than the limit of a message that grows past it", () => {
+    const splitter = new JsonStreamSplitter({ maxMessageBytes: 100 });
+    expect(splitter.push(Buffer.from('{"a":"' + "x".repeat(54)))).toEqual([]);
+    expect(splitter.bufferedBytes).toBe(60);
+    expect(() => splitter.push(Buffer.from("y".repeat(60)))).toThrow(OvsdbProtocolError);
+    expect(splitter.bufferedBytes).toBeLessThanOrEqual(100);
+  });
+
+  it("refuses a message over the limit that arrives whole in one chunk", () => {
+    const splitter = new JsonStreamSplitter({ maxMessageBytes: 100 });
+    const big = JSON.stringify({ a: "x".repeat(200) });
+    expect(() => splitter.push(Buffer.from(big))).toThrow(/larger than 100 bytes/);
+  });
+
+  it("accepts a message of exactly the limit", () => {
+    const text = JSON.stringify({ a: "x".repeat(50) });
+    const splitter = new JsonStreamSplitter({ maxMessageBytes: text.length });
+    expect(splitter.push(Buffer.from(text.slice(0, 10)))).toEqual([]);
+    expect(splitter.push(Buffer.from(text.slice(10)))).toEqual([{ a: "x".repeat(50) }]);
+  });
+
+  it(`accepts nesting ${MAX_JSON_DEPTH} deep, as OVS does`, () => {
+    const text = "[".repeat(MAX_JSON_DEPTH) + "]".repeat(MAX_JSON_DEPTH);
+    expect(new JsonStreamSplitter().push(Buffer.from(text))).toHaveLength(1);
+  });
+
+  it(`refuses nesting deeper than ${MAX_JSON_DEPTH} while scanning, before the message is complete`, () => {
+    const splitter = new JsonStreamSplitter();
+    // Only openers: the value is nowhere near complete, so nothing was parsed.
+    const error = (() => {
+      try {
+        splitter.push(Buffer.from('{"a":' + "[".repeat(100_000)));
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(OvsdbProtocolError);
+    expect((error as Error).message).toMatch(/nested deeper than 1000/);
+    expect(splitter.bufferedBytes).toBeLessThanOrEqual(1100);
+  });
+
+  it("counts depth across chunks and ignores brackets inside strings", () => {
+    const splitter = new JsonStreamSplitter();
+    const opener = '{"s":"' + "[".repeat(5000) + '","a":' + "[".repeat(MAX_JSON_DEPTH - 2);
+    expect(splitter.push(Buffer.from(opener))).toEqual([]);
+    expect(() => splitter.push(Buffer.from("[["))).toThrow(/nested deeper than 1000/);
   });
 });

@@ -18,7 +18,17 @@ function isWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
-/** Default largest JSON text accepted: 256 MiB (a 10 000-row select is a few MiB). */
+/** Deepest nesting of arrays and objects accepted: OVS's JSON parser refuses deeper input (JSON_MAX_HEIGHT). */
+export const MAX_JSON_DEPTH = 1000;
+
+/**
+ * Default largest JSON-RPC message accepted: 256 MiB. OVS itself sets no
+ * receive limit, and one reply can hold a whole database (a monitor's
+ * initial contents): at about 1 KiB of JSON per logical switch port with
+ * OpenStack-style `external_ids`, a 20 000-port northbound database with
+ * its ACLs is some 50 MiB (our estimate), and this leaves several times
+ * that. It stays well under the longest string V8 can decode (512 MiB).
+ */
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
 /**
@@ -38,6 +48,7 @@ export class JsonStreamSplitter {
   #escaped = false;
   readonly #maxBytes: number;
 
+  /** `maxMessageBytes`: largest message accepted (default {@link DEFAULT_MAX_MESSAGE_BYTES}). */
   constructor(options: { readonly maxMessageBytes?: number } = {}) {
     this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   }
@@ -49,8 +60,9 @@ export class JsonStreamSplitter {
 
   /**
    * Consumes `chunk` and returns every value it completes. Throws
-   * {@link OvsdbProtocolError} on text that is not JSON; the splitter is
-   * then unusable (the stream has lost sync).
+   * {@link OvsdbProtocolError} on text that is not JSON, a message larger
+   * than the limit or nested deeper than {@link MAX_JSON_DEPTH}; the
+   * splitter is then unusable (the stream has lost sync).
    */
   push(chunk: Uint8Array): unknown[] {
     const out: unknown[] = [];
@@ -90,23 +102,32 @@ export class JsonStreamSplitter {
         continue;
       }
       if (byte === QUOTE) this.#inString = true;
-      else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) this.#depth++;
-      else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+      else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+        // Refused here, while scanning: nothing recursive ever sees such a value.
+        if (++this.#depth > MAX_JSON_DEPTH) throw new OvsdbProtocolError(`JSON-RPC message nested deeper than ${MAX_JSON_DEPTH} levels`);
+      } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
         this.#depth--;
         if (this.#depth === 0) {
+          this.#checkSize(i + 1 - start);
           out.push(this.#complete(buf.subarray(start, i + 1)));
           start = i + 1;
         }
       }
     }
     if (this.#depth > 0 && start < buf.length) {
+      // Checked before keeping the bytes: at most the limit is ever buffered.
+      this.#checkSize(buf.length - start);
       this.#chunks.push(buf.subarray(start));
       this.#pending += buf.length - start;
-      if (this.#pending > this.#maxBytes) {
-        throw new OvsdbProtocolError(`JSON-RPC message larger than ${this.#maxBytes} bytes`);
-      }
     }
     return out;
+  }
+
+  /** Throws when the value in progress would exceed the limit with `more` bytes of this chunk. */
+  #checkSize(more: number): void {
+    if (this.#pending + more > this.#maxBytes) {
+      throw new OvsdbProtocolError(`JSON-RPC message larger than ${this.#maxBytes} bytes (the maxMessageBytes limit)`);
+    }
   }
 
   #complete(tail: Buffer): unknown {

@@ -22,11 +22,14 @@ export interface MonitorCondRequest {
 /** Monitor requests by table. */
 export type MonitorCondRequests = Readonly<Record<string, MonitorCondRequest | readonly MonitorCondRequest[]>>;
 
-/** One row's change in an update2/update3 notification. */
+/**
+ * One row's change in an update2/update3 notification. ovsdb-server sends
+ * `"delete": null`; other OVSDB servers send an empty row, accepted too.
+ */
 export type RowUpdate2 =
   | { readonly initial: OvsdbRow }
   | { readonly insert: OvsdbRow }
-  | { readonly delete: null }
+  | { readonly delete: null | OvsdbRow }
   | { readonly modify: OvsdbRow };
 
 /** Changes by table, then by row UUID. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkTransactResult } from "./client.js";
+import { checkTransactResult } from "./replies.js";
 import { OvsdbCommitError, OvsdbOperationError, OvsdbProtocolError } from "./errors.js";
 import { op } from "./operations.js";
 import { pruneOperations, pruneRow, type DatabaseSchema } from "./schema.js";

@@ -28,7 +28,7 @@ export const ErrorCode = {
   NotFound: "NOT_FOUND",
   /** The object is still used (a network forward that a NIC has as its external address). */
   InUse: "IN_USE",
-  /** A file the host would write is unsafe to write (a symlink, not a regular file, too large); nothing was written. */
+  /** A file the host would write is unsafe to write (a symlink, not a regular file, too large, hard-linked for an in-place write); nothing was written. */
   UnsafeTarget: "UNSAFE_TARGET",
   /** A NAT row incusx does not own already translates the NIC's address; it was left alone. */
   NatConflict: "NAT_CONFLICT",

@@ -106,6 +106,8 @@ export type {
   HostStateForwardPort,
   HostStateInstance,
   HostStateLoadBalancer,
+  HostStateLoadBalancerBackend,
+  HostStateLoadBalancerPort,
   HostStateNetwork,
   PluginManifest,
 } from "./generated/index.js";

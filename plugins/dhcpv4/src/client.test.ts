@@ -18,6 +18,8 @@ import {
   type Harness,
 } from "./fake-server.test-support.js";
 import { PARAMETER_REQUEST_LIST } from "./messages.js";
+// By path: a test-only builder of the codec, not part of its API.
+import { dhcpv4PointerBomb } from "../../../packages/dhcp-wire/src/hostile.test-support.js";
 
 const times = (h: Harness, type: number) => h.transport.ofType(type).map((s) => s.at);
 const type = (m: Dhcpv4Message) => opt(m, 53);
@@ -144,6 +146,59 @@ describe("SELECTING and REQUESTING", () => {
     await clock.advance(4_000);
     expect(transport.ofType(T.Request)).toHaveLength(0);
     expect(transport.ofType(T.Discover)).toHaveLength(2);
+  });
+
+  it("does not decode a packet for another transaction: op, xid and chaddr are read from the header first", async () => {
+    const { clock, transport, logs } = await start();
+    const discover = transport.last();
+    // Option 119 pointer bombs: costly to decode without bounds, and never decoded at all when not ours.
+    transport.deliverBytes(dhcpv4PointerBomb(discover.xid + 1, MAC));
+    transport.deliverBytes(dhcpv4PointerBomb(discover.xid, OTHER_MAC));
+    const request = dhcpv4PointerBomb(discover.xid, MAC);
+    request[0] = 1;
+    transport.deliverBytes(request);
+    await clock.flush();
+    expect(logs.messages({ level: "debug" }).filter((m) => m.includes("malformed"))).toEqual([]);
+    // Ours: decoded, and refused by the codec's name-list bound.
+    transport.deliverBytes(dhcpv4PointerBomb(discover.xid, MAC));
+    await clock.flush();
+    expect(logs.messages({ level: "debug" }).filter((m) => m.includes("malformed"))).toEqual(["Ignoring a malformed DHCPv4 packet"]);
+    expect(transport.ofType(T.Request)).toHaveLength(0);
+  });
+
+  it.each(["0.1.2.3", "127.0.0.1", "224.0.0.1", "239.255.255.250", "255.255.255.255"])(
+    "ignores an OFFER and an ACK for %s, which cannot be a host's address",
+    async (address) => {
+      const { clock, transport, events, logs } = await start();
+      transport.deliver(offer(transport.last(), { address }));
+      await clock.flush();
+      expect(transport.ofType(T.Request)).toHaveLength(0);
+      transport.deliver(offer(transport.last()));
+      await clock.flush();
+      transport.deliver(ack(transport.last(), { address }));
+      await clock.flush();
+      expect(events).toEqual([]);
+      expect(logs.messages({ level: "warn" })).toEqual([
+        `Ignoring a DHCPOFFER: yiaddr ${address} is not a usable host address`,
+        `Ignoring a DHCPACK: yiaddr ${address} is not a usable host address`,
+      ]);
+      transport.deliver(ack(transport.last()));
+      await clock.flush();
+      expect(latest().kinds()).toEqual(["bound"]);
+    },
+  );
+
+  it("ignores an ACK with a subnet mask of 0.0.0.0", async () => {
+    const { clock, transport, events, logs } = await start();
+    transport.deliver(offer(transport.last()));
+    await clock.flush();
+    transport.deliver(ack(transport.last(), { mask: "0.0.0.0" }));
+    await clock.flush();
+    expect(events).toEqual([]);
+    expect(logs.messages({ level: "warn" })).toEqual(["Ignoring a DHCPACK: subnet mask 0.0.0.0"]);
+    transport.deliver(ack(transport.last()));
+    await clock.flush();
+    expect(latest().kinds()).toEqual(["bound"]);
   });
 
   it("accepts a reply that does not echo the client identifier (servers before RFC 6842)", async () => {

@@ -6,6 +6,7 @@ import {
   dhcpv4OptionValue,
   encodeDhcpv4,
   encodeDuid,
+  peekDhcpv4Header,
   type Dhcpv4ClientIdentifier,
   type Dhcpv4Message,
 } from "@incusx/dhcp-wire";
@@ -83,13 +84,19 @@ export async function runExchange<T>(context: ExchangeContext, exchange: Exchang
  * Decodes a packet and checks it answers the client: a BOOTREPLY with a
  * message type, the transaction id and chaddr of the client, the client
  * identifier the client sent when it carries one (RFC 6842), and a server
- * identifier. Anything else is `undefined`.
+ * identifier. Anything else is `undefined`. op, xid and chaddr are read
+ * from the raw header before anything is decoded: anyone on the link can
+ * send to port 68, and a packet for another transaction must cost a few
+ * byte reads, not an option decode.
  */
 export function acceptReply(
   bytes: Uint8Array,
   expected: { readonly xid: number; readonly mac: Uint8Array; readonly clientIdentifier: Dhcpv4ClientIdentifier },
   log: Logger,
 ): Dhcpv4Message | undefined {
+  const header = peekDhcpv4Header(bytes);
+  if (header === undefined || header.op !== 2 || header.xid !== expected.xid >>> 0) return undefined;
+  if (header.hlen !== expected.mac.length || !sameBytes(header.chaddr, expected.mac)) return undefined;
   let reply: Dhcpv4Message;
   try {
     reply = decodeDhcpv4(bytes);
@@ -98,8 +105,6 @@ export function acceptReply(
     log.debug("Ignoring a malformed DHCPv4 packet", { error: error.message });
     return undefined;
   }
-  if (reply.op !== 2 || reply.xid !== expected.xid >>> 0) return undefined;
-  if (reply.hlen !== expected.mac.length || !sameBytes(reply.chaddr, expected.mac)) return undefined;
   const type = dhcpv4OptionValue(reply, 53);
   if (type === undefined) return undefined;
   const clientId = dhcpv4OptionValue(reply, 61);
@@ -109,6 +114,24 @@ export function acceptReply(
   }
   if (dhcpv4OptionValue(reply, 54) === undefined) return undefined;
   return reply;
+}
+
+/**
+ * Why an OFFER's or ACK's yiaddr cannot be this host's address, or
+ * `undefined` when it can: 0.0.0.0/8 ("this network"), 127.0.0.0/8
+ * (loopback), 224.0.0.0/4 (multicast) and 255.255.255.255 (limited
+ * broadcast) would break the container's networking if configured, as would
+ * a subnet mask of 0.0.0.0 (the whole Internet on-link). yiaddr 0.0.0.0
+ * itself means "no address" and is left to the caller.
+ */
+export function unusableAddress(reply: Dhcpv4Message): string | undefined {
+  if (reply.yiaddr === "0.0.0.0") return undefined;
+  const first = Number(reply.yiaddr.split(".", 1)[0]);
+  if (first === 0 || first === 127 || (first >= 224 && first <= 239) || reply.yiaddr === "255.255.255.255") {
+    return `yiaddr ${reply.yiaddr} is not a usable host address`;
+  }
+  if (dhcpv4OptionValue(reply, 1) === "0.0.0.0") return "subnet mask 0.0.0.0";
+  return undefined;
 }
 
 /** Encodes and sends; a failure is logged, not thrown: the retransmission schedule tries again. */

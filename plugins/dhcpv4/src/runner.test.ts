@@ -21,6 +21,18 @@ class FakeSocket extends ScriptedSocket<Dhcpv4Message> implements Dhcpv4Socket {
     };
     super({ decode: (bytes) => decodeDhcpv4(bytes.slice()), encode: encodeDhcpv4 }, serve ? answer : undefined, { address: "192.0.2.1", port: 67 });
   }
+
+  readonly #errorListeners = new Set<(error: Error) => void>();
+
+  onError(listener: (error: Error) => void): { close(): void } {
+    this.#errorListeners.add(listener);
+    return { close: () => void this.#errorListeners.delete(listener) };
+  }
+
+  /** Fails the socket, as the kernel does with a POLLERR. */
+  fail(error: Error): void {
+    for (const listener of this.#errorListeners) listener(error);
+  }
 }
 
 /** Fake link operations, recording what the runner asked for. */
@@ -92,6 +104,18 @@ describe("Dhcpv4Runner", () => {
     expect(r.events.map((e) => [e.kind, e.family, e.interface, e.lease?.addresses[0]?.address])).toEqual([["bound", "ipv4", "eth0", "192.0.2.100"]]);
     expect(await s.store.get(leaseKey("eth0"))).toEqual({ address: "192.0.2.100", server: "192.0.2.1", expiresAt: START + 3_600_000, prefixLength: 24 });
     await r.stop();
+    expect(socket.closed).toBe(true);
+  });
+
+  it("ends with the socket's error when the socket fails, so the runtime restarts it, and closes the socket", async () => {
+    const s = setup();
+    const r = run(s);
+    await s.clock.flush();
+    expect(r.events.map((e) => e.kind)).toEqual(["bound"]);
+    const socket = s.link.sockets[0]!;
+    const error = Object.assign(new Error('The UDP/IPv4 socket on interface "eth0" failed: Software caused connection abort (ECONNABORTED)'), { code: "ECONNABORTED" });
+    socket.fail(error);
+    await expect(r.done).rejects.toBe(error);
     expect(socket.closed).toBe(true);
   });
 

@@ -31,6 +31,8 @@ export const LIMITED_BROADCAST = "255.255.255.255";
 export interface Dhcpv4Socket {
   send(bytes: Uint8Array, address: string, port: number): Promise<void>;
   onMessage(listener: (bytes: Uint8Array, from: { address: string; port: number }) => void): { close(): void };
+  /** Called once when the kernel fails the socket (POLLERR); the socket is dead from then on. */
+  onError?(listener: (error: Error) => void): { close(): void };
   close(): Promise<void>;
 }
 
@@ -154,11 +156,22 @@ export class Dhcpv4Runner implements DhcpRunner {
       throw error;
     }
 
+    // A failed socket receives nothing more: end the run with its error, so
+    // the runtime reports it and restarts the runner on a new socket.
+    let socketError: Error | undefined;
+    const socketFailed = new AbortController();
+    const errors = socket.onError?.((error) => {
+      socketError ??= error;
+      log.error("The DHCPv4 socket failed", { error: error.message });
+      socketFailed.abort(error);
+    });
     try {
-      await client.run(signal);
+      await client.run(AbortSignal.any([signal, socketFailed.signal]));
     } finally {
+      errors?.close();
       await closeQuietly(socket, log, "DHCPv4 socket");
     }
+    if (socketError !== undefined && !signal.aborted) throw socketError;
   }
 
   /** The config's pinned DUID, else the runtime's shared one, else the plugin's own. */

@@ -5,11 +5,15 @@ import {
   encodeDuid,
   findDhcpv6Option,
   type Dhcpv6ClientServerMessage,
+  type Duid,
 } from "@incusx/dhcp-wire";
 import { FakeClock, MemoryLogSink } from "@incusx/testkit";
 import { stoppedAfterEach } from "@incusx/dhcp-client/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { Dhcpv6Client } from "./client.js";
+import { MAX_KEPT_OFFERS } from "./select.js";
+// By path: a test-only builder of the codec, not part of its API.
+import { dhcpv6ManyNames } from "../../../packages/dhcp-wire/src/hostile.test-support.js";
 import { MAX_TIMER_MS } from "@incusx/dhcp-client";
 import {
   CLIENT_DUID,
@@ -174,6 +178,36 @@ describe("Advertise selection", () => {
     await clock.advance(1050);
     expect(transport.ofType(T.REQUEST)).toHaveLength(0);
     expect(transport.ofType(T.SOLICIT)).toHaveLength(2);
+  });
+});
+
+describe("Hostile answers", () => {
+  it("does not decode a packet of another type or transaction: both are read from the header first", async () => {
+    const { clock, transport, logs } = await start();
+    const solicit = transport.last();
+    // A datagram-sized option 24 of one-letter names, the most an uncompressed list can hold.
+    const bomb = (type: number, transactionId: number) => {
+      const bytes = dhcpv6ManyNames();
+      bytes.set([type, transactionId >> 16, (transactionId >> 8) & 0xff, transactionId & 0xff]);
+      return bytes;
+    };
+    transport.deliverBytes(bomb(T.ADVERTISE, solicit.transactionId ^ 1));
+    transport.deliverBytes(bomb(T.SOLICIT, solicit.transactionId));
+    transport.deliverBytes(bomb(T.RELAY_REPL, solicit.transactionId));
+    await clock.flush();
+    expect(logs.messages({ level: "debug" }).filter((m) => m.includes("malformed"))).toEqual([]);
+    transport.deliverBytes(bomb(T.ADVERTISE, solicit.transactionId));
+    await clock.flush();
+    expect(logs.messages({ level: "debug" }).filter((m) => m.includes("malformed"))).toEqual(["Ignoring a malformed DHCPv6 packet"]);
+  });
+
+  it(`keeps the ${MAX_KEPT_OFFERS} best of a thousand Advertises in the first RT and Requests the best`, async () => {
+    const { clock, transport } = await start();
+    const solicit = transport.last();
+    const server = (i: number): Duid => ({ type: "ll", hardwareType: 1, linkLayerAddress: Uint8Array.of(2, 0, 0, 0, i >> 8, i & 0xff) });
+    for (let i = 0; i < 1000; i++) transport.deliver(advertise(solicit, { server: server(i), preference: i === 700 ? 254 : i % 200 }));
+    await clock.advance(1050);
+    expect(hex(findDhcpv6Option(transport.last(), O.SERVERID)!.duid)).toBe(hex(server(700)));
   });
 });
 

@@ -43,7 +43,7 @@ import {
   SOLICIT_PARAMS,
   type RandomSource,
 } from "./retransmit.js";
-import { MAX_PREFERENCE, judgeAdvertise, selectOffer, type Offer } from "./select.js";
+import { MAX_PREFERENCE, judgeAdvertise, keepOffer, selectOffer, type Offer } from "./select.js";
 import { runExchange, sendMessage, type Exchange, type ExchangeContext, type Outcome, type Response } from "./exchange.js";
 
 /** Where the state machine is (RFC 8415 section 18 plus the stateless fallback). */
@@ -242,7 +242,7 @@ export class Dhcpv6Client {
             return undefined;
           }
           if (verdict.offer.preference === MAX_PREFERENCE || firstRtOver) return { result: { kind: "offer", offer: verdict.offer } };
-          offers.push(verdict.offer);
+          keepOffer(offers, verdict.offer);
           return undefined;
         },
         onTimeout: () => {

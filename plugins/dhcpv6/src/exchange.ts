@@ -6,6 +6,7 @@ import {
   encodeDhcpv6,
   findDhcpv6Option,
   isDhcpv6RelayMessage,
+  peekDhcpv6Header,
   type Dhcpv6ClientServerMessage,
   type Duid,
 } from "@incusx/dhcp-wire";
@@ -115,9 +116,14 @@ export async function runExchange<T>(context: ExchangeContext, exchange: Exchang
 /**
  * Decodes a packet and checks it answers the transaction: an Advertise or
  * Reply with its transaction id, the client's Client ID and a Server ID
- * (RFC 8415 section 16). Anything else is `undefined`.
+ * (RFC 8415 section 16). Anything else is `undefined`. The message type and
+ * transaction id are read from the raw header before anything is decoded,
+ * so a packet for another transaction costs a few byte reads.
  */
 export function acceptResponse(bytes: Uint8Array, transactionId: number, clientIdHex: string, log: Logger): Response | undefined {
+  const header = peekDhcpv6Header(bytes);
+  if (header === undefined || header.transactionId !== transactionId) return undefined;
+  if (header.messageType !== Dhcpv6MessageType.ADVERTISE && header.messageType !== Dhcpv6MessageType.REPLY) return undefined;
   let message;
   try {
     message = decodeDhcpv6(bytes);
@@ -126,9 +132,7 @@ export function acceptResponse(bytes: Uint8Array, transactionId: number, clientI
     log.debug("Ignoring a malformed DHCPv6 packet", { error: error.message });
     return undefined;
   }
-  if (isDhcpv6RelayMessage(message)) return undefined;
-  if (message.messageType !== Dhcpv6MessageType.ADVERTISE && message.messageType !== Dhcpv6MessageType.REPLY) return undefined;
-  if (message.transactionId !== transactionId) return undefined;
+  if (isDhcpv6RelayMessage(message)) return undefined; // never, after the header check; narrows the type
   const clientId = findDhcpv6Option(message, Dhcpv6OptionCode.CLIENTID);
   if (clientId === undefined || duidHex(clientId.duid) !== clientIdHex) return undefined;
   const serverId = findDhcpv6Option(message, Dhcpv6OptionCode.SERVERID);

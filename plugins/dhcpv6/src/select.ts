@@ -44,6 +44,36 @@ export function judgeAdvertise(message: Dhcpv6ClientServerMessage, serverId: Dui
 }
 
 /**
+ * Most Advertises kept while the first RT collects them (RFC 8415 section
+ * 18.2.1 sets no bound). Anyone on the link can answer a Solicit, and one
+ * real server is the rule: 16 leaves room for a few without letting a flood
+ * of Advertises grow the list.
+ */
+export const MAX_KEPT_OFFERS = 16;
+
+/**
+ * Adds `offer` (the latest received) to `offers`, keeping at most
+ * {@link MAX_KEPT_OFFERS}: once full, it replaces the worst kept (lowest
+ * preference, latest among equals) when strictly better, else it is
+ * dropped. {@link selectOffer} then picks what it would have picked from
+ * every offer received.
+ *
+ * @example
+ * keepOffer(offers, verdict.offer); // offers.length <= MAX_KEPT_OFFERS
+ */
+export function keepOffer(offers: Offer[], offer: Offer): void {
+  if (offers.length < MAX_KEPT_OFFERS) {
+    offers.push(offer);
+    return;
+  }
+  let worst = 0;
+  for (let i = 1; i < offers.length; i++) if (offers[i]!.preference <= offers[worst]!.preference) worst = i;
+  if (offer.preference <= offers[worst]!.preference) return;
+  offers.splice(worst, 1);
+  offers.push(offer);
+}
+
+/**
  * The offer to Request: highest preference, the earliest received among
  * equals (`offers` in arrival order). `undefined` when there is none.
  *

@@ -1,13 +1,14 @@
 import { ErrorCode, IncusxError } from "@incusx/sdk";
 
 /** Why a resolv.conf target was refused. */
-export type UnsafeTargetReason = "symlink" | "not-a-file" | "too-large";
+export type UnsafeTargetReason = "symlink" | "not-a-file" | "too-large" | "hard-link";
 
 /**
- * The resolv.conf target cannot be written safely: it (or its directory)
- * is a symbolic link, it is not a regular file, or the content is too
- * large to replace in place without a torn state. Nothing was written.
- * Code `INVALID_CONFIG`: the configured target is unusable as it stands.
+ * The resolv.conf target cannot be read or written safely: it (or its
+ * directory) is a symbolic link, it is not a regular file, it is larger
+ * than any resolv.conf (or the content is too large to replace in place
+ * without a torn state), or, in place, it has more than one hard link.
+ * Nothing was written. Code `UNSAFE_TARGET`.
  */
 export class UnsafeTargetError extends IncusxError {
   /** The target path. */

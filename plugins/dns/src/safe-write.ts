@@ -1,12 +1,27 @@
 // Replacing a file another party can see and may be hostile to: never
-// through a symbolic link, never leaving it empty or half written.
+// through a symbolic link, never opening anything but a regular file,
+// never leaving it empty or half written.
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
+import { constants, type Stats } from "node:fs";
 import { lstat, open, readFile, realpath, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { UnsafeTargetError } from "./errors.js";
 
 const { O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } = constants;
+
+// Linux's O_PATH: a descriptor naming an inode without opening it, so no
+// FIFO or device open routine runs. Node does not export it; its value is
+// the asm-generic 010000000 on every architecture Node runs on (only
+// alpha, parisc and sparc differ).
+const O_PATH = (constants as { O_PATH?: number }).O_PATH ?? 0o10000000;
+
+/**
+ * Largest existing target {@link readTarget} (and {@link writeInPlace})
+ * accepts, in bytes: far above any real resolv.conf (glibc reads 3
+ * servers and a 2048-character search list), small enough that a planted
+ * huge or sparse file costs nothing to refuse.
+ */
+export const TARGET_MAX_BYTES = 64 * 1024;
 
 /**
  * Largest content {@link writeInPlace} accepts: one page, so the single
@@ -16,10 +31,12 @@ const { O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_RDONLY
 export const IN_PLACE_MAX_BYTES = 4096;
 
 /**
- * The target's content, or `undefined` when it does not exist. Opens with
- * `O_NOFOLLOW` (and `O_NONBLOCK`, so a planted FIFO cannot hang us);
- * throws {@link UnsafeTargetError} for a symbolic link (also a symlinked
- * parent directory) or anything but a regular file.
+ * The target's content, or `undefined` when it does not exist. The target
+ * is looked up with `O_PATH|O_NOFOLLOW` and its type checked before it is
+ * opened, so a FIFO or device node is never opened; throws
+ * {@link UnsafeTargetError} for a symbolic link (also a symlinked parent
+ * directory), anything but a regular file, or a file over
+ * {@link TARGET_MAX_BYTES} (of which at most that much is ever read).
  */
 export async function readTarget(path: string): Promise<string | undefined> {
   let dir: FileHandle;
@@ -30,18 +47,18 @@ export async function readTarget(path: string): Promise<string | undefined> {
     throw error;
   }
   try {
-    let handle: FileHandle;
+    const target = await lookUp(dir, path);
+    if (target === undefined) return undefined;
     try {
-      handle = await open(inDirectory(dir, path), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw refusal(path, error);
-    }
-    try {
-      await requireRegular(handle, path);
-      return await handle.readFile("utf8");
+      checkTarget(await target.stat(), path);
+      const handle = await reopen(target, O_RDONLY);
+      try {
+        return await readBounded(handle, path);
+      } finally {
+        await handle.close();
+      }
     } finally {
-      await handle.close();
+      await target.close();
     }
   } finally {
     await dir.close();
@@ -63,8 +80,10 @@ export async function isMountPoint(path: string, mountinfo = "/proc/self/mountin
  * Replaces `path` atomically: a temp file with a random name created
  * exclusively (`O_EXCL|O_NOFOLLOW`) in the same directory, written,
  * fsynced, renamed over `path`, and the directory fsynced. `rename`
- * replaces a symbolic link rather than following it. Readers see the old
- * file or the new one, never a mix; a crash leaves at most a stray temp file.
+ * replaces a symbolic link rather than following it. The new file gets
+ * the old one's owner and group (an unprivileged container's root owns
+ * its resolv.conf under a high host uid). Readers see the old file or the
+ * new one, never a mix; a crash leaves at most a stray temp file.
  */
 export async function writeByRename(path: string, content: string): Promise<void> {
   const dir = await openDirectory(path);
@@ -77,25 +96,31 @@ export async function writeByRename(path: string, content: string): Promise<void
 
 // writeByRename within the directory `dir` (of `path`) already opened.
 async function renameInto(dir: FileHandle, path: string, content: string): Promise<void> {
-  const target = inDirectory(dir, path);
-  const existing = await lstatOrUndefined(target);
-  if (existing?.isSymbolicLink()) throw symlinkRefusal(path);
-  if (existing !== undefined && !existing.isFile()) throw notAFile(path);
+  const existing = await statTarget(dir, path);
+  if (existing !== undefined) checkType(existing, path);
   const temp = inDirectory(dir, `.${basename(path)}.incusx-${randomBytes(8).toString("hex")}`);
   const handle = await open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
   try {
     try {
       await writeAll(handle, Buffer.from(content, "utf8"));
+      if (existing !== undefined) await keepOwner(handle, existing);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await rename(temp, target);
+    await rename(temp, inDirectory(dir, path));
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;
   }
   await dir.sync();
+}
+
+// Only when it differs: changing the owner needs privileges a writer
+// replacing its own file may not have.
+async function keepOwner(handle: FileHandle, old: Stats): Promise<void> {
+  const { uid, gid } = await handle.stat();
+  if (uid !== old.uid || gid !== old.gid) await handle.chown(old.uid, old.gid);
 }
 
 /**
@@ -107,7 +132,10 @@ async function renameInto(dir: FileHandle, path: string, content: string): Promi
  *   comment line is written in one `pwrite` (the file is now the new
  *   content plus a comment), then the file is truncated to the new length.
  * Content is limited to {@link IN_PLACE_MAX_BYTES} so that each write lies
- * in one page. Creates the file (by rename) when it does not exist.
+ * in one page. The target is checked as {@link readTarget} does, and must
+ * have one hard link: writing through a second name would change another
+ * file (a planted link to the container's /etc/shadow). Creates the file
+ * (by rename) when it does not exist.
  */
 export async function writeInPlace(path: string, content: string): Promise<void> {
   const data = Buffer.from(content, "utf8");
@@ -120,24 +148,26 @@ export async function writeInPlace(path: string, content: string): Promise<void>
   }
   const dir = await openDirectory(path);
   try {
-    let handle: FileHandle;
+    const target = await lookUp(dir, path);
+    if (target === undefined) return await renameInto(dir, path, content);
     try {
-      handle = await open(inDirectory(dir, path), O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return await renameInto(dir, path, content);
-      throw refusal(path, error);
-    }
-    try {
-      const { size } = await requireRegular(handle, path);
-      const padded = data.length >= size ? data : Buffer.concat([data, padding(size - data.length)]);
-      await writeAll(handle, padded);
-      await handle.datasync();
-      if (padded.length !== data.length) {
-        await handle.truncate(data.length);
+      checkTarget(await target.stat(), path, { inPlace: true });
+      const handle = await reopen(target, O_RDWR);
+      try {
+        // Checked again on the open file: it may have grown since.
+        const { size } = checkTarget(await handle.stat(), path, { inPlace: true });
+        const padded = data.length >= size ? data : Buffer.concat([data, padding(size - data.length)]);
+        await writeAll(handle, padded);
         await handle.datasync();
+        if (padded.length !== data.length) {
+          await handle.truncate(data.length);
+          await handle.datasync();
+        }
+      } finally {
+        await handle.close();
       }
     } finally {
-      await handle.close();
+      await target.close();
     }
   } finally {
     await dir.close();
@@ -156,10 +186,63 @@ async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
   if (bytesWritten !== data.length) throw new Error(`Short write: ${bytesWritten} of ${data.length} bytes`);
 }
 
-async function requireRegular(handle: FileHandle, path: string): Promise<{ size: number }> {
-  const stat = await handle.stat();
+// `path` in the open directory `dir` as an O_PATH descriptor: the inode
+// itself (a symbolic link is not followed), with no open routine run.
+// `undefined` when there is none.
+async function lookUp(dir: FileHandle, path: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(inDirectory(dir, path), O_PATH | O_NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+async function statTarget(dir: FileHandle, path: string): Promise<Stats | undefined> {
+  const target = await lookUp(dir, path);
+  if (target === undefined) return undefined;
+  try {
+    return await target.stat();
+  } finally {
+    await target.close();
+  }
+}
+
+// Opens the very inode `target` names (whose type was checked), whatever
+// its name points at by now: /proc/self/fd/N reopens a descriptor.
+function reopen(target: FileHandle, flags: number): Promise<FileHandle> {
+  return open(`/proc/self/fd/${target.fd}`, flags | O_NONBLOCK | O_NOCTTY);
+}
+
+function checkType(stat: Stats, path: string): void {
+  if (stat.isSymbolicLink()) throw symlinkRefusal(path);
   if (!stat.isFile()) throw notAFile(path);
+}
+
+function checkTarget(stat: Stats, path: string, { inPlace = false } = {}): Stats {
+  checkType(stat, path);
+  if (stat.size > TARGET_MAX_BYTES) throw tooLargeTarget(path, stat.size);
+  if (inPlace && stat.nlink > 1) {
+    throw new UnsafeTargetError(
+      path,
+      "hard-link",
+      `Refusing to write "${path}" in place: it has ${stat.nlink} hard links, so writing it would change another file too`,
+    );
+  }
   return stat;
+}
+
+// Reads at most TARGET_MAX_BYTES + 1 bytes, whatever the size said.
+async function readBounded(handle: FileHandle, path: string): Promise<string> {
+  const buffer = Buffer.alloc(TARGET_MAX_BYTES + 1);
+  let length = 0;
+  for (;;) {
+    const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+    if (bytesRead === 0) break;
+    length += bytesRead;
+    if (length > TARGET_MAX_BYTES) throw tooLargeTarget(path);
+  }
+  return buffer.toString("utf8", 0, length);
 }
 
 // A planted link in place of the directory would send the temp file and
@@ -172,9 +255,12 @@ async function openDirectory(path: string): Promise<FileHandle> {
     return await open(dirname(path), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ELOOP" || (code === "ENOTDIR" && (await lstatOrUndefined(dirname(path)))?.isSymbolicLink() === true)) {
-      throw new UnsafeTargetError(path, "symlink", `Refusing to write "${path}": its directory "${dirname(path)}" is a symbolic link`);
+    const dir = dirname(path);
+    if (code === "ELOOP" || (code === "ENOTDIR" && (await lstat(dir).catch(() => undefined))?.isSymbolicLink() === true)) {
+      throw new UnsafeTargetError(path, "symlink", `Refusing to write "${path}": its directory "${dir}" is a symbolic link`);
     }
+    // O_DIRECTORY refuses a FIFO or device in place of the directory without opening it.
+    if (code === "ENOTDIR") throw new UnsafeTargetError(path, "not-a-file", `Refusing to write "${path}": its directory "${dir}" is not a directory`);
     throw error;
   }
 }
@@ -185,26 +271,17 @@ function inDirectory(dir: FileHandle, name: string): string {
   return `/proc/self/fd/${dir.fd}/${basename(name)}`;
 }
 
-async function lstatOrUndefined(path: string) {
-  try {
-    return await lstat(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-}
-
-function refusal(path: string, error: unknown): unknown {
-  // O_NOFOLLOW on a symbolic link fails with ELOOP.
-  return (error as NodeJS.ErrnoException).code === "ELOOP" ? symlinkRefusal(path) : error;
-}
-
 function symlinkRefusal(path: string): UnsafeTargetError {
   return new UnsafeTargetError(path, "symlink", `Refusing to write "${path}": it is a symbolic link, which could point at any file`);
 }
 
 function notAFile(path: string): UnsafeTargetError {
   return new UnsafeTargetError(path, "not-a-file", `Refusing to write "${path}": it is not a regular file`);
+}
+
+function tooLargeTarget(path: string, size?: number): UnsafeTargetError {
+  const holds = size === undefined ? "more" : `${size} bytes, more`;
+  return new UnsafeTargetError(path, "too-large", `Refusing "${path}": it holds ${holds} than ${TARGET_MAX_BYTES} bytes, which no resolv.conf needs`);
 }
 
 // mountinfo escapes space, tab, newline and backslash as \ooo.

@@ -1,7 +1,10 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { appendFile, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { digestOfFiles } from "@incusx/host";
+import type { BundleManifest } from "@incusx/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../test/run-cli.js";
 
@@ -61,6 +64,43 @@ describe("incusx bundle create and verify", () => {
     const missing = await runCli(["bundle", "create", "--out", "b5", "./needs-nobody"], work);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/^incusx: error\[BUNDLE_CREATE_FAILED\]: Plugin "fixture\.needs-nobody" requires "example\.absent", and no installed plugin package has that id$/m);
+  });
+
+  it("refuses a bundle whose plugin entry is a %2e%2e path, though a decoy of that name is hashed and listed", async () => {
+    await runCli(["bundle", "create", "--out", "b6", "@incusx/plugin-dhcpv6"], work);
+    const file = join(work, "b6/bundle.json");
+    const manifest = JSON.parse(readFileSync(file, "utf8")) as BundleManifest;
+    const plugin = manifest.plugins[0]!;
+    const entry = "%2e%2e/%2e%2e/%2e%2e/%2e%2e/evil.mjs";
+    const decoy = "export default 1;\n";
+    mkdirSync(join(work, "b6", plugin.path, "%2e%2e/%2e%2e/%2e%2e/%2e%2e"), { recursive: true });
+    writeFileSync(join(work, "b6", plugin.path, entry), decoy);
+    manifest.files![`${plugin.path}/${entry}`] = createHash("sha256").update(decoy).digest("hex");
+    const own = Object.fromEntries(
+      Object.entries(manifest.files!).filter(([path]) => path.startsWith(`${plugin.path}/`)).map(([path, hash]) => [path.slice(plugin.path.length + 1), hash]),
+    );
+    plugin.entry = entry;
+    plugin.sha256 = digestOfFiles(own);
+    writeFileSync(file, JSON.stringify(manifest));
+    const run = await runCli(["bundle", "verify", "--json", "b6"], work);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `incusx: error[BUNDLE_INVALID]: bundle.json: /plugins/0 ("incusx.dhcpv6") has entry "${entry}", which is not a plain relative path (no "%", "#", "?", backslash or NUL, no ".." segment, not absolute)\n`,
+    );
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, problems: [{ code: "BUNDLE_INVALID", file: "bundle.json" }] });
+  });
+
+  it("refuses to bundle a plugin whose entry file name is not plain", async () => {
+    const dir = join(work, "pct-entry");
+    mkdirSync(join(dir, "dist"), { recursive: true });
+    writeFileSync(join(dir, "dist/%41.js"), "export default {};\n");
+    writeFileSync(
+      join(dir, "package.json"),
+      JSON.stringify({ name: "@fixture/pct-entry", version: "1.0.0", type: "module", exports: "./dist/%41.js", incusx: { id: "fixture.pct", apiVersions: ["1"] } }),
+    );
+    const run = await runCli(["bundle", "create", "--out", "b7", "./pct-entry"], work);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^incusx: error\[BUNDLE_CREATE_FAILED\]: .*pct-entry: entry "dist\/%41\.js" of plugin "fixture\.pct" is not a plain relative path/m);
   });
 
   it("reports a plugin that cannot be found, and usage errors", async () => {

@@ -1,5 +1,7 @@
-import { basename, resolve } from "node:path";
-import type { IpFamily } from "@incusx/sdk";
+import { statfsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { NETNS_RUN_DIR, netnsPath } from "@incusx/linux-net";
+import { ErrorCode, IncusxError, InvalidConfigError, type IpFamily } from "@incusx/sdk";
 import type { ParsedArgs } from "../command.js";
 import { UsageError } from "../errors.js";
 
@@ -99,21 +101,72 @@ export function childArgv(options: ForknetDhcpOptions): string[] {
   return argv;
 }
 
+/** `statfs` f_type of nsfs, the filesystem of namespace files (`/proc/PID/ns/net` and their bind mounts under /run/netns). */
+export const NSFS_MAGIC = 0x6e736673;
+
+/** The filesystem type (`statfs` f_type) of what `path` names, or `undefined` when nothing is there. */
+export function fsTypeOf(path: string): number | undefined {
+  try {
+    return statfsSync(path).type;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The namespace file `--netns` names (`/run/netns/NAME` for a name),
+ * checked before anything enters it: {@link UsageError} for an invalid
+ * name, `NOT_FOUND` when nothing is there, `INVALID_CONFIG` when it is not
+ * a namespace file (on nsfs), so a plain file or a directory such as
+ * `/run/netns/..` is refused by name rather than handed to setns.
+ * `fsType` replaces the `statfs` (tests).
+ *
+ * @example
+ * resolveNetns("ctr1") // "/run/netns/ctr1", when that is a namespace
+ */
+export function resolveNetns(netns: string, fsType: (path: string) => number | undefined = fsTypeOf): string {
+  let path: string;
+  try {
+    path = netnsPath(netns);
+  } catch (error) {
+    throw new UsageError((error as Error).message, FORKNET_DHCP);
+  }
+  const type = fsType(path);
+  if (type === undefined) throw new IncusxError(ErrorCode.NotFound, `Network namespace "${netns}" not found: "${path}" does not exist`);
+  if (type !== NSFS_MAGIC) {
+    throw new InvalidConfigError(
+      `Invalid value for "--netns": "${path}" is not a network namespace (not a namespace file such as /run/netns/NAME or /proc/PID/ns/net)`,
+      [{ path: "--netns", message: `"${path}" is not on nsfs` }],
+    );
+  }
+  return path;
+}
+
 /**
  * The state directory for namespace `netns` when none is configured:
  * `/var/lib/incusx/forknet/NAME` for a named namespace (also given as
  * `/run/netns/NAME`), else the path with `/` turned into `_`. A
  * `/proc/PID/ns/net` path changes with every container start, so pass
- * `--state-dir` to keep the DUID across restarts.
+ * `--state-dir` to keep the DUID across restarts. Throws
+ * `INVALID_CONFIG` when that name would not be a directory of its own
+ * under the root (`/run/netns/..`, `.`, an empty name): the state of every
+ * namespace, or more, would be shared or overwritten.
  *
  * @example
  * defaultStateDir("ctr1") // "/var/lib/incusx/forknet/ctr1"
  */
 export function defaultStateDir(netns: string): string {
-  const name = netns.includes("/")
-    ? netns.startsWith("/run/netns/")
-      ? basename(netns)
-      : netns.replace(/^\/+/, "").replace(/\//g, "_")
-    : netns;
-  return `${DEFAULT_STATE_ROOT}/${name}`;
+  const prefix = `${NETNS_RUN_DIR}/`;
+  const named = netns.startsWith(prefix) && !netns.slice(prefix.length).includes("/");
+  const name = named ? netns.slice(prefix.length) : netns.includes("/") ? netns.replace(/^\/+/, "").replace(/\//g, "_") : netns;
+  const dir = join(DEFAULT_STATE_ROOT, name);
+  if (name === "" || dirname(dir) !== DEFAULT_STATE_ROOT) {
+    throw new InvalidConfigError(
+      `Cannot derive a state directory from "--netns" "${netns}": "${dir}" is not a directory of its own under ${DEFAULT_STATE_ROOT}; pass "--state-dir"`,
+      [{ path: "--netns", message: `"${netns}" gives no state directory name` }],
+    );
+  }
+  return dir;
 }

@@ -12,7 +12,7 @@ import { commandHelp, parseCommandLine, type Command } from "../command.js";
 import { reportError } from "../errors.js";
 import { runCli } from "../../test/run-cli.js";
 import { createForknetDhcpCommand, NETNS_ENTRY_ENV, type ForknetDhcpDeps, type NetnsEntry, type RelayedChild } from "./forknet-dhcp.js";
-import { defaultStateDir } from "./forknet-dhcp-options.js";
+import { NSFS_MAGIC, defaultStateDir } from "./forknet-dhcp-options.js";
 
 interface Run {
   status: number;
@@ -148,7 +148,7 @@ describe("incusx forknet dhcp: command line", () => {
   });
 
   it("exits 1 when the network namespace does not exist", async () => {
-    const run = await start(createForknetDhcpCommand({ netnsExists: () => false }), ["--netns", "nope", "--interface", "eth0"]).done;
+    const run = await start(createForknetDhcpCommand({ netnsFsType: () => undefined }), ["--netns", "nope", "--interface", "eth0"]).done;
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('incusx: error[NOT_FOUND]: Network namespace "nope" not found: "/run/netns/nope" does not exist');
   });
@@ -187,7 +187,7 @@ describe("incusx forknet dhcp: entering the namespace", () => {
     const spawned: { command: string; args: readonly string[] }[] = [];
     const proc = new FakeChild();
     const command = createForknetDhcpCommand({
-      netnsExists: () => true,
+      netnsFsType: () => NSFS_MAGIC,
       binPath: "/opt/incusx/dist/bin.js",
       signals: signals as unknown as ForknetDhcpDeps["signals"],
       netnsEntry: entry({ unavailable: "The native addon of @incusx/linux-net is not built" }),

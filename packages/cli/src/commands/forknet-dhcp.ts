@@ -1,13 +1,12 @@
 import { spawn as spawnProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
-import { enterNetns, enterNetnsUnavailable, isCurrentNetns, netnsPath, nsenterArgs, readLinkInfo } from "@incusx/linux-net";
+import { enterNetns, enterNetnsUnavailable, isCurrentNetns, nsenterArgs, readLinkInfo } from "@incusx/linux-net";
 import type { Command, ParsedArgs } from "../command.js";
-import { EXIT_FAILURE, UsageError, writeError } from "../errors.js";
+import { EXIT_FAILURE, writeError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import type { ForknetDhcpChildDeps, SignalSource } from "./forknet-dhcp-child.js";
-import { FORKNET_DHCP, childArgv, forknetDhcpOptions, type ForknetDhcpOptions } from "./forknet-dhcp-options.js";
+import { FORKNET_DHCP, childArgv, forknetDhcpOptions, resolveNetns, type ForknetDhcpOptions } from "./forknet-dhcp-options.js";
 
 /** The child process as the relaying parent sees it. */
 export interface RelayedChild {
@@ -43,8 +42,8 @@ export interface ForknetDhcpDeps extends ForknetDhcpChildDeps {
   readonly spawn?: (command: string, args: readonly string[]) => RelayedChild;
   /** The `incusx` script the child runs; default this package's `dist/bin.js`. */
   readonly binPath?: string;
-  /** Whether the namespace file exists; default `fs.existsSync`. */
-  readonly netnsExists?: (path: string) => boolean;
+  /** The filesystem type of the namespace file (`undefined`: missing; namespaces are on nsfs); default `statfs`. */
+  readonly netnsFsType?: (path: string) => number | undefined;
   /** Signals forwarded to the child (and, in the child, heard); default `process`. */
   readonly signals?: SignalSource;
 }
@@ -112,16 +111,7 @@ async function forknetDhcpMain(args: ParsedArgs, io: CliIo, deps: ForknetDhcpDep
   const options = forknetDhcpOptions(args, io.cwd);
   if (options.inNetns) return work(options, io, deps);
 
-  let path: string;
-  try {
-    path = netnsPath(options.netns);
-  } catch (error) {
-    throw new UsageError((error as Error).message, FORKNET_DHCP);
-  }
-  if (!(deps.netnsExists ?? existsSync)(path)) {
-    writeError(io.stderr, "NOT_FOUND", `Network namespace "${options.netns}" not found: "${path}" does not exist`);
-    return EXIT_FAILURE;
-  }
+  const path = resolveNetns(options.netns, deps.netnsFsType);
   // One process instead of two (a whole Node.js start): enter the namespace here when possible.
   const entry = deps.netnsEntry ?? linuxNetEntry;
   const forced = (deps.env ?? process.env)[NETNS_ENTRY_ENV] === "nsenter";

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { DhcpDecodeError } from "../decode-error.js";
-import { decodeDhcpv4 } from "./decode.js";
+import { DHCP_MAX_DOMAIN_LIST_CHARS, DHCP_MAX_DOMAIN_LIST_NAMES } from "../domain-name.js";
+import { dhcpv4PointerBomb } from "../hostile.test-support.js";
+import { decodeDhcpv4, peekDhcpv4Header } from "./decode.js";
 import { encodeDhcpv4 } from "./encode.js";
 import { dhcpv4OptionValue, dhcpv4MessageTypeName, Dhcpv4MessageType, findDhcpv4Option } from "./message.js";
 import { bytes, decodeError, header, hex, opt, packet, padded } from "./test-packets.test.js";
@@ -166,15 +168,32 @@ describe("hostile input", () => {
     expect(m.options).toEqual([{ code: 224, data: bytes() }]);
   });
 
-  it("decodes a domain search of thousands of distinct names in linear time", () => {
-    const names: number[] = [];
-    for (let i = 0; i < 6000; i++) names.push(2, 97 + (i % 26), 97 + ((i / 26) % 26 | 0), 1, 97 + ((i / 676) % 26 | 0), 0);
-    const instances: Uint8Array[] = [];
-    for (let at = 0; at < names.length; at += 255) instances.push(opt(119, names.slice(at, at + 255)));
+  it(`decodes a domain search of ${DHCP_MAX_DOMAIN_LIST_NAMES} distinct names and refuses thousands without decoding them`, () => {
+    const search = (count: number) => {
+      const names: number[] = [];
+      for (let i = 0; i < count; i++) names.push(2, 97 + (i % 26), 97 + ((i / 26) % 26 | 0), 1, 97 + ((i / 676) % 26 | 0), 0);
+      const instances: Uint8Array[] = [];
+      for (let at = 0; at < names.length; at += 255) instances.push(opt(119, names.slice(at, at + 255)));
+      return padded(...instances);
+    };
+    expect((dhcpv4OptionValue(decodeDhcpv4(search(DHCP_MAX_DOMAIN_LIST_NAMES)), 119) ?? []).length).toBe(DHCP_MAX_DOMAIN_LIST_NAMES);
     const start = performance.now();
-    const m = decodeDhcpv4(padded(...instances));
+    const e = decodeError(() => decodeDhcpv4(search(6000)));
     expect(performance.now() - start).toBeLessThan(1000);
-    expect((dhcpv4OptionValue(m, 119) ?? []).length).toBe(6000);
+    expect(e.reason).toBe(`option 119 (domain search): domain name list of more than ${DHCP_MAX_DOMAIN_LIST_NAMES} names`);
+  });
+
+  it("refuses the option 119 pointer bomb of a whole datagram in well under a millisecond per name", () => {
+    // One 253-octet name and ~32k pointers to it: unbounded, ~32k names and 8 M characters.
+    const bomb = dhcpv4PointerBomb(0x01020304);
+    expect(bomb.length).toBeGreaterThan(65_000);
+    const start = process.hrtime.bigint();
+    const e = decodeError(() => decodeDhcpv4(bomb));
+    const elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+    expect(e.reason).toBe(`option 119 (domain search): domain name list longer than ${DHCP_MAX_DOMAIN_LIST_CHARS} characters`);
+    // The 17th name passes the bound: its offset in the packet, not past it.
+    expect(e.offset).toBeLessThan(240 + 2 * 257);
+    expect(elapsedMs).toBeLessThan(50);
   });
 
   it("throws only DhcpDecodeError for non-Uint8Array input", () => {
@@ -246,5 +265,24 @@ describe("RFC 3396 long options and option 52 overload", () => {
     expect(m.options).toEqual([{ code: 224, data: Uint8Array.from(value) }]);
     expect(m.layout).toBeUndefined();
     reEncodes(p);
+  });
+});
+
+describe("peekDhcpv4Header", () => {
+  it("reads op, xid, hlen and chaddr as decodeDhcpv4 does, without reading the options", () => {
+    const p = padded(opt(53, 2));
+    const { op, xid, hlen, chaddr } = decodeDhcpv4(p);
+    expect(peekDhcpv4Header(p)).toEqual({ op, xid, hlen, chaddr });
+    // Options that do not decode do not matter.
+    const bomb = dhcpv4PointerBomb(0xfeedf00d, bytes(0, 0x16, 0x3e, 0, 0, 1));
+    expect(peekDhcpv4Header(bomb)).toEqual({ op: 2, xid: 0xfeedf00d, hlen: 6, chaddr: bytes(0, 0x16, 0x3e, 0, 0, 1) });
+  });
+
+  it("caps chaddr at 16 bytes and gives undefined for less than a header", () => {
+    const p = padded();
+    p[2] = 200;
+    expect(peekDhcpv4Header(p)?.chaddr.length).toBe(16);
+    expect(peekDhcpv4Header(p.subarray(0, 235))).toBeUndefined();
+    expect(peekDhcpv4Header("x" as unknown as Uint8Array)).toBeUndefined();
   });
 });

@@ -59,6 +59,33 @@ export function decodeDhcpv4(bytes: Uint8Array): Dhcpv4Message {
   }
 }
 
+/** The fixed BOOTP fields a client matches a reply on, see {@link peekDhcpv4Header}. */
+export interface Dhcpv4Header {
+  /** 1 BOOTREQUEST, 2 BOOTREPLY. */
+  readonly op: number;
+  readonly xid: number;
+  readonly hlen: number;
+  /** The first `min(hlen, 16)` bytes of chaddr, a view into the packet. */
+  readonly chaddr: Uint8Array;
+}
+
+/**
+ * Reads op, xid, hlen and chaddr from the fixed header without looking at
+ * the options, or `undefined` when `bytes` is shorter than the 236-byte
+ * header (decodeDhcpv4 would refuse it). A client checks these first, so
+ * a packet for another transaction costs a few byte reads, not a decode:
+ * anyone on the link can send datagrams whose options are costly to decode.
+ *
+ * @example
+ * const h = peekDhcpv4Header(bytes);
+ * if (h === undefined || h.op !== 2 || h.xid !== xid) return; // not ours: do not decode
+ */
+export function peekDhcpv4Header(bytes: Uint8Array): Dhcpv4Header | undefined {
+  if (!(bytes instanceof Uint8Array) || bytes.length < HEADER_SIZE) return undefined;
+  const hlen = bytes[2]!;
+  return { op: bytes[0]!, xid: readU32(bytes, 4), hlen, chaddr: bytes.subarray(28, 28 + (hlen < 16 ? hlen : 16)) };
+}
+
 function decode(bytes: Uint8Array): Dhcpv4Message {
   if (!(bytes instanceof Uint8Array)) throw new DhcpDecodeError(0, "input is not a Uint8Array");
   const length = bytes.length;

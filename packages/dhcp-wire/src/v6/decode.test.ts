@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeDhcpv6 } from "./decode.js";
+import { decodeDhcpv6, peekDhcpv6Header } from "./decode.js";
 import { encodeDhcpv6 } from "./encode.js";
 import { Dhcpv6MessageType, dhcpv6StatusCodeName, findDhcpv6Option, findDhcpv6Options, isDhcpv6RelayMessage } from "./message.js";
 import { decodeError, hex, msg, opt, toHex } from "./test-bytes.test.js";
@@ -225,5 +225,13 @@ describe("option accessors", () => {
 
   it("finds every option of a code in order", () => {
     expect(findDhcpv6Options(reply, 3).map((ia) => ia.iaid)).toEqual([1, 2]);
+  });
+});
+
+describe("peekDhcpv6Header", () => {
+  it("reads the message type and transaction id without reading the options", () => {
+    expect(peekDhcpv6Header(msg(7, opt(24, "ff")))).toEqual({ messageType: 7, transactionId: 0x010203 });
+    expect(peekDhcpv6Header(hex("02ffeedd"))).toEqual({ messageType: 2, transactionId: 0xffeedd });
+    expect(peekDhcpv6Header(hex("020102"))).toBeUndefined();
   });
 });

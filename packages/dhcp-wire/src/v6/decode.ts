@@ -42,6 +42,28 @@ export function decodeDhcpv6(bytes: Uint8Array): Dhcpv6Message {
   }
 }
 
+/** The fixed fields of a client/server message, see {@link peekDhcpv6Header}. */
+export interface Dhcpv6Header {
+  readonly messageType: number;
+  /** The 3-byte transaction id; meaningless for relay messages (types 12 and 13). */
+  readonly transactionId: number;
+}
+
+/**
+ * Reads the message type and transaction id without looking at the
+ * options, or `undefined` when `bytes` is shorter than the 4-byte header.
+ * A client checks these first, so a packet for another transaction costs
+ * a few byte reads, not a decode.
+ *
+ * @example
+ * const h = peekDhcpv6Header(bytes);
+ * if (h === undefined || h.messageType !== Dhcpv6MessageType.REPLY || h.transactionId !== id) return;
+ */
+export function peekDhcpv6Header(bytes: Uint8Array): Dhcpv6Header | undefined {
+  if (!(bytes instanceof Uint8Array) || bytes.length < 4) return undefined;
+  return { messageType: bytes[0]!, transactionId: (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]! };
+}
+
 function decodeMessage(bytes: Uint8Array, start: number, end: number, relayDepth: number): Dhcpv6Message {
   const length = end - start;
   if (length < 1) throw new DhcpDecodeError(start, "empty DHCPv6 message");
@@ -126,8 +148,9 @@ function decodeOption(bytes: Uint8Array, code: number, from: number, to: number,
       };
     case 6: {
       if (length % 2 !== 0) throw new DhcpDecodeError(at, `option request option of odd length ${length}`);
-      const codes: number[] = [];
-      for (let i = from; i < to; i += 2) codes.push((bytes[i]! << 8) | bytes[i + 1]!);
+      // Sized up front: growing by push is slow for a datagram-sized list.
+      const codes = new Array<number>(length / 2);
+      for (let k = 0, i = from; i < to; k++, i += 2) codes[k] = (bytes[i]! << 8) | bytes[i + 1]!;
       return { code, codes };
     }
     case 7:

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { DHCPV6_MAX_OPTION_NESTING, DHCPV6_MAX_RELAY_NESTING, decodeDhcpv6 } from "./decode.js";
 import { encodeDhcpv6 } from "./encode.js";
+import { DHCP_MAX_DOMAIN_LIST_NAMES } from "../domain-name.js";
+import { dhcpv6ManyNames } from "../hostile.test-support.js";
 import type { Dhcpv6Message, Dhcpv6Option } from "./message.js";
 import { decodeError, hex, msg, opt, toHex } from "./test-bytes.test.js";
 
@@ -102,5 +104,20 @@ describe("hostile DHCPv6 input", () => {
   it("never allocates from a length field it has not checked", () => {
     // A 64 KiB option length in a 10-byte packet fails before anything is sized from it.
     expect(decodeError(() => decodeDhcpv6(hex("07010203 fffe ffff 00"))).reason).toBe("option 65534 of 65535 bytes runs past the end of the message");
+  });
+
+  it("refuses a datagram-sized domain list (option 24) at the names bound, without decoding the rest", () => {
+    const bytes = dhcpv6ManyNames();
+    const started = process.hrtime.bigint();
+    const e = decodeError(() => decodeDhcpv6(bytes));
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(50);
+    expect([e.offset, e.reason]).toEqual([8 + 3 * DHCP_MAX_DOMAIN_LIST_NAMES, `domain name list of more than ${DHCP_MAX_DOMAIN_LIST_NAMES} names`]);
+  });
+
+  it("bounds each domain list of a message, also inside an NTP FQDN sub-option", () => {
+    const names = (n: number) => "01 61 00".repeat(n);
+    expect(decodeDhcpv6(msg(7, opt(24, names(DHCP_MAX_DOMAIN_LIST_NAMES)))).options).toHaveLength(1);
+    expect(decodeError(() => decodeDhcpv6(msg(7, opt(24, names(DHCP_MAX_DOMAIN_LIST_NAMES + 1))))).reason).toMatch(/more than 256 names/);
+    expect(decodeError(() => decodeDhcpv6(msg(7, opt(56, opt(3, names(DHCP_MAX_DOMAIN_LIST_NAMES + 1)))))).reason).toMatch(/more than 256 names/);
   });
 });

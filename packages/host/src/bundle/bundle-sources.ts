@@ -1,5 +1,7 @@
 import { join } from "node:path";
 import type { PluginPolicy } from "../options.js";
+import { isBelow, realPathForImport } from "../plugin-package.js";
+import { BundleErrorCode, bundleError } from "./errors.js";
 import { completePlugins, type LoadedBundle } from "./read-bundle.js";
 
 /** A plugin of a bundle, loaded from the bundle manifest without reading its package.json. */
@@ -16,6 +18,10 @@ export interface BundledPluginSource extends PluginPolicy {
     readonly version: string;
     /** The manifest copy; validated by the loader. */
     readonly manifest: unknown;
+    /** Absolute bundle directory. */
+    readonly bundleDir: string;
+    /** The plugin's directory, relative to the bundle directory (a plain relative path). */
+    readonly path: string;
     /** Absolute path of the module whose default export is the plugin. */
     readonly entryFile: string;
   };
@@ -36,6 +42,8 @@ export function bundlePluginSources(bundle: LoadedBundle): BundledPluginSource[]
               package: plugin.package,
               version: plugin.version,
               manifest: plugin.manifest,
+              bundleDir: bundle.dir,
+              path: plugin.path,
               entryFile: join(bundle.dir, plugin.path, plugin.entry),
             },
             ...(plugin.config === undefined ? {} : { config: plugin.config }),
@@ -43,4 +51,32 @@ export function bundlePluginSources(bundle: LoadedBundle): BundledPluginSource[]
           },
         ],
   );
+}
+
+/**
+ * The real path of a bundled plugin's entry, after checking that the
+ * plugin's real directory lies inside the bundle's and the entry's inside
+ * the plugin's, so a symlink cannot lead the host out of the bundle (the
+ * digests, when checked, already refuse symlinks; with `verifyBundle: false`
+ * this is the only check). Throws a `BUNDLE_INVALID` {@link BundleError}.
+ */
+export function bundledEntryFile(bundled: BundledPluginSource["bundled"], pluginId: string): string {
+  const bundleDir = realPathForImport(bundled.bundleDir, pluginId);
+  const dir = realPathForImport(join(bundled.bundleDir, bundled.path), pluginId);
+  if (!isBelow(dir, bundleDir, true)) {
+    throw bundleError(
+      BundleErrorCode.Invalid,
+      bundled.path,
+      `${bundled.path}: the plugin directory of "${pluginId}" resolves to ${dir}, outside the bundle ${bundleDir}`,
+    );
+  }
+  const entry = realPathForImport(bundled.entryFile, pluginId);
+  if (!isBelow(entry, dir)) {
+    throw bundleError(
+      BundleErrorCode.Invalid,
+      bundled.path,
+      `${bundled.path}: the entry of plugin "${pluginId}" resolves to ${entry}, outside its plugin directory ${dir}`,
+    );
+  }
+  return entry;
 }

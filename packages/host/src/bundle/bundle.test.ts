@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,7 +9,7 @@ import { buildWorkspace } from "../../../../test/journeys/build-lock.js";
 import { Host } from "../host.js";
 import type { LogRecord } from "../options.js";
 import { createBundle } from "./create-bundle.js";
-import { sha256 } from "./digest.js";
+import { digestOfFiles, filesUnder, sha256 } from "./digest.js";
 import { BundleError } from "./errors.js";
 import { readBundle } from "./read-bundle.js";
 import { verifyBundle } from "./verify-bundle.js";
@@ -95,6 +95,37 @@ function editManifest(dir: string, edit: (m: BundleManifest) => void): void {
   writeFileSync(file, JSON.stringify(manifest, null, 2));
 }
 
+/**
+ * What someone who can write the bundle (but not the host) does: adds a
+ * file named `entry` (its literal name on disk) to plugin 0, makes it the
+ * entry, and records every digest anew, so the file list alone vouches
+ * for it. Returns plugin 0's directory.
+ */
+function retarget(dir: string, entry: string, text: string): string {
+  const path = readBundle(dir).manifest.plugins[0]!.path;
+  write(join(dir, path, entry), text);
+  editManifest(dir, (m) => {
+    m.files = { ...m.files, [`${path}/${entry}`]: sha256(text) };
+    m.plugins[0]!.entry = entry;
+    m.plugins[0]!.sha256 = digestOfFiles(filesUnder(m.files, [path]).get(path)!);
+  });
+  return join(dir, path);
+}
+
+/** A module that, when imported, leaves the file `marker` behind; also a valid plugin "fixture.a". */
+function markerModule(marker: string): string {
+  return [
+    'import { writeFileSync } from "node:fs";',
+    'import { definePlugin } from "@incusx/sdk";',
+    `writeFileSync(${JSON.stringify(marker)}, "ran");`,
+    'export default definePlugin({ id: "fixture.a", register() {} });',
+    "",
+  ].join("\n");
+}
+
+// Up from node_modules/@fixture/plugin-a to the bundle directory, then one more: out of the bundle.
+const ESCAPE = "%2e%2e/%2e%2e/%2e%2e/%2e%2e/evil.mjs";
+
 beforeAll(() => {
   work = mkdtempSync(join(hostPackage, ".tmp-bundle-test-"));
   sources = join(work, "sources");
@@ -162,6 +193,22 @@ describe("bundle create", () => {
     const ownSdk = fixturePlugin("plugin-own-sdk", { id: "fixture.own-sdk" }, { dependencies: { "@incusx/sdk": "1.0.0" } });
     const sdkError = await createBundle({ out: newDir("bundle"), plugins: [ownSdk], name: "x", version: "1.0.0" }).catch((e: unknown) => e);
     expect((sdkError as Error).message).toMatch(/"@incusx\/sdk" is in "dependencies"; make it a peerDependency/);
+  });
+
+  it("refuses a plugin whose entry or directory in the bundle is not a plain relative path", async () => {
+    for (const [name, entry] of [["plugin-pct", "./dist/%41.js"], ["plugin-hash", "./dist/a#b.js"], ["plugin-q", "./dist/a?b.js"]] as const) {
+      const dir = fixturePlugin(name, { id: `fixture.${name}` }, { exports: { ".": entry } });
+      renameSync(join(dir, "dist/index.js"), join(dir, entry));
+      const error = await createBundle({ out: newDir("bundle"), plugins: [dir], name: "x", version: "1.0.0" }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "BUNDLE_CREATE_FAILED" });
+      expect((error as Error).message).toBe(
+        `${dir}: entry ${JSON.stringify(entry.slice(2))} of plugin "fixture.${name}" is not a plain relative path (no "%", "#", "?", backslash or NUL, no ".." segment, not absolute); rename the file`,
+      );
+    }
+    const named = fixturePlugin("plugin-named", { id: "fixture.named" }, { name: "@fixture/%2e%2e" });
+    const error = await createBundle({ out: newDir("bundle"), plugins: [named], name: "x", version: "1.0.0" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "BUNDLE_CREATE_FAILED" });
+    expect((error as Error).message).toMatch(/plugin-named: package name "@fixture\/%2e%2e" makes the bundle path "node_modules\/@fixture\/%2e%2e", which is not a plain relative path/);
   });
 
   it("refuses to write into a directory that is not empty", async () => {
@@ -264,16 +311,43 @@ describe("bundle verify", () => {
       rmSync(outside, { recursive: true, force: true });
     }
   });
+
+  it("refuses a plugin entry that is not a plain relative path, even when a decoy file of that name is listed", async () => {
+    for (const entry of [ESCAPE, "dist/%41.js", "dist/a#b.js", "dist/a?b.js", "dist\\index.js", "dist/a\0.js"]) {
+      const out = await freshBundle();
+      // A NUL cannot be in a file name: list it only.
+      if (entry.includes("\0")) editManifest(out, (m) => (m.plugins[0]!.entry = entry));
+      else retarget(out, entry, "export default 1;\n");
+      const error = refusal(() => verifyBundle(out));
+      expect(error.problems.map((p) => p.code)).toEqual(["BUNDLE_INVALID"]);
+      expect(error.message).toBe(
+        `bundle.json: /plugins/0 ("fixture.a") has entry ${JSON.stringify(entry)}, which is not a plain relative path (no "%", "#", "?", backslash or NUL, no ".." segment, not absolute)`,
+      );
+    }
+  });
+
+  it("refuses a plugin path that is not plain", async () => {
+    const out = await freshBundle();
+    editManifest(out, (m) => (m.plugins[1]!.path = "node_modules/@fixture/plugin-%62"));
+    const error = refusal(() => verifyBundle(out));
+    expect(error.problems.map((p) => [p.code, p.file])).toEqual([["BUNDLE_INVALID", "bundle.json"]]);
+    expect(error.message).toMatch(/^bundle\.json: \/plugins\/1 \("fixture\.b"\) has path "node_modules\/@fixture\/plugin-%62", which is not a plain relative path/);
+  });
 });
 
 // Plugins in a bundle are imported by Node itself (they sit in node_modules),
 // so the host runs in a child process from its build, as in production.
 const RUN_HOST = `
 import { Host } from "@incusx/host";
-const [bundle, verify] = process.argv.slice(2);
+const [bundle, verify, plugins] = process.argv.slice(2);
 const logs = [];
-const host = new Host({ bundle, verifyBundle: verify !== "no-verify", plugins: [], services: { logSink: (r) => logs.push(r), stateStore: () => ({}) } });
 try {
+  const host = new Host({
+    ...(bundle === "" ? {} : { bundle }),
+    verifyBundle: verify !== "no-verify",
+    plugins: JSON.parse(plugins ?? "[]"),
+    services: { logSink: (r) => logs.push(r), stateStore: () => ({}) },
+  });
   const report = await host.start();
   await host.stop();
   console.log(JSON.stringify({ report, logs }));
@@ -288,10 +362,10 @@ interface HostRun {
   readonly logs: LogRecord[];
 }
 
-function runHost(bundle: string, verify = true): HostRun {
+function runHost(bundle: string, verify = true, plugins: readonly { module: string }[] = []): HostRun {
   const script = join(work, "run-host.mjs");
   write(script, RUN_HOST);
-  const out = execFileSync(process.execPath, [script, bundle, verify ? "verify" : "no-verify"], { encoding: "utf8" });
+  const out = execFileSync(process.execPath, [script, bundle, verify ? "verify" : "no-verify", JSON.stringify(plugins)], { encoding: "utf8" });
   return JSON.parse(out) as HostRun;
 }
 
@@ -337,5 +411,81 @@ describe("a host started from a bundle", () => {
     const out = await freshBundle();
     editManifest(out, (m) => delete m.plugins[0]!.entry);
     expect(() => new Host({ bundle: out, plugins: [] })).toThrow(BundleError);
+  });
+
+  it("never imports a module from outside the bundle through a %2e%2e entry, verified or not", async () => {
+    for (const verify of [true, false]) {
+      const around = newDir("escape");
+      const out = join(around, "b");
+      await createBundle({ out, plugins: [join(sources, "plugin-a")], name: "x", version: "1.0.0" });
+      const marker = join(around, "evil-ran");
+      write(join(around, "evil.mjs"), markerModule(marker));
+      retarget(out, ESCAPE, "export default 1; // the decoy: what the digests cover\n");
+      const { error, report, logs } = runHost(out, verify);
+      expect(existsSync(marker)).toBe(false);
+      expect(report).toBeUndefined();
+      expect(error).toMatchObject({ name: "BundleError", code: "BUNDLE_INVALID" });
+      expect(logs).toEqual([]);
+    }
+  });
+
+  it("loads a bundle from a directory whose name holds # and %41", async () => {
+    const out = join(newDir("dir#1%41"), "b");
+    await createBundle({ out, plugins: [join(sources, "plugin-a")], name: "x", version: "1.0.0" });
+    const { report, error } = runHost(out);
+    expect(error).toBeUndefined();
+    expect(report!.plugins.map((p) => [p.id, p.state, p.error?.message])).toEqual([["fixture.a", "started", undefined]]);
+  });
+
+  it("refuses, with verification off, an entry or a plugin directory that is a symlink out of the bundle", async () => {
+    const out = await freshBundle();
+    const marker = join(out, "..", `evil-ran-${counter}`);
+    const evil = join(out, "..", `evil-${counter}.mjs`);
+    write(evil, markerModule(marker));
+    const entry = join(out, "node_modules/@fixture/plugin-a/dist/index.js");
+    unlinkSync(entry);
+    symlinkSync(evil, entry);
+    const { report } = runHost(out, false);
+    expect(existsSync(marker)).toBe(false);
+    const a = report!.plugins.find((p) => p.source === "bundle:@fixture/plugin-a")!;
+    expect(a.state).toBe("failed");
+    expect(a.error!.message).toMatch(/resolves to .*evil-\d+\.mjs, outside its plugin directory/);
+
+    // The whole plugin directory moved out and linked back in.
+    const out2 = await freshBundle();
+    const away = `${out2}-away`;
+    renameSync(join(out2, "node_modules/@fixture/plugin-a"), away);
+    cpSync(evil, join(away, "dist/index.js"));
+    symlinkSync(away, join(out2, "node_modules/@fixture/plugin-a"));
+    const run2 = runHost(out2, false);
+    expect(existsSync(marker)).toBe(false);
+    const a2 = run2.report!.plugins.find((p) => p.source === "bundle:@fixture/plugin-a")!;
+    expect(a2.state).toBe("failed");
+    expect(a2.error!.message).toMatch(/plugin directory .* resolves to .*-away, outside the bundle/);
+  });
+});
+
+describe("a host loading plugin packages", () => {
+  beforeAll(() => {
+    buildWorkspace(hostPackage, ["."]);
+  }, 120_000);
+
+  it("imports the entry file by its name: # in a directory and %41 in a file name are plain characters", () => {
+    const dir = fixturePlugin("plugin#%41", { id: "fixture.pct", entry: "./dist/%41.js" });
+    renameSync(join(dir, "dist/index.js"), join(dir, "dist/%41.js"));
+    // What a path string passed to import() would load instead.
+    write(join(dir, "dist/A.js"), 'throw new Error("dist/A.js was imported");\n');
+    const { report, error } = runHost("", true, [{ module: dir }]);
+    expect(error).toBeUndefined();
+    expect(report!.plugins.map((p) => [p.id, p.state, p.error?.message])).toEqual([["fixture.pct", "started", undefined]]);
+  });
+
+  it("refuses an entry that resolves outside the package directory", () => {
+    const marker = join(work, `evil-ran-pkg-${++counter}`);
+    const dir = fixturePlugin(`plugin-out-${counter}`, { id: "fixture.a" }, { exports: { ".": `../evil-pkg-${counter}.mjs` } });
+    write(join(dir, "..", `evil-pkg-${counter}.mjs`), markerModule(marker));
+    const { report } = runHost("", true, [{ module: dir }]);
+    expect(existsSync(marker)).toBe(false);
+    expect(report!.plugins[0]).toMatchObject({ state: "failed", error: { message: expect.stringMatching(/outside its plugin directory/) } });
   });
 });

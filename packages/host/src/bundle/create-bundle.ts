@@ -6,6 +6,7 @@ import { validateBundleManifest } from "../schema-validation.js";
 import { byteOrder, digestOfFiles, filesUnder, sha256File } from "./digest.js";
 import { BundleErrorCode, bundleError } from "./errors.js";
 import { packageFiles } from "./package-files.js";
+import { PLAIN_PATH_RULE, isPlainRelativePath } from "./plain-path.js";
 import { BUNDLE_MANIFEST_FILE } from "./read-bundle.js";
 
 /** The package every plugin shares with the host; never copied into a bundle. */
@@ -41,7 +42,9 @@ interface Placement {
  * file's SHA-256 and each plugin's id, version, entry, manifest and digest.
  * Checks first, without running plugin code, that each plugin speaks the
  * bundle's API version, is built, and that every plugin it `requires` is
- * in the bundle. Throws a {@link BundleError} (`BUNDLE_CREATE_FAILED`,
+ * in the bundle, and that each plugin's directory in the bundle and entry
+ * are plain relative paths (no "%", "#", "?", backslash, NUL or ".."),
+ * which hosts require. Throws a {@link BundleError} (`BUNDLE_CREATE_FAILED`,
  * `BUNDLE_API_VERSION`) or the manifest error of a bad package.
  *
  * @example
@@ -58,6 +61,7 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
 
   const placed = new Map<string, Placement>();
   const pluginTargets = packages.map((pkg) => place(pkg.packageName, pkg.dir, pkg.version, "", placed));
+  packages.forEach((pkg, i) => checkPlainPaths(pkg, pluginTargets[i]!));
   packages.forEach((pkg, i) => placeDependencies(pkg.dir, pluginTargets[i]!, placed));
 
   const files: Record<string, string> = {};
@@ -73,8 +77,8 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
   const owned = filesUnder(files, pluginTargets);
   const plugins: BundlePlugin[] = packages.map((pkg, i) => {
     const path = pluginTargets[i]!;
-    const entry = relative(pkg.dir, pkg.entryFile).split(sep).join("/");
-    if (entry.startsWith("..") || files[`${path}/${entry}`] === undefined) {
+    const entry = entryOf(pkg);
+    if (files[`${path}/${entry}`] === undefined) {
       throw bundleError(
         BundleErrorCode.CreateFailed,
         path,
@@ -104,6 +108,29 @@ export async function createBundle(options: CreateBundleOptions): Promise<Bundle
   mkdirSync(out, { recursive: true });
   writeFileSync(file, JSON.stringify(manifest, null, 2) + "\n");
   return manifest;
+}
+
+// Hosts and `bundle verify` refuse these; say so while the packager can still rename.
+function checkPlainPaths(pkg: PluginPackage, path: string): void {
+  const entry = entryOf(pkg);
+  if (!isPlainRelativePath(path)) {
+    throw bundleError(
+      BundleErrorCode.CreateFailed,
+      path,
+      `${pkg.dir}: package name "${pkg.packageName}" makes the bundle path ${JSON.stringify(path)}, which is not a plain relative path (${PLAIN_PATH_RULE})`,
+    );
+  }
+  if (!isPlainRelativePath(entry)) {
+    throw bundleError(
+      BundleErrorCode.CreateFailed,
+      path,
+      `${pkg.dir}: entry ${JSON.stringify(entry)} of plugin "${pkg.manifest.id}" is not a plain relative path (${PLAIN_PATH_RULE}); rename the file`,
+    );
+  }
+}
+
+function entryOf(pkg: PluginPackage): string {
+  return relative(pkg.dir, pkg.entryFile).split(sep).join("/");
 }
 
 function checkPlugins(packages: readonly PluginPackage[], apiVersion: string): void {

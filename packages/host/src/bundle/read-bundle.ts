@@ -2,7 +2,8 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { isIncusxError, type BundleManifest, type BundlePlugin } from "@incusx/sdk";
 import { validateBundleManifest } from "../schema-validation.js";
-import { BundleErrorCode, bundleError } from "./errors.js";
+import { BundleError, BundleErrorCode, bundleError, type BundleProblem } from "./errors.js";
+import { PLAIN_PATH_RULE, isPlainRelativePath } from "./plain-path.js";
 
 /** File name of the bundle manifest inside a bundle directory. */
 export const BUNDLE_MANIFEST_FILE = "bundle.json";
@@ -58,7 +59,9 @@ export function readBundle(path: string, baseDir = process.cwd()): LoadedBundle 
  * The plugins of `bundle`, after checking it carries what `incusx bundle
  * create` writes (the file list, and each plugin's digest, entry and
  * manifest); a hand-written manifest without them cannot be verified or
- * loaded and is refused with `BUNDLE_INVALID`.
+ * loaded and is refused with `BUNDLE_INVALID`, as is a plugin whose `path`
+ * or `entry` is not a plain relative path (see {@link isPlainRelativePath}):
+ * the host would import another file than the one the digests cover.
  */
 export function completePlugins(bundle: LoadedBundle): CompleteBundlePlugin[] {
   const lacking: string[] = [];
@@ -74,5 +77,20 @@ export function completePlugins(bundle: LoadedBundle): CompleteBundlePlugin[] {
       `${lacking.join("; ")}; only bundles made by "incusx bundle create" can be verified and loaded`,
     );
   }
-  return bundle.manifest.plugins as CompleteBundlePlugin[];
+  const plugins = bundle.manifest.plugins as CompleteBundlePlugin[];
+  const problems = plugins.flatMap((plugin, i) =>
+    (["path", "entry"] as const).flatMap((key): BundleProblem[] =>
+      isPlainRelativePath(plugin[key])
+        ? []
+        : [
+            {
+              code: BundleErrorCode.Invalid,
+              file: BUNDLE_MANIFEST_FILE,
+              message: `${BUNDLE_MANIFEST_FILE}: /plugins/${i} ("${plugin.id}") has ${key} ${JSON.stringify(plugin[key])}, which is not a plain relative path (${PLAIN_PATH_RULE})`,
+            },
+          ],
+    ),
+  );
+  if (problems.length > 0) throw new BundleError(problems);
+  return plugins;
 }

@@ -910,7 +910,7 @@ return errors === 0;
 }
 
 export const validateHostStateDocument = validate12;
-const schema13 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/host-state.schema.json","title":"HostState","description":"The host's network state file (network-state.json): networks with their forwards and load balancers, and instances with their devices, shaped as Incus's API returns them.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"URL or path of this schema, for editors. Ignored by the host.","type":"string"},"networks":{"description":"Every network the host knows. Names are unique.","type":"array","default":[],"items":{"title":"HostStateNetwork","description":"One network, as `incus network show` prints it, plus the OVN logical router of an `ovn` network.","type":"object","additionalProperties":false,"required":["name","type"],"properties":{"name":{"description":"Network name (\"ovn0\"), as instance devices name it in \"network\".","type":"string","minLength":1},"type":{"description":"Network type: \"ovn\", \"bridge\", \"macvlan\", \"sriov\" or \"physical\". A NIC device naming this network gets its NIC type from it (ovn -> ovn, bridge -> bridged, others the same).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus network config (\"ipv4.address\": \"10.0.0.1/24\", \"network\": \"UPLINK\", ...). Values are strings, as in Incus.","type":"object","default":{},"additionalProperties":{"type":"string"}},"ovn_router":{"description":"Name of the network's OVN logical router in the northbound database (\"incus-net1-lr\"). Required for \"ovn\" networks.","type":"string","minLength":1},"forwards":{"description":"Network forwards of this network. Listen addresses are unique per network (compared as addresses, so \"2001:db8::9\" and \"2001:DB8:0::9\" are the same).","type":"array","default":[],"items":{"title":"HostStateForward","description":"One network forward, as `incus network forward show` prints it.","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The forward's listen address (an IPv4 or IPv6 address without prefix).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus forward config (\"target_address\": default target).","type":"object","additionalProperties":{"type":"string"}},"ports":{"description":"Port forwards; optional.","type":"array","items":{"title":"HostStateForwardPort","description":"One port forward of a network forward.","type":"object","additionalProperties":false,"required":["protocol","listen_port","target_address"],"properties":{"protocol":{"description":"\"tcp\" or \"udp\".","type":"string","enum":["tcp","udp"]},"listen_port":{"description":"Port or ranges (\"80\", \"8000-8010,9000\").","type":"string","minLength":1},"target_address":{"description":"Address traffic goes to.","type":"string","minLength":1},"target_port":{"description":"Target port or ranges; default: the listen port.","type":"string"},"description":{"description":"Free text.","type":"string"}}}}}}},"load_balancers":{"description":"Network load balancers of this network. Their listen addresses are NOT forwards: a NIC cannot use one as its external address.","type":"array","default":[],"items":{"title":"HostStateLoadBalancer","description":"One network load balancer, as `incus network load-balancer show` prints it (backends and ports kept as given).","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The load balancer's listen address.","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus load balancer config.","type":"object","additionalProperties":{"type":"string"}},"backends":{"description":"Backends, as Incus lists them.","type":"array","items":{"type":"object","tsType":"Record<string, unknown>"}},"ports":{"description":"Ports, as Incus lists them.","type":"array","items":{"type":"object","tsType":"Record<string, unknown>"}}}}}}}},"instances":{"description":"Every instance the host knows, with its devices. Names are unique.","type":"array","default":[],"items":{"title":"HostStateInstance","description":"One instance (container or VM) and its expanded devices.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Instance name (\"c1\").","type":"string","minLength":1},"devices":{"description":"Devices by name, as in `incus config show --expanded`: each a string map with a \"type\". Devices of type \"nic\" are the instance's NICs; others are kept and ignored.","type":"object","default":{},"additionalProperties":{"title":"HostStateDevice","description":"One device's config map (\"type\": \"nic\", \"network\": \"ovn0\", \"ipv4.address.external\": ...). A NIC's type is \"nictype\" when set, else derived from the type of the network it names.","type":"object","required":["type"],"properties":{"type":{"description":"Device type (\"nic\", \"disk\", ...).","type":"string","minLength":1}},"additionalProperties":{"type":"string"}}}}}}}};
+const schema13 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/host-state.schema.json","title":"HostState","description":"The host's network state file (network-state.json): networks with their forwards and load balancers, and instances with their devices, shaped as Incus's API returns them.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"URL or path of this schema, for editors. Ignored by the host.","type":"string"},"networks":{"description":"Every network the host knows. Names are unique.","type":"array","default":[],"items":{"title":"HostStateNetwork","description":"One network, as `incus network show` prints it, plus the OVN logical router of an `ovn` network.","type":"object","additionalProperties":false,"required":["name","type"],"properties":{"name":{"description":"Network name (\"ovn0\"), as instance devices name it in \"network\".","type":"string","minLength":1},"type":{"description":"Network type: \"ovn\", \"bridge\", \"macvlan\", \"sriov\" or \"physical\". A NIC device naming this network gets its NIC type from it (ovn -> ovn, bridge -> bridged, others the same).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus network config (\"ipv4.address\": \"10.0.0.1/24\", \"network\": \"UPLINK\", ...). Values are strings, as in Incus.","type":"object","default":{},"additionalProperties":{"type":"string"}},"ovn_router":{"description":"Name of the network's OVN logical router in the northbound database (\"incus-net1-lr\"). Required for \"ovn\" networks.","type":"string","minLength":1},"forwards":{"description":"Network forwards of this network. Listen addresses are unique per network (compared as addresses, so \"2001:db8::9\" and \"2001:DB8:0::9\" are the same).","type":"array","default":[],"items":{"title":"HostStateForward","description":"One network forward, as `incus network forward show` prints it.","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The forward's listen address (an IPv4 or IPv6 address without prefix).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus forward config (\"target_address\": default target).","type":"object","additionalProperties":{"type":"string"}},"ports":{"description":"Port forwards; optional.","type":"array","items":{"title":"HostStateForwardPort","description":"One port forward of a network forward.","type":"object","additionalProperties":false,"required":["protocol","listen_port","target_address"],"properties":{"protocol":{"description":"\"tcp\" or \"udp\".","type":"string","enum":["tcp","udp"]},"listen_port":{"description":"Port or ranges (\"80\", \"8000-8010,9000\").","type":"string","minLength":1},"target_address":{"description":"Address traffic goes to.","type":"string","minLength":1},"target_port":{"description":"Target port or ranges; default: the listen port.","type":"string"},"description":{"description":"Free text.","type":"string"}}}}}}},"load_balancers":{"description":"Network load balancers of this network. Their listen addresses are NOT forwards: a NIC cannot use one as its external address.","type":"array","default":[],"items":{"title":"HostStateLoadBalancer","description":"One network load balancer, as `incus network load-balancer show` prints it.","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The load balancer's listen address.","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus load balancer config.","type":"object","additionalProperties":{"type":"string"}},"backends":{"description":"Backends: named targets the ports send traffic to. Names are unique per load balancer.","type":"array","items":{"title":"HostStateLoadBalancerBackend","description":"One backend of a network load balancer.","type":"object","additionalProperties":false,"required":["name","target_address"],"properties":{"name":{"description":"Backend name (\"c1-http\"), as ports name it in \"target_backend\".","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"target_address":{"description":"Address traffic goes to (an IPv4 or IPv6 address without prefix).","type":"string","minLength":1},"target_port":{"description":"Target port or ranges (\"80,8080-8090\"); default: the listen port.","type":"string"}}}},"ports":{"description":"Ports: listen ports and the backends they balance over.","type":"array","items":{"title":"HostStateLoadBalancerPort","description":"One port of a network load balancer.","type":"object","additionalProperties":false,"required":["protocol","listen_port"],"properties":{"description":{"description":"Free text.","type":"string"},"protocol":{"description":"\"tcp\" or \"udp\".","type":"string","enum":["tcp","udp"]},"listen_port":{"description":"Port or ranges (\"80\", \"8000-8010,9000\").","type":"string","minLength":1},"target_backend":{"description":"Names of the backends (of this load balancer) traffic is balanced over.","type":"array","items":{"type":"string","minLength":1}}}}}}}}}}},"instances":{"description":"Every instance the host knows, with its devices. Names are unique.","type":"array","default":[],"items":{"title":"HostStateInstance","description":"One instance (container or VM) and its expanded devices.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Instance name (\"c1\").","type":"string","minLength":1},"devices":{"description":"Devices by name, as in `incus config show --expanded`: each a string map with a \"type\". Devices of type \"nic\" are the instance's NICs; others are kept and ignored.","type":"object","default":{},"additionalProperties":{"title":"HostStateDevice","description":"One device's config map (\"type\": \"nic\", \"network\": \"ovn0\", \"ipv4.address.external\": ...). A NIC's type is \"nictype\" when set, else derived from the type of the network it names.","type":"object","required":["type"],"properties":{"type":{"description":"Device type (\"nic\", \"disk\", ...).","type":"string","minLength":1}},"additionalProperties":{"type":"string"}}}}}}}};
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://incusx.dev/schemas/host-state.schema.json" */;
@@ -1480,8 +1480,9 @@ if(Array.isArray(data28)){
 const len4 = data28.length;
 for(let i4=0; i4<len4; i4++){
 let data29 = data28[i4];
-if(!(data29 && typeof data29 == "object" && !Array.isArray(data29))){
-const err44 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+if(data29.name === undefined){
+const err44 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1490,10 +1491,8 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-}
-else {
-const err45 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data29.target_address === undefined){
+const err45 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/required",keyword:"required",params:{missingProperty: "target_address"},message:"must have required property '"+"target_address"+"'"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1502,15 +1501,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-if(data23.ports !== undefined){
-let data30 = data23.ports;
-if(Array.isArray(data30)){
-const len5 = data30.length;
-for(let i5=0; i5<len5; i5++){
-let data31 = data30[i5];
-if(!(data31 && typeof data31 == "object" && !Array.isArray(data31))){
-const err46 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key8 in data29){
+if(!((((key8 === "name") || (key8 === "description")) || (key8 === "target_address")) || (key8 === "target_port"))){
+const err46 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1520,9 +1513,11 @@ vErrors.push(err46);
 errors++;
 }
 }
-}
-else {
-const err47 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data29.name !== undefined){
+let data30 = data29.name;
+if(typeof data30 === "string"){
+if(func3(data30) < 1){
+const err47 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/name",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1532,9 +1527,8 @@ vErrors.push(err47);
 errors++;
 }
 }
-}
 else {
-const err48 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err48 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/name",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1544,9 +1538,9 @@ vErrors.push(err48);
 errors++;
 }
 }
-}
-else {
-const err49 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers",schemaPath:"#/properties/networks/items/properties/load_balancers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data29.description !== undefined){
+if(typeof data29.description !== "string"){
+const err49 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1556,9 +1550,11 @@ vErrors.push(err49);
 errors++;
 }
 }
-}
-else {
-const err50 = {instancePath:instancePath+"/networks/" + i0,schemaPath:"#/properties/networks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data29.target_address !== undefined){
+let data32 = data29.target_address;
+if(typeof data32 === "string"){
+if(func3(data32) < 1){
+const err50 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1568,9 +1564,8 @@ vErrors.push(err50);
 errors++;
 }
 }
-}
 else {
-const err51 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err51 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1580,15 +1575,9 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data.instances !== undefined){
-let data32 = data.instances;
-if(Array.isArray(data32)){
-const len6 = data32.length;
-for(let i6=0; i6<len6; i6++){
-let data33 = data32[i6];
-if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
-if(data33.name === undefined){
-const err52 = {instancePath:instancePath+"/instances/" + i6,schemaPath:"#/properties/instances/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(data29.target_port !== undefined){
+if(typeof data29.target_port !== "string"){
+const err52 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1597,9 +1586,10 @@ vErrors.push(err52);
 }
 errors++;
 }
-for(const key8 in data33){
-if(!((key8 === "name") || (key8 === "devices"))){
-const err53 = {instancePath:instancePath+"/instances/" + i6,schemaPath:"#/properties/instances/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1609,11 +1599,9 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data33.name !== undefined){
-let data34 = data33.name;
-if(typeof data34 === "string"){
-if(func3(data34) < 1){
-const err54 = {instancePath:instancePath+"/instances/" + i6+"/name",schemaPath:"#/properties/instances/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+else {
+const err54 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1623,8 +1611,15 @@ vErrors.push(err54);
 errors++;
 }
 }
-else {
-const err55 = {instancePath:instancePath+"/instances/" + i6+"/name",schemaPath:"#/properties/instances/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data23.ports !== undefined){
+let data34 = data23.ports;
+if(Array.isArray(data34)){
+const len5 = data34.length;
+for(let i5=0; i5<len5; i5++){
+let data35 = data34[i5];
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+if(data35.protocol === undefined){
+const err55 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1633,15 +1628,8 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-if(data33.devices !== undefined){
-let data35 = data33.devices;
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-for(const key9 in data35){
-let data36 = data35[key9];
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-if(data36.type === undefined){
-const err56 = {instancePath:instancePath+"/instances/" + i6+"/devices/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(data35.listen_port === undefined){
+const err56 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "listen_port"},message:"must have required property '"+"listen_port"+"'"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1650,10 +1638,9 @@ vErrors.push(err56);
 }
 errors++;
 }
-for(const key10 in data36){
-if(!(key10 === "type")){
-if(typeof data36[key10] !== "string"){
-const err57 = {instancePath:instancePath+"/instances/" + i6+"/devices/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key9 in data35){
+if(!((((key9 === "description") || (key9 === "protocol")) || (key9 === "listen_port")) || (key9 === "target_backend"))){
+const err57 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1663,12 +1650,9 @@ vErrors.push(err57);
 errors++;
 }
 }
-}
-if(data36.type !== undefined){
-let data38 = data36.type;
-if(typeof data38 === "string"){
-if(func3(data38) < 1){
-const err58 = {instancePath:instancePath+"/instances/" + i6+"/devices/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data35.description !== undefined){
+if(typeof data35.description !== "string"){
+const err58 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -1678,8 +1662,10 @@ vErrors.push(err58);
 errors++;
 }
 }
-else {
-const err59 = {instancePath:instancePath+"/instances/" + i6+"/devices/" + key9.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data35.protocol !== undefined){
+let data37 = data35.protocol;
+if(typeof data37 !== "string"){
+const err59 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/protocol",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1688,10 +1674,8 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-}
-else {
-const err60 = {instancePath:instancePath+"/instances/" + i6+"/devices/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!((data37 === "tcp") || (data37 === "udp"))){
+const err60 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/protocol",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema13.properties.networks.items.properties.load_balancers.items.properties.ports.items.properties.protocol.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -1701,9 +1685,11 @@ vErrors.push(err60);
 errors++;
 }
 }
-}
-else {
-const err61 = {instancePath:instancePath+"/instances/" + i6+"/devices",schemaPath:"#/properties/instances/items/properties/devices/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data35.listen_port !== undefined){
+let data38 = data35.listen_port;
+if(typeof data38 === "string"){
+if(func3(data38) < 1){
+const err61 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/listen_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/listen_port/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1713,9 +1699,8 @@ vErrors.push(err61);
 errors++;
 }
 }
-}
 else {
-const err62 = {instancePath:instancePath+"/instances/" + i6,schemaPath:"#/properties/instances/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err62 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/listen_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/listen_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1725,9 +1710,15 @@ vErrors.push(err62);
 errors++;
 }
 }
-}
-else {
-const err63 = {instancePath:instancePath+"/instances",schemaPath:"#/properties/instances/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data35.target_backend !== undefined){
+let data39 = data35.target_backend;
+if(Array.isArray(data39)){
+const len6 = data39.length;
+for(let i6=0; i6<len6; i6++){
+let data40 = data39[i6];
+if(typeof data40 === "string"){
+if(func3(data40) < 1){
+const err63 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend/" + i6,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1737,14 +1728,266 @@ vErrors.push(err63);
 errors++;
 }
 }
-}
 else {
-const err64 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err64 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend/" + i6,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err64];
 }
 else {
 vErrors.push(err64);
+}
+errors++;
+}
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+}
+else {
+const err68 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers",schemaPath:"#/properties/networks/items/properties/load_balancers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+}
+else {
+const err70 = {instancePath:instancePath+"/networks/" + i0,schemaPath:"#/properties/networks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data.instances !== undefined){
+let data41 = data.instances;
+if(Array.isArray(data41)){
+const len7 = data41.length;
+for(let i7=0; i7<len7; i7++){
+let data42 = data41[i7];
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+if(data42.name === undefined){
+const err72 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+for(const key10 in data42){
+if(!((key10 === "name") || (key10 === "devices"))){
+const err73 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+if(data42.name !== undefined){
+let data43 = data42.name;
+if(typeof data43 === "string"){
+if(func3(data43) < 1){
+const err74 = {instancePath:instancePath+"/instances/" + i7+"/name",schemaPath:"#/properties/instances/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/instances/" + i7+"/name",schemaPath:"#/properties/instances/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+if(data42.devices !== undefined){
+let data44 = data42.devices;
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+for(const key11 in data44){
+let data45 = data44[key11];
+if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
+if(data45.type === undefined){
+const err76 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+for(const key12 in data45){
+if(!(key12 === "type")){
+if(typeof data45[key12] !== "string"){
+const err77 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+}
+}
+if(data45.type !== undefined){
+let data47 = data45.type;
+if(typeof data47 === "string"){
+if(func3(data47) < 1){
+const err78 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+else {
+const err79 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+}
+else {
+const err81 = {instancePath:instancePath+"/instances/" + i7+"/devices",schemaPath:"#/properties/instances/items/properties/devices/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+}
+}
+else {
+const err82 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+}
+}
+else {
+const err83 = {instancePath:instancePath+"/instances",schemaPath:"#/properties/instances/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+}
+}
+else {
+const err84 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
 }
 errors++;
 }

@@ -2,6 +2,7 @@ import {
   canonicalAddress,
   type HostState,
   type HostStateDevice,
+  type HostStateLoadBalancer,
   type Network,
   type NetworkForward,
   type NicDevice,
@@ -74,8 +75,10 @@ export function hostStateModel(state: HostState): HostStateModel {
  * What the schema cannot check in a host state document, one issue per
  * problem with the JSON pointer of the bad value: duplicate network or
  * instance names, an `ovn` network without `ovn_router`, listen addresses
- * that are not IP addresses or repeat on one network, and NIC devices that
- * name a network that does not exist or give neither `network` nor `nictype`.
+ * that are not IP addresses or repeat on one network, load balancer
+ * backends with a duplicate name or a target that is not an IP address,
+ * load balancer ports naming a backend that does not exist, and NIC devices
+ * that name a network that does not exist or give neither `network` nor `nictype`.
  */
 export function checkHostState(state: HostState): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
@@ -94,7 +97,7 @@ export function checkHostState(state: HostState): ValidationIssue[] {
         const path = `${at}/${kind}/${j}/listen_address`;
         const address = canonicalOrUndefined(entry.listen_address);
         if (address === undefined) {
-          issues.push({ path, message: `must be an IP address without prefix, got ${q(entry.listen_address)}` });
+          issues.push(notAnAddress(path, entry.listen_address));
           return;
         }
         const other = listenAt.get(address);
@@ -102,6 +105,7 @@ export function checkHostState(state: HostState): ValidationIssue[] {
         else listenAt.set(address, path);
       });
     }
+    (network.load_balancers ?? []).forEach((lb, j) => issues.push(...loadBalancerIssues(lb, `${at}/load_balancers/${j}`)));
   });
 
   const instanceAt = new Map<string, number>();
@@ -122,6 +126,30 @@ export function checkHostState(state: HostState): ValidationIssue[] {
     }
   });
   return issues;
+}
+
+// What Incus checks of a load balancer beyond its shape: backend names are
+// unique, backends target IP addresses, ports name backends that exist.
+function loadBalancerIssues(lb: HostStateLoadBalancer, at: string): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const backendAt = new Map<string, string>();
+  (lb.backends ?? []).forEach((backend, k) => {
+    const path = `${at}/backends/${k}`;
+    const first = backendAt.get(backend.name);
+    if (first !== undefined) issues.push({ path: `${path}/name`, message: `duplicate backend name ${q(backend.name)} (also at ${first})` });
+    else backendAt.set(backend.name, path);
+    if (canonicalOrUndefined(backend.target_address) === undefined) issues.push(notAnAddress(`${path}/target_address`, backend.target_address));
+  });
+  (lb.ports ?? []).forEach((port, k) => {
+    (port.target_backend ?? []).forEach((name, m) => {
+      if (!backendAt.has(name)) issues.push({ path: `${at}/ports/${k}/target_backend/${m}`, message: `backend ${q(name)} does not exist on this load balancer` });
+    });
+  });
+  return issues;
+}
+
+function notAnAddress(path: string, text: string): ValidationIssue {
+  return { path, message: `must be an IP address without prefix, got ${q(text)}` };
 }
 
 function stringMap(map: Readonly<Record<string, string | undefined>>): Record<string, string> {

@@ -159,6 +159,79 @@ describe("FileNetworkState", () => {
     ]);
   });
 
+  /** Problems of a state whose network has the one load balancer `lb`, paths relative to it. */
+  async function loadBalancerProblems(lb: Record<string, unknown>): Promise<string[]> {
+    const prefix = `${join(dir, "network-state.json")}: /networks/0/load_balancers/0`;
+    const lines = await problemsOf({ networks: [{ ...ovn0, load_balancers: [{ listen_address: "198.51.100.20", ...lb }] }] });
+    return lines.map((line) => (line.startsWith(prefix) ? line.slice(prefix.length) : line));
+  }
+
+  it("checks load balancer backends and ports against Incus's format", async () => {
+    const lines = await loadBalancerProblems({
+      backends: [{ name: "web1", target_address: 5, colour: "red" }, { target_address: "10.0.0.6" }],
+      ports: [
+        { protocol: "sctp", listen_port: "80", target_backend: ["web1"] },
+        { protocol: "tcp", listen_port: "80", target_backend: "web1" },
+        { protocol: "udp", target_backend: [7] },
+      ],
+    });
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        `/backends/0: unknown property "colour"`,
+        `/backends/0/target_address: must be string`,
+        `/backends/1: missing required property "name"`,
+        `/ports/0/protocol: must be equal to one of the allowed values "tcp", "udp"`,
+        `/ports/1/target_backend: must be array`,
+        `/ports/2: missing required property "listen_port"`,
+        `/ports/2/target_backend/0: must be string`,
+      ]),
+    );
+  });
+
+  it("reports load balancer problems the schema cannot check: backend names, addresses and references", async () => {
+    const lines = await loadBalancerProblems({
+      backends: [
+        { name: "web1", target_address: "10.0.0.5", target_port: "8080" },
+        { name: "web1", target_address: "10.0.0.6" },
+        { name: "web2", target_address: "web2.example" },
+      ],
+      ports: [{ protocol: "tcp", listen_port: "80", target_backend: ["web1", "web3"] }],
+    });
+    const lb = "/networks/0/load_balancers/0";
+    expect(lines).toEqual([
+      `/backends/1/name: duplicate backend name "web1" (also at ${lb}/backends/0)`,
+      `/backends/2/target_address: must be an IP address without prefix, got "web2.example"`,
+      `/ports/0/target_backend/1: backend "web3" does not exist on this load balancer`,
+    ]);
+  });
+
+  describe("a deeply nested file", () => {
+    const depth = 100_000;
+    const deepObject = '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+    const deepInBackend = (inner: string): string =>
+      `{"networks":[{"name":"br0","type":"bridge","forwards":[{"listen_address":"198.51.100.9"}],` +
+      `"load_balancers":[{"listen_address":"198.51.100.20","backends":[{"name":"b","target_address":"10.0.0.5","x":${inner}}]}]}]}`;
+
+    it("fails with INVALID_CONFIG saying how deep is too deep, wherever the nesting is", async () => {
+      for (const text of [deepInBackend(deepObject), "[".repeat(depth) + "]".repeat(depth), deepObject]) {
+        const error = await new FileNetworkState(await stateFile(text)).networks().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(InvalidConfigError);
+        expect((error as InvalidConfigError).message).toMatch(/nested deeper than 64 levels/);
+      }
+    });
+
+    it("is refused by removeForward with INVALID_CONFIG, not a RangeError from writing it back", async () => {
+      const state = new FileNetworkState(await stateFile(deepInBackend(deepObject)));
+      const error = await state.removeForward("br0", "198.51.100.9").catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidConfigError);
+    });
+
+    it("accepts the deepest nesting the schema allows", () => {
+      const lb = { listen_address: "198.51.100.20", backends: [{ name: "b", target_address: "10.0.0.5" }], ports: [{ protocol: "tcp", listen_port: "80", target_backend: ["b"] }] };
+      expect(parseHostState(JSON.stringify({ networks: [{ name: "br0", type: "bridge", load_balancers: [lb] }] }), "x.json").networks).toHaveLength(1);
+    });
+  });
+
   it("lists every problem as an issue with its pointer", async () => {
     const error = await new FileNetworkState(await stateFile({ networks: [{ name: "x", type: "ovn" }] }))
       .nics()

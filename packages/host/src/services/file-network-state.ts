@@ -11,12 +11,21 @@ import {
   type NicDevice,
 } from "@incusx/sdk";
 import { validateHostStateDocument } from "../generated/document-validators.js";
+import { nestsDeeperThan } from "../json-depth.js";
 import { formatIssues, toIssues, type PrecompiledValidator } from "../schema-validation.js";
 import { canonicalOrUndefined, checkHostState, hostStateModel, type HostStateModel } from "./file-network-state-model.js";
 import { writeFileAtomically } from "./atomic-write.js";
 
 /** File name of the network state file in the host's state directory. */
 export const NETWORK_STATE_FILE = "network-state.json";
+
+/**
+ * Deepest nesting of arrays and objects a host state file may have. The
+ * schema needs 8 levels (networks, a load balancer, its ports, a port's
+ * backends); anything deeper is refused before parsing, so nothing
+ * recursive ever sees it.
+ */
+export const MAX_HOST_STATE_DEPTH = 64;
 
 /** How a {@link FileNetworkState} treats its file. */
 export interface FileNetworkStateOptions {
@@ -159,7 +168,8 @@ export class FileNetworkState implements NetworkState {
 }
 
 /**
- * Parses and checks the text of a host state file: JSON, the schema, then
+ * Parses and checks the text of a host state file: its nesting (at most
+ * {@link MAX_HOST_STATE_DEPTH} levels, checked before parsing), JSON, the schema, then
  * what the schema cannot say (unique names, addresses that are addresses,
  * NICs naming networks that exist, a router for every `ovn` network).
  * Throws {@link InvalidConfigError} with one issue per problem.
@@ -168,6 +178,12 @@ export class FileNetworkState implements NetworkState {
  * const state = parseHostState(await readFile(file, "utf8"), file);
  */
 export function parseHostState(text: string, file: string): HostState {
+  if (nestsDeeperThan(text, MAX_HOST_STATE_DEPTH)) {
+    throw new InvalidConfigError(
+      `${file}: nested deeper than ${MAX_HOST_STATE_DEPTH} levels of arrays and objects (a host state file needs at most 8)`,
+      [],
+    );
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

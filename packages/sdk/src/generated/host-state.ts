@@ -102,7 +102,7 @@ export interface HostStateForwardPort {
   description?: string;
 }
 /**
- * One network load balancer, as `incus network load-balancer show` prints it (backends and ports kept as given).
+ * One network load balancer, as `incus network load-balancer show` prints it.
  */
 export interface HostStateLoadBalancer {
   /**
@@ -120,13 +120,55 @@ export interface HostStateLoadBalancer {
     [k: string]: string | undefined;
   };
   /**
-   * Backends, as Incus lists them.
+   * Backends: named targets the ports send traffic to. Names are unique per load balancer.
    */
-  backends?: Record<string, unknown>[];
+  backends?: HostStateLoadBalancerBackend[];
   /**
-   * Ports, as Incus lists them.
+   * Ports: listen ports and the backends they balance over.
    */
-  ports?: Record<string, unknown>[];
+  ports?: HostStateLoadBalancerPort[];
+}
+/**
+ * One backend of a network load balancer.
+ */
+export interface HostStateLoadBalancerBackend {
+  /**
+   * Backend name ("c1-http"), as ports name it in "target_backend".
+   */
+  name: string;
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Address traffic goes to (an IPv4 or IPv6 address without prefix).
+   */
+  target_address: string;
+  /**
+   * Target port or ranges ("80,8080-8090"); default: the listen port.
+   */
+  target_port?: string;
+}
+/**
+ * One port of a network load balancer.
+ */
+export interface HostStateLoadBalancerPort {
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * "tcp" or "udp".
+   */
+  protocol: "tcp" | "udp";
+  /**
+   * Port or ranges ("80", "8000-8010,9000").
+   */
+  listen_port: string;
+  /**
+   * Names of the backends (of this load balancer) traffic is balanced over.
+   */
+  target_backend?: string[];
 }
 /**
  * One instance (container or VM) and its expanded devices.

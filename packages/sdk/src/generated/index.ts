@@ -3,5 +3,5 @@
 
 export type { BundleManifest, BundlePlugin } from "./bundle.js";
 export type { HostConfig, HostDefaults, HostPluginEntry } from "./host-config.js";
-export type { HostState, HostStateDevice, HostStateForward, HostStateForwardPort, HostStateInstance, HostStateLoadBalancer, HostStateNetwork } from "./host-state.js";
+export type { HostState, HostStateDevice, HostStateForward, HostStateForwardPort, HostStateInstance, HostStateLoadBalancer, HostStateLoadBalancerBackend, HostStateLoadBalancerPort, HostStateNetwork } from "./host-state.js";
 export type { PluginManifest } from "./plugin-manifest.js";
