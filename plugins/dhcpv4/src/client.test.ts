@@ -547,6 +547,17 @@ describe("RELEASE on stop", () => {
     expect(saved.at(-1)).toMatchObject({ address: ADDRESS });
   });
 
+  it("keeps the lease, saved and unreleased, when the RELEASE cannot be sent (a failed socket)", async () => {
+    const { transport, saved } = await start({ releaseOnStop: true });
+    await bindClient(latest());
+    transport.failSends = true;
+    await latest().stop();
+    // The server still holds the binding: the address stays and the next run asks for it again.
+    expect(latest().kinds()).toEqual(["bound"]);
+    expect(saved.at(-1)).toMatchObject({ address: ADDRESS });
+    expect(latest().client.state).toBe("stopped");
+  });
+
   it("sends no RELEASE when it holds no lease", async () => {
     const { transport } = await start({ releaseOnStop: true });
     await latest().stop();

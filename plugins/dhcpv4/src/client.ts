@@ -279,12 +279,17 @@ export class Dhcpv4Client {
 
   // --- RELEASE on stop (section 4.4.6) ---
 
-  /** Sends one RELEASE (RFC 2131 gives no retransmission for it) and forgets the lease. */
+  /**
+   * Sends one RELEASE (RFC 2131 gives no retransmission for it) and forgets
+   * the lease; a RELEASE that could not be sent forgets nothing.
+   */
   async #release(): Promise<void> {
     const binding = this.#binding;
     if (binding === undefined) return;
     const message = buildRelease(this.#identity, { xid: this.#newXid() >>> 0, secs: 0, broadcast: false, ciaddr: binding.address }, binding.server);
-    await sendMessage(this.#context, "DHCPRELEASE", message, { unicast: binding.server });
+    // Unsent, the RELEASE leaves the binding with the server (a failed
+    // socket): keep the address and the saved lease for the next run.
+    if (!(await sendMessage(this.#context, "DHCPRELEASE", message, { unicast: binding.server }))) return;
     this.#drop("released");
     await this.#persist(undefined);
   }

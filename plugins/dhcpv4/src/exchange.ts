@@ -134,18 +134,20 @@ export function unusableAddress(reply: Dhcpv4Message): string | undefined {
   return undefined;
 }
 
-/** Encodes and sends; a failure is logged, not thrown: the retransmission schedule tries again. */
+/** Encodes and sends; a failure is logged, not thrown (the retransmission schedule tries again). Resolves whether it was sent. */
 export async function sendMessage(
   context: Pick<ExchangeContext, "transport" | "log">,
   name: string,
   message: Dhcpv4Message,
   to: Dhcpv4Destination,
-): Promise<void> {
+): Promise<boolean> {
   try {
     await context.transport.send(encodeDhcpv4(message), to);
     context.log.debug(`DHCPv4 sent ${name}`, { xid: message.xid, to });
+    return true;
   } catch (error) {
     context.log.warn(`Failed to send DHCPv4 ${name}`, { error: error instanceof Error ? error.message : String(error) });
+    return false;
   }
 }
 
