@@ -1,6 +1,6 @@
 import { FakeClock } from "@incusx/testkit";
 import { describe, expect, it } from "vitest";
-import { Inbox, MAX_TIMER_MS, receiveUntilAborted, type InboxEvent } from "./inbox.js";
+import { Inbox, INBOX_MAX_MESSAGES, MAX_TIMER_MS, receiveUntilAborted, type InboxEvent } from "./inbox.js";
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
 
@@ -17,6 +17,26 @@ describe("Inbox", () => {
     inbox.push(bytes(3));
     expect(await waiting).toEqual({ kind: "message", bytes: bytes(3) });
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("holds at most INBOX_MAX_MESSAGES packets while the client is busy, dropping the newest as a full socket buffer does", async () => {
+    const clock = new FakeClock(0);
+    const inbox = new Inbox(clock);
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 100_000; i++) inbox.push(bytes(i & 0xff, i >> 8));
+    inbox.wake();
+    expect(inbox.dropped).toBe(100_000 - INBOX_MAX_MESSAGES);
+    const events: InboxEvent[] = [];
+    for (let i = 0; i <= INBOX_MAX_MESSAGES; i++) events.push(await inbox.next(0, signal));
+    expect(events.slice(0, 2)).toEqual([
+      { kind: "message", bytes: bytes(0, 0) },
+      { kind: "message", bytes: bytes(1, 0) },
+    ]);
+    // A wake is never dropped: the state machine must look again.
+    expect(events.at(-1)).toEqual({ kind: "wake" });
+    const last = inbox.next(0, signal);
+    await clock.advance(0);
+    expect(await last).toEqual({ kind: "timeout" });
   });
 
   it("times out on the injected clock, and never without a finite wait", async () => {

@@ -8,6 +8,15 @@ import type { Clock } from "@incusx/sdk";
  */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * The most packets an {@link Inbox} holds for a client that has not taken
+ * them yet. Anyone on the link can send to the client's port at line rate;
+ * past this bound a packet is dropped, as a full socket buffer drops it, so
+ * memory stays bounded whatever arrives. Far above what one exchange needs:
+ * a client takes each packet within microseconds of its arrival.
+ */
+export const INBOX_MAX_MESSAGES = 64;
+
 /** What ended a wait on the {@link Inbox}. */
 export type InboxEvent =
   | { readonly kind: "message"; readonly bytes: Uint8Array }
@@ -28,14 +37,26 @@ export type InboxEvent =
 export class Inbox {
   readonly #clock: Clock;
   #queue: InboxEvent[] = [];
+  #messages = 0;
+  #dropped = 0;
   #waiter: (() => void) | undefined;
 
   constructor(clock: Clock) {
     this.#clock = clock;
   }
 
-  /** Queues a received packet. */
+  /** Packets dropped so far because {@link INBOX_MAX_MESSAGES} were waiting. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Queues a received packet, or drops it when {@link INBOX_MAX_MESSAGES} already wait. */
   push(bytes: Uint8Array): void {
+    if (this.#messages >= INBOX_MAX_MESSAGES) {
+      this.#dropped++;
+      return;
+    }
+    this.#messages++;
     this.#queue.push({ kind: "message", bytes });
     this.#waiter?.();
   }
@@ -49,6 +70,7 @@ export class Inbox {
   /** Drops queued packets: answers to an exchange that is over. */
   dropMessages(): void {
     this.#queue = this.#queue.filter((e) => e.kind !== "message");
+    this.#messages = 0;
   }
 
   /**
@@ -58,7 +80,7 @@ export class Inbox {
    */
   next(ms: number, signal: AbortSignal): Promise<InboxEvent> {
     if (signal.aborted) return Promise.reject(signal.reason);
-    const queued = this.#queue.shift();
+    const queued = this.#take();
     if (queued !== undefined) return Promise.resolve(queued);
     return new Promise((resolve, reject) => {
       const finish = (): void => {
@@ -78,10 +100,16 @@ export class Inbox {
         : undefined;
       this.#waiter = () => {
         finish();
-        resolve(this.#queue.shift()!);
+        resolve(this.#take()!);
       };
       signal.addEventListener("abort", onAbort, { once: true });
     });
+  }
+
+  #take(): InboxEvent | undefined {
+    const event = this.#queue.shift();
+    if (event?.kind === "message") this.#messages--;
+    return event;
   }
 }
 

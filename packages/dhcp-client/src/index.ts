@@ -2,7 +2,7 @@
 // share (plugins never import each other): the clock-driven inbox their
 // state machines wait on and the persisted client identity (DUID, IAID).
 
-export { Inbox, MAX_TIMER_MS, receiveUntilAborted } from "./inbox.js";
+export { INBOX_MAX_MESSAGES, Inbox, MAX_TIMER_MS, receiveUntilAborted } from "./inbox.js";
 export type { InboxEvent, MessageSource } from "./inbox.js";
 export {
   ETHERNET_HARDWARE_TYPE,

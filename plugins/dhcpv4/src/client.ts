@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { Dhcpv4MessageType, dhcpv4OptionValue, findDhcpv4Option, type Dhcpv4Message } from "@incusx/dhcp-wire";
 import type { Clock, Lease, LeaseEventKind, Logger } from "@incusx/sdk";
-import { runExchange, isType, sendMessage, unusableAddress, type Exchange, type ExchangeContext } from "./exchange.js";
+import { runExchange, isReplyTo, isType, sendMessage, unusableAddress, type Exchange, type ExchangeContext } from "./exchange.js";
 import { Inbox, receiveUntilAborted, type MessageSource } from "@incusx/dhcp-client";
 import { bindingFromAck, expiresAt, leaseOf, savedLeaseOf, timeOf, type Binding, type SavedLease } from "./lease.js";
 import { buildDiscover, buildRelease, buildRequest, secondsSince, type ClientIdentity } from "./messages.js";
@@ -414,14 +414,8 @@ function repliesTo(transport: MessageSource, mac: Uint8Array, xid: () => number 
     onMessage: (listener) =>
       transport.onMessage((bytes) => {
         const expected = xid();
-        if (expected === undefined || bytes.length < BOOTP_HEADER || bytes[0] !== BOOTREPLY || bytes[2] !== mac.length) return;
-        if (((bytes[4]! << 24) | (bytes[5]! << 16) | (bytes[6]! << 8) | bytes[7]!) >>> 0 !== expected) return;
-        for (let i = 0; i < mac.length; i++) if (bytes[CHADDR_AT + i] !== mac[i]) return;
-        listener(bytes);
+        if (expected !== undefined && isReplyTo(bytes, expected, mac)) listener(bytes);
       }),
   };
 }
 
-const BOOTREPLY = 2;
-const CHADDR_AT = 28;
-const BOOTP_HEADER = 236;

@@ -81,6 +81,21 @@ export async function runExchange<T>(context: ExchangeContext, exchange: Exchang
 }
 
 /**
+ * Whether the fixed header of `bytes` is a BOOTREPLY with transaction id
+ * `xid` to the client with hardware address `mac`; the options are not
+ * looked at. Anyone on the link can send to port 68 at line rate: a packet
+ * for another transaction costs these few byte reads and nothing more.
+ */
+export function isReplyTo(bytes: Uint8Array, xid: number, mac: Uint8Array): boolean {
+  const header = peekDhcpv4Header(bytes);
+  if (header === undefined || header.op !== BOOTREPLY || header.xid !== xid >>> 0) return false;
+  return header.hlen === mac.length && sameBytes(header.chaddr, mac);
+}
+
+/** BOOTP op of a server's message (RFC 951). */
+const BOOTREPLY = 2;
+
+/**
  * Decodes a packet and checks it answers the client: a BOOTREPLY with a
  * message type, the transaction id and chaddr of the client, the client
  * identifier the client sent when it carries one (RFC 6842), and a server
@@ -94,9 +109,7 @@ export function acceptReply(
   expected: { readonly xid: number; readonly mac: Uint8Array; readonly clientIdentifier: Dhcpv4ClientIdentifier },
   log: Logger,
 ): Dhcpv4Message | undefined {
-  const header = peekDhcpv4Header(bytes);
-  if (header === undefined || header.op !== 2 || header.xid !== expected.xid >>> 0) return undefined;
-  if (header.hlen !== expected.mac.length || !sameBytes(header.chaddr, expected.mac)) return undefined;
+  if (!isReplyTo(bytes, expected.xid, expected.mac)) return undefined;
   let reply: Dhcpv4Message;
   try {
     reply = decodeDhcpv4(bytes);
