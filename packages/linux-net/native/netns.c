@@ -22,14 +22,33 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/nsfs.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <node_api.h>
 
 #include "addon.h"
+
+// The kind of namespace an NS_GET_NSTYPE result names, as namespaces(7) does.
+static const char *namespace_kind(int type) {
+  switch (type) {
+    case CLONE_NEWNS: return "mount";
+    case CLONE_NEWUTS: return "UTS";
+    case CLONE_NEWIPC: return "IPC";
+    case CLONE_NEWPID: return "PID";
+    case CLONE_NEWUSER: return "user";
+    case CLONE_NEWCGROUP: return "cgroup";
+#ifdef CLONE_NEWTIME
+    case CLONE_NEWTIME: return "time";
+#endif
+    default: return "different";
+  }
+}
 
 // enterNetns(path)
 napi_value EnterNetns(napi_env env, napi_callback_info info) {
@@ -42,6 +61,15 @@ napi_value EnterNetns(napi_env env, napi_callback_info info) {
   }
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return throw_system_error(env, errno, "open", "Failed to open the network namespace");
+  // setns would only say EINVAL for a namespace of another kind; name it.
+  // ENOTTY (not a namespace file, or a kernel before 4.11) is left to setns.
+  int type = ioctl(fd, NS_GET_NSTYPE);
+  if (type >= 0 && type != CLONE_NEWNET) {
+    close(fd);
+    char message[96];
+    snprintf(message, sizeof message, "It is a %s namespace, not a network namespace", namespace_kind(type));
+    return throw_system_error(env, EINVAL, "ioctl", message);
+  }
   int result = setns(fd, CLONE_NEWNET);
   int err = errno;
   close(fd);

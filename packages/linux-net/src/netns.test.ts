@@ -78,6 +78,18 @@ describe.runIf(process.platform === "linux")("enterNetns refusals", () => {
     expect(() => enterNetns(plain)).toThrow(LinkError);
     expect(() => enterNetns(plain)).toThrow(expect.objectContaining({ code: "EINVAL" }));
   });
+
+  it("refuses a namespace file of another kind, saying which kind it is, before setns", () => {
+    for (const [file, kind] of [
+      ["/proc/self/ns/mnt", "mount"],
+      ["/proc/self/ns/uts", "UTS"],
+      ["/proc/self/ns/ipc", "IPC"],
+    ] as const) {
+      expect(() => enterNetns(file)).toThrow(
+        expect.objectContaining({ code: "EINVAL", message: expect.stringContaining(`is a ${kind} namespace, not a network namespace`) }),
+      );
+    }
+  });
 });
 
 describe("enterNetns without the native addon", () => {

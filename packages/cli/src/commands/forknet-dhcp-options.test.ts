@@ -78,6 +78,14 @@ describe("--netns names a network namespace", () => {
     expect(() => resolveNetns("ctr", () => undefined)).toThrow(/"\/run\/netns\/ctr" does not exist/);
     expect(resolveNetns("/proc/self/ns/net")).toBe("/proc/self/ns/net");
   });
+
+  it("refuses a path it may not inspect with INVALID_CONFIG naming the path and the reason", () => {
+    const denied = (): never => {
+      throw Object.assign(new Error("EACCES: permission denied, statfs '/proc/1/ns/net'"), { code: "EACCES" });
+    };
+    expect(() => resolveNetns("/proc/1/ns/net", denied)).toThrow(InvalidConfigError);
+    expect(() => resolveNetns("/proc/1/ns/net", denied)).toThrow(/"\/proc\/1\/ns\/net" cannot be inspected: EACCES/);
+  });
 });
 
 describe.runIf(rootAvailable())("--netns with a real network namespace", () => {

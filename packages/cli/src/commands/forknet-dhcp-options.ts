@@ -119,8 +119,10 @@ export function fsTypeOf(path: string): number | undefined {
  * The namespace file `--netns` names (`/run/netns/NAME` for a name),
  * checked before anything enters it: {@link UsageError} for an invalid
  * name, `NOT_FOUND` when nothing is there, `INVALID_CONFIG` when it is not
- * a namespace file (on nsfs), so a plain file or a directory such as
- * `/run/netns/..` is refused by name rather than handed to setns.
+ * a namespace file (on nsfs) or cannot be inspected (EACCES), so a plain
+ * file or a directory such as `/run/netns/..` is refused by name rather
+ * than handed to setns. A namespace of another kind (`/proc/PID/ns/mnt`)
+ * is refused by `enterNetns`, which names its kind.
  * `fsType` replaces the `statfs` (tests).
  *
  * @example
@@ -133,7 +135,15 @@ export function resolveNetns(netns: string, fsType: (path: string) => number | u
   } catch (error) {
     throw new UsageError((error as Error).message, FORKNET_DHCP);
   }
-  const type = fsType(path);
+  let type: number | undefined;
+  try {
+    type = fsType(path);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+    throw new InvalidConfigError(`Invalid value for "--netns": "${path}" cannot be inspected: ${reason}`, [
+      { path: "--netns", message: `"${path}" cannot be inspected: ${reason}` },
+    ]);
+  }
   if (type === undefined) throw new IncusxError(ErrorCode.NotFound, `Network namespace "${netns}" not found: "${path}" does not exist`);
   if (type !== NSFS_MAGIC) {
     throw new InvalidConfigError(
