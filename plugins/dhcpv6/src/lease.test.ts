@@ -1,6 +1,6 @@
 import { Dhcpv6MessageType as T, type Dhcpv6ClientServerMessage, type Dhcpv6Option } from "@incusx/dhcp-wire";
 import { describe, expect, it } from "vitest";
-import { MIN_RENEWAL_TIME, MIN_VALID_LIFETIME, dnsOf, findIaNa, informationRefreshTime, renewalTimes } from "./lease.js";
+import { MAX_IA_ADDRESSES, MIN_RENEWAL_TIME, MIN_VALID_LIFETIME, bindingFromReply, dnsOf, findIaNa, informationRefreshTime, renewalTimes } from "./lease.js";
 
 const a = (preferredLifetime: number, validLifetime: number, address = "2001:db8::1") => ({ address, preferredLifetime, validLifetime });
 const msg = (options: Dhcpv6Option[]): Dhcpv6ClientServerMessage => ({ messageType: T.REPLY, transactionId: 1, options });
@@ -42,6 +42,15 @@ describe("renewalTimes from a hostile server", () => {
 });
 
 describe("findIaNa", () => {
+  it(`keeps the first ${16} addresses of an IA_NA and ignores the rest`, () => {
+    expect(MAX_IA_ADDRESSES).toBe(16);
+    // About what one datagram holds: each address is link work on every renewal.
+    const many = Array.from({ length: 2000 }, (_, i) => iaaddr(`2001:db8::${(i + 1).toString(16)}`, 3600, 7200));
+    const grant = findIaNa(msg([{ code: 3, iaid: 9, t1: 0, t2: 0, options: many }]), 9)!;
+    expect(grant.addresses).toHaveLength(MAX_IA_ADDRESSES);
+    expect(grant.addresses.at(-1)!.address).toBe("2001:db8::10");
+  });
+
   it("holds an address with a valid lifetime under 60 s for 60 s", () => {
     const reply = msg([{ code: 3, iaid: 9, t1: 0, t2: 0, options: [iaaddr("2001:db8::1", 0, 1), iaaddr("2001:db8::2", 5, 30)] }]);
     expect(findIaNa(reply, 9)?.addresses).toEqual([a(0, 60), a(5, 60, "2001:db8::2")]);
@@ -77,5 +86,17 @@ describe("dnsOf", () => {
       search: ["example.org"],
     });
     expect(dnsOf(msg([]))).toEqual({ servers: [], search: [] });
+  });
+});
+
+describe("bindingFromReply", () => {
+  const serverId = { type: "ll", hardwareType: 1, linkLayerAddress: Uint8Array.of(2, 0, 0, 0, 0, 0xa) } as const;
+  it(`carries addresses left out of a Reply over, but keeps at most ${16} with the granted ones first`, () => {
+    const held = Array.from({ length: MAX_IA_ADDRESSES }, (_, i) => a(3600, 7200, `2001:db8::${(i + 1).toString(16)}`));
+    const previous = bindingFromReply(msg([]), { serverId, grant: { t1: 0, t2: 0, addresses: held, withdrawn: [] }, now: 0 });
+    const grant = { t1: 0, t2: 0, addresses: [a(3600, 7200, "2001:db8::100")], withdrawn: [] };
+    const binding = bindingFromReply(msg([]), { serverId, grant, now: 10_000, previous });
+    expect(binding.addresses.map((x) => x.address)).toEqual(["2001:db8::100", ...held.slice(0, MAX_IA_ADDRESSES - 1).map((x) => x.address)]);
+    expect(binding.addresses[1]).toEqual(a(3590, 7190));
   });
 });

@@ -34,6 +34,17 @@ export const MIN_VALID_LIFETIME = 60;
  */
 export const MIN_RENEWAL_TIME = 10;
 
+/**
+ * Most addresses one binding holds: the first of an IA_NA's addresses, then
+ * those a Reply left out and that are still valid (RFC 8415 section
+ * 18.2.10.1), newest first. Far above a real IA_NA (one address, a few
+ * while renumbering); without it one Reply could put ~2,000 addresses on
+ * the link, and a server granting a new address on every Renew would grow
+ * the lease (and the link work of every renewal) for as long as their
+ * lifetimes last, for ever with infinite ones.
+ */
+export const MAX_IA_ADDRESSES = 16;
+
 /** A Status Code option's content. */
 export interface Status {
   readonly code: number;
@@ -67,7 +78,8 @@ export function topLevelStatus(message: Dhcpv6ClientServerMessage): Status | und
  * The IA_NA with `iaid` in `message`, or `undefined` when there is none or
  * when it is invalid (T1 > T2, both non-zero: RFC 8415 section 21.4 says to
  * discard it). Valid lifetimes under {@link MIN_VALID_LIFETIME} are raised
- * to it.
+ * to it; addresses past the first {@link MAX_IA_ADDRESSES} usable ones are
+ * ignored.
  */
 export function findIaNa(message: Dhcpv6ClientServerMessage, iaid: number): IaNaGrant | undefined {
   const ia = findDhcpv6Options(message, Dhcpv6OptionCode.IA_NA).find((o) => o.iaid === iaid);
@@ -79,7 +91,7 @@ export function findIaNa(message: Dhcpv6ClientServerMessage, iaid: number): IaNa
     if (a.validLifetime === 0) withdrawn.push(a.address);
     // Section 21.6: discard an address whose preferred lifetime exceeds its valid one.
     if (a.validLifetime === 0 || a.preferredLifetime > a.validLifetime) continue;
-    if (addresses.some((b) => b.address === a.address)) continue;
+    if (addresses.length === MAX_IA_ADDRESSES || addresses.some((b) => b.address === a.address)) continue;
     addresses.push({ address: a.address, preferredLifetime: a.preferredLifetime, validLifetime: Math.max(a.validLifetime, MIN_VALID_LIFETIME) });
   }
   const status = statusOf(ia);
@@ -189,9 +201,12 @@ export interface BindingInput {
   readonly previous?: Binding;
 }
 
-/** The binding a successful Reply establishes. */
+/**
+ * The binding a successful Reply establishes: the granted addresses, then
+ * those carried over, at most {@link MAX_IA_ADDRESSES} in all.
+ */
 export function bindingFromReply(reply: Dhcpv6ClientServerMessage, input: BindingInput): Binding {
-  const addresses = [...input.grant.addresses, ...carriedOver(input.previous, input.grant, input.now)];
+  const addresses = [...input.grant.addresses, ...carriedOver(input.previous, input.grant, input.now)].slice(0, MAX_IA_ADDRESSES);
   const { t1, t2 } = renewalTimes(input.grant.t1, input.grant.t2, addresses);
   const unicast = findDhcpv6Option(reply, Dhcpv6OptionCode.UNICAST)?.address;
   const base = { serverId: input.serverId, server: duidHex(input.serverId), obtainedAt: input.now, addresses, t1, t2, dns: dnsOf(reply) };

@@ -2,6 +2,7 @@ import { Dhcpv6MessageType as T, type Dhcpv6ClientServerMessage } from "@incusx/
 import { serveEverySecond, stoppedAfterEach } from "@incusx/dhcp-client/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_ADDRESS, advertise, bindClient, reply, startClient, type AnswerOptions } from "./fake-server.test-support.js";
+import { MAX_IA_ADDRESSES } from "./lease.js";
 
 const { start } = stoppedAfterEach(afterEach, startClient);
 
@@ -25,5 +26,23 @@ describe("a rogue server (T1 = T2 = 0, valid lifetime 1 s, preferred 0)", () => 
     expect(sent).toBeLessThanOrEqual(11);
     expect(h.events.length).toBeLessThanOrEqual(12);
     expect(h.events.every((e) => e.lease!.addresses[0]!.validLifetime === 60)).toBe(true);
+  });
+});
+
+describe("a rogue server granting a new address on every Reply (T1 10 s, lifetimes never ending)", () => {
+  it(`cannot grow the lease past ${MAX_IA_ADDRESSES} addresses: the oldest ones left out go first`, async () => {
+    const h = await start();
+    const fresh = (n: number): AnswerOptions => ({ t1: 10, t2: 20, addresses: [{ address: `2001:db8:2::${n.toString(16)}`, preferred: 0xffffffff, valid: 0xffffffff }] });
+    await bindClient(h, fresh(0));
+    let n = 0;
+    await serveEverySecond(h.clock, h.transport, 600, (m) => (m.messageType === T.RENEW || m.messageType === T.REBIND ? reply(m, fresh(++n)) : undefined));
+    // One Renew per 10 s: far more addresses granted than kept.
+    expect(n).toBeGreaterThan(2 * MAX_IA_ADDRESSES);
+    const last = h.events.at(-1)!.lease!.addresses.map((a) => a.address);
+    expect(last).toHaveLength(MAX_IA_ADDRESSES);
+    // The newest grant first, then the most recent of those carried over.
+    expect(last[0]).toBe(`2001:db8:2::${n.toString(16)}`);
+    expect(last).toContain(`2001:db8:2::${(n - MAX_IA_ADDRESSES + 1).toString(16)}`);
+    expect(last).not.toContain(`2001:db8:2::${(n - MAX_IA_ADDRESSES).toString(16)}`);
   });
 });
