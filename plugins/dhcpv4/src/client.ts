@@ -95,12 +95,16 @@ export class Dhcpv4Client {
   /**
    * Runs until `signal` aborts, then sends a RELEASE when asked to and
    * resolves. Rejects only on a bug; network trouble is retried forever.
+   * `failed` aborts when the transport failed for good: the run ends too,
+   * but without a RELEASE, since that is a restart and not a stop (the
+   * lease is kept for the next run to ask for again).
    */
-  async run(signal: AbortSignal): Promise<void> {
+  async run(signal: AbortSignal, failed?: AbortSignal): Promise<void> {
     if (signal.aborted) return;
+    const ended = failed === undefined ? signal : AbortSignal.any([signal, failed]);
     const replies = repliesTo(this.#options.transport, this.#options.mac, () => this.#xid);
-    await receiveUntilAborted(replies, this.#inbox, signal, () => this.#loop(signal));
-    if (this.#options.releaseOnStop === true) await this.#release();
+    await receiveUntilAborted(replies, this.#inbox, ended, () => this.#loop(ended));
+    if (this.#options.releaseOnStop === true && failed?.aborted !== true) await this.#release();
     this.#state = "stopped";
   }
 

@@ -119,6 +119,20 @@ describe("Dhcpv4Runner", () => {
     expect(socket.closed).toBe(true);
   });
 
+  it("keeps the lease when the socket fails, even with release on stop: a restart is no stop", async () => {
+    const s = setup();
+    const r = run(s, { releaseOnStop: true });
+    await s.clock.flush();
+    const socket = s.link.sockets[0]!;
+    const error = Object.assign(new Error('The UDP/IPv4 socket on interface "eth0" failed'), { code: "EIO" });
+    socket.fail(error);
+    await expect(r.done).rejects.toBe(error);
+    expect(socket.sent.map((m) => opt(m.message, 53))).toEqual([T.Discover, T.Request]);
+    expect(r.events.map((e) => e.kind)).toEqual(["bound"]);
+    // The restarted runner asks for the same address again (INIT-REBOOT).
+    expect(await s.store.get(leaseKey("eth0"))).toMatchObject({ address: "192.0.2.100" });
+  });
+
   it("renews by unicast to the server, port 67", async () => {
     const s = setup();
     const r = run(s);

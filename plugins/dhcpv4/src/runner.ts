@@ -166,7 +166,7 @@ export class Dhcpv4Runner implements DhcpRunner {
       socketFailed.abort(error);
     });
     try {
-      await client.run(AbortSignal.any([signal, socketFailed.signal]));
+      await client.run(signal, socketFailed.signal);
     } finally {
       errors?.close();
       await closeQuietly(socket, log, "DHCPv4 socket");
