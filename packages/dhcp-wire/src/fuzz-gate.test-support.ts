@@ -6,6 +6,7 @@
 // larger than its input.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { expect, it } from "vitest";
 import { DhcpDecodeError } from "./decode-error.js";
 import { longName, MAX_DATAGRAM } from "./hostile.test-support.js";
 
@@ -235,4 +236,34 @@ export function runGate(
     if (gate.failures.length >= 10) break;
   }
   return gate;
+}
+
+/**
+ * The gate's two tests for one codec: a fixed slice of `slice` inputs
+ * (seed 12345) in the normal suite, and the long run of `${env}` inputs
+ * (seed `${env}_SEED`, default 12345) when that variable is set.
+ */
+export function fuzzGateTests(options: {
+  readonly family: string;
+  readonly env: string;
+  readonly decode: (bytes: Uint8Array) => unknown;
+  readonly encode: (message: never) => Uint8Array;
+  readonly generators: Readonly<Record<string, InputGenerator>>;
+  readonly slice: number;
+}): void {
+  const { family, env, decode, encode, generators, slice } = options;
+  const run = (seed: number, count: number) => runGate(decode, encode, generators, seed, count);
+
+  it("passes the fuzz gate on a fixed slice of hostile inputs up to 65,507 bytes", () => {
+    const gate = run(12345, slice);
+    expect(gate.failures).toEqual([]);
+    expect([...gate.counts.keys()]).toHaveLength(Object.keys(generators).length);
+  });
+
+  const runs = Number(process.env[env] ?? 0);
+  it.skipIf(!runs)(`passes the fuzz gate on ${runs} inputs`, { timeout: 0 }, () => {
+    const gate = run(Number(process.env[`${env}_SEED`] ?? 12345), runs);
+    console.log(`${family} fuzz gate: ${runs} inputs\n${gate.summary()}`);
+    expect(gate.failures).toEqual([]);
+  });
 }

@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { expect, it } from "vitest";
-import { hostileNames, loadFixtures, mutated, randomBytes, runGate, size, type InputGenerator } from "../fuzz-gate.test-support.js";
+import { fuzzGateTests, hostileNames, loadFixtures, mutated, randomBytes, size, type InputGenerator } from "../fuzz-gate.test-support.js";
 import { MAX_DATAGRAM } from "../hostile.test-support.js";
 import { decodeDhcpv6 } from "./decode.js";
 import { encodeDhcpv6 } from "./encode.js";
@@ -73,17 +72,11 @@ const generators: Record<string, InputGenerator> = {
   },
 };
 
-const run = (seed: number, count: number) => runGate(decodeDhcpv6, encodeDhcpv6 as (m: never) => Uint8Array, generators, seed, count);
-
-it("passes the fuzz gate on a fixed slice of hostile inputs up to 65,507 bytes", () => {
-  const gate = run(12345, 350);
-  expect(gate.failures).toEqual([]);
-  expect([...gate.counts.keys()]).toHaveLength(Object.keys(generators).length);
-});
-
-const runs = Number(process.env.DHCPV6_FUZZ ?? 0);
-it.skipIf(!runs)(`passes the fuzz gate on ${runs} inputs`, { timeout: 0 }, () => {
-  const gate = run(Number(process.env.DHCPV6_FUZZ_SEED ?? 12345), runs);
-  console.log(`DHCPv6 fuzz gate: ${runs} inputs\n${gate.summary()}`);
-  expect(gate.failures).toEqual([]);
+fuzzGateTests({
+  family: "DHCPv6",
+  env: "DHCPV6_FUZZ",
+  decode: decodeDhcpv6,
+  encode: encodeDhcpv6 as (m: never) => Uint8Array,
+  generators,
+  slice: 350,
 });
