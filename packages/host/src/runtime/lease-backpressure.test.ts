@@ -5,6 +5,7 @@ import type { DhcpRunOptions, DhcpRunner, IpFamily, Lease, LeaseEvent, LinkAddre
 // By path: @incusx/testkit depends on @incusx/host, so the host cannot list it as a dependency.
 import { FakeClock, MemoryLeaseEventStream, MemoryLogSink, RecordingLinkConfigurator } from "../../../testkit/src/index.js";
 import { NetworkRuntime } from "./network-runtime.js";
+import { RuntimeRun, addressesOf } from "./runtime-run.test-support.js";
 
 const START = Date.UTC(2026, 0, 1);
 const BURST = 10_000;
@@ -64,8 +65,7 @@ function leaseNumber(family: IpFamily, n: number, at: number, routes = 4): Lease
   };
 }
 
-let stop: AbortController;
-let running: Promise<void> | undefined;
+const run = new RuntimeRun(afterEach);
 
 function setup() {
   const clock = new FakeClock(START);
@@ -74,19 +74,10 @@ function setup() {
   const logs = new MemoryLogSink();
   const runners = [new PuppetRunner("ipv4"), new PuppetRunner("ipv6")];
   const runtime = new NetworkRuntime({ runners, link, events, clock, logger: logs.logger(undefined, clock) });
-  stop = new AbortController();
-  running = runtime.run({ interface: "eth0", signal: stop.signal, releaseOnStop: true });
+  void run.start(runtime, { releaseOnStop: true });
   return { clock, link, events, logs, runners, runtime };
 }
 
-afterEach(async () => {
-  stop?.abort();
-  await running;
-  running = undefined;
-});
-
-const addressesOf = async (link: RecordingLinkConfigurator) =>
-  (await link.snapshot("eth0")).addresses.map((a) => `${a.address}/${a.prefixLength}`).sort();
 const routesOf = async (link: RecordingLinkConfigurator, family: IpFamily) =>
   (await link.snapshot("eth0")).routes
     .filter((r) => r.family === family)
@@ -208,9 +199,9 @@ describe("lease application under a storm of lease events", () => {
     for (let n = 1; n < 100; n++) runner.emit("renewed", leaseNumber("ipv4", n, t.clock.now(), 1000), t.clock.now());
     await t.clock.advance(50);
     const stoppedAt = t.clock.now();
-    stop.abort();
+    run.stop.abort();
     let done = false;
-    void running!.then(() => (done = true));
+    void run.running!.then(() => (done = true));
     for (let i = 0; i < 10_000 && !done; i++) await t.clock.advance(10);
     expect(done).toBe(true);
     expect(t.clock.now() - stoppedAt).toBeLessThanOrEqual(20);

@@ -9,6 +9,7 @@ import {
   RecordingLinkConfigurator,
 } from "../../../testkit/src/index.js";
 import { NetworkRuntime, type NetworkRunOptions } from "./network-runtime.js";
+import { RuntimeRun, addressesOf } from "./runtime-run.test-support.js";
 
 const START = Date.UTC(2026, 0, 1);
 
@@ -72,8 +73,7 @@ function v4Lease(clock: FakeClock, address = "192.0.2.100"): Lease {
   };
 }
 
-let stop: AbortController;
-let running: Promise<void> | undefined;
+const run = new RuntimeRun(afterEach);
 
 function setup(runners: (clock: FakeClock) => ScriptedRunner[], identity?: MemoryStateStore) {
   const clock = new FakeClock(START);
@@ -89,22 +89,9 @@ function setup(runners: (clock: FakeClock) => ScriptedRunner[], identity?: Memor
     logger: logs.logger(undefined, clock),
     ...(identity === undefined ? {} : { identity }),
   });
-  stop = new AbortController();
-  const start = (options: Partial<NetworkRunOptions> = {}) => {
-    running = runtime.run({ interface: "eth0", signal: stop.signal, ...options });
-    return running;
-  };
+  const start = (options: Partial<NetworkRunOptions> = {}) => run.start(runtime, options);
   return { clock, link, events, logs, runners: list, runtime, start };
 }
-
-afterEach(async () => {
-  stop?.abort();
-  await running;
-  running = undefined;
-});
-
-const addressesOf = async (link: RecordingLinkConfigurator) =>
-  (await link.snapshot("eth0")).addresses.map((a) => `${a.address}/${a.prefixLength}`).sort();
 
 describe("NetworkRuntime", () => {
   it("gives every family one client DUID (RFC 4361) and keeps it across restarts", async () => {
@@ -116,8 +103,8 @@ describe("NetworkRuntime", () => {
     expect(v4).toBeDefined();
     expect(Buffer.from(v4!).toString("hex")).toMatch(/^0004[0-9a-f]{32}$/);
     expect(v6).toEqual(v4);
-    stop.abort();
-    await running;
+    run.stop.abort();
+    await run.running;
 
     const again = setup((clock) => [new ScriptedRunner("ipv6", clock)], identity);
     void again.start();
@@ -245,8 +232,7 @@ describe("NetworkRuntime", () => {
     const clock = new FakeClock(START);
     const events = new MemoryLeaseEventStream();
     const runtime = new NetworkRuntime({ runners: [runner], link: new RecordingLinkConfigurator(), events, clock, logger: new MemoryLogSink().logger() });
-    stop = new AbortController();
-    running = runtime.run({ interface: "eth0", signal: stop.signal });
+    void run.start(runtime);
     await clock.advance(3_000);
     expect(calls).toBe(3);
     expect(events.events[0]).toMatchObject({ kind: "failed", error: { code: "PLUGIN_FAILED" } });
@@ -387,7 +373,7 @@ describe("NetworkRuntime", () => {
     await t.clock.flush();
     t.runners[0]!.emit("bound", v6Lease(t.clock));
     await t.events.waitFor((e) => e.kind === "bound");
-    stop.abort();
+    run.stop.abort();
     await done;
     expect(await addressesOf(t.link)).toEqual([]);
     expect(t.events.events.map((e) => e.kind)).toEqual(["bound", "released"]);
@@ -399,7 +385,7 @@ describe("NetworkRuntime", () => {
     const done = t.start();
     await t.clock.advance(10);
     expect(t.clock.pendingTimers).toBe(1);
-    stop.abort();
+    run.stop.abort();
     await done;
     expect(t.clock.pendingTimers).toBe(0);
   });
