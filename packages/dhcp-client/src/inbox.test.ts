@@ -63,6 +63,24 @@ describe("Inbox", () => {
     expect(event).toEqual({ kind: "timeout" });
   });
 
+  it("holds one wake however often it is woken before the client looks: one look covers them all", async () => {
+    const clock = new FakeClock(0);
+    const inbox = new Inbox(clock);
+    const signal = new AbortController().signal;
+    // A container's root can make address events (and so DAD wakes) at any rate.
+    for (let i = 0; i < 100_000; i++) inbox.wake();
+    inbox.push(bytes(1));
+    inbox.wake();
+    expect(await inbox.next(0, signal)).toEqual({ kind: "wake" });
+    expect(await inbox.next(0, signal)).toEqual({ kind: "message", bytes: bytes(1) });
+    const last = inbox.next(0, signal);
+    await clock.advance(0);
+    expect(await last).toEqual({ kind: "timeout" });
+    // Woken again after the client looked: a new wake.
+    inbox.wake();
+    expect(await inbox.next(0, signal)).toEqual({ kind: "wake" });
+  });
+
   it("ends a wait with a wake event, and drops only packets when asked", async () => {
     const inbox = new Inbox(new FakeClock(0));
     const signal = new AbortController().signal;

@@ -39,6 +39,7 @@ export class Inbox {
   #queue: InboxEvent[] = [];
   #messages = 0;
   #dropped = 0;
+  #wakeWaiting = false;
   #waiter: (() => void) | undefined;
 
   constructor(clock: Clock) {
@@ -61,9 +62,17 @@ export class Inbox {
     this.#waiter?.();
   }
 
-  /** Ends the current wait (or the next one) with a `wake` event. */
+  /**
+   * Ends the current wait (or the next one) with a `wake` event. A wake
+   * still waiting to be taken stands for any number of them (the state
+   * machine looks at everything when it takes it), so the queue holds at
+   * most one: a runner can be woken at any rate without growing it.
+   */
   wake(): void {
-    this.#queue.push({ kind: "wake" });
+    if (!this.#wakeWaiting) {
+      this.#wakeWaiting = true;
+      this.#queue.push({ kind: "wake" });
+    }
     this.#waiter?.();
   }
 
@@ -109,6 +118,7 @@ export class Inbox {
   #take(): InboxEvent | undefined {
     const event = this.#queue.shift();
     if (event?.kind === "message") this.#messages--;
+    else if (event?.kind === "wake") this.#wakeWaiting = false;
     return event;
   }
 }
