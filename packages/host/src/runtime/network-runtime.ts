@@ -101,7 +101,9 @@ export class NetworkRuntime {
 
   /**
    * Runs every runner of the wanted families until `signal` aborts, then
-   * waits for them to stop (and for their last events to be applied).
+   * waits for them to stop and for their removals (`expired`, `released`)
+   * to be applied; a lease being applied then is abandoned between two
+   * link changes and waiting leases are dropped (see {@link LeaseEventQueue}).
    * Never rejects for a runner's or the link's fault; those are published
    * as `failed` events and logged.
    */
