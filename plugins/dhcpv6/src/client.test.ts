@@ -9,6 +9,8 @@ import {
 } from "@incusx/dhcp-wire";
 import { FakeClock, MemoryLogSink } from "@incusx/testkit";
 import { stoppedAfterEach } from "@incusx/dhcp-client/testing";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import { Dhcpv6Client } from "./client.js";
 import { MAX_KEPT_OFFERS } from "./select.js";
@@ -212,6 +214,35 @@ describe("Hostile answers", () => {
     }
     await clock.advance(1050);
     expect(hex(findDhcpv6Option(transport.last(), O.SERVERID)!.duid)).toBe(hex(server(700)));
+  });
+});
+
+describe("Advertises from a flood", () => {
+  /** The garbage collector, reached without `--expose-gc` on the command line. */
+  const collector = (): (() => void) => {
+    setFlagsFromString("--expose-gc");
+    return runInNewContext("gc") as () => void;
+  };
+
+  it(`holds at most ${MAX_KEPT_OFFERS} of them in memory during the first RT, however many arrive`, async () => {
+    const gc = collector();
+    const { clock, transport } = await start();
+    const solicit = transport.last();
+    // Sixteen addresses each: about 2 KB an offer, so ~20 MB if every one were kept.
+    const addresses = Array.from({ length: 16 }, (_, i) => ({ address: `2001:db8:1::${(i + 1).toString(16)}`, preferred: 3600, valid: 7200 }));
+    const server = (i: number): Duid => ({ type: "ll", hardwareType: 1, linkLayerAddress: Uint8Array.of(2, 0, 0, 0, i >> 8, i & 0xff) });
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 10_000; i++) {
+      transport.deliver(advertise(solicit, { server: server(i), preference: i % 200, addresses }));
+      if (i % 50 === 49) await clock.flush();
+    }
+    await clock.flush();
+    // Still collecting: the first RT (about 1 s) has not passed on the fake clock.
+    expect(transport.sent).toHaveLength(1);
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(grown).toBeLessThan(4 * 1024 * 1024);
   });
 });
 
