@@ -7,7 +7,7 @@ import {
   decodeDomainNames,
   encodeDomainNames,
 } from "./domain-name.js";
-import { longName, pointerBombList } from "./hostile.test-support.js";
+import { fastestMs, longName, pointerBombList } from "./hostile.test-support.js";
 import { decodeError } from "./v4/test-packets.test.js";
 
 const bytes = (...b: (number | string)[]) =>
@@ -106,9 +106,8 @@ describe("domain names", () => {
 
   it("stops a compression-pointer bomb as soon as the list passes its bound", () => {
     const bomb = pointerBombList(65_000);
-    const started = process.hrtime.bigint();
     const e = decodeError(() => decodeDomainNames(bomb, 0, bomb.length, compressed));
-    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const elapsedMs = fastestMs(() => decodeError(() => decodeDomainNames(bomb, 0, bomb.length, compressed)));
     // 254 characters per name: the 17th name passes 4096, two bytes after the 16th pointer.
     expect([e.offset, e.reason]).toEqual([255 + 15 * 2, `domain name list longer than ${DHCP_MAX_DOMAIN_LIST_CHARS} characters`]);
     expect(elapsedMs).toBeLessThan(50);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DhcpDecodeError } from "../decode-error.js";
 import { DHCP_MAX_DOMAIN_LIST_CHARS, DHCP_MAX_DOMAIN_LIST_NAMES } from "../domain-name.js";
-import { dhcpv4PointerBomb } from "../hostile.test-support.js";
+import { dhcpv4PointerBomb, fastestMs } from "../hostile.test-support.js";
 import { decodeDhcpv4, peekDhcpv4Header } from "./decode.js";
 import { encodeDhcpv4 } from "./encode.js";
 import { dhcpv4OptionValue, dhcpv4MessageTypeName, Dhcpv4MessageType, findDhcpv4Option } from "./message.js";
@@ -187,9 +187,8 @@ describe("hostile input", () => {
     // One 253-octet name and ~32k pointers to it: unbounded, ~32k names and 8 M characters.
     const bomb = dhcpv4PointerBomb(0x01020304);
     expect(bomb.length).toBeGreaterThan(65_000);
-    const start = process.hrtime.bigint();
     const e = decodeError(() => decodeDhcpv4(bomb));
-    const elapsedMs = Number(process.hrtime.bigint() - start) / 1e6;
+    const elapsedMs = fastestMs(() => decodeError(() => decodeDhcpv4(bomb)));
     expect(e.reason).toBe(`option 119 (domain search): domain name list longer than ${DHCP_MAX_DOMAIN_LIST_CHARS} characters`);
     // The 17th name passes the bound: its offset in the packet, not past it.
     expect(e.offset).toBeLessThan(240 + 2 * 257);

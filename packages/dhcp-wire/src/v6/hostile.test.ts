@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DHCPV6_MAX_OPTION_NESTING, DHCPV6_MAX_RELAY_NESTING, decodeDhcpv6 } from "./decode.js";
 import { encodeDhcpv6 } from "./encode.js";
 import { DHCP_MAX_DOMAIN_LIST_NAMES } from "../domain-name.js";
-import { dhcpv6ManyNames } from "../hostile.test-support.js";
+import { dhcpv6ManyNames, fastestMs } from "../hostile.test-support.js";
 import type { Dhcpv6Message, Dhcpv6Option } from "./message.js";
 import { decodeError, hex, msg, opt, toHex } from "./test-bytes.test.js";
 
@@ -108,9 +108,8 @@ describe("hostile DHCPv6 input", () => {
 
   it("refuses a datagram-sized domain list (option 24) at the names bound, without decoding the rest", () => {
     const bytes = dhcpv6ManyNames();
-    const started = process.hrtime.bigint();
     const e = decodeError(() => decodeDhcpv6(bytes));
-    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(50);
+    expect(fastestMs(() => decodeError(() => decodeDhcpv6(bytes)))).toBeLessThan(50);
     expect([e.offset, e.reason]).toEqual([8 + 3 * DHCP_MAX_DOMAIN_LIST_NAMES, `domain name list of more than ${DHCP_MAX_DOMAIN_LIST_NAMES} names`]);
   });
 
