@@ -135,3 +135,30 @@ describe("JsonStreamSplitter limits", () => {
     expect(() => splitter.push(Buffer.from("[["))).toThrow(/nested deeper than 1000/);
   });
 });
+
+describe("JsonStreamSplitter work", () => {
+  // Bytes the splitter's indexOf searches look at while splitting `chunk`:
+  // counted, not timed, so the bound holds however loaded the machine is.
+  function scannedBytes(chunk: Buffer): number {
+    let scanned = 0;
+    const search = Buffer.prototype.indexOf;
+    Object.defineProperty(chunk, "indexOf", {
+      value(this: Buffer, value: number, from = 0) {
+        const found = search.call(this, value, from);
+        scanned += (found === -1 ? this.length : found) - from;
+        return found;
+      },
+    });
+    new JsonStreamSplitter().push(chunk);
+    return scanned;
+  }
+
+  it("looks at each byte of a string full of escapes a bounded number of times (no search per escape to the closing quote)", () => {
+    const escapes = Buffer.from(`["${"\\\\".repeat(32 * 1024)}"]`);
+    // Linear: each search starts where the last ended. Searching from every
+    // escape to the far quote looked at ~1 GiB for these 64 KiB.
+    expect(scannedBytes(escapes)).toBeLessThanOrEqual(4 * escapes.length);
+    const quotes = Buffer.from(`[${'"a",'.repeat(16 * 1024)}"\\\\"]`);
+    expect(scannedBytes(quotes)).toBeLessThanOrEqual(4 * quotes.length);
+  });
+});

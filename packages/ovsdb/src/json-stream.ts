@@ -68,8 +68,13 @@ export class JsonStreamSplitter {
     const out: unknown[] = [];
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let start = 0;
-    // Strings are most of the bytes: jump through them with indexOf instead of a byte loop.
+    // Strings are most of the bytes: jump through them with indexOf instead
+    // of a byte loop. Both positions are kept and searched again only once
+    // passed, so the two searches pass over each byte once each: searching
+    // for the quote afresh at every escape made a string of escapes
+    // quadratic (64 KiB of "\\\\..." searched ~1 GiB).
     let nextBackslash = buf.indexOf(BACKSLASH);
+    let nextQuote = buf.indexOf(QUOTE);
     for (let i = 0; i < buf.length; i++) {
       if (this.#inString) {
         if (this.#escaped) {
@@ -77,8 +82,8 @@ export class JsonStreamSplitter {
           continue;
         }
         if (nextBackslash >= 0 && nextBackslash < i) nextBackslash = buf.indexOf(BACKSLASH, i);
-        let quote = buf.indexOf(QUOTE, i);
-        if (quote < 0) quote = buf.length;
+        if (nextQuote >= 0 && nextQuote < i) nextQuote = buf.indexOf(QUOTE, i);
+        const quote = nextQuote < 0 ? buf.length : nextQuote;
         if (nextBackslash >= 0 && nextBackslash < quote) {
           i = nextBackslash;
           this.#escaped = true;
