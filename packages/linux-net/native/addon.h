@@ -62,7 +62,8 @@ typedef int (*rtnetlink_handler)(const struct nlmsghdr *message, void *context);
 // set here) on a fresh socket of the calling thread's network namespace
 // and hands every answer to `handler` (may be NULL) until the kernel's
 // acknowledgement or, for a dump, NLMSG_DONE. Each call has its own socket
-// and reply buffer, so threads never share one. Datagrams not from the
+// (connected to the kernel, so no other socket can send to it) and reply
+// buffer, so threads never share one. Datagrams not from the
 // kernel (nl_pid != 0) and messages of another sequence number are
 // ignored; a truncated datagram is an error (EMSGSIZE). Returns 0 or an
 // errno (the kernel's, for a refused request).
