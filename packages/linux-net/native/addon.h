@@ -5,6 +5,7 @@
 #define INCUSX_LINUX_NET_ADDON_H
 
 #include <net/if.h>
+#include <stdint.h>
 
 #include <node_api.h>
 
@@ -35,6 +36,13 @@ napi_value throw_invalid_value(napi_env env, const char *message);
 // would read a shorter string). Returns its length, or 0 after throwing a
 // TypeError (not a string) or a RangeError (bad length, NUL) naming `what`.
 size_t get_string_value(napi_env env, napi_value value, const char *what, char *out, size_t size);
+
+// Reads a whole number from 0 to `max` into *out. napi_get_value_uint32
+// would make NaN 0, -1 4294967295 and 24.5 24, each a different request
+// (a NaN prefix length was a default route). Returns 1, or 0 after
+// throwing a TypeError (not a number) or a RangeError with code
+// ERR_INVALID_ARG_VALUE (not whole, or out of range) naming `what`.
+int get_u32_value(napi_env env, napi_value value, const char *what, uint32_t max, uint32_t *out);
 
 // Reads the one string argument of `function` (its name, for the message)
 // with get_string_value. Returns its length, or 0 after throwing.
@@ -104,6 +112,10 @@ napi_value ListAddresses(napi_env env, napi_callback_info info);
 // INET6_ADDRSTRLEN - 1 bytes) into `bytes` (16 bytes of room). Returns 4
 // or 16, or 0 after throwing.
 size_t get_address_value(napi_env env, napi_value value, const char *what, unsigned char *bytes);
+// Reads an address (get_address_value) and its prefix length (a whole
+// number up to the address's bits), as the address and route requests
+// take them. Returns 4 or 16, or 0 after throwing.
+size_t get_prefixed_address(napi_env env, napi_value address, napi_value prefix_length, const char *what, unsigned char *bytes, uint32_t *prefix);
 
 // route.c
 napi_value ReplaceRoute(napi_env env, napi_callback_info info);

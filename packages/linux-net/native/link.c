@@ -101,7 +101,7 @@ napi_value SetMtu(napi_env env, napi_callback_info info) {
   char name[IF_NAMESIZE];
   if (get_interface_name(env, argv[0], name) == 0) return NULL;
   uint32_t mtu = 0;
-  if (napi_get_value_uint32(env, argv[1], &mtu) != napi_ok) return throw_type_error(env, "The MTU must be an integer");
+  if (!get_u32_value(env, argv[1], "The MTU", UINT32_MAX, &mtu)) return NULL;
   unsigned int index = interface_index(env, name);
   if (index == 0) return NULL;
 
