@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { OvsdbErrorCode, OvsdbProtocolError } from "./errors.js";
+import { OvsdbClient } from "./client.js";
+import { OvsdbErrorCode, OvsdbInvalidArgumentError, OvsdbProtocolError } from "./errors.js";
 import { JsonStreamSplitter, MAX_JSON_DEPTH } from "./json-stream.js";
 
 const MESSAGES: unknown[] = [
@@ -98,6 +99,14 @@ describe("JsonStreamSplitter limits", () => {
     const splitter = new JsonStreamSplitter({ maxMessageBytes: 100 });
     const big = JSON.stringify({ a: "x".repeat(200) });
     expect(() => splitter.push(Buffer.from(big))).toThrow(/larger than 100 bytes/);
+  });
+
+  // Every comparison with NaN is false: such a limit let any message through.
+  it.each([Number.NaN, 0, -1, 1.5, Number.POSITIVE_INFINITY, "65536"])("refuses a maxMessageBytes of %s instead of running without a limit", async (bad) => {
+    const maxMessageBytes = bad as number;
+    expect(() => new JsonStreamSplitter({ maxMessageBytes })).toThrow(OvsdbInvalidArgumentError);
+    // Before any connection is attempted (the endpoint does not exist).
+    await expect(OvsdbClient.connect("unix:/nonexistent/incusx-ovsdb.sock", { maxMessageBytes })).rejects.toThrow(OvsdbInvalidArgumentError);
   });
 
   it("accepts a message of exactly the limit", () => {

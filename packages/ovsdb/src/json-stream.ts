@@ -5,7 +5,7 @@
 // values inside a multi-byte character, so byte scanning is exact and the
 // text is decoded only once a whole value has arrived.
 
-import { OvsdbProtocolError } from "./errors.js";
+import { OvsdbInvalidArgumentError, OvsdbProtocolError } from "./errors.js";
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
@@ -32,6 +32,20 @@ export const MAX_JSON_DEPTH = 1000;
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
 /**
+ * `maxMessageBytes` (default {@link DEFAULT_MAX_MESSAGE_BYTES}) after
+ * checking it is a positive safe integer: every comparison with NaN is
+ * false, so a NaN limit (a misread configuration) let any message through.
+ * Throws {@link OvsdbInvalidArgumentError} otherwise.
+ */
+export function checkMaxMessageBytes(maxMessageBytes: number | undefined): number {
+  if (maxMessageBytes === undefined) return DEFAULT_MAX_MESSAGE_BYTES;
+  if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1) {
+    throw new OvsdbInvalidArgumentError(`maxMessageBytes must be a positive whole number of bytes, not ${String(maxMessageBytes)}`);
+  }
+  return maxMessageBytes;
+}
+
+/**
  * Splits a byte stream into complete JSON values (objects or arrays, as
  * RFC 7047 sends them) and parses each one. Feed chunks as they arrive;
  * every complete value is returned in order.
@@ -48,9 +62,9 @@ export class JsonStreamSplitter {
   #escaped = false;
   readonly #maxBytes: number;
 
-  /** `maxMessageBytes`: largest message accepted (default {@link DEFAULT_MAX_MESSAGE_BYTES}). */
+  /** `maxMessageBytes`: largest message accepted (default {@link DEFAULT_MAX_MESSAGE_BYTES}); see {@link checkMaxMessageBytes}. */
   constructor(options: { readonly maxMessageBytes?: number } = {}) {
-    this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.#maxBytes = checkMaxMessageBytes(options.maxMessageBytes);
   }
 
   /** Bytes buffered of a value not yet complete. */
