@@ -60,6 +60,10 @@ unsigned int interface_index(napi_env env, const char *name);
 // rtnetlink.c
 struct nlmsghdr;
 struct rtattr;
+// Zeroes the `size` bytes of `request` and starts it as a request of
+// `type` whose family header (ifinfomsg, ifaddrmsg, rtmsg) has
+// `header_size` bytes.
+void rtnetlink_start_request(struct nlmsghdr *request, size_t size, unsigned short type, size_t header_size);
 // Appends attribute `type` with `length` bytes of `data` to `request`
 // (which has room for it).
 void rtnetlink_add_attribute(struct nlmsghdr *request, unsigned short type, const void *data, size_t length);

@@ -64,10 +64,7 @@ static size_t address_request(napi_env env, const napi_value *argv, unsigned sho
   uint32_t prefix = 0;
   size_t size = get_prefixed_address(env, argv[1], argv[2], "The address", bytes, &prefix);
   if (size == 0) return 0;
-  memset(request, 0, sizeof *request);
-  request->header.nlmsg_len = NLMSG_LENGTH(sizeof request->address);
-  request->header.nlmsg_type = type;
-  request->header.nlmsg_flags = NLM_F_REQUEST;
+  rtnetlink_start_request(&request->header, sizeof *request, type, sizeof request->address);
   request->address.ifa_family = size == 4 ? AF_INET : AF_INET6;
   request->address.ifa_prefixlen = (unsigned char)prefix;
   rtnetlink_add_attribute(&request->header, IFA_LOCAL, bytes, size);

@@ -75,10 +75,7 @@ napi_value LinkInfo(napi_env env, napi_callback_info info) {
     struct ifinfomsg link;
     char attributes[64];
   } request;
-  memset(&request, 0, sizeof request);
-  request.header.nlmsg_len = NLMSG_LENGTH(sizeof request.link);
-  request.header.nlmsg_type = RTM_GETLINK;
-  request.header.nlmsg_flags = NLM_F_REQUEST;
+  rtnetlink_start_request(&request.header, sizeof request, RTM_GETLINK, sizeof request.link);
   request.link.ifi_family = AF_UNSPEC;
   rtnetlink_add_attribute(&request.header, IFLA_IFNAME, name, length + 1);
   // Leave the statistics out of the answer: they are large and not needed.
@@ -110,10 +107,7 @@ napi_value SetMtu(napi_env env, napi_callback_info info) {
     struct ifinfomsg link;
     char attributes[16];
   } request;
-  memset(&request, 0, sizeof request);
-  request.header.nlmsg_len = NLMSG_LENGTH(sizeof request.link);
-  request.header.nlmsg_type = RTM_NEWLINK;
-  request.header.nlmsg_flags = NLM_F_REQUEST;
+  rtnetlink_start_request(&request.header, sizeof request, RTM_NEWLINK, sizeof request.link);
   request.link.ifi_family = AF_UNSPEC;
   request.link.ifi_index = (int)index;
   rtnetlink_add_attribute(&request.header, IFLA_MTU, &mtu, sizeof mtu);

@@ -78,10 +78,7 @@ static int route_request(napi_env env, napi_callback_info info, const char *usag
   uint32_t metric = 0;
   if (has_metric && !get_u32_value(env, argv[4], "The metric", UINT32_MAX, &metric)) return 0;
 
-  memset(request, 0, sizeof *request);
-  request->header.nlmsg_len = NLMSG_LENGTH(sizeof request->route);
-  request->header.nlmsg_type = type;
-  request->header.nlmsg_flags = NLM_F_REQUEST;
+  rtnetlink_start_request(&request->header, sizeof *request, type, sizeof request->route);
   request->route.rtm_family = size == 4 ? AF_INET : AF_INET6;
   request->route.rtm_dst_len = (unsigned char)prefix;
   request->route.rtm_table = RT_TABLE_MAIN;

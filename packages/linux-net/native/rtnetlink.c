@@ -27,6 +27,13 @@
 // cap); room for growth, but a bound.
 #define MAX_DATAGRAM (1024 * 1024)
 
+void rtnetlink_start_request(struct nlmsghdr *request, size_t size, unsigned short type, size_t header_size) {
+  memset(request, 0, size);
+  request->nlmsg_len = NLMSG_LENGTH(header_size);
+  request->nlmsg_type = type;
+  request->nlmsg_flags = NLM_F_REQUEST;
+}
+
 void rtnetlink_add_attribute(struct nlmsghdr *request, unsigned short type, const void *data, size_t length) {
   struct rtattr *attribute = (struct rtattr *)((char *)request + NLMSG_ALIGN(request->nlmsg_len));
   attribute->rta_type = type;
@@ -48,10 +55,8 @@ int rtnetlink_dump(unsigned short type, unsigned char family, size_t header_size
     unsigned char family[16];
   } request;
   if (header_size > sizeof request.family) return EINVAL;
-  memset(&request, 0, sizeof request);
-  request.header.nlmsg_len = NLMSG_LENGTH(header_size);
-  request.header.nlmsg_type = type;
-  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  rtnetlink_start_request(&request.header, sizeof request, type, header_size);
+  request.header.nlmsg_flags |= NLM_F_DUMP;
   // ifaddrmsg, rtmsg and the other family headers all start with it.
   request.family[0] = family;
   return rtnetlink_talk(&request.header, handler, context);

@@ -121,10 +121,7 @@ static int read_lo(int *links) {
     struct ifinfomsg link;
     char attributes[32];
   } request;
-  memset(&request, 0, sizeof request);
-  request.header.nlmsg_len = NLMSG_LENGTH(sizeof request.link);
-  request.header.nlmsg_type = RTM_GETLINK;
-  request.header.nlmsg_flags = NLM_F_REQUEST;
+  rtnetlink_start_request(&request.header, sizeof request, RTM_GETLINK, sizeof request.link);
   rtnetlink_add_attribute(&request.header, IFLA_IFNAME, "lo", 3);
   *links = 0;
   return rtnetlink_talk(&request.header, on_link, links);
