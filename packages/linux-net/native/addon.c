@@ -87,6 +87,24 @@ size_t get_string_value(napi_env env, napi_value value, const char *what, char *
   return length;
 }
 
+int get_u32_value(napi_env env, napi_value value, const char *what, uint32_t max, uint32_t *out) {
+  char message[128];
+  double number = 0;
+  if (napi_get_value_double(env, value, &number) != napi_ok) {
+    snprintf(message, sizeof message, "%s must be a number", what);
+    throw_type_error(env, message);
+    return 0;
+  }
+  // NaN fails every comparison, so it is refused with the rest.
+  if (!(number >= 0 && number <= (double)max && number == (double)(uint32_t)number)) {
+    snprintf(message, sizeof message, "%s must be a whole number from 0 to %u", what, max);
+    throw_invalid_value(env, message);
+    return 0;
+  }
+  *out = (uint32_t)number;
+  return 1;
+}
+
 size_t get_string_argument(napi_env env, napi_callback_info info, const char *function, const char *what, char *out, size_t size) {
   size_t argc = 1;
   napi_value argv[1];

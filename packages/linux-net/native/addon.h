@@ -5,6 +5,7 @@
 #define INCUSX_LINUX_NET_ADDON_H
 
 #include <net/if.h>
+#include <stdint.h>
 
 #include <node_api.h>
 
@@ -36,6 +37,13 @@ napi_value throw_invalid_value(napi_env env, const char *message);
 // TypeError (not a string) or a RangeError (bad length, NUL) naming `what`.
 size_t get_string_value(napi_env env, napi_value value, const char *what, char *out, size_t size);
 
+// Reads a whole number from 0 to `max` into *out. napi_get_value_uint32
+// would make NaN 0, -1 4294967295 and 24.5 24, each a different request
+// (a NaN prefix length was a default route). Returns 1, or 0 after
+// throwing a TypeError (not a number) or a RangeError with code
+// ERR_INVALID_ARG_VALUE (not whole, or out of range) naming `what`.
+int get_u32_value(napi_env env, napi_value value, const char *what, uint32_t max, uint32_t *out);
+
 // Reads the one string argument of `function` (its name, for the message)
 // with get_string_value. Returns its length, or 0 after throwing.
 size_t get_string_argument(napi_env env, napi_callback_info info, const char *function, const char *what, char *out, size_t size);
@@ -52,6 +60,10 @@ unsigned int interface_index(napi_env env, const char *name);
 // rtnetlink.c
 struct nlmsghdr;
 struct rtattr;
+// Zeroes the `size` bytes of `request` and starts it as a request of
+// `type` whose family header (ifinfomsg, ifaddrmsg, rtmsg) has
+// `header_size` bytes.
+void rtnetlink_start_request(struct nlmsghdr *request, size_t size, unsigned short type, size_t header_size);
 // Appends attribute `type` with `length` bytes of `data` to `request`
 // (which has room for it).
 void rtnetlink_add_attribute(struct nlmsghdr *request, unsigned short type, const void *data, size_t length);
@@ -62,7 +74,8 @@ typedef int (*rtnetlink_handler)(const struct nlmsghdr *message, void *context);
 // set here) on a fresh socket of the calling thread's network namespace
 // and hands every answer to `handler` (may be NULL) until the kernel's
 // acknowledgement or, for a dump, NLMSG_DONE. Each call has its own socket
-// and reply buffer, so threads never share one. Datagrams not from the
+// (connected to the kernel, so no other socket can send to it) and reply
+// buffer, so threads never share one. Datagrams not from the
 // kernel (nl_pid != 0) and messages of another sequence number are
 // ignored; a truncated datagram is an error (EMSGSIZE). Returns 0 or an
 // errno (the kernel's, for a refused request).
@@ -103,6 +116,10 @@ napi_value ListAddresses(napi_env env, napi_callback_info info);
 // INET6_ADDRSTRLEN - 1 bytes) into `bytes` (16 bytes of room). Returns 4
 // or 16, or 0 after throwing.
 size_t get_address_value(napi_env env, napi_value value, const char *what, unsigned char *bytes);
+// Reads an address (get_address_value) and its prefix length (a whole
+// number up to the address's bits), as the address and route requests
+// take them. Returns 4 or 16, or 0 after throwing.
+size_t get_prefixed_address(napi_env env, napi_value address, napi_value prefix_length, const char *what, unsigned char *bytes, uint32_t *prefix);
 
 // route.c
 napi_value ReplaceRoute(napi_env env, napi_callback_info info);

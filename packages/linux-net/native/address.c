@@ -44,6 +44,12 @@ size_t get_address_value(napi_env env, napi_value value, const char *what, unsig
   return 0;
 }
 
+size_t get_prefixed_address(napi_env env, napi_value address, napi_value prefix_length, const char *what, unsigned char *bytes, uint32_t *prefix) {
+  size_t size = get_address_value(env, address, what, bytes);
+  if (size == 0) return 0;
+  return get_u32_value(env, prefix_length, "The prefix length", (uint32_t)size * 8, prefix) ? size : 0;
+}
+
 typedef struct {
   struct nlmsghdr header;
   struct ifaddrmsg address;
@@ -55,17 +61,10 @@ typedef struct {
 static size_t address_request(napi_env env, const napi_value *argv, unsigned short type, AddressRequest *request, unsigned char *bytes) {
   char name[IF_NAMESIZE];
   if (get_interface_name(env, argv[0], name) == 0) return 0;
-  size_t size = get_address_value(env, argv[1], "The address", bytes);
-  if (size == 0) return 0;
   uint32_t prefix = 0;
-  if (napi_get_value_uint32(env, argv[2], &prefix) != napi_ok || prefix > size * 8) {
-    throw_invalid_value(env, "The prefix length must fit the address");
-    return 0;
-  }
-  memset(request, 0, sizeof *request);
-  request->header.nlmsg_len = NLMSG_LENGTH(sizeof request->address);
-  request->header.nlmsg_type = type;
-  request->header.nlmsg_flags = NLM_F_REQUEST;
+  size_t size = get_prefixed_address(env, argv[1], argv[2], "The address", bytes, &prefix);
+  if (size == 0) return 0;
+  rtnetlink_start_request(&request->header, sizeof *request, type, sizeof request->address);
   request->address.ifa_family = size == 4 ? AF_INET : AF_INET6;
   request->address.ifa_prefixlen = (unsigned char)prefix;
   rtnetlink_add_attribute(&request->header, IFA_LOCAL, bytes, size);
@@ -83,8 +82,9 @@ napi_value ReplaceAddress(napi_env env, napi_callback_info info) {
   if (argc < 6) return throw_type_error(env, "replaceAddress(name, address, prefixLength, validLifetime, preferredLifetime, broadcast) takes six arguments");
   uint32_t valid = 0, preferred = 0;
   bool broadcast = false;
-  if (napi_get_value_uint32(env, argv[3], &valid) != napi_ok || napi_get_value_uint32(env, argv[4], &preferred) != napi_ok) {
-    return throw_type_error(env, "The lifetimes must be integers of seconds");
+  if (!get_u32_value(env, argv[3], "The valid lifetime", UINT32_MAX, &valid) ||
+      !get_u32_value(env, argv[4], "The preferred lifetime", UINT32_MAX, &preferred)) {
+    return NULL;
   }
   if (napi_get_value_bool(env, argv[5], &broadcast) != napi_ok) return throw_type_error(env, "broadcast must be a boolean");
   AddressRequest request;

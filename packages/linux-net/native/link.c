@@ -75,10 +75,7 @@ napi_value LinkInfo(napi_env env, napi_callback_info info) {
     struct ifinfomsg link;
     char attributes[64];
   } request;
-  memset(&request, 0, sizeof request);
-  request.header.nlmsg_len = NLMSG_LENGTH(sizeof request.link);
-  request.header.nlmsg_type = RTM_GETLINK;
-  request.header.nlmsg_flags = NLM_F_REQUEST;
+  rtnetlink_start_request(&request.header, sizeof request, RTM_GETLINK, sizeof request.link);
   request.link.ifi_family = AF_UNSPEC;
   rtnetlink_add_attribute(&request.header, IFLA_IFNAME, name, length + 1);
   // Leave the statistics out of the answer: they are large and not needed.
@@ -101,7 +98,7 @@ napi_value SetMtu(napi_env env, napi_callback_info info) {
   char name[IF_NAMESIZE];
   if (get_interface_name(env, argv[0], name) == 0) return NULL;
   uint32_t mtu = 0;
-  if (napi_get_value_uint32(env, argv[1], &mtu) != napi_ok) return throw_type_error(env, "The MTU must be an integer");
+  if (!get_u32_value(env, argv[1], "The MTU", UINT32_MAX, &mtu)) return NULL;
   unsigned int index = interface_index(env, name);
   if (index == 0) return NULL;
 
@@ -110,10 +107,7 @@ napi_value SetMtu(napi_env env, napi_callback_info info) {
     struct ifinfomsg link;
     char attributes[16];
   } request;
-  memset(&request, 0, sizeof request);
-  request.header.nlmsg_len = NLMSG_LENGTH(sizeof request.link);
-  request.header.nlmsg_type = RTM_NEWLINK;
-  request.header.nlmsg_flags = NLM_F_REQUEST;
+  rtnetlink_start_request(&request.header, sizeof request, RTM_NEWLINK, sizeof request.link);
   request.link.ifi_family = AF_UNSPEC;
   request.link.ifi_index = (int)index;
   rtnetlink_add_attribute(&request.header, IFLA_MTU, &mtu, sizeof mtu);

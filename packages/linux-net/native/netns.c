@@ -14,7 +14,9 @@
 // JavaScript API:
 //   enterNetns(path: string) -> void   throws a system error (ENOENT, EINVAL for a file that
 //                                      is no network namespace, EPERM), or an Error with code
-//                                      ERR_NOT_MAIN_THREAD off the main thread
+//                                      ERR_NOT_MAIN_THREAD off the main thread. A file that is
+//                                      not on nsfs (a FIFO, a device) is refused without being
+//                                      opened.
 // /sys is not remounted (as with nsenter): read link state through
 // netlink or iproute2, not /sys/class/net.
 
@@ -26,7 +28,9 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <linux/magic.h>
 #include <sys/ioctl.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -59,8 +63,27 @@ napi_value EnterNetns(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ERR_NOT_MAIN_THREAD", "Only the main thread may enter a network namespace");
     return NULL;
   }
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return throw_system_error(env, errno, "open", "Failed to open the network namespace");
+  // Looked up without being opened (O_PATH runs no FIFO or device open:
+  // a FIFO blocked this thread for good) and checked to be a namespace
+  // file (nsfs) before the very inode is opened through /proc/self/fd.
+  int inode = open(path, O_PATH | O_CLOEXEC);
+  if (inode < 0) return throw_system_error(env, errno, "open", "Failed to open the network namespace");
+  struct statfs filesystem;
+  if (fstatfs(inode, &filesystem) != 0) {
+    int err = errno;
+    close(inode);
+    return throw_system_error(env, err, "fstatfs", "Failed to inspect the network namespace file");
+  }
+  if (filesystem.f_type != NSFS_MAGIC) {
+    close(inode);
+    return throw_system_error(env, EINVAL, "fstatfs", "It is not a namespace file (such as /run/netns/NAME or /proc/PID/ns/net)");
+  }
+  char reopen[64];
+  snprintf(reopen, sizeof reopen, "/proc/self/fd/%d", inode);
+  int fd = open(reopen, O_RDONLY | O_CLOEXEC);
+  int open_error = errno;
+  close(inode);
+  if (fd < 0) return throw_system_error(env, open_error, "open", "Failed to open the network namespace");
   // setns would only say EINVAL for a namespace of another kind; name it.
   // ENOTTY (not a namespace file, or a kernel before 4.11) is left to setns.
   int type = ioctl(fd, NS_GET_NSTYPE);

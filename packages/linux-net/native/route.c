@@ -62,13 +62,9 @@ static int route_request(napi_env env, napi_callback_info info, const char *usag
   char name[IF_NAMESIZE];
   if (get_interface_name(env, argv[0], name) == 0) return 0;
   unsigned char destination[16], gateway[16];
-  size_t size = get_address_value(env, argv[1], "The destination", destination);
-  if (size == 0) return 0;
   uint32_t prefix = 0;
-  if (napi_get_value_uint32(env, argv[2], &prefix) != napi_ok || prefix > size * 8) {
-    throw_invalid_value(env, "The prefix length must fit the destination");
-    return 0;
-  }
+  size_t size = get_prefixed_address(env, argv[1], argv[2], "The destination", destination, &prefix);
+  if (size == 0) return 0;
   int has_gateway = !is_absent(env, argv[3]);
   if (has_gateway) {
     size_t gateway_size = get_address_value(env, argv[3], "The gateway", gateway);
@@ -80,15 +76,9 @@ static int route_request(napi_env env, napi_callback_info info, const char *usag
   }
   int has_metric = !is_absent(env, argv[4]);
   uint32_t metric = 0;
-  if (has_metric && napi_get_value_uint32(env, argv[4], &metric) != napi_ok) {
-    throw_type_error(env, "The metric must be an integer");
-    return 0;
-  }
+  if (has_metric && !get_u32_value(env, argv[4], "The metric", UINT32_MAX, &metric)) return 0;
 
-  memset(request, 0, sizeof *request);
-  request->header.nlmsg_len = NLMSG_LENGTH(sizeof request->route);
-  request->header.nlmsg_type = type;
-  request->header.nlmsg_flags = NLM_F_REQUEST;
+  rtnetlink_start_request(&request->header, sizeof *request, type, sizeof request->route);
   request->route.rtm_family = size == 4 ? AF_INET : AF_INET6;
   request->route.rtm_dst_len = (unsigned char)prefix;
   request->route.rtm_table = RT_TABLE_MAIN;
@@ -199,7 +189,8 @@ napi_value ListRoutes(napi_env env, napi_callback_info info) {
   char name[IF_NAMESIZE];
   if (get_interface_name(env, argv[0], name) == 0) return NULL;
   uint32_t family = 0;
-  if (napi_get_value_uint32(env, argv[1], &family) != napi_ok || (family != 4 && family != 6)) {
+  if (!get_u32_value(env, argv[1], "The family", 6, &family)) return NULL;
+  if (family != 4 && family != 6) {
     return throw_invalid_value(env, "The family must be 4 or 6");
   }
   RouteList list = {.env = env, .family = family == 4 ? AF_INET : AF_INET6, .count = 0};

@@ -5,10 +5,11 @@
 //
 // Every exchange owns its socket and its reply buffer (malloc'd, sized to
 // each datagram with MSG_PEEK | MSG_TRUNC), so calls from several worker
-// threads never share memory. Only datagrams from the kernel (nl_pid 0)
-// and messages carrying the request's sequence number count: another
-// process of the namespace can send to our port, and must not be able to
-// answer for the kernel.
+// threads never share memory. The socket is connected to the kernel, so
+// another process of the namespace (root in a container, whose namespace
+// a runner enters) cannot send to our port at all; and only datagrams
+// from the kernel (nl_pid 0) and messages carrying the request's sequence
+// number count, should anything else arrive.
 
 #include <errno.h>
 #include <linux/netlink.h>
@@ -25,6 +26,13 @@
 // A dump datagram is at most 32 KiB today (the kernel's netlink_dump
 // cap); room for growth, but a bound.
 #define MAX_DATAGRAM (1024 * 1024)
+
+void rtnetlink_start_request(struct nlmsghdr *request, size_t size, unsigned short type, size_t header_size) {
+  memset(request, 0, size);
+  request->nlmsg_len = NLMSG_LENGTH(header_size);
+  request->nlmsg_type = type;
+  request->nlmsg_flags = NLM_F_REQUEST;
+}
 
 void rtnetlink_add_attribute(struct nlmsghdr *request, unsigned short type, const void *data, size_t length) {
   struct rtattr *attribute = (struct rtattr *)((char *)request + NLMSG_ALIGN(request->nlmsg_len));
@@ -47,10 +55,8 @@ int rtnetlink_dump(unsigned short type, unsigned char family, size_t header_size
     unsigned char family[16];
   } request;
   if (header_size > sizeof request.family) return EINVAL;
-  memset(&request, 0, sizeof request);
-  request.header.nlmsg_len = NLMSG_LENGTH(header_size);
-  request.header.nlmsg_type = type;
-  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  rtnetlink_start_request(&request.header, sizeof request, type, header_size);
+  request.header.nlmsg_flags |= NLM_F_DUMP;
   // ifaddrmsg, rtmsg and the other family headers all start with it.
   request.family[0] = family;
   return rtnetlink_talk(&request.header, handler, context);
@@ -138,8 +144,15 @@ int rtnetlink_talk(struct nlmsghdr *request, rtnetlink_handler handler, void *co
   // The kernel answers while handling sendto(); the timeout only guards against the unexpected.
   struct timeval timeout = {.tv_sec = 2, .tv_usec = 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  // Connected to the kernel (port 0), the socket takes datagrams from it
+  // alone: the kernel refuses (ECONNREFUSED) what another socket sends to
+  // our port. Ignoring such datagrams (below) is not enough: anyone in the
+  // namespace can read our port id from /proc/net/netlink and keep our
+  // queue full, so a dump's next part never comes and the loop would
+  // read forgeries for as long as they are sent.
   struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-  if (sendto(fd, request, request->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+  if (connect(fd, (struct sockaddr *)&kernel, sizeof kernel) < 0 ||
+      sendto(fd, request, request->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
     int err = errno;
     close(fd);
     return err;

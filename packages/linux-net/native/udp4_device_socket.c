@@ -234,9 +234,7 @@ napi_value Udp4Open(napi_env env, napi_callback_info info) {
   char iface[IF_NAMESIZE];
   if (get_interface_name(env, argv[0], iface) == 0) return NULL;
   uint32_t port = 0;
-  if (napi_get_value_uint32(env, argv[1], &port) != napi_ok || port > 65535) {
-    return throw_type_error(env, "The port must be an integer from 0 to 65535");
-  }
+  if (!get_u32_value(env, argv[1], "The port", 65535, &port)) return NULL;
   napi_valuetype type;
   if (napi_typeof(env, argv[2], &type) != napi_ok || type != napi_function) {
     return throw_type_error(env, "onMessage must be a function");
@@ -389,9 +387,8 @@ napi_value Udp4Send(napi_env env, napi_callback_info info) {
     return throw_invalid_value(env, "The address must be an IPv4 address in dotted-quad form");
   }
   uint32_t port = 0;
-  if (napi_get_value_uint32(env, argv[3], &port) != napi_ok || port == 0 || port > 65535) {
-    return throw_type_error(env, "The port must be an integer from 1 to 65535");
-  }
+  if (!get_u32_value(env, argv[3], "The port", 65535, &port)) return NULL;
+  if (port == 0) return throw_invalid_value(env, "The port must be a whole number from 1 to 65535");
   to.sin_port = htons((uint16_t)port);
 
   ssize_t sent;

@@ -49,22 +49,27 @@ export class IpRoute2LinkConfigurator {
     return this.#options.ipCommand === undefined && this.#options.netns === undefined ? nativeAddon().addon : undefined;
   }
 
+  // The addon's call `native` when the addon has the operation, else `ip ARGS`; either way a LinkError.
+  async #apply(args: readonly string[], what: string, native: (() => void) | undefined): Promise<void> {
+    if (native === undefined) await runIp(args, this.#options, what);
+    else callNative(what, native);
+  }
+
   async addAddress(iface: string, address: LinkAddress): Promise<void> {
     assertInterfaceName(iface);
     const args = addressArgs("replace", iface, address);
     const what = `Failed to add address "${cidr(address)}" to "${iface}"`;
     const replace = this.#native()?.replaceAddress;
-    if (replace === undefined) {
-      await runIp(args, this.#options, what);
-      return;
-    }
     // The lifetimes exactly as addressArgs gives them to ip.
     const lifetime = (name: string): number => {
       const value = args[args.indexOf(name) + 1];
       return value === "forever" ? INFINITE_LIFETIME : Number(value);
     };
-    callNative(what, () =>
-      replace(iface, address.address, address.prefixLength, lifetime("valid_lft"), lifetime("preferred_lft"), args.includes("broadcast")),
+    await this.#apply(
+      args,
+      what,
+      replace &&
+        (() => replace(iface, address.address, address.prefixLength, lifetime("valid_lft"), lifetime("preferred_lft"), args.includes("broadcast"))),
     );
   }
 
@@ -73,11 +78,7 @@ export class IpRoute2LinkConfigurator {
     const args = addressArgs("del", iface, address);
     const what = `Failed to remove address "${cidr(address)}" from "${iface}"`;
     const remove = this.#native()?.deleteAddress;
-    if (remove === undefined) {
-      await ignoreAbsent(runIp(args, this.#options, what));
-      return;
-    }
-    await ignoreAbsent(async () => callNative(what, () => remove(iface, address.address, address.prefixLength)));
+    await ignoreAbsent(this.#apply(args, what, remove && (() => remove(iface, address.address, address.prefixLength))));
   }
 
   async addRoute(iface: string, route: LinkRoute): Promise<void> {
@@ -85,12 +86,8 @@ export class IpRoute2LinkConfigurator {
     const args = routeArgs("replace", iface, route);
     const what = `Failed to add route "${route.destination}" to "${iface}"`;
     const replace = this.#native()?.replaceRoute;
-    if (replace === undefined) {
-      await runIp(args, this.#options, what);
-      return;
-    }
     const { network, prefixLength } = routeDestination(route);
-    callNative(what, () => replace(iface, network, prefixLength, route.gateway ?? null, route.metric ?? null));
+    await this.#apply(args, what, replace && (() => replace(iface, network, prefixLength, route.gateway ?? null, route.metric ?? null)));
   }
 
   async removeRoute(iface: string, route: LinkRoute): Promise<void> {
@@ -98,12 +95,8 @@ export class IpRoute2LinkConfigurator {
     const args = routeArgs("del", iface, route);
     const what = `Failed to remove route "${route.destination}" from "${iface}"`;
     const remove = this.#native()?.deleteRoute;
-    if (remove === undefined) {
-      await ignoreAbsent(runIp(args, this.#options, what));
-      return;
-    }
     const { network, prefixLength } = routeDestination(route);
-    await ignoreAbsent(async () => callNative(what, () => remove(iface, network, prefixLength, route.gateway ?? null, route.metric ?? null)));
+    await ignoreAbsent(this.#apply(args, what, remove && (() => remove(iface, network, prefixLength, route.gateway ?? null, route.metric ?? null))));
   }
 
   async setMtu(iface: string, mtu: number): Promise<void> {
@@ -111,11 +104,7 @@ export class IpRoute2LinkConfigurator {
     if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw new LinkError("EINVAL", `Invalid MTU "${mtu}" for "${iface}"`);
     const what = `Failed to set MTU "${mtu}" on "${iface}"`;
     const set = this.#native()?.setMtu;
-    if (set === undefined) {
-      await runIp(["link", "set", "dev", iface, "mtu", String(mtu)], this.#options, what);
-      return;
-    }
-    callNative(what, () => set(iface, mtu));
+    await this.#apply(["link", "set", "dev", iface, "mtu", String(mtu)], what, set && (() => set(iface, mtu)));
   }
 
   /**
@@ -300,9 +289,9 @@ function linkErrorCodeFromErrno(error: unknown): LinkErrorCode {
   return (typeof code === "string" ? ERRNO_CODES[code] : undefined) ?? "IP_FAILED";
 }
 
-async function ignoreAbsent(operation: Promise<unknown> | (() => Promise<unknown>)): Promise<void> {
+async function ignoreAbsent(operation: Promise<unknown>): Promise<void> {
   try {
-    await (typeof operation === "function" ? operation() : operation);
+    await operation;
   } catch (error) {
     if (error instanceof LinkError && error.code === "ESRCH") return;
     throw error;

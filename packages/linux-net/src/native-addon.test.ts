@@ -78,6 +78,37 @@ describe.runIf(process.platform === "linux")("the native addon's string argument
   });
 });
 
+describe.runIf(process.platform === "linux")("the native addon's number arguments", () => {
+  // As above, no such interface: a number the addon wrapped or rounded
+  // into another would pass the checks and fail later with ENODEV. Within
+  // a real link's namespace NaN was prefix length 0 (RTA_DST left out): a
+  // default route; -1 was metric 4294967295.
+  const addon = loadNativeAddon().addon!;
+  const invalid = { code: "ERR_INVALID_ARG_VALUE" };
+  const none = "incusx-none0";
+
+  it("refuses a prefix length, metric, lifetime or MTU that is not a whole number in range", () => {
+    for (const bad of [Number.NaN, -1, 24.5, Number.POSITIVE_INFINITY, 2 ** 32 + 24]) {
+      expect(() => addon.replaceRoute!(none, "192.0.2.0", bad, null, null), `prefix ${bad}`).toThrow(expect.objectContaining(invalid));
+      expect(() => addon.deleteRoute!(none, "192.0.2.0", bad, null, null), `prefix ${bad}`).toThrow(expect.objectContaining(invalid));
+      expect(() => addon.deleteAddress!(none, "192.0.2.1", bad), `prefix ${bad}`).toThrow(expect.objectContaining(invalid));
+      expect(() => addon.replaceRoute!(none, "192.0.2.0", 24, null, bad), `metric ${bad}`).toThrow(expect.objectContaining(invalid));
+      expect(() => addon.replaceAddress!(none, "192.0.2.1", 24, bad, 60, false), `lifetime ${bad}`).toThrow(expect.objectContaining(invalid));
+      expect(() => addon.setMtu!(none, bad), `MTU ${bad}`).toThrow(expect.objectContaining(invalid));
+    }
+    // In range, the same calls get as far as the missing link.
+    expect(() => addon.replaceRoute!(none, "192.0.2.0", 24, null, 4294967295)).toThrow(expect.objectContaining({ code: "ENODEV" }));
+    expect(() => addon.replaceAddress!(none, "192.0.2.1", 32, 4294967295, 0, false)).toThrow(expect.objectContaining({ code: "ENODEV" }));
+    expect(() => addon.setMtu!(none, 1500)).toThrow(expect.objectContaining({ code: "ENODEV" }));
+  });
+
+  it("refuses a port that is not a whole number from 0 to 65535", () => {
+    for (const bad of [Number.NaN, 67.5, -1, 65536]) {
+      expect(() => addon.open(none, bad, () => {}), `port ${bad}`).toThrow(expect.objectContaining(invalid));
+    }
+  });
+});
+
 describe.runIf(process.platform === "linux")("nativeAddonStatus", () => {
   it("reports the addon built at install as loaded", () => {
     expect(nativeAddonStatus()).toEqual({ loaded: true });

@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createTestNetwork, rootAvailable, type TestNetwork } from "../../testkit/src/netns/index.js";
 import { LinkError } from "./errors.js";
+import { NATIVE_ADDON_PATH } from "./native-addon.js";
 import { enterNetns, enterNetnsUnavailable, isCurrentNetns, netnsPath, nsenterArgs } from "./netns.js";
 
 const enterScript = fileURLToPath(new URL("./fixtures/enter-netns.ts", import.meta.url));
@@ -77,6 +79,19 @@ describe.runIf(process.platform === "linux")("enterNetns refusals", () => {
     writeFileSync(plain, "");
     expect(() => enterNetns(plain)).toThrow(LinkError);
     expect(() => enterNetns(plain)).toThrow(expect.objectContaining({ code: "EINVAL" }));
+  });
+
+  it("never opens a FIFO or device in place of the namespace file (a FIFO blocked the process forever)", () => {
+    dir = mkdtempSync(join(tmpdir(), "incusx-netns-"));
+    const fifo = join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    // In a child: on failure it hangs in open() until killed, as the test process would.
+    const script = `try { require(${JSON.stringify(NATIVE_ADDON_PATH)}).enterNetns(process.argv[1]); } catch (e) { console.log(e.code, e.message); }`;
+    for (const path of [fifo, "/dev/null"]) {
+      const run = spawnSync(process.execPath, ["-e", script, path], { encoding: "utf8", timeout: 20_000 });
+      expect(run.signal, `enterNetns(${path}) still running after 20 s`).toBeNull();
+      expect(run.stdout).toMatch(/^EINVAL .*not a namespace file/);
+    }
   });
 
   it("refuses a namespace file of another kind, saying which kind it is, before setns", () => {

@@ -23,7 +23,7 @@ describe.runIf(canCompile)("rtnetlink reply checks (C unit test, needs a C compi
       const run = spawnSync(binary, { encoding: "utf8", timeout: 20_000 });
       expect(run.status, run.stdout + run.stderr).toBe(0);
       const lines = run.stdout.trim().split("\n");
-      expect(lines).toHaveLength(6);
+      expect(lines).toHaveLength(8);
       for (const line of lines) expect(line).toMatch(/^ok /);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@
 import { EventEmitter } from "node:events";
 import { RpcConnection, type RequestOptions } from "./connection.js";
 import { parseEndpoints, type OvsdbEndpoint } from "./endpoint.js";
+import { checkMaxMessageBytes } from "./json-stream.js";
 import {
   OvsdbAbortedError,
   OvsdbClosedError,
@@ -102,6 +103,8 @@ export class OvsdbClient extends EventEmitter {
 
   private constructor(endpoints: readonly OvsdbEndpoint[], options: OvsdbClientOptions) {
     super();
+    // Refused now, not at the first connection attempt, where it would read as an unusable server.
+    checkMaxMessageBytes(options.maxMessageBytes);
     this.#endpoints = endpoints;
     this.#options = options;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { OvsdbErrorCode, OvsdbProtocolError } from "./errors.js";
+import { OvsdbClient } from "./client.js";
+import { OvsdbErrorCode, OvsdbInvalidArgumentError, OvsdbProtocolError } from "./errors.js";
 import { JsonStreamSplitter, MAX_JSON_DEPTH } from "./json-stream.js";
 
 const MESSAGES: unknown[] = [
@@ -100,6 +101,14 @@ describe("JsonStreamSplitter limits", () => {
     expect(() => splitter.push(Buffer.from(big))).toThrow(/larger than 100 bytes/);
   });
 
+  // Every comparison with NaN is false: such a limit let any message through.
+  it.each([Number.NaN, 0, -1, 1.5, Number.POSITIVE_INFINITY, "65536"])("refuses a maxMessageBytes of %s instead of running without a limit", async (bad) => {
+    const maxMessageBytes = bad as number;
+    expect(() => new JsonStreamSplitter({ maxMessageBytes })).toThrow(OvsdbInvalidArgumentError);
+    // Before any connection is attempted (the endpoint does not exist).
+    await expect(OvsdbClient.connect("unix:/nonexistent/incusx-ovsdb.sock", { maxMessageBytes })).rejects.toThrow(OvsdbInvalidArgumentError);
+  });
+
   it("accepts a message of exactly the limit", () => {
     const text = JSON.stringify({ a: "x".repeat(50) });
     const splitter = new JsonStreamSplitter({ maxMessageBytes: text.length });
@@ -133,5 +142,32 @@ describe("JsonStreamSplitter limits", () => {
     const opener = '{"s":"' + "[".repeat(5000) + '","a":' + "[".repeat(MAX_JSON_DEPTH - 2);
     expect(splitter.push(Buffer.from(opener))).toEqual([]);
     expect(() => splitter.push(Buffer.from("[["))).toThrow(/nested deeper than 1000/);
+  });
+});
+
+describe("JsonStreamSplitter work", () => {
+  // Bytes the splitter's indexOf searches look at while splitting `chunk`:
+  // counted, not timed, so the bound holds however loaded the machine is.
+  function scannedBytes(chunk: Buffer): number {
+    let scanned = 0;
+    const search = Buffer.prototype.indexOf;
+    Object.defineProperty(chunk, "indexOf", {
+      value(this: Buffer, value: number, from = 0) {
+        const found = search.call(this, value, from);
+        scanned += (found === -1 ? this.length : found) - from;
+        return found;
+      },
+    });
+    new JsonStreamSplitter().push(chunk);
+    return scanned;
+  }
+
+  it("looks at each byte of a string full of escapes a bounded number of times (no search per escape to the closing quote)", () => {
+    const escapes = Buffer.from(`["${"\\\\".repeat(32 * 1024)}"]`);
+    // Linear: each search starts where the last ended. Searching from every
+    // escape to the far quote looked at ~1 GiB for these 64 KiB.
+    expect(scannedBytes(escapes)).toBeLessThanOrEqual(4 * escapes.length);
+    const quotes = Buffer.from(`[${'"a",'.repeat(16 * 1024)}"\\\\"]`);
+    expect(scannedBytes(quotes)).toBeLessThanOrEqual(4 * quotes.length);
   });
 });

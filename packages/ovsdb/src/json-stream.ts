@@ -5,7 +5,7 @@
 // values inside a multi-byte character, so byte scanning is exact and the
 // text is decoded only once a whole value has arrived.
 
-import { OvsdbProtocolError } from "./errors.js";
+import { OvsdbInvalidArgumentError, OvsdbProtocolError } from "./errors.js";
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
@@ -32,6 +32,20 @@ export const MAX_JSON_DEPTH = 1000;
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
 /**
+ * `maxMessageBytes` (default {@link DEFAULT_MAX_MESSAGE_BYTES}) after
+ * checking it is a positive safe integer: every comparison with NaN is
+ * false, so a NaN limit (a misread configuration) let any message through.
+ * Throws {@link OvsdbInvalidArgumentError} otherwise.
+ */
+export function checkMaxMessageBytes(maxMessageBytes: number | undefined): number {
+  if (maxMessageBytes === undefined) return DEFAULT_MAX_MESSAGE_BYTES;
+  if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1) {
+    throw new OvsdbInvalidArgumentError(`maxMessageBytes must be a positive whole number of bytes, not ${String(maxMessageBytes)}`);
+  }
+  return maxMessageBytes;
+}
+
+/**
  * Splits a byte stream into complete JSON values (objects or arrays, as
  * RFC 7047 sends them) and parses each one. Feed chunks as they arrive;
  * every complete value is returned in order.
@@ -48,9 +62,9 @@ export class JsonStreamSplitter {
   #escaped = false;
   readonly #maxBytes: number;
 
-  /** `maxMessageBytes`: largest message accepted (default {@link DEFAULT_MAX_MESSAGE_BYTES}). */
+  /** `maxMessageBytes`: largest message accepted (default {@link DEFAULT_MAX_MESSAGE_BYTES}); see {@link checkMaxMessageBytes}. */
   constructor(options: { readonly maxMessageBytes?: number } = {}) {
-    this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.#maxBytes = checkMaxMessageBytes(options.maxMessageBytes);
   }
 
   /** Bytes buffered of a value not yet complete. */
@@ -68,8 +82,13 @@ export class JsonStreamSplitter {
     const out: unknown[] = [];
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let start = 0;
-    // Strings are most of the bytes: jump through them with indexOf instead of a byte loop.
+    // Strings are most of the bytes: jump through them with indexOf instead
+    // of a byte loop. Both positions are kept and searched again only once
+    // passed, so the two searches pass over each byte once each: searching
+    // for the quote afresh at every escape made a string of escapes
+    // quadratic (64 KiB of "\\\\..." searched ~1 GiB).
     let nextBackslash = buf.indexOf(BACKSLASH);
+    let nextQuote = buf.indexOf(QUOTE);
     for (let i = 0; i < buf.length; i++) {
       if (this.#inString) {
         if (this.#escaped) {
@@ -77,8 +96,8 @@ export class JsonStreamSplitter {
           continue;
         }
         if (nextBackslash >= 0 && nextBackslash < i) nextBackslash = buf.indexOf(BACKSLASH, i);
-        let quote = buf.indexOf(QUOTE, i);
-        if (quote < 0) quote = buf.length;
+        if (nextQuote >= 0 && nextQuote < i) nextQuote = buf.indexOf(QUOTE, i);
+        const quote = nextQuote < 0 ? buf.length : nextQuote;
         if (nextBackslash >= 0 && nextBackslash < quote) {
           i = nextBackslash;
           this.#escaped = true;

@@ -5,7 +5,9 @@
 // recvmsg are wrapped to deliver scripted datagrams first: a forged
 // refusal from another process (nl_pid != 0), one from the kernel with a
 // foreign sequence number, one larger than the first reply buffer, and a
-// truncated one. Prints one line per case and exits 1 on a failure.
+// truncated one; and sendto to have a second socket send a real forged
+// datagram to the requesting one, which the kernel must refuse. Prints
+// one line per case and exits 1 on a failure.
 
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 typedef struct {
   uint32_t pid;         // the sender's port id (0: the kernel)
@@ -46,9 +49,33 @@ static size_t build(const Scripted *s) {
   return s->size;
 }
 
+// Set to make scripted_sendto, once the request is sent, send a forged
+// refusal to the requesting socket from a second netlink socket of this
+// process (a real datagram, through the kernel); the send's outcome is
+// kept in forged_sent and forged_errno.
+static int forge_after_send = 0;
+static int forged_sent = 0;
+static int forged_errno = 0;
+
+static void send_forged_refusal(int fd) {
+  struct sockaddr_nl own;
+  socklen_t own_length = sizeof own;
+  if (getsockname(fd, (struct sockaddr *)&own, &own_length) < 0) return;
+  int other = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (other < 0) return;
+  Scripted forged = {.pid = 0, .error = -EPERM, .size = NLMSG_LENGTH(sizeof(struct nlmsgerr))};
+  size_t size = build(&forged);
+  struct sockaddr_nl to = {.nl_family = AF_NETLINK, .nl_pid = own.nl_pid};
+  forged_sent = sendto(other, datagram, size, 0, (struct sockaddr *)&to, sizeof to) >= 0;
+  forged_errno = forged_sent ? 0 : errno;
+  close(other);
+}
+
 static ssize_t scripted_sendto(int fd, const void *data, size_t length, int flags, const struct sockaddr *to, socklen_t to_length) {
   request_sequence = ((const struct nlmsghdr *)data)->nlmsg_seq;
-  return sendto(fd, data, length, flags, to, to_length);
+  ssize_t sent = sendto(fd, data, length, flags, to, to_length);
+  if (forge_after_send) send_forged_refusal(fd);
+  return sent;
 }
 
 static ssize_t scripted_recv(int fd, void *buffer, size_t length, int flags) {
@@ -94,10 +121,7 @@ static int read_lo(int *links) {
     struct ifinfomsg link;
     char attributes[32];
   } request;
-  memset(&request, 0, sizeof request);
-  request.header.nlmsg_len = NLMSG_LENGTH(sizeof request.link);
-  request.header.nlmsg_type = RTM_GETLINK;
-  request.header.nlmsg_flags = NLM_F_REQUEST;
+  rtnetlink_start_request(&request.header, sizeof request, RTM_GETLINK, sizeof request.link);
   rtnetlink_add_attribute(&request.header, IFLA_IFNAME, "lo", 3);
   *links = 0;
   return rtnetlink_talk(&request.header, on_link, links);
@@ -136,6 +160,18 @@ int main(void) {
   script[0] = (Scripted){.pid = 0, .error = -EPERM, .size = NLMSG_LENGTH(sizeof(struct nlmsgerr))};
   scripted = 1;
   check("the kernel's own refusal counts", EPERM, 0);
+
+  // Ignoring such datagrams is not enough: anyone in the namespace can
+  // read our port id from /proc/net/netlink and keep our queue full, so
+  // a dump's next part never comes and the loop reads forgeries forever.
+  // Connected to the kernel, the socket takes datagrams from it alone.
+  forge_after_send = 1;
+  check("the kernel's answer while another socket sends to ours", 0, 1);
+  forge_after_send = 0;
+  int refused = !forged_sent && forged_errno == ECONNREFUSED;
+  printf("%s a datagram from another socket is refused by the kernel: sent %d, errno %d (want 0, ECONNREFUSED %d)\n", refused ? "ok" : "FAIL",
+         forged_sent, forged_errno, ECONNREFUSED);
+  if (!refused) failures++;
 
   return failures == 0 ? 0 : 1;
 }
