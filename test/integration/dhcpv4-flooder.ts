@@ -6,7 +6,7 @@
 // random xid) at BOMB_RATE packets/s, broadcast to
 // 255.255.255.255:68 from 192.0.2.1, for DURATION_MS. Prints
 // {"started":true} once its sockets are bound, then every 250 ms and at the
-// end one JSON line of cumulative counts: {"ms","junk","bombs","errors"}.
+// end one JSON line of cumulative counts of sends the kernel completed: {"ms","junk","bombs","errors"}.
 // Usage: dhcpv4-flooder.ts DURATION_MS JUNK_RATE BOMB_RATE CHADDR (aa:bb:cc:dd:ee:ff)
 import { createSocket, type Socket } from "node:dgram";
 import { randomBytes, randomInt } from "node:crypto";
@@ -49,10 +49,35 @@ const bombs: Buffer[] = Array.from({ length: 16 }, () => Buffer.from(dhcpv4Point
 
 let sent = 0;
 let bombsSent = 0;
+// What the kernel took (send callbacks without error), not what was handed
+// to send(): the achieved rate is measured, not owed.
+let junkDone = 0;
+let bombsDone = 0;
+let failedSends = 0;
+let finished = false;
 const started = performance.now();
-const report = () => console.log(JSON.stringify({ ms: Math.round(performance.now() - started), junk: sent, bombs: bombsSent, errors }));
-const onSent = (error: Error | null) => {
-  if (error) errors++;
+const report = () => console.log(JSON.stringify({ ms: Math.round(performance.now() - started), junk: junkDone, bombs: bombsDone, errors }));
+const completed = (error: Error | null): boolean => {
+  if (error) {
+    errors++;
+    failedSends++;
+  }
+  return !error;
+};
+const onJunkSent = (error: Error | null) => {
+  if (completed(error)) junkDone++;
+  closeWhenDone();
+};
+const onBombSent = (error: Error | null) => {
+  if (completed(error)) bombsDone++;
+  closeWhenDone();
+};
+// The last report comes when every send has completed, so it counts them all.
+const closeWhenDone = () => {
+  if (!finished || junkDone + bombsDone + failedSends < sent + bombsSent) return;
+  finished = false;
+  report();
+  for (const socket of sockets) socket.close();
 };
 console.log(JSON.stringify({ started: true }));
 
@@ -63,16 +88,16 @@ const tick = () => {
   const elapsed = performance.now() - started;
   const now = Math.min(elapsed, durationMs!);
   const junkDue = Math.floor((junkRate! * now) / 1000);
-  for (; sent < junkDue; sent++) sockets[sent % SOCKETS]!.send(junk[sent % junk.length]!, 68, "255.255.255.255", onSent);
+  for (; sent < junkDue; sent++) sockets[sent % SOCKETS]!.send(junk[sent % junk.length]!, 68, "255.255.255.255", onJunkSent);
   const bombsDue = Math.floor((bombRate! * now) / 1000) + (bombRate! > 0 ? 1 : 0);
-  for (; bombsSent < bombsDue; bombsSent++) sockets[bombsSent % SOCKETS]!.send(bombs[bombsSent % bombs.length]!, 68, "255.255.255.255", onSent);
+  for (; bombsSent < bombsDue; bombsSent++) sockets[bombsSent % SOCKETS]!.send(bombs[bombsSent % bombs.length]!, 68, "255.255.255.255", onBombSent);
   if (elapsed - lastReport >= 250) {
     lastReport = elapsed;
     report();
   }
   if (elapsed >= durationMs!) {
-    report();
-    for (const socket of sockets) socket.close();
+    finished = true;
+    closeWhenDone();
     return;
   }
   setTimeout(tick, 2);
