@@ -96,8 +96,11 @@ describe.skipIf(reason !== undefined)(`incusx forknet dhcp against dnsmasq${reas
     const seen = `gaps ${gaps.map((g) => g.toFixed(2)).join(", ")} s`;
     expect(gaps[1]!, seen).toBeGreaterThan(gaps[0]! * 1.5);
     expect(gaps[2]!, seen).toBeGreaterThan(gaps[1]! * 1.5);
-    // 10 ms ticks over several seconds: a few for sending two packets, none for waiting.
-    expect(ticks, `CPU ticks over ${(solicits[3]! - solicits[1]!).toFixed(1)} s`).toBeLessThanOrEqual(8);
+    // 10 ms ticks over several seconds: a few for sending two packets, none
+    // for waiting. V8's memory reducer runs one compacting GC about 8 s
+    // after start (seen with --trace-gc: up to 5 ticks), which can fall in
+    // this window; a timer that polls, or a busy wait, costs far more.
+    expect(ticks, `CPU ticks over ${(solicits[3]! - solicits[1]!).toFixed(1)} s`).toBeLessThanOrEqual(12);
     expect(run.events.filter((e) => e.kind === "bound")).toEqual([]);
     expect(await run.stop()).toBe(0);
   });
