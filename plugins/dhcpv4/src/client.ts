@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { Dhcpv4MessageType, dhcpv4OptionValue, findDhcpv4Option, type Dhcpv4Message } from "@incusx/dhcp-wire";
+import { Dhcpv4MessageType, Dhcpv4OptionCode, dhcpv4OptionValue, findDhcpv4Option, type Dhcpv4Message } from "@incusx/dhcp-wire";
 import type { Clock, Lease, LeaseEventKind, Logger } from "@incusx/sdk";
 import { runExchange, isReplyTo, isType, sendMessage, unusableAddress, type Exchange, type ExchangeContext } from "./exchange.js";
 import { Inbox, receiveUntilAborted, type MessageSource } from "@incusx/dhcp-client";
@@ -172,7 +172,7 @@ export class Dhcpv4Client {
             this.#log.warn(`Ignoring a DHCPOFFER: ${unusable}`);
             return undefined;
           }
-          return { result: { server: dhcpv4OptionValue(reply, 54)!, address: reply.yiaddr } };
+          return { result: { server: dhcpv4OptionValue(reply, Dhcpv4OptionCode.ServerIdentifier)!, address: reply.yiaddr } };
         },
       },
       signal,
@@ -194,7 +194,8 @@ export class Dhcpv4Client {
         retransmitAt: (n, now) => now + retransmitDelay(n, this.#random),
         giveUp: (n) => n >= REQUEST_TRANSMISSIONS,
         // Only the selected server's answer counts; the others saw the REQUEST as a decline of their offer.
-        onReply: (reply, sentAt) => (dhcpv4OptionValue(reply, 54) === offer.server ? this.#answer(reply, sentAt, "DHCPREQUEST") : undefined),
+        onReply: (reply, sentAt) =>
+          dhcpv4OptionValue(reply, Dhcpv4OptionCode.ServerIdentifier) === offer.server ? this.#answer(reply, sentAt, "DHCPREQUEST") : undefined,
       },
       signal,
     );
@@ -315,7 +316,7 @@ export class Dhcpv4Client {
       // Option 56 (Message) says why, as text.
       const text = findDhcpv4Option(reply, 56);
       const fields = text !== undefined && "data" in text ? { message: Buffer.from(text.data).toString("latin1") } : {};
-      this.#log.info(`DHCPv4 server "${dhcpv4OptionValue(reply, 54)}" refused the ${name} (DHCPNAK)`, fields);
+      this.#log.info(`DHCPv4 server "${dhcpv4OptionValue(reply, Dhcpv4OptionCode.ServerIdentifier)}" refused the ${name} (DHCPNAK)`, fields);
       return { result: { kind: "nak" } };
     }
     if (!isType(reply, Dhcpv4MessageType.Ack)) return undefined;

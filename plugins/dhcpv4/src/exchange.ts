@@ -1,6 +1,7 @@
 import {
   DhcpDecodeError,
   Dhcpv4MessageType,
+  Dhcpv4OptionCode,
   decodeDhcpv4,
   dhcpv4MessageTypeName,
   dhcpv4OptionValue,
@@ -118,14 +119,14 @@ export function acceptReply(
     log.debug("Ignoring a malformed DHCPv4 packet", { error: error.message });
     return undefined;
   }
-  const type = dhcpv4OptionValue(reply, 53);
+  const type = dhcpv4OptionValue(reply, Dhcpv4OptionCode.MessageType);
   if (type === undefined) return undefined;
-  const clientId = dhcpv4OptionValue(reply, 61);
+  const clientId = dhcpv4OptionValue(reply, Dhcpv4OptionCode.ClientIdentifier);
   if (clientId !== undefined && !sameClientIdentifier(clientId, expected.clientIdentifier)) {
     log.debug(`Ignoring a ${dhcpv4MessageTypeName(type)} for another client identifier`);
     return undefined;
   }
-  if (dhcpv4OptionValue(reply, 54) === undefined) return undefined;
+  if (dhcpv4OptionValue(reply, Dhcpv4OptionCode.ServerIdentifier) === undefined) return undefined;
   return reply;
 }
 
@@ -143,7 +144,7 @@ export function unusableAddress(reply: Dhcpv4Message): string | undefined {
   if (first === 0 || first === 127 || (first >= 224 && first <= 239) || reply.yiaddr === "255.255.255.255") {
     return `yiaddr ${reply.yiaddr} is not a usable host address`;
   }
-  if (dhcpv4OptionValue(reply, 1) === "0.0.0.0") return "subnet mask 0.0.0.0";
+  if (dhcpv4OptionValue(reply, Dhcpv4OptionCode.SubnetMask) === "0.0.0.0") return "subnet mask 0.0.0.0";
   return undefined;
 }
 
@@ -166,7 +167,7 @@ export async function sendMessage(
 
 /** Whether a message is of `type` (option 53). */
 export function isType(message: Dhcpv4Message, type: (typeof Dhcpv4MessageType)[keyof typeof Dhcpv4MessageType]): boolean {
-  return dhcpv4OptionValue(message, 53) === type;
+  return dhcpv4OptionValue(message, Dhcpv4OptionCode.MessageType) === type;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -1,4 +1,4 @@
-import { dhcpv4OptionValue, type Dhcpv4Message } from "@incusx/dhcp-wire";
+import { Dhcpv4OptionCode, dhcpv4OptionValue, type Dhcpv4Message } from "@incusx/dhcp-wire";
 import type { Lease, LeaseDns, LeaseRoute, Logger } from "@incusx/sdk";
 
 /** A lease time of 0xffffffff seconds means "infinity" (RFC 2131 section 3.3). */
@@ -142,7 +142,7 @@ function maskedDestination(destination: string, prefixLength: number): string {
  * were dropped), else a default route through the first router of option 3.
  */
 export function routesOf(ack: Pick<Dhcpv4Message, "options">, log?: Pick<Logger, "warn">): LeaseRoute[] {
-  const classless = dhcpv4OptionValue(ack, 121);
+  const classless = dhcpv4OptionValue(ack, Dhcpv4OptionCode.ClasslessStaticRoutes);
   if (classless !== undefined) {
     if (classless.length > MAX_CLASSLESS_ROUTES) {
       log?.warn(
@@ -154,14 +154,16 @@ export function routesOf(ack: Pick<Dhcpv4Message, "options">, log?: Pick<Logger,
       return r.router === "0.0.0.0" ? { destination } : { destination, gateway: r.router };
     });
   }
-  const router = dhcpv4OptionValue(ack, 3)?.find((r) => r !== "0.0.0.0");
+  const router = dhcpv4OptionValue(ack, Dhcpv4OptionCode.Routers)?.find((r) => r !== "0.0.0.0");
   return router === undefined ? [] : [{ destination: "0.0.0.0/0", gateway: router }];
 }
 
 /** DNS settings of an ACK: servers (6), search list (119), domain (15). */
 export function dnsOf(ack: Pick<Dhcpv4Message, "options">): LeaseDns {
-  const domain = dhcpv4OptionValue(ack, 15);
-  const dns: LeaseDns = { servers: [...(dhcpv4OptionValue(ack, 6) ?? [])], search: (dhcpv4OptionValue(ack, 119) ?? []).map(withoutRoot) };
+  const domain = dhcpv4OptionValue(ack, Dhcpv4OptionCode.DomainName);
+  const servers = dhcpv4OptionValue(ack, Dhcpv4OptionCode.DomainNameServers) ?? [];
+  const search = dhcpv4OptionValue(ack, Dhcpv4OptionCode.DomainSearch) ?? [];
+  const dns: LeaseDns = { servers: [...servers], search: search.map(withoutRoot) };
   return domain === undefined || domain === "" ? dns : { ...dns, domain: withoutRoot(domain) };
 }
 
@@ -181,15 +183,15 @@ export function bindingFromAck(
   context: { readonly obtainedAt: number; readonly applyMtu: boolean; readonly log?: Pick<Logger, "warn"> },
 ): Binding | { readonly invalid: string } {
   if (ack.yiaddr === "0.0.0.0") return { invalid: "it grants no address (yiaddr 0.0.0.0)" };
-  const server = dhcpv4OptionValue(ack, 54);
+  const server = dhcpv4OptionValue(ack, Dhcpv4OptionCode.ServerIdentifier);
   if (server === undefined) return { invalid: "it has no server identifier (option 54)" };
-  const granted = dhcpv4OptionValue(ack, 51);
+  const granted = dhcpv4OptionValue(ack, Dhcpv4OptionCode.LeaseTime);
   if (granted === undefined || granted === 0) return { invalid: "it has no lease time (option 51)" };
   const leaseTime = granted === INFINITE_LEASE ? granted : Math.max(granted, MIN_LEASE_TIME);
-  const mask = dhcpv4OptionValue(ack, 1);
+  const mask = dhcpv4OptionValue(ack, Dhcpv4OptionCode.SubnetMask);
   const prefixLength = (mask === undefined ? undefined : prefixLengthOf(mask)) ?? classfulPrefixLength(ack.yiaddr);
-  const mtu = dhcpv4OptionValue(ack, 26);
-  const { t1, t2 } = renewalTimes(granted, dhcpv4OptionValue(ack, 58), dhcpv4OptionValue(ack, 59));
+  const mtu = dhcpv4OptionValue(ack, Dhcpv4OptionCode.InterfaceMtu);
+  const { t1, t2 } = renewalTimes(granted, dhcpv4OptionValue(ack, Dhcpv4OptionCode.RenewalTime), dhcpv4OptionValue(ack, Dhcpv4OptionCode.RebindingTime));
   return {
     server,
     address: ack.yiaddr,

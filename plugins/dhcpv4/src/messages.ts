@@ -1,4 +1,4 @@
-import { Dhcpv4MessageType, type Dhcpv4ClientIdentifier, type Dhcpv4Message, type Dhcpv4Option } from "@incusx/dhcp-wire";
+import { Dhcpv4MessageType, Dhcpv4OptionCode, type Dhcpv4ClientIdentifier, type Dhcpv4Message, type Dhcpv4Option } from "@incusx/dhcp-wire";
 
 /**
  * Options the client asks for (option 55): subnet mask, routers, DNS
@@ -60,11 +60,11 @@ function message(identity: ClientIdentity, fields: MessageFields, options: Dhcpv
 function nameOptions(identity: ClientIdentity): Dhcpv4Option[] {
   const name = identity.name;
   if (name === undefined) return [];
-  if ("hostname" in name) return [{ code: 12, value: name.hostname }];
+  if ("hostname" in name) return [{ code: Dhcpv4OptionCode.HostName, value: name.hostname }];
   // RFC 4702 section 3.1: canonical wire encoding (E), and ask the server to update the A record (S).
   return [
     {
-      code: 81,
+      code: Dhcpv4OptionCode.ClientFqdn,
       value: { serverUpdate: true, serverOverride: false, canonicalEncoding: true, noServerUpdate: false, reservedFlags: 0, rcode1: 0, rcode2: 0, name: name.fqdn },
     },
   ];
@@ -76,10 +76,10 @@ function nameOptions(identity: ClientIdentity): Dhcpv4Option[] {
  */
 export function buildDiscover(identity: ClientIdentity, fields: MessageFields, requestedAddress?: string): Dhcpv4Message {
   return message(identity, fields, [
-    { code: 53, value: Dhcpv4MessageType.Discover },
-    { code: 61, value: identity.clientIdentifier },
-    ...(requestedAddress === undefined ? [] : [{ code: 50 as const, value: requestedAddress }]),
-    { code: 55, value: PARAMETER_REQUEST_LIST },
+    { code: Dhcpv4OptionCode.MessageType, value: Dhcpv4MessageType.Discover },
+    { code: Dhcpv4OptionCode.ClientIdentifier, value: identity.clientIdentifier },
+    ...(requestedAddress === undefined ? [] : [{ code: Dhcpv4OptionCode.RequestedIpAddress, value: requestedAddress }]),
+    { code: Dhcpv4OptionCode.ParameterRequestList, value: PARAMETER_REQUEST_LIST },
     ...nameOptions(identity),
   ]);
 }
@@ -101,17 +101,17 @@ export function buildRequest(
   const addressing: Dhcpv4Option[] =
     state.kind === "selecting"
       ? [
-          { code: 50, value: state.address },
-          { code: 54, value: state.server },
+          { code: Dhcpv4OptionCode.RequestedIpAddress, value: state.address },
+          { code: Dhcpv4OptionCode.ServerIdentifier, value: state.server },
         ]
       : state.kind === "init-reboot"
-        ? [{ code: 50, value: state.address }]
+        ? [{ code: Dhcpv4OptionCode.RequestedIpAddress, value: state.address }]
         : [];
   return message(identity, fields, [
-    { code: 53, value: Dhcpv4MessageType.Request },
-    { code: 61, value: identity.clientIdentifier },
+    { code: Dhcpv4OptionCode.MessageType, value: Dhcpv4MessageType.Request },
+    { code: Dhcpv4OptionCode.ClientIdentifier, value: identity.clientIdentifier },
     ...addressing,
-    { code: 55, value: PARAMETER_REQUEST_LIST },
+    { code: Dhcpv4OptionCode.ParameterRequestList, value: PARAMETER_REQUEST_LIST },
     ...nameOptions(identity),
   ]);
 }
@@ -119,8 +119,8 @@ export function buildRequest(
 /** DHCPRELEASE (RFC 2131 section 4.4.6): ciaddr, server identifier, client identifier; unicast to the server. */
 export function buildRelease(identity: ClientIdentity, fields: MessageFields & { readonly ciaddr: string }, server: string): Dhcpv4Message {
   return message(identity, { ...fields, broadcast: false }, [
-    { code: 53, value: Dhcpv4MessageType.Release },
-    { code: 61, value: identity.clientIdentifier },
-    { code: 54, value: server },
+    { code: Dhcpv4OptionCode.MessageType, value: Dhcpv4MessageType.Release },
+    { code: Dhcpv4OptionCode.ClientIdentifier, value: identity.clientIdentifier },
+    { code: Dhcpv4OptionCode.ServerIdentifier, value: server },
   ]);
 }
