@@ -76,6 +76,7 @@ export type {
   Timer,
 } from "./services.js";
 
+export { INFINITE_LIFETIME } from "./lease.js";
 export type { IpFamily, Lease, LeaseAddress, LeaseDns, LeaseEvent, LeaseEventKind, LeaseRoute } from "./lease.js";
 
 export {

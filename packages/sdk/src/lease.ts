@@ -1,7 +1,17 @@
 /** An IP protocol family. */
 export type IpFamily = "ipv4" | "ipv6";
 
-/** One address granted by a lease. Lifetimes are in seconds. */
+/**
+ * A lifetime, in seconds, that never ends: 0xffffffff, the value by which
+ * DHCPv4 lease times (RFC 2132 section 9.2) and DHCPv6 lifetimes (RFC 8415
+ * section 7.7) say "infinity". {@link LeaseAddress} lifetimes use it too.
+ *
+ * @example
+ * const expires = address.validLifetime === INFINITE_LIFETIME ? Infinity : obtainedAt + address.validLifetime * 1000;
+ */
+export const INFINITE_LIFETIME = 0xffff_ffff;
+
+/** One address granted by a lease. Lifetimes are in seconds ({@link INFINITE_LIFETIME}: for ever). */
 export interface LeaseAddress {
   /** Canonical address text, without prefix (`192.0.2.10`, `2001:db8::10`). */
   readonly address: string;

@@ -1,5 +1,6 @@
 import type { Dhcpv4Message, Dhcpv4Option } from "@incusx/dhcp-wire";
 import { describe, expect, it } from "vitest";
+import { INFINITE_LIFETIME } from "@incusx/sdk";
 import { INFINITE_LEASE, MAX_CLASSLESS_ROUTES, MIN_LEASE_TIME, MIN_RENEWAL_TIME, bindingFromAck, prefixLengthOf, renewalTimes, routesOf } from "./lease.js";
 
 const withOptions = (options: Dhcpv4Option[]): Pick<Dhcpv4Message, "options"> => ({ options });
@@ -49,7 +50,8 @@ describe("T1 and T2", () => {
     expect(renewalTimes(3600, 2000, 1000)).toEqual({ t1: 1800, t2: 3150 });
     expect(renewalTimes(3600, undefined, 4000)).toEqual({ t1: 1800, t2: 3150 });
     expect(renewalTimes(3600, 3500)).toEqual({ t1: 1800, t2: 3150 });
-    expect(renewalTimes(INFINITE_LEASE, 10, 20)).toEqual({ t1: Infinity, t2: Infinity });
+    expect(renewalTimes(INFINITE_LIFETIME, 10, 20)).toEqual({ t1: Infinity, t2: Infinity });
+    expect(INFINITE_LEASE).toBe(INFINITE_LIFETIME);
   });
 });
 

@@ -1,8 +1,12 @@
 import { Dhcpv4OptionCode, dhcpv4OptionValue, type Dhcpv4Message } from "@incusx/dhcp-wire";
-import type { Lease, LeaseDns, LeaseRoute, Logger } from "@incusx/sdk";
+import { INFINITE_LIFETIME, type Lease, type LeaseDns, type LeaseRoute, type Logger } from "@incusx/sdk";
 
-/** A lease time of 0xffffffff seconds means "infinity" (RFC 2131 section 3.3). */
-export const INFINITE_LEASE = 0xffffffff;
+/**
+ * A lease time of 0xffffffff seconds means "infinity" (RFC 2131 section 3.3).
+ *
+ * @deprecated The SDK's `INFINITE_LIFETIME`, the same value; kept for one minor version.
+ */
+export const INFINITE_LEASE = INFINITE_LIFETIME;
 
 /**
  * Shortest lease the client schedules by, in seconds: a shorter one is held
@@ -39,7 +43,7 @@ export interface Binding {
   readonly prefixLength: number;
   /** When the REQUEST that obtained it was first sent (RFC 2131 section 4.4.1). */
   readonly obtainedAt: number;
-  /** Lease time (option 51); {@link INFINITE_LEASE} for ever. */
+  /** Lease time (option 51); {@link INFINITE_LIFETIME} for ever. */
   readonly leaseTime: number;
   /** Renewal (T1) and rebinding (T2) times in seconds; `Infinity` with an infinite lease. */
   readonly t1: number;
@@ -67,7 +71,7 @@ export interface SavedLease {
 
 /** Clock ms when `binding` ends (`Infinity` for an infinite lease). */
 export function expiresAt(binding: Binding): number {
-  return binding.leaseTime === INFINITE_LEASE ? Infinity : binding.obtainedAt + binding.leaseTime * 1000;
+  return binding.leaseTime === INFINITE_LIFETIME ? Infinity : binding.obtainedAt + binding.leaseTime * 1000;
 }
 
 /** Clock ms of T1 (`key` "t1") or T2 (`key` "t2"). */
@@ -95,7 +99,7 @@ export function savedLeaseOf(binding: Binding): SavedLease {
  * renewalTimes(1, 0, 0) // { t1: 30, t2: 52.5 }
  */
 export function renewalTimes(leaseTime: number, t1?: number, t2?: number): { t1: number; t2: number } {
-  if (leaseTime === INFINITE_LEASE) return { t1: Infinity, t2: Infinity };
+  if (leaseTime === INFINITE_LIFETIME) return { t1: Infinity, t2: Infinity };
   const lease = Math.max(leaseTime, MIN_LEASE_TIME);
   const defaults = { t1: lease * 0.5, t2: lease * 0.875 };
   let rebind = t2 !== undefined && t2 > 0 && t2 < lease ? t2 : defaults.t2;
@@ -187,7 +191,7 @@ export function bindingFromAck(
   if (server === undefined) return { invalid: "it has no server identifier (option 54)" };
   const granted = dhcpv4OptionValue(ack, Dhcpv4OptionCode.LeaseTime);
   if (granted === undefined || granted === 0) return { invalid: "it has no lease time (option 51)" };
-  const leaseTime = granted === INFINITE_LEASE ? granted : Math.max(granted, MIN_LEASE_TIME);
+  const leaseTime = granted === INFINITE_LIFETIME ? granted : Math.max(granted, MIN_LEASE_TIME);
   const mask = dhcpv4OptionValue(ack, Dhcpv4OptionCode.SubnetMask);
   const prefixLength = (mask === undefined ? undefined : prefixLengthOf(mask)) ?? classfulPrefixLength(ack.yiaddr);
   const mtu = dhcpv4OptionValue(ack, Dhcpv4OptionCode.InterfaceMtu);

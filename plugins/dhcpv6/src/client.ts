@@ -7,11 +7,10 @@ import {
   findDhcpv6Option,
   type Dhcpv6ClientServerMessage,
 } from "@incusx/dhcp-wire";
-import { canonicalAddress, type Clock, type LeaseEventKind, type Logger } from "@incusx/sdk";
+import { INFINITE_LIFETIME, canonicalAddress, type Clock, type LeaseEventKind, type Logger } from "@incusx/sdk";
 import { Inbox, receiveUntilAborted } from "@incusx/dhcp-client";
 import { fqdnNameOf, type Dhcpv6ClientOptions } from "./options.js";
 import {
-  INFINITE_LIFETIME,
   bindingFromReply,
   dnsOf,
   duidHex,

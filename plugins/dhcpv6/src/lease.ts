@@ -7,11 +7,8 @@ import {
   type Dhcpv6Option,
   type Duid,
 } from "@incusx/dhcp-wire";
-import type { Lease, LeaseDns } from "@incusx/sdk";
+import { INFINITE_LIFETIME, type Lease, type LeaseDns } from "@incusx/sdk";
 import type { IaAddress } from "./messages.js";
-
-/** A lifetime or time of 0xffffffff seconds means "infinity" (RFC 8415 section 7.7). */
-export const INFINITE_LIFETIME = 0xffffffff;
 
 /** Information Refresh Time when the server sends none, and its floor (RFC 8415 section 21.23). */
 export const IRT_DEFAULT = 86_400;

@@ -1,7 +1,4 @@
-import type { Clock, Lease, LeaseAddress, LeaseRoute, LinkAddress, LinkConfigurator, LinkRoute } from "@incusx/sdk";
-
-/** DHCP's "infinity" lifetime (RFC 8415 section 7.7, RFC 2131 section 3.3): the address never expires. */
-const INFINITE_LIFETIME = 0xffff_ffff;
+import { INFINITE_LIFETIME, type Clock, type Lease, type LeaseAddress, type LeaseRoute, type LinkAddress, type LinkConfigurator, type LinkRoute } from "@incusx/sdk";
 
 /** One change the applier could not make, with the error the link configurator gave. */
 export interface LinkProblem {
