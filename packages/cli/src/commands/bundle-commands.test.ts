@@ -35,12 +35,12 @@ describe("incusx bundle create and verify", () => {
   it("prints one error line per problem and exits 1 for a tampered bundle", async () => {
     await runCli(["bundle", "create", "--out", "b2", "@incusx/plugin-dhcpv6"], work);
     await appendFile(join(work, "b2/node_modules/@incusx/plugin-dhcpv6/package.json"), "\n");
-    await appendFile(join(work, "b2/node_modules/ipaddr.js/README.md"), "\n");
+    await appendFile(join(work, "b2/node_modules/@incusx/dhcp-wire/README.md"), "\n");
     const run = await runCli(["bundle", "verify", "--json", "b2"], work);
     expect(run.status).toBe(1);
     expect(run.stderr.split("\n").filter(Boolean)).toEqual([
+      expect.stringMatching(/^incusx: error\[BUNDLE_FILE_CHANGED\]: node_modules\/@incusx\/dhcp-wire\/README\.md: changed/),
       expect.stringMatching(/^incusx: error\[BUNDLE_FILE_CHANGED\]: node_modules\/@incusx\/plugin-dhcpv6\/package\.json: changed/),
-      expect.stringMatching(/^incusx: error\[BUNDLE_FILE_CHANGED\]: node_modules\/ipaddr\.js\/README\.md: changed/),
     ]);
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, problems: [{ code: "BUNDLE_FILE_CHANGED" }, { code: "BUNDLE_FILE_CHANGED" }] });
   });
