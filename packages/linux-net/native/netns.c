@@ -85,7 +85,7 @@ napi_value EnterNetns(napi_env env, napi_callback_info info) {
   close(inode);
   if (fd < 0) return throw_system_error(env, open_error, "open", "Failed to open the network namespace");
   // setns would only say EINVAL for a namespace of another kind; name it.
-  // ENOTTY (not a namespace file, or a kernel before 4.11) is left to setns.
+  // ENOTTY (a kernel before 4.11: nsfs is checked above) is left to setns.
   int type = ioctl(fd, NS_GET_NSTYPE);
   if (type >= 0 && type != CLONE_NEWNET) {
     close(fd);
