@@ -18,12 +18,15 @@ import {
   type PluginManifest,
   type StateStore,
 } from "@incusx/sdk";
-import { FakeClock } from "./fake-clock.js";
-import { MemoryLeaseEventStream } from "./memory-lease-event-stream.js";
-import { MemoryLogSink } from "./memory-log-sink.js";
-import { MemoryNetworkState, type NetworkStateData } from "./memory-network-state.js";
-import { MemoryStateStore } from "./memory-state-store.js";
-import { RecordingLinkConfigurator } from "./recording-link-configurator.js";
+import {
+  FakeClock,
+  MemoryLeaseEventStream,
+  MemoryLogSink,
+  MemoryNetworkState,
+  MemoryStateStore,
+  RecordingLinkConfigurator,
+  type NetworkStateData,
+} from "@incusx/sdk/testing";
 
 /** One plugin for {@link startTestHost}. */
 export interface TestPluginEntry {

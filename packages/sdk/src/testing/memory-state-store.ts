@@ -1,4 +1,4 @@
-import type { JsonValue, StateStore } from "@incusx/sdk";
+import type { JsonValue, StateStore } from "../services.js";
 
 // Same rule as the host's file store, so a key that works here works there.
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

@@ -1,5 +1,6 @@
-import type { Disposable, LeaseEvent, LeaseEventStream } from "@incusx/sdk";
-import { realClearTimeout, realSetTimeout } from "./internal/real-time.js";
+import type { LeaseEvent } from "../lease.js";
+import type { Disposable, LeaseEventStream } from "../services.js";
+import { realClearTimeout, realSetTimeout } from "./real-time.js";
 
 /** Options of {@link MemoryLeaseEventStream.waitFor}. */
 export interface WaitForOptions {

@@ -1,4 +1,4 @@
-import type { LeaseEvent } from "@incusx/sdk";
+import type { LeaseEvent } from "../lease.js";
 import { describe, expect, it } from "vitest";
 import { MemoryLeaseEventStream } from "./memory-lease-event-stream.js";
 

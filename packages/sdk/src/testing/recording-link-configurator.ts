@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
-import type { IpFamily, LinkAddress, LinkConfigurator, LinkRoute, LinkSnapshot } from "@incusx/sdk";
+import type { IpFamily } from "../lease.js";
+import type { LinkAddress, LinkConfigurator, LinkRoute, LinkSnapshot } from "../services.js";
 
 /** One mutating call made on a {@link RecordingLinkConfigurator}, in call order. */
 export type LinkCall =

@@ -1,5 +1,5 @@
-import type { Clock, Timer } from "@incusx/sdk";
-import { realSetImmediate } from "./internal/real-time.js";
+import type { Clock, Timer } from "../services.js";
+import { realSetImmediate } from "./real-time.js";
 
 /** Stops `advance`/`runAll` from spinning forever on a timer that re-arms itself at 0 ms. */
 const MAX_TIMERS_PER_CALL = 100_000;

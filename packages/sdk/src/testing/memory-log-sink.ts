@@ -1,5 +1,5 @@
-import type { LogRecord, LogSink } from "@incusx/host";
-import type { Clock, LogFields, LogLevel, Logger } from "@incusx/sdk";
+import type { LogRecord, LogSink } from "../host/log.js";
+import type { Clock, LogFields, LogLevel, Logger } from "../services.js";
 
 const LEVELS: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -35,7 +35,7 @@ export interface MemoryLogSinkOptions {
 export class MemoryLogSink {
   /** Every record received, oldest first. */
   readonly records: LogRecord[] = [];
-  /** The `LogSink` function (from `@incusx/host`) to hand to a host. */
+  /** The `LogSink` function (from `@incusx/sdk/host`) to hand to a host. */
   readonly sink: LogSink;
 
   constructor(options: MemoryLogSinkOptions = {}) {

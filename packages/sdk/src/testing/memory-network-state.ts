@@ -1,4 +1,4 @@
-import type { Network, NetworkForward, NetworkState, NicDevice } from "@incusx/sdk";
+import type { Network, NetworkForward, NetworkState, NicDevice } from "../services.js";
 
 /** Plain data a {@link MemoryNetworkState} starts from. */
 export interface NetworkStateData {
