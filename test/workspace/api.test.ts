@@ -45,7 +45,7 @@ describe("workspace API reports", () => {
 
   it("match the code (after an API change, review it and run `pnpm api:update`)", () => {
     const { changed, missing, stale } = compareReports(apis);
-    expect({ changed, missing, stale }).toEqual({ changed: [], missing: [], stale: [] });
+    expect({ changed, missing, stale }, "review the API change, then run `pnpm api:update`").toEqual({ changed: [], missing: [], stale: [] });
   });
 
   it("list no name that is exported but unused (by package and name)", () => {
