@@ -8,6 +8,8 @@
 //   node scripts/api-report.mjs --update   rewrite the reports and drop entries of
 //                                          unused-exports.json that are used now
 //                                          (`pnpm api:update`)
+//   ... --update --pend "why"              also add every unused name found to
+//                                          unused-exports.json, with that reason
 //
 // A report lists, for every entry of the package's "exports" (except
 // ./package.json), the names it exports, whether each is a value, a type or
@@ -24,7 +26,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { extname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
-import { PENDING_FILE, checkUnused, formatUnused, leftmostName, prunePending, unusedExports } from "./unused-exports.mjs";
+import { PENDING_FILE, addPending, checkUnused, formatUnused, leftmostName, prunePending, unusedExports } from "./unused-exports.mjs";
 import { apiPackages, root } from "./workspace-packages.mjs";
 
 // Loaded with require: an ESM import of typescript.js first scans its 9 MB
@@ -431,7 +433,14 @@ async function main() {
     const pruned = prunePending(unusedExports(apis));
     if (pruned.length) console.log(`No longer unused, deleted from ${relative(root, PENDING_FILE)}:\n  ${pruned.join("\n  ")}`);
     const { offenders } = checkUnused(unusedExports(apis));
-    if (offenders.length) console.log(`Still exported but unused (see test/workspace/api.test.ts):\n${formatUnused(offenders)}`);
+    const why = process.argv[process.argv.indexOf("--pend") + 1];
+    if (process.argv.includes("--pend") && why && !why.startsWith("--")) {
+      addPending(offenders, why);
+      if (offenders.length) console.log(`Added to ${relative(root, PENDING_FILE)} ("${why}"):\n${formatUnused(offenders)}`);
+    } else if (offenders.length) {
+      console.log(`Still exported but unused (see test/workspace/api.test.ts):\n${formatUnused(offenders)}`);
+      console.log(`Use them, drop them, list them in the package README, or wait with a reason: ${UPDATE_COMMAND} --pend "why"`);
+    }
     return;
   }
   const { changed, missing, stale } = compareReports(apis);

@@ -358,6 +358,22 @@ export function prunePending(unused) {
   return resolved;
 }
 
+/**
+ * Adds `unused` to unused-exports.json under one reason, a group per entry:
+ * for a deliberate "not now" (`pnpm api:update --pend "why"`).
+ * @param {UnusedExport[]} unused
+ * @param {string} why
+ */
+export function addPending(unused, why) {
+  if (unused.length === 0) return;
+  const json = readPending();
+  const entries = [...new Set(unused.map((u) => u.specifier))];
+  for (const entry of entries) {
+    json.pending.push({ entry, names: unused.filter((u) => u.specifier === entry).map((u) => u.name), why });
+  }
+  writeFileSync(PENDING_FILE, JSON.stringify(json, null, 2) + "\n");
+}
+
 /** @param {import("typescript").EntityName} name @returns {import("typescript").Identifier} */
 export function leftmostName(name) {
   return ts.isIdentifier(name) ? name : leftmostName(name.left);
