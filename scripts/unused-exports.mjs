@@ -374,7 +374,12 @@ export function addPending(unused, why) {
   writeFileSync(PENDING_FILE, JSON.stringify(json, null, 2) + "\n");
 }
 
-/** @param {import("typescript").EntityName} name @returns {import("typescript").Identifier} */
+/**
+ * The first identifier of `a.b.c`: the binding a qualified name starts
+ * from, which is what an import or an export names.
+ * @param {import("typescript").EntityName} name
+ * @returns {import("typescript").Identifier}
+ */
 export function leftmostName(name) {
   return ts.isIdentifier(name) ? name : leftmostName(name.left);
 }
