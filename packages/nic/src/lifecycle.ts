@@ -16,7 +16,7 @@ import {
   type NicProblem,
   type NicValidator,
 } from "@incusx/sdk";
-import { NicValidationService } from "./nic-validation.js";
+import { NicValidationService } from "./validation.js";
 
 const FAMILIES: readonly IpFamily[] = ["ipv4", "ipv6"];
 
