@@ -123,7 +123,7 @@ export interface NatReconcileReport {
  * NIC names.
  *
  * @example
- * const lifecycle = host.nicLifecycle();
+ * const lifecycle = new NicLifecycle({ state, validators, backends }); // a host gives one: host.nicLifecycle()
  * const { applied, skipped } = await lifecycle.start("c1", "eth0");
  */
 export class NicLifecycle {
