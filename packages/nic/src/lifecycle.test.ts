@@ -8,39 +8,13 @@ import {
   type NatPlan,
   type NatReconcileResult,
   type NatRule,
-  type Network,
   type NetworkForward,
-  type NetworkState,
   type NicDevice,
   type NicProblem,
   type NicValidator,
 } from "@incusx/sdk";
+import { MemoryNetworkState } from "@incusx/sdk/testing";
 import { NicLifecycle, natDiff } from "./lifecycle.js";
-
-// This package cannot use the testkit (which depends on the host, which depends on
-// this package): a small state over arrays.
-class MemoryNetworkState implements NetworkState {
-  constructor(private readonly data: { networks: Network[]; forwards: NetworkForward[]; nics: NicDevice[] }) {}
-  async networks() {
-    return this.data.networks;
-  }
-  async network(name: string) {
-    return this.data.networks.find((n) => n.name === name);
-  }
-  async forwards(network: string) {
-    return this.data.forwards.filter((f) => f.network === network);
-  }
-  async nics() {
-    return this.data.nics;
-  }
-  putNic(nic: NicDevice): void {
-    this.removeNic(nic.instance, nic.device);
-    this.data.nics.push(nic);
-  }
-  removeNic(instance: string, device: string): void {
-    this.data.nics = this.data.nics.filter((n) => n.instance !== instance || n.device !== device);
-  }
-}
 
 // Plans from static addresses only: `ipvN.address` + `ipvN.address.external`.
 class FakeNat implements NatBackend {
