@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { NatListEntry } from "@incusx/host";
+import type { NatListEntry } from "@incusx/nic";
 import type { HostState } from "@incusx/sdk";
 import { startOvnNorthbound, type OvnTestNorthbound } from "@incusx/testkit/ovsdb";
 

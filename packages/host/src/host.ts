@@ -33,9 +33,8 @@ import {
   type StateStore,
   type Token,
 } from "@incusx/sdk";
+import { NicLifecycle, NicValidationService } from "@incusx/nic";
 import { createHostContainer, instantiate, registerValue, resolverOf } from "./container.js";
-import { NicLifecycle } from "./nic-lifecycle.js";
-import { NicValidationService } from "./nic-validation.js";
 import type { FailurePolicy, HostOptions, HostServices, PluginSource } from "./options.js";
 import { orderByRequirements } from "./order.js";
 import { loadPlugin, type LoadedPlugin } from "./loader.js";

@@ -19,19 +19,39 @@ export type { PluginReport, PluginState, StartupReport, StopReport } from "./rep
 export { CLIENT_DUID_KEY, LINK_FAILED, NetworkRuntime } from "./runtime/network-runtime.js";
 export type { NetworkRunOptions, NetworkRuntimeOptions, RestartBackoff } from "./runtime/network-runtime.js";
 
-export { NicValidationService, VALIDATOR_PROBLEM_KEY, commonNicRules } from "./nic-validation.js";
-export { NicLifecycle, natDiff } from "./nic-lifecycle.js";
+// Moved to @incusx/nic; re-exported for one minor version.
+export {
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
+  NicValidationService,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
+  VALIDATOR_PROBLEM_KEY,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
+  commonNicRules,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
+  NicLifecycle,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
+  natDiff,
+} from "@incusx/nic";
 export type {
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   BackendReconcileReport,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   InvalidNic,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   NatListEntry,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   NatListFilter,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   NatReconcileReport,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   NicLifecycleOptions,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   NicSkip,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   NicStartResult,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   NicStopResult,
-} from "./nic-lifecycle.js";
+} from "@incusx/nic";
 
 export { compileConfigSchema } from "./config-schema.js";
 export {

@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { natDiff, type NatReconcileReport, type NicStartResult, type PluginSource } from "@incusx/host";
+import type { PluginSource } from "@incusx/host";
+import { natDiff, type NatReconcileReport, type NicStartResult } from "@incusx/nic";
 import ovnPlugin, { ExternalAddressValidator } from "@incusx/plugin-ovn-external-address";
 import ovnPackage from "@incusx/plugin-ovn-external-address/package.json" with { type: "json" };
 import {

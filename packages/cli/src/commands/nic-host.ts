@@ -8,9 +8,9 @@ import {
   Host,
   jsonLinesSink,
   type HostServices,
-  type NicLifecycle,
   type PluginSource,
 } from "@incusx/host";
+import type { NicLifecycle } from "@incusx/nic";
 import { IncusxError, type ErrorCode, type NatRule, type NicProblem } from "@incusx/sdk";
 import type { Command, OptionSpec, ParsedArgs } from "../command.js";
 import { UsageError, writeError } from "../errors.js";

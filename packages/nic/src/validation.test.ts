@@ -10,7 +10,7 @@ import {
   type NicValidator,
 } from "@incusx/sdk";
 import { describe, expect, it } from "vitest";
-import { commonNicRules, NicValidationService, VALIDATOR_PROBLEM_KEY } from "./nic-validation.js";
+import { commonNicRules, NicValidationService, VALIDATOR_PROBLEM_KEY } from "./validation.js";
 
 function nic(type: string, config: Record<string, string>): NicDevice {
   return { instance: "c1", device: "eth0", type, config };

@@ -1,13 +1,6 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  API_VERSION,
   InvalidConfigError,
-  NatBackendExtension,
-  NicValidatorExtension,
-  definePlugin,
   type ForwardUse,
   type IpFamily,
   type NatBackend,
@@ -15,39 +8,13 @@ import {
   type NatPlan,
   type NatReconcileResult,
   type NatRule,
-  type Network,
   type NetworkForward,
-  type NetworkState,
   type NicDevice,
   type NicProblem,
   type NicValidator,
 } from "@incusx/sdk";
-import { Host } from "./host.js";
-import { NicLifecycle, natDiff } from "./nic-lifecycle.js";
-
-// The host cannot use the testkit (which depends on it): a small state over arrays.
-class MemoryNetworkState implements NetworkState {
-  constructor(private readonly data: { networks: Network[]; forwards: NetworkForward[]; nics: NicDevice[] }) {}
-  async networks() {
-    return this.data.networks;
-  }
-  async network(name: string) {
-    return this.data.networks.find((n) => n.name === name);
-  }
-  async forwards(network: string) {
-    return this.data.forwards.filter((f) => f.network === network);
-  }
-  async nics() {
-    return this.data.nics;
-  }
-  putNic(nic: NicDevice): void {
-    this.removeNic(nic.instance, nic.device);
-    this.data.nics.push(nic);
-  }
-  removeNic(instance: string, device: string): void {
-    this.data.nics = this.data.nics.filter((n) => n.instance !== instance || n.device !== device);
-  }
-}
+import { MemoryNetworkState } from "@incusx/sdk/testing";
+import { NicLifecycle, natDiff } from "./lifecycle.js";
 
 // Plans from static addresses only: `ipvN.address` + `ipvN.address.external`.
 class FakeNat implements NatBackend {
@@ -322,54 +289,5 @@ describe("natDiff", () => {
     const b2 = { ...b, logicalIp: "10.0.0.3" };
     expect(natDiff([a, b], [b2])).toEqual({ ensured: [b2], removed: [a] });
     expect(natDiff([a], [a])).toEqual({ ensured: [], removed: [] });
-  });
-});
-
-describe("Host with a host state file", () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "incusx-host-state-"));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const nat = new FakeNat();
-  const plugin = definePlugin({
-    id: "test.nat",
-    register(registrar) {
-      registrar.contribute(NatBackendExtension, { useValue: nat });
-      registrar.contribute(NicValidatorExtension, {
-        useValue: { nicTypes: ["ovn"], keys: ["ipv4.address.external"], validate: async () => [] },
-      });
-    },
-  });
-  const source = { plugin, manifest: { id: "test.nat", apiVersions: [API_VERSION], provides: ["nat-backend", "nic-validator"] } };
-  const document = {
-    networks: [{ name: "ovn0", type: "ovn", ovn_router: "lr-ovn0", forwards: [{ listen_address: "198.51.100.9" }] }],
-    instances: [{ name: "c1", devices: { eth0: { type: "nic", network: "ovn0", "ipv4.address": "10.0.0.5", "ipv4.address.external": "198.51.100.9" } } }],
-  };
-
-  it("reads stateDir/network-state.json by default and starts NICs from it", async () => {
-    await writeFile(join(dir, "network-state.json"), JSON.stringify(document));
-    const host = new Host({ plugins: [source], stateDir: dir, services: { logSink: () => {} } });
-    expect((await host.start()).ok).toBe(true);
-    try {
-      const result = await host.nicLifecycle().start("c1", "eth0");
-      expect(result.applied).toEqual([rule("c1", "ipv4", "ovn0", "10.0.0.5", "198.51.100.9")]);
-    } finally {
-      await host.stop();
-    }
-  });
-
-  it("knows nothing when the state directory has no state file, and reads a file named in the options", async () => {
-    const empty = new Host({ plugins: [], stateDir: dir, services: { logSink: () => {} } });
-    await empty.start();
-    expect(await empty.nicLifecycle().listNat()).toEqual([]);
-    await expect(empty.nicLifecycle().nic("c1", "eth0")).rejects.toThrow('Instance "c1" not found');
-    await writeFile(join(dir, "elsewhere.json"), JSON.stringify(document));
-    const named = new Host({ plugins: [], baseDir: dir, networkStateFile: "elsewhere.json", services: { logSink: () => {} } });
-    await named.start();
-    expect((await named.nicLifecycle().nic("c1", "eth0")).type).toBe("ovn");
   });
 });

@@ -16,7 +16,7 @@ import {
   type NicProblem,
   type NicValidator,
 } from "@incusx/sdk";
-import { NicValidationService } from "./nic-validation.js";
+import { NicValidationService } from "./validation.js";
 
 const FAMILIES: readonly IpFamily[] = ["ipv4", "ipv6"];
 
@@ -123,7 +123,7 @@ export interface NatReconcileReport {
  * NIC names.
  *
  * @example
- * const lifecycle = host.nicLifecycle();
+ * const lifecycle = new NicLifecycle({ state, validators, backends }); // a host gives one: host.nicLifecycle()
  * const { applied, skipped } = await lifecycle.start("c1", "eth0");
  */
 export class NicLifecycle {
