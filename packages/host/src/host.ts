@@ -20,9 +20,7 @@ import {
   RequirementCycleError,
   StateStoreToken,
   TimeoutError,
-  extensionPoints,
   isIncusxError,
-  toIncusxError,
   type Contribution,
   type ExtensionPoint,
   type Logger,
@@ -33,6 +31,7 @@ import {
   type StateStore,
   type Token,
 } from "@incusx/sdk";
+import { extensionPoints, toIncusxError } from "@incusx/sdk/host";
 import { createHostContainer, instantiate, registerValue, resolverOf } from "./container.js";
 import { NicLifecycle } from "./nic-lifecycle.js";
 import { NicValidationService } from "./nic-validation.js";
