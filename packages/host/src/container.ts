@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { container as globalContainer, type DependencyContainer } from "tsyringe";
-import { injectionPlan, type Contribution, type Injectable, type Resolver, type Token } from "@incusx/sdk";
+import { type Contribution, type Injectable, type Resolver, type Token } from "@incusx/sdk";
+import { injectionPlan } from "@incusx/sdk/host";
 
 /**
  * A fresh container for one host. Children of tsyringe's global container

@@ -20,9 +20,7 @@ import {
   RequirementCycleError,
   StateStoreToken,
   TimeoutError,
-  extensionPoints,
   isIncusxError,
-  toIncusxError,
   type Contribution,
   type ExtensionPoint,
   type Logger,
@@ -34,6 +32,7 @@ import {
   type Token,
 } from "@incusx/sdk";
 import { NicLifecycle, NicValidationService } from "@incusx/nic";
+import { extensionPoints, toIncusxError } from "@incusx/sdk/host";
 import { createHostContainer, instantiate, registerValue, resolverOf } from "./container.js";
 import type { FailurePolicy, HostOptions, HostServices, PluginSource } from "./options.js";
 import { orderByRequirements } from "./order.js";

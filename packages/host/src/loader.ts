@@ -5,10 +5,10 @@ import {
   IncompatibleVersionError,
   IncusxError,
   InvalidManifestError,
-  pluginBrand,
   type Plugin,
   type PluginManifest,
 } from "@incusx/sdk";
+import { pluginBrand } from "@incusx/sdk/host";
 import type { PluginSource } from "./options.js";
 import { findPluginPackage, packageEntryFile, readPluginPackage } from "./plugin-package.js";
 import { compileConfigSchema } from "./config-schema.js";

@@ -2,11 +2,10 @@ import type { ErrorObject } from "ajv";
 import {
   InvalidConfigError,
   InvalidManifestError,
-  type BundleManifest,
-  type HostConfig,
   type PluginManifest,
   type ValidationIssue,
 } from "@incusx/sdk";
+import type { BundleManifest, HostConfig } from "@incusx/sdk/host";
 import {
   validateBundleDocument,
   validateHostConfigDocument,

@@ -4,7 +4,7 @@ import { appendFile, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { digestOfFiles } from "@incusx/host";
-import type { BundleManifest } from "@incusx/sdk";
+import type { BundleManifest } from "@incusx/sdk/host";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../test/run-cli.js";
 

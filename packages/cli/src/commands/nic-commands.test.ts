@@ -11,7 +11,6 @@ import {
   NatBackendExtension,
   NicValidatorExtension,
   definePlugin,
-  type HostState,
   type IpFamily,
   type NatBackend,
   type NatOwner,
@@ -20,6 +19,7 @@ import {
   type NatRule,
   type NicDevice,
 } from "@incusx/sdk";
+import type { HostState } from "@incusx/sdk/host";
 import { runCli } from "../../test/run-cli.js";
 import { commandHelp, parseCommandLine, type Command } from "../command.js";
 import { reportError } from "../errors.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BundleManifest } from "@incusx/sdk";
+import type { BundleManifest } from "@incusx/sdk/host";
 import { buildWorkspace } from "../../../../test/journeys/build-lock.js";
 import { Host } from "../host.js";
 import type { LogRecord } from "../options.js";

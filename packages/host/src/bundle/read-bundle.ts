@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { isIncusxError, type BundleManifest, type BundlePlugin } from "@incusx/sdk";
+import { isIncusxError } from "@incusx/sdk";
+import type { BundleManifest, BundlePlugin } from "@incusx/sdk/host";
 import { validateBundleManifest } from "../schema-validation.js";
 import { BundleError, BundleErrorCode, bundleError, type BundleProblem } from "./errors.js";
 import { PLAIN_PATH_RULE, isPlainRelativePath } from "./plain-path.js";

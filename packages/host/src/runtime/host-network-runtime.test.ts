@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DhcpRunnerExtension, definePlugin, type DhcpRunner, type LeaseEvent } from "@incusx/sdk";
 import { Host } from "../host.js";
-// By path: @incusx/testkit depends on @incusx/host, so the host cannot list it as a dependency.
-import { FakeClock, MemoryLeaseEventStream, MemoryStateStore, RecordingLinkConfigurator } from "../../../testkit/src/index.js";
+import { FakeClock, MemoryLeaseEventStream, MemoryStateStore, RecordingLinkConfigurator } from "@incusx/sdk/testing";
 
 function runnerPlugin(id: string, runner: DhcpRunner) {
   return {

@@ -4,12 +4,12 @@ import {
   ErrorCode,
   IncusxError,
   InvalidConfigError,
-  type HostState,
   type Network,
   type NetworkForward,
   type NetworkState,
   type NicDevice,
 } from "@incusx/sdk";
+import type { HostState } from "@incusx/sdk/host";
 import { validateHostStateDocument } from "../generated/document-validators.js";
 import { nestsDeeperThan } from "../json-depth.js";
 import { formatIssues, toIssues, type PrecompiledValidator } from "../schema-validation.js";

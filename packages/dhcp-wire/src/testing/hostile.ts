@@ -1,21 +1,6 @@
-// Hostile inputs shared by the codec tests, the fuzz gate and the flood
-// integration test (test/integration/dhcpv4-flood.test.ts imports this file
-// by path): the largest datagrams an attacker on the link can send.
-
-/**
- * The fastest of `runs` wall-clock timings of `work`, in ms. One timing on
- * the shared 2-core test machine can include a scheduler stall or a GC
- * pause of tens of ms; the fastest of a few is what the code costs.
- */
-export function fastestMs(work: () => unknown, runs = 3): number {
-  let fastest = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const started = process.hrtime.bigint();
-    work();
-    fastest = Math.min(fastest, Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  return fastest;
-}
+// Hostile inputs shared by the codec tests, the fuzz gate, the DHCP client
+// plugins' tests and the flood integration test: the largest datagrams an
+// attacker on the link can send.
 
 /** The largest UDP payload over IPv4 (65,535 - 20 IP - 8 UDP). */
 export const MAX_DATAGRAM = 65_507;
