@@ -2,7 +2,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { API_VERSION, isIncusxError } from "@incusx/sdk";
-import { findPluginPackage } from "../plugin-package.js";
+import { findPluginPackage } from "./plugin-package.js";
 import { digestOfFiles, filesUnder, sha256File, walkFiles } from "./digest.js";
 import { BundleError, BundleErrorCode, bundleError, type BundleProblem } from "./errors.js";
 import { BUNDLE_MANIFEST_FILE, completePlugins, readBundle, type CompleteBundlePlugin, type LoadedBundle } from "./read-bundle.js";

@@ -1,8 +1,8 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { API_VERSION, isIncusxError, type BundleManifest, type BundlePlugin } from "@incusx/sdk";
-import { findPluginPackage, readPluginPackage, type PluginPackage } from "../plugin-package.js";
-import { validateBundleManifest } from "../schema-validation.js";
+import { findPluginPackage, readPluginPackage, type PluginPackage } from "./plugin-package.js";
+import { validateBundleManifest } from "./schema-validation.js";
 import { byteOrder, digestOfFiles, filesUnder, sha256File } from "./digest.js";
 import { BundleErrorCode, bundleError } from "./errors.js";
 import { packageFiles } from "./package-files.js";
