@@ -1,27 +1,10 @@
-import { ErrorCode, InvalidConfigError, InvalidManifestError, type ValidationIssue } from "@incusx/sdk";
+import { ErrorCode, InvalidConfigError, InvalidManifestError } from "@incusx/sdk";
 import { describe, expect, it } from "vitest";
+import { failure } from "../../../test/support/thrown-error.js";
 import { validateBundleManifest, validatePluginManifest } from "./schema-validation.js";
 
 const PKG = "/opt/p/package.json";
 const SHA512 = `sha512-${"A".repeat(86)}==`;
-
-// What a thrown error looks like to a user and to code branching on it.
-function failure(run: () => unknown): { name: string; code: string; message: string; pluginId?: string; issues?: readonly ValidationIssue[] } {
-  try {
-    run();
-  } catch (error) {
-    const e = error as InvalidConfigError;
-    return {
-      name: e.constructor.name,
-      code: e.code,
-      message: e.message,
-      ...(e.pluginId === undefined ? {} : { pluginId: e.pluginId }),
-      ...(e instanceof InvalidConfigError ? { issues: e.issues } : {}),
-    };
-  }
-  throw new Error("expected an error");
-}
-
 
 describe("validatePluginManifest", () => {
   it.each([

@@ -1,26 +1,10 @@
 import { readFileSync } from "node:fs";
 import { validateBundleManifest, validatePluginManifest } from "@incusx/bundle";
-import { ErrorCode, InvalidConfigError, type ValidationIssue } from "@incusx/sdk";
+import { ErrorCode, InvalidConfigError } from "@incusx/sdk";
 import { describe, expect, it } from "vitest";
+import { failure } from "../../../test/support/thrown-error.js";
 import { compileConfigSchema } from "./config-schema.js";
 import { validateHostConfig } from "./schema-validation.js";
-
-// What a thrown error looks like to a user and to code branching on it.
-function failure(run: () => unknown): { name: string; code: string; message: string; pluginId?: string; issues?: readonly ValidationIssue[] } {
-  try {
-    run();
-  } catch (error) {
-    const e = error as InvalidConfigError;
-    return {
-      name: e.constructor.name,
-      code: e.code,
-      message: e.message,
-      ...(e.pluginId === undefined ? {} : { pluginId: e.pluginId }),
-      ...(e instanceof InvalidConfigError ? { issues: e.issues } : {}),
-    };
-  }
-  throw new Error("expected an error");
-}
 
 describe("validateHostConfig", () => {
   it.each([
