@@ -1,6 +1,8 @@
 // The public API of @incusx/bundle: plugin packages and bundles, read
 // without running any plugin code. Used by @incusx/host to load plugins
-// and bundles, and by the CLI's `bundle` and `plugins` commands.
+// and bundles, by the CLI's `bundle` and `plugins` commands and the
+// testkit. BUNDLE_MANIFEST_FILE, SDK_PACKAGE and hostSdkDir were part of
+// @incusx/host's public API, which re-exports them (deprecated) from here.
 
 export { findPluginPackage, packageEntryFile, readPluginPackage } from "./plugin-package.js";
 export type { PluginPackage } from "./plugin-package.js";
