@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DependencyContainer } from "tsyringe";
+import { bundlePluginSources, readBundle, verifyBundle, type BundledPluginSource, type LoadedBundle } from "@incusx/bundle";
 import {
   API_VERSION,
   ClockToken,
@@ -34,12 +35,9 @@ import {
 import { NicLifecycle, NicValidationService } from "@incusx/nic";
 import { extensionPoints, toIncusxError } from "@incusx/sdk/host";
 import { createHostContainer, instantiate, registerValue, resolverOf } from "./container.js";
-import type { FailurePolicy, HostOptions, HostServices, PluginSource } from "./options.js";
+import type { FailurePolicy, HostOptions, HostServices, PluginPolicy, PluginSource } from "./options.js";
 import { orderByRequirements } from "./order.js";
 import { loadPlugin, type LoadedPlugin } from "./loader.js";
-import { bundlePluginSources, type BundledPluginSource } from "./bundle/bundle-sources.js";
-import { readBundle, type LoadedBundle } from "./bundle/read-bundle.js";
-import { verifyBundle } from "./bundle/verify-bundle.js";
 import type { PluginReport, StartupReport, StopReport } from "./report.js";
 import { EmptyNetworkState } from "./services/empty-network-state.js";
 import { FileNetworkState, NETWORK_STATE_FILE } from "./services/file-network-state.js";
@@ -49,6 +47,9 @@ import { createLogger, jsonLinesSink } from "./services/logger.js";
 import { SystemClock } from "./services/system-clock.js";
 import { UnavailableLinkConfigurator } from "./services/unavailable-link-configurator.js";
 import { NetworkRuntime } from "./runtime/network-runtime.js";
+
+/** A bundled plugin as the host schedules it: bundle.json sets no timeouts, so the host's defaults apply. */
+type BundledSource = BundledPluginSource & PluginPolicy;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** State store name of the network runtime (not a plugin id a plugin can take: plugin ids have no "/"). */
@@ -88,7 +89,7 @@ export class Host {
   private readonly apiVersions: readonly string[];
   private readonly baseDir: string;
   private readonly slots: Slot[];
-  private readonly sources: readonly (PluginSource | BundledPluginSource)[];
+  private readonly sources: readonly (PluginSource | BundledSource)[];
   private readonly bundle: LoadedBundle | undefined;
   private readonly started: Slot[] = [];
   private phase: "new" | "starting" | "started" | "stopping" | "stopped" = "new";
@@ -430,7 +431,7 @@ function defaultNetworkState(options: HostOptions): NetworkState {
   return new EmptyNetworkState();
 }
 
-function describeSource(source: PluginSource | BundledPluginSource): string {
+function describeSource(source: PluginSource | BundledSource): string {
   if ("module" in source) return source.module;
   if ("bundled" in source) return `bundle:${source.bundled.package}`;
   const id = (source.manifest as { id?: unknown } | undefined)?.id;

@@ -1,9 +1,9 @@
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readPluginPackage } from "@incusx/bundle";
 import {
   FileStateStore,
   Host,
-  readPluginPackage,
   type FailurePolicy,
   type HostDefaults,
   type InlinePluginSource,

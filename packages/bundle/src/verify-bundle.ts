@@ -2,7 +2,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { API_VERSION, isIncusxError } from "@incusx/sdk";
-import { findPluginPackage } from "../plugin-package.js";
+import { findPluginPackage } from "./plugin-package.js";
 import { digestOfFiles, filesUnder, sha256File, walkFiles } from "./digest.js";
 import { BundleError, BundleErrorCode, bundleError, type BundleProblem } from "./errors.js";
 import { BUNDLE_MANIFEST_FILE, completePlugins, readBundle, type CompleteBundlePlugin, type LoadedBundle } from "./read-bundle.js";
@@ -13,9 +13,9 @@ export interface VerifyBundleOptions {
   readonly apiVersions?: readonly string[];
   /**
    * Directory of the @incusx/sdk package the host runs with; the bundle's
-   * plugins must resolve `@incusx/sdk` to it. Default: the one this host
-   * package imports. `false` skips the check (a bundle checked on a build
-   * machine, away from the host it will run with).
+   * plugins must resolve `@incusx/sdk` to it. Default: {@link hostSdkDir}.
+   * `false` skips the check (a bundle checked on a build machine, away
+   * from the host it will run with).
    */
   readonly sdkDir?: string | false;
 }
@@ -202,7 +202,11 @@ function ownSdkDir(): string {
   }
 }
 
-/** Directory of the @incusx/sdk package this host package runs with. */
+/**
+ * Directory of the @incusx/sdk package this package imports: the host's
+ * own copy, since @incusx/host and @incusx/bundle share one SDK (both
+ * depend on it with the same range, so an install holds one copy for both).
+ */
 export function hostSdkDir(): string {
   return dirname(createRequire(import.meta.url).resolve("@incusx/sdk/package.json"));
 }

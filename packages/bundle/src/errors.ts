@@ -1,31 +1,27 @@
 import { ErrorCode, IncusxError } from "@incusx/sdk";
 
+// The SDK's ErrorCode is the one place where a code is declared and
+// documented; a bundle code is a member named `Bundle<Name>` there.
+const PREFIX = "Bundle";
+
+/** {@link ErrorCode}'s `Bundle*` members, without the prefix. */
+type BundleCodes = {
+  readonly [K in keyof typeof ErrorCode as K extends `${typeof PREFIX}${infer Name}` ? Name : never]: (typeof ErrorCode)[K];
+};
+
 /**
  * Stable codes of bundle errors, one per way a bundle can be wrong, so
- * packaging scripts branch on the code and never on message text.
+ * packaging scripts branch on the code and never on message text. These
+ * are the SDK's `ErrorCode.Bundle*` codes without the prefix:
+ * `BundleErrorCode.NotFound` is `ErrorCode.BundleNotFound`
+ * (`"BUNDLE_NOT_FOUND"`), so a code is declared once, in the SDK.
+ *
+ * @example
+ * if (error instanceof BundleError && error.code === BundleErrorCode.FileChanged) rebuild();
  */
-export const BundleErrorCode = {
-  /** The directory has no bundle.json, or it cannot be read. */
-  NotFound: ErrorCode.BundleNotFound,
-  /** bundle.json is not valid JSON, does not match schemas/bundle.schema.json, or lacks what `bundle create` writes. */
-  Invalid: ErrorCode.BundleInvalid,
-  /** A file's bytes differ from the SHA-256 recorded in bundle.json. */
-  FileChanged: ErrorCode.BundleFileChanged,
-  /** A file listed in bundle.json is missing. */
-  FileMissing: ErrorCode.BundleFileMissing,
-  /** A file (or symlink, or special file) is in the bundle but not in bundle.json. */
-  ExtraFile: ErrorCode.BundleExtraFile,
-  /** A plugin package is in the bundle but not listed in bundle.json. */
-  ExtraPlugin: ErrorCode.BundleExtraPlugin,
-  /** A plugin's recorded digest, id, version or manifest disagrees with its files. */
-  PluginMismatch: ErrorCode.BundlePluginMismatch,
-  /** The bundle, or a plugin in it, speaks no plugin API version of this host. */
-  ApiVersion: ErrorCode.BundleApiVersion,
-  /** The bundle's plugins would not load the host's one copy of @incusx/sdk. */
-  Sdk: ErrorCode.BundleSdk,
-  /** `bundle create` could not assemble the bundle (package not found, not built, bad dependency). */
-  CreateFailed: ErrorCode.BundleCreateFailed,
-} as const;
+export const BundleErrorCode: BundleCodes = Object.fromEntries(
+  Object.entries(ErrorCode).flatMap(([name, code]) => (name.startsWith(PREFIX) ? [[name.slice(PREFIX.length), code]] : [])),
+) as BundleCodes;
 
 /** One of the codes in {@link BundleErrorCode}. */
 export type BundleErrorCode = (typeof BundleErrorCode)[keyof typeof BundleErrorCode];

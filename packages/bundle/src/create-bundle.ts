@@ -2,8 +2,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpat
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { API_VERSION, isIncusxError } from "@incusx/sdk";
 import type { BundleManifest, BundlePlugin } from "@incusx/sdk/host";
-import { findPluginPackage, readPluginPackage, type PluginPackage } from "../plugin-package.js";
-import { validateBundleManifest } from "../schema-validation.js";
+import { findPluginPackage, readPluginPackage, type PluginPackage } from "./plugin-package.js";
+import { validateBundleManifest } from "./schema-validation.js";
 import { byteOrder, digestOfFiles, filesUnder, sha256File } from "./digest.js";
 import { BundleErrorCode, bundleError } from "./errors.js";
 import { packageFiles } from "./package-files.js";

@@ -1,11 +1,11 @@
 import { join } from "node:path";
-import type { PluginPolicy } from "../options.js";
-import { isBelow, realPathForImport } from "../plugin-package.js";
+import type { BundlePlugin } from "@incusx/sdk/host";
+import { isBelow, realPathForImport } from "./plugin-package.js";
 import { BundleErrorCode, bundleError } from "./errors.js";
 import { completePlugins, type LoadedBundle } from "./read-bundle.js";
 
 /** A plugin of a bundle, loaded from the bundle manifest without reading its package.json. */
-export interface BundledPluginSource extends PluginPolicy {
+export interface BundledPluginSource {
   /** Where the plugin is and what its manifest says. */
   readonly bundled: {
     /** bundle.json, named in manifest errors. */
@@ -27,6 +27,8 @@ export interface BundledPluginSource extends PluginPolicy {
   };
   /** The plugin's config from the bundle manifest. */
   readonly config?: unknown;
+  /** What the host does when this plugin fails, from the bundle manifest; unset: the host's default. */
+  readonly onFailure?: BundlePlugin["onFailure"];
 }
 
 /** The enabled plugins of `bundle` as plugin sources, with their config and failure policy from the bundle manifest. */

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { isIncusxError } from "@incusx/sdk";
 import type { BundleManifest, BundlePlugin } from "@incusx/sdk/host";
-import { validateBundleManifest } from "../schema-validation.js";
+import { validateBundleManifest } from "./schema-validation.js";
 import { BundleError, BundleErrorCode, bundleError, type BundleProblem } from "./errors.js";
 import { PLAIN_PATH_RULE, isPlainRelativePath } from "./plain-path.js";
 
