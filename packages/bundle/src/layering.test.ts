@@ -21,7 +21,7 @@ describe("@incusx/bundle sits below @incusx/host", () => {
     const offending = files.flatMap((file) =>
       [...readFileSync(join(src, file), "utf8").matchAll(/from "([^"]+)"/g)]
         .map((m) => m[1]!)
-        .filter((spec) => (spec.startsWith("@incusx/") && spec !== "@incusx/sdk") || (spec.startsWith(".") && outside(src, resolve(src, dirname(file), spec))))
+        .filter((spec) => (spec.startsWith("@incusx/") && spec !== "@incusx/sdk" && !spec.startsWith("@incusx/sdk/")) || (spec.startsWith(".") && outside(src, resolve(src, dirname(file), spec))))
         .map((spec) => `${file}: ${spec}`),
     );
     expect(offending).toEqual([]);
