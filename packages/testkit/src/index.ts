@@ -34,7 +34,6 @@ export {
   describeNicValidatorContract,
   hostileNicValues,
   nicValidatorContract,
-  toNicValidatorFixture,
 } from "./contracts/nic-validator-contract.js";
 export type { NicValidatorFixture } from "./contracts/nic-validator-contract.js";
 
