@@ -60,15 +60,30 @@ describe("plugin config types generated from each manifest's configSchema", () =
 
   it("keep the names the plugins exported before (type, input type, DEFAULT_*)", () => {
     const contents = (plugin: string) => generated.find((g) => g.file === join("plugins", plugin, PLUGIN_CONFIG_FILE))?.contents ?? "";
-    for (const [plugin, type, constant] of <const>[
+    for (const [plugin, type, constant] of [
       ["dhcpv4", "Dhcpv4Config", "DEFAULT_DHCPV4_CONFIG"],
       ["dhcpv6", "Dhcpv6Config", "DEFAULT_DHCPV6_CONFIG"],
       ["dns", "DnsPluginConfig", "DEFAULT_DNS_PLUGIN_CONFIG"],
       ["ovn-external-address", "OvnNatConfig", "DEFAULT_OVN_NAT_CONFIG"],
-    ]) {
+    ] as const) {
       expect(contents(plugin)).toContain(`export interface ${type} {`);
       expect(contents(plugin)).toContain(`export type ${type}Input = `);
       expect(contents(plugin)).toContain(`export const ${constant}: ${type} = Object.freeze(`);
+    }
+  });
+
+  it("are documented by each plugin README's config table (keys and defaults as in the schema)", () => {
+    for (const { file } of generated) {
+      const dir = join(ROOT, file, "..", "..", "..");
+      const schema = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).incusx.configSchema;
+      const readme = readFileSync(join(dir, "README.md"), "utf8");
+      const table = readme.slice(readme.indexOf("| Config key")).split("\n\n")[0] ?? "";
+      const rows = [...table.matchAll(/^\| `([^`]+)` *\| ([^|]*?) *\|/gm)].map(([, key, value]) => [key, value]);
+      const expected = Object.entries<{ default?: unknown }>(schema.properties).map(([key, p]) => [
+        key,
+        "default" in p ? `\`${JSON.stringify(p.default)}\`` : "none",
+      ]);
+      expect(rows, join(dir, "README.md")).toEqual(expected);
     }
   });
 
