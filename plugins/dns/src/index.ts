@@ -8,12 +8,12 @@ import {
   type Disposable,
   type PluginContext,
 } from "@incusx/sdk";
-import { staticDnsFromConfig, type DnsPluginConfig } from "./config.js";
+import { staticDnsFromConfig, type DnsPluginConfig, type DnsPluginConfigInput } from "./config.js";
 import { DnsCoordinator } from "./coordinator.js";
 import { ResolvConfSink } from "./resolv-conf-sink.js";
 
 export { staticDnsFromConfig } from "./config.js";
-export type { DnsPluginConfig, WriteMode } from "./config.js";
+export type { DnsPluginConfig, DnsPluginConfigInput, WriteMode } from "./config.js";
 export { DnsCoordinator } from "./coordinator.js";
 export type { DnsCoordinatorOptions } from "./coordinator.js";
 export { checkDnsName } from "./dns-name.js";
@@ -38,7 +38,7 @@ export const DNS_PLUGIN_MODULE = "@incusx/plugin-dns";
  * @example
  * plugins.push({ module: DNS_PLUGIN_MODULE, config: resolvConfConfig("/etc/resolv.conf") });
  */
-export function resolvConfConfig(path: string, extra: Omit<DnsPluginConfig, "resolvConf"> = {}): DnsPluginConfig {
+export function resolvConfConfig(path: string, extra: Omit<DnsPluginConfigInput, "resolvConf"> = {}): DnsPluginConfigInput {
   return { ...extra, resolvConf: path };
 }
 
