@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import ipaddr from "ipaddr.js";
 import { describe, expect, it } from "vitest";
-import { formatIpv6, writeIpv6 } from "./ipv6-text.js";
+import { formatIpv6, writeIpv6 } from "./address-text.js";
 
 const parse = (text: string) => {
   const out = new Uint8Array(16);
