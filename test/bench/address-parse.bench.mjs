@@ -19,17 +19,17 @@
 //        BENCH_ROUNDS      timed rounds per codec (default 5)
 // The last line printed is a JSON summary.
 
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isDeepStrictEqual } from "node:util";
+import { fmt, loadFixtures, median, pkgDir, positiveInt } from "./dhcp-bench-support.mjs";
 
 const ITERATIONS = positiveInt("BENCH_ITERATIONS", 5000);
 const ROUNDS = positiveInt("BENCH_ROUNDS", 5);
 const here = dirname(fileURLToPath(import.meta.url));
-const pkgDir = join(here, "..", "..", "packages", "dhcp-wire");
 const dist = join(pkgDir, "dist");
 const TEXT_MODULE = "address-text.js";
 
@@ -127,34 +127,7 @@ function time(body, iterations) {
   return seconds;
 }
 
-function loadFixtures(family) {
-  const dir = join(pkgDir, "src", "fixtures", family);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((n) => n.endsWith(".json"))
-    .sort()
-    .map((name) => ({ name, bytes: new Uint8Array(Buffer.from(JSON.parse(readFileSync(join(dir, name), "utf8")).hex, "hex")) }));
-}
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-function fmt(n) {
-  return Math.round(n).toLocaleString("en-US");
-}
-
 function fail(message) {
   console.error(`address-parse bench: ${message}`);
   process.exit(1);
-}
-
-function positiveInt(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) fail(`${name} must be a positive integer, got "${raw}".`);
-  return n;
 }

@@ -1,17 +1,7 @@
 // The merge: static settings and the DNS of every lease in force become
 // one resolver configuration. Pure: no I/O, no clock, no logger; problems
 // come back as warnings for the caller to log.
-import {
-  addressFamily,
-  addressScope,
-  canonicalAddress,
-  type AddressScope,
-  type IpFamily,
-  type LeaseDns,
-  type LinkDns,
-  type ResolverConfig,
-  type StaticDns,
-} from "@incusx/sdk";
+import { addressFamily, addressScope, canonicalAddress, type AddressScope, type IpFamily, type LeaseDns, type LinkDns, type ResolverConfig, type StaticDns } from "@incusx/sdk";
 import { checkDnsName, nameKey } from "./dns-name.js";
 
 /** glibc reads at most this many `nameserver` lines (MAXNS). */
