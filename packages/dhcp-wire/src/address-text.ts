@@ -4,13 +4,13 @@
 // Hand-written rather than ipaddr.js because every packet carries several
 // addresses each way: test/bench/address-parse.bench.mjs runs the codec
 // over the real fixtures with this module and with an ipaddr.js one in the
-// same process, and with ipaddr.js decode and encode run 1.8 to 5 times
-// slower (README, "Address text"). The syntax is ipaddr.js's, kept in step by
-// property tests in address-text.test.ts: text out is ipaddr.js's
-// toString(); IPv4 text in is ipaddr.IPv4.isValidFourPartDecimal's (four
-// decimal parts, no leading zeros); IPv6 text in is any RFC 4291 form, a
-// dotted IPv4 tail included and read as RFC 4291 does (ipaddr.js reads
-// "::192.0.2.1" as IPv4-mapped), with no zone.
+// same process, and with ipaddr.js decode and encode run about 1.7 to 6
+// times slower (README, "Address text"). The syntax is ipaddr.js's, kept
+// in step by property tests in address-text.test.ts: text out is
+// ipaddr.js's toString(); IPv4 text in is ipaddr.IPv4.isValidFourPartDecimal's
+// (four decimal parts, no leading zeros); IPv6 text in is any RFC 4291
+// form, a dotted IPv4 tail included and read as RFC 4291 does (ipaddr.js
+// reads "::192.0.2.1" as IPv4-mapped), with no zone.
 
 const DECIMAL: string[] = [];
 for (let i = 0; i < 256; i++) DECIMAL.push(String(i));
