@@ -115,6 +115,7 @@ export {
   isNetworkV4,
   isNetworkV6,
 } from "./validate/addresses.js";
+export { addressScope, type AddressScope } from "./validate/addresses.js";
 export { checkRules, invalidOption, isUserKey, sortProblems, unknownOption } from "./validate/rules.js";
 export type { CheckRulesOptions, Rules } from "./validate/rules.js";
 

@@ -1,5 +1,4 @@
-import ipaddr from "ipaddr.js";
-import { canonicalAddress, InvalidConfigError, isInterfaceName, type StaticDns, type ValidationIssue } from "@incusx/sdk";
+import { addressFamily, addressScope, canonicalAddress, InvalidConfigError, isInterfaceName, type StaticDns, type ValidationIssue } from "@incusx/sdk";
 import { checkDnsName } from "./dns-name.js";
 import type { DnsPluginConfig, DnsPluginConfigInput } from "./generated/config.js";
 
@@ -29,7 +28,7 @@ export function staticDnsFromConfig(config: DnsPluginConfigInput, pluginId = "in
       const plain = canonicalAddress(address);
       if (zone !== undefined) isInterfaceName(zone);
       // A link-local server is reachable only through its interface; no other takes one.
-      const linkLocal = plain.includes(":") && ipaddr.parse(plain).range() === "linkLocal";
+      const linkLocal = addressFamily(plain) === "ipv6" && addressScope(plain) === "link-local";
       if (linkLocal && zone === undefined) throw new Error("a link-local address needs its interface as zone (fe80::1%eth0)");
       if (!linkLocal && zone !== undefined) throw new Error("only a link-local IPv6 address takes a zone");
       if (rest.length > 0) throw new Error("more than one zone");
