@@ -6,9 +6,14 @@ export type { Token, TokenType } from "./token.js";
 export { inject, injectAll, injectionPlan, describeInjection } from "./inject.js";
 export type { Injectable, ParameterInjection } from "./inject.js";
 
-export { API_VERSION, definePlugin, isPlugin, pluginBrand } from "./plugin.js";
+export { API_VERSION, all, definePlugin, isPlugin, pluginBrand } from "./plugin.js";
 export type {
+  AllOf,
   Contribution,
+  Dependency,
+  DependencyMap,
+  DepsContribution,
+  ResolvedDependencies,
   Plugin,
   PluginBrand,
   PluginContext,
@@ -16,6 +21,9 @@ export type {
   PluginRegistrar,
   Resolver,
 } from "./plugin.js";
+
+export { LifecycleToken } from "./lifecycle.js";
+export type { PluginLifecycle, StopHook } from "./lifecycle.js";
 
 export {
   DhcpRunnerExtension,
