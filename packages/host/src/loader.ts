@@ -21,7 +21,7 @@ export interface LoadedPlugin {
   readonly version: string;
   readonly source: string;
   readonly manifest: PluginManifest;
-  readonly plugin: Plugin<unknown, unknown>;
+  readonly plugin: Plugin;
   /** Validated config, with the schema's defaults filled in. */
   readonly config: unknown;
 }
@@ -92,7 +92,7 @@ export async function loadPlugin(
   if (!context.apiVersions.includes(brand.apiVersion)) {
     throw new IncompatibleVersionError(manifest.id, [brand.apiVersion], context.apiVersions);
   }
-  const p = plugin as Plugin<unknown, unknown>;
+  const p = plugin as Plugin;
   if (p.id !== manifest.id) {
     throw new InvalidManifestError(
       `Plugin "${manifest.id}": definePlugin() id "${p.id}" differs from the manifest id in ${manifestFile}`,

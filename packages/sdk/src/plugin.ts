@@ -121,7 +121,7 @@ export interface PluginContext<Config> extends Resolver {
  * receives: whatever the plugin must find again to stop (a subscription, a
  * server), so nothing is kept in module-level maps.
  */
-export interface PluginDefinition<Config = unknown, State = void> {
+export interface PluginDefinition<Config = unknown, State = unknown> {
   /** Must equal the manifest's `id`. */
   readonly id: string;
   /** Declares contributions. Runs before any plugin starts; must not do I/O. */
@@ -145,7 +145,7 @@ export interface PluginBrand {
 }
 
 /** A plugin made by {@link definePlugin}. */
-export type Plugin<Config = unknown, State = void> = PluginDefinition<Config, State> & {
+export type Plugin<Config = unknown, State = unknown> = PluginDefinition<Config, State> & {
   readonly [PLUGIN_BRAND]: PluginBrand;
 };
 
@@ -162,7 +162,7 @@ export type Plugin<Config = unknown, State = void> = PluginDefinition<Config, St
  *   },
  * });
  */
-export function definePlugin<Config = unknown, State = void>(definition: PluginDefinition<Config, State>): Plugin<Config, State> {
+export function definePlugin<Config = unknown, State = unknown>(definition: PluginDefinition<Config, State>): Plugin<Config, State> {
   if (typeof definition?.id !== "string" || definition.id === "") {
     throw new TypeError("definePlugin: `id` must be a non-empty string");
   }
