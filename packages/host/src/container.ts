@@ -81,10 +81,16 @@ const TSYRINGE_PARAMETER_TOKENS = "injectionTokens";
 // default value and no decorator, which `new` would also have left undefined.
 const UNDECLARED = Symbol("incusx.undeclared-parameter");
 
+// Classes already described: decorators run once, at class definition, so
+// their metadata never changes and a class contributed again (another host
+// in the process, another plugin) is not described twice.
+const described = new WeakSet<Injectable<unknown>>();
+
 // Translates our @inject/@injectAll records into tsyringe's metadata, so
 // tsyringe constructs the class. Our decorators stay tsyringe-free: a plugin
 // may bundle its own SDK copy, while the host's tsyringe does the wiring.
 function describeClass(ctor: Injectable<unknown>): void {
+  if (described.has(ctor)) return;
   const plan = injectionPlan(ctor);
   const declared = (Reflect.getMetadata("design:paramtypes", ctor) as unknown[] | undefined)?.length ?? 0;
   const tokens: Record<number, unknown> = {};
@@ -100,6 +106,7 @@ function describeClass(ctor: Injectable<unknown>): void {
   }
   Reflect.defineMetadata(TSYRINGE_PARAMETER_TOKENS, tokens, ctor);
   injectable()(ctor as unknown as new (...args: unknown[]) => unknown);
+  described.add(ctor);
 }
 
 function isAllOf(dependency: Dependency): dependency is AllOf<unknown> {
