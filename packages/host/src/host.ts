@@ -10,6 +10,7 @@ import {
   IncusxError,
   InvalidManifestError,
   LeaseEventStreamToken,
+  LifecycleToken,
   LinkConfiguratorToken,
   LoggerToken,
   MissingRequirementError,
@@ -22,6 +23,7 @@ import {
   StateStoreToken,
   TimeoutError,
   isIncusxError,
+  tokenId,
   type Contribution,
   type ExtensionPoint,
   type Logger,
@@ -34,7 +36,8 @@ import {
 } from "@incusx/sdk";
 import { NicLifecycle, NicValidationService } from "@incusx/nic";
 import { extensionPoints, toIncusxError } from "@incusx/sdk/host";
-import { createHostContainer, instantiate, registerValue, resolverOf } from "./container.js";
+import { createHostContainer, registerContribution, registerValue, resolverOf } from "./container.js";
+import { PluginStopHooks } from "./lifecycle.js";
 import type { FailurePolicy, HostOptions, HostServices, PluginPolicy, PluginSource } from "./options.js";
 import { orderByRequirements } from "./order.js";
 import { loadPlugin, type LoadedPlugin } from "./loader.js";
@@ -65,6 +68,9 @@ interface Slot {
   version: string;
   loaded?: LoadedPlugin;
   context?: PluginContext<unknown>;
+  /** What the plugin's `start` returned, handed to its `stop`. */
+  state?: unknown;
+  hooks?: PluginStopHooks;
   abort?: AbortController;
   report?: PluginReport;
   elapsedMs: number;
@@ -299,16 +305,23 @@ export class Host {
     const { plugin, manifest, config, id } = slot.loaded!;
     const own = this.container.createChildContainer();
     const logger = createLogger(this.services.logSink, this.services.clock, id);
+    const hooks = new PluginStopHooks(id);
+    slot.hooks = hooks;
     registerValue(own, LoggerToken, logger);
     registerValue(own, StateStoreToken, this.services.stateStore(id));
     registerValue(own, PluginConfigToken, config);
+    registerValue(own, LifecycleToken, hooks);
 
-    const contributions: { point: ExtensionPoint<unknown>; contribution: Contribution<unknown> }[] = [];
+    // Each contribution becomes a singleton provider under a token of its own
+    // in the plugin's container; tsyringe builds it when resolved below.
+    const contributions: { point: ExtensionPoint<unknown>; token: Token<unknown>; contribution: Contribution<unknown> }[] = [];
+    const provided: { token: Token<unknown>; contribution: Contribution<unknown> }[] = [];
     const provides = new Set(manifest.provides ?? []);
     try {
       plugin.register?.({
         pluginId: id,
         config,
+        configToken: PluginConfigToken,
         contribute: <T>(point: ExtensionPoint<T>, contribution: Contribution<T>) => {
           const known = extensionPoints[point?.id];
           if (!known || known.token !== point.token) {
@@ -320,21 +333,27 @@ export class Host {
               { pluginId: id },
             );
           }
-          contributions.push({ point: point as ExtensionPoint<unknown>, contribution: contribution as Contribution<unknown> });
+          const token = Symbol(`${id}: ${point.id} #${contributions.length + 1}`);
+          contributions.push({ point: point as ExtensionPoint<unknown>, token, contribution: contribution as Contribution<unknown> });
+        },
+        provide: <T>(token: Token<T>, contribution: Contribution<T>) => {
+          if (typeof token !== "symbol") throw new TypeError(`Plugin "${id}": provide() takes a token made by defineToken()`);
+          if (Object.values(extensionPoints).some((p) => p.token === token)) {
+            throw new TypeError(`Plugin "${id}": ${tokenId(token)} is an extension point; use contribute()`);
+          }
+          provided.push({ token, contribution: contribution as Contribution<unknown> });
         },
       });
     } catch (error) {
-      throw wrap(error, id, "register");
+      throw await this.undoStart(slot, wrap(error, id, "register"));
     }
 
     let instances: { token: Token<unknown>; value: unknown }[];
     try {
-      instances = contributions.map(({ point, contribution }) => ({
-        token: point.token,
-        value: instantiate(contribution, own),
-      }));
+      for (const { token, contribution } of [...provided, ...contributions]) registerContribution(own, token, contribution);
+      instances = contributions.map(({ point, token }) => ({ token: point.token, value: own.resolve(token) }));
     } catch (error) {
-      throw wrap(error, id, "create its contributions");
+      throw await this.undoStart(slot, wrap(error, id, "create its contributions"));
     }
 
     const abort = new AbortController();
@@ -343,17 +362,41 @@ export class Host {
     slot.context = context;
     if (plugin.start) {
       try {
-        await withTimeout(Promise.resolve().then(() => plugin.start!(context)), slot.startTimeoutMs, () => {
+        slot.state = await withTimeout(Promise.resolve().then(() => plugin.start!(context)), slot.startTimeoutMs, () => {
           abort.abort(new TimeoutError(id, "start", slot.startTimeoutMs));
           return new TimeoutError(id, "start", slot.startTimeoutMs);
         });
       } catch (error) {
         if (!abort.signal.aborted) abort.abort(error);
-        throw wrap(error, id, "start");
+        throw await this.undoStart(slot, wrap(error, id, "start"));
       }
     }
     // Registered only once started, so a failed plugin leaves nothing behind.
     for (const { token, value } of instances) registerValue(this.container, token, value);
+  }
+
+  // A plugin that failed to start still releases what its contributions
+  // registered stop hooks for; their failures are logged, `error` is reported.
+  private async undoStart(slot: Slot, error: IncusxError): Promise<IncusxError> {
+    const id = slot.loaded!.id;
+    try {
+      await withTimeout(this.runStopHooks(slot), slot.stopTimeoutMs, () => new TimeoutError(id, "stop", slot.stopTimeoutMs));
+    } catch (e) {
+      const failure = wrap(e, id, "stop");
+      this.logger.error(failure.message, { pluginId: id, code: failure.code });
+    }
+    return error;
+  }
+
+  // Runs the plugin's stop hooks; throws the first failure after logging the others.
+  private async runStopHooks(slot: Slot): Promise<void> {
+    const id = slot.loaded!.id;
+    const failures = (await slot.hooks?.run()) ?? [];
+    for (const failure of failures.slice(1)) {
+      const e = wrap(failure, id, "stop");
+      this.logger.error(e.message, { pluginId: id, code: e.code });
+    }
+    if (failures.length > 0) throw failures[0];
   }
 
   private async stopStarted(): Promise<PluginReport[]> {
@@ -361,16 +404,14 @@ export class Host {
     while (this.started.length > 0) {
       const slot = this.started.pop()!;
       const t = performance.now();
-      const { plugin, id } = slot.loaded!;
+      const { id } = slot.loaded!;
       let error: IncusxError | undefined;
       try {
-        if (plugin.stop) {
-          await withTimeout(
-            Promise.resolve().then(() => plugin.stop!(slot.context!)),
-            slot.stopTimeoutMs,
-            () => new TimeoutError(id, "stop", slot.stopTimeoutMs),
-          );
-        }
+        await withTimeout(
+          this.stopOne(slot),
+          slot.stopTimeoutMs,
+          () => new TimeoutError(id, "stop", slot.stopTimeoutMs),
+        );
       } catch (e) {
         error = wrap(e, id, "stop");
         this.logger.error(`Plugin "${id}" failed to stop: ${error.message}`, { pluginId: id, code: error.code });
@@ -382,6 +423,25 @@ export class Host {
       });
     }
     return reports;
+  }
+
+  // The plugin's stop, then its stop hooks even when stop threw; the first failure is reported.
+  private async stopOne(slot: Slot): Promise<void> {
+    const { plugin, id } = slot.loaded!;
+    let failed: { error: unknown } | undefined;
+    try {
+      if (plugin.stop) await plugin.stop(slot.context!, slot.state);
+    } catch (error) {
+      failed = { error };
+    }
+    try {
+      await this.runStopHooks(slot);
+    } catch (error) {
+      if (failed === undefined) throw error;
+      const e = wrap(error, id, "stop");
+      this.logger.error(e.message, { pluginId: id, code: e.code });
+    }
+    if (failed !== undefined) throw failed.error;
   }
 
   private slotReport(slot: Slot, state: PluginReport["state"], error?: IncusxError): PluginReport {

@@ -8,15 +8,23 @@ export type { Token, TokenType } from "./token.js";
 export { inject, injectAll } from "./inject.js";
 export type { Injectable } from "./inject.js";
 
-export { API_VERSION, definePlugin } from "./plugin.js";
+export { API_VERSION, all, definePlugin } from "./plugin.js";
 export type {
+  AllOf,
   Contribution,
+  Dependency,
+  DependencyMap,
+  DepsContribution,
+  ResolvedDependencies,
   Plugin,
   PluginContext,
   PluginDefinition,
   PluginRegistrar,
   Resolver,
 } from "./plugin.js";
+
+export { LifecycleToken } from "./lifecycle.js";
+export type { PluginLifecycle, StopHook } from "./lifecycle.js";
 
 export {
   DhcpRunnerExtension,

@@ -12,6 +12,7 @@ import {
 } from "@incusx/host";
 import {
   API_VERSION,
+  PluginConfigToken,
   type ExtensionPoint,
   type JsonValue,
   type Plugin,
@@ -238,7 +239,9 @@ export function deriveManifest(plugin: Plugin<never>, config: unknown = {}): Plu
     plugin.register?.({
       pluginId: plugin.id,
       config: structuredClone(config) as never,
+      configToken: PluginConfigToken as never,
       contribute: <T>(point: ExtensionPoint<T>) => void provides.add(point.id),
+      provide: () => undefined,
     });
   } catch {
     // The host runs register again and reports the failure properly.

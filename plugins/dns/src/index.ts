@@ -42,14 +42,18 @@ export function resolvConfConfig(path: string, extra: Omit<DnsPluginConfigInput,
   return { ...extra, resolvConf: path };
 }
 
-const running = new WeakMap<AbortSignal, { coordinator: DnsCoordinator; subscription: Disposable }>();
+/** What the DNS plugin's `start` hands its `stop`. */
+interface DnsRunning {
+  readonly coordinator: DnsCoordinator;
+  readonly subscription: Disposable;
+}
 
 /**
  * The DNS plugin: a coordinator subscribed to the lease-event stream from
  * `start` to `stop`, and, when `resolvConf` is configured, the built-in
  * resolv.conf sink contributed to the `dns-sink` point.
  */
-export default definePlugin<DnsPluginConfig>({
+export default definePlugin<DnsPluginConfig, DnsRunning>({
   id: "incusx.dns",
   register(registrar) {
     // Bad static settings fail the plugin here, before anything runs.
@@ -57,29 +61,27 @@ export default definePlugin<DnsPluginConfig>({
     const { resolvConf, writeMode, takeOver } = registrar.config ?? {};
     if (resolvConf !== undefined) {
       registrar.contribute(DnsSinkExtension, {
-        useFactory: (resolver) =>
+        deps: { logger: LoggerToken },
+        create: ({ logger }) =>
           new ResolvConfSink(
             { path: resolvConf, ...(writeMode === undefined ? {} : { writeMode }), ...(takeOver === undefined ? {} : { takeOver }) },
-            resolver.resolve(LoggerToken),
+            logger,
           ),
       });
     }
   },
-  start(context: PluginContext<DnsPluginConfig>) {
+  start(context: PluginContext<DnsPluginConfig>): DnsRunning {
     const coordinator = new DnsCoordinator({
       statics: staticDnsFromConfig(context.config ?? {}, context.pluginId),
       sinks: () => context.resolveAll(DnsSinkToken),
       logger: context.logger,
     });
     const subscription = coordinator.subscribe(context.resolve(LeaseEventStreamToken));
-    running.set(context.signal, { coordinator, subscription });
     context.signal.addEventListener("abort", () => subscription.dispose(), { once: true });
+    return { coordinator, subscription };
   },
-  async stop(context) {
-    const state = running.get(context.signal);
-    if (state === undefined) return;
-    running.delete(context.signal);
-    state.subscription.dispose();
-    await state.coordinator.idle();
+  async stop(_context, { coordinator, subscription }) {
+    subscription.dispose();
+    await coordinator.idle();
   },
 });
