@@ -5,26 +5,14 @@ import { DhcpRunnerExtension, definePlugin } from "@incusx/sdk";
 import type { Dhcpv6Config } from "./options.js";
 import { Dhcpv6LinkAccessToken, Dhcpv6Runner, LINUX_NET_LINK_ACCESS } from "./runner.js";
 
-export { Dhcpv6Client, MAX_RT_OPTION_RANGE, STATELESS_AFTER_ROUNDS } from "./client.js";
+export { Dhcpv6Client } from "./client.js";
 export type { Dhcpv6State } from "./client.js";
 export { DEFAULT_DHCPV6_CONFIG } from "./options.js";
 export type { Dhcpv6ClientOptions, Dhcpv6Config } from "./options.js";
 export { Dhcpv6Runner, socketTransport } from "./runner.js";
 export type { Dhcpv6Socket } from "./runner.js";
 export type { Dhcpv6Destination, Dhcpv6Transport } from "./transport.js";
-export { DUID_KEY, createDuid, iaidKey } from "./identity.js";
-export {
-  DECLINE_PARAMS,
-  INFORMATION_REQUEST_PARAMS,
-  REBIND_PARAMS,
-  RENEW_PARAMS,
-  REQUEST_PARAMS,
-  RetransmitSchedule,
-  SOLICIT_PARAMS,
-  initialTimeout,
-  nextTimeout,
-} from "./retransmit.js";
-export type { RandomSource, RetransmitParams } from "./retransmit.js";
+export type { RandomSource } from "./retransmit.js";
 
 /**
  * The plugin: contributes one {@link Dhcpv6Runner} to the `dhcp-runner`

@@ -12,17 +12,12 @@ import { staticDnsFromConfig, type DnsPluginConfig, type DnsPluginConfigInput } 
 import { DnsCoordinator } from "./coordinator.js";
 import { ResolvConfSink } from "./resolv-conf-sink.js";
 
-export { staticDnsFromConfig } from "./config.js";
 export type { DnsPluginConfig, DnsPluginConfigInput, WriteMode } from "./config.js";
-export { DnsCoordinator } from "./coordinator.js";
-export type { DnsCoordinatorOptions } from "./coordinator.js";
-export { checkDnsName } from "./dns-name.js";
-export type { DnsNameCheck } from "./dns-name.js";
 export { UnsafeTargetError } from "./errors.js";
 export type { UnsafeTargetReason } from "./errors.js";
-export { MAX_NAMESERVERS, mergeDns } from "./merge.js";
+export { mergeDns } from "./merge.js";
 export type { LeaseDnsInput, MergeResult, MergeWarning } from "./merge.js";
-export { MARKER, parseResolvConf, renderResolvConf } from "./resolv-conf.js";
+export { MARKER, parseResolvConf } from "./resolv-conf.js";
 export type { ParsedResolvConf } from "./resolv-conf.js";
 export { ResolvConfSink } from "./resolv-conf-sink.js";
 export type { ResolvConfOutcome, ResolvConfSinkOptions } from "./resolv-conf-sink.js";

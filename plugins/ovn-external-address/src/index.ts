@@ -6,19 +6,9 @@ import { LifecycleToken, NatBackendExtension, NetworkStateToken, NicValidatorExt
 import { OvnNatBackend, type OvnNatConfig } from "./nat/backend.js";
 import { ExternalAddressValidator } from "./validator.js";
 
-export { EXTERNAL_ADDRESS_KEYS, ExternalAddressValidator } from "./validator.js";
-export {
-  EXTERNAL_ID_KEYS,
-  OVN_NORTHBOUND,
-  OvnNatBackend,
-  OvnNatError,
-  PLUGIN_ID,
-  ovnSwitchPortName,
-  parseDynamicAddresses,
-  planNicNat,
-  readDynamicAddresses,
-} from "./nat/index.js";
-export type { NatConflict, OvnNatConfig, OvnNatErrorReason, OvnNatReconcileResult, SwitchPortAddresses } from "./nat/index.js";
+export { ExternalAddressValidator } from "./validator.js";
+export { OvnNatBackend, OvnNatError, ovnSwitchPortName } from "./nat/index.js";
+export type { NatConflict, OvnNatConfig, OvnNatErrorReason, OvnNatReconcileResult } from "./nat/index.js";
 
 /**
  * The plugin: contributes the {@link ExternalAddressValidator} to the
