@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DependencyContainer } from "tsyringe";
+import { NetworkRuntime } from "@incusx/network-runtime";
 import {
   API_VERSION,
   ClockToken,
@@ -50,7 +51,6 @@ import { LeaseEventBus } from "./services/lease-event-bus.js";
 import { createLogger, jsonLinesSink } from "./services/logger.js";
 import { SystemClock } from "./services/system-clock.js";
 import { UnavailableLinkConfigurator } from "./services/unavailable-link-configurator.js";
-import { NetworkRuntime } from "./runtime/network-runtime.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** State store name of the network runtime (not a plugin id a plugin can take: plugin ids have no "/"). */

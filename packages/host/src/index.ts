@@ -16,8 +16,22 @@ export type {
 } from "./options.js";
 export type { PluginReport, PluginState, StartupReport, StopReport } from "./report.js";
 
-export { CLIENT_DUID_KEY, LINK_FAILED, NetworkRuntime } from "./runtime/network-runtime.js";
-export type { NetworkRunOptions, NetworkRuntimeOptions, RestartBackoff } from "./runtime/network-runtime.js";
+export {
+  /** @deprecated Import from "@incusx/network-runtime"; removed in the next minor. */
+  CLIENT_DUID_KEY,
+  /** @deprecated Import from "@incusx/network-runtime"; removed in the next minor. */
+  LINK_FAILED,
+  /** @deprecated Import from "@incusx/network-runtime"; removed in the next minor. */
+  NetworkRuntime,
+} from "@incusx/network-runtime";
+export type {
+  /** @deprecated Import from "@incusx/network-runtime"; removed in the next minor. */
+  NetworkRunOptions,
+  /** @deprecated Import from "@incusx/network-runtime"; removed in the next minor. */
+  NetworkRuntimeOptions,
+  /** @deprecated Import from "@incusx/network-runtime"; removed in the next minor. */
+  RestartBackoff,
+} from "@incusx/network-runtime";
 
 export { NicValidationService, VALIDATOR_PROBLEM_KEY, commonNicRules } from "./nic-validation.js";
 export { NicLifecycle, natDiff } from "./nic-lifecycle.js";

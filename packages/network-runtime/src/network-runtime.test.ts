@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { DhcpRunOptions, DhcpRunner, IpFamily, Lease, LeaseEvent } from "@incusx/sdk";
-// By path: @incusx/testkit depends on @incusx/host, so the host cannot list it as a dependency.
+// By path: @incusx/testkit depends on @incusx/host, which depends on this package, so it cannot be a dependency here.
 import {
   FakeClock,
   MemoryLeaseEventStream,
   MemoryLogSink,
   MemoryStateStore,
   RecordingLinkConfigurator,
-} from "../../../testkit/src/index.js";
+} from "../../testkit/src/index.js";
 import { NetworkRuntime, type NetworkRunOptions } from "./network-runtime.js";
 import { RuntimeRun, addressesOf } from "./runtime-run.test-support.js";
 
