@@ -28,7 +28,8 @@ const WARMUP = 2;
 const require = createRequire(import.meta.url);
 const sdkDir = dirname(require.resolve("@incusx/sdk/package.json"));
 const hostDir = dirname(require.resolve("@incusx/host/package.json"));
-const { createBundle } = await import(pathToFileURL(join(hostDir, "dist", "index.js")).href);
+const bundleDir = dirname(require.resolve("@incusx/bundle/package.json"));
+const { createBundle } = await import(pathToFileURL(join(bundleDir, "dist", "index.js")).href);
 
 const work = await mkdtemp(join(tmpdir(), "incusx-bundle-bench-"));
 let exitCode = 0;

@@ -18,15 +18,14 @@
 // The last line printed is a JSON summary for CI.
 
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { fmt, loadFixtures, median, pkgDir, positiveInt } from "./dhcp-bench-support.mjs";
 
 const ITERATIONS = positiveInt("BENCH_ITERATIONS", 20000);
 const ROUNDS = positiveInt("BENCH_ROUNDS", 5);
 const TARGET_RATIO = 1.0;
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const pkgDir = join(root, "packages", "dhcp-wire");
 const peer = process.env.BENCH_PEER ?? "/work/shared/peers/insomniacslk-bench/run.sh";
 
 const dist = join(pkgDir, "dist", "index.js");
@@ -118,18 +117,6 @@ for (const [family, codec] of Object.entries(families)) {
 console.log(JSON.stringify({ bench: "dhcp-wire", ...summary }));
 process.exit(missed && process.env.BENCH_ENFORCE === "1" ? 1 : 0);
 
-function loadFixtures(family) {
-  const dir = join(pkgDir, "src", "fixtures", family);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((n) => n.endsWith(".json"))
-    .sort()
-    .map((name) => {
-      const { hex } = JSON.parse(readFileSync(join(dir, name), "utf8"));
-      return { name, hex, bytes: new Uint8Array(Buffer.from(hex, "hex")) };
-    });
-}
-
 // Round trips per second of one timed loop; the byte count is consumed so
 // the work cannot be optimised away.
 function timeOurs(codec, messages, iterations) {
@@ -156,27 +143,6 @@ function runPeer(family, iterations, hexes) {
   return spawnSync("bash", [peer, family, String(iterations), ...hexes], { encoding: "utf8", timeout: 600_000 });
 }
 
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-function fmt(n) {
-  return Math.round(n).toLocaleString("en-US");
-}
-
 function firstLine(text) {
   return (text ?? "").trim().split("\n")[0] ?? "";
-}
-
-function positiveInt(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) {
-    console.error(`${name} must be a positive integer, got "${raw}".`);
-    process.exit(1);
-  }
-  return n;
 }

@@ -5,8 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-// By path: the workspace test package depends on neither linux-net nor the testkit.
-import { nativeAddonStatus } from "../../packages/linux-net/src/index.js";
+import { nativeAddonStatus } from "@incusx/linux-net";
 import { skipReason as skipReasonV6, type TestNetwork } from "./dhcpv6-support.js";
 
 export {

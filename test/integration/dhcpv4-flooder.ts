@@ -10,7 +10,7 @@
 // Usage: dhcpv4-flooder.ts DURATION_MS JUNK_RATE BOMB_RATE CHADDR (aa:bb:cc:dd:ee:ff)
 import { createSocket, type Socket } from "node:dgram";
 import { randomBytes, randomInt } from "node:crypto";
-import { dhcpv4PointerBomb } from "../../packages/dhcp-wire/src/hostile.test-support.js";
+import { dhcpv4PointerBomb } from "@incusx/dhcp-wire/testing";
 
 const [durationMs, junkRate, bombRate] = process.argv.slice(2, 5).map(Number);
 const chaddr = Buffer.from((process.argv[5] ?? "").replaceAll(":", ""), "hex");

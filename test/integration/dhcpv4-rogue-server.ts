@@ -5,8 +5,8 @@
 // RFC 3396 long options by the encoder, the datagram fragmented by IP).
 // Prints one JSON line when listening and then one per second:
 // { discovers, requests } received so far. Usage: dhcpv4-rogue-server.ts IFACE
-import { Dhcpv4MessageType, encodeDhcpv4, findDhcpv4Option, type Dhcpv4Message, type Dhcpv4Option } from "../../packages/dhcp-wire/src/index.js";
-import { openUdp4DeviceSocket } from "../../packages/linux-net/src/index.js";
+import { Dhcpv4MessageType, encodeDhcpv4, findDhcpv4Option, type Dhcpv4Message, type Dhcpv4Option } from "@incusx/dhcp-wire";
+import { openUdp4DeviceSocket } from "@incusx/linux-net";
 import { onClientMessage } from "./dhcpv4-server-script.js";
 
 const [iface] = process.argv.slice(2);

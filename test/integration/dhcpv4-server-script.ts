@@ -1,8 +1,8 @@
 // Shared by the DHCPv4 server scripts run in a test's server namespace
 // (dhcpv4-spoofer.ts, dhcpv4-rogue-server.ts): the client messages a
 // socket receives, decoded.
-import { decodeDhcpv4, findDhcpv4Option, type Dhcpv4Message } from "../../packages/dhcp-wire/src/index.js";
-import type { Udp4DeviceSocket } from "../../packages/linux-net/src/index.js";
+import { decodeDhcpv4, findDhcpv4Option, type Dhcpv4Message } from "@incusx/dhcp-wire";
+import type { Udp4DeviceSocket } from "@incusx/linux-net";
 
 /**
  * Calls `listener` with every BOOTREQUEST `socket` receives and its message

@@ -10,8 +10,8 @@ import {
   type Dhcpv4ClientIdentifier,
   type Dhcpv4Message,
   type Dhcpv4Option,
-} from "../../packages/dhcp-wire/src/index.js";
-import { openUdp4DeviceSocket } from "../../packages/linux-net/src/index.js";
+} from "@incusx/dhcp-wire";
+import { openUdp4DeviceSocket } from "@incusx/linux-net";
 import { onClientMessage } from "./dhcpv4-server-script.js";
 
 const [iface] = process.argv.slice(2);

@@ -9,10 +9,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LeaseEvent } from "@incusx/sdk";
 import { afterEach } from "vitest";
-// By path: the workspace test package does not depend on the testkit.
-import { createTestNetwork, rootAvailable, type TestNetwork } from "../../packages/testkit/src/netns/index.js";
+import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
 
-export { createTestNetwork, rootAvailable, type TestNetwork } from "../../packages/testkit/src/netns/index.js";
+export { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 /** The built CLI the tests run. */

@@ -2,7 +2,8 @@
 // namespaces (root only). The long-lease scenarios (renew at T1, server
 // loss) live in dhcpv6-lease-life.test.ts.
 import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   captureDhcpv6,
@@ -116,7 +117,7 @@ describe.skipIf(reason !== undefined)(`incusx forknet dhcp against dnsmasq${reas
     const net = await network({ v4: false });
     const dir = await state();
     const config = join(dir, "host.json");
-    const plugin = join(import.meta.dirname, "../../plugins/dhcpv6");
+    const plugin = dirname(createRequire(import.meta.url).resolve("@incusx/plugin-dhcpv6/package.json"));
     await writeFile(config, JSON.stringify({ plugins: [{ module: plugin, config: { addressPrefixLength: 64 } }] }));
     const run = forknet(net, ["--no-ipv4", "--exit-when-configured", "--timeout", "20", "--state-dir", dir, "--config", config]);
     expect(await run.exited(), run.stderr()).toBe(0);

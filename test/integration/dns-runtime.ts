@@ -3,20 +3,20 @@
 // source, running its NetworkRuntime on IFACE until SIGTERM (then it
 // releases both leases). Prints each lease event as a JSON line on stdout;
 // logs go to stderr as JSON lines. Usage: dns-runtime.ts IFACE STATE_DIR DNS_CONFIG_JSON
-import { readFileSync } from "node:fs";
-import { Host, jsonLinesSink, LeaseEventBus } from "../../packages/host/src/index.js";
-import { IpRoute2LinkConfigurator } from "../../packages/linux-net/src/index.js";
-import dhcpv4 from "../../plugins/dhcpv4/src/index.js";
-import dhcpv6 from "../../plugins/dhcpv6/src/index.js";
-import dns from "../../plugins/dns/src/index.js";
+import { createRequire } from "node:module";
+import { Host, jsonLinesSink, LeaseEventBus } from "@incusx/host";
+import { IpRoute2LinkConfigurator } from "@incusx/linux-net";
+import dhcpv4 from "@incusx/plugin-dhcpv4";
+import dhcpv6 from "@incusx/plugin-dhcpv6";
+import dns from "@incusx/plugin-dns";
 
 const [iface, stateDir, dnsConfig] = process.argv.slice(2);
 if (iface === undefined || stateDir === undefined || dnsConfig === undefined) {
   throw new Error("Usage: dns-runtime.ts IFACE STATE_DIR DNS_CONFIG_JSON");
 }
 
-const manifest = (dir: string): unknown =>
-  (JSON.parse(readFileSync(new URL(`../../plugins/${dir}/package.json`, import.meta.url), "utf8")) as { incusx: unknown }).incusx;
+const require = createRequire(import.meta.url);
+const manifest = (dir: string): unknown => (require(`@incusx/plugin-${dir}/package.json`) as { incusx: unknown }).incusx;
 
 const events = new LeaseEventBus();
 const host = new Host({

@@ -8,12 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MemoryLogSink } from "@incusx/testkit";
-import { decodeDhcpv4, decodeDhcpv6 } from "../../packages/dhcp-wire/src/index.js";
+import { decodeDhcpv4, decodeDhcpv6 } from "@incusx/dhcp-wire";
 // By path: the lease mapping of each DHCP plugin is internal to it.
 import { dnsOf as dnsOfV4 } from "../../plugins/dhcpv4/src/lease.js";
 import { dnsOf as dnsOfV6 } from "../../plugins/dhcpv6/src/lease.js";
 import { MARKER, mergeDns, parseResolvConf, ResolvConfSink } from "@incusx/plugin-dns";
-import type { Dhcpv6ClientServerMessage } from "../../packages/dhcp-wire/src/index.js";
+import type { Dhcpv6ClientServerMessage } from "@incusx/dhcp-wire";
 
 /** RFC 1035 wire form of `names`, labels split on dots only (so a label may hold a newline or a space). */
 function wireNames(names: readonly string[]): number[] {

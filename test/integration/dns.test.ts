@@ -10,9 +10,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LeaseEvent } from "@incusx/sdk";
-// By path: the workspace test package depends on neither the testkit nor linux-net.
-import { createTestNetwork, rootAvailable, type TestNetwork } from "../../packages/testkit/src/netns/index.js";
-import { nativeAddonStatus } from "../../packages/linux-net/src/index.js";
+import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
+import { nativeAddonStatus } from "@incusx/linux-net";
 import { MARKER, parseResolvConf } from "@incusx/plugin-dns";
 
 const RUNTIME = fileURLToPath(new URL("./dns-runtime.ts", import.meta.url));

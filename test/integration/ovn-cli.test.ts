@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { NatListEntry } from "@incusx/host";
-import type { HostState } from "@incusx/sdk";
+import type { NatListEntry } from "@incusx/nic";
+import type { HostState } from "@incusx/sdk/host";
 import { startOvnNorthbound, type OvnTestNorthbound } from "@incusx/testkit/ovsdb";
 
 const CLI = fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.url));

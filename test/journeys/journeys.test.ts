@@ -6,7 +6,7 @@ import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirS
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BundleManifest } from "@incusx/sdk";
+import type { BundleManifest } from "@incusx/sdk/host";
 import { buildWorkspace } from "./build-lock.js";
 import { describeRun, incusxOnPath, journeyBlocks, runJourney, type BlockRun } from "./doc-journey.js";
 

@@ -2,5 +2,5 @@
 
 export { main } from "./main.js";
 export type { CliIo, TextSink } from "./io.js";
-export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./errors.js";
+export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./errors.js";
 export type { ListedPlugin } from "./commands/plugins-list.js";

@@ -148,7 +148,8 @@ function groupHelp(name: string, group: CommandGroup): string {
 /**
  * Runs the `incusx` command line `argv` (without `node` and the script) and
  * resolves to the exit status: 0 on success, 1 when the work failed, 2 for a
- * wrong command line. Never throws; errors are written to `io.stderr`.
+ * wrong command line (`forknet dhcp` adds 3 and 4). Never throws; errors are
+ * written to `io.stderr`. Documented for embedders in the package README.
  *
  * @example
  * const status = await main(["plugins", "list", "--json"], { stdout, stderr, cwd: process.cwd() });

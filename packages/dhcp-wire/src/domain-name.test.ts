@@ -7,7 +7,8 @@ import {
   decodeDomainNames,
   encodeDomainNames,
 } from "./domain-name.js";
-import { fastestMs, longName, pointerBombList } from "./hostile.test-support.js";
+import { longName, pointerBombList } from "./testing/hostile.js";
+import { fastestMs } from "./timing.test-support.js";
 import { decodeError } from "./v4/test-packets.test.js";
 
 const bytes = (...b: (number | string)[]) =>

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { DhcpDecodeError } from "./decode-error.js";
-import { longName, MAX_DATAGRAM } from "./hostile.test-support.js";
+import { longName, MAX_DATAGRAM } from "./testing/hostile.js";
 
 /** Decode time over which an input fails the gate (on an idle machine; see {@link FuzzGate}). */
 export const SLOW_DECODE_MS = 5;

@@ -12,11 +12,8 @@ export {
 
 // DHCPv6
 export {
-  DuidTypeCode,
   decodeDuid,
-  duidSize,
   encodeDuid,
-  writeDuid,
   type Duid,
   type DuidEn,
   type DuidLl,

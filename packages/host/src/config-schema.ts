@@ -1,7 +1,7 @@
 import { Validator, type OutputUnit, type Schema } from "@cfworker/json-schema";
+import { formatIssues, toIssues, type PrecompiledValidator } from "@incusx/bundle";
 import { InvalidConfigError, InvalidManifestError, type ValidationIssue } from "@incusx/sdk";
 import { validateJsonSchemaDraft07 } from "./generated/document-validators.js";
-import { formatIssues, toIssues, type PrecompiledValidator } from "./schema-validation.js";
 
 // Plugin config schemas are checked once per host start, so they are
 // interpreted (@cfworker/json-schema) rather than compiled: ajv's code

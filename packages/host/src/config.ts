@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { InvalidConfigError, type HostConfig } from "@incusx/sdk";
+import { InvalidConfigError } from "@incusx/sdk";
+import type { HostConfig } from "@incusx/sdk/host";
 import type { HostOptions } from "./options.js";
 import { validateHostConfig } from "./schema-validation.js";
 

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { DhcpRunnerExtension, definePlugin, type DhcpRunner, type LeaseEvent } from "@incusx/sdk";
 import * as runtimeApi from "@incusx/network-runtime";
+import { FakeClock, MemoryLeaseEventStream, MemoryStateStore, RecordingLinkConfigurator } from "@incusx/sdk/testing";
 import { Host } from "./host.js";
 import * as hostApi from "./index.js";
-// By path: @incusx/testkit depends on @incusx/host, so the host cannot list it as a dependency.
-import { FakeClock, MemoryLeaseEventStream, MemoryStateStore, RecordingLinkConfigurator } from "../../testkit/src/index.js";
 
 function runnerPlugin(id: string, runner: DhcpRunner) {
   return {

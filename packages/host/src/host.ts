@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DependencyContainer } from "tsyringe";
+import { bundlePluginSources, readBundle, verifyBundle, type BundledPluginSource, type LoadedBundle } from "@incusx/bundle";
 import { NetworkRuntime } from "@incusx/network-runtime";
 import {
   API_VERSION,
@@ -10,6 +11,7 @@ import {
   IncusxError,
   InvalidManifestError,
   LeaseEventStreamToken,
+  LifecycleToken,
   LinkConfiguratorToken,
   LoggerToken,
   MissingRequirementError,
@@ -21,9 +23,8 @@ import {
   RequirementCycleError,
   StateStoreToken,
   TimeoutError,
-  extensionPoints,
   isIncusxError,
-  toIncusxError,
+  tokenId,
   type Contribution,
   type ExtensionPoint,
   type Logger,
@@ -34,15 +35,13 @@ import {
   type StateStore,
   type Token,
 } from "@incusx/sdk";
-import { createHostContainer, instantiate, registerValue, resolverOf } from "./container.js";
-import { NicLifecycle } from "./nic-lifecycle.js";
-import { NicValidationService } from "./nic-validation.js";
-import type { FailurePolicy, HostOptions, HostServices, PluginSource } from "./options.js";
+import { NicLifecycle, NicValidationService } from "@incusx/nic";
+import { extensionPoints, toIncusxError } from "@incusx/sdk/host";
+import { createHostContainer, registerContribution, registerValue, resolverOf } from "./container.js";
+import { PluginStopHooks } from "./lifecycle.js";
+import type { FailurePolicy, HostOptions, HostServices, PluginPolicy, PluginSource } from "./options.js";
 import { orderByRequirements } from "./order.js";
 import { loadPlugin, type LoadedPlugin } from "./loader.js";
-import { bundlePluginSources, type BundledPluginSource } from "./bundle/bundle-sources.js";
-import { readBundle, type LoadedBundle } from "./bundle/read-bundle.js";
-import { verifyBundle } from "./bundle/verify-bundle.js";
 import type { PluginReport, StartupReport, StopReport } from "./report.js";
 import { EmptyNetworkState } from "./services/empty-network-state.js";
 import { FileNetworkState, NETWORK_STATE_FILE } from "./services/file-network-state.js";
@@ -51,6 +50,9 @@ import { LeaseEventBus } from "./services/lease-event-bus.js";
 import { createLogger, jsonLinesSink } from "./services/logger.js";
 import { SystemClock } from "./services/system-clock.js";
 import { UnavailableLinkConfigurator } from "./services/unavailable-link-configurator.js";
+
+/** A bundled plugin as the host schedules it: bundle.json sets no timeouts, so the host's defaults apply. */
+type BundledSource = BundledPluginSource & PluginPolicy;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** State store name of the network runtime (not a plugin id a plugin can take: plugin ids have no "/"). */
@@ -66,6 +68,9 @@ interface Slot {
   version: string;
   loaded?: LoadedPlugin;
   context?: PluginContext<unknown>;
+  /** What the plugin's `start` returned, handed to its `stop`. */
+  state?: unknown;
+  hooks?: PluginStopHooks;
   abort?: AbortController;
   report?: PluginReport;
   elapsedMs: number;
@@ -90,7 +95,7 @@ export class Host {
   private readonly apiVersions: readonly string[];
   private readonly baseDir: string;
   private readonly slots: Slot[];
-  private readonly sources: readonly (PluginSource | BundledPluginSource)[];
+  private readonly sources: readonly (PluginSource | BundledSource)[];
   private readonly bundle: LoadedBundle | undefined;
   private readonly started: Slot[] = [];
   private phase: "new" | "starting" | "started" | "stopping" | "stopped" = "new";
@@ -300,16 +305,23 @@ export class Host {
     const { plugin, manifest, config, id } = slot.loaded!;
     const own = this.container.createChildContainer();
     const logger = createLogger(this.services.logSink, this.services.clock, id);
+    const hooks = new PluginStopHooks(id);
+    slot.hooks = hooks;
     registerValue(own, LoggerToken, logger);
     registerValue(own, StateStoreToken, this.services.stateStore(id));
     registerValue(own, PluginConfigToken, config);
+    registerValue(own, LifecycleToken, hooks);
 
-    const contributions: { point: ExtensionPoint<unknown>; contribution: Contribution<unknown> }[] = [];
+    // Each contribution becomes a singleton provider under a token of its own
+    // in the plugin's container; tsyringe builds it when resolved below.
+    const contributions: { point: ExtensionPoint<unknown>; token: Token<unknown>; contribution: Contribution<unknown> }[] = [];
+    const provided: { token: Token<unknown>; contribution: Contribution<unknown> }[] = [];
     const provides = new Set(manifest.provides ?? []);
     try {
       plugin.register?.({
         pluginId: id,
         config,
+        configToken: PluginConfigToken,
         contribute: <T>(point: ExtensionPoint<T>, contribution: Contribution<T>) => {
           const known = extensionPoints[point?.id];
           if (!known || known.token !== point.token) {
@@ -321,21 +333,27 @@ export class Host {
               { pluginId: id },
             );
           }
-          contributions.push({ point: point as ExtensionPoint<unknown>, contribution: contribution as Contribution<unknown> });
+          const token = Symbol(`${id}: ${point.id} #${contributions.length + 1}`);
+          contributions.push({ point: point as ExtensionPoint<unknown>, token, contribution: contribution as Contribution<unknown> });
+        },
+        provide: <T>(token: Token<T>, contribution: Contribution<T>) => {
+          if (typeof token !== "symbol") throw new TypeError(`Plugin "${id}": provide() takes a token made by defineToken()`);
+          if (Object.values(extensionPoints).some((p) => p.token === token)) {
+            throw new TypeError(`Plugin "${id}": ${tokenId(token)} is an extension point; use contribute()`);
+          }
+          provided.push({ token, contribution: contribution as Contribution<unknown> });
         },
       });
     } catch (error) {
-      throw wrap(error, id, "register");
+      throw await this.undoStart(slot, wrap(error, id, "register"));
     }
 
     let instances: { token: Token<unknown>; value: unknown }[];
     try {
-      instances = contributions.map(({ point, contribution }) => ({
-        token: point.token,
-        value: instantiate(contribution, own),
-      }));
+      for (const { token, contribution } of [...provided, ...contributions]) registerContribution(own, token, contribution);
+      instances = contributions.map(({ point, token }) => ({ token: point.token, value: own.resolve(token) }));
     } catch (error) {
-      throw wrap(error, id, "create its contributions");
+      throw await this.undoStart(slot, wrap(error, id, "create its contributions"));
     }
 
     const abort = new AbortController();
@@ -344,17 +362,41 @@ export class Host {
     slot.context = context;
     if (plugin.start) {
       try {
-        await withTimeout(Promise.resolve().then(() => plugin.start!(context)), slot.startTimeoutMs, () => {
+        slot.state = await withTimeout(Promise.resolve().then(() => plugin.start!(context)), slot.startTimeoutMs, () => {
           abort.abort(new TimeoutError(id, "start", slot.startTimeoutMs));
           return new TimeoutError(id, "start", slot.startTimeoutMs);
         });
       } catch (error) {
         if (!abort.signal.aborted) abort.abort(error);
-        throw wrap(error, id, "start");
+        throw await this.undoStart(slot, wrap(error, id, "start"));
       }
     }
     // Registered only once started, so a failed plugin leaves nothing behind.
     for (const { token, value } of instances) registerValue(this.container, token, value);
+  }
+
+  // A plugin that failed to start still releases what its contributions
+  // registered stop hooks for; their failures are logged, `error` is reported.
+  private async undoStart(slot: Slot, error: IncusxError): Promise<IncusxError> {
+    const id = slot.loaded!.id;
+    try {
+      await withTimeout(this.runStopHooks(slot), slot.stopTimeoutMs, () => new TimeoutError(id, "stop", slot.stopTimeoutMs));
+    } catch (e) {
+      const failure = wrap(e, id, "stop");
+      this.logger.error(failure.message, { pluginId: id, code: failure.code });
+    }
+    return error;
+  }
+
+  // Runs the plugin's stop hooks; throws the first failure after logging the others.
+  private async runStopHooks(slot: Slot): Promise<void> {
+    const id = slot.loaded!.id;
+    const failures = (await slot.hooks?.run()) ?? [];
+    for (const failure of failures.slice(1)) {
+      const e = wrap(failure, id, "stop");
+      this.logger.error(e.message, { pluginId: id, code: e.code });
+    }
+    if (failures.length > 0) throw failures[0];
   }
 
   private async stopStarted(): Promise<PluginReport[]> {
@@ -362,16 +404,14 @@ export class Host {
     while (this.started.length > 0) {
       const slot = this.started.pop()!;
       const t = performance.now();
-      const { plugin, id } = slot.loaded!;
+      const { id } = slot.loaded!;
       let error: IncusxError | undefined;
       try {
-        if (plugin.stop) {
-          await withTimeout(
-            Promise.resolve().then(() => plugin.stop!(slot.context!)),
-            slot.stopTimeoutMs,
-            () => new TimeoutError(id, "stop", slot.stopTimeoutMs),
-          );
-        }
+        await withTimeout(
+          this.stopOne(slot),
+          slot.stopTimeoutMs,
+          () => new TimeoutError(id, "stop", slot.stopTimeoutMs),
+        );
       } catch (e) {
         error = wrap(e, id, "stop");
         this.logger.error(`Plugin "${id}" failed to stop: ${error.message}`, { pluginId: id, code: error.code });
@@ -383,6 +423,25 @@ export class Host {
       });
     }
     return reports;
+  }
+
+  // The plugin's stop, then its stop hooks even when stop threw; the first failure is reported.
+  private async stopOne(slot: Slot): Promise<void> {
+    const { plugin, id } = slot.loaded!;
+    let failed: { error: unknown } | undefined;
+    try {
+      if (plugin.stop) await plugin.stop(slot.context!, slot.state);
+    } catch (error) {
+      failed = { error };
+    }
+    try {
+      await this.runStopHooks(slot);
+    } catch (error) {
+      if (failed === undefined) throw error;
+      const e = wrap(error, id, "stop");
+      this.logger.error(e.message, { pluginId: id, code: e.code });
+    }
+    if (failed !== undefined) throw failed.error;
   }
 
   private slotReport(slot: Slot, state: PluginReport["state"], error?: IncusxError): PluginReport {
@@ -432,7 +491,7 @@ function defaultNetworkState(options: HostOptions): NetworkState {
   return new EmptyNetworkState();
 }
 
-function describeSource(source: PluginSource | BundledPluginSource): string {
+function describeSource(source: PluginSource | BundledSource): string {
   if ("module" in source) return source.module;
   if ("bundled" in source) return `bundle:${source.bundled.package}`;
   const id = (source.manifest as { id?: unknown } | undefined)?.id;

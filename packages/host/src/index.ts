@@ -16,6 +16,7 @@ export type {
 } from "./options.js";
 export type { PluginReport, PluginState, StartupReport, StopReport } from "./report.js";
 
+// Moved to @incusx/network-runtime; re-exported for one minor version.
 export {
   /** @deprecated Import from "@incusx/network-runtime"; removed in the next minor. */
   CLIENT_DUID_KEY,
@@ -33,39 +34,88 @@ export type {
   RestartBackoff,
 } from "@incusx/network-runtime";
 
-export { NicValidationService, VALIDATOR_PROBLEM_KEY, commonNicRules } from "./nic-validation.js";
-export { NicLifecycle, natDiff } from "./nic-lifecycle.js";
+// Moved to @incusx/nic; re-exported for one minor version.
+export {
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
+  NicValidationService,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
+  VALIDATOR_PROBLEM_KEY,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
+  commonNicRules,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
+  NicLifecycle,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
+  natDiff,
+} from "@incusx/nic";
 export type {
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   BackendReconcileReport,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   InvalidNic,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   NatListEntry,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   NatListFilter,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   NatReconcileReport,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   NicLifecycleOptions,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   NicSkip,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   NicStartResult,
+  /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   NicStopResult,
-} from "./nic-lifecycle.js";
+} from "@incusx/nic";
 
 export { compileConfigSchema } from "./config-schema.js";
+export { validateHostConfig } from "./schema-validation.js";
+
+// Moved to @incusx/bundle; re-exported here for one minor version.
 export {
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  BUNDLE_MANIFEST_FILE,
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  BundleError,
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  BundleErrorCode,
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  SDK_PACKAGE,
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  createBundle,
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  digestOfFiles,
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  findPluginPackage,
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  hostSdkDir,
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  readBundle,
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  readPluginPackage,
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
   validateBundleManifest,
-  validateHostConfig,
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
   validatePluginManifest,
-} from "./schema-validation.js";
-
-export { BundleError, BundleErrorCode } from "./bundle/errors.js";
-export type { BundleProblem } from "./bundle/errors.js";
-export { BUNDLE_MANIFEST_FILE, readBundle } from "./bundle/read-bundle.js";
-export type { CompleteBundlePlugin, LoadedBundle } from "./bundle/read-bundle.js";
-export { hostSdkDir, verifyBundle } from "./bundle/verify-bundle.js";
-export type { VerifiedBundle, VerifyBundleOptions } from "./bundle/verify-bundle.js";
-export { SDK_PACKAGE, createBundle } from "./bundle/create-bundle.js";
-export type { CreateBundleOptions } from "./bundle/create-bundle.js";
-export { digestOfFiles } from "./bundle/digest.js";
-
-export { findPluginPackage, readPluginPackage } from "./plugin-package.js";
-export type { PluginPackage } from "./plugin-package.js";
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  verifyBundle,
+} from "@incusx/bundle";
+export type {
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  BundleProblem,
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  CompleteBundlePlugin,
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  CreateBundleOptions,
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  LoadedBundle,
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  PluginPackage,
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  VerifiedBundle,
+  /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
+  VerifyBundleOptions,
+} from "@incusx/bundle";
 
 export { EmptyNetworkState } from "./services/empty-network-state.js";
 export { FileNetworkState, MAX_HOST_STATE_DEPTH, NETWORK_STATE_FILE, parseHostState } from "./services/file-network-state.js";

@@ -1,19 +1,24 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
+  bundledEntryFile,
+  findPluginPackage,
+  packageEntryFile,
+  readPluginPackage,
+  validatePluginManifest,
+  type BundledPluginSource,
+} from "@incusx/bundle";
+import {
   ErrorCode,
   IncompatibleVersionError,
   IncusxError,
   InvalidManifestError,
-  pluginBrand,
   type Plugin,
   type PluginManifest,
 } from "@incusx/sdk";
+import { pluginBrand } from "@incusx/sdk/host";
 import type { PluginSource } from "./options.js";
-import { findPluginPackage, packageEntryFile, readPluginPackage } from "./plugin-package.js";
 import { compileConfigSchema } from "./config-schema.js";
-import { validatePluginManifest } from "./schema-validation.js";
-import { bundledEntryFile, type BundledPluginSource } from "./bundle/bundle-sources.js";
 
 /** A plugin whose manifest and module were loaded and checked. */
 export interface LoadedPlugin {

@@ -2,10 +2,12 @@ import type {
   Clock,
   LeaseEventStream,
   LinkConfigurator,
-  LogLevel,
   NetworkState,
   StateStore,
 } from "@incusx/sdk";
+import type { LogSink } from "@incusx/sdk/host";
+
+export type { LogRecord, LogSink } from "@incusx/sdk/host";
 
 /** What the host does when a plugin fails to load, register or start. */
 export type FailurePolicy = "abort" | "continue";
@@ -42,23 +44,6 @@ export interface InlinePluginSource extends PluginPolicy {
 
 /** Where a plugin comes from. */
 export type PluginSource = ModulePluginSource | InlinePluginSource;
-
-/** One structured log record. */
-export interface LogRecord {
-  /** Clock milliseconds. */
-  readonly time: number;
-  /** Severity. */
-  readonly level: LogLevel;
-  /** Human message. */
-  readonly message: string;
-  /** Plugin that logged it; absent for the host itself. */
-  readonly pluginId?: string;
-  /** Structured fields. */
-  readonly fields: Readonly<Record<string, unknown>>;
-}
-
-/** Receives every log record of the host and its plugins. */
-export type LogSink = (record: LogRecord) => void;
 
 /** Host services a caller may replace (tests, embedding hosts). */
 export interface HostServices {

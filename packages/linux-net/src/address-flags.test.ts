@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestNetwork, rootAvailable, type TestNetwork } from "../../testkit/src/netns/index.js";
+import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
 import { watchAddressFlags } from "./address-flags.js";
 import type { AddressFlags } from "./ip-json.js";
 

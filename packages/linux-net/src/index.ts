@@ -5,13 +5,12 @@
 // entering network namespaces (in-process through the native addon, or
 // nsenter). A plain library: no SDK at runtime.
 
-export { LinkError, linkErrorCodeFromStderr } from "./errors.js";
+export { LinkError } from "./errors.js";
 export type { LinkErrorCode, LinkErrorOptions } from "./errors.js";
 
-export { ipInvocation } from "./ip-command.js";
 export type { IpOptions } from "./ip-command.js";
 
-export { IpRoute2LinkConfigurator, addressArgs, routeArgs } from "./link-configurator.js";
+export { IpRoute2LinkConfigurator } from "./link-configurator.js";
 export type { IpRoute2LinkConfiguratorOptions } from "./link-configurator.js";
 
 export { readLinkInfo } from "./link-info.js";
@@ -28,7 +27,6 @@ export {
   DHCPV6_CLIENT_PORT,
   DHCPV6_SERVER_PORT,
   openUdp6Socket,
-  withZone,
 } from "./udp6-socket.js";
 export type { Udp6Peer, Udp6Socket, Udp6SocketOptions } from "./udp6-socket.js";
 

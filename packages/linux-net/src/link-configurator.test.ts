@@ -1,12 +1,20 @@
 import { fileURLToPath } from "node:url";
+import type { LinkConfigurator } from "@incusx/sdk";
+import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestNetwork, rootAvailable, type TestNetwork } from "../../testkit/src/netns/index.js";
 import { LinkError } from "./errors.js";
 import { addressArgs, IpRoute2LinkConfigurator, routeArgs } from "./link-configurator.js";
 import type { LinkAddress, LinkRoute } from "./link-types.js";
 
 const addScript = fileURLToPath(new URL("./fixtures/add-address.ts", import.meta.url));
 const opsScript = fileURLToPath(new URL("./fixtures/link-ops.ts", import.meta.url));
+
+describe("IpRoute2LinkConfigurator", () => {
+  it("is a LinkConfigurator of the SDK", () => {
+    const link: LinkConfigurator = new IpRoute2LinkConfigurator();
+    expect(link).toBeInstanceOf(IpRoute2LinkConfigurator);
+  });
+});
 
 describe("ip arguments for addresses", () => {
   it("replaces an IPv6 address with its lifetimes, so a renew updates them in place", () => {

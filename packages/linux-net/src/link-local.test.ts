@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestNetwork, rootAvailable, type TestNetwork } from "../../testkit/src/netns/index.js";
+import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
 import { LinkError } from "./errors.js";
 import { usableLinkLocalFromMonitorLine, waitForLinkLocal } from "./link-local.js";
 

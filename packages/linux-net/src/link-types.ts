@@ -2,7 +2,7 @@
 // linux-net is a plain library that must not depend on the SDK at runtime or
 // in its published types; TypeScript's structural typing makes an
 // IpRoute2LinkConfigurator a LinkConfigurator all the same (checked by a
-// type test in @incusx/testkit).
+// type test in link-configurator.test.ts, the SDK a dev dependency only).
 
 /** An IP family, as the SDK names it. */
 export type IpFamily = "ipv4" | "ipv6";

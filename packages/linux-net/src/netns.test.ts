@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createTestNetwork, rootAvailable, type TestNetwork } from "../../testkit/src/netns/index.js";
+import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
 import { LinkError } from "./errors.js";
 import { NATIVE_ADDON_PATH } from "./native-addon.js";
 import { enterNetns, enterNetnsUnavailable, isCurrentNetns, netnsPath, nsenterArgs } from "./netns.js";
@@ -134,6 +134,8 @@ describe.skipIf(!rootAvailable())("enterNetns in a child process (needs root)", 
 
   it("moves sockets and child processes started afterwards into the namespace", async () => {
     net = await createTestNetwork({ startDnsmasq: false });
+    // The testkit spells iproute2's namespace directory out itself (it must not depend on linux-net).
+    expect(net.containerNsPath).toBe(netnsPath(net.containerNs));
     const added = await net.exec("container", ["ip", "addr", "add", "198.51.100.7/24", "dev", "eth0"]);
     expect(added.code, added.stderr).toBe(0);
     // Started in the server namespace, entering the container's.

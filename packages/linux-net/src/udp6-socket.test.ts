@@ -1,7 +1,7 @@
 import { createSocket } from "node:dgram";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestNetwork, rootAvailable, type TestNetwork } from "../../testkit/src/netns/index.js";
+import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
 import { waitForLinkLocal } from "./link-local.js";
 import { ALL_DHCP_SERVERS, DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT, openUdp6Socket, withZone } from "./udp6-socket.js";
 

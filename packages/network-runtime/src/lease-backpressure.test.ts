@@ -2,8 +2,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DhcpRunOptions, DhcpRunner, IpFamily, Lease, LeaseEvent, LinkAddress, LinkRoute } from "@incusx/sdk";
-// By path: @incusx/testkit depends on @incusx/host, which depends on this package, so it cannot be a dependency here.
-import { FakeClock, MemoryLeaseEventStream, MemoryLogSink, RecordingLinkConfigurator } from "../../testkit/src/index.js";
+import { FakeClock, MemoryLeaseEventStream, MemoryLogSink, RecordingLinkConfigurator } from "@incusx/sdk/testing";
 import { NetworkRuntime } from "./network-runtime.js";
 import { RuntimeRun, addressesOf } from "./runtime-run.test-support.js";
 

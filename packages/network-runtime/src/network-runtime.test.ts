@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { DhcpRunOptions, DhcpRunner, IpFamily, Lease, LeaseEvent } from "@incusx/sdk";
-// By path: @incusx/testkit depends on @incusx/host, which depends on this package, so it cannot be a dependency here.
 import {
   FakeClock,
   MemoryLeaseEventStream,
   MemoryLogSink,
   MemoryStateStore,
   RecordingLinkConfigurator,
-} from "../../testkit/src/index.js";
+} from "@incusx/sdk/testing";
 import { NetworkRuntime, type NetworkRunOptions } from "./network-runtime.js";
 import { RuntimeRun, addressesOf } from "./runtime-run.test-support.js";
 

@@ -1,6 +1,6 @@
 // Shared by the runtime's tests: the run a test started, stopped after
 // each test, and what the recording link carries.
-import type { RecordingLinkConfigurator } from "../../testkit/src/index.js";
+import type { RecordingLinkConfigurator } from "@incusx/sdk/testing";
 import type { NetworkRunOptions, NetworkRuntime } from "./network-runtime.js";
 
 /**

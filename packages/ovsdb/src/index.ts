@@ -45,6 +45,6 @@ export type {
   WaitOperation,
 } from "./operations.js";
 export { hasColumn, pruneOperations, pruneRow } from "./schema.js";
-export type { ColumnSchema, DatabaseSchema, TableSchema, TransactResults } from "./schema.js";
+export type { ColumnSchema, DatabaseSchema, TableSchema } from "./schema.js";
 export { mapRecord, namedUuid, optionalAtom, ovsMap, ovsSet, setAtoms, uuid, uuidOf, uuidsOf } from "./values.js";
 export type { OvsdbAtom, OvsdbMap, OvsdbNamedUuid, OvsdbRow, OvsdbSet, OvsdbUuid, OvsdbValue } from "./values.js";

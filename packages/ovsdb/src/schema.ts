@@ -3,7 +3,7 @@
 // releases (NAT gained `gateway_port`, `match`, `priority`, ...), so a row
 // built for a newer schema must lose the columns an older server lacks.
 
-import type { OperationResult, OvsdbOperation } from "./operations.js";
+import type { OvsdbOperation } from "./operations.js";
 import type { OvsdbRow } from "./values.js";
 
 /** One column's schema; only what the client uses is typed. */
@@ -91,6 +91,3 @@ export function pruneOperations(schema: DatabaseSchema, ops: readonly OvsdbOpera
     }
   });
 }
-
-/** Results of a committed `transact`, one per operation, in order. */
-export type TransactResults = readonly OperationResult[];

@@ -1,7 +1,8 @@
 /**
  * Stable error codes, in the spirit of CNI's error codes: callers and
  * scripts branch on `code`, never on message text. Codes are never reused
- * or renamed once released.
+ * or renamed once released. The `Bundle*` members are also
+ * `@incusx/bundle`'s `BundleErrorCode`, without the prefix.
  */
 export const ErrorCode = {
   /** A plugin manifest (the `incusx` field of package.json) is missing or invalid. */
@@ -34,13 +35,13 @@ export const ErrorCode = {
   NatConflict: "NAT_CONFLICT",
   /** Bundle: the directory has no bundle.json, or it cannot be read. */
   BundleNotFound: "BUNDLE_NOT_FOUND",
-  /** Bundle: bundle.json is not valid JSON, does not match its schema, or lacks what `bundle create` writes. */
+  /** Bundle: bundle.json is not valid JSON, does not match schemas/bundle.schema.json, or lacks what `bundle create` writes. */
   BundleInvalid: "BUNDLE_INVALID",
   /** Bundle: a file's bytes differ from the SHA-256 recorded in bundle.json. */
   BundleFileChanged: "BUNDLE_FILE_CHANGED",
   /** Bundle: a file listed in bundle.json is missing. */
   BundleFileMissing: "BUNDLE_FILE_MISSING",
-  /** Bundle: a file is in the bundle but not in bundle.json. */
+  /** Bundle: a file (or symlink, or special file) is in the bundle but not in bundle.json. */
   BundleExtraFile: "BUNDLE_EXTRA_FILE",
   /** Bundle: a plugin package is in the bundle but not listed in bundle.json. */
   BundleExtraPlugin: "BUNDLE_EXTRA_PLUGIN",
@@ -50,7 +51,7 @@ export const ErrorCode = {
   BundleApiVersion: "BUNDLE_API_VERSION",
   /** Bundle: the bundle's plugins would not load the host's one copy of @incusx/sdk. */
   BundleSdk: "BUNDLE_SDK",
-  /** Bundle: `bundle create` could not assemble the bundle. */
+  /** Bundle: `bundle create` could not assemble the bundle (package not found, not built, bad dependency). */
   BundleCreateFailed: "BUNDLE_CREATE_FAILED",
 } as const;
 

@@ -1,21 +1,30 @@
-// The public API of @incusx/sdk: everything a plugin author imports.
+// The public API of @incusx/sdk: everything a plugin author imports. What
+// only hosts need is in "@incusx/sdk/host", the fakes for tests in
+// "@incusx/sdk/testing".
 
 export { defineToken, tokenId } from "./token.js";
 export type { Token, TokenType } from "./token.js";
 
-export { inject, injectAll, injectionPlan, describeInjection } from "./inject.js";
-export type { Injectable, ParameterInjection } from "./inject.js";
+export { inject, injectAll } from "./inject.js";
+export type { Injectable } from "./inject.js";
 
-export { API_VERSION, definePlugin, isPlugin, pluginBrand } from "./plugin.js";
+export { API_VERSION, all, definePlugin } from "./plugin.js";
 export type {
+  AllOf,
   Contribution,
+  Dependency,
+  DependencyMap,
+  DepsContribution,
+  ResolvedDependencies,
   Plugin,
-  PluginBrand,
   PluginContext,
   PluginDefinition,
   PluginRegistrar,
   Resolver,
 } from "./plugin.js";
+
+export { LifecycleToken } from "./lifecycle.js";
+export type { PluginLifecycle, StopHook } from "./lifecycle.js";
 
 export {
   DhcpRunnerExtension,
@@ -26,7 +35,6 @@ export {
   NatBackendToken,
   NicValidatorExtension,
   NicValidatorToken,
-  extensionPoints,
 } from "./extension-points.js";
 export type {
   DhcpRunOptions,
@@ -90,28 +98,11 @@ export {
   RequirementCycleError,
   TimeoutError,
   isIncusxError,
-  toIncusxError,
 } from "./errors.js";
 export type { IncusxErrorOptions, ValidationIssue } from "./errors.js";
 
-// Types generated from schemas/*.schema.json (`pnpm gen:types`).
-export type {
-  BundleManifest,
-  BundlePlugin,
-  HostConfig,
-  HostDefaults,
-  HostPluginEntry,
-  HostState,
-  HostStateDevice,
-  HostStateForward,
-  HostStateForwardPort,
-  HostStateInstance,
-  HostStateLoadBalancer,
-  HostStateLoadBalancerBackend,
-  HostStateLoadBalancerPort,
-  HostStateNetwork,
-  PluginManifest,
-} from "./generated/index.js";
+// The manifest type, generated from schemas/plugin-manifest.schema.json (`pnpm gen:types`).
+export type { PluginManifest } from "./generated/index.js";
 
 // Incus-style config validation: validators, combinators, rule maps.
 export { ValidationError, quote } from "./validate/validation-error.js";
@@ -132,5 +123,55 @@ export {
   isNetworkV4,
   isNetworkV6,
 } from "./validate/addresses.js";
+export { addressScope, type AddressScope } from "./validate/addresses.js";
 export { checkRules, invalidOption, isUserKey, sortProblems, unknownOption } from "./validate/rules.js";
 export type { CheckRulesOptions, Rules } from "./validate/rules.js";
+
+// Host plumbing, moved to "@incusx/sdk/host". Still importable from here for
+// this release; hidden from the authors' API reference (@internal).
+import * as host from "./host/index.js";
+
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export const injectionPlan = host.injectionPlan;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export const describeInjection = host.describeInjection;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export type ParameterInjection = host.ParameterInjection;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export const pluginBrand = host.pluginBrand;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export const isPlugin = host.isPlugin;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export type PluginBrand = host.PluginBrand;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export const extensionPoints = host.extensionPoints;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export const toIncusxError = host.toIncusxError;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export type BundleManifest = host.BundleManifest;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export type BundlePlugin = host.BundlePlugin;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export type HostConfig = host.HostConfig;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export type HostDefaults = host.HostDefaults;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export type HostPluginEntry = host.HostPluginEntry;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export type HostState = host.HostState;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export type HostStateDevice = host.HostStateDevice;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export type HostStateForward = host.HostStateForward;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export type HostStateForwardPort = host.HostStateForwardPort;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export type HostStateInstance = host.HostStateInstance;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export type HostStateLoadBalancer = host.HostStateLoadBalancer;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export type HostStateLoadBalancerBackend = host.HostStateLoadBalancerBackend;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export type HostStateLoadBalancerPort = host.HostStateLoadBalancerPort;
+/** @deprecated Import from "@incusx/sdk/host"; removed in the next minor. @internal */
+export type HostStateNetwork = host.HostStateNetwork;

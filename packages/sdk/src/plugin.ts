@@ -1,6 +1,7 @@
 import type { ExtensionPoint } from "./extension-points.js";
 import type { Injectable } from "./inject.js";
-import type { Logger } from "./services.js";
+import type { PluginLifecycle } from "./lifecycle.js";
+import type { Logger, PluginConfigToken } from "./services.js";
 import type { Token } from "./token.js";
 
 /** The plugin API version this copy of the SDK speaks. */
@@ -14,13 +15,65 @@ export interface Resolver {
   resolveAll<T>(token: Token<T>): T[];
 }
 
+/** In a {@link DependencyMap}: every registration of a token, as an array. Made by {@link all}. */
+export interface AllOf<T> {
+  /** The token whose registrations are asked for. */
+  readonly allOf: Token<T>;
+}
+
+/**
+ * Asks a `deps` map for every registration of `token` (multi-injection),
+ * possibly none, instead of the one registration.
+ *
+ * @example
+ * registrar.contribute(DnsSinkExtension, {
+ *   deps: { validators: all(NicValidatorToken) },
+ *   create: ({ validators }) => new Sink(validators),
+ * });
+ */
+export function all<T>(token: Token<T>): AllOf<T> {
+  if (typeof token !== "symbol") throw new TypeError("all(): the token must be a token made by defineToken()");
+  return Object.freeze({ allOf: token });
+}
+
+/** What a contribution created by `create` depends on: a token, or {@link all} of a token. */
+export type Dependency = Token<unknown> | AllOf<unknown>;
+
+/** Named dependencies of a decorator-free contribution. */
+export type DependencyMap = { readonly [name: string]: Dependency };
+
+/** The values a {@link DependencyMap} resolves to, name by name. */
+export type ResolvedDependencies<D extends DependencyMap> = {
+  readonly [K in keyof D]: D[K] extends AllOf<infer T> ? T[] : D[K] extends Token<infer T> ? T : never;
+};
+
+/**
+ * A contribution without decorators, usable from plain JavaScript: the
+ * host resolves every entry of `deps` and passes them, by name, to `create`.
+ *
+ * @example
+ * registrar.contribute(NicValidatorExtension, {
+ *   deps: { state: NetworkStateToken, config: registrar.configToken },
+ *   create: ({ state, config }) => new MtuValidator(state, config),
+ * });
+ */
+export interface DepsContribution<T, D extends DependencyMap = DependencyMap> {
+  /** Dependencies by name: tokens, or {@link all} of a token. */
+  readonly deps: D;
+  /** Builds the contribution from its resolved dependencies. */
+  create(deps: ResolvedDependencies<D>): T;
+}
+
 /**
  * How a plugin supplies an implementation: a class whose constructor
- * parameters are all `@inject`-decorated, a ready value, or a factory.
- * Each contribution is created once, when first resolved.
+ * parameters are all `@inject`-decorated, a `deps` map with a `create`
+ * function, a ready value, or a factory. The host registers each one as a
+ * singleton provider in the plugin's own container and tsyringe builds it,
+ * once, when first resolved.
  */
 export type Contribution<T> =
   | Injectable<T>
+  | DepsContribution<T>
   | { readonly useValue: T }
   | { readonly useFactory: (resolver: Resolver) => T };
 
@@ -31,10 +84,24 @@ export interface PluginRegistrar<Config> {
   /** The plugin's config, already validated against its manifest's schema. */
   readonly config: Config;
   /**
+   * Token of the plugin's config, typed: put it in a `deps` map to get the
+   * config as `Config` (it is {@link PluginConfigToken}, which a class can
+   * `@inject` too).
+   */
+  readonly configToken: Token<Config>;
+  /**
    * Contributes an implementation to an extension point. The point must be
    * listed in the manifest's `provides`.
    */
+  contribute<T, D extends DependencyMap>(point: ExtensionPoint<T>, contribution: DepsContribution<T, D>): void;
   contribute<T>(point: ExtensionPoint<T>, contribution: Contribution<T>): void;
+  /**
+   * Registers a provider under a token only this plugin's contributions see
+   * (a private helper, or a seam tests replace). The last registration of a
+   * token wins. Extension points take `contribute` instead.
+   */
+  provide<T, D extends DependencyMap>(token: Token<T>, contribution: DepsContribution<T, D>): void;
+  provide<T>(token: Token<T>, contribution: Contribution<T>): void;
 }
 
 /** Handed to `start` and `stop`. */
@@ -49,16 +116,24 @@ export interface PluginContext<Config> extends Resolver {
   readonly signal: AbortSignal;
 }
 
-/** What a plugin author writes. */
-export interface PluginDefinition<Config = unknown> {
+/**
+ * What a plugin author writes. `State` is what `start` returns and `stop`
+ * receives: whatever the plugin must find again to stop (a subscription, a
+ * server), so nothing is kept in module-level maps.
+ */
+export interface PluginDefinition<Config = unknown, State = unknown> {
   /** Must equal the manifest's `id`. */
   readonly id: string;
   /** Declares contributions. Runs before any plugin starts; must not do I/O. */
   register?(registrar: PluginRegistrar<Config>): void;
-  /** Starts background work. Must resolve once started, not when done. */
-  start?(context: PluginContext<Config>): void | Promise<void>;
-  /** Stops background work; called in reverse start order. */
-  stop?(context: PluginContext<Config>): void | Promise<void>;
+  /** Starts background work. Must resolve once started, not when done; its result is handed to `stop`. */
+  start?(context: PluginContext<Config>): State | Promise<State>;
+  /**
+   * Stops background work; called in reverse start order, with what `start`
+   * returned (`undefined` without a `start`). The plugin's
+   * {@link PluginLifecycle} stop hooks run after it.
+   */
+  stop?(context: PluginContext<Config>, state: State): void | Promise<void>;
 }
 
 const PLUGIN_BRAND = Symbol.for("incusx.plugin");
@@ -70,7 +145,7 @@ export interface PluginBrand {
 }
 
 /** A plugin made by {@link definePlugin}. */
-export type Plugin<Config = unknown> = PluginDefinition<Config> & {
+export type Plugin<Config = unknown, State = unknown> = PluginDefinition<Config, State> & {
   readonly [PLUGIN_BRAND]: PluginBrand;
 };
 
@@ -87,7 +162,7 @@ export type Plugin<Config = unknown> = PluginDefinition<Config> & {
  *   },
  * });
  */
-export function definePlugin<Config = unknown>(definition: PluginDefinition<Config>): Plugin<Config> {
+export function definePlugin<Config = unknown, State = unknown>(definition: PluginDefinition<Config, State>): Plugin<Config, State> {
   if (typeof definition?.id !== "string" || definition.id === "") {
     throw new TypeError("definePlugin: `id` must be a non-empty string");
   }

@@ -193,7 +193,8 @@ export const LeaseEventStreamToken = defineToken<LeaseEventStream>("service.leas
 /**
  * Token of the resolving plugin's own config, validated against its
  * manifest's config schema (with schema defaults filled in). Inject it with
- * a type that matches the schema.
+ * a type that matches the schema. In a `deps` map, the registrar's
+ * `configToken` is the same token typed as the plugin's config.
  *
  * @example
  * constructor(@inject(PluginConfigToken) config: unknown) { this.limits = config as MtuLimitConfig }

@@ -1,21 +1,25 @@
 // The public API of @incusx/testkit: fakes, a test host and contract suites
 // for testing incusx plugins.
 
-export { FakeClock } from "./fake-clock.js";
-
-export { MemoryNetworkState } from "./memory-network-state.js";
-export type { NetworkStateData } from "./memory-network-state.js";
-
-export { RecordingLinkConfigurator } from "./recording-link-configurator.js";
-export type { LinkCall, LinkOp, RecordingLinkConfiguratorOptions } from "./recording-link-configurator.js";
-
-export { MemoryStateStore } from "./memory-state-store.js";
-
-export { MemoryLogSink } from "./memory-log-sink.js";
-export type { LogQuery, MemoryLogSinkOptions } from "./memory-log-sink.js";
-
-export { MemoryLeaseEventStream } from "./memory-lease-event-stream.js";
-export type { WaitForOptions } from "./memory-lease-event-stream.js";
+// The fakes live in @incusx/sdk/testing (they need only SDK interfaces);
+// re-exported here so tests that import them from the testkit keep working.
+export {
+  FakeClock,
+  MemoryLeaseEventStream,
+  MemoryLogSink,
+  MemoryNetworkState,
+  MemoryStateStore,
+  RecordingLinkConfigurator,
+} from "@incusx/sdk/testing";
+export type {
+  LinkCall,
+  LinkOp,
+  LogQuery,
+  MemoryLogSinkOptions,
+  NetworkStateData,
+  RecordingLinkConfiguratorOptions,
+  WaitForOptions,
+} from "@incusx/sdk/testing";
 
 export { ContractViolation, describeContract, runContract } from "./contracts/contract.js";
 export type {
@@ -30,7 +34,6 @@ export {
   describeNicValidatorContract,
   hostileNicValues,
   nicValidatorContract,
-  toNicValidatorFixture,
 } from "./contracts/nic-validator-contract.js";
 export type { NicValidatorFixture } from "./contracts/nic-validator-contract.js";
 

@@ -1,9 +1,9 @@
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readPluginPackage } from "@incusx/bundle";
 import {
   FileStateStore,
   Host,
-  readPluginPackage,
   type FailurePolicy,
   type HostDefaults,
   type InlinePluginSource,
@@ -12,18 +12,22 @@ import {
 } from "@incusx/host";
 import {
   API_VERSION,
+  PluginConfigToken,
   type ExtensionPoint,
   type JsonValue,
   type Plugin,
   type PluginManifest,
   type StateStore,
 } from "@incusx/sdk";
-import { FakeClock } from "./fake-clock.js";
-import { MemoryLeaseEventStream } from "./memory-lease-event-stream.js";
-import { MemoryLogSink } from "./memory-log-sink.js";
-import { MemoryNetworkState, type NetworkStateData } from "./memory-network-state.js";
-import { MemoryStateStore } from "./memory-state-store.js";
-import { RecordingLinkConfigurator } from "./recording-link-configurator.js";
+import {
+  FakeClock,
+  MemoryLeaseEventStream,
+  MemoryLogSink,
+  MemoryNetworkState,
+  MemoryStateStore,
+  RecordingLinkConfigurator,
+  type NetworkStateData,
+} from "@incusx/sdk/testing";
 
 /** One plugin for {@link startTestHost}. */
 export interface TestPluginEntry {
@@ -235,7 +239,9 @@ export function deriveManifest(plugin: Plugin<never>, config: unknown = {}): Plu
     plugin.register?.({
       pluginId: plugin.id,
       config: structuredClone(config) as never,
+      configToken: PluginConfigToken as never,
       contribute: <T>(point: ExtensionPoint<T>) => void provides.add(point.id),
+      provide: () => undefined,
     });
   } catch {
     // The host runs register again and reports the failure properly.

@@ -18,8 +18,7 @@ import {
   type Harness,
 } from "./fake-server.test-support.js";
 import { PARAMETER_REQUEST_LIST } from "./messages.js";
-// By path: a test-only builder of the codec, not part of its API.
-import { dhcpv4PointerBomb } from "../../../packages/dhcp-wire/src/hostile.test-support.js";
+import { dhcpv4PointerBomb } from "@incusx/dhcp-wire/testing";
 
 const times = (h: Harness, type: number) => h.transport.ofType(type).map((s) => s.at);
 const type = (m: Dhcpv4Message) => opt(m, 53);

@@ -2,16 +2,13 @@
 // capture script (packages/dhcp-wire/src/fixtures/v4), into the client:
 // the client takes the captured client's MAC, client identifier and
 // transaction ids, so the server's bytes are delivered unchanged.
-import { readFileSync } from "node:fs";
 import { Dhcpv4MessageType as T, decodeDhcpv4, dhcpv4OptionValue as opt } from "@incusx/dhcp-wire";
+import { capturedMessage } from "@incusx/dhcp-wire/testing";
 import { stoppedAfterEach } from "@incusx/dhcp-client/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { startClient } from "./fake-server.test-support.js";
 
-const fixture = (name: string): Uint8Array => {
-  const { hex } = JSON.parse(readFileSync(new URL(`../../../packages/dhcp-wire/src/fixtures/v4/${name}.json`, import.meta.url), "utf8")) as { hex: string };
-  return Uint8Array.from(Buffer.from(hex, "hex"));
-};
+const fixture = (name: string): Uint8Array => capturedMessage("v4", name);
 
 /** The captured client's chaddr and client identifier. */
 function identity(name: string) {

@@ -3,7 +3,7 @@
 
 import { DhcpRunnerExtension, definePlugin } from "@incusx/sdk";
 import type { Dhcpv4Config } from "./options.js";
-import { Dhcpv4Runner } from "./runner.js";
+import { Dhcpv4LinkAccessToken, Dhcpv4Runner, LINUX_NET_LINK_ACCESS } from "./runner.js";
 
 export { Dhcpv4Client, NAK_LOOP_DELAY_MS, REBOOT_TRANSMISSIONS, REQUEST_TRANSMISSIONS } from "./client.js";
 export type { Dhcpv4State } from "./client.js";
@@ -28,11 +28,13 @@ export type { RandomSource } from "./retransmit.js";
 
 /**
  * The plugin: contributes one {@link Dhcpv4Runner} to the `dhcp-runner`
- * extension point; the host injects clock, state store, logger and config.
+ * extension point; the host injects clock, state store, logger and config,
+ * and the plugin its `@incusx/linux-net` link operations.
  */
 export default definePlugin<Dhcpv4Config>({
   id: "incusx.dhcpv4",
   register(registrar) {
+    registrar.provide(Dhcpv4LinkAccessToken, { useValue: LINUX_NET_LINK_ACCESS });
     registrar.contribute(DhcpRunnerExtension, Dhcpv4Runner);
   },
 });

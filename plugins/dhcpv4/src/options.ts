@@ -4,20 +4,9 @@ import type { SavedLease } from "./lease.js";
 import type { RandomSource } from "./retransmit.js";
 import type { Dhcpv4Transport } from "./transport.js";
 
-/** The plugin's config, as its manifest's `configSchema` describes it. */
-export interface Dhcpv4Config {
-  /** Client identifier form: RFC 4361 (`"duid"`) or hardware type 1 and the MAC (`"mac"`). */
-  readonly clientIdentifier: "duid" | "mac";
-  /** Set the BOOTP broadcast flag while the client has no address. */
-  readonly requestBroadcast: boolean;
-  /** Hex of a DUID to use instead of the runtime's or the plugin's own. */
-  readonly duid?: string;
-  /** Put the server's interface MTU (option 26) in the lease. */
-  readonly applyMtu: boolean;
-}
-
-/** Config used where none is given (the manifest's schema defaults). */
-export const DEFAULT_DHCPV4_CONFIG: Dhcpv4Config = Object.freeze({ clientIdentifier: "duid", requestBroadcast: true, applyMtu: true });
+// The config type and its defaults are generated from the manifest's configSchema.
+export { DEFAULT_DHCPV4_CONFIG } from "./generated/config.js";
+export type { Dhcpv4Config } from "./generated/config.js";
 
 /** What a {@link Dhcpv4Client} needs: time, a transport, an identity and somewhere to report. */
 export interface Dhcpv4ClientOptions {

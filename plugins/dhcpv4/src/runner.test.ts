@@ -1,12 +1,12 @@
 import { Dhcpv4MessageType as T, decodeDhcpv4, dhcpv4OptionValue as opt, encodeDhcpv4, encodeDuid, type Dhcpv4Message } from "@incusx/dhcp-wire";
 import { FakeSocketLink, RunnerRuns, ScriptedSocket } from "@incusx/dhcp-client/testing";
-import { DhcpRunnerToken, type DhcpRunOptions, type JsonValue } from "@incusx/sdk";
+import { DhcpRunnerToken, definePlugin, type DhcpRunOptions, type JsonValue } from "@incusx/sdk";
 import { FakeClock, MemoryLogSink, MemoryStateStore, describeDhcpRunnerContract, startTestHost } from "@incusx/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { ack, offer } from "./fake-server.test-support.js";
 import { DUID_KEY, leaseKey } from "./identity.js";
 import plugin from "./index.js";
-import { Dhcpv4Runner, withLinkAccess, type Dhcpv4Socket, type LinkAccess } from "./runner.js";
+import { Dhcpv4LinkAccessToken, Dhcpv4Runner, LINUX_NET_LINK_ACCESS, type Dhcpv4Socket, type LinkAccess } from "./runner.js";
 
 const START = Date.UTC(2025, 0, 1);
 const MAC = "02:16:3e:aa:bb:cc";
@@ -59,7 +59,7 @@ function setup(options: { store?: MemoryStateStore; link?: FakeLink; config?: un
   const store = options.store ?? new MemoryStateStore();
   const link = options.link ?? new FakeLink();
   const logs = new MemoryLogSink();
-  const runner = withLinkAccess(new Dhcpv4Runner(clock, store, logs.logger("incusx.dhcpv4", clock), options.config ?? {}), link);
+  const runner = new Dhcpv4Runner(clock, store, logs.logger("incusx.dhcpv4", clock), options.config ?? {}, link);
   return { clock, store, link, runner, logs };
 }
 
@@ -240,15 +240,37 @@ describe("Dhcpv4Runner", () => {
   });
 });
 
+// The plugin as shipped, with its link operations replaced through the
+// plugin's own token: the host builds the runner, the test owns the link.
+const withFakeLink = (link: LinkAccess) =>
+  definePlugin({
+    ...plugin,
+    register(registrar) {
+      plugin.register!(registrar);
+      registrar.provide(Dhcpv4LinkAccessToken, { useValue: link });
+    },
+  });
+
 describe("incusx.dhcpv4 in a host", () => {
-  it("loads from its manifest and contributes an ipv4 DhcpRunner with the schema's defaults", async () => {
+  it("provides the runner @incusx/linux-net's link operations", async () => {
     const t = await startTestHost({ plugins: [{ plugin, packageDir: new URL("..", import.meta.url) }] });
+    try {
+      const [runner] = t.host.resolveAll(DhcpRunnerToken) as Dhcpv4Runner[];
+      expect(runner).toBeInstanceOf(Dhcpv4Runner);
+      expect((runner as unknown as { net: LinkAccess }).net).toBe(LINUX_NET_LINK_ACCESS);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("loads from its manifest and contributes an ipv4 DhcpRunner with the schema's defaults", async () => {
+    const link = new FakeLink();
+    const t = await startTestHost({ plugins: [{ plugin: withFakeLink(link), packageDir: new URL("..", import.meta.url) }] });
     try {
       expect(t.report.plugins).toEqual([expect.objectContaining({ id: "incusx.dhcpv4", state: "started" })]);
       const runners = t.host.resolveAll(DhcpRunnerToken);
       expect(runners).toHaveLength(1);
-      const link = new FakeLink();
-      const runner = withLinkAccess(runners[0] as Dhcpv4Runner, link);
+      const runner = runners[0]!;
       expect(runner.family).toBe("ipv4");
       const r = runs.start(runner, { interface: "eth0" });
       await t.clock.flush();

@@ -6,6 +6,7 @@ import {
   LoggerToken,
   PluginConfigToken,
   StateStoreToken,
+  defineToken,
   inject,
   type Clock,
   type DhcpRunOptions,
@@ -38,31 +39,30 @@ export interface Dhcpv4Socket {
 
 /**
  * The link operations the runner uses, from `@incusx/linux-net`. Internal
- * seam: tests swap them with {@link withLinkAccess} instead of mocking the
- * module.
+ * seam: the plugin provides the real ones under {@link Dhcpv4LinkAccessToken},
+ * tests inject fakes instead of mocking the module.
  */
 export interface LinkAccess {
   readLinkInfo(iface: string): Promise<{ readonly mac: string }>;
   openUdp4DeviceSocket(options: { iface: string; port: number }): Promise<Dhcpv4Socket>;
 }
 
-// Without the native addon, openUdp4DeviceSocket throws ADDON_UNAVAILABLE
-// saying why; the runner reports it as a failed event and IPv6 runs on.
-const realLinkAccess: LinkAccess = {
+/**
+ * The runner's link operations: `@incusx/linux-net`'s. Without the native
+ * addon, openUdp4DeviceSocket throws ADDON_UNAVAILABLE saying why; the
+ * runner reports it as a failed event and IPv6 runs on.
+ */
+export const LINUX_NET_LINK_ACCESS: LinkAccess = {
   readLinkInfo: (iface) => readLinkInfo(iface),
   openUdp4DeviceSocket: (options) => openUdp4DeviceSocket(options),
 };
 
-const linkAccess = new WeakMap<Dhcpv4Runner, LinkAccess>();
-
 /**
- * Makes `runner` use `access` instead of the real `@incusx/linux-net`
- * functions. For tests; not exported from the package.
+ * Token of the {@link LinkAccess} the plugin's runner uses, private to the
+ * plugin: the plugin provides {@link LINUX_NET_LINK_ACCESS}; a test provides
+ * a fake after it. Not exported from the package.
  */
-export function withLinkAccess<R extends Dhcpv4Runner>(runner: R, access: LinkAccess): R {
-  linkAccess.set(runner, access);
-  return runner;
-}
+export const Dhcpv4LinkAccessToken = defineToken<LinkAccess>("incusx.dhcpv4.link-access");
 
 /**
  * A {@link Dhcpv4Transport} over a device-bound UDP socket: broadcasts to
@@ -105,6 +105,7 @@ export class Dhcpv4Runner implements DhcpRunner {
     @inject(StateStoreToken) private readonly store: StateStore,
     @inject(LoggerToken) private readonly logger: Logger,
     @inject(PluginConfigToken) config: unknown,
+    @inject(Dhcpv4LinkAccessToken) private readonly net: LinkAccess = LINUX_NET_LINK_ACCESS,
   ) {
     // The host validated the config against the manifest's schema and filled in defaults.
     this.#config = runnerConfig(DEFAULT_DHCPV4_CONFIG, config);
@@ -114,7 +115,7 @@ export class Dhcpv4Runner implements DhcpRunner {
     const { signal } = options;
     const iface = options.interface;
     if (signal.aborted) return;
-    const net = linkAccess.get(this) ?? realLinkAccess;
+    const net = this.net;
     const log = this.logger.child({ interface: iface, family: "ipv4" });
 
     let socket: Dhcpv4Socket;

@@ -14,8 +14,7 @@ import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import { Dhcpv6Client } from "./client.js";
 import { MAX_KEPT_OFFERS } from "./select.js";
-// By path: a test-only builder of the codec, not part of its API.
-import { dhcpv6ManyNames } from "../../../packages/dhcp-wire/src/hostile.test-support.js";
+import { dhcpv6ManyNames } from "@incusx/dhcp-wire/testing";
 import { MAX_TIMER_MS } from "@incusx/dhcp-client";
 import {
   CLIENT_DUID,

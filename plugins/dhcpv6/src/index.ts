@@ -3,7 +3,7 @@
 
 import { DhcpRunnerExtension, definePlugin } from "@incusx/sdk";
 import type { Dhcpv6Config } from "./options.js";
-import { Dhcpv6Runner } from "./runner.js";
+import { Dhcpv6LinkAccessToken, Dhcpv6Runner, LINUX_NET_LINK_ACCESS } from "./runner.js";
 
 export { Dhcpv6Client, MAX_RT_OPTION_RANGE, STATELESS_AFTER_ROUNDS } from "./client.js";
 export type { Dhcpv6State } from "./client.js";
@@ -28,11 +28,13 @@ export type { RandomSource, RetransmitParams } from "./retransmit.js";
 
 /**
  * The plugin: contributes one {@link Dhcpv6Runner} to the `dhcp-runner`
- * extension point; the host injects clock, state store, logger and config.
+ * extension point; the host injects clock, state store, logger and config,
+ * and the plugin its `@incusx/linux-net` link operations.
  */
 export default definePlugin<Dhcpv6Config>({
   id: "incusx.dhcpv6",
   register(registrar) {
+    registrar.provide(Dhcpv6LinkAccessToken, { useValue: LINUX_NET_LINK_ACCESS });
     registrar.contribute(DhcpRunnerExtension, Dhcpv6Runner);
   },
 });

@@ -1,18 +1,12 @@
 import type { Duid } from "@incusx/dhcp-wire";
 import type { Clock, LeaseEvent, Logger } from "@incusx/sdk";
+import type { Dhcpv6Config } from "./generated/config.js";
 import type { RandomSource } from "./retransmit.js";
 import type { Dhcpv6Transport } from "./transport.js";
 
-/** The plugin's config, as its manifest's `configSchema` describes it. */
-export interface Dhcpv6Config {
-  /** Prefix length given to leased addresses (64..128); 128 by default. */
-  readonly addressPrefixLength: number;
-  /** Ask for Rapid Commit in Solicit. */
-  readonly rapidCommit: boolean;
-}
-
-/** Config used where none is given (the manifest's schema defaults). */
-export const DEFAULT_DHCPV6_CONFIG: Dhcpv6Config = Object.freeze({ addressPrefixLength: 128, rapidCommit: true });
+// The config type and its defaults are generated from the manifest's configSchema.
+export { DEFAULT_DHCPV6_CONFIG } from "./generated/config.js";
+export type { Dhcpv6Config } from "./generated/config.js";
 
 /** What a {@link Dhcpv6Client} needs: time, a transport, an identity and somewhere to report. */
 export interface Dhcpv6ClientOptions {

@@ -1,12 +1,12 @@
 import { Dhcpv6MessageType as T, Dhcpv6OptionCode as O, decodeDhcpv6, encodeDhcpv6, findDhcpv6Option, type Dhcpv6ClientServerMessage } from "@incusx/dhcp-wire";
 import { FakeSocketLink, RunnerRuns, ScriptedSocket } from "@incusx/dhcp-client/testing";
-import { DhcpRunnerToken, type DhcpRunOptions } from "@incusx/sdk";
+import { DhcpRunnerToken, definePlugin, type DhcpRunOptions } from "@incusx/sdk";
 import { FakeClock, MemoryLogSink, MemoryStateStore, describeDhcpRunnerContract, startTestHost } from "@incusx/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { advertise, reply } from "./fake-server.test-support.js";
 import { DUID_KEY, iaidKey } from "./identity.js";
 import plugin from "./index.js";
-import { Dhcpv6Runner, withLinkAccess, type Dhcpv6Socket, type LinkAccess } from "./runner.js";
+import { Dhcpv6LinkAccessToken, Dhcpv6Runner, LINUX_NET_LINK_ACCESS, type Dhcpv6Socket, type LinkAccess } from "./runner.js";
 
 const START = Date.UTC(2025, 0, 1);
 const MAC = "02:16:3e:aa:bb:cc";
@@ -67,7 +67,7 @@ function setup(options: { store?: MemoryStateStore; link?: FakeLink; config?: un
   const store = options.store ?? new MemoryStateStore();
   const link = options.link ?? new FakeLink();
   const logs = new MemoryLogSink();
-  const runner = withLinkAccess(new Dhcpv6Runner(clock, store, logs.logger("incusx.dhcpv6", clock), options.config ?? {}), link);
+  const runner = new Dhcpv6Runner(clock, store, logs.logger("incusx.dhcpv6", clock), options.config ?? {}, link);
   return { clock, store, link, runner, logs };
 }
 
@@ -286,14 +286,36 @@ describe("Dhcpv6Runner", () => {
   });
 });
 
+// The plugin as shipped, with its link operations replaced through the
+// plugin's own token: the host builds the runner, the test owns the link.
+const withFakeLink = (link: LinkAccess) =>
+  definePlugin({
+    ...plugin,
+    register(registrar) {
+      plugin.register!(registrar);
+      registrar.provide(Dhcpv6LinkAccessToken, { useValue: link });
+    },
+  });
+
 describe("incusx.dhcpv6 in a host", () => {
-  it("loads from its manifest and contributes an ipv6 DhcpRunner with the schema's defaults", async () => {
+  it("provides the runner @incusx/linux-net's link operations", async () => {
     const t = await startTestHost({ plugins: [{ plugin, packageDir: new URL("..", import.meta.url) }] });
+    try {
+      const [runner] = t.host.resolveAll(DhcpRunnerToken) as Dhcpv6Runner[];
+      expect(runner).toBeInstanceOf(Dhcpv6Runner);
+      expect((runner as unknown as { net: LinkAccess }).net).toBe(LINUX_NET_LINK_ACCESS);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("loads from its manifest and contributes an ipv6 DhcpRunner with the schema's defaults", async () => {
+    const t = await startTestHost({ plugins: [{ plugin: withFakeLink(new FakeLink()), packageDir: new URL("..", import.meta.url) }] });
     try {
       expect(t.report.plugins).toEqual([expect.objectContaining({ id: "incusx.dhcpv6", state: "started" })]);
       const runners = t.host.resolveAll(DhcpRunnerToken);
       expect(runners).toHaveLength(1);
-      const runner = withLinkAccess(runners[0] as Dhcpv6Runner, new FakeLink());
+      const runner = runners[0]!;
       expect(runner.family).toBe("ipv6");
       const r = runs.start(runner, { interface: "eth0" });
       await t.clock.flush();

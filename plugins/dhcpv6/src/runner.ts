@@ -12,6 +12,7 @@ import {
   LoggerToken,
   PluginConfigToken,
   StateStoreToken,
+  defineToken,
   inject,
   type Clock,
   type DhcpRunOptions,
@@ -35,8 +36,8 @@ export interface Dhcpv6Socket {
 
 /**
  * The link operations the runner uses, from `@incusx/linux-net`. Internal
- * seam: tests swap them with {@link withLinkAccess} instead of mocking the
- * module.
+ * seam: the plugin provides the real ones under {@link Dhcpv6LinkAccessToken},
+ * tests inject fakes instead of mocking the module.
  */
 export interface LinkAccess {
   waitForLinkLocal(iface: string, signal: AbortSignal): Promise<string>;
@@ -49,23 +50,20 @@ export interface LinkAccess {
   ): { close(): void };
 }
 
-const linuxNet: LinkAccess = {
+/** The runner's link operations: `@incusx/linux-net`'s. */
+export const LINUX_NET_LINK_ACCESS: LinkAccess = {
   waitForLinkLocal: (iface, signal) => waitForLinkLocal(iface, signal),
   readLinkInfo: (iface) => readLinkInfo(iface),
   openUdp6Socket: (options) => openUdp6Socket(options),
   watchAddressFlags: (iface, onChange, onError) => watchAddressFlags(iface, onChange, { onError }),
 };
 
-const linkAccess = new WeakMap<Dhcpv6Runner, LinkAccess>();
-
 /**
- * Makes `runner` use `access` instead of the real `@incusx/linux-net`
- * functions. For tests; not exported from the package.
+ * Token of the {@link LinkAccess} the plugin's runner uses, private to the
+ * plugin: the plugin provides {@link LINUX_NET_LINK_ACCESS}; a test provides
+ * a fake after it. Not exported from the package.
  */
-export function withLinkAccess<R extends Dhcpv6Runner>(runner: R, access: LinkAccess): R {
-  linkAccess.set(runner, access);
-  return runner;
-}
+export const Dhcpv6LinkAccessToken = defineToken<LinkAccess>("incusx.dhcpv6.link-access");
 
 /**
  * A {@link Dhcpv6Transport} over an interface-bound UDP socket: multicast to
@@ -100,6 +98,7 @@ export class Dhcpv6Runner implements DhcpRunner {
     @inject(StateStoreToken) private readonly store: StateStore,
     @inject(LoggerToken) private readonly logger: Logger,
     @inject(PluginConfigToken) config: unknown,
+    @inject(Dhcpv6LinkAccessToken) private readonly net: LinkAccess = LINUX_NET_LINK_ACCESS,
   ) {
     // The host validated the config against the manifest's schema and filled in defaults.
     this.#config = runnerConfig(DEFAULT_DHCPV6_CONFIG, config);
@@ -109,7 +108,7 @@ export class Dhcpv6Runner implements DhcpRunner {
     const { signal } = options;
     const iface = options.interface;
     if (signal.aborted) return;
-    const net = linkAccess.get(this) ?? linuxNet;
+    const net = this.net;
     const log = this.logger.child({ interface: iface, family: "ipv6" });
 
     let socket: Dhcpv6Socket;

@@ -45,10 +45,11 @@ describe("staticDnsFromConfig", () => {
 
 describe("static link-local name servers", () => {
   it("need a zone, and only they take one", () => {
-    for (const nameservers of [["fe80::1"], ["FE80::53"], ["192.0.2.1%eth0"], ["2001:db8::53%eth0"]]) {
+    for (const nameservers of [["fe80::1"], ["FE80::53"], ["192.0.2.1%eth0"], ["2001:db8::53%eth0"], ["169.254.1.53%eth0"], ["ff02::1%eth0"]]) {
       expect(() => staticDnsFromConfig({ nameservers }), nameservers[0]).toThrow(InvalidConfigError);
     }
     expect(staticDnsFromConfig({ nameservers: ["FE80::53%eth0"] }).nameservers).toEqual(["fe80::53%eth0"]);
+    expect(staticDnsFromConfig({ nameservers: ["169.254.1.53", "::ffff:169.254.1.54"] }).nameservers).toEqual(["169.254.1.53", "169.254.1.54"]);
   });
 });
 

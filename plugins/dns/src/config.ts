@@ -1,40 +1,25 @@
-import ipaddr from "ipaddr.js";
-import { canonicalAddress, InvalidConfigError, isInterfaceName, type StaticDns, type ValidationIssue } from "@incusx/sdk";
+import { addressFamily, addressScope, canonicalAddress, InvalidConfigError, isInterfaceName, type StaticDns, type ValidationIssue } from "@incusx/sdk";
 import { checkDnsName } from "./dns-name.js";
+import type { DnsPluginConfig, DnsPluginConfigInput } from "./generated/config.js";
 
-/** How the resolv.conf sink replaces the file. */
-export type WriteMode = "auto" | "rename" | "in-place";
+// The config type and its defaults are generated from the manifest's configSchema.
+export { DEFAULT_DNS_PLUGIN_CONFIG } from "./generated/config.js";
+export type { DnsPluginConfig, DnsPluginConfigInput } from "./generated/config.js";
 
-/**
- * The config of the `incusx.dns` plugin (manifest `configSchema`; the host
- * fills in the defaults). Every field is optional.
- *
- * @example
- * { "resolvConf": "/etc/resolv.conf", "nameservers": ["192.0.2.53"], "options": ["ndots:2"] }
- */
-export interface DnsPluginConfig {
-  /** Absolute path of the resolv.conf to manage; without it, the plugin writes no file (other sinks still run). */
-  readonly resolvConf?: string;
-  /** Static name servers; when set, replace every lease's. Link-local IPv6 ones need a zone (`fe80::1%eth0`). */
-  readonly nameservers?: readonly string[];
-  /** Static search domains; when set, replace every lease's search list and domain. */
-  readonly search?: readonly string[];
-  /** resolv.conf options (`ndots:2`, `edns0`, `timeout:1`). */
-  readonly options?: readonly string[];
-  /** `auto` (default): in place when the file is a mount point (a bind mount), else `rename`. */
-  readonly writeMode?: WriteMode;
-  /** Overwrite an existing resolv.conf this plugin did not write (default `false`: leave it alone, with a warning). */
-  readonly takeOver?: boolean;
-}
+/** How the resolv.conf sink replaces the file (`auto`: in place on a mount point, else `rename`). */
+export type WriteMode = DnsPluginConfig["writeMode"];
 
 const OPTION = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 
 /**
  * The static settings of `config`, checked and spelled canonically
  * (addresses as {@link canonicalAddress}, names without trailing dot).
- * Throws {@link InvalidConfigError} listing every bad entry.
+ * Throws {@link InvalidConfigError} listing every bad entry. The host has
+ * checked a plugin's config against the manifest's schema already; this
+ * checks what a pattern cannot (that an address parses, where a zone goes)
+ * and a config that did not come through the host.
  */
-export function staticDnsFromConfig(config: DnsPluginConfig, pluginId = "incusx.dns"): StaticDns {
+export function staticDnsFromConfig(config: DnsPluginConfigInput, pluginId = "incusx.dns"): StaticDns {
   const issues: ValidationIssue[] = [];
   const nameservers: string[] = [];
   (config.nameservers ?? []).forEach((text, i) => {
@@ -43,7 +28,7 @@ export function staticDnsFromConfig(config: DnsPluginConfig, pluginId = "incusx.
       const plain = canonicalAddress(address);
       if (zone !== undefined) isInterfaceName(zone);
       // A link-local server is reachable only through its interface; no other takes one.
-      const linkLocal = plain.includes(":") && ipaddr.parse(plain).range() === "linkLocal";
+      const linkLocal = addressFamily(plain) === "ipv6" && addressScope(plain) === "link-local";
       if (linkLocal && zone === undefined) throw new Error("a link-local address needs its interface as zone (fe80::1%eth0)");
       if (!linkLocal && zone !== undefined) throw new Error("only a link-local IPv6 address takes a zone");
       if (rest.length > 0) throw new Error("more than one zone");

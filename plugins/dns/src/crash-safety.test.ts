@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderResolvConf } from "./resolv-conf.js";
@@ -50,12 +50,15 @@ beforeAll(async () => {
   work = await mkdtemp(join(base, "incusx-dns-crash-"));
   const lib = join(work, "lib");
   await mkdir(lib);
-  const ts = createRequire(import.meta.url)("typescript") as typeof import("typescript");
+  const require = createRequire(import.meta.url);
+  const ts = require("typescript") as typeof import("typescript");
+  // The SDK's source, found through the package (it publishes src).
+  const sdkDir = dirname(require.resolve("@incusx/sdk/package.json"));
   const sources: [string, string][] = [
     [join(here, "crash-writer.test-support.ts"), "writer.mjs"],
     [join(here, "safe-write.ts"), "safe-write.mjs"],
     [join(here, "errors.ts"), "errors.mjs"],
-    [join(here, "../../../packages/sdk/src/errors.ts"), "sdk-errors.mjs"],
+    [join(sdkDir, "src/errors.ts"), "sdk-errors.mjs"],
   ];
   for (const [source, target] of sources) {
     const { outputText } = ts.transpileModule(await readFile(source, "utf8"), {

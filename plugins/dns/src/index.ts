@@ -8,12 +8,12 @@ import {
   type Disposable,
   type PluginContext,
 } from "@incusx/sdk";
-import { staticDnsFromConfig, type DnsPluginConfig } from "./config.js";
+import { staticDnsFromConfig, type DnsPluginConfig, type DnsPluginConfigInput } from "./config.js";
 import { DnsCoordinator } from "./coordinator.js";
 import { ResolvConfSink } from "./resolv-conf-sink.js";
 
 export { staticDnsFromConfig } from "./config.js";
-export type { DnsPluginConfig, WriteMode } from "./config.js";
+export type { DnsPluginConfig, DnsPluginConfigInput, WriteMode } from "./config.js";
 export { DnsCoordinator } from "./coordinator.js";
 export type { DnsCoordinatorOptions } from "./coordinator.js";
 export { checkDnsName } from "./dns-name.js";
@@ -38,18 +38,22 @@ export const DNS_PLUGIN_MODULE = "@incusx/plugin-dns";
  * @example
  * plugins.push({ module: DNS_PLUGIN_MODULE, config: resolvConfConfig("/etc/resolv.conf") });
  */
-export function resolvConfConfig(path: string, extra: Omit<DnsPluginConfig, "resolvConf"> = {}): DnsPluginConfig {
+export function resolvConfConfig(path: string, extra: Omit<DnsPluginConfigInput, "resolvConf"> = {}): DnsPluginConfigInput {
   return { ...extra, resolvConf: path };
 }
 
-const running = new WeakMap<AbortSignal, { coordinator: DnsCoordinator; subscription: Disposable }>();
+/** What the DNS plugin's `start` hands its `stop`. */
+interface DnsRunning {
+  readonly coordinator: DnsCoordinator;
+  readonly subscription: Disposable;
+}
 
 /**
  * The DNS plugin: a coordinator subscribed to the lease-event stream from
  * `start` to `stop`, and, when `resolvConf` is configured, the built-in
  * resolv.conf sink contributed to the `dns-sink` point.
  */
-export default definePlugin<DnsPluginConfig>({
+export default definePlugin<DnsPluginConfig, DnsRunning>({
   id: "incusx.dns",
   register(registrar) {
     // Bad static settings fail the plugin here, before anything runs.
@@ -57,29 +61,27 @@ export default definePlugin<DnsPluginConfig>({
     const { resolvConf, writeMode, takeOver } = registrar.config ?? {};
     if (resolvConf !== undefined) {
       registrar.contribute(DnsSinkExtension, {
-        useFactory: (resolver) =>
+        deps: { logger: LoggerToken },
+        create: ({ logger }) =>
           new ResolvConfSink(
             { path: resolvConf, ...(writeMode === undefined ? {} : { writeMode }), ...(takeOver === undefined ? {} : { takeOver }) },
-            resolver.resolve(LoggerToken),
+            logger,
           ),
       });
     }
   },
-  start(context: PluginContext<DnsPluginConfig>) {
+  start(context: PluginContext<DnsPluginConfig>): DnsRunning {
     const coordinator = new DnsCoordinator({
       statics: staticDnsFromConfig(context.config ?? {}, context.pluginId),
       sinks: () => context.resolveAll(DnsSinkToken),
       logger: context.logger,
     });
     const subscription = coordinator.subscribe(context.resolve(LeaseEventStreamToken));
-    running.set(context.signal, { coordinator, subscription });
     context.signal.addEventListener("abort", () => subscription.dispose(), { once: true });
+    return { coordinator, subscription };
   },
-  async stop(context) {
-    const state = running.get(context.signal);
-    if (state === undefined) return;
-    running.delete(context.signal);
-    state.subscription.dispose();
-    await state.coordinator.idle();
+  async stop(_context, { coordinator, subscription }) {
+    subscription.dispose();
+    await coordinator.idle();
   },
 });

@@ -69,6 +69,11 @@ const cases: Case[] = [
     nameservers: ["fe80::1%eth1", "fe80::1%eth2"],
   },
   {
+    rule: "an IPv4 link-local server, or an IPv4-mapped one, takes no interface",
+    leases: [v4("eth0", { servers: ["169.254.1.53"] }), v6("eth1", { servers: ["::ffff:169.254.1.54"] })],
+    nameservers: ["169.254.1.53", "169.254.1.54"],
+  },
+  {
     rule: "a zone sent by the server is replaced by the lease's interface",
     leases: [v6("eth0", { servers: ["fe80::1%lo"] })],
     nameservers: [],
@@ -140,6 +145,12 @@ const cases: Case[] = [
     leases: [v4("eth0", { servers: ["192.0.2.53\nnameserver 203.0.113.66", "0.0.0.0", "255.255.255.255", "224.0.0.1", "1.2.3", "192.0.2.54"] })],
     nameservers: ["192.0.2.54"],
     warnings: ["is not an IP address", "is a unspecified address", "is a broadcast address", "is a multicast address", '"1.2.3" from the ipv4 lease on eth0: is not an IP address'],
+  },
+  {
+    rule: "the unusable scopes are 0.0.0.0/8 and ::, multicast of either family, and broadcast",
+    leases: [v4("eth0", { servers: ["0.1.2.3", "127.0.0.53"] }), v6("eth0", { servers: ["::", "ff02::1:2", "::1"] })],
+    nameservers: ["127.0.0.53", "::1"],
+    warnings: ['"0.1.2.3" from the ipv4 lease on eth0: is a unspecified address', '"::" from the ipv6 lease on eth0: is a unspecified address', '"ff02::1:2" from the ipv6 lease on eth0: is a multicast address'],
   },
 ];
 

@@ -1,8 +1,7 @@
 // The merge: static settings and the DNS of every lease in force become
 // one resolver configuration. Pure: no I/O, no clock, no logger; problems
 // come back as warnings for the caller to log.
-import ipaddr from "ipaddr.js";
-import { canonicalAddress, type IpFamily, type LeaseDns, type LinkDns, type ResolverConfig, type StaticDns } from "@incusx/sdk";
+import { addressFamily, addressScope, canonicalAddress, type AddressScope, type IpFamily, type LeaseDns, type LinkDns, type ResolverConfig, type StaticDns } from "@incusx/sdk";
 import { checkDnsName, nameKey } from "./dns-name.js";
 
 /** glibc reads at most this many `nameserver` lines (MAXNS). */
@@ -50,7 +49,7 @@ interface Server {
 }
 
 const FAMILY_ORDER: Record<IpFamily, number> = { ipv4: 0, ipv6: 1 };
-const UNUSABLE_RANGES = new Set(["unspecified", "multicast", "broadcast"]);
+const UNUSABLE_SCOPES: ReadonlySet<AddressScope> = new Set(["unspecified", "multicast", "broadcast"]);
 
 /**
  * Merges `statics` and `leases` the Incus way, made complete:
@@ -179,9 +178,9 @@ function leaseServer(text: string, iface: string): Server | string {
   } catch {
     return "is not an IP address";
   }
-  const range = ipaddr.parse(plain).range();
-  if (UNUSABLE_RANGES.has(range)) return `is a ${range} address`;
-  if (range === "linkLocal" && plain.includes(":")) return { text: `${plain}%${iface}`, plain, key: `${plain}%${iface}` };
+  const scope = addressScope(plain);
+  if (UNUSABLE_SCOPES.has(scope)) return `is a ${scope} address`;
+  if (scope === "link-local" && addressFamily(plain) === "ipv6") return { text: `${plain}%${iface}`, plain, key: `${plain}%${iface}` };
   return { text: plain, plain, key: plain };
 }
 

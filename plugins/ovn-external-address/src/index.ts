@@ -2,7 +2,7 @@
 // for `ipv4.address.external` / `ipv6.address.external` on OVN NICs and
 // the NAT backend owning their snat rows in the OVN northbound database.
 
-import { NatBackendExtension, NatBackendToken, NicValidatorExtension, definePlugin } from "@incusx/sdk";
+import { LifecycleToken, NatBackendExtension, NetworkStateToken, NicValidatorExtension, definePlugin } from "@incusx/sdk";
 import { OvnNatBackend, type OvnNatConfig } from "./nat/backend.js";
 import { ExternalAddressValidator } from "./validator.js";
 
@@ -24,18 +24,20 @@ export type { NatConflict, OvnNatConfig, OvnNatErrorReason, OvnNatReconcileResul
  * The plugin: contributes the {@link ExternalAddressValidator} to the
  * `nic-validator` extension point and the {@link OvnNatBackend} to
  * `nat-backend` (config `{ northbound }`); the host injects its network
- * state. The backend connects to the northbound database on first use; the
- * connection is closed when the host stops the plugin.
+ * state. The backend connects to the northbound database on first use; its
+ * stop hook closes the connection when the host stops the plugin.
  */
 export default definePlugin<OvnNatConfig>({
   id: "incusx.ovn-external-address",
   register(registrar) {
     registrar.contribute(NicValidatorExtension, ExternalAddressValidator);
-    registrar.contribute(NatBackendExtension, OvnNatBackend);
-  },
-  async stop(context) {
-    // The host's backends include other plugins'; close only ours.
-    const ours = context.resolveAll(NatBackendToken).filter((b): b is OvnNatBackend => b instanceof OvnNatBackend);
-    await Promise.all(ours.map((backend) => backend.close()));
+    registrar.contribute(NatBackendExtension, {
+      deps: { config: registrar.configToken, state: NetworkStateToken, lifecycle: LifecycleToken },
+      create: ({ config, state, lifecycle }) => {
+        const backend = new OvnNatBackend(config, state);
+        lifecycle.onStop(() => backend.close());
+        return backend;
+      },
+    });
   },
 });

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { NatBackendToken } from "@incusx/sdk";
 import { startTestHost, type TestHost } from "@incusx/testkit";
-import plugin from "./index.js";
+import plugin, { OvnNatBackend } from "./index.js";
 
 let t: TestHost | undefined;
 afterEach(async () => {
@@ -29,5 +30,20 @@ describe("the ovn-external-address plugin in a host", () => {
     expect((await t.host.validateNic({ ...nic({ "ipv4.address.external": "198.51.100.9" }), type: "bridged" })).map((p) => p.message)).toEqual([
       'Invalid device option "ipv4.address.external"',
     ]);
+  });
+
+  it("closes its own NAT backend, through a stop hook, when the host stops it", async () => {
+    const close = vi.spyOn(OvnNatBackend.prototype, "close");
+    try {
+      t = await startTestHost({ plugins: [{ plugin, config: { northbound: "unix:/nonexistent/ovnnb_db.sock" } }] });
+      const [backend] = t.host.resolveAll(NatBackendToken);
+      expect(backend).toBeInstanceOf(OvnNatBackend);
+      expect(close).not.toHaveBeenCalled();
+      await t.stop();
+      t = undefined;
+      expect(close.mock.contexts).toEqual([backend]);
+    } finally {
+      close.mockRestore();
+    }
   });
 });

@@ -3,8 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { appendFile, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { digestOfFiles } from "@incusx/host";
-import type { BundleManifest } from "@incusx/sdk";
+import { digestOfFiles } from "@incusx/bundle";
+import type { BundleManifest } from "@incusx/sdk/host";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../test/run-cli.js";
 

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
-import { BundleError, BundleErrorCode, createBundle, readPluginPackage, type PluginPackage } from "@incusx/host";
-import type { BundleManifest } from "@incusx/sdk";
+import { BundleError, BundleErrorCode, createBundle, readPluginPackage, type PluginPackage } from "@incusx/bundle";
+import type { BundleManifest } from "@incusx/sdk/host";
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_OK, UsageError } from "../errors.js";
 import { findInstalledPlugins } from "../installed-plugins.js";

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { BundleError, verifyBundle, type BundleProblem } from "@incusx/host";
+import { BundleError, verifyBundle, type BundleProblem } from "@incusx/bundle";
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_FAILURE, EXIT_OK, UsageError, writeError } from "../errors.js";
 import type { CliIo } from "../io.js";

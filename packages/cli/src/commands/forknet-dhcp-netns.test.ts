@@ -8,8 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-// By path: the CLI does not depend on the testkit.
-import { createTestNetwork, rootAvailable, type TestNetwork } from "../../../testkit/src/netns/index.js";
+import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
 import { NETNS_ENTRY_ENV } from "./forknet-dhcp.js";
 
 const bin = fileURLToPath(new URL("../../dist/bin.js", import.meta.url));

@@ -5,8 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvalidConfigError, isIncusxError } from "@incusx/sdk";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-// By path: the CLI does not depend on the testkit.
-import { createTestNetwork, rootAvailable, type TestNetwork } from "../../../testkit/src/netns/index.js";
+import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
 import { parseCommandLine } from "../command.js";
 import { reportError } from "../errors.js";
 import { createForknetDhcpCommand, type NetnsEntry } from "./forknet-dhcp.js";

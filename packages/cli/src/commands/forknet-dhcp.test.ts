@@ -4,10 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DhcpRunnerExtension, definePlugin, type DhcpRunOptions, type DhcpRunner, type IpFamily, type Lease, type LeaseEvent } from "@incusx/sdk";
-// By path: the CLI does not depend on the testkit.
 import dns from "@incusx/plugin-dns";
 import dnsPackage from "@incusx/plugin-dns/package.json" with { type: "json" };
-import { FakeClock, MemoryStateStore, RecordingLinkConfigurator } from "../../../testkit/src/index.js";
+import { FakeClock, MemoryStateStore, RecordingLinkConfigurator } from "@incusx/sdk/testing";
 import { commandHelp, parseCommandLine, type Command } from "../command.js";
 import { reportError } from "../errors.js";
 import { runCli } from "../../test/run-cli.js";

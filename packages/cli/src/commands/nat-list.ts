@@ -1,4 +1,4 @@
-import type { NatListEntry } from "@incusx/host";
+import type { NatListEntry } from "@incusx/nic";
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_OK, UsageError } from "../errors.js";
 import type { CliIo } from "../io.js";

@@ -1,4 +1,4 @@
-import type { NatReconcileReport } from "@incusx/host";
+import type { NatReconcileReport } from "@incusx/nic";
 import { ErrorCode, type NatRule } from "@incusx/sdk";
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_FAILURE, EXIT_OK, writeError } from "../errors.js";

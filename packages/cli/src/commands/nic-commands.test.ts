@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { natDiff, type NatReconcileReport, type NicStartResult, type PluginSource } from "@incusx/host";
+import type { PluginSource } from "@incusx/host";
+import { natDiff, type NatReconcileReport, type NicStartResult } from "@incusx/nic";
 import ovnPlugin, { ExternalAddressValidator } from "@incusx/plugin-ovn-external-address";
 import ovnPackage from "@incusx/plugin-ovn-external-address/package.json" with { type: "json" };
 import {
@@ -10,7 +11,6 @@ import {
   NatBackendExtension,
   NicValidatorExtension,
   definePlugin,
-  type HostState,
   type IpFamily,
   type NatBackend,
   type NatOwner,
@@ -19,6 +19,7 @@ import {
   type NatRule,
   type NicDevice,
 } from "@incusx/sdk";
+import type { HostState } from "@incusx/sdk/host";
 import { runCli } from "../../test/run-cli.js";
 import { commandHelp, parseCommandLine, type Command } from "../command.js";
 import { reportError } from "../errors.js";

@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,9 +10,9 @@ import {
   Host,
   jsonLinesSink,
   type HostServices,
-  type NicLifecycle,
   type PluginSource,
 } from "@incusx/host";
+import type { NicLifecycle } from "@incusx/nic";
 import { IncusxError, type ErrorCode, type NatRule, type NicProblem } from "@incusx/sdk";
 import type { Command, OptionSpec, ParsedArgs } from "../command.js";
 import { UsageError, writeError } from "../errors.js";
@@ -106,10 +108,18 @@ export function nicTarget(args: ParsedArgs, command: string): NicTarget {
 
 /**
  * What `--ovn-nb` takes: OVN connection strings as the plugin's config
- * schema has them (`unix:PATH`, `tcp:HOST:PORT`, comma-separated). A test
- * keeps the two the same.
+ * schema has them (`unix:PATH`, `tcp:HOST:PORT` with a port of 1 to 65535,
+ * `tcp:[IPv6]:PORT`, comma-separated), read from the plugin's manifest so
+ * the two cannot differ.
  */
-export const NORTHBOUND_PATTERN = /^(unix:[^,]+|tcp:[^,]+:[0-9]+)(,(unix:[^,]+|tcp:[^,]+:[0-9]+))*$/;
+export const NORTHBOUND_PATTERN = new RegExp(
+  (
+    JSON.parse(readFileSync(createRequire(import.meta.url).resolve("@incusx/plugin-ovn-external-address/package.json"), "utf8")) as {
+      incusx: { configSchema: { properties: { northbound: { pattern: string } } } };
+    }
+  ).incusx.configSchema.properties.northbound.pattern,
+  "u",
+);
 
 /** `--ovn-nb`, checked; `undefined` when not given unless `needed`. */
 export function northboundOption(args: ParsedArgs, command: string, needed: boolean): string | undefined {

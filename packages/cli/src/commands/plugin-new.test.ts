@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { validatePluginManifest } from "@incusx/host";
+import { validatePluginManifest } from "@incusx/bundle";
 import { runCli } from "../../test/run-cli.js";
 import { idFromName } from "./plugin-new.js";
 import { renderTemplate } from "./plugin-new-template.js";

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { findPluginPackage, loadHostConfig, readBundle, readPluginPackage, type PluginPackage } from "@incusx/host";
+import { findPluginPackage, readBundle, readPluginPackage, type PluginPackage } from "@incusx/bundle";
+import { loadHostConfig } from "@incusx/host";
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_FAILURE, EXIT_OK, UsageError, reportError } from "../errors.js";
 import { findInstalledPlugins } from "../installed-plugins.js";

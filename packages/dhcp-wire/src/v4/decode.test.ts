@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { DhcpDecodeError } from "../decode-error.js";
 import { DHCP_MAX_DOMAIN_LIST_CHARS, DHCP_MAX_DOMAIN_LIST_NAMES } from "../domain-name.js";
-import { dhcpv4PointerBomb, fastestMs } from "../hostile.test-support.js";
+import { dhcpv4PointerBomb } from "../testing/hostile.js";
+import { fastestMs } from "../timing.test-support.js";
 import { decodeDhcpv4, peekDhcpv4Header } from "./decode.js";
 import { encodeDhcpv4 } from "./encode.js";
 import { dhcpv4OptionValue, dhcpv4MessageTypeName, Dhcpv4MessageType, findDhcpv4Option } from "./message.js";

@@ -1,7 +1,8 @@
 import { DhcpDecodeError } from "../decode-error.js";
 import type { Dhcpv4AreaLayout, Dhcpv4Layout, Dhcpv4Message, Dhcpv4Option } from "./message.js";
 import { decodeOptionValue, optionLabel } from "./options.js";
-import { allZero, ipv4Text, latin1Text, readU16, readU32 } from "./primitives.js";
+import { ipv4Text } from "../address-text.js";
+import { allZero, latin1Text, readU16, readU32 } from "./primitives.js";
 
 /** Offset of the 64-byte sname field (RFC 2131 figure 1). */
 export const SNAME_AT = 44;

@@ -1,7 +1,8 @@
 import { COOKIE, FILE_AT, HEADER_SIZE, MIN_PACKET, OPTIONS_AT, SNAME_AT } from "./decode.js";
 import type { Dhcpv4AreaLayout, Dhcpv4Layout, Dhcpv4Message, Dhcpv4Option } from "./message.js";
 import { complexValue, optionLabel, simpleValueSize, writeSimpleValue } from "./options.js";
-import { checkUint, putIpv4, writeLatin1, writeU16, writeU32 } from "./primitives.js";
+import { putIpv4 } from "../address-text.js";
+import { checkUint, writeLatin1, writeU16, writeU32 } from "./primitives.js";
 
 // Per-call scratch (encoding never re-enters): each option's value size,
 // and its bytes when it had to be encoded ahead of writing. Both are only

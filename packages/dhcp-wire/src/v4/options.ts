@@ -12,11 +12,10 @@ import type {
   Dhcpv4ClientIdentifier,
   Dhcpv4Option,
 } from "./message.js";
+import { ipv4Text, putIpv4 } from "../address-text.js";
 import {
   checkUint,
-  ipv4Text,
   latin1Text,
-  putIpv4,
   readU16,
   readU32,
   writeLatin1,

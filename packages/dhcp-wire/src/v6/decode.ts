@@ -1,7 +1,7 @@
 import { DhcpDecodeError } from "../decode-error.js";
 import { decodeDomainNames } from "../domain-name.js";
 import { decodeDuid } from "./duid.js";
-import { formatIpv6 } from "./ipv6-text.js";
+import { formatIpv6 } from "../address-text.js";
 import type { Dhcpv6Message, Dhcpv6NtpSuboption, Dhcpv6Option } from "./message.js";
 
 /**

@@ -1,7 +1,7 @@
 import { encodeDomainNames } from "../domain-name.js";
 import { DHCPV6_MAX_OPTION_NESTING, DHCPV6_MAX_RELAY_NESTING } from "./decode.js";
 import { duidSize, writeDuid } from "./duid.js";
-import { writeIpv6 } from "./ipv6-text.js";
+import { writeIpv6 } from "../address-text.js";
 import { allocateOutput, copyBytes } from "./output-buffer.js";
 import type { Dhcpv6Message, Dhcpv6NtpSuboption, Dhcpv6Option, Dhcpv6RelayMessage } from "./message.js";
 

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fuzzGateTests, hostileNames, loadFixtures, mutated, randomBytes, size, type InputGenerator } from "../fuzz-gate.test-support.js";
-import { MAX_DATAGRAM } from "../hostile.test-support.js";
+import { MAX_DATAGRAM } from "../testing/hostile.js";
 import { decodeDhcpv6 } from "./decode.js";
 import { encodeDhcpv6 } from "./encode.js";
 

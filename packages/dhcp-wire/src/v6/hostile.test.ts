@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { DHCPV6_MAX_OPTION_NESTING, DHCPV6_MAX_RELAY_NESTING, decodeDhcpv6 } from "./decode.js";
 import { encodeDhcpv6 } from "./encode.js";
 import { DHCP_MAX_DOMAIN_LIST_NAMES } from "../domain-name.js";
-import { dhcpv6ManyNames, fastestMs } from "../hostile.test-support.js";
+import { dhcpv6ManyNames } from "../testing/hostile.js";
+import { fastestMs } from "../timing.test-support.js";
 import type { Dhcpv6Message, Dhcpv6Option } from "./message.js";
 import { decodeError, hex, msg, opt, toHex } from "./test-bytes.test.js";
 

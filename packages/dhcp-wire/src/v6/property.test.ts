@@ -4,7 +4,7 @@ import { DhcpDecodeError } from "../decode-error.js";
 import { decodeDhcpv6 } from "./decode.js";
 import type { Duid } from "./duid.js";
 import { encodeDhcpv6 } from "./encode.js";
-import { formatIpv6 } from "./ipv6-text.js";
+import { formatIpv6 } from "../address-text.js";
 import type { Dhcpv6Message, Dhcpv6NtpSuboption, Dhcpv6Option } from "./message.js";
 
 const KNOWN = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 19, 20, 23, 24, 25, 26, 32, 39, 56, 82, 83]);

@@ -1,13 +1,11 @@
 import {
   canonicalAddress,
-  type HostState,
-  type HostStateDevice,
-  type HostStateLoadBalancer,
   type Network,
   type NetworkForward,
   type NicDevice,
   type ValidationIssue,
 } from "@incusx/sdk";
+import type { HostState, HostStateDevice, HostStateLoadBalancer } from "@incusx/sdk/host";
 
 /** A host state document as the SDK's {@link Network}, {@link NetworkForward} and {@link NicDevice} values. */
 export interface HostStateModel {

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { InvalidConfigError, type HostState } from "@incusx/sdk";
+import { InvalidConfigError } from "@incusx/sdk";
+import type { HostState } from "@incusx/sdk/host";
 import { FileNetworkState, parseHostState } from "./file-network-state.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../../../docs/examples/host-state.json", import.meta.url));

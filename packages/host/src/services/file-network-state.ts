@@ -1,18 +1,18 @@
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
+import { formatIssues, toIssues, type PrecompiledValidator } from "@incusx/bundle";
 import {
   ErrorCode,
   IncusxError,
   InvalidConfigError,
-  type HostState,
   type Network,
   type NetworkForward,
   type NetworkState,
   type NicDevice,
 } from "@incusx/sdk";
+import type { HostState } from "@incusx/sdk/host";
 import { validateHostStateDocument } from "../generated/document-validators.js";
 import { nestsDeeperThan } from "../json-depth.js";
-import { formatIssues, toIssues, type PrecompiledValidator } from "../schema-validation.js";
 import { canonicalOrUndefined, checkHostState, hostStateModel, type HostStateModel } from "./file-network-state-model.js";
 import { writeFileAtomically } from "./atomic-write.js";
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   addressFamily,
+  addressScope,
   canonicalAddress,
   isNetwork,
   isNetworkAddress,
@@ -153,5 +154,39 @@ describe("addressFamily", () => {
 
   it("refuses what is not an address", () => {
     expect(() => addressFamily("10.0.0.0/8")).toThrow('Not an IP address "10.0.0.0/8"');
+  });
+});
+
+describe("addressScope", () => {
+  it.each([
+    ["0.0.0.0", "unspecified"],
+    ["0.1.2.3", "unspecified"],
+    ["::", "unspecified"],
+    ["255.255.255.255", "broadcast"],
+    ["224.0.0.1", "multicast"],
+    ["239.255.255.250", "multicast"],
+    ["ff02::1", "multicast"],
+    ["FF05::1:3", "multicast"],
+    ["127.0.0.53", "loopback"],
+    ["::1", "loopback"],
+    ["::ffff:127.0.0.1", "loopback"],
+    ["169.254.1.1", "link-local"],
+    ["fe80::1", "link-local"],
+    ["FEBF::ffff", "link-local"],
+    ["::ffff:169.254.0.1", "link-local"],
+    ["fec0::1", "global"],
+    ["10.0.0.1", "global"],
+    ["192.0.2.1", "global"],
+    ["2001:db8::1", "global"],
+    ["fd00::1", "global"],
+    ["::1.2.3.4", "global"],
+    ["::ffff:192.0.2.1", "global"],
+  ])("says %s is %s", (text, scope) => {
+    expect(addressScope(text)).toBe(scope);
+  });
+
+  it.each(["fe80::1%eth0", "10.0.0.0/8", "", "0127.0.0.1"])("refuses %j", (text) => {
+    expect(() => addressScope(text)).toThrow(ValidationError);
+    expect(() => addressScope(text)).toThrow(`Not an IP address ${JSON.stringify(text)}`);
   });
 });

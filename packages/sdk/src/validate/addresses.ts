@@ -35,11 +35,23 @@ function isV4(address: Address): boolean {
   return address.kind() === "ipv4" || (address as ipaddr.IPv6).isIPv4MappedAddress();
 }
 
+/** An IPv4-mapped address as its IPv4 address, as Go (and so Incus) treats it; any other unchanged. */
+function unmapped(address: Address): Address {
+  if (address.kind() === "ipv4") return address;
+  const v6 = address as ipaddr.IPv6;
+  return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
+}
+
 /** Canonical text of a parsed address: see {@link canonicalAddress}. */
 function canonical(address: Address): string {
-  if (address.kind() === "ipv4") return address.toString();
-  const v6 = address as ipaddr.IPv6;
-  return v6.isIPv4MappedAddress() ? v6.toIPv4Address().toString() : v6.toRFC5952String();
+  const plain = unmapped(address);
+  return plain.kind() === "ipv4" ? plain.toString() : (plain as ipaddr.IPv6).toRFC5952String();
+}
+
+function addressOrThrow(text: string): Address {
+  const address = parseAddress(text);
+  if (address === undefined) throw new ValidationError(`Not an IP address ${quote(text)}`);
+  return address;
 }
 
 interface Cidr {
@@ -176,9 +188,7 @@ export const isNetworkV6: Validator = (value) => {
  * canonicalAddress("::ffff:192.0.2.1");  // "192.0.2.1"
  */
 export function canonicalAddress(text: string): string {
-  const address = parseAddress(text);
-  if (address === undefined) throw new ValidationError(`Not an IP address ${quote(text)}`);
-  return canonical(address);
+  return canonical(addressOrThrow(text));
 }
 
 /**
@@ -190,7 +200,45 @@ export function canonicalAddress(text: string): string {
  * addressFamily("::ffff:192.0.2.1"); // "ipv4"
  */
 export function addressFamily(text: string): IpFamily {
-  const address = parseAddress(text);
-  if (address === undefined) throw new ValidationError(`Not an IP address ${quote(text)}`);
-  return isV4(address) ? "ipv4" : "ipv6";
+  return isV4(addressOrThrow(text)) ? "ipv4" : "ipv6";
+}
+
+/**
+ * Where an address can be used, from narrowest to widest; see
+ * {@link addressScope} for the ranges.
+ */
+export type AddressScope = "unspecified" | "broadcast" | "multicast" | "loopback" | "link-local" | "global";
+
+// ipaddr.js range names of the scopes other than "global".
+const SCOPES: ReadonlyMap<string, AddressScope> = new Map([
+  ["unspecified", "unspecified"],
+  ["broadcast", "broadcast"],
+  ["multicast", "multicast"],
+  ["loopback", "loopback"],
+  ["linkLocal", "link-local"],
+]);
+
+/**
+ * The scope of an address as {@link canonicalAddress} spells it (an
+ * IPv4-mapped address has its IPv4 address's scope), so a plugin can tell
+ * an address it may send to, or one that needs an interface:
+ * - `unspecified`: `0.0.0.0/8` ("this network", RFC 1122) and `::`;
+ * - `broadcast`: `255.255.255.255`;
+ * - `multicast`: `224.0.0.0/4` and `ff00::/8` (link-local multicast included);
+ * - `loopback`: `127.0.0.0/8` and `::1`;
+ * - `link-local`: `169.254.0.0/16` and `fe80::/10`; an IPv6 one is only
+ *   reachable through one interface, so it needs a zone (`fe80::1%eth0`);
+ * - `global`: every other address, private and documentation ranges
+ *   included (Go's `IsGlobalUnicast` draws the line in the same place).
+ *
+ * Throws {@link ValidationError} `Not an IP address "x"` for anything that
+ * is not an address (a zone included: split it off first).
+ *
+ * @example
+ * addressScope("fe80::1");         // "link-local"
+ * addressScope("::ffff:127.0.0.1"); // "loopback"
+ * addressScope("10.0.0.1");        // "global"
+ */
+export function addressScope(text: string): AddressScope {
+  return SCOPES.get(unmapped(addressOrThrow(text)).range()) ?? "global";
 }

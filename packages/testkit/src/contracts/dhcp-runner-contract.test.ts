@@ -1,6 +1,6 @@
 import type { DhcpRunOptions, DhcpRunner, IpFamily, Lease, LeaseEvent } from "@incusx/sdk";
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../fake-clock.js";
+import { FakeClock } from "@incusx/sdk/testing";
 import { runContract } from "./contract.js";
 import { describeDhcpRunnerContract, dhcpRunnerContract, type DhcpRunnerFixture } from "./dhcp-runner-contract.js";
 

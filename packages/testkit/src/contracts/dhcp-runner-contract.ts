@@ -1,5 +1,5 @@
 import type { DhcpRunOptions, DhcpRunner, LeaseEvent, LeaseEventKind } from "@incusx/sdk";
-import type { FakeClock } from "../fake-clock.js";
+import type { FakeClock } from "@incusx/sdk/testing";
 import { realDelay, timedOut, within } from "../internal/real-time.js";
 import {
   ContractViolation,

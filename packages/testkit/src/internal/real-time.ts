@@ -1,9 +1,7 @@
 // Real timers, captured when the testkit loads. The testkit's own waits
-// (time limits, settling promise chains) must keep working when a test
+// (time limits of contracts and netns helpers) must keep working when a test
 // installs vitest's fake timers or drives its code with a FakeClock.
 
-/** The event loop's `setImmediate`, as it was when the testkit loaded. */
-export const realSetImmediate = globalThis.setImmediate;
 /** The event loop's `setTimeout`, as it was when the testkit loaded. */
 export const realSetTimeout = globalThis.setTimeout;
 /** The event loop's `clearTimeout`, as it was when the testkit loaded. */

@@ -5,8 +5,7 @@
 export { createTestNetwork, rootAvailable } from "./test-network.js";
 export type { IpAddressJson, IpRouteJson, TestNamespace, TestNetwork, TestNetworkOptions } from "./test-network.js";
 
-export { dnsmasqArgs } from "./dnsmasq.js";
-export type { DnsmasqConfig, DnsmasqV6Mode, TestDnsmasq } from "./dnsmasq.js";
+export type { DnsmasqV6Mode, TestDnsmasq } from "./dnsmasq.js";
 
 export { cleanupStaleTestNamespaces, DEFAULT_NETNS_PREFIX } from "./namespaces.js";
 

@@ -1,8 +1,14 @@
 import { readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NETNS_RUN_DIR } from "@incusx/linux-net";
 import { run } from "./processes.js";
+
+/**
+ * Where `ip netns add` keeps named namespaces (iproute2's convention, also
+ * `NETNS_RUN_DIR` of `@incusx/linux-net`). Spelled out here so the harness
+ * does not depend on linux-net, whose own tests use it.
+ */
+export const NETNS_RUN_DIR = "/run/netns";
 
 /** The default prefix of test namespace names: `incusx-t<pid>-<n>-srv`. */
 export const DEFAULT_NETNS_PREFIX = "incusx-t";

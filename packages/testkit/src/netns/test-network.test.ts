@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { LinkConfigurator } from "@incusx/sdk";
-import { IpRoute2LinkConfigurator } from "@incusx/linux-net";
+import { API_VERSION } from "@incusx/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { listNamespaces, networkBaseName, nextNetworkNumber, processAlive } from "./namespaces.js";
 import { run } from "./processes.js";
@@ -12,13 +11,6 @@ describe("namespace names", () => {
     const first = nextNetworkNumber();
     expect(nextNetworkNumber()).toBe(first + 1);
     expect(networkBaseName("incusx-t", 4242, 7)).toBe("incusx-t4242-7");
-  });
-});
-
-describe("IpRoute2LinkConfigurator", () => {
-  it("is a LinkConfigurator of the SDK", () => {
-    const link: LinkConfigurator = new IpRoute2LinkConfigurator();
-    expect(link).toBeInstanceOf(IpRoute2LinkConfigurator);
   });
 });
 
@@ -80,7 +72,7 @@ describe.skipIf(!rootAvailable())("createTestNetwork (network namespaces and dns
     const script = fileURLToPath(new URL("./fixtures/probe.ts", import.meta.url));
     const result = await net.runNode("container", script, ["a b"]);
     expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ names: expect.arrayContaining(["lo", "eth0"]), path: "/run/netns/x", argv: ["a b"] });
+    expect(JSON.parse(result.stdout)).toEqual({ names: expect.arrayContaining(["lo", "eth0"]), apiVersion: API_VERSION, argv: ["a b"] });
   });
 
   it("destroy() kills dnsmasq and started processes and deletes namespaces and files, and is idempotent", async () => {

@@ -2,12 +2,12 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { netnsPath } from "@incusx/linux-net";
 import { NamespacedDnsmasq, type DnsmasqV6Mode, type TestDnsmasq } from "./dnsmasq.js";
 import {
   cleanupStaleTestNamespaces,
   DEFAULT_NETNS_PREFIX,
   deleteNamespace,
+  NETNS_RUN_DIR,
   networkBaseName,
   nextNetworkNumber,
   TEMP_DIR_PREFIX,
@@ -197,7 +197,7 @@ export async function createTestNetwork(options: TestNetworkOptions = {}): Promi
   const network: TestNetwork = {
     serverNs,
     containerNs,
-    containerNsPath: netnsPath(containerNs),
+    containerNsPath: `${NETNS_RUN_DIR}/${containerNs}`,
     iface: "eth0",
     serverIface: "veth-srv",
     dir,

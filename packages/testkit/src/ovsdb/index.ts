@@ -7,4 +7,3 @@ export { startOvnNorthbound } from "./standalone.js";
 export type { OvnNorthboundOptions, OvnTestNorthbound } from "./standalone.js";
 export { startOvnNorthboundCluster } from "./cluster.js";
 export type { OvnClusterMember, OvnTestCluster } from "./cluster.js";
-export { OVN_NB_SCHEMA, OVN_SB_SCHEMA, freePort } from "./server.js";

@@ -51,15 +51,10 @@ import {
   ruleOfRow,
   type NatRowView,
 } from "./rows.js";
+import { DEFAULT_OVN_NAT_CONFIG, type OvnNatConfigInput } from "../generated/config.js";
 
 
-/** The plugin config the backend reads (manifest `configSchema`). */
-export interface OvnNatConfig {
-  /** NB connection string: `unix:/run/ovn/ovnnb_db.sock`, `tcp:10.0.0.1:6641,tcp:10.0.0.2:6641`. */
-  readonly northbound?: string;
-  /** Time limit of one NB request in milliseconds (default 30 000). */
-  readonly requestTimeoutMs?: number;
-}
+export type { OvnNatConfig } from "../generated/config.js";
 
 /** What a batched ensure or a reconcile did, beyond the SDK's result. */
 export interface OvnNatReconcileResult extends NatReconcileResult {
@@ -85,7 +80,8 @@ const MAX_ATTEMPTS = 10;
  */
 export class OvnNatBackend implements NatBackend {
   readonly networkType = "ovn";
-  readonly #config: OvnNatConfig;
+  // Input, not OvnNatConfig: a backend made outside the host has no defaults filled in.
+  readonly #config: OvnNatConfigInput;
   readonly #state: NetworkState;
   #client: Promise<OvsdbClient> | undefined;
   #ownsClient = true;
@@ -98,7 +94,7 @@ export class OvnNatBackend implements NatBackend {
   readonly #instanceRows = new Map<string, Set<string>>();
 
   constructor(@inject(PluginConfigToken) config: unknown, @inject(NetworkStateToken) state: NetworkState) {
-    this.#config = (config ?? {}) as OvnNatConfig;
+    this.#config = (config ?? {}) as OvnNatConfigInput;
     this.#state = state;
   }
 
@@ -333,7 +329,7 @@ export class OvnNatBackend implements NatBackend {
   }
 
   #timeout(): number {
-    return this.#config.requestTimeoutMs ?? 30_000;
+    return this.#config.requestTimeoutMs ?? DEFAULT_OVN_NAT_CONFIG.requestTimeoutMs;
   }
 
   /**

@@ -1,0 +1,30 @@
+// Generated from the "incusx"."configSchema" of plugins/dhcpv6/package.json by scripts/gen-types.mjs. Do not edit:
+// change the schema, then run `pnpm gen:types`.
+
+/**
+ * The config of the incusx.dhcpv6 plugin.
+ */
+export interface Dhcpv6Config {
+  /**
+   * Prefix length given to DHCPv6 addresses. 128 by default: the on-link prefix comes from Router Advertisements (Incus hard-codes 64).
+   *
+   * @default 128
+   */
+  readonly addressPrefixLength: number;
+  /**
+   * Ask for a two-message exchange (Rapid Commit, RFC 8415 section 18.2.1) when the server allows it.
+   *
+   * @default true
+   */
+  readonly rapidCommit: boolean;
+}
+
+/** {@link Dhcpv6Config} as a host config may give it: the properties with a default may be left out. */
+export type Dhcpv6ConfigInput = Omit<Dhcpv6Config, "addressPrefixLength" | "rapidCommit"> &
+  Partial<Pick<Dhcpv6Config, "addressPrefixLength" | "rapidCommit">>;
+
+/** The schema's `default` values, which the host fills in before the plugin sees its config. */
+export const DEFAULT_DHCPV6_CONFIG: Dhcpv6Config = Object.freeze({
+  addressPrefixLength: 128,
+  rapidCommit: true,
+});
