@@ -68,9 +68,6 @@ export type {
   NicStopResult,
 } from "@incusx/nic";
 
-export { compileConfigSchema } from "./config-schema.js";
-export { validateHostConfig } from "./schema-validation.js";
-
 // Moved to @incusx/bundle; re-exported here for one minor version.
 export {
   /** @deprecated Import from "@incusx/bundle"; removed in the next minor. */
@@ -118,11 +115,9 @@ export type {
 } from "@incusx/bundle";
 
 export { EmptyNetworkState } from "./services/empty-network-state.js";
-export { FileNetworkState, MAX_HOST_STATE_DEPTH, NETWORK_STATE_FILE, parseHostState } from "./services/file-network-state.js";
+// Host services an embedder passes in HostOptions.services or uses beside the host.
+export { FileNetworkState, MAX_HOST_STATE_DEPTH, NETWORK_STATE_FILE } from "./services/file-network-state.js";
 export type { FileNetworkStateOptions } from "./services/file-network-state.js";
-export { nicTypeOfNetwork } from "./services/file-network-state-model.js";
 export { FileStateStore } from "./services/file-state-store.js";
 export { LeaseEventBus } from "./services/lease-event-bus.js";
-export { createLogger, jsonLinesSink } from "./services/logger.js";
-export { SystemClock } from "./services/system-clock.js";
-export { UnavailableLinkConfigurator } from "./services/unavailable-link-configurator.js";
+export { jsonLinesSink } from "./services/logger.js";
