@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DependencyContainer } from "tsyringe";
 import { bundlePluginSources, readBundle, verifyBundle, type BundledPluginSource, type LoadedBundle } from "@incusx/bundle";
+import { NetworkRuntime } from "@incusx/network-runtime";
 import {
   API_VERSION,
   ClockToken,
@@ -49,7 +50,6 @@ import { LeaseEventBus } from "./services/lease-event-bus.js";
 import { createLogger, jsonLinesSink } from "./services/logger.js";
 import { SystemClock } from "./services/system-clock.js";
 import { UnavailableLinkConfigurator } from "./services/unavailable-link-configurator.js";
-import { NetworkRuntime } from "./runtime/network-runtime.js";
 
 /** A bundled plugin as the host schedules it: bundle.json sets no timeouts, so the host's defaults apply. */
 type BundledSource = BundledPluginSource & PluginPolicy;

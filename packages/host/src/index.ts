@@ -16,8 +16,23 @@ export type {
 } from "./options.js";
 export type { PluginReport, PluginState, StartupReport, StopReport } from "./report.js";
 
-export { CLIENT_DUID_KEY, LINK_FAILED, NetworkRuntime } from "./runtime/network-runtime.js";
-export type { NetworkRunOptions, NetworkRuntimeOptions, RestartBackoff } from "./runtime/network-runtime.js";
+// Moved to @incusx/network-runtime; re-exported for one minor version.
+export {
+  /** @deprecated Import from "@incusx/network-runtime"; removed in the next minor. */
+  CLIENT_DUID_KEY,
+  /** @deprecated Import from "@incusx/network-runtime"; removed in the next minor. */
+  LINK_FAILED,
+  /** @deprecated Import from "@incusx/network-runtime"; removed in the next minor. */
+  NetworkRuntime,
+} from "@incusx/network-runtime";
+export type {
+  /** @deprecated Import from "@incusx/network-runtime"; removed in the next minor. */
+  NetworkRunOptions,
+  /** @deprecated Import from "@incusx/network-runtime"; removed in the next minor. */
+  NetworkRuntimeOptions,
+  /** @deprecated Import from "@incusx/network-runtime"; removed in the next minor. */
+  RestartBackoff,
+} from "@incusx/network-runtime";
 
 // Moved to @incusx/nic; re-exported for one minor version.
 export {
@@ -52,9 +67,6 @@ export type {
   /** @deprecated Import from "@incusx/nic"; removed in the next minor. */
   NicStopResult,
 } from "@incusx/nic";
-
-export { compileConfigSchema } from "./config-schema.js";
-export { validateHostConfig } from "./schema-validation.js";
 
 // Moved to @incusx/bundle; re-exported here for one minor version.
 export {
@@ -103,11 +115,9 @@ export type {
 } from "@incusx/bundle";
 
 export { EmptyNetworkState } from "./services/empty-network-state.js";
-export { FileNetworkState, MAX_HOST_STATE_DEPTH, NETWORK_STATE_FILE, parseHostState } from "./services/file-network-state.js";
+// Host services an embedder passes in HostOptions.services or uses beside the host.
+export { FileNetworkState, MAX_HOST_STATE_DEPTH, NETWORK_STATE_FILE } from "./services/file-network-state.js";
 export type { FileNetworkStateOptions } from "./services/file-network-state.js";
-export { nicTypeOfNetwork } from "./services/file-network-state-model.js";
 export { FileStateStore } from "./services/file-state-store.js";
 export { LeaseEventBus } from "./services/lease-event-bus.js";
-export { createLogger, jsonLinesSink } from "./services/logger.js";
-export { SystemClock } from "./services/system-clock.js";
-export { UnavailableLinkConfigurator } from "./services/unavailable-link-configurator.js";
+export { jsonLinesSink } from "./services/logger.js";

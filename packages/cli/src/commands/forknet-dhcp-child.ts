@@ -11,6 +11,7 @@ import {
   type PluginSource,
 } from "@incusx/host";
 import { IpRoute2LinkConfigurator } from "@incusx/linux-net";
+import { LINK_FAILED } from "@incusx/network-runtime";
 import { ClockToken, type IpFamily, type LeaseEvent } from "@incusx/sdk";
 import { EXIT_FAILURE, EXIT_OK, writeError } from "../errors.js";
 import type { CliIo } from "../io.js";
@@ -145,7 +146,7 @@ export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: F
     if (event.kind === "bound" || event.kind === "renewed" || event.kind === "rebound") configured.add(event.family);
     else if (event.kind === "expired" || event.kind === "released") configured.delete(event.family);
     // A lease the link refused in part is not a configured family.
-    else if (event.error?.code === "LINK_FAILED") configured.delete(event.family);
+    else if (event.error?.code === LINK_FAILED) configured.delete(event.family);
     // The runtime publishes a link failure right after the lease event it is about.
     if (options.exitWhenConfigured) queueMicrotask(() => configured.size === active.length && finish(EXIT_OK));
     updateWaiting();

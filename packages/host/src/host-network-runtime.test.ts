@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { DhcpRunnerExtension, definePlugin, type DhcpRunner, type LeaseEvent } from "@incusx/sdk";
-import { Host } from "../host.js";
+import * as runtimeApi from "@incusx/network-runtime";
 import { FakeClock, MemoryLeaseEventStream, MemoryStateStore, RecordingLinkConfigurator } from "@incusx/sdk/testing";
+import { Host } from "./host.js";
+import * as hostApi from "./index.js";
 
 function runnerPlugin(id: string, runner: DhcpRunner) {
   return {
@@ -53,5 +55,13 @@ describe("Host.networkRuntime", () => {
     stop.abort();
     await done;
     await host.stop();
+  });
+
+  it("builds a NetworkRuntime of @incusx/network-runtime, which the host barrel still re-exports (deprecated)", () => {
+    const host = new Host({ plugins: [], services: { logSink: () => {}, stateStore: () => new MemoryStateStore() } });
+    expect(host.networkRuntime()).toBeInstanceOf(runtimeApi.NetworkRuntime);
+    expect(hostApi.NetworkRuntime).toBe(runtimeApi.NetworkRuntime);
+    expect(hostApi.LINK_FAILED).toBe(runtimeApi.LINK_FAILED);
+    expect(hostApi.CLIENT_DUID_KEY).toBe(runtimeApi.CLIENT_DUID_KEY);
   });
 });

@@ -24,7 +24,7 @@ export interface RestartBackoff {
   readonly maxMs?: number;
 }
 
-/** What a {@link NetworkRuntime} works with; `Host.networkRuntime()` fills it from the host container. */
+/** What a {@link NetworkRuntime} works with; `Host.networkRuntime()` of `@incusx/host` fills it from the host container. */
 export interface NetworkRuntimeOptions {
   /** Every DHCP runner available, any family. */
   readonly runners: readonly DhcpRunner[];
@@ -79,7 +79,7 @@ const LEASE_IN_FORCE: ReadonlySet<LeaseEvent["kind"]> = new Set(["bound", "renew
  * bind), and neither that nor a link failure touches the other family.
  *
  * @example
- * const runtime = host.networkRuntime();
+ * const runtime = host.networkRuntime(); // or new NetworkRuntime({ runners, link, events, clock, logger })
  * const stop = new AbortController();
  * process.once("SIGTERM", () => stop.abort());
  * await runtime.run({ interface: "eth0", signal: stop.signal });
