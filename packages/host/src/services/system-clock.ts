@@ -1,4 +1,5 @@
 import type { Clock, Timer } from "@incusx/sdk";
+import { sleepOnTimer } from "@incusx/sdk/host";
 
 // Node fires a timer at once when its delay exceeds 2^31-1 ms (about 24.8
 // days, a plausible DHCP lifetime), so longer waits are split.
@@ -25,17 +26,6 @@ export class SystemClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        timer.cancel();
-        reject(signal!.reason);
-      };
-      const timer = this.setTimer(ms, () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      });
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
+    return sleepOnTimer(this, ms, signal);
   }
 }

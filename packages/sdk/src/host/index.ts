@@ -15,6 +15,8 @@ export { extensionPoints } from "../extension-points.js";
 
 export { toIncusxError } from "../errors.js";
 
+export { sleepOnTimer } from "./sleep-on-timer.js";
+
 // Types generated from schemas/*.schema.json (`pnpm gen:types`): bundle
 // manifests, host config files and the host state file.
 export type {

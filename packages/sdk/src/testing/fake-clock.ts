@@ -1,4 +1,5 @@
 import type { Clock, Timer } from "../services.js";
+import { sleepOnTimer } from "../host/sleep-on-timer.js";
 import { realSetImmediate } from "./real-time.js";
 
 /** Stops `advance`/`runAll` from spinning forever on a timer that re-arms itself at 0 ms. */
@@ -47,18 +48,7 @@ export class FakeClock implements Clock {
 
   /** Resolves when fake time reaches `now() + ms`; rejects with `signal.reason` when aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        timer.cancel();
-        reject(signal!.reason);
-      };
-      const timer = this.setTimer(ms, () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      });
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
+    return sleepOnTimer(this, ms, signal);
   }
 
   /** Timers scheduled and neither fired nor cancelled. */
