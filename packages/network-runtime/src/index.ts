@@ -1,5 +1,16 @@
 // The public API of @incusx/network-runtime: for hosts and embedders that run
-// DHCP runners on an interface. LeaseApplier and LeaseEventQueue stay inside.
+// DHCP runners on one interface (run) or on many NICs at once (attach).
+// LeaseApplier and LeaseEventQueue stay inside.
 
-export { CLIENT_DUID_KEY, LINK_FAILED, NetworkRuntime } from "./network-runtime.js";
-export type { NetworkRunOptions, NetworkRuntimeOptions, RestartBackoff } from "./network-runtime.js";
+export { CLIENT_DUID_KEY, LINK_FAILED, NetworkRuntime, instanceDuidKey } from "./network-runtime.js";
+export type {
+  AttachedNic,
+  DetachOptions,
+  NetworkRunOptions,
+  NetworkRuntimeOptions,
+  NicFamilyState,
+  NicFamilyStatus,
+  NicKey,
+  NicSpec,
+  RestartBackoff,
+} from "./network-runtime.js";

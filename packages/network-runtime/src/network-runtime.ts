@@ -1,9 +1,11 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   ErrorCode,
+  IncusxError,
   type Clock,
   type DhcpRunner,
   type IpFamily,
+  type Lease,
   type LeaseEvent,
   type LeaseEventStream,
   type LinkConfigurator,
@@ -28,8 +30,14 @@ export interface RestartBackoff {
 export interface NetworkRuntimeOptions {
   /** Every DHCP runner available, any family. */
   readonly runners: readonly DhcpRunner[];
-  /** Applies leases to the interface. */
+  /** Applies leases to the interface; the link of {@link NetworkRuntime.run} and, without `linkFor`, of every attached NIC. */
   readonly link: LinkConfigurator;
+  /**
+   * The link configurator of one attached NIC, e.g. one bound to the NIC's
+   * network namespace (`nic.netns`); default `link` for every NIC. Called
+   * once per attach.
+   */
+  readonly linkFor?: (nic: NicSpec) => LinkConfigurator;
   /** Where every lease event goes. */
   readonly events: LeaseEventStream;
   /** Time for lifetimes and restart delays. */
@@ -66,6 +74,108 @@ export interface NetworkRunOptions {
 /** State key of the client DUID in {@link NetworkRuntimeOptions.identity}. */
 export const CLIENT_DUID_KEY = "client.duid";
 
+/** Which NIC: one device of one instance, unique in a runtime. */
+export interface NicKey {
+  /** Instance (container) name. */
+  readonly instance: string;
+  /** Device name of the NIC in the instance's config (`eth0`, `net1`). */
+  readonly device: string;
+}
+
+/** What {@link NetworkRuntime.attach} is asked to run: one NIC. */
+export interface NicSpec extends NicKey {
+  /** Interface to configure, as named in the NIC's network namespace. */
+  readonly interface: string;
+  /**
+   * The NIC's network namespace (`/run/netns/NAME`, `/proc/PID/ns/net`),
+   * for `linkFor`; the runtime itself only carries it.
+   */
+  readonly netns?: string;
+  /** Families to run; default every family a runner serves. */
+  readonly families?: readonly IpFamily[];
+  /** Hostname the runners announce. */
+  readonly hostname?: string;
+  /** Fully qualified name the runners announce. */
+  readonly fqdn?: string;
+  /** Release the leases when detached, unless `detach` says otherwise; default false. */
+  readonly releaseOnStop?: boolean;
+  /** The client DUID to use instead of the instance's one kept in `identity`. */
+  readonly duid?: Uint8Array;
+}
+
+/** Where one family of an attached NIC stands. */
+export type NicFamilyState = "starting" | "bound" | "failed" | "stopping";
+
+/** One family of an attached NIC, as {@link NetworkRuntime.list} shows it. */
+export interface NicFamilyStatus {
+  /** The family. */
+  readonly family: IpFamily;
+  /** `starting` (no lease yet, or it ended), `bound` (a lease is on the link), `failed` (the runner stopped; it restarts after its backoff), `stopping` (being detached). */
+  readonly state: NicFamilyState;
+  /** The lease in force, as last applied. */
+  readonly lease?: Lease;
+  /** The last failure (the runner's, or `LINK_FAILED`), until the next lease applied cleanly. */
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** An attached NIC, as {@link NetworkRuntime.list} shows it. */
+export interface AttachedNic extends NicKey {
+  /** Interface configured. */
+  readonly interface: string;
+  /** Network namespace given at attach. */
+  readonly netns?: string;
+  /** One entry per family a runner serves for it. */
+  readonly families: readonly NicFamilyStatus[];
+}
+
+/** What {@link NetworkRuntime.detach} is asked to do. */
+export interface DetachOptions {
+  /** Release the leases (and remove the addresses); default the NIC's `releaseOnStop`. */
+  readonly release?: boolean;
+}
+
+/**
+ * State key of the client DUID of the attached NICs of `instance` in
+ * {@link NetworkRuntimeOptions.identity}: one DUID per instance (a client
+ * in RFC 8415 terms), so two instances never share a lease, while the
+ * NICs of one instance differ by their IAID.
+ */
+export function instanceDuidKey(instance: string): string {
+  if (/^[A-Za-z0-9._-]{1,100}$/.test(instance)) return `${CLIENT_DUID_KEY}.i.${instance}`;
+  return `${CLIENT_DUID_KEY}.h.${createHash("sha256").update(instance).digest("hex").slice(0, 40)}`;
+}
+
+// What the supervision of one NIC needs, whether from run() or attach().
+interface NicRun {
+  readonly interface: string;
+  readonly families?: readonly IpFamily[];
+  readonly hostname?: string;
+  readonly fqdn?: string;
+  readonly duid?: Uint8Array;
+  readonly signal: AbortSignal;
+  readonly link: LinkConfigurator;
+  readonly duidKey: string;
+  // Read by the runner (a getter for attached NICs: detach decides).
+  readonly runnerReleaseOnStop: () => { releaseOnStop?: boolean };
+  readonly status?: Map<IpFamily, FamilyCell>;
+  readonly logFields?: Record<string, string>;
+}
+
+interface FamilyCell {
+  state: NicFamilyState;
+  lease?: Lease;
+  error?: { code: string; message: string };
+}
+
+interface Attachment {
+  readonly spec: NicSpec;
+  readonly stop: AbortController;
+  readonly status: Map<IpFamily, FamilyCell>;
+  release: boolean;
+  running?: Promise<void>;
+  stopped?: Promise<void>;
+}
+
 const LEASE_IN_FORCE: ReadonlySet<LeaseEvent["kind"]> = new Set(["bound", "renewed", "rebound"]);
 
 /**
@@ -87,6 +197,7 @@ const LEASE_IN_FORCE: ReadonlySet<LeaseEvent["kind"]> = new Set(["bound", "renew
 export class NetworkRuntime {
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly nics = new Map<string, Attachment>();
 
   constructor(private readonly options: NetworkRuntimeOptions) {
     this.initialDelayMs = options.backoff?.initialMs ?? 1_000;
@@ -108,29 +219,140 @@ export class NetworkRuntime {
    * as `failed` events and logged.
    */
   async run(options: NetworkRunOptions): Promise<void> {
+    const releaseOnStop = options.releaseOnStop === undefined ? {} : { releaseOnStop: options.releaseOnStop };
+    await this.runNic({
+      interface: options.interface,
+      ...(options.families === undefined ? {} : { families: options.families }),
+      ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+      ...(options.fqdn === undefined ? {} : { fqdn: options.fqdn }),
+      ...(options.duid === undefined ? {} : { duid: options.duid }),
+      signal: options.signal,
+      link: this.options.link,
+      duidKey: CLIENT_DUID_KEY,
+      runnerReleaseOnStop: () => releaseOnStop,
+    });
+  }
+
+  /**
+   * Starts the runners of one more NIC, next to the others: its leases go
+   * to its own link (`linkFor(nic)`), its DUID is its instance's
+   * ({@link instanceDuidKey}), and a runner crash or link failure of it
+   * touches no other NIC. Resolves once its runners are started.
+   *
+   * @throws IncusxError `IN_USE` when (instance, device) is attached
+   *   already (also while it is being detached); `INVALID_CONFIG` for an
+   *   empty instance, device or interface name, or when `linkFor` throws.
+   */
+  async attach(nic: NicSpec): Promise<void> {
+    for (const field of ["instance", "device", "interface"] as const) {
+      if (typeof nic[field] !== "string" || nic[field] === "") {
+        throw new IncusxError(ErrorCode.InvalidConfig, `Cannot attach a NIC without ${field === "interface" ? "an" : "a"} ${field} name`);
+      }
+    }
+    const key = nicKey(nic);
+    if (this.nics.has(key)) {
+      throw new IncusxError(ErrorCode.InUse, `NIC "${nic.device}" of instance "${nic.instance}" is attached already`);
+    }
+    let link: LinkConfigurator;
+    try {
+      link = this.options.linkFor?.(nic) ?? this.options.link;
+    } catch (error) {
+      throw new IncusxError(ErrorCode.InvalidConfig, `No link configurator for NIC "${nic.device}" of instance "${nic.instance}": ${errorText(error)}`, { cause: error });
+    }
+    const attachment: Attachment = { spec: nic, stop: new AbortController(), status: new Map(), release: nic.releaseOnStop === true };
+    this.nics.set(key, attachment);
+    let started!: () => void;
+    const ready = new Promise<void>((resolve) => (started = resolve));
+    attachment.running = this.runNic(
+      {
+        interface: nic.interface,
+        ...(nic.families === undefined ? {} : { families: nic.families }),
+        ...(nic.hostname === undefined ? {} : { hostname: nic.hostname }),
+        ...(nic.fqdn === undefined ? {} : { fqdn: nic.fqdn }),
+        ...(nic.duid === undefined ? {} : { duid: nic.duid }),
+        signal: attachment.stop.signal,
+        link,
+        duidKey: instanceDuidKey(nic.instance),
+        runnerReleaseOnStop: () => ({
+          get releaseOnStop() {
+            return attachment.release;
+          },
+        }),
+        status: attachment.status,
+        logFields: { instance: nic.instance, device: nic.device, ...(nic.netns === undefined ? {} : { netns: nic.netns }) },
+      },
+      started,
+    ).finally(started);
+    await ready;
+  }
+
+  /**
+   * Stops the runners of one NIC (releasing its leases when asked) and
+   * resolves once they stopped and their last removals were applied; the
+   * NIC's timers are gone then. A second detach while one is under way
+   * waits for the same stop.
+   *
+   * @throws IncusxError `NOT_FOUND` when the NIC is not attached.
+   */
+  async detach(nic: NicKey, options: DetachOptions = {}): Promise<void> {
+    const attachment = this.nics.get(nicKey(nic));
+    if (attachment === undefined) {
+      throw new IncusxError(ErrorCode.NotFound, `NIC "${nic.device}" of instance "${nic.instance}" is not attached`);
+    }
+    if (attachment.stopped === undefined) {
+      if (options.release !== undefined) attachment.release = options.release;
+      for (const cell of attachment.status.values()) cell.state = "stopping";
+      attachment.stop.abort();
+      attachment.stopped = (attachment.running ?? Promise.resolve()).finally(() => this.nics.delete(nicKey(nic)));
+    }
+    await attachment.stopped;
+  }
+
+  /** Every attached NIC (also those being detached), with each family's state and lease. */
+  list(): AttachedNic[] {
+    return [...this.nics.values()].map(({ spec, status }) => ({
+      instance: spec.instance,
+      device: spec.device,
+      interface: spec.interface,
+      ...(spec.netns === undefined ? {} : { netns: spec.netns }),
+      families: [...status].map(([family, cell]) => ({
+        family,
+        state: cell.state,
+        ...(cell.lease === undefined ? {} : { lease: cell.lease }),
+        ...(cell.error === undefined ? {} : { error: cell.error }),
+      })),
+    }));
+  }
+
+  // The supervision of one NIC, shared by run() and attach(): `started` is
+  // called once every runner was started.
+  private async runNic(options: NicRun, started?: () => void): Promise<void> {
     const wanted = new Set(options.families ?? ["ipv4", "ipv6"]);
     const runners = this.options.runners.filter((r) => wanted.has(r.family));
     for (const family of wanted) {
       if (!runners.some((r) => r.family === family)) {
-        this.options.logger.warn(`No DHCP runner serves "${family}"; it is not configured`, { family, interface: options.interface });
+        this.options.logger.warn(`No DHCP runner serves "${family}"; it is not configured`, { family, interface: options.interface, ...options.logFields });
       }
     }
-    const duid = options.duid ?? (await this.clientDuid());
+    for (const runner of runners) options.status?.set(runner.family, { state: "starting" });
+    const duid = options.duid ?? (await this.clientDuid(options.duidKey));
     const runOptions = duid === undefined ? options : { ...options, duid };
-    await Promise.all(runners.map((runner, index) => this.supervise(runner, index, runOptions)));
+    const supervised = runners.map((runner, index) => this.supervise(runner, index, runOptions));
+    started?.();
+    await Promise.all(supervised);
   }
 
   // One DUID for the client, whatever the family: a DUID-UUID (RFC 6355),
   // which needs no link information, created once and then kept.
-  private async clientDuid(): Promise<Uint8Array | undefined> {
+  private async clientDuid(key: string): Promise<Uint8Array | undefined> {
     const store = this.options.identity;
     if (store === undefined) return undefined;
     try {
-      const stored = await store.get(CLIENT_DUID_KEY);
+      const stored = await store.get(key);
       if (typeof stored === "string" && /^(?:[0-9a-f]{2}){3,130}$/.test(stored)) return Uint8Array.from(Buffer.from(stored, "hex"));
       if (stored !== undefined) this.options.logger.warn(`Replacing the unreadable stored client DUID ${JSON.stringify(stored)}`);
       const duid = Uint8Array.from([0x00, 0x04, ...Buffer.from(randomUUID().replace(/-/g, ""), "hex")]);
-      await store.set(CLIENT_DUID_KEY, Buffer.from(duid).toString("hex"));
+      await store.set(key, Buffer.from(duid).toString("hex"));
       return duid;
     } catch (error) {
       this.options.logger.warn(`No shared client DUID (${String(error)}); each runner keeps its own`);
@@ -138,12 +360,14 @@ export class NetworkRuntime {
     }
   }
 
-  private async supervise(runner: DhcpRunner, index: number, options: NetworkRunOptions): Promise<void> {
+  private async supervise(runner: DhcpRunner, index: number, options: NicRun): Promise<void> {
     const { clock, events } = this.options;
-    const { signal } = options;
+    const { signal, link } = options;
     const family = runner.family;
-    const logger = this.options.logger.child({ family, interface: options.interface, runner: index });
-    const applier = new LeaseApplier(options.interface, this.options.link, clock);
+    const logger = this.options.logger.child({ family, interface: options.interface, runner: index, ...options.logFields });
+    const applier = new LeaseApplier(options.interface, link, clock);
+    // Several runners of one family share the cell: the last word wins.
+    const cell: FamilyCell = options.status?.get(family) ?? { state: "starting" };
     let delayMs = this.initialDelayMs;
 
     const handle = async (event: LeaseEvent, stopping: AbortSignal): Promise<void> => {
@@ -155,13 +379,18 @@ export class NetworkRuntime {
           logger.info(`Stopped applying a ${event.kind} lease: the runtime is stopping`, { kind: event.kind });
           return;
         }
-        if (problems.length === 0) problems = await this.readBack(options.interface, applier);
+        if (problems.length === 0) problems = await this.readBack(options.interface, link, applier);
         delayMs = this.initialDelayMs;
+        if (!signal.aborted) cell.state = "bound";
+        cell.lease = event.lease;
+        delete cell.error;
       } else if (event.kind === "expired" || event.kind === "released") {
         problems = await applier.clear(event.lease);
+        if (!signal.aborted) cell.state = "starting";
+        delete cell.lease;
       }
       events.publish(event);
-      if (problems.length > 0) this.linkFailed(event, problems, logger);
+      if (problems.length > 0) cell.error = this.linkFailed(event, problems, logger);
     };
 
     // At most one lease application in flight for this runner; newer events coalesce behind it.
@@ -175,16 +404,21 @@ export class NetworkRuntime {
 
     while (!signal.aborted) {
       let failure: unknown;
+      if (cell.state === "failed") cell.state = cell.lease === undefined ? "starting" : "bound";
       try {
-        await runner.run({
-          interface: options.interface,
-          ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
-          ...(options.fqdn === undefined ? {} : { fqdn: options.fqdn }),
-          ...(options.releaseOnStop === undefined ? {} : { releaseOnStop: options.releaseOnStop }),
-          ...(options.duid === undefined ? {} : { duid: options.duid }),
-          signal,
-          emit,
-        });
+        // Spread would read a getter now; the runner must read it when it stops.
+        const runOptions = Object.defineProperties(
+          {
+            interface: options.interface,
+            ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+            ...(options.fqdn === undefined ? {} : { fqdn: options.fqdn }),
+            ...(options.duid === undefined ? {} : { duid: options.duid }),
+            signal,
+            emit,
+          },
+          Object.getOwnPropertyDescriptors(options.runnerReleaseOnStop()),
+        );
+        await runner.run(runOptions);
         if (signal.aborted) break;
         failure = new Error("The runner stopped although it was not asked to");
       } catch (error) {
@@ -194,13 +428,10 @@ export class NetworkRuntime {
       await queue.idle();
       const message = failure instanceof Error ? failure.message : String(failure);
       logger.warn(`DHCP runner for "${family}" stopped: ${message}; restarting in ${delayMs} ms`, { delayMs });
-      events.publish({
-        kind: "failed",
-        family,
-        interface: options.interface,
-        at: clock.now(),
-        error: { code: codeOf(failure), message },
-      });
+      const error = { code: codeOf(failure), message };
+      if (!signal.aborted) cell.state = "failed";
+      cell.error = error;
+      events.publish({ kind: "failed", family, interface: options.interface, at: clock.now(), error });
       try {
         await clock.sleep(delayMs, signal);
       } catch {
@@ -214,10 +445,10 @@ export class NetworkRuntime {
 
   // What the kernel shows, not what we asked for: an address refused
   // silently (or removed at once) must not count as configured.
-  private async readBack(iface: string, applier: LeaseApplier): Promise<LinkProblem[]> {
+  private async readBack(iface: string, link: LinkConfigurator, applier: LeaseApplier): Promise<LinkProblem[]> {
     let snapshot;
     try {
-      snapshot = await this.options.link.snapshot(iface);
+      snapshot = await link.snapshot(iface);
     } catch (error) {
       return [{ action: "read back the link", error }];
     }
@@ -230,7 +461,7 @@ export class NetworkRuntime {
       }));
   }
 
-  private linkFailed(event: LeaseEvent, problems: readonly LinkProblem[], logger: Logger): void {
+  private linkFailed(event: LeaseEvent, problems: readonly LinkProblem[], logger: Logger): { code: string; message: string } {
     const message = problems.map((p) => `Cannot ${p.action}: ${errorText(p.error)}`).join("; ");
     logger.error(`Lease applied only in part on "${event.interface}": ${message}`, { kind: event.kind });
     this.options.events.publish({
@@ -241,7 +472,12 @@ export class NetworkRuntime {
       ...(event.lease === undefined ? {} : { lease: event.lease }),
       error: { code: LINK_FAILED, message },
     });
+    return { code: LINK_FAILED, message };
   }
+}
+
+function nicKey(nic: NicKey): string {
+  return JSON.stringify([nic.instance, nic.device]);
 }
 
 function errorText(error: unknown): string {

@@ -1,0 +1,260 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { isIncusxError, type DhcpRunOptions, type DhcpRunner, type IpFamily, type Lease } from "@incusx/sdk";
+import { FakeClock, MemoryLeaseEventStream, MemoryLogSink, MemoryStateStore, RecordingLinkConfigurator } from "@incusx/sdk/testing";
+import { NetworkRuntime, instanceDuidKey, type NicSpec } from "./network-runtime.js";
+
+const START = Date.UTC(2026, 0, 1);
+
+interface Session {
+  readonly options: DhcpRunOptions;
+  readonly startedAt: number;
+  fail(error: Error): void;
+}
+
+/**
+ * One runner of a family serving every NIC, as a plugin's runner does. The
+ * test tells NICs apart by the hostname each was attached with; on stop a
+ * session releases its lease when `releaseOnStop` says so at that moment.
+ */
+class SharedRunner implements DhcpRunner {
+  readonly sessions: Session[] = [];
+  failOnStart = new Set<string>();
+
+  constructor(
+    readonly family: IpFamily,
+    private readonly clock: FakeClock,
+  ) {}
+
+  run(options: DhcpRunOptions): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        const lease = this.bound.get(options);
+        if (options.releaseOnStop === true && lease !== undefined) {
+          options.emit({ kind: "released", family: this.family, interface: options.interface, at: this.clock.now(), lease });
+        }
+        resolve();
+      };
+      options.signal.addEventListener("abort", onAbort, { once: true });
+      const fail = (error: Error): void => {
+        options.signal.removeEventListener("abort", onAbort);
+        reject(error);
+      };
+      this.sessions.push({ options, startedAt: this.clock.now(), fail });
+      if (this.failOnStart.has(options.hostname ?? "")) void Promise.resolve().then(() => fail(new Error("Crashed")));
+    });
+  }
+
+  private bound = new Map<DhcpRunOptions, Lease>();
+
+  of(hostname: string): Session[] {
+    return this.sessions.filter((s) => s.options.hostname === hostname);
+  }
+
+  bind(hostname: string, address: string): void {
+    const session = this.of(hostname).at(-1)!;
+    const lease = leaseOf(this.family, this.clock, address);
+    this.bound.set(session.options, lease);
+    session.options.emit({ kind: "bound", family: this.family, interface: session.options.interface, at: this.clock.now(), lease });
+  }
+}
+
+function leaseOf(family: IpFamily, clock: FakeClock, address: string): Lease {
+  const v4 = family === "ipv4";
+  return {
+    family,
+    interface: "eth0",
+    server: v4 ? "192.0.2.1" : "0001",
+    obtainedAt: clock.now(),
+    addresses: [{ address, prefixLength: v4 ? 24 : 128, preferredLifetime: 1800, validLifetime: 3600 }],
+    routes: [],
+    dns: { servers: [], search: [] },
+  };
+}
+
+let runtime: NetworkRuntime | undefined;
+afterEach(async () => {
+  await Promise.all((runtime?.list() ?? []).map((nic) => runtime!.detach(nic)));
+  runtime = undefined;
+});
+
+function setup() {
+  const clock = new FakeClock(START);
+  const links = new Map<string, RecordingLinkConfigurator>();
+  const linkCalls: NicSpec[] = [];
+  const events = new MemoryLeaseEventStream();
+  const identity = new MemoryStateStore();
+  const v4 = new SharedRunner("ipv4", clock);
+  const v6 = new SharedRunner("ipv6", clock);
+  runtime = new NetworkRuntime({
+    runners: [v4, v6],
+    link: new RecordingLinkConfigurator(),
+    // One link per namespace, as a host binds each to its NIC's namespace.
+    linkFor: (nic) => {
+      linkCalls.push(nic);
+      const ns = nic.netns ?? "";
+      if (!links.has(ns)) links.set(ns, new RecordingLinkConfigurator());
+      return links.get(ns)!;
+    },
+    events,
+    clock,
+    logger: new MemoryLogSink().logger(undefined, clock),
+    identity,
+  });
+  const nic = (instance: string, extra: Partial<NicSpec> = {}): NicSpec => ({
+    instance,
+    device: "eth0",
+    interface: "eth0",
+    netns: `/run/netns/${instance}`,
+    hostname: instance,
+    ...extra,
+  });
+  const addresses = async (instance: string) =>
+    (await links.get(`/run/netns/${instance}`)!.snapshot("eth0")).addresses.map((a) => `${a.address}/${a.prefixLength}`).sort();
+  const state = (instance: string, family: IpFamily) =>
+    runtime!.list().find((n) => n.instance === instance)?.families.find((f) => f.family === family);
+  return { clock, links, linkCalls, events, identity, v4, v6, runtime, nic, addresses, state };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("It resolved");
+}
+
+describe("NetworkRuntime with many NICs", () => {
+  it("binds two NICs with the same interface name in two namespaces independently, each on its own link and DUID", async () => {
+    const t = setup();
+    await t.runtime.attach(t.nic("c1"));
+    await t.runtime.attach(t.nic("c2"));
+    expect(t.linkCalls.map((n) => n.netns)).toEqual(["/run/netns/c1", "/run/netns/c2"]);
+    expect(t.v4.sessions).toHaveLength(2);
+    expect(t.v6.sessions).toHaveLength(2);
+
+    t.v4.bind("c1", "192.0.2.10");
+    await t.events.waitFor((e) => e.kind === "bound");
+    expect(await t.addresses("c1")).toEqual(["192.0.2.10/24"]);
+    expect(await t.addresses("c2")).toEqual([]);
+    expect(t.state("c1", "ipv4")).toMatchObject({ state: "bound", lease: { addresses: [{ address: "192.0.2.10" }] } });
+    expect(t.state("c2", "ipv4")).toEqual({ family: "ipv4", state: "starting" });
+
+    t.v4.bind("c2", "192.0.2.20");
+    t.v6.bind("c2", "2001:db8:1::20");
+    await t.events.waitFor((e) => e.kind === "bound" && e.family === "ipv6");
+    expect(await t.addresses("c1")).toEqual(["192.0.2.10/24"]);
+    expect(await t.addresses("c2")).toEqual(["192.0.2.20/24", "2001:db8:1::20/128"]);
+    expect(t.state("c2", "ipv4")?.lease?.addresses[0]?.address).toBe("192.0.2.20");
+
+    // One DUID per instance, shared by its families, kept under its own key.
+    const duid = (hostname: string, runner: SharedRunner) => Buffer.from(runner.of(hostname)[0]!.options.duid!).toString("hex");
+    expect(duid("c1", t.v4)).toBe(duid("c1", t.v6));
+    expect(duid("c1", t.v4)).not.toBe(duid("c2", t.v4));
+    expect(await t.identity.get(instanceDuidKey("c1"))).toBe(duid("c1", t.v4));
+    expect(await t.identity.get(instanceDuidKey("c2"))).toBe(duid("c2", t.v4));
+    expect(t.runtime.list().map((n) => [n.instance, n.device, n.interface, n.netns])).toEqual([
+      ["c1", "eth0", "eth0", "/run/netns/c1"],
+      ["c2", "eth0", "eth0", "/run/netns/c2"],
+    ]);
+  });
+
+  it("keeps the other NIC bound while one NIC's runner crashes and is restarted by its own backoff", async () => {
+    const t = setup();
+    t.v4.failOnStart.add("c1");
+    await t.runtime.attach(t.nic("c1", { families: ["ipv4"] }));
+    await t.runtime.attach(t.nic("c2", { families: ["ipv4"] }));
+    t.v4.bind("c2", "192.0.2.20");
+    await t.events.waitFor((e) => e.kind === "bound");
+    await t.clock.advance(10);
+    expect(t.state("c1", "ipv4")).toMatchObject({ state: "failed", error: { message: "Crashed" } });
+    await t.clock.advance(100_000);
+    expect(t.v4.of("c1").map((s) => s.startedAt - START)).toEqual([0, 1_000, 3_000, 7_000, 15_000, 31_000, 63_000]);
+    expect(t.v4.of("c2")).toHaveLength(1);
+    expect(t.v4.of("c2")[0]!.options.signal.aborted).toBe(false);
+    expect(t.state("c2", "ipv4")).toMatchObject({ state: "bound" });
+    expect(await t.addresses("c2")).toEqual(["192.0.2.20/24"]);
+    expect(t.events.events.filter((e) => e.kind === "failed")).toHaveLength(7);
+  });
+
+  it("detaches only that NIC, frees its timers, and releases only when asked", async () => {
+    const t = setup();
+    const baseline = t.clock.pendingTimers;
+    t.v4.failOnStart.add("c1");
+    await t.runtime.attach(t.nic("c1", { families: ["ipv4"] }));
+    await t.runtime.attach(t.nic("c2", { families: ["ipv4"] }));
+    await t.runtime.attach(t.nic("c3", { families: ["ipv4"] }));
+    t.v4.bind("c2", "192.0.2.20");
+    t.v4.bind("c3", "192.0.2.30");
+    await t.clock.flush();
+    expect(t.clock.pendingTimers).toBe(baseline + 1); // c1's restart delay
+
+    await t.runtime.detach({ instance: "c1", device: "eth0" });
+    expect(t.clock.pendingTimers).toBe(baseline);
+    await t.clock.advance(10_000);
+    expect(t.v4.of("c1")).toHaveLength(1);
+
+    await t.runtime.detach({ instance: "c2", device: "eth0" });
+    expect(t.v4.of("c2")[0]!.options.signal.aborted).toBe(true);
+    expect(t.v4.of("c3")[0]!.options.signal.aborted).toBe(false);
+    expect(await t.addresses("c2")).toEqual(["192.0.2.20/24"]); // kept: not asked to release
+
+    await t.runtime.detach({ instance: "c3", device: "eth0" }, { release: true });
+    expect(await t.addresses("c3")).toEqual([]);
+    expect(t.events.events.map((e) => `${e.kind} ${e.lease?.addresses[0]?.address ?? ""}`)).toContain("released 192.0.2.30");
+    expect(t.runtime.list()).toEqual([]);
+    expect(t.clock.pendingTimers).toBe(baseline);
+  });
+
+  it("refuses to attach the same NIC twice and to detach an unknown one, with typed errors", async () => {
+    const t = setup();
+    await t.runtime.attach(t.nic("c1"));
+    const twice = await rejection(t.runtime.attach(t.nic("c1", { interface: "eth1" })));
+    expect(isIncusxError(twice) && twice.code).toBe("IN_USE");
+    expect((twice as Error).message).toBe('NIC "eth0" of instance "c1" is attached already');
+    expect(t.v4.sessions).toHaveLength(1);
+
+    const unknown = await rejection(t.runtime.detach({ instance: "c9", device: "eth0" }));
+    expect(isIncusxError(unknown) && unknown.code).toBe("NOT_FOUND");
+    expect((unknown as Error).message).toBe('NIC "eth0" of instance "c9" is not attached');
+
+    const empty = await rejection(t.runtime.attach(t.nic("")));
+    expect(isIncusxError(empty) && empty.code).toBe("INVALID_CONFIG");
+
+    // Another device of the same instance is another NIC; a detached NIC can come back.
+    await t.runtime.attach(t.nic("c1", { device: "eth1", interface: "eth1" }));
+    await t.runtime.detach({ instance: "c1", device: "eth0" });
+    const again = await rejection(t.runtime.detach({ instance: "c1", device: "eth0" }));
+    expect(isIncusxError(again) && again.code).toBe("NOT_FOUND");
+    await t.runtime.attach(t.nic("c1"));
+    expect(t.runtime.list().map((n) => n.device).sort()).toEqual(["eth0", "eth1"]);
+  });
+
+  it("makes no timers for idle bound NICs", async () => {
+    const t = setup();
+    for (const name of ["c1", "c2", "c3"]) await t.runtime.attach(t.nic(name));
+    for (const [i, name] of ["c1", "c2", "c3"].entries()) {
+      t.v4.bind(name, `192.0.2.${10 + i}`);
+      t.v6.bind(name, `2001:db8:1::${10 + i}`);
+    }
+    await t.clock.flush();
+    expect(t.runtime.list().flatMap((n) => n.families.map((f) => f.state))).toEqual(Array(6).fill("bound"));
+    expect(t.clock.pendingTimers).toBe(0);
+  });
+
+  it("keeps a NIC's link failure on that NIC", async () => {
+    const t = setup();
+    await t.runtime.attach(t.nic("c1", { families: ["ipv4"] }));
+    await t.runtime.attach(t.nic("c2", { families: ["ipv4"] }));
+    t.links.get("/run/netns/c1")!.failNext("addAddress", new Error("RTNETLINK answers: No such device"));
+    t.v4.bind("c1", "192.0.2.10");
+    t.v4.bind("c2", "192.0.2.20");
+    await t.events.waitFor((e) => e.kind === "failed");
+    await t.clock.flush();
+    expect(t.state("c1", "ipv4")).toMatchObject({ error: { code: "LINK_FAILED" } });
+    expect(t.state("c2", "ipv4")).toMatchObject({ state: "bound" });
+    expect(t.state("c2", "ipv4")?.error).toBeUndefined();
+    expect(await t.addresses("c2")).toEqual(["192.0.2.20/24"]);
+    expect(t.v4.sessions.every((s) => !s.options.signal.aborted)).toBe(true);
+  });
+});
