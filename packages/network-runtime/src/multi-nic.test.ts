@@ -242,6 +242,31 @@ describe("NetworkRuntime with many NICs", () => {
     expect(t.clock.pendingTimers).toBe(0);
   });
 
+  it("sends each NIC's events to the stream eventsFor gives it", async () => {
+    const clock = new FakeClock(START);
+    const v4 = new SharedRunner("ipv4", clock);
+    const streams = new Map<string, MemoryLeaseEventStream>();
+    const shared = new MemoryLeaseEventStream();
+    runtime = new NetworkRuntime({
+      runners: [v4],
+      link: new RecordingLinkConfigurator(),
+      events: shared,
+      eventsFor: (nic) => {
+        const stream = new MemoryLeaseEventStream();
+        streams.set(nic.instance, stream);
+        return stream;
+      },
+      clock,
+      logger: new MemoryLogSink().logger(undefined, clock),
+    });
+    await runtime.attach({ instance: "c1", device: "eth0", interface: "eth0", hostname: "c1" });
+    await runtime.attach({ instance: "c2", device: "eth0", interface: "eth0", hostname: "c2" });
+    v4.bind("c2", "192.0.2.20");
+    await streams.get("c2")!.waitFor((e) => e.kind === "bound");
+    expect(streams.get("c1")!.events).toEqual([]);
+    expect(shared.events).toEqual([]);
+  });
+
   it("keeps a NIC's link failure on that NIC", async () => {
     const t = setup();
     await t.runtime.attach(t.nic("c1", { families: ["ipv4"] }));

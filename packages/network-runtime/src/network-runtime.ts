@@ -38,8 +38,14 @@ export interface NetworkRuntimeOptions {
    * once per attach.
    */
   readonly linkFor?: (nic: NicSpec) => LinkConfigurator;
-  /** Where every lease event goes. */
+  /** Where every lease event goes (without `eventsFor`, those of every attached NIC too). */
   readonly events: LeaseEventStream;
+  /**
+   * Where the lease events of one attached NIC go, so a host can tell NICs
+   * apart (an event names only the interface); default `events`. Called
+   * once per attach.
+   */
+  readonly eventsFor?: (nic: NicSpec) => LeaseEventStream;
   /** Time for lifetimes and restart delays. */
   readonly clock: Clock;
   /** Where the runtime logs. */
@@ -154,6 +160,7 @@ interface NicRun {
   readonly duid?: Uint8Array;
   readonly signal: AbortSignal;
   readonly link: LinkConfigurator;
+  readonly events: LeaseEventStream;
   readonly duidKey: string;
   // Read by the runner (a getter for attached NICs: detach decides).
   readonly runnerReleaseOnStop: () => { releaseOnStop?: boolean };
@@ -228,6 +235,7 @@ export class NetworkRuntime {
       ...(options.duid === undefined ? {} : { duid: options.duid }),
       signal: options.signal,
       link: this.options.link,
+      events: this.options.events,
       duidKey: CLIENT_DUID_KEY,
       runnerReleaseOnStop: () => releaseOnStop,
     });
@@ -241,7 +249,8 @@ export class NetworkRuntime {
    *
    * @throws IncusxError `IN_USE` when (instance, device) is attached
    *   already (also while it is being detached); `INVALID_CONFIG` for an
-   *   empty instance, device or interface name, or when `linkFor` throws.
+   *   empty instance, device or interface name, or when `linkFor` or
+   *   `eventsFor` throws.
    */
   async attach(nic: NicSpec): Promise<void> {
     for (const field of ["instance", "device", "interface"] as const) {
@@ -254,10 +263,12 @@ export class NetworkRuntime {
       throw new IncusxError(ErrorCode.InUse, `NIC "${nic.device}" of instance "${nic.instance}" is attached already`);
     }
     let link: LinkConfigurator;
+    let events: LeaseEventStream;
     try {
       link = this.options.linkFor?.(nic) ?? this.options.link;
+      events = this.options.eventsFor?.(nic) ?? this.options.events;
     } catch (error) {
-      throw new IncusxError(ErrorCode.InvalidConfig, `No link configurator for NIC "${nic.device}" of instance "${nic.instance}": ${errorText(error)}`, { cause: error });
+      throw new IncusxError(ErrorCode.InvalidConfig, `No link or event stream for NIC "${nic.device}" of instance "${nic.instance}": ${errorText(error)}`, { cause: error });
     }
     const attachment: Attachment = { spec: nic, stop: new AbortController(), status: new Map(), release: nic.releaseOnStop === true };
     this.nics.set(key, attachment);
@@ -272,6 +283,7 @@ export class NetworkRuntime {
         ...(nic.duid === undefined ? {} : { duid: nic.duid }),
         signal: attachment.stop.signal,
         link,
+        events,
         duidKey: instanceDuidKey(nic.instance),
         runnerReleaseOnStop: () => ({
           get releaseOnStop() {
@@ -361,8 +373,8 @@ export class NetworkRuntime {
   }
 
   private async supervise(runner: DhcpRunner, index: number, options: NicRun): Promise<void> {
-    const { clock, events } = this.options;
-    const { signal, link } = options;
+    const { clock } = this.options;
+    const { signal, link, events } = options;
     const family = runner.family;
     const logger = this.options.logger.child({ family, interface: options.interface, runner: index, ...options.logFields });
     const applier = new LeaseApplier(options.interface, link, clock);
@@ -390,7 +402,7 @@ export class NetworkRuntime {
         delete cell.lease;
       }
       events.publish(event);
-      if (problems.length > 0) cell.error = this.linkFailed(event, problems, logger);
+      if (problems.length > 0) cell.error = this.linkFailed(event, problems, logger, events);
     };
 
     // At most one lease application in flight for this runner; newer events coalesce behind it.
@@ -461,10 +473,10 @@ export class NetworkRuntime {
       }));
   }
 
-  private linkFailed(event: LeaseEvent, problems: readonly LinkProblem[], logger: Logger): { code: string; message: string } {
+  private linkFailed(event: LeaseEvent, problems: readonly LinkProblem[], logger: Logger, events: LeaseEventStream): { code: string; message: string } {
     const message = problems.map((p) => `Cannot ${p.action}: ${errorText(p.error)}`).join("; ");
     logger.error(`Lease applied only in part on "${event.interface}": ${message}`, { kind: event.kind });
-    this.options.events.publish({
+    events.publish({
       kind: "failed",
       family: event.family,
       interface: event.interface,
