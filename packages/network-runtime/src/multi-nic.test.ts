@@ -230,6 +230,14 @@ describe("NetworkRuntime with many NICs", () => {
     expect(t.runtime.list().map((n) => n.device).sort()).toEqual(["eth0", "eth1"]);
   });
 
+  it("gives two NICs of one instance attached at once the same DUID", async () => {
+    const t = setup();
+    await Promise.all([t.runtime.attach(t.nic("c1", { families: ["ipv6"] })), t.runtime.attach(t.nic("c1", { device: "eth1", interface: "eth1", families: ["ipv6"] }))]);
+    const [a, b] = t.v6.sessions.map((s) => Buffer.from(s.options.duid!).toString("hex"));
+    expect(a).toBe(b);
+    expect(await t.identity.get(instanceDuidKey("c1"))).toBe(a);
+  });
+
   it("makes no timers for idle bound NICs", async () => {
     const t = setup();
     for (const name of ["c1", "c2", "c3"]) await t.runtime.attach(t.nic(name));

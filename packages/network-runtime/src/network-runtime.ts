@@ -205,6 +205,8 @@ export class NetworkRuntime {
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly nics = new Map<string, Attachment>();
+  // DUID loads under way, so NICs of one instance attached at once share the DUID one of them creates.
+  private readonly duidLoads = new Map<string, Promise<Uint8Array | undefined>>();
 
   constructor(private readonly options: NetworkRuntimeOptions) {
     this.initialDelayMs = options.backoff?.initialMs ?? 1_000;
@@ -354,9 +356,18 @@ export class NetworkRuntime {
     await Promise.all(supervised);
   }
 
+  private clientDuid(key: string): Promise<Uint8Array | undefined> {
+    let load = this.duidLoads.get(key);
+    if (load === undefined) {
+      load = this.loadDuid(key).finally(() => this.duidLoads.delete(key));
+      this.duidLoads.set(key, load);
+    }
+    return load;
+  }
+
   // One DUID for the client, whatever the family: a DUID-UUID (RFC 6355),
   // which needs no link information, created once and then kept.
-  private async clientDuid(key: string): Promise<Uint8Array | undefined> {
+  private async loadDuid(key: string): Promise<Uint8Array | undefined> {
     const store = this.options.identity;
     if (store === undefined) return undefined;
     try {
