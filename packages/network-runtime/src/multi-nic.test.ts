@@ -238,6 +238,40 @@ describe("NetworkRuntime with many NICs", () => {
     expect(await t.identity.get(instanceDuidKey("c1"))).toBe(a);
   });
 
+  it("resolves detach only once the NIC's runners stopped", async () => {
+    const clock = new FakeClock(START);
+    let stoppedAt: number | undefined;
+    const slow: DhcpRunner = {
+      family: "ipv4",
+      run: (options) =>
+        new Promise<void>((resolve) => {
+          // Sends a Release and waits for its answer, say: 2 s.
+          options.signal.addEventListener("abort", () => void clock.sleep(2_000).then(() => ((stoppedAt = clock.now()), resolve())), { once: true });
+        }),
+    };
+    runtime = new NetworkRuntime({ runners: [slow], link: new RecordingLinkConfigurator(), events: new MemoryLeaseEventStream(), clock, logger: new MemoryLogSink().logger() });
+    await runtime.attach({ instance: "c1", device: "eth0", interface: "eth0" });
+    let detached = false;
+    const detaching = runtime.detach({ instance: "c1", device: "eth0" }).then(() => (detached = true));
+    expect(runtime.list()[0]?.families).toEqual([{ family: "ipv4", state: "stopping" }]);
+    await clock.advance(1_999);
+    expect(detached).toBe(false);
+    await clock.advance(1);
+    await detaching;
+    expect(stoppedAt).toBe(START + 2_000);
+    expect(runtime.list()).toEqual([]);
+  });
+
+  it("starts no runner of a NIC detached while it was being attached", async () => {
+    const t = setup();
+    const attaching = t.runtime.attach(t.nic("c1"));
+    await t.runtime.detach({ instance: "c1", device: "eth0" });
+    await attaching;
+    expect(t.v4.sessions.length + t.v6.sessions.length).toBe(0);
+    expect(t.runtime.list()).toEqual([]);
+    expect(t.clock.pendingTimers).toBe(0);
+  });
+
   it("makes no timers for idle bound NICs", async () => {
     const t = setup();
     for (const name of ["c1", "c2", "c3"]) await t.runtime.attach(t.nic(name));
