@@ -135,6 +135,7 @@ NAPI_MODULE_INIT() {
       {"send", NULL, Udp4Send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, Udp4Close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"enterNetns", NULL, EnterNetns, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openNetns", NULL, OpenNetns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linkInfo", NULL, LinkInfo, NULL, NULL, NULL, napi_enumerable, NULL},
       {"replaceAddress", NULL, ReplaceAddress, NULL, NULL, NULL, napi_enumerable, NULL},
       {"deleteAddress", NULL, DeleteAddress, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -16,7 +16,11 @@
 //
 // JavaScript API (see src/native-addon.ts for the typed view):
 //   open(iface, port, onMessage(bytes: Buffer, address: string, port: number),
-//        onError?(error: Error)) -> handle
+//        onError?(error: Error), netns?: fd) -> handle
+//        With a namespace fd (openNetns), the socket is made inside that
+//        network namespace (netns_run: the thread goes in and comes back
+//        in this call) and keeps working from here: a socket belongs to
+//        the namespace it was created in, and so does its interface.
 //   localPort(handle) -> number
 //   send(handle, bytes: Uint8Array, address: string, port: number)   throws on failure
 //   close(handle, onClosed?: () => void) -> boolean (false when already closing)
@@ -224,12 +228,74 @@ static Udp4Socket *get_socket(napi_env env, napi_value value) {
   return data;
 }
 
-// open(iface, port, onMessage, onError?) -> handle
+// What open() asks of open_device_socket, and what it got back.
+typedef struct {
+  const char *iface;
+  uint32_t port;
+  int fd;               // the socket, or -1
+  int err;              // why not
+  const char *syscall;  // which call failed
+  char what[128];
+} OpenRequest;
+
+// Keeps errno (before close or snprintf can change it) and closes `fd`.
+static void open_failed(OpenRequest *request, int fd, const char *syscall) {
+  request->err = errno;
+  request->syscall = syscall;
+  if (fd >= 0) close(fd);
+}
+
+// Makes the socket: plain system calls only (no JavaScript), so it can run
+// inside another network namespace through netns_run.
+static void open_device_socket(void *context) {
+  OpenRequest *request = context;
+  const char *iface = request->iface;
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+  if (fd < 0) {
+    open_failed(request, -1, "socket");
+    snprintf(request->what, sizeof request->what, "Failed to create a UDP/IPv4 socket");
+    return;
+  }
+  int one = 1;
+  // SO_REUSEADDR: a restarted client binds port 68 again at once, and
+  // clients on other interfaces share it. SO_BROADCAST: sending to
+  // 255.255.255.255 is refused without it.
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+      setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) < 0) {
+    open_failed(request, fd, "setsockopt");
+    snprintf(request->what, sizeof request->what, "Failed to set SO_REUSEADDR/SO_BROADCAST");
+    return;
+  }
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface) + 1) < 0) {
+    open_failed(request, fd, "setsockopt");
+    snprintf(request->what, sizeof request->what, "Failed to bind the socket to interface \"%s\"", iface);
+    return;
+  }
+  // Best effort: SO_RCVBUFFORCE (CAP_NET_ADMIN, which a runner has) may
+  // pass net.core.rmem_max; SO_RCVBUF is capped by it.
+  int receive_buffer = RECEIVE_BUFFER;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &receive_buffer, sizeof receive_buffer) < 0) {
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  }
+  struct sockaddr_in local;
+  memset(&local, 0, sizeof local);
+  local.sin_family = AF_INET;
+  local.sin_port = htons((uint16_t)request->port);
+  local.sin_addr.s_addr = htonl(INADDR_ANY);
+  if (bind(fd, (struct sockaddr *)&local, sizeof local) < 0) {
+    open_failed(request, fd, "bind");
+    snprintf(request->what, sizeof request->what, "Failed to bind 0.0.0.0:%u on interface \"%s\"", request->port, iface);
+    return;
+  }
+  request->fd = fd;
+}
+
+// open(iface, port, onMessage, onError?, netns?) -> handle
 napi_value Udp4Open(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 3) return throw_type_error(env, "open(iface, port, onMessage, onError) takes three or four arguments");
+  if (argc < 3) return throw_type_error(env, "open(iface, port, onMessage, onError, netns) takes three to five arguments");
 
   char iface[IF_NAMESIZE];
   if (get_interface_name(env, argv[0], iface) == 0) return NULL;
@@ -244,42 +310,14 @@ napi_value Udp4Open(napi_env env, napi_callback_info info) {
     return throw_type_error(env, "onError must be a function");
   }
 
-  char what[128];
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
-  if (fd < 0) return throw_system_error(env, errno, "socket", "Failed to create a UDP/IPv4 socket");
-  int one = 1;
-  // SO_REUSEADDR: a restarted client binds port 68 again at once, and
-  // clients on other interfaces share it. SO_BROADCAST: sending to
-  // 255.255.255.255 is refused without it.
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-      setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) < 0) {
-    int err = errno;
-    close(fd);
-    return throw_system_error(env, err, "setsockopt", "Failed to set SO_REUSEADDR/SO_BROADCAST");
-  }
-  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface) + 1) < 0) {
-    int err = errno;
-    close(fd);
-    snprintf(what, sizeof what, "Failed to bind the socket to interface \"%s\"", iface);
-    return throw_system_error(env, err, "setsockopt", what);
-  }
-  // Best effort: SO_RCVBUFFORCE (CAP_NET_ADMIN, which a runner has) may
-  // pass net.core.rmem_max; SO_RCVBUF is capped by it.
-  int receive_buffer = RECEIVE_BUFFER;
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &receive_buffer, sizeof receive_buffer) < 0) {
-    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
-  }
-  struct sockaddr_in local;
-  memset(&local, 0, sizeof local);
-  local.sin_family = AF_INET;
-  local.sin_port = htons((uint16_t)port);
-  local.sin_addr.s_addr = htonl(INADDR_ANY);
-  if (bind(fd, (struct sockaddr *)&local, sizeof local) < 0) {
-    int err = errno;
-    close(fd);
-    snprintf(what, sizeof what, "Failed to bind 0.0.0.0:%u on interface \"%s\"", port, iface);
-    return throw_system_error(env, err, "bind", what);
-  }
+  int netns = -1;
+  if (argc >= 5 && !get_netns_fd(env, argv[4], &netns)) return NULL;
+
+  OpenRequest request = {.iface = iface, .port = port, .fd = -1};
+  int entered = netns_run(netns, open_device_socket, &request);
+  if (entered != 0) return throw_system_error(env, entered, "setns", "Failed to enter the network namespace");
+  if (request.fd < 0) return throw_system_error(env, request.err, request.syscall, request.what);
+  int fd = request.fd;
 
   Udp4Socket *sock = calloc(1, sizeof *sock);
   if (sock == NULL) {

@@ -52,12 +52,16 @@ export interface NativeAddon {
    * error (`code` ENODEV, EACCES, EADDRINUSE...). `onError` gets, once, the
    * error the kernel failed the socket with (POLLERR); the socket then
    * receives nothing more. Addons built before onError existed ignore it.
+   * With `netns` (an fd from openNetns) the socket is made inside that
+   * network namespace and the thread comes back in the same call; addons
+   * without openNetns would ignore it, so callers check for openNetns.
    */
   open(
     iface: string,
     port: number,
     onMessage: (bytes: Buffer, address: string, port: number) => void,
     onError?: (error: NodeJS.ErrnoException) => void,
+    netns?: number,
   ): NativeSocketHandle;
   /** The bound port. */
   localPort(handle: NativeSocketHandle): number;
@@ -72,6 +76,12 @@ export interface NativeAddon {
    * before it was added.
    */
   enterNetns?(path: string): void;
+  /**
+   * Opens the network namespace at `path` with enterNetns's checks, without
+   * entering it: an fd (close-on-exec) the caller closes. Throws a system
+   * error (`code` ENOENT, EINVAL, EPERM). Missing from addons built before it was added.
+   */
+  openNetns?(path: string): number;
   /**
    * Reads link `name` with RTM_GETLINK: index, name, ARPHRD_* type, IFF_*
    * flags (IFF_LOWER_UP included), MTU and hardware address. Throws a
