@@ -9,6 +9,8 @@
 
 #include <node_api.h>
 
+#include "netns_run.h"
+
 // Makes (without throwing) an Error like Node's system errors: message
 // "what: strerror (CODE)", code (errno name), errno (negative, as in Node)
 // and syscall. NULL if it could not be made.
@@ -107,14 +109,6 @@ napi_value OpenNetns(napi_env env, napi_callback_info info);
 // Reads an optional network namespace fd (from openNetns): -1 for
 // undefined or null. Returns 1, or 0 after throwing.
 int get_netns_fd(napi_env env, napi_value value, int *fd);
-// Runs `work(context)` on the calling thread inside the network namespace
-// of fd `target` (-1: where the thread is), in one synchronous step:
-// setns into it, work, setns back into the thread's namespace, which is
-// opened as an fd before leaving. The thread always comes back; if it
-// cannot, the process aborts (going on in the wrong namespace would be
-// worse). Returns 0 once `work` ran, or the errno that kept it from
-// running (opening the thread's namespace, entering the target).
-int netns_run(int target, void (*work)(void *context), void *context);
 
 // link.c
 napi_value LinkInfo(napi_env env, napi_callback_info info);

@@ -43,7 +43,10 @@ export interface NativeAddress {
  * this package. String arguments are checked in C too: one longer than its
  * C buffer (an interface name over 15 bytes, an address over
  * INET6_ADDRSTRLEN - 1) or holding a NUL throws a RangeError with code
- * `ERR_INVALID_ARG_VALUE`, never a truncated call.
+ * `ERR_INVALID_ARG_VALUE`, never a truncated call. The rtnetlink functions
+ * take an optional last `netns` (an fd from openNetns): the netlink
+ * socket and the interface lookup are then made in that namespace
+ * (setns in and back within the call); without it, in the thread's own.
  */
 export interface NativeAddon {
   /**
@@ -87,7 +90,7 @@ export interface NativeAddon {
    * flags (IFF_LOWER_UP included), MTU and hardware address. Throws a
    * system error (`code` ENODEV). Missing from addons built before it was added.
    */
-  linkInfo?(name: string): { index: number; name: string; type: number; flags: number; mtu: number; address: Buffer };
+  linkInfo?(name: string, netns?: number): { index: number; name: string; type: number; flags: number; mtu: number; address: Buffer };
   /**
    * Adds or updates (RTM_NEWADDR, create + replace) `address`/`prefixLength`
    * on link `name` with the lifetimes in seconds (0xffffffff: forever),
@@ -95,24 +98,32 @@ export interface NativeAddon {
    * system error (`code` ENODEV, EPERM, EINVAL...). Missing from addons
    * built before it was added.
    */
-  replaceAddress?(name: string, address: string, prefixLength: number, validLifetime: number, preferredLifetime: number, broadcast: boolean): void;
+  replaceAddress?(
+    name: string,
+    address: string,
+    prefixLength: number,
+    validLifetime: number,
+    preferredLifetime: number,
+    broadcast: boolean,
+    netns?: number,
+  ): void;
   /** Removes `address`/`prefixLength` from link `name` (RTM_DELADDR). Throws a system error (`code` ENODEV, EADDRNOTAVAIL when absent). */
-  deleteAddress?(name: string, address: string, prefixLength: number): void;
+  deleteAddress?(name: string, address: string, prefixLength: number, netns?: number): void;
   /** The addresses of link `name`, both families (RTM_GETADDR dump). Throws a system error (`code` ENODEV). */
-  listAddresses?(name: string): NativeAddress[];
+  listAddresses?(name: string, netns?: number): NativeAddress[];
   /**
    * Adds or replaces a main-table route through link `name` (RTM_NEWROUTE
    * as `ip route replace` sends it: protocol boot, scope link without
    * gateway for IPv4). `gateway`/`metric` null when absent. Throws a system
    * error (`code` ENODEV, ENETUNREACH, EINVAL...).
    */
-  replaceRoute?(name: string, destination: string, prefixLength: number, gateway: string | null, metric: number | null): void;
+  replaceRoute?(name: string, destination: string, prefixLength: number, gateway: string | null, metric: number | null, netns?: number): void;
   /** Removes a route as `ip route del` does (RTM_DELROUTE). Throws a system error (`code` ENODEV, ESRCH when absent). */
-  deleteRoute?(name: string, destination: string, prefixLength: number, gateway: string | null, metric: number | null): void;
+  deleteRoute?(name: string, destination: string, prefixLength: number, gateway: string | null, metric: number | null, netns?: number): void;
   /** The main-table routes through link `name` of one family (RTM_GETROUTE dump). Throws a system error (`code` ENODEV). */
-  listRoutes?(name: string, family: 4 | 6): NativeRoute[];
+  listRoutes?(name: string, family: 4 | 6, netns?: number): NativeRoute[];
   /** Sets the MTU of link `name` (RTM_NEWLINK). Throws a system error (`code` ENODEV, EINVAL). */
-  setMtu?(name: string, mtu: number): void;
+  setMtu?(name: string, mtu: number, netns?: number): void;
 }
 
 /**

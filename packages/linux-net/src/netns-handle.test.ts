@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decodeDhcpv4, Dhcpv4MessageType, encodeDhcpv4, findDhcpv4Option } from "@incusx/dhcp-wire";
 import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
 import { LinkError } from "./errors.js";
+import { IpRoute2LinkConfigurator } from "./link-configurator.js";
 import { openNetns, type NetnsHandle } from "./netns.js";
 import { DHCPV4_CLIENT_PORT, DHCPV4_SERVER_PORT, IPV4_BROADCAST, openUdp4DeviceSocket } from "./udp4-device-socket.js";
 
@@ -148,5 +149,61 @@ describe.skipIf(!rootAvailable())("openUdp4DeviceSocket in another namespace wit
     await socket.close();
     netns.close();
     expect(openFds()).toBe(withHandle - 1);
+  });
+});
+
+describe.skipIf(!rootAvailable())("IpRoute2LinkConfigurator with a namespace handle (root)", () => {
+  let net: TestNetwork | undefined;
+  let netns: NetnsHandle | undefined;
+  beforeEach(async () => {
+    net = await createTestNetwork({ v6: false, startDnsmasq: false });
+  });
+  afterEach(async () => {
+    netns?.close();
+    netns = undefined;
+    await net?.destroy();
+    net = undefined;
+  });
+
+  it("configures addresses, routes and MTU of the container's eth0 over rtnetlink and reads them back, from the host namespace", async () => {
+    const home = where();
+    netns = openNetns(net!.containerNsPath);
+    const link = new IpRoute2LinkConfigurator({ netnsHandle: netns });
+    await link.addAddress("eth0", { address: "192.0.2.50", prefixLength: 24, validLifetime: 3600, preferredLifetime: 1800 });
+    await link.addRoute("eth0", { destination: "0.0.0.0/0", gateway: "192.0.2.1", metric: 100 });
+    await link.addRoute("eth0", { destination: "203.0.113.0/24", gateway: "192.0.2.1" });
+    await link.setMtu("eth0", 1400);
+    expect(where()).toBe(home);
+    const snapshot = await link.snapshot("eth0");
+    expect(snapshot.interface).toBe("eth0");
+    expect(snapshot.mtu).toBe(1400);
+    expect(snapshot.addresses).toContainEqual(expect.objectContaining({ family: "ipv4", address: "192.0.2.50", prefixLength: 24 }));
+    expect(snapshot.routes).toEqual(
+      expect.arrayContaining([
+        { family: "ipv4", destination: "0.0.0.0/0", gateway: "192.0.2.1", metric: 100 },
+        { family: "ipv4", destination: "203.0.113.0/24", gateway: "192.0.2.1" },
+      ]),
+    );
+    // What ip sees in the container namespace.
+    expect((await net!.addresses("container", "eth0")).map((a) => `${a.local}/${a.prefixlen}`)).toContain("192.0.2.50/24");
+    expect((await net!.routes("container", "eth0")).map((r) => r.dst)).toEqual(expect.arrayContaining(["default", "203.0.113.0/24"]));
+    await link.removeRoute("eth0", { destination: "203.0.113.0/24", gateway: "192.0.2.1" });
+    await link.removeAddress("eth0", { address: "192.0.2.50", prefixLength: 24 });
+    expect((await net!.addresses("container", "eth0")).map((a) => a.local)).not.toContain("192.0.2.50");
+    expect(where()).toBe(home);
+  });
+
+  it("fails with typed errors and comes back: a missing interface, a closed handle, options that would run ip", async () => {
+    const home = where();
+    netns = openNetns(net!.containerNsPath);
+    const link = new IpRoute2LinkConfigurator({ netnsHandle: netns });
+    await expect(link.snapshot("incusx-none0")).rejects.toMatchObject({ code: "ENODEV" });
+    await expect(link.setMtu("incusx-none0", 1400)).rejects.toMatchObject({ code: "ENODEV" });
+    await expect(link.addRoute("eth0", { destination: "203.0.113.0/24", gateway: "198.51.100.1" })).rejects.toBeInstanceOf(LinkError);
+    expect(where()).toBe(home);
+    expect(() => new IpRoute2LinkConfigurator({ netnsHandle: netns, netns: "ctr" })).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    netns.close();
+    await expect(link.snapshot("eth0")).rejects.toMatchObject({ code: "EINVAL", message: expect.stringContaining("is closed") });
+    expect(where()).toBe(home);
   });
 });
