@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { decodeDhcpv4, Dhcpv4MessageType, encodeDhcpv4, findDhcpv4Option } from "@incusx/dhcp-wire";
+import { decodeDhcpv4, Dhcpv4MessageType, findDhcpv4Option } from "@incusx/dhcp-wire";
+import { dhcpDiscover } from "./fixtures/dhcp-discover.js";
 import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
 import { LinkError } from "./errors.js";
 import { IpRoute2LinkConfigurator } from "./link-configurator.js";
@@ -20,24 +21,7 @@ function openFds(): number {
 }
 
 const xid = 0x2b5d1c07;
-const discover = encodeDhcpv4({
-  op: 1,
-  htype: 1,
-  hlen: 6,
-  hops: 0,
-  xid,
-  secs: 0,
-  broadcast: true,
-  reservedFlags: 0,
-  ciaddr: "0.0.0.0",
-  yiaddr: "0.0.0.0",
-  siaddr: "0.0.0.0",
-  giaddr: "0.0.0.0",
-  chaddr: Uint8Array.of(0x02, 0, 0, 0, 0x05, 0x0b),
-  sname: "",
-  file: "",
-  options: [{ code: 53, value: Dhcpv4MessageType.Discover }],
-});
+const discover = dhcpDiscover(xid, 0x0b);
 
 describe.runIf(process.platform === "linux")("openNetns refusals (the process never moves)", () => {
   let dir: string | undefined;
