@@ -66,6 +66,22 @@ export interface NativeAddon {
     onError?: (error: NodeJS.ErrnoException) => void,
     netns?: number,
   ): NativeSocketHandle;
+  /**
+   * Opens a UDP/IPv6 socket (SO_REUSEADDR, IPV6_V6ONLY, IPV6_MULTICAST_IF of
+   * `iface`) bound to [`localAddress`]:`port`, a link-local address scoped
+   * to `iface`, made in the namespace of fd `netns` when given. Link-scoped
+   * destinations of `send` go out of `iface`; link-scoped sources arrive as
+   * "fe80::...%iface". Throws a system error (`code` ENODEV from
+   * if_nametoindex, EADDRNOTAVAIL...). Missing from addons built before it was added.
+   */
+  open6?(
+    iface: string,
+    localAddress: string,
+    port: number,
+    onMessage: (bytes: Buffer, address: string, port: number) => void,
+    onError?: (error: NodeJS.ErrnoException) => void,
+    netns?: number,
+  ): NativeSocketHandle;
   /** The bound port. */
   localPort(handle: NativeSocketHandle): number;
   /** Sends one datagram at once (sendto); throws a system error (`code` ENETUNREACH, EAGAIN...). */

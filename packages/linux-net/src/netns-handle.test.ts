@@ -7,9 +7,14 @@ import { decodeDhcpv4, Dhcpv4MessageType, findDhcpv4Option } from "@incusx/dhcp-
 import { dhcpDiscover } from "./fixtures/dhcp-discover.js";
 import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
 import { LinkError } from "./errors.js";
+import { fileURLToPath } from "node:url";
 import { IpRoute2LinkConfigurator } from "./link-configurator.js";
+import { waitForLinkLocal } from "./link-local.js";
+import { ALL_DHCP_SERVERS, DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT, openUdp6Socket } from "./udp6-socket.js";
 import { openNetns, type NetnsHandle } from "./netns.js";
 import { DHCPV4_CLIENT_PORT, DHCPV4_SERVER_PORT, IPV4_BROADCAST, openUdp4DeviceSocket } from "./udp4-device-socket.js";
+
+const echoServerScript = fileURLToPath(new URL("./fixtures/udp6-echo-server.mjs", import.meta.url));
 
 /** The namespace of this process and of the calling thread, as "dev:ino" pairs. */
 function where(): string {
@@ -188,6 +193,63 @@ describe.skipIf(!rootAvailable())("IpRoute2LinkConfigurator with a namespace han
     expect(() => new IpRoute2LinkConfigurator({ netnsHandle: netns, netns: "ctr" })).toThrow(expect.objectContaining({ code: "EINVAL" }));
     netns.close();
     await expect(link.snapshot("eth0")).rejects.toMatchObject({ code: "EINVAL", message: expect.stringContaining("is closed") });
+    expect(where()).toBe(home);
+  });
+});
+
+describe.skipIf(!rootAvailable())("openUdp6Socket in another namespace without moving the process (root)", () => {
+  let net: TestNetwork | undefined;
+  let netns: NetnsHandle | undefined;
+  afterEach(async () => {
+    netns?.close();
+    netns = undefined;
+    await net?.destroy();
+    net = undefined;
+  });
+
+  it("sends to ff02::1:2 out of the container's eth0 from its link-local address and gets the reply, zone included", async () => {
+    net = await createTestNetwork({ startDnsmasq: false });
+    const responder = net.spawnNode("server", echoServerScript, ["veth-srv", String(DHCPV6_SERVER_PORT)]);
+    await responder.waitForLine((line) => line === "ready");
+    const local = await waitForLinkLocal("eth0", AbortSignal.timeout(10_000), { netns: net.containerNs });
+    const home = where();
+    netns = openNetns(net.containerNsPath);
+    const socket = await openUdp6Socket({ iface: "eth0", localAddress: local, port: DHCPV6_CLIENT_PORT, netns });
+    expect(where()).toBe(home);
+    try {
+      const reply = new Promise<{ bytes: number[]; from: { address: string; port: number } }>((resolve) => {
+        socket.onMessage((bytes, from) => resolve({ bytes: [...bytes], from }));
+      });
+      await socket.send(Uint8Array.of(1, 2, 3), ALL_DHCP_SERVERS, DHCPV6_SERVER_PORT);
+      const serverLinkLocal = (await net.addresses("server", "veth-srv")).find((a) => a.scope === "link")?.local;
+      expect(await reply).toEqual({ bytes: [3, 2, 1], from: { address: `${serverLinkLocal}%eth0`, port: 547 } });
+      await expect(socket.send(Uint8Array.of(1), `${ALL_DHCP_SERVERS}%eth1`, DHCPV6_SERVER_PORT)).rejects.toBeInstanceOf(TypeError);
+    } finally {
+      await socket.close();
+    }
+    expect(where()).toBe(home);
+  });
+
+  it("gets dnsmasq's Advertise for a Solicit, and fails with typed errors, coming back every time", async () => {
+    net = await createTestNetwork({ v4: false });
+    const local = await waitForLinkLocal("eth0", AbortSignal.timeout(10_000), { netns: net.containerNs });
+    const home = where();
+    netns = openNetns(net.containerNsPath);
+    await expect(openUdp6Socket({ iface: "incusx-none0", localAddress: local, port: 0, netns })).rejects.toMatchObject({ code: "ENODEV", syscall: "if_nametoindex" });
+    await expect(openUdp6Socket({ iface: "eth0", localAddress: "2001:db8:ffff::1", port: 0, netns })).rejects.toMatchObject({ code: "EADDRNOTAVAIL", syscall: "bind" });
+    await expect(openUdp6Socket({ iface: "eth0", localAddress: "192.0.2.1", port: 0, netns })).rejects.toMatchObject({ code: "EINVAL" });
+    expect(where()).toBe(home);
+    const socket = await openUdp6Socket({ iface: "eth0", localAddress: local, port: DHCPV6_CLIENT_PORT, netns });
+    try {
+      const advertise = new Promise<string>((resolve) => socket.onMessage((bytes) => resolve(Buffer.from(bytes).toString("hex"))));
+      // Solicit (type 1, xid 123456), client id DUID-LL 02:00:00:00:00:01, IA_NA IAID 1, elapsed time 0.
+      const solicit = "01123456" + "0001000a00030001020000000001" + "0003000c000000010000000000000000" + "000800020000";
+      await socket.send(Buffer.from(solicit, "hex"), ALL_DHCP_SERVERS, DHCPV6_SERVER_PORT);
+      expect((await advertise).slice(0, 8)).toBe("02123456");
+      expect(net.dnsmasq.log()).toMatch(/DHCPADVERTISE\(veth-srv\) 2001:db8:1::1[0-9a-f]{2}/);
+    } finally {
+      await socket.close();
+    }
     expect(where()).toBe(home);
   });
 });

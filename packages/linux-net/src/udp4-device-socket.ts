@@ -102,12 +102,19 @@ export async function openUdp4DeviceSocket(options: Udp4DeviceSocketOptions): Pr
     // An older addon would ignore the namespace and open the socket here.
     throw new LinkError("ADDON_UNAVAILABLE", `Cannot open a UDP/IPv4 socket on interface "${iface}" in "${netns.path}": the native addon predates namespaces`);
   }
-  return new DeviceUdp4Socket(loaded.addon, iface, port, netns?.fd);
+  const fd = netns?.fd;
+  return new NativeUdpSocket(loaded.addon, iface, 4, (onMessage, onError) => loaded.addon.open(iface, port, onMessage, onError, fd));
 }
 
-class DeviceUdp4Socket implements Udp4DeviceSocket {
+/**
+ * A UDP socket of the addon (IPv4 device-bound, or IPv6 made in another
+ * namespace): listeners, failure and close over the native handle.
+ * Internal to this package.
+ */
+export class NativeUdpSocket implements Udp4DeviceSocket {
   readonly iface: string;
   readonly localPort: number;
+  readonly #family: 4 | 6;
   readonly #addon: NativeAddon;
   readonly #handle: NativeSocketHandle;
   readonly #listeners = new Set<(bytes: Uint8Array, from: Udp4Peer) => void>();
@@ -115,30 +122,37 @@ class DeviceUdp4Socket implements Udp4DeviceSocket {
   #failure: NodeJS.ErrnoException | undefined;
   #closed: Promise<void> | undefined;
 
-  constructor(addon: NativeAddon, iface: string, port: number, netns: number | undefined) {
+  constructor(
+    addon: NativeAddon,
+    iface: string,
+    family: 4 | 6,
+    open: (onMessage: (bytes: Buffer, address: string, port: number) => void, onError: (error: NodeJS.ErrnoException) => void) => NativeSocketHandle,
+  ) {
     this.#addon = addon;
     this.iface = iface;
-    this.#handle = addon.open(
-      iface,
-      port,
+    this.#family = family;
+    this.#handle = open(
       (bytes, address, fromPort) => {
         const from = { address, port: fromPort };
         for (const listener of [...this.#listeners]) listener(bytes, from);
       },
       (error) => this.#fail(error),
-      netns,
     );
     this.localPort = addon.localPort(this.#handle);
   }
 
   send(bytes: Uint8Array, address: string, port: number): Promise<void> {
     if (this.#closed !== undefined) {
-      return Promise.reject(new Error(`The UDP/IPv4 socket on interface "${this.iface}" is closed`));
+      return Promise.reject(new Error(`The UDP/IPv${this.#family} socket on interface "${this.iface}" is closed`));
     }
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    if (isIP(address) !== 4) return Promise.reject(new TypeError(`Invalid IPv4 address "${address}"`));
+    // IPv6: the addon scopes link-local destinations to the socket's interface; another zone is refused.
+    const [bare = "", zone] = this.#family === 6 ? address.split("%") : [address];
+    if (isIP(bare) !== this.#family || (zone !== undefined && zone !== this.iface)) {
+      return Promise.reject(new TypeError(`Invalid IPv${this.#family} address "${address}"`));
+    }
     try {
-      this.#addon.send(this.#handle, bytes, address, port);
+      this.#addon.send(this.#handle, bytes, bare, port);
       return Promise.resolve();
     } catch (error) {
       // The bound interface is gone. The kernel does not fail the socket for
