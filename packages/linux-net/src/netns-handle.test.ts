@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +7,7 @@ import { decodeDhcpv4, Dhcpv4MessageType, findDhcpv4Option } from "@incusx/dhcp-
 import { dhcpDiscover } from "./fixtures/dhcp-discover.js";
 import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
 import { LinkError } from "./errors.js";
+import { NATIVE_ADDON_PATH } from "./native-addon.js";
 import { fileURLToPath } from "node:url";
 import { IpRoute2LinkConfigurator } from "./link-configurator.js";
 import { waitForLinkLocal } from "./link-local.js";
@@ -251,5 +252,34 @@ describe.skipIf(!rootAvailable())("openUdp6Socket in another namespace without m
       await socket.close();
     }
     expect(where()).toBe(home);
+  });
+});
+
+const compiler = process.env["CC"] ?? "cc";
+const canCompile = process.platform === "linux" && spawnSync(compiler, ["--version"], { stdio: "ignore" }).status === 0;
+
+describe.runIf(canCompile)("the way back out of a namespace", () => {
+  it("aborts the process with a clear message when it fails, rather than go on in the wrong namespace (child process, setns shim)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "incusx-setns-shim-"));
+    try {
+      const shim = join(dir, "setns_fails_back.so");
+      const source = fileURLToPath(new URL("../native/test/setns_fails_back.c", import.meta.url));
+      const build = spawnSync(compiler, ["-shared", "-fPIC", "-Wall", "-Werror", source, "-o", shim, "-ldl"], { encoding: "utf8" });
+      expect(build.status, build.stderr).toBe(0);
+      // The child's own namespace as the target: entering works, the shim fails the way back.
+      const script = [
+        `const addon = require(${JSON.stringify(NATIVE_ADDON_PATH)});`,
+        `const fd = addon.openNetns("/proc/self/ns/net");`,
+        `addon.open("lo", 0, () => {}, undefined, fd);`,
+        `console.log("still running");`,
+      ].join("\n");
+      const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 20_000, env: { ...process.env, LD_PRELOAD: shim } });
+      expect(run.signal).toBe("SIGABRT");
+      expect(run.stdout).not.toContain("still running");
+      expect(run.stderr).toContain("@incusx/linux-net: FATAL: could not return the thread to its own network namespace");
+      expect(run.stderr).toContain("Operation not permitted");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
