@@ -10,6 +10,7 @@ import { LinkError } from "./errors.js";
 import { NATIVE_ADDON_PATH } from "./native-addon.js";
 import { fileURLToPath } from "node:url";
 import { IpRoute2LinkConfigurator } from "./link-configurator.js";
+import { readLinkInfo } from "./link-info.js";
 import { waitForLinkLocal } from "./link-local.js";
 import { ALL_DHCP_SERVERS, DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT, openUdp6Socket } from "./udp6-socket.js";
 import { openNetns, type NetnsHandle } from "./netns.js";
@@ -164,6 +165,12 @@ describe.skipIf(!rootAvailable())("IpRoute2LinkConfigurator with a namespace han
     await link.addRoute("eth0", { destination: "203.0.113.0/24", gateway: "192.0.2.1" });
     await link.setMtu("eth0", 1400);
     expect(where()).toBe(home);
+    // Link state read in the namespace, compared with what ip says there.
+    const info = await readLinkInfo("eth0", { netnsHandle: netns });
+    const shown = JSON.parse((await net!.exec("container", ["ip", "-j", "link", "show", "dev", "eth0"])).stdout) as { ifindex: number; address: string; mtu: number }[];
+    expect(info).toMatchObject({ name: "eth0", index: shown[0]?.ifindex, mac: shown[0]?.address, mtu: 1400 });
+    await expect(readLinkInfo("incusx-none0", { netnsHandle: netns })).rejects.toMatchObject({ code: "ENODEV" });
+    expect(where()).toBe(home);
     const snapshot = await link.snapshot("eth0");
     expect(snapshot.interface).toBe("eth0");
     expect(snapshot.mtu).toBe(1400);
@@ -192,8 +199,10 @@ describe.skipIf(!rootAvailable())("IpRoute2LinkConfigurator with a namespace han
     await expect(link.addRoute("eth0", { destination: "203.0.113.0/24", gateway: "198.51.100.1" })).rejects.toBeInstanceOf(LinkError);
     expect(where()).toBe(home);
     expect(() => new IpRoute2LinkConfigurator({ netnsHandle: netns, netns: "ctr" })).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    await expect(readLinkInfo("eth0", { netnsHandle: netns, netns: "ctr" })).rejects.toMatchObject({ code: "EINVAL" });
     netns.close();
     await expect(link.snapshot("eth0")).rejects.toMatchObject({ code: "EINVAL", message: expect.stringContaining("is closed") });
+    await expect(readLinkInfo("eth0", { netnsHandle: netns })).rejects.toMatchObject({ code: "EINVAL", message: expect.stringContaining("is closed") });
     expect(where()).toBe(home);
   });
 });
