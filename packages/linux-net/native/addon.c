@@ -179,6 +179,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor functions[] = {
       {"open", NULL, Udp4Open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"open6", NULL, Udp6Open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"watchNetlink", NULL, NetlinkWatch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"localPort", NULL, Udp4LocalPort, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, Udp4Send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, Udp4Close, NULL, NULL, NULL, napi_enumerable, NULL},

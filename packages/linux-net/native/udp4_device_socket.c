@@ -37,6 +37,8 @@
 // socket still open when the environment (a worker thread) goes away.
 
 #include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -169,7 +171,12 @@ static void deliver(Udp4Socket *sock, size_t length, const struct sockaddr_stora
   napi_value argv[3];
   uint16_t port = 0;
   const char *text = NULL;
-  if (from->ss_family == AF_INET6) {
+  if (from->ss_family == AF_NETLINK) {
+    // A netlink notice (or, length 0, word that some were lost): the
+    // listener reads the state again, so only the bytes matter.
+    snprintf(address, sizeof address, "kernel");
+    text = address;
+  } else if (from->ss_family == AF_INET6) {
     const struct sockaddr_in6 *from6 = (const struct sockaddr_in6 *)from;
     port = ntohs(from6->sin6_port);
     text = inet_ntop(AF_INET6, &from6->sin6_addr, address, INET6_ADDRSTRLEN);
@@ -212,7 +219,11 @@ static void fail(Udp4Socket *sock, int status) {
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   char what[128];
-  snprintf(what, sizeof what, "The UDP/IPv%d socket on interface \"%s\" failed", sock->family == AF_INET6 ? 6 : 4, sock->iface);
+  if (sock->family == AF_NETLINK) {
+    snprintf(what, sizeof what, "The netlink watcher failed");
+  } else {
+    snprintf(what, sizeof what, "The UDP/IPv%d socket on interface \"%s\" failed", sock->family == AF_INET6 ? 6 : 4, sock->iface);
+  }
   napi_value error = make_system_error(env, err, "poll", what);
   if (error != NULL) call_js(sock, sock->on_error, 1, &error);
   napi_close_handle_scope(env, scope);
@@ -234,9 +245,19 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     ssize_t n = recvfrom(sock->fd, sock->buffer, sizeof sock->buffer, 0, (struct sockaddr *)&from, &from_length);
     if (n < 0) {
       if (errno == EINTR) continue;
+      // A netlink watcher whose queue overflowed lost notices: say so (an
+      // empty message) so the listener reads the whole state again.
+      if (errno == ENOBUFS && sock->family == AF_NETLINK) {
+        memset(&from, 0, sizeof from);
+        from.ss_family = AF_NETLINK;
+        deliver(sock, 0, &from);
+        continue;
+      }
       // EAGAIN: drained. Anything else concerns one datagram, not the socket.
       break;
     }
+    // Netlink: only the kernel's notices (port 0), never another socket's.
+    if (sock->family == AF_NETLINK && ((struct sockaddr_nl *)&from)->nl_pid != 0) continue;
     deliver(sock, (size_t)n, &from);
   }
 }
@@ -275,9 +296,14 @@ static void open_failed(OpenRequest *request, int fd, const char *syscall) {
 // Makes the socket: plain system calls only (no JavaScript), so it can run
 // inside another network namespace through netns_run.
 static void open_udp6_socket(OpenRequest *request);
+static void open_netlink_watch(OpenRequest *request);
 
 static void open_device_socket(void *context) {
   OpenRequest *request = context;
+  if (request->family == AF_NETLINK) {
+    open_netlink_watch(request);
+    return;
+  }
   if (request->family == AF_INET6) {
     open_udp6_socket(request);
     return;
@@ -365,6 +391,28 @@ static void open_udp6_socket(OpenRequest *request) {
   request->fd = fd;
 }
 
+// A netlink socket of the namespace it is made in, subscribed to link and
+// address notices (RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR).
+static void open_netlink_watch(OpenRequest *request) {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) {
+    open_failed(request, -1, "socket");
+    snprintf(request->what, sizeof request->what, "Failed to create a netlink socket");
+    return;
+  }
+  int receive_buffer = RECEIVE_BUFFER;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &receive_buffer, sizeof receive_buffer) < 0) {
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  }
+  struct sockaddr_nl local = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR};
+  if (bind(fd, (struct sockaddr *)&local, sizeof local) < 0) {
+    open_failed(request, fd, "bind");
+    snprintf(request->what, sizeof request->what, "Failed to subscribe to link and address notices");
+    return;
+  }
+  request->fd = fd;
+}
+
 // Reads onMessage (argv[0]) and onError (argv[1], may be absent or
 // undefined). Returns 1, or 0 after throwing a TypeError.
 static int get_callbacks(napi_env env, size_t argc, napi_value *argv, napi_valuetype *error_type) {
@@ -411,6 +459,20 @@ napi_value Udp6Open(napi_env env, napi_callback_info info) {
   if (argc >= 6 && !get_netns_fd(env, argv[5], &netns)) return NULL;
 
   return open_socket(env, netns, &request, argv[3], argc >= 5 ? argv[4] : NULL, error_type);
+}
+
+// watchNetlink(onMessage, onError?, netns?) -> handle
+napi_value NetlinkWatch(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 1) return throw_type_error(env, "watchNetlink(onMessage, onError, netns) takes one to three arguments");
+  napi_valuetype error_type;
+  if (!get_callbacks(env, argc, argv, &error_type)) return NULL;
+  int netns = -1;
+  if (argc >= 3 && !get_netns_fd(env, argv[2], &netns)) return NULL;
+  OpenRequest request = {.iface = "netlink", .family = AF_NETLINK, .fd = -1};
+  return open_socket(env, netns, &request, argv[0], argc >= 2 ? argv[1] : NULL, error_type);
 }
 
 // open(iface, port, onMessage, onError?, netns?) -> handle

@@ -82,6 +82,15 @@ export interface NativeAddon {
     onError?: (error: NodeJS.ErrnoException) => void,
     netns?: number,
   ): NativeSocketHandle;
+  /**
+   * Opens a netlink socket subscribed to link and address notices
+   * (RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR) in the namespace
+   * of fd `netns` when given, watched on Node's loop. `onMessage` gets each
+   * notice datagram from the kernel (others are dropped) and an empty one
+   * when the queue overflowed and notices were lost. Close it with close().
+   * Missing from addons built before it was added.
+   */
+  watchNetlink?(onMessage: (bytes: Buffer) => void, onError?: (error: NodeJS.ErrnoException) => void, netns?: number): NativeSocketHandle;
   /** The bound port. */
   localPort(handle: NativeSocketHandle): number;
   /** Sends one datagram at once (sendto); throws a system error (`code` ENETUNREACH, EAGAIN...). */

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decodeDhcpv4, Dhcpv4MessageType, findDhcpv4Option } from "@incusx/dhcp-wire";
 import { dhcpDiscover } from "./fixtures/dhcp-discover.js";
-import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
+import { createTestNetwork, rootAvailable, waitFor, type TestNetwork } from "@incusx/testkit/netns";
 import { LinkError } from "./errors.js";
 import { NATIVE_ADDON_PATH } from "./native-addon.js";
 import { fileURLToPath } from "node:url";
@@ -26,6 +26,16 @@ function where(): string {
 function openFds(): number {
   return readdirSync("/proc/self/fd").length;
 }
+
+// The test network and namespace handle of the running test, released after each.
+let net: TestNetwork | undefined;
+let netns: NetnsHandle | undefined;
+afterEach(async () => {
+  netns?.close();
+  netns = undefined;
+  await net?.destroy();
+  net = undefined;
+});
 
 const xid = 0x2b5d1c07;
 const discover = dhcpDiscover(xid, 0x0b);
@@ -61,29 +71,21 @@ describe.runIf(process.platform === "linux")("openNetns refusals (the process ne
 
   it("holds its own namespace by fd until closed, then refuses its fd", async () => {
     const fds = openFds();
-    const netns = openNetns("/proc/self/ns/net");
+    const own = openNetns("/proc/self/ns/net");
     expect(openFds()).toBe(fds + 1);
-    expect(netns.closed).toBe(false);
-    netns.close();
-    netns.close();
-    expect(netns.closed).toBe(true);
+    expect(own.closed).toBe(false);
+    own.close();
+    own.close();
+    expect(own.closed).toBe(true);
     expect(openFds()).toBe(fds);
-    expect(() => netns.fd).toThrow(expect.objectContaining({ code: "EINVAL", message: 'The network namespace handle of "/proc/self/ns/net" is closed' }));
-    await expect(openUdp4DeviceSocket({ iface: "lo", port: 0, netns })).rejects.toMatchObject({ code: "EINVAL" });
+    expect(() => own.fd).toThrow(expect.objectContaining({ code: "EINVAL", message: 'The network namespace handle of "/proc/self/ns/net" is closed' }));
+    await expect(openUdp4DeviceSocket({ iface: "lo", port: 0, netns: own })).rejects.toMatchObject({ code: "EINVAL" });
   });
 });
 
 describe.skipIf(!rootAvailable())("openUdp4DeviceSocket in another namespace without moving the process (root)", () => {
-  let net: TestNetwork | undefined;
-  let netns: NetnsHandle | undefined;
   beforeEach(async () => {
     net = await createTestNetwork({ v6: false });
-  });
-  afterEach(async () => {
-    netns?.close();
-    netns = undefined;
-    await net?.destroy();
-    net = undefined;
   });
 
   it("opens the DHCPv4 socket on the container's eth0 from the host namespace and gets dnsmasq's DHCPOFFER", async () => {
@@ -144,16 +146,8 @@ describe.skipIf(!rootAvailable())("openUdp4DeviceSocket in another namespace wit
 });
 
 describe.skipIf(!rootAvailable())("IpRoute2LinkConfigurator with a namespace handle (root)", () => {
-  let net: TestNetwork | undefined;
-  let netns: NetnsHandle | undefined;
   beforeEach(async () => {
     net = await createTestNetwork({ v6: false, startDnsmasq: false });
-  });
-  afterEach(async () => {
-    netns?.close();
-    netns = undefined;
-    await net?.destroy();
-    net = undefined;
   });
 
   it("configures addresses, routes and MTU of the container's eth0 over rtnetlink and reads them back, from the host namespace", async () => {
@@ -208,14 +202,6 @@ describe.skipIf(!rootAvailable())("IpRoute2LinkConfigurator with a namespace han
 });
 
 describe.skipIf(!rootAvailable())("openUdp6Socket in another namespace without moving the process (root)", () => {
-  let net: TestNetwork | undefined;
-  let netns: NetnsHandle | undefined;
-  afterEach(async () => {
-    netns?.close();
-    netns = undefined;
-    await net?.destroy();
-    net = undefined;
-  });
 
   it("sends to ff02::1:2 out of the container's eth0 from its link-local address and gets the reply, zone included", async () => {
     net = await createTestNetwork({ startDnsmasq: false });
@@ -290,5 +276,44 @@ describe.runIf(canCompile)("the way back out of a namespace", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe.skipIf(!rootAvailable())("waitForLinkLocal in another namespace, woken by netlink made there (root)", () => {
+
+  it("waits while the container's eth0 is down and resolves once it is up and DAD is done, as ip sees it", async () => {
+    net = await createTestNetwork({ v6: false, startDnsmasq: false });
+    const down = await net.exec("container", ["ip", "link", "set", "eth0", "down"]);
+    expect(down.code, down.stderr).toBe(0);
+    const home = where();
+    netns = openNetns(net.containerNsPath);
+    let resolved = false;
+    const waiting = waitForLinkLocal("eth0", AbortSignal.timeout(15_000), { netnsHandle: netns }).then((address) => {
+      resolved = true;
+      return address;
+    });
+    // Nothing usable while down: the first read (made at once) found none.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(resolved).toBe(false);
+    const up = await net.exec("container", ["ip", "link", "set", "eth0", "up"]);
+    expect(up.code, up.stderr).toBe(0);
+    const address = await waiting;
+    const shown = (await net.addresses("container", "eth0")).find((a) => a.family === "inet6" && a.scope === "link");
+    expect(address).toBe(shown?.local);
+    expect(where()).toBe(home);
+  });
+
+  it("rejects with the abort reason for an interface that never comes, and frees its netlink socket", async () => {
+    net = await createTestNetwork({ v6: false, startDnsmasq: false });
+    netns = openNetns(net.containerNsPath);
+    const fds = openFds();
+    const controller = new AbortController();
+    const waiting = waitForLinkLocal("incusx-none0", controller.signal, { netnsHandle: netns });
+    expect(openFds()).toBe(fds + 1);
+    controller.abort(new Error("gave up"));
+    await expect(waiting).rejects.toThrow("gave up");
+    await waitFor(() => openFds() === fds || undefined, { timeoutMs: 10_000, message: "the netlink socket was not closed" });
+    netns.close();
+    await expect(waitForLinkLocal("eth0", AbortSignal.timeout(1000), { netnsHandle: netns })).rejects.toMatchObject({ code: "EINVAL" });
   });
 });
