@@ -9,6 +9,8 @@ import { createTestNetwork, rootAvailable, waitFor, type TestNetwork } from "@in
 import { LinkError } from "./errors.js";
 import { NATIVE_ADDON_PATH } from "./native-addon.js";
 import { fileURLToPath } from "node:url";
+import { watchAddressFlags } from "./address-flags.js";
+import { addressFlagsFromJson, type AddressFlags, type IpLinkJson } from "./ip-json.js";
 import { IpRoute2LinkConfigurator } from "./link-configurator.js";
 import { readLinkInfo } from "./link-info.js";
 import { waitForLinkLocal } from "./link-local.js";
@@ -315,5 +317,43 @@ describe.skipIf(!rootAvailable())("waitForLinkLocal in another namespace, woken 
     await waitFor(() => openFds() === fds || undefined, { timeoutMs: 10_000, message: "the netlink socket was not closed" });
     netns.close();
     await expect(waitForLinkLocal("eth0", AbortSignal.timeout(1000), { netnsHandle: netns })).rejects.toMatchObject({ code: "EINVAL" });
+  });
+});
+
+describe.skipIf(!rootAvailable())("watchAddressFlags in another namespace, woken by netlink made there (root)", () => {
+  it("reports the addresses with the flags ip -json shows, and each change, from the host namespace", async () => {
+    net = await createTestNetwork({ startDnsmasq: false });
+    const local = await waitForLinkLocal("eth0", AbortSignal.timeout(10_000), { netns: net.containerNs });
+    for (const args of [
+      ["-4", "addr", "add", "192.0.2.50/24", "dev", "eth0"],
+      ["-4", "addr", "add", "192.0.2.51/24", "dev", "eth0"],
+      ["-6", "addr", "add", "2001:db8:1::5/64", "dev", "eth0", "nodad", "valid_lft", "100", "preferred_lft", "50"],
+      ["-6", "addr", "add", "2001:db8:1::6/64", "dev", "eth0", "nodad", "noprefixroute"],
+      ["-6", "addr", "add", "2001:db8:1::8/64", "dev", "eth0", "nodad", "preferred_lft", "0"],
+    ]) {
+      const added = await net.exec("container", ["ip", ...args]);
+      expect(added.code, added.stderr).toBe(0);
+    }
+    const home = where();
+    netns = openNetns(net.containerNsPath);
+    const seen: AddressFlags[][] = [];
+    const errors: unknown[] = [];
+    const watch = watchAddressFlags("eth0", (addresses) => seen.push(addresses), { netnsHandle: netns, onError: (error) => errors.push(error) });
+    try {
+      const first = await waitFor(() => seen[0], { timeoutMs: 10_000 });
+      const shown = addressFlagsFromJson(JSON.parse((await net.exec("container", ["ip", "-j", "addr", "show", "dev", "eth0"])).stdout) as IpLinkJson[]);
+      const byAddress = (list: AddressFlags[]): AddressFlags[] => [...list].sort((a, b) => a.address.localeCompare(b.address));
+      expect(byAddress(first)).toEqual(byAddress(shown));
+      expect(first.map((a) => a.address)).toEqual(expect.arrayContaining([local, "192.0.2.50", "192.0.2.51", "2001:db8:1::5"]));
+      const added = await net.exec("container", ["ip", "-6", "addr", "add", "2001:db8:1::7/64", "dev", "eth0", "nodad"]);
+      expect(added.code, added.stderr).toBe(0);
+      const next = await waitFor(() => seen.find((list) => list.some((a) => a.address === "2001:db8:1::7")), { timeoutMs: 10_000 });
+      expect(next.find((a) => a.address === "2001:db8:1::7")?.flags).toEqual(["nodad"]);
+      expect(errors).toEqual([]);
+      expect(where()).toBe(home);
+    } finally {
+      watch.close();
+    }
+    expect(() => watchAddressFlags("eth0", () => {}, { netnsHandle: netns, netns: "ctr" })).toThrow(expect.objectContaining({ code: "EINVAL" }));
   });
 });
