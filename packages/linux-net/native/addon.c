@@ -1,9 +1,11 @@
 // The native addon of @incusx/linux-net: registers the functions of
-// udp4_device_socket.c (the device-bound DHCPv4 socket), netns.c
-// (entering a network namespace in-process), link.c (reading a link and
-// setting its MTU), address.c and route.c (adding, removing and listing
-// addresses and routes), all three over rtnetlink (rtnetlink.c), and holds
-// the argument and error helpers they share.
+// udp4_device_socket.c (the device-bound DHCPv4 socket, the DHCPv6
+// socket and the netlink watcher for other namespaces), netns.c
+// (entering or opening a network namespace in-process; netns_run.c works
+// inside one), link.c (reading a link and setting its MTU), address.c
+// and route.c (adding, removing and listing addresses and routes), all
+// three over rtnetlink (rtnetlink.c), and holds the argument and error
+// helpers they share.
 
 #include <errno.h>
 #include <net/if.h>

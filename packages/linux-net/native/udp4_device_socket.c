@@ -1,4 +1,8 @@
-// A UDP/IPv4 socket bound to one network device, for DHCPv4 clients.
+// A UDP/IPv4 socket bound to one network device, for DHCPv4 clients; on
+// the same machinery, a UDP/IPv6 socket bound to a (link-local) address of
+// one interface (open6) and a netlink socket subscribed to link and
+// address notices (watchNetlink), both so they can be made inside another
+// network namespace (netns_run) and then used from here.
 //
 // Why native: a DHCPv4 client starts on an interface with no IPv4 address
 // and no route, where node:dgram cannot send to 255.255.255.255
