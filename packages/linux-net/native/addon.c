@@ -1,9 +1,11 @@
 // The native addon of @incusx/linux-net: registers the functions of
-// udp4_device_socket.c (the device-bound DHCPv4 socket), netns.c
-// (entering a network namespace in-process), link.c (reading a link and
-// setting its MTU), address.c and route.c (adding, removing and listing
-// addresses and routes), all three over rtnetlink (rtnetlink.c), and holds
-// the argument and error helpers they share.
+// udp4_device_socket.c (the device-bound DHCPv4 socket, the DHCPv6
+// socket and the netlink watcher for other namespaces), netns.c
+// (entering or opening a network namespace in-process; netns_run.c works
+// inside one), link.c (reading a link and setting its MTU), address.c
+// and route.c (adding, removing and listing addresses and routes), all
+// three over rtnetlink (rtnetlink.c), and holds the argument and error
+// helpers they share.
 
 #include <errno.h>
 #include <net/if.h>
@@ -122,27 +124,77 @@ size_t get_interface_name(napi_env env, napi_value value, char name[IF_NAMESIZE]
   return get_string_value(env, value, "The interface name", name, IF_NAMESIZE);
 }
 
-unsigned int interface_index(napi_env env, const char *name) {
-  unsigned int index = if_nametoindex(name);
-  if (index == 0) throw_system_error(env, errno, "if_nametoindex", "Failed to find the interface");
-  return index;
+typedef struct {
+  const char *name;
+  unsigned int index;
+  int err;
+} IndexLookup;
+
+static void look_up_index(void *context) {
+  IndexLookup *lookup = context;
+  lookup->index = if_nametoindex(lookup->name);
+  lookup->err = lookup->index == 0 ? errno : 0;
 }
+
+unsigned int interface_index(napi_env env, const char *name) {
+  // if_nametoindex asks through a socket of the thread's namespace: made
+  // in the one the call works on.
+  IndexLookup lookup = {.name = name};
+  int entered = netns_run(rtnetlink_netns, look_up_index, &lookup);
+  if (entered != 0) {
+    throw_system_error(env, entered, "setns", "Failed to enter the network namespace");
+    return 0;
+  }
+  if (lookup.index == 0) throw_system_error(env, lookup.err, "if_nametoindex", "Failed to find the interface");
+  return lookup.index;
+}
+
+// Calls netlink function `function` (of `arity` arguments) with
+// rtnetlink_netns set to the namespace fd of an extra last argument, if
+// given, and puts it back afterwards: one place to reset it, whatever
+// path the function returns by.
+static napi_value with_netns_argument(napi_env env, napi_callback_info info, size_t arity, napi_callback function) {
+  napi_value argv[8];
+  size_t argc = arity + 1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  int netns = -1;
+  if (argc > arity && !get_netns_fd(env, argv[arity], &netns)) return NULL;
+  int previous = rtnetlink_netns;
+  rtnetlink_netns = netns;
+  napi_value result = function(env, info);
+  rtnetlink_netns = previous;
+  return result;
+}
+
+#define IN_NETNS(function, arity) \
+  static napi_value function##InNetns(napi_env env, napi_callback_info info) { return with_netns_argument(env, info, arity, function); }
+IN_NETNS(LinkInfo, 1)
+IN_NETNS(SetMtu, 2)
+IN_NETNS(ReplaceAddress, 6)
+IN_NETNS(DeleteAddress, 3)
+IN_NETNS(ListAddresses, 1)
+IN_NETNS(ReplaceRoute, 5)
+IN_NETNS(DeleteRoute, 5)
+IN_NETNS(ListRoutes, 2)
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor functions[] = {
       {"open", NULL, Udp4Open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"open6", NULL, Udp6Open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"watchNetlink", NULL, NetlinkWatch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"localPort", NULL, Udp4LocalPort, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, Udp4Send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, Udp4Close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"enterNetns", NULL, EnterNetns, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"linkInfo", NULL, LinkInfo, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"replaceAddress", NULL, ReplaceAddress, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"deleteAddress", NULL, DeleteAddress, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"listAddresses", NULL, ListAddresses, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"replaceRoute", NULL, ReplaceRoute, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"deleteRoute", NULL, DeleteRoute, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"listRoutes", NULL, ListRoutes, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"setMtu", NULL, SetMtu, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openNetns", NULL, OpenNetns, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"linkInfo", NULL, LinkInfoInNetns, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"replaceAddress", NULL, ReplaceAddressInNetns, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"deleteAddress", NULL, DeleteAddressInNetns, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"listAddresses", NULL, ListAddressesInNetns, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"replaceRoute", NULL, ReplaceRouteInNetns, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"deleteRoute", NULL, DeleteRouteInNetns, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"listRoutes", NULL, ListRoutesInNetns, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setMtu", NULL, SetMtuInNetns, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
   return exports;

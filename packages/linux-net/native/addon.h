@@ -9,6 +9,8 @@
 
 #include <node_api.h>
 
+#include "netns_run.h"
+
 // Makes (without throwing) an Error like Node's system errors: message
 // "what: strerror (CODE)", code (errno name), errno (negative, as in Node)
 // and syscall. NULL if it could not be made.
@@ -97,12 +99,18 @@ void rtnetlink_parse_attributes(const struct rtattr **table, int max, const stru
 
 // udp4_device_socket.c
 napi_value Udp4Open(napi_env env, napi_callback_info info);
+napi_value Udp6Open(napi_env env, napi_callback_info info);
+napi_value NetlinkWatch(napi_env env, napi_callback_info info);
 napi_value Udp4LocalPort(napi_env env, napi_callback_info info);
 napi_value Udp4Send(napi_env env, napi_callback_info info);
 napi_value Udp4Close(napi_env env, napi_callback_info info);
 
 // netns.c
 napi_value EnterNetns(napi_env env, napi_callback_info info);
+napi_value OpenNetns(napi_env env, napi_callback_info info);
+// Reads an optional network namespace fd (from openNetns): -1 for
+// undefined or null. Returns 1, or 0 after throwing.
+int get_netns_fd(napi_env env, napi_value value, int *fd);
 
 // link.c
 napi_value LinkInfo(napi_env env, napi_callback_info info);

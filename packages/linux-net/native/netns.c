@@ -17,6 +17,10 @@
 //                                      ERR_NOT_MAIN_THREAD off the main thread. A file that is
 //                                      not on nsfs (a FIFO, a device) is refused without being
 //                                      opened.
+//   openNetns(path: string) -> fd       the same checks, without moving: an fd (close-on-exec)
+//                                      that names the namespace until the caller closes it.
+//                                      Native functions taking a `netns` fd do their socket()
+//                                      work inside it through netns_run and come back at once.
 // /sys is not remounted (as with nsenter): read link state through
 // netlink or iproute2, not /sys/class/net.
 
@@ -28,6 +32,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <linux/magic.h>
 #include <sys/ioctl.h>
 #include <sys/statfs.h>
@@ -54,6 +59,52 @@ static const char *namespace_kind(int type) {
   }
 }
 
+// Opens the namespace file at `path` for setns, refusing (with a thrown
+// system error) anything but a network namespace. Returns the fd
+// (O_RDONLY, close-on-exec) or -1 after throwing.
+static int open_netns_fd(napi_env env, const char *path) {
+  // Looked up without being opened (O_PATH runs no FIFO or device open:
+  // a FIFO blocked this thread for good) and checked to be a namespace
+  // file (nsfs) before the very inode is opened through /proc/self/fd.
+  int inode = open(path, O_PATH | O_CLOEXEC);
+  if (inode < 0) {
+    throw_system_error(env, errno, "open", "Failed to open the network namespace");
+    return -1;
+  }
+  struct statfs filesystem;
+  if (fstatfs(inode, &filesystem) != 0) {
+    int err = errno;
+    close(inode);
+    throw_system_error(env, err, "fstatfs", "Failed to inspect the network namespace file");
+    return -1;
+  }
+  if (filesystem.f_type != NSFS_MAGIC) {
+    close(inode);
+    throw_system_error(env, EINVAL, "fstatfs", "It is not a namespace file (such as /run/netns/NAME or /proc/PID/ns/net)");
+    return -1;
+  }
+  char reopen[64];
+  snprintf(reopen, sizeof reopen, "/proc/self/fd/%d", inode);
+  int fd = open(reopen, O_RDONLY | O_CLOEXEC);
+  int open_error = errno;
+  close(inode);
+  if (fd < 0) {
+    throw_system_error(env, open_error, "open", "Failed to open the network namespace");
+    return -1;
+  }
+  // setns would only say EINVAL for a namespace of another kind; name it.
+  // ENOTTY (a kernel before 4.11: nsfs is checked above) is left to setns.
+  int type = ioctl(fd, NS_GET_NSTYPE);
+  if (type >= 0 && type != CLONE_NEWNET) {
+    close(fd);
+    char message[96];
+    snprintf(message, sizeof message, "It is a %s namespace, not a network namespace", namespace_kind(type));
+    throw_system_error(env, EINVAL, "ioctl", message);
+    return -1;
+  }
+  return fd;
+}
+
 // enterNetns(path)
 napi_value EnterNetns(napi_env env, napi_callback_info info) {
   char path[PATH_MAX];
@@ -63,39 +114,38 @@ napi_value EnterNetns(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ERR_NOT_MAIN_THREAD", "Only the main thread may enter a network namespace");
     return NULL;
   }
-  // Looked up without being opened (O_PATH runs no FIFO or device open:
-  // a FIFO blocked this thread for good) and checked to be a namespace
-  // file (nsfs) before the very inode is opened through /proc/self/fd.
-  int inode = open(path, O_PATH | O_CLOEXEC);
-  if (inode < 0) return throw_system_error(env, errno, "open", "Failed to open the network namespace");
-  struct statfs filesystem;
-  if (fstatfs(inode, &filesystem) != 0) {
-    int err = errno;
-    close(inode);
-    return throw_system_error(env, err, "fstatfs", "Failed to inspect the network namespace file");
-  }
-  if (filesystem.f_type != NSFS_MAGIC) {
-    close(inode);
-    return throw_system_error(env, EINVAL, "fstatfs", "It is not a namespace file (such as /run/netns/NAME or /proc/PID/ns/net)");
-  }
-  char reopen[64];
-  snprintf(reopen, sizeof reopen, "/proc/self/fd/%d", inode);
-  int fd = open(reopen, O_RDONLY | O_CLOEXEC);
-  int open_error = errno;
-  close(inode);
-  if (fd < 0) return throw_system_error(env, open_error, "open", "Failed to open the network namespace");
-  // setns would only say EINVAL for a namespace of another kind; name it.
-  // ENOTTY (a kernel before 4.11: nsfs is checked above) is left to setns.
-  int type = ioctl(fd, NS_GET_NSTYPE);
-  if (type >= 0 && type != CLONE_NEWNET) {
-    close(fd);
-    char message[96];
-    snprintf(message, sizeof message, "It is a %s namespace, not a network namespace", namespace_kind(type));
-    return throw_system_error(env, EINVAL, "ioctl", message);
-  }
+  int fd = open_netns_fd(env, path);
+  if (fd < 0) return NULL;
   int result = setns(fd, CLONE_NEWNET);
   int err = errno;
   close(fd);
   if (result != 0) return throw_system_error(env, err, "setns", "Failed to enter the network namespace");
   return NULL;
+}
+
+// openNetns(path) -> fd
+napi_value OpenNetns(napi_env env, napi_callback_info info) {
+  char path[PATH_MAX];
+  if (get_string_argument(env, info, "openNetns(path)", "The namespace path", path, sizeof path) == 0) return NULL;
+  int fd = open_netns_fd(env, path);
+  if (fd < 0) return NULL;
+  napi_value result;
+  if (napi_create_int32(env, fd, &result) != napi_ok) {
+    close(fd);
+    return NULL;
+  }
+  return result;
+}
+
+int get_netns_fd(napi_env env, napi_value value, int *fd) {
+  napi_valuetype type = napi_undefined;
+  if (value != NULL && napi_typeof(env, value, &type) != napi_ok) return 0;
+  if (value == NULL || type == napi_undefined || type == napi_null) {
+    *fd = -1;
+    return 1;
+  }
+  uint32_t number = 0;
+  if (!get_u32_value(env, value, "The network namespace fd", INT_MAX, &number)) return 0;
+  *fd = (int)number;
+  return 1;
 }

@@ -1,7 +1,7 @@
 // The rtnetlink plumbing link.c, address.c and route.c share: appending
 // an attribute to a request, parsing attributes, and one request/answer
 // exchange with the kernel on a socket of the calling thread's network
-// namespace.
+// namespace, or of the namespace rtnetlink_netns names (netns_run.h).
 //
 // Every exchange owns its socket and its reply buffer (malloc'd, sized to
 // each datagram with MSG_PEEK | MSG_TRUNC), so calls from several worker
@@ -131,13 +131,29 @@ static ssize_t receive_from_kernel(int fd, char **buffer, size_t *capacity) {
   }
 }
 
+// The socket, made in the namespace of rtnetlink_netns (the thread's own
+// when -1). It keeps talking to that namespace's kernel side from here.
+typedef struct {
+  int fd;
+  int err;
+} NetlinkSocket;
+
+static void open_netlink_socket(void *context) {
+  NetlinkSocket *result = context;
+  result->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  result->err = result->fd < 0 ? errno : 0;
+}
+
 int rtnetlink_talk(struct nlmsghdr *request, rtnetlink_handler handler, void *context) {
   int dump = (request->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
   if (!dump) request->nlmsg_flags |= NLM_F_ACK;
   request->nlmsg_seq = next_sequence();
   refusal[0] = '\0';
-  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (fd < 0) return errno;
+  NetlinkSocket made = {.fd = -1};
+  int entered = netns_run(rtnetlink_netns, open_netlink_socket, &made);
+  if (entered != 0) return entered;
+  int fd = made.fd;
+  if (fd < 0) return made.err;
   // Best effort: without it a refusal only has its errno.
   int one = 1;
   setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);

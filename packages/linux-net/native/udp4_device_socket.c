@@ -1,4 +1,8 @@
-// A UDP/IPv4 socket bound to one network device, for DHCPv4 clients.
+// A UDP/IPv4 socket bound to one network device, for DHCPv4 clients; on
+// the same machinery, a UDP/IPv6 socket bound to a (link-local) address of
+// one interface (open6) and a netlink socket subscribed to link and
+// address notices (watchNetlink), both so they can be made inside another
+// network namespace (netns_run) and then used from here.
 //
 // Why native: a DHCPv4 client starts on an interface with no IPv4 address
 // and no route, where node:dgram cannot send to 255.255.255.255
@@ -16,7 +20,11 @@
 //
 // JavaScript API (see src/native-addon.ts for the typed view):
 //   open(iface, port, onMessage(bytes: Buffer, address: string, port: number),
-//        onError?(error: Error)) -> handle
+//        onError?(error: Error), netns?: fd) -> handle
+//        With a namespace fd (openNetns), the socket is made inside that
+//        network namespace (netns_run: the thread goes in and comes back
+//        in this call) and keeps working from here: a socket belongs to
+//        the namespace it was created in, and so does its interface.
 //   localPort(handle) -> number
 //   send(handle, bytes: Uint8Array, address: string, port: number)   throws on failure
 //   close(handle, onClosed?: () => void) -> boolean (false when already closing)
@@ -33,6 +41,8 @@
 // socket still open when the environment (a worker thread) goes away.
 
 #include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -64,6 +74,8 @@ typedef struct {
   uv_poll_t poll;
   int fd;
   char iface[IF_NAMESIZE];
+  int family;          // AF_INET or AF_INET6
+  unsigned int scope;  // AF_INET6: the interface's index in the socket's namespace
   int closing;        // uv_close was called
   int handle_closed;  // uv_close's callback ran: fd closed, refs released
   int finalized;      // the JavaScript handle was garbage collected
@@ -155,16 +167,43 @@ static void finalize_handle(napi_env env, void *data, void *hint) {
   }
 }
 
-static void deliver(Udp4Socket *sock, size_t length, const struct sockaddr_in *from) {
+static void deliver(Udp4Socket *sock, size_t length, const struct sockaddr_storage *from) {
   napi_env env = sock->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  char address[INET_ADDRSTRLEN];
+  char address[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
   napi_value argv[3];
-  if (inet_ntop(AF_INET, &from->sin_addr, address, sizeof address) != NULL &&
+  uint16_t port = 0;
+  const char *text = NULL;
+  if (from->ss_family == AF_NETLINK) {
+    // A netlink notice (or, length 0, word that some were lost): the
+    // listener reads the state again, so only the bytes matter.
+    snprintf(address, sizeof address, "kernel");
+    text = address;
+  } else if (from->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *from6 = (const struct sockaddr_in6 *)from;
+    port = ntohs(from6->sin6_port);
+    text = inet_ntop(AF_INET6, &from6->sin6_addr, address, INET6_ADDRSTRLEN);
+    // A link-scoped source with its zone, as node:dgram gives it: the
+    // socket's interface by name (its index means nothing in this
+    // process's namespace), any other index as a number.
+    if (text != NULL && from6->sin6_scope_id != 0) {
+      size_t used = strlen(address);
+      if (from6->sin6_scope_id == sock->scope) {
+        snprintf(address + used, sizeof address - used, "%%%s", sock->iface);
+      } else {
+        snprintf(address + used, sizeof address - used, "%%%u", from6->sin6_scope_id);
+      }
+    }
+  } else {
+    const struct sockaddr_in *from4 = (const struct sockaddr_in *)from;
+    port = ntohs(from4->sin_port);
+    text = inet_ntop(AF_INET, &from4->sin_addr, address, sizeof address);
+  }
+  if (text != NULL &&
       napi_create_buffer_copy(env, length, sock->buffer, NULL, &argv[0]) == napi_ok &&
       napi_create_string_utf8(env, address, NAPI_AUTO_LENGTH, &argv[1]) == napi_ok &&
-      napi_create_uint32(env, ntohs(from->sin_port), &argv[2]) == napi_ok) {
+      napi_create_uint32(env, port, &argv[2]) == napi_ok) {
     call_js(sock, sock->on_message, 3, argv);
   }
   napi_close_handle_scope(env, scope);
@@ -184,7 +223,11 @@ static void fail(Udp4Socket *sock, int status) {
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   char what[128];
-  snprintf(what, sizeof what, "The UDP/IPv4 socket on interface \"%s\" failed", sock->iface);
+  if (sock->family == AF_NETLINK) {
+    snprintf(what, sizeof what, "The netlink watcher failed");
+  } else {
+    snprintf(what, sizeof what, "The UDP/IPv%d socket on interface \"%s\" failed", sock->family == AF_INET6 ? 6 : 4, sock->iface);
+  }
   napi_value error = make_system_error(env, err, "poll", what);
   if (error != NULL) call_js(sock, sock->on_error, 1, &error);
   napi_close_handle_scope(env, scope);
@@ -201,14 +244,24 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
   // A listener may close the socket; the struct stays valid until
   // on_handle_closed, so checking `closing` after each call is safe.
   for (int i = 0; i < MAX_READS_PER_EVENT && !sock->closing; i++) {
-    struct sockaddr_in from;
+    struct sockaddr_storage from;
     socklen_t from_length = sizeof from;
     ssize_t n = recvfrom(sock->fd, sock->buffer, sizeof sock->buffer, 0, (struct sockaddr *)&from, &from_length);
     if (n < 0) {
       if (errno == EINTR) continue;
+      // A netlink watcher whose queue overflowed lost notices: say so (an
+      // empty message) so the listener reads the whole state again.
+      if (errno == ENOBUFS && sock->family == AF_NETLINK) {
+        memset(&from, 0, sizeof from);
+        from.ss_family = AF_NETLINK;
+        deliver(sock, 0, &from);
+        continue;
+      }
       // EAGAIN: drained. Anything else concerns one datagram, not the socket.
       break;
     }
+    // Netlink: only the kernel's notices (port 0), never another socket's.
+    if (sock->family == AF_NETLINK && ((struct sockaddr_nl *)&from)->nl_pid != 0) continue;
     deliver(sock, (size_t)n, &from);
   }
 }
@@ -224,44 +277,62 @@ static Udp4Socket *get_socket(napi_env env, napi_value value) {
   return data;
 }
 
-// open(iface, port, onMessage, onError?) -> handle
-napi_value Udp4Open(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 3) return throw_type_error(env, "open(iface, port, onMessage, onError) takes three or four arguments");
-
-  char iface[IF_NAMESIZE];
-  if (get_interface_name(env, argv[0], iface) == 0) return NULL;
-  uint32_t port = 0;
-  if (!get_u32_value(env, argv[1], "The port", 65535, &port)) return NULL;
-  napi_valuetype type;
-  if (napi_typeof(env, argv[2], &type) != napi_ok || type != napi_function) {
-    return throw_type_error(env, "onMessage must be a function");
-  }
-  napi_valuetype error_type = napi_undefined;
-  if (argc >= 4 && (napi_typeof(env, argv[3], &error_type) != napi_ok || (error_type != napi_function && error_type != napi_undefined))) {
-    return throw_type_error(env, "onError must be a function");
-  }
-
+// What open() asks of open_device_socket, and what it got back.
+typedef struct {
+  const char *iface;
+  uint32_t port;
+  int family;                // AF_INET (device-bound, any address) or AF_INET6
+  struct in6_addr local6;    // AF_INET6: the address to bind
+  unsigned int scope;        // AF_INET6: the interface's index, found inside the namespace
+  int fd;               // the socket, or -1
+  int err;              // why not
+  const char *syscall;  // which call failed
   char what[128];
+} OpenRequest;
+
+// Keeps errno (before close or snprintf can change it) and closes `fd`.
+static void open_failed(OpenRequest *request, int fd, const char *syscall) {
+  request->err = errno;
+  request->syscall = syscall;
+  if (fd >= 0) close(fd);
+}
+
+// Makes the socket: plain system calls only (no JavaScript), so it can run
+// inside another network namespace through netns_run.
+static void open_udp6_socket(OpenRequest *request);
+static void open_netlink_watch(OpenRequest *request);
+
+static void open_device_socket(void *context) {
+  OpenRequest *request = context;
+  if (request->family == AF_NETLINK) {
+    open_netlink_watch(request);
+    return;
+  }
+  if (request->family == AF_INET6) {
+    open_udp6_socket(request);
+    return;
+  }
+  const char *iface = request->iface;
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
-  if (fd < 0) return throw_system_error(env, errno, "socket", "Failed to create a UDP/IPv4 socket");
+  if (fd < 0) {
+    open_failed(request, -1, "socket");
+    snprintf(request->what, sizeof request->what, "Failed to create a UDP/IPv4 socket");
+    return;
+  }
   int one = 1;
   // SO_REUSEADDR: a restarted client binds port 68 again at once, and
   // clients on other interfaces share it. SO_BROADCAST: sending to
   // 255.255.255.255 is refused without it.
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
       setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) < 0) {
-    int err = errno;
-    close(fd);
-    return throw_system_error(env, err, "setsockopt", "Failed to set SO_REUSEADDR/SO_BROADCAST");
+    open_failed(request, fd, "setsockopt");
+    snprintf(request->what, sizeof request->what, "Failed to set SO_REUSEADDR/SO_BROADCAST");
+    return;
   }
   if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, iface, (socklen_t)strlen(iface) + 1) < 0) {
-    int err = errno;
-    close(fd);
-    snprintf(what, sizeof what, "Failed to bind the socket to interface \"%s\"", iface);
-    return throw_system_error(env, err, "setsockopt", what);
+    open_failed(request, fd, "setsockopt");
+    snprintf(request->what, sizeof request->what, "Failed to bind the socket to interface \"%s\"", iface);
+    return;
   }
   // Best effort: SO_RCVBUFFORCE (CAP_NET_ADMIN, which a runner has) may
   // pass net.core.rmem_max; SO_RCVBUF is capped by it.
@@ -272,15 +343,166 @@ napi_value Udp4Open(napi_env env, napi_callback_info info) {
   struct sockaddr_in local;
   memset(&local, 0, sizeof local);
   local.sin_family = AF_INET;
-  local.sin_port = htons((uint16_t)port);
+  local.sin_port = htons((uint16_t)request->port);
   local.sin_addr.s_addr = htonl(INADDR_ANY);
   if (bind(fd, (struct sockaddr *)&local, sizeof local) < 0) {
-    int err = errno;
-    close(fd);
-    snprintf(what, sizeof what, "Failed to bind 0.0.0.0:%u on interface \"%s\"", port, iface);
-    return throw_system_error(env, err, "bind", what);
+    open_failed(request, fd, "bind");
+    snprintf(request->what, sizeof request->what, "Failed to bind 0.0.0.0:%u on interface \"%s\"", request->port, iface);
+    return;
   }
+  request->fd = fd;
+}
 
+// The IPv6 socket: bound to `local6` (a link-local address is scoped to
+// the interface, whose index is looked up here, in the socket's own
+// namespace), with multicast sent out of that interface.
+static void open_udp6_socket(OpenRequest *request) {
+  request->scope = if_nametoindex(request->iface);
+  if (request->scope == 0) {
+    open_failed(request, -1, "if_nametoindex");
+    snprintf(request->what, sizeof request->what, "Failed to find interface \"%s\"", request->iface);
+    return;
+  }
+  int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+  if (fd < 0) {
+    open_failed(request, -1, "socket");
+    snprintf(request->what, sizeof request->what, "Failed to create a UDP/IPv6 socket");
+    return;
+  }
+  int one = 1;
+  int index = (int)request->scope;
+  // SO_REUSEADDR as node:dgram's reuseAddr: a restarted client binds again at once.
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0 ||
+      setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof index) < 0) {
+    open_failed(request, fd, "setsockopt");
+    snprintf(request->what, sizeof request->what, "Failed to set up the UDP/IPv6 socket on interface \"%s\"", request->iface);
+    return;
+  }
+  struct sockaddr_in6 local;
+  memset(&local, 0, sizeof local);
+  local.sin6_family = AF_INET6;
+  local.sin6_port = htons((uint16_t)request->port);
+  local.sin6_addr = request->local6;
+  if (IN6_IS_ADDR_LINKLOCAL(&request->local6)) local.sin6_scope_id = request->scope;
+  if (bind(fd, (struct sockaddr *)&local, sizeof local) < 0) {
+    char address[INET6_ADDRSTRLEN] = "?";
+    inet_ntop(AF_INET6, &request->local6, address, sizeof address);
+    open_failed(request, fd, "bind");
+    snprintf(request->what, sizeof request->what, "Failed to bind [%s]:%u on interface \"%s\"", address, request->port, request->iface);
+    return;
+  }
+  request->fd = fd;
+}
+
+// A netlink socket of the namespace it is made in, subscribed to link and
+// address notices (RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR).
+static void open_netlink_watch(OpenRequest *request) {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) {
+    open_failed(request, -1, "socket");
+    snprintf(request->what, sizeof request->what, "Failed to create a netlink socket");
+    return;
+  }
+  int receive_buffer = RECEIVE_BUFFER;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &receive_buffer, sizeof receive_buffer) < 0) {
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  }
+  struct sockaddr_nl local = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR};
+  if (bind(fd, (struct sockaddr *)&local, sizeof local) < 0) {
+    open_failed(request, fd, "bind");
+    snprintf(request->what, sizeof request->what, "Failed to subscribe to link and address notices");
+    return;
+  }
+  request->fd = fd;
+}
+
+// Reads onMessage (argv[0]) and onError (argv[1], may be absent or
+// undefined). Returns 1, or 0 after throwing a TypeError.
+static int get_callbacks(napi_env env, size_t argc, napi_value *argv, napi_valuetype *error_type) {
+  napi_valuetype type;
+  if (napi_typeof(env, argv[0], &type) != napi_ok || type != napi_function) {
+    throw_type_error(env, "onMessage must be a function");
+    return 0;
+  }
+  *error_type = napi_undefined;
+  if (argc >= 2 && (napi_typeof(env, argv[1], error_type) != napi_ok || (*error_type != napi_function && *error_type != napi_undefined))) {
+    throw_type_error(env, "onError must be a function");
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value start_socket(napi_env env, OpenRequest *request, napi_value on_message, napi_value on_error, napi_valuetype error_type);
+
+// Makes the socket `request` describes in the namespace of fd `netns`
+// (-1: here), then watches it. Throws what kept it from being made.
+static napi_value open_socket(napi_env env, int netns, OpenRequest *request, napi_value on_message, napi_value on_error, napi_valuetype error_type) {
+  int entered = netns_run(netns, open_device_socket, request);
+  if (entered != 0) return throw_system_error(env, entered, "setns", "Failed to enter the network namespace");
+  if (request->fd < 0) return throw_system_error(env, request->err, request->syscall, request->what);
+  return start_socket(env, request, on_message, on_error, error_type);
+}
+
+// open6(iface, localAddress, port, onMessage, onError?, netns?) -> handle
+napi_value Udp6Open(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 4) return throw_type_error(env, "open6(iface, localAddress, port, onMessage, onError, netns) takes four to six arguments");
+  char iface[IF_NAMESIZE];
+  if (get_interface_name(env, argv[0], iface) == 0) return NULL;
+  char address[INET6_ADDRSTRLEN];
+  OpenRequest request = {.iface = iface, .family = AF_INET6, .fd = -1};
+  if (get_string_value(env, argv[1], "The local address", address, sizeof address) == 0) return NULL;
+  if (inet_pton(AF_INET6, address, &request.local6) != 1) return throw_invalid_value(env, "The local address must be an IPv6 address without a zone");
+  if (!get_u32_value(env, argv[2], "The port", 65535, &request.port)) return NULL;
+  napi_valuetype error_type;
+  if (!get_callbacks(env, argc - 3, argv + 3, &error_type)) return NULL;
+  int netns = -1;
+  if (argc >= 6 && !get_netns_fd(env, argv[5], &netns)) return NULL;
+
+  return open_socket(env, netns, &request, argv[3], argc >= 5 ? argv[4] : NULL, error_type);
+}
+
+// watchNetlink(onMessage, onError?, netns?) -> handle
+napi_value NetlinkWatch(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 1) return throw_type_error(env, "watchNetlink(onMessage, onError, netns) takes one to three arguments");
+  napi_valuetype error_type;
+  if (!get_callbacks(env, argc, argv, &error_type)) return NULL;
+  int netns = -1;
+  if (argc >= 3 && !get_netns_fd(env, argv[2], &netns)) return NULL;
+  OpenRequest request = {.iface = "netlink", .family = AF_NETLINK, .fd = -1};
+  return open_socket(env, netns, &request, argv[0], argc >= 2 ? argv[1] : NULL, error_type);
+}
+
+// open(iface, port, onMessage, onError?, netns?) -> handle
+napi_value Udp4Open(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 3) return throw_type_error(env, "open(iface, port, onMessage, onError, netns) takes three to five arguments");
+
+  char iface[IF_NAMESIZE];
+  if (get_interface_name(env, argv[0], iface) == 0) return NULL;
+  uint32_t port = 0;
+  if (!get_u32_value(env, argv[1], "The port", 65535, &port)) return NULL;
+  napi_valuetype error_type;
+  if (!get_callbacks(env, argc - 2, argv + 2, &error_type)) return NULL;
+
+  int netns = -1;
+  if (argc >= 5 && !get_netns_fd(env, argv[4], &netns)) return NULL;
+
+  OpenRequest request = {.iface = iface, .port = port, .family = AF_INET, .fd = -1};
+  return open_socket(env, netns, &request, argv[2], argc >= 4 ? argv[3] : NULL, error_type);
+}
+
+// Watches the socket `request` made and wraps it in a JavaScript handle.
+static napi_value start_socket(napi_env env, OpenRequest *request, napi_value on_message, napi_value on_error, napi_valuetype error_type) {
+  int fd = request->fd;
   Udp4Socket *sock = calloc(1, sizeof *sock);
   if (sock == NULL) {
     close(fd);
@@ -288,13 +510,15 @@ napi_value Udp4Open(napi_env env, napi_callback_info info) {
   }
   sock->env = env;
   sock->fd = fd;
-  memcpy(sock->iface, iface, sizeof iface);
+  snprintf(sock->iface, sizeof sock->iface, "%s", request->iface);
+  sock->family = request->family;
+  sock->scope = request->scope;
   sock->poll.data = sock;
 
   napi_value resource, resource_name;
   uv_loop_t *loop = NULL;
-  if (napi_create_reference(env, argv[2], 1, &sock->on_message) != napi_ok ||
-      (error_type == napi_function && napi_create_reference(env, argv[3], 1, &sock->on_error) != napi_ok) ||
+  if (napi_create_reference(env, on_message, 1, &sock->on_message) != napi_ok ||
+      (error_type == napi_function && napi_create_reference(env, on_error, 1, &sock->on_error) != napi_ok) ||
       napi_create_object(env, &resource) != napi_ok ||
       napi_create_string_utf8(env, "INCUSX_UDP4_DEVICE_SOCKET", NAPI_AUTO_LENGTH, &resource_name) != napi_ok ||
       napi_async_init(env, resource, resource_name, &sock->async_context) != napi_ok ||
@@ -349,13 +573,14 @@ napi_value Udp4LocalPort(napi_env env, napi_callback_info info) {
   Udp4Socket *sock = get_socket(env, argv[0]);
   if (sock == NULL) return NULL;
   if (sock->closing) return throw_system_error(env, EBADF, "getsockname", "The socket is closed");
-  struct sockaddr_in local;
+  struct sockaddr_storage local;
   socklen_t length = sizeof local;
   if (getsockname(sock->fd, (struct sockaddr *)&local, &length) < 0) {
     return throw_system_error(env, errno, "getsockname", "Failed to read the socket's port");
   }
+  // sin_port and sin6_port sit at the same offset.
   napi_value result;
-  if (napi_create_uint32(env, ntohs(local.sin_port), &result) != napi_ok) return NULL;
+  if (napi_create_uint32(env, ntohs(((struct sockaddr_in *)&local)->sin_port), &result) != napi_ok) return NULL;
   return result;
 }
 
@@ -378,22 +603,34 @@ napi_value Udp4Send(napi_env env, napi_callback_info info) {
       array_type != napi_uint8_array) {
     return throw_type_error(env, "The datagram must be a Uint8Array");
   }
-  char address[INET_ADDRSTRLEN];
+  char address[INET6_ADDRSTRLEN];
   struct sockaddr_in to;
+  struct sockaddr_in6 to6;
   memset(&to, 0, sizeof to);
+  memset(&to6, 0, sizeof to6);
   to.sin_family = AF_INET;
+  to6.sin6_family = AF_INET6;
   if (get_string_value(env, argv[2], "The address", address, sizeof address) == 0) return NULL;
-  if (inet_pton(AF_INET, address, &to.sin_addr) != 1) {
+  if (sock->family == AF_INET6) {
+    if (inet_pton(AF_INET6, address, &to6.sin6_addr) != 1) {
+      return throw_invalid_value(env, "The address must be an IPv6 address without a zone");
+    }
+    // Link-scoped destinations (fe80::/10, ff02::/16) go out of the socket's interface.
+    if (IN6_IS_ADDR_LINKLOCAL(&to6.sin6_addr) || IN6_IS_ADDR_MC_LINKLOCAL(&to6.sin6_addr)) to6.sin6_scope_id = sock->scope;
+  } else if (inet_pton(AF_INET, address, &to.sin_addr) != 1) {
     return throw_invalid_value(env, "The address must be an IPv4 address in dotted-quad form");
   }
   uint32_t port = 0;
   if (!get_u32_value(env, argv[3], "The port", 65535, &port)) return NULL;
   if (port == 0) return throw_invalid_value(env, "The port must be a whole number from 1 to 65535");
   to.sin_port = htons((uint16_t)port);
+  to6.sin6_port = htons((uint16_t)port);
+  const struct sockaddr *destination = sock->family == AF_INET6 ? (const struct sockaddr *)&to6 : (const struct sockaddr *)&to;
+  socklen_t destination_length = sock->family == AF_INET6 ? sizeof to6 : sizeof to;
 
   ssize_t sent;
   do {
-    sent = sendto(sock->fd, data, length, 0, (struct sockaddr *)&to, sizeof to);
+    sent = sendto(sock->fd, data, length, 0, destination, destination_length);
   } while (sent < 0 && errno == EINTR);
   if (sent < 0) {
     int err = errno;

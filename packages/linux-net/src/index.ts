@@ -30,7 +30,7 @@ export {
 } from "./udp6-socket.js";
 export type { Udp6Peer, Udp6Socket, Udp6SocketOptions } from "./udp6-socket.js";
 
-export { NETNS_RUN_DIR, enterNetns, enterNetnsUnavailable, isCurrentNetns, netnsPath, nsenterArgs } from "./netns.js";
+export { NETNS_RUN_DIR, NetnsHandle, enterNetns, enterNetnsUnavailable, isCurrentNetns, netnsPath, nsenterArgs, openNetns } from "./netns.js";
 
 export {
   DHCPV4_CLIENT_PORT,

@@ -2,11 +2,22 @@ import { isIP } from "node:net";
 import { LinkError, type LinkErrorCode } from "./errors.js";
 import { assertInterfaceName, runIp, runIpJson, type IpOptions } from "./ip-command.js";
 import { nativeAddon, type NativeAddon } from "./native-addon.js";
+import type { NetnsHandle } from "./netns.js";
 import { addressesFromJson, lifetimeFromJson, routesFromJson, INFINITE_LIFETIME, type IpLinkJson, type IpRouteJson } from "./ip-json.js";
 import type { IpFamily, LinkAddress, LinkRoute, LinkSnapshot } from "./link-types.js";
 
 /** Options of an {@link IpRoute2LinkConfigurator}. */
-export type IpRoute2LinkConfiguratorOptions = IpOptions;
+export interface IpRoute2LinkConfiguratorOptions extends IpOptions {
+  /**
+   * Work in this network namespace (from `openNetns`), held by fd, over
+   * rtnetlink in-process: the process stays where it is, each call makes
+   * its netlink socket and looks the interface up inside the namespace and
+   * comes back. Needs the native addon (else `ADDON_UNAVAILABLE`, never
+   * `ip` in the wrong namespace); cannot be combined with `ipCommand` or
+   * `netns` (`EINVAL`).
+   */
+  readonly netnsHandle?: NetnsHandle;
+}
 
 /**
  * The SDK's `LinkConfigurator` on iproute2: addresses, routes and MTU of an
@@ -39,20 +50,40 @@ export type IpRoute2LinkConfiguratorOptions = IpOptions;
  */
 export class IpRoute2LinkConfigurator {
   readonly #options: IpOptions;
+  readonly #netns: NetnsHandle | undefined;
 
   constructor(options: IpRoute2LinkConfiguratorOptions = {}) {
-    this.#options = { ...options };
+    const { netnsHandle, ...ipOptions } = options;
+    if (netnsHandle !== undefined && (ipOptions.ipCommand !== undefined || ipOptions.netns !== undefined)) {
+      throw new LinkError("EINVAL", "netnsHandle works over rtnetlink only: it cannot be combined with ipCommand or netns");
+    }
+    this.#options = ipOptions;
+    this.#netns = netnsHandle;
   }
 
   // The addon when this configurator may use it: built, and no ipCommand or netns asking for ip.
+  // With a namespace handle, its calls carry the handle's fd.
   #native(): NativeAddon | undefined {
+    const netns = this.#netns;
+    if (netns !== undefined) {
+      const addon = nativeAddon().addon;
+      if (addon?.openNetns === undefined) {
+        // ip would run in this namespace, not the handle's.
+        throw new LinkError("ADDON_UNAVAILABLE", `Cannot configure links in "${netns.path}": the native addon is missing or predates namespaces`);
+      }
+      return addonInNetns(addon, netns);
+    }
     return this.#options.ipCommand === undefined && this.#options.netns === undefined ? nativeAddon().addon : undefined;
   }
 
   // The addon's call `native` when the addon has the operation, else `ip ARGS`; either way a LinkError.
   async #apply(args: readonly string[], what: string, native: (() => void) | undefined): Promise<void> {
-    if (native === undefined) await runIp(args, this.#options, what);
-    else callNative(what, native);
+    if (native === undefined) {
+      if (this.#netns !== undefined) throw new LinkError("ADDON_UNAVAILABLE", `${what}: the native addon lacks the operation`);
+      await runIp(args, this.#options, what);
+    } else {
+      callNative(what, native);
+    }
   }
 
   async addAddress(iface: string, address: LinkAddress): Promise<void> {
@@ -120,6 +151,7 @@ export class IpRoute2LinkConfigurator {
     if (addon?.linkInfo !== undefined && addon.listAddresses !== undefined && addon.listRoutes !== undefined) {
       return nativeSnapshot(addon as Required<NativeAddon>, iface, what);
     }
+    if (this.#netns !== undefined) throw new LinkError("ADDON_UNAVAILABLE", `${what}: the native addon lacks the operation`);
     const [links, routes4, routes6] = await Promise.all([
       runIpJson<IpLinkJson>(["addr", "show", "dev", iface], this.#options, what),
       runIpJson<IpRouteJson>(["-4", "route", "show", "dev", iface], this.#options, what),
@@ -195,6 +227,23 @@ function routeDestination(route: LinkRoute): { network: string; prefixLength: nu
   if (route.destination === "default") return { network: family === "ipv6" ? "::" : "0.0.0.0", prefixLength: 0 };
   const [network = "", prefix] = route.destination.split("/");
   return { network, prefixLength: prefix === undefined ? bits : Number(prefix) };
+}
+
+// The addon's rtnetlink calls, each with the fd of `netns` as its last
+// argument (read per call: a closed handle fails with EINVAL).
+function addonInNetns(addon: NativeAddon, netns: NetnsHandle): NativeAddon {
+  const { linkInfo, setMtu, replaceAddress, deleteAddress, listAddresses, replaceRoute, deleteRoute, listRoutes } = addon;
+  return {
+    ...addon,
+    linkInfo: linkInfo && ((name) => linkInfo(name, netns.fd)),
+    setMtu: setMtu && ((name, mtu) => setMtu(name, mtu, netns.fd)),
+    replaceAddress: replaceAddress && ((name, address, prefix, valid, preferred, broadcast) => replaceAddress(name, address, prefix, valid, preferred, broadcast, netns.fd)),
+    deleteAddress: deleteAddress && ((name, address, prefix) => deleteAddress(name, address, prefix, netns.fd)),
+    listAddresses: listAddresses && ((name) => listAddresses(name, netns.fd)),
+    replaceRoute: replaceRoute && ((name, destination, prefix, gateway, metric) => replaceRoute(name, destination, prefix, gateway, metric, netns.fd)),
+    deleteRoute: deleteRoute && ((name, destination, prefix, gateway, metric) => deleteRoute(name, destination, prefix, gateway, metric, netns.fd)),
+    listRoutes: listRoutes && ((name, family) => listRoutes(name, family, netns.fd)),
+  };
 }
 
 // A LinkSnapshot read with the addon: the same as snapshot() reads with ip.

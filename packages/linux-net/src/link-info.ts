@@ -2,6 +2,7 @@ import { LinkError } from "./errors.js";
 import { assertInterfaceName, runIpJson, type IpOptions } from "./ip-command.js";
 import type { IpLinkJson } from "./ip-json.js";
 import { nativeAddon } from "./native-addon.js";
+import type { NetnsHandle } from "./netns.js";
 
 /** What the kernel says about one interface. */
 export interface LinkInfo {
@@ -27,16 +28,24 @@ export interface LinkInfo {
  * link turns operationally up at once. Rejects with a {@link LinkError}
  * `ENODEV` when the interface does not exist.
  *
+ * With `options.netnsHandle` (from `openNetns`) it reads the link in that
+ * namespace over rtnetlink, the process staying where it is: always
+ * in-process (the MAC is the link's hardware address bytes whatever the
+ * link type), `ADDON_UNAVAILABLE` without the addon, `EINVAL` with
+ * `netns` or `ipCommand` too or a closed handle.
+ *
  * @example
  * const { index, mac } = await readLinkInfo("eth0");
  */
-export async function readLinkInfo(iface: string, options: IpOptions = {}): Promise<LinkInfo> {
+export async function readLinkInfo(iface: string, options: IpOptions & { readonly netnsHandle?: NetnsHandle } = {}): Promise<LinkInfo> {
   assertInterfaceName(iface);
+  const { netnsHandle, ...ipOptions } = options;
+  if (netnsHandle !== undefined) return readLinkInfoInNetns(iface, ipOptions, netnsHandle);
   if (options.netns === undefined && options.ipCommand === undefined) {
     const link = readLinkInfoNative(iface);
     if (link !== undefined) return link;
   }
-  const links = await runIpJson<IpLinkJson>(["link", "show", "dev", iface], options, `Failed to read link "${iface}"`);
+  const links = await runIpJson<IpLinkJson>(["link", "show", "dev", iface], ipOptions, `Failed to read link "${iface}"`);
   const link = links[0];
   if (link === undefined) throw new LinkError("ENODEV", `Failed to read link "${iface}": Device "${iface}" does not exist`);
   return linkInfoFromJson(link);
@@ -64,17 +73,19 @@ const IFF_LOWER_UP = 0x10000;
 // The addon's RTM_GETLINK, read as `ip` reads it; `undefined` (use `ip`)
 // without the addon, for link types whose address `ip` prints otherwise,
 // and for errors other than a missing link.
-function readLinkInfoNative(iface: string): LinkInfo | undefined {
+function readLinkInfoNative(iface: string, netns?: number): LinkInfo | undefined {
   const addon = nativeAddon().addon;
   if (typeof addon?.linkInfo !== "function") return undefined;
   let link: ReturnType<NonNullable<typeof addon.linkInfo>>;
   try {
-    link = addon.linkInfo(iface);
+    link = addon.linkInfo(iface, netns);
   } catch (error) {
-    if ((error as { code?: unknown }).code !== "ENODEV") return undefined;
-    throw new LinkError("ENODEV", `Failed to read link "${iface}": Device "${iface}" does not exist`, { cause: error });
+    const code = (error as { code?: unknown }).code;
+    if (code === "ENODEV") throw new LinkError("ENODEV", `Failed to read link "${iface}": Device "${iface}" does not exist`, { cause: error });
+    if (netns === undefined) return undefined;
+    throw new LinkError(code === "EPERM" || code === "EINVAL" ? code : "IP_FAILED", `Failed to read link "${iface}": ${(error as Error).message}`, { cause: error });
   }
-  if (link.type !== ARPHRD_ETHER && link.type !== ARPHRD_LOOPBACK) return undefined;
+  if (netns === undefined && link.type !== ARPHRD_ETHER && link.type !== ARPHRD_LOOPBACK) return undefined;
   const up = (link.flags & IFF_UP) !== 0;
   // `ip` shows NO-CARRIER for a link that is up but not running.
   const noCarrier = up && (link.flags & IFF_RUNNING) === 0;
@@ -86,4 +97,19 @@ function readLinkInfoNative(iface: string): LinkInfo | undefined {
     up,
     carrier: (link.flags & IFF_LOWER_UP) !== 0 && !noCarrier,
   };
+}
+
+// readLinkInfo in the namespace of `netns`: the addon only, never ip here.
+function readLinkInfoInNetns(iface: string, ipOptions: IpOptions, netns: NetnsHandle): LinkInfo {
+  if (ipOptions.netns !== undefined || ipOptions.ipCommand !== undefined) {
+    throw new LinkError("EINVAL", "netnsHandle works over rtnetlink only: it cannot be combined with ipCommand or netns");
+  }
+  const addon = nativeAddon().addon;
+  if (addon?.openNetns === undefined) {
+    throw new LinkError("ADDON_UNAVAILABLE", `Cannot read link "${iface}" in "${netns.path}": the native addon is missing or predates namespaces`);
+  }
+  // A closed handle throws its LinkError EINVAL here.
+  const link = readLinkInfoNative(iface, netns.fd);
+  if (link === undefined) throw new LinkError("ADDON_UNAVAILABLE", `Cannot read link "${iface}" in "${netns.path}": the native addon cannot read links`);
+  return link;
 }

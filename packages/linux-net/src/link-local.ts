@@ -2,6 +2,8 @@ import { LinkError } from "./errors.js";
 import { assertInterfaceName, runIpJson, type IpOptions } from "./ip-command.js";
 import { usableLinkLocalFromJson, type IpLinkJson } from "./ip-json.js";
 import { LinkWatch } from "./link-watch.js";
+import { nativeAddon, type NativeAddon, type NativeSocketHandle } from "./native-addon.js";
+import type { NetnsHandle } from "./netns.js";
 
 /**
  * Resolves with the IPv6 link-local address of `iface` once it exists and
@@ -15,13 +17,22 @@ import { LinkWatch } from "./link-watch.js";
  * first Solicit. Rejects with `signal.reason` when aborted, and
  * with a {@link LinkError} when `ip` cannot run (`EPERM`, `IP_NOT_FOUND`).
  *
+ * With `options.netnsHandle` (from `openNetns`) it waits in that namespace
+ * without `ip`: a netlink socket made there (subscribed to link and
+ * address notices) wakes it, and each notice re-reads the link's addresses
+ * over rtnetlink (also made there); no safety poll is needed. Rejects with
+ * `ADDON_UNAVAILABLE` without the addon, `EINVAL` with `netns` or
+ * `ipCommand` too or a closed handle.
+ *
  * @example
  * const local = await waitForLinkLocal("eth0", AbortSignal.timeout(10_000));
  * const socket = await openUdp6Socket({ iface: "eth0", localAddress: local, port: DHCPV6_CLIENT_PORT });
  */
-export function waitForLinkLocal(iface: string, signal: AbortSignal, options: IpOptions = {}): Promise<string> {
+export function waitForLinkLocal(iface: string, signal: AbortSignal, options: IpOptions & { readonly netnsHandle?: NetnsHandle } = {}): Promise<string> {
   assertInterfaceName(iface);
   if (signal.aborted) return Promise.reject(signal.reason);
+  const { netnsHandle, ...ipOptions } = options;
+  if (netnsHandle !== undefined) return waitForLinkLocalInNetns(iface, signal, ipOptions, netnsHandle);
   return new Promise((resolve, reject) => {
     let settled = false;
     const finish = (outcome: () => void): void => {
@@ -35,7 +46,7 @@ export function waitForLinkLocal(iface: string, signal: AbortSignal, options: Ip
     const check = async (): Promise<void> => {
       let links: IpLinkJson[];
       try {
-        links = await runIpJson<IpLinkJson>(["-6", "addr", "show", "dev", iface, "scope", "link"], options);
+        links = await runIpJson<IpLinkJson>(["-6", "addr", "show", "dev", iface, "scope", "link"], ipOptions);
       } catch (error) {
         // Not there yet (a NIC moved in later): wait for the next event.
         if (error instanceof LinkError && error.code === "ENODEV") return;
@@ -48,7 +59,7 @@ export function waitForLinkLocal(iface: string, signal: AbortSignal, options: Ip
       const address = usableLinkLocalFromMonitorLine(line, iface);
       if (address !== undefined) finish(() => resolve(address));
     };
-    const watch = new LinkWatch(options, check, (error) => finish(() => reject(error)), onLine);
+    const watch = new LinkWatch(ipOptions, check, (error) => finish(() => reject(error)), onLine);
     signal.addEventListener("abort", onAbort, { once: true });
   });
 }
@@ -68,4 +79,61 @@ export function usableLinkLocalFromMonitorLine(line: string, iface: string): str
   const flags = match[3]!.trim().split(/\s+/);
   if (flags.includes("tentative") || flags.includes("dadfailed")) return undefined;
   return match[2]!.toLowerCase();
+}
+
+const IFA_F_DADFAILED = 0x08;
+const IFA_F_TENTATIVE = 0x40;
+
+// waitForLinkLocal in the namespace of `netns`, woken by netlink notices made there.
+function waitForLinkLocalInNetns(iface: string, signal: AbortSignal, ipOptions: IpOptions, netns: NetnsHandle): Promise<string> {
+  if (ipOptions.netns !== undefined || ipOptions.ipCommand !== undefined) {
+    return Promise.reject(new LinkError("EINVAL", "netnsHandle works over rtnetlink only: it cannot be combined with ipCommand or netns"));
+  }
+  const addon = nativeAddon().addon;
+  if (addon?.watchNetlink === undefined || addon.listAddresses === undefined) {
+    return Promise.reject(new LinkError("ADDON_UNAVAILABLE", `Cannot wait for a link-local address on "${iface}" in "${netns.path}": the native addon is missing or predates namespaces`));
+  }
+  const { watchNetlink, listAddresses } = addon as Required<NativeAddon>;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let watch: NativeSocketHandle | undefined;
+    const finish = (outcome: () => void): void => {
+      if (settled) return;
+      settled = true;
+      if (watch !== undefined) addon.close(watch);
+      signal.removeEventListener("abort", onAbort);
+      outcome();
+    };
+    const onAbort = (): void => finish(() => reject(signal.reason));
+    const fail = (error: unknown): void => {
+      const code = (error as { code?: unknown }).code;
+      const known = code === "EPERM" || code === "EINVAL" || code === "ENOENT" ? code : "IP_FAILED";
+      finish(() => reject(error instanceof LinkError ? error : new LinkError(known, `Failed to wait for a link-local address on "${iface}": ${(error as Error).message}`, { cause: error })));
+    };
+    const check = (): void => {
+      if (settled) return;
+      let addresses;
+      try {
+        addresses = listAddresses(iface, netns.fd);
+      } catch (error) {
+        // Not there yet (a NIC moved in later): wait for the next notice.
+        if ((error as { code?: unknown }).code === "ENODEV") return;
+        fail(error);
+        return;
+      }
+      const usable = addresses.find(
+        (a) => a.family === 6 && /^fe[89ab]/i.test(a.address) && (a.flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) === 0,
+      );
+      if (usable !== undefined) finish(() => resolve(usable.address));
+    };
+    try {
+      // Subscribed before the first read, so no change falls between them.
+      watch = watchNetlink(check, fail, netns.fd);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    signal.addEventListener("abort", onAbort, { once: true });
+    check();
+  });
 }

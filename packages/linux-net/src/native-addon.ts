@@ -43,7 +43,10 @@ export interface NativeAddress {
  * this package. String arguments are checked in C too: one longer than its
  * C buffer (an interface name over 15 bytes, an address over
  * INET6_ADDRSTRLEN - 1) or holding a NUL throws a RangeError with code
- * `ERR_INVALID_ARG_VALUE`, never a truncated call.
+ * `ERR_INVALID_ARG_VALUE`, never a truncated call. The rtnetlink functions
+ * take an optional last `netns` (an fd from openNetns): the netlink
+ * socket and the interface lookup are then made in that namespace
+ * (setns in and back within the call); without it, in the thread's own.
  */
 export interface NativeAddon {
   /**
@@ -52,13 +55,42 @@ export interface NativeAddon {
    * error (`code` ENODEV, EACCES, EADDRINUSE...). `onError` gets, once, the
    * error the kernel failed the socket with (POLLERR); the socket then
    * receives nothing more. Addons built before onError existed ignore it.
+   * With `netns` (an fd from openNetns) the socket is made inside that
+   * network namespace and the thread comes back in the same call; addons
+   * without openNetns would ignore it, so callers check for openNetns.
    */
   open(
     iface: string,
     port: number,
     onMessage: (bytes: Buffer, address: string, port: number) => void,
     onError?: (error: NodeJS.ErrnoException) => void,
+    netns?: number,
   ): NativeSocketHandle;
+  /**
+   * Opens a UDP/IPv6 socket (SO_REUSEADDR, IPV6_V6ONLY, IPV6_MULTICAST_IF of
+   * `iface`) bound to [`localAddress`]:`port`, a link-local address scoped
+   * to `iface`, made in the namespace of fd `netns` when given. Link-scoped
+   * destinations of `send` go out of `iface`; link-scoped sources arrive as
+   * "fe80::...%iface". Throws a system error (`code` ENODEV from
+   * if_nametoindex, EADDRNOTAVAIL...). Missing from addons built before it was added.
+   */
+  open6?(
+    iface: string,
+    localAddress: string,
+    port: number,
+    onMessage: (bytes: Buffer, address: string, port: number) => void,
+    onError?: (error: NodeJS.ErrnoException) => void,
+    netns?: number,
+  ): NativeSocketHandle;
+  /**
+   * Opens a netlink socket subscribed to link and address notices
+   * (RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR) in the namespace
+   * of fd `netns` when given, watched on Node's loop. `onMessage` gets each
+   * notice datagram from the kernel (others are dropped) and an empty one
+   * when the queue overflowed and notices were lost. Close it with close().
+   * Missing from addons built before it was added.
+   */
+  watchNetlink?(onMessage: (bytes: Buffer) => void, onError?: (error: NodeJS.ErrnoException) => void, netns?: number): NativeSocketHandle;
   /** The bound port. */
   localPort(handle: NativeSocketHandle): number;
   /** Sends one datagram at once (sendto); throws a system error (`code` ENETUNREACH, EAGAIN...). */
@@ -73,11 +105,17 @@ export interface NativeAddon {
    */
   enterNetns?(path: string): void;
   /**
+   * Opens the network namespace at `path` with enterNetns's checks, without
+   * entering it: an fd (close-on-exec) the caller closes. Throws a system
+   * error (`code` ENOENT, EINVAL, EPERM). Missing from addons built before it was added.
+   */
+  openNetns?(path: string): number;
+  /**
    * Reads link `name` with RTM_GETLINK: index, name, ARPHRD_* type, IFF_*
    * flags (IFF_LOWER_UP included), MTU and hardware address. Throws a
    * system error (`code` ENODEV). Missing from addons built before it was added.
    */
-  linkInfo?(name: string): { index: number; name: string; type: number; flags: number; mtu: number; address: Buffer };
+  linkInfo?(name: string, netns?: number): { index: number; name: string; type: number; flags: number; mtu: number; address: Buffer };
   /**
    * Adds or updates (RTM_NEWADDR, create + replace) `address`/`prefixLength`
    * on link `name` with the lifetimes in seconds (0xffffffff: forever),
@@ -85,24 +123,32 @@ export interface NativeAddon {
    * system error (`code` ENODEV, EPERM, EINVAL...). Missing from addons
    * built before it was added.
    */
-  replaceAddress?(name: string, address: string, prefixLength: number, validLifetime: number, preferredLifetime: number, broadcast: boolean): void;
+  replaceAddress?(
+    name: string,
+    address: string,
+    prefixLength: number,
+    validLifetime: number,
+    preferredLifetime: number,
+    broadcast: boolean,
+    netns?: number,
+  ): void;
   /** Removes `address`/`prefixLength` from link `name` (RTM_DELADDR). Throws a system error (`code` ENODEV, EADDRNOTAVAIL when absent). */
-  deleteAddress?(name: string, address: string, prefixLength: number): void;
+  deleteAddress?(name: string, address: string, prefixLength: number, netns?: number): void;
   /** The addresses of link `name`, both families (RTM_GETADDR dump). Throws a system error (`code` ENODEV). */
-  listAddresses?(name: string): NativeAddress[];
+  listAddresses?(name: string, netns?: number): NativeAddress[];
   /**
    * Adds or replaces a main-table route through link `name` (RTM_NEWROUTE
    * as `ip route replace` sends it: protocol boot, scope link without
    * gateway for IPv4). `gateway`/`metric` null when absent. Throws a system
    * error (`code` ENODEV, ENETUNREACH, EINVAL...).
    */
-  replaceRoute?(name: string, destination: string, prefixLength: number, gateway: string | null, metric: number | null): void;
+  replaceRoute?(name: string, destination: string, prefixLength: number, gateway: string | null, metric: number | null, netns?: number): void;
   /** Removes a route as `ip route del` does (RTM_DELROUTE). Throws a system error (`code` ENODEV, ESRCH when absent). */
-  deleteRoute?(name: string, destination: string, prefixLength: number, gateway: string | null, metric: number | null): void;
+  deleteRoute?(name: string, destination: string, prefixLength: number, gateway: string | null, metric: number | null, netns?: number): void;
   /** The main-table routes through link `name` of one family (RTM_GETROUTE dump). Throws a system error (`code` ENODEV). */
-  listRoutes?(name: string, family: 4 | 6): NativeRoute[];
+  listRoutes?(name: string, family: 4 | 6, netns?: number): NativeRoute[];
   /** Sets the MTU of link `name` (RTM_NEWLINK). Throws a system error (`code` ENODEV, EINVAL). */
-  setMtu?(name: string, mtu: number): void;
+  setMtu?(name: string, mtu: number, netns?: number): void;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { closeSync, statSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { LinkError, type LinkErrorCode } from "./errors.js";
 import { NATIVE_ADDON_PATH, nativeAddon, type NativeAddon } from "./native-addon.js";
@@ -89,9 +89,89 @@ export function enterNetns(path: string): void {
   try {
     (nativeAddon().addon as Required<NativeAddon>).enterNetns(path);
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const known: LinkErrorCode = code === "ENOENT" || code === "EINVAL" || code === "EPERM" ? code : "IP_FAILED";
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new LinkError(known, `Cannot enter network namespace "${path}": ${reason}`, { cause: error });
+    throw namespaceError(`Cannot enter network namespace "${path}"`, error);
   }
+}
+
+/** The addon's system error as a {@link LinkError} whose message starts with `what`. */
+function namespaceError(what: string, error: unknown): LinkError {
+  const code = (error as { code?: unknown }).code;
+  const known: LinkErrorCode = code === "ENOENT" || code === "EINVAL" || code === "EPERM" ? code : "IP_FAILED";
+  const reason = error instanceof Error ? error.message : String(error);
+  return new LinkError(known, `${what}: ${reason}`, { cause: error });
+}
+
+/**
+ * A network namespace held open by fd, from {@link openNetns}. Work done
+ * with it (a socket opened with its `netns` option) happens in the very
+ * namespace that was opened, even after its name is deleted or its
+ * process exits and the PID is reused: the fd, not the path, names it.
+ * The namespace lives at least until {@link NetnsHandle.close}.
+ */
+export class NetnsHandle {
+  /** The path it was opened from (for messages; never opened again). */
+  readonly path: string;
+  #fd: number | undefined;
+
+  /** @internal Use {@link openNetns}. */
+  constructor(path: string, fd: number) {
+    this.path = path;
+    this.#fd = fd;
+  }
+
+  /** Whether {@link NetnsHandle.close} was called. */
+  get closed(): boolean {
+    return this.#fd === undefined;
+  }
+
+  /**
+   * The open fd, for the native calls that enter the namespace. Throws a
+   * {@link LinkError} `EINVAL` once closed: the number may name another
+   * file by then.
+   */
+  get fd(): number {
+    if (this.#fd === undefined) throw new LinkError("EINVAL", `The network namespace handle of "${this.path}" is closed`);
+    return this.#fd;
+  }
+
+  /** Closes the fd; harmless twice. Sockets opened through it keep working (they hold their namespace). */
+  close(): void {
+    const fd = this.#fd;
+    this.#fd = undefined;
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Opens the network namespace at `path` (`/run/netns/NAME`,
+ * `/proc/PID/ns/net`) without entering it, checked as {@link enterNetns}
+ * checks it: never opening a FIFO or device, refusing a file that is not a
+ * namespace or a namespace of another kind. The process stays where it
+ * is; pass the handle as the `netns` option of
+ * {@link openUdp4DeviceSocket} to work inside it. Throws a
+ * {@link LinkError}: `ADDON_UNAVAILABLE`, `ENOENT`, `EINVAL` (not a
+ * network namespace), `EPERM`.
+ *
+ * @example
+ * const netns = openNetns("/run/netns/ctr1");
+ * try { const socket = await openUdp4DeviceSocket({ iface: "eth0", port: 68, netns }); }
+ * finally { netns.close(); }
+ */
+export function openNetns(path: string): NetnsHandle {
+  const addon = nativeAddon().addon;
+  if (addon === undefined || typeof addon.openNetns !== "function") {
+    throw new LinkError("ADDON_UNAVAILABLE", `Cannot open network namespace "${path}": ${openNetnsUnavailable()}`);
+  }
+  try {
+    return new NetnsHandle(path, addon.openNetns(path));
+  } catch (error) {
+    throw namespaceError(`Cannot open network namespace "${path}"`, error);
+  }
+}
+
+/** Why the addon cannot work in another namespace here (missing, or built before it could). */
+function openNetnsUnavailable(): string {
+  const load = nativeAddon();
+  if (load.addon === undefined) return load.reason;
+  return `The native addon of @incusx/linux-net at "${NATIVE_ADDON_PATH}" predates working in another network namespace; rebuild it with "pnpm --filter @incusx/linux-net run build:native"`;
 }

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { LinkError } from "./errors.js";
 import { assertInterfaceName } from "./ip-command.js";
 import { nativeAddon, type NativeAddon, type NativeSocketHandle } from "./native-addon.js";
+import type { NetnsHandle } from "./netns.js";
 
 /** UDP port DHCPv4 clients listen on (RFC 2131 section 4.1). */
 export const DHCPV4_CLIENT_PORT = 68;
@@ -50,10 +51,17 @@ export interface Udp4DeviceSocket {
 
 /** Options of {@link openUdp4DeviceSocket}. */
 export interface Udp4DeviceSocketOptions {
-  /** Interface to bind to (SO_BINDTODEVICE), in the calling process's network namespace. */
+  /** Interface to bind to (SO_BINDTODEVICE), in the network namespace the socket is made in. */
   readonly iface: string;
   /** Local port: 68 for a DHCPv4 client; 0 lets the kernel pick one. */
   readonly port: number;
+  /**
+   * The network namespace to make the socket in (from `openNetns`);
+   * default: the calling thread's. The thread enters it, makes the
+   * socket and comes back within one synchronous native call; the socket
+   * then works from here, in that namespace.
+   */
+  readonly netns?: NetnsHandle;
 }
 
 /**
@@ -70,7 +78,10 @@ export interface Udp4DeviceSocketOptions {
  * the addon is not built or does not load (see `nativeAddonStatus()`),
  * `EINVAL` for a bad interface name or port, and otherwise with the system
  * error (`code` `ENODEV` for an unknown interface, `EACCES` or `EPERM`
- * without CAP_NET_BIND_SERVICE/CAP_NET_RAW).
+ * without CAP_NET_BIND_SERVICE/CAP_NET_RAW, `syscall` "setns" when the
+ * namespace cannot be entered). With `netns`, a closed handle is a
+ * {@link LinkError} `EINVAL`, and whatever fails, the thread is back in its
+ * own namespace when this returns.
  *
  * @example
  * const socket = await openUdp4DeviceSocket({ iface: "eth0", port: DHCPV4_CLIENT_PORT });
@@ -78,7 +89,7 @@ export interface Udp4DeviceSocketOptions {
  * await socket.send(encodeDhcpv4(discover), IPV4_BROADCAST, DHCPV4_SERVER_PORT);
  */
 export async function openUdp4DeviceSocket(options: Udp4DeviceSocketOptions): Promise<Udp4DeviceSocket> {
-  const { iface, port } = options;
+  const { iface, port, netns } = options;
   const loaded = nativeAddon();
   if (loaded.addon === undefined) {
     throw new LinkError("ADDON_UNAVAILABLE", `Cannot open a UDP/IPv4 socket on interface "${iface}": ${loaded.reason}`);
@@ -87,12 +98,23 @@ export async function openUdp4DeviceSocket(options: Udp4DeviceSocketOptions): Pr
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new LinkError("EINVAL", `Invalid UDP port "${port}"`);
   }
-  return new DeviceUdp4Socket(loaded.addon, iface, port);
+  if (netns !== undefined && typeof loaded.addon.openNetns !== "function") {
+    // An older addon would ignore the namespace and open the socket here.
+    throw new LinkError("ADDON_UNAVAILABLE", `Cannot open a UDP/IPv4 socket on interface "${iface}" in "${netns.path}": the native addon predates namespaces`);
+  }
+  const fd = netns?.fd;
+  return new NativeUdpSocket(loaded.addon, iface, 4, (onMessage, onError) => loaded.addon.open(iface, port, onMessage, onError, fd));
 }
 
-class DeviceUdp4Socket implements Udp4DeviceSocket {
+/**
+ * A UDP socket of the addon (IPv4 device-bound, or IPv6 made in another
+ * namespace): listeners, failure and close over the native handle.
+ * Internal to this package.
+ */
+export class NativeUdpSocket implements Udp4DeviceSocket {
   readonly iface: string;
   readonly localPort: number;
+  readonly #family: 4 | 6;
   readonly #addon: NativeAddon;
   readonly #handle: NativeSocketHandle;
   readonly #listeners = new Set<(bytes: Uint8Array, from: Udp4Peer) => void>();
@@ -100,12 +122,16 @@ class DeviceUdp4Socket implements Udp4DeviceSocket {
   #failure: NodeJS.ErrnoException | undefined;
   #closed: Promise<void> | undefined;
 
-  constructor(addon: NativeAddon, iface: string, port: number) {
+  constructor(
+    addon: NativeAddon,
+    iface: string,
+    family: 4 | 6,
+    open: (onMessage: (bytes: Buffer, address: string, port: number) => void, onError: (error: NodeJS.ErrnoException) => void) => NativeSocketHandle,
+  ) {
     this.#addon = addon;
     this.iface = iface;
-    this.#handle = addon.open(
-      iface,
-      port,
+    this.#family = family;
+    this.#handle = open(
       (bytes, address, fromPort) => {
         const from = { address, port: fromPort };
         for (const listener of [...this.#listeners]) listener(bytes, from);
@@ -117,12 +143,16 @@ class DeviceUdp4Socket implements Udp4DeviceSocket {
 
   send(bytes: Uint8Array, address: string, port: number): Promise<void> {
     if (this.#closed !== undefined) {
-      return Promise.reject(new Error(`The UDP/IPv4 socket on interface "${this.iface}" is closed`));
+      return Promise.reject(new Error(`The UDP/IPv${this.#family} socket on interface "${this.iface}" is closed`));
     }
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    if (isIP(address) !== 4) return Promise.reject(new TypeError(`Invalid IPv4 address "${address}"`));
+    // IPv6: the addon scopes link-local destinations to the socket's interface; another zone is refused.
+    const [bare = "", zone] = this.#family === 6 ? address.split("%") : [address];
+    if (isIP(bare) !== this.#family || (zone !== undefined && zone !== this.iface)) {
+      return Promise.reject(new TypeError(`Invalid IPv${this.#family} address "${address}"`));
+    }
     try {
-      this.#addon.send(this.#handle, bytes, address, port);
+      this.#addon.send(this.#handle, bytes, bare, port);
       return Promise.resolve();
     } catch (error) {
       // The bound interface is gone. The kernel does not fail the socket for

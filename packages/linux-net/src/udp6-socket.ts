@@ -1,5 +1,10 @@
 import { createSocket, type Socket } from "node:dgram";
 import { isIP } from "node:net";
+import { LinkError } from "./errors.js";
+import { assertInterfaceName } from "./ip-command.js";
+import { nativeAddon } from "./native-addon.js";
+import type { NetnsHandle } from "./netns.js";
+import { NativeUdpSocket } from "./udp4-device-socket.js";
 
 /** UDP port DHCPv6 clients listen on (RFC 8415 section 7.2). */
 export const DHCPV6_CLIENT_PORT = 546;
@@ -14,6 +19,15 @@ export interface Udp6Peer {
   readonly address: string;
   /** Source port. */
   readonly port: number;
+  /**
+   * The network namespace to make the socket in (from `openNetns`),
+   * through the native addon: the thread enters it, makes and binds the
+   * socket and comes back within one synchronous call, and the socket
+   * works from here. Default: `node:dgram` in the calling process's
+   * namespace. With it, `localAddress` carries no zone (or `%iface`), and
+   * `iface` is the namespace's interface.
+   */
+  readonly netns?: NetnsHandle;
 }
 
 /** A UDP/IPv6 socket bound to one interface. */
@@ -37,6 +51,15 @@ export interface Udp6SocketOptions {
   readonly localAddress: string;
   /** Local port (546 for a DHCPv6 client). */
   readonly port: number;
+  /**
+   * The network namespace to make the socket in (from `openNetns`),
+   * through the native addon: the thread enters it, makes and binds the
+   * socket and comes back within one synchronous call, and the socket
+   * works from here. Default: `node:dgram` in the calling process's
+   * namespace. With it, `localAddress` carries no zone (or `%iface`), and
+   * `iface` is the namespace's interface.
+   */
+  readonly netns?: NetnsHandle;
 }
 
 /**
@@ -54,6 +77,7 @@ export interface Udp6SocketOptions {
  */
 export async function openUdp6Socket(options: Udp6SocketOptions): Promise<Udp6Socket> {
   const { iface, port } = options;
+  if (options.netns !== undefined) return openNativeUdp6Socket(options, options.netns);
   const localAddress = withZone(options.localAddress, iface);
   const socket = createSocket({ type: "udp6", reuseAddr: true });
   await new Promise<void>((resolve, reject) => {
@@ -123,4 +147,22 @@ class BoundUdp6Socket implements Udp6Socket {
     });
     return this.#closed;
   }
+}
+
+// openUdp6Socket with a namespace: the addon's socket, made inside it.
+function openNativeUdp6Socket(options: Udp6SocketOptions, netns: NetnsHandle): Udp6Socket {
+  const { iface, port } = options;
+  const addon = nativeAddon().addon;
+  if (addon?.open6 === undefined) {
+    throw new LinkError("ADDON_UNAVAILABLE", `Cannot open a UDP/IPv6 socket on interface "${iface}" in "${netns.path}": the native addon is missing or predates namespaces`);
+  }
+  assertInterfaceName(iface);
+  const [address = "", zone] = options.localAddress.split("%");
+  if (isIP(address) !== 6 || (zone !== undefined && zone !== iface)) {
+    throw new LinkError("EINVAL", `Invalid local IPv6 address "${options.localAddress}" for interface "${iface}"`);
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LinkError("EINVAL", `Invalid UDP port "${port}"`);
+  const fd = netns.fd;
+  const open6 = addon.open6;
+  return new NativeUdpSocket(addon, iface, 6, (onMessage, onError) => open6(iface, address, port, onMessage, onError, fd));
 }

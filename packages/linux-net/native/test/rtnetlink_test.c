@@ -105,6 +105,7 @@ static ssize_t scripted_recvmsg(int fd, struct msghdr *message, int flags) {
 #define recv scripted_recv
 #define recvmsg scripted_recvmsg
 #include "../rtnetlink.c"
+#include "../netns_run.c"
 #undef sendto
 #undef recv
 #undef recvmsg
