@@ -6,6 +6,9 @@ import { describe, expect, it } from "vitest";
 import * as root from "./index.js";
 import * as hostApi from "./host/index.js";
 
+// Names that came to @incusx/sdk/host from elsewhere (the host, new code), not from the root.
+const NEVER_AT_ROOT = new Set(["LogRecord", "LogSink", "sleepOnTimer"]);
+
 const DEPRECATION = 'Import from "@incusx/sdk/host"; removed in the next minor.';
 
 interface ExportedName {
@@ -50,8 +53,8 @@ describe("@incusx/sdk, the plugin authors' entry point", () => {
 
   it("still exports what moved to @incusx/sdk/host, every name deprecated and pointing there", () => {
     const deprecated = rootNames.filter((e) => e.deprecated !== undefined);
-    expect(deprecated.map((e) => e.name)).toEqual(hostNames.filter((n) => n !== "LogRecord" && n !== "LogSink"));
+    expect(deprecated.map((e) => e.name)).toEqual(hostNames.filter((n) => !NEVER_AT_ROOT.has(n)));
     for (const e of deprecated) expect(e.deprecated, e.name).toContain(DEPRECATION);
-    for (const [name, value] of Object.entries(hostApi)) expect((root as Record<string, unknown>)[name], name).toBe(value);
+    for (const [name, value] of Object.entries(hostApi).filter(([n]) => !NEVER_AT_ROOT.has(n))) expect((root as Record<string, unknown>)[name], name).toBe(value);
   });
 });
