@@ -65,10 +65,35 @@ export const NicValidatorExtension = defineExtensionPoint<NicValidator>("nic-val
 /** Token under which {@link NicValidator}s are contributed. */
 export const NicValidatorToken = NicValidatorExtension.token;
 
+/**
+ * A network namespace the host holds open by an fd (the shape of
+ * `@incusx/linux-net`'s `NetnsHandle`), so work done in it reaches the very
+ * namespace that was opened even after its name is deleted or its PID
+ * reused.
+ */
+export interface NetworkNamespace {
+  /** The path it was opened from (`/run/netns/NAME`, `/proc/PID/ns/net`); for messages, never opened again. */
+  readonly path: string;
+  /** The open fd naming the namespace; reading it throws once the holder closed it. */
+  readonly fd: number;
+}
+
 /** What a runner is asked to do. */
 export interface DhcpRunOptions {
-  /** Interface to run on, inside the current network namespace. */
+  /** Interface to run on, inside `netns` (default: the current network namespace). */
   readonly interface: string;
+  /**
+   * The network namespace of the interface, held open by the runtime for
+   * as long as the runner runs; absent: the process's own. A runner opens
+   * its sockets and reads its link inside it without moving the process.
+   */
+  readonly netns?: NetworkNamespace;
+  /**
+   * Key under which the runner keeps this NIC's lease in its state store,
+   * unique per NIC in one host (the runtime derives it from instance and
+   * device); default the interface name, as a process per container has it.
+   */
+  readonly leaseKey?: string;
   /** Hostname to announce, if any. */
   readonly hostname?: string;
   /** Fully qualified name to announce, if any. */

@@ -43,6 +43,7 @@ export type {
   ExtensionPoint,
   ForwardUse,
   LinkDns,
+  NetworkNamespace,
   NatBackend,
   NatOwner,
   NatPlan,
