@@ -241,6 +241,27 @@ describe("Dhcpv4Runner", () => {
     expect(await s.store.get(leaseKey("eth0"))).toBeUndefined();
   });
 
+  it("reads releaseOnStop when it stops, so a runtime's detach can still ask for the RELEASE", async () => {
+    const s = setup();
+    const stop = new AbortController();
+    const events: string[] = [];
+    let release = false;
+    const done = s.runner.run({
+      interface: "eth0",
+      signal: stop.signal,
+      emit: (e) => events.push(e.kind),
+      get releaseOnStop() {
+        return release;
+      },
+    });
+    await s.clock.flush();
+    release = true;
+    stop.abort();
+    await done;
+    expect(opt(s.link.sockets[0]!.sent.at(-1)!.message, 53)).toBe(T.Release);
+    expect(events).toEqual(["bound", "released"]);
+  });
+
   it("reports failed with the socket error's code and rejects when the socket cannot be opened", async () => {
     const link = new FakeLink();
     link.openError = Object.assign(new Error("The DHCPv4 socket addon is not loaded: no prebuilt binary"), { code: "ADDON_UNAVAILABLE" });

@@ -314,6 +314,27 @@ describe("Dhcpv6Runner", () => {
     expect(r.events.map((e) => e.kind).slice(0, 2)).toEqual(["bound", "expired"]);
   });
 
+  it("reads releaseOnStop when it stops, so a runtime's detach can still ask for the Release", async () => {
+    const s = setup();
+    const stop = new AbortController();
+    const events: string[] = [];
+    let release = false;
+    const done = s.runner.run({
+      interface: "eth0",
+      signal: stop.signal,
+      emit: (e) => events.push(e.kind),
+      get releaseOnStop() {
+        return release;
+      },
+    });
+    await s.clock.flush();
+    release = true;
+    stop.abort();
+    await done;
+    expect(s.link.sockets[0]!.sent.at(-1)!.message.messageType).toBe(T.RELEASE);
+    expect(events).toEqual(["bound", "released"]);
+  });
+
   it("sends a Release on stop when asked", async () => {
     const s = setup();
     const r = run(s, { releaseOnStop: true });
