@@ -22,6 +22,7 @@ const cliBin = join(root, "packages/cli/dist/bin.js");
 const scratchParent = fileURLToPath(new URL("./", import.meta.url));
 const hasOvsdb = spawnSync("ovsdb-server", ["--version"]).error === undefined;
 const blocks = journeyBlocks(join(root, "docs/hosts.md"), "host");
+const HOOK_TIMEOUT_MS = 240_000;
 
 describe.skipIf(!rootAvailable() || !hasOvsdb)("the host journey (docs/hosts.md)", () => {
   let work: string;
@@ -30,6 +31,7 @@ describe.skipIf(!rootAvailable() || !hasOvsdb)("the host journey (docs/hosts.md)
   let runs: BlockRun[];
 
   beforeAll(async () => {
+    const hookStarted = Date.now();
     for (const entry of readdirSync(scratchParent)) {
       if (entry.startsWith(".tmp-hosts-")) rmSync(join(scratchParent, entry), { recursive: true, force: true });
     }
@@ -43,8 +45,13 @@ describe.skipIf(!rootAvailable() || !hasOvsdb)("the host journey (docs/hosts.md)
     await nb.nbctl("lr-add", "incus-net1-lr");
     const prefix = join(work, "prefix");
     mkdirSync(prefix);
-    runs = runJourney(blocks, prefix, bin, { NETNS: net.containerNs, OVN_NB: nb.connection });
-  }, 120_000);
+    // Each block takes seconds; one that hangs is killed with all it started
+    // (and named with its output) well before the hook's own limit.
+    runs = await runJourney(blocks, prefix, bin, { NETNS: net.containerNs, OVN_NB: nb.connection }, {
+      blockTimeoutMs: 90_000,
+      totalTimeoutMs: HOOK_TIMEOUT_MS - 20_000 - (Date.now() - hookStarted),
+    });
+  }, HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await net?.destroy();
