@@ -47,10 +47,10 @@ describe("the packager journey (docs/packagers.md)", () => {
   let prefix: string;
   let runs: BlockRun[];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     prefix = join(work, "prefix");
     execFileSync("mkdir", ["-p", prefix]);
-    runs = runJourney(blocks, prefix, bin);
+    runs = await runJourney(blocks, prefix, bin, {}, { totalTimeoutMs: 280_000 });
   }, 300_000);
 
   it("runs every marked block of the guide with the exit status it states", () => {
@@ -146,10 +146,10 @@ describe("the plugin-author journey (docs/plugin-authors.md)", () => {
   let home: string;
   let runs: BlockRun[];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     home = join(work, "author");
     execFileSync("mkdir", ["-p", home]);
-    runs = runJourney(blocks, home, bin);
+    runs = await runJourney(blocks, home, bin, {}, { totalTimeoutMs: 280_000 });
   }, 300_000);
 
   it("runs every marked block of the guide: scaffold, build, contract tests, host, bundle", () => {
@@ -164,11 +164,11 @@ describe("the plugin-author journey (docs/plugin-authors.md)", () => {
     expect(report).toMatchObject({ ok: true, plugins: [{ id: "acme.mtu-guard", source: "bundle:@acme/incusx-plugin-mtu-guard" }] });
   });
 
-  it.each(["dhcp-runner", "nat-backend"])("scaffolds a %s plugin that builds and passes its contract tests", (point) => {
+  it.each(["dhcp-runner", "nat-backend"])("scaffolds a %s plugin that builds and passes its contract tests", async (point) => {
     const script = `set -eo pipefail\nincusx plugin new @acme/incusx-plugin-${point}-demo --point ${point} --dir ${point}\ncd ${point}\nnpm run build\nnpm test`;
-    const [run] = runJourney([{ doc: "(extra points)", line: 0, script, exits: 0 }], home, bin);
+    const [run] = await runJourney([{ doc: "(extra points)", line: 0, script, exits: 0 }], home, bin, {}, { totalTimeoutMs: 280_000 });
     expect(run!.status, describeRun(run!)).toBe(0);
     expect(run!.stdout).toMatch(/Tests +\d+ passed/);
     expect(existsSync(join(home, point, "dist/index.js"))).toBe(true);
-  });
+  }, 300_000);
 });
