@@ -1,6 +1,8 @@
 // resolv.conf inside a container's root, as the host sees it: every
 // component below the root is the container's to plant links in, and a
 // link anywhere on the way must not send the write onto the host.
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { mkdir, readFile, readdir, rename, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ResolverConfig } from "@incusx/sdk";
@@ -11,7 +13,7 @@ import { UnsafeTargetError } from "./errors.js";
 import { tempDir } from "./fs.test-support.js";
 import { MARKER } from "./resolv-conf.js";
 import { ResolvConfSink, type ResolvConfSinkOptions } from "./resolv-conf-sink.js";
-import { readTarget, writeByRename, writeInPlace } from "./safe-write.js";
+import { isMountedOver, readTarget, writeByRename, writeInPlace } from "./safe-write.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -19,6 +21,7 @@ afterEach(async () => {
 });
 
 const HOST = "nameserver 203.0.113.1\n";
+const canBindMount = process.getuid?.() === 0 && spawnSync("unshare", ["--mount", "true"]).status === 0;
 
 /** A container root next to a stand-in for the host's /etc (holding a resolv.conf the container must not reach). */
 async function layout(): Promise<{ base: string; root: string; hostEtc: string }> {
@@ -139,5 +142,36 @@ describe("a resolv.conf inside a container root", () => {
   it("says nothing exists when the root itself is gone (the container stopped)", async () => {
     const { base } = await layout();
     expect(await readTarget("/etc/resolv.conf", new ContainerRoot(join(base, "no-such-root")))).toBeUndefined();
+  });
+});
+
+describe.runIf(canBindMount)("a resolv.conf bind-mounted inside the container's own mount namespace", () => {
+  // A rename from the host's mount namespace is not refused there: it would
+  // replace the file under the mount, which the container never sees.
+  it("is rewritten in place (auto), so the mount's source gets the content and not the file under the mount", async () => {
+    const { base, root } = await layout();
+    await mkdir(join(root, "etc"));
+    const mountPoint = join(root, "etc", "resolv.conf");
+    const source = join(base, "source-resolv.conf");
+    await writeFile(mountPoint, "");
+    await writeFile(source, `${MARKER}\nnameserver 192.0.2.1\n`);
+    // A container's mount namespace: the bind mount lives and dies with this process.
+    const script = 'mount --bind "$1" "$2" && echo ready && exec sleep 600';
+    const child = spawn("unshare", ["--mount", "--propagation", "private", "sh", "-c", script, "sh", source, mountPoint], { stdio: ["ignore", "pipe", "inherit"] });
+    cleanups.push(async () => {
+      child.kill("SIGKILL");
+      if (child.exitCode === null && child.signalCode === null) await once(child, "exit");
+    });
+    const [line] = (await once(child.stdout!, "data")) as [Buffer];
+    expect(line.toString()).toBe("ready\n");
+
+    // As a host sees a running container: its root through /proc/PID/root, its mounts with it.
+    const s = sink({ root: `/proc/${child.pid}/root${root}`, path: "/etc/resolv.conf" });
+    await s.apply(config(["192.0.2.53", "198.51.100.53"]));
+    expect(await readFile(source, "utf8")).toBe(`${MARKER}\nnameserver 192.0.2.53\nnameserver 198.51.100.53\n`);
+    expect(await readFile(mountPoint, "utf8")).toBe("");
+    expect(await readdir(join(root, "etc"))).toEqual(["resolv.conf"]);
+    expect(await isMountedOver("/etc/resolv.conf", new ContainerRoot(`/proc/${child.pid}/root${root}`))).toBe(true);
+    expect(await isMountedOver("/etc/resolv.conf", new ContainerRoot(root))).toBe(false);
   });
 });

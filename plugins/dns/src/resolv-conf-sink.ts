@@ -2,7 +2,7 @@ import type { DnsSink, Logger, ResolverConfig } from "@incusx/sdk";
 import type { WriteMode } from "./config.js";
 import { ContainerRoot } from "./container-root.js";
 import { parseResolvConf, renderResolvConf } from "./resolv-conf.js";
-import { isMountPoint, readTarget, writeByRename, writeInPlace } from "./safe-write.js";
+import { isMountedOver, isMountPoint, readTarget, writeByRename, writeInPlace } from "./safe-write.js";
 
 /** Where and how a {@link ResolvConfSink} writes. */
 export interface ResolvConfSinkOptions {
@@ -17,8 +17,8 @@ export interface ResolvConfSinkOptions {
   readonly root?: string;
   /**
    * `auto` (default): `in-place` when `path` is a mount point, else
-   * `rename`; inside a `root`, `rename`, and `in-place` when the rename
-   * is refused with `EBUSY` (the file is a mount point in the container).
+   * `rename`; inside a `root`, a mount point as the container sees it
+   * (its own mount namespace, {@link isMountedOver}).
    */
   readonly writeMode?: WriteMode;
   /** Replace an existing file this plugin did not write (default `false`). */
@@ -72,27 +72,15 @@ export class ResolvConfSink implements DnsSink {
       return;
     }
     const mode = await this.mode();
-    await this.write(mode, content);
+    await (mode === "in-place" ? writeInPlace(this.options.path, content, this.root) : writeByRename(this.options.path, content, this.root));
     this.logger.debug(`Wrote "${path}"`, { path, mode, nameservers: config.nameservers, search: config.search });
     this.lastOutcome = "written";
   }
 
-  private async write(mode: "rename" | "in-place" | "rename-else-in-place", content: string): Promise<void> {
-    const { path } = this.options;
-    if (mode === "in-place") return writeInPlace(path, content, this.root);
-    try {
-      await writeByRename(path, content, this.root);
-    } catch (error) {
-      // The container's own mounts are not in this process's mountinfo: a bind-mounted file shows up as EBUSY.
-      if (mode !== "rename-else-in-place" || (error as NodeJS.ErrnoException).code !== "EBUSY") throw error;
-      await writeInPlace(path, content, this.root);
-    }
-  }
-
-  private async mode(): Promise<"rename" | "in-place" | "rename-else-in-place"> {
+  private async mode(): Promise<"rename" | "in-place"> {
     const mode = this.options.writeMode ?? "auto";
     if (mode !== "auto") return mode;
-    if (this.root !== undefined) return "rename-else-in-place";
+    if (this.root !== undefined) return (await isMountedOver(this.options.path, this.root)) ? "in-place" : "rename";
     return (await isMountPoint(this.options.path, this.options.mountinfo)) ? "in-place" : "rename";
   }
 }

@@ -81,6 +81,37 @@ export async function isMountPoint(path: string, mountinfo = "/proc/self/mountin
 }
 
 /**
+ * Whether `path` inside `root` is a mount point as the container sees it
+ * (a file bind-mounted over, in the container's own mount namespace, which
+ * this process's mountinfo does not show): the file found through the
+ * container's tree sits on another mount than its directory (`mnt_id` in
+ * `/proc/self/fdinfo`). A rename from here would not be refused there: it
+ * would replace the file under the mount, which the container never sees.
+ * `false` when the file does not exist.
+ */
+export async function isMountedOver(inRoot: string, root: ContainerRoot): Promise<boolean> {
+  const dir = await openDirectory(inRoot, root);
+  try {
+    const target = await lookUp(dir, inRoot);
+    if (target === undefined) return false;
+    try {
+      return (await mountIdOf(target)) !== (await mountIdOf(dir));
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await dir.close();
+  }
+}
+
+async function mountIdOf(handle: FileHandle): Promise<string> {
+  const info = await readFile(`/proc/self/fdinfo/${handle.fd}`, "utf8");
+  const id = /^mnt_id:\s*(\d+)$/m.exec(info)?.[1];
+  if (id === undefined) throw new Error(`No mnt_id in /proc/self/fdinfo/${handle.fd}`);
+  return id;
+}
+
+/**
  * Replaces `path` atomically: a temp file with a random name created
  * exclusively (`O_EXCL|O_NOFOLLOW`) in the same directory, written,
  * fsynced, renamed over `path`, and the directory fsynced. `rename`
