@@ -4,48 +4,27 @@
 // resolv.conf, gets one file merged from both networks' servers; detaching
 // one NIC leaves the other's servers.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Host, LeaseEventBus } from "@incusx/host";
 import type { NetworkRuntime } from "@incusx/network-runtime";
-import { IpRoute2LinkConfigurator, nativeAddonStatus } from "@incusx/linux-net";
+import { IpRoute2LinkConfigurator } from "@incusx/linux-net";
 import dhcpv4 from "@incusx/plugin-dhcpv4";
 import dhcpv6 from "@incusx/plugin-dhcpv6";
 import dns, { MARKER, parseResolvConf } from "@incusx/plugin-dns";
 import type { LeaseEvent } from "@incusx/sdk";
 import { MemoryLogSink } from "@incusx/testkit";
-import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
+import { perTestResources, skipReason } from "./dhcp-support.js";
 
-function skipReason(): string | undefined {
-  if (!rootAvailable()) return "needs root (network namespaces, veth pairs, dnsmasq)";
-  for (const tool of ["dnsmasq", "ip"]) {
-    if (!["/usr/sbin", "/usr/bin", "/sbin", "/bin"].some((dir) => existsSync(join(dir, tool)))) return `"${tool}" is not installed`;
-  }
-  const addon = nativeAddonStatus();
-  return addon.loaded ? undefined : addon.reason;
-}
 const reason = skipReason();
-
+// Networks and state directories, removed after each test (after the host below stops: hooks run newest first).
+const resources = perTestResources();
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function network(options: Parameters<typeof createTestNetwork>[0]): Promise<TestNetwork> {
-  const net = await createTestNetwork(options);
-  cleanups.push(() => net.destroy());
-  return net;
-}
-
-async function scratch(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "incusx-dns-nic-it-"));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 const require = createRequire(import.meta.url);
 const manifest = (dir: string): unknown => (require(`@incusx/plugin-${dir}/package.json`) as { incusx: unknown }).incusx;
@@ -57,7 +36,7 @@ async function startHost(): Promise<{ runtime: NetworkRuntime; events: LeaseEven
   bus.subscribe((event) => events.push(event));
   const logs = new MemoryLogSink();
   const host = new Host({
-    stateDir: await scratch(),
+    stateDir: await resources.state(),
     defaults: { onFailure: "abort" },
     plugins: [
       { plugin: dhcpv4, manifest: manifest("dhcpv4") },
@@ -78,9 +57,9 @@ async function startHost(): Promise<{ runtime: NetworkRuntime; events: LeaseEven
 
 describe.skipIf(reason !== undefined)(`DNS per container with the multi-NIC runtime${reason ? ` (skipped: ${reason})` : ""}`, () => {
   it("gives a namespace with eth0 and eth1 on two networks one resolv.conf merged from both, and keeps eth1's when eth0 detaches", { timeout: 180_000 }, async () => {
-    const one = await network({});
+    const one = await resources.network({});
     // The second network's servers differ (dnsmasq takes the last dns-server option).
-    const two = await network({ dnsmasqArgs: ["--dhcp-option=option:dns-server,198.51.100.53", "--dhcp-option=option6:dns-server,[2001:db8:2::53]"] });
+    const two = await resources.network({ dnsmasqArgs: ["--dhcp-option=option:dns-server,198.51.100.53", "--dhcp-option=option6:dns-server,[2001:db8:2::53]"] });
     // Its container end becomes eth1 of the first network's container namespace.
     const ip = (ns: string, ...args: string[]) => execFileSync("ip", ["-n", ns, ...args]);
     ip(two.containerNs, "link", "set", "eth0", "down");
@@ -89,7 +68,7 @@ describe.skipIf(reason !== undefined)(`DNS per container with the multi-NIC runt
     ip(one.containerNs, "link", "set", "eth1", "up");
 
     // The container's root as the host sees it (a rootfs directory here).
-    const root = join(await scratch(), "rootfs");
+    const root = join(await resources.state(), "rootfs");
     await mkdir(join(root, "etc"), { recursive: true });
     const file = join(root, "etc", "resolv.conf");
     const { runtime, events, logs } = await startHost();

@@ -68,12 +68,19 @@ const fileOf = (root: string) => join(root, "etc", "resolv.conf");
 const servers = (...list: string[]) => `${MARKER}\n${list.map((s) => `nameserver ${s}\n`).join("")}`;
 const text = (path: string) => readFile(path, "utf8").catch(() => "none");
 
+/** Two NICs of container c1, eth0 and eth1 (device net1), naming `target`. */
+function twoNics(target: ResolvConfTarget): { eth0: Nic; eth1: Nic } {
+  return {
+    eth0: { instance: "c1", device: "eth0", interface: "eth0", resolvConf: target },
+    eth1: { instance: "c1", device: "net1", interface: "eth1", resolvConf: target },
+  };
+}
+
 describe("DNS per target", () => {
   it("merges two NICs of one container (eth0, eth1) naming the same target into one file, and nothing into the plugin's sinks", async () => {
     const { coordinator: t, recorder, root } = await setup();
     const c1 = { root: await root("c1") };
-    const eth0 = { instance: "c1", device: "eth0", interface: "eth0", resolvConf: c1 };
-    const eth1 = { instance: "c1", device: "net1", interface: "eth1", resolvConf: c1 };
+    const { eth0, eth1 } = twoNics(c1);
     t.handle(event("bound", "ipv4", eth0, ["192.0.2.53"]));
     t.handle(event("bound", "ipv4", eth1, ["198.51.100.53"]));
     t.handle(event("bound", "ipv6", eth1, ["2001:db8:2::53"]));
@@ -86,8 +93,7 @@ describe("DNS per target", () => {
   it("keeps the other NIC's DNS when one detaches, and leaves the file as it is when the last one does", async () => {
     const { coordinator: t, root } = await setup();
     const c1 = { root: await root("c1"), path: "/etc/resolv.conf" };
-    const eth0 = { instance: "c1", device: "eth0", interface: "eth0", resolvConf: c1 };
-    const eth1 = { instance: "c1", device: "net1", interface: "eth1", resolvConf: c1 };
+    const { eth0, eth1 } = twoNics(c1);
     t.handle(event("bound", "ipv4", eth0, ["192.0.2.53"]));
     t.handle(event("bound", "ipv6", eth0, ["2001:db8:1::53"]));
     t.handle(event("bound", "ipv4", eth1, ["198.51.100.53"]));
