@@ -30,7 +30,16 @@ class BindingRunner implements DhcpRunner {
         dns: { servers: [v4 ? "192.0.2.53" : "2001:db8:1::53"], search: [] },
       },
     });
-    return new Promise((resolve) => options.signal.addEventListener("abort", () => resolve(), { once: true }));
+    return new Promise((resolve) =>
+      options.signal.addEventListener(
+        "abort",
+        () => {
+          if (options.releaseOnStop === true) options.emit({ kind: "released", family: this.family, interface: options.interface, at: this.clock.now() });
+          resolve();
+        },
+        { once: true },
+      ),
+    );
   }
 }
 
@@ -70,6 +79,14 @@ describe("NetworkRuntime: the NIC on each event", () => {
     expect(t.events.events.slice(2).map(brief)).toEqual([`detached ipv4 eth1 ${nic}`, `detached ipv6 eth1 ${nic}`]);
     expect(t.events.events.at(-1)).toMatchObject({ at: START });
     expect(t.events.events.at(-1)?.lease).toBeUndefined();
+  });
+
+  it("says detached after the NIC's release was applied", async () => {
+    const t = setup();
+    await t.runtime.attach({ instance: "c1", device: "eth0", interface: "eth0", families: ["ipv4"], releaseOnStop: true });
+    await t.events.waitFor((e) => e.kind === "bound");
+    await t.runtime.detach({ instance: "c1", device: "eth0" });
+    expect(t.events.events.map((e) => e.kind)).toEqual(["bound", "released", "detached"]);
   });
 
   it("stamps a NIC without a target with the NIC alone", async () => {
