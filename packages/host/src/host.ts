@@ -2,7 +2,8 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DependencyContainer } from "tsyringe";
 import { bundlePluginSources, readBundle, verifyBundle, type BundledPluginSource, type LoadedBundle } from "@incusx/bundle";
-import { NetworkRuntime } from "@incusx/network-runtime";
+import { watchNicPresence } from "@incusx/linux-net";
+import { NetworkRuntime, type NicWatcher } from "@incusx/network-runtime";
 import {
   API_VERSION,
   ClockToken,
@@ -55,6 +56,9 @@ import { UnavailableLinkConfigurator } from "./services/unavailable-link-configu
 type BundledSource = BundledPluginSource & PluginPolicy;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+
+// The runtime's NIC watch: the interface by netlink in its namespace, the namespace by its path.
+const watchNicInNetns: NicWatcher = (nic, netns, onGone) => watchNicPresence({ iface: nic.interface, netns }, onGone);
 /** State store name of the network runtime (not a plugin id a plugin can take: plugin ids have no "/"). */
 const RUNTIME_STATE_ID = "incusx.network-runtime";
 
@@ -278,7 +282,10 @@ export class Host {
   /**
    * A {@link NetworkRuntime} running the DHCP runners the started plugins
    * contributed, applying leases with the host's link configurator and
-   * publishing on its lease-event stream. Call after `start()`.
+   * publishing on its lease-event stream. Call after `start()`. Each NIC
+   * whose namespace the runtime holds is watched with `@incusx/linux-net`'s
+   * `watchNicPresence`: when its namespace or interface goes away the
+   * runtime lets go of it (see `NetworkRuntimeOptions.watchNic`).
    */
   networkRuntime(): NetworkRuntime {
     const identity = this.runtimeIdentity();
@@ -289,6 +296,7 @@ export class Host {
       clock: this.services.clock,
       logger: this.logger.child({ component: "network-runtime" }),
       ...(identity === undefined ? {} : { identity }),
+      watchNic: watchNicInNetns,
     });
   }
 
