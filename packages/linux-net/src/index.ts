@@ -35,6 +35,7 @@ export type { NicGone, NicGoneReason, NicPresenceTarget, WatchNicPresenceOptions
 export { NETNS_POLL_MS } from "./netns-presence.js";
 
 export { NETNS_RUN_DIR, NetnsHandle, enterNetns, enterNetnsUnavailable, isCurrentNetns, netnsPath, nsenterArgs, openNetns } from "./netns.js";
+export type { NetnsRef } from "./netns.js";
 
 export {
   DHCPV4_CLIENT_PORT,

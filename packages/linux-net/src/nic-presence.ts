@@ -3,6 +3,7 @@ import { LinkError } from "./errors.js";
 import { assertInterfaceName } from "./ip-command.js";
 import { nativeAddon, type NativeAddon, type NativeSocketHandle } from "./native-addon.js";
 import { watchNetnsPath } from "./netns-presence.js";
+import type { NetnsRef } from "./netns.js";
 
 /**
  * Why a watched NIC is gone:
@@ -34,7 +35,7 @@ export interface NicPresenceTarget {
    * `NetworkNamespace`): `path` is what is watched for deletion, `fd` is
    * where the netlink socket is made.
    */
-  readonly netns: { readonly path: string; readonly fd: number };
+  readonly netns: NetnsRef;
 }
 
 /** Options of {@link watchNicPresence}. */
