@@ -182,6 +182,7 @@ NAPI_MODULE_INIT() {
       {"open", NULL, Udp4Open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"open6", NULL, Udp6Open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"watchNetlink", NULL, NetlinkWatch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"watchPidExit", NULL, PidExitWatch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"localPort", NULL, Udp4LocalPort, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, Udp4Send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, Udp4Close, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -121,7 +121,7 @@ describe.skipIf(!rootAvailable())("watchNicPresence in a test namespace (needs r
     await ip(["netns", "del", net!.containerNs]);
     await new Promise((resolve) => setImmediate(resolve));
     expect(reports).toBe(1);
-    expect(netnsPathWatchCounts()).toMatchObject({ inotifyPaths: 0, polledPaths: 0 });
+    expect(netnsPathWatchCounts()).toMatchObject({ inotifyPaths: 0, pidfdPaths: 0, polledPaths: 0 });
   });
 
   it("reports interface-renamed with the new name", async () => {
@@ -160,13 +160,15 @@ describe.skipIf(!rootAvailable())("watchNicPresence in a test namespace (needs r
       return now.ino === target.ino && now.dev === target.dev;
     });
     const { gone } = await watchContainer("eth0", path);
-    expect(netnsPathWatchCounts().polledPaths).toBeGreaterThanOrEqual(1);
+    // A pidfd, not the timer: no wake-up before the exit.
+    expect(netnsPathWatchCounts()).toMatchObject({ pidfdPaths: 1, polledPaths: 0 });
     sleeper.child.kill("SIGKILL");
     await sleeper.exited();
     const killed = performance.now();
     const report = await gone;
     expect(report.gone.reason).toBe("namespace-gone");
     expect(report.gone.message).toContain(path);
+    expect(report.gone.message).toContain(`process ${pid} exited`);
     expect(report.at - killed).toBeLessThan(1_000);
   });
 
