@@ -2,7 +2,7 @@ import { readdirSync, statSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestNetwork, rootAvailable, type TestNetwork, type TestProcess } from "@incusx/testkit/netns";
 import { LinkError } from "./errors.js";
-import { netnsPathWatchCounts } from "./netns-presence.js";
+import { NETNS_POLL_MS, netnsPathWatchCounts, watchNetnsPath } from "./netns-presence.js";
 import { openNetns, type NetnsHandle } from "./netns.js";
 import { parseLinkNotices, watchNicPresence, type NicGone } from "./nic-presence.js";
 
@@ -170,6 +170,31 @@ describe.skipIf(!rootAvailable())("watchNicPresence in a test namespace (needs r
     expect(report.gone.message).toContain(path);
     expect(report.gone.message).toContain(`process ${pid} exited`);
     expect(report.at - killed).toBeLessThan(1_000);
+  });
+
+  it("falls back on the shared timer for a /proc path without a pidfd, noticing the exit within 1 s", async () => {
+    net = await createTestNetwork({ startDnsmasq: false });
+    const sleeper: TestProcess = net.spawn("container", ["sleep", "1000"]);
+    const pid = sleeper.child.pid!;
+    // The task's link names the same namespace, but only /proc/PID/ns/net gets a pidfd.
+    const path = `/proc/${pid}/task/${pid}/ns/net`;
+    const target = statSync(net.containerNsPath);
+    await net.waitFor(() => statSync(path).ino === target.ino);
+    netns = openNetns(path);
+    let report!: (why: string) => void;
+    const gone = new Promise<string>((resolve) => (report = resolve));
+    const stop = watchNetnsPath(path, netns.fd, report);
+    try {
+      expect(netnsPathWatchCounts()).toMatchObject({ polledPaths: 1, pidfdPaths: 0 });
+      sleeper.child.kill("SIGKILL");
+      await sleeper.exited();
+      const killed = performance.now();
+      expect(await gone).toContain("no longer exists");
+      expect(performance.now() - killed).toBeLessThan(NETNS_POLL_MS + 500);
+      expect(netnsPathWatchCounts().polledPaths).toBe(0);
+    } finally {
+      stop();
+    }
   });
 
   it("leaves no fd and no watch behind once closed", async () => {
