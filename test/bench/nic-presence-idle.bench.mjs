@@ -29,6 +29,8 @@ if (!Number.isInteger(watchers) || watchers < 1 || !(seconds > 0)) {
   process.exit(2);
 }
 
+const kib = () => Math.round(process.memoryUsage().rss / 1024);
+
 /** Percent of one core this process used over `seconds` of idling. */
 async function idleCpu() {
   const before = process.cpuUsage();
@@ -58,10 +60,10 @@ function watchAll(paths) {
 const net = await createTestNetwork({ startDnsmasq: false });
 const rows = [];
 try {
-  rows.push({ set: "no watcher", cpuPercent: await idleCpu() });
+  rows.push({ set: "no watcher", cpuPercent: await idleCpu(), rssKiB: kib() });
 
   const named = watchAll(Array(watchers).fill(net.containerNsPath));
-  rows.push({ set: `${watchers} by /run/netns (inotify)`, cpuPercent: await idleCpu() });
+  rows.push({ set: `${watchers} by /run/netns (inotify)`, cpuPercent: await idleCpu(), rssKiB: kib() });
 
   // One process per watch, as 200 containers have 200 PIDs: 200 distinct paths to poll.
   const sleepers = Array.from({ length: watchers }, () => net.spawn("container", ["sleep", "100000"]));
@@ -69,7 +71,7 @@ try {
   const target = statSync(net.containerNsPath);
   await net.waitFor(() => procPaths.every((path) => statSync(path).ino === target.ino), { timeoutMs: 60_000 });
   const byPid = watchAll(procPaths);
-  rows.push({ set: `${watchers} by /proc/PID/ns/net, ${watchers} PIDs (pidfd each) + the ${watchers} above`, cpuPercent: await idleCpu() });
+  rows.push({ set: `${watchers} by /proc/PID/ns/net, ${watchers} PIDs (pidfd each) + the ${watchers} above`, cpuPercent: await idleCpu(), rssKiB: kib() });
 
   // From the first kill: the kills themselves take a while for 200 processes.
   let from = performance.now();
@@ -87,8 +89,8 @@ try {
   const namedReasons = [...new Set(reports.map((r) => r.reason))];
   for (const handle of [...named.handles, ...byPid.handles]) handle.close();
 
-  console.log("set".padEnd(80), "CPU (% of one core)");
-  for (const row of rows) console.log(row.set.padEnd(80), row.cpuPercent.toFixed(3));
+  console.log("set".padEnd(80), "CPU (% of one core)", "RSS (KiB)");
+  for (const row of rows) console.log(row.set.padEnd(80), row.cpuPercent.toFixed(3).padEnd(19), row.rssKiB);
   console.log(`slowest notice of ${watchers} killed-process watches (from the first kill): ${procNotice.toFixed(1)} ms (${procReasons.join(", ")})`);
   console.log(`slowest notice of ${watchers} deleted-namespace watches: ${namedNotice.toFixed(1)} ms (${namedReasons.join(", ")})`);
   console.log(JSON.stringify({ watchers, seconds, pollMs: NETNS_POLL_MS, idle: rows, procNoticeMs: procNotice, namedNoticeMs: namedNotice }));

@@ -2,6 +2,7 @@ import { readdirSync, statSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestNetwork, rootAvailable, type TestNetwork, type TestProcess } from "@incusx/testkit/netns";
 import { LinkError } from "./errors.js";
+import { nativeAddon } from "./native-addon.js";
 import { NETNS_POLL_MS, netnsPathWatchCounts, watchNetnsPath } from "./netns-presence.js";
 import { openNetns, type NetnsHandle } from "./netns.js";
 import { parseLinkNotices, watchNicPresence, type NicGone } from "./nic-presence.js";
@@ -66,6 +67,21 @@ describe.runIf(process.platform === "linux")("watchNicPresence refusals", () => 
     }
     expect(caught).toBeInstanceOf(LinkError);
     expect((caught as LinkError).code).toBe("EINVAL");
+  });
+});
+
+describe.runIf(process.platform === "linux")("the addon's watchPidExit", () => {
+  it("refuses pid 0, a negative, fractional or huge pid and a missing callback with typed errors, and a process that does not exist with ESRCH", () => {
+    const addon = nativeAddon().addon!;
+    expect(typeof addon.watchPidExit).toBe("function");
+    const watchPidExit = addon.watchPidExit!;
+    for (const pid of [0, -1, 1.5, 2 ** 31, Number.NaN]) {
+      expect(() => watchPidExit(pid, () => {}), String(pid)).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARG_VALUE" }));
+    }
+    expect(() => watchPidExit("1" as unknown as number, () => {})).toThrow(TypeError);
+    expect(() => watchPidExit(process.pid, undefined as unknown as () => void)).toThrow(TypeError);
+    // pid_max is at most 2^22: this one never exists.
+    expect(() => watchPidExit(2 ** 31 - 1, () => {})).toThrow(expect.objectContaining({ code: "ESRCH", syscall: "pidfd_open" }));
   });
 });
 
