@@ -95,3 +95,20 @@ describe("Host.networkRuntime with NICs in other namespaces", () => {
     await host.stop();
   });
 });
+
+describe("Host.networkRuntime watching NICs", () => {
+  it("watches each held NIC with linux-net's watchNicPresence (its typed errors show through)", () => {
+    const host = new Host({ plugins: [], services: { logSink: () => {}, stateStore: () => new MemoryStateStore() } });
+    const options = (host.networkRuntime() as unknown as { options: runtimeApi.NetworkRuntimeOptions }).options;
+    expect(options.watchNic).toBeTypeOf("function");
+    const closed = {
+      path: "/run/netns/none",
+      get fd(): number {
+        throw new Error("closed");
+      },
+    };
+    expect(() => options.watchNic!({ instance: "c1", device: "eth0", interface: "eth0" }, closed, () => {})).toThrow(
+      expect.objectContaining({ name: "LinkError", code: "EINVAL" }),
+    );
+  });
+});

@@ -2,8 +2,8 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DependencyContainer } from "tsyringe";
 import { bundlePluginSources, readBundle, verifyBundle, type BundledPluginSource, type LoadedBundle } from "@incusx/bundle";
-import { IpRoute2LinkConfigurator, netnsPath, openNetns } from "@incusx/linux-net";
-import { NetworkRuntime } from "@incusx/network-runtime";
+import { IpRoute2LinkConfigurator, netnsPath, openNetns, watchNicPresence } from "@incusx/linux-net";
+import { NetworkRuntime, type NicWatcher } from "@incusx/network-runtime";
 import {
   API_VERSION,
   ClockToken,
@@ -56,6 +56,9 @@ import { UnavailableLinkConfigurator } from "./services/unavailable-link-configu
 type BundledSource = BundledPluginSource & PluginPolicy;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+
+// The runtime's NIC watch: the interface by netlink in its namespace, the namespace by its path.
+const watchNicInNetns: NicWatcher = (nic, netns, onGone) => watchNicPresence({ iface: nic.interface, netns }, onGone);
 /** State store name of the network runtime (not a plugin id a plugin can take: plugin ids have no "/"). */
 const RUNTIME_STATE_ID = "incusx.network-runtime";
 
@@ -288,7 +291,9 @@ export class Host {
    * runners work inside it, and its leases are applied by an
    * `IpRoute2LinkConfigurator` on that namespace (rtnetlink through the
    * addon, no `ip` process), not by the host's link configurator, which
-   * serves the host's own namespace.
+   * serves the host's own namespace. Each such NIC is watched with
+   * `watchNicPresence`: when its namespace or interface goes away the
+   * runtime lets go of it (see `NetworkRuntimeOptions.watchNic`).
    *
    * @example
    * const runtime = host.networkRuntime();
@@ -306,6 +311,7 @@ export class Host {
       clock: this.services.clock,
       logger: this.logger.child({ component: "network-runtime" }),
       ...(identity === undefined ? {} : { identity }),
+      watchNic: watchNicInNetns,
     });
   }
 

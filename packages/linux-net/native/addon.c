@@ -57,6 +57,14 @@ int set_u32_property(napi_env env, napi_value object, const char *name, uint32_t
   return napi_create_uint32(env, value, &v) == napi_ok && napi_set_named_property(env, object, name, v) == napi_ok ? 0 : ENOMEM;
 }
 
+// Every wrong-typed argument ends here. Its definition was once lost and
+// the addon, bound lazily, killed the process ("undefined symbol") instead
+// of throwing: src/nic-presence.test.ts passes wrong types to catch that.
+napi_value throw_type_error(napi_env env, const char *message) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+  return NULL;
+}
+
 napi_value throw_invalid_value(napi_env env, const char *message) {
   napi_throw_range_error(env, "ERR_INVALID_ARG_VALUE", message);
   return NULL;
@@ -182,6 +190,7 @@ NAPI_MODULE_INIT() {
       {"open", NULL, Udp4Open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"open6", NULL, Udp6Open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"watchNetlink", NULL, NetlinkWatch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"watchPidExit", NULL, PidExitWatch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"localPort", NULL, Udp4LocalPort, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, Udp4Send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, Udp4Close, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -101,6 +101,7 @@ void rtnetlink_parse_attributes(const struct rtattr **table, int max, const stru
 napi_value Udp4Open(napi_env env, napi_callback_info info);
 napi_value Udp6Open(napi_env env, napi_callback_info info);
 napi_value NetlinkWatch(napi_env env, napi_callback_info info);
+napi_value PidExitWatch(napi_env env, napi_callback_info info);
 napi_value Udp4LocalPort(napi_env env, napi_callback_info info);
 napi_value Udp4Send(napi_env env, napi_callback_info info);
 napi_value Udp4Close(napi_env env, napi_callback_info info);

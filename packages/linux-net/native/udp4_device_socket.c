@@ -28,6 +28,10 @@
 //   localPort(handle) -> number
 //   send(handle, bytes: Uint8Array, address: string, port: number)   throws on failure
 //   close(handle, onClosed?: () => void) -> boolean (false when already closing)
+//   watchPidExit(pid, onExit(), onError?) -> handle
+//        A pidfd (pidfd_open) on the same machinery: onExit runs once, when
+//        the process exits; close() it like a socket. No timer, no wake-up
+//        before the exit.
 // Errors carry `code` (the errno name, "ENODEV"), `errno` and `syscall`.
 // When the kernel fails the socket itself (POLLERR: the socket's pending
 // error, e.g. ECONNABORTED when it is destroyed through sock_diag), libuv
@@ -50,6 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <node_api.h>
@@ -175,7 +180,7 @@ static void deliver(Udp4Socket *sock, size_t length, const struct sockaddr_stora
   napi_value argv[3];
   uint16_t port = 0;
   const char *text = NULL;
-  if (from->ss_family == AF_NETLINK) {
+  if (from->ss_family == AF_NETLINK || from->ss_family == AF_UNSPEC) {
     // A netlink notice (or, length 0, word that some were lost): the
     // listener reads the state again, so only the bytes matter.
     snprintf(address, sizeof address, "kernel");
@@ -225,6 +230,8 @@ static void fail(Udp4Socket *sock, int status) {
   char what[128];
   if (sock->family == AF_NETLINK) {
     snprintf(what, sizeof what, "The netlink watcher failed");
+  } else if (sock->family == AF_UNSPEC) {
+    snprintf(what, sizeof what, "The process watch failed");
   } else {
     snprintf(what, sizeof what, "The UDP/IPv%d socket on interface \"%s\" failed", sock->family == AF_INET6 ? 6 : 4, sock->iface);
   }
@@ -241,6 +248,15 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     return;
   }
   if (!(events & UV_READABLE)) return;
+  if (sock->family == AF_UNSPEC) {
+    // A pidfd turns readable once and for good, when its process exits: say so once.
+    uv_poll_stop(&sock->poll);
+    sock->failed = ESRCH;
+    struct sockaddr_storage from;
+    memset(&from, 0, sizeof from);
+    deliver(sock, 0, &from);
+    return;
+  }
   // A listener may close the socket; the struct stays valid until
   // on_handle_closed, so checking `closing` after each call is safe.
   for (int i = 0; i < MAX_READS_PER_EVENT && !sock->closing; i++) {
@@ -477,6 +493,28 @@ napi_value NetlinkWatch(napi_env env, napi_callback_info info) {
   if (argc >= 3 && !get_netns_fd(env, argv[2], &netns)) return NULL;
   OpenRequest request = {.iface = "netlink", .family = AF_NETLINK, .fd = -1};
   return open_socket(env, netns, &request, argv[0], argc >= 2 ? argv[1] : NULL, error_type);
+}
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+// watchPidExit(pid, onExit, onError?) -> handle
+napi_value PidExitWatch(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 2) return throw_type_error(env, "watchPidExit(pid, onExit, onError) takes two or three arguments");
+  uint32_t pid = 0;
+  if (!get_u32_value(env, argv[0], "The process id", 0x7fffffff, &pid)) return NULL;
+  if (pid == 0) return throw_invalid_value(env, "The process id must not be 0");
+  napi_valuetype error_type;
+  if (!get_callbacks(env, argc - 1, argv + 1, &error_type)) return NULL;
+  // Close-on-exec and, for poll, non-blocking enough: it is only polled, never read.
+  int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+  if (fd < 0) return throw_system_error(env, errno, "pidfd_open", "Failed to watch the process");
+  OpenRequest request = {.iface = "pidfd", .family = AF_UNSPEC, .fd = fd};
+  return start_socket(env, &request, argv[1], argc >= 3 ? argv[2] : NULL, error_type);
 }
 
 // open(iface, port, onMessage, onError?, netns?) -> handle

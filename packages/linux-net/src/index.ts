@@ -3,7 +3,7 @@
 // addresses, routes and MTU over rtnetlink in-process (native addon) or
 // iproute2, link and DAD state, and
 // entering network namespaces (in-process through the native addon, or
-// nsenter). A plain library: no SDK at runtime.
+// nsenter), and noticing a NIC's interface or namespace going away. A plain library: no SDK at runtime.
 
 export { LinkError } from "./errors.js";
 export type { LinkErrorCode, LinkErrorOptions } from "./errors.js";
@@ -29,6 +29,10 @@ export {
   openUdp6Socket,
 } from "./udp6-socket.js";
 export type { Udp6Peer, Udp6Socket, Udp6SocketOptions } from "./udp6-socket.js";
+
+export { watchNicPresence } from "./nic-presence.js";
+export type { NicGone, NicGoneReason, NicPresenceTarget, WatchNicPresenceOptions } from "./nic-presence.js";
+export { NETNS_POLL_MS } from "./netns-presence.js";
 
 export { NETNS_RUN_DIR, NetnsHandle, enterNetns, enterNetnsUnavailable, isCurrentNetns, netnsPath, nsenterArgs, openNetns } from "./netns.js";
 export type { NetnsRef } from "./netns.js";

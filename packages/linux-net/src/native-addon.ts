@@ -91,6 +91,13 @@ export interface NativeAddon {
    * Missing from addons built before it was added.
    */
   watchNetlink?(onMessage: (bytes: Buffer) => void, onError?: (error: NodeJS.ErrnoException) => void, netns?: number): NativeSocketHandle;
+  /**
+   * Watches process `pid` through a pidfd (pidfd_open, Linux 5.3): `onExit`
+   * runs once, when it exits, with no timer before. Close it with close().
+   * Throws a system error (`code` ESRCH: no such process, ENOSYS: an older
+   * kernel). Missing from addons built before it was added.
+   */
+  watchPidExit?(pid: number, onExit: () => void, onError?: (error: NodeJS.ErrnoException) => void): NativeSocketHandle;
   /** The bound port. */
   localPort(handle: NativeSocketHandle): number;
   /** Sends one datagram at once (sendto); throws a system error (`code` ENETUNREACH, EAGAIN...). */

@@ -2,15 +2,18 @@
 // DHCP runners on one interface (run) or on many NICs at once (attach).
 // LeaseApplier and LeaseEventQueue stay inside.
 
-export { CLIENT_DUID_KEY, LINK_FAILED, NetworkRuntime, instanceDuidKey, nicLeaseKey } from "./network-runtime.js";
+export { CLIENT_DUID_KEY, LINK_FAILED, NIC_GONE, NetworkRuntime, instanceDuidKey, nicLeaseKey } from "./network-runtime.js";
 export type {
   AttachedNic,
   DetachOptions,
+  GoneNic,
   NetworkRunOptions,
   NetworkRuntimeOptions,
   NicFamilyState,
   NicFamilyStatus,
+  NicGoneReport,
   NicKey,
   NicSpec,
+  NicWatcher,
   RestartBackoff,
 } from "./network-runtime.js";

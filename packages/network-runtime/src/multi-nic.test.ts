@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { isIncusxError, type DhcpRunOptions, type DhcpRunner, type IpFamily, type Lease, type NetworkNamespace } from "@incusx/sdk";
 import { FakeClock, MemoryLeaseEventStream, MemoryLogSink, MemoryStateStore, RecordingLinkConfigurator } from "@incusx/sdk/testing";
-import { NetworkRuntime, instanceDuidKey, nicLeaseKey, type NetworkRuntimeOptions, type NicSpec } from "./network-runtime.js";
+import { NIC_GONE, NetworkRuntime, instanceDuidKey, nicLeaseKey, type GoneNic, type NetworkRuntimeOptions, type NicGoneReport, type NicSpec } from "./network-runtime.js";
 
 const START = Date.UTC(2026, 0, 1);
 
@@ -472,5 +472,132 @@ describe("nicLeaseKey", () => {
       expect(key.length).toBeLessThanOrEqual(90);
       expect(key).toMatch(/^[A-Za-z0-9._-]+$/);
     }
+  });
+});
+
+/** A fake `watchNic`: records each watch, and reports a NIC gone on demand. */
+function fakeWatcher() {
+  const watches: { nic: NicSpec; netns: NetworkNamespace; closed: boolean; onGone: (gone: NicGoneReport) => void }[] = [];
+  const watchNic = (nic: NicSpec, netns: NetworkNamespace, onGone: (gone: NicGoneReport) => void) => {
+    const watch = { nic, netns, closed: false, onGone };
+    watches.push(watch);
+    return { close: () => void (watch.closed = true) };
+  };
+  const of = (instance: string) => watches.find((w) => w.nic.instance === instance)!;
+  const gone = (instance: string, reason = "namespace-gone") => of(instance).onGone({ reason, message: `"/run/netns/${instance}" no longer exists` });
+  return { watches, watchNic, of, gone };
+}
+
+describe("NetworkRuntime letting go of a NIC that is gone", () => {
+  it("stops the gone NIC's runners without release, closes its namespace and watch, and drops it, leaving the other NIC alone", async () => {
+    const ns = fakeNamespaces();
+    const watcher = fakeWatcher();
+    const goneNics: GoneNic[] = [];
+    const t = setup({ openNetns: ns.openNetns, watchNic: watcher.watchNic, onNicGone: (nic) => goneNics.push(nic) });
+    await t.runtime.attach(t.nic("c1", { releaseOnStop: true }));
+    await t.runtime.attach(t.nic("c2", { releaseOnStop: true }));
+    for (const [i, name] of ["c1", "c2"].entries()) {
+      t.v4.bind(name, `192.0.2.${10 + i}`);
+      t.v6.bind(name, `2001:db8:1::${10 + i}`);
+    }
+    await t.clock.flush();
+    expect(watcher.watches.map((w) => [w.nic.instance, w.netns.path, w.netns.fd])).toEqual([
+      ["c1", "/run/netns/c1", 100],
+      ["c2", "/run/netns/c2", 101],
+    ]);
+
+    watcher.gone("c1");
+    expect(t.runtime.list().find((n) => n.instance === "c1")?.gone).toEqual({ reason: "namespace-gone", message: '"/run/netns/c1" no longer exists' });
+    await t.events.waitFor((e) => e.kind === "failed" && e.error?.code === NIC_GONE && e.family === "ipv6");
+
+    expect(t.runtime.list().map((n) => n.instance)).toEqual(["c2"]);
+    expect([...t.v4.of("c1"), ...t.v6.of("c1")].every((s) => s.ended)).toBe(true);
+    // Not released: nothing removed from the gone link, no released event.
+    expect(t.links.get("/run/netns/c1")!.calls.map((c) => c.op)).not.toContain("removeAddress");
+    expect(t.events.events.filter((e) => e.kind === "released")).toEqual([]);
+    expect(ns.closed).toEqual(["/run/netns/c1"]);
+    expect(watcher.of("c1").closed).toBe(true);
+    expect(t.events.events.filter((e) => e.error?.code === NIC_GONE).map((e) => e.family)).toEqual(["ipv4", "ipv6"]);
+    expect(goneNics).toEqual([{ instance: "c1", device: "eth0", interface: "eth0", netns: "/run/netns/c1", gone: { reason: "namespace-gone", message: '"/run/netns/c1" no longer exists' } }]);
+
+    // c2 untouched: bound, its runners running, its namespace and watch open.
+    expect(t.runtime.list()[0]!.families.map((f) => f.state)).toEqual(["bound", "bound"]);
+    expect([...t.v4.of("c2"), ...t.v6.of("c2")].some((s) => s.ended)).toBe(false);
+    expect(watcher.of("c2").closed).toBe(false);
+    expect(t.v4.of("c2")[0]!.options.netns!.fd).toBe(101);
+    expect(t.clock.pendingTimers).toBe(0);
+
+    // A second report, and a detach after, change nothing more.
+    watcher.gone("c1", "interface-removed");
+    expect((await rejection(t.runtime.detach({ instance: "c1", device: "eth0" })) as { code?: string }).code).toBe("NOT_FOUND");
+    expect(goneNics).toHaveLength(1);
+    // The same NIC can be attached again, with a new watch.
+    await t.runtime.attach(t.nic("c1"));
+    expect(watcher.watches.filter((w) => w.nic.instance === "c1")).toHaveLength(2);
+  });
+
+  it("lets a detach under way win over a later report, and a detach of a gone NIC wait for its stop without release", async () => {
+    const ns = fakeNamespaces();
+    const watcher = fakeWatcher();
+    const goneNics: GoneNic[] = [];
+    const t = setup({ openNetns: ns.openNetns, watchNic: watcher.watchNic, onNicGone: (nic) => goneNics.push(nic) });
+    await t.runtime.attach(t.nic("c1", { families: ["ipv4"] }));
+    await t.runtime.attach(t.nic("c2", { families: ["ipv4"] }));
+    t.v4.bind("c1", "192.0.2.10");
+    t.v4.bind("c2", "192.0.2.11");
+    await t.clock.flush();
+
+    const detaching = t.runtime.detach({ instance: "c1", device: "eth0" }, { release: true });
+    watcher.gone("c1");
+    await detaching;
+    expect(goneNics).toEqual([]);
+    expect(t.links.get("/run/netns/c1")!.calls.map((c) => c.op)).toContain("removeAddress");
+
+    watcher.gone("c2");
+    await t.runtime.detach({ instance: "c2", device: "eth0" }, { release: true }).catch(() => undefined);
+    expect(t.links.get("/run/netns/c2")!.calls.map((c) => c.op)).not.toContain("removeAddress");
+    expect(t.runtime.list()).toEqual([]);
+    expect(ns.closed.sort()).toEqual(["/run/netns/c1", "/run/netns/c2"]);
+  });
+
+  it("starts no runner of a NIC reported gone while it is being attached", async () => {
+    const ns = fakeNamespaces();
+    const t = setup({
+      openNetns: ns.openNetns,
+      watchNic: (_nic, _netns, onGone) => {
+        onGone({ reason: "interface-removed", message: "Interface gone" });
+        return { close: () => {} };
+      },
+    });
+    await t.runtime.attach(t.nic("c1"));
+    await t.events.waitFor((e) => e.error?.code === NIC_GONE && e.family === "ipv6");
+    expect(t.v4.sessions).toEqual([]);
+    expect(t.v6.sessions).toEqual([]);
+    expect(t.runtime.list()).toEqual([]);
+    expect(ns.closed).toEqual(["/run/netns/c1"]);
+  });
+
+  it("attaches a NIC unwatched, with a warning, when its watcher throws; and watches only NICs whose namespace it holds", async () => {
+    const ns = fakeNamespaces();
+    const logs = new MemoryLogSink();
+    const clock = new FakeClock(START);
+    let calls = 0;
+    runtime = new NetworkRuntime({
+      runners: [new SharedRunner("ipv4", clock)],
+      link: new RecordingLinkConfigurator(),
+      events: new MemoryLeaseEventStream(),
+      clock,
+      logger: logs.logger(undefined, clock),
+      openNetns: ns.openNetns,
+      watchNic: () => {
+        calls++;
+        throw new Error("No native addon");
+      },
+    });
+    await runtime.attach({ instance: "c1", device: "eth0", interface: "eth0", netns: "/run/netns/c1" });
+    await runtime.attach({ instance: "c2", device: "eth0", interface: "eth0" });
+    expect(calls).toBe(1);
+    expect(runtime.list().map((n) => n.instance)).toEqual(["c1", "c2"]);
+    expect(logs.messages({ level: "warn", message: /Cannot watch NIC "eth0" of instance "c1".*No native addon/ })).toHaveLength(1);
   });
 });

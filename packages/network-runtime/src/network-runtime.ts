@@ -21,6 +21,43 @@ import { LeaseEventQueue } from "./lease-event-queue.js";
 /** Code of the `failed` event the runtime publishes when the link refused part of a lease. */
 export const LINK_FAILED = "LINK_FAILED";
 
+/**
+ * Code of the `failed` event the runtime publishes, once per family, when
+ * an attached NIC is gone (see {@link NetworkRuntimeOptions.watchNic}): its
+ * runners were stopped and it left {@link NetworkRuntime.list}.
+ */
+export const NIC_GONE = "NIC_GONE";
+
+/**
+ * Why an attached NIC went away, as a {@link NicWatcher} reports it;
+ * `@incusx/linux-net`'s `watchNicPresence` reports `interface-removed`,
+ * `interface-renamed` and `namespace-gone`.
+ */
+export interface NicGoneReport {
+  /** A stable word for hosts to branch on (`namespace-gone`, ...). */
+  readonly reason: string;
+  /** A sentence for logs. */
+  readonly message: string;
+}
+
+/**
+ * Watches one attached NIC and calls `onGone` once when its interface or
+ * namespace is gone; the returned `close()` ends the watch (harmless twice,
+ * and after a report). `@incusx/linux-net`'s `watchNicPresence` is one:
+ * `(nic, netns, onGone) => watchNicPresence({ iface: nic.interface, netns }, onGone)`.
+ */
+export type NicWatcher = (nic: NicSpec, netns: NetworkNamespace, onGone: (gone: NicGoneReport) => void) => { close(): void };
+
+/** An attached NIC the runtime let go because it was gone, as {@link NetworkRuntimeOptions.onNicGone} hears it. */
+export interface GoneNic extends NicKey {
+  /** Interface that was configured. */
+  readonly interface: string;
+  /** Network namespace given at attach. */
+  readonly netns?: string;
+  /** What the watcher said. */
+  readonly gone: NicGoneReport;
+}
+
 /** How long the runtime waits before restarting a runner that stopped on its own. */
 export interface RestartBackoff {
   /** First delay in milliseconds; default 1000. */
@@ -51,6 +88,21 @@ export interface NetworkRuntimeOptions {
    * entering them. Without it the runtime only carries the path.
    */
   readonly openNetns?: (path: string) => NetworkNamespace & { close(): void };
+  /**
+   * Watches each NIC whose namespace the runtime holds (`openNetns` and
+   * `nic.netns` given), from attach until its runners stopped. While the
+   * runtime holds the fd, deleting the namespace's name does not destroy
+   * it: without a watch, a stopped container's NIC would keep its
+   * namespace, runners and sockets until detached. On a report the runtime
+   * stops that NIC's runners without releasing (nothing is left to
+   * remove), closes the namespace, publishes a `failed` event with code
+   * {@link NIC_GONE} per family on the NIC's event stream, calls
+   * `onNicGone`, logs a warning and drops the NIC from `list()`; no other
+   * NIC is touched. A watcher that throws is logged; the NIC runs unwatched.
+   */
+  readonly watchNic?: NicWatcher;
+  /** Hears each NIC the runtime let go because its watcher reported it gone, once its runners stopped. */
+  readonly onNicGone?: (nic: GoneNic) => void;
   /** Where every lease event goes (without `eventsFor`, those of every attached NIC too). */
   readonly events: LeaseEventStream;
   /**
@@ -155,6 +207,8 @@ export interface AttachedNic extends NicKey {
   readonly resolvConf?: ResolvConfTarget;
   /** One entry per family a runner serves for it. */
   readonly families: readonly NicFamilyStatus[];
+  /** Why the NIC is going away on its own (its runners are stopping; it leaves the list once they stopped). */
+  readonly gone?: NicGoneReport;
 }
 
 /** What {@link NetworkRuntime.detach} is asked to do. */
@@ -217,11 +271,14 @@ interface FamilyCell {
 
 interface Attachment {
   readonly spec: NicSpec;
+  readonly events: LeaseEventStream;
   readonly stop: AbortController;
   readonly status: Map<IpFamily, FamilyCell>;
   release: boolean;
   running?: Promise<void>;
   stopped?: Promise<void>;
+  watch?: { close(): void };
+  gone?: NicGoneReport;
 }
 
 const LEASE_IN_FORCE: ReadonlySet<LeaseEvent["kind"]> = new Set(["bound", "renewed", "rebound"]);
@@ -318,7 +375,7 @@ export class NetworkRuntime {
       this.closeNetns(held, nic);
       throw new IncusxError(ErrorCode.InvalidConfig, `No link or event stream for NIC "${nic.device}" of instance "${nic.instance}": ${errorText(error)}`, { cause: error });
     }
-    const attachment: Attachment = { spec: nic, stop: new AbortController(), status: new Map(), release: nic.releaseOnStop === true };
+    const attachment: Attachment = { spec: nic, events, stop: new AbortController(), status: new Map(), release: nic.releaseOnStop === true };
     this.nics.set(key, attachment);
     let started!: () => void;
     const ready = new Promise<void>((resolve) => (started = resolve));
@@ -346,10 +403,13 @@ export class NetworkRuntime {
       started,
     ).finally(() => {
       started();
+      this.closeWatch(attachment);
       // The runners stopped and their last removals were applied: nothing uses the namespace now.
       this.closeNetns(held, nic);
       for (const family of attachment.status.keys()) events.publish({ kind: "detached", family, interface: nic.interface, at: this.options.clock.now() });
     });
+    // After `running` is set, so a report at once stops a NIC whose runners have not started yet.
+    if (netns !== undefined) this.watch(attachment, netns);
     await ready;
   }
 
@@ -376,8 +436,9 @@ export class NetworkRuntime {
   /**
    * Stops the runners of one NIC (releasing its leases when asked) and
    * resolves once they stopped and their last removals were applied; the
-   * NIC's timers are gone then. A second detach while one is under way
-   * waits for the same stop.
+   * NIC's timers are gone then. A second detach while one is under way,
+   * or a detach of a NIC stopping because it is gone, waits for the same
+   * stop (and releases nothing).
    *
    * @throws IncusxError `NOT_FOUND` when the NIC is not attached.
    */
@@ -386,18 +447,75 @@ export class NetworkRuntime {
     if (attachment === undefined) {
       throw new IncusxError(ErrorCode.NotFound, `NIC "${nic.device}" of instance "${nic.instance}" is not attached`);
     }
-    if (attachment.stopped === undefined) {
-      if (options.release !== undefined) attachment.release = options.release;
-      for (const cell of attachment.status.values()) cell.state = "stopping";
-      attachment.stop.abort();
-      attachment.stopped = (attachment.running ?? Promise.resolve()).finally(() => this.nics.delete(nicKey(nic)));
-    }
-    await attachment.stopped;
+    if (attachment.stopped === undefined && options.release !== undefined) attachment.release = options.release;
+    await this.stopNic(attachment);
   }
 
-  /** Every attached NIC (also those being detached), with each family's state and lease. */
+  // Stops the runners of a NIC once (detach or gone) and drops it from the list after.
+  private stopNic(attachment: Attachment): Promise<void> {
+    if (attachment.stopped === undefined) {
+      for (const cell of attachment.status.values()) cell.state = "stopping";
+      attachment.stop.abort();
+      attachment.stopped = (attachment.running ?? Promise.resolve()).finally(() => this.nics.delete(nicKey(attachment.spec)));
+    }
+    return attachment.stopped;
+  }
+
+  private watch(attachment: Attachment, netns: NetworkNamespace): void {
+    const { spec } = attachment;
+    try {
+      const watch = this.options.watchNic?.(spec, netns, (gone) => this.nicGone(attachment, gone));
+      // Reported (or detached) while the watch was being set up: it ends now.
+      if (attachment.stopped !== undefined) watch?.close();
+      else if (watch !== undefined) attachment.watch = watch;
+    } catch (error) {
+      this.options.logger.warn(`Cannot watch NIC "${spec.device}" of instance "${spec.instance}" for its namespace or interface going away: ${errorText(error)}; it stays attached until detached`, {
+        instance: spec.instance,
+        device: spec.device,
+      });
+    }
+  }
+
+  private nicGone(attachment: Attachment, gone: NicGoneReport): void {
+    // A detach under way, or a second report: that stop stands.
+    if (attachment.stopped !== undefined || attachment.gone !== undefined) return;
+    const { spec } = attachment;
+    attachment.gone = { reason: String(gone.reason), message: String(gone.message) };
+    // Nothing is left to release: the namespace or interface went with its addresses.
+    attachment.release = false;
+    this.closeWatch(attachment);
+    const fields = { instance: spec.instance, device: spec.device, interface: spec.interface, reason: attachment.gone.reason, ...(spec.netns === undefined ? {} : { netns: spec.netns }) };
+    this.options.logger.warn(`NIC "${spec.device}" of instance "${spec.instance}" is gone (${attachment.gone.message}); stopping its runners without release`, fields);
+    const families = [...attachment.status.keys()];
+    void this.stopNic(attachment).then(() => {
+      for (const family of families) {
+        attachment.events.publish({ kind: "failed", family, interface: spec.interface, at: this.options.clock.now(), error: { code: NIC_GONE, message: attachment.gone!.message } });
+      }
+      try {
+        this.options.onNicGone?.({ instance: spec.instance, device: spec.device, interface: spec.interface, ...(spec.netns === undefined ? {} : { netns: spec.netns }), gone: attachment.gone! });
+      } catch (error) {
+        this.options.logger.error(`onNicGone failed: ${errorText(error)}`, fields);
+      }
+    });
+  }
+
+  private closeWatch(attachment: Attachment): void {
+    const watch = attachment.watch;
+    attachment.watch = undefined;
+    try {
+      watch?.close();
+    } catch (error) {
+      this.options.logger.warn(`Could not stop watching NIC "${attachment.spec.device}" of instance "${attachment.spec.instance}": ${errorText(error)}`);
+    }
+  }
+
+  /**
+   * Every attached NIC (also those being detached, and those gone whose
+   * runners are still stopping, with `gone` set), with each family's state
+   * and lease.
+   */
   list(): AttachedNic[] {
-    return [...this.nics.values()].map(({ spec, status }) => ({
+    return [...this.nics.values()].map(({ spec, status, gone }) => ({
       instance: spec.instance,
       device: spec.device,
       interface: spec.interface,
@@ -409,6 +527,7 @@ export class NetworkRuntime {
         ...(cell.lease === undefined ? {} : { lease: cell.lease }),
         ...(cell.error === undefined ? {} : { error: cell.error }),
       })),
+      ...(gone === undefined ? {} : { gone }),
     }));
   }
 
