@@ -19,8 +19,8 @@ export type { LinkInfo } from "./link-info.js";
 
 export { waitForLinkLocal } from "./link-local.js";
 
-export { IPV6_SYSCTL_NAME_PATTERN, readIpv6Sysctl, setIpv6Sysctls } from "./ipv6-sysctl.js";
-export type { Ipv6SysctlOptions, NetnsFd } from "./ipv6-sysctl.js";
+export { readIpv6Sysctl, setIpv6Sysctls } from "./ipv6-sysctl.js";
+export type { Ipv6SysctlOptions } from "./ipv6-sysctl.js";
 
 export { watchAddressFlags } from "./address-flags.js";
 export type { WatchAddressFlagsOptions } from "./address-flags.js";

@@ -53,11 +53,11 @@ describe.skipIf(!rootAvailable())("setIpv6Sysctls inside a test namespace (needs
     const home = where();
     const fds = readdirSync("/proc/self/fd").length;
 
-    setIpv6Sysctls(TEST_IFACE, { optimistic_dad: 1, use_optimistic: 1 }, { netnsHandle: netns });
+    setIpv6Sysctls(TEST_IFACE, { optimistic_dad: 1, use_optimistic: 1 }, { netns });
 
     expect(await inNs(net, "container", TEST_IFACE, "optimistic_dad")).toBe("1");
     expect(await inNs(net, "container", TEST_IFACE, "use_optimistic")).toBe("1");
-    expect(readIpv6Sysctl(TEST_IFACE, "optimistic_dad", { netnsHandle: netns })).toBe("1");
+    expect(readIpv6Sysctl(TEST_IFACE, "optimistic_dad", { netns })).toBe("1");
     // The other namespace's interface of the same name and the host are untouched.
     expect(await inNs(net, "server", TEST_IFACE, "optimistic_dad")).toBe("0");
     expect(await inNs(net, "server", TEST_IFACE, "use_optimistic")).toBe("0");
@@ -67,8 +67,11 @@ describe.skipIf(!rootAvailable())("setIpv6Sysctls inside a test namespace (needs
     expect(where()).toBe(home);
     expect(readdirSync("/proc/self/fd").length).toBe(fds);
 
-    setIpv6Sysctls(TEST_IFACE, { optimistic_dad: 0 }, { netnsHandle: netns });
+    // A path is opened for the call and closed after it.
+    setIpv6Sysctls(TEST_IFACE, { optimistic_dad: 0 }, { netns: net.containerNsPath });
     expect(await inNs(net, "container", TEST_IFACE, "optimistic_dad")).toBe("0");
+    expect(readIpv6Sysctl(TEST_IFACE, "optimistic_dad", { netns: net.containerNs })).toBe("0");
+    expect(readdirSync("/proc/self/fd").length).toBe(fds);
     expect(await inNs(net, "container", TEST_IFACE, "use_optimistic")).toBe("1");
   });
 
@@ -77,7 +80,7 @@ describe.skipIf(!rootAvailable())("setIpv6Sysctls inside a test namespace (needs
     const home = where();
     const refused = (iface: string, settings: Record<string, number>): LinkError => {
       try {
-        setIpv6Sysctls(iface, settings, { netnsHandle: netns });
+        setIpv6Sysctls(iface, settings, { netns });
       } catch (error) {
         return error as LinkError;
       }

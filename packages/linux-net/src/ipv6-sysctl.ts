@@ -1,26 +1,17 @@
 import { LinkError, type LinkErrorCode } from "./errors.js";
 import { assertInterfaceName } from "./ip-command.js";
 import { NATIVE_ADDON_PATH, nativeAddon, type NativeAddon } from "./native-addon.js";
-
-/**
- * A network namespace held open by fd: a `NetnsHandle` of `openNetns`, or
- * anything of its shape (the SDK's `NetworkNamespace`).
- */
-export interface NetnsFd {
-  /** The path it was opened from, for messages. */
-  readonly path: string;
-  /** The open fd naming the namespace. */
-  readonly fd: number;
-}
+import { withNetns, type NetnsRef } from "./netns.js";
 
 /** Options of {@link setIpv6Sysctls} and {@link readIpv6Sysctl}. */
 export interface Ipv6SysctlOptions {
   /**
    * The network namespace of the interface; default the calling thread's.
-   * The process does not move: the setting's file is opened inside it in
-   * one native call and the thread comes back at once.
+   * A {@link NetnsRef} (a `NetnsHandle` of `openNetns`), or a name or path
+   * opened for the call. The process does not move: the setting's file is
+   * opened inside it in one native call and the thread comes back at once.
    */
-  readonly netnsHandle?: NetnsFd;
+  readonly netns?: string | NetnsRef;
 }
 
 /**
@@ -28,27 +19,27 @@ export interface Ipv6SysctlOptions {
  * (`optimistic_dad`, `accept_ra_rt_info_max_plen`), lower-case letters,
  * digits and `_`, so a name is never a path.
  */
-export const IPV6_SYSCTL_NAME_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
+const IPV6_SYSCTL_NAME_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
 
 // Directories of /proc/sys/net/ipv6/conf that are not one interface.
 const NOT_AN_INTERFACE = new Set(["all", "default"]);
 
 /**
  * Sets IPv6 settings of one interface (`net.ipv6.conf.IFACE.NAME`, e.g.
- * `{ optimistic_dad: 1, use_optimistic: 1 }`), in `options.netnsHandle`'s
- * namespace when given, without `sysctl`, `ip` or moving the process.
+ * `{ optimistic_dad: 1, use_optimistic: 1 }`), in `options.netns` when
+ * given, without `sysctl`, `ip` or moving the process.
  * Every name and value is checked before the first is written, so a bad
  * one changes nothing; settings are then written in order (a kernel
  * refusal stops there). Throws a {@link LinkError}: `EINVAL` (an
  * interface name that is no single interface, `all` and `default`
- * included; a setting name outside {@link IPV6_SYSCTL_NAME_PATTERN}; a
+ * included; a setting name other than `[a-z][a-z0-9_]{0,62}`; a
  * value that is not a whole 32-bit number; a setting the kernel does not
  * have; a value it refuses), `ENODEV` (no such interface there, or IPv6
  * off on it), `EPERM`, `ADDON_UNAVAILABLE`.
  *
  * @example
  * const netns = openNetns("/run/netns/ctr1");
- * setIpv6Sysctls("eth0", { optimistic_dad: 1, use_optimistic: 1 }, { netnsHandle: netns });
+ * setIpv6Sysctls("eth0", { optimistic_dad: 1, use_optimistic: 1 }, { netns });
  */
 export function setIpv6Sysctls(iface: string, settings: Readonly<Record<string, number>>, options: Ipv6SysctlOptions = {}): void {
   assertSysctlInterface(iface);
@@ -61,33 +52,42 @@ export function setIpv6Sysctls(iface: string, settings: Readonly<Record<string, 
   }
   if (entries.length === 0) return;
   const { writeIpv6Sysctl } = sysctlAddon(iface);
-  const netns = options.netnsHandle?.fd;
-  for (const [name, value] of entries) {
-    try {
-      writeIpv6Sysctl(iface, name, String(value), netns);
-    } catch (error) {
-      throw sysctlError(`Cannot set IPv6 setting "${name}" of "${iface}"${where(options)} to ${value}`, error);
+  inNetns(options, (fd) => {
+    for (const [name, value] of entries) {
+      try {
+        writeIpv6Sysctl(iface, name, String(value), fd);
+      } catch (error) {
+        throw sysctlError(`Cannot set IPv6 setting "${name}" of "${iface}"${where(options)} to ${value}`, error);
+      }
     }
-  }
+  });
 }
 
 /**
  * The current text of one IPv6 setting of `iface` (`"1"`), read in
- * `options.netnsHandle`'s namespace when given. Throws as
+ * `options.netns` when given. Throws as
  * {@link setIpv6Sysctls} does.
  *
  * @example
- * readIpv6Sysctl("eth0", "optimistic_dad", { netnsHandle: netns }) // "1"
+ * readIpv6Sysctl("eth0", "optimistic_dad", { netns }) // "1"
  */
 export function readIpv6Sysctl(iface: string, name: string, options: Ipv6SysctlOptions = {}): string {
   assertSysctlInterface(iface);
   assertSysctlName(name);
   const { readIpv6Sysctl: read } = sysctlAddon(iface);
-  try {
-    return read(iface, name, options.netnsHandle?.fd);
-  } catch (error) {
-    throw sysctlError(`Cannot read IPv6 setting "${name}" of "${iface}"${where(options)}`, error);
-  }
+  return inNetns(options, (fd) => {
+    try {
+      return read(iface, name, fd);
+    } catch (error) {
+      throw sysctlError(`Cannot read IPv6 setting "${name}" of "${iface}"${where(options)}`, error);
+    }
+  });
+}
+
+// `work` with the fd of `options.netns` (undefined: the thread's own namespace).
+function inNetns<T>(options: Ipv6SysctlOptions, work: (fd: number | undefined) => T): T {
+  if (options.netns === undefined) return work(undefined);
+  return withNetns(options.netns, (ref) => work(ref.fd));
 }
 
 function assertSysctlInterface(iface: string): void {
@@ -117,7 +117,8 @@ function sysctlAddon(iface: string): Required<Pick<NativeAddon, "readIpv6Sysctl"
 }
 
 function where(options: Ipv6SysctlOptions): string {
-  return options.netnsHandle === undefined ? "" : ` in "${options.netnsHandle.path}"`;
+  const netns = options.netns;
+  return netns === undefined ? "" : ` in "${typeof netns === "string" ? netns : netns.path}"`;
 }
 
 const SYSCTL_CODES: Readonly<Record<string, LinkErrorCode>> = {

@@ -103,10 +103,10 @@ describe.skipIf(!rootAvailable())("waitForLinkLocal with optimistic DAD (RFC 442
 
   const linkLocal = async () => (await net.addresses("container", "eth0")).find((a) => a.family === "inet6" && a.scope === "link");
 
-  for (const mode of ["ip", "netnsHandle"] as const) {
+  for (const mode of ["ip", "handle"] as const) {
     it(`resolves with the optimistic address while DAD still runs, and a socket binds to it (${mode})`, async () => {
-      setIpv6Sysctls("eth0", { optimistic_dad: 1, use_optimistic: 1 }, { netnsHandle: netns });
-      const options = mode === "ip" ? { netns: net.containerNs } : { netnsHandle: netns };
+      setIpv6Sysctls("eth0", { optimistic_dad: 1, use_optimistic: 1 }, { netns });
+      const options = mode === "ip" ? { netns: net.containerNs } : { netns };
       const waiting = waitForLinkLocal("eth0", AbortSignal.timeout(15_000), options);
       await net.exec("container", ["ip", "link", "set", "eth0", "up"]);
       const address = await waiting;
@@ -121,7 +121,7 @@ describe.skipIf(!rootAvailable())("waitForLinkLocal with optimistic DAD (RFC 442
   it("without optimistic DAD waits out the tentative address, to which no socket can bind", async () => {
     let settled = false;
     const controller = new AbortController();
-    const waiting = waitForLinkLocal("eth0", controller.signal, { netnsHandle: netns });
+    const waiting = waitForLinkLocal("eth0", controller.signal, { netns });
     void waiting.catch(() => undefined).finally(() => (settled = true));
     await net.exec("container", ["ip", "link", "set", "eth0", "up"]);
     const tentative = await net.waitFor(async () => {
