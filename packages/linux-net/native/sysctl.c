@@ -111,14 +111,25 @@ static int open_checked(napi_env env, napi_value iface_value, napi_value name_va
   return request.fd;
 }
 
+// Reads the `required` arguments of a call (throwing `usage` when fewer
+// are given) into argv and the optional namespace fd after them into
+// *netns (-1 without). Returns 1, or 0 after throwing.
+static int get_arguments(napi_env env, napi_callback_info info, size_t required, napi_value argv[4], const char *usage, int *netns) {
+  size_t argc = required + 1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc < required) {
+    throw_type_error(env, usage);
+    return 0;
+  }
+  *netns = -1;
+  return argc <= required || get_netns_fd(env, argv[required], netns);
+}
+
 // readIpv6Sysctl(iface, name, netns?)
 napi_value ReadIpv6Sysctl(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 2) return throw_type_error(env, "readIpv6Sysctl(iface, name, netns?) takes two or three arguments");
-  int netns = -1;
-  if (argc > 2 && !get_netns_fd(env, argv[2], &netns)) return NULL;
+  napi_value argv[4];
+  int netns;
+  if (!get_arguments(env, info, 2, argv, "readIpv6Sysctl(iface, name, netns?) takes two or three arguments", &netns)) return NULL;
   char iface[IF_NAMESIZE], name[SETTING_NAME_MAX];
   int fd = open_checked(env, argv[0], argv[1], netns, O_RDONLY, iface, name);
   if (fd < 0) return NULL;
@@ -135,12 +146,9 @@ napi_value ReadIpv6Sysctl(napi_env env, napi_callback_info info) {
 
 // writeIpv6Sysctl(iface, name, value, netns?)
 napi_value WriteIpv6Sysctl(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 3) return throw_type_error(env, "writeIpv6Sysctl(iface, name, value, netns?) takes three or four arguments");
-  int netns = -1;
-  if (argc > 3 && !get_netns_fd(env, argv[3], &netns)) return NULL;
+  int netns;
+  if (!get_arguments(env, info, 3, argv, "writeIpv6Sysctl(iface, name, value, netns?) takes three or four arguments", &netns)) return NULL;
   char value[VALUE_MAX];
   size_t length = get_string_value(env, argv[2], "The value", value, sizeof value);
   if (length == 0) return NULL;
