@@ -2,7 +2,7 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DependencyContainer } from "tsyringe";
 import { bundlePluginSources, readBundle, verifyBundle, type BundledPluginSource, type LoadedBundle } from "@incusx/bundle";
-import { IpRoute2LinkConfigurator, openNetns } from "@incusx/linux-net";
+import { IpRoute2LinkConfigurator, openNetns, setIpv6Sysctls } from "@incusx/linux-net";
 import { NetworkRuntime } from "@incusx/network-runtime";
 import {
   API_VERSION,
@@ -287,7 +287,9 @@ export class Host {
    * runners work inside it, and its leases are applied by an
    * `IpRoute2LinkConfigurator` on that namespace (rtnetlink through the
    * addon, no `ip` process), not by the host's link configurator, which
-   * serves the host's own namespace.
+   * serves the host's own namespace. A NIC attached with
+   * `optimisticDad: true` gets optimistic DAD (RFC 4429) on its interface
+   * through `@incusx/linux-net`'s `setIpv6Sysctls` (off by default).
    *
    * @example
    * const runtime = host.networkRuntime();
@@ -299,6 +301,8 @@ export class Host {
       runners: this.resolveAll(DhcpRunnerToken),
       link: this.services.linkConfigurator,
       openNetns,
+      // For NICs attached with optimisticDad (off unless a NIC asks).
+      setIpv6Sysctls,
       linkFor: (_nic, netns) => (netns === undefined ? this.services.linkConfigurator : new IpRoute2LinkConfigurator({ netns })),
       events: this.services.leaseEvents,
       clock: this.services.clock,
