@@ -2,7 +2,7 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DependencyContainer } from "tsyringe";
 import { bundlePluginSources, readBundle, verifyBundle, type BundledPluginSource, type LoadedBundle } from "@incusx/bundle";
-import { IpRoute2LinkConfigurator, netnsPath, openNetns, watchNicPresence } from "@incusx/linux-net";
+import { IpRoute2LinkConfigurator, netnsPath, openNetns, setIpv6Sysctls, watchNicPresence } from "@incusx/linux-net";
 import { NetworkRuntime, type NicWatcher } from "@incusx/network-runtime";
 import {
   API_VERSION,
@@ -294,6 +294,9 @@ export class Host {
    * serves the host's own namespace. Each such NIC is watched with
    * `watchNicPresence`: when its namespace or interface goes away the
    * runtime lets go of it (see `NetworkRuntimeOptions.watchNic`).
+   * serves the host's own namespace. A NIC attached with
+   * `optimisticDad: true` gets optimistic DAD (RFC 4429) on its interface
+   * through `@incusx/linux-net`'s `setIpv6Sysctls` (off by default).
    *
    * @example
    * const runtime = host.networkRuntime();
@@ -306,6 +309,8 @@ export class Host {
       link: this.services.linkConfigurator,
       // A bare name is one under /run/netns, as `incusx forknet dhcp --netns NAME` takes it.
       openNetns: (nameOrPath) => openNetns(netnsPath(nameOrPath)),
+      // For NICs attached with optimisticDad (off unless a NIC asks).
+      setIpv6Sysctls,
       linkFor: (_nic, netns) => (netns === undefined ? this.services.linkConfigurator : new IpRoute2LinkConfigurator({ netns })),
       events: this.services.leaseEvents,
       clock: this.services.clock,

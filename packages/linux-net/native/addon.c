@@ -4,7 +4,8 @@
 // (entering or opening a network namespace in-process; netns_run.c works
 // inside one), link.c (reading a link and setting its MTU), address.c
 // and route.c (adding, removing and listing addresses and routes), all
-// three over rtnetlink (rtnetlink.c), and holds the argument and error
+// three over rtnetlink (rtnetlink.c), sysctl.c (an interface's IPv6
+// settings, also in another namespace), and holds the argument and error
 // helpers they share.
 
 #include <errno.h>
@@ -204,6 +205,8 @@ NAPI_MODULE_INIT() {
       {"deleteRoute", NULL, DeleteRouteInNetns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"listRoutes", NULL, ListRoutesInNetns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setMtu", NULL, SetMtuInNetns, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readIpv6Sysctl", NULL, ReadIpv6Sysctl, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"writeIpv6Sysctl", NULL, WriteIpv6Sysctl, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
   return exports;

@@ -117,6 +117,10 @@ int get_netns_fd(napi_env env, napi_value value, int *fd);
 napi_value LinkInfo(napi_env env, napi_callback_info info);
 napi_value SetMtu(napi_env env, napi_callback_info info);
 
+// sysctl.c
+napi_value ReadIpv6Sysctl(napi_env env, napi_callback_info info);
+napi_value WriteIpv6Sysctl(napi_env env, napi_callback_info info);
+
 // address.c
 napi_value ReplaceAddress(napi_env env, napi_callback_info info);
 napi_value DeleteAddress(napi_env env, napi_callback_info info);

@@ -1,7 +1,8 @@
 // The public API of @incusx/linux-net: interface-bound UDP/IPv6 sockets and
 // device-bound UDP/IPv4 sockets (native addon, for DHCPv4),
 // addresses, routes and MTU over rtnetlink in-process (native addon) or
-// iproute2, link and DAD state, and
+// iproute2, an interface's IPv6 settings (native addon), link and DAD
+// state, and
 // entering network namespaces (in-process through the native addon, or
 // nsenter), and noticing a NIC's interface or namespace going away. A plain library: no SDK at runtime.
 
@@ -17,6 +18,9 @@ export { readLinkInfo } from "./link-info.js";
 export type { LinkInfo } from "./link-info.js";
 
 export { waitForLinkLocal } from "./link-local.js";
+
+export { readIpv6Sysctl, setIpv6Sysctls } from "./ipv6-sysctl.js";
+export type { Ipv6SysctlOptions } from "./ipv6-sysctl.js";
 
 export { watchAddressFlags } from "./address-flags.js";
 export type { WatchAddressFlagsOptions } from "./address-flags.js";

@@ -21,6 +21,10 @@ const dadFailed: IpLinkJson[] = JSON.parse(
 const tentativeLinkLocal: IpLinkJson[] = JSON.parse(
   '[{"ifindex":2,"link_index":2,"ifname":"eth0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1500,"qdisc":"noqueue","operstate":"UP","group":"default","txqlen":1000,"link_netnsid":0,"addr_info":[{"family":"inet6","local":"fe80::604e:3aff:fe15:a1b3","prefixlen":64,"scope":"link","tentative":true,"valid_life_time":4294967295,"preferred_life_time":4294967295}]}]',
 );
+// Recorded with optimistic_dad=1 right after link up: RFC 4429's optimistic address is also tentative.
+const optimisticLinkLocal: IpLinkJson[] = JSON.parse(
+  '[{"ifindex":2,"link_index":2,"ifname":"eth0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1500,"qdisc":"noqueue","operstate":"UP","group":"default","txqlen":1000,"link_type":"ether","address":"da:c2:a9:ac:41:9e","broadcast":"ff:ff:ff:ff:ff:ff","link_netnsid":0,"addr_info":[{"family":"inet6","local":"fe80::d8c2:a9ff:feac:419e","prefixlen":64,"scope":"link","optimistic":true,"tentative":true,"valid_life_time":4294967295,"preferred_life_time":4294967295}]}]',
+);
 const linkDown: IpLinkJson[] = JSON.parse(
   '[{"ifindex":2,"link_index":2,"ifname":"eth0","flags":["BROADCAST","MULTICAST"],"mtu":1500,"qdisc":"noop","operstate":"DOWN","group":"default","txqlen":1000,"link_type":"ether","address":"62:4E:3A:15:A1:B3","broadcast":"ff:ff:ff:ff:ff:ff","link_netnsid":0,"addr_info":[]}]',
 );
@@ -64,6 +68,12 @@ describe("address flags", () => {
 describe("usable link-local address", () => {
   it("is found once DAD has finished", () => {
     expect(usableLinkLocalFromJson(addrShow)).toBe("fe80::604e:3aff:fe15:a1b3");
+  });
+
+  it("is found while DAD still runs when the kernel made it optimistic (RFC 4429), not once DAD failed", () => {
+    expect(usableLinkLocalFromJson(optimisticLinkLocal)).toBe("fe80::d8c2:a9ff:feac:419e");
+    const failed = JSON.parse(JSON.stringify(optimisticLinkLocal).replace('"optimistic":true', '"optimistic":true,"dadfailed":true')) as IpLinkJson[];
+    expect(usableLinkLocalFromJson(failed)).toBeUndefined();
   });
 
   it("is not reported while tentative or when there is none", () => {

@@ -97,15 +97,17 @@ export function addressFlagsFromJson(links: readonly IpLinkJson[]): AddressFlags
 
 /**
  * The usable IPv6 link-local address of `ip -json -6 addr show` output:
- * an fe80::/10 address that is neither `tentative` (DAD still running) nor
- * `dadfailed`. `optimistic` addresses count as usable (RFC 4429).
+ * an fe80::/10 address that is not `dadfailed` and either not `tentative`
+ * (DAD finished) or `optimistic` (RFC 4429: usable while DAD runs, which
+ * the kernel does with `optimistic_dad` on; such an address is reported
+ * `optimistic` and `tentative` until DAD ends, and a socket binds to it).
  */
 export function usableLinkLocalFromJson(links: readonly IpLinkJson[]): string | undefined {
   for (const link of links) {
     for (const info of link.addr_info ?? []) {
       if (info.family !== "inet6" || typeof info.local !== "string") continue;
       if (!isLinkLocal6(info.local)) continue;
-      if (info.tentative === true || info.dadfailed === true) continue;
+      if (info.dadfailed === true || (info.tentative === true && info.optimistic !== true)) continue;
       return info.local;
     }
   }

@@ -8,7 +8,10 @@ import type { NetnsRef } from "./netns.js";
 /**
  * Resolves with the IPv6 link-local address of `iface` once it exists and
  * has finished duplicate address detection (not `tentative`, not
- * `dadfailed`), which is when a DHCPv6 client may bind to it. Works while
+ * `dadfailed`), which is when a DHCPv6 client may bind to it, or at once
+ * when the kernel made it `optimistic` (RFC 4429, `optimistic_dad` set
+ * on the interface before the address was created): the kernel lets a
+ * socket bind to an optimistic address while DAD runs. Works while
  * the interface is down, has no address yet or does not exist yet: it
  * re-reads on every `ip monitor` address/link event (plus a slow safety
  * poll), not on fixed sleeps, and takes the address straight from the
@@ -72,9 +75,10 @@ export function waitForLinkLocal(iface: string, signal: AbortSignal, options: Ip
 
 /**
  * The link-local address an `ip -o monitor address` line announces for
- * `iface` when it is usable (not `tentative`, not `dadfailed`, not a
- * deletion), else `undefined`. The kernel's notice that DAD of the
- * link-local address finished is such a line.
+ * `iface` when it is usable (not `dadfailed`, not a deletion, and not
+ * `tentative` unless `optimistic`), else `undefined`. The kernel's notice
+ * that DAD of the link-local address finished is such a line, and so is
+ * the one adding an optimistic address.
  *
  * @example
  * usableLinkLocalFromMonitorLine("2: eth0    inet6 fe80::1/64 scope link \\       valid_lft forever preferred_lft forever", "eth0") // "fe80::1"
@@ -83,12 +87,19 @@ export function usableLinkLocalFromMonitorLine(line: string, iface: string): str
   const match = /^\d+:\s+(\S+)\s+inet6\s+(fe80:[0-9a-f:]*)\/\d+\s+([^\\]*)/i.exec(line);
   if (match === null || match[1] !== iface) return undefined;
   const flags = match[3]!.trim().split(/\s+/);
-  if (flags.includes("tentative") || flags.includes("dadfailed")) return undefined;
+  if (flags.includes("dadfailed") || (flags.includes("tentative") && !flags.includes("optimistic"))) return undefined;
   return match[2]!.toLowerCase();
 }
 
+const IFA_F_OPTIMISTIC = 0x04;
 const IFA_F_DADFAILED = 0x08;
 const IFA_F_TENTATIVE = 0x40;
+
+/** Whether an address with IFA_F_* `flags` may be bound: DAD finished, or optimistic (RFC 4429), and not failed. */
+function usableFlags(flags: number): boolean {
+  if ((flags & IFA_F_DADFAILED) !== 0) return false;
+  return (flags & IFA_F_TENTATIVE) === 0 || (flags & IFA_F_OPTIMISTIC) !== 0;
+}
 
 // waitForLinkLocal in the namespace of `netns`, woken by netlink notices made there.
 function waitForLinkLocalInNetns(iface: string, signal: AbortSignal, netns: NetnsRef): Promise<string> {
@@ -125,7 +136,7 @@ function waitForLinkLocalInNetns(iface: string, signal: AbortSignal, netns: Netn
         return;
       }
       const usable = addresses.find(
-        (a) => a.family === 6 && /^fe[89ab]/i.test(a.address) && (a.flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) === 0,
+        (a) => a.family === 6 && /^fe[89ab]/i.test(a.address) && usableFlags(a.flags),
       );
       if (usable !== undefined) finish(() => resolve(usable.address));
     };

@@ -156,6 +156,18 @@ export interface NativeAddon {
   listRoutes?(name: string, family: 4 | 6, netns?: number): NativeRoute[];
   /** Sets the MTU of link `name` (RTM_NEWLINK). Throws a system error (`code` ENODEV, EINVAL). */
   setMtu?(name: string, mtu: number, netns?: number): void;
+  /**
+   * Reads /proc/sys/net/ipv6/conf/`iface`/`name`, opened inside the
+   * namespace of fd `netns` when given (the file belongs to its opener's
+   * namespace), without the trailing newline. Refuses (RangeError) an
+   * interface name that is not one interface (`all`, `default`, `.`, `..`,
+   * '/', ':', white space) and a setting name other than [a-z][a-z0-9_]*.
+   * Throws a system error (`code` ENODEV, ENOENT for an unknown setting).
+   * Missing from addons built before it was added.
+   */
+  readIpv6Sysctl?(iface: string, name: string, netns?: number): string;
+  /** Writes `value` to the file readIpv6Sysctl reads, with its checks; EINVAL when the kernel refuses the value. */
+  writeIpv6Sysctl?(iface: string, name: string, value: string, netns?: number): void;
 }
 
 /**

@@ -103,6 +103,17 @@ export interface NetworkRuntimeOptions {
   readonly watchNic?: NicWatcher;
   /** Hears each NIC the runtime let go because its watcher reported it gone, once its runners stopped. */
   readonly onNicGone?: (nic: GoneNic) => void;
+   * Default of {@link NicSpec.optimisticDad} (and of
+   * {@link NetworkRunOptions.optimisticDad}) for every NIC; default
+   * `false`. Needs `setIpv6Sysctls`.
+   */
+  readonly optimisticDad?: boolean;
+  /**
+   * Sets IPv6 settings of an interface (`net.ipv6.conf.IFACE.NAME`), in
+   * `options.netns` when given, else the process's namespace:
+   * `@incusx/linux-net`'s `setIpv6Sysctls`. Used for optimistic DAD only.
+   */
+  readonly setIpv6Sysctls?: (iface: string, settings: Readonly<Record<string, number>>, options?: { readonly netns?: NetworkNamespace }) => void | Promise<void>;
   /** Where every lease event goes (without `eventsFor`, those of every attached NIC too). */
   readonly events: LeaseEventStream;
   /**
@@ -140,7 +151,18 @@ export interface NetworkRunOptions {
   readonly signal: AbortSignal;
   /** The client DUID to use instead of the one kept in `identity`. */
   readonly duid?: Uint8Array;
+  /** As {@link NicSpec.optimisticDad}, for the interface in the process's namespace; default the runtime's `optimisticDad`. */
+  readonly optimisticDad?: boolean;
 }
+
+/**
+ * The IPv6 settings the runtime sets on an interface for optimistic DAD
+ * (RFC 4429): `optimistic_dad` makes the kernel create its addresses
+ * (the link-local one when the link comes up) optimistic, usable while
+ * DAD runs, so the DHCPv6 Solicit can leave at once; `use_optimistic`
+ * lets source address selection use them.
+ */
+export const OPTIMISTIC_DAD_SYSCTLS: Readonly<Record<"optimistic_dad" | "use_optimistic", number>> = Object.freeze({ optimistic_dad: 1, use_optimistic: 1 });
 
 /** State key of the client DUID in {@link NetworkRuntimeOptions.identity}. */
 export const CLIENT_DUID_KEY = "client.duid";
@@ -180,6 +202,18 @@ export interface NicSpec extends NicKey {
    * shares one resolv.conf merged from their leases.
    */
   readonly resolvConf?: ResolvConfTarget;
+   * Optimistic DAD (RFC 4429) on the NIC's interface; default the
+   * runtime's `optimisticDad` (off). When on and the NIC runs IPv6, the
+   * runtime sets {@link OPTIMISTIC_DAD_SYSCTLS} on the interface (in its
+   * namespace) before its runners start. It takes effect for addresses
+   * the kernel creates afterwards: attach before the link comes up (the
+   * link-local address is created at link up with carrier), and the
+   * DHCPv6 runner sends its Solicit from the optimistic link-local address
+   * at once instead of waiting out DAD (~1-2 s). A link-local address
+   * already there when it is set stays tentative until its DAD ends. The
+   * kernel ignores it while IPv6 forwarding is on in the namespace.
+   */
+  readonly optimisticDad?: boolean;
 }
 
 /** Where one family of an attached NIC stands. */
@@ -261,6 +295,7 @@ interface NicRun {
   readonly runnerReleaseOnStop: () => { releaseOnStop?: boolean };
   readonly status?: Map<IpFamily, FamilyCell>;
   readonly logFields?: Record<string, string>;
+  readonly optimisticDad: boolean;
 }
 
 interface FamilyCell {
@@ -309,6 +344,9 @@ export class NetworkRuntime {
   constructor(private readonly options: NetworkRuntimeOptions) {
     this.initialDelayMs = options.backoff?.initialMs ?? 1_000;
     this.maxDelayMs = options.backoff?.maxMs ?? 60_000;
+    if (options.optimisticDad === true && options.setIpv6Sysctls === undefined) {
+      throw new IncusxError(ErrorCode.InvalidConfig, "Optimistic DAD (optimisticDad) needs setIpv6Sysctls to set the interfaces' IPv6 settings");
+    }
   }
 
   /** Families some runner serves, in a stable order. */
@@ -327,6 +365,7 @@ export class NetworkRuntime {
    */
   async run(options: NetworkRunOptions): Promise<void> {
     const releaseOnStop = options.releaseOnStop === undefined ? {} : { releaseOnStop: options.releaseOnStop };
+    const optimisticDad = this.optimisticDadOf(options, `interface "${options.interface}"`);
     await this.runNic({
       interface: options.interface,
       ...(options.families === undefined ? {} : { families: options.families }),
@@ -338,6 +377,7 @@ export class NetworkRuntime {
       events: this.options.events,
       duidKey: CLIENT_DUID_KEY,
       runnerReleaseOnStop: () => releaseOnStop,
+      optimisticDad,
     });
   }
 
@@ -364,6 +404,7 @@ export class NetworkRuntime {
     if (this.nics.has(key)) {
       throw new IncusxError(ErrorCode.InUse, `NIC "${nic.device}" of instance "${nic.instance}" is attached already`);
     }
+    const optimisticDad = this.optimisticDadOf(nic, `NIC "${nic.device}" of instance "${nic.instance}"`);
     const held = this.openNicNetns(nic);
     const netns = held === undefined ? undefined : namespaceView(held);
     let link: LinkConfigurator;
@@ -399,6 +440,7 @@ export class NetworkRuntime {
         }),
         status: attachment.status,
         logFields: { instance: nic.instance, device: nic.device, ...(nic.netns === undefined ? {} : { netns: nic.netns }) },
+        optimisticDad,
       },
       started,
     ).finally(() => {
@@ -411,6 +453,30 @@ export class NetworkRuntime {
     // After `running` is set, so a report at once stops a NIC whose runners have not started yet.
     if (netns !== undefined) this.watch(attachment, netns);
     await ready;
+  }
+
+  // Whether optimistic DAD is wanted for one NIC that runs IPv6; refused
+  // (before anything starts) when the runtime has no way to set it.
+  private optimisticDadOf(nic: { readonly optimisticDad?: boolean; readonly families?: readonly IpFamily[] }, what: string): boolean {
+    const wanted = (nic.optimisticDad ?? this.options.optimisticDad ?? false) && (nic.families ?? ["ipv6"]).includes("ipv6");
+    if (wanted && this.options.setIpv6Sysctls === undefined) {
+      throw new IncusxError(ErrorCode.InvalidConfig, `Cannot turn on optimistic DAD for ${what}: the runtime was given no setIpv6Sysctls`);
+    }
+    return wanted;
+  }
+
+  // Before the runners start, so the link-local address the kernel makes
+  // at link up is optimistic. A failure costs only speed: the runners
+  // start anyway and the address goes through DAD as usual.
+  private async turnOnOptimisticDad(options: NicRun): Promise<void> {
+    try {
+      await this.options.setIpv6Sysctls!(options.interface, OPTIMISTIC_DAD_SYSCTLS, options.netns === undefined ? {} : { netns: options.netns });
+    } catch (error) {
+      this.options.logger.warn(`Could not turn on optimistic DAD on "${options.interface}": ${errorText(error)}; its link-local address goes through DAD as usual`, {
+        interface: options.interface,
+        ...options.logFields,
+      });
+    }
   }
 
   // The NIC's namespace opened with `openNetns`, or undefined when there is none to open.
@@ -542,6 +608,7 @@ export class NetworkRuntime {
       }
     }
     for (const runner of runners) options.status?.set(runner.family, { state: "starting" });
+    if (options.optimisticDad && runners.some((r) => r.family === "ipv6")) await this.turnOnOptimisticDad(options);
     const duid = options.duid ?? (await this.clientDuid(options.duidKey));
     const runOptions = duid === undefined ? options : { ...options, duid };
     const supervised = runners.map((runner, index) => this.supervise(runner, index, runOptions));

@@ -82,7 +82,8 @@ export function socketTransport(socket: Dhcpv6Socket): Dhcpv6Transport {
 
 /**
  * The DHCPv6 {@link DhcpRunner}: waits for the interface's link-local
- * address to finish DAD, opens the client socket on it, loads (or creates
+ * address to finish DAD (or takes it at once when the kernel made it
+ * optimistic, RFC 4429), opens the client socket on it, loads (or creates
  * and persists) the DUID and the interface's IAID, and runs a
  * {@link Dhcpv6Client} until stopped, declining addresses the kernel marks
  * `dadfailed`. With `netns` all of that happens in the NIC's namespace (the
