@@ -104,15 +104,19 @@ export class AttachmentStore {
     return this.write(nic, "forget", () => this.store.delete(this.keyOf(nic)));
   }
 
-  /** Every saved entry: its key and what it holds (or why it cannot be read). */
-  async entries(): Promise<{ key: string; saved: SavedNic | string }[]> {
+  /**
+   * Every saved entry: its key and what it holds (a string: why it does
+   * not read back), or the error reading it (maybe passing, so the entry
+   * is kept).
+   */
+  async entries(): Promise<({ key: string; saved: SavedNic | string } | { key: string; readError: string })[]> {
     const keys = (await this.store.keys()).filter((k) => k.startsWith(ATTACHED_KEY_PREFIX));
     return Promise.all(
       keys.map(async (key) => {
         try {
           return { key, saved: savedNicFrom(await this.store.get(key)) };
         } catch (error) {
-          return { key, saved: `it cannot be read: ${error instanceof Error ? error.message : String(error)}` };
+          return { key, readError: error instanceof Error ? error.message : String(error) };
         }
       }),
     );

@@ -175,7 +175,7 @@ export interface RestoreResult {
   readonly restored: readonly NicKey[];
   /** Entries deleted from the set: the NIC's namespace is gone or is another one now, or the entry does not read back. */
   readonly dropped: readonly RestoreProblem[];
-  /** NICs whose attach failed for another reason; they stay saved, for the next restore. */
+  /** Entries that could not be read, and NICs whose attach failed for another reason; they stay saved, for the next restore. */
   readonly failed: readonly RestoreProblem[];
 }
 
@@ -423,7 +423,14 @@ export class NetworkRuntime {
     };
     const entries = await saved.entries();
     await Promise.all(
-      entries.map(async ({ key, saved: entry }) => {
+      entries.map(async (found) => {
+        const { key } = found;
+        if ("readError" in found) {
+          failed.push({ key, reason: `the entry cannot be read: ${found.readError}` });
+          this.options.logger.error(`Could not read saved NIC "${key}": ${found.readError}`, { key });
+          return;
+        }
+        const entry = found.saved;
         if (typeof entry === "string") return drop({ key, reason: `the entry is unreadable: ${entry}` });
         const { spec } = entry;
         const nic = { instance: spec.instance, device: spec.device };

@@ -2,7 +2,7 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { DhcpRunOptions, DhcpRunner, IpFamily, Lease, LinkConfigurator } from "@incusx/sdk";
+import type { DhcpRunOptions, DhcpRunner, IpFamily, Lease, LinkConfigurator, StateStore } from "@incusx/sdk";
 import { FakeClock, MemoryLeaseEventStream, MemoryLogSink, MemoryStateStore, RecordingLinkConfigurator } from "@incusx/sdk/testing";
 import { LeaseApplier } from "./lease-applier.js";
 import { NetworkRuntime, attachedNicKey, nicLeaseKey, type NetworkRuntimeOptions, type NicSpec } from "./network-runtime.js";
@@ -85,6 +85,13 @@ const nicOf = (instance: string, extra: Partial<NicSpec> = {}): NicSpec => ({
   families: ["ipv4"],
   ...extra,
 });
+// The store's methods as a plain object, for a test to replace one.
+const storeOf = (store: MemoryStateStore): StateStore => ({
+  get: (key) => store.get(key),
+  set: (key, value) => store.set(key, value),
+  delete: (key) => store.delete(key),
+  keys: () => store.keys(),
+});
 const attachedKeys = async (store: MemoryStateStore) => (await store.keys()).filter((k) => k.startsWith("attached."));
 
 describe("the saved attached set", () => {
@@ -123,7 +130,7 @@ describe("the saved attached set", () => {
 
   it("logs a failed save and runs the NIC anyway", async () => {
     const store = new MemoryStateStore();
-    const failing = Object.assign(Object.create(store) as MemoryStateStore, { set: () => Promise.reject(new Error("disk full")) });
+    const failing: StateStore = { ...storeOf(store), set: () => Promise.reject(new Error("disk full")) };
     const { runtime, v4, logs } = runtimeOn(store, new Map(), { attachments: failing });
     await runtime.attach(nicOf("c1"));
     expect(v4.runs).toHaveLength(1);
@@ -200,6 +207,20 @@ describe("restore", () => {
     expect(result.dropped.map((d) => d.nic?.instance)).toEqual(["vanishing"]);
     expect(result.failed.map((d) => [d.nic?.instance, d.reason])).toEqual([["refused", expect.stringContaining("no link today")]]);
     expect(await attachedKeys(store)).toEqual(["attached.nic.i.ok.eth0", "attached.nic.i.refused.eth0"]);
+  });
+
+  it("keeps an entry the store fails to read (maybe for a moment) and reports it failed", async () => {
+    const store = new MemoryStateStore();
+    const first = runtimeOn(store, new Map());
+    await first.runtime.attach(nicOf("c1"));
+    await first.runtime.attach(nicOf("c2"));
+    const flaky: StateStore = { ...storeOf(store), get: (key) => (key === "attached.nic.i.c1.eth0" ? Promise.reject(new Error("EIO")) : store.get(key)) };
+    const second = runtimeOn(store, new Map(), { attachments: flaky });
+    const result = await second.runtime.restore();
+    expect(result.restored).toEqual([{ instance: "c2", device: "eth0" }]);
+    expect(result.failed).toEqual([{ key: "attached.nic.i.c1.eth0", reason: "the entry cannot be read: EIO" }]);
+    expect(result.dropped).toEqual([]);
+    expect(await attachedKeys(store)).toEqual(["attached.nic.i.c1.eth0", "attached.nic.i.c2.eth0"]);
   });
 
   it("does nothing without an attachments store", async () => {
