@@ -1,5 +1,4 @@
-import { statSync } from "node:fs";
-import { isAbsolute } from "node:path";
+import { fstatSync, statSync } from "node:fs";
 import type { IpFamily, JsonValue, Logger, StateStore } from "@incusx/sdk";
 import type { NicKey, NicSpec } from "./network-runtime.js";
 
@@ -7,14 +6,15 @@ import type { NicKey, NicSpec } from "./network-runtime.js";
 export const ATTACHED_KEY_PREFIX = "attached.";
 
 /**
- * Which namespace a path named when the NIC was attached (device and inode
- * of its nsfs file), so a restart never follows `/proc/PID/ns/net` of a
- * reused PID, or a name given to another namespace, into the wrong
- * container; `undefined` when the path cannot be read.
+ * Which namespace a NIC was attached in (device and inode of its nsfs
+ * file, from the fd the runtime holds, else from the path), so a restart
+ * never follows `/proc/PID/ns/net` of a reused PID, or a name given to
+ * another namespace, into the wrong container; `undefined` when it cannot
+ * be read.
  */
-export function namespaceIdentity(path: string): string | undefined {
+export function namespaceIdentity(from: { readonly fd: number } | string): string | undefined {
   try {
-    const { dev, ino } = statSync(path);
+    const { dev, ino } = typeof from === "string" ? statSync(from) : fstatSync(from.fd);
     return `${dev}:${ino}`;
   } catch {
     return undefined;
@@ -42,7 +42,7 @@ export function savedNicOf(nic: NicSpec, netnsId: string | undefined): JsonValue
 /**
  * The NIC saved under a key, checked as untrusted input (the state
  * directory may have been edited): names non-empty strings of at most 255
- * characters, an absolute namespace path, known families, a boolean
+ * characters (the namespace's path or name too), known families, a boolean
  * `releaseOnStop`, a DUID in hex. A string says why it is unreadable.
  */
 export function savedNicFrom(stored: unknown): SavedNic | string {
@@ -53,7 +53,7 @@ export function savedNicFrom(stored: unknown): SavedNic | string {
   const name = (value: unknown): value is string => typeof value === "string" && value !== "" && value.length <= MAX_NAME;
   for (const field of ["instance", "device", "interface"] as const) if (!name(s[field])) return `its ${field} name is not a name`;
   for (const field of ["hostname", "fqdn"] as const) if (s[field] !== undefined && !name(s[field])) return `its ${field} is not a name`;
-  if (s["netns"] !== undefined && !(name(s["netns"]) && isAbsolute(s["netns"]))) return "its network namespace is not an absolute path";
+  if (s["netns"] !== undefined && !name(s["netns"])) return "its network namespace is not a path or name";
   if (netnsId !== undefined && !(typeof netnsId === "string" && /^\d+:\d+$/.test(netnsId))) return "its namespace identity is not device:inode";
   const families = s["families"];
   if (families !== undefined && !(Array.isArray(families) && families.length <= 2 && families.every((f) => typeof f === "string" && FAMILIES.has(f)))) {
@@ -93,9 +93,8 @@ export class AttachmentStore {
     private readonly logger: Logger,
   ) {}
 
-  /** Saves `nic` (and the identity of its namespace now). */
-  remember(nic: NicSpec): Promise<void> {
-    const netnsId = nic.netns === undefined ? undefined : namespaceIdentity(nic.netns);
+  /** Saves `nic` and the identity of its namespace ({@link namespaceIdentity}), when known. */
+  remember(nic: NicSpec, netnsId: string | undefined): Promise<void> {
     return this.write(nic, "remember", () => this.store.set(this.keyOf(nic), savedNicOf(nic, netnsId)));
   }
 

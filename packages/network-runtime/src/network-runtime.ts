@@ -339,10 +339,11 @@ export class NetworkRuntime {
    *   `eventsFor` throws.
    */
   attach(nic: NicSpec): Promise<void> {
-    return this.attachNic(nic, true);
+    return this.attachNic(nic, { remember: true });
   }
 
-  private async attachNic(nic: NicSpec, remember: boolean): Promise<void> {
+  // attach(), and restore() with the identity of the namespace the NIC was attached in.
+  private async attachNic(nic: NicSpec, how: { readonly remember: boolean; readonly netnsId?: string }): Promise<void> {
     for (const field of ["instance", "device", "interface"] as const) {
       if (typeof nic[field] !== "string" || nic[field] === "") {
         throw new IncusxError(ErrorCode.InvalidConfig, `Cannot attach a NIC without ${field === "interface" ? "an" : "a"} ${field} name`);
@@ -354,6 +355,12 @@ export class NetworkRuntime {
     }
     const held = this.openNicNetns(nic);
     const netns = held === undefined ? undefined : namespaceView(held);
+    const netnsId = held !== undefined ? namespaceIdentity(held) : nic.netns === undefined ? undefined : namespaceIdentity(nic.netns);
+    if (how.netnsId !== undefined && netnsId !== how.netnsId) {
+      this.closeNetns(held, nic);
+      const why = netnsId === undefined ? "no longer exists" : "is another network namespace now";
+      throw new IncusxError(ErrorCode.NotFound, `NIC "${nic.device}" of instance "${nic.instance}" was attached in "${nic.netns}", which ${why}`);
+    }
     let link: LinkConfigurator;
     let events: LeaseEventStream;
     try {
@@ -363,7 +370,7 @@ export class NetworkRuntime {
       this.closeNetns(held, nic);
       throw new IncusxError(ErrorCode.InvalidConfig, `No link or event stream for NIC "${nic.device}" of instance "${nic.instance}": ${errorText(error)}`, { cause: error });
     }
-    const remembered = (remember ? this.saved?.remember(nic) : undefined) ?? Promise.resolve();
+    const remembered = (how.remember ? this.saved?.remember(nic, netnsId) : undefined) ?? Promise.resolve();
     const attachment: Attachment = { spec: nic, stop: new AbortController(), status: new Map(), remembered, release: nic.releaseOnStop === true };
     this.nics.set(key, attachment);
     let started!: () => void;
@@ -436,13 +443,8 @@ export class NetworkRuntime {
         const nic = { instance: spec.instance, device: spec.device };
         if (attachedNicKey(nic) !== key) return drop({ key, nic, reason: `the entry names NIC "${nic.device}" of instance "${nic.instance}", whose key is another` });
         if (this.nics.has(nicKey(nic))) return void restored.push(nic);
-        if (spec.netns !== undefined) {
-          const now = namespaceIdentity(spec.netns);
-          if (now === undefined) return drop({ key, nic, reason: `its network namespace "${spec.netns}" no longer exists` });
-          if (entry.netnsId !== undefined && entry.netnsId !== now) return drop({ key, nic, reason: `"${spec.netns}" is another network namespace now` });
-        }
         try {
-          await this.attachNic(spec, false);
+          await this.attachNic(spec, { remember: false, ...(entry.netnsId === undefined ? {} : { netnsId: entry.netnsId }) });
           restored.push(nic);
         } catch (error) {
           if (isNotFound(error)) return drop({ key, nic, reason: errorText(error) });

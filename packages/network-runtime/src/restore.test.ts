@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -181,22 +181,38 @@ describe("restore", () => {
     expect(result.dropped.map((d) => [d.key, d.reason]).sort()).toEqual([
       ["attached.nic.i.broken.eth0", "the entry is unreadable: its interface name is not a name"],
       ["attached.nic.i.elsewhere.eth0", 'the entry names NIC "eth0" of instance "other", whose key is another'],
-      ["attached.nic.i.gone.eth0", `its network namespace "${gone}" no longer exists`],
-      ["attached.nic.i.replaced.eth0", `"${replaced}" is another network namespace now`],
+      ["attached.nic.i.gone.eth0", `NIC "eth0" of instance "gone" was attached in "${gone}", which no longer exists`],
+      ["attached.nic.i.replaced.eth0", `NIC "eth0" of instance "replaced" was attached in "${replaced}", which is another network namespace now`],
     ]);
     expect(await attachedKeys(store)).toEqual(["attached.nic.i.kept.eth0"]);
     expect(second.logs.messages({ level: "warn" }).filter((m) => m.startsWith("Dropping saved NIC"))).toHaveLength(4);
   });
 
-  it("drops a NIC whose namespace cannot be opened any more (NOT_FOUND), and keeps one that failed otherwise", async () => {
+  it("with openNetns (bare names, as a host takes them): knows the namespace by its held fd, drops one that cannot be opened (NOT_FOUND) or is another, keeps one that failed otherwise", async () => {
     const store = new MemoryStateStore();
-    const first = runtimeOn(store, new Map());
-    for (const c of ["ok", "vanishing", "refused"]) await first.runtime.attach(nicOf(c, { netns: namespace(c) }));
+    // Opens a bare name in the test's directory, as a host opens it under /run/netns, and holds it by fd.
+    const openNetns = (name: string) => {
+      const path = join(dir, name);
+      let fd: number;
+      try {
+        fd = openSync(path, "r");
+      } catch (error) {
+        throw Object.assign(new Error(`No such namespace "${path}"`), { code: (error as NodeJS.ErrnoException).code });
+      }
+      return { path, fd, close: () => closeSync(fd) };
+    };
+    const first = runtimeOn(store, new Map(), { openNetns });
+    for (const c of ["ok", "vanishing", "refused", "replaced"]) {
+      namespace(c);
+      await first.runtime.attach(nicOf(c, { netns: c }));
+    }
+    expect(await store.get(attachedNicKey({ instance: "ok", device: "eth0" }))).toMatchObject({ spec: { netns: "ok" }, netnsId: expect.stringMatching(/^\d+:\d+$/) });
+    await Promise.all(first.runtime.list().map((nic) => first.runtime.detach(nic, { forget: false })));
+    rmSync(join(dir, "vanishing"));
+    writeFileSync(join(dir, "replaced.new"), "");
+    renameSync(join(dir, "replaced.new"), join(dir, "replaced"));
     const second = runtimeOn(store, new Map(), {
-      openNetns: (path) => {
-        if (path.endsWith("vanishing")) throw Object.assign(new Error(`No such namespace "${path}"`), { code: "ENOENT" });
-        return { path, fd: 99, close: () => {} };
-      },
+      openNetns,
       linkFor: (nic) => {
         if (nic.instance === "refused") throw new Error("no link today");
         return new RecordingLinkConfigurator();
@@ -204,9 +220,10 @@ describe("restore", () => {
     });
     const result = await second.runtime.restore();
     expect(result.restored).toEqual([{ instance: "ok", device: "eth0" }]);
-    expect(result.dropped.map((d) => d.nic?.instance)).toEqual(["vanishing"]);
+    expect(result.dropped.map((d) => d.nic?.instance).sort()).toEqual(["replaced", "vanishing"]);
     expect(result.failed.map((d) => [d.nic?.instance, d.reason])).toEqual([["refused", expect.stringContaining("no link today")]]);
     expect(await attachedKeys(store)).toEqual(["attached.nic.i.ok.eth0", "attached.nic.i.refused.eth0"]);
+    expect(second.runtime.list().map((n) => n.netns)).toEqual(["ok"]);
   });
 
   it("keeps an entry the store fails to read (maybe for a moment) and reports it failed", async () => {

@@ -316,23 +316,11 @@ describe("Dhcpv6Runner", () => {
 
   it("reads releaseOnStop when it stops, so a runtime's detach can still ask for the Release", async () => {
     const s = setup();
-    const stop = new AbortController();
-    const events: string[] = [];
-    let release = false;
-    const done = s.runner.run({
-      interface: "eth0",
-      signal: stop.signal,
-      emit: (e) => events.push(e.kind),
-      get releaseOnStop() {
-        return release;
-      },
-    });
+    const r = run(s);
     await s.clock.flush();
-    release = true;
-    stop.abort();
-    await done;
+    await r.stopReleasing();
     expect(s.link.sockets[0]!.sent.at(-1)!.message.messageType).toBe(T.RELEASE);
-    expect(events).toEqual(["bound", "released"]);
+    expect(r.events.map((e) => e.kind)).toEqual(["bound", "released"]);
   });
 
   it("sends a Release on stop when asked", async () => {
