@@ -15,6 +15,7 @@ import {
   type ResolvConfTarget,
   type StateStore,
 } from "@incusx/sdk";
+import { ATTACHED_KEY_PREFIX, AttachmentStore, namespaceIdentity } from "./attachment-store.js";
 import { LeaseApplier, type LinkProblem } from "./lease-applier.js";
 import { LeaseEventQueue } from "./lease-event-queue.js";
 
@@ -133,6 +134,15 @@ export interface NetworkRuntimeOptions {
    * family (RFC 4361). Without it, each runner keeps its own.
    */
   readonly identity?: StateStore;
+  /**
+   * Where the runtime keeps its attached set (each NIC's spec, not its
+   * leases: the runners keep those), so {@link NetworkRuntime.restore}
+   * re-attaches every NIC after a restart, even after SIGKILL. `attach`
+   * saves a NIC before it resolves; `detach` deletes it (unless told to
+   * keep it). One key per NIC, `attached.` and its {@link nicLeaseKey};
+   * the store may be shared with `identity`, not with another runtime.
+   */
+  readonly attachments?: StateStore;
 }
 
 /** What {@link NetworkRuntime.run} is asked to do. */
@@ -249,6 +259,43 @@ export interface AttachedNic extends NicKey {
 export interface DetachOptions {
   /** Release the leases (and remove the addresses); default the NIC's `releaseOnStop`. */
   readonly release?: boolean;
+  /**
+   * Delete the NIC from the saved attached set; default true. A host
+   * shutting down gracefully passes false, so the next start's
+   * {@link NetworkRuntime.restore} re-adopts the NIC.
+   */
+  readonly forget?: boolean;
+}
+
+/** What {@link NetworkRuntime.restore} did with the saved attached set. */
+export interface RestoreResult {
+  /** NICs attached again (or attached already). */
+  readonly restored: readonly NicKey[];
+  /** Entries deleted from the set: the NIC's namespace is gone or is another one now, or the entry does not read back. */
+  readonly dropped: readonly RestoreProblem[];
+  /** Entries that could not be read, and NICs whose attach failed for another reason; they stay saved, for the next restore. */
+  readonly failed: readonly RestoreProblem[];
+}
+
+/** One saved NIC {@link NetworkRuntime.restore} could not attach again. */
+export interface RestoreProblem {
+  /** Its state key. */
+  readonly key: string;
+  /** The NIC, when the entry reads back. */
+  readonly nic?: NicKey;
+  /** Why. */
+  readonly reason: string;
+}
+
+/**
+ * State key of one attached NIC in {@link NetworkRuntimeOptions.attachments}:
+ * `attached.` and its {@link nicLeaseKey}.
+ *
+ * @example
+ * attachedNicKey({ instance: "c1", device: "eth0" }) // "attached.nic.i.c1.eth0"
+ */
+export function attachedNicKey(nic: NicKey): string {
+  return `${ATTACHED_KEY_PREFIX}${nicLeaseKey(nic.instance, nic.device)}`;
 }
 
 /**
@@ -309,6 +356,8 @@ interface Attachment {
   readonly events: LeaseEventStream;
   readonly stop: AbortController;
   readonly status: Map<IpFamily, FamilyCell>;
+  // The write of the spec to the attached set, when there is one.
+  readonly remembered: Promise<void>;
   release: boolean;
   running?: Promise<void>;
   stopped?: Promise<void>;
@@ -340,6 +389,7 @@ export class NetworkRuntime {
   private readonly nics = new Map<string, Attachment>();
   // DUID loads under way, so NICs of one instance attached at once share the DUID one of them creates.
   private readonly duidLoads = new Map<string, Promise<Uint8Array | undefined>>();
+  private readonly saved: AttachmentStore | undefined;
 
   constructor(private readonly options: NetworkRuntimeOptions) {
     this.initialDelayMs = options.backoff?.initialMs ?? 1_000;
@@ -347,6 +397,7 @@ export class NetworkRuntime {
     if (options.optimisticDad === true && options.setIpv6Sysctls === undefined) {
       throw new IncusxError(ErrorCode.InvalidConfig, "Optimistic DAD (optimisticDad) needs setIpv6Sysctls to set the interfaces' IPv6 settings");
     }
+    this.saved = options.attachments === undefined ? undefined : new AttachmentStore(options.attachments, attachedNicKey, options.logger);
   }
 
   /** Families some runner serves, in a stable order. */
@@ -385,7 +436,9 @@ export class NetworkRuntime {
    * Starts the runners of one more NIC, next to the others: its leases go
    * to its own link (`linkFor(nic)`), its DUID is its instance's
    * ({@link instanceDuidKey}), and a runner crash or link failure of it
-   * touches no other NIC. Resolves once its runners are started.
+   * touches no other NIC. Resolves once its runners are started and the
+   * NIC is saved in `attachments` (a failed save is logged: the NIC runs,
+   * it is only not restored after a restart).
    *
    * @throws IncusxError `IN_USE` when (instance, device) is attached
    *   already (also while it is being detached); `INVALID_CONFIG` for an
@@ -393,7 +446,12 @@ export class NetworkRuntime {
    *   is not absolute or whose path is not absolute or has `.`, `..` or
    *   empty components, or when `linkFor` or `eventsFor` throws.
    */
-  async attach(nic: NicSpec): Promise<void> {
+  attach(nic: NicSpec): Promise<void> {
+    return this.attachNic(nic, { remember: true });
+  }
+
+  // attach(), and restore() with the identity of the namespace the NIC was attached in.
+  private async attachNic(nic: NicSpec, how: { readonly remember: boolean; readonly netnsId?: string }): Promise<void> {
     for (const field of ["instance", "device", "interface"] as const) {
       if (typeof nic[field] !== "string" || nic[field] === "") {
         throw new IncusxError(ErrorCode.InvalidConfig, `Cannot attach a NIC without ${field === "interface" ? "an" : "a"} ${field} name`);
@@ -407,6 +465,12 @@ export class NetworkRuntime {
     const optimisticDad = this.optimisticDadOf(nic, `NIC "${nic.device}" of instance "${nic.instance}"`);
     const held = this.openNicNetns(nic);
     const netns = held === undefined ? undefined : namespaceView(held);
+    const netnsId = held !== undefined ? namespaceIdentity(held) : nic.netns === undefined ? undefined : namespaceIdentity(nic.netns);
+    if (how.netnsId !== undefined && netnsId !== how.netnsId) {
+      this.closeNetns(held, nic);
+      const why = netnsId === undefined ? "no longer exists" : "is another network namespace now";
+      throw new IncusxError(ErrorCode.NotFound, `NIC "${nic.device}" of instance "${nic.instance}" was attached in "${nic.netns}", which ${why}`);
+    }
     let link: LinkConfigurator;
     let events: LeaseEventStream;
     try {
@@ -416,7 +480,8 @@ export class NetworkRuntime {
       this.closeNetns(held, nic);
       throw new IncusxError(ErrorCode.InvalidConfig, `No link or event stream for NIC "${nic.device}" of instance "${nic.instance}": ${errorText(error)}`, { cause: error });
     }
-    const attachment: Attachment = { spec: nic, events, stop: new AbortController(), status: new Map(), release: nic.releaseOnStop === true };
+    const remembered = (how.remember ? this.saved?.remember(nic, netnsId) : undefined) ?? Promise.resolve();
+    const attachment: Attachment = { spec: nic, events, stop: new AbortController(), status: new Map(), remembered, release: nic.releaseOnStop === true };
     this.nics.set(key, attachment);
     let started!: () => void;
     const ready = new Promise<void>((resolve) => (started = resolve));
@@ -452,7 +517,59 @@ export class NetworkRuntime {
     });
     // After `running` is set, so a report at once stops a NIC whose runners have not started yet.
     if (netns !== undefined) this.watch(attachment, netns);
-    await ready;
+    await Promise.all([ready, remembered]);
+  }
+
+  /**
+   * Attaches again every NIC saved in `attachments` by an earlier run of
+   * the runtime on the same state (after a crash, SIGKILL or a graceful
+   * stop that kept them), all at once; each NIC's runners find their saved
+   * leases (DHCPv4 INIT-REBOOT, DHCPv6 Renew) and the addresses on the
+   * link stay. A NIC whose namespace no longer exists, or whose path now
+   * names another namespace (a reused PID), and an entry that does not
+   * read back are deleted from the set and reported in `dropped`; any
+   * other attach failure is reported in `failed` and kept. Neither stops
+   * the other NICs. Call it once, before new attaches; a NIC attached
+   * already counts as restored.
+   */
+  async restore(): Promise<RestoreResult> {
+    const saved = this.saved;
+    if (saved === undefined) return { restored: [], dropped: [], failed: [] };
+    const restored: NicKey[] = [];
+    const dropped: RestoreProblem[] = [];
+    const failed: RestoreProblem[] = [];
+    const drop = async (problem: RestoreProblem): Promise<void> => {
+      dropped.push(problem);
+      this.options.logger.warn(`Dropping saved NIC "${problem.key}": ${problem.reason}`, { key: problem.key });
+      await saved.drop(problem.key);
+    };
+    const entries = await saved.entries();
+    await Promise.all(
+      entries.map(async (found) => {
+        const { key } = found;
+        if ("readError" in found) {
+          failed.push({ key, reason: `the entry cannot be read: ${found.readError}` });
+          this.options.logger.error(`Could not read saved NIC "${key}": ${found.readError}`, { key });
+          return;
+        }
+        const entry = found.saved;
+        if (typeof entry === "string") return drop({ key, reason: `the entry is unreadable: ${entry}` });
+        const { spec } = entry;
+        const nic = { instance: spec.instance, device: spec.device };
+        if (attachedNicKey(nic) !== key) return drop({ key, nic, reason: `the entry names NIC "${nic.device}" of instance "${nic.instance}", whose key is another` });
+        if (this.nics.has(nicKey(nic))) return void restored.push(nic);
+        try {
+          await this.attachNic(spec, { remember: false, ...(entry.netnsId === undefined ? {} : { netnsId: entry.netnsId }) });
+          restored.push(nic);
+        } catch (error) {
+          if (isNotFound(error)) return drop({ key, nic, reason: errorText(error) });
+          failed.push({ key, nic, reason: errorText(error) });
+          this.options.logger.error(`Could not restore NIC "${nic.device}" of instance "${nic.instance}": ${errorText(error)}`, nic);
+        }
+      }),
+    );
+    this.options.logger.info(`Restored ${restored.length} attached NICs`, { restored: restored.length, dropped: dropped.length, failed: failed.length });
+    return { restored, dropped, failed };
   }
 
   // Whether optimistic DAD is wanted for one NIC that runs IPv6; refused
@@ -514,7 +631,8 @@ export class NetworkRuntime {
       throw new IncusxError(ErrorCode.NotFound, `NIC "${nic.device}" of instance "${nic.instance}" is not attached`);
     }
     if (attachment.stopped === undefined && options.release !== undefined) attachment.release = options.release;
-    await this.stopNic(attachment);
+    const forgotten = attachment.stopped === undefined && options.forget !== false ? this.forget(attachment) : undefined;
+    await Promise.all([this.stopNic(attachment), forgotten]);
   }
 
   // Stops the runners of a NIC once (detach or gone) and drops it from the list after.
@@ -525,6 +643,11 @@ export class NetworkRuntime {
       attachment.stopped = (attachment.running ?? Promise.resolve()).finally(() => this.nics.delete(nicKey(attachment.spec)));
     }
     return attachment.stopped;
+  }
+
+  // Deletes the NIC from the attached set, once its spec was written there.
+  private forget(attachment: Attachment): Promise<void> {
+    return attachment.remembered.then(() => this.saved?.forget(attachment.spec));
   }
 
   private watch(attachment: Attachment, netns: NetworkNamespace): void {
@@ -553,6 +676,8 @@ export class NetworkRuntime {
     const fields = { instance: spec.instance, device: spec.device, interface: spec.interface, reason: attachment.gone.reason, ...(spec.netns === undefined ? {} : { netns: spec.netns }) };
     this.options.logger.warn(`NIC "${spec.device}" of instance "${spec.instance}" is gone (${attachment.gone.message}); stopping its runners without release`, fields);
     const families = [...attachment.status.keys()];
+    // A gone NIC is not re-adopted after a restart.
+    void this.forget(attachment);
     void this.stopNic(attachment).then(() => {
       for (const family of families) {
         attachment.events.publish({ kind: "failed", family, interface: spec.interface, at: this.options.clock.now(), error: { code: NIC_GONE, message: attachment.gone!.message } });
@@ -802,6 +927,10 @@ function namespaceView(held: NetworkNamespace): NetworkNamespace {
 
 function nicKey(nic: NicKey): string {
   return JSON.stringify([nic.instance, nic.device]);
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === ErrorCode.NotFound;
 }
 
 function errorText(error: unknown): string {
