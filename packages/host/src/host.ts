@@ -2,7 +2,7 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DependencyContainer } from "tsyringe";
 import { bundlePluginSources, readBundle, verifyBundle, type BundledPluginSource, type LoadedBundle } from "@incusx/bundle";
-import { NetworkRuntime } from "@incusx/network-runtime";
+import { NetworkRuntime, type NetworkRuntimeOptions } from "@incusx/network-runtime";
 import {
   API_VERSION,
   ClockToken,
@@ -55,6 +55,9 @@ import { UnavailableLinkConfigurator } from "./services/unavailable-link-configu
 type BundledSource = BundledPluginSource & PluginPolicy;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** What {@link Host.networkRuntime} takes per attached NIC on top of the host's services. */
+export type NetworkRuntimePerNic = Pick<NetworkRuntimeOptions, "linkFor" | "eventsFor" | "openNetns">;
 /** State store name of the network runtime (not a plugin id a plugin can take: plugin ids have no "/"). */
 const RUNTIME_STATE_ID = "incusx.network-runtime";
 
@@ -279,10 +282,16 @@ export class Host {
    * A {@link NetworkRuntime} running the DHCP runners the started plugins
    * contributed, applying leases with the host's link configurator and
    * publishing on its lease-event stream. Call after `start()`.
+   * `perNic` gives a host serving many NICs their own link, event stream
+   * and namespace opener (`@incusx/daemon` does).
+   *
+   * @example
+   * const runtime = host.networkRuntime({ openNetns, linkFor: (nic, netns) => linkIn(netns) });
    */
-  networkRuntime(): NetworkRuntime {
+  networkRuntime(perNic: NetworkRuntimePerNic = {}): NetworkRuntime {
     const identity = this.runtimeIdentity();
     return new NetworkRuntime({
+      ...perNic,
       runners: this.resolveAll(DhcpRunnerToken),
       link: this.services.linkConfigurator,
       events: this.services.leaseEvents,

@@ -1,0 +1,309 @@
+import { Host, LeaseEventBus, jsonLinesSink, loadHostConfig, type HostOptions, type HostServices, type LogSink, type NetworkRuntimePerNic, type StartupReport } from "@incusx/host";
+import { IpRoute2LinkConfigurator, openNetns, type NetnsHandle } from "@incusx/linux-net";
+import type { AttachedNic, NetworkRuntime, NicKey, NicSpec } from "@incusx/network-runtime";
+import { ErrorCode, IncusxError, type LeaseEvent, type LeaseEventStream, type LogLevel } from "@incusx/sdk";
+import { EventHub } from "./event-hub.js";
+
+/** Where the daemon keeps state (DUIDs, leases) when its host config names no `stateDir`. */
+export const DEFAULT_DAEMON_STATE_DIR = "/var/lib/incusx/daemon";
+
+/** Where the plugins of a {@link Daemon} come from: a host config file, or a bundle directory. */
+export interface DaemonSource {
+  /** Host config file (schemas/host-config.schema.json); re-read on {@link Daemon.reload}. */
+  readonly config?: string;
+  /** Bundle directory whose enabled plugins run, when no `config` names them. */
+  readonly bundle?: string;
+}
+
+/** What a {@link Daemon} is built from. */
+export interface DaemonOptions extends DaemonSource {
+  /** State directory when the config names none; default {@link DEFAULT_DAEMON_STATE_DIR}. */
+  readonly stateDir?: string;
+  /** Where the daemon and its plugins log; default JSON lines on stderr. */
+  readonly logSink?: LogSink;
+  /** Host services in place of the defaults (tests, embedders). */
+  readonly services?: Partial<Omit<HostServices, "logSink" | "leaseEvents">>;
+  /**
+   * How an attached NIC's namespace is opened and its link configured;
+   * default `@incusx/linux-net`'s `openNetns` and an
+   * `IpRoute2LinkConfigurator` working inside the held namespace.
+   */
+  readonly perNic?: Pick<NetworkRuntimePerNic, "openNetns" | "linkFor">;
+}
+
+/** What `GET /1.0` reports about the running daemon. */
+export interface DaemonInfo {
+  /** The host config file, when the plugins come from one. */
+  readonly config?: string;
+  /** The bundle directory, when the plugins come from one. */
+  readonly bundle?: string;
+  /** How many times a new config was taken (SIGHUP); 0 for the one loaded at start. */
+  readonly generation: number;
+  /** Families the runners of the current config serve. */
+  readonly families: readonly string[];
+  /** The plugins of the current config, with their state. */
+  readonly plugins: readonly { readonly id: string; readonly version: string; readonly state: string }[];
+}
+
+/** What {@link Daemon.reload} did. */
+export interface ReloadResult {
+  /** Whether the new config was taken. */
+  readonly ok: boolean;
+  /** Why not, when it was refused. */
+  readonly error?: string;
+}
+
+// One loaded config: its host and runtime, and the NICs attached while it was current.
+interface Generation {
+  readonly number: number;
+  readonly host: Host;
+  readonly runtime: NetworkRuntime;
+  readonly report: StartupReport;
+  readonly nics: Set<string>;
+}
+
+const key = (nic: NicKey): string => JSON.stringify([nic.instance, nic.device]);
+
+/**
+ * One host process serving one network runtime for every container: loads
+ * the plugins of a host config (or bundle), and attaches, detaches and
+ * lists NICs of any network namespace. Every lease event and NIC change
+ * goes to {@link Daemon.events}. `incusx daemon` serves it over a unix
+ * socket ({@link DaemonServer}); an embedding host may use it directly.
+ *
+ * A reload ({@link Daemon.reload}, SIGHUP) starts a host with the new
+ * config next to the running one: NICs attached from then on use the new
+ * plugins, NICs attached before keep running on the host they started
+ * with until they are detached (that host stops with its last NIC). An
+ * invalid config, or one whose plugins fail to start, is refused and
+ * changes nothing.
+ *
+ * @example
+ * const daemon = await Daemon.start({ config: "/etc/incusx/host.json" });
+ * await daemon.attach({ instance: "c1", device: "eth0", netns: "/run/netns/c1", interface: "eth0" });
+ */
+export class Daemon {
+  /** NIC lease events and attach/detach events, for `GET /1.0/events`. */
+  readonly events = new EventHub();
+  private readonly generations: Generation[] = [];
+  private readonly logSink: LogSink;
+  private reloading: Promise<ReloadResult> | undefined;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(private readonly options: DaemonOptions) {
+    this.logSink = options.logSink ?? jsonLinesSink(process.stderr);
+  }
+
+  /**
+   * Loads the config, starts its plugins and returns the running daemon.
+   * Throws `INVALID_CONFIG` for a config that cannot be read or is invalid,
+   * and the failing plugin's error when one fails to start.
+   */
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    if (options.config === undefined && options.bundle === undefined) {
+      throw new IncusxError(ErrorCode.InvalidConfig, "The daemon needs a host config or a bundle to load its plugins from");
+    }
+    const daemon = new Daemon(options);
+    daemon.generations.push(await daemon.startGeneration(0));
+    return daemon;
+  }
+
+  /** What `GET /1.0` shows. */
+  info(): DaemonInfo {
+    const current = this.current;
+    return {
+      ...(this.options.config === undefined ? {} : { config: this.options.config }),
+      ...(this.options.bundle === undefined ? {} : { bundle: this.options.bundle }),
+      generation: current.number,
+      families: current.runtime.families,
+      plugins: current.report.plugins.map((p) => ({ id: p.id, version: p.version, state: p.state })),
+    };
+  }
+
+  /**
+   * Starts the runners of one NIC in its namespace. Throws `IN_USE` when
+   * the NIC is attached already, `NOT_FOUND` when its namespace does not
+   * exist, `INVALID_CONFIG` when it cannot be opened; nothing is attached
+   * then.
+   */
+  async attach(nic: NicSpec): Promise<void> {
+    this.assertRunning();
+    if (this.generationOf(nic) !== undefined) {
+      throw new IncusxError(ErrorCode.InUse, `NIC "${nic.device}" of instance "${nic.instance}" is attached already`);
+    }
+    const generation = this.current;
+    // Claimed before the await, so a second attach of the same NIC at once is refused.
+    generation.nics.add(key(nic));
+    try {
+      await generation.runtime.attach(nic);
+    } catch (error) {
+      generation.nics.delete(key(nic));
+      throw error;
+    }
+    this.lifecycle("nic-attached", nic, { interface: nic.interface, ...(nic.netns === undefined ? {} : { netns: nic.netns }) });
+  }
+
+  /**
+   * Stops the runners of one NIC; `release` releases its leases (default:
+   * as the NIC was attached). Throws `NOT_FOUND` when it is not attached.
+   */
+  async detach(nic: NicKey, options: { readonly release?: boolean } = {}): Promise<void> {
+    const generation = this.generationOf(nic);
+    if (generation === undefined) {
+      throw new IncusxError(ErrorCode.NotFound, `NIC "${nic.device}" of instance "${nic.instance}" is not attached`);
+    }
+    await generation.runtime.detach(nic, options.release === undefined ? {} : { release: options.release });
+    generation.nics.delete(key(nic));
+    this.lifecycle("nic-detached", nic, options.release === undefined ? {} : { release: options.release });
+    await this.retireIdle();
+  }
+
+  /** Every attached NIC with each family's state and lease, in attach order per config. */
+  list(): AttachedNic[] {
+    return this.generations.flatMap((g) => g.runtime.list().filter((nic) => g.nics.has(key(nic))));
+  }
+
+  /** One attached NIC, or `undefined`. */
+  nic(nic: NicKey): AttachedNic | undefined {
+    return this.list().find((n) => n.instance === nic.instance && n.device === nic.device);
+  }
+
+  /**
+   * Re-reads the config and starts its plugins; once they run, NICs
+   * attached from then on use them. A config that cannot be read, is
+   * invalid or whose plugins fail to start is refused (logged, and
+   * `{ ok: false, error }`): the running config stays. Attached NICs keep
+   * running either way. Reloads do not overlap: one asked for during
+   * another gets the same result.
+   */
+  reload(): Promise<ReloadResult> {
+    this.reloading ??= this.reloadOnce().finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
+  /**
+   * Graceful shutdown: stops every NIC's runners (a NIC attached with
+   * `releaseOnStop` releases its leases; the others keep their addresses
+   * for their lifetimes), then every plugin. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private get current(): Generation {
+    return this.generations[this.generations.length - 1]!;
+  }
+
+  private generationOf(nic: NicKey): Generation | undefined {
+    return this.generations.find((g) => g.nics.has(key(nic)));
+  }
+
+  private assertRunning(): void {
+    if (this.stopping !== undefined) throw new IncusxError(ErrorCode.InUse, "The daemon is shutting down");
+  }
+
+  private async reloadOnce(): Promise<ReloadResult> {
+    if (this.stopping !== undefined) return { ok: false, error: "The daemon is shutting down" };
+    const number = this.current.number + 1;
+    try {
+      const generation = await this.startGeneration(number);
+      this.generations.push(generation);
+      this.log("info", "Reloaded the config; NICs attached from now on use it", { generation: number });
+      await this.retireIdle();
+      return { ok: true };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.log("error", `Refused the new config, the running one stays: ${message}`, { generation: this.current.number });
+      return { ok: false, error: message };
+    }
+  }
+
+  private async stopOnce(): Promise<void> {
+    for (const generation of [...this.generations].reverse()) {
+      await Promise.all(
+        generation.runtime.list().map(async (nic) => {
+          try {
+            await generation.runtime.detach(nic);
+          } catch (error) {
+            this.log("warn", `Could not stop NIC "${nic.device}" of instance "${nic.instance}": ${String(error)}`);
+          }
+        }),
+      );
+      generation.nics.clear();
+      await this.stopHost(generation);
+    }
+    this.generations.splice(0);
+  }
+
+  // Hosts of earlier configs with no NIC left have no work; the current one always stays.
+  private async retireIdle(): Promise<void> {
+    const idle = this.generations.filter((g) => g !== this.current && g.nics.size === 0);
+    for (const generation of idle) {
+      this.generations.splice(this.generations.indexOf(generation), 1);
+      await this.stopHost(generation);
+    }
+  }
+
+  private async stopHost(generation: Generation): Promise<void> {
+    const report = await generation.host.stop();
+    for (const plugin of report.plugins) {
+      if (plugin.error) this.log("warn", `Plugin "${plugin.id}" did not stop cleanly: ${plugin.error.message}`, { code: plugin.error.code });
+    }
+  }
+
+  private async hostOptions(): Promise<HostOptions> {
+    const { config, bundle } = this.options;
+    if (config !== undefined) return loadHostConfig(config);
+    return { plugins: [], bundle: bundle! };
+  }
+
+  private async startGeneration(number: number): Promise<Generation> {
+    const base = await this.hostOptions();
+    const bus = new LeaseEventBus();
+    const host = new Host({
+      ...base,
+      stateDir: base.stateDir ?? this.options.stateDir ?? DEFAULT_DAEMON_STATE_DIR,
+      services: {
+        linkConfigurator: new IpRoute2LinkConfigurator(),
+        ...base.services,
+        ...this.options.services,
+        logSink: this.logSink,
+        leaseEvents: bus,
+      },
+    });
+    const report = await host.start();
+    if (!report.ok) {
+      await host.stop();
+      const failed = report.plugins.find((p) => p.error !== undefined);
+      throw new IncusxError((failed?.error?.code ?? ErrorCode.PluginFailed) as ErrorCode, failed?.error?.message ?? "A plugin failed to start");
+    }
+    const perNic = this.options.perNic ?? {
+      openNetns,
+      linkFor: (_nic: NicSpec, netns?: { path: string; fd: number }) =>
+        new IpRoute2LinkConfigurator(netns === undefined ? {} : { netnsHandle: netns as NetnsHandle }),
+    };
+    const runtime = host.networkRuntime({ ...perNic, eventsFor: (nic) => this.nicEvents(nic, bus) });
+    return { number, host, runtime, report, nics: new Set() };
+  }
+
+  // A NIC's lease events reach the host's plugins (DNS) and the API, named by NIC.
+  private nicEvents(nic: NicSpec, bus: LeaseEventBus): LeaseEventStream {
+    return {
+      publish: (event: LeaseEvent) => {
+        bus.publish(event);
+        this.events.publish("lease", { instance: nic.instance, device: nic.device, ...event });
+      },
+      subscribe: (listener) => bus.subscribe(listener),
+    };
+  }
+
+  private lifecycle(action: string, nic: NicKey, context: Record<string, unknown>): void {
+    const source = `/1.0/nics/${encodeURIComponent(nic.instance)}/${encodeURIComponent(nic.device)}`;
+    this.events.publish("lifecycle", { action, source, context: { instance: nic.instance, device: nic.device, ...context } });
+  }
+
+  private log(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
+    this.logSink({ time: Date.now(), level, message, fields: { component: "daemon", ...fields } });
+  }
+}
