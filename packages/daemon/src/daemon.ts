@@ -1,5 +1,5 @@
 import { Host, LeaseEventBus, jsonLinesSink, loadHostConfig, type HostOptions, type HostServices, type LogSink, type NetworkRuntimePerNic, type StartupReport } from "@incusx/host";
-import { IpRoute2LinkConfigurator, openNetns, type NetnsHandle } from "@incusx/linux-net";
+import { IpRoute2LinkConfigurator } from "@incusx/linux-net";
 import type { AttachedNic, NetworkRuntime, NicKey, NicSpec } from "@incusx/network-runtime";
 import { ErrorCode, IncusxError, type LeaseEvent, type LeaseEventStream, type LogLevel } from "@incusx/sdk";
 import { EventHub } from "./event-hub.js";
@@ -25,8 +25,8 @@ export interface DaemonOptions extends DaemonSource {
   readonly services?: Partial<Omit<HostServices, "logSink" | "leaseEvents">>;
   /**
    * How an attached NIC's namespace is opened and its link configured;
-   * default `@incusx/linux-net`'s `openNetns` and an
-   * `IpRoute2LinkConfigurator` working inside the held namespace.
+   * default the host's (`Host.networkRuntime`): `@incusx/linux-net`'s
+   * `openNetns` and an `IpRoute2LinkConfigurator` inside the held namespace.
    */
   readonly perNic?: Pick<NetworkRuntimePerNic, "openNetns" | "linkFor">;
 }
@@ -278,12 +278,7 @@ export class Daemon {
       const failed = report.plugins.find((p) => p.error !== undefined);
       throw new IncusxError((failed?.error?.code ?? ErrorCode.PluginFailed) as ErrorCode, failed?.error?.message ?? "A plugin failed to start");
     }
-    const perNic = this.options.perNic ?? {
-      openNetns,
-      linkFor: (_nic: NicSpec, netns?: { path: string; fd: number }) =>
-        new IpRoute2LinkConfigurator(netns === undefined ? {} : { netnsHandle: netns as NetnsHandle }),
-    };
-    const runtime = host.networkRuntime({ ...perNic, eventsFor: (nic) => this.nicEvents(nic, bus) });
+    const runtime = host.networkRuntime({ ...this.options.perNic, eventsFor: (nic) => this.nicEvents(nic, bus) });
     return { number, host, runtime, report, nics: new Set() };
   }
 

@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DependencyContainer } from "tsyringe";
 import { bundlePluginSources, readBundle, verifyBundle, type BundledPluginSource, type LoadedBundle } from "@incusx/bundle";
+import { IpRoute2LinkConfigurator, openNetns } from "@incusx/linux-net";
 import { NetworkRuntime, type NetworkRuntimeOptions } from "@incusx/network-runtime";
 import {
   API_VERSION,
@@ -282,18 +283,29 @@ export class Host {
    * A {@link NetworkRuntime} running the DHCP runners the started plugins
    * contributed, applying leases with the host's link configurator and
    * publishing on its lease-event stream. Call after `start()`.
-   * `perNic` gives a host serving many NICs their own link, event stream
-   * and namespace opener (`@incusx/daemon` does).
+   *
+   * A NIC attached with `netns` (`/run/netns/NAME`, `/proc/PID/ns/net`) is
+   * served from this process without entering its namespace: the runtime
+   * holds the namespace open with `@incusx/linux-net`'s `openNetns`, the
+   * runners work inside it, and its leases are applied by an
+   * `IpRoute2LinkConfigurator` on that namespace (rtnetlink through the
+   * addon, no `ip` process), not by the host's link configurator, which
+   * serves the host's own namespace. `perNic` replaces those per-NIC
+   * parts (tests, a host with its own namespace handling) and adds an
+   * event stream per NIC (`@incusx/daemon` names each event's NIC).
    *
    * @example
-   * const runtime = host.networkRuntime({ openNetns, linkFor: (nic, netns) => linkIn(netns) });
+   * const runtime = host.networkRuntime();
+   * await runtime.attach({ instance: "c1", device: "eth0", netns: "/run/netns/c1", interface: "eth0" });
    */
   networkRuntime(perNic: NetworkRuntimePerNic = {}): NetworkRuntime {
     const identity = this.runtimeIdentity();
     return new NetworkRuntime({
-      ...perNic,
       runners: this.resolveAll(DhcpRunnerToken),
       link: this.services.linkConfigurator,
+      openNetns,
+      linkFor: (_nic, netns) => (netns === undefined ? this.services.linkConfigurator : new IpRoute2LinkConfigurator({ netns })),
+      ...perNic,
       events: this.services.leaseEvents,
       clock: this.services.clock,
       logger: this.logger.child({ component: "network-runtime" }),
