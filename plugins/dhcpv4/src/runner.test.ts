@@ -241,6 +241,24 @@ describe("Dhcpv4Runner", () => {
     expect(await s.store.get(leaseKey("eth0"))).toBeUndefined();
   });
 
+  it("reads releaseOnStop when it stops, not at start: the runtime's detach decides (issue 14, daemon)", async () => {
+    const s = setup();
+    let release = false;
+    const controller = new AbortController();
+    const kinds: string[] = [];
+    const options = Object.defineProperty(
+      { interface: "eth0", signal: controller.signal, emit: (e: { kind: string }) => void kinds.push(e.kind) },
+      "releaseOnStop",
+      { get: () => release, enumerable: true },
+    ) as unknown as DhcpRunOptions;
+    const done = s.runner.run(options);
+    await s.clock.flush();
+    release = true;
+    controller.abort(new Error("stop"));
+    await done;
+    expect(kinds).toEqual(["bound", "released"]);
+  });
+
   it("reports failed with the socket error's code and rejects when the socket cannot be opened", async () => {
     const link = new FakeLink();
     link.openError = Object.assign(new Error("The DHCPv4 socket addon is not loaded: no prebuilt binary"), { code: "ADDON_UNAVAILABLE" });

@@ -322,6 +322,24 @@ describe("Dhcpv6Runner", () => {
     expect(s.link.sockets[0]!.sent.at(-1)!.message.messageType).toBe(T.RELEASE);
     expect(r.events.map((e) => e.kind)).toEqual(["bound", "released"]);
   });
+
+  it("reads releaseOnStop when it stops, not at start: the runtime's detach decides (issue 14, daemon)", async () => {
+    const s = setup();
+    let release = false;
+    const controller = new AbortController();
+    const kinds: string[] = [];
+    const options = Object.defineProperty(
+      { interface: "eth0", signal: controller.signal, emit: (e: { kind: string }) => void kinds.push(e.kind) },
+      "releaseOnStop",
+      { get: () => release, enumerable: true },
+    ) as unknown as DhcpRunOptions;
+    const done = s.runner.run(options);
+    await s.clock.flush();
+    release = true;
+    controller.abort(new Error("stop"));
+    await done;
+    expect(kinds).toEqual(["bound", "released"]);
+  });
 });
 
 // The plugin as shipped, with its link operations replaced through the
