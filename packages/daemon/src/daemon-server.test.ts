@@ -1,10 +1,9 @@
 // The daemon API end to end over its unix socket, in-process: a fixture
 // plugin binds fixed leases, the link is a recording fake and namespaces
 // are not opened, so this runs without root (but for the non-root client).
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -201,13 +200,32 @@ describe("incusx daemon API", () => {
     await expect(client.list()).rejects.toBeInstanceOf(DaemonRequestError);
   });
 
+  it("drops an event stream whose client stopped reading once 1 MiB waits, and keeps serving", async () => {
+    const closed = new Promise<void>((resolve, reject) => {
+      const req = request({ socketPath: socket, path: "/1.0/events" }, (res) => {
+        res.pause();
+        res.once("close", resolve);
+      });
+      req.once("error", reject);
+      req.end();
+    });
+    await expect.poll(() => daemon.events.size).toBe(1);
+    const padding = "x".repeat(1024);
+    for (let i = 0; i < 4096 && daemon.events.size > 0; i++) daemon.events.publish("lease", { padding });
+    await closed;
+    await expect.poll(() => daemon.events.size).toBe(0);
+    expect((await client.server()).api_version).toBe("1.0");
+  });
+
   it("refuses to take over a socket another process listens on, and replaces a stale one", async () => {
     await expect(DaemonServer.listen(daemon, { socket })).rejects.toMatchObject({ code: "IN_USE" });
     const stale = join(dir, "stale.sock");
-    const holder = createServer();
-    await new Promise<void>((resolve) => holder.listen(stale, resolve));
-    // Closing unlinks the file; a killed daemon leaves it: recreate one nobody listens on.
-    (holder as unknown as { _handle: { close(): void } })._handle.close();
+    // A process killed while listening leaves its socket file behind, as a killed daemon does.
+    const holder = spawn(process.execPath, ["-e", `require("node:net").createServer().listen(${JSON.stringify(stale)}, () => console.log("up"))`]);
+    await new Promise((resolve) => holder.stdout.once("data", resolve));
+    holder.kill("SIGKILL");
+    await new Promise((resolve) => holder.once("exit", resolve));
+    expect(statSync(stale).isSocket()).toBe(true);
     const second = await DaemonServer.listen(daemon, { socket: stale });
     expect((await new DaemonClient(stale).server()).api_version).toBe("1.0");
     await second.close();

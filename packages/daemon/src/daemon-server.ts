@@ -15,6 +15,13 @@ export const DEFAULT_DAEMON_SOCKET = "/run/incusx/daemon.sock";
 /** Largest request body the API reads, in bytes (an attach request is a few hundred). */
 export const MAX_REQUEST_BODY_BYTES = 16 * 1024;
 
+/**
+ * Most bytes of events an event stream may have waiting for a slow client
+ * before the daemon drops that stream (the client reconnects), so a stalled
+ * reader cannot make the daemon's memory grow without bound.
+ */
+export const MAX_EVENT_BACKLOG_BYTES = 1024 * 1024;
+
 /** The API version in every path, as Incus has it. */
 export const API_VERSION = "1.0";
 
@@ -185,7 +192,12 @@ export class DaemonServer {
     res.flushHeaders();
     this.streams.add(res);
     const unsubscribe = this.daemon.events.subscribe((event: DaemonEvent) => {
-      if (wanted.has(event.type)) res.write(JSON.stringify(event) + "\n");
+      if (!wanted.has(event.type)) return;
+      if (res.writableLength > MAX_EVENT_BACKLOG_BYTES) {
+        res.destroy();
+        return;
+      }
+      res.write(JSON.stringify(event) + "\n");
     });
     const done = (): void => {
       unsubscribe();

@@ -3,7 +3,7 @@
 
 export { Daemon, DEFAULT_DAEMON_STATE_DIR } from "./daemon.js";
 export type { DaemonInfo, DaemonOptions, DaemonSource, ReloadResult } from "./daemon.js";
-export { DaemonServer, DEFAULT_DAEMON_SOCKET, MAX_REQUEST_BODY_BYTES } from "./daemon-server.js";
+export { DaemonServer, DEFAULT_DAEMON_SOCKET, MAX_EVENT_BACKLOG_BYTES, MAX_REQUEST_BODY_BYTES } from "./daemon-server.js";
 export type { DaemonServerOptions } from "./daemon-server.js";
 export { serveDaemon } from "./serve.js";
 export type { DaemonSignals, ServeDaemonOptions } from "./serve.js";
