@@ -85,6 +85,11 @@ describe("Host.networkRuntime with NICs in other namespaces", () => {
     const runtime = host.networkRuntime();
     const error = await runtime.attach({ instance: "c1", device: "eth0", interface: "eth0", netns: `/run/netns/incusx-none-${process.pid}` }).catch((e: unknown) => e);
     expect(isIncusxError(error) && error.code).toBe("NOT_FOUND");
+    // A bare name is one under /run/netns, as `forknet dhcp --netns NAME` takes it.
+    const byName = await runtime.attach({ instance: "c1", device: "eth0", interface: "eth0", netns: `incusx-none-${process.pid}` }).catch((e: unknown) => e);
+    expect(isIncusxError(byName) && [byName.code, byName.message]).toEqual(["NOT_FOUND", expect.stringContaining(`"/run/netns/incusx-none-${process.pid}"`)]);
+    const invalid = await runtime.attach({ instance: "c1", device: "eth0", interface: "eth0", netns: "a/b" }).catch((e: unknown) => e);
+    expect(isIncusxError(invalid) && invalid.code).toBe("INVALID_CONFIG");
     expect(runtime.list()).toEqual([]);
     expect(seen).toEqual([]);
     await host.stop();

@@ -2,7 +2,7 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DependencyContainer } from "tsyringe";
 import { bundlePluginSources, readBundle, verifyBundle, type BundledPluginSource, type LoadedBundle } from "@incusx/bundle";
-import { IpRoute2LinkConfigurator, openNetns } from "@incusx/linux-net";
+import { IpRoute2LinkConfigurator, netnsPath, openNetns } from "@incusx/linux-net";
 import { NetworkRuntime, type NetworkRuntimeOptions } from "@incusx/network-runtime";
 import {
   API_VERSION,
@@ -284,7 +284,8 @@ export class Host {
    * contributed, applying leases with the host's link configurator and
    * publishing on its lease-event stream. Call after `start()`.
    *
-   * A NIC attached with `netns` (`/run/netns/NAME`, `/proc/PID/ns/net`) is
+   * A NIC attached with `netns` (`/run/netns/NAME`, `/proc/PID/ns/net`, or
+   * a bare name under `/run/netns`) is
    * served from this process without entering its namespace: the runtime
    * holds the namespace open with `@incusx/linux-net`'s `openNetns`, the
    * runners work inside it, and its leases are applied by an
@@ -303,7 +304,8 @@ export class Host {
     return new NetworkRuntime({
       runners: this.resolveAll(DhcpRunnerToken),
       link: this.services.linkConfigurator,
-      openNetns,
+      // A bare name is one under /run/netns, as `incusx forknet dhcp --netns NAME` takes it.
+      openNetns: (nameOrPath) => openNetns(netnsPath(nameOrPath)),
       linkFor: (_nic, netns) => (netns === undefined ? this.services.linkConfigurator : new IpRoute2LinkConfigurator({ netns })),
       ...perNic,
       events: this.services.leaseEvents,

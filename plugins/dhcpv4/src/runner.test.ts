@@ -241,22 +241,13 @@ describe("Dhcpv4Runner", () => {
     expect(await s.store.get(leaseKey("eth0"))).toBeUndefined();
   });
 
-  it("reads releaseOnStop when it stops, not at start: the runtime's detach decides (issue 14, daemon)", async () => {
+  it("reads releaseOnStop when it stops, so a runtime's detach can still ask for the RELEASE", async () => {
     const s = setup();
-    let release = false;
-    const controller = new AbortController();
-    const kinds: string[] = [];
-    const options = Object.defineProperty(
-      { interface: "eth0", signal: controller.signal, emit: (e: { kind: string }) => void kinds.push(e.kind) },
-      "releaseOnStop",
-      { get: () => release, enumerable: true },
-    ) as unknown as DhcpRunOptions;
-    const done = s.runner.run(options);
+    const r = run(s);
     await s.clock.flush();
-    release = true;
-    controller.abort(new Error("stop"));
-    await done;
-    expect(kinds).toEqual(["bound", "released"]);
+    await r.stopReleasing();
+    expect(opt(s.link.sockets[0]!.sent.at(-1)!.message, 53)).toBe(T.Release);
+    expect(r.events.map((e) => e.kind)).toEqual(["bound", "released"]);
   });
 
   it("reports failed with the socket error's code and rejects when the socket cannot be opened", async () => {

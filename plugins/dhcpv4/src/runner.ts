@@ -150,7 +150,7 @@ export class Dhcpv4Runner implements DhcpRunner {
         ...(options.fqdn === undefined ? {} : { fqdn: options.fqdn }),
         requestBroadcast: this.#config.requestBroadcast,
         applyMtu: this.#config.applyMtu,
-        // Read when the client stops: the runtime's detach decides whether to release.
+        // Read when the client stops: a runtime's detach decides whether to release.
         get releaseOnStop() {
           return options.releaseOnStop === true;
         },

@@ -156,7 +156,7 @@ export class Dhcpv6Runner implements DhcpRunner {
         ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
         ...(options.fqdn === undefined ? {} : { fqdn: options.fqdn }),
         config: this.#config,
-        // Read when the client stops: the runtime's detach decides whether to release.
+        // Read when the client stops: a runtime's detach decides whether to release.
         get releaseOnStop() {
           return options.releaseOnStop === true;
         },
