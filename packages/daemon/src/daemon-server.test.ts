@@ -117,6 +117,17 @@ describe("incusx daemon API", () => {
     stream.close();
   });
 
+  it("turns the runtime's NIC_GONE failures of a NIC into one nic-gone lifecycle event", async () => {
+    writeConfig(staticLease("192.0.2.10", { goneAfterBind: true }));
+    expect(await daemon.reload()).toEqual({ ok: true });
+    const events: DaemonEvent[] = [];
+    const stream = await client.events((e) => events.push(e), ["lifecycle"]);
+    await client.attach(attachBody("c9"));
+    await expect.poll(() => events.map((e) => e.metadata.action)).toEqual(["nic-attached", "nic-gone"]);
+    expect(events[1]!.metadata).toMatchObject({ source: "/1.0/nics/c9/eth0", context: { instance: "c9", device: "eth0", reason: "namespace-gone" } });
+    stream.close();
+  });
+
   it("refuses malformed JSON, an oversized body and a schema violation with a clear error, changing nothing", async () => {
     await client.attach(attachBody("keep"));
     await expect.poll(addressesOf).toHaveLength(2);

@@ -53,14 +53,20 @@ export interface ReloadResult {
   readonly error?: string;
 }
 
-// One loaded config: its host and runtime, and the NICs attached while it was current.
+// One loaded config: its host, and the runtime serving the NICs attached while it was current.
 interface Generation {
   readonly number: number;
   readonly host: Host;
   readonly runtime: NetworkRuntime;
   readonly report: StartupReport;
-  readonly nics: Set<string>;
 }
+
+/**
+ * Code of the `failed` lease event a network runtime publishes for each
+ * family of a NIC whose namespace or interface is gone; the daemon turns
+ * it into one `nic-gone` lifecycle event.
+ */
+const NIC_GONE = "NIC_GONE";
 
 const key = (nic: NicKey): string => JSON.stringify([nic.instance, nic.device]);
 
@@ -86,6 +92,8 @@ export class Daemon {
   /** NIC lease events and attach/detach events, for `GET /1.0/events`. */
   readonly events = new EventHub();
   private readonly generations: Generation[] = [];
+  // NICs being attached: claimed before the first await, so a second attach of one at once is refused.
+  private readonly pending = new Set<string>();
   private readonly logSink: LogSink;
   private reloading: Promise<ReloadResult> | undefined;
   private stopping: Promise<void> | undefined;
@@ -128,19 +136,15 @@ export class Daemon {
    */
   async attach(nic: NicSpec): Promise<void> {
     this.assertRunning();
-    if (this.generationOf(nic) !== undefined) {
+    if (this.pending.has(key(nic)) || this.generationOf(nic) !== undefined) {
       throw new IncusxError(ErrorCode.InUse, `NIC "${nic.device}" of instance "${nic.instance}" is attached already`);
     }
-    const generation = this.current;
-    // Claimed before the await, so a second attach of the same NIC at once is refused.
-    generation.nics.add(key(nic));
+    this.pending.add(key(nic));
     try {
-      await generation.runtime.attach(nic);
-    } catch (error) {
-      generation.nics.delete(key(nic));
-      throw error;
+      await this.current.runtime.attach(nic);
+    } finally {
+      this.pending.delete(key(nic));
     }
-    this.lifecycle("nic-attached", nic, { interface: nic.interface, ...(nic.netns === undefined ? {} : { netns: nic.netns }) });
   }
 
   /**
@@ -153,14 +157,17 @@ export class Daemon {
       throw new IncusxError(ErrorCode.NotFound, `NIC "${nic.device}" of instance "${nic.instance}" is not attached`);
     }
     await generation.runtime.detach(nic, options.release === undefined ? {} : { release: options.release });
-    generation.nics.delete(key(nic));
     this.lifecycle("nic-detached", nic, options.release === undefined ? {} : { release: options.release });
     await this.retireIdle();
   }
 
-  /** Every attached NIC with each family's state and lease, in attach order per config. */
+  /**
+   * Every attached NIC with each family's state and lease, in attach order
+   * per config. A NIC the runtime let go (its namespace or interface is
+   * gone) is no longer listed and may be attached again.
+   */
   list(): AttachedNic[] {
-    return this.generations.flatMap((g) => g.runtime.list().filter((nic) => g.nics.has(key(nic))));
+    return this.generations.flatMap((g) => g.runtime.list());
   }
 
   /** One attached NIC, or `undefined`. */
@@ -196,7 +203,7 @@ export class Daemon {
   }
 
   private generationOf(nic: NicKey): Generation | undefined {
-    return this.generations.find((g) => g.nics.has(key(nic)));
+    return this.generations.find((g) => g.runtime.list().some((n) => n.instance === nic.instance && n.device === nic.device));
   }
 
   private assertRunning(): void {
@@ -230,7 +237,6 @@ export class Daemon {
           }
         }),
       );
-      generation.nics.clear();
       await this.stopHost(generation);
     }
     this.generations.splice(0);
@@ -238,7 +244,7 @@ export class Daemon {
 
   // Hosts of earlier configs with no NIC left have no work; the current one always stays.
   private async retireIdle(): Promise<void> {
-    const idle = this.generations.filter((g) => g !== this.current && g.nics.size === 0);
+    const idle = this.generations.filter((g) => g !== this.current && g.runtime.list().length === 0);
     for (const generation of idle) {
       this.generations.splice(this.generations.indexOf(generation), 1);
       await this.stopHost(generation);
@@ -279,15 +285,23 @@ export class Daemon {
       throw new IncusxError((failed?.error?.code ?? ErrorCode.PluginFailed) as ErrorCode, failed?.error?.message ?? "A plugin failed to start");
     }
     const runtime = host.networkRuntime({ ...this.options.perNic, eventsFor: (nic) => this.nicEvents(nic, bus) });
-    return { number, host, runtime, report, nics: new Set() };
+    return { number, host, runtime, report };
   }
 
   // A NIC's lease events reach the host's plugins (DNS) and the API, named by NIC.
+  // The runtime asks for them once the NIC is accepted, before its runners
+  // start: the moment to say it is attached, ahead of its first lease event.
   private nicEvents(nic: NicSpec, bus: LeaseEventBus): LeaseEventStream {
+    this.lifecycle("nic-attached", nic, { interface: nic.interface, ...(nic.netns === undefined ? {} : { netns: nic.netns }) });
+    let gone = false;
     return {
       publish: (event: LeaseEvent) => {
         bus.publish(event);
         this.events.publish("lease", { instance: nic.instance, device: nic.device, ...event });
+        if (event.kind === "failed" && event.error?.code === NIC_GONE && !gone) {
+          gone = true;
+          this.lifecycle("nic-gone", nic, { reason: event.error.message });
+        }
       },
       subscribe: (listener) => bus.subscribe(listener),
     };
