@@ -30,6 +30,12 @@ export async function withDaemon(args: ParsedArgs, io: CliIo, command: string, w
   }
 }
 
+// Which NIC, in the daemon's words: an instance's device.
+const NIC_KEY_OPTIONS = {
+  instance: { type: "string", valueName: "NAME", description: "Instance of the NIC (required)" },
+  device: { type: "string", valueName: "NAME", description: "NIC device name, e.g. eth0 (required)" },
+} as const satisfies Record<string, OptionSpec>;
+
 const ATTACH = "incusx nic attach";
 
 /** `incusx nic attach --daemon SOCKET`: hands one NIC to the running daemon. */
@@ -48,8 +54,7 @@ export const nicAttach: Command = {
   ].join("\n"),
   options: {
     daemon: DAEMON_OPTION,
-    instance: { type: "string", valueName: "NAME", description: "Instance of the NIC (required)" },
-    device: { type: "string", valueName: "NAME", description: "NIC device name, e.g. eth0 (required)" },
+    ...NIC_KEY_OPTIONS,
     netns: { type: "string", valueName: "NAME|PATH", description: "Network namespace of the NIC (required)" },
     interface: { type: "string", valueName: "IF", description: "Interface inside the namespace (required)" },
     hostname: { type: "string", valueName: "H", description: "Hostname to announce to the servers" },
@@ -98,8 +103,7 @@ export const nicDetach: Command = {
   ].join("\n"),
   options: {
     daemon: DAEMON_OPTION,
-    instance: { type: "string", valueName: "NAME", description: "Instance of the NIC (required)" },
-    device: { type: "string", valueName: "NAME", description: "NIC device name (required)" },
+    ...NIC_KEY_OPTIONS,
     release: { type: "boolean", description: "Release the leases and remove the addresses" },
     "no-release": { type: "boolean", description: "Keep the leases even if the NIC was attached with --release-on-stop" },
     json: { type: "boolean", description: "Print { instance, device, release } as JSON" },
