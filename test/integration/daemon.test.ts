@@ -73,7 +73,7 @@ describe.skipIf(reason !== undefined)(`incusx daemon against dnsmasq${reason ? `
     } finally {
       await stopDaemon(daemon);
     }
-  });
+  }, 120_000);
 
   it("forknet dhcp --daemon hands its NIC to the daemon and exits 0 once configured", async () => {
     const net = await network({});
@@ -97,7 +97,7 @@ describe.skipIf(reason !== undefined)(`incusx daemon against dnsmasq${reason ? `
     } finally {
       await stopDaemon(daemon);
     }
-  });
+  }, 120_000);
 
   it("refuses a client that is not root", async () => {
     const dir = await state();
@@ -115,5 +115,5 @@ describe.skipIf(reason !== undefined)(`incusx daemon against dnsmasq${reason ? `
     } finally {
       await stopDaemon(daemon);
     }
-  });
+  }, 120_000);
 });

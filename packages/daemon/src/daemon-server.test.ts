@@ -14,6 +14,9 @@ import { DaemonClient, DaemonRequestError } from "./daemon-client.js";
 import { DaemonServer, MAX_REQUEST_BODY_BYTES } from "./daemon-server.js";
 import type { DaemonEvent } from "./event-hub.js";
 
+// Conditions, not sleeps; generous for a machine other work loads.
+const poll = <T>(check: () => T | Promise<T>) => expect.poll(check, { timeout: 15_000, interval: 20 });
+
 const FIXTURE = fileURLToPath(new URL("../test/fixtures/plugin-static-lease", import.meta.url));
 
 interface Raw {
@@ -103,9 +106,9 @@ describe("incusx daemon API", () => {
     const stream = await client.events((e) => events.push(e));
     const nic = await client.attach(attachBody());
     expect(nic).toMatchObject({ instance: "c1", device: "eth0", interface: "eth0", netns: "/run/netns/c1" });
-    await expect.poll(addressesOf).toEqual(["192.0.2.10", "2001:db8:1::10"]);
-    await expect.poll(async () => (await client.list())[0]?.families.map((f) => f.state)).toEqual(["bound", "bound"]);
-    await expect.poll(() => events.filter((e) => e.type === "lease").length).toBe(2);
+    await poll(addressesOf).toEqual(["192.0.2.10", "2001:db8:1::10"]);
+    await poll(async () => (await client.list())[0]?.families.map((f) => f.state)).toEqual(["bound", "bound"]);
+    await poll(() => events.filter((e) => e.type === "lease").length).toBe(2);
     expect(events[0]).toMatchObject({ type: "lifecycle", metadata: { action: "nic-attached", source: "/1.0/nics/c1/eth0" } });
     expect(events.find((e) => e.type === "lease")?.metadata).toMatchObject({ instance: "c1", device: "eth0", kind: "bound" });
     expect(typeof events[0]!.timestamp).toBe("string");
@@ -113,7 +116,7 @@ describe("incusx daemon API", () => {
     await client.detach("c1", "eth0", { release: true });
     expect(await client.list()).toEqual([]);
     expect(await addressesOf()).toEqual([]);
-    await expect.poll(() => events.some((e) => e.metadata.action === "nic-detached")).toBe(true);
+    await poll(() => events.some((e) => e.metadata.action === "nic-detached")).toBe(true);
     stream.close();
   });
 
@@ -123,14 +126,14 @@ describe("incusx daemon API", () => {
     const events: DaemonEvent[] = [];
     const stream = await client.events((e) => events.push(e), ["lifecycle"]);
     await client.attach(attachBody("c9"));
-    await expect.poll(() => events.map((e) => e.metadata.action)).toEqual(["nic-attached", "nic-gone"]);
+    await poll(() => events.map((e) => e.metadata.action)).toEqual(["nic-attached", "nic-gone"]);
     expect(events[1]!.metadata).toMatchObject({ source: "/1.0/nics/c9/eth0", context: { instance: "c9", device: "eth0", reason: "namespace-gone" } });
     stream.close();
   });
 
   it("refuses malformed JSON, an oversized body and a schema violation with a clear error, changing nothing", async () => {
     await client.attach(attachBody("keep"));
-    await expect.poll(addressesOf).toHaveLength(2);
+    await poll(addressesOf).toHaveLength(2);
     const before = await client.list();
     const linkCalls = link.calls.length;
 
@@ -192,7 +195,7 @@ describe("incusx daemon API", () => {
     const other = new RecordingLinkConfigurator();
     link = other;
     await client.attach(attachBody("new"));
-    await expect.poll(async () => (await other.snapshot("eth0")).addresses.map((a) => a.address)).toContain("192.0.2.20");
+    await poll(async () => (await other.snapshot("eth0")).addresses.map((a) => a.address)).toContain("192.0.2.20");
     expect((await client.list()).map((n) => n.instance)).toEqual(["old", "new"]);
     // The NIC of the old config still runs, and stops with it.
     await client.detach("old", "eth0");
@@ -202,7 +205,7 @@ describe("incusx daemon API", () => {
   it("stops gracefully: runners stopped without releasing (unless the NIC asked), socket removed", async () => {
     await client.attach(attachBody("kept"));
     await client.attach({ ...attachBody("released"), interface: "eth1", release_on_stop: true });
-    await expect.poll(async () => (await link.snapshot("eth1")).addresses.length).toBe(2);
+    await poll(async () => (await link.snapshot("eth1")).addresses.length).toBe(2);
     await server.close();
     await daemon.stop();
     expect(await addressesOf()).toEqual(["192.0.2.10", "2001:db8:1::10"]);
@@ -220,11 +223,11 @@ describe("incusx daemon API", () => {
       req.once("error", reject);
       req.end();
     });
-    await expect.poll(() => daemon.events.size).toBe(1);
+    await poll(() => daemon.events.size).toBe(1);
     const padding = "x".repeat(1024);
     for (let i = 0; i < 4096 && daemon.events.size > 0; i++) daemon.events.publish("lease", { padding });
     await closed;
-    await expect.poll(() => daemon.events.size).toBe(0);
+    await poll(() => daemon.events.size).toBe(0);
     expect((await client.server()).api_version).toBe("1.0");
   });
 

@@ -16,6 +16,9 @@ import { createDaemonCommand } from "./daemon.js";
 import { createForknetDhcpCommand } from "./forknet-dhcp.js";
 import { NSFS_MAGIC } from "./forknet-dhcp-options.js";
 
+// Conditions, not sleeps; generous for a machine other work loads.
+const poll = <T>(check: () => T | Promise<T>) => expect.poll(check, { timeout: 15_000, interval: 20 });
+
 const FIXTURE = fileURLToPath(new URL("../../../daemon/test/fixtures/plugin-static-lease", import.meta.url));
 
 let dir: string;
@@ -53,7 +56,7 @@ describe("incusx nic attach|detach|list --daemon", () => {
     const attach = await runCli(["nic", "attach", "--daemon", socket, "--instance", "c1", "--device", "eth0", "--netns", "c1", "--interface", "eth0"], dir);
     expect(attach.stderr).toBe("");
     expect(attach.stdout).toBe('NIC "c1/eth0" attached on eth0 in /run/netns/c1\n');
-    await expect.poll(async () => (await runCli(["nic", "list", "--daemon", socket], dir)).stdout).toBe(
+    await poll(async () => (await runCli(["nic", "list", "--daemon", socket], dir)).stdout).toBe(
       [
         "NIC      INTERFACE  FAMILY  STATE  ADDRESSES",
         "c1/eth0  eth0       ipv4    bound  192.0.2.10/24",
@@ -130,11 +133,11 @@ describe("incusx daemon", () => {
     if (args === "help") throw new Error("help");
     let stderr = "";
     const done = command.run(args, { stdout: { write: () => true }, stderr: { write: (c: string) => (stderr += c) }, cwd: dir });
-    await expect.poll(() => stderr).toContain(`incusx: daemon listening on ${own}`);
+    await poll(() => stderr).toContain(`incusx: daemon listening on ${own}`);
     const client = new DaemonClient(own);
     expect(((await client.server()).environment as { generation: number }).generation).toBe(0);
     signals.emit("SIGHUP");
-    await expect.poll(async () => ((await client.server()).environment as { generation: number }).generation).toBe(1);
+    await poll(async () => ((await client.server()).environment as { generation: number }).generation).toBe(1);
     signals.emit("SIGTERM");
     expect(await done).toBe(0);
     expect(() => statSync(own)).toThrow(/ENOENT/);
