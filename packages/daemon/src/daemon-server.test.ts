@@ -159,6 +159,11 @@ describe("incusx daemon API", () => {
     expect(missing.status).toBe(400);
     expect(missing.body.error).toMatch(/missing required property "device"/);
 
+    const relative = await raw(socket, "POST", "/1.0/nics", JSON.stringify({ ...attachBody("c6"), resolv_conf: { root: "proc/1/root" } }));
+    expect(relative.body.error).toMatch(/\/resolv_conf\/root: must match pattern/);
+    const unsupported = await raw(socket, "POST", "/1.0/nics", JSON.stringify({ ...attachBody("c7"), resolv_conf: { root: "/proc/1/root" } }));
+    expect(unsupported.body).toMatchObject({ error_code: 400, error: expect.stringMatching(/keeps no per-NIC resolv.conf yet/) });
+
     expect(await client.list()).toEqual(before);
     expect(link.calls.length).toBe(linkCalls);
   });

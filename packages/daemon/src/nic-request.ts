@@ -22,7 +22,7 @@ export function nicSpecOf(body: unknown): NicSpec {
   }
   const request = body as DaemonNicAttach;
   if (request.resolv_conf !== undefined) {
-    // Per-NIC resolv.conf belongs to the network runtime (NicSpec), which does not keep one yet.
+    // Per-NIC resolv.conf belongs to the network runtime (NicSpec.resolvConf), which does not keep one yet.
     throw new ApiError(400, 'request: /resolv_conf: this daemon\'s network runtime keeps no per-NIC resolv.conf yet', ErrorCode.InvalidConfig);
   }
   return {

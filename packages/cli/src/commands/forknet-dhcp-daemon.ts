@@ -92,7 +92,8 @@ export async function delegateToDaemon(options: ForknetDhcpOptions, netnsPath: s
       interface: options.interface,
       families: active,
       ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
-      ...(options.resolvConf === undefined ? {} : { resolv_conf: options.resolvConf }),
+      // --resolv-conf names a file as this process sees it: inside the root "/".
+      ...(options.resolvConf === undefined ? {} : { resolv_conf: { root: "/", path: options.resolvConf } }),
       ...(options.release ? { release_on_stop: true } : {}),
     });
     const status = await finished;

@@ -119,6 +119,13 @@ describe("incusx forknet dhcp --daemon", () => {
     expect(run.stdout).toMatch(/^bound ipv6/);
   });
 
+  it("passes --resolv-conf on, and reports the daemon's refusal of it", async () => {
+    const run = await forknet(["--netns", "ctr2", "--interface", "eth0", "--daemon", socket, "--resolv-conf", join(dir, "resolv.conf")]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^incusx: error\[INVALID_CONFIG\]: request: \/resolv_conf: /);
+    expect(await new DaemonClient(socket).list()).toEqual([]);
+  });
+
   it("refuses options the daemon's own config decides", async () => {
     await expect(forknet(["--netns", "ctr1", "--interface", "eth0", "--daemon", socket, "--state-dir", dir])).rejects.toThrow(/"--state-dir" does not apply with "--daemon"/);
   });

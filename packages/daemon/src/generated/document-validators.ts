@@ -5,7 +5,7 @@
 import runtime_ucs2length_module from "ajv/dist/runtime/ucs2length.js";
 const runtime_ucs2length = typeof runtime_ucs2length_module === "function" ? { default: runtime_ucs2length_module } : runtime_ucs2length_module;
 export const validateNicAttachDocument = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/daemon-nic-attach.schema.json","title":"DaemonNicAttach","description":"The body of `POST /1.0/nics` on the `incusx daemon` API: one NIC of one instance for the daemon's network runtime to configure by DHCP inside its network namespace.","type":"object","additionalProperties":false,"required":["instance","device","netns","interface"],"properties":{"instance":{"description":"Instance (container) name; with `device`, names the NIC in the API (`/1.0/nics/INSTANCE/DEVICE`).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"},"device":{"description":"Device name of the NIC in the instance's config (`eth0`, `net1`).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"netns":{"description":"The NIC's network namespace: an absolute path (`/run/netns/NAME`, `/proc/PID/ns/net`) or a name under /run/netns. The daemon holds it open by fd while the NIC is attached.","type":"string","minLength":1,"maxLength":4096,"pattern":"^(/[^\\u0000]*|[^/\\u0000]+)$"},"interface":{"description":"Interface to configure, as named inside the namespace.","type":"string","pattern":"^[^\\s/:]{1,15}$"},"families":{"description":"Families to configure; default every family a loaded runner serves.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","enum":["ipv4","ipv6"]}},"hostname":{"description":"Hostname the runners announce to the DHCP servers.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"},"resolv_conf":{"description":"Absolute path of the resolv.conf (in the host's mount namespace) to keep up to date from this NIC's leases.","type":"string","minLength":2,"maxLength":4096,"pattern":"^/"},"release_on_stop":{"description":"Release the leases (and remove the addresses) when the NIC is detached, unless the detach says otherwise. Default false: a detached or stopped daemon leaves the addresses to their lifetimes.","type":"boolean"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/daemon-nic-attach.schema.json","title":"DaemonNicAttach","description":"The body of `POST /1.0/nics` on the `incusx daemon` API: one NIC of one instance for the daemon's network runtime to configure by DHCP inside its network namespace.","type":"object","additionalProperties":false,"required":["instance","device","netns","interface"],"properties":{"instance":{"description":"Instance (container) name; with `device`, names the NIC in the API (`/1.0/nics/INSTANCE/DEVICE`).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"},"device":{"description":"Device name of the NIC in the instance's config (`eth0`, `net1`).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"netns":{"description":"The NIC's network namespace: an absolute path (`/run/netns/NAME`, `/proc/PID/ns/net`) or a name under /run/netns. The daemon holds it open by fd while the NIC is attached.","type":"string","minLength":1,"maxLength":4096,"pattern":"^(/[^\\u0000]*|[^/\\u0000]+)$"},"interface":{"description":"Interface to configure, as named inside the namespace.","type":"string","pattern":"^[^\\s/:]{1,15}$"},"families":{"description":"Families to configure; default every family a loaded runner serves.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","enum":["ipv4","ipv6"]}},"hostname":{"description":"Hostname the runners announce to the DHCP servers.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"},"resolv_conf":{"title":"DaemonNicResolvConf","description":"The container's resolv.conf to keep up to date from this NIC's leases (merged with the other NICs naming the same one): `path` inside the container's root directory `root`.","type":"object","additionalProperties":false,"required":["root"],"properties":{"root":{"description":"Absolute host path of the container's root directory (`/proc/PID/root` or the rootfs).","type":"string","minLength":1,"maxLength":4096,"pattern":"^/"},"path":{"description":"Absolute path inside `root`; default `/etc/resolv.conf`.","type":"string","minLength":1,"maxLength":4096,"pattern":"^/"}}},"release_on_stop":{"description":"Release the leases (and remove the addresses) when the NIC is detached, unless the detach says otherwise. Default false: a detached or stopped daemon leaves the addresses to their lifetimes.","type":"boolean"}}};
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", "u");
 const pattern1 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");
 const pattern2 = new RegExp("^(/[^\\u0000]*|[^/\\u0000]+)$", "u");
@@ -291,9 +291,9 @@ errors++;
 }
 if(data.resolv_conf !== undefined){
 let data7 = data.resolv_conf;
-if(typeof data7 === "string"){
-if(func2(data7) > 4096){
-const err22 = {instancePath:instancePath+"/resolv_conf",schemaPath:"#/properties/resolv_conf/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.root === undefined){
+const err22 = {instancePath:instancePath+"/resolv_conf",schemaPath:"#/properties/resolv_conf/required",keyword:"required",params:{missingProperty: "root"},message:"must have required property '"+"root"+"'"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -302,8 +302,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(func2(data7) < 2){
-const err23 = {instancePath:instancePath+"/resolv_conf",schemaPath:"#/properties/resolv_conf/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters"};
+for(const key1 in data7){
+if(!((key1 === "root") || (key1 === "path"))){
+const err23 = {instancePath:instancePath+"/resolv_conf",schemaPath:"#/properties/resolv_conf/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -312,8 +313,12 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(!pattern5.test(data7)){
-const err24 = {instancePath:instancePath+"/resolv_conf",schemaPath:"#/properties/resolv_conf/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+}
+if(data7.root !== undefined){
+let data8 = data7.root;
+if(typeof data8 === "string"){
+if(func2(data8) > 4096){
+const err24 = {instancePath:instancePath+"/resolv_conf/root",schemaPath:"#/properties/resolv_conf/properties/root/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -322,9 +327,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-else {
-const err25 = {instancePath:instancePath+"/resolv_conf",schemaPath:"#/properties/resolv_conf/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(func2(data8) < 1){
+const err25 = {instancePath:instancePath+"/resolv_conf/root",schemaPath:"#/properties/resolv_conf/properties/root/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -333,10 +337,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-if(data.release_on_stop !== undefined){
-if(typeof data.release_on_stop !== "boolean"){
-const err26 = {instancePath:instancePath+"/release_on_stop",schemaPath:"#/properties/release_on_stop/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(!pattern5.test(data8)){
+const err26 = {instancePath:instancePath+"/resolv_conf/root",schemaPath:"#/properties/resolv_conf/properties/root/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -346,14 +348,94 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
 else {
-const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err27 = {instancePath:instancePath+"/resolv_conf/root",schemaPath:"#/properties/resolv_conf/properties/root/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
 else {
 vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data7.path !== undefined){
+let data9 = data7.path;
+if(typeof data9 === "string"){
+if(func2(data9) > 4096){
+const err28 = {instancePath:instancePath+"/resolv_conf/path",schemaPath:"#/properties/resolv_conf/properties/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+if(func2(data9) < 1){
+const err29 = {instancePath:instancePath+"/resolv_conf/path",schemaPath:"#/properties/resolv_conf/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+if(!pattern5.test(data9)){
+const err30 = {instancePath:instancePath+"/resolv_conf/path",schemaPath:"#/properties/resolv_conf/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/resolv_conf/path",schemaPath:"#/properties/resolv_conf/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/resolv_conf",schemaPath:"#/properties/resolv_conf/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data.release_on_stop !== undefined){
+if(typeof data.release_on_stop !== "boolean"){
+const err33 = {instancePath:instancePath+"/release_on_stop",schemaPath:"#/properties/release_on_stop/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
 }
 errors++;
 }

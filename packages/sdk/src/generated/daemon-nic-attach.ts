@@ -31,12 +31,22 @@ export interface DaemonNicAttach {
    * Hostname the runners announce to the DHCP servers.
    */
   hostname?: string;
-  /**
-   * Absolute path of the resolv.conf (in the host's mount namespace) to keep up to date from this NIC's leases.
-   */
-  resolv_conf?: string;
+  resolv_conf?: DaemonNicResolvConf;
   /**
    * Release the leases (and remove the addresses) when the NIC is detached, unless the detach says otherwise. Default false: a detached or stopped daemon leaves the addresses to their lifetimes.
    */
   release_on_stop?: boolean;
+}
+/**
+ * The container's resolv.conf to keep up to date from this NIC's leases (merged with the other NICs naming the same one): `path` inside the container's root directory `root`.
+ */
+export interface DaemonNicResolvConf {
+  /**
+   * Absolute host path of the container's root directory (`/proc/PID/root` or the rootfs).
+   */
+  root: string;
+  /**
+   * Absolute path inside `root`; default `/etc/resolv.conf`.
+   */
+  path?: string;
 }

@@ -24,6 +24,7 @@ export type {
   BundleManifest,
   BundlePlugin,
   DaemonNicAttach,
+  DaemonNicResolvConf,
   HostConfig,
   HostDefaults,
   HostPluginEntry,
