@@ -4,7 +4,8 @@
 // validators with ajv's standalone code generation, one module per package
 // that validates the documents (src/generated/document-validators.ts):
 // @incusx/bundle for plugin manifests and bundles, @incusx/host for host
-// config, host state and plugins' config schemas.
+// config, host state and plugins' config schemas, @incusx/daemon for its API
+// request bodies.
 //
 // Why: compiling schemas with ajv at run time costs milliseconds per schema
 // plus loading ajv itself, on every host start. Precompiled, a host start
@@ -42,6 +43,12 @@ export const MODULES = [
       validateHostConfigDocument: "host-config.schema.json",
       validateHostStateDocument: "host-state.schema.json",
       validateJsonSchemaDraft07: DRAFT_07,
+    },
+  },
+  {
+    packageDir: "packages/daemon",
+    validators: {
+      validateNicAttachDocument: "daemon-nic-attach.schema.json",
     },
   },
 ];

@@ -39,7 +39,7 @@ export const COMMANDS: Readonly<Record<string, CommandGroup>> = {
     },
   },
   nic: {
-    description: "Validates, starts and stops instance NICs from the host state.",
+    description: "Validates, starts and stops instance NICs from the host state; attaches NICs to the daemon.",
     commands: {
       validate: {
         summary: "Check one NIC's config against the host state (external addresses, unknown keys)",
@@ -52,6 +52,18 @@ export const COMMANDS: Readonly<Record<string, CommandGroup>> = {
       stop: {
         summary: "Remove the outbound NAT rules a NIC owns (others' rules stay)",
         load: async () => (await import("./commands/nic-stop.js")).nicStop,
+      },
+      attach: {
+        summary: "Have the running daemon configure a NIC of a network namespace by DHCP",
+        load: async () => (await import("./commands/nic-daemon.js")).nicAttach,
+      },
+      detach: {
+        summary: "Have the running daemon stop configuring a NIC (--release: release its leases)",
+        load: async () => (await import("./commands/nic-daemon.js")).nicDetach,
+      },
+      list: {
+        summary: "List the NICs the running daemon configures, with state and addresses",
+        load: async () => (await import("./commands/nic-daemon.js")).nicList,
       },
     },
   },
@@ -110,17 +122,26 @@ export const COMMANDS: Readonly<Record<string, CommandGroup>> = {
   },
 };
 
+/** Commands without subcommands (`incusx daemon`), by name. */
+export const TOP_LEVEL_COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  daemon: {
+    summary: "Serve one network runtime for every container on a local API socket",
+    load: async () => (await import("./commands/daemon.js")).daemonCommand,
+  },
+};
+
 const MAIN_HELP = [
   "Usage: incusx <command> [options]",
   "",
   "Lists and checks incusx plugins; configures container interfaces by DHCP.",
   "",
   "Commands:",
-  ...twoColumns(
-    Object.entries(COMMANDS).flatMap(([group, g]) =>
+  ...twoColumns([
+    ...Object.entries(COMMANDS).flatMap(([group, g]) =>
       Object.entries(g.commands).map(([name, c]) => [`${group} ${name}`, c.summary] as const),
     ),
-  ),
+    ...Object.entries(TOP_LEVEL_COMMANDS).map(([name, c]) => [name, c.summary] as const),
+  ]),
   "",
   "Options:",
   ...twoColumns([
@@ -165,6 +186,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     if (first === undefined) throw new UsageError("Missing command", "incusx");
     if (first.startsWith("-")) throw new UsageError(`Unknown option "${first}"`, "incusx");
+    const top = Object.hasOwn(TOP_LEVEL_COMMANDS, first) ? TOP_LEVEL_COMMANDS[first] : undefined;
+    if (top) return await runCommand(await top.load(), second === undefined ? rest : [second, ...rest], bundle, io);
     const group = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
     if (!group) throw new UsageError(`Unknown command "${first}"`, "incusx");
 
@@ -175,16 +198,19 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       const what = second.startsWith("-") ? "option" : "subcommand";
       throw new UsageError(`Unknown ${what} "${second}" of "incusx ${first}"`, `incusx ${first}`);
     }
-    const command = await entry.load();
-    if (bundle !== undefined && command.options.bundle === undefined) {
-      throw new UsageError(`"${command.name}" starts no host, so it takes no --bundle`, command.name);
-    }
-    const args = parseCommandLine(command, bundle === undefined ? rest : [...rest, "--bundle", bundle]);
-    if (args === "help") return help(io, commandHelp(command));
-    return await command.run(args, io);
+    return await runCommand(await entry.load(), rest, bundle, io);
   } catch (error) {
     return reportError(io.stderr, error);
   }
+}
+
+async function runCommand(command: Command, argv: readonly string[], bundle: string | undefined, io: CliIo): Promise<number> {
+  if (bundle !== undefined && command.options.bundle === undefined) {
+    throw new UsageError(`"${command.name}" starts no host, so it takes no --bundle`, command.name);
+  }
+  const args = parseCommandLine(command, bundle === undefined ? argv : [...argv, "--bundle", bundle]);
+  if (args === "help") return help(io, commandHelp(command));
+  return command.run(args, io);
 }
 
 // `incusx --bundle DIR <command>`: passed on as the command's own --bundle.

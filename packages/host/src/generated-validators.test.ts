@@ -16,7 +16,13 @@ describe("validators precompiled from schemas/", () => {
 
   it("cover every schema in schemas/ once, in the package that validates it", () => {
     const schemas = (MODULES as ValidatorModule[]).flatMap((module) => Object.values(module.validators)).filter((file) => file.endsWith(".json"));
-    expect(schemas.sort()).toEqual(["bundle.schema.json", "host-config.schema.json", "host-state.schema.json", "plugin-manifest.schema.json"]);
-    expect((MODULES as ValidatorModule[]).map((module) => module.packageDir)).toEqual(["packages/bundle", "packages/host"]);
+    expect(schemas.sort()).toEqual([
+      "bundle.schema.json",
+      "daemon-nic-attach.schema.json",
+      "host-config.schema.json",
+      "host-state.schema.json",
+      "plugin-manifest.schema.json",
+    ]);
+    expect((MODULES as ValidatorModule[]).map((module) => module.packageDir)).toEqual(["packages/bundle", "packages/host", "packages/daemon"]);
   });
 });

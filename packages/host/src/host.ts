@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import type { DependencyContainer } from "tsyringe";
 import { bundlePluginSources, readBundle, verifyBundle, type BundledPluginSource, type LoadedBundle } from "@incusx/bundle";
 import { IpRoute2LinkConfigurator, netnsPath, openNetns, setIpv6Sysctls, watchNicPresence } from "@incusx/linux-net";
-import { NetworkRuntime, type NicWatcher } from "@incusx/network-runtime";
+import { NetworkRuntime, type NetworkRuntimeOptions, type NicWatcher } from "@incusx/network-runtime";
 import {
   API_VERSION,
   ClockToken,
@@ -59,6 +59,8 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 
 // The runtime's NIC watch: the interface by netlink in its namespace, the namespace by its path.
 const watchNicInNetns: NicWatcher = (nic, netns, onGone) => watchNicPresence({ iface: nic.interface, netns }, onGone);
+/** What {@link Host.networkRuntime} takes per attached NIC on top of the host's services. */
+export type NetworkRuntimePerNic = Pick<NetworkRuntimeOptions, "linkFor" | "eventsFor" | "openNetns" | "watchNic" | "onNicGone">;
 /** State store name of the network runtime (not a plugin id a plugin can take: plugin ids have no "/"). */
 const RUNTIME_STATE_ID = "incusx.network-runtime";
 
@@ -295,16 +297,18 @@ export class Host {
    * addon, no `ip` process), not by the host's link configurator, which
    * serves the host's own namespace. Each such NIC is watched with
    * `watchNicPresence`: when its namespace or interface goes away the
-   * runtime lets go of it (see `NetworkRuntimeOptions.watchNic`).
-   * serves the host's own namespace. A NIC attached with
-   * `optimisticDad: true` gets optimistic DAD (RFC 4429) on its interface
-   * through `@incusx/linux-net`'s `setIpv6Sysctls` (off by default).
+   * runtime lets go of it (see `NetworkRuntimeOptions.watchNic`). A NIC
+   * attached with `optimisticDad: true` gets optimistic DAD (RFC 4429) on
+   * its interface through `@incusx/linux-net`'s `setIpv6Sysctls` (off by
+   * default). `perNic` replaces those per-NIC
+   * parts (tests, a host with its own namespace handling) and adds an
+   * event stream per NIC (`@incusx/daemon` names each event's NIC).
    *
    * @example
    * const runtime = host.networkRuntime();
    * await runtime.attach({ instance: "c1", device: "eth0", netns: "/run/netns/c1", interface: "eth0" });
    */
-  networkRuntime(): NetworkRuntime {
+  networkRuntime(perNic: NetworkRuntimePerNic = {}): NetworkRuntime {
     const identity = this.runtimeIdentity();
     return new NetworkRuntime({
       runners: this.resolveAll(DhcpRunnerToken),
@@ -314,6 +318,7 @@ export class Host {
       // For NICs attached with optimisticDad (off unless a NIC asks).
       setIpv6Sysctls,
       linkFor: (_nic, netns) => (netns === undefined ? this.services.linkConfigurator : new IpRoute2LinkConfigurator({ netns })),
+      ...perNic,
       events: this.services.leaseEvents,
       clock: this.services.clock,
       logger: this.logger.child({ component: "network-runtime" }),

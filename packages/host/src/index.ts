@@ -1,6 +1,7 @@
 // The public API of @incusx/host: for hosts that load and run plugins.
 
 export { Host } from "./host.js";
+export type { NetworkRuntimePerNic } from "./host.js";
 export { hostOptionsFromConfig, loadHostConfig } from "./config.js";
 export type {
   FailurePolicy,

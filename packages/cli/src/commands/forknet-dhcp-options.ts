@@ -30,6 +30,8 @@ export interface ForknetDhcpOptions {
   readonly release: boolean;
   /** The hidden `--in-netns`: this process is the child already inside the namespace. */
   readonly inNetns: boolean;
+  /** `--daemon`: the socket of the `incusx daemon` to hand the NIC to. */
+  readonly daemon?: string;
 }
 
 /** Checks the parsed command line; throws {@link UsageError} naming the offending option. */
@@ -51,12 +53,18 @@ export function forknetDhcpOptions(args: ParsedArgs, cwd: string): ForknetDhcpOp
     if (!/^\d+(\.\d+)?$/.test(timeout) || !(seconds > 0)) {
       throw new UsageError(`Invalid value for "--timeout": "${timeout}" is not a positive number of seconds`, FORKNET_DHCP);
     }
-    if (v["exit-when-configured"] !== true) {
-      throw new UsageError('Option "--timeout" only applies with "--exit-when-configured"', FORKNET_DHCP);
+    if (v["exit-when-configured"] !== true && v.daemon === undefined) {
+      throw new UsageError('Option "--timeout" only applies with "--exit-when-configured" or "--daemon"', FORKNET_DHCP);
     }
     timeoutMs = Math.round(seconds * 1000);
   }
-  if (v.release === true && v["exit-when-configured"] === true) {
+  const daemon = text("daemon");
+  if (daemon !== undefined) {
+    for (const name of ["state-dir", "config", "in-netns"]) {
+      if (v[name] !== undefined) throw new UsageError(`Option "--${name}" does not apply with "--daemon": the daemon's own config and state decide`, FORKNET_DHCP);
+    }
+  }
+  if (v.release === true && v["exit-when-configured"] === true && daemon === undefined) {
     throw new UsageError('Options "--release" and "--exit-when-configured" cannot be combined: the lease would be released at once', FORKNET_DHCP);
   }
   const path = (name: string): string | undefined => {
@@ -80,6 +88,7 @@ export function forknetDhcpOptions(args: ParsedArgs, cwd: string): ForknetDhcpOp
     json: v.json === true,
     release: v.release === true,
     inNetns: v["in-netns"] === true,
+    ...(daemon === undefined ? {} : { daemon: resolve(cwd, daemon) }),
   };
 }
 

@@ -72,6 +72,12 @@ export function createForknetDhcpCommand(deps: ForknetDhcpDeps = {}): Command {
       "runner is configured, or, at --timeout or a signal, 3 if only some are and 4 if",
       "none is. The DUID is kept in --state-dir (default /var/lib/incusx/forknet/NAME).",
       "",
+      "With --daemon SOCKET it runs no runner itself: it hands the NIC to the running",
+      "`incusx daemon` (instance NAME of --netns, device --interface), prints the NIC's",
+      "lease events and exits as --exit-when-configured does once every family the",
+      "daemon serves is configured (3 or 4 at --timeout, default 30 s, or a signal);",
+      "the daemon keeps the NIC configured. See docs/forknet-dhcp.md.",
+      "",
       "Exit status: 0 stopped by SIGTERM/SIGINT (or every family configured, with",
       "--exit-when-configured); 1 the work failed (no runner, the namespace cannot",
       "be entered), with `incusx: error[CODE]: message` on stderr; 2 for a wrong",
@@ -90,6 +96,7 @@ export function createForknetDhcpCommand(deps: ForknetDhcpDeps = {}): Command {
       json: { type: "boolean", description: "Print each lease event as one JSON object per line" },
       release: { type: "boolean", description: "Release the leases when stopped" },
       config: { type: "string", valueName: "FILE", description: "Host config naming the DHCP plugins to run (default: the built-in ones)" },
+      daemon: { type: "string", valueName: "SOCKET", description: "Hand the NIC to the incusx daemon on SOCKET instead of running the runners here" },
       "in-netns": { type: "boolean", hidden: true, description: "Internal: this process already runs inside the namespace" },
     },
     run: (args, io) => forknetDhcpMain(args, io, deps),
@@ -112,6 +119,10 @@ async function forknetDhcpMain(args: ParsedArgs, io: CliIo, deps: ForknetDhcpDep
   if (options.inNetns) return work(options, io, deps);
 
   const path = resolveNetns(options.netns, deps.netnsFsType);
+  if (options.daemon !== undefined) {
+    const { delegateToDaemon } = await import("./forknet-dhcp-daemon.js");
+    return delegateToDaemon(options, path, io, deps.signals ?? process);
+  }
   // One process instead of two (a whole Node.js start): enter the namespace here when possible.
   const entry = deps.netnsEntry ?? linuxNetEntry;
   const forced = (deps.env ?? process.env)[NETNS_ENTRY_ENV] === "nsenter";

@@ -2,6 +2,7 @@
 // change the schema, then run `pnpm gen:types`.
 
 export type { BundleManifest, BundlePlugin } from "./bundle.js";
+export type { DaemonNicAttach, DaemonNicResolvConf } from "./daemon-nic-attach.js";
 export type { HostConfig, HostDefaults, HostPluginEntry } from "./host-config.js";
 export type { HostState, HostStateDevice, HostStateForward, HostStateForwardPort, HostStateInstance, HostStateLoadBalancer, HostStateLoadBalancerBackend, HostStateLoadBalancerPort, HostStateNetwork } from "./host-state.js";
 export type { PluginManifest } from "./plugin-manifest.js";

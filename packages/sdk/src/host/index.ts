@@ -18,10 +18,13 @@ export { toIncusxError } from "../errors.js";
 export { sleepOnTimer } from "./sleep-on-timer.js";
 
 // Types generated from schemas/*.schema.json (`pnpm gen:types`): bundle
-// manifests, host config files and the host state file.
+// manifests, host config files, the host state file and the daemon API's
+// attach request.
 export type {
   BundleManifest,
   BundlePlugin,
+  DaemonNicAttach,
+  DaemonNicResolvConf,
   HostConfig,
   HostDefaults,
   HostPluginEntry,

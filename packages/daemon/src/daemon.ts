@@ -1,0 +1,318 @@
+import { Host, LeaseEventBus, jsonLinesSink, loadHostConfig, type HostOptions, type HostServices, type LogSink, type NetworkRuntimePerNic, type StartupReport } from "@incusx/host";
+import { IpRoute2LinkConfigurator } from "@incusx/linux-net";
+import type { AttachedNic, NetworkRuntime, NicKey, NicSpec } from "@incusx/network-runtime";
+import { ErrorCode, IncusxError, type LeaseEvent, type LeaseEventStream, type LogLevel } from "@incusx/sdk";
+import { EventHub } from "./event-hub.js";
+
+/** Where the daemon keeps state (DUIDs, leases) when its host config names no `stateDir`. */
+export const DEFAULT_DAEMON_STATE_DIR = "/var/lib/incusx/daemon";
+
+/** Where the plugins of a {@link Daemon} come from: a host config file, or a bundle directory. */
+export interface DaemonSource {
+  /** Host config file (schemas/host-config.schema.json); re-read on {@link Daemon.reload}. */
+  readonly config?: string;
+  /** Bundle directory whose enabled plugins run, when no `config` names them. */
+  readonly bundle?: string;
+}
+
+/** What a {@link Daemon} is built from. */
+export interface DaemonOptions extends DaemonSource {
+  /** State directory when the config names none; default {@link DEFAULT_DAEMON_STATE_DIR}. */
+  readonly stateDir?: string;
+  /** Where the daemon and its plugins log; default JSON lines on stderr. */
+  readonly logSink?: LogSink;
+  /** Host services in place of the defaults (tests, embedders). */
+  readonly services?: Partial<Omit<HostServices, "logSink" | "leaseEvents">>;
+  /**
+   * How an attached NIC's namespace is opened and its link configured;
+   * default the host's (`Host.networkRuntime`): `@incusx/linux-net`'s
+   * `openNetns` and an `IpRoute2LinkConfigurator` inside the held namespace.
+   */
+  readonly perNic?: Pick<NetworkRuntimePerNic, "openNetns" | "linkFor">;
+}
+
+/** What `GET /1.0` reports about the running daemon. */
+export interface DaemonInfo {
+  /** The host config file, when the plugins come from one. */
+  readonly config?: string;
+  /** The bundle directory, when the plugins come from one. */
+  readonly bundle?: string;
+  /** How many times a new config was taken (SIGHUP); 0 for the one loaded at start. */
+  readonly generation: number;
+  /** Families the runners of the current config serve. */
+  readonly families: readonly string[];
+  /** The plugins of the current config, with their state. */
+  readonly plugins: readonly { readonly id: string; readonly version: string; readonly state: string }[];
+}
+
+/** What {@link Daemon.reload} did. */
+export interface ReloadResult {
+  /** Whether the new config was taken. */
+  readonly ok: boolean;
+  /** Why not, when it was refused. */
+  readonly error?: string;
+}
+
+// One loaded config: its host, and the runtime serving the NICs attached while it was current.
+interface Generation {
+  readonly number: number;
+  readonly host: Host;
+  readonly runtime: NetworkRuntime;
+  readonly report: StartupReport;
+}
+
+/**
+ * Code of the `failed` lease event a network runtime publishes for each
+ * family of a NIC whose namespace or interface is gone; the daemon turns
+ * it into one `nic-gone` lifecycle event.
+ */
+const NIC_GONE = "NIC_GONE";
+
+const key = (nic: NicKey): string => JSON.stringify([nic.instance, nic.device]);
+
+/**
+ * One host process serving one network runtime for every container: loads
+ * the plugins of a host config (or bundle), and attaches, detaches and
+ * lists NICs of any network namespace. Every lease event and NIC change
+ * goes to {@link Daemon.events}. `incusx daemon` serves it over a unix
+ * socket ({@link DaemonServer}); an embedding host may use it directly.
+ *
+ * A reload ({@link Daemon.reload}, SIGHUP) starts a host with the new
+ * config next to the running one: NICs attached from then on use the new
+ * plugins, NICs attached before keep running on the host they started
+ * with until they are detached (that host stops with its last NIC). An
+ * invalid config, or one whose plugins fail to start, is refused and
+ * changes nothing.
+ *
+ * @example
+ * const daemon = await Daemon.start({ config: "/etc/incusx/host.json" });
+ * await daemon.attach({ instance: "c1", device: "eth0", netns: "/run/netns/c1", interface: "eth0" });
+ */
+export class Daemon {
+  /** NIC lease events and attach/detach events, for `GET /1.0/events`. */
+  readonly events = new EventHub();
+  private readonly generations: Generation[] = [];
+  // NICs being attached: claimed before the first await, so a second attach of one at once is refused.
+  private readonly pending = new Set<string>();
+  private readonly logSink: LogSink;
+  private reloading: Promise<ReloadResult> | undefined;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(private readonly options: DaemonOptions) {
+    this.logSink = options.logSink ?? jsonLinesSink(process.stderr);
+  }
+
+  /**
+   * Loads the config, starts its plugins and returns the running daemon.
+   * Throws `INVALID_CONFIG` for a config that cannot be read or is invalid,
+   * and the failing plugin's error when one fails to start.
+   */
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    if (options.config === undefined && options.bundle === undefined) {
+      throw new IncusxError(ErrorCode.InvalidConfig, "The daemon needs a host config or a bundle to load its plugins from");
+    }
+    const daemon = new Daemon(options);
+    daemon.generations.push(await daemon.startGeneration(0));
+    return daemon;
+  }
+
+  /** What `GET /1.0` shows. */
+  info(): DaemonInfo {
+    const current = this.current;
+    return {
+      ...(this.options.config === undefined ? {} : { config: this.options.config }),
+      ...(this.options.bundle === undefined ? {} : { bundle: this.options.bundle }),
+      generation: current.number,
+      families: current.runtime.families,
+      plugins: current.report.plugins.map((p) => ({ id: p.id, version: p.version, state: p.state })),
+    };
+  }
+
+  /**
+   * Starts the runners of one NIC in its namespace. Throws `IN_USE` when
+   * the NIC is attached already, `NOT_FOUND` when its namespace does not
+   * exist, `INVALID_CONFIG` when it cannot be opened; nothing is attached
+   * then.
+   */
+  async attach(nic: NicSpec): Promise<void> {
+    this.assertRunning();
+    if (this.pending.has(key(nic)) || this.generationOf(nic) !== undefined) {
+      throw new IncusxError(ErrorCode.InUse, `NIC "${nic.device}" of instance "${nic.instance}" is attached already`);
+    }
+    this.pending.add(key(nic));
+    try {
+      await this.current.runtime.attach(nic);
+    } finally {
+      this.pending.delete(key(nic));
+    }
+  }
+
+  /**
+   * Stops the runners of one NIC; `release` releases its leases (default:
+   * as the NIC was attached). Throws `NOT_FOUND` when it is not attached.
+   */
+  async detach(nic: NicKey, options: { readonly release?: boolean } = {}): Promise<void> {
+    const generation = this.generationOf(nic);
+    if (generation === undefined) {
+      throw new IncusxError(ErrorCode.NotFound, `NIC "${nic.device}" of instance "${nic.instance}" is not attached`);
+    }
+    await generation.runtime.detach(nic, options.release === undefined ? {} : { release: options.release });
+    this.lifecycle("nic-detached", nic, options.release === undefined ? {} : { release: options.release });
+    await this.retireIdle();
+  }
+
+  /**
+   * Every attached NIC with each family's state and lease, in attach order
+   * per config. A NIC the runtime let go (its namespace or interface is
+   * gone) is no longer listed and may be attached again.
+   */
+  list(): AttachedNic[] {
+    return this.generations.flatMap((g) => g.runtime.list());
+  }
+
+  /** One attached NIC, or `undefined`. */
+  nic(nic: NicKey): AttachedNic | undefined {
+    return this.list().find((n) => n.instance === nic.instance && n.device === nic.device);
+  }
+
+  /**
+   * Re-reads the config and starts its plugins; once they run, NICs
+   * attached from then on use them. A config that cannot be read, is
+   * invalid or whose plugins fail to start is refused (logged, and
+   * `{ ok: false, error }`): the running config stays. Attached NICs keep
+   * running either way. Reloads do not overlap: one asked for during
+   * another gets the same result.
+   */
+  reload(): Promise<ReloadResult> {
+    this.reloading ??= this.reloadOnce().finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
+  /**
+   * Graceful shutdown: stops every NIC's runners (a NIC attached with
+   * `releaseOnStop` releases its leases; the others keep their addresses
+   * for their lifetimes), then every plugin. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private get current(): Generation {
+    return this.generations[this.generations.length - 1]!;
+  }
+
+  private generationOf(nic: NicKey): Generation | undefined {
+    return this.generations.find((g) => g.runtime.list().some((n) => n.instance === nic.instance && n.device === nic.device));
+  }
+
+  private assertRunning(): void {
+    if (this.stopping !== undefined) throw new IncusxError(ErrorCode.InUse, "The daemon is shutting down");
+  }
+
+  private async reloadOnce(): Promise<ReloadResult> {
+    if (this.stopping !== undefined) return { ok: false, error: "The daemon is shutting down" };
+    const number = this.current.number + 1;
+    try {
+      const generation = await this.startGeneration(number);
+      this.generations.push(generation);
+      this.log("info", "Reloaded the config; NICs attached from now on use it", { generation: number });
+      await this.retireIdle();
+      return { ok: true };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.log("error", `Refused the new config, the running one stays: ${message}`, { generation: this.current.number });
+      return { ok: false, error: message };
+    }
+  }
+
+  private async stopOnce(): Promise<void> {
+    for (const generation of [...this.generations].reverse()) {
+      await Promise.all(
+        generation.runtime.list().map(async (nic) => {
+          try {
+            await generation.runtime.detach(nic);
+          } catch (error) {
+            this.log("warn", `Could not stop NIC "${nic.device}" of instance "${nic.instance}": ${String(error)}`);
+          }
+        }),
+      );
+      await this.stopHost(generation);
+    }
+    this.generations.splice(0);
+  }
+
+  // Hosts of earlier configs with no NIC left have no work; the current one always stays.
+  private async retireIdle(): Promise<void> {
+    const idle = this.generations.filter((g) => g !== this.current && g.runtime.list().length === 0);
+    for (const generation of idle) {
+      this.generations.splice(this.generations.indexOf(generation), 1);
+      await this.stopHost(generation);
+    }
+  }
+
+  private async stopHost(generation: Generation): Promise<void> {
+    const report = await generation.host.stop();
+    for (const plugin of report.plugins) {
+      if (plugin.error) this.log("warn", `Plugin "${plugin.id}" did not stop cleanly: ${plugin.error.message}`, { code: plugin.error.code });
+    }
+  }
+
+  private async hostOptions(): Promise<HostOptions> {
+    const { config, bundle } = this.options;
+    if (config !== undefined) return loadHostConfig(config);
+    return { plugins: [], bundle: bundle! };
+  }
+
+  private async startGeneration(number: number): Promise<Generation> {
+    const base = await this.hostOptions();
+    const bus = new LeaseEventBus();
+    const host = new Host({
+      ...base,
+      stateDir: base.stateDir ?? this.options.stateDir ?? DEFAULT_DAEMON_STATE_DIR,
+      services: {
+        linkConfigurator: new IpRoute2LinkConfigurator(),
+        ...base.services,
+        ...this.options.services,
+        logSink: this.logSink,
+        leaseEvents: bus,
+      },
+    });
+    const report = await host.start();
+    if (!report.ok) {
+      await host.stop();
+      const failed = report.plugins.find((p) => p.error !== undefined);
+      throw new IncusxError((failed?.error?.code ?? ErrorCode.PluginFailed) as ErrorCode, failed?.error?.message ?? "A plugin failed to start");
+    }
+    const runtime = host.networkRuntime({ ...this.options.perNic, eventsFor: (nic) => this.nicEvents(nic, bus) });
+    return { number, host, runtime, report };
+  }
+
+  // A NIC's lease events reach the host's plugins (DNS) and the API, named by NIC.
+  // The runtime asks for them once the NIC is accepted, before its runners
+  // start: the moment to say it is attached, ahead of its first lease event.
+  private nicEvents(nic: NicSpec, bus: LeaseEventBus): LeaseEventStream {
+    this.lifecycle("nic-attached", nic, { interface: nic.interface, ...(nic.netns === undefined ? {} : { netns: nic.netns }) });
+    let gone = false;
+    return {
+      publish: (event: LeaseEvent) => {
+        bus.publish(event);
+        this.events.publish("lease", { instance: nic.instance, device: nic.device, ...event });
+        if (event.kind === "failed" && event.error?.code === NIC_GONE && !gone) {
+          gone = true;
+          this.lifecycle("nic-gone", nic, { reason: event.error.message });
+        }
+      },
+      subscribe: (listener) => bus.subscribe(listener),
+    };
+  }
+
+  private lifecycle(action: string, nic: NicKey, context: Record<string, unknown>): void {
+    const source = `/1.0/nics/${encodeURIComponent(nic.instance)}/${encodeURIComponent(nic.device)}`;
+    this.events.publish("lifecycle", { action, source, context: { instance: nic.instance, device: nic.device, ...context } });
+  }
+
+  private log(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
+    this.logSink({ time: Date.now(), level, message, fields: { component: "daemon", ...fields } });
+  }
+}
