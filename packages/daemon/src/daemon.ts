@@ -112,7 +112,13 @@ export class Daemon {
       throw new IncusxError(ErrorCode.InvalidConfig, "The daemon needs a host config or a bundle to load its plugins from");
     }
     const daemon = new Daemon(options);
-    daemon.generations.push(await daemon.startGeneration(0));
+    const first = await daemon.startGeneration(0);
+    daemon.generations.push(first);
+    // The NICs a previous run left attached (a crash, SIGKILL or a graceful stop), re-adopted without removing an address.
+    const restored = await first.runtime.restore();
+    if (restored.restored.length + restored.dropped.length + restored.failed.length > 0) {
+      daemon.log("info", `Re-adopted ${restored.restored.length} NICs from the previous run`, { dropped: restored.dropped.length, failed: restored.failed.length });
+    }
     return daemon;
   }
 
@@ -231,7 +237,8 @@ export class Daemon {
       await Promise.all(
         generation.runtime.list().map(async (nic) => {
           try {
-            await generation.runtime.detach(nic);
+            // Kept in the attached set, so the next start re-adopts it.
+            await generation.runtime.detach(nic, { forget: false });
           } catch (error) {
             this.log("warn", `Could not stop NIC "${nic.device}" of instance "${nic.instance}": ${String(error)}`);
           }

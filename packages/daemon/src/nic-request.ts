@@ -21,10 +21,6 @@ export function nicSpecOf(body: unknown): NicSpec {
     throw new ApiError(400, formatIssues("request", toIssues(validateDocument.errors, "")), ErrorCode.InvalidConfig);
   }
   const request = body as DaemonNicAttach;
-  if (request.resolv_conf !== undefined) {
-    // Per-NIC resolv.conf belongs to the network runtime (NicSpec.resolvConf), which does not keep one yet.
-    throw new ApiError(400, 'request: /resolv_conf: this daemon\'s network runtime keeps no per-NIC resolv.conf yet', ErrorCode.InvalidConfig);
-  }
   return {
     instance: request.instance,
     device: request.device,
@@ -33,5 +29,8 @@ export function nicSpecOf(body: unknown): NicSpec {
     ...(request.families === undefined ? {} : { families: request.families }),
     ...(request.hostname === undefined ? {} : { hostname: request.hostname }),
     ...(request.release_on_stop === undefined ? {} : { releaseOnStop: request.release_on_stop }),
+    ...(request.resolv_conf === undefined
+      ? {}
+      : { resolvConf: { root: request.resolv_conf.root, ...(request.resolv_conf.path === undefined ? {} : { path: request.resolv_conf.path }) } }),
   };
 }
