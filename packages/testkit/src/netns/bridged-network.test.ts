@@ -23,6 +23,8 @@ describe.skipIf(!rootAvailable())("createBridgedNetwork (network namespaces and 
     expect(net.containers.map((c) => c.ns)).toEqual([0, 1, 2].map((i) => net.serverNs.replace(/-srv$/, `-c${i}`)));
     expect(net.containers[2]).toMatchObject({ index: 2, nsPath: `/run/netns/${net.containers[2]!.ns}`, iface: "eth0", port: "p2" });
     for (const c of net.containers) expect(existsSync(c.dir)).toBe(true);
+    expect(net.homeNs).toBe(net.serverNs.replace(/-srv$/, "-home"));
+    expect((await net.exec(net.homeNs, ["ip", "-o", "link"])).stdout.trim().split("\n")).toEqual([expect.stringMatching(/^1: lo: <LOOPBACK,UP,LOWER_UP>/)]);
 
     const ports = await run(["ip", "-n", net.serverNs, "-o", "link", "show", "master", "br0"]);
     expect(ports.stdout.match(/ p\d+@/g)?.sort()).toEqual([" p0@", " p1@", " p2@"]);
@@ -52,7 +54,7 @@ describe.skipIf(!rootAvailable())("createBridgedNetwork (network namespaces and 
     expect(running(strayPid)).toBe(true);
     await Promise.all([net.destroy(), net.destroy()]);
     const left = listNamespaces();
-    for (const ns of [net.serverNs, ...net.containers.map((c) => c.ns)]) expect(left).not.toContain(ns);
+    for (const ns of [net.serverNs, net.homeNs, ...net.containers.map((c) => c.ns)]) expect(left).not.toContain(ns);
     expect(existsSync(net.dir)).toBe(false);
     expect(await sleeper.exited()).toBe(-1);
     await expect.poll(() => running(strayPid)).toBe(false);
@@ -62,7 +64,7 @@ describe.skipIf(!rootAvailable())("createBridgedNetwork (network namespaces and 
     const prefix = "incusx-tbcln";
     let deadPid = 4_000_000;
     while (processAlive(deadPid)) deadPid--;
-    const stale = [`${prefix}${deadPid}-0-srv`, `${prefix}${deadPid}-0-c0`, `${prefix}${deadPid}-0-c17`];
+    const stale = [`${prefix}${deadPid}-0-srv`, `${prefix}${deadPid}-0-home`, `${prefix}${deadPid}-0-c0`, `${prefix}${deadPid}-0-c17`];
     const kept = [`${prefix}${process.pid}-99-c0`, `${prefix}${deadPid}-0-cx`];
     try {
       for (const name of [...stale, ...kept]) expect((await run(["ip", "netns", "add", name])).code).toBe(0);

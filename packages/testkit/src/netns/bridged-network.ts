@@ -61,6 +61,12 @@ export interface BridgedContainer {
 export interface BridgedNetwork {
   /** Name of the server namespace (bridge and dnsmasq). */
   readonly serverNs: string;
+  /**
+   * Name of an empty namespace (only `lo`, up): where to run the process
+   * under test, so that a runner that ignored a NIC's namespace would find
+   * no interface of the machine to configure.
+   */
+  readonly homeNs: string;
   /** The bridge, in the server namespace. */
   readonly bridge: "br0";
   /** The containers, in order. */
@@ -112,6 +118,7 @@ export async function createBridgedNetwork(options: BridgedNetworkOptions): Prom
   const destroyHeld = (): Promise<void> => releaseNamespaces(record);
 
   let serverNs = "";
+  let homeNs = "";
   let containers: BridgedContainer[] = [];
   try {
     let base = "";
@@ -125,7 +132,8 @@ export async function createBridgedNetwork(options: BridgedNetworkOptions): Prom
       }
     }
     serverNs = `${base}-srv`;
-    record.namespaces.push(serverNs);
+    homeNs = `${base}-home`;
+    record.namespaces.push(serverNs, homeNs);
     containers = Array.from({ length: count }, (_, index) => {
       const ns = `${base}-c${index}`;
       const own = join(dir, `c${index}`);
@@ -134,7 +142,9 @@ export async function createBridgedNetwork(options: BridgedNetworkOptions): Prom
     });
     // Held before they exist, so a half-done batch is still cleaned up.
     record.namespaces.unshift(...containers.map((c) => c.ns));
-    await runChecked(["ip", "-batch", "-"], { input: containers.map((c) => `netns add ${c.ns}\n`).join(""), timeoutMs: 60_000 });
+    const names = [homeNs, ...containers.map((c) => c.ns)];
+    await runChecked(["ip", "-batch", "-"], { input: names.map((name) => `netns add ${name}\n`).join(""), timeoutMs: 60_000 });
+    await runChecked(["ip", "-n", homeNs, "link", "set", "lo", "up"]);
     await setUpBridge(serverNs, containers, dir, options.containerLinkUp ?? true);
   } catch (error) {
     await destroyHeld();
@@ -159,6 +169,7 @@ export async function createBridgedNetwork(options: BridgedNetworkOptions): Prom
   let destroyed: Promise<void> | undefined;
   const network: BridgedNetwork = {
     serverNs,
+    homeNs,
     bridge: "br0",
     containers,
     dir,
