@@ -1,22 +1,14 @@
 import { LinkError } from "./errors.js";
-import { assertInterfaceName, runIpJson, type IpOptions } from "./ip-command.js";
+import { assertInterfaceName, netnsRefOf, runIpJson, type IpOptions } from "./ip-command.js";
 import { addressFlagsFromJson, type AddressFlags, type IpLinkJson } from "./ip-json.js";
 import { LinkWatch } from "./link-watch.js";
 import { nativeAddon, type NativeAddon, type NativeAddress, type NativeSocketHandle } from "./native-addon.js";
-import type { NetnsHandle } from "./netns.js";
+import type { NetnsRef } from "./netns.js";
 
 /** Options of {@link watchAddressFlags}. */
 export interface WatchAddressFlagsOptions extends IpOptions {
   /** Called when reading fails for another reason than a missing interface; the watch goes on. */
   readonly onError?: (error: unknown) => void;
-  /**
-   * Watch in this network namespace (from `openNetns`) without `ip`: a
-   * netlink socket made there wakes the watch, and each notice re-reads
-   * the addresses over rtnetlink; flags are named as `ip -json` names
-   * them. Needs the native addon (`ADDON_UNAVAILABLE`); not with
-   * `ipCommand` or `netns` (`EINVAL`). Both thrown at once.
-   */
-  readonly netnsHandle?: NetnsHandle;
 }
 
 /**
@@ -25,6 +17,13 @@ export interface WatchAddressFlagsOptions extends IpOptions {
  * once at start and whenever the list or a flag changes, driven by
  * `ip monitor`. Lets a DHCPv6 client see `dadfailed` on an address it
  * assigned and Decline it. A missing interface reports an empty list.
+ *
+ * With `options.netns` a namespace held by fd (`openNetns`, a
+ * {@link NetnsRef}) it watches there without `ip`: a netlink socket made
+ * there wakes the watch, and each notice re-reads the addresses over
+ * rtnetlink; flags are named as `ip -json` names them. Needs the native
+ * addon (`ADDON_UNAVAILABLE`); not with `ipCommand` (`EINVAL`). Both
+ * thrown at once.
  *
  * @example
  * const watch = watchAddressFlags("eth0", (addresses) => {
@@ -38,7 +37,8 @@ export function watchAddressFlags(
   options: WatchAddressFlagsOptions = {},
 ): { close(): void } {
   assertInterfaceName(iface);
-  if (options.netnsHandle !== undefined) return watchAddressFlagsInNetns(iface, onChange, options, options.netnsHandle);
+  const ref = netnsRefOf(options);
+  if (ref !== undefined) return watchAddressFlagsInNetns(iface, onChange, options, ref);
   let last: string | undefined;
   let closed = false;
   const check = async (): Promise<void> => {
@@ -93,11 +93,8 @@ function watchAddressFlagsInNetns(
   iface: string,
   onChange: (addresses: AddressFlags[]) => void,
   options: WatchAddressFlagsOptions,
-  netns: NetnsHandle,
+  netns: NetnsRef,
 ): { close(): void } {
-  if (options.netns !== undefined || options.ipCommand !== undefined) {
-    throw new LinkError("EINVAL", "netnsHandle works over rtnetlink only: it cannot be combined with ipCommand or netns");
-  }
   const addon = nativeAddon().addon;
   if (addon?.watchNetlink === undefined || addon.listAddresses === undefined) {
     throw new LinkError("ADDON_UNAVAILABLE", `Cannot watch the addresses of "${iface}" in "${netns.path}": the native addon is missing or predates namespaces`);

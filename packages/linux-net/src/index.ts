@@ -31,6 +31,7 @@ export {
 export type { Udp6Peer, Udp6Socket, Udp6SocketOptions } from "./udp6-socket.js";
 
 export { NETNS_RUN_DIR, NetnsHandle, enterNetns, enterNetnsUnavailable, isCurrentNetns, netnsPath, nsenterArgs, openNetns } from "./netns.js";
+export type { NetnsRef } from "./netns.js";
 
 export {
   DHCPV4_CLIENT_PORT,

@@ -7,6 +7,10 @@ describe("ipInvocation", () => {
     expect(ipInvocation(["-json", "addr"])).toEqual({ command: "ip", args: ["-json", "addr"] });
   });
 
+  it("refuses a namespace held by fd: that works over rtnetlink, never through ip", () => {
+    expect(() => ipInvocation(["link"], { netns: { path: "/run/netns/ctr1", fd: 99 } })).toThrow(expect.objectContaining({ code: "EINVAL" }));
+  });
+
   it("uses ip -n for a namespace name and nsenter for a namespace path", () => {
     expect(ipInvocation(["link"], { netns: "ctr1" })).toEqual({ command: "ip", args: ["-n", "ctr1", "link"] });
     expect(ipInvocation(["link"], { netns: "/proc/7/ns/net", ipCommand: "/sbin/ip" })).toEqual({

@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { LinkError, linkErrorCodeFromStderr } from "./errors.js";
-import { nsenterArgs } from "./netns.js";
+import { isNetnsRef, nsenterArgs, type NetnsRef } from "./netns.js";
 
 /**
  * Where and how to run iproute2. The defaults run `ip` from PATH in the
@@ -11,18 +11,37 @@ export interface IpOptions {
   /** The `ip` program; default `"ip"` from PATH. */
   readonly ipCommand?: string;
   /**
-   * Run in this network namespace instead of the current one: a bare name
-   * (`ip -n NAME`) or a namespace file path (through `nsenter --net=PATH`).
-   * Lets a test or the host inspect and configure a container's link
-   * without moving the whole process.
+   * Work in this network namespace instead of the current one, without
+   * moving the process:
+   * - a string: a bare name (`ip -n NAME`) or a namespace file path
+   *   (through `nsenter --net=PATH`), each call running `ip`;
+   * - a {@link NetnsRef} (a `NetnsHandle` from `openNetns`, or any
+   *   `{ path, fd }` of an open namespace): in-process over rtnetlink
+   *   through the native addon, no `ip`, no `nsenter`; without the addon
+   *   `ADDON_UNAVAILABLE` (never `ip` in the wrong namespace), with
+   *   `ipCommand` `EINVAL`, a closed handle `EINVAL`.
    */
-  readonly netns?: string;
+  readonly netns?: string | NetnsRef;
+}
+
+/**
+ * The namespace held by fd that `options.netns` names, or `undefined` for
+ * a name, a path or none. Throws a {@link LinkError} `EINVAL` when
+ * `ipCommand` is given too: such a namespace is never worked in with `ip`.
+ */
+export function netnsRefOf(options: IpOptions): NetnsRef | undefined {
+  if (!isNetnsRef(options.netns)) return undefined;
+  if (options.ipCommand !== undefined) {
+    throw new LinkError("EINVAL", `A network namespace held by fd ("${options.netns.path}") works over rtnetlink only: it cannot be combined with ipCommand`);
+  }
+  return options.netns;
 }
 
 /** The program and arguments that run `ip ARGS` per `options` (no shell). */
 export function ipInvocation(args: readonly string[], options: IpOptions = {}): { command: string; args: string[] } {
   const ip = options.ipCommand ?? "ip";
   const netns = options.netns;
+  if (isNetnsRef(netns)) throw new LinkError("EINVAL", `ip cannot run in a network namespace held by fd ("${netns.path}"); that works over rtnetlink only`);
   if (netns === undefined || netns === "") return { command: ip, args: [...args] };
   if (!netns.includes("/")) return { command: ip, args: ["-n", netns, ...args] };
   return nsenterArgs(netns, [ip, ...args]);

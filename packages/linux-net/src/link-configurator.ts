@@ -1,23 +1,21 @@
 import { isIP } from "node:net";
 import { LinkError, type LinkErrorCode } from "./errors.js";
-import { assertInterfaceName, runIp, runIpJson, type IpOptions } from "./ip-command.js";
+import { assertInterfaceName, netnsRefOf, runIp, runIpJson, type IpOptions } from "./ip-command.js";
 import { nativeAddon, type NativeAddon } from "./native-addon.js";
-import type { NetnsHandle } from "./netns.js";
+import type { NetnsRef } from "./netns.js";
 import { addressesFromJson, lifetimeFromJson, routesFromJson, INFINITE_LIFETIME, type IpLinkJson, type IpRouteJson } from "./ip-json.js";
 import type { IpFamily, LinkAddress, LinkRoute, LinkSnapshot } from "./link-types.js";
 
-/** Options of an {@link IpRoute2LinkConfigurator}. */
-export interface IpRoute2LinkConfiguratorOptions extends IpOptions {
-  /**
-   * Work in this network namespace (from `openNetns`), held by fd, over
-   * rtnetlink in-process: the process stays where it is, each call makes
-   * its netlink socket and looks the interface up inside the namespace and
-   * comes back. Needs the native addon (else `ADDON_UNAVAILABLE`, never
-   * `ip` in the wrong namespace); cannot be combined with `ipCommand` or
-   * `netns` (`EINVAL`).
-   */
-  readonly netnsHandle?: NetnsHandle;
-}
+/**
+ * Options of an {@link IpRoute2LinkConfigurator}: `ipCommand` and `netns`.
+ * With `netns` a namespace held by fd (`openNetns`, a `NetnsRef`) every
+ * call works over rtnetlink in-process: the process stays where it is,
+ * each call makes its netlink socket and looks the interface up inside the
+ * namespace and comes back. That needs the native addon (else
+ * `ADDON_UNAVAILABLE`, never `ip` in the wrong namespace) and cannot be
+ * combined with `ipCommand` (`EINVAL`, thrown by the constructor).
+ */
+export type IpRoute2LinkConfiguratorOptions = IpOptions;
 
 /**
  * The SDK's `LinkConfigurator` on iproute2: addresses, routes and MTU of an
@@ -50,15 +48,11 @@ export interface IpRoute2LinkConfiguratorOptions extends IpOptions {
  */
 export class IpRoute2LinkConfigurator {
   readonly #options: IpOptions;
-  readonly #netns: NetnsHandle | undefined;
+  readonly #netns: NetnsRef | undefined;
 
   constructor(options: IpRoute2LinkConfiguratorOptions = {}) {
-    const { netnsHandle, ...ipOptions } = options;
-    if (netnsHandle !== undefined && (ipOptions.ipCommand !== undefined || ipOptions.netns !== undefined)) {
-      throw new LinkError("EINVAL", "netnsHandle works over rtnetlink only: it cannot be combined with ipCommand or netns");
-    }
-    this.#options = ipOptions;
-    this.#netns = netnsHandle;
+    this.#netns = netnsRefOf(options);
+    this.#options = options;
   }
 
   // The addon when this configurator may use it: built, and no ipCommand or netns asking for ip.
@@ -231,7 +225,7 @@ function routeDestination(route: LinkRoute): { network: string; prefixLength: nu
 
 // The addon's rtnetlink calls, each with the fd of `netns` as its last
 // argument (read per call: a closed handle fails with EINVAL).
-function addonInNetns(addon: NativeAddon, netns: NetnsHandle): NativeAddon {
+function addonInNetns(addon: NativeAddon, netns: NetnsRef): NativeAddon {
   const { linkInfo, setMtu, replaceAddress, deleteAddress, listAddresses, replaceRoute, deleteRoute, listRoutes } = addon;
   return {
     ...addon,

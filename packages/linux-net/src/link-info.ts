@@ -1,8 +1,8 @@
 import { LinkError } from "./errors.js";
-import { assertInterfaceName, runIpJson, type IpOptions } from "./ip-command.js";
+import { assertInterfaceName, netnsRefOf, runIpJson, type IpOptions } from "./ip-command.js";
 import type { IpLinkJson } from "./ip-json.js";
 import { nativeAddon } from "./native-addon.js";
-import type { NetnsHandle } from "./netns.js";
+import type { NetnsRef } from "./netns.js";
 
 /** What the kernel says about one interface. */
 export interface LinkInfo {
@@ -28,24 +28,25 @@ export interface LinkInfo {
  * link turns operationally up at once. Rejects with a {@link LinkError}
  * `ENODEV` when the interface does not exist.
  *
- * With `options.netnsHandle` (from `openNetns`) it reads the link in that
- * namespace over rtnetlink, the process staying where it is: always
- * in-process (the MAC is the link's hardware address bytes whatever the
- * link type), `ADDON_UNAVAILABLE` without the addon, `EINVAL` with
- * `netns` or `ipCommand` too or a closed handle.
+ * With `options.netns` a namespace held by fd (`openNetns`, a
+ * {@link NetnsRef}) it reads the link in that namespace over rtnetlink,
+ * the process staying where it is: always in-process (the MAC is the
+ * link's hardware address bytes whatever the link type),
+ * `ADDON_UNAVAILABLE` without the addon, `EINVAL` with `ipCommand` too or
+ * a closed handle. A name or path in `netns` runs `ip` there.
  *
  * @example
  * const { index, mac } = await readLinkInfo("eth0");
  */
-export async function readLinkInfo(iface: string, options: IpOptions & { readonly netnsHandle?: NetnsHandle } = {}): Promise<LinkInfo> {
+export async function readLinkInfo(iface: string, options: IpOptions = {}): Promise<LinkInfo> {
   assertInterfaceName(iface);
-  const { netnsHandle, ...ipOptions } = options;
-  if (netnsHandle !== undefined) return readLinkInfoInNetns(iface, ipOptions, netnsHandle);
+  const ref = netnsRefOf(options);
+  if (ref !== undefined) return readLinkInfoInNetns(iface, ref);
   if (options.netns === undefined && options.ipCommand === undefined) {
     const link = readLinkInfoNative(iface);
     if (link !== undefined) return link;
   }
-  const links = await runIpJson<IpLinkJson>(["link", "show", "dev", iface], ipOptions, `Failed to read link "${iface}"`);
+  const links = await runIpJson<IpLinkJson>(["link", "show", "dev", iface], options, `Failed to read link "${iface}"`);
   const link = links[0];
   if (link === undefined) throw new LinkError("ENODEV", `Failed to read link "${iface}": Device "${iface}" does not exist`);
   return linkInfoFromJson(link);
@@ -100,10 +101,7 @@ function readLinkInfoNative(iface: string, netns?: number): LinkInfo | undefined
 }
 
 // readLinkInfo in the namespace of `netns`: the addon only, never ip here.
-function readLinkInfoInNetns(iface: string, ipOptions: IpOptions, netns: NetnsHandle): LinkInfo {
-  if (ipOptions.netns !== undefined || ipOptions.ipCommand !== undefined) {
-    throw new LinkError("EINVAL", "netnsHandle works over rtnetlink only: it cannot be combined with ipCommand or netns");
-  }
+function readLinkInfoInNetns(iface: string, netns: NetnsRef): LinkInfo {
   const addon = nativeAddon().addon;
   if (addon?.openNetns === undefined) {
     throw new LinkError("ADDON_UNAVAILABLE", `Cannot read link "${iface}" in "${netns.path}": the native addon is missing or predates namespaces`);

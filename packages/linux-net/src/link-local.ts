@@ -1,9 +1,9 @@
 import { LinkError } from "./errors.js";
-import { assertInterfaceName, runIpJson, type IpOptions } from "./ip-command.js";
+import { assertInterfaceName, netnsRefOf, runIpJson, type IpOptions } from "./ip-command.js";
 import { usableLinkLocalFromJson, type IpLinkJson } from "./ip-json.js";
 import { LinkWatch } from "./link-watch.js";
 import { nativeAddon, type NativeAddon, type NativeSocketHandle } from "./native-addon.js";
-import type { NetnsHandle } from "./netns.js";
+import type { NetnsRef } from "./netns.js";
 
 /**
  * Resolves with the IPv6 link-local address of `iface` once it exists and
@@ -17,22 +17,28 @@ import type { NetnsHandle } from "./netns.js";
  * first Solicit. Rejects with `signal.reason` when aborted, and
  * with a {@link LinkError} when `ip` cannot run (`EPERM`, `IP_NOT_FOUND`).
  *
- * With `options.netnsHandle` (from `openNetns`) it waits in that namespace
- * without `ip`: a netlink socket made there (subscribed to link and
- * address notices) wakes it, and each notice re-reads the link's addresses
- * over rtnetlink (also made there); no safety poll is needed. Rejects with
- * `ADDON_UNAVAILABLE` without the addon, `EINVAL` with `netns` or
- * `ipCommand` too or a closed handle.
+ * With `options.netns` a namespace held by fd (`openNetns`, a
+ * {@link NetnsRef}) it waits in that namespace without `ip`: a netlink
+ * socket made there (subscribed to link and address notices) wakes it, and
+ * each notice re-reads the link's addresses over rtnetlink (also made
+ * there); no safety poll is needed. Rejects with `ADDON_UNAVAILABLE`
+ * without the addon, `EINVAL` with `ipCommand` too or a closed handle.
  *
  * @example
  * const local = await waitForLinkLocal("eth0", AbortSignal.timeout(10_000));
  * const socket = await openUdp6Socket({ iface: "eth0", localAddress: local, port: DHCPV6_CLIENT_PORT });
  */
-export function waitForLinkLocal(iface: string, signal: AbortSignal, options: IpOptions & { readonly netnsHandle?: NetnsHandle } = {}): Promise<string> {
+export function waitForLinkLocal(iface: string, signal: AbortSignal, options: IpOptions = {}): Promise<string> {
   assertInterfaceName(iface);
   if (signal.aborted) return Promise.reject(signal.reason);
-  const { netnsHandle, ...ipOptions } = options;
-  if (netnsHandle !== undefined) return waitForLinkLocalInNetns(iface, signal, ipOptions, netnsHandle);
+  let ref: NetnsRef | undefined;
+  try {
+    ref = netnsRefOf(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (ref !== undefined) return waitForLinkLocalInNetns(iface, signal, ref);
+  const ipOptions = options;
   return new Promise((resolve, reject) => {
     let settled = false;
     const finish = (outcome: () => void): void => {
@@ -85,10 +91,7 @@ const IFA_F_DADFAILED = 0x08;
 const IFA_F_TENTATIVE = 0x40;
 
 // waitForLinkLocal in the namespace of `netns`, woken by netlink notices made there.
-function waitForLinkLocalInNetns(iface: string, signal: AbortSignal, ipOptions: IpOptions, netns: NetnsHandle): Promise<string> {
-  if (ipOptions.netns !== undefined || ipOptions.ipCommand !== undefined) {
-    return Promise.reject(new LinkError("EINVAL", "netnsHandle works over rtnetlink only: it cannot be combined with ipCommand or netns"));
-  }
+function waitForLinkLocalInNetns(iface: string, signal: AbortSignal, netns: NetnsRef): Promise<string> {
   const addon = nativeAddon().addon;
   if (addon?.watchNetlink === undefined || addon.listAddresses === undefined) {
     return Promise.reject(new LinkError("ADDON_UNAVAILABLE", `Cannot wait for a link-local address on "${iface}" in "${netns.path}": the native addon is missing or predates namespaces`));

@@ -116,6 +116,19 @@ describe.skipIf(!rootAvailable())("openUdp4DeviceSocket in another namespace wit
     }
   });
 
+  it("opens the socket in a namespace named by a string (name or path) and holds no fd for it afterwards", async () => {
+    const home = where();
+    const fds = openFds();
+    for (const name of [net!.containerNs, net!.containerNsPath]) {
+      const socket = await openUdp4DeviceSocket({ iface: "eth0", port: 0, netns: name });
+      expect(where()).toBe(home);
+      expect(openFds()).toBe(fds + 1); // the socket, not the namespace
+      await socket.close();
+    }
+    await expect(openUdp4DeviceSocket({ iface: "eth0", port: 0, netns: "incusx-no-such-ns" })).rejects.toMatchObject({ code: "ENOENT" });
+    expect(openFds()).toBe(fds);
+  });
+
   it("comes back to the host namespace after every failing call", async () => {
     const home = where();
     const fds = openFds();
@@ -155,17 +168,21 @@ describe.skipIf(!rootAvailable())("IpRoute2LinkConfigurator with a namespace han
   it("configures addresses, routes and MTU of the container's eth0 over rtnetlink and reads them back, from the host namespace", async () => {
     const home = where();
     netns = openNetns(net!.containerNsPath);
-    const link = new IpRoute2LinkConfigurator({ netnsHandle: netns });
+    const link = new IpRoute2LinkConfigurator({ netns });
     await link.addAddress("eth0", { address: "192.0.2.50", prefixLength: 24, validLifetime: 3600, preferredLifetime: 1800 });
     await link.addRoute("eth0", { destination: "0.0.0.0/0", gateway: "192.0.2.1", metric: 100 });
     await link.addRoute("eth0", { destination: "203.0.113.0/24", gateway: "192.0.2.1" });
     await link.setMtu("eth0", 1400);
     expect(where()).toBe(home);
     // Link state read in the namespace, compared with what ip says there.
-    const info = await readLinkInfo("eth0", { netnsHandle: netns });
+    const info = await readLinkInfo("eth0", { netns });
     const shown = JSON.parse((await net!.exec("container", ["ip", "-j", "link", "show", "dev", "eth0"])).stdout) as { ifindex: number; address: string; mtu: number }[];
     expect(info).toMatchObject({ name: "eth0", index: shown[0]?.ifindex, mac: shown[0]?.address, mtu: 1400 });
-    await expect(readLinkInfo("incusx-none0", { netnsHandle: netns })).rejects.toMatchObject({ code: "ENODEV" });
+    await expect(readLinkInfo("incusx-none0", { netns })).rejects.toMatchObject({ code: "ENODEV" });
+    // Any { path, fd } names the namespace (the SDK's NetworkNamespace is one): no class needed.
+    const plain = { path: netns.path, fd: netns.fd };
+    expect(await readLinkInfo("eth0", { netns: plain })).toEqual(info);
+    expect((await new IpRoute2LinkConfigurator({ netns: plain }).snapshot("eth0")).mtu).toBe(1400);
     expect(where()).toBe(home);
     const snapshot = await link.snapshot("eth0");
     expect(snapshot.interface).toBe("eth0");
@@ -189,16 +206,16 @@ describe.skipIf(!rootAvailable())("IpRoute2LinkConfigurator with a namespace han
   it("fails with typed errors and comes back: a missing interface, a closed handle, options that would run ip", async () => {
     const home = where();
     netns = openNetns(net!.containerNsPath);
-    const link = new IpRoute2LinkConfigurator({ netnsHandle: netns });
+    const link = new IpRoute2LinkConfigurator({ netns });
     await expect(link.snapshot("incusx-none0")).rejects.toMatchObject({ code: "ENODEV" });
     await expect(link.setMtu("incusx-none0", 1400)).rejects.toMatchObject({ code: "ENODEV" });
     await expect(link.addRoute("eth0", { destination: "203.0.113.0/24", gateway: "198.51.100.1" })).rejects.toBeInstanceOf(LinkError);
     expect(where()).toBe(home);
-    expect(() => new IpRoute2LinkConfigurator({ netnsHandle: netns, netns: "ctr" })).toThrow(expect.objectContaining({ code: "EINVAL" }));
-    await expect(readLinkInfo("eth0", { netnsHandle: netns, netns: "ctr" })).rejects.toMatchObject({ code: "EINVAL" });
+    expect(() => new IpRoute2LinkConfigurator({ netns, ipCommand: "ip" })).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    await expect(readLinkInfo("eth0", { netns, ipCommand: "ip" })).rejects.toMatchObject({ code: "EINVAL" });
     netns.close();
     await expect(link.snapshot("eth0")).rejects.toMatchObject({ code: "EINVAL", message: expect.stringContaining("is closed") });
-    await expect(readLinkInfo("eth0", { netnsHandle: netns })).rejects.toMatchObject({ code: "EINVAL", message: expect.stringContaining("is closed") });
+    await expect(readLinkInfo("eth0", { netns })).rejects.toMatchObject({ code: "EINVAL", message: expect.stringContaining("is closed") });
     expect(where()).toBe(home);
   });
 });
@@ -290,7 +307,7 @@ describe.skipIf(!rootAvailable())("waitForLinkLocal in another namespace, woken 
     const home = where();
     netns = openNetns(net.containerNsPath);
     let resolved = false;
-    const waiting = waitForLinkLocal("eth0", AbortSignal.timeout(15_000), { netnsHandle: netns }).then((address) => {
+    const waiting = waitForLinkLocal("eth0", AbortSignal.timeout(15_000), { netns }).then((address) => {
       resolved = true;
       return address;
     });
@@ -310,13 +327,13 @@ describe.skipIf(!rootAvailable())("waitForLinkLocal in another namespace, woken 
     netns = openNetns(net.containerNsPath);
     const fds = openFds();
     const controller = new AbortController();
-    const waiting = waitForLinkLocal("incusx-none0", controller.signal, { netnsHandle: netns });
+    const waiting = waitForLinkLocal("incusx-none0", controller.signal, { netns });
     expect(openFds()).toBe(fds + 1);
     controller.abort(new Error("gave up"));
     await expect(waiting).rejects.toThrow("gave up");
     await waitFor(() => openFds() === fds || undefined, { timeoutMs: 10_000, message: "the netlink socket was not closed" });
     netns.close();
-    await expect(waitForLinkLocal("eth0", AbortSignal.timeout(1000), { netnsHandle: netns })).rejects.toMatchObject({ code: "EINVAL" });
+    await expect(waitForLinkLocal("eth0", AbortSignal.timeout(1000), { netns })).rejects.toMatchObject({ code: "EINVAL" });
   });
 });
 
@@ -338,7 +355,7 @@ describe.skipIf(!rootAvailable())("watchAddressFlags in another namespace, woken
     netns = openNetns(net.containerNsPath);
     const seen: AddressFlags[][] = [];
     const errors: unknown[] = [];
-    const watch = watchAddressFlags("eth0", (addresses) => seen.push(addresses), { netnsHandle: netns, onError: (error) => errors.push(error) });
+    const watch = watchAddressFlags("eth0", (addresses) => seen.push(addresses), { netns, onError: (error) => errors.push(error) });
     try {
       const first = await waitFor(() => seen[0], { timeoutMs: 10_000 });
       const shown = addressFlagsFromJson(JSON.parse((await net.exec("container", ["ip", "-j", "addr", "show", "dev", "eth0"])).stdout) as IpLinkJson[]);
@@ -354,6 +371,6 @@ describe.skipIf(!rootAvailable())("watchAddressFlags in another namespace, woken
     } finally {
       watch.close();
     }
-    expect(() => watchAddressFlags("eth0", () => {}, { netnsHandle: netns, netns: "ctr" })).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    expect(() => watchAddressFlags("eth0", () => {}, { netns, ipCommand: "ip" })).toThrow(expect.objectContaining({ code: "EINVAL" }));
   });
 });

@@ -102,13 +102,33 @@ function namespaceError(what: string, error: unknown): LinkError {
 }
 
 /**
+ * A network namespace held open by fd, as the `netns` option of this
+ * package's functions takes it: a {@link NetnsHandle}, or any object with
+ * the path it was opened from and the open fd (the SDK's
+ * `NetworkNamespace` is one). Work done with it happens in-process through
+ * the native addon, never through `ip` or `nsenter`. Whoever opened the fd
+ * keeps it open while the work runs and closes it.
+ */
+export interface NetnsRef {
+  /** The path it was opened from, for messages; never opened again. */
+  readonly path: string;
+  /** The open fd naming the namespace; may throw once the holder closed it. */
+  readonly fd: number;
+}
+
+/** Whether a `netns` option is a namespace held by fd rather than a name or path. */
+export function isNetnsRef(netns: string | NetnsRef | undefined): netns is NetnsRef {
+  return typeof netns === "object" && netns !== null;
+}
+
+/**
  * A network namespace held open by fd, from {@link openNetns}. Work done
  * with it (a socket opened with its `netns` option) happens in the very
  * namespace that was opened, even after its name is deleted or its
  * process exits and the PID is reused: the fd, not the path, names it.
  * The namespace lives at least until {@link NetnsHandle.close}.
  */
-export class NetnsHandle {
+export class NetnsHandle implements NetnsRef {
   /** The path it was opened from (for messages; never opened again). */
   readonly path: string;
   #fd: number | undefined;
@@ -166,6 +186,23 @@ export function openNetns(path: string): NetnsHandle {
     return new NetnsHandle(path, addon.openNetns(path));
   } catch (error) {
     throw namespaceError(`Cannot open network namespace "${path}"`, error);
+  }
+}
+
+/**
+ * Runs `work` with the namespace `netns` names, held by fd: a
+ * {@link NetnsRef} as it is; a name or path opened with {@link openNetns}
+ * for the call and closed after it (what `work` made there, a socket,
+ * keeps its namespace). For calls that finish their namespace work
+ * synchronously.
+ */
+export function withNetns<T>(netns: string | NetnsRef, work: (ref: NetnsRef) => T): T {
+  if (isNetnsRef(netns)) return work(netns);
+  const handle = openNetns(netnsPath(netns));
+  try {
+    return work(handle);
+  } finally {
+    handle.close();
   }
 }
 

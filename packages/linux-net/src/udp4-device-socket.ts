@@ -2,7 +2,7 @@ import { isIP } from "node:net";
 import { LinkError } from "./errors.js";
 import { assertInterfaceName } from "./ip-command.js";
 import { nativeAddon, type NativeAddon, type NativeSocketHandle } from "./native-addon.js";
-import type { NetnsHandle } from "./netns.js";
+import { withNetns, type NetnsRef } from "./netns.js";
 
 /** UDP port DHCPv4 clients listen on (RFC 2131 section 4.1). */
 export const DHCPV4_CLIENT_PORT = 68;
@@ -56,12 +56,13 @@ export interface Udp4DeviceSocketOptions {
   /** Local port: 68 for a DHCPv4 client; 0 lets the kernel pick one. */
   readonly port: number;
   /**
-   * The network namespace to make the socket in (from `openNetns`);
-   * default: the calling thread's. The thread enters it, makes the
-   * socket and comes back within one synchronous native call; the socket
-   * then works from here, in that namespace.
+   * The network namespace to make the socket in: one held by fd (a
+   * `NetnsRef`, e.g. from `openNetns`), or a name or path, opened for the
+   * call and closed again; default: the calling thread's. The thread
+   * enters it, makes the socket and comes back within one synchronous
+   * native call; the socket then works from here, in that namespace.
    */
-  readonly netns?: NetnsHandle;
+  readonly netns?: string | NetnsRef;
 }
 
 /**
@@ -80,8 +81,9 @@ export interface Udp4DeviceSocketOptions {
  * error (`code` `ENODEV` for an unknown interface, `EACCES` or `EPERM`
  * without CAP_NET_BIND_SERVICE/CAP_NET_RAW, `syscall` "setns" when the
  * namespace cannot be entered). With `netns`, a closed handle is a
- * {@link LinkError} `EINVAL`, and whatever fails, the thread is back in its
- * own namespace when this returns.
+ * {@link LinkError} `EINVAL`, a name or path that is no namespace one of
+ * `openNetns`'s, and whatever fails, the thread is back in its own
+ * namespace when this returns.
  *
  * @example
  * const socket = await openUdp4DeviceSocket({ iface: "eth0", port: DHCPV4_CLIENT_PORT });
@@ -98,12 +100,14 @@ export async function openUdp4DeviceSocket(options: Udp4DeviceSocketOptions): Pr
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new LinkError("EINVAL", `Invalid UDP port "${port}"`);
   }
-  if (netns !== undefined && typeof loaded.addon.openNetns !== "function") {
+  const open = (fd: number | undefined): NativeUdpSocket =>
+    new NativeUdpSocket(loaded.addon, iface, 4, (onMessage, onError) => loaded.addon.open(iface, port, onMessage, onError, fd));
+  if (netns === undefined) return open(undefined);
+  if (typeof loaded.addon.openNetns !== "function") {
     // An older addon would ignore the namespace and open the socket here.
-    throw new LinkError("ADDON_UNAVAILABLE", `Cannot open a UDP/IPv4 socket on interface "${iface}" in "${netns.path}": the native addon predates namespaces`);
+    throw new LinkError("ADDON_UNAVAILABLE", `Cannot open a UDP/IPv4 socket on interface "${iface}" in "${typeof netns === "string" ? netns : netns.path}": the native addon predates namespaces`);
   }
-  const fd = netns?.fd;
-  return new NativeUdpSocket(loaded.addon, iface, 4, (onMessage, onError) => loaded.addon.open(iface, port, onMessage, onError, fd));
+  return withNetns(netns, (ref) => open(ref.fd));
 }
 
 /**

@@ -3,7 +3,7 @@ import { isIP } from "node:net";
 import { LinkError } from "./errors.js";
 import { assertInterfaceName } from "./ip-command.js";
 import { nativeAddon } from "./native-addon.js";
-import type { NetnsHandle } from "./netns.js";
+import { withNetns, type NetnsRef } from "./netns.js";
 import { NativeUdpSocket } from "./udp4-device-socket.js";
 
 /** UDP port DHCPv6 clients listen on (RFC 8415 section 7.2). */
@@ -19,15 +19,6 @@ export interface Udp6Peer {
   readonly address: string;
   /** Source port. */
   readonly port: number;
-  /**
-   * The network namespace to make the socket in (from `openNetns`),
-   * through the native addon: the thread enters it, makes and binds the
-   * socket and comes back within one synchronous call, and the socket
-   * works from here. Default: `node:dgram` in the calling process's
-   * namespace. With it, `localAddress` carries no zone (or `%iface`), and
-   * `iface` is the namespace's interface.
-   */
-  readonly netns?: NetnsHandle;
 }
 
 /** A UDP/IPv6 socket bound to one interface. */
@@ -52,14 +43,15 @@ export interface Udp6SocketOptions {
   /** Local port (546 for a DHCPv6 client). */
   readonly port: number;
   /**
-   * The network namespace to make the socket in (from `openNetns`),
-   * through the native addon: the thread enters it, makes and binds the
-   * socket and comes back within one synchronous call, and the socket
-   * works from here. Default: `node:dgram` in the calling process's
-   * namespace. With it, `localAddress` carries no zone (or `%iface`), and
-   * `iface` is the namespace's interface.
+   * The network namespace to make the socket in, through the native
+   * addon: one held by fd (a `NetnsRef`, e.g. from `openNetns`), or a name
+   * or path, opened for the call and closed again. The thread enters it,
+   * makes and binds the socket and comes back within one synchronous
+   * call, and the socket works from here. Default: `node:dgram` in the
+   * calling process's namespace. With it, `localAddress` carries no zone
+   * (or `%iface`), and `iface` is the namespace's interface.
    */
-  readonly netns?: NetnsHandle;
+  readonly netns?: string | NetnsRef;
 }
 
 /**
@@ -150,11 +142,12 @@ class BoundUdp6Socket implements Udp6Socket {
 }
 
 // openUdp6Socket with a namespace: the addon's socket, made inside it.
-function openNativeUdp6Socket(options: Udp6SocketOptions, netns: NetnsHandle): Udp6Socket {
+function openNativeUdp6Socket(options: Udp6SocketOptions, netns: string | NetnsRef): Udp6Socket {
   const { iface, port } = options;
   const addon = nativeAddon().addon;
   if (addon?.open6 === undefined) {
-    throw new LinkError("ADDON_UNAVAILABLE", `Cannot open a UDP/IPv6 socket on interface "${iface}" in "${netns.path}": the native addon is missing or predates namespaces`);
+    const where = typeof netns === "string" ? netns : netns.path;
+    throw new LinkError("ADDON_UNAVAILABLE", `Cannot open a UDP/IPv6 socket on interface "${iface}" in "${where}": the native addon is missing or predates namespaces`);
   }
   assertInterfaceName(iface);
   const [address = "", zone] = options.localAddress.split("%");
@@ -162,7 +155,6 @@ function openNativeUdp6Socket(options: Udp6SocketOptions, netns: NetnsHandle): U
     throw new LinkError("EINVAL", `Invalid local IPv6 address "${options.localAddress}" for interface "${iface}"`);
   }
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LinkError("EINVAL", `Invalid UDP port "${port}"`);
-  const fd = netns.fd;
   const open6 = addon.open6;
-  return new NativeUdpSocket(addon, iface, 6, (onMessage, onError) => open6(iface, address, port, onMessage, onError, fd));
+  return withNetns(netns, ({ fd }) => new NativeUdpSocket(addon, iface, 6, (onMessage, onError) => open6(iface, address, port, onMessage, onError, fd)));
 }

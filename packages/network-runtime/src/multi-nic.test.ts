@@ -1,13 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isIncusxError, type DhcpRunOptions, type DhcpRunner, type IpFamily, type Lease } from "@incusx/sdk";
+import { isIncusxError, type DhcpRunOptions, type DhcpRunner, type IpFamily, type Lease, type NetworkNamespace } from "@incusx/sdk";
 import { FakeClock, MemoryLeaseEventStream, MemoryLogSink, MemoryStateStore, RecordingLinkConfigurator } from "@incusx/sdk/testing";
-import { NetworkRuntime, instanceDuidKey, type NicSpec } from "./network-runtime.js";
+import { NetworkRuntime, instanceDuidKey, nicLeaseKey, type NetworkRuntimeOptions, type NicSpec } from "./network-runtime.js";
 
 const START = Date.UTC(2026, 0, 1);
 
 interface Session {
   readonly options: DhcpRunOptions;
   readonly startedAt: number;
+  /** The run resolved or rejected. */
+  ended: boolean;
   fail(error: Error): void;
 }
 
@@ -32,14 +34,17 @@ class SharedRunner implements DhcpRunner {
         if (options.releaseOnStop === true && lease !== undefined) {
           options.emit({ kind: "released", family: this.family, interface: options.interface, at: this.clock.now(), lease });
         }
+        session.ended = true;
         resolve();
       };
       options.signal.addEventListener("abort", onAbort, { once: true });
       const fail = (error: Error): void => {
         options.signal.removeEventListener("abort", onAbort);
+        session.ended = true;
         reject(error);
       };
-      this.sessions.push({ options, startedAt: this.clock.now(), fail });
+      const session: Session = { options, startedAt: this.clock.now(), ended: false, fail };
+      this.sessions.push(session);
       if (this.failOnStart.has(options.hostname ?? "")) void Promise.resolve().then(() => fail(new Error("Crashed")));
     });
   }
@@ -77,10 +82,11 @@ afterEach(async () => {
   runtime = undefined;
 });
 
-function setup() {
+function setup(extra: Partial<NetworkRuntimeOptions> = {}) {
   const clock = new FakeClock(START);
   const links = new Map<string, RecordingLinkConfigurator>();
   const linkCalls: NicSpec[] = [];
+  const linkNetns: (NetworkNamespace | undefined)[] = [];
   const events = new MemoryLeaseEventStream();
   const identity = new MemoryStateStore();
   const v4 = new SharedRunner("ipv4", clock);
@@ -89,8 +95,9 @@ function setup() {
     runners: [v4, v6],
     link: new RecordingLinkConfigurator(),
     // One link per namespace, as a host binds each to its NIC's namespace.
-    linkFor: (nic) => {
+    linkFor: (nic, netns) => {
       linkCalls.push(nic);
+      linkNetns.push(netns);
       const ns = nic.netns ?? "";
       if (!links.has(ns)) links.set(ns, new RecordingLinkConfigurator());
       return links.get(ns)!;
@@ -99,6 +106,7 @@ function setup() {
     clock,
     logger: new MemoryLogSink().logger(undefined, clock),
     identity,
+    ...extra,
   });
   const nic = (instance: string, extra: Partial<NicSpec> = {}): NicSpec => ({
     instance,
@@ -112,7 +120,7 @@ function setup() {
     (await links.get(`/run/netns/${instance}`)!.snapshot("eth0")).addresses.map((a) => `${a.address}/${a.prefixLength}`).sort();
   const state = (instance: string, family: IpFamily) =>
     runtime!.list().find((n) => n.instance === instance)?.families.find((f) => f.family === family);
-  return { clock, links, linkCalls, events, identity, v4, v6, runtime, nic, addresses, state };
+  return { clock, links, linkCalls, linkNetns, events, identity, v4, v6, runtime, nic, addresses, state };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -323,5 +331,146 @@ describe("NetworkRuntime with many NICs", () => {
     expect(t.state("c2", "ipv4")?.error).toBeUndefined();
     expect(await t.addresses("c2")).toEqual(["192.0.2.20/24"]);
     expect(t.v4.sessions.every((s) => !s.options.signal.aborted)).toBe(true);
+  });
+});
+
+/** A fake `openNetns`: records opens and closes, refuses the paths in `missing` as ENOENT. */
+function fakeNamespaces() {
+  const opened: string[] = [];
+  const closed: string[] = [];
+  const missing = new Set<string>();
+  let nextFd = 100;
+  let onClose: (path: string) => void = () => {};
+  const openNetns = (path: string): NetworkNamespace & { close(): void } => {
+    if (missing.has(path)) throw Object.assign(new Error(`Cannot open network namespace "${path}": No such file or directory`), { code: "ENOENT" });
+    opened.push(path);
+    const fd = nextFd++;
+    let open = true;
+    return {
+      path,
+      get fd() {
+        if (!open) throw new Error(`The network namespace handle of "${path}" is closed`);
+        return fd;
+      },
+      close() {
+        open = false;
+        onClose(path);
+        closed.push(path);
+      },
+    };
+  };
+  return { opened, closed, missing, openNetns, whenClosed: (fn: (path: string) => void) => (onClose = fn) };
+}
+
+describe("NetworkRuntime holding each NIC's network namespace", () => {
+  it("opens a NIC's namespace once and hands it to every runner, to each restart and to linkFor", async () => {
+    const ns = fakeNamespaces();
+    const t = setup({ openNetns: ns.openNetns });
+    t.v4.failOnStart.add("c1");
+    await t.runtime.attach(t.nic("c1"));
+    await t.clock.advance(3_500); // two restarts of the crashing v4 runner
+    expect(ns.opened).toEqual(["/run/netns/c1"]);
+    const given = [...t.v4.of("c1"), ...t.v6.of("c1")].map((s) => s.options.netns);
+    expect(given).toHaveLength(4);
+    for (const netns of given) expect(netns).toBe(given[0]);
+    expect(given[0]).toMatchObject({ path: "/run/netns/c1", fd: 100 });
+    // A runner or a link may use the namespace, not close it.
+    expect((given[0] as { close?: unknown }).close).toBeUndefined();
+    expect(t.linkNetns).toEqual([given[0]]);
+    expect(t.runtime.list()[0]?.netns).toBe("/run/netns/c1");
+    expect(ns.closed).toEqual([]);
+  });
+
+  it("closes the namespace only after the NIC's runners stopped and its released lease left the link", async () => {
+    const ns = fakeNamespaces();
+    const t = setup({ openNetns: ns.openNetns });
+    await t.runtime.attach(t.nic("c1", { families: ["ipv4"] }));
+    await t.runtime.attach(t.nic("c2", { families: ["ipv4"] }));
+    t.v4.bind("c1", "192.0.2.10");
+    await t.events.waitFor((e) => e.kind === "bound");
+    await t.clock.flush();
+    const atClose: { ended: boolean; ops: string[] }[] = [];
+    ns.whenClosed(() => atClose.push({ ended: t.v4.of("c1").every((s) => s.ended), ops: t.links.get("/run/netns/c1")!.calls.map((c) => c.op) }));
+    await t.runtime.detach({ instance: "c1", device: "eth0" }, { release: true });
+    expect(ns.closed).toEqual(["/run/netns/c1"]);
+    expect(atClose).toEqual([{ ended: true, ops: ["addAddress", "removeAddress"] }]);
+    expect(() => t.v4.of("c1")[0]!.options.netns!.fd).toThrow(/closed/);
+    expect(t.v4.of("c2")[0]!.options.netns!.fd).toBe(101);
+  });
+
+  it("rejects attach with NOT_FOUND when the namespace cannot be opened, and leaves nothing attached", async () => {
+    const ns = fakeNamespaces();
+    const t = setup({ openNetns: ns.openNetns });
+    await t.runtime.attach(t.nic("c1"));
+    ns.missing.add("/run/netns/c2");
+    const error = await rejection(t.runtime.attach(t.nic("c2")));
+    expect(isIncusxError(error) && error.code).toBe("NOT_FOUND");
+    expect((error as Error).message).toBe(
+      'Cannot attach NIC "eth0" of instance "c2": Cannot open network namespace "/run/netns/c2": No such file or directory',
+    );
+    expect(t.runtime.list().map((n) => n.instance)).toEqual(["c1"]);
+    expect(t.linkCalls.map((n) => n.instance)).toEqual(["c1"]);
+    expect(t.v4.of("c2").length + t.v6.of("c2").length).toBe(0);
+    expect(t.clock.pendingTimers).toBe(0);
+
+    // Nothing was left behind: the NIC can be attached once its namespace exists.
+    ns.missing.clear();
+    await t.runtime.attach(t.nic("c2"));
+    expect(t.v4.of("c2")[0]!.options.netns?.path).toBe("/run/netns/c2");
+  });
+
+  it("closes the namespace again when linkFor refuses the NIC", async () => {
+    const ns = fakeNamespaces();
+    const t = setup({
+      openNetns: ns.openNetns,
+      linkFor: () => {
+        throw new Error("No link for you");
+      },
+    });
+    const error = await rejection(t.runtime.attach(t.nic("c1")));
+    expect(isIncusxError(error) && error.code).toBe("INVALID_CONFIG");
+    expect(ns.opened).toEqual(["/run/netns/c1"]);
+    expect(ns.closed).toEqual(["/run/netns/c1"]);
+    expect(t.runtime.list()).toEqual([]);
+  });
+
+  it("closes the namespace of a NIC detached while it was being attached", async () => {
+    const ns = fakeNamespaces();
+    const t = setup({ openNetns: ns.openNetns });
+    const attaching = t.runtime.attach(t.nic("c1"));
+    await t.runtime.detach({ instance: "c1", device: "eth0" });
+    await attaching;
+    expect(ns.closed).toEqual(["/run/netns/c1"]);
+  });
+
+  it("gives each NIC its own lease key, so two containers' eth0 never share a saved lease", async () => {
+    const t = setup();
+    await t.runtime.attach(t.nic("c1"));
+    await t.runtime.attach(t.nic("c2"));
+    await t.runtime.attach(t.nic("c1", { device: "net1", interface: "eth1" }));
+    const keys = t.v4.sessions.map((s) => s.options.leaseKey);
+    expect(keys).toEqual([nicLeaseKey("c1", "eth0"), nicLeaseKey("c2", "eth0"), nicLeaseKey("c1", "net1")]);
+    expect(new Set(keys).size).toBe(3);
+    expect(t.v6.sessions.map((s) => s.options.leaseKey)).toEqual(keys);
+  });
+});
+
+describe("nicLeaseKey", () => {
+  it("keeps plain names readable and hashes the others, always a safe state key", () => {
+    expect(nicLeaseKey("c1", "eth0")).toBe("nic.i.c1.eth0");
+    const odd = [
+      ["c1.x", "eth0"],
+      ["c1", "x.eth0"],
+      ["ünïcode", "eth0"],
+      ["a".repeat(200), "eth0"],
+      ["../etc", "passwd"],
+    ] as const;
+    const keys = odd.map(([instance, device]) => nicLeaseKey(instance, device));
+    for (const key of keys) expect(key).toMatch(/^nic\.h\.[0-9a-f]{40}$/);
+    expect(new Set(keys).size).toBe(odd.length);
+    for (const key of [nicLeaseKey("a".repeat(40), "b".repeat(40)), ...keys]) {
+      expect(key.length).toBeLessThanOrEqual(90);
+      expect(key).toMatch(/^[A-Za-z0-9._-]+$/);
+    }
   });
 });

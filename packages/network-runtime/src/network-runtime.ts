@@ -10,6 +10,7 @@ import {
   type LeaseEventStream,
   type LinkConfigurator,
   type Logger,
+  type NetworkNamespace,
   type StateStore,
 } from "@incusx/sdk";
 import { LeaseApplier, type LinkProblem } from "./lease-applier.js";
@@ -34,10 +35,20 @@ export interface NetworkRuntimeOptions {
   readonly link: LinkConfigurator;
   /**
    * The link configurator of one attached NIC, e.g. one bound to the NIC's
-   * network namespace (`nic.netns`); default `link` for every NIC. Called
-   * once per attach.
+   * network namespace: `netns` is the namespace the runtime holds open for
+   * it (with `openNetns`; else `undefined`, and only the path `nic.netns`
+   * says where). Default `link` for every NIC. Called once per attach.
    */
-  readonly linkFor?: (nic: NicSpec) => LinkConfigurator;
+  readonly linkFor?: (nic: NicSpec, netns?: NetworkNamespace) => LinkConfigurator;
+  /**
+   * Opens the network namespace at a path and holds it by fd until
+   * `close()` (`@incusx/linux-net`'s `openNetns`). With it, `attach` of a
+   * NIC with `netns` opens the namespace once, gives it to every runner
+   * (`DhcpRunOptions.netns`) and to `linkFor`, and closes it when the NIC
+   * is detached, so one process serves NICs of many namespaces without
+   * entering them. Without it the runtime only carries the path.
+   */
+  readonly openNetns?: (path: string) => NetworkNamespace & { close(): void };
   /** Where every lease event goes (without `eventsFor`, those of every attached NIC too). */
   readonly events: LeaseEventStream;
   /**
@@ -93,8 +104,10 @@ export interface NicSpec extends NicKey {
   /** Interface to configure, as named in the NIC's network namespace. */
   readonly interface: string;
   /**
-   * The NIC's network namespace (`/run/netns/NAME`, `/proc/PID/ns/net`),
-   * for `linkFor`; the runtime itself only carries it.
+   * The NIC's network namespace (`/run/netns/NAME`, `/proc/PID/ns/net`).
+   * With {@link NetworkRuntimeOptions.openNetns} the runtime opens it once
+   * at attach and holds it until detach; else it only passes the path on
+   * to `linkFor`.
    */
   readonly netns?: string;
   /** Families to run; default every family a runner serves. */
@@ -151,9 +164,27 @@ export function instanceDuidKey(instance: string): string {
   return `${CLIENT_DUID_KEY}.h.${createHash("sha256").update(instance).digest("hex").slice(0, 40)}`;
 }
 
+/**
+ * The key under which the runners of one attached NIC keep its lease
+ * (`DhcpRunOptions.leaseKey`), so two instances' `eth0` never share a
+ * saved lease: `nic.i.INSTANCE.DEVICE` when both names are plain (letters,
+ * digits, `-`, `_`, at most 40 each), else `nic.h.` and a hash of both. A
+ * valid state key either way, at most 89 characters.
+ *
+ * @example
+ * nicLeaseKey("c1", "eth0") // "nic.i.c1.eth0"
+ */
+export function nicLeaseKey(instance: string, device: string): string {
+  const plain = /^[A-Za-z0-9_-]{1,40}$/;
+  if (plain.test(instance) && plain.test(device)) return `nic.i.${instance}.${device}`;
+  return `nic.h.${createHash("sha256").update(JSON.stringify([instance, device])).digest("hex").slice(0, 40)}`;
+}
+
 // What the supervision of one NIC needs, whether from run() or attach().
 interface NicRun {
   readonly interface: string;
+  readonly netns?: NetworkNamespace;
+  readonly leaseKey?: string;
   readonly families?: readonly IpFamily[];
   readonly hostname?: string;
   readonly fqdn?: string;
@@ -264,12 +295,15 @@ export class NetworkRuntime {
     if (this.nics.has(key)) {
       throw new IncusxError(ErrorCode.InUse, `NIC "${nic.device}" of instance "${nic.instance}" is attached already`);
     }
+    const held = this.openNicNetns(nic);
+    const netns = held === undefined ? undefined : namespaceView(held);
     let link: LinkConfigurator;
     let events: LeaseEventStream;
     try {
-      link = this.options.linkFor?.(nic) ?? this.options.link;
+      link = this.options.linkFor?.(nic, netns) ?? this.options.link;
       events = this.options.eventsFor?.(nic) ?? this.options.events;
     } catch (error) {
+      this.closeNetns(held, nic);
       throw new IncusxError(ErrorCode.InvalidConfig, `No link or event stream for NIC "${nic.device}" of instance "${nic.instance}": ${errorText(error)}`, { cause: error });
     }
     const attachment: Attachment = { spec: nic, stop: new AbortController(), status: new Map(), release: nic.releaseOnStop === true };
@@ -279,6 +313,8 @@ export class NetworkRuntime {
     attachment.running = this.runNic(
       {
         interface: nic.interface,
+        ...(netns === undefined ? {} : { netns }),
+        leaseKey: nicLeaseKey(nic.instance, nic.device),
         ...(nic.families === undefined ? {} : { families: nic.families }),
         ...(nic.hostname === undefined ? {} : { hostname: nic.hostname }),
         ...(nic.fqdn === undefined ? {} : { fqdn: nic.fqdn }),
@@ -296,8 +332,32 @@ export class NetworkRuntime {
         logFields: { instance: nic.instance, device: nic.device, ...(nic.netns === undefined ? {} : { netns: nic.netns }) },
       },
       started,
-    ).finally(started);
+    ).finally(() => {
+      started();
+      // The runners stopped and their last removals were applied: nothing uses the namespace now.
+      this.closeNetns(held, nic);
+    });
     await ready;
+  }
+
+  // The NIC's namespace opened with `openNetns`, or undefined when there is none to open.
+  private openNicNetns(nic: NicSpec): (NetworkNamespace & { close(): void }) | undefined {
+    const open = this.options.openNetns;
+    if (open === undefined || nic.netns === undefined) return undefined;
+    try {
+      return open(nic.netns);
+    } catch (error) {
+      const code = (error as { code?: unknown } | undefined)?.code === "ENOENT" ? ErrorCode.NotFound : ErrorCode.InvalidConfig;
+      throw new IncusxError(code, `Cannot attach NIC "${nic.device}" of instance "${nic.instance}": ${errorText(error)}`, { cause: error });
+    }
+  }
+
+  private closeNetns(held: { close(): void } | undefined, nic: NicKey): void {
+    try {
+      held?.close();
+    } catch (error) {
+      this.options.logger.warn(`Could not close the network namespace of NIC "${nic.device}" of instance "${nic.instance}": ${errorText(error)}`);
+    }
   }
 
   /**
@@ -433,6 +493,8 @@ export class NetworkRuntime {
         const runOptions = Object.defineProperties(
           {
             interface: options.interface,
+            ...(options.netns === undefined ? {} : { netns: options.netns }),
+            ...(options.leaseKey === undefined ? {} : { leaseKey: options.leaseKey }),
             ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
             ...(options.fqdn === undefined ? {} : { fqdn: options.fqdn }),
             ...(options.duid === undefined ? {} : { duid: options.duid }),
@@ -497,6 +559,17 @@ export class NetworkRuntime {
     });
     return { code: LINK_FAILED, message };
   }
+}
+
+// What runners and links get of a held namespace: its path and fd (read
+// per use, so it throws once closed), never its close().
+function namespaceView(held: NetworkNamespace): NetworkNamespace {
+  return Object.freeze({
+    path: held.path,
+    get fd() {
+      return held.fd;
+    },
+  });
 }
 
 function nicKey(nic: NicKey): string {

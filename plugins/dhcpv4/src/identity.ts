@@ -12,9 +12,9 @@ export { createDuid, duidFromHex, iaidFor, macBytes } from "@incusx/dhcp-client"
  */
 export const DUID_KEY = "dhcp4.duid";
 
-/** State store key of the lease kept for INIT-REBOOT on `iface`. */
-export function leaseKey(iface: string): string {
-  return `dhcp4.lease.${storeKeyPart(iface)}`;
+/** State store key of the lease kept for INIT-REBOOT on a NIC: `nic` is its `leaseKey`, else its interface name. */
+export function leaseKey(nic: string): string {
+  return `dhcp4.lease.${storeKeyPart(nic)}`;
 }
 
 /**

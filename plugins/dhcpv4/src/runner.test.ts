@@ -1,6 +1,6 @@
 import { Dhcpv4MessageType as T, decodeDhcpv4, dhcpv4OptionValue as opt, encodeDhcpv4, encodeDuid, type Dhcpv4Message } from "@incusx/dhcp-wire";
 import { FakeSocketLink, RunnerRuns, ScriptedSocket } from "@incusx/dhcp-client/testing";
-import { DhcpRunnerToken, definePlugin, type DhcpRunOptions, type JsonValue } from "@incusx/sdk";
+import { DhcpRunnerToken, definePlugin, type DhcpRunOptions, type JsonValue, type NetworkNamespace } from "@incusx/sdk";
 import { FakeClock, MemoryLogSink, MemoryStateStore, describeDhcpRunnerContract, startTestHost } from "@incusx/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { ack, offer } from "./fake-server.test-support.js";
@@ -36,12 +36,12 @@ class FakeSocket extends ScriptedSocket<Dhcpv4Message> implements Dhcpv4Socket {
 }
 
 /** Fake link operations, recording what the runner asked for. */
-class FakeLink extends FakeSocketLink<{ iface: string; port: number }, FakeSocket> implements LinkAccess {
+class FakeLink extends FakeSocketLink<{ iface: string; port: number; netns?: NetworkNamespace }, FakeSocket> implements LinkAccess {
   constructor(serve = true, mac = MAC) {
     super(mac, () => new FakeSocket(serve));
   }
 
-  openUdp4DeviceSocket(options: { iface: string; port: number }): Promise<Dhcpv4Socket> {
+  openUdp4DeviceSocket(options: { iface: string; port: number; netns?: NetworkNamespace }): Promise<Dhcpv4Socket> {
     return this.openSocket(options);
   }
 }
@@ -66,7 +66,7 @@ function setup(options: { store?: MemoryStateStore; link?: FakeLink; config?: un
 const runs = new RunnerRuns();
 afterEach(() => runs.stopAll());
 
-function run(s: Setup, extra: Partial<Pick<DhcpRunOptions, "hostname" | "fqdn" | "releaseOnStop" | "duid">> & { iface?: string } = {}) {
+function run(s: Setup, extra: Partial<Pick<DhcpRunOptions, "hostname" | "fqdn" | "releaseOnStop" | "duid" | "netns" | "leaseKey">> & { iface?: string } = {}) {
   const { iface, ...rest } = extra;
   return runs.start(s.runner, { interface: iface ?? "eth0", ...rest });
 }
@@ -105,6 +105,33 @@ describe("Dhcpv4Runner", () => {
     expect(await s.store.get(leaseKey("eth0"))).toEqual({ address: "192.0.2.100", server: "192.0.2.1", expiresAt: START + 3_600_000, prefixLength: 24 });
     await r.stop();
     expect(socket.closed).toBe(true);
+  });
+
+  it("works in the NIC's namespace when given one: reads the link and opens the socket there, and keeps the lease under leaseKey", async () => {
+    const s = setup();
+    const netns: NetworkNamespace = { path: "/run/netns/c1", fd: 42 };
+    const readIn: (NetworkNamespace | undefined)[] = [];
+    s.link.readLinkInfo = async (_iface?: string, where?: NetworkNamespace) => (readIn.push(where), { mac: MAC });
+    const r = run(s, { netns, leaseKey: "nic.i.c1.eth0" });
+    await s.clock.flush();
+    expect(readIn).toEqual([netns]);
+    expect(s.link.opened).toEqual([{ iface: "eth0", port: 68, netns }]);
+    expect(r.events.map((e) => [e.kind, e.interface])).toEqual([["bound", "eth0"]]);
+    expect(await s.store.get(leaseKey("nic.i.c1.eth0"))).toMatchObject({ address: "192.0.2.100" });
+    expect(await s.store.get(leaseKey("eth0"))).toBeUndefined();
+    await r.stop();
+  });
+
+  it("asks for the saved address of its own leaseKey after a restart, not another NIC's eth0", async () => {
+    const store = new MemoryStateStore();
+    await store.set(leaseKey("eth0"), { address: "192.0.2.99", server: "192.0.2.1", expiresAt: START + 3_600_000 });
+    await store.set(leaseKey("nic.i.c2.eth0"), { address: "192.0.2.150", server: "192.0.2.1", expiresAt: START + 3_600_000 });
+    const s = setup({ store });
+    const r = run(s, { leaseKey: "nic.i.c2.eth0" });
+    await s.clock.flush();
+    const first = s.link.sockets[0]!.sent[0]!.message;
+    expect([opt(first, 53), opt(first, 50)]).toEqual([T.Request, "192.0.2.150"]);
+    await r.stop();
   });
 
   it("ends with the socket's error when the socket fails, so the runtime restarts it, and closes the socket", async () => {

@@ -13,6 +13,7 @@ import {
   type DhcpRunner,
   type JsonValue,
   type Logger,
+  type NetworkNamespace,
   type StateStore,
 } from "@incusx/sdk";
 import { Dhcpv4Client } from "./client.js";
@@ -43,8 +44,10 @@ export interface Dhcpv4Socket {
  * tests inject fakes instead of mocking the module.
  */
 export interface LinkAccess {
-  readLinkInfo(iface: string): Promise<{ readonly mac: string }>;
-  openUdp4DeviceSocket(options: { iface: string; port: number }): Promise<Dhcpv4Socket>;
+  /** Reads the link, in `netns` when given (else the process's namespace). */
+  readLinkInfo(iface: string, netns?: NetworkNamespace): Promise<{ readonly mac: string }>;
+  /** Opens the socket, made in `options.netns` when given. */
+  openUdp4DeviceSocket(options: { iface: string; port: number; netns?: NetworkNamespace }): Promise<Dhcpv4Socket>;
 }
 
 /**
@@ -53,7 +56,7 @@ export interface LinkAccess {
  * runner reports it as a failed event and IPv6 runs on.
  */
 export const LINUX_NET_LINK_ACCESS: LinkAccess = {
-  readLinkInfo: (iface) => readLinkInfo(iface),
+  readLinkInfo: (iface, netns) => readLinkInfo(iface, netns === undefined ? {} : { netns }),
   openUdp4DeviceSocket: (options) => openUdp4DeviceSocket(options),
 };
 
@@ -89,7 +92,9 @@ export const Dhcpv4RunnerErrorCode = Object.freeze({
  * device-bound socket on port 68 (no IPv4 address needed), picks the client
  * identity (the config's pinned DUID, else the runtime's, else its own
  * persisted `dhcp4.duid`), and runs a {@link Dhcpv4Client} until stopped,
- * keeping the lease in `dhcp4.lease.<iface>` for INIT-REBOOT.
+ * keeping the lease in `dhcp4.lease.<leaseKey>` (default the interface
+ * name) for INIT-REBOOT. With `netns` it reads the link and makes the
+ * socket in that namespace; the process stays in its own.
  *
  * @example
  * // Contributed by the plugin; the host injects clock, state, logger and config.
@@ -114,6 +119,7 @@ export class Dhcpv4Runner implements DhcpRunner {
   async run(options: DhcpRunOptions): Promise<void> {
     const { signal } = options;
     const iface = options.interface;
+    const { netns } = options;
     if (signal.aborted) return;
     const net = this.net;
     const log = this.logger.child({ interface: iface, family: "ipv4" });
@@ -121,7 +127,7 @@ export class Dhcpv4Runner implements DhcpRunner {
     let socket: Dhcpv4Socket;
     let client: Dhcpv4Client;
     try {
-      const info = await net.readLinkInfo(iface);
+      const info = await net.readLinkInfo(iface, netns);
       const mac = macBytes(info.mac);
       if (mac === undefined) {
         throw Object.assign(new Error(`Interface "${iface}" has no MAC address for DHCPv4 (found "${info.mac}")`), {
@@ -129,11 +135,11 @@ export class Dhcpv4Runner implements DhcpRunner {
         });
       }
       const duid = await this.#duid(options, info.mac, log);
-      const savedLease = await this.#savedLease(iface, log);
+      const key = leaseKey(options.leaseKey ?? iface);
+      const savedLease = await this.#savedLease(key, log);
       if (signal.aborted) return;
-      socket = await net.openUdp4DeviceSocket({ iface, port: DHCPV4_CLIENT_PORT });
+      socket = await net.openUdp4DeviceSocket({ iface, port: DHCPV4_CLIENT_PORT, ...(netns === undefined ? {} : { netns }) });
       log.debug("DHCPv4 client socket open", { savedLease: savedLease?.address });
-      const key = leaseKey(iface);
       client = new Dhcpv4Client({
         clock: this.clock,
         transport: socketTransport(socket),
@@ -186,8 +192,8 @@ export class Dhcpv4Runner implements DhcpRunner {
     return shared ?? loadOrCreateDuid(this.store, mac, this.clock.now(), log);
   }
 
-  async #savedLease(iface: string, log: Logger): Promise<SavedLease | undefined> {
-    const stored = await this.store.get(leaseKey(iface));
+  async #savedLease(key: string, log: Logger): Promise<SavedLease | undefined> {
+    const stored = await this.store.get(key);
     if (stored === undefined) return undefined;
     const s = stored as Partial<Record<keyof SavedLease, unknown>>;
     if (

@@ -8,9 +8,9 @@ export { createDuid } from "@incusx/dhcp-client";
 /** State store key of the client DUID, shared by every interface (as Incus keeps `dhcp6.duid`). */
 export const DUID_KEY = "dhcp6.duid";
 
-/** State store key of the IAID used on `iface`. */
-export function iaidKey(iface: string): string {
-  return `dhcp6.iaid.${storeKeyPart(iface)}`;
+/** State store key of the IAID used on a NIC: `nic` is its `leaseKey`, else its interface name. */
+export function iaidKey(nic: string): string {
+  return `dhcp6.iaid.${storeKeyPart(nic)}`;
 }
 
 /**
@@ -25,10 +25,10 @@ export function loadOrCreateDuid(store: StateStore, mac: string, nowMs: number, 
 /**
  * The IAID for `iface`, stable across restarts: the last four bytes of the
  * MAC address (as dhcpcd does), else a hash of the interface name; stored
- * under {@link iaidKey} the first time.
+ * under {@link iaidKey} of `leaseKey` (default `iface`) the first time.
  */
-export async function loadOrCreateIaid(store: StateStore, iface: string, mac: string): Promise<number> {
-  const key = iaidKey(iface);
+export async function loadOrCreateIaid(store: StateStore, iface: string, mac: string, leaseKey: string = iface): Promise<number> {
+  const key = iaidKey(leaseKey);
   const stored = await store.get(key);
   if (typeof stored === "number" && Number.isInteger(stored) && stored >= 0 && stored <= 0xffffffff) return stored;
   const iaid = iaidFor(iface, mac);

@@ -1,6 +1,6 @@
 import { Dhcpv6MessageType as T, Dhcpv6OptionCode as O, decodeDhcpv6, encodeDhcpv6, findDhcpv6Option, type Dhcpv6ClientServerMessage } from "@incusx/dhcp-wire";
 import { FakeSocketLink, RunnerRuns, ScriptedSocket } from "@incusx/dhcp-client/testing";
-import { DhcpRunnerToken, definePlugin, type DhcpRunOptions } from "@incusx/sdk";
+import { DhcpRunnerToken, definePlugin, type DhcpRunOptions, type NetworkNamespace } from "@incusx/sdk";
 import { FakeClock, MemoryLogSink, MemoryStateStore, describeDhcpRunnerContract, startTestHost } from "@incusx/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { advertise, reply } from "./fake-server.test-support.js";
@@ -25,16 +25,24 @@ class FakeSocket extends ScriptedSocket<Dhcpv6ClientServerMessage> implements Dh
 }
 
 /** Fake link operations, recording what the runner asked for. */
-class FakeLink extends FakeSocketLink<{ iface: string; localAddress: string; port: number }, FakeSocket> implements LinkAccess {
+class FakeLink extends FakeSocketLink<{ iface: string; localAddress: string; port: number; netns?: NetworkNamespace }, FakeSocket> implements LinkAccess {
   flagsListener: ((addresses: { address: string; flags: readonly string[] }[]) => void) | undefined;
   watchesClosed = 0;
+  /** The namespace each call other than openUdp6Socket was given, by call. */
+  readonly netnsOf: [string, NetworkNamespace | undefined][] = [];
   linkLocal: Promise<string> = Promise.resolve(LINK_LOCAL);
 
   constructor(serve = true, mac = MAC) {
     super(mac, () => new FakeSocket(serve));
   }
 
-  waitForLinkLocal(_iface: string, signal: AbortSignal): Promise<string> {
+  override async readLinkInfo(_iface?: string, netns?: NetworkNamespace): Promise<{ mac: string }> {
+    this.netnsOf.push(["readLinkInfo", netns]);
+    return super.readLinkInfo();
+  }
+
+  waitForLinkLocal(_iface: string, signal: AbortSignal, netns?: NetworkNamespace): Promise<string> {
+    this.netnsOf.push(["waitForLinkLocal", netns]);
     return Promise.race([
       this.linkLocal,
       new Promise<never>((_, reject) => {
@@ -44,11 +52,17 @@ class FakeLink extends FakeSocketLink<{ iface: string; localAddress: string; por
     ]);
   }
 
-  openUdp6Socket(options: { iface: string; localAddress: string; port: number }): Promise<Dhcpv6Socket> {
+  openUdp6Socket(options: { iface: string; localAddress: string; port: number; netns?: NetworkNamespace }): Promise<Dhcpv6Socket> {
     return this.openSocket(options);
   }
 
-  watchAddressFlags(_iface: string, onChange: (addresses: { address: string; flags: readonly string[] }[]) => void): { close(): void } {
+  watchAddressFlags(
+    _iface: string,
+    onChange: (addresses: { address: string; flags: readonly string[] }[]) => void,
+    _onError?: (error: unknown) => void,
+    netns?: NetworkNamespace,
+  ): { close(): void } {
+    this.netnsOf.push(["watchAddressFlags", netns]);
     this.flagsListener = onChange;
     return { close: () => void this.watchesClosed++ };
   }
@@ -74,7 +88,7 @@ function setup(options: { store?: MemoryStateStore; link?: FakeLink; config?: un
 const runs = new RunnerRuns();
 afterEach(() => runs.stopAll());
 
-function run(s: Setup, extra: Partial<Pick<DhcpRunOptions, "hostname" | "releaseOnStop" | "duid">> & { iface?: string } = {}) {
+function run(s: Setup, extra: Partial<Pick<DhcpRunOptions, "hostname" | "releaseOnStop" | "duid" | "netns" | "leaseKey">> & { iface?: string } = {}) {
   const { iface, ...rest } = extra;
   return runs.start(s.runner, { interface: iface ?? "eth0", ...rest });
 }
@@ -105,6 +119,30 @@ describe("Dhcpv6Runner", () => {
     await r.stop();
     expect(socket.closed).toBe(true);
     expect(s.link.watchesClosed).toBe(1);
+  });
+
+  it("works in the NIC's namespace when given one: link-local wait, link read, socket and flag watch there; IAID under leaseKey", async () => {
+    const s = setup();
+    const netns: NetworkNamespace = { path: "/run/netns/c1", fd: 42 };
+    const r = run(s, { netns, leaseKey: "nic.i.c1.eth0" });
+    await s.clock.flush();
+    expect(r.events.map((e) => [e.kind, e.interface])).toEqual([["bound", "eth0"]]);
+    expect(s.link.opened).toEqual([{ iface: "eth0", localAddress: LINK_LOCAL, port: 546, netns }]);
+    expect(new Set(s.link.netnsOf.map(([call]) => call))).toEqual(new Set(["readLinkInfo", "waitForLinkLocal", "watchAddressFlags"]));
+    expect(s.link.netnsOf.every(([, where]) => where === netns)).toBe(true);
+    expect(await s.store.get(iaidKey("nic.i.c1.eth0"))).toBe(0x3eaabbcc);
+    expect(await s.store.get(iaidKey("eth0"))).toBeUndefined();
+    await r.stop();
+  });
+
+  it("passes no namespace without one, as a process per container runs it", async () => {
+    const s = setup();
+    const r = run(s);
+    await s.clock.flush();
+    expect(s.link.opened).toEqual([{ iface: "eth0", localAddress: LINK_LOCAL, port: 546 }]);
+    expect(s.link.netnsOf.every(([, where]) => where === undefined)).toBe(true);
+    expect(await s.store.get(iaidKey("eth0"))).toBe(0x3eaabbcc);
+    await r.stop();
   });
 
   it("reads its identity during DAD and sends the first Solicit before starting the address flag watch", async () => {

@@ -18,6 +18,7 @@ import {
   type DhcpRunOptions,
   type DhcpRunner,
   type Logger,
+  type NetworkNamespace,
   type StateStore,
 } from "@incusx/sdk";
 import { closeQuietly, decodeSharedDuid, reportStartFailure, runnerConfig } from "@incusx/dhcp-client";
@@ -40,22 +41,24 @@ export interface Dhcpv6Socket {
  * tests inject fakes instead of mocking the module.
  */
 export interface LinkAccess {
-  waitForLinkLocal(iface: string, signal: AbortSignal): Promise<string>;
-  readLinkInfo(iface: string): Promise<{ readonly mac: string }>;
-  openUdp6Socket(options: { iface: string; localAddress: string; port: number }): Promise<Dhcpv6Socket>;
+  /** Each works in `netns` when given (else the process's namespace). */
+  waitForLinkLocal(iface: string, signal: AbortSignal, netns?: NetworkNamespace): Promise<string>;
+  readLinkInfo(iface: string, netns?: NetworkNamespace): Promise<{ readonly mac: string }>;
+  openUdp6Socket(options: { iface: string; localAddress: string; port: number; netns?: NetworkNamespace }): Promise<Dhcpv6Socket>;
   watchAddressFlags(
     iface: string,
     onChange: (addresses: { address: string; flags: readonly string[] }[]) => void,
     onError: (error: unknown) => void,
+    netns?: NetworkNamespace,
   ): { close(): void };
 }
 
-/** The runner's link operations: `@incusx/linux-net`'s. */
+/** The runner's link operations: `@incusx/linux-net`'s (a namespace goes in-process through its addon). */
 export const LINUX_NET_LINK_ACCESS: LinkAccess = {
-  waitForLinkLocal: (iface, signal) => waitForLinkLocal(iface, signal),
-  readLinkInfo: (iface) => readLinkInfo(iface),
+  waitForLinkLocal: (iface, signal, netns) => waitForLinkLocal(iface, signal, netns === undefined ? {} : { netns }),
+  readLinkInfo: (iface, netns) => readLinkInfo(iface, netns === undefined ? {} : { netns }),
   openUdp6Socket: (options) => openUdp6Socket(options),
-  watchAddressFlags: (iface, onChange, onError) => watchAddressFlags(iface, onChange, { onError }),
+  watchAddressFlags: (iface, onChange, onError, netns) => watchAddressFlags(iface, onChange, { onError, ...(netns === undefined ? {} : { netns }) }),
 };
 
 /**
@@ -82,7 +85,9 @@ export function socketTransport(socket: Dhcpv6Socket): Dhcpv6Transport {
  * address to finish DAD, opens the client socket on it, loads (or creates
  * and persists) the DUID and the interface's IAID, and runs a
  * {@link Dhcpv6Client} until stopped, declining addresses the kernel marks
- * `dadfailed`.
+ * `dadfailed`. With `netns` all of that happens in the NIC's namespace (the
+ * process stays in its own), and the IAID is kept under `leaseKey`
+ * (default the interface name).
  *
  * @example
  * // Contributed by the plugin; the host injects clock, state, logger and config.
@@ -107,6 +112,7 @@ export class Dhcpv6Runner implements DhcpRunner {
   async run(options: DhcpRunOptions): Promise<void> {
     const { signal } = options;
     const iface = options.interface;
+    const { netns } = options;
     if (signal.aborted) return;
     const net = this.net;
     const log = this.logger.child({ interface: iface, family: "ipv6" });
@@ -121,14 +127,12 @@ export class Dhcpv6Runner implements DhcpRunner {
     let stopped = false;
     const startWatch = (): void => {
       if (watch !== undefined || stopped) return;
-      watch = net.watchAddressFlags(
-        iface,
-        (addresses) => {
-          for (const a of addresses) if (a.flags.includes("dadfailed")) client.reportDadFailure(a.address);
-        },
-        // Without the watch only DAD failures go unnoticed; the lease itself carries on.
-        (error) => log.warn("Failed to read address flags", { error: error instanceof Error ? error.message : String(error) }),
-      );
+      const onChange = (addresses: { address: string; flags: readonly string[] }[]): void => {
+        for (const a of addresses) if (a.flags.includes("dadfailed")) client.reportDadFailure(a.address);
+      };
+      // Without the watch only DAD failures go unnoticed; the lease itself carries on.
+      const onError = (error: unknown): void => log.warn("Failed to read address flags", { error: error instanceof Error ? error.message : String(error) });
+      watch = net.watchAddressFlags(iface, onChange, onError, netns);
     };
     try {
       // The identity (MAC, DUID, IAID) is read while the kernel is still
@@ -138,10 +142,10 @@ export class Dhcpv6Runner implements DhcpRunner {
       // address is there.
       const early = this.#identity(net, options, log);
       early.catch(() => undefined);
-      const linkLocal = await net.waitForLinkLocal(iface, signal);
+      const linkLocal = await net.waitForLinkLocal(iface, signal, netns);
       const { duid, iaid } = await early.catch(() => this.#identity(net, options, log));
       if (signal.aborted) return;
-      socket = await net.openUdp6Socket({ iface, localAddress: linkLocal, port: DHCPV6_CLIENT_PORT });
+      socket = await net.openUdp6Socket({ iface, localAddress: linkLocal, port: DHCPV6_CLIENT_PORT, ...(netns === undefined ? {} : { netns }) });
       log.debug("DHCPv6 client socket open", { localAddress: linkLocal, iaid });
       client = new Dhcpv6Client({
         clock: this.clock,
@@ -174,11 +178,11 @@ export class Dhcpv6Runner implements DhcpRunner {
 
   /** The MAC address, the DUID (the runtime's shared one, else this plugin's stored one) and the interface's IAID. */
   async #identity(net: LinkAccess, options: DhcpRunOptions, log: Logger): Promise<{ duid: Duid; iaid: number }> {
-    const { mac } = await net.readLinkInfo(options.interface);
+    const { mac } = await net.readLinkInfo(options.interface, options.netns);
     // The runtime's DUID, shared with DHCPv4 (RFC 4361), when it gives one that decodes.
     const shared = decodeSharedDuid(options.duid, (error) => log.warn(`Ignoring the unreadable shared DUID: ${String(error)}; using this plugin's own`));
     const duid = shared ?? (await loadOrCreateDuid(this.store, mac, this.clock.now(), log));
-    const iaid = await loadOrCreateIaid(this.store, options.interface, mac);
+    const iaid = await loadOrCreateIaid(this.store, options.interface, mac, options.leaseKey);
     return { duid, iaid };
   }
 }
