@@ -86,7 +86,6 @@ typedef struct {
   napi_ref on_closed;
   napi_async_context async_context;
   napi_async_cleanup_hook_handle cleanup_hook;
-  unsigned char buffer[MAX_DATAGRAM];
 } Udp4Socket;
 
 // Marks handles made by open(), so a foreign external cannot be taken for one.
@@ -167,7 +166,7 @@ static void finalize_handle(napi_env env, void *data, void *hint) {
   }
 }
 
-static void deliver(Udp4Socket *sock, size_t length, const struct sockaddr_storage *from) {
+static void deliver(Udp4Socket *sock, const unsigned char *bytes, size_t length, const struct sockaddr_storage *from) {
   napi_env env = sock->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
@@ -201,7 +200,7 @@ static void deliver(Udp4Socket *sock, size_t length, const struct sockaddr_stora
     text = inet_ntop(AF_INET, &from4->sin_addr, address, sizeof address);
   }
   if (text != NULL &&
-      napi_create_buffer_copy(env, length, sock->buffer, NULL, &argv[0]) == napi_ok &&
+      napi_create_buffer_copy(env, length, bytes, NULL, &argv[0]) == napi_ok &&
       napi_create_string_utf8(env, address, NAPI_AUTO_LENGTH, &argv[1]) == napi_ok &&
       napi_create_uint32(env, port, &argv[2]) == napi_ok) {
     call_js(sock, sock->on_message, 3, argv);
@@ -241,12 +240,16 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     return;
   }
   if (!(events & UV_READABLE)) return;
+  // One buffer on the loop thread's stack for every socket, not one in each
+  // socket's struct: a host holds hundreds of sockets (three per NIC), and
+  // 64 KiB apiece was most of its memory per NIC. deliver() copies out.
+  unsigned char buffer[MAX_DATAGRAM];
   // A listener may close the socket; the struct stays valid until
   // on_handle_closed, so checking `closing` after each call is safe.
   for (int i = 0; i < MAX_READS_PER_EVENT && !sock->closing; i++) {
     struct sockaddr_storage from;
     socklen_t from_length = sizeof from;
-    ssize_t n = recvfrom(sock->fd, sock->buffer, sizeof sock->buffer, 0, (struct sockaddr *)&from, &from_length);
+    ssize_t n = recvfrom(sock->fd, buffer, sizeof buffer, 0, (struct sockaddr *)&from, &from_length);
     if (n < 0) {
       if (errno == EINTR) continue;
       // A netlink watcher whose queue overflowed lost notices: say so (an
@@ -254,7 +257,7 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
       if (errno == ENOBUFS && sock->family == AF_NETLINK) {
         memset(&from, 0, sizeof from);
         from.ss_family = AF_NETLINK;
-        deliver(sock, 0, &from);
+        deliver(sock, buffer, 0, &from);
         continue;
       }
       // EAGAIN: drained. Anything else concerns one datagram, not the socket.
@@ -262,7 +265,7 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     }
     // Netlink: only the kernel's notices (port 0), never another socket's.
     if (sock->family == AF_NETLINK && ((struct sockaddr_nl *)&from)->nl_pid != 0) continue;
-    deliver(sock, (size_t)n, &from);
+    deliver(sock, buffer, (size_t)n, &from);
   }
 }
 
