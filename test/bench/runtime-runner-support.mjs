@@ -22,7 +22,9 @@ export const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: 
  */
 export async function startRunner({ homeNs, stateDir, dns = false }) {
   const spawnedAt = performance.now();
-  const child = spawn("ip", ["netns", "exec", homeNs, process.execPath, "--expose-gc", runnerScript, stateDir, ...(dns ? ["--dns"] : [])], {
+  // INCUSX_RUNNER_NODE_OPTIONS: extra Node flags for the runner, e.g. --cpu-prof to see where its time goes.
+  const nodeFlags = (process.env.INCUSX_RUNNER_NODE_OPTIONS ?? "").split(" ").filter(Boolean);
+  const child = spawn("ip", ["netns", "exec", homeNs, process.execPath, "--expose-gc", ...nodeFlags, runnerScript, stateDir, ...(dns ? ["--dns"] : [])], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stderr = "";
