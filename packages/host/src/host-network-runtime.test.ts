@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DhcpRunnerExtension, definePlugin, type DhcpRunner, type LeaseEvent } from "@incusx/sdk";
+import { DhcpRunnerExtension, definePlugin, isIncusxError, type DhcpRunner, type DhcpRunOptions, type LeaseEvent } from "@incusx/sdk";
 import * as runtimeApi from "@incusx/network-runtime";
 import { FakeClock, MemoryLeaseEventStream, MemoryStateStore, RecordingLinkConfigurator } from "@incusx/sdk/testing";
 import { Host } from "./host.js";
@@ -63,5 +63,35 @@ describe("Host.networkRuntime", () => {
     expect(hostApi.NetworkRuntime).toBe(runtimeApi.NetworkRuntime);
     expect(hostApi.LINK_FAILED).toBe(runtimeApi.LINK_FAILED);
     expect(hostApi.CLIENT_DUID_KEY).toBe(runtimeApi.CLIENT_DUID_KEY);
+  });
+});
+
+/** A runner that records what it was asked to run and waits to be stopped. */
+function idleRunner(seen: DhcpRunOptions[]): DhcpRunner {
+  return {
+    family: "ipv4",
+    run: async (options) => {
+      seen.push(options);
+      await new Promise((resolve) => options.signal.addEventListener("abort", resolve, { once: true }));
+    },
+  };
+}
+
+describe("Host.networkRuntime with NICs in other namespaces", () => {
+  it("rejects attach with NOT_FOUND when the NIC's namespace does not exist, and attaches nothing", async () => {
+    const seen: DhcpRunOptions[] = [];
+    const host = new Host({ plugins: [runnerPlugin("test.v4", idleRunner(seen))], services: { logSink: () => {}, stateStore: () => new MemoryStateStore() } });
+    expect((await host.start()).ok).toBe(true);
+    const runtime = host.networkRuntime();
+    const error = await runtime.attach({ instance: "c1", device: "eth0", interface: "eth0", netns: `/run/netns/incusx-none-${process.pid}` }).catch((e: unknown) => e);
+    expect(isIncusxError(error) && error.code).toBe("NOT_FOUND");
+    // A bare name is one under /run/netns, as `forknet dhcp --netns NAME` takes it.
+    const byName = await runtime.attach({ instance: "c1", device: "eth0", interface: "eth0", netns: `incusx-none-${process.pid}` }).catch((e: unknown) => e);
+    expect(isIncusxError(byName) && [byName.code, byName.message]).toEqual(["NOT_FOUND", expect.stringContaining(`"/run/netns/incusx-none-${process.pid}"`)]);
+    const invalid = await runtime.attach({ instance: "c1", device: "eth0", interface: "eth0", netns: "a/b" }).catch((e: unknown) => e);
+    expect(isIncusxError(invalid) && invalid.code).toBe("INVALID_CONFIG");
+    expect(runtime.list()).toEqual([]);
+    expect(seen).toEqual([]);
+    await host.stop();
   });
 });

@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DependencyContainer } from "tsyringe";
 import { bundlePluginSources, readBundle, verifyBundle, type BundledPluginSource, type LoadedBundle } from "@incusx/bundle";
+import { IpRoute2LinkConfigurator, netnsPath, openNetns } from "@incusx/linux-net";
 import { NetworkRuntime } from "@incusx/network-runtime";
 import {
   API_VERSION,
@@ -279,12 +280,28 @@ export class Host {
    * A {@link NetworkRuntime} running the DHCP runners the started plugins
    * contributed, applying leases with the host's link configurator and
    * publishing on its lease-event stream. Call after `start()`.
+   *
+   * A NIC attached with `netns` (`/run/netns/NAME`, `/proc/PID/ns/net`, or
+   * a bare name under `/run/netns`) is
+   * served from this process without entering its namespace: the runtime
+   * holds the namespace open with `@incusx/linux-net`'s `openNetns`, the
+   * runners work inside it, and its leases are applied by an
+   * `IpRoute2LinkConfigurator` on that namespace (rtnetlink through the
+   * addon, no `ip` process), not by the host's link configurator, which
+   * serves the host's own namespace.
+   *
+   * @example
+   * const runtime = host.networkRuntime();
+   * await runtime.attach({ instance: "c1", device: "eth0", netns: "/run/netns/c1", interface: "eth0" });
    */
   networkRuntime(): NetworkRuntime {
     const identity = this.runtimeIdentity();
     return new NetworkRuntime({
       runners: this.resolveAll(DhcpRunnerToken),
       link: this.services.linkConfigurator,
+      // A bare name is one under /run/netns, as `incusx forknet dhcp --netns NAME` takes it.
+      openNetns: (nameOrPath) => openNetns(netnsPath(nameOrPath)),
+      linkFor: (_nic, netns) => (netns === undefined ? this.services.linkConfigurator : new IpRoute2LinkConfigurator({ netns })),
       events: this.services.leaseEvents,
       clock: this.services.clock,
       logger: this.logger.child({ component: "network-runtime" }),

@@ -241,6 +241,15 @@ describe("Dhcpv4Runner", () => {
     expect(await s.store.get(leaseKey("eth0"))).toBeUndefined();
   });
 
+  it("reads releaseOnStop when it stops, so a runtime's detach can still ask for the RELEASE", async () => {
+    const s = setup();
+    const r = run(s);
+    await s.clock.flush();
+    await r.stopReleasing();
+    expect(opt(s.link.sockets[0]!.sent.at(-1)!.message, 53)).toBe(T.Release);
+    expect(r.events.map((e) => e.kind)).toEqual(["bound", "released"]);
+  });
+
   it("reports failed with the socket error's code and rejects when the socket cannot be opened", async () => {
     const link = new FakeLink();
     link.openError = Object.assign(new Error("The DHCPv4 socket addon is not loaded: no prebuilt binary"), { code: "ADDON_UNAVAILABLE" });

@@ -150,7 +150,10 @@ export class Dhcpv4Runner implements DhcpRunner {
         ...(options.fqdn === undefined ? {} : { fqdn: options.fqdn }),
         requestBroadcast: this.#config.requestBroadcast,
         applyMtu: this.#config.applyMtu,
-        releaseOnStop: options.releaseOnStop === true,
+        // Read when the client stops: a runtime's detach decides whether to release.
+        get releaseOnStop() {
+          return options.releaseOnStop === true;
+        },
         ...(savedLease === undefined ? {} : { savedLease }),
         persist: (lease) => (lease === undefined ? this.store.delete(key) : this.store.set(key, { ...lease } as JsonValue)),
         emit: (event) => options.emit(event),

@@ -314,6 +314,15 @@ describe("Dhcpv6Runner", () => {
     expect(r.events.map((e) => e.kind).slice(0, 2)).toEqual(["bound", "expired"]);
   });
 
+  it("reads releaseOnStop when it stops, so a runtime's detach can still ask for the Release", async () => {
+    const s = setup();
+    const r = run(s);
+    await s.clock.flush();
+    await r.stopReleasing();
+    expect(s.link.sockets[0]!.sent.at(-1)!.message.messageType).toBe(T.RELEASE);
+    expect(r.events.map((e) => e.kind)).toEqual(["bound", "released"]);
+  });
+
   it("sends a Release on stop when asked", async () => {
     const s = setup();
     const r = run(s, { releaseOnStop: true });

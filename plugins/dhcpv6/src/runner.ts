@@ -156,7 +156,10 @@ export class Dhcpv6Runner implements DhcpRunner {
         ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
         ...(options.fqdn === undefined ? {} : { fqdn: options.fqdn }),
         config: this.#config,
-        releaseOnStop: options.releaseOnStop === true,
+        // Read when the client stops: a runtime's detach decides whether to release.
+        get releaseOnStop() {
+          return options.releaseOnStop === true;
+        },
         emit: (event) => options.emit(event),
         logger: log,
       });

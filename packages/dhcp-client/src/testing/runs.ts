@@ -84,6 +84,12 @@ export interface RunnerRun {
   readonly done: Promise<void>;
   /** Aborts and waits for `run` to end (rejects when it rejects). */
   stop(): Promise<void>;
+  /**
+   * Asks for a release only now, then stops as {@link RunnerRun.stop}: a
+   * runner that reads `releaseOnStop` when it stops (as a runtime's
+   * `detach` needs) releases; one that read it at start does not.
+   */
+  stopReleasing(): Promise<void>;
 }
 
 /**
@@ -103,14 +109,23 @@ export class RunnerRuns {
   start(runner: DhcpRunner, options: Omit<DhcpRunOptions, "signal" | "emit">): RunnerRun {
     const events: LeaseEvent[] = [];
     const controller = new AbortController();
-    const done = runner.run({ ...options, signal: controller.signal, emit: (e) => events.push(e) });
+    let release = options.releaseOnStop;
+    const runOptions = { ...options, signal: controller.signal, emit: (e: LeaseEvent) => void events.push(e) };
+    // A getter, as the runtime gives it: the runner may read it at any time.
+    Object.defineProperty(runOptions, "releaseOnStop", { get: () => release, enumerable: true });
+    const done = runner.run(runOptions);
     this.#running.push({ controller, done });
+    const stop = async (): Promise<void> => {
+      controller.abort(new Error("stop"));
+      await done;
+    };
     return {
       events,
       done,
-      async stop() {
-        controller.abort(new Error("stop"));
-        await done;
+      stop,
+      stopReleasing() {
+        release = true;
+        return stop();
       },
     };
   }
