@@ -7,10 +7,12 @@ import {
   type IpFamily,
   type Lease,
   type LeaseEvent,
+  type LeaseEventNic,
   type LeaseEventStream,
   type LinkConfigurator,
   type Logger,
   type NetworkNamespace,
+  type ResolvConfTarget,
   type StateStore,
 } from "@incusx/sdk";
 import { LeaseApplier, type LinkProblem } from "./lease-applier.js";
@@ -120,6 +122,12 @@ export interface NicSpec extends NicKey {
   readonly releaseOnStop?: boolean;
   /** The client DUID to use instead of the instance's one kept in `identity`. */
   readonly duid?: Uint8Array;
+  /**
+   * The container's resolv.conf, for the DNS plugin: it is stamped on the
+   * NIC's events (`LeaseEvent.nic`), and every NIC naming the same target
+   * shares one resolv.conf merged from their leases.
+   */
+  readonly resolvConf?: ResolvConfTarget;
 }
 
 /** Where one family of an attached NIC stands. */
@@ -143,6 +151,8 @@ export interface AttachedNic extends NicKey {
   readonly interface: string;
   /** Network namespace given at attach. */
   readonly netns?: string;
+  /** resolv.conf target given at attach. */
+  readonly resolvConf?: ResolvConfTarget;
   /** One entry per family a runner serves for it. */
   readonly families: readonly NicFamilyStatus[];
 }
@@ -282,8 +292,9 @@ export class NetworkRuntime {
    *
    * @throws IncusxError `IN_USE` when (instance, device) is attached
    *   already (also while it is being detached); `INVALID_CONFIG` for an
-   *   empty instance, device or interface name, or when `linkFor` or
-   *   `eventsFor` throws.
+   *   empty instance, device or interface name, a `resolvConf` whose root
+   *   is not absolute or whose path is not absolute or has `.`, `..` or
+   *   empty components, or when `linkFor` or `eventsFor` throws.
    */
   async attach(nic: NicSpec): Promise<void> {
     for (const field of ["instance", "device", "interface"] as const) {
@@ -291,6 +302,7 @@ export class NetworkRuntime {
         throw new IncusxError(ErrorCode.InvalidConfig, `Cannot attach a NIC without ${field === "interface" ? "an" : "a"} ${field} name`);
       }
     }
+    if (nic.resolvConf !== undefined) checkResolvConfTarget(nic);
     const key = nicKey(nic);
     if (this.nics.has(key)) {
       throw new IncusxError(ErrorCode.InUse, `NIC "${nic.device}" of instance "${nic.instance}" is attached already`);
@@ -301,7 +313,7 @@ export class NetworkRuntime {
     let events: LeaseEventStream;
     try {
       link = this.options.linkFor?.(nic, netns) ?? this.options.link;
-      events = this.options.eventsFor?.(nic) ?? this.options.events;
+      events = stamped(this.options.eventsFor?.(nic) ?? this.options.events, nic);
     } catch (error) {
       this.closeNetns(held, nic);
       throw new IncusxError(ErrorCode.InvalidConfig, `No link or event stream for NIC "${nic.device}" of instance "${nic.instance}": ${errorText(error)}`, { cause: error });
@@ -336,6 +348,7 @@ export class NetworkRuntime {
       started();
       // The runners stopped and their last removals were applied: nothing uses the namespace now.
       this.closeNetns(held, nic);
+      for (const family of attachment.status.keys()) events.publish({ kind: "detached", family, interface: nic.interface, at: this.options.clock.now() });
     });
     await ready;
   }
@@ -389,6 +402,7 @@ export class NetworkRuntime {
       device: spec.device,
       interface: spec.interface,
       ...(spec.netns === undefined ? {} : { netns: spec.netns }),
+      ...(spec.resolvConf === undefined ? {} : { resolvConf: spec.resolvConf }),
       families: [...status].map(([family, cell]) => ({
         family,
         state: cell.state,
@@ -559,6 +573,34 @@ export class NetworkRuntime {
     });
     return { code: LINK_FAILED, message };
   }
+}
+
+// The plugin resolves `path` component by component below `root`: `..`
+// would climb out of the container, and `.` or an empty name is a typo.
+function checkResolvConfTarget(nic: NicSpec): void {
+  const { root, path = "/etc/resolv.conf" } = nic.resolvConf ?? { root: "" };
+  const names = typeof path === "string" ? path.split("/").slice(1) : [];
+  const bad =
+    typeof root !== "string" || !root.startsWith("/")
+      ? `its root ${JSON.stringify(root)} is not an absolute path`
+      : typeof path !== "string" || !path.startsWith("/") || names.some((n) => n === "" || n === "." || n === "..")
+        ? `its path ${JSON.stringify(path)} is not an absolute path of names without "." or ".."`
+        : undefined;
+  if (bad !== undefined) {
+    throw new IncusxError(ErrorCode.InvalidConfig, `Invalid resolv.conf target for NIC "${nic.device}" of instance "${nic.instance}": ${bad}`);
+  }
+}
+
+// Every event of an attached NIC says which NIC (and DNS target) it is
+// about: one stream carries many NICs, and an interface name is unique
+// only within its namespace.
+function stamped(events: LeaseEventStream, spec: NicSpec): LeaseEventStream {
+  const nic: LeaseEventNic = {
+    instance: spec.instance,
+    device: spec.device,
+    ...(spec.resolvConf === undefined ? {} : { resolvConf: { ...spec.resolvConf } }),
+  };
+  return { publish: (event) => events.publish({ ...event, nic }), subscribe: (listener) => events.subscribe(listener) };
 }
 
 // What runners and links get of a held namespace: its path and fd (read

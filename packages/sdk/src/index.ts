@@ -86,7 +86,7 @@ export type {
 } from "./services.js";
 
 export { INFINITE_LIFETIME } from "./lease.js";
-export type { IpFamily, Lease, LeaseAddress, LeaseDns, LeaseEvent, LeaseEventKind, LeaseRoute } from "./lease.js";
+export type { IpFamily, Lease, LeaseAddress, LeaseDns, LeaseEvent, LeaseEventKind, LeaseEventNic, LeaseRoute, ResolvConfTarget } from "./lease.js";
 
 export {
   ErrorCode,

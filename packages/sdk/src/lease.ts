@@ -63,8 +63,41 @@ export interface Lease {
   readonly mtu?: number;
 }
 
-/** What happened to a lease. */
-export type LeaseEventKind = "bound" | "renewed" | "rebound" | "expired" | "released" | "failed";
+/**
+ * What happened to a lease. Runners emit the first six; `detached` comes
+ * only from a multi-NIC runtime (`NetworkRuntime.detach`), once per family
+ * of the NIC: the runtime no longer keeps that family's lease (which may
+ * stay on the link), so whatever it fed (the NIC's DNS) is dropped.
+ */
+export type LeaseEventKind = "bound" | "renewed" | "rebound" | "expired" | "released" | "failed" | "detached";
+
+/**
+ * A container's resolv.conf as the host sees it: `path` inside the
+ * container's root directory `root`. `root` is the host's (trusted) path
+ * to it: `/proc/PID/root` or the rootfs directory. `path` lies in a tree
+ * the container controls: every component of it is opened without
+ * following a symbolic link, so a link planted there cannot send a write
+ * onto the host.
+ *
+ * @example
+ * const target: ResolvConfTarget = { root: `/proc/${pid}/root` }; // its /etc/resolv.conf
+ */
+export interface ResolvConfTarget {
+  /** Absolute host path of the container's root directory. */
+  readonly root: string;
+  /** Absolute path inside `root`, without `.` or `..` components; default `/etc/resolv.conf`. */
+  readonly path?: string;
+}
+
+/** The attached NIC an event is about, as a multi-NIC runtime stamps it. */
+export interface LeaseEventNic {
+  /** Instance (container) name. */
+  readonly instance: string;
+  /** Device name of the NIC. */
+  readonly device: string;
+  /** Where the NIC's DNS goes: one resolv.conf merged from every NIC naming the same target. */
+  readonly resolvConf?: ResolvConfTarget;
+}
 
 /** One event on the lease-event stream. */
 export interface LeaseEvent {
@@ -80,4 +113,6 @@ export interface LeaseEvent {
   readonly lease?: Lease;
   /** Why the runner failed (kind `failed`). */
   readonly error?: { readonly code: string; readonly message: string };
+  /** The NIC, on events of a NIC attached to a multi-NIC runtime; absent from runners and from a runtime's `run`. */
+  readonly nic?: LeaseEventNic;
 }

@@ -9,7 +9,7 @@ import {
   type PluginContext,
 } from "@incusx/sdk";
 import { staticDnsFromConfig, type DnsPluginConfig, type DnsPluginConfigInput } from "./config.js";
-import { DnsCoordinator } from "./coordinator.js";
+import { DEFAULT_TARGET_PATH, DnsCoordinator } from "./coordinator.js";
 import { ResolvConfSink } from "./resolv-conf-sink.js";
 
 export type { DnsPluginConfig, DnsPluginConfigInput, WriteMode } from "./config.js";
@@ -66,9 +66,21 @@ export default definePlugin<DnsPluginConfig, DnsRunning>({
     }
   },
   start(context: PluginContext<DnsPluginConfig>): DnsRunning {
+    const { writeMode, takeOver } = context.config ?? {};
     const coordinator = new DnsCoordinator({
       statics: staticDnsFromConfig(context.config ?? {}, context.pluginId),
       sinks: () => context.resolveAll(DnsSinkToken),
+      // A NIC's own resolv.conf, inside its container's root, with the plugin's write rules.
+      targetSink: (target) =>
+        new ResolvConfSink(
+          {
+            root: target.root,
+            path: target.path ?? DEFAULT_TARGET_PATH,
+            ...(writeMode === undefined ? {} : { writeMode }),
+            ...(takeOver === undefined ? {} : { takeOver }),
+          },
+          context.logger,
+        ),
       logger: context.logger,
     });
     const subscription = coordinator.subscribe(context.resolve(LeaseEventStreamToken));

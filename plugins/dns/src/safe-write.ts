@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { constants, type Stats } from "node:fs";
 import { lstat, open, readFile, realpath, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import type { ContainerRoot } from "./container-root.js";
 import { UnsafeTargetError } from "./errors.js";
 
 const { O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY } = constants;
@@ -37,11 +38,14 @@ export const IN_PLACE_MAX_BYTES = 4096;
  * {@link UnsafeTargetError} for a symbolic link (also a symlinked parent
  * directory), anything but a regular file, or a file over
  * {@link TARGET_MAX_BYTES} (of which at most that much is ever read).
+ * With `root`, `path` lies inside that container root and every component
+ * of it is checked ({@link ContainerRoot}); a missing root reads as no file.
  */
-export async function readTarget(path: string): Promise<string | undefined> {
+export async function readTarget(inRoot: string, root?: ContainerRoot): Promise<string | undefined> {
+  const path = root?.label(inRoot) ?? inRoot;
   let dir: FileHandle;
   try {
-    dir = await openDirectory(path);
+    dir = await openDirectory(inRoot, root);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
@@ -77,18 +81,50 @@ export async function isMountPoint(path: string, mountinfo = "/proc/self/mountin
 }
 
 /**
+ * Whether `path` inside `root` is a mount point as the container sees it
+ * (a file bind-mounted over, in the container's own mount namespace, which
+ * this process's mountinfo does not show): the file found through the
+ * container's tree sits on another mount than its directory (`mnt_id` in
+ * `/proc/self/fdinfo`). A rename from here would not be refused there: it
+ * would replace the file under the mount, which the container never sees.
+ * `false` when the file does not exist.
+ */
+export async function isMountedOver(inRoot: string, root: ContainerRoot): Promise<boolean> {
+  const dir = await openDirectory(inRoot, root);
+  try {
+    const target = await lookUp(dir, inRoot);
+    if (target === undefined) return false;
+    try {
+      return (await mountIdOf(target)) !== (await mountIdOf(dir));
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await dir.close();
+  }
+}
+
+async function mountIdOf(handle: FileHandle): Promise<string> {
+  const info = await readFile(`/proc/self/fdinfo/${handle.fd}`, "utf8");
+  const id = /^mnt_id:\s*(\d+)$/m.exec(info)?.[1];
+  if (id === undefined) throw new Error(`No mnt_id in /proc/self/fdinfo/${handle.fd}`);
+  return id;
+}
+
+/**
  * Replaces `path` atomically: a temp file with a random name created
  * exclusively (`O_EXCL|O_NOFOLLOW`) in the same directory, written,
  * fsynced, renamed over `path`, and the directory fsynced. `rename`
  * replaces a symbolic link rather than following it. The new file gets
  * the old one's owner and group (an unprivileged container's root owns
  * its resolv.conf under a high host uid). Readers see the old file or the
- * new one, never a mix; a crash leaves at most a stray temp file.
+ * new one, never a mix; a crash leaves at most a stray temp file. With
+ * `root`, `path` lies inside that container root ({@link readTarget}).
  */
-export async function writeByRename(path: string, content: string): Promise<void> {
-  const dir = await openDirectory(path);
+export async function writeByRename(inRoot: string, content: string, root?: ContainerRoot): Promise<void> {
+  const dir = await openDirectory(inRoot, root);
   try {
-    await renameInto(dir, path, content);
+    await renameInto(dir, root?.label(inRoot) ?? inRoot, content);
   } finally {
     await dir.close();
   }
@@ -135,9 +171,11 @@ async function keepOwner(handle: FileHandle, old: Stats): Promise<void> {
  * in one page. The target is checked as {@link readTarget} does, and must
  * have one hard link: writing through a second name would change another
  * file (a planted link to the container's /etc/shadow). Creates the file
- * (by rename) when it does not exist.
+ * (by rename) when it does not exist. With `root`, `path` lies inside
+ * that container root ({@link readTarget}).
  */
-export async function writeInPlace(path: string, content: string): Promise<void> {
+export async function writeInPlace(inRoot: string, content: string, root?: ContainerRoot): Promise<void> {
+  const path = root?.label(inRoot) ?? inRoot;
   const data = Buffer.from(content, "utf8");
   if (data.length > IN_PLACE_MAX_BYTES) {
     throw new UnsafeTargetError(
@@ -146,7 +184,7 @@ export async function writeInPlace(path: string, content: string): Promise<void>
       `Refusing to write ${data.length} bytes in place to "${path}": more than ${IN_PLACE_MAX_BYTES} bytes cannot be replaced in one page-sized write`,
     );
   }
-  const dir = await openDirectory(path);
+  const dir = await openDirectory(inRoot, root);
   try {
     const target = await lookUp(dir, path);
     if (target === undefined) return await renameInto(dir, path, content);
@@ -246,11 +284,13 @@ async function readBounded(handle: FileHandle, path: string): Promise<string> {
 }
 
 // A planted link in place of the directory would send the temp file and
-// the rename elsewhere; only the last directory is checked (higher ones
-// are the host's own layout). It is opened once with O_NOFOLLOW and every
-// later step goes through that descriptor ({@link inDirectory}), so a link
-// planted after the check changes nothing.
-async function openDirectory(path: string): Promise<FileHandle> {
+// the rename elsewhere; on a host path only the last directory is checked
+// (higher ones are the host's own layout), inside a container root every
+// one is. It is opened once with O_NOFOLLOW and every later step goes
+// through that descriptor ({@link inDirectory}), so a link planted after
+// the check changes nothing.
+async function openDirectory(path: string, root?: ContainerRoot): Promise<FileHandle> {
+  if (root !== undefined) return root.openDirectoryOf(path);
   try {
     return await open(dirname(path), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
   } catch (error) {
