@@ -179,8 +179,7 @@ async function attachOnce(c, families) {
 async function fleetSections(fleet, stateDir) {
   const n = fleet.length;
   const nics = nicsOf(fleet);
-  await runner.request({ op: "gc" });
-  const before = procStats(runner.pid);
+  const before = { ...procStats(runner.pid), ...(await runner.request({ op: "gc" })) };
   console.log(`\n(c, d) ${n} dual-stack NICs attached at once; runtime process before: RSS ${kib(before.rssKiB)}, ${before.threads} threads, ${before.fds} fds`);
   const rss = sampleRss(runner.pid);
   const attached = await runner.request({ op: "attach", nics, timeoutMs: 60_000 });
@@ -189,13 +188,17 @@ async function fleetSections(fleet, stateDir) {
   if (attached.errors.length > 0) console.log(`  ${attached.errors.length} NICs failed, first: ${attached.errors[0]}`);
   const each = stats(attached.ms.filter((x) => x !== null));
   console.log(`  all configured in ${attached.totalMs.toFixed(0)} ms (per NIC: median ${each.median}, p95 ${each.p95}, max ${each.max} ms); RSS ${kib(afterAttach.rssKiB)}, peak ${kib(peakKiB)}, ${afterAttach.threads} threads, ${afterAttach.fds} fds`);
-  await runner.request({ op: "gc" });
-  const withAll = procStats(runner.pid);
+  const withAll = { ...procStats(runner.pid), ...(await runner.request({ op: "gc" })) };
   const perNicKiB = (withAll.rssKiB - before.rssKiB) / n;
+  // The attach burst grows V8's young generation (to 32 MiB here); V8 gives
+  // it back once allocation calms down, so the steady figure is read again
+  // after the idle section (or a 30 s pause without it).
   console.log(`  after GC: RSS ${kib(withAll.rssKiB)}: (${withAll.rssKiB} - ${before.rssKiB}) KiB / ${n} = ${perNicKiB.toFixed(1)} KiB per NIC`);
   summary.figures.c = { rss0KiB: before.rssKiB, rssNKiB: withAll.rssKiB, perNicKiB: round2(perNicKiB) };
   summary.figures.d = { totalMs: Math.round(attached.totalMs), perNic: each, failed: attached.errors.length, rssKiB: afterAttach.rssKiB, peakRssKiB: peakKiB, threads: afterAttach.threads, fds: afterAttach.fds };
-  if (args.only.has("c")) row("c", `memory per dual-stack NIC, ${n} namespaces`, `${perNicKiB.toFixed(1)} KiB`, "<= 256 KiB", attached.errors.length === 0 && perNicKiB <= 256);
+  if (args.only.has("c")) {
+    row("c", `memory per dual-stack NIC, ${n} namespaces, just after attaching`, `${perNicKiB.toFixed(1)} KiB (V8 new space ${kib(withAll.spaces.new_space.sizeKiB)})`, "<= 256 KiB", attached.errors.length === 0 && perNicKiB <= 256);
+  }
   if (args.only.has("d")) {
     row("d", `${n} attached at once, all configured`, `${(attached.totalMs / 1000).toFixed(2)} s${attached.errors.length ? ` (${attached.errors.length} failed)` : ""}`, "<= 3 s", attached.errors.length === 0 && attached.totalMs <= 3000);
     row("d", `RSS of the runtime process with ${n} (peak)`, kib(peakKiB), "<= 150 MiB", peakKiB <= 150 * 1024);
@@ -212,6 +215,16 @@ async function fleetSections(fleet, stateDir) {
     console.log(`  ${b.cpuTicks - a.cpuTicks} ticks (${CLOCK_TICKS}/s) in ${seconds.toFixed(1)} s = ${percent.toFixed(2)}% of one core`);
     summary.figures.f = { ticks: b.cpuTicks - a.cpuTicks, seconds: round2(seconds), percent: round2(percent) };
     row("f", `idle CPU, ${n} bound NICs, ${args.idleSeconds} s`, `${percent.toFixed(2)}% of a core`, "<= 1%", percent <= 1);
+  }
+
+  if (args.only.has("c")) {
+    if (!args.only.has("f")) await sleep(30_000);
+    const steady = await runner.request({ op: "gc" });
+    const steadyKiB = (steady.rssKiB - before.rssKiB) / n;
+    console.log(`\n(c) after the idle period: RSS ${kib(steady.rssKiB)}, V8 new space ${kib(steady.spaces.new_space.sizeKiB)}: (${steady.rssKiB} - ${before.rssKiB}) KiB / ${n} = ${steadyKiB.toFixed(1)} KiB per NIC`);
+    summary.figures.c.steadyRssKiB = steady.rssKiB;
+    summary.figures.c.steadyPerNicKiB = round2(steadyKiB);
+    row("c", `memory per dual-stack NIC, ${n} namespaces, steady (idle)`, `${steadyKiB.toFixed(1)} KiB`, "<= 256 KiB", attached.errors.length === 0 && steadyKiB <= 256);
   }
 
   if (args.only.has("g")) {

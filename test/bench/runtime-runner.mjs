@@ -29,6 +29,7 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
+import { getHeapSpaceStatistics } from "node:v8";
 import { fileURLToPath } from "node:url";
 import { Host, LeaseEventBus } from "@incusx/host";
 import { IpRoute2LinkConfigurator } from "@incusx/linux-net";
@@ -160,7 +161,8 @@ const ops = {
     globalThis.gc();
     globalThis.gc();
     const { heapUsed, external, arrayBuffers } = process.memoryUsage();
-    return { rssKiB: rssKiB(), heapUsedKiB: Math.round(heapUsed / 1024), externalKiB: Math.round(external / 1024), arrayBuffersKiB: Math.round(arrayBuffers / 1024) };
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { sizeKiB: Math.round(s.space_size / 1024), usedKiB: Math.round(s.space_used_size / 1024) }]));
+    return { rssKiB: rssKiB(), heapUsedKiB: Math.round(heapUsed / 1024), externalKiB: Math.round(external / 1024), arrayBuffersKiB: Math.round(arrayBuffers / 1024), spaces };
   },
   async list() {
     const nics = runtime.list();
