@@ -57,6 +57,38 @@ describe("Host.networkRuntime", () => {
     await host.stop();
   });
 
+  it("keeps the runtime's attached set in the host's state store, so a new host on the same state restores every NIC", async () => {
+    const stores = new Map<string, MemoryStateStore>();
+    const stateStore = (id: string): MemoryStateStore => {
+      if (!stores.has(id)) stores.set(id, new MemoryStateStore());
+      return stores.get(id)!;
+    };
+    const runs: string[] = [];
+    const v4: DhcpRunner = {
+      family: "ipv4",
+      run: async (options) => {
+        runs.push(`${options.interface} ${options.leaseKey}`);
+        await new Promise((resolve) => options.signal.addEventListener("abort", resolve, { once: true }));
+      },
+    };
+    const hostOn = () =>
+      new Host({ plugins: [runnerPlugin("test.v4", v4)], services: { clock: new FakeClock(1_000_000), linkConfigurator: new RecordingLinkConfigurator(), logSink: () => {}, stateStore } });
+    const first = hostOn();
+    expect((await first.start()).ok).toBe(true);
+    const crashed = first.networkRuntime();
+    await crashed.attach({ instance: "c1", device: "eth0", interface: "eth0", families: ["ipv4"] });
+    // The first host is gone without detaching (a crash).
+    const second = hostOn();
+    expect((await second.start()).ok).toBe(true);
+    const runtime = second.networkRuntime();
+    expect((await runtime.restore()).restored).toEqual([{ instance: "c1", device: "eth0" }]);
+    expect(runs).toEqual(["eth0 nic.i.c1.eth0", "eth0 nic.i.c1.eth0"]);
+    await runtime.detach({ instance: "c1", device: "eth0" }, { forget: false });
+    await crashed.detach({ instance: "c1", device: "eth0" }, { forget: false });
+    await second.stop();
+    await first.stop();
+  });
+
   it("builds a NetworkRuntime of @incusx/network-runtime, which the host barrel still re-exports (deprecated)", () => {
     const host = new Host({ plugins: [], services: { logSink: () => {}, stateStore: () => new MemoryStateStore() } });
     expect(host.networkRuntime()).toBeInstanceOf(runtimeApi.NetworkRuntime);

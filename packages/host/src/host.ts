@@ -279,7 +279,9 @@ export class Host {
   /**
    * A {@link NetworkRuntime} running the DHCP runners the started plugins
    * contributed, applying leases with the host's link configurator and
-   * publishing on its lease-event stream. Call after `start()`.
+   * publishing on its lease-event stream; the host's state store keeps
+   * its DUIDs and its attached set (`restore()` re-attaches the NICs a
+   * crashed or stopped host left). Call after `start()`.
    *
    * A NIC attached with `netns` (`/run/netns/NAME`, `/proc/PID/ns/net`, or
    * a bare name under `/run/netns`) is
@@ -305,7 +307,8 @@ export class Host {
       events: this.services.leaseEvents,
       clock: this.services.clock,
       logger: this.logger.child({ component: "network-runtime" }),
-      ...(identity === undefined ? {} : { identity }),
+      // The same store keeps the attached set, so restore() after a restart re-adopts every NIC.
+      ...(identity === undefined ? {} : { identity, attachments: identity }),
     });
   }
 

@@ -2,7 +2,7 @@
 // DHCP runners on one interface (run) or on many NICs at once (attach).
 // LeaseApplier and LeaseEventQueue stay inside.
 
-export { CLIENT_DUID_KEY, LINK_FAILED, NetworkRuntime, instanceDuidKey, nicLeaseKey } from "./network-runtime.js";
+export { CLIENT_DUID_KEY, LINK_FAILED, NetworkRuntime, attachedNicKey, instanceDuidKey, nicLeaseKey } from "./network-runtime.js";
 export type {
   AttachedNic,
   DetachOptions,
@@ -13,4 +13,6 @@ export type {
   NicKey,
   NicSpec,
   RestartBackoff,
+  RestoreProblem,
+  RestoreResult,
 } from "./network-runtime.js";

@@ -15,6 +15,7 @@ import {
   type ResolvConfTarget,
   type StateStore,
 } from "@incusx/sdk";
+import { ATTACHED_KEY_PREFIX, AttachmentStore, namespaceIdentity } from "./attachment-store.js";
 import { LeaseApplier, type LinkProblem } from "./lease-applier.js";
 import { LeaseEventQueue } from "./lease-event-queue.js";
 
@@ -70,6 +71,15 @@ export interface NetworkRuntimeOptions {
    * family (RFC 4361). Without it, each runner keeps its own.
    */
   readonly identity?: StateStore;
+  /**
+   * Where the runtime keeps its attached set (each NIC's spec, not its
+   * leases: the runners keep those), so {@link NetworkRuntime.restore}
+   * re-attaches every NIC after a restart, even after SIGKILL. `attach`
+   * saves a NIC before it resolves; `detach` deletes it (unless told to
+   * keep it). One key per NIC, `attached.` and its {@link nicLeaseKey};
+   * the store may be shared with `identity`, not with another runtime.
+   */
+  readonly attachments?: StateStore;
 }
 
 /** What {@link NetworkRuntime.run} is asked to do. */
@@ -161,6 +171,43 @@ export interface AttachedNic extends NicKey {
 export interface DetachOptions {
   /** Release the leases (and remove the addresses); default the NIC's `releaseOnStop`. */
   readonly release?: boolean;
+  /**
+   * Delete the NIC from the saved attached set; default true. A host
+   * shutting down gracefully passes false, so the next start's
+   * {@link NetworkRuntime.restore} re-adopts the NIC.
+   */
+  readonly forget?: boolean;
+}
+
+/** What {@link NetworkRuntime.restore} did with the saved attached set. */
+export interface RestoreResult {
+  /** NICs attached again (or attached already). */
+  readonly restored: readonly NicKey[];
+  /** Entries deleted from the set: the NIC's namespace is gone or is another one now, or the entry does not read back. */
+  readonly dropped: readonly RestoreProblem[];
+  /** NICs whose attach failed for another reason; they stay saved, for the next restore. */
+  readonly failed: readonly RestoreProblem[];
+}
+
+/** One saved NIC {@link NetworkRuntime.restore} could not attach again. */
+export interface RestoreProblem {
+  /** Its state key. */
+  readonly key: string;
+  /** The NIC, when the entry reads back. */
+  readonly nic?: NicKey;
+  /** Why. */
+  readonly reason: string;
+}
+
+/**
+ * State key of one attached NIC in {@link NetworkRuntimeOptions.attachments}:
+ * `attached.` and its {@link nicLeaseKey}.
+ *
+ * @example
+ * attachedNicKey({ instance: "c1", device: "eth0" }) // "attached.nic.i.c1.eth0"
+ */
+export function attachedNicKey(nic: NicKey): string {
+  return `${ATTACHED_KEY_PREFIX}${nicLeaseKey(nic.instance, nic.device)}`;
 }
 
 /**
@@ -219,6 +266,8 @@ interface Attachment {
   readonly spec: NicSpec;
   readonly stop: AbortController;
   readonly status: Map<IpFamily, FamilyCell>;
+  // The write of the spec to the attached set, when there is one.
+  readonly remembered: Promise<void>;
   release: boolean;
   running?: Promise<void>;
   stopped?: Promise<void>;
@@ -248,10 +297,12 @@ export class NetworkRuntime {
   private readonly nics = new Map<string, Attachment>();
   // DUID loads under way, so NICs of one instance attached at once share the DUID one of them creates.
   private readonly duidLoads = new Map<string, Promise<Uint8Array | undefined>>();
+  private readonly saved: AttachmentStore | undefined;
 
   constructor(private readonly options: NetworkRuntimeOptions) {
     this.initialDelayMs = options.backoff?.initialMs ?? 1_000;
     this.maxDelayMs = options.backoff?.maxMs ?? 60_000;
+    this.saved = options.attachments === undefined ? undefined : new AttachmentStore(options.attachments, attachedNicKey, options.logger);
   }
 
   /** Families some runner serves, in a stable order. */
@@ -288,7 +339,9 @@ export class NetworkRuntime {
    * Starts the runners of one more NIC, next to the others: its leases go
    * to its own link (`linkFor(nic)`), its DUID is its instance's
    * ({@link instanceDuidKey}), and a runner crash or link failure of it
-   * touches no other NIC. Resolves once its runners are started.
+   * touches no other NIC. Resolves once its runners are started and the
+   * NIC is saved in `attachments` (a failed save is logged: the NIC runs,
+   * it is only not restored after a restart).
    *
    * @throws IncusxError `IN_USE` when (instance, device) is attached
    *   already (also while it is being detached); `INVALID_CONFIG` for an
@@ -296,7 +349,11 @@ export class NetworkRuntime {
    *   is not absolute or whose path is not absolute or has `.`, `..` or
    *   empty components, or when `linkFor` or `eventsFor` throws.
    */
-  async attach(nic: NicSpec): Promise<void> {
+  attach(nic: NicSpec): Promise<void> {
+    return this.attachNic(nic, true);
+  }
+
+  private async attachNic(nic: NicSpec, remember: boolean): Promise<void> {
     for (const field of ["instance", "device", "interface"] as const) {
       if (typeof nic[field] !== "string" || nic[field] === "") {
         throw new IncusxError(ErrorCode.InvalidConfig, `Cannot attach a NIC without ${field === "interface" ? "an" : "a"} ${field} name`);
@@ -318,7 +375,8 @@ export class NetworkRuntime {
       this.closeNetns(held, nic);
       throw new IncusxError(ErrorCode.InvalidConfig, `No link or event stream for NIC "${nic.device}" of instance "${nic.instance}": ${errorText(error)}`, { cause: error });
     }
-    const attachment: Attachment = { spec: nic, stop: new AbortController(), status: new Map(), release: nic.releaseOnStop === true };
+    const remembered = (remember ? this.saved?.remember(nic) : undefined) ?? Promise.resolve();
+    const attachment: Attachment = { spec: nic, stop: new AbortController(), status: new Map(), remembered, release: nic.releaseOnStop === true };
     this.nics.set(key, attachment);
     let started!: () => void;
     const ready = new Promise<void>((resolve) => (started = resolve));
@@ -350,7 +408,57 @@ export class NetworkRuntime {
       this.closeNetns(held, nic);
       for (const family of attachment.status.keys()) events.publish({ kind: "detached", family, interface: nic.interface, at: this.options.clock.now() });
     });
-    await ready;
+    await Promise.all([ready, remembered]);
+  }
+
+  /**
+   * Attaches again every NIC saved in `attachments` by an earlier run of
+   * the runtime on the same state (after a crash, SIGKILL or a graceful
+   * stop that kept them), all at once; each NIC's runners find their saved
+   * leases (DHCPv4 INIT-REBOOT, DHCPv6 Renew) and the addresses on the
+   * link stay. A NIC whose namespace no longer exists, or whose path now
+   * names another namespace (a reused PID), and an entry that does not
+   * read back are deleted from the set and reported in `dropped`; any
+   * other attach failure is reported in `failed` and kept. Neither stops
+   * the other NICs. Call it once, before new attaches; a NIC attached
+   * already counts as restored.
+   */
+  async restore(): Promise<RestoreResult> {
+    const saved = this.saved;
+    if (saved === undefined) return { restored: [], dropped: [], failed: [] };
+    const restored: NicKey[] = [];
+    const dropped: RestoreProblem[] = [];
+    const failed: RestoreProblem[] = [];
+    const drop = async (problem: RestoreProblem): Promise<void> => {
+      dropped.push(problem);
+      this.options.logger.warn(`Dropping saved NIC "${problem.key}": ${problem.reason}`, { key: problem.key });
+      await saved.drop(problem.key);
+    };
+    const entries = await saved.entries();
+    await Promise.all(
+      entries.map(async ({ key, saved: entry }) => {
+        if (typeof entry === "string") return drop({ key, reason: `the entry is unreadable: ${entry}` });
+        const { spec } = entry;
+        const nic = { instance: spec.instance, device: spec.device };
+        if (attachedNicKey(nic) !== key) return drop({ key, nic, reason: `the entry names NIC "${nic.device}" of instance "${nic.instance}", whose key is another` });
+        if (this.nics.has(nicKey(nic))) return void restored.push(nic);
+        if (spec.netns !== undefined) {
+          const now = namespaceIdentity(spec.netns);
+          if (now === undefined) return drop({ key, nic, reason: `its network namespace "${spec.netns}" no longer exists` });
+          if (entry.netnsId !== undefined && entry.netnsId !== now) return drop({ key, nic, reason: `"${spec.netns}" is another network namespace now` });
+        }
+        try {
+          await this.attachNic(spec, false);
+          restored.push(nic);
+        } catch (error) {
+          if (isNotFound(error)) return drop({ key, nic, reason: errorText(error) });
+          failed.push({ key, nic, reason: errorText(error) });
+          this.options.logger.error(`Could not restore NIC "${nic.device}" of instance "${nic.instance}": ${errorText(error)}`, nic);
+        }
+      }),
+    );
+    this.options.logger.info(`Restored ${restored.length} attached NICs`, { restored: restored.length, dropped: dropped.length, failed: failed.length });
+    return { restored, dropped, failed };
   }
 
   // The NIC's namespace opened with `openNetns`, or undefined when there is none to open.
@@ -390,7 +498,9 @@ export class NetworkRuntime {
       if (options.release !== undefined) attachment.release = options.release;
       for (const cell of attachment.status.values()) cell.state = "stopping";
       attachment.stop.abort();
-      attachment.stopped = (attachment.running ?? Promise.resolve()).finally(() => this.nics.delete(nicKey(nic)));
+      const forgotten = options.forget === false ? undefined : attachment.remembered.then(() => this.saved?.forget(attachment.spec));
+      const stopped = (attachment.running ?? Promise.resolve()).finally(() => this.nics.delete(nicKey(nic)));
+      attachment.stopped = Promise.all([stopped, forgotten]).then(() => undefined);
     }
     await attachment.stopped;
   }
@@ -616,6 +726,10 @@ function namespaceView(held: NetworkNamespace): NetworkNamespace {
 
 function nicKey(nic: NicKey): string {
   return JSON.stringify([nic.instance, nic.device]);
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === ErrorCode.NotFound;
 }
 
 function errorText(error: unknown): string {

@@ -512,6 +512,18 @@ describe("INIT-REBOOT", () => {
     ]);
   });
 
+  it("reports nothing while it asks again, even falling back to DISCOVER, so a restart removes no address", async () => {
+    const { clock, transport, events } = await start({ savedLease: { ...savedLease, prefixLength: 24 } });
+    await clock.advance(12_000);
+    expect(events).toEqual([]);
+    const discover = transport.last();
+    transport.deliver(offer(discover, { server: SERVER_B, address: "192.0.2.150" }));
+    await clock.flush();
+    transport.deliver(ack(transport.last(), { server: SERVER_B, address: "192.0.2.150" }));
+    await clock.flush();
+    expect(events.map((e) => [e.kind, e.lease?.addresses[0]?.address])).toEqual([["bound", "192.0.2.150"]]);
+  });
+
   it("skips INIT-REBOOT for an expired saved lease but asks for its address in the DISCOVER", async () => {
     const { transport } = await start({ savedLease: { ...savedLease, expiresAt: 0 } });
     expect(type(transport.last())).toBe(T.Discover);

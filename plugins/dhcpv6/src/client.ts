@@ -42,6 +42,7 @@ import {
   SOLICIT_PARAMS,
   type RandomSource,
 } from "./retransmit.js";
+import { savedBindingOf } from "./saved-binding.js";
 import { MAX_PREFERENCE, judgeAdvertise, keepOffer, selectOffer, type Offer } from "./select.js";
 import { runExchange, sendMessage, type Exchange, type ExchangeContext, type Outcome, type Response } from "./exchange.js";
 
@@ -109,6 +110,9 @@ export class Dhcpv6Client {
   readonly #context: ExchangeContext;
   #state: Dhcpv6State = "idle";
   #binding: Binding | undefined;
+  // The binding came from an earlier run and no server has confirmed it yet.
+  #unconfirmed = false;
+  #persisting: Promise<void> = Promise.resolve();
   #solicitedBefore = false;
   #solMaxRt = SOLICIT_PARAMS.mrt;
   #infMaxRt = INFORMATION_REQUEST_PARAMS.mrt;
@@ -169,11 +173,30 @@ export class Dhcpv6Client {
     if (signal.aborted) return;
     await receiveUntilAborted(this.#options.transport, this.#inbox, signal, () => this.#loop(signal));
     if (this.#options.releaseOnStop === true) await this.#release();
+    await this.#persisting;
     this.#state = "stopped";
   }
 
+  /**
+   * Where to begin: Renew of a binding an earlier run saved (RFC 8415
+   * section 18.2.4; Rebind when its T2 is past), so the addresses on the
+   * link stay; Solicit without one.
+   */
+  #start(): Next {
+    const saved = this.#options.savedBinding;
+    if (saved === undefined) return { state: "soliciting" };
+    if (expiresAt(saved) <= this.#clock.now()) {
+      this.#log.info("The saved DHCPv6 binding has expired; soliciting");
+      return { state: "soliciting" };
+    }
+    this.#binding = saved;
+    this.#unconfirmed = true;
+    this.#log.info("Renewing the DHCPv6 binding saved by an earlier run", { addresses: saved.addresses.map((a) => a.address), server: saved.server });
+    return { state: "renewing" };
+  }
+
   async #loop(signal: AbortSignal): Promise<never> {
-    let next: Next = { state: "soliciting" };
+    let next: Next = this.#start();
     for (;;) {
       this.#state = next.state;
       this.#log.debug("DHCPv6 state", { state: next.state });
@@ -521,7 +544,11 @@ export class Dhcpv6Client {
       return this.#expire();
     }
     this.#binding = binding;
-    this.#emit(event);
+    this.#save(binding);
+    // The first confirmation of a binding an earlier run saved is a bind for whoever listens now.
+    const kind = this.#unconfirmed ? "bound" : event;
+    this.#unconfirmed = false;
+    this.#emit(kind);
     return { state: "bound" };
   }
 
@@ -544,6 +571,21 @@ export class Dhcpv6Client {
   #drop(kind: "expired" | "released"): void {
     this.#emit(kind);
     this.#binding = undefined;
+    this.#unconfirmed = false;
+    this.#save(undefined);
+  }
+
+  /** Queues the binding (or its end) for `persist`, after earlier writes, so the last word is the store's. */
+  #save(binding: Binding | undefined): void {
+    const persist = this.#options.persist;
+    if (persist === undefined) return;
+    const saved = binding === undefined ? undefined : savedBindingOf(binding, this.#options.iaid);
+    this.#persisting = this.#persisting
+      .then(() => persist(saved))
+      .catch((error: unknown) => {
+        // Losing the Renew after a restart is not worth stopping for.
+        this.#log.warn("Failed to save the DHCPv6 binding", { error: error instanceof Error ? error.message : String(error) });
+      });
   }
 
   #emit(kind: LeaseEventKind): void {

@@ -14,6 +14,15 @@ export function iaidKey(nic: string): string {
 }
 
 /**
+ * State store key of the binding kept for a restart: `key` is the NIC's
+ * `DhcpRunOptions.leaseKey` (else the interface name), so two NICs named
+ * `eth0` in different namespaces keep theirs apart.
+ */
+export function bindingKey(key: string): string {
+  return `dhcp6.lease.${storeKeyPart(key)}`;
+}
+
+/**
  * The DUID kept in the state store (hex of its wire bytes), created and
  * stored first when there is none or the stored one is unreadable, so the
  * client keeps its identity, and so its address, across restarts.

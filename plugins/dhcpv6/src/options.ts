@@ -1,6 +1,8 @@
 import type { Duid } from "@incusx/dhcp-wire";
 import type { Clock, LeaseEvent, Logger } from "@incusx/sdk";
 import type { Dhcpv6Config } from "./generated/config.js";
+import type { Binding } from "./lease.js";
+import type { SavedBinding } from "./saved-binding.js";
 import type { RandomSource } from "./retransmit.js";
 import type { Dhcpv6Transport } from "./transport.js";
 
@@ -28,6 +30,19 @@ export interface Dhcpv6ClientOptions {
   readonly config: Dhcpv6Config;
   /** Send a Release when stopped while holding addresses. */
   readonly releaseOnStop?: boolean;
+  /**
+   * A binding an earlier run held (from `bindingFromSaved`): the client
+   * starts by renewing it with its server instead of soliciting, and
+   * reports `bound` once a Reply confirms it.
+   */
+  readonly savedBinding?: Binding;
+  /**
+   * Keeps the binding across restarts: called with it after every bind,
+   * renewal and rebind, and with `undefined` when it ends (expired,
+   * released, declined). Calls are made one after the other; a failure is
+   * logged and the protocol carries on.
+   */
+  persist?(binding: SavedBinding | undefined): Promise<void>;
   /** Uniform random numbers in [0, 1) for retransmission jitter; `Math.random` by default. */
   readonly random?: RandomSource;
   /** New 24-bit transaction ids; random by default. */

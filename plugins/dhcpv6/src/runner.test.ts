@@ -4,7 +4,7 @@ import { DhcpRunnerToken, definePlugin, type DhcpRunOptions, type NetworkNamespa
 import { FakeClock, MemoryLogSink, MemoryStateStore, describeDhcpRunnerContract, startTestHost } from "@incusx/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { advertise, reply } from "./fake-server.test-support.js";
-import { DUID_KEY, iaidKey } from "./identity.js";
+import { DUID_KEY, bindingKey, iaidKey } from "./identity.js";
 import plugin from "./index.js";
 import { Dhcpv6LinkAccessToken, Dhcpv6Runner, LINUX_NET_LINK_ACCESS, type Dhcpv6Socket, type LinkAccess } from "./runner.js";
 
@@ -222,7 +222,7 @@ describe("Dhcpv6Runner", () => {
     const solicit = s.link.sockets[0]!.sent[0]!.message;
     expect(findDhcpv6Option(solicit, O.CLIENTID)!.duid).toEqual({ type: "ll", hardwareType: 1, linkLayerAddress: Uint8Array.of(2, 0x16, 0xfe, 0, 0, 1) });
     expect(findDhcpv6Option(solicit, O.IA_NA)!.iaid).toBe(42);
-    expect(store.toJSON()).toEqual({ [DUID_KEY]: "000300010216fe000001", [iaidKey("eth0")]: 42 });
+    expect(store.toJSON()).toEqual({ [DUID_KEY]: "000300010216fe000001", [iaidKey("eth0")]: 42, [bindingKey("eth0")]: expect.objectContaining({ iaid: 42 }) });
   });
 
   it("uses the runtime's shared DUID when given one, and leaves its own alone", async () => {
@@ -330,6 +330,57 @@ describe("Dhcpv6Runner", () => {
     await r.stop();
     expect(s.link.sockets[0]!.sent.at(-1)!.message.messageType).toBe(T.RELEASE);
     expect(r.events.map((e) => e.kind)).toEqual(["bound", "released"]);
+  });
+});
+
+describe("Dhcpv6Runner across a restart", () => {
+  // A first runner binds and is stopped without a Release (as a killed process leaves it); a second one starts on the same store.
+  async function boundThenRestarted(options: { leaseKey?: string; edit?: (store: MemoryStateStore, key: string) => Promise<void> } = {}) {
+    const store = new MemoryStateStore();
+    const key = bindingKey(options.leaseKey ?? "eth0");
+    const first = setup({ store });
+    const r1 = run(first, options.leaseKey === undefined ? {} : { leaseKey: options.leaseKey });
+    await first.clock.flush();
+    await r1.stop();
+    const firstLease = r1.events[0]!.lease!;
+    await options.edit?.(store, key);
+    const second = setup({ store });
+    await second.clock.advance(60_000);
+    const r2 = run(second, options.leaseKey === undefined ? {} : { leaseKey: options.leaseKey });
+    await second.clock.flush();
+    return { store, key, firstLease, second, r2 };
+  }
+
+  it("keeps the binding under the interface and renews it first after a restart, reporting it bound", async () => {
+    const { store, key, firstLease, second, r2 } = await boundThenRestarted();
+    expect(key).toBe("dhcp6.lease.eth0");
+    const sent = second.link.sockets[0]!.sent.map((m) => m.message.messageType);
+    expect(sent).toEqual([T.RENEW]);
+    expect(r2.events.map((e) => [e.kind, e.lease?.addresses.map((a) => a.address)])).toEqual([["bound", firstLease.addresses.map((a) => a.address)]]);
+    expect(await store.get(key)).toMatchObject({ obtainedAt: START + 60_000 });
+  });
+
+  it("keeps it under the NIC's lease key when the runtime gives one", async () => {
+    const { store, second } = await boundThenRestarted({ leaseKey: "nic.i.c1.eth0" });
+    expect(Object.keys(store.toJSON())).toContain("dhcp6.lease.nic.i.c1.eth0");
+    expect(Object.keys(store.toJSON())).not.toContain("dhcp6.lease.eth0");
+    expect(second.link.sockets[0]!.sent[0]!.message.messageType).toBe(T.RENEW);
+  });
+
+  it("solicits, with a warning, when the saved binding is unreadable", async () => {
+    const { second, r2 } = await boundThenRestarted({ edit: (store, key) => store.set(key, { iaid: "x" }) });
+    expect(second.link.sockets[0]!.sent[0]!.message.messageType).toBe(T.SOLICIT);
+    expect(second.logs.messages({ level: "warn" })).toEqual([expect.stringMatching(/^Ignoring the unreadable saved DHCPv6 binding: its IAID "x"/)]);
+    expect(r2.events.map((e) => e.kind)).toEqual(["bound"]);
+  });
+
+  it("deletes the binding when it is released", async () => {
+    const s = setup();
+    const r = run(s, { releaseOnStop: true });
+    await s.clock.flush();
+    expect(await s.store.get(bindingKey("eth0"))).toBeDefined();
+    await r.stop();
+    expect(await s.store.get(bindingKey("eth0"))).toBeUndefined();
   });
 });
 

@@ -17,6 +17,7 @@ import {
   type Clock,
   type DhcpRunOptions,
   type DhcpRunner,
+  type JsonValue,
   type Logger,
   type NetworkNamespace,
   type StateStore,
@@ -25,7 +26,9 @@ import { closeQuietly, decodeSharedDuid, reportStartFailure, runnerConfig } from
 import type { Duid } from "@incusx/dhcp-wire";
 import { Dhcpv6Client } from "./client.js";
 import { DEFAULT_DHCPV6_CONFIG, type Dhcpv6Config } from "./options.js";
-import { loadOrCreateDuid, loadOrCreateIaid } from "./identity.js";
+import { bindingKey, loadOrCreateDuid, loadOrCreateIaid } from "./identity.js";
+import type { Binding } from "./lease.js";
+import { bindingFromSaved } from "./saved-binding.js";
 import type { Dhcpv6Transport } from "./transport.js";
 
 /** The socket the runner needs: the shape of `@incusx/linux-net`'s `Udp6Socket`. */
@@ -87,7 +90,9 @@ export function socketTransport(socket: Dhcpv6Socket): Dhcpv6Transport {
  * {@link Dhcpv6Client} until stopped, declining addresses the kernel marks
  * `dadfailed`. With `netns` all of that happens in the NIC's namespace (the
  * process stays in its own), and the IAID is kept under `leaseKey`
- * (default the interface name).
+ * (default the interface name). The binding is kept in
+ * `dhcp6.lease.<leaseKey ?? iface>`, so a restarted runner renews it
+ * instead of soliciting.
  *
  * @example
  * // Contributed by the plugin; the host injects clock, state, logger and config.
@@ -144,6 +149,8 @@ export class Dhcpv6Runner implements DhcpRunner {
       early.catch(() => undefined);
       const linkLocal = await net.waitForLinkLocal(iface, signal, netns);
       const { duid, iaid } = await early.catch(() => this.#identity(net, options, log));
+      const key = bindingKey(options.leaseKey ?? iface);
+      const savedBinding = await this.#savedBinding(key, iaid, log);
       if (signal.aborted) return;
       socket = await net.openUdp6Socket({ iface, localAddress: linkLocal, port: DHCPV6_CLIENT_PORT, ...(netns === undefined ? {} : { netns }) });
       log.debug("DHCPv6 client socket open", { localAddress: linkLocal, iaid });
@@ -160,6 +167,9 @@ export class Dhcpv6Runner implements DhcpRunner {
         get releaseOnStop() {
           return options.releaseOnStop === true;
         },
+        ...(savedBinding === undefined ? {} : { savedBinding }),
+        // A SavedBinding is plain JSON (numbers, strings, null, arrays); read back through bindingFromSaved.
+        persist: (binding) => (binding === undefined ? this.store.delete(key) : this.store.set(key, binding as unknown as JsonValue)),
         emit: (event) => options.emit(event),
         logger: log,
       });
@@ -177,6 +187,23 @@ export class Dhcpv6Runner implements DhcpRunner {
       watch?.close();
       await closeQuietly(socket, log, "DHCPv6 socket");
     }
+  }
+
+  /** The binding an earlier run kept under `key`, checked; none (logged) when it is unreadable, expired or unreachable. */
+  async #savedBinding(key: string, iaid: number, log: Logger): Promise<Binding | undefined> {
+    let stored;
+    try {
+      stored = await this.store.get(key);
+    } catch (error) {
+      log.warn(`Cannot read the saved DHCPv6 binding: ${error instanceof Error ? error.message : String(error)}; soliciting`);
+      return undefined;
+    }
+    if (stored === undefined) return undefined;
+    const verdict = bindingFromSaved(stored, { iaid, now: this.clock.now() });
+    if (verdict.kind === "binding") return verdict.binding;
+    if (verdict.kind === "expired") log.info("The saved DHCPv6 binding has expired; soliciting");
+    else log.warn(`Ignoring the unreadable saved DHCPv6 binding: ${verdict.reason}; soliciting`);
+    return undefined;
   }
 
   /** The MAC address, the DUID (the runtime's shared one, else this plugin's stored one) and the interface's IAID. */

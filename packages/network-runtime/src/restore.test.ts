@@ -1,0 +1,246 @@
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { DhcpRunOptions, DhcpRunner, IpFamily, Lease, LinkConfigurator } from "@incusx/sdk";
+import { FakeClock, MemoryLeaseEventStream, MemoryLogSink, MemoryStateStore, RecordingLinkConfigurator } from "@incusx/sdk/testing";
+import { LeaseApplier } from "./lease-applier.js";
+import { NetworkRuntime, attachedNicKey, nicLeaseKey, type NetworkRuntimeOptions, type NicSpec } from "./network-runtime.js";
+
+const START = Date.UTC(2026, 0, 1);
+
+/** A runner that records each run and binds when told to, as a plugin's runner serving every NIC does. */
+class RecordingRunner implements DhcpRunner {
+  readonly runs: DhcpRunOptions[] = [];
+  constructor(readonly family: IpFamily) {}
+
+  run(options: DhcpRunOptions): Promise<void> {
+    this.runs.push(options);
+    return new Promise((resolve) => options.signal.addEventListener("abort", () => resolve(), { once: true }));
+  }
+
+  bind(hostname: string, lease: Lease, at: number): void {
+    const run = this.runs.filter((r) => r.hostname === hostname).at(-1)!;
+    run.emit({ kind: "bound", family: this.family, interface: run.interface, at, lease });
+  }
+}
+
+const leaseOf = (address: string, obtainedAt: number): Lease => ({
+  family: "ipv4",
+  interface: "eth0",
+  server: "192.0.2.1",
+  obtainedAt,
+  addresses: [{ address, prefixLength: 24, preferredLifetime: 1800, validLifetime: 3600 }],
+  routes: [{ destination: "0.0.0.0/0", gateway: "192.0.2.1" }],
+  dns: { servers: [], search: [] },
+});
+
+let dir: string;
+const runtimes: NetworkRuntime[] = [];
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "incusx-restore-"));
+});
+afterEach(async () => {
+  // Stop, keeping the saved set as a crash would.
+  for (const runtime of runtimes.splice(0)) await Promise.all(runtime.list().map((nic) => runtime.detach(nic, { forget: false })));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A stand-in for a namespace file (`/run/netns/NAME`): what restore checks is that the path exists and is the same file. */
+function namespace(name: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, "");
+  return path;
+}
+
+// One runtime on `attachments`, with one recording link per namespace path (shared by runtimes of a test, as the kernel's links are).
+function runtimeOn(attachments: MemoryStateStore, links: Map<string, RecordingLinkConfigurator>, extra: Partial<NetworkRuntimeOptions> = {}) {
+  const clock = new FakeClock(START);
+  const v4 = new RecordingRunner("ipv4");
+  const logs = new MemoryLogSink();
+  const runtime = new NetworkRuntime({
+    runners: [v4],
+    link: new RecordingLinkConfigurator(),
+    linkFor: (nic): LinkConfigurator => {
+      const key = nic.netns ?? "";
+      if (!links.has(key)) links.set(key, new RecordingLinkConfigurator());
+      return links.get(key)!;
+    },
+    events: new MemoryLeaseEventStream(),
+    clock,
+    logger: logs.logger(undefined, clock),
+    identity: attachments,
+    attachments,
+    ...extra,
+  });
+  runtimes.push(runtime);
+  return { runtime, v4, clock, logs };
+}
+
+const nicOf = (instance: string, extra: Partial<NicSpec> = {}): NicSpec => ({
+  instance,
+  device: "eth0",
+  interface: "eth0",
+  hostname: instance,
+  families: ["ipv4"],
+  ...extra,
+});
+const attachedKeys = async (store: MemoryStateStore) => (await store.keys()).filter((k) => k.startsWith("attached."));
+
+describe("the saved attached set", () => {
+  it("saves each NIC's spec when attach resolves, and deletes it on detach", async () => {
+    const store = new MemoryStateStore();
+    const { runtime } = runtimeOn(store, new Map());
+    const netns = namespace("c1");
+    await runtime.attach(nicOf("c1", { netns, families: ["ipv4"], duid: Uint8Array.of(0, 4, 1, 2), releaseOnStop: true }));
+    await runtime.attach(nicOf("c2"));
+    expect(await attachedKeys(store)).toEqual(["attached.nic.i.c1.eth0", "attached.nic.i.c2.eth0"]);
+    expect(await store.get(attachedNicKey({ instance: "c1", device: "eth0" }))).toEqual({
+      spec: { instance: "c1", device: "eth0", interface: "eth0", hostname: "c1", families: ["ipv4"], netns, releaseOnStop: true, duid: "00040102" },
+      netnsId: expect.stringMatching(/^\d+:\d+$/),
+    });
+    await runtime.detach({ instance: "c1", device: "eth0" });
+    expect(await attachedKeys(store)).toEqual(["attached.nic.i.c2.eth0"]);
+  });
+
+  it("keeps a NIC saved when detach is told not to forget it (a graceful stop)", async () => {
+    const store = new MemoryStateStore();
+    const { runtime } = runtimeOn(store, new Map());
+    await runtime.attach(nicOf("c1"));
+    await runtime.detach({ instance: "c1", device: "eth0" }, { forget: false });
+    expect(runtime.list()).toEqual([]);
+    expect(await attachedKeys(store)).toEqual(["attached.nic.i.c1.eth0"]);
+  });
+
+  it("never leaves a NIC saved when it is detached while its attach is being saved", async () => {
+    const store = new MemoryStateStore();
+    const { runtime } = runtimeOn(store, new Map());
+    const attaching = runtime.attach(nicOf("c1"));
+    const detaching = runtime.detach({ instance: "c1", device: "eth0" });
+    await Promise.all([attaching, detaching]);
+    expect(await attachedKeys(store)).toEqual([]);
+  });
+
+  it("logs a failed save and runs the NIC anyway", async () => {
+    const store = new MemoryStateStore();
+    const failing = Object.assign(Object.create(store) as MemoryStateStore, { set: () => Promise.reject(new Error("disk full")) });
+    const { runtime, v4, logs } = runtimeOn(store, new Map(), { attachments: failing });
+    await runtime.attach(nicOf("c1"));
+    expect(v4.runs).toHaveLength(1);
+    expect(logs.messages({ level: "error" })).toEqual([expect.stringContaining("disk full")]);
+  });
+});
+
+describe("restore", () => {
+  it("attaches every saved NIC again in a new runtime on the same store, with the same spec and lease key", async () => {
+    const store = new MemoryStateStore();
+    const links = new Map<string, RecordingLinkConfigurator>();
+    const first = runtimeOn(store, links);
+    const specs = ["c1", "c2", "c3"].map((c) => nicOf(c, { netns: namespace(c), fqdn: `${c}.example.org` }));
+    for (const spec of specs) await first.runtime.attach(spec);
+    // SIGKILL: the first runtime is gone without detaching anything.
+    const second = runtimeOn(store, links);
+    const result = await second.runtime.restore();
+    expect(result.dropped).toEqual([]);
+    expect(result.failed).toEqual([]);
+    expect(result.restored.map((n) => n.instance).sort()).toEqual(["c1", "c2", "c3"]);
+    expect(second.runtime.list().map((n) => [n.instance, n.netns]).sort()).toEqual(specs.map((s) => [s.instance, s.netns]));
+    expect(second.v4.runs.map((r) => [r.interface, r.hostname, r.fqdn, r.leaseKey]).sort()).toEqual(
+      specs.map((s) => ["eth0", s.instance, s.fqdn, nicLeaseKey(s.instance, "eth0")]),
+    );
+    // A second restore finds them attached.
+    expect((await second.runtime.restore()).restored).toHaveLength(3);
+    expect(second.v4.runs).toHaveLength(3);
+  });
+
+  it("drops a NIC whose namespace is gone, one whose path names another namespace now, and an unreadable entry; the others are restored", async () => {
+    const store = new MemoryStateStore();
+    const first = runtimeOn(store, new Map());
+    const kept = namespace("kept");
+    const gone = namespace("gone");
+    const replaced = namespace("replaced");
+    for (const [instance, netns] of [["kept", kept], ["gone", gone], ["replaced", replaced]] as const) await first.runtime.attach(nicOf(instance, { netns }));
+    rmSync(gone);
+    // A new namespace under the old name (created before the old one goes, so it is another file).
+    writeFileSync(`${replaced}.new`, "");
+    renameSync(`${replaced}.new`, replaced);
+    await store.set("attached.nic.i.broken.eth0", { spec: { instance: "broken", device: "eth0", interface: 7 } });
+    await store.set("attached.nic.i.elsewhere.eth0", { spec: { instance: "other", device: "eth0", interface: "eth0" } });
+
+    const second = runtimeOn(store, new Map());
+    const result = await second.runtime.restore();
+    expect(result.restored).toEqual([{ instance: "kept", device: "eth0" }]);
+    expect(result.failed).toEqual([]);
+    expect(result.dropped.map((d) => [d.key, d.reason]).sort()).toEqual([
+      ["attached.nic.i.broken.eth0", "the entry is unreadable: its interface name is not a name"],
+      ["attached.nic.i.elsewhere.eth0", 'the entry names NIC "eth0" of instance "other", whose key is another'],
+      ["attached.nic.i.gone.eth0", `its network namespace "${gone}" no longer exists`],
+      ["attached.nic.i.replaced.eth0", `"${replaced}" is another network namespace now`],
+    ]);
+    expect(await attachedKeys(store)).toEqual(["attached.nic.i.kept.eth0"]);
+    expect(second.logs.messages({ level: "warn" }).filter((m) => m.startsWith("Dropping saved NIC"))).toHaveLength(4);
+  });
+
+  it("drops a NIC whose namespace cannot be opened any more (NOT_FOUND), and keeps one that failed otherwise", async () => {
+    const store = new MemoryStateStore();
+    const first = runtimeOn(store, new Map());
+    for (const c of ["ok", "vanishing", "refused"]) await first.runtime.attach(nicOf(c, { netns: namespace(c) }));
+    const second = runtimeOn(store, new Map(), {
+      openNetns: (path) => {
+        if (path.endsWith("vanishing")) throw Object.assign(new Error(`No such namespace "${path}"`), { code: "ENOENT" });
+        return { path, fd: 99, close: () => {} };
+      },
+      linkFor: (nic) => {
+        if (nic.instance === "refused") throw new Error("no link today");
+        return new RecordingLinkConfigurator();
+      },
+    });
+    const result = await second.runtime.restore();
+    expect(result.restored).toEqual([{ instance: "ok", device: "eth0" }]);
+    expect(result.dropped.map((d) => d.nic?.instance)).toEqual(["vanishing"]);
+    expect(result.failed.map((d) => [d.nic?.instance, d.reason])).toEqual([["refused", expect.stringContaining("no link today")]]);
+    expect(await attachedKeys(store)).toEqual(["attached.nic.i.ok.eth0", "attached.nic.i.refused.eth0"]);
+  });
+
+  it("does nothing without an attachments store", async () => {
+    const { runtime } = runtimeOn(new MemoryStateStore(), new Map(), { attachments: undefined });
+    expect(await runtime.restore()).toEqual({ restored: [], dropped: [], failed: [] });
+  });
+});
+
+describe("re-adopting a NIC leaves its addresses on the link", () => {
+  it("replaces the address a re-adopted runner binds again: no removal, lifetimes refreshed", async () => {
+    const store = new MemoryStateStore();
+    const links = new Map<string, RecordingLinkConfigurator>();
+    const netns = namespace("c1");
+    const first = runtimeOn(store, links);
+    await first.runtime.attach(nicOf("c1", { netns }));
+    first.v4.bind("c1", leaseOf("192.0.2.10", START), START);
+    await first.clock.flush();
+    const link = links.get(netns)!;
+    expect((await link.snapshot("eth0")).addresses.map((a) => a.address)).toEqual(["192.0.2.10"]);
+    link.clearCalls();
+
+    const second = runtimeOn(store, links);
+    await second.clock.advance(600_000);
+    await second.runtime.restore();
+    second.v4.bind("c1", leaseOf("192.0.2.10", START + 600_000), START + 600_000);
+    await second.clock.flush();
+    expect(link.calls.map((c) => c.op)).toEqual(["addAddress", "addRoute"]);
+    expect((await link.snapshot("eth0")).addresses).toEqual([expect.objectContaining({ address: "192.0.2.10", prefixLength: 24, validLifetime: 3600 })]);
+    expect(second.runtime.list()[0]!.families).toEqual([expect.objectContaining({ family: "ipv4", state: "bound" })]);
+  });
+
+  it("LeaseApplier: a fresh applier given the lease already on the link only replaces it", async () => {
+    const clock = new FakeClock(START);
+    const link = new RecordingLinkConfigurator();
+    const lease = leaseOf("192.0.2.10", START);
+    await new LeaseApplier("eth0", link, clock).apply(lease);
+    link.clearCalls();
+    await clock.advance(1_000_000);
+    const problems = await new LeaseApplier("eth0", link, clock).apply({ ...lease, obtainedAt: clock.now() });
+    expect(problems).toEqual([]);
+    expect(link.calls.map((c) => c.op)).toEqual(["addAddress", "addRoute"]);
+    expect((await link.snapshot("eth0")).addresses).toEqual([expect.objectContaining({ address: "192.0.2.10", validLifetime: 3600 })]);
+  });
+});
