@@ -149,7 +149,8 @@ const ops = {
     const restoredMs = performance.now() - start;
     const deadline = start + timeoutMs;
     for (;;) {
-      const bound = [...boundFamilies().values()].filter((f) => f.size > 0).length;
+      // Re-adopted: every family the NIC runs is bound again.
+      const bound = runtime.list().filter((nic) => nic.families.length > 0 && nic.families.every((f) => f.state === "bound")).length;
       if (bound >= expect) break;
       if (performance.now() > deadline) throw new Error(`${bound} of ${expect} NICs bound ${timeoutMs} ms after restore()`);
       await new Promise((resolve) => setTimeout(resolve, 5));

@@ -103,6 +103,7 @@ napi_value Udp6Open(napi_env env, napi_callback_info info);
 napi_value NetlinkWatch(napi_env env, napi_callback_info info);
 napi_value Udp4LocalPort(napi_env env, napi_callback_info info);
 napi_value Udp4Send(napi_env env, napi_callback_info info);
+napi_value Udp4FilterChaddr(napi_env env, napi_callback_info info);
 napi_value Udp4Close(napi_env env, napi_callback_info info);
 
 // netns.c

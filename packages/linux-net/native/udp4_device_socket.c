@@ -27,6 +27,8 @@
 //        the namespace it was created in, and so does its interface.
 //   localPort(handle) -> number
 //   send(handle, bytes: Uint8Array, address: string, port: number)   throws on failure
+//   filterChaddr(handle, mac: Uint8Array(6))   IPv4 only: the kernel drops every
+//        datagram but BOOTP/DHCP messages whose chaddr is `mac`
 //   close(handle, onClosed?: () => void) -> boolean (false when already closing)
 // Errors carry `code` (the errno name, "ENODEV"), `errno` and `syscall`.
 // When the kernel fails the socket itself (POLLERR: the socket's pending
@@ -41,6 +43,7 @@
 // socket still open when the environment (a worker thread) goes away.
 
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <errno.h>
@@ -585,6 +588,52 @@ napi_value Udp4LocalPort(napi_env env, napi_callback_info info) {
   napi_value result;
   if (napi_create_uint32(env, ntohs(((struct sockaddr_in *)&local)->sin_port), &result) != napi_ok) return NULL;
   return result;
+}
+
+// filterChaddr(handle, mac): a classic BPF socket filter keeping only the
+// datagrams whose BOOTP chaddr (payload bytes 28-33) is `mac`. On a bridge
+// every DHCPv4 reply is broadcast (the client asks for it: a UDP socket
+// cannot take a unicast to an address the link does not have yet), so each
+// container's socket gets every other container's OFFER and ACK; one
+// process serving N containers would wake N times per reply and copy each
+// into JavaScript only to drop it there. The kernel drops them instead.
+napi_value Udp4FilterChaddr(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 2) return throw_type_error(env, "filterChaddr(handle, mac) takes two arguments");
+  Udp4Socket *sock = get_socket(env, argv[0]);
+  if (sock == NULL) return NULL;
+  if (sock->closing) return throw_system_error(env, EBADF, "setsockopt", "The socket is closed");
+  if (sock->family != AF_INET) return throw_invalid_value(env, "Only a UDP/IPv4 socket takes a chaddr filter");
+  bool is_typed_array = false;
+  napi_typedarray_type array_type;
+  size_t length = 0;
+  void *data = NULL;
+  if (napi_is_typedarray(env, argv[1], &is_typed_array) != napi_ok || !is_typed_array ||
+      napi_get_typedarray_info(env, argv[1], &array_type, &length, &data, NULL, NULL) != napi_ok ||
+      array_type != napi_uint8_array || length != 6) {
+    return throw_type_error(env, "The hardware address must be a Uint8Array of 6 bytes");
+  }
+  const unsigned char *mac = data;
+  // Offsets count from the UDP header, where a UDP socket's filter starts:
+  // 8 bytes of it, then chaddr at 28 in the BOOTP message. Loads are big-endian.
+  uint32_t head = (uint32_t)mac[0] << 24 | (uint32_t)mac[1] << 16 | (uint32_t)mac[2] << 8 | mac[3];
+  uint32_t tail = (uint32_t)mac[4] << 8 | mac[5];
+  struct sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 8 + 28),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, head, 0, 3),
+      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 8 + 32),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, tail, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+      // Also what a datagram too short to hold a chaddr gets.
+      BPF_STMT(BPF_RET | BPF_K, 0),
+  };
+  struct sock_fprog program = {.len = sizeof code / sizeof code[0], .filter = code};
+  if (setsockopt(sock->fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) < 0) {
+    return throw_system_error(env, errno, "setsockopt", "Failed to attach the chaddr filter");
+  }
+  return NULL;
 }
 
 // send(handle, bytes, address, port)
