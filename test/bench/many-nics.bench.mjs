@@ -33,14 +33,14 @@
 // Prints a table (figure, measured, target, PASS/FAIL, command) and one
 // JSON line. Exits 0 even when a target is missed: the table says so.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { benchSetup, dnsmasqVersion, killAllIn, resetLink, script, startMonitor, timeUntilAddresses, workDir } from "./cold-start-support.mjs";
+import { benchSetup, dnsmasqVersion, killAllIn, peerScripts, resetLink, startMonitor, timeUntilAddresses, workDir } from "./cold-start-support.mjs";
 import { CLOCK_TICKS, nicsOf, procStats, sampleRss, startRunner, stats } from "./runtime-runner-support.mjs";
 
 const BENCH = "many-nics";
@@ -98,18 +98,10 @@ async function singleNic(c) {
   const monitor = startMonitor(c.ns);
   try {
     if (args.only.has("a")) {
-      const udhcpcScript = script(work, "udhcpc-script", [
-        "# Only the address; no routes, no resolv.conf.",
-        'case "$1" in bound|renew) ip addr replace "$ip/${mask:-24}" dev "$interface";; esac',
-      ]);
-      const dhclientScript = script(work, "dhclient-script", [
-        "# Only the address; no routes, no resolv.conf, no hooks.",
-        'case "$reason" in BOUND|RENEW|REBIND|REBOOT) ip addr replace "$new_ip_address/$new_subnet_mask" dev "$interface";; esac',
-      ]);
-      writeFileSync(join(work, "dhclient.conf"), "");
+      const { udhcpcScript, dhclientScript, dhclientConf } = peerScripts(work);
       const peers = {
         udhcpc: (state) => ["udhcpc", "-f", "-q", "-n", "-i", "eth0", "-s", udhcpcScript, "-p", join(state, "udhcpc.pid")],
-        dhclient: (state) => ["dhclient", "-4", "-1", "-d", "-cf", join(work, "dhclient.conf"), "-sf", dhclientScript, "-lf", join(state, "dhclient.leases"), "-pf", join(state, "dhclient.pid"), "eth0"],
+        dhclient: (state) => ["dhclient", "-4", "-1", "-d", "-cf", dhclientConf, "-sf", dhclientScript, "-lf", join(state, "dhclient.leases"), "-pf", join(state, "dhclient.pid"), "eth0"],
       };
       const names = ["incusx", ...Object.keys(peers)];
       const times = Object.fromEntries(names.map((n) => [n, []]));

@@ -590,6 +590,14 @@ napi_value Udp4LocalPort(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// The bytes of a Uint8Array argument; false for anything else.
+static bool get_bytes(napi_env env, napi_value value, void **data, size_t *length) {
+  bool is_typed_array = false;
+  napi_typedarray_type array_type;
+  return napi_is_typedarray(env, value, &is_typed_array) == napi_ok && is_typed_array &&
+         napi_get_typedarray_info(env, value, &array_type, length, data, NULL, NULL) == napi_ok && array_type == napi_uint8_array;
+}
+
 // filterChaddr(handle, mac): a classic BPF socket filter keeping only the
 // datagrams whose BOOTP chaddr (payload bytes 28-33) is `mac`. On a bridge
 // every DHCPv4 reply is broadcast (the client asks for it: a UDP socket
@@ -606,13 +614,9 @@ napi_value Udp4FilterChaddr(napi_env env, napi_callback_info info) {
   if (sock == NULL) return NULL;
   if (sock->closing) return throw_system_error(env, EBADF, "setsockopt", "The socket is closed");
   if (sock->family != AF_INET) return throw_invalid_value(env, "Only a UDP/IPv4 socket takes a chaddr filter");
-  bool is_typed_array = false;
-  napi_typedarray_type array_type;
   size_t length = 0;
   void *data = NULL;
-  if (napi_is_typedarray(env, argv[1], &is_typed_array) != napi_ok || !is_typed_array ||
-      napi_get_typedarray_info(env, argv[1], &array_type, &length, &data, NULL, NULL) != napi_ok ||
-      array_type != napi_uint8_array || length != 6) {
+  if (!get_bytes(env, argv[1], &data, &length) || length != 6) {
     return throw_type_error(env, "The hardware address must be a Uint8Array of 6 bytes");
   }
   const unsigned char *mac = data;
@@ -646,15 +650,9 @@ napi_value Udp4Send(napi_env env, napi_callback_info info) {
   if (sock == NULL) return NULL;
   if (sock->closing) return throw_system_error(env, EBADF, "sendto", "The socket is closed");
 
-  bool is_typed_array = false;
-  napi_typedarray_type array_type;
   size_t length = 0;
   void *data = NULL;
-  if (napi_is_typedarray(env, argv[1], &is_typed_array) != napi_ok || !is_typed_array ||
-      napi_get_typedarray_info(env, argv[1], &array_type, &length, &data, NULL, NULL) != napi_ok ||
-      array_type != napi_uint8_array) {
-    return throw_type_error(env, "The datagram must be a Uint8Array");
-  }
+  if (!get_bytes(env, argv[1], &data, &length)) return throw_type_error(env, "The datagram must be a Uint8Array");
   char address[INET6_ADDRSTRLEN];
   struct sockaddr_in to;
   struct sockaddr_in6 to6;

@@ -1,11 +1,11 @@
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NamespacedDnsmasq, type DnsmasqV6Mode, type TestDnsmasq } from "./dnsmasq.js";
+import { NamespacedDnsmasq, type TestDnsmasq } from "./dnsmasq.js";
 import { holdNamespaces, inParallel, releaseNamespaces } from "./held-namespaces.js";
 import { cleanupStaleTestNamespaces, DEFAULT_NETNS_PREFIX, NETNS_RUN_DIR, networkBaseName, nextNetworkNumber, TEMP_DIR_PREFIX } from "./namespaces.js";
 import { run, runChecked, spawnProcess, type ExecOptions, type ExecResult, type TestProcess } from "./processes.js";
-import { rootAvailable, type IpAddressJson } from "./test-network.js";
+import { rootAvailable, type IpAddressJson, type TestNetworkOptions } from "./test-network.js";
 import { waitFor, type WaitForOptions } from "./wait.js";
 
 /** Most containers one {@link BridgedNetwork} holds: the DHCPv4 range has 241 addresses, the rest is room for peer clients. */
@@ -15,22 +15,15 @@ export const MAX_BRIDGED_CONTAINERS = 220;
 // to be quick, few enough not to crowd a small machine shared with others.
 const PARALLEL = 8;
 
-/** Options of {@link createBridgedNetwork}. */
-export interface BridgedNetworkOptions {
+/**
+ * Options of {@link createBridgedNetwork}: those of a two-namespace test
+ * network that apply (prefix, dnsmasq arguments, families, lease time,
+ * links up), and how many containers. The ranges are wider: DHCPv4
+ * 192.0.2.10 to 192.0.2.250, stateful DHCPv6 2001:db8:1::1000 to ::ffff.
+ */
+export interface BridgedNetworkOptions extends Pick<TestNetworkOptions, "prefix" | "dnsmasqArgs" | "v4" | "v6" | "leaseTime" | "containerLinkUp"> {
   /** How many container namespaces, 1 to {@link MAX_BRIDGED_CONTAINERS}. */
   readonly containers: number;
-  /** Namespace name prefix (default `incusx-t`); names are `<prefix><pid>-<n>-srv` and `<prefix><pid>-<n>-c<i>`. */
-  readonly prefix?: string;
-  /** Extra dnsmasq arguments. */
-  readonly dnsmasqArgs?: readonly string[];
-  /** Serve DHCPv4 (default `true`): 192.0.2.10 to 192.0.2.250. */
-  readonly v4?: boolean;
-  /** Serve DHCPv6 (default stateful: 2001:db8:1::1000 to 2001:db8:1::ffff), `"stateless"` or `false`. */
-  readonly v6?: boolean | DnsmasqV6Mode;
-  /** Lease time of both ranges (default `1h`). */
-  readonly leaseTime?: string;
-  /** Bring every container's `eth0` up (default `true`). */
-  readonly containerLinkUp?: boolean;
 }
 
 /** One container of a {@link BridgedNetwork}. */
