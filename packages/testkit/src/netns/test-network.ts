@@ -216,6 +216,9 @@ export async function createTestNetwork(options: TestNetworkOptions = {}): Promi
     destroy() {
       destroyed ??= (async () => {
         await dnsmasq.stop();
+        // Deleting a namespace's name frees the namespace later, in the kernel's own time;
+        // deleting the veth pair is done when the call returns: the container's eth0 is gone.
+        await run(["ip", "-n", serverNs, "link", "del", "veth-srv"]);
         await releaseNamespaces(record);
       })();
       return destroyed;
