@@ -14,11 +14,18 @@
 //                 IPv4 (DHCPv4) and IPv6 (stateful DHCPv6) addresses from
 //                 `incusx forknet dhcp --config HOSTCONFIG --resolv-conf FILE`
 //   4. dns        the resolv.conf written from both leases, printed
-//   5. ovn        a real OVN northbound database (ovsdb-server, temp dir) with a
+//   5. fleet      one host process (test/bench/runtime-runner.mjs: a host with
+//                 the DHCP and DNS plugins and its network runtime) configures
+//                 50 container namespaces at once on one bridge served by one
+//                 dnsmasq (testkit's createBridgedNetwork): IPv4 and IPv6 in
+//                 each, and a resolv.conf in each container's own directory;
+//                 prints the time until all are configured, the process's RSS
+//                 and its memory per NIC
+//   6. ovn        a real OVN northbound database (ovsdb-server, temp dir) with a
 //                 router and a network forward: a bad ipv4.address.external is
 //                 rejected with Incus's message, a good one becomes a snat row
 //                 (`ovn-nbctl lr-nat-list`)
-//   6. cleanup    namespaces, dnsmasq, ovsdb-server and temp dirs removed (also
+//   7. cleanup    namespaces, dnsmasq, ovsdb-server and temp dirs removed (also
 //                 when a step failed)
 //
 // Each step prints what it did and how long it took; a summary table ends the
@@ -38,7 +45,9 @@ const cli = join(root, "packages", "cli", "dist", "bin.js");
 // SDK and the plugins: the "installed prefix" the bundle must sit in.
 const scratchParent = join(root, "test", "demo");
 const PLUGINS = ["@incusx/plugin-dhcpv4", "@incusx/plugin-dhcpv6", "@incusx/plugin-dns", "@incusx/plugin-ovn-external-address"];
-const STEPS = ["bundle", "host", "dhcp", "dns", "ovn", "cleanup"];
+const STEPS = ["bundle", "host", "dhcp", "dns", "fleet", "ovn", "cleanup"];
+// Containers of the fleet step: enough to show one process serving many, few enough to stay quick.
+const FLEET = 50;
 const bold = (text) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 
 const pretend = process.env.INCUSX_DEMO_UID;
@@ -72,6 +81,10 @@ const results = [];
 let failures = [];
 let net;
 let nb;
+let fleet;
+let runner;
+
+const mib = (kib) => `${(kib / 1024).toFixed(1)} MiB`;
 
 function expect(ok, what) {
   console.log(`  ${ok ? "ok  " : "FAIL"} ${what}`);
@@ -165,6 +178,60 @@ try {
     expect(/^search demo\.example$/m.test(text), "one search list, demo.example, from both leases");
   }));
 
+  await step("fleet", `One host process configures ${FLEET} container namespaces at once (one dnsmasq, IPv4 + IPv6, a resolv.conf in each)`, async () => {
+    const { createBridgedNetwork } = await import(pathToFileURL(join(root, "packages/testkit/dist/netns/index.js")).href);
+    const { nicsOf, procStats, startRunner } = await import(pathToFileURL(join(root, "test/bench/runtime-runner-support.mjs")).href);
+    let t = performance.now();
+    fleet = await createBridgedNetwork({
+      containers: FLEET,
+      prefix: "incusx-demo",
+      dnsmasqArgs: ["--dhcp-option=option:domain-search,fleet.example", "--dhcp-option=option6:domain-search,fleet.example"],
+    });
+    await fleet.linkLocalReady();
+    console.log(`${FLEET} container namespaces (${fleet.containers[0].ns} ... ${fleet.containers.at(-1).ns}), each eth0 a port of br0 in ${fleet.serverNs},`);
+    console.log(`one dnsmasq on br0 (192.0.2.10-250, 2001:db8:1::1000-ffff, --no-ping); links up in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    runner = await startRunner({ homeNs: fleet.homeNs, stateDir: join(work, "fleet-state"), dns: true });
+    const before = { ...procStats(runner.pid), ...(await runner.request({ op: "gc" })) };
+    console.log(`Host process ${runner.pid} (DHCPv4, DHCPv6 and DNS plugins) started in ${(runner.spawnedToReadyMs / 1000).toFixed(2)} s: RSS ${mib(before.rssKiB)}, ${before.fds} fds, ${before.threads} threads`);
+    console.log(`attach ${FLEET} NICs at once: { instance: "cN", device: "eth0", netns: "/run/netns/...-cN", interface: "eth0", resolvConf: { root: "<cN's directory>", path: "/resolv.conf" } }`);
+    t = performance.now();
+    const nics = nicsOf(fleet.containers, (c) => ({ hostname: `c${c.index}`, resolvConf: { root: c.dir, path: "/resolv.conf" } }));
+    const attached = await runner.request({ op: "attach", nics, timeoutMs: 60_000 });
+    const allMs = performance.now() - t;
+    const after = procStats(runner.pid);
+    const settled = await runner.request({ op: "gc" });
+    expect(attached.errors.length === 0, `all ${FLEET} NICs configured (IPv4 and IPv6 bound)${attached.errors.length ? `: ${attached.errors[0]}` : ""}`);
+    console.log(`  all ${FLEET} configured in ${(allMs / 1000).toFixed(2)} s; RSS ${mib(after.rssKiB)} (${after.fds} fds, ${after.threads} threads)`);
+    // Right after the burst V8's young generation is still grown (it shrinks when idle; test/bench/many-nics.bench.mjs measures both).
+    console.log(`  memory per NIC: (${mib(settled.rssKiB)} after GC - ${mib(before.rssKiB)}) / ${FLEET} = ${((settled.rssKiB - before.rssKiB) / FLEET).toFixed(0)} KiB, V8 young generation still at ${mib(settled.spaces.new_space.sizeKiB)} from the burst`);
+    // The DNS plugin writes each resolv.conf after the leases' events: wait for the last one.
+    const resolvOf = (c) => readFile(join(c.dir, "resolv.conf"), "utf8").catch(() => "");
+    const complete = (text) => /^nameserver 192\.0\.2\.53$/m.test(text) && /^nameserver 2001:db8:1::53$/m.test(text);
+    const written = await fleet
+      .waitFor(async () => (await Promise.all(fleet.containers.map(resolvOf))).every(complete), { timeoutMs: 10_000, intervalMs: 20 })
+      .then(() => true, () => false);
+    console.log(`  every resolv.conf names both name servers ${written ? `${((performance.now() - t - allMs) / 1000).toFixed(2)} s after that` : "NOT within 10 s"}`);
+    let configured = 0;
+    for (const c of fleet.containers) {
+      const addresses = await fleet.addresses(c.ns, "eth0");
+      const resolv = await resolvOf(c);
+      const ok =
+        addresses.some((a) => a.family === "inet" && a.prefixlen === 24) &&
+        addresses.some((a) => a.family === "inet6" && a.scope === "global" && a.prefixlen === 128) &&
+        complete(resolv);
+      if (ok) configured++;
+      if (c.index === 0 || (!ok && configured === c.index)) {
+        console.log(`$ ip -n ${c.ns} addr show dev eth0 scope global; cat ${join(c.dir, "resolv.conf")}`);
+        for (const a of addresses.filter((x) => x.scope === "global")) console.log(`  ${a.local}/${a.prefixlen}`);
+        for (const line of resolv.trimEnd().split("\n")) console.log(`  ${line}`);
+      }
+    }
+    expect(configured === FLEET, `${configured} of ${FLEET} namespaces have their IPv4 /24 and IPv6 /128 on eth0 and both name servers in their own resolv.conf`);
+    await runner.request({ op: "exit" });
+    await runner.exited;
+    runner = undefined;
+  });
+
   await step("ovn", "OVN external address: a bad one rejected, a good one applied as a snat row", async () => {
     if (spawnSync("ovsdb-server", ["--version"]).error !== undefined) {
       expect(false, "ovsdb-server is installed (apt-get install ovn-central; make demo does)");
@@ -209,6 +276,12 @@ try {
       await net.destroy().catch((e) => errors.push(e));
       const left = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout;
       expect(!left.includes(net.containerNs) && !left.includes(net.serverNs), `namespaces ${net.serverNs} and ${net.containerNs} are gone`);
+    }
+    if (runner !== undefined) await runner.kill("SIGKILL");
+    if (fleet !== undefined) {
+      await fleet.destroy().catch((e) => errors.push(e));
+      const left = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout;
+      expect(!left.includes(fleet.serverNs.replace(/-srv$/, "-")), `the ${FLEET} fleet namespaces, its server and home namespaces are gone`);
     }
     if (nb !== undefined) await nb.stop().catch((e) => errors.push(e));
     await rm(work, { recursive: true, force: true }).catch((e) => errors.push(e));

@@ -44,6 +44,25 @@ export function failer(bench) {
 }
 
 /**
+ * The peer DHCPv4 clients' scripts in `work`, which only put the address on
+ * the link (no routes, no resolv.conf, no hooks), and an empty
+ * dhclient.conf: `{ udhcpcScript, dhclientScript, dhclientConf }`.
+ */
+export function peerScripts(work) {
+  const udhcpcScript = script(work, "udhcpc-script", [
+    "# Only the address; no routes, no resolv.conf.",
+    'case "$1" in bound|renew) ip addr replace "$ip/${mask:-24}" dev "$interface";; esac',
+  ]);
+  const dhclientScript = script(work, "dhclient-script", [
+    "# Only the address; no routes, no resolv.conf, no hooks.",
+    'case "$reason" in BOUND|RENEW|REBIND|REBOOT) ip addr replace "$new_ip_address/$new_subnet_mask" dev "$interface";; esac',
+  ]);
+  const dhclientConf = join(work, "dhclient.conf");
+  writeFileSync(dhclientConf, "");
+  return { udhcpcScript, dhclientScript, dhclientConf };
+}
+
+/**
  * A fresh work directory (mode 755, for clients that drop privileges) with
  * the resolv.conf the sandbox binds over /etc/resolv.conf.
  */

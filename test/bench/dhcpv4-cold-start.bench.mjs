@@ -27,15 +27,15 @@
 //
 // Prints a table and one JSON summary line. Target: ours faster than udhcpc.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import {
   benchSetup,
   dnsmasqVersion,
   killAllIn,
+  peerScripts,
   resetLink,
   round3,
-  script,
   startMonitor,
   summarize,
   timeRounds,
@@ -48,15 +48,7 @@ const { cli, rounds, baselineCli, createTestNetwork } = await benchSetup("dhcpv4
   tools: [["udhcpc", "udhcpc"], ["dhcpcd", "dhcpcd-base"], ["dhclient", "isc-dhcp-client"]],
 });
 const { work, resolvConf } = workDir("incusx-bench-v4-");
-const udhcpcScript = script(work, "udhcpc-script", [
-  "# Only the address; no routes, no resolv.conf.",
-  'case "$1" in bound|renew) ip addr replace "$ip/${mask:-24}" dev "$interface";; esac',
-]);
-const dhclientScript = script(work, "dhclient-script", [
-  "# Only the address; no routes, no resolv.conf, no hooks.",
-  'case "$reason" in BOUND|RENEW|REBIND|REBOOT) ip addr replace "$new_ip_address/$new_subnet_mask" dev "$interface";; esac',
-]);
-writeFileSync(join(work, "dhclient.conf"), "");
+const { udhcpcScript, dhclientScript, dhclientConf } = peerScripts(work);
 
 const net = await createTestNetwork({ containerLinkUp: false });
 const ns = net.containerNs;
@@ -69,7 +61,7 @@ try {
   const v4Clients = {
     incusx: (state) => incusx(state, "--no-ipv6"),
     udhcpc: (state) => ["udhcpc", "-f", "-q", "-n", "-i", "eth0", "-s", udhcpcScript, "-p", join(state, "udhcpc.pid")],
-    dhclient: (state) => ["dhclient", "-4", "-1", "-d", "-cf", join(work, "dhclient.conf"), "-sf", dhclientScript, "-lf", join(state, "dhclient.leases"), "-pf", join(state, "dhclient.pid"), "eth0"],
+    dhclient: (state) => ["dhclient", "-4", "-1", "-d", "-cf", dhclientConf, "-sf", dhclientScript, "-lf", join(state, "dhclient.leases"), "-pf", join(state, "dhclient.pid"), "eth0"],
     dhcpcd: () => ["dhcpcd", "-4", "-B", "-1", "-c", "/bin/true", "eth0"],
     "dhcpcd-noarp": () => ["dhcpcd", "-4", "-B", "-1", "--noarp", "-c", "/bin/true", "eth0"],
     // Not a DHCP client: the floor of any Node.js client, a bare Node start

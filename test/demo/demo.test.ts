@@ -1,6 +1,7 @@
 // `make demo` keeps working: the demo script runs the main job end to end
 // (bundle of the built-in plugins, a host from it, DHCPv4 + DHCPv6 and
-// resolv.conf in a container namespace served by dnsmasq, an OVN external
+// resolv.conf in a container namespace served by dnsmasq, 50 container
+// namespaces configured at once by one host process, an OVN external
 // address against a real northbound database, cleanup), exits 0 only when
 // every step behaved as expected, and refuses to run without root.
 import { spawnSync } from "node:child_process";
@@ -27,7 +28,7 @@ const hasOvsdb = spawnSync("ovsdb-server", ["--version"]).error === undefined;
 
 function demo(env: NodeJS.ProcessEnv = {}, prefix: readonly string[] = []) {
   const argv = [...prefix, process.execPath, "scripts/demo.mjs"];
-  return spawnSync(argv[0]!, argv.slice(1), { cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, ...env } });
+  return spawnSync(argv[0]!, argv.slice(1), { cwd: root, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
 }
 
 describe.skipIf(missing.length > 0)("make demo (scripts/demo.mjs)", () => {
@@ -36,7 +37,7 @@ describe.skipIf(missing.length > 0)("make demo (scripts/demo.mjs)", () => {
     expect(run.status, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain("Demo passed");
     // Each step is reported with its time, and the table lists them in order.
-    for (const name of ["bundle", "host", "dhcp", "dns", "ovn", "cleanup"]) {
+    for (const name of ["bundle", "host", "dhcp", "dns", "fleet", "ovn", "cleanup"]) {
       expect(run.stdout).toMatch(new RegExp(`^  ${name} +ok +\\d+\\.\\d\\d s$`, "m"));
     }
     expect(run.stdout).toMatch(/^  -> ok in \d+\.\d\d s$/m);
@@ -46,12 +47,17 @@ describe.skipIf(missing.length > 0)("make demo (scripts/demo.mjs)", () => {
     expect(run.stdout).toMatch(/^  bound ipv4 eth0 192\.0\.2\.\d+\/24 /m);
     expect(run.stdout).toMatch(/^  bound ipv6 eth0 2001:db8:1::[0-9a-f]+\/128 /m);
     expect(run.stdout).toMatch(/^  nameserver 192\.0\.2\.53\n  nameserver 2001:db8:1::53$/m);
+    // The fleet: 50 namespaces configured by one process, with its figures.
+    expect(run.stdout).toMatch(/^  all 50 configured in \d+\.\d\d s; RSS \d+\.\d MiB/m);
+    expect(run.stdout).toMatch(/^  memory per NIC: .* = \d+ KiB/m);
+    expect(run.stdout).toContain("ok   50 of 50 namespaces have their IPv4 /24 and IPv6 /128");
+    expect(run.stdout).toContain("ok   the 50 fleet namespaces, its server and home namespaces are gone");
     expect(run.stdout).toContain('error[INVALID_CONFIG]: Invalid value for device option "ipv4.address.external"');
     expect(run.stdout).toMatch(/^  snat +198\.51\.100\.9 +10\.0\.0\.5\s*$/m);
     // Nothing is left behind: no scratch dir, no namespace of the demo.
     expect(readdirSync(root + "test/demo").filter((e) => e.startsWith(".tmp-demo-"))).toEqual([]);
     expect(spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout).not.toMatch(/incusx-demo\d+-/);
-  }, 70_000);
+  }, 130_000);
 
   it("says it needs root and exits 1 when not root (INCUSX_DEMO_UID)", () => {
     const run = demo({ INCUSX_DEMO_UID: "1000" });

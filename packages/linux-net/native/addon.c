@@ -194,6 +194,7 @@ NAPI_MODULE_INIT() {
       {"watchPidExit", NULL, PidExitWatch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"localPort", NULL, Udp4LocalPort, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, Udp4Send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"filterChaddr", NULL, Udp4FilterChaddr, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, Udp4Close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"enterNetns", NULL, EnterNetns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openNetns", NULL, OpenNetns, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -104,6 +104,7 @@ napi_value NetlinkWatch(napi_env env, napi_callback_info info);
 napi_value PidExitWatch(napi_env env, napi_callback_info info);
 napi_value Udp4LocalPort(napi_env env, napi_callback_info info);
 napi_value Udp4Send(napi_env env, napi_callback_info info);
+napi_value Udp4FilterChaddr(napi_env env, napi_callback_info info);
 napi_value Udp4Close(napi_env env, napi_callback_info info);
 
 // netns.c

@@ -27,6 +27,8 @@
 //        the namespace it was created in, and so does its interface.
 //   localPort(handle) -> number
 //   send(handle, bytes: Uint8Array, address: string, port: number)   throws on failure
+//   filterChaddr(handle, mac: Uint8Array(6))   IPv4 only: the kernel drops every
+//        datagram but BOOTP/DHCP messages whose chaddr is `mac`
 //   close(handle, onClosed?: () => void) -> boolean (false when already closing)
 //   watchPidExit(pid, onExit(), onError?) -> handle
 //        A pidfd (pidfd_open) on the same machinery: onExit runs once, when
@@ -45,6 +47,7 @@
 // socket still open when the environment (a worker thread) goes away.
 
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <errno.h>
@@ -91,7 +94,6 @@ typedef struct {
   napi_ref on_closed;
   napi_async_context async_context;
   napi_async_cleanup_hook_handle cleanup_hook;
-  unsigned char buffer[MAX_DATAGRAM];
 } Udp4Socket;
 
 // Marks handles made by open(), so a foreign external cannot be taken for one.
@@ -172,7 +174,7 @@ static void finalize_handle(napi_env env, void *data, void *hint) {
   }
 }
 
-static void deliver(Udp4Socket *sock, size_t length, const struct sockaddr_storage *from) {
+static void deliver(Udp4Socket *sock, const unsigned char *bytes, size_t length, const struct sockaddr_storage *from) {
   napi_env env = sock->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
@@ -206,7 +208,7 @@ static void deliver(Udp4Socket *sock, size_t length, const struct sockaddr_stora
     text = inet_ntop(AF_INET, &from4->sin_addr, address, sizeof address);
   }
   if (text != NULL &&
-      napi_create_buffer_copy(env, length, sock->buffer, NULL, &argv[0]) == napi_ok &&
+      napi_create_buffer_copy(env, length, bytes, NULL, &argv[0]) == napi_ok &&
       napi_create_string_utf8(env, address, NAPI_AUTO_LENGTH, &argv[1]) == napi_ok &&
       napi_create_uint32(env, port, &argv[2]) == napi_ok) {
     call_js(sock, sock->on_message, 3, argv);
@@ -257,12 +259,16 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     deliver(sock, 0, &from);
     return;
   }
+  // One buffer on the loop thread's stack for every socket, not one in each
+  // socket's struct: a host holds hundreds of sockets (three per NIC), and
+  // 64 KiB apiece was most of its memory per NIC. deliver() copies out.
+  unsigned char buffer[MAX_DATAGRAM];
   // A listener may close the socket; the struct stays valid until
   // on_handle_closed, so checking `closing` after each call is safe.
   for (int i = 0; i < MAX_READS_PER_EVENT && !sock->closing; i++) {
     struct sockaddr_storage from;
     socklen_t from_length = sizeof from;
-    ssize_t n = recvfrom(sock->fd, sock->buffer, sizeof sock->buffer, 0, (struct sockaddr *)&from, &from_length);
+    ssize_t n = recvfrom(sock->fd, buffer, sizeof buffer, 0, (struct sockaddr *)&from, &from_length);
     if (n < 0) {
       if (errno == EINTR) continue;
       // A netlink watcher whose queue overflowed lost notices: say so (an
@@ -270,7 +276,7 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
       if (errno == ENOBUFS && sock->family == AF_NETLINK) {
         memset(&from, 0, sizeof from);
         from.ss_family = AF_NETLINK;
-        deliver(sock, 0, &from);
+        deliver(sock, buffer, 0, &from);
         continue;
       }
       // EAGAIN: drained. Anything else concerns one datagram, not the socket.
@@ -278,7 +284,7 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     }
     // Netlink: only the kernel's notices (port 0), never another socket's.
     if (sock->family == AF_NETLINK && ((struct sockaddr_nl *)&from)->nl_pid != 0) continue;
-    deliver(sock, (size_t)n, &from);
+    deliver(sock, buffer, (size_t)n, &from);
   }
 }
 
@@ -622,6 +628,56 @@ napi_value Udp4LocalPort(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// The bytes of a Uint8Array argument; false for anything else.
+static bool get_bytes(napi_env env, napi_value value, void **data, size_t *length) {
+  bool is_typed_array = false;
+  napi_typedarray_type array_type;
+  return napi_is_typedarray(env, value, &is_typed_array) == napi_ok && is_typed_array &&
+         napi_get_typedarray_info(env, value, &array_type, length, data, NULL, NULL) == napi_ok && array_type == napi_uint8_array;
+}
+
+// filterChaddr(handle, mac): a classic BPF socket filter keeping only the
+// datagrams whose BOOTP chaddr (payload bytes 28-33) is `mac`. On a bridge
+// every DHCPv4 reply is broadcast (the client asks for it: a UDP socket
+// cannot take a unicast to an address the link does not have yet), so each
+// container's socket gets every other container's OFFER and ACK; one
+// process serving N containers would wake N times per reply and copy each
+// into JavaScript only to drop it there. The kernel drops them instead.
+napi_value Udp4FilterChaddr(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 2) return throw_type_error(env, "filterChaddr(handle, mac) takes two arguments");
+  Udp4Socket *sock = get_socket(env, argv[0]);
+  if (sock == NULL) return NULL;
+  if (sock->closing) return throw_system_error(env, EBADF, "setsockopt", "The socket is closed");
+  if (sock->family != AF_INET) return throw_invalid_value(env, "Only a UDP/IPv4 socket takes a chaddr filter");
+  size_t length = 0;
+  void *data = NULL;
+  if (!get_bytes(env, argv[1], &data, &length) || length != 6) {
+    return throw_type_error(env, "The hardware address must be a Uint8Array of 6 bytes");
+  }
+  const unsigned char *mac = data;
+  // Offsets count from the UDP header, where a UDP socket's filter starts:
+  // 8 bytes of it, then chaddr at 28 in the BOOTP message. Loads are big-endian.
+  uint32_t head = (uint32_t)mac[0] << 24 | (uint32_t)mac[1] << 16 | (uint32_t)mac[2] << 8 | mac[3];
+  uint32_t tail = (uint32_t)mac[4] << 8 | mac[5];
+  struct sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 8 + 28),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, head, 0, 3),
+      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 8 + 32),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, tail, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+      // Also what a datagram too short to hold a chaddr gets.
+      BPF_STMT(BPF_RET | BPF_K, 0),
+  };
+  struct sock_fprog program = {.len = sizeof code / sizeof code[0], .filter = code};
+  if (setsockopt(sock->fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) < 0) {
+    return throw_system_error(env, errno, "setsockopt", "Failed to attach the chaddr filter");
+  }
+  return NULL;
+}
+
 // send(handle, bytes, address, port)
 napi_value Udp4Send(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -632,15 +688,9 @@ napi_value Udp4Send(napi_env env, napi_callback_info info) {
   if (sock == NULL) return NULL;
   if (sock->closing) return throw_system_error(env, EBADF, "sendto", "The socket is closed");
 
-  bool is_typed_array = false;
-  napi_typedarray_type array_type;
   size_t length = 0;
   void *data = NULL;
-  if (napi_is_typedarray(env, argv[1], &is_typed_array) != napi_ok || !is_typed_array ||
-      napi_get_typedarray_info(env, argv[1], &array_type, &length, &data, NULL, NULL) != napi_ok ||
-      array_type != napi_uint8_array) {
-    return throw_type_error(env, "The datagram must be a Uint8Array");
-  }
+  if (!get_bytes(env, argv[1], &data, &length)) return throw_type_error(env, "The datagram must be a Uint8Array");
   char address[INET6_ADDRSTRLEN];
   struct sockaddr_in to;
   struct sockaddr_in6 to6;

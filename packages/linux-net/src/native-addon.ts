@@ -102,6 +102,12 @@ export interface NativeAddon {
   localPort(handle: NativeSocketHandle): number;
   /** Sends one datagram at once (sendto); throws a system error (`code` ENETUNREACH, EAGAIN...). */
   send(handle: NativeSocketHandle, bytes: Uint8Array, address: string, port: number): void;
+  /**
+   * UDP/IPv4 only: attaches a kernel socket filter keeping only BOOTP/DHCP
+   * messages whose chaddr is `mac` (6 bytes). Missing from addons built
+   * before it was added.
+   */
+  filterChaddr?(handle: NativeSocketHandle, mac: Uint8Array): void;
   /** Starts closing; `onClosed` runs once the fd is closed. False when already closing. */
   close(handle: NativeSocketHandle, onClosed?: () => void): boolean;
   /**

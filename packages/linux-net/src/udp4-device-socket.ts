@@ -63,6 +63,15 @@ export interface Udp4DeviceSocketOptions {
    * native call; the socket then works from here, in that namespace.
    */
   readonly netns?: string | NetnsRef;
+  /**
+   * A DHCPv4 client's hardware address (6 bytes): the kernel then drops
+   * every datagram but BOOTP/DHCP messages whose chaddr is this address (a
+   * socket filter), so the broadcast replies to other clients on the link
+   * never wake this process. An optimisation only: the client still checks
+   * each reply, and an addon built before the filter existed opens the
+   * socket without it.
+   */
+  readonly chaddr?: Uint8Array;
 }
 
 /**
@@ -100,8 +109,24 @@ export async function openUdp4DeviceSocket(options: Udp4DeviceSocketOptions): Pr
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new LinkError("EINVAL", `Invalid UDP port "${port}"`);
   }
+  const { chaddr } = options;
+  if (chaddr !== undefined && (!(chaddr instanceof Uint8Array) || chaddr.length !== 6)) {
+    throw new LinkError("EINVAL", "The chaddr filter takes a 6-byte hardware address");
+  }
+  const filter = chaddr === undefined ? undefined : loaded.addon.filterChaddr?.bind(loaded.addon);
   const open = (fd: number | undefined): NativeUdpSocket =>
-    new NativeUdpSocket(loaded.addon, iface, 4, (onMessage, onError) => loaded.addon.open(iface, port, onMessage, onError, fd));
+    new NativeUdpSocket(loaded.addon, iface, 4, (onMessage, onError) => {
+      const handle = loaded.addon.open(iface, port, onMessage, onError, fd);
+      if (filter !== undefined) {
+        try {
+          filter(handle, chaddr!);
+        } catch (error) {
+          loaded.addon.close(handle);
+          throw error;
+        }
+      }
+      return handle;
+    });
   if (netns === undefined) return open(undefined);
   if (typeof loaded.addon.openNetns !== "function") {
     // An older addon would ignore the namespace and open the socket here.

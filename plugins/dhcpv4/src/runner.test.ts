@@ -36,12 +36,12 @@ class FakeSocket extends ScriptedSocket<Dhcpv4Message> implements Dhcpv4Socket {
 }
 
 /** Fake link operations, recording what the runner asked for. */
-class FakeLink extends FakeSocketLink<{ iface: string; port: number; netns?: NetworkNamespace }, FakeSocket> implements LinkAccess {
+class FakeLink extends FakeSocketLink<{ iface: string; port: number; chaddr?: Uint8Array; netns?: NetworkNamespace }, FakeSocket> implements LinkAccess {
   constructor(serve = true, mac = MAC) {
     super(mac, () => new FakeSocket(serve));
   }
 
-  openUdp4DeviceSocket(options: { iface: string; port: number; netns?: NetworkNamespace }): Promise<Dhcpv4Socket> {
+  openUdp4DeviceSocket(options: { iface: string; port: number; chaddr?: Uint8Array; netns?: NetworkNamespace }): Promise<Dhcpv4Socket> {
     return this.openSocket(options);
   }
 }
@@ -88,11 +88,12 @@ describeDhcpRunnerContract("Dhcpv4Runner with no server", () => {
 });
 
 describe("Dhcpv4Runner", () => {
-  it("binds through a device-bound socket on port 68: broadcasts to 255.255.255.255 port 67", async () => {
+  it("binds through a device-bound socket on port 68 filtered to its MAC: broadcasts to 255.255.255.255 port 67", async () => {
     const s = setup();
     const r = run(s, { hostname: "c1" });
     await s.clock.flush();
-    expect(s.link.opened).toEqual([{ iface: "eth0", port: 68 }]);
+    // chaddr: the kernel drops the broadcast replies to other clients on the link (one process may serve hundreds).
+    expect(s.link.opened).toEqual([{ iface: "eth0", port: 68, chaddr: MAC_BYTES }]);
     const socket = s.link.sockets[0]!;
     expect(socket.sent.map((m) => [opt(m.message, 53), m.address, m.port])).toEqual([
       [T.Discover, "255.255.255.255", 67],
@@ -115,7 +116,7 @@ describe("Dhcpv4Runner", () => {
     const r = run(s, { netns, leaseKey: "nic.i.c1.eth0" });
     await s.clock.flush();
     expect(readIn).toEqual([netns]);
-    expect(s.link.opened).toEqual([{ iface: "eth0", port: 68, netns }]);
+    expect(s.link.opened).toEqual([{ iface: "eth0", port: 68, chaddr: MAC_BYTES, netns }]);
     expect(r.events.map((e) => [e.kind, e.interface])).toEqual([["bound", "eth0"]]);
     expect(await s.store.get(leaseKey("nic.i.c1.eth0"))).toMatchObject({ address: "192.0.2.100" });
     expect(await s.store.get(leaseKey("eth0"))).toBeUndefined();

@@ -46,8 +46,11 @@ export interface Dhcpv4Socket {
 export interface LinkAccess {
   /** Reads the link, in `netns` when given (else the process's namespace). */
   readLinkInfo(iface: string, netns?: NetworkNamespace): Promise<{ readonly mac: string }>;
-  /** Opens the socket, made in `options.netns` when given. */
-  openUdp4DeviceSocket(options: { iface: string; port: number; netns?: NetworkNamespace }): Promise<Dhcpv4Socket>;
+  /**
+   * Opens the socket, made in `options.netns` when given, delivering only
+   * the BOOTP messages whose chaddr is `options.chaddr` when given.
+   */
+  openUdp4DeviceSocket(options: { iface: string; port: number; chaddr?: Uint8Array; netns?: NetworkNamespace }): Promise<Dhcpv4Socket>;
 }
 
 /**
@@ -138,7 +141,8 @@ export class Dhcpv4Runner implements DhcpRunner {
       const key = leaseKey(options.leaseKey ?? iface);
       const savedLease = await this.#savedLease(key, log);
       if (signal.aborted) return;
-      socket = await net.openUdp4DeviceSocket({ iface, port: DHCPV4_CLIENT_PORT, ...(netns === undefined ? {} : { netns }) });
+      // chaddr: on a bridge every reply is broadcast to every client; the kernel drops those for other clients.
+      socket = await net.openUdp4DeviceSocket({ iface, port: DHCPV4_CLIENT_PORT, chaddr: mac, ...(netns === undefined ? {} : { netns }) });
       log.debug("DHCPv4 client socket open", { savedLease: savedLease?.address });
       client = new Dhcpv4Client({
         clock: this.clock,

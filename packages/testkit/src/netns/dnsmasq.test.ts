@@ -38,4 +38,10 @@ describe("dnsmasqArgs", () => {
     expect(args.some((arg) => arg.includes("2001:db8") || arg === "--enable-ra")).toBe(false);
     expect(args.at(-1)).toBe("--dhcp-option=option:mtu,1400");
   });
+
+  it("leases from the ranges it is given", () => {
+    const args = dnsmasqArgs({ ...base, v4Range: ["192.0.2.10", "192.0.2.250"], v6Range: ["2001:db8:1::1000", "2001:db8:1::ffff"] });
+    expect(args).toContain("--dhcp-range=192.0.2.10,192.0.2.250,255.255.255.0,1h");
+    expect(args).toContain("--dhcp-range=2001:db8:1::1000,2001:db8:1::ffff,64,1h");
+  });
 });

@@ -20,6 +20,10 @@ export interface DnsmasqConfig {
   readonly leaseTime: string;
   /** Extra arguments, appended last. */
   readonly extraArgs: readonly string[];
+  /** First and last DHCPv4 address leased (default 192.0.2.100 to 192.0.2.200). */
+  readonly v4Range?: readonly [string, string];
+  /** First and last stateful DHCPv6 address leased (default 2001:db8:1::100 to 2001:db8:1::200). */
+  readonly v6Range?: readonly [string, string];
 }
 
 /**
@@ -38,8 +42,10 @@ export function dnsmasqArgs(config: DnsmasqConfig): string[] {
     `--interface=${config.iface}`,
     "--bind-interfaces",
   ];
-  if (config.v4) args.push(`--dhcp-range=192.0.2.100,192.0.2.200,255.255.255.0,${config.leaseTime}`);
-  if (config.v6 === "stateful") args.push(`--dhcp-range=2001:db8:1::100,2001:db8:1::200,64,${config.leaseTime}`);
+  const [v4First, v4Last] = config.v4Range ?? ["192.0.2.100", "192.0.2.200"];
+  const [v6First, v6Last] = config.v6Range ?? ["2001:db8:1::100", "2001:db8:1::200"];
+  if (config.v4) args.push(`--dhcp-range=${v4First},${v4Last},255.255.255.0,${config.leaseTime}`);
+  if (config.v6 === "stateful") args.push(`--dhcp-range=${v6First},${v6Last},64,${config.leaseTime}`);
   if (config.v6 === "stateless") args.push(`--dhcp-range=2001:db8:1::,ra-stateless,64,${config.leaseTime}`);
   if (config.v6 !== false) args.push("--enable-ra");
   if (config.v4) args.push("--dhcp-option=option:dns-server,192.0.2.53");

@@ -5,6 +5,9 @@
 export { createTestNetwork, rootAvailable } from "./test-network.js";
 export type { IpAddressJson, IpRouteJson, TestNamespace, TestNetwork, TestNetworkOptions } from "./test-network.js";
 
+export { createBridgedNetwork, MAX_BRIDGED_CONTAINERS } from "./bridged-network.js";
+export type { BridgedContainer, BridgedNetwork, BridgedNetworkOptions } from "./bridged-network.js";
+
 export type { DnsmasqV6Mode, TestDnsmasq } from "./dnsmasq.js";
 
 export { cleanupStaleTestNamespaces, DEFAULT_NETNS_PREFIX } from "./namespaces.js";

@@ -17,6 +17,8 @@ export interface ExecOptions {
   readonly timeoutMs?: number;
   /** Extra environment variables. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Written to the command's stdin, which is then closed (an `ip -batch -` script). */
+  readonly input?: string;
 }
 
 /** Runs `argv` without a shell and reports its output and exit code; never rejects on a non-zero exit. */
@@ -24,7 +26,7 @@ export function run(argv: readonly string[], options: ExecOptions = {}): Promise
   const [command, ...args] = argv;
   if (command === undefined) return Promise.reject(new TypeError("Command must not be empty"));
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       command,
       args,
       {
@@ -40,6 +42,11 @@ export function run(argv: readonly string[], options: ExecOptions = {}): Promise
         resolve({ stdout, stderr, code: typeof errno.code === "number" ? errno.code : -1 });
       },
     );
+    if (options.input !== undefined) {
+      // A command that exits without reading all of it is judged by its exit code, not by EPIPE.
+      child.stdin?.on("error", () => undefined);
+      child.stdin?.end(options.input);
+    }
   });
 }
 

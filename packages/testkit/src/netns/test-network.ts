@@ -1,12 +1,11 @@
-import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NamespacedDnsmasq, type DnsmasqV6Mode, type TestDnsmasq } from "./dnsmasq.js";
+import { holdNamespaces, releaseNamespaces } from "./held-namespaces.js";
 import {
   cleanupStaleTestNamespaces,
   DEFAULT_NETNS_PREFIX,
-  deleteNamespace,
   NETNS_RUN_DIR,
   networkBaseName,
   nextNetworkNumber,
@@ -121,9 +120,7 @@ export function rootAvailable(): boolean {
   return typeof process.getuid === "function" && process.getuid() === 0;
 }
 
-const live = new Set<{ serverNs: string; containerNs: string; dir: string; processes: Set<TestProcess> }>();
 let cleanedUp: Promise<unknown> | undefined;
-let exitHookInstalled = false;
 
 /**
  * Creates a {@link TestNetwork}: both namespaces, the veth pair, the server
@@ -145,14 +142,12 @@ export async function createTestNetwork(options: TestNetworkOptions = {}): Promi
   const prefix = options.prefix ?? DEFAULT_NETNS_PREFIX;
   cleanedUp ??= cleanupStaleTestNamespaces(prefix).catch(() => []);
   await cleanedUp;
-  installExitHook();
 
   const dir = mkdtempSync(join(tmpdir(), `${TEMP_DIR_PREFIX}${process.pid}-`));
   // dnsmasq drops to an unprivileged user and must still reach its files.
   chmodSync(dir, 0o755);
-  const processes = new Set<TestProcess>();
-  const record = { serverNs: "", containerNs: "", dir, processes };
-  live.add(record);
+  const record = holdNamespaces(dir);
+  const processes = record.processes;
 
   let serverNs = "";
   let containerNs = "";
@@ -166,15 +161,15 @@ export async function createTestNetwork(options: TestNetworkOptions = {}): Promi
         throw new Error(`Failed to create network namespace "${base}-srv": ${created.stderr.trim()}`);
       }
       serverNs = `${base}-srv`;
-      record.serverNs = serverNs;
+      record.namespaces.push(serverNs);
       await runChecked(["ip", "netns", "add", `${base}-ctr`]);
       containerNs = `${base}-ctr`;
-      record.containerNs = containerNs;
+      record.namespaces.unshift(containerNs);
       break;
     }
     await setUpLinks(serverNs, containerNs, options.containerLinkUp ?? true);
   } catch (error) {
-    await destroyRecord(record);
+    await releaseNamespaces(record);
     throw error;
   }
 
@@ -221,7 +216,10 @@ export async function createTestNetwork(options: TestNetworkOptions = {}): Promi
     destroy() {
       destroyed ??= (async () => {
         await dnsmasq.stop();
-        await destroyRecord(record);
+        // Deleting a namespace's name frees the namespace later, in the kernel's own time;
+        // deleting the veth pair is done when the call returns: the container's eth0 is gone.
+        await run(["ip", "-n", serverNs, "link", "del", "veth-srv"]);
+        await releaseNamespaces(record);
       })();
       return destroyed;
     },
@@ -249,45 +247,4 @@ async function setUpLinks(serverNs: string, containerNs: string, containerUp: bo
   await inServer("addr", "add", "2001:db8:1::1/64", "dev", "veth-srv", "nodad");
   await inServer("link", "set", "veth-srv", "up");
   if (containerUp) await inContainer("link", "set", "eth0", "up");
-}
-
-async function destroyRecord(record: { serverNs: string; containerNs: string; dir: string; processes: Set<TestProcess> }): Promise<void> {
-  await Promise.all([...record.processes].map((child) => child.kill()));
-  const problems: unknown[] = [];
-  for (const name of [record.containerNs, record.serverNs]) {
-    if (name === "") continue;
-    try {
-      await deleteNamespace(name);
-    } catch (error) {
-      problems.push(error);
-    }
-  }
-  rmSync(record.dir, { recursive: true, force: true });
-  live.delete(record);
-  if (problems.length > 0) throw problems[0];
-}
-
-// Last resort when a test process exits without destroy() (a crash, a
-// runner killing its worker): synchronously delete what is still ours.
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once("exit", () => {
-    for (const record of live) {
-      for (const child of record.processes) child.child.kill("SIGKILL");
-      for (const name of [record.containerNs, record.serverNs]) {
-        if (name === "") continue;
-        const pids = spawnSync("ip", ["netns", "pids", name], { encoding: "utf8" }).stdout ?? "";
-        for (const pid of pids.split(/\s+/).filter((text) => /^\d+$/.test(text))) {
-          try {
-            process.kill(Number(pid), "SIGKILL");
-          } catch {
-            // Already gone.
-          }
-        }
-        spawnSync("ip", ["netns", "delete", name]);
-      }
-      rmSync(record.dir, { recursive: true, force: true });
-    }
-  });
 }
