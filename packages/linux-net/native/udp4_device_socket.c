@@ -256,7 +256,7 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     sock->failed = ESRCH;
     struct sockaddr_storage from;
     memset(&from, 0, sizeof from);
-    deliver(sock, 0, &from);
+    deliver(sock, (const unsigned char *)"", 0, &from);
     return;
   }
   // One buffer on the loop thread's stack for every socket, not one in each

@@ -104,6 +104,7 @@ export interface NetworkRuntimeOptions {
   readonly watchNic?: NicWatcher;
   /** Hears each NIC the runtime let go because its watcher reported it gone, once its runners stopped. */
   readonly onNicGone?: (nic: GoneNic) => void;
+  /**
    * Default of {@link NicSpec.optimisticDad} (and of
    * {@link NetworkRunOptions.optimisticDad}) for every NIC; default
    * `false`. Needs `setIpv6Sysctls`.
@@ -212,6 +213,7 @@ export interface NicSpec extends NicKey {
    * shares one resolv.conf merged from their leases.
    */
   readonly resolvConf?: ResolvConfTarget;
+  /**
    * Optimistic DAD (RFC 4429) on the NIC's interface; default the
    * runtime's `optimisticDad` (off). When on and the NIC runs IPv6, the
    * runtime sets {@link OPTIMISTIC_DAD_SYSCTLS} on the interface (in its
