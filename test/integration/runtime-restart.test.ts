@@ -87,8 +87,17 @@ async function kernelAddresses(net: TestNetwork): Promise<string[]> {
 /** `ip monitor address` in the container namespace, listening before this returns. */
 async function watchAddresses(net: TestNetwork): Promise<TestProcess> {
   const monitor = net.spawn("container", ["ip", "monitor", "address"]);
-  await net.exec("container", ["ip", "addr", "add", `${PROBE}/32`, "dev", "lo"]);
-  await net.waitFor(() => monitor.stdout().includes(PROBE), { timeoutMs: 10_000, message: "ip monitor address did not start" });
+  // `ip monitor` subscribes some time after it starts: add the probe again
+  // (delete, add) until the monitor has printed it, so it is listening.
+  await net.waitFor(
+    async () => {
+      if (monitor.stdout().includes(PROBE)) return true;
+      await net.exec("container", ["ip", "addr", "del", `${PROBE}/32`, "dev", "lo"]).catch(() => undefined);
+      await net.exec("container", ["ip", "addr", "add", `${PROBE}/32`, "dev", "lo"]);
+      return monitor.stdout().includes(PROBE);
+    },
+    { timeoutMs: 10_000, message: "ip monitor address did not start" },
+  );
   return monitor;
 }
 
@@ -133,7 +142,7 @@ describe.skipIf(reason !== undefined)(`a resident runtime killed and restarted, 
       expect(log).toMatch(/DHCPRENEW\(veth-srv\)/);
       expect(log).not.toMatch(/DHCPDISCOVER|DHCPSOLICIT/);
       // Not one address deleted in this namespace across the kill and the restore.
-      const deleted = monitors[i]!.stdout().split("\n").filter((line) => line.startsWith("Deleted"));
+      const deleted = monitors[i]!.stdout().split("\n").filter((line) => line.startsWith("Deleted") && !line.includes(PROBE));
       expect(deleted, `c${i}`).toEqual([]);
     }
   }, 120_000);
