@@ -29,6 +29,7 @@ export function nicSpecOf(body: unknown): NicSpec {
     ...(request.families === undefined ? {} : { families: request.families }),
     ...(request.hostname === undefined ? {} : { hostname: request.hostname }),
     ...(request.release_on_stop === undefined ? {} : { releaseOnStop: request.release_on_stop }),
+    ...(request.optimistic_dad === undefined ? {} : { optimisticDad: request.optimistic_dad }),
     ...(request.resolv_conf === undefined
       ? {}
       : { resolvConf: { root: request.resolv_conf.root, ...(request.resolv_conf.path === undefined ? {} : { path: request.resolv_conf.path }) } }),

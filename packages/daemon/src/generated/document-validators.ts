@@ -5,14 +5,15 @@
 import runtime_ucs2length_module from "ajv/dist/runtime/ucs2length.js";
 const runtime_ucs2length = typeof runtime_ucs2length_module === "function" ? { default: runtime_ucs2length_module } : runtime_ucs2length_module;
 export const validateNicAttachDocument = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/daemon-nic-attach.schema.json","title":"DaemonNicAttach","description":"The body of `POST /1.0/nics` on the `incusx daemon` API: one NIC of one instance for the daemon's network runtime to configure by DHCP inside its network namespace.","type":"object","additionalProperties":false,"required":["instance","device","netns","interface"],"properties":{"instance":{"description":"Instance (container) name; with `device`, names the NIC in the API (`/1.0/nics/INSTANCE/DEVICE`).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"},"device":{"description":"Device name of the NIC in the instance's config (`eth0`, `net1`).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"netns":{"description":"The NIC's network namespace: an absolute path (`/run/netns/NAME`, `/proc/PID/ns/net`) or a name under /run/netns. The daemon holds it open by fd while the NIC is attached.","type":"string","minLength":1,"maxLength":4096,"pattern":"^(/[^\\u0000]*|[^/\\u0000]+)$"},"interface":{"description":"Interface to configure, as named inside the namespace.","type":"string","pattern":"^[^\\s/:]{1,15}$"},"families":{"description":"Families to configure; default every family a loaded runner serves.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","enum":["ipv4","ipv6"]}},"hostname":{"description":"Hostname the runners announce to the DHCP servers.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"},"resolv_conf":{"title":"DaemonNicResolvConf","description":"The container's resolv.conf to keep up to date from this NIC's leases (merged with the other NICs naming the same one): `path` inside the container's root directory `root`.","type":"object","additionalProperties":false,"required":["root"],"properties":{"root":{"description":"Absolute host path of the container's root directory (`/proc/PID/root` or the rootfs).","type":"string","minLength":1,"maxLength":4096,"pattern":"^/"},"path":{"description":"Absolute path inside `root`; default `/etc/resolv.conf`.","type":"string","minLength":1,"maxLength":4096,"pattern":"^/"}}},"release_on_stop":{"description":"Release the leases (and remove the addresses) when the NIC is detached, unless the detach says otherwise. Default false: a detached or stopped daemon leaves the addresses to their lifetimes.","type":"boolean"}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/daemon-nic-attach.schema.json","title":"DaemonNicAttach","description":"The body of `POST /1.0/nics` on the `incusx daemon` API: one NIC of one instance for the daemon's network runtime to configure by DHCP inside its network namespace.","type":"object","additionalProperties":false,"required":["instance","device","netns","interface"],"properties":{"instance":{"description":"Instance (container) name; with `device`, names the NIC in the API (`/1.0/nics/INSTANCE/DEVICE`).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"},"device":{"description":"Device name of the NIC in the instance's config (`eth0`, `net1`).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"netns":{"description":"The NIC's network namespace: an absolute path (`/run/netns/NAME`, `/proc/PID/ns/net`) or a name under /run/netns. The daemon holds it open by fd while the NIC is attached.","type":"string","minLength":1,"maxLength":4096,"pattern":"^(/[^\\u0000]*|[^/\\u0000]+)$"},"interface":{"description":"Interface to configure, as named inside the namespace.","type":"string","pattern":"^[^\\s/:]{1,15}$"},"families":{"description":"Families to configure; default every family a loaded runner serves.","type":"array","minItems":1,"uniqueItems":true,"items":{"type":"string","enum":["ipv4","ipv6"]}},"hostname":{"description":"Hostname the runners announce to the DHCP servers.","type":"string","pattern":"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"},"resolv_conf":{"title":"DaemonNicResolvConf","description":"The container's resolv.conf to keep up to date from this NIC's leases (merged with the other NICs naming the same one): `path` inside the container's root directory `root`.","type":"object","additionalProperties":false,"required":["root"],"properties":{"root":{"description":"Absolute host path of the container's root directory (`/proc/PID/root` or the rootfs).","type":"string","minLength":1,"maxLength":4096,"pattern":"^/"},"path":{"description":"Absolute path inside `root`; default `/etc/resolv.conf`.","type":"string","minLength":1,"maxLength":4096,"pattern":"^/"}}},"release_on_stop":{"description":"Release the leases (and remove the addresses) when the NIC is detached, unless the detach says otherwise. Default false: a detached or stopped daemon leaves the addresses to their lifetimes.","type":"boolean"},"optimistic_dad":{"description":"Turn on optimistic DAD (RFC 4429) on the interface before the runners start, so DHCPv6 leaves from an optimistic link-local address at once; takes effect when attached before the link is up. Default false.","type":"boolean"}}};
+const func2 = Object.prototype.hasOwnProperty;
+const func3 = runtime_ucs2length.default;
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", "u");
 const pattern1 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");
 const pattern2 = new RegExp("^(/[^\\u0000]*|[^/\\u0000]+)$", "u");
 const pattern3 = new RegExp("^[^\\s/:]{1,15}$", "u");
 const pattern4 = new RegExp("^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$", "u");
 const pattern5 = new RegExp("^/", "u");
-const func2 = runtime_ucs2length.default;
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://incusx.dev/schemas/daemon-nic-attach.schema.json" */;
@@ -60,7 +61,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "instance") || (key0 === "device")) || (key0 === "netns")) || (key0 === "interface")) || (key0 === "families")) || (key0 === "hostname")) || (key0 === "resolv_conf")) || (key0 === "release_on_stop"))){
+if(!(func2.call(schema11.properties, key0))){
 const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -124,7 +125,7 @@ errors++;
 if(data.netns !== undefined){
 let data2 = data.netns;
 if(typeof data2 === "string"){
-if(func2(data2) > 4096){
+if(func3(data2) > 4096){
 const err9 = {instancePath:instancePath+"/netns",schemaPath:"#/properties/netns/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
 if(vErrors === null){
 vErrors = [err9];
@@ -134,7 +135,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(func2(data2) < 1){
+if(func3(data2) < 1){
 const err10 = {instancePath:instancePath+"/netns",schemaPath:"#/properties/netns/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err10];
@@ -317,7 +318,7 @@ errors++;
 if(data7.root !== undefined){
 let data8 = data7.root;
 if(typeof data8 === "string"){
-if(func2(data8) > 4096){
+if(func3(data8) > 4096){
 const err24 = {instancePath:instancePath+"/resolv_conf/root",schemaPath:"#/properties/resolv_conf/properties/root/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
 if(vErrors === null){
 vErrors = [err24];
@@ -327,7 +328,7 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(func2(data8) < 1){
+if(func3(data8) < 1){
 const err25 = {instancePath:instancePath+"/resolv_conf/root",schemaPath:"#/properties/resolv_conf/properties/root/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err25];
@@ -362,7 +363,7 @@ errors++;
 if(data7.path !== undefined){
 let data9 = data7.path;
 if(typeof data9 === "string"){
-if(func2(data9) > 4096){
+if(func3(data9) > 4096){
 const err28 = {instancePath:instancePath+"/resolv_conf/path",schemaPath:"#/properties/resolv_conf/properties/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"};
 if(vErrors === null){
 vErrors = [err28];
@@ -372,7 +373,7 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(func2(data9) < 1){
+if(func3(data9) < 1){
 const err29 = {instancePath:instancePath+"/resolv_conf/path",schemaPath:"#/properties/resolv_conf/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err29];
@@ -428,14 +429,26 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.optimistic_dad !== undefined){
+if(typeof data.optimistic_dad !== "boolean"){
+const err34 = {instancePath:instancePath+"/optimistic_dad",schemaPath:"#/properties/optimistic_dad/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err34];
 }
 else {
 vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
 }
 errors++;
 }

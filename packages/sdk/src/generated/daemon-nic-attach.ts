@@ -36,6 +36,10 @@ export interface DaemonNicAttach {
    * Release the leases (and remove the addresses) when the NIC is detached, unless the detach says otherwise. Default false: a detached or stopped daemon leaves the addresses to their lifetimes.
    */
   release_on_stop?: boolean;
+  /**
+   * Turn on optimistic DAD (RFC 4429) on the interface before the runners start, so DHCPv6 leaves from an optimistic link-local address at once; takes effect when attached before the link is up. Default false.
+   */
+  optimistic_dad?: boolean;
 }
 /**
  * The container's resolv.conf to keep up to date from this NIC's leases (merged with the other NICs naming the same one): `path` inside the container's root directory `root`.
