@@ -1,12 +1,13 @@
 import { Dhcpv4MessageType as T, dhcpv4OptionValue as opt, encodeDhcpv4, type Dhcpv4Message } from "@incusx/dhcp-wire";
 import { stoppedAfterEach } from "@incusx/dhcp-client/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { NAK_LOOP_DELAY_MS } from "./client.js";
+import { NAK_BACKOFF_INITIAL_MS, NAK_LOOP_DELAY_MS, nakDelay } from "./client.js";
 import {
   ADDRESS,
   CLIENT_DUID,
   CLIENT_ID,
   MAC,
+  MID_RANDOM,
   OTHER_MAC,
   SERVER_A,
   SERVER_B,
@@ -273,7 +274,7 @@ describe("SELECTING and REQUESTING", () => {
     expect(opt(transport.last(), 50)).toBeUndefined();
   });
 
-  it("goes back to INIT on a NAK at once, and 10 s later after a second NAK in a row", async () => {
+  it("goes back to INIT on a NAK at once, and after a short randomised wait after a second NAK in a row", async () => {
     const { clock, transport, client, events } = await start();
     transport.deliver(offer(transport.last()));
     await clock.flush();
@@ -284,12 +285,21 @@ describe("SELECTING and REQUESTING", () => {
     transport.deliver(offer(transport.last()));
     await clock.flush();
     transport.deliver(nak(transport.last()));
-    await clock.advance(NAK_LOOP_DELAY_MS - 1);
+    const wait = nakDelay(2, MID_RANDOM);
+    expect(wait).toBeGreaterThanOrEqual(NAK_BACKOFF_INITIAL_MS / 2);
+    expect(wait).toBeLessThanOrEqual(NAK_BACKOFF_INITIAL_MS);
+    await clock.advance(wait - 1);
     expect(client.state).toBe("init");
     expect(type(transport.last())).toBe(T.Request);
     await clock.advance(1);
-    expect(transport.sent.at(-1)).toMatchObject({ at: NAK_LOOP_DELAY_MS, message: { xid: 0x102 } });
+    expect(transport.sent.at(-1)).toMatchObject({ at: wait, message: { xid: 0x102 } });
     expect(events).toEqual([]);
+  });
+
+  it("doubles the wait with each further NAK in a row, never beyond 10 s, and never loops at full speed", () => {
+    expect(nakDelay(1, () => 1)).toBe(0);
+    expect([2, 3, 4, 5, 6, 7, 20].map((n) => nakDelay(n, () => 1))).toEqual([1_000, 2_000, 4_000, 8_000, NAK_LOOP_DELAY_MS, NAK_LOOP_DELAY_MS, NAK_LOOP_DELAY_MS]);
+    expect([2, 6].map((n) => nakDelay(n, () => 0))).toEqual([500, NAK_LOOP_DELAY_MS / 2]);
   });
 });
 

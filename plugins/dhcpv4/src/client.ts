@@ -16,12 +16,33 @@ export const REQUEST_TRANSMISSIONS = 4;
 /** REQUESTs sent in INIT-REBOOT before giving the old address up and discovering (4 s + 8 s of waiting). */
 export const REBOOT_TRANSMISSIONS = 2;
 /**
- * Wait before DISCOVER after a second DHCPNAK in a row: a server that
+ * Longest wait before DISCOVER after DHCPNAKs in a row: a server that
  * offers and then refuses must not make the client loop at full speed. The
  * first NAK restarts at once (RFC 2131 section 3.1); the 10 s is the loop
  * guard RFC 2131 sets for DHCPDECLINE.
  */
 export const NAK_LOOP_DELAY_MS = 10_000;
+/**
+ * Wait after the second DHCPNAK in a row, doubling with each further one up
+ * to {@link NAK_LOOP_DELAY_MS}. Short at first because the common cause is
+ * not a broken server but a race: a server that keeps no record of its
+ * offers (dnsmasq with `--no-ping`) offers one address to clients starting
+ * at the same moment, and all but the first are refused; a fixed 10 s cost
+ * each of them 10 s when 200 containers start together.
+ */
+export const NAK_BACKOFF_INITIAL_MS = 1_000;
+
+/**
+ * Wait before DISCOVER after `naksInARow` DHCPNAKs: none after the first,
+ * then {@link NAK_BACKOFF_INITIAL_MS} doubling up to {@link NAK_LOOP_DELAY_MS},
+ * each randomised to between half and all of it so the refused clients of
+ * one race do not meet again.
+ */
+export function nakDelay(naksInARow: number, random: RandomSource): number {
+  if (naksInARow < 2) return 0;
+  const base = Math.min(NAK_LOOP_DELAY_MS, NAK_BACKOFF_INITIAL_MS * 2 ** (naksInARow - 2));
+  return Math.round(base * (0.5 + random() / 2));
+}
 
 interface Offer {
   readonly server: string;
@@ -346,7 +367,7 @@ export class Dhcpv4Client {
     this.#naksInARow++;
     if (this.#binding !== undefined) this.#drop("expired");
     await this.#persist(undefined);
-    return { state: "init", delay: this.#naksInARow > 1 ? NAK_LOOP_DELAY_MS : 0 };
+    return { state: "init", delay: nakDelay(this.#naksInARow, this.#random) };
   }
 
   /** The lease ended without an answer: report it and discover, asking for the same address. */
