@@ -26,7 +26,8 @@
 // The first line it writes is `{ ready: true, pid, startedMs }` once the
 // host has started. Logs at warn and above go to stderr as JSON lines.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, watch } from "node:fs";
+import { tmpdir } from "node:os";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { getHeapSpaceStatistics } from "node:v8";
@@ -39,6 +40,10 @@ if (stateDir === undefined || flags.some((f) => f !== "--dns")) {
   console.error("usage: runtime-runner.mjs STATE_DIR [--dns]");
   process.exit(2);
 }
+// libuv opens one inotify fd for the loop at the first fs.watch (the NIC
+// watch on /run/netns) and keeps it for the loop's life: open it now, so
+// the fd figures count what NICs hold.
+watch(tmpdir()).close();
 // The test package: its node_modules links the plugins.
 const testDir = fileURLToPath(new URL("../", import.meta.url));
 const events = new LeaseEventBus();
