@@ -9,6 +9,8 @@ export interface DaemonNic {
   readonly device: string;
   readonly interface: string;
   readonly netns?: string;
+  /** The container's resolv.conf this NIC's leases keep up to date, as attached. */
+  readonly resolv_conf?: { readonly root: string; readonly path?: string };
   readonly families: readonly NicFamilyStatus[];
 }
 

@@ -215,6 +215,8 @@ function nicJson(nic: AttachedNic): Record<string, unknown> {
     device: nic.device,
     interface: nic.interface,
     ...(nic.netns === undefined ? {} : { netns: nic.netns }),
+    // As the attach request names it.
+    ...(nic.resolvConf === undefined ? {} : { resolv_conf: nic.resolvConf }),
     families: nic.families,
   };
 }

@@ -119,11 +119,12 @@ describe("incusx forknet dhcp --daemon", () => {
     expect(run.stdout).toMatch(/^bound ipv6/);
   });
 
-  it("passes --resolv-conf on, and reports the daemon's refusal of it", async () => {
-    const run = await forknet(["--netns", "ctr2", "--interface", "eth0", "--daemon", socket, "--resolv-conf", join(dir, "resolv.conf")]);
-    expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^incusx: error\[INVALID_CONFIG\]: request: \/resolv_conf: /);
-    expect(await new DaemonClient(socket).list()).toEqual([]);
+  it("passes --resolv-conf on to the daemon as a file of the host's root", async () => {
+    const resolvConf = join(dir, "resolv.conf");
+    const run = await forknet(["--netns", "ctr1", "--interface", "eth0", "--daemon", socket, "--resolv-conf", resolvConf]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(await new DaemonClient(socket).nic("ctr1", "eth0")).toMatchObject({ resolv_conf: { root: "/", path: resolvConf } });
   });
 
   it("refuses options the daemon's own config decides", async () => {
