@@ -43,7 +43,8 @@ export function savedNicOf(nic: NicSpec, netnsId: string | undefined): JsonValue
  * The NIC saved under a key, checked as untrusted input (the state
  * directory may have been edited): names non-empty strings of at most 255
  * characters (the namespace's path or name too), known families, a boolean
- * `releaseOnStop`, a DUID in hex. A string says why it is unreadable.
+ * `releaseOnStop`, a DUID in hex, a `resolvConf` root and path, a boolean
+ * `optimisticDad`. A string says why it is unreadable.
  */
 export function savedNicFrom(stored: unknown): SavedNic | string {
   if (typeof stored !== "object" || stored === null || Array.isArray(stored)) return "it is not an object";
@@ -62,6 +63,13 @@ export function savedNicFrom(stored: unknown): SavedNic | string {
   if (s["releaseOnStop"] !== undefined && typeof s["releaseOnStop"] !== "boolean") return "its releaseOnStop is not a boolean";
   const duid = s["duid"];
   if (duid !== undefined && !(typeof duid === "string" && /^(?:[0-9a-f]{2}){3,130}$/.test(duid))) return "its DUID is not hex";
+  const resolvConf = s["resolvConf"] as { root?: unknown; path?: unknown } | undefined;
+  // The shape only, paths as long as PATH_MAX: attach checks the target itself, as for a new NIC.
+  const path = (value: unknown): value is string => typeof value === "string" && value !== "" && value.length <= 4096;
+  if (resolvConf !== undefined && !(typeof resolvConf === "object" && resolvConf !== null && path(resolvConf.root) && (resolvConf.path === undefined || path(resolvConf.path)))) {
+    return "its resolvConf is not a root and path";
+  }
+  if (s["optimisticDad"] !== undefined && typeof s["optimisticDad"] !== "boolean") return "its optimisticDad is not a boolean";
   const nic: NicSpec = {
     instance: s["instance"] as string,
     device: s["device"] as string,
@@ -72,6 +80,8 @@ export function savedNicFrom(stored: unknown): SavedNic | string {
     ...(s["fqdn"] === undefined ? {} : { fqdn: s["fqdn"] as string }),
     ...(s["releaseOnStop"] === undefined ? {} : { releaseOnStop: s["releaseOnStop"] as boolean }),
     ...(duid === undefined ? {} : { duid: Uint8Array.from(Buffer.from(duid as string, "hex")) }),
+    ...(resolvConf === undefined ? {} : { resolvConf: { root: resolvConf.root as string, ...(resolvConf.path === undefined ? {} : { path: resolvConf.path as string }) } }),
+    ...(s["optimisticDad"] === undefined ? {} : { optimisticDad: s["optimisticDad"] as boolean }),
   };
   return netnsId === undefined ? { spec: nic } : { spec: nic, netnsId: netnsId as string };
 }

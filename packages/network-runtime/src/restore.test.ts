@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DhcpRunOptions, DhcpRunner, IpFamily, Lease, LinkConfigurator, StateStore } from "@incusx/sdk";
 import { FakeClock, MemoryLeaseEventStream, MemoryLogSink, MemoryStateStore, RecordingLinkConfigurator } from "@incusx/sdk/testing";
+import { savedNicFrom, savedNicOf } from "./attachment-store.js";
 import { LeaseApplier } from "./lease-applier.js";
 import { NetworkRuntime, attachedNicKey, nicLeaseKey, type NetworkRuntimeOptions, type NicSpec } from "./network-runtime.js";
 
@@ -158,6 +159,13 @@ describe("restore", () => {
     // A second restore finds them attached.
     expect((await second.runtime.restore()).restored).toHaveLength(3);
     expect(second.v4.runs).toHaveLength(3);
+  });
+
+  it("restores a NIC with its container's resolv.conf and its optimistic DAD, as it was attached", () => {
+    const spec = nicOf("c1", { netns: "/run/netns/c1", resolvConf: { root: "/proc/42/root", path: "/etc/resolv.conf" }, optimisticDad: true });
+    expect(savedNicFrom(JSON.parse(JSON.stringify(savedNicOf(spec, "3:4"))))).toEqual({ spec, netnsId: "3:4" });
+    expect(savedNicFrom({ spec: { ...spec, resolvConf: { root: 7 } } })).toBe("its resolvConf is not a root and path");
+    expect(savedNicFrom({ spec: { ...spec, optimisticDad: "yes" } })).toBe("its optimisticDad is not a boolean");
   });
 
   it("drops a NIC whose namespace is gone, one whose path names another namespace now, and an unreadable entry; the others are restored", async () => {
