@@ -647,9 +647,9 @@ export class NetworkRuntime {
     return attachment.stopped;
   }
 
-  // Deletes the NIC from the attached set, once its spec was written there.
+  // Deletes the NIC from the attached set (the store runs one NIC's writes in order: after its save).
   private forget(attachment: Attachment): Promise<void> {
-    return attachment.remembered.then(() => this.saved?.forget(attachment.spec));
+    return this.saved?.forget(attachment.spec) ?? Promise.resolve();
   }
 
   private watch(attachment: Attachment, netns: NetworkNamespace): void {
