@@ -75,7 +75,8 @@ export async function startDaemonRunner({ homeNs, stateDir, dns = false }) {
     }),
   ]);
 
-  const client = new DaemonClient(socket);
+  // One connection per request, closed after the answer: idle keep-alive connections would count as the daemon's fds.
+  const client = new DaemonClient(socket, { agent: false });
   // Families in force per NIC, kept from the event stream; waiters checked on each change.
   const bound = new Map();
   const waiters = new Set();
