@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { attachAll, detachAll } from "./attach-all.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const cli = join(root, "packages/cli/dist/bin.js");
@@ -99,7 +100,9 @@ export async function startDaemonRunner({ homeNs, stateDir, dns = false }) {
   }, ["lease"]);
   const readyAt = performance.now();
 
+  // Asked for just before a NIC's attach: what an earlier attach of it left counts no more.
   function boundAt(instance, device, families, timeoutMs) {
+    bound.delete(keyOf(instance, device));
     return new Promise((resolve, reject) => {
       const waiter = { key: keyOf(instance, device), families, resolve: (at) => (clearTimeout(timer), resolve(at)) };
       const timer = setTimeout(() => {
@@ -114,42 +117,15 @@ export async function startDaemonRunner({ homeNs, stateDir, dns = false }) {
   }
 
   const ops = {
-    async attach({ nics, timeoutMs = 30_000 }) {
-      const start = performance.now();
-      const results = await Promise.allSettled(
-        nics.map(async (nic) => {
-          const device = nic.device ?? "eth0";
-          const families = nic.families ?? ["ipv4", "ipv6"];
-          bound.delete(keyOf(nic.instance, device));
-          const t0 = performance.now();
-          const configured = boundAt(nic.instance, device, families, timeoutMs);
-          try {
-            await client.attach({
-              instance: nic.instance,
-              device,
-              netns: nic.netns,
-              interface: nic.interface ?? "eth0",
-              families,
-              ...(nic.hostname === undefined ? {} : { hostname: nic.hostname }),
-              ...(nic.resolvConf === undefined ? {} : { resolv_conf: nic.resolvConf }),
-            });
-          } catch (error) {
-            configured.catch(() => undefined);
-            throw error;
-          }
-          return (await configured) - t0;
-        }),
-      );
-      return {
-        ms: results.map((r) => (r.status === "fulfilled" ? r.value : null)),
-        totalMs: performance.now() - start,
-        errors: results.filter((r) => r.status === "rejected").map((r) => String(r.reason?.message ?? r.reason)),
-      };
+    attach({ nics, timeoutMs }) {
+      return attachAll(nics, {
+        timeoutMs,
+        boundAt,
+        attach: ({ resolvConf, ...spec }) => client.attach({ ...spec, ...(resolvConf === undefined ? {} : { resolv_conf: resolvConf }) }),
+      });
     },
-    async detach({ nics, release = false }) {
-      const start = performance.now();
-      const results = await Promise.allSettled(nics.map((nic) => client.detach(nic.instance, nic.device ?? "eth0", { release })));
-      return { totalMs: performance.now() - start, errors: results.filter((r) => r.status === "rejected").map((r) => String(r.reason?.message ?? r.reason)) };
+    detach({ nics, release = false }) {
+      return detachAll(nics, (instance, device) => client.detach(instance, device, { release }));
     },
     // The daemon re-adopts its NICs by itself when it starts (before it listens): wait until `expect` are bound.
     async restore({ expect = 0, timeoutMs = 30_000 }) {
