@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The process under test of the many-NIC benchmarks (many-nics.bench.mjs)
-// and of `make demo`'s fleet step: one host with the DHCPv4 and DHCPv6
+// The process under test of the many-NIC benchmarks (many-nics.bench.mjs,
+// `--via runtime`, the default): one host with the DHCPv4 and DHCPv6
 // plugins and its network runtime, attaching and detaching NICs of other
 // namespaces as told, so that its RSS, fds and CPU time (read from
 // /proc/PID by the caller) are a host process's own figures.
