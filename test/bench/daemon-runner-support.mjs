@@ -26,6 +26,8 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const cli = join(root, "packages/cli/dist/bin.js");
 const { DaemonClient } = await import(pathToFileURL(join(root, "packages/daemon/dist/index.js")).href);
 
+// Generous: a loaded machine starts Node and the plugins in about a second.
+const LISTEN_TIMEOUT_MS = 30_000;
 const LEASE_IN_FORCE = new Set(["bound", "renewed", "rebound"]);
 const LEASE_GONE = new Set(["expired", "released", "failed", "detached"]);
 const keyOf = (instance, device) => JSON.stringify([instance, device]);
@@ -69,19 +71,37 @@ export async function startDaemonRunner({ homeNs, stateDir, dns = false }) {
     rmSync(dir, { recursive: true, force: true });
     return code;
   });
-  await Promise.race([
-    listening,
-    exited.then((code) => {
-      throw new Error(`incusx daemon exited (${code}) before it listened: ${stderr.slice(-2000)}`);
-    }),
-  ]);
+  let timer;
+  try {
+    await Promise.race([
+      listening,
+      exited.then((code) => {
+        throw new Error(`incusx daemon exited (${code}) before it listened: ${stderr.slice(-2000)}`);
+      }),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`incusx daemon did not listen within ${LISTEN_TIMEOUT_MS} ms: ${stderr.slice(-2000)}`)), LISTEN_TIMEOUT_MS);
+      }),
+    ]);
+  } catch (error) {
+    child.kill("SIGKILL");
+    await exited;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 
   // One connection per request, closed after the answer: idle keep-alive connections would count as the daemon's fds.
   const client = new DaemonClient(socket, { agent: false });
   // Families in force per NIC, kept from the event stream; waiters checked on each change.
   const bound = new Map();
   const waiters = new Set();
-  const stream = await client.events((event) => {
+  const stream = await client.events(onEvent, ["lease"]).catch(async (error) => {
+    // Nobody would stop a daemon this function did not hand back.
+    child.kill("SIGKILL");
+    await exited;
+    throw error;
+  });
+  function onEvent(event) {
     if (event.type !== "lease") return;
     const { instance, device, kind, family } = event.metadata;
     const key = keyOf(instance, device);
@@ -97,7 +117,7 @@ export async function startDaemonRunner({ homeNs, stateDir, dns = false }) {
         waiter.resolve(now);
       }
     }
-  }, ["lease"]);
+  }
   const readyAt = performance.now();
 
   // Asked for just before a NIC's attach: what an earlier attach of it left counts no more.
