@@ -8,5 +8,5 @@ export type { DaemonServerOptions } from "./daemon-server.js";
 export { serveDaemon } from "./serve.js";
 export type { DaemonSignals, ServeDaemonOptions } from "./serve.js";
 export { DaemonClient, DaemonRequestError } from "./daemon-client.js";
-export type { DaemonNic } from "./daemon-client.js";
+export type { DaemonClientOptions, DaemonNic } from "./daemon-client.js";
 export type { DaemonEvent, DaemonEventType } from "./event-hub.js";
