@@ -10,3 +10,7 @@ export type { DaemonSignals, ServeDaemonOptions } from "./serve.js";
 export { DaemonClient, DaemonRequestError } from "./daemon-client.js";
 export type { DaemonNic } from "./daemon-client.js";
 export type { DaemonEvent, DaemonEventType } from "./event-hub.js";
+export { DaemonMetrics, METRICS_CONTENT_TYPE, NAT_RECONCILE_BUCKETS } from "./metrics.js";
+export type { MetricsSource, NatKeeperReport, ReconnectingClient } from "./metrics.js";
+export { MAX_METRICS_CONNECTIONS, METRICS_PATH, MetricsServer, parseListenAddress } from "./metrics-server.js";
+export type { ListenAddress } from "./metrics-server.js";

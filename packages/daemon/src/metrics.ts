@@ -1,10 +1,16 @@
+import type { ServerResponse } from "node:http";
 import type { StartupReport } from "@incusx/host";
 import type { AttachedNic, NicFamilyState } from "@incusx/network-runtime";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { DaemonEvent } from "./event-hub.js";
 
 /** The `Content-Type` of a scrape: Prometheus text exposition 0.0.4. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+/** Answers a scrape: 200 with the text exposition, never cached. */
+export function sendScrape(res: ServerResponse, text: string): void {
+  res.writeHead(200, { "Content-Type": METRICS_CONTENT_TYPE, "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store" });
+  res.end(text);
+}
 
 /**
  * Bucket bounds (seconds) of `incusx_nat_reconcile_duration_seconds`: from
@@ -45,10 +51,8 @@ export type NatKeeperReport =
     }
   | { readonly kind: "failed"; readonly error: Error; readonly retryInMs: number };
 
-/** What {@link DaemonMetrics} reads at scrape time and listens to: a `Daemon`, or a fake in tests. */
+/** What {@link DaemonMetrics} reads at scrape time: a `Daemon`, or a fake in tests. */
 export interface MetricsSource {
-  /** Lease and lifecycle events; lease events feed the lease counters. */
-  readonly events: { subscribe(listener: (event: DaemonEvent) => void): () => void };
   /** The attached NICs, counted per family and state at each scrape. */
   list(): readonly AttachedNic[];
   /** The current config's startup report: each plugin's start time. */
@@ -64,9 +68,10 @@ export interface ReconnectingClient {
 /**
  * The daemon's Prometheus metrics (prom-client, a registry of its own):
  * NICs per family and state, DHCP lease counters, plugin start times, OVSDB
- * reconnects and the NAT keeper's reconciles. Lease counters come from the
- * source's events, NIC and plugin figures are read at each scrape, NAT and
- * OVSDB figures from {@link observeNatReport} and {@link observeOvsdbClient}.
+ * reconnects and the NAT keeper's reconciles. Lease counters come from
+ * {@link observeLeaseEvent} (the daemon hands it every lease event its NICs
+ * publish), NIC and plugin figures are read at each scrape, NAT and OVSDB
+ * figures come from {@link observeNatReport} and {@link observeOvsdbClient}.
  *
  * No label names an instance, device or interface: a host runs thousands of
  * NICs that come and go, and a series per NIC would grow the scrape and the
@@ -93,7 +98,6 @@ export class DaemonMetrics {
   private readonly natFailures: Counter;
   private readonly natReconciles: Counter<"trigger">;
   private readonly natDuration: Histogram;
-  private readonly unsubscribe: () => void;
 
   constructor(source: MetricsSource) {
     const registers = [this.registry];
@@ -166,12 +170,9 @@ export class DaemonMetrics {
       buckets: [...NAT_RECONCILE_BUCKETS],
       registers,
     });
-    this.unsubscribe = source.events.subscribe((event) => {
-      if (event.type === "lease") this.observeLeaseEvent(event.metadata);
-    });
   }
 
-  /** Counts one lease event (`metadata` of a `lease` {@link DaemonEvent}: `kind`, `family`, `error`). */
+  /** Counts one lease event of a NIC (`kind`, `family`, `error`); other kinds and unknown families are ignored. */
   observeLeaseEvent(event: { readonly kind?: unknown; readonly family?: unknown; readonly error?: unknown }): void {
     const family = event.family;
     if (family !== "ipv4" && family !== "ipv6") return;
@@ -228,10 +229,5 @@ export class DaemonMetrics {
   /** The Prometheus text exposition of every metric now ({@link METRICS_CONTENT_TYPE}). */
   scrape(): Promise<string> {
     return this.registry.metrics();
-  }
-
-  /** Stops listening to the source's events. */
-  close(): void {
-    this.unsubscribe();
   }
 }
