@@ -6,6 +6,9 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 /** The `Content-Type` of a scrape: Prometheus text exposition 0.0.4. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
+// Milliseconds as seconds, to the microsecond: `64.445 / 1000` would print as 0.06444499999999999.
+const seconds = (ms: number): number => Math.round(ms * 1000) / 1_000_000;
+
 /** Answers a scrape: 200 with the text exposition, never cached. */
 export function sendScrape(res: ServerResponse, text: string): void {
   res.writeHead(200, { "Content-Type": METRICS_CONTENT_TYPE, "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store" });
@@ -142,7 +145,7 @@ export class DaemonMetrics {
       registers,
       collect() {
         this.reset();
-        for (const plugin of source.startupReport().plugins) this.set({ plugin: plugin.id }, plugin.durationMs / 1000);
+        for (const plugin of source.startupReport().plugins) this.set({ plugin: plugin.id }, seconds(plugin.durationMs));
       },
     });
     new Gauge({
@@ -150,7 +153,7 @@ export class DaemonMetrics {
       help: "Seconds the whole startup of the current config's plugins took.",
       registers,
       collect() {
-        this.set(source.startupReport().durationMs / 1000);
+        this.set(seconds(source.startupReport().durationMs));
       },
     });
     this.ovsdbReconnects = new Counter({ name: "incusx_ovsdb_reconnects_total", help: "OVSDB connections lost and re-established (monitors running again).", registers });
@@ -216,7 +219,7 @@ export class DaemonMetrics {
     if (report.changes > 0) this.natRowsChanged.inc({ trigger }, report.changes);
     if (trigger === "drift" && report.changes > 0) this.natDriftRepairs.inc({ member });
     this.natReconciles.inc({ trigger });
-    if (Number.isFinite(report.durationMs) && report.durationMs >= 0) this.natDuration.observe(report.durationMs / 1000);
+    if (Number.isFinite(report.durationMs) && report.durationMs >= 0) this.natDuration.observe(seconds(report.durationMs));
   }
 
   /** Counts `client`'s reconnections until the returned function is called. */
