@@ -110,9 +110,16 @@ export class DaemonMetrics {
       labelNames: ["family", "state"],
       registers,
       collect() {
+        const counts: Record<string, Record<string, number>> = {};
+        for (const family of FAMILIES) counts[family] = Object.fromEntries(NIC_STATES.map((state) => [state, 0]));
+        for (const nic of source.list()) {
+          for (const f of nic.families) {
+            const byState = (counts[f.family] ??= {});
+            byState[f.state] = (byState[f.state] ?? 0) + 1;
+          }
+        }
         this.reset();
-        for (const family of FAMILIES) for (const state of NIC_STATES) this.set({ family, state }, 0);
-        for (const nic of source.list()) for (const f of nic.families) this.inc({ family: f.family, state: f.state });
+        for (const [family, byState] of Object.entries(counts)) for (const [state, n] of Object.entries(byState)) this.set({ family, state }, n);
       },
     });
     this.leasesBound = new Counter({ name: "incusx_dhcp_leases_bound_total", help: "Leases bound (a new lease put on a NIC), per family.", labelNames: ["family"], registers });
