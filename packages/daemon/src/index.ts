@@ -11,6 +11,6 @@ export { DaemonClient, DaemonRequestError } from "./daemon-client.js";
 export type { DaemonNic } from "./daemon-client.js";
 export type { DaemonEvent, DaemonEventType } from "./event-hub.js";
 export { DaemonMetrics, METRICS_CONTENT_TYPE, NAT_RECONCILE_BUCKETS } from "./metrics.js";
-export type { MetricsSource, NatKeeperReport, ReconnectingClient } from "./metrics.js";
+export type { MetricsSource, NatMetricsReport, ReconnectingClient } from "./metrics.js";
 export { MAX_METRICS_CONNECTIONS, METRICS_PATH, MetricsServer, parseListenAddress } from "./metrics-server.js";
 export type { ListenAddress } from "./metrics-server.js";

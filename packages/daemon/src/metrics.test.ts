@@ -5,7 +5,7 @@ import type { StartupReport } from "@incusx/host";
 import type { AttachedNic } from "@incusx/network-runtime";
 import { describe, expect, it } from "vitest";
 import { EventHub } from "./event-hub.js";
-import { DaemonMetrics, type MetricsSource, type NatKeeperReport } from "./metrics.js";
+import { DaemonMetrics, type MetricsSource, type NatMetricsReport } from "./metrics.js";
 import { parseScrape, valueOf } from "./prometheus-text.test-support.js";
 
 function fixture(nics: AttachedNic[] = []) {
@@ -111,7 +111,7 @@ describe("DaemonMetrics", () => {
 
   it("turns NAT keeper reports into owned rows per member, drift repairs, rows changed, failures and a duration histogram", async () => {
     const { metrics } = fixture();
-    const reports: NatKeeperReport[] = [
+    const reports: NatMetricsReport[] = [
       { kind: "reconciled", member: "a", durationMs: 800, changes: 100, ownedRows: 100, trigger: "start" },
       { kind: "reconciled", member: "a", durationMs: 3, changes: 0, ownedRows: 100, trigger: "state" },
       { kind: "reconciled", member: "a", durationMs: 40, changes: 1, ownedRows: 100, trigger: "drift" },

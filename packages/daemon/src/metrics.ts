@@ -40,10 +40,13 @@ const CODE_LABEL = /^[A-Z][A-Z0-9_]{0,47}$/;
  *   state changed), `retry` (after a failed pass).
  * - `failed`: the pass failed with `error`; the next try is in `retryInMs`.
  *
+ * The shape of `@incusx/host`'s `NatKeeperReport` (written in parallel with
+ * this module), declared here so the metrics do not depend on the keeper.
+ *
  * @example
- * keeper.onReport((report: NatKeeperReport) => daemon.metrics.observeNatReport(report));
+ * daemon.onNatReport((report) => daemon.metrics.observeNatReport(report)); // the keeper's reports
  */
-export type NatKeeperReport =
+export type NatMetricsReport =
   | {
       readonly kind: "reconciled";
       readonly member?: string;
@@ -214,7 +217,7 @@ export class DaemonMetrics {
    * changed, drift repairs, the duration histogram, failures. Reports of
    * another shape are ignored (a keeper newer than this daemon).
    */
-  observeNatReport(report: NatKeeperReport): void {
+  observeNatReport(report: NatMetricsReport): void {
     if (report.kind === "failed") {
       this.natFailures.inc();
       return;
