@@ -12,5 +12,5 @@ export type { DaemonNic } from "./daemon-client.js";
 export type { DaemonEvent, DaemonEventType } from "./event-hub.js";
 export { DaemonMetrics, METRICS_CONTENT_TYPE, NAT_RECONCILE_BUCKETS } from "./metrics.js";
 export type { MetricsSource, NatMetricsReport, ReconnectingClient } from "./metrics.js";
-export { MAX_METRICS_CONNECTIONS, METRICS_PATH, MetricsServer, parseListenAddress } from "./metrics-server.js";
-export type { ListenAddress } from "./metrics-server.js";
+export { MAX_METRICS_CONNECTIONS, METRICS_PATH, METRICS_REQUEST_TIMEOUT_MS, MetricsServer, parseListenAddress } from "./metrics-server.js";
+export type { ListenAddress, MetricsServerOptions } from "./metrics-server.js";

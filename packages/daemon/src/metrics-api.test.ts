@@ -6,7 +6,7 @@
 import { EventEmitter } from "node:events";
 import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { request, type IncomingHttpHeaders, type RequestOptions } from "node:http";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -191,6 +191,25 @@ describe("the TCP metrics listener", () => {
       await metrics.close();
     }
     await expect(tcp(metrics, "/metrics")).rejects.toMatchObject({ code: "ECONNREFUSED" });
+  });
+
+  it("drops a client that does not finish its request in time, and keeps serving scrapes", async () => {
+    const metrics = await MetricsServer.listen(daemon.metrics, "127.0.0.1:0", { requestTimeoutMs: 300 });
+    try {
+      const slow = connect(metrics.address.port, "127.0.0.1");
+      const started = performance.now();
+      let answer = "";
+      slow.on("data", (chunk: Buffer) => (answer += chunk.toString("utf8")));
+      const closed = new Promise<void>((resolve) => slow.once("close", () => resolve()));
+      slow.write("GET /metrics HTTP/1.1\r\nHost: x\r\n");
+      expect((await tcp(metrics, "/metrics")).status).toBe(200);
+      await closed;
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      // Generous: Node checks for timed-out requests every 75 ms here.
+      expect(performance.now() - started).toBeLessThan(10_000);
+    } finally {
+      await metrics.close();
+    }
   });
 
   it("refuses a port in use (IN_USE) and a malformed address (INVALID_CONFIG)", async () => {

@@ -13,6 +13,19 @@ export const METRICS_PATH = "/metrics";
  */
 export const MAX_METRICS_CONNECTIONS = 16;
 
+/**
+ * Milliseconds a client of the TCP metrics listener has to send its whole
+ * request; a scrape request is one line of headers, so a client slower
+ * than this is holding a connection, not scraping.
+ */
+export const METRICS_REQUEST_TIMEOUT_MS = 10_000;
+
+/** What {@link MetricsServer.listen} may be told besides the address. */
+export interface MetricsServerOptions {
+  /** Milliseconds a client has to send its request; default {@link METRICS_REQUEST_TIMEOUT_MS}. */
+  readonly requestTimeoutMs?: number;
+}
+
 /** A TCP address to listen on. */
 export interface ListenAddress {
   /** An IP address (`127.0.0.1`, `::1`) or `localhost`. */
@@ -65,9 +78,11 @@ export class MetricsServer {
    * Throws `INVALID_CONFIG` for a malformed address or one that cannot be
    * bound, `IN_USE` when the port is taken.
    */
-  static async listen(metrics: DaemonMetrics, address: string): Promise<MetricsServer> {
+  static async listen(metrics: DaemonMetrics, address: string, options: MetricsServerOptions = {}): Promise<MetricsServer> {
     const { host, port } = parseListenAddress(address);
-    const server = createServer((req, res) => {
+    const timeoutMs = options.requestTimeoutMs ?? METRICS_REQUEST_TIMEOUT_MS;
+    // Node looks for timed-out requests every connectionsCheckingInterval (30 s by default): far too rarely for this limit.
+    const server = createServer({ connectionsCheckingInterval: Math.max(10, Math.min(1000, timeoutMs / 4)) }, (req, res) => {
       const path = (req.url ?? "/").split("?")[0];
       if (path !== METRICS_PATH) return plain(res, 404, `Not found: only ${METRICS_PATH} is served here\n`);
       if (req.method !== "GET" && req.method !== "HEAD") return plain(res, 405, `Method "${req.method}" not allowed; use GET\n`, { Allow: "GET, HEAD" });
@@ -77,6 +92,8 @@ export class MetricsServer {
       );
     });
     server.maxConnections = MAX_METRICS_CONNECTIONS;
+    server.headersTimeout = timeoutMs;
+    server.requestTimeout = timeoutMs;
     await new Promise<void>((resolve, reject) => {
       server.once("error", (error: NodeJS.ErrnoException) => {
         const code = error.code === "EADDRINUSE" ? ErrorCode.InUse : ErrorCode.InvalidConfig;
