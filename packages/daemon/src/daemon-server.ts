@@ -8,6 +8,7 @@ import type { AttachedNic } from "@incusx/network-runtime";
 import { ErrorCode, IncusxError } from "@incusx/sdk";
 import type { Daemon } from "./daemon.js";
 import { EVENT_TYPES, type DaemonEvent, type DaemonEventType } from "./event-hub.js";
+import { sendScrape } from "./metrics.js";
 import { nicSpecOf } from "./nic-request.js";
 import { ApiError, errorResponse, syncResponse } from "./responses.js";
 
@@ -144,6 +145,10 @@ export class DaemonServer {
       if (collection === "events" && instance === undefined) {
         allow(req, ["GET"]);
         return this.streamEvents(url, req, res);
+      }
+      if (collection === "metrics" && instance === undefined) {
+        allow(req, ["GET"]);
+        return sendScrape(res, await this.daemon.metrics.scrape());
       }
       if (collection === "nics" && instance === undefined) {
         allow(req, ["GET", "POST"]);

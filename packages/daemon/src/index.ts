@@ -10,3 +10,7 @@ export type { DaemonSignals, ServeDaemonOptions } from "./serve.js";
 export { DaemonClient, DaemonRequestError } from "./daemon-client.js";
 export type { DaemonClientOptions, DaemonNic } from "./daemon-client.js";
 export type { DaemonEvent, DaemonEventType } from "./event-hub.js";
+export { DaemonMetrics, METRICS_CONTENT_TYPE, NAT_RECONCILE_BUCKETS } from "./metrics.js";
+export type { MetricsSource, NatMetricsReport, ReconnectingClient } from "./metrics.js";
+export { MAX_METRICS_CONNECTIONS, METRICS_PATH, METRICS_REQUEST_TIMEOUT_MS, MetricsServer, parseListenAddress } from "./metrics-server.js";
+export type { ListenAddress, MetricsServerOptions } from "./metrics-server.js";
