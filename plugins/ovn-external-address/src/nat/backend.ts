@@ -35,7 +35,7 @@ import { OvnNatError, type NatConflict } from "./errors.js";
 import { natTransaction, planIsEmpty, planNat, type NatChangePlan, type NatView, type OwnedGuard, type PlacedRule } from "./plan.js";
 import { readDynamicAddresses, ovnSwitchPortName } from "./dynamic-addresses.js";
 import { planNicNat } from "./nic-plan.js";
-import { forwardLbError, readPortlessVips, screenForwardLbs } from "./forward-lb.js";
+import { forwardLbError, readForwardVips, screenForwardLbs } from "./forward-lb.js";
 import { readAll, readForRule } from "./reads.js";
 import {
   EXTERNAL_ID_KEYS,
@@ -143,13 +143,13 @@ export class OvnNatBackend implements NatBackend {
     // a failed guard falls back to reading first.
     // IPv6 is never guessed: its guard only sees the canonical spellings of the address.
     let optimistic = normal.family === "ipv4" && this.#routerUuids.has(router) && !this.#knownKeys.has(key);
-    await this.#refuseForwardLb({ rule: normal, router });
+    const placed = await this.#refuseForwardLb({ rule: normal, router });
     await this.#retrying(`Ensuring SNAT of NIC "${nicName(normal.owner)}" on network "${normal.network}"`, async () => {
       const client = await this.#connect();
       if (optimistic) {
         optimistic = false;
         const guess: NatView = { routers: new Map([[router, this.#routerUuids.get(router)!]]), rows: [], routerOf: () => undefined };
-        const plan = planNat(guess, [{ rule: normal, router }], "keys");
+        const plan = planNat(guess, [placed], "keys");
         try {
           const inserted = await this.#commit(client, plan, guess, [{ selector, uuids: [...(this.#instanceRows.get(instance) ?? [])] }]);
           this.#rememberWrites(plan, inserted);
@@ -168,7 +168,7 @@ export class OvnNatBackend implements NatBackend {
       this.#instanceRows.set(instance, new Set(owned));
       // Every NIC seen with a row must read first: a guess would not replace that row.
       this.#rememberKeysOf(ownedRows);
-      const plan = planNat(view, [{ rule: normal, router }], "keys");
+      const plan = planNat(view, [placed], "keys");
       throwIfBlocked(plan, normal.network);
       if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, [{ selector, uuids: owned }]));
       this.#knownKeys.add(key);
@@ -287,17 +287,21 @@ export class OvnNatBackend implements NatBackend {
     if (placed.length === 0) return { allowed: [], blocked: [] };
     const routers = [...new Set(placed.map((p) => p.router))];
     const vips = await this.#retrying("Reading load balancers", async () =>
-      readPortlessVips(await this.#connect(), routers.length === 1 ? routers : undefined, this.#timeout()),
+      readForwardVips(await this.#connect(), routers.length === 1 ? routers : undefined, this.#timeout()),
     );
     return screenForwardLbs(placed, vips);
   }
 
-  /** Refuses `placed` when its external address is a portless VIP, after removing the NIC's row of that family (it would break the NIC). */
-  async #refuseForwardLb(placed: PlacedRule): Promise<void> {
-    const [block] = (await this.#screenForwardLbs([placed])).blocked;
-    if (block === undefined) return;
+  /**
+   * `placed` with the port range its row needs; refuses it when its external
+   * address is a portless VIP, after removing the NIC's row of that family
+   * (it would break the NIC).
+   */
+  async #refuseForwardLb(placed: PlacedRule): Promise<PlacedRule> {
+    const { allowed, blocked } = await this.#screenForwardLbs([placed]);
+    if (blocked[0] === undefined) return allowed[0]!;
     await this.remove(placed.rule.owner, placed.rule.family);
-    throw forwardLbError(block);
+    throw forwardLbError(blocked[0]);
   }
 
   /** Commits `plan`; returns the uuids of the inserted rows, in the order of `plan.inserts`. */
