@@ -202,4 +202,14 @@ describe("NIC external address on a network forward, through ovn-northd and ovn-
     // Nothing changes on a second run.
     expect((await backend.reconcile([rule])).transactions).toBe(0);
   });
+
+  it("ensureAll removes the NIC's row too and reports the rule; another NIC's row on another address stays", async () => {
+    const other: NatRule = { ...rule, owner: { instance: "c2", device: "eth0" }, logicalIp: "10.0.0.6", externalIp: "198.51.100.10" };
+    await backend.ensureAll([rule, other]);
+    await forwardLoadBalancers({ tcp: { [LISTEN]: NIC_IP }, udp: { [LISTEN]: NIC_IP } });
+    const result = await backend.ensureAll([rule, other]);
+    expect(result.failed.map((f) => [f.rule.owner.instance, f.error.reason])).toEqual([["c1", "forward-lb-conflict"]]);
+    expect(await natRowsOn(LISTEN)).toBe("");
+    expect(await natRowsOn("198.51.100.10")).toBe("snat\n10.0.0.6");
+  });
 });
