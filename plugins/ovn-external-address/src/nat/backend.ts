@@ -35,6 +35,7 @@ import { OvnNatError, type NatConflict } from "./errors.js";
 import { natTransaction, planIsEmpty, planNat, type NatChangePlan, type NatView, type OwnedGuard, type PlacedRule } from "./plan.js";
 import { readDynamicAddresses, ovnSwitchPortName } from "./dynamic-addresses.js";
 import { planNicNat } from "./nic-plan.js";
+import { forwardLbError, readForwardVips, screenForwardLbs } from "./forward-lb.js";
 import { readAll, readForRule } from "./reads.js";
 import {
   EXTERNAL_ID_KEYS,
@@ -142,12 +143,13 @@ export class OvnNatBackend implements NatBackend {
     // a failed guard falls back to reading first.
     // IPv6 is never guessed: its guard only sees the canonical spellings of the address.
     let optimistic = normal.family === "ipv4" && this.#routerUuids.has(router) && !this.#knownKeys.has(key);
+    const placed = await this.#refuseForwardLb({ rule: normal, router });
     await this.#retrying(`Ensuring SNAT of NIC "${nicName(normal.owner)}" on network "${normal.network}"`, async () => {
       const client = await this.#connect();
       if (optimistic) {
         optimistic = false;
         const guess: NatView = { routers: new Map([[router, this.#routerUuids.get(router)!]]), rows: [], routerOf: () => undefined };
-        const plan = planNat(guess, [{ rule: normal, router }], "keys");
+        const plan = planNat(guess, [placed], "keys");
         try {
           const inserted = await this.#commit(client, plan, guess, [{ selector, uuids: [...(this.#instanceRows.get(instance) ?? [])] }]);
           this.#rememberWrites(plan, inserted);
@@ -166,7 +168,7 @@ export class OvnNatBackend implements NatBackend {
       this.#instanceRows.set(instance, new Set(owned));
       // Every NIC seen with a row must read first: a guess would not replace that row.
       this.#rememberKeysOf(ownedRows);
-      const plan = planNat(view, [{ rule: normal, router }], "keys");
+      const plan = planNat(view, [placed], "keys");
       throwIfBlocked(plan, normal.network);
       if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, [{ selector, uuids: owned }]));
       this.#knownKeys.add(key);
@@ -247,12 +249,14 @@ export class OvnNatBackend implements NatBackend {
       }
     }
     const before = this.#writes;
+    const { allowed, blocked } = await this.#screenForwardLbs(placed);
+    for (const b of blocked) failed.push({ rule: b.placed.rule, error: forwardLbError(b) });
     const plan = await this.#retrying(scope === "all" ? "Reconciling SNAT rows" : "Ensuring SNAT rows", async () => {
       const client = await this.#connect();
       const view = await readAll(client, this.#timeout());
       this.#routerUuids.clear();
       for (const [name, id] of view.routers) this.#routerUuids.set(name, id);
-      const plan = planNat(view, placed, scope);
+      const plan = planNat(view, allowed, scope);
       this.#instanceRows.clear();
       for (const row of view.rows.filter(isOwned)) {
         const instance = row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "";
@@ -267,6 +271,8 @@ export class OvnNatBackend implements NatBackend {
       return plan;
     });
     for (const m of plan.missingRouters) failed.push({ rule: m.rule, error: routerMissing(m.router, m.rule.network) });
+    // A reconcile deleted their rows as unwanted; an ensureAll leaves other keys' rows, so these go here.
+    if (scope === "keys") for (const b of blocked) await this.remove(b.placed.rule.owner, b.placed.rule.family);
     return {
       ensured: plan.inserts.map((p) => p.rule),
       removed: plan.deletes.flatMap((d) => d.rule ?? []),
@@ -274,6 +280,28 @@ export class OvnNatBackend implements NatBackend {
       failed,
       transactions: this.#writes - before,
     };
+  }
+
+  /** Splits rules whose external address is a portless load balancer VIP of their router off (see forward-lb.ts). */
+  async #screenForwardLbs(placed: readonly PlacedRule[]): Promise<ReturnType<typeof screenForwardLbs>> {
+    if (placed.length === 0) return { allowed: [], blocked: [] };
+    const routers = [...new Set(placed.map((p) => p.router))];
+    const vips = await this.#retrying("Reading load balancers", async () =>
+      readForwardVips(await this.#connect(), routers.length === 1 ? routers : undefined, this.#timeout()),
+    );
+    return screenForwardLbs(placed, vips);
+  }
+
+  /**
+   * `placed` with the port range its row needs; refuses it when its external
+   * address is a portless VIP, after removing the NIC's row of that family
+   * (it would break the NIC).
+   */
+  async #refuseForwardLb(placed: PlacedRule): Promise<PlacedRule> {
+    const { allowed, blocked } = await this.#screenForwardLbs([placed]);
+    if (blocked[0] === undefined) return allowed[0]!;
+    await this.remove(placed.rule.owner, placed.rule.family);
+    throw forwardLbError(blocked[0]);
   }
 
   /** Commits `plan`; returns the uuids of the inserted rows, in the order of `plan.inserts`. */
