@@ -23,6 +23,8 @@ export { readIpv6Sysctl, setIpv6Sysctls } from "./ipv6-sysctl.js";
 export type { Ipv6SysctlOptions } from "./ipv6-sysctl.js";
 
 export { watchAddressFlags } from "./address-flags.js";
+export { watchCarrier } from "./carrier.js";
+export type { WatchCarrierOptions } from "./carrier.js";
 export type { WatchAddressFlagsOptions } from "./address-flags.js";
 export type { AddressFlags } from "./ip-json.js";
 

@@ -23,6 +23,7 @@ import {
   type Binding,
 } from "./lease.js";
 import {
+  buildConfirm,
   buildDecline,
   buildInformationRequest,
   buildRebind,
@@ -34,6 +35,7 @@ import {
   type IaAddress,
 } from "./messages.js";
 import {
+  CONFIRM_PARAMS,
   DECLINE_PARAMS,
   INFORMATION_REQUEST_PARAMS,
   REBIND_PARAMS,
@@ -52,6 +54,7 @@ export type Dhcpv6State =
   | "soliciting"
   | "requesting"
   | "bound"
+  | "confirming"
   | "renewing"
   | "rebinding"
   | "declining"
@@ -73,6 +76,7 @@ type Next =
   | { readonly state: "soliciting"; readonly probe?: boolean }
   | { readonly state: "requesting"; readonly offer: Offer; readonly event: LeaseEventKind }
   | { readonly state: "bound" }
+  | { readonly state: "confirming" }
   | { readonly state: "renewing" }
   | { readonly state: "rebinding" }
   | { readonly state: "declining"; readonly addresses: readonly string[] }
@@ -118,6 +122,8 @@ export class Dhcpv6Client {
   #infMaxRt = INFORMATION_REQUEST_PARAMS.mrt;
   #probeAt = Infinity;
   #statelessRefreshAt = Infinity;
+  // The link came back (carrier down, then up) since the binding was last confirmed.
+  #linkReturned = false;
 
   constructor(options: Dhcpv6ClientOptions) {
     this.#options = options;
@@ -166,6 +172,19 @@ export class Dhcpv6Client {
   }
 
   /**
+   * Tells the client that the link came back (carrier down, then up): the
+   * host may be on another link now. With a valid binding the client
+   * checks it with a Confirm (RFC 8415 section 18.2.3) before the next
+   * renewal: Success keeps the binding and its addresses, NotOnLink starts
+   * over with Solicit, and no answer within CNF_MAX_RD (10 s) keeps the
+   * binding, as the RFC says.
+   */
+  linkReturned(): void {
+    this.#linkReturned = true;
+    this.#inbox.wake();
+  }
+
+  /**
    * Runs until `signal` aborts, then sends a Release when asked to and
    * resolves. Rejects only on a bug; network trouble is retried forever.
    */
@@ -209,6 +228,9 @@ export class Dhcpv6Client {
           break;
         case "bound":
           next = await this.#bound(signal);
+          break;
+        case "confirming":
+          next = await this.#confirm(signal);
           break;
         case "renewing":
           next = await this.#renew(signal);
@@ -339,11 +361,48 @@ export class Dhcpv6Client {
       const now = this.#clock.now();
       const expiry = expiresAt(binding);
       if (now >= expiry) return this.#expire();
+      if (this.#linkReturned) return { state: "confirming" };
       const renewAt = binding.obtainedAt + secondsToMs(binding.t1);
       if (now >= renewAt) return { state: "renewing" };
       // Woken by a DAD report, a stale answer to an earlier exchange, or the time: look again.
       await this.#inbox.next(Math.min(renewAt, expiry) - now, signal);
     }
+  }
+
+  // --- Confirm after the link came back (section 18.2.3) ---
+
+  async #confirm(signal: AbortSignal): Promise<Next> {
+    this.#linkReturned = false;
+    const binding = this.#binding!;
+    const expiry = expiresAt(binding);
+    const now = this.#clock.now();
+    this.#log.info("The link came back; confirming the DHCPv6 binding", { addresses: binding.addresses.map((a) => a.address) });
+    const result = await this.#exchange<"on-link" | "not-on-link">(
+      {
+        name: "Confirm",
+        // Never past the end of the binding: then it is gone anyway.
+        params: { ...CONFIRM_PARAMS, mrd: Number.isFinite(expiry) ? Math.max(1, Math.min(CONFIRM_PARAMS.mrd, expiry - now)) : CONFIRM_PARAMS.mrd },
+        destination: "all-servers",
+        build: (transactionId, elapsed) => buildConfirm(this.#identity, { transactionId, elapsed, addresses: this.#heldAddresses() }),
+        onResponse: (response) => {
+          if (response.message.messageType !== Dhcpv6MessageType.REPLY) return undefined;
+          const status = topLevelStatus(response.message);
+          // Any other status (UnspecFail, none at all) leaves the addresses usable (section 18.2.10.2).
+          if (status?.code === Dhcpv6StatusCode.NotOnLink) {
+            this.#logStatus("Confirm", status);
+            return { result: "not-on-link" };
+          }
+          return { result: "on-link" };
+        },
+      },
+      signal,
+    );
+    if (result === "not-on-link") return this.#expire();
+    if (result === undefined) this.#log.info("No DHCPv6 server answered the Confirm; keeping the binding (RFC 8415 section 18.2.3)");
+    else this.#log.info("DHCPv6 server confirmed the binding is on this link");
+    // Reported again so whoever applies it puts back what the link flap took (an admin down flushes IPv6 addresses).
+    if (this.#binding !== undefined) this.#emit("renewed");
+    return { state: "bound" };
   }
 
   // --- Renew at T1 (section 18.2.4) ---
@@ -544,6 +603,8 @@ export class Dhcpv6Client {
       return this.#expire();
     }
     this.#binding = binding;
+    // A fresh Reply answers for this link already.
+    this.#linkReturned = false;
     this.#save(binding);
     // The first confirmation of a binding an earlier run saved is a bind for whoever listens now.
     const kind = this.#unconfirmed ? "bound" : event;
@@ -572,6 +633,7 @@ export class Dhcpv6Client {
     this.#emit(kind);
     this.#binding = undefined;
     this.#unconfirmed = false;
+    this.#linkReturned = false;
     this.#save(undefined);
   }
 

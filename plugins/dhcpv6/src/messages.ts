@@ -149,6 +149,18 @@ export function buildRebind(identity: ClientIdentity, input: MessageInput): Dhcp
   return message(Dhcpv6MessageType.REBIND, input, options);
 }
 
+/**
+ * Confirm (section 18.2.3): to every server, without a Server ID, the
+ * addresses held with T1, T2 and both lifetimes 0 (the server only checks
+ * they suit the link); no ORO.
+ */
+export function buildConfirm(identity: ClientIdentity, input: MessageInput): Dhcpv6ClientServerMessage {
+  const options = head(identity, input, false);
+  const addresses = (input.addresses ?? []).map((a) => ({ address: a.address, preferredLifetime: 0, validLifetime: 0 }));
+  options.push(iaNa(identity, addresses), elapsed(input));
+  return message(Dhcpv6MessageType.CONFIRM, input, options);
+}
+
 /** Release (section 18.2.7): the addresses given back; no ORO. */
 export function buildRelease(identity: ClientIdentity, input: MessageInput): Dhcpv6ClientServerMessage {
   const options = head(identity, input, true);

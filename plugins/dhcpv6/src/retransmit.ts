@@ -28,6 +28,8 @@ export const REQUEST_PARAMS: RetransmitParams = { irt: 1_000, mrt: 30_000, mrc: 
 export const RENEW_PARAMS: RetransmitParams = { irt: 10_000, mrt: 600_000, mrc: 0, mrd: 0 };
 /** REB_TIMEOUT 10 s, REB_MAX_RT 600 s; MRD is the time left until every address is invalid. */
 export const REBIND_PARAMS: RetransmitParams = { irt: 10_000, mrt: 600_000, mrc: 0, mrd: 0 };
+/** CNF_TIMEOUT 1 s, CNF_MAX_RT 4 s, CNF_MAX_RD 10 s. */
+export const CONFIRM_PARAMS: RetransmitParams = { irt: 1_000, mrt: 4_000, mrc: 0, mrd: 10_000 };
 /** DEC_TIMEOUT 1 s, DEC_MAX_RC 4. */
 export const DECLINE_PARAMS: RetransmitParams = { irt: 1_000, mrt: 0, mrc: 4, mrd: 0 };
 /** INF_TIMEOUT 1 s, INF_MAX_RT 3600 s. */

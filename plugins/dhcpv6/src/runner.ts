@@ -6,6 +6,7 @@ import {
   readLinkInfo,
   waitForLinkLocal,
   watchAddressFlags,
+  watchCarrier,
 } from "@incusx/linux-net";
 import {
   ClockToken,
@@ -54,6 +55,8 @@ export interface LinkAccess {
     onError: (error: unknown) => void,
     netns?: NetworkNamespace,
   ): { close(): void };
+  /** Reports whether the link is up with carrier, at start and on change; absent: no Confirm after a flap. */
+  watchCarrier?(iface: string, onChange: (usable: boolean) => void, onError: (error: unknown) => void, netns?: NetworkNamespace): { close(): void };
 }
 
 /** The runner's link operations: `@incusx/linux-net`'s (a namespace goes in-process through its addon). */
@@ -62,6 +65,7 @@ export const LINUX_NET_LINK_ACCESS: LinkAccess = {
   readLinkInfo: (iface, netns) => readLinkInfo(iface, netns === undefined ? {} : { netns }),
   openUdp6Socket: (options) => openUdp6Socket(options),
   watchAddressFlags: (iface, onChange, onError, netns) => watchAddressFlags(iface, onChange, { onError, ...(netns === undefined ? {} : { netns }) }),
+  watchCarrier: (iface, onChange, onError, netns) => watchCarrier(iface, onChange, { onError, ...(netns === undefined ? {} : { netns }) }),
 };
 
 /**
@@ -130,6 +134,7 @@ export class Dhcpv6Runner implements DhcpRunner {
     // does not delay that Solicit. Nothing is missed: its first read reports
     // every address's flags, and the client holds no address before a Reply.
     let watch: { close(): void } | undefined;
+    let carrierWatch: { close(): void } | undefined;
     let stopped = false;
     const startWatch = (): void => {
       if (watch !== undefined || stopped) return;
@@ -139,6 +144,18 @@ export class Dhcpv6Runner implements DhcpRunner {
       // Without the watch only DAD failures go unnoticed; the lease itself carries on.
       const onError = (error: unknown): void => log.warn("Failed to read address flags", { error: error instanceof Error ? error.message : String(error) });
       watch = net.watchAddressFlags(iface, onChange, onError, netns);
+      // Carrier down, then up: the client confirms its binding (RFC 8415 section 18.2.3).
+      let wasDown = false;
+      const onCarrier = (usable: boolean): void => {
+        if (usable && wasDown) client.linkReturned();
+        wasDown = !usable;
+      };
+      const onCarrierError = (error: unknown): void => log.warn("Failed to read the link state", { error: error instanceof Error ? error.message : String(error) });
+      try {
+        carrierWatch = net.watchCarrier?.(iface, onCarrier, onCarrierError, netns);
+      } catch (error) {
+        onCarrierError(error);
+      }
     };
     try {
       // The identity (MAC, DUID, IAID) is read while the kernel is still
@@ -186,6 +203,7 @@ export class Dhcpv6Runner implements DhcpRunner {
     } finally {
       stopped = true;
       watch?.close();
+      carrierWatch?.close();
       await closeQuietly(socket, log, "DHCPv6 socket");
     }
   }
