@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
-import { watchCarrier } from "./carrier.js";
+import { usableFromMonitorLine, usableFromNetlink, watchCarrier } from "./carrier.js";
 
 describe.skipIf(!rootAvailable())("watchCarrier on a real link (network namespace, root)", () => {
   let net: TestNetwork;
@@ -40,5 +40,36 @@ describe.skipIf(!rootAvailable())("watchCarrier on a real link (network namespac
     } finally {
       other.close();
     }
+  });
+});
+
+describe("link notices", () => {
+  it("reads up/carrier from ip monitor link lines", () => {
+    expect(usableFromMonitorLine("3: eth0@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP", "eth0")).toBe(true);
+    expect(usableFromMonitorLine("3: eth0@if2: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 state DOWN", "eth0")).toBe(false);
+    expect(usableFromMonitorLine("3: eth0: <BROADCAST,MULTICAST> mtu 1500 state DOWN", "eth0")).toBe(false);
+    expect(usableFromMonitorLine("Deleted 3: eth0@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500", "eth0")).toBe(false);
+    expect(usableFromMonitorLine("3: eth1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500", "eth0")).toBeUndefined();
+    expect(usableFromMonitorLine("2: eth0    inet6 fe80::1/64 scope link", "eth0")).toBeUndefined();
+  });
+
+  it("reads RTM_NEWLINK/RTM_DELLINK flags for the named link and skips others and garbage", () => {
+    const link = (type: number, flags: number, name: string): Buffer => {
+      const nameAttr = Buffer.alloc(4 + ((name.length + 1 + 3) & ~3));
+      nameAttr.writeUInt16LE(4 + name.length + 1, 0);
+      nameAttr.writeUInt16LE(3, 2);
+      nameAttr.write(name, 4);
+      const message = Buffer.alloc(32 + nameAttr.length);
+      message.writeUInt32LE(message.length, 0);
+      message.writeUInt16LE(type, 4);
+      message.writeUInt32LE(flags, 24);
+      nameAttr.copy(message, 32);
+      return message;
+    };
+    const usable = 0x1 | 0x40 | 0x10000;
+    const bytes = Buffer.concat([link(16, usable, "eth0"), link(16, 0x1, "eth0"), link(16, usable, "eth1"), link(17, usable, "eth0")]);
+    expect(usableFromNetlink(bytes, "eth0")).toEqual([true, false, false]);
+    expect(usableFromNetlink(Buffer.from([1, 2, 3]), "eth0")).toEqual([]);
+    expect(usableFromNetlink(Buffer.concat([link(16, usable, "eth0")]).subarray(0, 20), "eth0")).toEqual([]);
   });
 });
