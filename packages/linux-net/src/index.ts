@@ -17,7 +17,8 @@ export type { IpRoute2LinkConfiguratorOptions } from "./link-configurator.js";
 export { readLinkInfo } from "./link-info.js";
 export type { LinkInfo } from "./link-info.js";
 
-export { waitForLinkLocal } from "./link-local.js";
+export { linkLocalBlocker, waitForLinkLocal } from "./link-local.js";
+export type { LinkLocalBlocker } from "./link-local.js";
 
 export { readIpv6Sysctl, setIpv6Sysctls } from "./ipv6-sysctl.js";
 export type { Ipv6SysctlOptions } from "./ipv6-sysctl.js";

@@ -151,3 +151,45 @@ function waitForLinkLocalInNetns(iface: string, signal: AbortSignal, netns: Netn
     check();
   });
 }
+
+/** Why an interface will never get an IPv6 link-local address by itself (see {@link linkLocalBlocker}). */
+export type LinkLocalBlocker = "addr-gen-mode-none" | "ipv6-disabled";
+
+const ADDR_GEN_MODE_NONE = "1";
+
+/**
+ * Why `iface` has no IPv6 link-local address and the kernel will not make
+ * one: IPv6 is off on it (`disable_ipv6` = 1), or address generation is
+ * off (`addr_gen_mode` = 1, `ip link set dev IF addrgenmode none`) and no
+ * link-local address is there (one added by hand counts, even tentative).
+ * `undefined` when one is there or may still come (the interface does not
+ * exist yet, the setting cannot be read). Lets a DHCPv6 runner say so at
+ * once instead of waiting for a link-local address forever. Reads in
+ * `options.netns` when it is a namespace held by fd; needs the native
+ * addon (`undefined` without it).
+ *
+ * @example
+ * if (linkLocalBlocker("eth0", { netns }) === "addr-gen-mode-none") throw new Error("no link-local address");
+ */
+export function linkLocalBlocker(iface: string, options: IpOptions = {}): LinkLocalBlocker | undefined {
+  assertInterfaceName(iface);
+  const ref = netnsRefOf(options);
+  const addon = nativeAddon().addon;
+  if (addon?.readIpv6Sysctl === undefined || addon.listAddresses === undefined) return undefined;
+  const fd = ref?.fd;
+  let disabled: string;
+  let mode: string;
+  let addresses;
+  try {
+    disabled = addon.readIpv6Sysctl(iface, "disable_ipv6", fd).trim();
+    mode = addon.readIpv6Sysctl(iface, "addr_gen_mode", fd).trim();
+    addresses = addon.listAddresses(iface, fd);
+  } catch {
+    // Missing (it may come), or unreadable: nothing to say for sure.
+    return undefined;
+  }
+  if (disabled === "1") return "ipv6-disabled";
+  if (mode !== ADDR_GEN_MODE_NONE) return undefined;
+  const hasLinkLocal = addresses.some((a) => a.family === 6 && /^fe[89ab]/i.test(a.address) && (a.flags & IFA_F_DADFAILED) === 0);
+  return hasLinkLocal ? undefined : "addr-gen-mode-none";
+}

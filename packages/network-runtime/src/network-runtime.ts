@@ -5,6 +5,8 @@ import {
   type Clock,
   type DhcpRunner,
   type IpFamily,
+  type DhcpAttemptFailure,
+  type DhcpRunOptions,
   type Lease,
   type LeaseEvent,
   type LeaseEventNic,
@@ -164,6 +166,8 @@ export interface NetworkRunOptions {
   readonly duid?: Uint8Array;
   /** As {@link NicSpec.optimisticDad}, for the interface in the process's namespace; default the runtime's `optimisticDad`. */
   readonly optimisticDad?: boolean;
+  /** Told why a family's latest attempt got no lease (the runner's {@link DhcpRunOptions.attemptFailed}). */
+  attemptFailed?(family: IpFamily, failure: DhcpAttemptFailure): void;
 }
 
 /**
@@ -241,6 +245,8 @@ export interface NicFamilyStatus {
   readonly lease?: Lease;
   /** The last failure (the runner's, or `LINK_FAILED`), until the next lease applied cleanly. */
   readonly error?: { readonly code: string; readonly message: string };
+  /** Why the runner's latest attempt got no lease, until a lease is applied. */
+  readonly lastAttemptFailure?: DhcpAttemptFailure;
 }
 
 /** An attached NIC, as {@link NetworkRuntime.list} shows it. */
@@ -330,6 +336,7 @@ export function nicLeaseKey(instance: string, device: string): string {
 // What the supervision of one NIC needs, whether from run() or attach().
 interface NicRun {
   readonly interface: string;
+  readonly attemptFailed?: (family: IpFamily, failure: DhcpAttemptFailure) => void;
   readonly netns?: NetworkNamespace;
   readonly leaseKey?: string;
   readonly families?: readonly IpFamily[];
@@ -351,6 +358,7 @@ interface FamilyCell {
   state: NicFamilyState;
   lease?: Lease;
   error?: { code: string; message: string };
+  lastAttemptFailure?: DhcpAttemptFailure;
 }
 
 interface Attachment {
@@ -429,6 +437,7 @@ export class NetworkRuntime {
       link: this.options.link,
       events: this.options.events,
       duidKey: CLIENT_DUID_KEY,
+      ...(options.attemptFailed === undefined ? {} : { attemptFailed: options.attemptFailed }),
       runnerReleaseOnStop: () => releaseOnStop,
       optimisticDad,
     });
@@ -727,6 +736,7 @@ export class NetworkRuntime {
         state: cell.state,
         ...(cell.lease === undefined ? {} : { lease: cell.lease }),
         ...(cell.error === undefined ? {} : { error: cell.error }),
+        ...(cell.lastAttemptFailure === undefined ? {} : { lastAttemptFailure: cell.lastAttemptFailure }),
       })),
       ...(gone === undefined ? {} : { gone }),
     }));
@@ -802,6 +812,7 @@ export class NetworkRuntime {
         if (!signal.aborted) cell.state = "bound";
         cell.lease = event.lease;
         delete cell.error;
+        delete cell.lastAttemptFailure;
       } else if (event.kind === "expired" || event.kind === "released") {
         problems = await applier.clear(event.lease);
         if (!signal.aborted) cell.state = "starting";
@@ -835,6 +846,10 @@ export class NetworkRuntime {
             ...(options.duid === undefined ? {} : { duid: options.duid }),
             signal,
             emit,
+            attemptFailed: (failure: DhcpAttemptFailure) => {
+              cell.lastAttemptFailure = failure;
+              options.attemptFailed?.(family, failure);
+            },
           },
           Object.getOwnPropertyDescriptors(options.runnerReleaseOnStop()),
         );

@@ -110,6 +110,35 @@ export interface DhcpRunOptions {
   readonly signal: AbortSignal;
   /** Reports what happens to the lease. */
   emit(event: LeaseEvent): void;
+  /**
+   * Told why the latest attempt to get a lease came to nothing (no reply
+   * after N Solicits, NoAddrsAvail, no link-local address, ...), so a
+   * caller that gives up can say why. Optional for runners and callers.
+   */
+  attemptFailed?(failure: DhcpAttemptFailure): void;
+}
+
+/**
+ * Why a runner's latest attempt got no lease, as a stable code:
+ * - `NO_LINK_LOCAL`: the interface has no IPv6 link-local address and the
+ *   kernel will make none (`addr_gen_mode` none, or IPv6 disabled on it).
+ * - `NO_REPLY`: no server answered (`attempts` Solicits or Discovers sent).
+ * - `NO_ADDRS_AVAIL`: servers answered, with no address to give (DHCPv6
+ *   NoAddrsAvail or an IA without addresses).
+ * - `NOT_ON_LINK`: the server says the addresses are not for this link.
+ * - `DECLINED`: the address failed duplicate address detection.
+ * - `NAK`: a DHCPv4 server refused the request (DHCPNAK).
+ */
+export type DhcpAttemptFailureCode = "NO_LINK_LOCAL" | "NO_REPLY" | "NO_ADDRS_AVAIL" | "NOT_ON_LINK" | "DECLINED" | "NAK";
+
+/** What {@link DhcpRunOptions.attemptFailed} is told. */
+export interface DhcpAttemptFailure {
+  /** Stable reason. */
+  readonly code: DhcpAttemptFailureCode;
+  /** One sentence for people (`no reply after 5 Solicits`). */
+  readonly message: string;
+  /** Messages sent in the attempt, when counted. */
+  readonly attempts?: number;
 }
 
 /**

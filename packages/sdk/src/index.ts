@@ -37,6 +37,8 @@ export {
   NicValidatorToken,
 } from "./extension-points.js";
 export type {
+  DhcpAttemptFailure,
+  DhcpAttemptFailureCode,
   DhcpRunOptions,
   DhcpRunner,
   DnsSink,

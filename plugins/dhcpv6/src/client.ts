@@ -7,7 +7,7 @@ import {
   findDhcpv6Option,
   type Dhcpv6ClientServerMessage,
 } from "@incusx/dhcp-wire";
-import { INFINITE_LIFETIME, canonicalAddress, type Clock, type LeaseEventKind, type Logger } from "@incusx/sdk";
+import { INFINITE_LIFETIME, canonicalAddress, type Clock, type DhcpAttemptFailure, type LeaseEventKind, type Logger } from "@incusx/sdk";
 import { Inbox, receiveUntilAborted } from "@incusx/dhcp-client";
 import { fqdnNameOf, type Dhcpv6ClientOptions } from "./options.js";
 import {
@@ -289,10 +289,15 @@ export class Dhcpv6Client {
           keepOffer(offers, verdict.offer);
           return undefined;
         },
-        onTimeout: () => {
+        onTimeout: (transmissions) => {
           firstRtOver = true;
           const best = selectOffer(offers);
           if (best !== undefined) return { result: { kind: "offer", offer: best } };
+          this.#attemptFailed(
+            noAddressesThisRound
+              ? { code: "NO_ADDRS_AVAIL", message: `servers answered ${plural(transmissions, "Solicit")} with no address to give (NoAddrsAvail)`, attempts: transmissions }
+              : { code: "NO_REPLY", message: `no reply after ${plural(transmissions, "Solicit")}`, attempts: transmissions },
+          );
           if (noAddressesThisRound) noAddressRounds++;
           noAddressesThisRound = false;
           if (noAddressRounds >= STATELESS_AFTER_ROUNDS || (probe && noAddressRounds > 0)) return { result: { kind: "stateless" } };
@@ -333,11 +338,13 @@ export class Dhcpv6Client {
             this.#logStatus("Request", status);
             // UnspecFail and the like: keep retransmitting (bounded by REQ_MAX_RC).
             if (status.code !== Dhcpv6StatusCode.NoAddrsAvail && status.code !== Dhcpv6StatusCode.NotOnLink) return undefined;
+            this.#statusFailed("Request", status.code);
             return { result: this.#restart() };
           }
           const ia = findIaNa(response.message, this.#options.iaid);
           if (ia === undefined || ia.addresses.length === 0 || (ia.status !== undefined && ia.status.code !== Dhcpv6StatusCode.Success)) {
             if (ia?.status !== undefined) this.#logStatus("Request", ia.status);
+            this.#statusFailed("Request", ia?.status?.code ?? Dhcpv6StatusCode.NoAddrsAvail);
             return { result: this.#restart() };
           }
           // A Request after NoBinding re-establishes the lease in force; one after Solicit starts anew.
@@ -347,6 +354,7 @@ export class Dhcpv6Client {
       signal,
     );
     // REQ_MAX_RC transmissions without an answer: solicit again (section 18.2.2).
+    if (result === undefined) this.#attemptFailed({ code: "NO_REPLY", message: `no reply to ${plural(REQUEST_PARAMS.mrc, "Request")}`, attempts: REQUEST_PARAMS.mrc });
     return result ?? this.#restart();
   }
 
@@ -390,6 +398,7 @@ export class Dhcpv6Client {
           // Any other status (UnspecFail, none at all) leaves the addresses usable (section 18.2.10.2).
           if (status?.code === Dhcpv6StatusCode.NotOnLink) {
             this.#logStatus("Confirm", status);
+            this.#statusFailed("Confirm", status.code);
             return { result: "not-on-link" };
           }
           return { result: "on-link" };
@@ -460,7 +469,10 @@ export class Dhcpv6Client {
     if (status?.code === Dhcpv6StatusCode.UseMulticast) return "use-multicast";
     if (status !== undefined && status.code !== Dhcpv6StatusCode.Success) {
       this.#logStatus(event === "renewed" ? "Renew" : "Rebind", status);
-      if (status.code === Dhcpv6StatusCode.NotOnLink) return { result: this.#expire() };
+      if (status.code === Dhcpv6StatusCode.NotOnLink) {
+        this.#statusFailed(event === "renewed" ? "Renew" : "Rebind", status.code);
+        return { result: this.#expire() };
+      }
       return undefined; // UnspecFail and the like: retransmit until MRD
     }
     const ia = findIaNa(response.message, this.#options.iaid);
@@ -488,6 +500,7 @@ export class Dhcpv6Client {
   async #decline(addresses: readonly string[], signal: AbortSignal): Promise<Next> {
     const binding = this.#binding!;
     this.#log.warn("DHCPv6 address failed duplicate address detection; declining it", { addresses });
+    this.#attemptFailed({ code: "DECLINED", message: `${addresses.join(", ")} failed duplicate address detection and was declined` });
     this.#drop("expired");
     for (const address of addresses) this.#dadFailed.delete(canonical(address));
     const declined: IaAddress[] = addresses.map((address) => ({ address, preferredLifetime: 0, validLifetime: 0 }));
@@ -670,12 +683,31 @@ export class Dhcpv6Client {
     return binding.addresses.map((a) => ({ address: a.address, preferredLifetime: left(a.preferredLifetime), validLifetime: left(a.validLifetime) }));
   }
 
+  /** Tells the caller why this attempt got nothing; a listener's bug must not stop the protocol. */
+  #attemptFailed(failure: DhcpAttemptFailure): void {
+    try {
+      this.#options.attemptFailed?.(failure);
+    } catch (error) {
+      this.#log.error("A DHCPv6 attempt failure listener threw", { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  #statusFailed(exchange: string, code: number): void {
+    const name = dhcpv6StatusCodeName(code) ?? String(code);
+    const failure: DhcpAttemptFailure["code"] = code === Dhcpv6StatusCode.NotOnLink ? "NOT_ON_LINK" : "NO_ADDRS_AVAIL";
+    this.#attemptFailed({ code: failure, message: `the server answered the ${exchange} with ${name}` });
+  }
+
   #logStatus(exchange: string, status: { code: number; message: string }): void {
     this.#log.info(`DHCPv6 server answered ${exchange} with status "${dhcpv6StatusCodeName(status.code) ?? status.code}"`, {
       status: status.code,
       message: status.message,
     });
   }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 function grantsAddresses(message: Dhcpv6ClientServerMessage, iaid: number): boolean {

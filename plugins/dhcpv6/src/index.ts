@@ -9,7 +9,7 @@ export { Dhcpv6Client } from "./client.js";
 export type { Dhcpv6State } from "./client.js";
 export { DEFAULT_DHCPV6_CONFIG } from "./options.js";
 export type { Dhcpv6ClientOptions, Dhcpv6Config } from "./options.js";
-export { Dhcpv6Runner, socketTransport } from "./runner.js";
+export { Dhcpv6Runner, NoLinkLocalError, socketTransport } from "./runner.js";
 export { bindingFromSaved } from "./saved-binding.js";
 export type { SavedBinding } from "./saved-binding.js";
 export type { Dhcpv6Socket } from "./runner.js";

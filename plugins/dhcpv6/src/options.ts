@@ -1,5 +1,5 @@
 import type { Duid } from "@incusx/dhcp-wire";
-import type { Clock, LeaseEvent, Logger } from "@incusx/sdk";
+import type { Clock, DhcpAttemptFailure, LeaseEvent, Logger } from "@incusx/sdk";
 import type { Dhcpv6Config } from "./generated/config.js";
 import type { Binding } from "./lease.js";
 import type { SavedBinding } from "./saved-binding.js";
@@ -49,6 +49,8 @@ export interface Dhcpv6ClientOptions {
   readonly transactionId?: () => number;
   /** Receives every lease event. */
   emit(event: LeaseEvent): void;
+  /** Told why an attempt got no lease (no reply after N Solicits, NoAddrsAvail, NotOnLink). */
+  attemptFailed?(failure: DhcpAttemptFailure): void;
   /** Where the client logs. */
   readonly logger: Logger;
 }

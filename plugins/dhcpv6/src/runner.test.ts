@@ -2,6 +2,7 @@ import { Dhcpv6MessageType as T, Dhcpv6OptionCode as O, decodeDhcpv6, encodeDhcp
 import { FakeSocketLink, RunnerRuns, ScriptedSocket } from "@incusx/dhcp-client/testing";
 import { DhcpRunnerToken, definePlugin, type DhcpRunOptions, type NetworkNamespace } from "@incusx/sdk";
 import { FakeClock, MemoryLogSink, MemoryStateStore, describeDhcpRunnerContract, startTestHost } from "@incusx/testkit";
+import type { LinkLocalBlocker } from "@incusx/linux-net";
 import { afterEach, describe, expect, it } from "vitest";
 import { advertise, reply } from "./fake-server.test-support.js";
 import { DUID_KEY, bindingKey, iaidKey } from "./identity.js";
@@ -31,6 +32,7 @@ class FakeLink extends FakeSocketLink<{ iface: string; localAddress: string; por
   /** The namespace each call other than openUdp6Socket was given, by call. */
   readonly netnsOf: [string, NetworkNamespace | undefined][] = [];
   linkLocal: Promise<string> = Promise.resolve(LINK_LOCAL);
+  blocker: LinkLocalBlocker | undefined;
 
   constructor(serve = true, mac = MAC) {
     super(mac, () => new FakeSocket(serve));
@@ -50,6 +52,10 @@ class FakeLink extends FakeSocketLink<{ iface: string; localAddress: string; por
         signal.addEventListener("abort", () => reject(signal.reason), { once: true });
       }),
     ]);
+  }
+
+  linkLocalBlocker(): LinkLocalBlocker | undefined {
+    return this.blocker;
   }
 
   openUdp6Socket(options: { iface: string; localAddress: string; port: number; netns?: NetworkNamespace }): Promise<Dhcpv6Socket> {
@@ -286,6 +292,25 @@ describe("Dhcpv6Runner", () => {
     await r.stop();
     expect(link.opened).toEqual([]);
     expect(r.events).toEqual([]);
+  });
+
+  it.each([
+    ["addr-gen-mode-none", "address generation is off (addr_gen_mode = none"],
+    ["ipv6-disabled", "IPv6 is disabled on it"],
+  ] as const)("fails at once with NO_LINK_LOCAL when the kernel will make no link-local address (%s)", async (blocker, words) => {
+    const link = new FakeLink();
+    link.linkLocal = new Promise(() => {});
+    link.blocker = blocker;
+    const s = setup({ link });
+    const failures: unknown[] = [];
+    const r = runs.start(s.runner, { interface: "eth0", attemptFailed: (f) => void failures.push(f) });
+    await expect(r.done).rejects.toMatchObject({ name: "NoLinkLocalError", code: "NO_LINK_LOCAL", blocker });
+    expect(s.clock.now()).toBe(START);
+    expect(r.events).toEqual([
+      { kind: "failed", family: "ipv6", interface: "eth0", at: START, error: { code: "NO_LINK_LOCAL", message: expect.stringContaining(words) } },
+    ]);
+    expect(failures).toEqual([{ code: "NO_LINK_LOCAL", message: expect.stringContaining('"eth0" has no IPv6 link-local address') }]);
+    expect(link.opened).toEqual([]);
   });
 
   it("reports failed and rejects when the socket cannot be opened", async () => {

@@ -3,8 +3,10 @@ import {
   DHCPV6_CLIENT_PORT,
   DHCPV6_SERVER_PORT,
   openUdp6Socket,
+  linkLocalBlocker,
   readLinkInfo,
   waitForLinkLocal,
+  type LinkLocalBlocker,
   watchAddressFlags,
   watchCarrier,
 } from "@incusx/linux-net";
@@ -16,6 +18,7 @@ import {
   defineToken,
   inject,
   type Clock,
+  type DhcpAttemptFailure,
   type DhcpRunOptions,
   type DhcpRunner,
   type JsonValue,
@@ -55,6 +58,8 @@ export interface LinkAccess {
     onError: (error: unknown) => void,
     netns?: NetworkNamespace,
   ): { close(): void };
+  /** Why the interface will never get a link-local address by itself, if so; absent: never reported. */
+  linkLocalBlocker?(iface: string, netns?: NetworkNamespace): LinkLocalBlocker | undefined;
   /** Reports whether the link is up with carrier, at start and on change; absent: no Confirm after a flap. */
   watchCarrier?(iface: string, onChange: (usable: boolean) => void, onError: (error: unknown) => void, netns?: NetworkNamespace): { close(): void };
 }
@@ -65,6 +70,7 @@ export const LINUX_NET_LINK_ACCESS: LinkAccess = {
   readLinkInfo: (iface, netns) => readLinkInfo(iface, netns === undefined ? {} : { netns }),
   openUdp6Socket: (options) => openUdp6Socket(options),
   watchAddressFlags: (iface, onChange, onError, netns) => watchAddressFlags(iface, onChange, { onError, ...(netns === undefined ? {} : { netns }) }),
+  linkLocalBlocker: (iface, netns) => linkLocalBlocker(iface, netns === undefined ? {} : { netns }),
   watchCarrier: (iface, onChange, onError, netns) => watchCarrier(iface, onChange, { onError, ...(netns === undefined ? {} : { netns }) }),
 };
 
@@ -165,6 +171,12 @@ export class Dhcpv6Runner implements DhcpRunner {
       // address is there.
       const early = this.#identity(net, options, log);
       early.catch(() => undefined);
+      const blocker = net.linkLocalBlocker?.(iface, netns);
+      if (blocker !== undefined) {
+        const error = new NoLinkLocalError(iface, blocker);
+        options.attemptFailed?.({ code: "NO_LINK_LOCAL", message: error.message });
+        throw error;
+      }
       const linkLocal = await net.waitForLinkLocal(iface, signal, netns);
       const { duid, iaid } = await early.catch(() => this.#identity(net, options, log));
       const key = bindingKey(options.leaseKey ?? iface);
@@ -189,6 +201,7 @@ export class Dhcpv6Runner implements DhcpRunner {
         // A SavedBinding is plain JSON (numbers, strings, null, arrays); read back through bindingFromSaved.
         persist: (binding) => (binding === undefined ? this.store.delete(key) : this.store.set(key, binding as unknown as JsonValue)),
         emit: (event) => options.emit(event),
+        ...(options.attemptFailed === undefined ? {} : { attemptFailed: (failure: DhcpAttemptFailure) => options.attemptFailed?.(failure) }),
         logger: log,
       });
     } catch (error) {
@@ -250,4 +263,26 @@ function afterFirstSend(transport: Dhcpv6Transport, onFirstSend: () => void): Dh
       return sending;
     },
   };
+}
+
+/**
+ * The interface has no IPv6 link-local address and the kernel will make
+ * none, so DHCPv6 cannot start (code `NO_LINK_LOCAL`): thrown at once, not
+ * after a timeout. `blocker` says why; the message says how to fix it.
+ */
+export class NoLinkLocalError extends Error {
+  /** Stable code, as the `failed` lease event carries it. */
+  readonly code = "NO_LINK_LOCAL";
+  /** What keeps the link-local address away. */
+  readonly blocker: LinkLocalBlocker;
+
+  constructor(iface: string, blocker: LinkLocalBlocker) {
+    super(
+      blocker === "ipv6-disabled"
+        ? `"${iface}" has no IPv6 link-local address: IPv6 is disabled on it (disable_ipv6 = 1)`
+        : `"${iface}" has no IPv6 link-local address: address generation is off (addr_gen_mode = none; \`ip link set dev ${iface} addrgenmode eui64\` or the stableLinkLocal option makes one)`,
+    );
+    this.name = "NoLinkLocalError";
+    this.blocker = blocker;
+  }
 }

@@ -156,7 +156,20 @@ export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: F
   const signals = deps.signals ?? process;
   signals.on("SIGTERM", onSignal);
   signals.on("SIGINT", onSignal);
-  const timer = options.timeoutMs === undefined ? undefined : clock.setTimer(options.timeoutMs, () => finish(partial()));
+  // Why each family has no lease yet, for the --timeout report: the runner's latest word, or its failure.
+  const whyNot = new Map<IpFamily, { code: string; message: string }>();
+  const seenFailures = events.subscribe((event) => {
+    if (event.kind === "failed" && event.error !== undefined && event.error.code !== LINK_FAILED) whyNot.set(event.family, event.error);
+  });
+  const onTimeout = (): void => {
+    for (const family of active.filter((f) => !configured.has(f))) {
+      const reason = whyNot.get(family) ?? { code: "NO_LEASE", message: "no lease yet and no failure reported" };
+      io.stderr.write(`incusx: ${family} not configured on ${options.interface}: ${reason.message} [${reason.code}]\n`);
+      if (options.json) io.stdout.write(JSON.stringify({ kind: "timeout", family, interface: options.interface, reason }) + "\n");
+    }
+    finish(partial());
+  };
+  const timer = options.timeoutMs === undefined ? undefined : clock.setTimer(options.timeoutMs, onTimeout);
 
   try {
     await runtime.run({
@@ -165,6 +178,7 @@ export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: F
       ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
       releaseOnStop: options.release,
       signal: stop.signal,
+      attemptFailed: (family, failure) => void whyNot.set(family, failure),
     });
   } finally {
     waitingFor = undefined;
@@ -173,6 +187,7 @@ export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: F
     signals.off("SIGTERM", onSignal);
     signals.off("SIGINT", onSignal);
     subscription.dispose();
+    seenFailures.dispose();
     const stopped = await host.stop();
     for (const plugin of stopped.plugins) {
       if (plugin.error) writeError(io.stderr, plugin.error.code, plugin.error.message);

@@ -311,6 +311,34 @@ describe("incusx forknet dhcp: inside the namespace", () => {
     expect(result.stderr).toContain('incusx: note: no DHCP runner for "ipv4" is loaded; ipv4 is left alone');
   });
 
+  it("says at --timeout, per family, why nothing was configured: on stderr, and as a JSON line with --json", async () => {
+    const noReply = runner("ipv4", (o) => o.attemptFailed?.({ code: "NO_REPLY", message: "no reply after 4 Discovers", attempts: 4 }));
+    const noLinkLocal = runner("ipv6", (o) => {
+      o.attemptFailed?.({ code: "NO_ADDRS_AVAIL", message: "earlier word, superseded" });
+      o.emit({ kind: "failed", family: "ipv6", interface: o.interface, at: clock.now(), error: { code: "NO_LINK_LOCAL", message: '"eth0" has no IPv6 link-local address' } });
+    });
+    const run = start(child([noReply, noLinkLocal]), inNetns("--exit-when-configured", "--timeout", "3", "--json"));
+    await clock.advance(3_000);
+    const result = await run.done;
+    expect(result.status).toBe(4);
+    expect(result.stderr).toContain("incusx: ipv4 not configured on eth0: no reply after 4 Discovers [NO_REPLY]\n");
+    expect(result.stderr).toContain('incusx: ipv6 not configured on eth0: "eth0" has no IPv6 link-local address [NO_LINK_LOCAL]\n');
+    const lines = result.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.filter((l) => l.kind === "timeout")).toEqual([
+      { kind: "timeout", family: "ipv4", interface: "eth0", reason: { code: "NO_REPLY", message: "no reply after 4 Discovers", attempts: 4 } },
+      { kind: "timeout", family: "ipv6", interface: "eth0", reason: { code: "NO_LINK_LOCAL", message: '"eth0" has no IPv6 link-local address' } },
+    ]);
+  });
+
+  it("says at --timeout that no failure was reported when a runner said nothing, and nothing for a configured family", async () => {
+    const run = start(child([runner("ipv4"), runner("ipv6", bind(clock))]), inNetns("--exit-when-configured", "--timeout", "2"));
+    await clock.advance(2_000);
+    const result = await run.done;
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain("incusx: ipv4 not configured on eth0: no lease yet and no failure reported [NO_LEASE]\n");
+    expect(result.stderr).not.toContain("ipv6 not configured");
+  });
+
   it("does not count a lease the link refused as configured", async () => {
     link.failNext("addAddress", new Error("RTNETLINK answers: Permission denied"));
     const run = start(child([runner("ipv6", bind(clock))]), inNetns("--exit-when-configured", "--timeout", "5", "--json"));
