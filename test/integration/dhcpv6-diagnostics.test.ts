@@ -1,0 +1,44 @@
+// Why DHCPv6 configured nothing, said at once or at --timeout, against real
+// namespaces: an interface without a link-local address (addr_gen_mode
+// none) fails at once with NO_LINK_LOCAL; a link without a server ends at
+// --timeout with "no reply after N Solicits".
+import { describe, expect, it } from "vitest";
+import { createTestNetwork, forknet, skipReason, stateDir } from "./dhcpv6-support.js";
+
+const reason = skipReason();
+
+async function network(onTestFinished: (fn: () => Promise<void>) => void, startDnsmasq = true) {
+  const net = await createTestNetwork({ v4: false, startDnsmasq });
+  const state = await stateDir();
+  onTestFinished(async () => {
+    await net.destroy();
+    await state.remove();
+  });
+  return { net, state: state.dir };
+}
+
+describe.skipIf(reason !== undefined)(`DHCPv6 diagnostics${reason ? ` (skipped: ${reason})` : ""}`, { concurrent: true }, () => {
+  it("fails at once with NO_LINK_LOCAL when addr_gen_mode is none, and says so at --timeout", { timeout: 60_000 }, async ({ onTestFinished }) => {
+    const { net, state } = await network(onTestFinished);
+    await net.exec("container", ["ip", "link", "set", "dev", net.iface, "addrgenmode", "none"]);
+    await net.exec("container", ["ip", "-6", "addr", "flush", "dev", net.iface, "scope", "link"]);
+    const timeoutMs = 8_000;
+    const startedAt = Date.now();
+    const run = forknet(net, ["--no-ipv4", "--state-dir", state, "--exit-when-configured", "--timeout", String(timeoutMs / 1000)]);
+    onTestFinished(async () => void (await run.stop()));
+    const failed = await run.waitForEvent((e) => e.kind === "failed", timeoutMs);
+    // Long before the timeout: the cause is known at start.
+    expect(failed.error).toEqual({ code: "NO_LINK_LOCAL", message: expect.stringContaining("addr_gen_mode = none") });
+    expect(Date.now() - startedAt).toBeLessThan(timeoutMs);
+    expect(await run.exited()).toBe(4);
+    expect(run.stderr()).toMatch(/incusx: ipv6 not configured on eth0: "eth0" has no IPv6 link-local address: address generation is off .*\[NO_LINK_LOCAL\]/);
+  });
+
+  it("says no reply after N Solicits at --timeout when no server answers", { timeout: 60_000 }, async ({ onTestFinished }) => {
+    const { net, state } = await network(onTestFinished, false);
+    const run = forknet(net, ["--no-ipv4", "--state-dir", state, "--exit-when-configured", "--timeout", "6"]);
+    onTestFinished(async () => void (await run.stop()));
+    expect(await run.exited()).toBe(4);
+    expect(run.stderr()).toMatch(/incusx: ipv6 not configured on eth0: no reply after \d+ Solicits? \[NO_REPLY\]/);
+  });
+});
