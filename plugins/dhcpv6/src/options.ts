@@ -26,8 +26,8 @@ export interface Dhcpv6ClientOptions {
   readonly hostname?: string;
   /** Fully qualified name sent in the Client FQDN option; wins over `hostname`. */
   readonly fqdn?: string;
-  /** Prefix length and Rapid Commit. */
-  readonly config: Dhcpv6Config;
+  /** Prefix length and Rapid Commit (the rest of the plugin's config is the runner's). */
+  readonly config: Pick<Dhcpv6Config, "addressPrefixLength" | "rapidCommit">;
   /** Send a Release when stopped while holding addresses. */
   readonly releaseOnStop?: boolean;
   /**

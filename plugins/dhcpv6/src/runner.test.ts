@@ -6,6 +6,7 @@ import type { LinkLocalBlocker } from "@incusx/linux-net";
 import { afterEach, describe, expect, it } from "vitest";
 import { advertise, reply } from "./fake-server.test-support.js";
 import { DUID_KEY, bindingKey, iaidKey } from "./identity.js";
+import { STABLE_SECRET_KEY, stableLinkLocalAddress } from "./stable-link-local.js";
 import plugin from "./index.js";
 import { Dhcpv6LinkAccessToken, Dhcpv6Runner, LINUX_NET_LINK_ACCESS, type Dhcpv6Socket, type LinkAccess } from "./runner.js";
 
@@ -33,6 +34,7 @@ class FakeLink extends FakeSocketLink<{ iface: string; localAddress: string; por
   readonly netnsOf: [string, NetworkNamespace | undefined][] = [];
   linkLocal: Promise<string> = Promise.resolve(LINK_LOCAL);
   blocker: LinkLocalBlocker | undefined;
+  addLinkLocal: ((iface: string, address: string, netns?: NetworkNamespace) => Promise<void>) | undefined;
 
   constructor(serve = true, mac = MAC) {
     super(mac, () => new FakeSocket(serve));
@@ -311,6 +313,29 @@ describe("Dhcpv6Runner", () => {
     ]);
     expect(failures).toEqual([{ code: "NO_LINK_LOCAL", message: expect.stringContaining('"eth0" has no IPv6 link-local address') }]);
     expect(link.opened).toEqual([]);
+  });
+
+  it("adds a stable (RFC 7217) link-local address instead of failing when stableLinkLocal is on, then binds", async () => {
+    const link = new FakeLink();
+    link.blocker = "addr-gen-mode-none";
+    const added: string[] = [];
+    link.addLinkLocal = async (_iface, address) => void added.push(address);
+    const s = setup({ link, config: { stableLinkLocal: true } });
+    const r = run(s);
+    await s.clock.flush();
+    expect(added).toEqual([stableLinkLocalAddress(MAC, Buffer.from((await s.store.get(STABLE_SECRET_KEY)) as string, "hex"))]);
+    expect(r.events.map((e) => e.kind)).toEqual(["bound"]);
+  });
+
+  it("still fails with NO_LINK_LOCAL with stableLinkLocal on when IPv6 is disabled on the interface", async () => {
+    const link = new FakeLink();
+    link.blocker = "ipv6-disabled";
+    link.addLinkLocal = async () => {
+      throw new Error("must not be called");
+    };
+    const s = setup({ link, config: { stableLinkLocal: true } });
+    const r = run(s);
+    await expect(r.done).rejects.toMatchObject({ code: "NO_LINK_LOCAL", blocker: "ipv6-disabled" });
   });
 
   it("reports failed and rejects when the socket cannot be opened", async () => {

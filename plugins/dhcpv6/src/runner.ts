@@ -3,6 +3,7 @@ import {
   DHCPV6_CLIENT_PORT,
   DHCPV6_SERVER_PORT,
   openUdp6Socket,
+  IpRoute2LinkConfigurator,
   linkLocalBlocker,
   readLinkInfo,
   waitForLinkLocal,
@@ -33,6 +34,7 @@ import { DEFAULT_DHCPV6_CONFIG, type Dhcpv6Config } from "./options.js";
 import { bindingKey, loadOrCreateDuid, loadOrCreateIaid } from "./identity.js";
 import type { Binding } from "./lease.js";
 import { bindingFromSaved } from "./saved-binding.js";
+import { loadOrCreateStableSecret, stableLinkLocalAddress } from "./stable-link-local.js";
 import type { Dhcpv6Transport } from "./transport.js";
 
 /** The socket the runner needs: the shape of `@incusx/linux-net`'s `Udp6Socket`. */
@@ -60,6 +62,8 @@ export interface LinkAccess {
   ): { close(): void };
   /** Why the interface will never get a link-local address by itself, if so; absent: never reported. */
   linkLocalBlocker?(iface: string, netns?: NetworkNamespace): LinkLocalBlocker | undefined;
+  /** Adds an IPv6 link-local address (/64, no lifetime limit), for the `stableLinkLocal` option. */
+  addLinkLocal?(iface: string, address: string, netns?: NetworkNamespace): Promise<void>;
   /** Reports whether the link is up with carrier, at start and on change; absent: no Confirm after a flap. */
   watchCarrier?(iface: string, onChange: (usable: boolean) => void, onError: (error: unknown) => void, netns?: NetworkNamespace): { close(): void };
 }
@@ -71,6 +75,7 @@ export const LINUX_NET_LINK_ACCESS: LinkAccess = {
   openUdp6Socket: (options) => openUdp6Socket(options),
   watchAddressFlags: (iface, onChange, onError, netns) => watchAddressFlags(iface, onChange, { onError, ...(netns === undefined ? {} : { netns }) }),
   linkLocalBlocker: (iface, netns) => linkLocalBlocker(iface, netns === undefined ? {} : { netns }),
+  addLinkLocal: (iface, address, netns) => new IpRoute2LinkConfigurator(netns === undefined ? {} : { netns }).addAddress(iface, { address, prefixLength: 64 }),
   watchCarrier: (iface, onChange, onError, netns) => watchCarrier(iface, onChange, { onError, ...(netns === undefined ? {} : { netns }) }),
 };
 
@@ -171,7 +176,14 @@ export class Dhcpv6Runner implements DhcpRunner {
       // address is there.
       const early = this.#identity(net, options, log);
       early.catch(() => undefined);
-      const blocker = net.linkLocalBlocker?.(iface, netns);
+      let blocker = net.linkLocalBlocker?.(iface, netns);
+      if (blocker === "addr-gen-mode-none" && this.#config.stableLinkLocal && net.addLinkLocal !== undefined) {
+        const { mac } = await net.readLinkInfo(iface, netns);
+        const address = stableLinkLocalAddress(mac, await loadOrCreateStableSecret(this.store));
+        log.info("The interface has no link-local address (addr_gen_mode none); adding a stable one (RFC 7217)", { address });
+        await net.addLinkLocal(iface, address, netns);
+        blocker = undefined;
+      }
       if (blocker !== undefined) {
         const error = new NoLinkLocalError(iface, blocker);
         options.attemptFailed?.({ code: "NO_LINK_LOCAL", message: error.message });

@@ -17,14 +17,21 @@ export interface Dhcpv6Config {
    * @default true
    */
   readonly rapidCommit: boolean;
+  /**
+   * When the interface has no IPv6 link-local address and the kernel makes none (addr_gen_mode none), add a stable one (RFC 7217: a hash of a per-host secret and the MAC, as dhcpcd's `slaac private`) instead of failing with NO_LINK_LOCAL. Off by default: the kernel's own link-local address is left to the kernel.
+   *
+   * @default false
+   */
+  readonly stableLinkLocal: boolean;
 }
 
 /** {@link Dhcpv6Config} as a host config may give it: the properties with a default may be left out. */
-export type Dhcpv6ConfigInput = Omit<Dhcpv6Config, "addressPrefixLength" | "rapidCommit"> &
-  Partial<Pick<Dhcpv6Config, "addressPrefixLength" | "rapidCommit">>;
+export type Dhcpv6ConfigInput = Omit<Dhcpv6Config, "addressPrefixLength" | "rapidCommit" | "stableLinkLocal"> &
+  Partial<Pick<Dhcpv6Config, "addressPrefixLength" | "rapidCommit" | "stableLinkLocal">>;
 
 /** The schema's `default` values, which the host fills in before the plugin sees its config. */
 export const DEFAULT_DHCPV6_CONFIG: Dhcpv6Config = Object.freeze({
   addressPrefixLength: 128,
   rapidCommit: true,
+  stableLinkLocal: false,
 });
