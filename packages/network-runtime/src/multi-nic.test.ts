@@ -167,6 +167,22 @@ describe("NetworkRuntime with many NICs", () => {
     ]);
   });
 
+  it("shows a family's last attempt failure in list() until a lease is applied", async () => {
+    const t = setup();
+    await t.runtime.attach(t.nic("c1"));
+    const options = t.v6.of("c1").at(-1)!.options;
+    options.attemptFailed?.({ code: "NO_REPLY", message: "no reply after 1 Solicit", attempts: 1 });
+    options.attemptFailed?.({ code: "NO_REPLY", message: "no reply after 2 Solicits", attempts: 2 });
+    expect(t.state("c1", "ipv6")).toEqual({
+      family: "ipv6",
+      state: "starting",
+      lastAttemptFailure: { code: "NO_REPLY", message: "no reply after 2 Solicits", attempts: 2 },
+    });
+    t.v6.bind("c1", "2001:db8:1::10");
+    await t.events.waitFor((e) => e.kind === "bound");
+    expect(t.state("c1", "ipv6")?.lastAttemptFailure).toBeUndefined();
+  });
+
   it("keeps the other NIC bound while one NIC's runner crashes and is restarted by its own backoff", async () => {
     const t = setup();
     t.v4.failOnStart.add("c1");

@@ -118,6 +118,19 @@ describe("NetworkRuntime", () => {
     expect(t.runners[0]!.current.duid).toBeUndefined();
   });
 
+  it("passes each family's attempt failures to run()'s attemptFailed", async () => {
+    const t = setup((clock) => [new ScriptedRunner("ipv4", clock), new ScriptedRunner("ipv6", clock)]);
+    const seen: [string, string][] = [];
+    void t.start({ attemptFailed: (family, failure) => void seen.push([family, failure.code]) });
+    await t.clock.flush();
+    t.runners[1]!.current.attemptFailed?.({ code: "NO_LINK_LOCAL", message: "no link-local address" });
+    t.runners[0]!.current.attemptFailed?.({ code: "NO_REPLY", message: "no reply after 3 Discovers", attempts: 3 });
+    expect(seen).toEqual([
+      ["ipv6", "NO_LINK_LOCAL"],
+      ["ipv4", "NO_REPLY"],
+    ]);
+  });
+
   it("puts a bound lease on the link at once, with its lifetimes, and publishes the event", async () => {
     const t = setup((clock) => [new ScriptedRunner("ipv6", clock)]);
     void t.start();
