@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
 import { Dhcpv4MessageType, Dhcpv4OptionCode, dhcpv4OptionValue, findDhcpv4Option, type Dhcpv4Message } from "@incusx/dhcp-wire";
-import type { Clock, Lease, LeaseEventKind, Logger } from "@incusx/sdk";
+import type { Clock, DhcpAttemptFailure, Lease, LeaseEventKind, Logger } from "@incusx/sdk";
 import { runExchange, isReplyTo, isType, sendMessage, unusableAddress, type Exchange, type ExchangeContext } from "./exchange.js";
 import { Inbox, receiveUntilAborted, type MessageSource } from "@incusx/dhcp-client";
 import { bindingFromAck, expiresAt, leaseOf, savedLeaseOf, timeOf, type Binding, type SavedLease } from "./lease.js";
@@ -184,7 +184,11 @@ export class Dhcpv4Client {
           return buildDiscover(this.#identity, { xid, secs, broadcast: this.#broadcastFlag }, requested);
         },
         retransmitAt: (n, now) => now + retransmitDelay(n, this.#random),
-        giveUp: () => false,
+        giveUp: (transmissions) => {
+          // Never gives up; each unanswered wait is a reason to tell.
+          this.#attemptFailed({ code: "NO_REPLY", message: `no reply after ${transmissions} DHCPDISCOVER${transmissions === 1 ? "" : "s"}`, attempts: transmissions });
+          return false;
+        },
         onReply: (reply) => {
           // RFC 2131 lets the client wait for several offers; the first acceptable one is as good as any.
           if (!isType(reply, Dhcpv4MessageType.Offer) || reply.yiaddr === "0.0.0.0") return undefined;
@@ -365,9 +369,19 @@ export class Dhcpv4Client {
   /** A DHCPNAK: whatever the client held is gone; start over. */
   async #nak(): Promise<Next> {
     this.#naksInARow++;
+    this.#attemptFailed({ code: "NAK", message: "the server refused the request (DHCPNAK)" });
     if (this.#binding !== undefined) this.#drop("expired");
     await this.#persist(undefined);
     return { state: "init", delay: nakDelay(this.#naksInARow, this.#random) };
+  }
+
+  /** Tells the caller why this attempt got nothing; a listener's bug must not stop the protocol. */
+  #attemptFailed(failure: DhcpAttemptFailure): void {
+    try {
+      this.#options.attemptFailed?.(failure);
+    } catch (error) {
+      this.#log.error("A DHCPv4 attempt failure listener threw", { error: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   /** The lease ended without an answer: report it and discover, asking for the same address. */

@@ -1,5 +1,5 @@
 import type { Dhcpv4ClientIdentifier } from "@incusx/dhcp-wire";
-import type { Clock, LeaseEvent, Logger } from "@incusx/sdk";
+import type { Clock, DhcpAttemptFailure, LeaseEvent, Logger } from "@incusx/sdk";
 import type { SavedLease } from "./lease.js";
 import type { RandomSource } from "./retransmit.js";
 import type { Dhcpv4Transport } from "./transport.js";
@@ -40,6 +40,8 @@ export interface Dhcpv4ClientOptions {
   readonly transactionId?: () => number;
   /** Receives every lease event. */
   emit(event: LeaseEvent): void;
+  /** Told why an attempt got no lease (no reply after N DHCPDISCOVERs, DHCPNAK). */
+  attemptFailed?(failure: DhcpAttemptFailure): void;
   /** Where the client logs. */
   readonly logger: Logger;
 }

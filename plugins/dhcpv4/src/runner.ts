@@ -9,6 +9,7 @@ import {
   defineToken,
   inject,
   type Clock,
+  type DhcpAttemptFailure,
   type DhcpRunOptions,
   type DhcpRunner,
   type JsonValue,
@@ -161,6 +162,7 @@ export class Dhcpv4Runner implements DhcpRunner {
         ...(savedLease === undefined ? {} : { savedLease }),
         persist: (lease) => (lease === undefined ? this.store.delete(key) : this.store.set(key, { ...lease } as JsonValue)),
         emit: (event) => options.emit(event),
+        ...(options.attemptFailed === undefined ? {} : { attemptFailed: (failure: DhcpAttemptFailure) => options.attemptFailed?.(failure) }),
         logger: log,
       });
     } catch (error) {
