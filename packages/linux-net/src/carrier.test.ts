@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
 import { usableFromMonitorLine, usableFromNetlink, watchCarrier } from "./carrier.js";
+import { linkLocalBlocker } from "./link-local.js";
+import { openNetns } from "./netns.js";
 
 describe.skipIf(!rootAvailable())("watchCarrier on a real link (network namespace, root)", () => {
   let net: TestNetwork;
@@ -71,5 +73,35 @@ describe("link notices", () => {
     expect(usableFromNetlink(bytes, "eth0")).toEqual([true, false, false]);
     expect(usableFromNetlink(Buffer.from([1, 2, 3]), "eth0")).toEqual([]);
     expect(usableFromNetlink(Buffer.concat([link(16, usable, "eth0")]).subarray(0, 20), "eth0")).toEqual([]);
+  });
+});
+
+describe.skipIf(!rootAvailable())("linkLocalBlocker on a real link (network namespace, root)", () => {
+  let net: TestNetwork;
+  beforeEach(async () => {
+    net = await createTestNetwork({ startDnsmasq: false });
+  });
+  afterEach(async () => {
+    await net.destroy();
+  });
+
+  it("says nothing with a link-local address, addr-gen-mode-none once it is off and flushed, ipv6-disabled with IPv6 off, in the named namespace or a handle", async () => {
+    const handle = openNetns(net.containerNsPath);
+    try {
+      await net.waitFor(async () => (await net.addresses("container", "eth0")).some((a) => a.local.startsWith("fe80:")));
+      expect(linkLocalBlocker("eth0", { netns: net.containerNs })).toBeUndefined();
+      await net.exec("container", ["ip", "link", "set", "dev", "eth0", "addrgenmode", "none"]);
+      // Off, but the address made before is still there: it can be used.
+      expect(linkLocalBlocker("eth0", { netns: handle })).toBeUndefined();
+      await net.exec("container", ["ip", "-6", "addr", "flush", "dev", "eth0", "scope", "link"]);
+      expect(linkLocalBlocker("eth0", { netns: net.containerNs })).toBe("addr-gen-mode-none");
+      expect(linkLocalBlocker("eth0", { netns: handle })).toBe("addr-gen-mode-none");
+      await net.exec("container", ["sysctl", "-qw", "net.ipv6.conf.eth0.disable_ipv6=1"]);
+      expect(linkLocalBlocker("eth0", { netns: handle })).toBe("ipv6-disabled");
+      // A missing interface may still come: nothing to say.
+      expect(linkLocalBlocker("nosuch0", { netns: handle })).toBeUndefined();
+    } finally {
+      handle.close();
+    }
   });
 });

@@ -3,7 +3,7 @@ import { assertInterfaceName, netnsRefOf, runIpJson, type IpOptions } from "./ip
 import { usableLinkLocalFromJson, type IpLinkJson } from "./ip-json.js";
 import { LinkWatch } from "./link-watch.js";
 import { nativeAddon, type NativeAddon, type NativeSocketHandle } from "./native-addon.js";
-import type { NetnsRef } from "./netns.js";
+import { withNetns, type NetnsRef } from "./netns.js";
 
 /**
  * Resolves with the IPv6 link-local address of `iface` once it exists and
@@ -165,29 +165,31 @@ const ADDR_GEN_MODE_NONE = "1";
  * `undefined` when one is there or may still come (the interface does not
  * exist yet, the setting cannot be read). Lets a DHCPv6 runner say so at
  * once instead of waiting for a link-local address forever. Reads in
- * `options.netns` when it is a namespace held by fd; needs the native
- * addon (`undefined` without it).
+ * `options.netns` when given (a namespace held by fd, or a name or path
+ * opened for the call); needs the native addon (`undefined` without it).
  *
  * @example
  * if (linkLocalBlocker("eth0", { netns }) === "addr-gen-mode-none") throw new Error("no link-local address");
  */
 export function linkLocalBlocker(iface: string, options: IpOptions = {}): LinkLocalBlocker | undefined {
   assertInterfaceName(iface);
-  const ref = netnsRefOf(options);
   const addon = nativeAddon().addon;
   if (addon?.readIpv6Sysctl === undefined || addon.listAddresses === undefined) return undefined;
-  const fd = ref?.fd;
-  let disabled: string;
-  let mode: string;
-  let addresses;
+  const { readIpv6Sysctl, listAddresses } = addon;
+  const read = (fd: number | undefined) => ({
+    disabled: readIpv6Sysctl(iface, "disable_ipv6", fd).trim(),
+    mode: readIpv6Sysctl(iface, "addr_gen_mode", fd).trim(),
+    addresses: listAddresses(iface, fd),
+  });
+  let state: ReturnType<typeof read>;
   try {
-    disabled = addon.readIpv6Sysctl(iface, "disable_ipv6", fd).trim();
-    mode = addon.readIpv6Sysctl(iface, "addr_gen_mode", fd).trim();
-    addresses = addon.listAddresses(iface, fd);
+    // A name or path is opened for the call: reading here would read the caller's namespace.
+    state = options.netns === undefined ? read(undefined) : withNetns(options.netns, (ref) => read(ref.fd));
   } catch {
     // Missing (it may come), or unreadable: nothing to say for sure.
     return undefined;
   }
+  const { disabled, mode, addresses } = state;
   if (disabled === "1") return "ipv6-disabled";
   if (mode !== ADDR_GEN_MODE_NONE) return undefined;
   const hasLinkLocal = addresses.some((a) => a.family === 6 && /^fe[89ab]/i.test(a.address) && (a.flags & IFA_F_DADFAILED) === 0);
