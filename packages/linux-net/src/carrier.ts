@@ -12,9 +12,10 @@ export interface WatchCarrierOptions extends IpOptions {
 
 /**
  * Calls `onChange` with whether `iface` is usable (administratively up and
- * with carrier, `LOWER_UP`) once at start and on every change, driven by
- * `ip monitor` (or, with `options.netns` a namespace held by fd, by a
- * netlink socket made there, which needs the native addon). A missing
+ * with carrier, `LOWER_UP`) once at start and on every change, driven by a
+ * netlink socket of the native addon (made in `options.netns` when that is
+ * a namespace held by fd, which needs the addon), else by `ip monitor`
+ * (without the addon, with `ipCommand`, or a namespace name or path). A missing
  * interface counts as down. Lets a DHCPv6 client see the link come back
  * after a flap and Confirm its binding (RFC 8415 section 18.2.3). Each link
  * notice is read for the state it carries, in order, so a flap shorter than
@@ -48,7 +49,10 @@ export function watchCarrier(iface: string, onChange: (usable: boolean) => void,
     }
     report(usable);
   };
-  if (ref === undefined) {
+  const addon = nativeAddon().addon;
+  // In-process over rtnetlink when the addon can (no `ip monitor` child per watch); `ip` otherwise, or when asked for.
+  const useIp = ref === undefined && (addon?.watchNetlink === undefined || options.ipCommand !== undefined || options.netns !== undefined);
+  if (useIp) {
     const onLine = (line: string): void => {
       const usable = usableFromMonitorLine(line, iface);
       if (usable !== undefined) report(usable);
@@ -61,9 +65,8 @@ export function watchCarrier(iface: string, onChange: (usable: boolean) => void,
       },
     };
   }
-  const addon = nativeAddon().addon;
   if (addon?.watchNetlink === undefined) {
-    throw new LinkError("ADDON_UNAVAILABLE", `Cannot watch the carrier of "${iface}" in "${ref.path}": the native addon is missing or predates namespaces`);
+    throw new LinkError("ADDON_UNAVAILABLE", `Cannot watch the carrier of "${iface}" in "${ref!.path}": the native addon is missing or predates namespaces`);
   }
   const { watchNetlink } = addon as Required<NativeAddon>;
   // Reads one after the other, so a later state never lands before an earlier one.
@@ -78,7 +81,7 @@ export function watchCarrier(iface: string, onChange: (usable: boolean) => void,
     for (const usable of usableFromNetlink(bytes, iface)) report(usable);
     trigger();
   };
-  const watch: NativeSocketHandle = watchNetlink(onMessage, (error) => options.onError?.(error), ref.fd);
+  const watch: NativeSocketHandle = watchNetlink(onMessage, (error) => options.onError?.(error), ref?.fd);
   trigger();
   return {
     close(): void {
