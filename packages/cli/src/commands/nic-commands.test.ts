@@ -248,8 +248,8 @@ describe("incusx nat list and reconcile (fake NAT backend)", () => {
     const table = await run(natListCommand(fakeDeps(nat)), [...NB, "--state", "state.json"], dir);
     expect(table.stdout).toBe(
       [
-        "INSTANCE  DEVICE  NETWORK  ROUTER   FAMILY  LOGICAL IP  EXTERNAL IP",
-        "c1        eth0    ovn0     lr-ovn0  ipv4    10.0.0.5    198.51.100.9",
+        "MEMBER  INSTANCE  DEVICE  NETWORK  ROUTER   FAMILY  LOGICAL IP  EXTERNAL IP",
+        "(none)  c1        eth0    ovn0     lr-ovn0  ipv4    10.0.0.5    198.51.100.9",
         "",
       ].join("\n"),
     );
@@ -257,6 +257,17 @@ describe("incusx nat list and reconcile (fake NAT backend)", () => {
     expect(JSON.parse(json.stdout)).toEqual([{ ...rule("c1", "10.0.0.5"), networkType: "ovn" }]);
     const other = await run(natListCommand(fakeDeps(nat)), [...NB, "--state", "state.json", "--router", "lr-other"], dir);
     expect(other.stdout).toBe("No NAT rules owned by incusx.\n");
+  });
+
+  it("lists every member's rules with the member, or one member's with --member, which it checks", async () => {
+    nat.rules = [{ ...rule("c1", "10.0.0.5"), member: "node1" }, { ...rule("c2", "10.0.0.6"), member: "node2" }];
+    const all = await run(natListCommand(fakeDeps(nat)), [...NB], dir);
+    expect(all.stdout.split("\n").slice(1, 3).map((l) => l.split(/\s+/)[0])).toEqual(["node1", "node2"]);
+    const one = await run(natListCommand(fakeDeps(nat)), [...NB, "--member", "node2", "--json"], dir);
+    expect(JSON.parse(one.stdout).map((r: NatRule) => r.owner.instance)).toEqual(["c2"]);
+    const bad = await run(natListCommand(fakeDeps(nat)), [...NB, "--member", "no spaces"], dir);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/Option "--member": Member name "no spaces" may hold only/);
   });
 
   it("refuses --router without --state", async () => {
