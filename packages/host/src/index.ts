@@ -3,7 +3,7 @@
 export { Host } from "./host.js";
 export type { NetworkRuntimePerNic } from "./host.js";
 export { hostOptionsFromConfig, loadHostConfig } from "./config.js";
-export { MEMBER_NAME_MAX_LENGTH, MEMBER_NAME_PATTERN, hostIdentity, memberNameProblem } from "./member.js";
+export { memberNameProblem } from "./member.js";
 export type {
   FailurePolicy,
   HostDefaults,
