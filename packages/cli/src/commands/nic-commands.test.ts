@@ -319,6 +319,24 @@ describe("incusx nat reconcile reporting what the backend could not apply", () =
     );
     expect(result.stderr).toContain('incusx: error[NOT_FOUND]: NIC "c1/eth0": Logical router "lr-ovn0" does not exist');
   });
+
+  it("names the member of a row another member holds, and prints adopted and left-alone legacy rows", async () => {
+    const rule = (instance: string, logicalIp: string) =>
+      ({ owner: { instance, device: "eth0" }, network: "ovn0", family: "ipv4" as const, logicalIp, externalIp: "198.51.100.9" });
+    nat.reconcile = async () => ({
+      ensured: [],
+      removed: [],
+      conflicts: [{ rule: rule("c1", "10.0.0.5"), router: "lr-ovn0", uuid: "9a2b", logicalIp: "10.0.0.5", externalIp: "198.51.100.9", ownedBy: "c1/eth0", member: "node-b" }],
+      failed: [],
+      adopted: [rule("c3", "10.0.0.7")],
+      legacy: [rule("c9", "10.0.0.9")],
+    });
+    const result = await run(natReconcileCommand(fakeDeps(nat)), ["--state", "state.json", ...NB, "--member", "node-a"], dir);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('not applied: the row of NIC "c1/eth0" of member "node-b" (9a2b, 10.0.0.5 -> 198.51.100.9) already translates it on router "lr-ovn0"');
+    expect(result.stdout).toContain('= c3/eth0: snat ipv4 10.0.0.7 -> 198.51.100.9 on network "ovn0" adopted (written before members were recorded)\n');
+    expect(result.stdout).toContain('? c9/eth0: snat ipv4 10.0.0.9 -> 198.51.100.9 on network "ovn0" left alone: written before members were recorded, and no NIC of this member asks for it\n');
+  });
 });
 
 describe("incusx network forward delete", () => {
