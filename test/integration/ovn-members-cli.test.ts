@@ -4,32 +4,14 @@
 // `nic start` and A's later stop and reconcile leave it; a row written
 // before members were recorded is adopted or left alone and reported.
 // Needs `pnpm run build` (make test does it) and the ovn-central package.
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NatListEntry } from "@incusx/nic";
 import type { HostState, HostStateInstance } from "@incusx/sdk/host";
 import { startOvnNorthbound, type OvnTestNorthbound } from "@incusx/testkit/ovsdb";
-
-const CLI = fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.url));
-
-interface Run {
-  readonly status: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function incusx(args: readonly string[], cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, timeout: 30_000 }, (error, stdout, stderr) => {
-      const status = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+import { incusx } from "./cli-support.js";
 
 function nic(name: string, address: string): HostStateInstance {
   return { name, devices: { eth0: { type: "nic", network: "ovn0", "ipv4.address": address, "ipv4.address.external": "198.51.100.9" } } };

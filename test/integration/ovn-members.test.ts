@@ -94,8 +94,20 @@ describe("two members on one NB", () => {
     expect(await owners()).toEqual(["c2@node-b 10.0.0.6", "c3@node-b 10.0.0.7"]);
     expect((await rows()).filter((r) => r.ids["incusx:member"] === "node-b")).toEqual(before.filter((r) => r.ids["incusx:member"] === "node-b"));
     expect(await a.list()).toEqual([]);
-    expect((await b.list()).map((r) => `${r.owner.instance}@${r.member}`)).toEqual(["c2@node-b", "c3@node-b"]);
+    expect((await b.list()).map((r) => `${r.owner.instance}@${r.member}`).sort()).toEqual(["c2@node-b", "c3@node-b"]);
     expect((await a.list({ allMembers: true })).map((r) => r.member)).toEqual(["node-b", "node-b"]);
+  });
+
+  it("reconciles many new NICs next to another member's and legacy rows in one transaction (their guard holds)", async () => {
+    const a = await member("node-a");
+    const b = await member("node-b");
+    await b.ensure(rule("b1", "10.0.3.1"));
+    await legacyRow("old", "10.0.3.2");
+    const wanted = Array.from({ length: 12 }, (_, i) => rule(`a${i}`, `10.0.4.${i + 2}`));
+    const result = await a.reconcile(wanted);
+    expect(result).toMatchObject({ transactions: 1, conflicts: [], removed: [] });
+    expect(result.ensured).toHaveLength(12);
+    expect((await rows()).filter((r) => r.ids["incusx:member"] === "node-a")).toHaveLength(12);
   });
 
   it("reports a NIC both members' states want, held by the other, instead of writing a second row", async () => {
@@ -216,7 +228,7 @@ describe("rows written before members were recorded", () => {
     expect(again).toMatchObject({ adopted: [], transactions: 0 });
     expect(again.legacy.map((r) => r.owner.instance)).toEqual(["c9"]);
     // Listed, with no member; another member's reconcile leaves it too.
-    expect((await a.list({ allMembers: true })).map((r) => `${r.owner.instance}@${r.member ?? "-"}`)).toEqual(["c1@node-a", "c9@-"]);
+    expect((await a.list({ allMembers: true })).map((r) => `${r.owner.instance}@${r.member ?? "-"}`).sort()).toEqual(["c1@node-a", "c9@-"]);
     const b = await member("node-b");
     expect(await b.reconcile([])).toMatchObject({ removed: [], transactions: 0 });
     await b.remove({ instance: "c9", device: "eth0" });

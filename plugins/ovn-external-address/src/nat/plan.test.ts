@@ -195,6 +195,21 @@ describe("planNat with cluster members", () => {
     expect(instanceGuards).toHaveLength(1);
     expect(JSON.stringify(instanceGuards[0])).toContain('"c3"');
   });
+
+  it("guards many inserts of a full read with one wait on every row not this member's", () => {
+    const theirs = row("b", ruleRow(rule("x", "10.0.9.6"), "m2"));
+    const snat = Array.from({ length: 40 }, (_, i) => row(`f${i}`, { type: "snat", logical_ip: `10.0.8.${i}`, external_ip: "198.51.100.1", external_ids: ovsMap({}) }));
+    const v = { ...view([theirs, ...snat]), complete: true };
+    const wanted = Array.from({ length: 10 }, (_, i) => ({ rule: rule(`c${i}`, `10.0.1.${i}`), router: R }));
+    const plan = planNat(v, wanted, "all", { member: ME });
+    expect(plan.inserts).toHaveLength(10);
+    const { ops } = natTransaction(plan, v, []);
+    const others = ops.filter((o) => o.op === "wait" && JSON.stringify(o.where).includes("excludes"));
+    expect(others).toEqual([
+      expect.objectContaining({ where: [["external_ids", "includes", expect.anything()], ["external_ids", "excludes", ovsMap({ "incusx:member": ME })]], rows: [{ _uuid: ["uuid", "b"] }] }),
+    ]);
+    expect(ops.filter((o) => o.op === "wait" && JSON.stringify(o.where).includes("incusx:instance"))).toEqual([]);
+  });
 });
 
 describe("canonicalWithFamily", () => {

@@ -4,13 +4,14 @@
 // that applies it. No I/O here, so every case is unit-tested.
 
 import type { NatRule } from "@incusx/sdk";
-import { namedUuid, op, ovsMap, ovsSet, uuid, type OvsdbOperation, type OvsdbValue } from "@incusx/ovsdb";
+import { namedUuid, op, ovsMap, ovsSet, uuid, type OvsdbCondition, type OvsdbOperation, type OvsdbValue } from "@incusx/ovsdb";
 import type { NatConflict } from "./errors.js";
 import {
   EXTERNAL_ID_KEYS,
   instanceSelector,
   isOwned,
   nicName,
+  ownerSelector,
   ownerKey,
   rowHolder,
   rowMatches,
@@ -272,17 +273,23 @@ export function natTransaction(plan: NatChangePlan, view: NatView, owned: readon
       ops.push(op.wait("NAT", [["type", "==", "snat"], ["logical_ip", "==", spelling]], ["_uuid"], "==", present));
     }
   }
-  // A full read guards each inserted NIC's instance too (any member's rows of it), so another
-  // member inserting that NIC's row at another address makes this fail, not double the NIC.
-  if (view.complete === true && !bulk) {
-    const byInstance = new Map<string, string[]>();
-    for (const row of view.rows) {
-      const instance = isOwned(row) ? row.externalIds[EXTERNAL_ID_KEYS.instance] : undefined;
-      if (instance !== undefined) pushTo(byInstance, instance, row.uuid);
-    }
-    for (const instance of new Set(plan.inserts.map((p) => p.rule.owner.instance))) {
-      const present = (byInstance.get(instance) ?? []).map((u) => ({ _uuid: uuid(u) }));
-      ops.push(op.wait("NAT", [["external_ids", "includes", instanceSelector(instance)]], ["_uuid"], "==", present));
+  // A full read also guards the inserted NICs' rows of other members (and legacy ones), so another
+  // member inserting such a NIC at another address makes this fail instead of doubling the NIC:
+  // per instance for a few inserts (no contention), else one wait on every row not this member's
+  // (one table scan instead of one per instance).
+  if (view.complete === true && !bulk && plan.inserts.length > 0) {
+    if (plan.inserts.length <= BULK_GUARD_MIN_INSERTS) {
+      for (const instance of new Set(plan.inserts.map((p) => p.rule.owner.instance))) {
+        const present = view.rows.filter((row) => isOwned(row) && row.externalIds[EXTERNAL_ID_KEYS.instance] === instance);
+        ops.push(op.wait("NAT", [["external_ids", "includes", instanceSelector(instance)]], ["_uuid"], "==", present.map((r) => ({ _uuid: uuid(r.uuid) }))));
+      }
+    } else {
+      const notMine = view.rows.filter((row) => isOwned(row) && rowMember(row) !== plan.member);
+      const where: OvsdbCondition[] = [
+        ["external_ids", "includes", ownerSelector()],
+        ["external_ids", "excludes", ovsMap({ [EXTERNAL_ID_KEYS.member]: plan.member })],
+      ];
+      ops.push(op.wait("NAT", where, ["_uuid"], "==", notMine.map((r) => ({ _uuid: uuid(r.uuid) }))));
     }
   }
   // Deleting the router's reference deletes the row (NAT rows are not root: garbage collected).

@@ -124,15 +124,16 @@ function computeRuleOfRow(row: NatRowView): NatRule | undefined {
   } catch {
     return undefined;
   }
-  const member = rowMember(row);
-  return {
+  const rule: { -readonly [K in keyof NatRule]: NatRule[K] } = {
     owner: { instance: ids[EXTERNAL_ID_KEYS.instance]!, device: ids[EXTERNAL_ID_KEYS.device]! },
     network: ids[EXTERNAL_ID_KEYS.network] ?? "",
     family: ids[EXTERNAL_ID_KEYS.family] as IpFamily,
     logicalIp: row.logicalIp,
     externalIp,
-    ...(member === undefined ? {} : { member }),
   };
+  const member = rowMember(row);
+  if (member !== undefined) rule.member = member;
+  return rule;
 }
 
 /** The cluster member an owned row records, or undefined (a legacy row, or not ours). */
