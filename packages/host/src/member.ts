@@ -31,7 +31,7 @@ export function hostIdentity(member: string | undefined): HostIdentity {
   const name = member ?? hostname();
   const problem = memberNameProblem(name);
   if (problem !== undefined) {
-    const where = member === undefined ? `${problem} (the host name; set the host config's "member")` : problem;
+    const where = member === undefined ? `${problem} (the host name; give a member name: the host config's "member", or --member)` : problem;
     throw new InvalidConfigError(where, [{ path: "member", message: problem }]);
   }
   return Object.freeze({ member: name });
