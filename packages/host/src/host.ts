@@ -8,6 +8,7 @@ import {
   API_VERSION,
   ClockToken,
   DhcpRunnerToken,
+  HostIdentityToken,
   ErrorCode,
   IncusxError,
   InvalidManifestError,
@@ -40,6 +41,7 @@ import { NicLifecycle, NicValidationService } from "@incusx/nic";
 import { extensionPoints, toIncusxError } from "@incusx/sdk/host";
 import { createHostContainer, registerContribution, registerValue, resolverOf } from "./container.js";
 import { PluginStopHooks } from "./lifecycle.js";
+import { hostIdentity } from "./member.js";
 import type { FailurePolicy, HostOptions, HostServices, PluginPolicy, PluginSource } from "./options.js";
 import { orderByRequirements } from "./order.js";
 import { loadPlugin, type LoadedPlugin } from "./loader.js";
@@ -117,6 +119,7 @@ export class Host {
     registerValue(this.container, LinkConfiguratorToken, this.services.linkConfigurator);
     registerValue(this.container, LeaseEventStreamToken, this.services.leaseEvents);
     registerValue(this.container, LoggerToken, this.logger);
+    registerValue(this.container, HostIdentityToken, hostIdentity(options.member));
     const defaults = options.defaults ?? {};
     this.bundle = options.bundle === undefined ? undefined : readBundle(options.bundle, this.baseDir);
     this.sources = [...options.plugins, ...(this.bundle === undefined ? [] : bundlePluginSources(this.bundle))];

@@ -45,6 +45,7 @@ export type {
   LinkDns,
   NetworkNamespace,
   NatBackend,
+  NatListOptions,
   NatOwner,
   NatPlan,
   NatReconcileResult,
@@ -58,6 +59,7 @@ export type {
 
 export {
   ClockToken,
+  HostIdentityToken,
   LeaseEventStreamToken,
   LinkConfiguratorToken,
   LoggerToken,
@@ -68,6 +70,7 @@ export {
 export type {
   Clock,
   Disposable,
+  HostIdentity,
   JsonValue,
   LeaseEventStream,
   LinkAddress,

@@ -2,13 +2,20 @@
 // read, then one wait-guarded transaction per ensure/remove/reconcile; when
 // a guard fails (someone wrote in between) or the connection is lost, it
 // reads again and re-plans, so a retried write is applied exactly once.
+// Rows record the cluster member that owns them: a backend acts on its own
+// member's rows, takes a NIC's row over from another member only in
+// ensure (the NIC moved here), and adopts legacy rows its state wants.
 
+import { hostname } from "node:os";
 import {
+  HostIdentityToken,
   NetworkStateToken,
   PluginConfigToken,
   inject,
+  type HostIdentity,
   type IpFamily,
   type NatBackend,
+  type NatListOptions,
   type NatOwner,
   type NatReconcileResult,
   type NatPlan,
@@ -43,11 +50,13 @@ import {
   OVN_NORTHBOUND,
   instanceSelector,
   isOwned,
+  memberSelector,
   natRowView,
   nicName,
   normalizeRule,
   ownerKey,
   ownerSelector,
+  rowHolder,
   rowOwnerKey,
   ruleOfRow,
   type NatRowView,
@@ -65,14 +74,26 @@ export interface OvnNatReconcileResult extends NatReconcileResult {
   readonly failed: readonly { readonly rule: NatRule; readonly error: OvnNatError }[];
   /** Write transactions committed (0 when nothing had to change). */
   readonly transactions: number;
+  /** Rows written before members were recorded that this member's rules wanted: now recorded as its own, updated in place. */
+  readonly adopted: readonly NatRule[];
+  /** Rows written before members were recorded that nothing of this member wants: left alone. */
+  readonly legacy: readonly NatRule[];
+}
+
+/** How a backend made outside a host ({@link OvnNatBackend.withClient}) is set up. */
+export interface OvnNatBackendOptions {
+  /** The cluster member it writes as; default the host name (`os.hostname()`). */
+  readonly member?: string;
 }
 
 const MAX_ATTEMPTS = 10;
 
 /**
  * {@link NatBackend} for `ovn` networks: one `snat` NAT row per NIC and
- * family on the network's logical router, tagged with its owner in
- * `external_ids`. Only rows it wrote are ever changed or deleted.
+ * family on the network's logical router, tagged with its owner and its
+ * cluster member (the host's {@link HostIdentity}) in `external_ids`. Only
+ * its own member's rows are ever deleted; `ensure` takes a NIC's row over
+ * from another member in place (the NIC moved here).
  *
  * @example
  * const backend = OvnNatBackend.withClient(await OvsdbClient.connect(nb, { database: "OVN_Northbound" }), state);
@@ -84,6 +105,7 @@ export class OvnNatBackend implements NatBackend {
   // Input, not OvnNatConfig: a backend made outside the host has no defaults filled in.
   readonly #config: OvnNatConfigInput;
   readonly #state: NetworkState;
+  readonly #member: string;
   #client: Promise<OvsdbClient> | undefined;
   #ownsClient = true;
   #writes = 0;
@@ -94,17 +116,27 @@ export class OvnNatBackend implements NatBackend {
   /** Owned rows per instance as last seen: what a first ensure's guard expects. */
   readonly #instanceRows = new Map<string, Set<string>>();
 
-  constructor(@inject(PluginConfigToken) config: unknown, @inject(NetworkStateToken) state: NetworkState) {
+  constructor(
+    @inject(PluginConfigToken) config: unknown,
+    @inject(NetworkStateToken) state: NetworkState,
+    @inject(HostIdentityToken) identity?: HostIdentity,
+  ) {
     this.#config = (config ?? {}) as OvnNatConfigInput;
     this.#state = state;
+    this.#member = identity?.member || hostname();
   }
 
-  /** A backend on an existing client (the caller closes it). */
-  static withClient(client: OvsdbClient, state: NetworkState): OvnNatBackend {
-    const backend = new OvnNatBackend({}, state);
+  /** A backend on an existing client (the caller closes it), writing as `options.member` (default the host name). */
+  static withClient(client: OvsdbClient, state: NetworkState, options: OvnNatBackendOptions = {}): OvnNatBackend {
+    const backend = new OvnNatBackend({}, state, options.member === undefined ? undefined : { member: options.member });
     backend.#client = Promise.resolve(client);
     backend.#ownsClient = false;
     return backend;
+  }
+
+  /** The cluster member this backend writes as (`incusx:member` of its rows). */
+  get member(): string {
+    return this.#member;
   }
 
   /** Write transactions committed so far by this backend. */
@@ -130,7 +162,13 @@ export class OvnNatBackend implements NatBackend {
     );
   }
 
-  /** Creates or corrects the NIC's rule of `rule.family` in one guarded transaction; commits nothing when it is in place. */
+  /**
+   * Creates or corrects the NIC's rule of `rule.family` in one guarded
+   * transaction; commits nothing when it is in place. A row of the NIC held
+   * by another member (the NIC moved here) or written before members were
+   * recorded is updated in place to this member's: never deleted and
+   * inserted again, so the NIC keeps its SNAT throughout.
+   */
   async ensure(rule: NatRule): Promise<void> {
     const normal = normalizeRule(rule);
     const router = await this.routerOf(normal.network);
@@ -149,7 +187,7 @@ export class OvnNatBackend implements NatBackend {
       if (optimistic) {
         optimistic = false;
         const guess: NatView = { routers: new Map([[router, this.#routerUuids.get(router)!]]), rows: [], routerOf: () => undefined };
-        const plan = planNat(guess, [placed], "keys");
+        const plan = planNat(guess, [placed], "keys", { member: this.#member, takeOver: true });
         try {
           const inserted = await this.#commit(client, plan, guess, [{ selector, uuids: [...(this.#instanceRows.get(instance) ?? [])] }]);
           this.#rememberWrites(plan, inserted);
@@ -168,16 +206,27 @@ export class OvnNatBackend implements NatBackend {
       this.#instanceRows.set(instance, new Set(owned));
       // Every NIC seen with a row must read first: a guess would not replace that row.
       this.#rememberKeysOf(ownedRows);
-      const plan = planNat(view, [placed], "keys");
+      const plan = planNat(view, [placed], "keys", { member: this.#member, takeOver: true });
       throwIfBlocked(plan, normal.network);
-      if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, [{ selector, uuids: owned }]));
+      // The instance's rows of every member (nothing new), and this member's (none taken away by another).
+      const mine = ownedRows.filter((r) => rowHolder(r, this.#member) === "own").map((r) => r.uuid);
+      const guards = [
+        { selector, uuids: owned },
+        { selector: memberSelector(this.#member, instance), uuids: mine },
+      ];
+      if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, guards));
       this.#knownKeys.add(key);
     });
   }
 
-  /** Removes the owner's rows (one family or both); rows of other NICs, also sharing the external address, stay. */
+  /**
+   * Removes the owner's rows of this member (one family or both); rows of
+   * other NICs, also sharing the external address, stay, and so does a row
+   * of the NIC another member holds (the NIC moved there) or one written
+   * before members were recorded.
+   */
   async remove(owner: NatOwner, family?: IpFamily): Promise<void> {
-    const selector = ownerSelector(owner, family);
+    const selector = ownerSelector(owner, family, this.#member);
     await this.#retrying(`Removing SNAT of NIC "${nicName(owner)}"`, async () => {
       const client = await this.#connect();
       const read = op.select("NAT", [["external_ids", "includes", selector]], ["_uuid"]);
@@ -196,21 +245,29 @@ export class OvnNatBackend implements NatBackend {
     for (const f of family === undefined ? (["ipv4", "ipv6"] as const) : [family]) this.#knownKeys.delete(ownerKey(owner, f));
   }
 
-  /** Every rule this backend owns, read from the NB. */
-  async list(): Promise<readonly NatRule[]> {
+  /**
+   * Every rule this member owns, read from the NB; with `allMembers`, the
+   * rules of every member and those recorded without one, each rule naming
+   * its `member` (absent for a legacy row).
+   */
+  async list(options: NatListOptions = {}): Promise<readonly NatRule[]> {
     return this.#retrying("Listing owned SNAT rows", async () => {
       const client = await this.#connect();
-      const read = op.select("NAT", [["external_ids", "includes", ownerSelector()]], [...NAT_COLUMNS]);
+      const selector = options.allMembers === true ? ownerSelector() : memberSelector(this.#member);
+      const read = op.select("NAT", [["external_ids", "includes", selector]], [...NAT_COLUMNS]);
       const [rows] = (await client.transact(OVN_NORTHBOUND, [read], { timeoutMs: this.#timeout() })) as [SelectResult];
       return rows.rows.map(natRowView).flatMap((row) => ruleOfRow(row) ?? []);
     });
   }
 
   /**
-   * Makes the owned rows equal `desired`: adds what is missing, corrects
-   * drift, deletes owned rows nothing wants, in one transaction (none when
-   * nothing changed). Rules blocked by foreign rows or missing routers are
-   * reported, not applied; the rest still are.
+   * Makes this member's rows equal `desired`: adds what is missing, corrects
+   * drift, deletes its rows nothing wants, in one transaction (none when
+   * nothing changed). Rules blocked by foreign rows, by another member's
+   * row of the NIC, or by missing routers are reported, not applied; the
+   * rest still are. Legacy rows a desired rule wants are adopted; the others
+   * are reported in `legacy` and left alone. Other members' rows are never
+   * changed.
    */
   async reconcile(desired: readonly NatRule[]): Promise<OvnNatReconcileResult> {
     return this.#applyAll(desired, "all");
@@ -218,7 +275,8 @@ export class OvnNatBackend implements NatBackend {
 
   /**
    * Ensures many rules in one transaction (each NIC's old row of that
-   * family is replaced); owned rows of other NICs are left alone.
+   * family is replaced, a row another member holds is taken over as
+   * `ensure` does); owned rows of other NICs are left alone.
    */
   async ensureAll(rules: readonly NatRule[]): Promise<OvnNatReconcileResult> {
     return this.#applyAll(rules, "keys");
@@ -256,7 +314,7 @@ export class OvnNatBackend implements NatBackend {
       const view = await readAll(client, this.#timeout());
       this.#routerUuids.clear();
       for (const [name, id] of view.routers) this.#routerUuids.set(name, id);
-      const plan = planNat(view, allowed, scope);
+      const plan = planNat(view, allowed, scope, { member: this.#member, takeOver: scope === "keys" });
       this.#instanceRows.clear();
       for (const row of view.rows.filter(isOwned)) {
         const instance = row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "";
@@ -265,20 +323,23 @@ export class OvnNatBackend implements NatBackend {
       }
       this.#rememberKeysOf(view.rows.filter(isOwned));
       if (!planIsEmpty(plan)) {
-        const owned = view.rows.filter(isOwned).map((r) => r.uuid);
-        this.#rememberWrites(plan, await this.#commit(client, plan, view, [{ selector: ownerSelector(), uuids: owned }]));
+        const mine = view.rows.filter((r) => isOwned(r) && rowHolder(r, this.#member) === "own").map((r) => r.uuid);
+        this.#rememberWrites(plan, await this.#commit(client, plan, view, [{ selector: memberSelector(this.#member), uuids: mine }]));
       } else for (const p of plan.kept) this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
       return plan;
     });
     for (const m of plan.missingRouters) failed.push({ rule: m.rule, error: routerMissing(m.router, m.rule.network) });
     // A reconcile deleted their rows as unwanted; an ensureAll leaves other keys' rows, so these go here.
     if (scope === "keys") for (const b of blocked) await this.remove(b.placed.rule.owner, b.placed.rule.family);
+    const adopted = plan.updates.filter((u) => u.from === undefined);
     return {
-      ensured: plan.inserts.map((p) => p.rule),
+      ensured: [...plan.inserts.map((p) => p.rule), ...plan.updates.filter((u) => u.from !== undefined).map((u) => u.placed.rule)],
       removed: plan.deletes.flatMap((d) => d.rule ?? []),
       conflicts: plan.conflicts,
       failed,
       transactions: this.#writes - before,
+      adopted: adopted.map((u) => u.placed.rule),
+      legacy: plan.legacy.flatMap((row) => ruleOfRow(row) ?? []),
     };
   }
 
@@ -331,7 +392,7 @@ export class OvnNatBackend implements NatBackend {
       if (d.rule !== undefined) this.#knownKeys.delete(ownerKey(d.rule.owner, d.rule.family));
       this.#instanceRows.get(d.row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "")?.delete(d.row.uuid);
     }
-    for (const p of plan.kept) this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
+    for (const p of [...plan.kept, ...plan.updates.map((u) => u.placed)]) this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
     plan.inserts.forEach((p, i) => {
       this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
       const rows = this.#instanceRows.get(p.rule.owner.instance) ?? new Set<string>();
@@ -405,7 +466,10 @@ function throwIfBlocked(plan: NatChangePlan, network: string): void {
   if (missing !== undefined) throw routerMissing(missing.router, network);
   const conflict = plan.conflicts[0];
   if (conflict !== undefined) {
-    const who = conflict.ownedBy === undefined ? "a foreign writer" : `NIC "${conflict.ownedBy}"`;
+    const who =
+      conflict.ownedBy === undefined
+        ? "a foreign writer"
+        : `NIC "${conflict.ownedBy}"${conflict.member === undefined ? "" : ` of member "${conflict.member}"`}`;
     throw new OvnNatError(
       "foreign-conflict",
       `Logical address "${conflict.rule.logicalIp}" of NIC "${nicName(conflict.rule.owner)}" is already translated on router "${conflict.router}" by a snat row of ${who} (_uuid ${conflict.uuid || "pending"}, external_ip "${conflict.externalIp}"); it is left alone`,
