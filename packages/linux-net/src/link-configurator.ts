@@ -1,3 +1,4 @@
+import { closeSync } from "node:fs";
 import { isIP } from "node:net";
 import { LinkError, type LinkErrorCode } from "./errors.js";
 import { assertInterfaceName, netnsRefOf, runIp, runIpJson, type IpOptions } from "./ip-command.js";
@@ -9,9 +10,11 @@ import type { IpFamily, LinkAddress, LinkRoute, LinkSnapshot } from "./link-type
 /**
  * Options of an {@link IpRoute2LinkConfigurator}: `ipCommand` and `netns`.
  * With `netns` a namespace held by fd (`openNetns`, a `NetnsRef`) every
- * call works over rtnetlink in-process: the process stays where it is,
- * each call makes its netlink socket and looks the interface up inside the
- * namespace and comes back. That needs the native addon (else
+ * call works over rtnetlink in-process: the process stays where it is.
+ * The configurator makes one netlink socket inside the namespace at its
+ * first call and keeps it for every later exchange (and interface
+ * lookup), so a call needs no setns and no socket of its own, until
+ * {@link IpRoute2LinkConfigurator.close}. That needs the native addon (else
  * `ADDON_UNAVAILABLE`, never `ip` in the wrong namespace) and cannot be
  * combined with `ipCommand` (`EINVAL`, thrown by the constructor).
  */
@@ -49,10 +52,41 @@ export type IpRoute2LinkConfiguratorOptions = IpOptions;
 export class IpRoute2LinkConfigurator {
   readonly #options: IpOptions;
   readonly #netns: NetnsRef | undefined;
+  // The netlink socket kept in #netns (an fd), once made; "closed" after close().
+  #socket: number | "closed" | undefined;
 
   constructor(options: IpRoute2LinkConfiguratorOptions = {}) {
     this.#netns = netnsRefOf(options);
     this.#options = options;
+  }
+
+  /**
+   * Closes the netlink socket kept in the namespace, if one was made. Calls
+   * made afterwards still work, each with a socket of its own (as with an
+   * addon older than `openRtnetlink`). Harmless twice.
+   */
+  close(): void {
+    const socket = this.#socket;
+    this.#socket = "closed";
+    if (typeof socket === "number") closeSync(socket);
+  }
+
+  /** Whether a netlink socket is kept open in the namespace now; for tests and diagnostics. */
+  get keepsSocket(): boolean {
+    return typeof this.#socket === "number";
+  }
+
+  // The kept socket, made at the first call; undefined where there is none to keep.
+  #keptSocket(addon: NativeAddon, netnsFd: number): number | undefined {
+    if (this.#socket === undefined && addon.openRtnetlink !== undefined) {
+      try {
+        this.#socket = addon.openRtnetlink(netnsFd);
+      } catch {
+        // Each call then makes its own socket, and says what fails.
+        return undefined;
+      }
+    }
+    return typeof this.#socket === "number" ? this.#socket : undefined;
   }
 
   // The addon when this configurator may use it: built, and no ipCommand or netns asking for ip.
@@ -65,7 +99,9 @@ export class IpRoute2LinkConfigurator {
         // ip would run in this namespace, not the handle's.
         throw new LinkError("ADDON_UNAVAILABLE", `Cannot configure links in "${netns.path}": the native addon is missing or predates namespaces`);
       }
-      return addonInNetns(addon, netns);
+      // Read per call: a closed handle fails with EINVAL, kept socket or not.
+      const fd = netns.fd;
+      return addonInNetns(addon, fd, this.#keptSocket(addon, fd));
     }
     return this.#options.ipCommand === undefined && this.#options.netns === undefined ? nativeAddon().addon : undefined;
   }
@@ -223,20 +259,20 @@ function routeDestination(route: LinkRoute): { network: string; prefixLength: nu
   return { network, prefixLength: prefix === undefined ? bits : Number(prefix) };
 }
 
-// The addon's rtnetlink calls, each with the fd of `netns` as its last
-// argument (read per call: a closed handle fails with EINVAL).
-function addonInNetns(addon: NativeAddon, netns: NetnsRef): NativeAddon {
+// The addon's rtnetlink calls, each with the namespace fd `netns` and the
+// kept socket (undefined: none) as its last arguments.
+function addonInNetns(addon: NativeAddon, netns: number, socket: number | undefined): NativeAddon {
   const { linkInfo, setMtu, replaceAddress, deleteAddress, listAddresses, replaceRoute, deleteRoute, listRoutes } = addon;
   return {
     ...addon,
-    linkInfo: linkInfo && ((name) => linkInfo(name, netns.fd)),
-    setMtu: setMtu && ((name, mtu) => setMtu(name, mtu, netns.fd)),
-    replaceAddress: replaceAddress && ((name, address, prefix, valid, preferred, broadcast) => replaceAddress(name, address, prefix, valid, preferred, broadcast, netns.fd)),
-    deleteAddress: deleteAddress && ((name, address, prefix) => deleteAddress(name, address, prefix, netns.fd)),
-    listAddresses: listAddresses && ((name) => listAddresses(name, netns.fd)),
-    replaceRoute: replaceRoute && ((name, destination, prefix, gateway, metric) => replaceRoute(name, destination, prefix, gateway, metric, netns.fd)),
-    deleteRoute: deleteRoute && ((name, destination, prefix, gateway, metric) => deleteRoute(name, destination, prefix, gateway, metric, netns.fd)),
-    listRoutes: listRoutes && ((name, family) => listRoutes(name, family, netns.fd)),
+    linkInfo: linkInfo && ((name) => linkInfo(name, netns, socket)),
+    setMtu: setMtu && ((name, mtu) => setMtu(name, mtu, netns, socket)),
+    replaceAddress: replaceAddress && ((name, address, prefix, valid, preferred, broadcast) => replaceAddress(name, address, prefix, valid, preferred, broadcast, netns, socket)),
+    deleteAddress: deleteAddress && ((name, address, prefix) => deleteAddress(name, address, prefix, netns, socket)),
+    listAddresses: listAddresses && ((name) => listAddresses(name, netns, socket)),
+    replaceRoute: replaceRoute && ((name, destination, prefix, gateway, metric) => replaceRoute(name, destination, prefix, gateway, metric, netns, socket)),
+    deleteRoute: deleteRoute && ((name, destination, prefix, gateway, metric) => deleteRoute(name, destination, prefix, gateway, metric, netns, socket)),
+    listRoutes: listRoutes && ((name, family) => listRoutes(name, family, netns, socket)),
   };
 }
 
