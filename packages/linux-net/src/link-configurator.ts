@@ -2,7 +2,7 @@ import { closeSync } from "node:fs";
 import { isIP } from "node:net";
 import { LinkError, type LinkErrorCode } from "./errors.js";
 import { assertInterfaceName, netnsRefOf, runIp, runIpJson, type IpOptions } from "./ip-command.js";
-import { nativeAddon, type NativeAddon } from "./native-addon.js";
+import { nativeAddon, type NativeAddon, type NativeAddress } from "./native-addon.js";
 import type { NetnsRef } from "./netns.js";
 import { addressesFromJson, lifetimeFromJson, routesFromJson, INFINITE_LIFETIME, type IpLinkJson, type IpRouteJson } from "./ip-json.js";
 import type { IpFamily, LinkAddress, LinkRoute, LinkSnapshot } from "./link-types.js";
@@ -169,6 +169,20 @@ export class IpRoute2LinkConfigurator {
   }
 
   /**
+   * Reads the link's addresses (both families, with remaining lifetimes),
+   * as {@link IpRoute2LinkConfigurator.snapshot} does, without its MTU and
+   * routes: over rtnetlink one dump instead of four, for a caller checking
+   * that the addresses it added are on the link.
+   */
+  async addresses(iface: string): Promise<LinkSnapshot["addresses"]> {
+    assertInterfaceName(iface);
+    const what = `Failed to read the addresses of "${iface}"`;
+    const list = this.#native()?.listAddresses;
+    if (list === undefined) return (await this.snapshot(iface)).addresses;
+    return callNative(what, () => list(iface)).map(addressOfNative);
+  }
+
+  /**
    * Reads the link's MTU, addresses (both families, with remaining
    * lifetimes) and main-table routes (both families). Everything the kernel
    * shows is included, also its own routes (`fe80::/64`, prefix routes) and
@@ -284,27 +298,33 @@ function nativeSnapshot(addon: Required<NativeAddon>, iface: string, what: strin
     addon.listRoutes(iface, 4),
     addon.listRoutes(iface, 6),
   ] as const);
-  const family = (version: 4 | 6): IpFamily => (version === 6 ? "ipv6" : "ipv4");
   return {
     interface: link.name,
     mtu: link.mtu,
-    addresses: addresses.map((a) => {
-      const preferred = lifetimeFromJson(a.preferredLifetime);
-      const valid = lifetimeFromJson(a.validLifetime);
-      return {
-        family: family(a.family),
-        address: a.address,
-        prefixLength: a.prefixLength,
-        ...(preferred === undefined ? {} : { preferredLifetime: preferred }),
-        ...(valid === undefined ? {} : { validLifetime: valid }),
-      };
-    }),
+    addresses: addresses.map(addressOfNative),
     routes: [...routes4, ...routes6].map((r) => ({
-      family: family(r.family),
+      family: familyOfVersion(r.family),
       destination: `${r.destination}/${r.prefixLength}`,
       ...(r.gateway === undefined ? {} : { gateway: r.gateway }),
       ...(r.metric === undefined ? {} : { metric: r.metric }),
     })),
+  };
+}
+
+function familyOfVersion(version: 4 | 6): IpFamily {
+  return version === 6 ? "ipv6" : "ipv4";
+}
+
+// An address as the addon lists it, as a snapshot shows it (lifetimes as ip -json gives them).
+function addressOfNative(a: NativeAddress): LinkSnapshot["addresses"][number] {
+  const preferred = lifetimeFromJson(a.preferredLifetime);
+  const valid = lifetimeFromJson(a.validLifetime);
+  return {
+    family: familyOfVersion(a.family),
+    address: a.address,
+    prefixLength: a.prefixLength,
+    ...(preferred === undefined ? {} : { preferredLifetime: preferred }),
+    ...(valid === undefined ? {} : { validLifetime: valid }),
   };
 }
 

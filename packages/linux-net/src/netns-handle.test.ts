@@ -216,6 +216,9 @@ describe.skipIf(!rootAvailable())("IpRoute2LinkConfigurator with a namespace han
     const snapshot = await link.snapshot("eth0");
     expect(snapshot).toMatchObject({ interface: "eth0", mtu: 1450 });
     expect(snapshot.addresses).toContainEqual(expect.objectContaining({ address: "192.0.2.51", prefixLength: 24 }));
+    // The addresses alone, as the snapshot shows them (lifetimes count down by whole seconds).
+    expect((await link.addresses("eth0")).map((a) => `${a.family} ${a.address}/${a.prefixLength}`)).toEqual(snapshot.addresses.map((a) => `${a.family} ${a.address}/${a.prefixLength}`));
+    await expect(link.addresses("incusx-none0")).rejects.toMatchObject({ code: "ENODEV" });
     await expect(link.setMtu("incusx-none0", 1400)).rejects.toMatchObject({ code: "ENODEV" });
     expect(openFds()).toBe(fds + 1);
     link.close();

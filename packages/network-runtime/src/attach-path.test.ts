@@ -194,3 +194,39 @@ describe("the link of linkFor", () => {
     expect(t.shared.closes).toBe(0);
   });
 });
+
+/** A link that reads its addresses alone, as IpRoute2LinkConfigurator does; `hide` makes the kernel refuse them silently. */
+class AddressReadingLink extends RecordingLinkConfigurator {
+  snapshots = 0;
+  addressReads = 0;
+  hide = false;
+  override async snapshot(iface: string) {
+    this.snapshots++;
+    return super.snapshot(iface);
+  }
+  async addresses(iface: string) {
+    this.addressReads++;
+    return this.hide ? [] : (await super.snapshot(iface)).addresses;
+  }
+}
+
+describe("the read back of an applied lease", () => {
+  it("reads only the addresses when the link can, and still notices an address that is not there", async () => {
+    const store = new HeldStore();
+    store.release();
+    const links: AddressReadingLink[] = [];
+    const t = setup(store, { linkFor: () => (links.push(new AddressReadingLink()), links.at(-1)!) });
+    await t.runtime.attach(t.nic("c1"));
+    t.v4.bind("c1", "192.0.2.10");
+    await settle();
+    expect(t.state()).toBe("bound");
+    expect(links[0]).toMatchObject({ snapshots: 0, addressReads: 1 });
+    expect(t.runtime.list()[0]!.families[0]!.error).toBeUndefined();
+    await t.runtime.detach({ instance: "c1", device: "eth0" });
+    await t.runtime.attach(t.nic("c1"));
+    links[1]!.hide = true;
+    t.v4.bind("c1", "192.0.2.10");
+    await settle();
+    expect(t.runtime.list()[0]!.families[0]!.error).toMatchObject({ code: "LINK_FAILED", message: expect.stringContaining('"192.0.2.10/24" is not on "eth0"') });
+  });
+});

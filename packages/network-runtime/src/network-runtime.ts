@@ -9,6 +9,7 @@ import {
   type LeaseEvent,
   type LeaseEventNic,
   type LeaseEventStream,
+  type LinkAddress,
   type LinkConfigurator,
   type Logger,
   type NetworkNamespace,
@@ -80,7 +81,9 @@ export interface NetworkRuntimeOptions {
    * says where). Default `link` for every NIC. Called once per attach.
    * A link it returns with a `close()` method (`@incusx/linux-net`'s
    * `IpRoute2LinkConfigurator` keeps a netlink socket in the namespace) is
-   * closed once the NIC's runners stopped (detach, or the NIC gone).
+   * closed once the NIC's runners stopped (detach, or the NIC gone). A
+   * link with an `addresses(iface)` method (that one too) is read back
+   * with it after each lease instead of a whole `snapshot`.
    */
   readonly linkFor?: (nic: NicSpec, netns?: NetworkNamespace) => LinkConfigurator;
   /**
@@ -356,6 +359,11 @@ interface NicRun {
 
 interface Closable {
   close(): void;
+}
+
+// A link that reads its addresses without the rest of a snapshot.
+interface AddressReader {
+  addresses(iface: string): Promise<readonly LinkAddress[]>;
 }
 
 interface FamilyCell {
@@ -910,15 +918,17 @@ export class NetworkRuntime {
   }
 
   // What the kernel shows, not what we asked for: an address refused
-  // silently (or removed at once) must not count as configured.
-  private async readBack(iface: string, link: LinkConfigurator, applier: LeaseApplier): Promise<LinkProblem[]> {
-    let snapshot;
+  // silently (or removed at once) must not count as configured. A link
+  // that reads its addresses alone (`IpRoute2LinkConfigurator.addresses`:
+  // one netlink dump instead of four) is asked for those only.
+  private async readBack(iface: string, link: LinkConfigurator & Partial<AddressReader>, applier: LeaseApplier): Promise<LinkProblem[]> {
+    let addresses: readonly LinkAddress[];
     try {
-      snapshot = await link.snapshot(iface);
+      addresses = typeof link.addresses === "function" ? await link.addresses(iface) : (await link.snapshot(iface)).addresses;
     } catch (error) {
       return [{ action: "read back the link", error }];
     }
-    const present = new Set(snapshot.addresses.map((a) => `${a.address}/${a.prefixLength}`));
+    const present = new Set(addresses.map((a) => `${a.address}/${a.prefixLength}`));
     return applier.applied
       .filter((a) => !present.has(`${a.address}/${a.prefixLength}`))
       .map((a) => ({
