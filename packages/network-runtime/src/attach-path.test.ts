@@ -4,35 +4,25 @@
 // DUID is read once; a link of linkFor that keeps something open (a
 // netlink socket in the NIC's namespace) is closed with its NIC.
 import { afterEach, describe, expect, it } from "vitest";
-import type { DhcpRunOptions, DhcpRunner, IpFamily, JsonValue, Lease, LinkConfigurator, NetworkNamespace, StateStore } from "@incusx/sdk";
+import type { JsonValue, Lease, LinkConfigurator, NetworkNamespace, StateStore } from "@incusx/sdk";
 import { FakeClock, MemoryLeaseEventStream, MemoryLogSink, MemoryStateStore, RecordingLinkConfigurator } from "@incusx/sdk/testing";
+import { RecordingRunner } from "./runtime-run.test-support.js";
 import { NetworkRuntime, attachedNicKey, instanceDuidKey, type NetworkRuntimeOptions, type NicGoneReport, type NicSpec } from "./network-runtime.js";
 
 const START = Date.UTC(2026, 0, 1);
 
-/** A runner that records each run and binds when told to. */
-class RecordingRunner implements DhcpRunner {
-  readonly runs: DhcpRunOptions[] = [];
-  constructor(readonly family: IpFamily) {}
-
-  run(options: DhcpRunOptions): Promise<void> {
-    this.runs.push(options);
-    return new Promise((resolve) => options.signal.addEventListener("abort", () => resolve(), { once: true }));
-  }
-
-  bind(instance: string, address: string): void {
-    const run = this.runs.filter((r) => r.hostname === instance).at(-1)!;
-    const lease: Lease = {
-      family: "ipv4",
-      interface: run.interface,
-      server: "192.0.2.1",
-      obtainedAt: START,
-      addresses: [{ address, prefixLength: 24, preferredLifetime: 1800, validLifetime: 3600 }],
-      routes: [{ destination: "0.0.0.0/0", gateway: "192.0.2.1" }],
-      dns: { servers: [], search: [] },
-    };
-    run.emit({ kind: "bound", family: "ipv4", interface: run.interface, at: START, lease });
-  }
+/** `runner` binds `address`/24 for the NIC of `instance` (its hostname). */
+function bind(runner: RecordingRunner, instance: string, address: string): void {
+  const lease: Lease = {
+    family: "ipv4",
+    interface: "eth0",
+    server: "192.0.2.1",
+    obtainedAt: START,
+    addresses: [{ address, prefixLength: 24, preferredLifetime: 1800, validLifetime: 3600 }],
+    routes: [{ destination: "0.0.0.0/0", gateway: "192.0.2.1" }],
+    dns: { servers: [], search: [] },
+  };
+  runner.bind(instance, lease, START);
 }
 
 /** A link that says when it was closed. */
@@ -115,7 +105,7 @@ describe("attach's order: runners at once, addresses only once the NIC is saved"
     // The runner runs (its DISCOVER can leave) while the write waits.
     expect(t.v4.runs).toHaveLength(1);
     expect(await store.inner.get(attachedNicKey({ instance: "c1", device: "eth0" }))).toBeUndefined();
-    t.v4.bind("c1", "192.0.2.10");
+    bind(t.v4, "c1", "192.0.2.10");
     await settle();
     // Bound by the server, but nothing on the link: a SIGKILL now would leave no address the restart does not know of.
     expect(t.links.get("c1")!.calls).toEqual([]);
@@ -137,7 +127,7 @@ describe("attach's order: runners at once, addresses only once the NIC is saved"
     store.held = true;
     const t = setup(store);
     await t.runtime.restore();
-    t.v4.bind("c1", "192.0.2.10");
+    bind(t.v4, "c1", "192.0.2.10");
     await settle();
     expect(t.links.get("c1")!.calls.map((c) => c.op)).toEqual(["addAddress", "addRoute"]);
   });
@@ -181,7 +171,7 @@ describe("the link of linkFor", () => {
       },
     });
     await t.runtime.attach(t.nic("c1", { netns: "/run/netns/c1" }));
-    t.v4.bind("c1", "192.0.2.10");
+    bind(t.v4, "c1", "192.0.2.10");
     await settle();
     expect(t.links.get("c1")!.closes).toBe(0);
     await t.runtime.detach({ instance: "c1", device: "eth0" });
@@ -217,7 +207,7 @@ describe("the read back of an applied lease", () => {
     const links: AddressReadingLink[] = [];
     const t = setup(store, { linkFor: () => (links.push(new AddressReadingLink()), links.at(-1)!) });
     await t.runtime.attach(t.nic("c1"));
-    t.v4.bind("c1", "192.0.2.10");
+    bind(t.v4, "c1", "192.0.2.10");
     await settle();
     expect(t.state()).toBe("bound");
     expect(links[0]).toMatchObject({ snapshots: 0, addressReads: 1 });
@@ -225,7 +215,7 @@ describe("the read back of an applied lease", () => {
     await t.runtime.detach({ instance: "c1", device: "eth0" });
     await t.runtime.attach(t.nic("c1"));
     links[1]!.hide = true;
-    t.v4.bind("c1", "192.0.2.10");
+    bind(t.v4, "c1", "192.0.2.10");
     await settle();
     expect(t.runtime.list()[0]!.families[0]!.error).toMatchObject({ code: "LINK_FAILED", message: expect.stringContaining('"192.0.2.10/24" is not on "eth0"') });
   });
