@@ -185,6 +185,21 @@ describe("the link of linkFor", () => {
   });
 });
 
+describe("a link of linkFor shared by NICs", () => {
+  it("is closed with the last NIC that uses it", async () => {
+    const store = new HeldStore();
+    store.release();
+    const one = new ClosableLink();
+    const t = setup(store, { linkFor: () => one });
+    await t.runtime.attach(t.nic("c1"));
+    await t.runtime.attach(t.nic("c2"));
+    await t.runtime.detach({ instance: "c1", device: "eth0" });
+    expect(one.closes).toBe(0);
+    await t.runtime.detach({ instance: "c2", device: "eth0" });
+    expect(one.closes).toBe(1);
+  });
+});
+
 /** A link that reads its addresses alone, as IpRoute2LinkConfigurator does; `hide` makes the kernel refuse them silently. */
 class AddressReadingLink extends RecordingLinkConfigurator {
   snapshots = 0;

@@ -81,7 +81,8 @@ export interface NetworkRuntimeOptions {
    * says where). Default `link` for every NIC. Called once per attach.
    * A link it returns with a `close()` method (`@incusx/linux-net`'s
    * `IpRoute2LinkConfigurator` keeps a netlink socket in the namespace) is
-   * closed once the NIC's runners stopped (detach, or the NIC gone). A
+   * closed once the NIC's runners stopped (detach, or the NIC gone),
+   * unless it is `link` or another attached NIC's link too. A
    * link with an `addresses(iface)` method (that one too) is read back
    * with it after each lease instead of a whole `snapshot`.
    */
@@ -374,6 +375,7 @@ interface FamilyCell {
 
 interface Attachment {
   readonly spec: NicSpec;
+  readonly link: LinkConfigurator;
   readonly events: LeaseEventStream;
   readonly stop: AbortController;
   readonly status: Map<IpFamily, FamilyCell>;
@@ -507,7 +509,7 @@ export class NetworkRuntime {
       throw new IncusxError(ErrorCode.InvalidConfig, `No link or event stream for NIC "${nic.device}" of instance "${nic.instance}": ${errorText(error)}`, { cause: error });
     }
     const remembered = (how.remember ? this.saved?.remember(nic, netnsId) : undefined) ?? Promise.resolve();
-    const attachment: Attachment = { spec: nic, events, stop: new AbortController(), status: new Map(), remembered, release: nic.releaseOnStop === true };
+    const attachment: Attachment = { spec: nic, link, events, stop: new AbortController(), status: new Map(), remembered, release: nic.releaseOnStop === true };
     this.nics.set(key, attachment);
     let started!: () => void;
     const ready = new Promise<void>((resolve) => (started = resolve));
@@ -539,7 +541,7 @@ export class NetworkRuntime {
       started();
       this.closeWatch(attachment);
       // The runners stopped and their last removals were applied: nothing uses the link or the namespace now.
-      this.closeLink(link, nic);
+      this.closeLink(attachment);
       this.closeNetns(held, nic);
       for (const family of attachment.status.keys()) events.publish({ kind: "detached", family, interface: nic.interface, at: this.options.clock.now() });
     });
@@ -636,9 +638,12 @@ export class NetworkRuntime {
     }
   }
 
-  // A link of linkFor with a close() (the netlink socket it keeps in the namespace) is closed with its NIC; the shared one is not.
-  private closeLink(link: LinkConfigurator, nic: NicKey): void {
-    if (link === this.options.link) return;
+  // A link of linkFor with a close() (the netlink socket it keeps in the
+  // namespace) is closed with its NIC; `link`, and a link another attached
+  // NIC still uses, are not.
+  private closeLink(attachment: Attachment): void {
+    const { link, spec: nic } = attachment;
+    if (link === this.options.link || [...this.nics.values()].some((other) => other !== attachment && other.link === link)) return;
     try {
       (link as Partial<Closable>).close?.();
     } catch (error) {
