@@ -6,16 +6,16 @@ import type { TestProcess } from "../netns/processes.js";
 import { OVN_NB_SCHEMA, OVN_SB_SCHEMA, ovsdbServerArgs, runTool, waitListening } from "../ovsdb/server.js";
 
 /** Open vSwitch's own schema (Debian's openvswitch-common). */
-export const OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema";
+const OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema";
 
 /** The MAC address the harness gives the container's `eth0` (RFC 7042 documentation range). */
 export const OVN_TEST_CONTAINER_MAC = "00:00:5e:00:53:01";
 
 /** The integration bridge, inside the chassis namespace only. */
-export const OVN_TEST_BRIDGE = "br-int";
+const OVN_TEST_BRIDGE = "br-int";
 
 /** The chassis name (`external_ids:system-id`) of the harness's ovn-controller. */
-export const OVN_TEST_CHASSIS = "incusx-test-chassis";
+const OVN_TEST_CHASSIS = "incusx-test-chassis";
 
 const TOOLS = ["ovsdb-server", "ovsdb-tool", "ovs-vswitchd", "ovs-vsctl", "ovn-northd", "ovn-controller", "ovn-nbctl", "ovn-sbctl"];
 const TOOL_DIRS = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"];

@@ -3,12 +3,5 @@
 // namespace, for testing DHCP clients against OVN's native DHCP responder.
 // Needs root, like @incusx/testkit/netns.
 
-export {
-  OVN_TEST_BRIDGE,
-  OVN_TEST_CHASSIS,
-  OVN_TEST_CONTAINER_MAC,
-  OVS_SCHEMA,
-  ovnChassisSkipReason,
-  startOvnChassis,
-} from "./chassis.js";
+export { OVN_TEST_CONTAINER_MAC, ovnChassisSkipReason, startOvnChassis } from "./chassis.js";
 export type { OvnChassisOptions, OvnTestChassis } from "./chassis.js";
