@@ -30,7 +30,7 @@ const SERVER_MAC = "00:00:5e:00:53:ff";
  * the server: OVN answers ARP for it, so renewals unicast to the server
  * reach ovn-controller.
  */
-async function ovnWithDhcp(v4Options: Record<string, string> = {}): Promise<OvnTestChassis> {
+async function ovnWithDhcp(v4Options: Record<string, string> = {}, v6Options: Record<string, string> = {}): Promise<OvnTestChassis> {
   const ovn = await startOvnChassis();
   cleanups.push(() => ovn.stop());
   await ovn.nbctl("ls-add", "ls0");
@@ -50,12 +50,15 @@ async function ovnWithDhcp(v4Options: Record<string, string> = {}): Promise<OvnT
     server_mac: SERVER_MAC,
     dns_server: "{198.51.100.53}",
     domain_name: '"ovn.example"',
+    // Incus sets the bridge MTU (geneve: 1442 on a 1500 underlay) and the search list.
+    mtu: "1442",
+    domain_search_list: '"ovn.example,more.example"',
     ...v4Options,
   };
   const options = (o: Record<string, string>): string => Object.entries(o).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ");
   const dhcp4 = (await ovn.nbctl("create", "DHCP_Options", "cidr=198.51.100.0/24", `options={${options(v4)}}`)).trim();
   const dhcp6 = (
-    await ovn.nbctl("create", "DHCP_Options", 'cidr="2001:db8::/64"', `options={${options({ server_id: SERVER_MAC, dns_server: "{2001:db8::53}" })}}`)
+    await ovn.nbctl("create", "DHCP_Options", 'cidr="2001:db8::/64"', `options={${options({ server_id: SERVER_MAC, dns_server: "{2001:db8::53}", ...v6Options })}}`)
   ).trim();
   await ovn.nbctl("lsp-set-dhcpv4-options", PORT, dhcp4);
   await ovn.nbctl("lsp-set-dhcpv6-options", PORT, dhcp6);
@@ -102,6 +105,9 @@ describe.skipIf(reason !== undefined)(`incusx forknet dhcp against OVN's native 
     expect(addresses.find((a) => a.local === V6)).toMatchObject({ family: "inet6", prefixlen: 128, valid_life_time: 4294967295 });
     const routes = await net.routes("container", net.iface, "ipv4");
     expect(routes.find((r) => r.dst === "default"), JSON.stringify(routes)).toMatchObject({ gateway: "198.51.100.1" });
+    expect(v4.lease!.mtu).toBe(1442);
+    const link = JSON.parse((await net.exec("container", ["ip", "-json", "link", "show", "dev", net.iface])).stdout) as { mtu: number }[];
+    expect(link[0]!.mtu).toBe(1442);
 
     const text = await net.waitFor(
       async () => {
@@ -111,6 +117,7 @@ describe.skipIf(reason !== undefined)(`incusx forknet dhcp against OVN's native 
       { timeoutMs: 10_000, message: "resolv.conf never named both OVN DNS servers" },
     );
     expect(parseResolvConf(text).nameservers).toEqual(["198.51.100.53", "2001:db8::53"]);
+    expect(parseResolvConf(text).search).toEqual(["ovn.example", "more.example"]);
 
     // The DAD of the OVN address passed: OVN does not answer a port's own neighbour solicitations.
     await net.waitFor(async () => {
@@ -135,6 +142,30 @@ describe.skipIf(reason !== undefined)(`incusx forknet dhcp against OVN's native 
     const address = (await net.addresses("container", net.iface)).find((a) => a.local === V4)!;
     // Refreshed by the renewal: more left than the 50 s the first ACK's lifetime had by then.
     expect(address.valid_life_time).toBeGreaterThan(55);
+  });
+
+  it("falls back to stateless DHCPv6 (Information-request) on a network in Incus's default, ipv6.dhcp.stateful off", { timeout: 60_000 }, async () => {
+    const ovn = await ovnWithDhcp({}, { dhcpv6_stateless: "true" });
+    const net = ovn.network;
+    const run = forknet(net, ["--no-ipv4", "--state-dir", await state()]);
+    cleanups.push(() => run.stop());
+    const bound = await run.waitForEvent((e) => e.kind === "bound" && e.family === "ipv6", 30_000);
+    expect(bound.lease).toMatchObject({ addresses: [], dns: { servers: ["2001:db8::53"] } });
+    expect((await net.addresses("container", net.iface)).filter((a) => a.family === "inet6" && a.scope === "global")).toEqual([]);
+  });
+
+  // Known gap, kept visible: OVN 23.03 encodes DHCPv6 option 24 (domain
+  // search, which Incus fills from dns.search) as ONE label holding the
+  // dotted name: `0b "ovn.example" 00` on the wire. Our decoder reads it as
+  // the single label "ovn\.example", so the search domain is useless.
+  // Drop `.fails` once a dotted single label is taken as the name OVN means.
+  it.fails("takes OVN's DHCPv6 domain search as the dotted name OVN means", { timeout: 60_000 }, async () => {
+    const ovn = await ovnWithDhcp({}, { dhcpv6_stateless: "true", domain_search: '"ovn.example"' });
+    const run = forknet(ovn.network, ["--no-ipv4", "--state-dir", await state()]);
+    cleanups.push(() => run.stop());
+    const bound = await run.waitForEvent((e) => e.kind === "bound" && e.family === "ipv6", 30_000);
+    expect(bound.lease!.dns.servers).toEqual(["2001:db8::53"]);
+    expect(bound.lease!.dns.search).toEqual(["ovn.example"]);
   });
 
   // Known gap, kept visible: OVN (23.03, pinctrl.c) answers Solicit, Request,
