@@ -45,6 +45,8 @@ export type {
   LinkDns,
   NetworkNamespace,
   NatBackend,
+  NatStoreChange,
+  NatWatch,
   NatOwner,
   NatPlan,
   NatReconcileResult,

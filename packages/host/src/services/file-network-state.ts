@@ -1,5 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { watch as watchFs } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
 import { formatIssues, toIssues, type PrecompiledValidator } from "@incusx/bundle";
 import {
   ErrorCode,
@@ -77,6 +78,26 @@ export class FileNetworkState implements NetworkState {
   constructor(file: string, options: FileNetworkStateOptions = {}) {
     this.file = resolve(file);
     this.#optional = options.optional ?? false;
+  }
+
+  /**
+   * Calls `listener` when the file may have changed (written in place,
+   * replaced by a rename, created or deleted): its directory is watched
+   * (inotify), so an editor's rename-over is seen too. Returns the
+   * function that stops watching. A directory that cannot be watched
+   * (absent) gives a no-op watch: callers still read on demand.
+   */
+  watch(listener: () => void): () => void {
+    const name = basename(this.file);
+    try {
+      const watcher = watchFs(dirname(this.file), { persistent: false }, (_event, changed) => {
+        if (changed === null || changed === name) listener();
+      });
+      watcher.on("error", () => watcher.close());
+      return () => watcher.close();
+    } catch {
+      return () => undefined;
+    }
   }
 
   async networks(): Promise<readonly Network[]> {

@@ -13,6 +13,8 @@ import {
   type NatReconcileResult,
   type NatPlan,
   type NatRule,
+  type NatStoreChange,
+  type NatWatch,
   type NetworkState,
   type NicDevice,
 } from "@incusx/sdk";
@@ -36,6 +38,7 @@ import { natTransaction, planIsEmpty, planNat, type NatChangePlan, type NatView,
 import { readDynamicAddresses, ovnSwitchPortName } from "./dynamic-addresses.js";
 import { planNicNat } from "./nic-plan.js";
 import { readAll, readForRule } from "./reads.js";
+import { NatWatcher, rowPrint, type RowPrint } from "./watch.js";
 import {
   EXTERNAL_ID_KEYS,
   NAT_COLUMNS,
@@ -49,6 +52,7 @@ import {
   ownerSelector,
   rowOwnerKey,
   ruleOfRow,
+  ruleRow,
   type NatRowView,
 } from "./rows.js";
 import { DEFAULT_OVN_NAT_CONFIG, type OvnNatConfigInput } from "../generated/config.js";
@@ -92,6 +96,14 @@ export class OvnNatBackend implements NatBackend {
   readonly #knownKeys = new Set<string>();
   /** Owned rows per instance as last seen: what a first ensure's guard expects. */
   readonly #instanceRows = new Map<string, Set<string>>();
+  /** Owned rows (uuid to content) as last read or written; complete after a full read. */
+  readonly #known = new Map<string, RowPrint>();
+  #knownComplete = false;
+  /** Writes in flight: a watch holds its comparison until they end. */
+  #inFlight = 0;
+  /** Switch ports whose dynamic addresses a plan read. */
+  readonly #plannedPorts = new Set<string>();
+  readonly #watchers = new Set<NatWatcher>();
 
   constructor(@inject(PluginConfigToken) config: unknown, @inject(NetworkStateToken) state: NetworkState) {
     this.#config = (config ?? {}) as OvnNatConfigInput;
@@ -113,6 +125,8 @@ export class OvnNatBackend implements NatBackend {
 
   /** Closes the NB connection the backend opened (not one given to {@link withClient}). */
   async close(): Promise<void> {
+    for (const watcher of this.#watchers) await watcher.close().catch(() => undefined);
+    this.#watchers.clear();
     const client = this.#client;
     this.#client = undefined;
     if (client !== undefined && this.#ownsClient) (await client.catch(() => undefined))?.close();
@@ -124,9 +138,44 @@ export class OvnNatBackend implements NatBackend {
    * `dynamic_addresses` (port named by {@link ovnSwitchPortName}). Never writes.
    */
   async plan(nic: NicDevice): Promise<NatPlan> {
-    return planNicNat(nic, async (network) =>
-      readDynamicAddresses(await this.#connect(), ovnSwitchPortName(network, nic.instance, nic.device), this.#timeout()),
-    );
+    return planNicNat(nic, async (network) => {
+      const port = ovnSwitchPortName(network, nic.instance, nic.device);
+      this.#plannedPorts.add(port);
+      return readDynamicAddresses(await this.#connect(), port, this.#timeout());
+    });
+  }
+
+  /**
+   * Watches the NB (one `monitor_cond_since`, resumed by the client across
+   * reconnects and leader changes) for what can make the owned rows drift:
+   * an owned row deleted, edited or added by someone else (compared with
+   * what this backend last read or wrote, so its own writes report
+   * nothing), a logical router inserted, deleted or renamed, a change of a
+   * switch port whose dynamic addresses a plan read, and a monitor that had
+   * to start over. Rejects with `OvnNatError` (`database`) when the NB is
+   * unreachable. Closed by {@link close} too.
+   */
+  async watch(listener: (change: NatStoreChange) => void): Promise<NatWatch> {
+    let client: OvsdbClient;
+    let watcher: NatWatcher;
+    try {
+      client = await this.#connect();
+      watcher = await NatWatcher.start(client, ownerSelector(), {
+        knownRows: () => (this.#knownComplete ? this.#known : undefined),
+        writing: () => this.#inFlight > 0,
+        plannedPorts: () => this.#plannedPorts,
+      }, listener);
+    } catch (error) {
+      if (error instanceof OvnNatError) throw error;
+      throw new OvnNatError("database", `Watching the OVN northbound database failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    this.#watchers.add(watcher);
+    return {
+      close: async () => {
+        this.#watchers.delete(watcher);
+        await watcher.close();
+      },
+    };
   }
 
   /** Creates or corrects the NIC's rule of `rule.family` in one guarded transaction; commits nothing when it is in place. */
@@ -163,6 +212,7 @@ export class OvnNatBackend implements NatBackend {
       else this.#routerUuids.set(router, routerUuid);
       const ownedRows = view.rows.filter((r) => isOwned(r) && r.externalIds[EXTERNAL_ID_KEYS.instance] === instance);
       const owned = ownedRows.map((r) => r.uuid);
+      this.#knowInstance(instance, ownedRows);
       this.#instanceRows.set(instance, new Set(owned));
       // Every NIC seen with a row must read first: a guess would not replace that row.
       this.#rememberKeysOf(ownedRows);
@@ -186,9 +236,14 @@ export class OvnNatBackend implements NatBackend {
         op.wait("NAT", [["external_ids", "includes", selector]], ["_uuid"], "==", uuids.map((u) => ({ _uuid: uuid(u) }))),
         ...uuids.map((u) => op.mutate("Logical_Router", [["nat", "includes", uuid(u)]], [["nat", "delete", uuid(u)]])),
       ];
-      await client.transact(OVN_NORTHBOUND, ops, { timeoutMs: this.#timeout() });
-      this.#writes++;
-      for (const u of uuids) this.#instanceRows.get(owner.instance)?.delete(u);
+      await this.#writing(async () => {
+        await client.transact(OVN_NORTHBOUND, ops, { timeoutMs: this.#timeout() });
+        this.#writes++;
+        for (const u of uuids) {
+          this.#instanceRows.get(owner.instance)?.delete(u);
+          this.#known.delete(u);
+        }
+      });
     });
     // Only now: after a failed remove the rows may remain, and a guessed ensure would not replace them.
     for (const f of family === undefined ? (["ipv4", "ipv6"] as const) : [family]) this.#knownKeys.delete(ownerKey(owner, f));
@@ -260,6 +315,9 @@ export class OvnNatBackend implements NatBackend {
         this.#instanceRows.set(instance, rows.add(row.uuid));
       }
       this.#rememberKeysOf(view.rows.filter(isOwned));
+      this.#known.clear();
+      for (const row of view.rows) if (isOwned(row)) this.#known.set(row.uuid, printOf(row));
+      this.#knownComplete = true;
       if (!planIsEmpty(plan)) {
         const owned = view.rows.filter(isOwned).map((r) => r.uuid);
         this.#rememberWrites(plan, await this.#commit(client, plan, view, [{ selector: ownerSelector(), uuids: owned }]));
@@ -279,14 +337,37 @@ export class OvnNatBackend implements NatBackend {
   /** Commits `plan`; returns the uuids of the inserted rows, in the order of `plan.inserts`. */
   async #commit(client: OvsdbClient, plan: NatChangePlan, view: NatView, owned: readonly OwnedGuard[]): Promise<string[]> {
     const { ops, routerMutations } = natTransaction(plan, view, owned);
-    const results = await client.transactPruned(OVN_NORTHBOUND, ops, { timeoutMs: this.#timeout() });
-    this.#writes++;
-    for (const { index, router } of routerMutations) {
-      if ((results[index] as CountResult).count !== 1) {
-        throw new OvnNatError("router-missing", `Logical router "${router}" disappeared while its SNAT rows were written`);
+    return this.#writing(async () => {
+      const results = await client.transactPruned(OVN_NORTHBOUND, ops, { timeoutMs: this.#timeout() });
+      this.#writes++;
+      const inserted = ops.flatMap((o, i) => (o.op === "insert" ? [uuidOf((results[i] as InsertResult).uuid) ?? ""] : []));
+      for (const d of plan.deletes) this.#known.delete(d.row.uuid);
+      plan.inserts.forEach((p, i) => this.#known.set(inserted[i]!, rulePrint(p.rule)));
+      for (const { index, router } of routerMutations) {
+        if ((results[index] as CountResult).count !== 1) {
+          throw new OvnNatError("router-missing", `Logical router "${router}" disappeared while its SNAT rows were written`);
+        }
       }
+      return inserted;
+    });
+  }
+
+  /** Runs one write, marked in flight for the watches; they compare again once it ends. */
+  async #writing<T>(work: () => Promise<T>): Promise<T> {
+    this.#inFlight++;
+    try {
+      return await work();
+    } finally {
+      this.#inFlight--;
+      for (const watcher of this.#watchers) watcher.writeDone();
     }
-    return ops.flatMap((o, i) => (o.op === "insert" ? [uuidOf((results[i] as InsertResult).uuid) ?? ""] : []));
+  }
+
+  /** Takes `rows`, just read, as every owned row of `instance`. */
+  #knowInstance(instance: string, rows: readonly NatRowView[]): void {
+    // Called before #instanceRows takes the new rows: the old ones are the instance's known ones.
+    for (const id of this.#instanceRows.get(instance) ?? []) this.#known.delete(id);
+    for (const row of rows) this.#known.set(row.uuid, printOf(row));
   }
 
   /** Marks the NICs of owned `rows` as known to have a row (their next ensure reads first). */
@@ -384,4 +465,13 @@ function throwIfBlocked(plan: NatChangePlan, network: string): void {
       { conflicts: plan.conflicts },
     );
   }
+}
+
+function printOf(row: NatRowView): RowPrint {
+  return rowPrint(row.type, row.logicalIpRaw, row.externalIp, row.externalIds);
+}
+
+function rulePrint(rule: NatRule): RowPrint {
+  const row = natRowView(ruleRow(rule));
+  return rowPrint(row.type, row.logicalIpRaw, row.externalIp, row.externalIds);
 }

@@ -1,0 +1,201 @@
+// Continuous reconcile: keeps the NAT rules of every backend equal to what
+// the host state asks for. Backends that can watch their store say when
+// something drifted; the host state says when it changed. Reports are
+// coalesced into one reconcile (one transaction per backend and batch); a
+// failure is retried with capped exponential backoff, never in a loop.
+
+import { ErrorCode, IncusxError, isIncusxError, type Clock, type NatBackend, type NatReconcileResult, type NatWatch, type Timer } from "@incusx/sdk";
+import type { NatReconcileReport } from "@incusx/nic";
+
+/** Why a keeper's reconcile ran: its first run, a backend's store drifted, the host state changed, or a retry after a failure. */
+export type NatKeeperTrigger = "start" | "drift" | "state" | "retry";
+
+/** One reconcile of a {@link NatKeeper} that finished. */
+export interface NatKeeperReconciled {
+  readonly kind: "reconciled";
+  /** The cluster member whose rules were reconciled, when the host names one. */
+  readonly member?: string;
+  /** How long the reconcile took (keeper clock). */
+  readonly durationMs: number;
+  /** Rules created, corrected or deleted (0 when nothing had drifted). */
+  readonly changes: number;
+  /** Rules owned once it finished (desired rules less those blocked or failed). */
+  readonly ownedRows: number;
+  readonly trigger: NatKeeperTrigger;
+}
+
+/** One reconcile (or watch start) of a {@link NatKeeper} that failed; it is tried again in `retryInMs`. */
+export interface NatKeeperFailed {
+  readonly kind: "failed";
+  /** The failure, always with a stable `code`. */
+  readonly error: IncusxError;
+  readonly retryInMs: number;
+}
+
+/** What a {@link NatKeeper} reports after every run. */
+export type NatKeeperReport = NatKeeperReconciled | NatKeeperFailed;
+
+/** What a {@link NatKeeper} works with. */
+export interface NatKeeperOptions {
+  /** Reconciles every backend against the host state (a `NicLifecycle`). */
+  readonly lifecycle: { reconcile(): Promise<NatReconcileReport> };
+  /** The NAT backends; those with `watch` are watched. */
+  readonly backends: readonly NatBackend[];
+  /** Time source for the debounce and the backoff. */
+  readonly clock: Clock;
+  /** Subscribes to host state changes; returns the unsubscribe function. */
+  readonly stateChanges?: (listener: () => void) => () => void;
+  /** Cluster member name put in reports. */
+  readonly member?: string;
+  /** Quiet time before a reconcile, to batch a burst of changes (default 5 ms). */
+  readonly debounceMs?: number;
+  /** First retry delay after a failure (default 100 ms), doubled per failure in a row. */
+  readonly initialBackoffMs?: number;
+  /** Largest retry delay (default 30 000 ms). */
+  readonly maxBackoffMs?: number;
+}
+
+/** Default quiet time before a reconcile. */
+export const NAT_KEEPER_DEBOUNCE_MS = 5;
+/** Default first retry delay. */
+export const NAT_KEEPER_INITIAL_BACKOFF_MS = 100;
+/** Default largest retry delay. */
+export const NAT_KEEPER_MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Keeps NAT rules right without being asked: reconciles once at start, then
+ * whenever a watching backend reports drift or the host state changes.
+ * Changes that come while a reconcile runs are batched into the next one. A
+ * failed reconcile is reported and retried after 100 ms, 200 ms, ... up to
+ * 30 s; changes reported meanwhile wait for the retry. Reports go to every
+ * {@link NatKeeper.onReport} listener.
+ *
+ * @example
+ * const keeper = host.natKeeper();
+ * keeper.onReport((r) => r.kind === "failed" && log(r.error.message));
+ * await keeper.start();
+ */
+export class NatKeeper {
+  readonly #options: NatKeeperOptions;
+  readonly #listeners = new Set<(report: NatKeeperReport) => void>();
+  readonly #watches = new Map<NatBackend, NatWatch>();
+  #unsubscribe: (() => void) | undefined;
+  #pending: NatKeeperTrigger | undefined;
+  #timer: Timer | undefined;
+  #running: Promise<void> | undefined;
+  #failures = 0;
+  #started = false;
+  #stopped = false;
+
+  constructor(options: NatKeeperOptions) {
+    this.#options = options;
+  }
+
+  /** Adds a report listener; returns its removal. A throwing listener is ignored. */
+  onReport(listener: (report: NatKeeperReport) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Starts watching and schedules the first reconcile; harmless twice. Resolves at once (reports say how it went). */
+  start(): void {
+    if (this.#started || this.#stopped) return;
+    this.#started = true;
+    this.#unsubscribe = this.#options.stateChanges?.(() => this.notify("state"));
+    this.notify("start");
+  }
+
+  /** Says something changed (`state`: the host state, `drift`: a backend's store); a reconcile follows after the debounce. */
+  notify(trigger: "start" | "drift" | "state"): void {
+    if (this.#stopped) return;
+    this.#pending ??= trigger;
+    if (this.#running === undefined && this.#timer === undefined) this.#arm(this.#options.debounceMs ?? NAT_KEEPER_DEBOUNCE_MS);
+  }
+
+  /** Stops watching and scheduling; waits for a reconcile in flight. Harmless twice. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#unsubscribe?.();
+    await this.#running?.catch(() => undefined);
+    for (const watch of this.#watches.values()) await watch.close().catch(() => undefined);
+    this.#watches.clear();
+  }
+
+  #arm(ms: number): void {
+    this.#timer = this.#options.clock.setTimer(ms, () => {
+      this.#timer = undefined;
+      this.#running = this.#run().finally(() => {
+        this.#running = undefined;
+        // Changes that came during the run (not our own writes: backends do not report those).
+        if (this.#pending !== undefined && this.#timer === undefined && !this.#stopped) this.#arm(this.#options.debounceMs ?? NAT_KEEPER_DEBOUNCE_MS);
+      });
+    });
+  }
+
+  async #run(): Promise<void> {
+    const trigger = this.#failures > 0 ? "retry" : (this.#pending ?? "drift");
+    this.#pending = undefined;
+    const { clock } = this.#options;
+    const started = clock.now();
+    let report: NatReconcileReport;
+    try {
+      await this.#watchAll();
+      report = await this.#options.lifecycle.reconcile();
+    } catch (error) {
+      if (this.#stopped) return;
+      this.#failures++;
+      const initial = this.#options.initialBackoffMs ?? NAT_KEEPER_INITIAL_BACKOFF_MS;
+      const retryInMs = Math.min(initial * 2 ** (this.#failures - 1), this.#options.maxBackoffMs ?? NAT_KEEPER_MAX_BACKOFF_MS);
+      // Whatever came meanwhile is covered by the retry.
+      this.#pending = undefined;
+      this.#timer?.cancel();
+      this.#arm(retryInMs);
+      this.#emit({ kind: "failed", error: typed(error), retryInMs });
+      return;
+    }
+    this.#failures = 0;
+    let changes = 0;
+    let ownedRows = 0;
+    for (const backend of report.backends) {
+      changes += backend.ensured.length + backend.removed.length;
+      ownedRows += backend.desired.length - blocked(backend.result);
+    }
+    const member = this.#options.member;
+    this.#emit({ kind: "reconciled", ...(member === undefined ? {} : { member }), durationMs: clock.now() - started, changes, ownedRows, trigger });
+  }
+
+  /** Opens the watch of every backend that has one and is not watched yet. */
+  async #watchAll(): Promise<void> {
+    for (const backend of this.#options.backends) {
+      if (backend.watch === undefined || this.#watches.has(backend)) continue;
+      const watch = await backend.watch(() => this.notify("drift"));
+      if (this.#stopped) await watch.close();
+      else this.#watches.set(backend, watch);
+    }
+  }
+
+  #emit(report: NatKeeperReport): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(report);
+      } catch {
+        // A listener's failure must not stop the keeper.
+      }
+    }
+  }
+}
+
+/** Rules a backend's result says were not applied (blocked by foreign rows, or failed). */
+function blocked(result: NatReconcileResult | undefined): number {
+  const extra = result as { conflicts?: readonly unknown[]; failed?: readonly unknown[] } | undefined;
+  return (extra?.conflicts?.length ?? 0) + (extra?.failed?.length ?? 0);
+}
+
+function typed(error: unknown): IncusxError {
+  if (isIncusxError(error)) return error as IncusxError;
+  const message = error instanceof Error ? error.message : String(error);
+  return new IncusxError(ErrorCode.PluginFailed, `NAT reconcile failed: ${message}`, { cause: error });
+}
