@@ -14,14 +14,28 @@ function setup(options: { failures?: number; watchFailures?: number; error?: unk
   let stateListener: (() => void) | undefined;
   let release: (() => void) | undefined;
   const runs: number[] = [];
+  const calls: string[] = [];
   const gate = { hold: false };
+  const rule = { owner: { instance: "c1", device: "eth0" }, network: "ovn0", family: "ipv4" as const, logicalIp: "10.0.0.5", externalIp: "198.51.100.9" };
+  const attempt = async (what: string): Promise<void> => {
+    runs.push(clock.now());
+    calls.push(what);
+    if (gate.hold) await new Promise<void>((resolve) => (release = resolve));
+    if (failures > 0) {
+      failures--;
+      throw options.error ?? new IncusxError(ErrorCode.PluginFailed, "database down");
+    }
+  };
   const backend: NatBackend = {
     networkType: "ovn",
     plan: async () => ({ rules: [], skipped: [] }),
     ensure: async () => undefined,
     remove: async () => undefined,
     list: async () => [],
-    reconcile: async () => ({ ensured: [], removed: [] }),
+    reconcile: async (desired) => {
+      await attempt(`repair ${desired.length}`);
+      return { ensured: desired, removed: [] };
+    },
     watch: async (listener) => {
       if (watchFailures > 0) {
         watchFailures--;
@@ -33,13 +47,7 @@ function setup(options: { failures?: number; watchFailures?: number; error?: unk
   };
   const lifecycle = {
     reconcile: async (): Promise<NatReconcileReport> => {
-      runs.push(clock.now());
-      if (gate.hold) await new Promise<void>((resolve) => (release = resolve));
-      if (failures > 0) {
-        failures--;
-        throw options.error ?? new IncusxError(ErrorCode.PluginFailed, "database down");
-      }
-      const rule = { owner: { instance: "c1", device: "eth0" }, network: "ovn0", family: "ipv4" as const, logicalIp: "10.0.0.5", externalIp: "198.51.100.9" };
+      await attempt("full");
       return { dryRun: false, backends: [{ networkType: "ovn", desired: [rule], ensured: [rule], removed: [], skipped: [], invalid: [] }] };
     },
   };
@@ -60,8 +68,10 @@ function setup(options: { failures?: number; watchFailures?: number; error?: unk
     keeper,
     reports,
     runs,
+    calls,
+    fail: (n: number) => void (failures = n),
     gate,
-    drift: () => drift?.({ reason: "rules" }),
+    drift: (reason: NatStoreChange["reason"] = "rules") => drift?.({ reason }),
     state: () => stateListener?.(),
     release: () => release?.(),
     watching: () => drift !== undefined,
@@ -137,6 +147,37 @@ describe("NatKeeper", () => {
     await t.clock.advance(5);
     expect(t.runs).toHaveLength(14);
     expect(t.reports.at(-1)).toMatchObject({ kind: "reconciled", trigger: "drift" });
+    await t.keeper.stop();
+  });
+
+  it("repairs drifted rows towards the last plan, and plans again when addresses changed or the watch started over", async () => {
+    const t = setup();
+    t.keeper.start();
+    await t.clock.advance(5);
+    t.drift("rules");
+    await t.clock.advance(5);
+    t.drift("router");
+    await t.clock.advance(5);
+    t.drift("address");
+    await t.clock.advance(5);
+    t.drift("resync");
+    await t.clock.advance(5);
+    t.state();
+    await t.clock.advance(5);
+    expect(t.calls).toEqual(["full", "repair 1", "repair 1", "full", "full", "full"]);
+    await t.keeper.stop();
+  });
+
+  it("plans again after a failed repair", async () => {
+    const t = setup();
+    t.keeper.start();
+    await t.clock.advance(5);
+    t.fail(1);
+    t.drift("rules");
+    await t.clock.advance(5);
+    await t.clock.advance(100);
+    expect(t.calls).toEqual(["full", "repair 1", "full"]);
+    expect(t.reports.map((r) => (r.kind === "reconciled" ? r.trigger : r.kind))).toEqual(["start", "failed", "retry"]);
     await t.keeper.stop();
   });
 

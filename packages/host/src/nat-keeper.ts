@@ -4,7 +4,18 @@
 // coalesced into one reconcile (one transaction per backend and batch); a
 // failure is retried with capped exponential backoff, never in a loop.
 
-import { ErrorCode, IncusxError, isIncusxError, type Clock, type NatBackend, type NatReconcileResult, type NatWatch, type Timer } from "@incusx/sdk";
+import {
+  ErrorCode,
+  IncusxError,
+  isIncusxError,
+  type Clock,
+  type NatBackend,
+  type NatReconcileResult,
+  type NatRule,
+  type NatStoreChange,
+  type NatWatch,
+  type Timer,
+} from "@incusx/sdk";
 import type { NatReconcileReport } from "@incusx/nic";
 
 /** Why a keeper's reconcile ran: its first run, a backend's store drifted, the host state changed, or a retry after a failure. */
@@ -84,6 +95,10 @@ export class NatKeeper {
   #timer: Timer | undefined;
   #running: Promise<void> | undefined;
   #failures = 0;
+  /** Whether the next run must re-read the host state and re-plan every NIC. */
+  #full = true;
+  /** Each backend's desired rules, from the last full run: what a repair of rows alone restores. */
+  #desired: Map<string, readonly NatRule[]> | undefined;
   #started = false;
   #stopped = false;
 
@@ -107,6 +122,18 @@ export class NatKeeper {
 
   /** Says something changed (`state`: the host state, `drift`: a backend's store); a reconcile follows after the debounce. */
   notify(trigger: "start" | "drift" | "state"): void {
+    this.#full = true;
+    this.#schedule(trigger);
+  }
+
+  // Rows or routers changed: the desired rules did not, so the last plan is repaired towards.
+  // Addresses, or a watch that missed changes, need the NICs planned again.
+  #onDrift(change: NatStoreChange): void {
+    if (change.reason === "address" || change.reason === "resync") this.#full = true;
+    this.#schedule("drift");
+  }
+
+  #schedule(trigger: NatKeeperTrigger): void {
     if (this.#stopped) return;
     this.#pending ??= trigger;
     if (this.#running === undefined && this.#timer === undefined) this.#arm(this.#options.debounceMs ?? NAT_KEEPER_DEBOUNCE_MS);
@@ -140,12 +167,15 @@ export class NatKeeper {
     this.#pending = undefined;
     const { clock } = this.#options;
     const started = clock.now();
-    let report: NatReconcileReport;
+    const full = this.#full || this.#desired === undefined;
+    this.#full = false;
+    let outcome: { changes: number; ownedRows: number };
     try {
       await this.#watchAll();
-      report = await this.#options.lifecycle.reconcile();
+      outcome = full ? await this.#reconcileAll() : await this.#repair(this.#desired!);
     } catch (error) {
       if (this.#stopped) return;
+      this.#full = true;
       this.#failures++;
       const initial = this.#options.initialBackoffMs ?? NAT_KEEPER_INITIAL_BACKOFF_MS;
       const retryInMs = Math.min(initial * 2 ** (this.#failures - 1), this.#options.maxBackoffMs ?? NAT_KEEPER_MAX_BACKOFF_MS);
@@ -157,21 +187,44 @@ export class NatKeeper {
       return;
     }
     this.#failures = 0;
+    const member = this.#options.member;
+    this.#emit({ kind: "reconciled", ...(member === undefined ? {} : { member }), durationMs: clock.now() - started, ...outcome, trigger });
+  }
+
+  /** Plans every NIC from the host state and reconciles every backend; keeps the desired rules for repairs. */
+  async #reconcileAll(): Promise<{ changes: number; ownedRows: number }> {
+    const report = await this.#options.lifecycle.reconcile();
+    const desired = new Map<string, readonly NatRule[]>();
     let changes = 0;
     let ownedRows = 0;
     for (const backend of report.backends) {
+      desired.set(backend.networkType, backend.desired);
       changes += backend.ensured.length + backend.removed.length;
       ownedRows += backend.desired.length - blocked(backend.result);
     }
-    const member = this.#options.member;
-    this.#emit({ kind: "reconciled", ...(member === undefined ? {} : { member }), durationMs: clock.now() - started, changes, ownedRows, trigger });
+    this.#desired = desired;
+    return { changes, ownedRows };
+  }
+
+  /** Reconciles the watching backends towards the rules of the last full run, without planning again. */
+  async #repair(desired: ReadonlyMap<string, readonly NatRule[]>): Promise<{ changes: number; ownedRows: number }> {
+    let changes = 0;
+    let ownedRows = 0;
+    for (const backend of this.#options.backends) {
+      const rules = desired.get(backend.networkType);
+      if (rules === undefined) continue;
+      const result = await backend.reconcile(rules);
+      changes += result.ensured.length + result.removed.length;
+      ownedRows += rules.length - blocked(result);
+    }
+    return { changes, ownedRows };
   }
 
   /** Opens the watch of every backend that has one and is not watched yet. */
   async #watchAll(): Promise<void> {
     for (const backend of this.#options.backends) {
       if (backend.watch === undefined || this.#watches.has(backend)) continue;
-      const watch = await backend.watch(() => this.notify("drift"));
+      const watch = await backend.watch((change) => this.#onDrift(change));
       if (this.#stopped) await watch.close();
       else this.#watches.set(backend, watch);
     }
