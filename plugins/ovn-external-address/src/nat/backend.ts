@@ -71,6 +71,8 @@ export interface OvnNatReconcileResult extends NatReconcileResult {
 }
 
 const MAX_ATTEMPTS = 10;
+/** Above this many inserts, a reconcile on a watch's view reads everything instead of the inserted addresses. */
+const MIRRORED_INSERTS_MAX = 64;
 
 /**
  * {@link NatBackend} for `ovn` networks: one `snat` NAT row per NIC and
@@ -302,9 +304,13 @@ export class OvnNatBackend implements NatBackend {
       }
     }
     const before = this.#writes;
+    let useMirror = true;
     const plan = await this.#retrying(scope === "all" ? "Reconciling SNAT rows" : "Ensuring SNAT rows", async () => {
       const client = await this.#connect();
-      const view = await readAll(client, this.#timeout());
+      const mirrored = useMirror ? this.#mirroredView() : undefined;
+      // A retry (a guard failed: the monitor was behind, or the connection was lost) reads everything.
+      useMirror = false;
+      const view = mirrored === undefined ? await readAll(client, this.#timeout()) : await this.#withInsertAddresses(client, mirrored, placed, scope);
       this.#routerUuids.clear();
       for (const [name, id] of view.routers) this.#routerUuids.set(name, id);
       const plan = planNat(view, placed, scope);
@@ -316,11 +322,12 @@ export class OvnNatBackend implements NatBackend {
       }
       this.#rememberKeysOf(view.rows.filter(isOwned));
       this.#known.clear();
-      for (const row of view.rows) if (isOwned(row)) this.#known.set(row.uuid, printOf(row));
+      if (mirrored !== undefined) for (const [id, print] of mirrored.prints) this.#known.set(id, print);
+      else for (const row of view.rows) if (isOwned(row)) this.#known.set(row.uuid, printOf(row));
       this.#knownComplete = true;
       if (!planIsEmpty(plan)) {
-        const owned = view.rows.filter(isOwned).map((r) => r.uuid);
-        this.#rememberWrites(plan, await this.#commit(client, plan, view, [{ selector: ownerSelector(), uuids: owned }]));
+        const guards = mirrored === undefined ? [{ selector: ownerSelector(), uuids: view.rows.filter(isOwned).map((r) => r.uuid) }] : instanceGuards(plan, view);
+        this.#rememberWrites(plan, await this.#commit(client, plan, view, guards));
       } else for (const p of plan.kept) this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
       return plan;
     });
@@ -332,6 +339,37 @@ export class OvnNatBackend implements NatBackend {
       failed,
       transactions: this.#writes - before,
     };
+  }
+
+  /** What a running watch sees: the routers and owned rows, kept current by its monitor. */
+  #mirroredView(): (NatView & { readonly prints: ReadonlyMap<string, RowPrint> }) | undefined {
+    for (const watcher of this.#watchers) {
+      const view = watcher.view();
+      if (view !== undefined) return view;
+    }
+    return undefined;
+  }
+
+  /**
+   * `mirrored` with the snat rows on the addresses a plan from it inserts
+   * (read in one transaction: a foreign row there blocks the rule); a full
+   * read when the plan inserts many rules or any IPv6 one, whose spellings
+   * the server cannot match.
+   */
+  async #withInsertAddresses(client: OvsdbClient, mirrored: NatView, placed: readonly PlacedRule[], scope: "keys" | "all"): Promise<NatView> {
+    const inserts = planNat(mirrored, placed, scope).inserts;
+    if (inserts.length === 0) return mirrored;
+    if (inserts.length > MIRRORED_INSERTS_MAX || inserts.some((p) => p.rule.family !== "ipv4")) return readAll(client, this.#timeout());
+    const selects = inserts.flatMap(({ rule }) =>
+      [rule.logicalIp, `${rule.logicalIp}/32`].map((spelling) => op.select("NAT", [["type", "==", "snat"], ["logical_ip", "==", spelling]], [...NAT_COLUMNS])),
+    );
+    const results = (await client.transact(OVN_NORTHBOUND, selects, { timeoutMs: this.#timeout() })) as SelectResult[];
+    const rows = new Map(mirrored.rows.map((r) => [r.uuid, r]));
+    for (const r of results.flatMap((s) => s.rows)) {
+      const view = natRowView(r);
+      if (!rows.has(view.uuid)) rows.set(view.uuid, view);
+    }
+    return { routers: mirrored.routers, rows: [...rows.values()], routerOf: (id) => mirrored.routerOf(id) };
   }
 
   /** Commits `plan`; returns the uuids of the inserted rows, in the order of `plan.inserts`. */
@@ -474,4 +512,17 @@ function printOf(row: NatRowView): RowPrint {
 function rulePrint(rule: NatRule): RowPrint {
   const row = natRowView(ruleRow(rule));
   return rowPrint(row.type, row.logicalIpRaw, row.externalIp, row.externalIds);
+}
+
+/** Guards of a plan made on a watch's view: the owned rows of each instance it changes are still the ones seen. */
+function instanceGuards(plan: NatChangePlan, view: NatView): OwnedGuard[] {
+  const touched = new Set<string>([
+    ...plan.inserts.map((p) => p.rule.owner.instance),
+    ...plan.deletes.map((d) => d.row.externalIds[EXTERNAL_ID_KEYS.instance] ?? ""),
+  ]);
+  const rows = new Map<string, string[]>([...touched].map((instance) => [instance, []]));
+  for (const row of view.rows) {
+    if (isOwned(row)) rows.get(row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "")?.push(row.uuid);
+  }
+  return [...rows].map(([instance, uuids]) => ({ selector: instanceSelector(instance), uuids }));
 }

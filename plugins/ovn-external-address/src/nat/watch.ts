@@ -5,8 +5,9 @@
 // updates its own transactions cause report nothing.
 
 import type { NatStoreChange, NatWatch } from "@incusx/sdk";
-import { mapRecord, type Monitor, type MonitorUpdate, type OvsdbClient, type OvsdbRow, type OvsdbValue, type RowUpdate2 } from "@incusx/ovsdb";
-import { OVN_NORTHBOUND } from "./rows.js";
+import { mapRecord, uuidsOf, type Monitor, type MonitorUpdate, type OvsdbClient, type OvsdbRow, type OvsdbValue, type RowUpdate2 } from "@incusx/ovsdb";
+import type { NatView } from "./plan.js";
+import { OVN_NORTHBOUND, hostAddress, type NatRowView } from "./rows.js";
 
 /** An owned NAT row's content, compared as one string. */
 export type RowPrint = string;
@@ -27,12 +28,16 @@ export interface WatchedBackend {
   plannedPorts(): ReadonlySet<string>;
 }
 
-/** The columns of a mirrored owned NAT row. */
+/** A mirrored owned NAT row: its view (plans cache per view object) and print. */
 interface MirroredRow {
-  type: string;
-  logicalIp: string;
-  externalIp: string;
-  externalIds: Record<string, string>;
+  readonly view: NatRowView;
+  readonly print: RowPrint;
+}
+
+/** A mirrored logical router: its name and the NAT rows it references. */
+interface MirroredRouter {
+  name: string;
+  readonly nat: Set<string>;
 }
 
 /**
@@ -43,6 +48,7 @@ interface MirroredRow {
  */
 export class NatWatcher implements NatWatch {
   readonly #mirror = new Map<string, MirroredRow>();
+  readonly #routers = new Map<string, MirroredRouter>();
   /** Switch port names by uuid: a modify names only the columns that changed. */
   readonly #ports = new Map<string, string>();
   readonly #backend: WatchedBackend;
@@ -64,7 +70,7 @@ export class NatWatcher implements NatWatch {
       OVN_NORTHBOUND,
       {
         NAT: { columns: ["type", "logical_ip", "external_ip", "external_ids"], where: [["external_ids", "includes", ownedWhere]] },
-        Logical_Router: { columns: ["name"] },
+        Logical_Router: { columns: ["name", "nat"] },
         Logical_Switch_Port: { columns: ["name", "dynamic_addresses"] },
       },
       (update) => watcher.#onUpdate(update),
@@ -72,9 +78,25 @@ export class NatWatcher implements NatWatch {
     return watcher;
   }
 
-  /** Owned NAT rows the monitor currently sees. */
-  get ownedRows(): number {
-    return this.#mirror.size;
+  /**
+   * What the monitor sees now, as a plan's view: the routers, every owned
+   * row, and which router references each. Not a full read (`complete` is
+   * unset: foreign snat rows are not in it). `undefined` before the first
+   * contents and after close.
+   */
+  view(): (NatView & { readonly prints: ReadonlyMap<string, RowPrint> }) | undefined {
+    if (!this.#started || this.#closed) return undefined;
+    const routers = new Map<string, string>();
+    for (const [id, router] of this.#routers) routers.set(router.name, id);
+    const rows: NatRowView[] = [];
+    const prints = new Map<string, RowPrint>();
+    for (const [id, row] of this.#mirror) {
+      rows.push(row.view);
+      prints.set(id, row.print);
+    }
+    const routerOfRow = new Map<string, string>();
+    for (const router of this.#routers.values()) for (const nat of router.nat) routerOfRow.set(nat, router.name);
+    return { routers, rows, prints, routerOf: (id) => routerOfRow.get(id) };
   }
 
   /** Compares again once a write finished (its updates were held while it was in flight). */
@@ -98,7 +120,9 @@ export class NatWatcher implements NatWatch {
     if (update.initial && !update.found) {
       this.#mirror.clear();
       this.#ports.clear();
+      this.#routers.clear();
       applyNat(this.#mirror, update.updates.NAT ?? {});
+      applyRouters(this.#routers, update.updates.Logical_Router ?? {});
       for (const [id, change] of Object.entries(update.updates.Logical_Switch_Port ?? {})) {
         const row = rowOf(change);
         if (typeof row?.name === "string") this.#ports.set(id, row.name);
@@ -122,7 +146,10 @@ export class NatWatcher implements NatWatch {
         port = `Logical_Switch_Port ${after ?? before} ${changeKind(change)}`;
       }
     }
-    const router = Object.entries(update.updates.Logical_Router ?? {}).find(([, change]) => !("initial" in change));
+    const routerChanges = update.updates.Logical_Router ?? {};
+    applyRouters(this.#routers, routerChanges);
+    // A router's nat column changes with every NAT row added or removed: only a router that came, went or was renamed counts.
+    const router = Object.entries(routerChanges).find(([, change]) => "insert" in change || "delete" in change || ("modify" in change && "name" in change.modify));
     if (router !== undefined) this.#report({ reason: "router", detail: `Logical_Router ${router[0]} ${changeKind(router[1])}` });
     else if (port !== undefined) this.#report({ reason: "address", detail: port });
     else if (natChanged) this.#compare();
@@ -152,7 +179,7 @@ function difference(mirror: ReadonlyMap<string, MirroredRow>, known: ReadonlyMap
   for (const [id, row] of mirror) {
     const print = known.get(id);
     if (print === undefined) return `NAT row ${id} appeared`;
-    if (print !== rowPrint(row.type, row.logicalIp, row.externalIp, row.externalIds)) return `NAT row ${id} was changed`;
+    if (print !== row.print) return `NAT row ${id} was changed`;
   }
   if (known.size !== mirror.size) {
     for (const id of known.keys()) if (!mirror.has(id)) return `NAT row ${id} was deleted`;
@@ -164,21 +191,45 @@ function applyNat(mirror: Map<string, MirroredRow>, changes: Readonly<Record<str
   for (const [id, change] of Object.entries(changes)) {
     if ("delete" in change) mirror.delete(id);
     else if ("modify" in change) {
-      const row = mirror.get(id);
-      if (row === undefined) continue;
+      const old = mirror.get(id)?.view;
+      if (old === undefined) continue;
       const diff = change.modify;
-      if (typeof diff.type === "string") row.type = diff.type;
-      if (typeof diff.logical_ip === "string") row.logicalIp = diff.logical_ip;
-      if (typeof diff.external_ip === "string") row.externalIp = diff.external_ip;
-      if (diff.external_ids !== undefined) row.externalIds = applyMapDiff(row.externalIds, mapRecord(diff.external_ids));
+      mirror.set(
+        id,
+        mirrored(
+          id,
+          typeof diff.type === "string" ? diff.type : old.type,
+          typeof diff.logical_ip === "string" ? diff.logical_ip : old.logicalIpRaw,
+          typeof diff.external_ip === "string" ? diff.external_ip : old.externalIp,
+          diff.external_ids === undefined ? old.externalIds : applyMapDiff(old.externalIds, mapRecord(diff.external_ids)),
+        ),
+      );
     } else {
       const row = "initial" in change ? change.initial : change.insert;
-      mirror.set(id, {
-        type: String(row.type ?? ""),
-        logicalIp: String(row.logical_ip ?? ""),
-        externalIp: String(row.external_ip ?? ""),
-        externalIds: mapRecord(row.external_ids),
-      });
+      mirror.set(id, mirrored(id, String(row.type ?? ""), String(row.logical_ip ?? ""), String(row.external_ip ?? ""), mapRecord(row.external_ids)));
+    }
+  }
+}
+
+function mirrored(id: string, type: string, logicalIpRaw: string, externalIp: string, externalIds: Readonly<Record<string, string>>): MirroredRow {
+  return {
+    view: { uuid: id, type, logicalIpRaw, logicalIp: hostAddress(logicalIpRaw), externalIp, externalIds },
+    print: rowPrint(type, logicalIpRaw, externalIp, externalIds),
+  };
+}
+
+function applyRouters(routers: Map<string, MirroredRouter>, changes: Readonly<Record<string, RowUpdate2>>): void {
+  for (const [id, change] of Object.entries(changes)) {
+    if ("delete" in change) routers.delete(id);
+    else if ("modify" in change) {
+      const router = routers.get(id);
+      if (router === undefined) continue;
+      if (typeof change.modify.name === "string") router.name = change.modify.name;
+      // A set column's diff names the elements that were added or removed.
+      if (change.modify.nat !== undefined) for (const nat of uuidsOf(change.modify.nat)) if (!router.nat.delete(nat)) router.nat.add(nat);
+    } else {
+      const row = "initial" in change ? change.initial : change.insert;
+      routers.set(id, { name: String(row.name ?? ""), nat: new Set(uuidsOf(row.nat)) });
     }
   }
 }
