@@ -200,7 +200,7 @@ export class NatKeeper {
     for (const backend of report.backends) {
       desired.set(backend.networkType, backend.desired);
       changes += backend.ensured.length + backend.removed.length;
-      ownedRows += backend.desired.length - blocked(backend.result);
+      ownedRows += ownedAfter(backend.result, backend.desired.length);
     }
     this.#desired = desired;
     return { changes, ownedRows };
@@ -215,7 +215,7 @@ export class NatKeeper {
       if (rules === undefined) continue;
       const result = await backend.reconcile(rules);
       changes += result.ensured.length + result.removed.length;
-      ownedRows += rules.length - blocked(result);
+      ownedRows += ownedAfter(result, rules.length);
     }
     return { changes, ownedRows };
   }
@@ -241,10 +241,15 @@ export class NatKeeper {
   }
 }
 
-/** Rules a backend's result says were not applied (blocked by foreign rows, or failed). */
-function blocked(result: NatReconcileResult | undefined): number {
-  const extra = result as { conflicts?: readonly unknown[]; failed?: readonly unknown[] } | undefined;
-  return (extra?.conflicts?.length ?? 0) + (extra?.failed?.length ?? 0);
+/**
+ * Rows owned after a reconcile: what the backend says (the OVN backend's
+ * `ownedRows`), else the desired rules less those its result says were
+ * not applied (blocked by foreign rows, or failed).
+ */
+function ownedAfter(result: NatReconcileResult | undefined, desired: number): number {
+  const extra = result as { ownedRows?: number; conflicts?: readonly unknown[]; failed?: readonly unknown[] } | undefined;
+  if (typeof extra?.ownedRows === "number") return extra.ownedRows;
+  return desired - (extra?.conflicts?.length ?? 0) - (extra?.failed?.length ?? 0);
 }
 
 function typed(error: unknown): IncusxError {

@@ -60,6 +60,17 @@ import { DEFAULT_OVN_NAT_CONFIG, type OvnNatConfigInput } from "../generated/con
 
 export type { OvnNatConfig } from "../generated/config.js";
 
+/** Rules made ready for a plan. */
+interface PreparedRules {
+  readonly rules: readonly NatRule[];
+  readonly placed: readonly PlacedRule[];
+  readonly failed: readonly { readonly rule: NatRule; readonly error: OvnNatError }[];
+  /** The first rule of each NIC and family. */
+  readonly byKey: ReadonlyMap<string, PlacedRule>;
+}
+
+type MirroredView = NatView & { readonly prints: ReadonlyMap<string, RowPrint> };
+
 /** What a batched ensure or a reconcile did, beyond the SDK's result. */
 export interface OvnNatReconcileResult extends NatReconcileResult {
   /** Rules not applied because a row we do not own translates the same logical address (that row is left alone). */
@@ -68,6 +79,8 @@ export interface OvnNatReconcileResult extends NatReconcileResult {
   readonly failed: readonly { readonly rule: NatRule; readonly error: OvnNatError }[];
   /** Write transactions committed (0 when nothing had to change). */
   readonly transactions: number;
+  /** Rows the backend owns once it finished, as far as it knows. */
+  readonly ownedRows?: number;
 }
 
 const MAX_ATTEMPTS = 10;
@@ -106,6 +119,12 @@ export class OvnNatBackend implements NatBackend {
   /** Switch ports whose dynamic addresses a plan read. */
   readonly #plannedPorts = new Set<string>();
   readonly #watchers = new Set<NatWatcher>();
+  /** The last rules prepared (normalized, placed), by array identity. */
+  #prepared: PreparedRules | undefined;
+  /** The rules of the last reconcile that succeeded. */
+  #settled: PreparedRules | undefined;
+  /** NICs (owner keys) whose rule the last reconcile could not apply (missing router, row in the way): planned again every time. */
+  readonly #blockedKeys = new Set<string>();
 
   constructor(@inject(PluginConfigToken) config: unknown, @inject(NetworkStateToken) state: NetworkState) {
     this.#config = (config ?? {}) as OvnNatConfigInput;
@@ -289,31 +308,31 @@ export class OvnNatBackend implements NatBackend {
   }
 
   async #applyAll(rules: readonly NatRule[], scope: "keys" | "all"): Promise<OvnNatReconcileResult> {
-    const failed: { rule: NatRule; error: OvnNatError }[] = [];
-    const placed: PlacedRule[] = [];
-    const routers = new Map<string, Promise<string>>();
-    for (const rule of rules) {
-      try {
-        const normal = normalizeRule(rule);
-        let router = routers.get(normal.network);
-        if (router === undefined) routers.set(normal.network, (router = this.routerOf(normal.network)));
-        placed.push({ rule: normal, router: await router });
-      } catch (error) {
-        if (!(error instanceof OvnNatError)) throw error;
-        failed.push({ rule, error });
-      }
-    }
+    const prepared = await this.#prepare(rules);
+    const failed = [...prepared.failed];
+    // A reconcile towards the rules of the last one that succeeded only has to look at the NICs whose rows changed since.
+    const settled = scope === "all" && this.#settled === prepared;
+    this.#settled = undefined;
     const before = this.#writes;
     let useMirror = true;
+    let restricted = false;
     const plan = await this.#retrying(scope === "all" ? "Reconciling SNAT rows" : "Ensuring SNAT rows", async () => {
+      restricted = false;
       const client = await this.#connect();
-      const mirrored = useMirror ? this.#mirroredView() : undefined;
+      const watcher = useMirror ? this.#liveWatcher() : undefined;
+      const changed = watcher?.takeChangedKeys() ?? "all";
+      const mirrored = watcher?.view();
       // A retry (a guard failed: the monitor was behind, or the connection was lost) reads everything.
       useMirror = false;
-      const view = mirrored === undefined ? await readAll(client, this.#timeout()) : await this.#withInsertAddresses(client, mirrored, placed, scope);
+      if (mirrored !== undefined && settled && changed !== "all" && [...changed].every((key) => prepared.byKey.has(key))) {
+        restricted = true;
+        const keys = new Set([...changed, ...[...this.#blockedKeys].filter((key) => prepared.byKey.has(key))]);
+        return this.#applyChanged(client, mirrored, prepared, keys);
+      }
+      const view = mirrored === undefined ? await readAll(client, this.#timeout()) : await this.#withInsertAddresses(client, mirrored, prepared.placed, scope);
       this.#routerUuids.clear();
       for (const [name, id] of view.routers) this.#routerUuids.set(name, id);
-      const plan = planNat(view, placed, scope);
+      const plan = planNat(view, prepared.placed, scope);
       this.#instanceRows.clear();
       for (const row of view.rows.filter(isOwned)) {
         const instance = row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "";
@@ -331,6 +350,12 @@ export class OvnNatBackend implements NatBackend {
       } else for (const p of plan.kept) this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
       return plan;
     });
+    if (scope === "all") this.#settled = prepared;
+    if (scope === "all") {
+      if (!restricted) this.#blockedKeys.clear();
+      for (const p of [...plan.kept, ...plan.inserts]) this.#blockedKeys.delete(ownerKey(p.rule.owner, p.rule.family));
+      for (const blocked of [...plan.missingRouters.map((m) => m.rule), ...plan.conflicts.map((c) => c.rule)]) this.#blockedKeys.add(ownerKey(blocked.owner, blocked.family));
+    }
     for (const m of plan.missingRouters) failed.push({ rule: m.rule, error: routerMissing(m.router, m.rule.network) });
     return {
       ensured: plan.inserts.map((p) => p.rule),
@@ -338,15 +363,60 @@ export class OvnNatBackend implements NatBackend {
       conflicts: plan.conflicts,
       failed,
       transactions: this.#writes - before,
+      ...(this.#knownComplete ? { ownedRows: this.#known.size } : {}),
     };
   }
 
-  /** What a running watch sees: the routers and owned rows, kept current by its monitor. */
-  #mirroredView(): (NatView & { readonly prints: ReadonlyMap<string, RowPrint> }) | undefined {
-    for (const watcher of this.#watchers) {
-      const view = watcher.view();
-      if (view !== undefined) return view;
+  /** `rules` normalized and placed on their routers; the same array object gives the same result (a keeper passes its last plan again). */
+  async #prepare(rules: readonly NatRule[]): Promise<PreparedRules> {
+    if (this.#prepared?.rules === rules) return this.#prepared;
+    const failed: { rule: NatRule; error: OvnNatError }[] = [];
+    const placed: PlacedRule[] = [];
+    const routers = new Map<string, Promise<string>>();
+    for (const rule of rules) {
+      try {
+        const normal = normalizeRule(rule);
+        let router = routers.get(normal.network);
+        if (router === undefined) routers.set(normal.network, (router = this.routerOf(normal.network)));
+        placed.push({ rule: normal, router: await router });
+      } catch (error) {
+        if (!(error instanceof OvnNatError)) throw error;
+        failed.push({ rule, error });
+      }
     }
+    const byKey = new Map<string, PlacedRule>();
+    for (const p of placed) {
+      const key = ownerKey(p.rule.owner, p.rule.family);
+      if (!byKey.has(key)) byKey.set(key, p);
+    }
+    this.#prepared = { rules, placed, failed, byKey };
+    return this.#prepared;
+  }
+
+  /**
+   * Plans only the NICs whose owned rows changed since the last reconcile
+   * towards the same rules (the others were right then and nothing touched
+   * them), on the watch's view; commits when something differs.
+   */
+  async #applyChanged(client: OvsdbClient, mirrored: MirroredView, prepared: PreparedRules, changed: ReadonlySet<string>): Promise<NatChangePlan> {
+    const placed = [...changed].map((key) => prepared.byKey.get(key)!);
+    const addresses = new Set(placed.map((p) => p.rule.logicalIp));
+    // Rows of other NICs on the same addresses are in the way of an insert: they stay in the view.
+    const rows = mirrored.rows.filter((row) => changed.has(rowOwnerKey(row) ?? "") || (row.logicalIp !== undefined && addresses.has(row.logicalIp)));
+    const partial: NatView = { routers: mirrored.routers, rows, routerOf: mirrored.routerOf };
+    const view = await this.#withInsertAddresses(client, partial, placed, "keys");
+    for (const [name, id] of view.routers) this.#routerUuids.set(name, id);
+    this.#known.clear();
+    for (const [id, print] of mirrored.prints) this.#known.set(id, print);
+    this.#knownComplete = true;
+    const plan = planNat(view, placed, "keys");
+    if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, instanceGuards(plan, view)));
+    return plan;
+  }
+
+  /** A watch whose monitor has its contents, if any. */
+  #liveWatcher(): NatWatcher | undefined {
+    for (const watcher of this.#watchers) if (watcher.ready) return watcher;
     return undefined;
   }
 

@@ -7,7 +7,7 @@
 import type { NatStoreChange, NatWatch } from "@incusx/sdk";
 import { mapRecord, uuidsOf, type Monitor, type MonitorUpdate, type OvsdbClient, type OvsdbRow, type OvsdbValue, type RowUpdate2 } from "@incusx/ovsdb";
 import type { NatView } from "./plan.js";
-import { OVN_NORTHBOUND, hostAddress, type NatRowView } from "./rows.js";
+import { OVN_NORTHBOUND, hostAddress, rowOwnerKey, type NatRowView } from "./rows.js";
 
 /** An owned NAT row's content, compared as one string. */
 export type RowPrint = string;
@@ -57,6 +57,8 @@ export class NatWatcher implements NatWatch {
   #started = false;
   #closed = false;
   #recheck = false;
+  /** Owner keys of the rows changed since {@link takeChangedKeys}; `"all"` when not known. */
+  #changedKeys: Set<string> | "all" = "all";
 
   private constructor(backend: WatchedBackend, listener: (change: NatStoreChange) => void) {
     this.#backend = backend;
@@ -78,6 +80,11 @@ export class NatWatcher implements NatWatch {
     return watcher;
   }
 
+  /** Whether the monitor has its contents (and the watch is open): {@link view} gives something. */
+  get ready(): boolean {
+    return this.#started && !this.#closed;
+  }
+
   /**
    * What the monitor sees now, as a plan's view: the routers, every owned
    * row, and which router references each. Not a full read (`complete` is
@@ -97,6 +104,18 @@ export class NatWatcher implements NatWatch {
     const routerOfRow = new Map<string, string>();
     for (const router of this.#routers.values()) for (const nat of router.nat) routerOfRow.set(nat, router.name);
     return { routers, rows, prints, routerOf: (id) => routerOfRow.get(id) };
+  }
+
+  /**
+   * The owner keys (NIC and family) of every owned row inserted, changed or
+   * deleted since the last call, by anyone; `"all"` when they are not known
+   * (first contents, a monitor that started over, a malformed row). Starts
+   * the next collection.
+   */
+  takeChangedKeys(): ReadonlySet<string> | "all" {
+    const keys = this.#changedKeys;
+    this.#changedKeys = new Set();
+    return keys;
   }
 
   /** Compares again once a write finished (its updates were held while it was in flight). */
@@ -121,7 +140,8 @@ export class NatWatcher implements NatWatch {
       this.#mirror.clear();
       this.#ports.clear();
       this.#routers.clear();
-      applyNat(this.#mirror, update.updates.NAT ?? {});
+      this.#changedKeys = "all";
+      applyNat(this.#mirror, update.updates.NAT ?? {}, () => undefined);
       applyRouters(this.#routers, update.updates.Logical_Router ?? {});
       for (const [id, change] of Object.entries(update.updates.Logical_Switch_Port ?? {})) {
         const row = rowOf(change);
@@ -133,7 +153,7 @@ export class NatWatcher implements NatWatch {
     }
     const nat = update.updates.NAT ?? {};
     const natChanged = Object.keys(nat).length > 0;
-    applyNat(this.#mirror, nat);
+    applyNat(this.#mirror, nat, (row) => this.#markChanged(row));
     const planned = this.#backend.plannedPorts();
     let port: string | undefined;
     for (const [id, change] of Object.entries(update.updates.Logical_Switch_Port ?? {})) {
@@ -153,6 +173,13 @@ export class NatWatcher implements NatWatch {
     if (router !== undefined) this.#report({ reason: "router", detail: `Logical_Router ${router[0]} ${changeKind(router[1])}` });
     else if (port !== undefined) this.#report({ reason: "address", detail: port });
     else if (natChanged) this.#compare();
+  }
+
+  #markChanged(row: NatRowView | undefined): void {
+    if (row === undefined || this.#changedKeys === "all") return;
+    const key = rowOwnerKey(row);
+    if (key === undefined) this.#changedKeys = "all";
+    else this.#changedKeys.add(key);
   }
 
   #compare(): void {
@@ -187,8 +214,9 @@ function difference(mirror: ReadonlyMap<string, MirroredRow>, known: ReadonlyMap
   return undefined;
 }
 
-function applyNat(mirror: Map<string, MirroredRow>, changes: Readonly<Record<string, RowUpdate2>>): void {
+function applyNat(mirror: Map<string, MirroredRow>, changes: Readonly<Record<string, RowUpdate2>>, changed: (row: NatRowView | undefined) => void): void {
   for (const [id, change] of Object.entries(changes)) {
+    changed(mirror.get(id)?.view);
     if ("delete" in change) mirror.delete(id);
     else if ("modify" in change) {
       const old = mirror.get(id)?.view;
@@ -204,9 +232,11 @@ function applyNat(mirror: Map<string, MirroredRow>, changes: Readonly<Record<str
           diff.external_ids === undefined ? old.externalIds : applyMapDiff(old.externalIds, mapRecord(diff.external_ids)),
         ),
       );
+      changed(mirror.get(id)?.view);
     } else {
       const row = "initial" in change ? change.initial : change.insert;
       mirror.set(id, mirrored(id, String(row.type ?? ""), String(row.logical_ip ?? ""), String(row.external_ip ?? ""), mapRecord(row.external_ids)));
+      changed(mirror.get(id)?.view);
     }
   }
 }
