@@ -75,6 +75,9 @@ async function observe(connection) {
   const client = await OvsdbClient.connect(connection, { database: "OVN_Northbound", requestTimeoutMs: 60_000 });
   const byUuid = new Map();
   const byIp = new Map();
+  /** When (performance.now(), at its monitor update) each address lost and got back its row. */
+  const deletedAt = new Map();
+  const insertedAt = new Map();
   let waiters = [];
   const seen = { transactions: 0 };
   await client.monitor(
@@ -86,12 +89,16 @@ async function observe(connection) {
         if ("delete" in change) {
           const ip = byUuid.get(id);
           byUuid.delete(id);
-          if (ip !== undefined) byIp.delete(ip);
+          if (ip !== undefined) {
+            byIp.delete(ip);
+            deletedAt.set(ip, performance.now());
+          }
         } else if (!("modify" in change)) {
           const row = change.initial ?? change.insert;
           if (mapRecord(row.external_ids)["incusx:instance"] === undefined) continue;
           byUuid.set(id, row.logical_ip);
           byIp.set(row.logical_ip, id);
+          if (!u.initial) insertedAt.set(row.logical_ip, performance.now());
         }
       }
       for (const wake of waiters.splice(0)) wake();
@@ -111,7 +118,7 @@ async function observe(connection) {
     }
     return performance.now() - started;
   };
-  return { client, byIp, seen, until };
+  return { client, byIp, deletedAt, insertedAt, seen, until };
 }
 
 async function run(count, { idle }) {
@@ -166,9 +173,12 @@ async function run(count, { idle }) {
     for (let k = 0; k < REPAIRS; k++) {
       const ip = logicalIp(Math.floor(((k + 0.5) / REPAIRS) * count));
       const uuid = observer.byIp.get(ip);
+      observer.deletedAt.delete(ip);
+      observer.insertedAt.delete(ip);
       await nb.nbctl("lr-nat-del", "lr-ovn0", "snat", ip);
-      await observer.until(() => observer.byIp.get(ip) !== uuid);
-      repairs.push(await observer.until(() => observer.byIp.has(ip)));
+      await observer.until(() => observer.byIp.has(ip) && observer.byIp.get(ip) !== uuid && observer.deletedAt.has(ip));
+      // Timed at the monitor updates: from the deletion reaching the NB to the row being back.
+      repairs.push(observer.insertedAt.get(ip) - observer.deletedAt.get(ip));
     }
     repairs.sort((a, b) => a - b);
     result.repair = {

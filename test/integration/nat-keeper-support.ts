@@ -59,9 +59,14 @@ export interface ObservedRow {
  */
 export class NbObserver {
   readonly rows = new Map<string, ObservedRow>();
+  /** Router names by uuid. */
+  readonly routers = new Map<string, string>();
+  /** Switch ports' dynamic_addresses by uuid (name, value). */
+  readonly ports = new Map<string, { name: string; dynamic: string }>();
   /** Updates seen after the initial contents (one per transaction). */
   transactions = 0;
   #waiters: (() => void)[] = [];
+  #watchers = new Set<() => void>();
 
   private constructor(
     readonly client: OvsdbClient,
@@ -73,10 +78,19 @@ export class NbObserver {
     const observer = new NbObserver(client, undefined);
     observer.monitor = await client.monitor(
       NB,
-      { NAT: { columns: ["logical_ip", "external_ip", "external_ids"] }, Logical_Router: { columns: ["name", "nat"] } },
+      {
+        NAT: { columns: ["logical_ip", "external_ip", "external_ids"] },
+        Logical_Router: { columns: ["name", "nat"] },
+        Logical_Switch_Port: { columns: ["name", "dynamic_addresses"] },
+      },
       (u) => observer.#onUpdate(u),
     );
     return observer;
+  }
+
+  /** The dynamic_addresses of switch port `name`. */
+  dynamicAddresses(name: string): string | undefined {
+    return [...this.ports.values()].find((p) => p.name === name)?.dynamic;
   }
 
   /** The owned row of `instance`, if any. */
@@ -99,6 +113,27 @@ export class NbObserver {
     return performance.now() - started;
   }
 
+  /**
+   * Resolves with the time (performance.now()) of the update after which
+   * `predicate` first held, checked synchronously on every update from now
+   * on: an update processed before the caller resumes is still timed right.
+   */
+  when(predicate: () => boolean, timeoutMs = 20_000, what = "the NB condition"): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const check = (): void => {
+        if (!predicate()) return;
+        this.#watchers.delete(check);
+        clearTimeout(timer);
+        resolve(performance.now());
+      };
+      const timer = setTimeout(() => {
+        this.#watchers.delete(check);
+        reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      this.#watchers.add(check);
+    });
+  }
+
   async close(): Promise<void> {
     await this.monitor?.cancel();
     this.client.close();
@@ -107,6 +142,23 @@ export class NbObserver {
   #onUpdate(update: MonitorUpdate): void {
     if (!update.initial) this.transactions++;
     if (update.initial && !update.found) this.rows.clear();
+    for (const [id, change] of Object.entries(update.updates.Logical_Router ?? {})) {
+      if ("delete" in change) this.routers.delete(id);
+      else {
+        const row = "initial" in change ? change.initial : "insert" in change ? change.insert : change.modify;
+        if (typeof row.name === "string") this.routers.set(id, row.name);
+      }
+    }
+    for (const [id, change] of Object.entries(update.updates.Logical_Switch_Port ?? {})) {
+      if ("delete" in change) {
+        this.ports.delete(id);
+        continue;
+      }
+      const row = "initial" in change ? change.initial : "insert" in change ? change.insert : change.modify;
+      const old = this.ports.get(id);
+      const dynamic = typeof row.dynamic_addresses === "string" ? row.dynamic_addresses : (old?.dynamic ?? "");
+      this.ports.set(id, { name: typeof row.name === "string" ? row.name : (old?.name ?? ""), dynamic });
+    }
     for (const [id, change] of Object.entries(update.updates.NAT ?? {})) {
       if ("delete" in change) {
         this.rows.delete(id);
@@ -123,6 +175,7 @@ export class NbObserver {
         externalIp: typeof row.external_ip === "string" ? row.external_ip : (old?.externalIp ?? ""),
       });
     }
+    for (const check of [...this.#watchers]) check();
     for (const wake of this.#waiters.splice(0)) wake();
   }
 }

@@ -43,13 +43,25 @@ describe("NAT keeper on a standalone NB", () => {
     await nb?.stop();
   });
 
-  /** Makes drift with `act`, then waits for the repair: how long it took after the drift was in the NB, and the transactions between. */
+  /** Makes drift with `act`, then waits for the repair: how long after the drift reached the NB it was repaired (both timed at their monitor updates), and the transactions between. */
   async function drift(act: () => Promise<unknown>, drifted: () => boolean, repaired: () => boolean): Promise<{ ms: number; transactions: number }> {
     const before = keeper.reports.length;
+    let seen = false;
+    let transactions = 0;
+    const driftAt = observer.when(
+      () => {
+        if (drifted()) {
+          seen = true;
+          transactions = observer.transactions;
+        }
+        return seen;
+      },
+      10_000,
+      "the drift",
+    );
+    const repairAt = observer.when(() => seen && repaired(), 10_000, "the repair");
     await act();
-    await observer.until(drifted, 10_000, "the drift");
-    const transactions = observer.transactions;
-    const ms = await observer.until(repaired, 10_000, "the repair");
+    const ms = (await repairAt) - (await driftAt);
     await keeper.report((r) => r.kind === "reconciled" && r.changes > 0, before);
     return { ms, transactions: observer.transactions - transactions };
   }
@@ -91,7 +103,7 @@ describe("NAT keeper on a standalone NB", () => {
     await keeper.report((r) => r.kind === "reconciled" && r.trigger === "drift", before);
     const result = await drift(
       () => nb.nbctl("lr-add", "lr-ovn0"),
-      () => true,
+      () => [...observer.routers.values()].includes("lr-ovn0"),
       () => observer.rows.size === 4,
     );
     expect(result.ms).toBeLessThan(REPAIR_MS);
@@ -101,7 +113,7 @@ describe("NAT keeper on a standalone NB", () => {
   it("follows a dynamic address OVN changed", async () => {
     const result = await drift(
       () => nb.nbctl("set", "Logical_Switch_Port", PORT, 'dynamic_addresses="0a:00:00:00:00:20 10.0.0.21"'),
-      () => true,
+      () => observer.dynamicAddresses(PORT)?.includes("10.0.0.21") === true,
       () => observer.row("d1")?.logicalIp === "10.0.0.21",
     );
     expect(result.ms).toBeLessThan(REPAIR_MS);
@@ -117,7 +129,7 @@ describe("NAT keeper on a standalone NB", () => {
     await nb.nbctl("lsp-add", "ls-ovn0", "other-port");
     await nb.nbctl("set", "Logical_Switch_Port", "other-port", 'dynamic_addresses="0a:00:00:00:00:30 10.0.0.30"');
     await nb.nbctl("lr-nat-add", "lr-ovn0", "snat", "198.51.100.10", "10.0.9.0/24");
-    await observer.until(() => observer.transactions >= transactions + 1, 10_000, "the foreign snat row");
+    await observer.until(() => observer.transactions >= transactions + 3, 10_000, "the foreign changes");
     // The state change after them is the next (and only) run.
     await keeper.writeState([...INSTANCES, { name: "c4", ipv4: "10.0.0.8" }]);
     await keeper.report((r) => r.kind === "reconciled" && r.trigger === "state", before);
