@@ -170,6 +170,7 @@ async function run(count, { idle }) {
 
     const repairs = [];
     const transactionsBefore = observer.seen.transactions;
+    const reportsBefore = reports.length;
     for (let k = 0; k < REPAIRS; k++) {
       const ip = logicalIp(Math.floor(((k + 0.5) / REPAIRS) * count));
       const uuid = observer.byIp.get(ip);
@@ -187,6 +188,8 @@ async function run(count, { idle }) {
       maxMs: Number(repairs.at(-1).toFixed(1)),
       // One deletion and one repair each.
       transactionsPerRepair: (observer.seen.transactions - transactionsBefore) / REPAIRS - 1,
+      // What the keeper says of its runs: how long each reconcile took, and any failure.
+      keeperMs: reports.slice(reportsBefore).map((r) => (r.kind === "reconciled" ? r.durationMs : `failed: ${r.error.message}`)),
     };
     return result;
   } finally {

@@ -16,7 +16,7 @@ export type {
   PluginSource,
 } from "./options.js";
 export type { PluginReport, PluginState, StartupReport, StopReport } from "./report.js";
-export { NAT_KEEPER_DEBOUNCE_MS, NAT_KEEPER_INITIAL_BACKOFF_MS, NAT_KEEPER_MAX_BACKOFF_MS, NatKeeper } from "./nat-keeper.js";
+export { NatKeeper } from "./nat-keeper.js";
 export type { NatKeeperFailed, NatKeeperOptions, NatKeeperReconciled, NatKeeperReport, NatKeeperTrigger } from "./nat-keeper.js";
 
 // Moved to @incusx/network-runtime; re-exported for one minor version.
