@@ -69,8 +69,6 @@ interface PreparedRules {
   readonly byKey: ReadonlyMap<string, PlacedRule>;
 }
 
-type MirroredView = NatView & { readonly prints: ReadonlyMap<string, RowPrint> };
-
 /** What a batched ensure or a reconcile did, beyond the SDK's result. */
 export interface OvnNatReconcileResult extends NatReconcileResult {
   /** Rules not applied because a row we do not own translates the same logical address (that row is left alone). */
@@ -320,15 +318,15 @@ export class OvnNatBackend implements NatBackend {
       restricted = false;
       const client = await this.#connect();
       const watcher = useMirror ? this.#liveWatcher() : undefined;
-      const changed = watcher?.takeChangedKeys() ?? "all";
-      const mirrored = watcher?.view();
+      const changes = watcher?.takeChanges() ?? "all";
       // A retry (a guard failed: the monitor was behind, or the connection was lost) reads everything.
       useMirror = false;
-      if (mirrored !== undefined && settled && changed !== "all" && [...changed].every((key) => prepared.byKey.has(key))) {
+      if (watcher !== undefined && settled && changes !== "all" && [...changes.keys].every((key) => prepared.byKey.has(key))) {
         restricted = true;
-        const keys = new Set([...changed, ...[...this.#blockedKeys].filter((key) => prepared.byKey.has(key))]);
-        return this.#applyChanged(client, mirrored, prepared, keys);
+        const keys = new Set([...changes.keys, ...[...this.#blockedKeys].filter((key) => prepared.byKey.has(key))]);
+        return this.#applyChanged(client, watcher, prepared, keys, changes.uuids);
       }
+      const mirrored = watcher?.view();
       const view = mirrored === undefined ? await readAll(client, this.#timeout()) : await this.#withInsertAddresses(client, mirrored, prepared.placed, scope);
       this.#routerUuids.clear();
       for (const [name, id] of view.routers) this.#routerUuids.set(name, id);
@@ -398,17 +396,17 @@ export class OvnNatBackend implements NatBackend {
    * towards the same rules (the others were right then and nothing touched
    * them), on the watch's view; commits when something differs.
    */
-  async #applyChanged(client: OvsdbClient, mirrored: MirroredView, prepared: PreparedRules, changed: ReadonlySet<string>): Promise<NatChangePlan> {
-    const placed = [...changed].map((key) => prepared.byKey.get(key)!);
-    const addresses = new Set(placed.map((p) => p.rule.logicalIp));
-    // Rows of other NICs on the same addresses are in the way of an insert: they stay in the view.
-    const rows = mirrored.rows.filter((row) => changed.has(rowOwnerKey(row) ?? "") || (row.logicalIp !== undefined && addresses.has(row.logicalIp)));
-    const partial: NatView = { routers: mirrored.routers, rows, routerOf: mirrored.routerOf };
+  async #applyChanged(client: OvsdbClient, watcher: NatWatcher, prepared: PreparedRules, keys: ReadonlySet<string>, changedRows: ReadonlySet<string>): Promise<NatChangePlan> {
+    const placed = [...keys].map((key) => prepared.byKey.get(key)!);
+    if (placed.length === 0) return planNat({ routers: new Map(), rows: [], routerOf: () => undefined }, [], "keys");
+    // Rows of other NICs on the same addresses are in the way of an insert: they are in the view too.
+    const mirrored = watcher.rowsFor(keys, new Set(placed.map((p) => p.rule.logicalIp)));
+    const routers = watcher.routerNames();
+    const partial: NatView = { routers, rows: mirrored.map((r) => r.view), routerOf: (id) => watcher.routerOf(id) };
     const view = await this.#withInsertAddresses(client, partial, placed, "keys");
-    for (const [name, id] of view.routers) this.#routerUuids.set(name, id);
-    this.#known.clear();
-    for (const [id, print] of mirrored.prints) this.#known.set(id, print);
-    this.#knownComplete = true;
+    for (const [name, id] of routers) this.#routerUuids.set(name, id);
+    for (const id of changedRows) this.#known.delete(id);
+    for (const row of mirrored) this.#known.set(row.view.uuid, row.print);
     const plan = planNat(view, placed, "keys");
     if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, instanceGuards(plan, view)));
     return plan;

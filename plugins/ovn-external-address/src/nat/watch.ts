@@ -28,6 +28,12 @@ export interface WatchedBackend {
   plannedPorts(): ReadonlySet<string>;
 }
 
+/** What changed in the owned rows: the NICs (owner keys) and the rows (uuids). */
+export interface WatchedChanges {
+  readonly keys: Set<string>;
+  readonly uuids: Set<string>;
+}
+
 /** A mirrored owned NAT row: its view (plans cache per view object) and print. */
 interface MirroredRow {
   readonly view: NatRowView;
@@ -57,8 +63,10 @@ export class NatWatcher implements NatWatch {
   #started = false;
   #closed = false;
   #recheck = false;
-  /** Owner keys of the rows changed since {@link takeChangedKeys}; `"all"` when not known. */
-  #changedKeys: Set<string> | "all" = "all";
+  /** Rows changed by others since {@link takeChanges}; `"all"` when not known. */
+  #changes: WatchedChanges | "all" = "all";
+  /** Row changes that came while a write was in flight: judged once its reply is in. */
+  #heldChanges: [string, MirroredRow | undefined, MirroredRow | undefined][] = [];
 
   private constructor(backend: WatchedBackend, listener: (change: NatStoreChange) => void) {
     this.#backend = backend;
@@ -93,8 +101,7 @@ export class NatWatcher implements NatWatch {
    */
   view(): (NatView & { readonly prints: ReadonlyMap<string, RowPrint> }) | undefined {
     if (!this.#started || this.#closed) return undefined;
-    const routers = new Map<string, string>();
-    for (const [id, router] of this.#routers) routers.set(router.name, id);
+    const routers = this.routerNames();
     const rows: NatRowView[] = [];
     const prints = new Map<string, RowPrint>();
     for (const [id, row] of this.#mirror) {
@@ -107,20 +114,45 @@ export class NatWatcher implements NatWatch {
   }
 
   /**
-   * The owner keys (NIC and family) of every owned row inserted, changed or
-   * deleted since the last call, by anyone; `"all"` when they are not known
+   * The owned rows inserted, changed or deleted since the last call, other
+   * than to what the backend knows (its own writes, once their reply came):
+   * their owner keys (NIC and family) and uuids; `"all"` when not known
    * (first contents, a monitor that started over, a malformed row). Starts
    * the next collection.
    */
-  takeChangedKeys(): ReadonlySet<string> | "all" {
-    const keys = this.#changedKeys;
-    this.#changedKeys = new Set();
-    return keys;
+  takeChanges(): WatchedChanges | "all" {
+    const changes = this.#changes;
+    this.#changes = { keys: new Set(), uuids: new Set() };
+    return changes;
+  }
+
+  /** The mirrored owned rows of NICs `keys`, and those translating `addresses`. */
+  rowsFor(keys: ReadonlySet<string>, addresses: ReadonlySet<string>): { readonly view: NatRowView; readonly print: RowPrint }[] {
+    const rows: MirroredRow[] = [];
+    for (const row of this.#mirror.values()) {
+      if (keys.has(rowOwnerKey(row.view) ?? "") || (row.view.logicalIp !== undefined && addresses.has(row.view.logicalIp))) rows.push(row);
+    }
+    return rows;
+  }
+
+  /** Routers by name (uuid), as the monitor sees them. */
+  routerNames(): Map<string, string> {
+    const routers = new Map<string, string>();
+    for (const [id, router] of this.#routers) routers.set(router.name, id);
+    return routers;
+  }
+
+  /** The name of the router referencing NAT row `id`, as the monitor sees it. */
+  routerOf(id: string): string | undefined {
+    for (const router of this.#routers.values()) if (router.nat.has(id)) return router.name;
+    return undefined;
   }
 
   /** Compares again once a write finished (its updates were held while it was in flight). */
   writeDone(): void {
-    if (this.#recheck && !this.#backend.writing()) {
+    if (this.#backend.writing()) return;
+    for (const [id, before, after] of this.#heldChanges.splice(0)) this.#markChanged(id, before, after);
+    if (this.#recheck) {
       this.#recheck = false;
       this.#compare();
     }
@@ -140,7 +172,8 @@ export class NatWatcher implements NatWatch {
       this.#mirror.clear();
       this.#ports.clear();
       this.#routers.clear();
-      this.#changedKeys = "all";
+      this.#changes = "all";
+      this.#heldChanges = [];
       applyNat(this.#mirror, update.updates.NAT ?? {}, () => undefined);
       applyRouters(this.#routers, update.updates.Logical_Router ?? {});
       for (const [id, change] of Object.entries(update.updates.Logical_Switch_Port ?? {})) {
@@ -153,7 +186,7 @@ export class NatWatcher implements NatWatch {
     }
     const nat = update.updates.NAT ?? {};
     const natChanged = Object.keys(nat).length > 0;
-    applyNat(this.#mirror, nat, (row) => this.#markChanged(row));
+    applyNat(this.#mirror, nat, (id, before, after) => this.#markChanged(id, before, after));
     const planned = this.#backend.plannedPorts();
     let port: string | undefined;
     for (const [id, change] of Object.entries(update.updates.Logical_Switch_Port ?? {})) {
@@ -175,11 +208,24 @@ export class NatWatcher implements NatWatch {
     else if (natChanged) this.#compare();
   }
 
-  #markChanged(row: NatRowView | undefined): void {
-    if (row === undefined || this.#changedKeys === "all") return;
-    const key = rowOwnerKey(row);
-    if (key === undefined) this.#changedKeys = "all";
-    else this.#changedKeys.add(key);
+  #markChanged(id: string, before: MirroredRow | undefined, after: MirroredRow | undefined): void {
+    const changes = this.#changes;
+    if (changes === "all") return;
+    // Possibly the write's own update, ahead of its reply: the backend does not know its rows yet.
+    if (this.#backend.writing()) {
+      this.#heldChanges.push([id, before, after]);
+      return;
+    }
+    const known = this.#backend.knownRows();
+    // The backend's own write, its reply already in: nothing to plan for.
+    if (known !== undefined && (after === undefined ? !known.has(id) : known.get(id) === after.print)) return;
+    changes.uuids.add(id);
+    for (const row of [before, after]) {
+      if (row === undefined) continue;
+      const key = rowOwnerKey(row.view);
+      if (key === undefined) this.#changes = "all";
+      else changes.keys.add(key);
+    }
   }
 
   #compare(): void {
@@ -214,9 +260,13 @@ function difference(mirror: ReadonlyMap<string, MirroredRow>, known: ReadonlyMap
   return undefined;
 }
 
-function applyNat(mirror: Map<string, MirroredRow>, changes: Readonly<Record<string, RowUpdate2>>, changed: (row: NatRowView | undefined) => void): void {
+function applyNat(
+  mirror: Map<string, MirroredRow>,
+  changes: Readonly<Record<string, RowUpdate2>>,
+  changed: (id: string, before: MirroredRow | undefined, after: MirroredRow | undefined) => void,
+): void {
   for (const [id, change] of Object.entries(changes)) {
-    changed(mirror.get(id)?.view);
+    const before = mirror.get(id);
     if ("delete" in change) mirror.delete(id);
     else if ("modify" in change) {
       const old = mirror.get(id)?.view;
@@ -232,12 +282,11 @@ function applyNat(mirror: Map<string, MirroredRow>, changes: Readonly<Record<str
           diff.external_ids === undefined ? old.externalIds : applyMapDiff(old.externalIds, mapRecord(diff.external_ids)),
         ),
       );
-      changed(mirror.get(id)?.view);
     } else {
       const row = "initial" in change ? change.initial : change.insert;
       mirror.set(id, mirrored(id, String(row.type ?? ""), String(row.logical_ip ?? ""), String(row.external_ip ?? ""), mapRecord(row.external_ids)));
-      changed(mirror.get(id)?.view);
     }
+    changed(id, before, mirror.get(id));
   }
 }
 
