@@ -3,7 +3,7 @@
 // measured against a real dnsmasq (`--no-ping`) on one bridge, with the
 // peers (dhclient, udhcpc) in the same run. Root only; not part of CI.
 //
-//   node test/bench/many-nics.bench.mjs [--only a,b,...] [--nics 200] [--rounds 20] [--idle-seconds 60]
+//   node test/bench/many-nics.bench.mjs [--only a,b,...] [--nics 200] [--rounds 20] [--idle-seconds 60] [--via runtime|daemon]
 //   pnpm run bench:many-nics -- --only a,b
 //
 // Sections (all by default):
@@ -21,19 +21,29 @@
 //      until every NIC is bound again, and every namespace watched
 //      (`ip monitor address`) for a removed address
 //
-// The process under test is test/bench/runtime-runner.mjs: a host with the
-// DHCPv4 and DHCPv6 plugins and its network runtime, in an empty namespace
-// of its own (so a runner that ignored a NIC's namespace would find nothing
-// of this machine to configure), driven over stdin; its RSS, fds and CPU
-// time are read from /proc/PID. "Configured" is the runtime's own word: the
-// lease was applied and read back from the kernel (NetworkRuntime.list()
-// shows the family bound). Peers are timed from their spawn until
-// `ip monitor` shows the address, as in dhcpv4-cold-start.bench.mjs.
+// The process under test (--via) runs in an empty namespace of its own (so
+// a runner that ignored a NIC's namespace would find nothing of this
+// machine to configure); its RSS, fds and CPU time are read from
+// /proc/PID:
+//   runtime (default)  test/bench/runtime-runner.mjs: a host with the DHCPv4
+//       and DHCPv6 plugins and its network runtime, driven over stdin.
+//       "Configured" is the runtime's own word: the lease was applied and
+//       read back from the kernel (NetworkRuntime.list() shows the family
+//       bound). Memory figures are taken after a full GC.
+//   daemon  `incusx daemon` itself (the built CLI, the same plugins; config
+//       and socket in a temp dir), driven through its unix-socket API with
+//       the daemon's client (test/bench/daemon-runner-support.mjs): attach
+//       is POST /1.0/nics, "configured" the family's `bound` lease event on
+//       /1.0/events, timed from just before the POST; (e) restarts the
+//       daemon, which re-adopts its NICs by itself. No GC can be forced in
+//       the daemon, so (c) reads the RSS as it is.
+// Peers are timed from their spawn until `ip monitor` shows the address,
+// as in dhcpv4-cold-start.bench.mjs.
 //
 // Prints a table (figure, measured, target, PASS/FAIL, command) and one
 // JSON line. Exits 0 even when a target is missed: the table says so.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -42,6 +52,7 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { benchSetup, dnsmasqVersion, killAllIn, peerScripts, resetLink, startMonitor, timeUntilAddresses, workDir } from "./cold-start-support.mjs";
 import { CLOCK_TICKS, nicsOf, procStats, sampleRss, startRunner, stats } from "./runtime-runner-support.mjs";
+import { startDaemonRunner } from "./daemon-runner-support.mjs";
 
 const BENCH = "many-nics";
 const args = parseArgs(process.argv.slice(2));
@@ -53,7 +64,10 @@ const { fail } = await benchSetup(BENCH, {
 const { createBridgedNetwork } = await import(pathToFileURL(new URL("../../packages/testkit/dist/netns/index.js", import.meta.url).pathname).href);
 
 const rows = [];
-const summary = { bench: BENCH, nics: args.nics, rounds: args.rounds, node: process.version, dnsmasq: dnsmasqVersion(), figures: {} };
+const summary = { bench: BENCH, via: args.via, nics: args.nics, rounds: args.rounds, node: process.version, dnsmasq: dnsmasqVersion(), loadavg: loadavg(), figures: {} };
+// The process under test, started (again, for (e)) on `stateDir`.
+const startProcess = (stateDir) => (args.via === "daemon" ? startDaemonRunner : startRunner)({ homeNs: net.homeNs, stateDir });
+const processName = args.via === "daemon" ? "incusx daemon" : "runtime process";
 const row = (id, figure, measured, target, pass) => {
   rows.push({ id, figure, measured, target, result: pass === undefined ? "n/a" : pass ? "PASS" : "FAIL" });
   console.log(`  => ${figure}: ${measured} (target ${target}) ${pass === undefined ? "n/a" : pass ? "PASS" : "FAIL"}`);
@@ -67,12 +81,12 @@ let t = performance.now();
 const net = await createBridgedNetwork({ containers: fleetSize + 1, prefix: "incusx-bench" });
 let runner;
 try {
-  console.log(`  built in ${((performance.now() - t) / 1000).toFixed(1)} s; server ${net.serverNs}, runtime process in ${net.homeNs}`);
+  console.log(`  built in ${((performance.now() - t) / 1000).toFixed(1)} s; server ${net.serverNs}, ${processName} in ${net.homeNs}`);
   const single = net.containers[0];
   const fleet = net.containers.slice(1);
   const stateDir = mkdtempSync(join(work, "state-"));
-  runner = await startRunner({ homeNs: net.homeNs, stateDir });
-  console.log(`  runtime process ${runner.pid} ready in ${runner.spawnedToReadyMs.toFixed(0)} ms`);
+  runner = await startProcess(stateDir);
+  console.log(`  ${processName} ${runner.pid} ready in ${runner.spawnedToReadyMs.toFixed(0)} ms${args.via === "daemon" ? ` (socket ${runner.socket})` : ""}`);
 
   if (args.only.has("a") || args.only.has("b")) await singleNic(single);
   if (fleetSize > 0) {
@@ -171,8 +185,8 @@ async function attachOnce(c, families) {
 async function fleetSections(fleet, stateDir) {
   const n = fleet.length;
   const nics = nicsOf(fleet);
-  const before = { ...procStats(runner.pid), ...(await runner.request({ op: "gc" })) };
-  console.log(`\n(c, d) ${n} dual-stack NICs attached at once; runtime process before: RSS ${kib(before.rssKiB)}, ${before.threads} threads, ${before.fds} fds`);
+  const before = { ...procStats(runner.pid), ...(await runner.request({ op: "gc" })), fdsBesidesInotify: fdsBesidesInotify(runner.pid) };
+  console.log(`\n(c, d) ${n} dual-stack NICs attached at once; ${processName} before: RSS ${kib(before.rssKiB)}, ${before.threads} threads, ${before.fds} fds`);
   const rss = sampleRss(runner.pid);
   const attached = await runner.request({ op: "attach", nics, timeoutMs: 60_000 });
   const peakKiB = rss.stop();
@@ -185,15 +199,15 @@ async function fleetSections(fleet, stateDir) {
   // The attach burst grows V8's young generation (to 32 MiB here); V8 gives
   // it back once allocation calms down, so the steady figure is read again
   // after the idle section (or a 30 s pause without it).
-  console.log(`  after GC: RSS ${kib(withAll.rssKiB)}: (${withAll.rssKiB} - ${before.rssKiB}) KiB / ${n} = ${perNicKiB.toFixed(1)} KiB per NIC`);
+  console.log(`  ${gcWord(withAll)}: RSS ${kib(withAll.rssKiB)}: (${withAll.rssKiB} - ${before.rssKiB}) KiB / ${n} = ${perNicKiB.toFixed(1)} KiB per NIC`);
   summary.figures.c = { rss0KiB: before.rssKiB, rssNKiB: withAll.rssKiB, perNicKiB: round2(perNicKiB) };
   summary.figures.d = { totalMs: Math.round(attached.totalMs), perNic: each, failed: attached.errors.length, rssKiB: afterAttach.rssKiB, peakRssKiB: peakKiB, threads: afterAttach.threads, fds: afterAttach.fds };
   if (args.only.has("c")) {
-    row("c", `memory per dual-stack NIC, ${n} namespaces, just after attaching`, `${perNicKiB.toFixed(1)} KiB (V8 new space ${kib(withAll.spaces.new_space.sizeKiB)})`, "<= 256 KiB", attached.errors.length === 0 && perNicKiB <= 256);
+    row("c", `memory per dual-stack NIC, ${n} namespaces, just after attaching`, `${perNicKiB.toFixed(1)} KiB (${withAll.spaces === undefined ? "no GC forced" : `V8 new space ${kib(withAll.spaces.new_space.sizeKiB)}`})`, "<= 256 KiB", attached.errors.length === 0 && perNicKiB <= 256);
   }
   if (args.only.has("d")) {
     row("d", `${n} attached at once, all configured`, `${(attached.totalMs / 1000).toFixed(2)} s${attached.errors.length ? ` (${attached.errors.length} failed)` : ""}`, "<= 3 s", attached.errors.length === 0 && attached.totalMs <= 3000);
-    row("d", `RSS of the runtime process with ${n} (peak)`, kib(peakKiB), "<= 150 MiB", peakKiB <= 150 * 1024);
+    row("d", `RSS of the ${processName} with ${n} (peak)`, kib(peakKiB), "<= 150 MiB", peakKiB <= 150 * 1024);
   }
 
   if (args.only.has("f")) {
@@ -213,7 +227,7 @@ async function fleetSections(fleet, stateDir) {
     if (!args.only.has("f")) await sleep(30_000);
     const steady = await runner.request({ op: "gc" });
     const steadyKiB = (steady.rssKiB - before.rssKiB) / n;
-    console.log(`\n(c) after the idle period: RSS ${kib(steady.rssKiB)}, V8 new space ${kib(steady.spaces.new_space.sizeKiB)}: (${steady.rssKiB} - ${before.rssKiB}) KiB / ${n} = ${steadyKiB.toFixed(1)} KiB per NIC`);
+    console.log(`\n(c) after the idle period (${gcWord(steady)}): RSS ${kib(steady.rssKiB)}${steady.spaces === undefined ? "" : `, V8 new space ${kib(steady.spaces.new_space.sizeKiB)}`}: (${steady.rssKiB} - ${before.rssKiB}) KiB / ${n} = ${steadyKiB.toFixed(1)} KiB per NIC`);
     summary.figures.c.steadyRssKiB = steady.rssKiB;
     summary.figures.c.steadyPerNicKiB = round2(steadyKiB);
     row("c", `memory per dual-stack NIC, ${n} namespaces, steady (idle)`, `${steadyKiB.toFixed(1)} KiB`, "<= 256 KiB", attached.errors.length === 0 && steadyKiB <= 256);
@@ -224,14 +238,14 @@ async function fleetSections(fleet, stateDir) {
     const detached = await runner.request({ op: "detach", nics, release: false });
     if (detached.errors.length > 0) console.log(`  ${detached.errors.length} detaches failed, first: ${detached.errors[0]}`);
     // Closing is asynchronous in places (a socket's close callback): give it a moment, then count.
-    let after = procStats(runner.pid);
-    for (let i = 0; i < 50 && after.fds > before.fds; i++) {
+    let after = { ...procStats(runner.pid), fdsBesidesInotify: fdsBesidesInotify(runner.pid) };
+    for (let i = 0; i < 50 && after.fdsBesidesInotify > before.fdsBesidesInotify; i++) {
       await sleep(20);
-      after = procStats(runner.pid);
+      after = { ...procStats(runner.pid), fdsBesidesInotify: fdsBesidesInotify(runner.pid) };
     }
-    console.log(`  detached in ${detached.totalMs.toFixed(0)} ms; fds ${before.fds} before, ${afterAttach.fds} with ${n}, ${after.fds} after; threads ${before.threads} -> ${after.threads}`);
-    summary.figures.g = { before: before.fds, attached: afterAttach.fds, after: after.fds };
-    row("g", `fds after ${n} attach + ${n} detach`, `${after.fds} (baseline ${before.fds})`, "= baseline", after.fds <= before.fds);
+    console.log(`  detached in ${detached.totalMs.toFixed(0)} ms; fds ${before.fds} before, ${afterAttach.fds} with ${n}, ${after.fds} after (${before.fdsBesidesInotify} and ${after.fdsBesidesInotify} besides inotify); threads ${before.threads} -> ${after.threads}`);
+    summary.figures.g = { before: before.fds, attached: afterAttach.fds, after: after.fds, beforeBesidesInotify: before.fdsBesidesInotify, afterBesidesInotify: after.fdsBesidesInotify };
+    row("g", `fds after ${n} attach + ${n} detach (besides inotify)`, `${after.fdsBesidesInotify} (baseline ${before.fdsBesidesInotify})`, "= baseline", after.fdsBesidesInotify <= before.fdsBesidesInotify);
   }
 
   if (args.only.has("e")) await restart(fleet, nics, stateDir);
@@ -239,7 +253,7 @@ async function fleetSections(fleet, stateDir) {
 
 async function restart(fleet, nics, stateDir) {
   const n = fleet.length;
-  console.log(`\n(e) restart with ${n} NICs: SIGKILL, start again on the same state directory, restore()`);
+  console.log(`\n(e) restart with ${n} NICs: SIGKILL, start again on the same state directory, ${args.via === "daemon" ? "the daemon re-adopts at start" : "restore()"}`);
   const listed = await runner.request({ op: "list" });
   if (listed.attached === 0) {
     const again = await runner.request({ op: "attach", nics, timeoutMs: 60_000 });
@@ -255,7 +269,7 @@ async function restart(fleet, nics, stateDir) {
   try {
     await runner.kill("SIGKILL");
     const killedAt = performance.now();
-    runner = await startRunner({ homeNs: net.homeNs, stateDir });
+    runner = await startProcess(stateDir);
     let restored;
     try {
       restored = await runner.request({ op: "restore", expect: n, timeoutMs: 30_000 });
@@ -268,7 +282,9 @@ async function restart(fleet, nics, stateDir) {
     const after = await addressesOf(fleet);
     removed = watchers.flatMap((w) => w.deleted());
     for (const c of fleet) for (const address of snapshot.get(c.ns)) if (!after.get(c.ns).has(address)) removed.push(`${c.ns} ${address} (missing at the end)`);
-    console.log(`  new process ready ${runner.spawnedToReadyMs.toFixed(0)} ms after spawn; restore() ${restored.restoredMs.toFixed(0)} ms, all ${n} bound ${restored.allBoundMs.toFixed(0)} ms after it; ${(fromKill / 1000).toFixed(2)} s from the SIGKILL`);
+    const readyWhat = args.via === "daemon" ? "listening (NICs re-adopted)" : "ready";
+    const restoreWhat = args.via === "daemon" ? "" : `restore() ${restored.restoredMs.toFixed(0)} ms, `;
+    console.log(`  new process ${readyWhat} ${runner.spawnedToReadyMs.toFixed(0)} ms after spawn; ${restoreWhat}all ${n} bound ${restored.allBoundMs.toFixed(0)} ms after it; ${(fromKill / 1000).toFixed(2)} s from the SIGKILL`);
     console.log(`  addresses removed: ${removed.length}${removed.length ? `, e.g. ${removed.slice(0, 3).join("; ")}` : ""}`);
     summary.figures.e = { spawnToReadyMs: Math.round(runner.spawnedToReadyMs), restoreMs: Math.round(restored.restoredMs), allBoundMs: Math.round(restored.allBoundMs), fromKillMs: Math.round(fromKill), removed: removed.length, addresses: total };
     row("e", `restart with ${n} NICs, all re-adopted (from SIGKILL)`, `${(fromKill / 1000).toFixed(2)} s`, "<= 5 s", fromKill <= 5000);
@@ -301,7 +317,8 @@ async function watchDeletes(ns) {
 
 function printTable() {
   if (rows.length === 0) return;
-  console.log(`\nTargets (issue 14), ${new Date().toISOString()}, ${summary.nics} NICs, node ${process.version}, dnsmasq ${summary.dnsmasq}`);
+  summary.loadavgEnd = loadavg();
+  console.log(`\nTargets (issue 14), ${new Date().toISOString()}, ${summary.nics} NICs via ${summary.via === "daemon" ? "incusx daemon" : "runtime-runner.mjs"}, node ${process.version}, dnsmasq ${summary.dnsmasq}, load average ${summary.loadavg} at the start, ${summary.loadavgEnd} at the end`);
   const header = ["figure", "measured", "target", "result"];
   const widths = header.map((h) => Math.max(h.length, ...rows.map((r) => String(r[h]).length)));
   const line = (cells) => `  ${cells.map((cell, i) => String(cell).padEnd(widths[i])).join("  ")}`;
@@ -313,7 +330,7 @@ function printTable() {
 }
 
 function parseArgs(argv) {
-  const out = { only: new Set(["a", "b", "c", "d", "e", "f", "g"]), nics: 200, rounds: 20, idleSeconds: 60 };
+  const out = { only: new Set(["a", "b", "c", "d", "e", "f", "g"]), nics: 200, rounds: 20, idleSeconds: 60, via: "runtime" };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     const int = () => {
@@ -329,8 +346,13 @@ function parseArgs(argv) {
     } else if (argv[i] === "--nics") out.nics = int();
     else if (argv[i] === "--rounds") out.rounds = int();
     else if (argv[i] === "--idle-seconds") out.idleSeconds = int();
+    else if (argv[i] === "--via") {
+      if (value !== "runtime" && value !== "daemon") fail(`--via takes runtime or daemon, got ${JSON.stringify(value)}`);
+      out.via = value;
+      i++;
+    }
     else if (argv[i] === "--") continue;
-    else fail(`unknown argument ${argv[i]}; usage: many-nics.bench.mjs [--only a,b,...] [--nics N] [--rounds N] [--idle-seconds S]`);
+    else fail(`unknown argument ${argv[i]}; usage: many-nics.bench.mjs [--only a,b,...] [--nics N] [--rounds N] [--idle-seconds S] [--via runtime|daemon]`);
   }
   if (out.nics > 219) fail("--nics is at most 219 (one more container holds the single-NIC rounds)");
   return out;
@@ -338,4 +360,28 @@ function parseArgs(argv) {
 
 function round2(x) {
   return Math.round(x * 100) / 100;
+}
+
+// "after GC", or what the figure is when no collection could be forced (the daemon).
+function gcWord(measured) {
+  return measured.gcForced === false ? "no GC forced" : "after GC";
+}
+
+// The first three fields of /proc/loadavg: how busy the machine was.
+function loadavg() {
+  return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+}
+
+// Open fds of `pid` but libuv's inotify fd: the loop opens one at its first
+// fs.watch (the NIC watch on /run/netns) and keeps it for its life.
+// runtime-runner.mjs opens it before the baseline; the daemon at its first
+// attach, which would count as a leak of one.
+function fdsBesidesInotify(pid) {
+  return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`) !== "anon_inode:inotify";
+    } catch {
+      return false;
+    }
+  }).length;
 }

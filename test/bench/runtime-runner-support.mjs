@@ -1,6 +1,8 @@
 // Drives runtime-runner.mjs, the process under test of many-nics.bench.mjs
-// and of `make demo`'s fleet step, and reads its figures from /proc: RSS,
-// threads, open fds and CPU time are the host process's own.
+// (`--via runtime`, the default), and reads its figures from /proc: RSS,
+// threads, open fds and CPU time are the host process's own. `make demo`'s
+// fleet step uses nicsOf and procStats with the daemon
+// (daemon-runner-support.mjs).
 
 import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";

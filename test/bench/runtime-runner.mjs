@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The process under test of the many-NIC benchmarks (many-nics.bench.mjs)
-// and of `make demo`'s fleet step: one host with the DHCPv4 and DHCPv6
+// The process under test of the many-NIC benchmarks (many-nics.bench.mjs,
+// `--via runtime`, the default): one host with the DHCPv4 and DHCPv6
 // plugins and its network runtime, attaching and detaching NICs of other
 // namespaces as told, so that its RSS, fds and CPU time (read from
 // /proc/PID by the caller) are a host process's own figures.
@@ -34,6 +34,7 @@ import { getHeapSpaceStatistics } from "node:v8";
 import { fileURLToPath } from "node:url";
 import { Host, LeaseEventBus } from "@incusx/host";
 import { IpRoute2LinkConfigurator } from "@incusx/linux-net";
+import { attachAll, detachAll } from "./attach-all.mjs";
 
 const [stateDir, ...flags] = process.argv.slice(2);
 if (stateDir === undefined || flags.some((f) => f !== "--dns")) {
@@ -109,43 +110,12 @@ function boundAt(instance, device, families, timeoutMs) {
 }
 
 const ops = {
-  async attach({ nics, timeoutMs = 30_000 }) {
-    const start = performance.now();
-    const results = await Promise.allSettled(
-      nics.map(async (nic) => {
-        const device = nic.device ?? "eth0";
-        const families = nic.families ?? ["ipv4", "ipv6"];
-        const t0 = performance.now();
-        const bound = boundAt(nic.instance, device, families, timeoutMs);
-        try {
-          await runtime.attach({
-            instance: nic.instance,
-            device,
-            netns: nic.netns,
-            interface: nic.interface ?? "eth0",
-            families,
-            ...(nic.hostname === undefined ? {} : { hostname: nic.hostname }),
-            ...(nic.resolvConf === undefined ? {} : { resolvConf: nic.resolvConf }),
-          });
-        } catch (error) {
-          bound.catch(() => undefined);
-          throw error;
-        }
-        checkWaiters();
-        return (await bound) - t0;
-      }),
-    );
-    const errors = results.filter((r) => r.status === "rejected").map((r) => String(r.reason?.message ?? r.reason));
-    return {
-      ms: results.map((r) => (r.status === "fulfilled" ? r.value : null)),
-      totalMs: performance.now() - start,
-      errors,
-    };
+  attach({ nics, timeoutMs }) {
+    // checkWaiters: a NIC whose families were bound before its attach call returned.
+    return attachAll(nics, { timeoutMs, boundAt, attach: (spec) => runtime.attach(spec), attached: checkWaiters });
   },
-  async detach({ nics, release = false }) {
-    const start = performance.now();
-    const results = await Promise.allSettled(nics.map((nic) => runtime.detach({ instance: nic.instance, device: nic.device ?? "eth0" }, { release })));
-    return { totalMs: performance.now() - start, errors: results.filter((r) => r.status === "rejected").map((r) => String(r.reason?.message ?? r.reason)) };
+  detach({ nics, release = false }) {
+    return detachAll(nics, (instance, device) => runtime.detach({ instance, device }, { release }));
   },
   async restore({ expect = 0, timeoutMs = 30_000 }) {
     if (typeof runtime.restore !== "function") throw new Error("NetworkRuntime.restore() does not exist in this build");

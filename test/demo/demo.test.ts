@@ -1,7 +1,7 @@
 // `make demo` keeps working: the demo script runs the main job end to end
 // (bundle of the built-in plugins, a host from it, DHCPv4 + DHCPv6 and
 // resolv.conf in a container namespace served by dnsmasq, 50 container
-// namespaces configured at once by one host process, an OVN external
+// namespaces configured at once by `incusx daemon` over its socket, an OVN external
 // address against a real northbound database, cleanup), exits 0 only when
 // every step behaved as expected, and refuses to run without root.
 import { spawnSync } from "node:child_process";
@@ -15,6 +15,7 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const built = [
   "packages/cli/dist/bin.js",
   "packages/host/dist/index.js",
+  "packages/daemon/dist/index.js",
   "plugins/dhcpv4/dist/index.js",
   "plugins/dhcpv6/dist/index.js",
   "plugins/dns/dist/index.js",
@@ -47,8 +48,11 @@ describe.skipIf(missing.length > 0)("make demo (scripts/demo.mjs)", () => {
     expect(run.stdout).toMatch(/^  bound ipv4 eth0 192\.0\.2\.\d+\/24 /m);
     expect(run.stdout).toMatch(/^  bound ipv6 eth0 2001:db8:1::[0-9a-f]+\/128 /m);
     expect(run.stdout).toMatch(/^  nameserver 192\.0\.2\.53\n  nameserver 2001:db8:1::53$/m);
-    // The fleet: 50 namespaces configured by one process, with its figures.
-    expect(run.stdout).toMatch(/^  all 50 configured in \d+\.\d\d s; RSS \d+\.\d MiB/m);
+    // The fleet: 50 namespaces configured by the daemon, attached over its socket, with its figures.
+    expect(run.stdout).toMatch(/^\$ incusx daemon --config \S+\/host\.json --socket \/tmp\/incusx-daemon-\w+\/daemon\.sock /m);
+    expect(run.stdout).toMatch(/^  all 50 configured in \d+\.\d\d s; daemon RSS \d+\.\d MiB/m);
+    expect(run.stdout).toContain("ok   GET /1.0/nics lists 50 of 50 NICs with IPv4 and IPv6 bound");
+    expect(run.stdout).toContain("ok   incusx daemon exited 0 on SIGTERM and removed its socket");
     expect(run.stdout).toMatch(/^  memory per NIC: .* = \d+ KiB/m);
     expect(run.stdout).toContain("ok   50 of 50 namespaces have their IPv4 /24 and IPv6 /128");
     expect(run.stdout).toContain("ok   the 50 fleet namespaces, its server and home namespaces are gone");

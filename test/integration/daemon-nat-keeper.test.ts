@@ -55,5 +55,10 @@ describe("incusx daemon with the OVN plugin", () => {
     await expect.poll(() => reports.slice(before).filter((r) => r.kind === "reconciled" && r.changes > 0).length).toBe(1);
     expect(observer.transactions - transactions).toBe(2);
     expect(reports.slice(before)).toEqual([expect.objectContaining({ kind: "reconciled", trigger: "drift", changes: 1, ownedRows: 2 })]);
+    // The keeper's reports feed the daemon's metrics.
+    const scrape = await daemon.metrics.scrape();
+    expect(scrape).toMatch(/^incusx_nat_drift_repairs_total\{member=""\} 1$/m);
+    expect(scrape).toMatch(/^incusx_nat_owned_rows\{member=""\} 2$/m);
+    expect(scrape).toMatch(/^incusx_nat_reconciles_total\{trigger="start"\} 2$/m);
   }, 60_000);
 });

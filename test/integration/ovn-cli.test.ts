@@ -93,7 +93,7 @@ describe("incusx nic, nat and network forward against a real OVN northbound data
       status: 1,
       stdout: "",
       stderr:
-        'incusx: error[INVALID_CONFIG]: Invalid value for device option "ipv4.address.external": External address "198.51.100.20" is not a network forward on network "ovn0"\n',
+        'incusx: error[INVALID_CONFIG]: Invalid value for device option "ipv4.address.external": External address "198.51.100.20" is not a network forward on network "ovn0": Network_forward not found\n',
     });
     const start = await incusx(["nic", "start", ...nic("bad")], dir);
     expect(start.status).toBe(1);

@@ -83,7 +83,7 @@ describe.skipIf(!rootAvailable() || !hasOvsdb)("the host journey (docs/hosts.md)
     const log = out(2);
     expect(log).toMatch(/^plugin incusx\.ovn-external-address started$/m);
     expect(log).toMatch(/^reconcile ovn: 1 desired, 1 ensured, 0 removed$/m);
-    expect(log).toContain('left out c2/eth0: Invalid value for device option "ipv4.address.external": External address "198.51.100.20" is not a network forward on network "ovn0"');
+    expect(log).toContain('left out c2/eth0: Invalid value for device option "ipv4.address.external": External address "198.51.100.20" is not a network forward on network "ovn0": Network_forward not found');
     expect(log).toMatch(/^started c1\/eth0: snat 10\.0\.0\.5 -> 198\.51\.100\.9$/m);
     expect(log).toMatch(/^ready\nstopped: every plugin stopped$/m);
   });
@@ -92,7 +92,7 @@ describe.skipIf(!rootAvailable() || !hasOvsdb)("the host journey (docs/hosts.md)
     expect(out(3)).toMatch(/^c1 +eth0 +ovn0 +incus-net1-lr +ipv4 +10\.0\.0\.5 +198\.51\.100\.9$/m);
     expect(JSON.parse(readFileSync(prefixFile("nat-after-stop.json"), "utf8"))).toEqual([]);
     expect(runs[4]!.stderr).toMatch(
-      /^incusx: error\[INVALID_CONFIG\]: Invalid value for device option "ipv4\.address\.external": External address "198\.51\.100\.20" is not a network forward on network "ovn0"$/m,
+      /^incusx: error\[INVALID_CONFIG\]: Invalid value for device option "ipv4\.address\.external": External address "198\.51\.100\.20" is not a network forward on network "ovn0": Network_forward not found$/m,
     );
   });
 

@@ -1,4 +1,4 @@
-import { request } from "node:http";
+import { request, type Agent } from "node:http";
 import type { NicFamilyStatus } from "@incusx/network-runtime";
 import type { DaemonNicAttach } from "@incusx/sdk/host";
 import type { DaemonEvent, DaemonEventType } from "./event-hub.js";
@@ -40,6 +40,16 @@ interface ResponseBody {
   readonly code?: string;
 }
 
+/** How a {@link DaemonClient} connects. */
+export interface DaemonClientOptions {
+  /**
+   * The HTTP agent of its requests, as `http.request` takes it: default
+   * Node's global agent (which keeps idle connections open for reuse);
+   * `false` for one connection per request, closed after the answer.
+   */
+  readonly agent?: Agent | boolean;
+}
+
 /**
  * Talks to `incusx daemon` over its unix socket.
  *
@@ -48,10 +58,15 @@ interface ResponseBody {
  * await client.attach({ instance: "c1", device: "eth0", netns: "c1", interface: "eth0" });
  */
 export class DaemonClient {
+  private readonly agent: Agent | boolean | undefined;
+
   constructor(
     /** The daemon's socket. */
     readonly socket: string,
-  ) {}
+    options: DaemonClientOptions = {},
+  ) {
+    this.agent = options.agent;
+  }
 
   /** Server information (`GET /1.0`). */
   server(): Promise<Record<string, unknown>> {
@@ -90,7 +105,7 @@ export class DaemonClient {
   ): Promise<{ close(): void; readonly ended: Promise<void> }> {
     const path = `/1.0/events${types === undefined ? "" : `?type=${types.join(",")}`}`;
     return new Promise((resolve, reject) => {
-      const req = request({ socketPath: this.socket, path, method: "GET" }, (res) => {
+      const req = request({ socketPath: this.socket, path, method: "GET", ...this.agentOption() }, (res) => {
         if (res.statusCode !== 200) {
           readBody(res).then((body) => reject(refusal(res.statusCode ?? 0, body)), reject);
           return;
@@ -117,6 +132,10 @@ export class DaemonClient {
     });
   }
 
+  private agentOption(): { agent?: Agent | boolean } {
+    return this.agent === undefined ? {} : { agent: this.agent };
+  }
+
   private call(method: string, path: string, body?: unknown): Promise<unknown> {
     const text = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
@@ -125,6 +144,7 @@ export class DaemonClient {
           socketPath: this.socket,
           path,
           method,
+          ...this.agentOption(),
           headers: text === undefined ? {} : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) },
         },
         (res) => {

@@ -11,7 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RecordingLinkConfigurator } from "@incusx/sdk/testing";
 import { Daemon } from "./daemon.js";
 import { DaemonClient, DaemonRequestError } from "./daemon-client.js";
-import { DaemonServer, MAX_REQUEST_BODY_BYTES } from "./daemon-server.js";
+import type { LogRecord } from "@incusx/host";
+import { DaemonServer, FORBIDDEN, MAX_REQUEST_BODY_BYTES } from "./daemon-server.js";
 import type { DaemonEvent } from "./event-hub.js";
 
 // Conditions, not sleeps; generous for a machine other work loads.
@@ -43,6 +44,9 @@ let link: RecordingLinkConfigurator;
 let daemon: Daemon;
 let server: DaemonServer;
 let client: DaemonClient;
+let serverLogs: LogRecord[];
+// Without root the kernel's credentials would refuse this run's own client: a stand-in says root then.
+const asRoot = process.getuid?.() === 0 ? {} : { peerCredentials: () => ({ pid: process.pid, uid: 0, gid: 0 }) };
 
 function writeConfig(config: object | string): string {
   const file = join(dir, "host.json");
@@ -72,7 +76,8 @@ beforeEach(async () => {
       linkFor: () => link,
     },
   });
-  server = await DaemonServer.listen(daemon, { socket });
+  serverLogs = [];
+  server = await DaemonServer.listen(daemon, { socket, logSink: (record) => serverLogs.push(record), ...asRoot });
   client = new DaemonClient(socket);
 });
 
@@ -261,5 +266,50 @@ describe("incusx daemon API", () => {
     );
     expect(stdout.trim()).toBe("EACCES");
     expect(await client.list()).toEqual([]);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("refuses a non-root client (uid 65534) with 403 by its peer credentials even when the socket's mode lets it connect", async () => {
+    // The mistake the check is there for: a socket chmodded wide open.
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, "run"), 0o755);
+    chmodSync(socket, 0o666);
+    const script = `require("node:http").request({ socketPath: ${JSON.stringify(socket)}, path: "/1.0/nics", method: "POST", headers: { "Content-Type": "application/json" } }, (res) => { let b = ""; res.on("data", (c) => (b += c)); res.on("end", () => console.log(res.statusCode + " " + b)); }).on("error", (e) => console.log(e.code)).end(${JSON.stringify(JSON.stringify(attachBody("intruder")))})`;
+    const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
+      execFile("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script], (error, stdout) =>
+        error ? reject(error) : resolve({ stdout }),
+      ),
+    );
+    const [status, ...rest] = stdout.trim().split(" ");
+    expect(status).toBe("403");
+    const body = JSON.parse(rest.join(" ")) as Record<string, unknown>;
+    expect(body).toMatchObject({ type: "error", error_code: 403, code: FORBIDDEN });
+    expect(body.error).toMatch(/^Only root may use the incusx daemon API; this client is refused: uid 65534 \(pid \d+\) is not root$/);
+    // Nothing was attached, and the refusal is in the log with who it was.
+    expect(await client.list()).toEqual([]);
+    expect(serverLogs.filter((r) => r.level === "warn").map((r) => [r.message.replace(/pid \d+/, "pid N"), r.fields?.uid])).toEqual([
+      ["Refused a connection: its peer is not root (uid 65534, gid 65534, pid N)", 65534],
+    ]);
+  });
+
+  it("refuses every request of a connection whose peer credentials are not root's, or cannot be read, and logs it once per connection", async () => {
+    await server.close();
+    let peer: () => { pid: number; uid: number; gid: number } = () => ({ pid: 4242, uid: 1000, gid: 1000 });
+    server = await DaemonServer.listen(daemon, { socket, logSink: (record) => serverLogs.push(record), peerCredentials: () => peer() });
+    // A connection each (no keep-alive), so each is checked afresh.
+    const close = { Connection: "close" };
+    const refused = await raw(socket, "POST", "/1.0/nics", JSON.stringify(attachBody()), { "Content-Type": "application/json", ...close });
+    expect(refused).toEqual({
+      status: 403,
+      body: { type: "error", error: "Only root may use the incusx daemon API; this client is refused: uid 1000 (pid 4242) is not root", error_code: 403, code: FORBIDDEN },
+    });
+    expect((await raw(socket, "GET", "/1.0", undefined, close)).status).toBe(403);
+    peer = () => {
+      throw Object.assign(new Error("getsockopt: Bad file descriptor"), { code: "EBADF" });
+    };
+    expect((await raw(socket, "GET", "/1.0/nics", undefined, close)).body).toMatchObject({ error_code: 403, code: FORBIDDEN, error: expect.stringContaining("its credentials cannot be read (getsockopt: Bad file descriptor)") });
+    expect(serverLogs.map((r) => r.level)).toEqual(["warn", "warn", "error"]);
+    expect(daemon.list()).toEqual([]);
+    peer = () => ({ pid: 1, uid: 0, gid: 0 });
+    expect((await client.server()).api_version).toBe("1.0");
   });
 });

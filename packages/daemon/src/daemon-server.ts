@@ -1,11 +1,14 @@
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { dirname } from "node:path";
+import { jsonLinesSink, type LogSink } from "@incusx/host";
+import { peerCredentials, type PeerCredentials } from "@incusx/linux-net";
 import type { AttachedNic } from "@incusx/network-runtime";
 import { ErrorCode, IncusxError } from "@incusx/sdk";
 import type { Daemon } from "./daemon.js";
 import { EVENT_TYPES, type DaemonEvent, type DaemonEventType } from "./event-hub.js";
+import { sendScrape } from "./metrics.js";
 import { nicSpecOf } from "./nic-request.js";
 import { ApiError, errorResponse, syncResponse } from "./responses.js";
 
@@ -22,6 +25,9 @@ export const MAX_REQUEST_BODY_BYTES = 16 * 1024;
  */
 export const MAX_EVENT_BACKLOG_BYTES = 1024 * 1024;
 
+/** The `code` of the 403 answer to a peer that is not root (its `SO_PEERCRED` uid is not 0, or unreadable). */
+export const FORBIDDEN = "FORBIDDEN";
+
 /** The API version in every path, as Incus has it. */
 export const API_VERSION = "1.0";
 
@@ -31,21 +37,37 @@ export interface DaemonServerOptions {
   readonly socket?: string;
   /** Largest request body, in bytes; default {@link MAX_REQUEST_BODY_BYTES}. */
   readonly maxBodyBytes?: number;
+  /** Where a refused peer is logged; default JSON lines on stderr. */
+  readonly logSink?: LogSink;
+  /**
+   * Who connected (`SO_PEERCRED`); default `@incusx/linux-net`'s
+   * `peerCredentials`. Tests stand in another uid with it.
+   */
+  readonly peerCredentials?: (socket: Socket) => PeerCredentials;
 }
+
+// What the kernel said about one connection's peer: root, or why not.
+type PeerCheck = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
 
 /**
  * Serves a {@link Daemon} over a unix socket in Incus's style: HTTP with
  * JSON under `/1.0`, sync responses `{ type, status, status_code,
- * metadata }` and errors `{ type: "error", error, error_code }`. The
- * socket is created with mode 0600 (umask set around `listen`, so it never
- * exists with a wider mode), which is what keeps non-root users out: Node
- * gives no clean access to the peer's credentials (SO_PEERCRED).
+ * metadata }` and errors `{ type: "error", error, error_code }`. Only root
+ * gets in, twice over: the socket is created with mode 0600 (umask set
+ * around `listen`, so it never exists with a wider mode), and every
+ * connection's peer credentials (`SO_PEERCRED`, read when it is accepted)
+ * must say uid 0, or each of its requests is answered 403 {@link FORBIDDEN}
+ * and one warning is logged: a socket made or chmodded wider by mistake
+ * still lets no user in.
  *
  * @example
  * const server = await DaemonServer.listen(daemon, { socket: "/run/incusx/daemon.sock" });
  */
 export class DaemonServer {
   private readonly streams = new Set<ServerResponse>();
+  private readonly peers = new WeakMap<Socket, PeerCheck>();
+  private readonly logSink: LogSink;
+  private readonly readPeer: (socket: Socket) => PeerCredentials;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -54,7 +76,12 @@ export class DaemonServer {
     /** The socket it listens on. */
     readonly socket: string,
     private readonly maxBodyBytes: number,
-  ) {}
+    options: DaemonServerOptions,
+  ) {
+    this.logSink = options.logSink ?? jsonLinesSink(process.stderr);
+    this.readPeer = options.peerCredentials ?? peerCredentials;
+    server.on("connection", (connection: Socket) => this.checkPeer(connection));
+  }
 
   /**
    * Listens on the socket. Throws `IN_USE` when another process answers on
@@ -67,7 +94,7 @@ export class DaemonServer {
     mkdirSync(dirname(socket), { recursive: true, mode: 0o755 });
     let instance: DaemonServer | undefined;
     const server = createServer((req, res) => void instance!.handle(req, res));
-    instance = new DaemonServer(daemon, server, socket, options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES);
+    instance = new DaemonServer(daemon, server, socket, options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES, options);
     const umask = process.umask(0o177);
     try {
       await new Promise<void>((resolve, reject) => {
@@ -103,6 +130,7 @@ export class DaemonServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      this.assertPeerAllowed(req);
       const url = new URL(req.url ?? "/", "http://incusx");
       const parts = url.pathname.split("/").filter((p) => p !== "").map(decodeURIComponent);
       if (parts[0] !== API_VERSION) {
@@ -117,6 +145,10 @@ export class DaemonServer {
       if (collection === "events" && instance === undefined) {
         allow(req, ["GET"]);
         return this.streamEvents(url, req, res);
+      }
+      if (collection === "metrics" && instance === undefined) {
+        allow(req, ["GET"]);
+        return sendScrape(res, await this.daemon.metrics.scrape());
       }
       if (collection === "nics" && instance === undefined) {
         allow(req, ["GET", "POST"]);
@@ -143,6 +175,30 @@ export class DaemonServer {
       if (!req.complete) res.setHeader("Connection", "close");
       send(res, body.error_code, body);
     }
+  }
+
+  // Read once per connection, when accepted: the kernel's record of who connected, not anything the client says.
+  private checkPeer(connection: Socket): void {
+    let check: PeerCheck;
+    try {
+      const peer = this.readPeer(connection);
+      check = peer.uid === 0 ? { allowed: true } : { allowed: false, reason: `uid ${peer.uid} (pid ${peer.pid}) is not root` };
+      if (!check.allowed) this.log("warn", `Refused a connection: its peer is not root (uid ${peer.uid}, gid ${peer.gid}, pid ${peer.pid})`, { ...peer });
+    } catch (error) {
+      // Unknown is not root: without the kernel's word nobody gets in.
+      check = { allowed: false, reason: `its credentials cannot be read (${error instanceof Error ? error.message : String(error)})` };
+      this.log("error", `Refused a connection: its peer's credentials (SO_PEERCRED) cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    this.peers.set(connection, check);
+  }
+
+  private assertPeerAllowed(req: IncomingMessage): void {
+    const check = this.peers.get(req.socket) ?? { allowed: false, reason: "it was never checked" };
+    if (!check.allowed) throw new ApiError(403, `Only root may use the incusx daemon API; this client is refused: ${check.reason}`, FORBIDDEN);
+  }
+
+  private log(level: "warn" | "error", message: string, fields: Record<string, unknown> = {}): void {
+    this.logSink({ time: Date.now(), level, message, fields: { component: "daemon-server", socket: this.socket, ...fields } });
   }
 
   private serverInfo(): Record<string, unknown> {

@@ -15,6 +15,7 @@ import { IpRoute2LinkConfigurator } from "@incusx/linux-net";
 import type { AttachedNic, NetworkRuntime, NicKey, NicSpec } from "@incusx/network-runtime";
 import { ErrorCode, IncusxError, NatBackendToken, type LeaseEvent, type LeaseEventStream, type LogLevel } from "@incusx/sdk";
 import { EventHub } from "./event-hub.js";
+import { DaemonMetrics } from "./metrics.js";
 
 /** Where the daemon keeps state (DUIDs, leases) when its host config names no `stateDir`. */
 export const DEFAULT_DAEMON_STATE_DIR = "/var/lib/incusx/daemon";
@@ -105,6 +106,8 @@ const key = (nic: NicKey): string => JSON.stringify([nic.instance, nic.device]);
 export class Daemon {
   /** NIC lease events and attach/detach events, for `GET /1.0/events`. */
   readonly events = new EventHub();
+  /** Prometheus metrics of this daemon (`GET /1.0/metrics`): fed every NIC's lease events, read at each scrape. */
+  readonly metrics: DaemonMetrics = new DaemonMetrics(this);
   private readonly generations: Generation[] = [];
   // NICs being attached: claimed before the first await, so a second attach of one at once is refused.
   private readonly pending = new Set<string>();
@@ -159,6 +162,11 @@ export class Daemon {
       families: current.runtime.families,
       plugins: current.report.plugins.map((p) => ({ id: p.id, version: p.version, state: p.state })),
     };
+  }
+
+  /** The startup report of the current config's plugins (each one's start time); empty once stopped. */
+  startupReport(): StartupReport {
+    return this.generations[this.generations.length - 1]?.report ?? { ok: true, aborted: false, durationMs: 0, plugins: [] };
   }
 
   /**
@@ -335,6 +343,7 @@ export class Daemon {
       } else if (report.changes > 0) {
         this.log("info", `NAT reconcile repaired ${report.changes} rules`, { trigger: report.trigger, durationMs: report.durationMs });
       }
+      this.metrics.observeNatReport(report);
       for (const listener of this.natListeners) {
         try {
           listener(report);
@@ -355,6 +364,7 @@ export class Daemon {
     return {
       publish: (event: LeaseEvent) => {
         bus.publish(event);
+        this.metrics.observeLeaseEvent(event);
         this.events.publish("lease", { instance: nic.instance, device: nic.device, ...event });
         if (event.kind === "failed" && event.error?.code === NIC_GONE && !gone) {
           gone = true;

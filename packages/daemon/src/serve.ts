@@ -1,5 +1,6 @@
 import { Daemon, type DaemonOptions } from "./daemon.js";
 import { DaemonServer, type DaemonServerOptions } from "./daemon-server.js";
+import { MetricsServer } from "./metrics-server.js";
 
 /** Process signals {@link serveDaemon} acts on; `process` in production, an emitter in tests. */
 export interface DaemonSignals {
@@ -11,8 +12,14 @@ export interface DaemonSignals {
 export interface ServeDaemonOptions extends DaemonOptions, DaemonServerOptions {
   /** Default `process`. */
   readonly signals?: DaemonSignals;
-  /** Called once the socket accepts requests (`incusx daemon` prints a line). */
-  readonly onReady?: (server: DaemonServer) => void;
+  /**
+   * Also serve `GET /metrics` over plain HTTP on this TCP address
+   * (`HOST:PORT`, e.g. `127.0.0.1:9464`); default: not at all (the metrics
+   * stay on the socket's `GET /1.0/metrics`).
+   */
+  readonly metricsListen?: string;
+  /** Called once the socket (and the metrics listener, when asked for) accept requests (`incusx daemon` prints a line). */
+  readonly onReady?: (server: DaemonServer, metrics?: MetricsServer) => void;
 }
 
 /**
@@ -29,10 +36,13 @@ export interface ServeDaemonOptions extends DaemonOptions, DaemonServerOptions {
 export async function serveDaemon(options: ServeDaemonOptions): Promise<void> {
   const signals = options.signals ?? process;
   const daemon = await Daemon.start(options);
-  let server: DaemonServer;
+  let server: DaemonServer | undefined;
+  let metrics: MetricsServer | undefined;
   try {
     server = await DaemonServer.listen(daemon, options);
+    if (options.metricsListen !== undefined) metrics = await MetricsServer.listen(daemon.metrics, options.metricsListen);
   } catch (error) {
+    await server?.close();
     await daemon.stop();
     throw error;
   }
@@ -42,12 +52,13 @@ export async function serveDaemon(options: ServeDaemonOptions): Promise<void> {
   signals.on("SIGTERM", stop);
   signals.on("SIGINT", stop);
   signals.on("SIGHUP", onHup);
-  options.onReady?.(server);
+  options.onReady?.(server, metrics);
   try {
     await stopped;
   } finally {
     signals.off("SIGHUP", onHup);
     // New requests are refused first, so nothing is attached while the NICs stop.
+    await metrics?.close();
     await server.close();
     await daemon.stop();
     signals.off("SIGTERM", stop);

@@ -208,6 +208,7 @@ NAPI_MODULE_INIT() {
       {"setMtu", NULL, SetMtuInNetns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readIpv6Sysctl", NULL, ReadIpv6Sysctl, NULL, NULL, NULL, napi_enumerable, NULL},
       {"writeIpv6Sysctl", NULL, WriteIpv6Sysctl, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"peerCredentials", NULL, PeerCredentials, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
   return exports;

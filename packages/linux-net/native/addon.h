@@ -140,4 +140,7 @@ napi_value ReplaceRoute(napi_env env, napi_callback_info info);
 napi_value DeleteRoute(napi_env env, napi_callback_info info);
 napi_value ListRoutes(napi_env env, napi_callback_info info);
 
+// peer_credentials.c
+napi_value PeerCredentials(napi_env env, napi_callback_info info);
+
 #endif

@@ -50,3 +50,6 @@ export {
 export type { Udp4DeviceSocket, Udp4DeviceSocketOptions, Udp4Peer } from "./udp4-device-socket.js";
 export { nativeAddonStatus } from "./native-addon.js";
 export type { NativeAddonStatus } from "./native-addon.js";
+
+export { peerCredentials } from "./peer-credentials.js";
+export type { PeerCredentials } from "./peer-credentials.js";

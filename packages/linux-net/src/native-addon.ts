@@ -174,6 +174,12 @@ export interface NativeAddon {
   readIpv6Sysctl?(iface: string, name: string, netns?: number): string;
   /** Writes `value` to the file readIpv6Sysctl reads, with its checks; EINVAL when the kernel refuses the value. */
   writeIpv6Sysctl?(iface: string, name: string, value: string, netns?: number): void;
+  /**
+   * The pid, uid and gid the kernel recorded for the peer of connected unix
+   * socket `fd` when it connected (SO_PEERCRED). Throws a system error
+   * (`code` EBADF, ENOTSOCK, ENOTCONN). Missing from addons built before it was added.
+   */
+  peerCredentials?(fd: number): { pid: number; uid: number; gid: number };
 }
 
 /**

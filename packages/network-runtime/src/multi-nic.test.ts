@@ -536,6 +536,22 @@ describe("NetworkRuntime letting go of a NIC that is gone", () => {
     expect(watcher.watches.filter((w) => w.nic.instance === "c1")).toHaveLength(2);
   });
 
+  it("publishes a gone NIC's failed NIC_GONE events before its detached events, so a listener learns why before it drops the NIC", async () => {
+    const ns = fakeNamespaces();
+    const watcher = fakeWatcher();
+    const t = setup({ openNetns: ns.openNetns, watchNic: watcher.watchNic });
+    await t.runtime.attach(t.nic("c1"));
+    t.v4.bind("c1", "192.0.2.10");
+    t.v6.bind("c1", "2001:db8:1::10");
+    await t.clock.flush();
+
+    watcher.gone("c1");
+    await t.events.waitFor((e) => e.kind === "detached" && e.family === "ipv6");
+    await t.events.waitFor((e) => e.kind === "failed" && e.error?.code === NIC_GONE && e.family === "ipv6");
+    const ending = t.events.events.filter((e) => e.kind === "detached" || e.error?.code === NIC_GONE).map((e) => `${e.kind} ${e.family}`);
+    expect(ending).toEqual(["failed ipv4", "failed ipv6", "detached ipv4", "detached ipv6"]);
+  });
+
   it("lets a detach under way win over a later report, and a detach of a gone NIC wait for its stop without release", async () => {
     const ns = fakeNamespaces();
     const watcher = fakeWatcher();

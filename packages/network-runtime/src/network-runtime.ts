@@ -515,7 +515,8 @@ export class NetworkRuntime {
       this.closeWatch(attachment);
       // The runners stopped and their last removals were applied: nothing uses the namespace now.
       this.closeNetns(held, nic);
-      for (const family of attachment.status.keys()) events.publish({ kind: "detached", family, interface: nic.interface, at: this.options.clock.now() });
+      // A gone NIC's detached events follow its failed NIC_GONE ones (nicGone), so listeners learn why first.
+      if (attachment.gone === undefined) this.publishDetached(attachment);
     });
     // After `running` is set, so a report at once stops a NIC whose runners have not started yet.
     if (netns !== undefined) this.watch(attachment, netns);
@@ -684,12 +685,19 @@ export class NetworkRuntime {
       for (const family of families) {
         attachment.events.publish({ kind: "failed", family, interface: spec.interface, at: this.options.clock.now(), error: { code: NIC_GONE, message: attachment.gone!.message } });
       }
+      this.publishDetached(attachment);
       try {
         this.options.onNicGone?.({ instance: spec.instance, device: spec.device, interface: spec.interface, ...(spec.netns === undefined ? {} : { netns: spec.netns }), gone: attachment.gone! });
       } catch (error) {
         this.options.logger.error(`onNicGone failed: ${errorText(error)}`, fields);
       }
     });
+  }
+
+  // One `detached` per family the NIC ran, once its runners stopped: whatever followed the NIC (its DNS) drops it.
+  private publishDetached(attachment: Attachment): void {
+    const { spec, events, status } = attachment;
+    for (const family of status.keys()) events.publish({ kind: "detached", family, interface: spec.interface, at: this.options.clock.now() });
   }
 
   private closeWatch(attachment: Attachment): void {

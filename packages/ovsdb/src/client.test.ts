@@ -136,6 +136,57 @@ describe("OvsdbClient reconnection", () => {
   });
 });
 
+describe("OvsdbClient reconnect event", () => {
+  it("emits \"reconnect\" once per connection regained after a loss (monitors restored), never for the first one", async () => {
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      // A client gone mid-write is expected here.
+      socket.on("error", () => {});
+      const splitter = new JsonStreamSplitter();
+      socket.on("data", (chunk) => {
+        for (const raw of splitter.push(chunk)) {
+          const msg = raw as { method: string; id: unknown };
+          const result = msg.method === "monitor_cond_since" ? [false, "00000000-0000-0000-0000-000000000001", {}] : msg.method === "list_dbs" ? ["OVN_Northbound"] : {};
+          socket.write(JSON.stringify({ id: msg.id, result, error: null }));
+        }
+      });
+    });
+    servers.push(server);
+    const path = join(dir, "r.sock");
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const connection = `unix:${path}`;
+    const reconnects: string[] = [];
+    const client = await OvsdbClient.connect(connection, { initialBackoffMs: 1, maxBackoffMs: 5 });
+    client.on("reconnect", (endpoint: string) => reconnects.push(endpoint));
+    try {
+      await client.monitor("OVN_Northbound", { NAT: {} }, () => {});
+      expect(reconnects).toEqual([]);
+      // A running monitor reconnects by itself.
+      sockets.forEach((s) => s.destroy());
+      await expect.poll(() => reconnects, { timeout: 5000 }).toEqual([connection]);
+    } finally {
+      client.close();
+    }
+
+    // Without a monitor, the next request reconnects.
+    const idle = await OvsdbClient.connect(connection, { initialBackoffMs: 1, maxBackoffMs: 5 });
+    let idleReconnects = 0;
+    idle.on("reconnect", () => idleReconnects++);
+    try {
+      const lost = new Promise((resolve) => idle.once("disconnect", resolve));
+      sockets.forEach((s) => s.destroy());
+      await lost;
+      expect(idleReconnects).toBe(0);
+      expect(await idle.listDbs()).toEqual(["OVN_Northbound"]);
+      expect(idleReconnects).toBe(1);
+    } finally {
+      idle.close();
+    }
+  });
+});
+
 describe("OvsdbClient facing a malformed notification", () => {
   it("drops the connection with a protocol error instead of throwing out of the socket handler", async () => {
     const server = createServer((socket) => {

@@ -72,6 +72,8 @@ const SERVER_MONITOR = "incusx-server-db";
  * An RFC 7047 client over one or more endpoints.
  *
  * Events: `"connect"` (endpoint text) after every (re)connection,
+ * `"reconnect"` (endpoint text) once a connection lost earlier is
+ * replaced and every monitor runs again (not for the first connection),
  * `"disconnect"` ({@link OvsdbError}) when the current connection is lost,
  * `"update"` (monitor id, {@link MonitorUpdate}) for every monitor update,
  * after the monitor's own listener.
@@ -255,6 +257,8 @@ export class OvsdbClient extends EventEmitter {
           }
           this.#adopt(conn);
           await this.#restoreMonitors(conn);
+          // Only now is the lost connection truly replaced (its monitors run again): one event per loss healed.
+          this.emit("reconnect", conn.endpoint.text);
           return conn;
         } catch (error) {
           // Adopted but its monitors were refused: close it, or every retry leaks a socket.

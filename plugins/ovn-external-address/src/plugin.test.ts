@@ -24,7 +24,7 @@ describe("the ovn-external-address plugin in a host", () => {
     expect(await t.host.validateNic(nic({ "ipv4.address.external": "198.51.100.9" }))).toEqual([]);
     expect((await t.host.validateNic(nic({ "ipv4.address.external": "198.51.100.8", colour: "red" }))).map((p) => p.message)).toEqual([
       'Invalid device option "colour"',
-      'Invalid value for device option "ipv4.address.external": External address "198.51.100.8" is not a network forward on network "ovn0"',
+      'Invalid value for device option "ipv4.address.external": External address "198.51.100.8" is not a network forward on network "ovn0": Network_forward not found',
     ]);
     // The keys are the plugin's on OVN NICs only: on a bridged NIC the host rejects them as unknown.
     expect((await t.host.validateNic({ ...nic({ "ipv4.address.external": "198.51.100.9" }), type: "bridged" })).map((p) => p.message)).toEqual([

@@ -37,29 +37,29 @@ describe("ExternalAddressValidator", () => {
     expect(await messages({ "ipv6.address.external": "2001:db8::a" }, state)).toEqual([]);
   });
 
-  it("rejects an address that is no forward on the network, in Incus's words", async () => {
+  it("rejects an address that is no forward on the network, in Incus's words (see incus-messages.test.ts)", async () => {
     const problems = await new ExternalAddressValidator(hostState()).validate(nic({ "ipv4.address.external": "198.51.100.7" }));
     expect(problems).toEqual([
       {
         key: "ipv4.address.external",
         value: "198.51.100.7",
-        message: 'Invalid value for device option "ipv4.address.external": External address "198.51.100.7" is not a network forward on network "ovn0"',
+        message: 'Invalid value for device option "ipv4.address.external": External address "198.51.100.7" is not a network forward on network "ovn0": Network_forward not found',
       },
     ]);
   });
 
   it("rejects a forward of another network", async () => {
     expect(await messages({ "ipv4.address.external": "198.51.100.10" })).toEqual([
-      'Invalid value for device option "ipv4.address.external": External address "198.51.100.10" is not a network forward on network "ovn0"',
+      'Invalid value for device option "ipv4.address.external": External address "198.51.100.10" is not a network forward on network "ovn0": Network_forward not found',
     ]);
   });
 
-  it("does not take a load balancer address for a forward", async () => {
+  it("does not take a load balancer address for a forward, as Incus (its lookup reads networks_forwards only)", async () => {
     // MemoryNetworkState has no load balancers: a forward-less address is exactly what a load balancer looks like here.
     const state = hostState();
     state.removeForward("ovn0", "198.51.100.9");
     expect(await messages({ "ipv4.address.external": "198.51.100.9" }, state)).toEqual([
-      'Invalid value for device option "ipv4.address.external": External address "198.51.100.9" is not a network forward on network "ovn0"',
+      'Invalid value for device option "ipv4.address.external": External address "198.51.100.9" is not a network forward on network "ovn0": Network_forward not found',
     ]);
   });
 
@@ -79,19 +79,34 @@ describe("ExternalAddressValidator", () => {
     expect(await messages({ "ipv4.address.external": "::ffff:198.51.100.9" })).toEqual([]);
   });
 
-  it("says when the NIC's network does not exist or is not set", async () => {
-    expect(await messages({ network: "ovn9", "ipv4.address.external": "198.51.100.9" })).toEqual([
-      'Invalid value for device option "ipv4.address.external": External address "198.51.100.9" is not a network forward on network "ovn9": Network not found',
-    ]);
-    const problems = await new ExternalAddressValidator(hostState()).validate({
+  it("says when the NIC's network does not exist or is not set, on the network key, and checks no forward", async () => {
+    const problems = await new ExternalAddressValidator(hostState()).validate(nic({ network: "ovn9", "ipv4.address.external": "198.51.100.9" }));
+    expect(problems).toEqual([{ key: "network", value: "ovn9", message: 'Error loading network config for "ovn9": Network not found' }]);
+    const unset = await new ExternalAddressValidator(hostState()).validate({
       instance: "c1",
       device: "eth0",
       type: "ovn",
       config: { "ipv6.address.external": "2001:db8::9" },
     });
-    expect(problems.map((p) => p.message)).toEqual([
-      'Invalid value for device option "ipv6.address.external": Cannot specify "ipv6.address.external" when "network" is not set',
+    expect(unset).toEqual([{ key: "network", message: 'Error loading network config for "": Network not found' }]);
+  });
+
+  it("still reports malformed values next to a network that does not exist (every problem, not Incus's first)", async () => {
+    expect(await messages({ network: "ovn9", "ipv4.address.external": "2001:db8::9", "ipv4.address": "x" })).toEqual([
+      'Invalid value for device option "ipv4.address": Not an IPv4 address "x"',
+      'Invalid value for device option "ipv4.address.external": Not an IPv4 address "2001:db8::9"',
+      'Error loading network config for "ovn9": Network not found',
     ]);
+  });
+
+  it("reports a malformed static address as malformed, not as outside the subnet", async () => {
+    expect(await messages({ "ipv4.address": "10.0.0.999" })).toEqual([
+      'Invalid value for device option "ipv4.address": Not an IPv4 address "10.0.0.999"',
+    ]);
+  });
+
+  it("checks static addresses against the subnet only when the host state gives the network's", async () => {
+    expect(await messages({ network: "ovn1", "ipv4.address": "192.0.2.5", "ipv4.address.external": "198.51.100.10" })).toEqual([]);
   });
 
   it("treats an empty value as unset, and ignores NICs without the keys", async () => {

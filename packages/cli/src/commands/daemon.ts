@@ -30,6 +30,10 @@ export function createDaemonCommand(deps: DaemonCommandDeps = {}): Command {
       "runners (leases kept, released only for NICs attached with release_on_stop),",
       "removes the socket and exits 0. See docs/daemon.md.",
       "",
+      "Prometheus metrics are on the socket at GET /1.0/metrics; --metrics-listen",
+      "HOST:PORT (e.g. 127.0.0.1:9464) also serves them, and only them, at",
+      "http://HOST:PORT/metrics, without authentication (off by default).",
+      "",
       "Exit status: 0 after SIGTERM/SIGINT; 1 when the daemon cannot start (invalid",
       "config, a plugin failed, the socket is in use), with `incusx: error[CODE]:",
       "message` on stderr; 2 for a wrong command line.",
@@ -38,6 +42,7 @@ export function createDaemonCommand(deps: DaemonCommandDeps = {}): Command {
       config: { type: "string", valueName: "FILE", description: "Host config naming the plugins to load (schemas/host-config.schema.json)" },
       bundle: { type: "string", valueName: "DIR", description: "Load the plugins of this bundle (without --config)" },
       socket: { type: "string", valueName: "PATH", description: `Unix socket to serve the API on; default ${DEFAULT_DAEMON_SOCKET}` },
+      "metrics-listen": { type: "string", valueName: "HOST:PORT", description: "Also serve GET /metrics on this TCP address (IP or localhost); default off" },
     },
     run: (args, io) => runDaemon(args, io, deps),
   };
@@ -56,9 +61,13 @@ async function runDaemon(args: ParsedArgs, io: CliIo, deps: DaemonCommandDeps): 
     ...(config === undefined ? {} : { config }),
     ...(bundle === undefined ? {} : { bundle }),
     socket: path("socket") ?? DEFAULT_DAEMON_SOCKET,
+    ...(typeof args.values["metrics-listen"] === "string" ? { metricsListen: args.values["metrics-listen"] } : {}),
     logSink: jsonLinesSink(io.stderr),
     ...(deps.signals === undefined ? {} : { signals: deps.signals }),
-    onReady: (server) => io.stderr.write(`incusx: daemon listening on ${server.socket}\n`),
+    onReady: (server, metrics) => {
+      io.stderr.write(`incusx: daemon listening on ${server.socket}\n`);
+      if (metrics !== undefined) io.stderr.write(`incusx: metrics on ${metrics.url}\n`);
+    },
   });
   return EXIT_OK;
 }

@@ -150,7 +150,7 @@ describe("incusx nic validate", () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr).toBe(
-      'incusx: error[INVALID_CONFIG]: Invalid value for device option "ipv4.address.external": External address "198.51.100.20" is not a network forward on network "ovn0"\n',
+      'incusx: error[INVALID_CONFIG]: Invalid value for device option "ipv4.address.external": External address "198.51.100.20" is not a network forward on network "ovn0": Network_forward not found\n',
     );
   });
 

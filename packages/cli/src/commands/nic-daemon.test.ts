@@ -151,6 +151,27 @@ describe("incusx daemon", () => {
     expect(() => statSync(own)).toThrow(/ENOENT/);
   });
 
+  it("serves /metrics on --metrics-listen until SIGTERM, and refuses a malformed address with exit 1", async () => {
+    const signals = new EventEmitter();
+    const own = join(dir, "metrics.sock");
+    const command = createDaemonCommand({ signals });
+    const args = parseCommandLine(command, ["--config", hostConfig({ ipv4: "192.0.2.30" }), "--socket", own, "--metrics-listen", "127.0.0.1:0"]);
+    if (args === "help") throw new Error("help");
+    let stderr = "";
+    const done = command.run(args, { stdout: { write: () => true }, stderr: { write: (c: string) => (stderr += c) }, cwd: dir });
+    await poll(() => stderr).toMatch(/incusx: metrics on http:\/\/127\.0\.0\.1:\d+\/metrics\n/);
+    const url = /metrics on (\S+)/.exec(stderr)![1]!;
+    const scrape = await fetch(url);
+    expect(scrape.status).toBe(200);
+    expect(await scrape.text()).toMatch(/^incusx_plugin_start_duration_seconds\{plugin="fixture\.static-lease"\} /m);
+    signals.emit("SIGTERM");
+    expect(await done).toBe(0);
+
+    const bad = await runCli(["daemon", "--config", hostConfig({ ipv4: "192.0.2.30" }), "--socket", own, "--metrics-listen", "9464"], dir);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/error\[INVALID_CONFIG\]: Invalid metrics address "9464"/);
+  });
+
   it("documents itself in --help, with its exit statuses", async () => {
     const help = await runCli(["daemon", "--help"], dir);
     expect(help.status).toBe(0);

@@ -110,7 +110,28 @@ describe("nicValidatorContract", () => {
         nic.config["limits.priority"] === "garbage" ? [{ key: "limits.priority", message: "bad priority" }] : [],
       ),
     );
-    expect(failures).toEqual(["writes messages that start with a capital letter and quote the key"]);
+    expect(failures).toEqual(["writes messages that start with a capital letter and name the key or quote the value"]);
+  });
+
+  it("fails a capitalised message that names neither the key nor the value", async () => {
+    const failures = await failedChecks(
+      broken(async (nic) =>
+        nic.config["limits.priority"] === "garbage" ? [{ key: "limits.priority", value: "garbage", message: "Bad priority" }] : [],
+      ),
+    );
+    expect(failures).toEqual(["writes messages that start with a capital letter and name the key or quote the value"]);
+  });
+
+  it("passes Incus's messages that name the key unquoted or quote the value instead", async () => {
+    const failures = await failedChecks(
+      broken(async (nic) => {
+        const value = nic.config["limits.priority"];
+        if (value === "garbage") return [{ key: "limits.priority", value, message: 'Device priority "garbage" not within range' }];
+        if (value === "-1") return [{ key: "limits.priority", value, message: "Invalid network limits.priority: out of range" }];
+        return [];
+      }),
+    );
+    expect(failures).toEqual([]);
   });
 
   it("fails a validator that reports a different value than configured", async () => {

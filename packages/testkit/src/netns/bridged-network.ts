@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NamespacedDnsmasq, type TestDnsmasq } from "./dnsmasq.js";
+import { NamespacedDnsmasq, networkDnsmasqConfig, type TestDnsmasq } from "./dnsmasq.js";
 import { holdNamespaces, inParallel, releaseNamespaces } from "./held-namespaces.js";
 import { cleanupStaleTestNamespaces, DEFAULT_NETNS_PREFIX, NETNS_RUN_DIR, networkBaseName, nextNetworkNumber, TEMP_DIR_PREFIX } from "./namespaces.js";
 import { run, runChecked, spawnProcess, type ExecOptions, type ExecResult, type TestProcess } from "./processes.js";
@@ -144,17 +144,10 @@ export async function createBridgedNetwork(options: BridgedNetworkOptions): Prom
     throw error;
   }
 
-  const v6 = options.v6 === undefined || options.v6 === true ? "stateful" : options.v6;
-  const dnsmasq = new NamespacedDnsmasq(serverNs, {
-    iface: "br0",
-    dir,
-    v4: options.v4 ?? true,
-    v6,
-    leaseTime: options.leaseTime ?? "1h",
-    extraArgs: [...(options.dnsmasqArgs ?? [])],
-    v4Range: ["192.0.2.10", "192.0.2.250"],
-    v6Range: ["2001:db8:1::1000", "2001:db8:1::ffff"],
-  });
+  const dnsmasq = new NamespacedDnsmasq(
+    serverNs,
+    networkDnsmasqConfig(options, { iface: "br0", dir, v4Range: ["192.0.2.10", "192.0.2.250"], v6Range: ["2001:db8:1::1000", "2001:db8:1::ffff"] }),
+  );
   const addresses = async (ns: string, iface: string): Promise<IpAddressJson[]> => {
     const links = JSON.parse((await runChecked(["ip", "-n", ns, "-json", "addr", "show", "dev", iface])) || "[]") as { addr_info?: IpAddressJson[] }[];
     return links.flatMap((link) => link.addr_info ?? []);

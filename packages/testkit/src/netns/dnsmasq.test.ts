@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dnsmasqArgs, type DnsmasqConfig } from "./dnsmasq.js";
+import { dnsmasqArgs, networkDnsmasqConfig, type DnsmasqConfig } from "./dnsmasq.js";
 
 const base: DnsmasqConfig = { iface: "veth-srv", dir: "/tmp/x", v4: true, v6: "stateful", leaseTime: "1h", extraArgs: [] };
 
@@ -43,5 +43,32 @@ describe("dnsmasqArgs", () => {
     const args = dnsmasqArgs({ ...base, v4Range: ["192.0.2.10", "192.0.2.250"], v6Range: ["2001:db8:1::1000", "2001:db8:1::ffff"] });
     expect(args).toContain("--dhcp-range=192.0.2.10,192.0.2.250,255.255.255.0,1h");
     expect(args).toContain("--dhcp-range=2001:db8:1::1000,2001:db8:1::ffff,64,1h");
+  });
+});
+
+describe("networkDnsmasqConfig", () => {
+  it("gives a test network's options the testkit's defaults: DHCPv4, stateful DHCPv6, 1 h leases, no extra arguments", () => {
+    expect(networkDnsmasqConfig({}, { iface: "veth-srv", dir: "/tmp/x" })).toEqual(base);
+    expect(networkDnsmasqConfig({ v6: true }, { iface: "veth-srv", dir: "/tmp/x" }).v6).toBe("stateful");
+  });
+
+  it("takes the options' choices and the network's ranges", () => {
+    const args = ["--dhcp-option=option:domain-search,demo.example"];
+    const config = networkDnsmasqConfig(
+      { v4: false, v6: "stateless", leaseTime: "2m", dnsmasqArgs: args },
+      { iface: "br0", dir: "/tmp/y", v4Range: ["192.0.2.10", "192.0.2.250"], v6Range: ["2001:db8:1::1000", "2001:db8:1::ffff"] },
+    );
+    expect(config).toEqual({
+      iface: "br0",
+      dir: "/tmp/y",
+      v4: false,
+      v6: "stateless",
+      leaseTime: "2m",
+      extraArgs: args,
+      v4Range: ["192.0.2.10", "192.0.2.250"],
+      v6Range: ["2001:db8:1::1000", "2001:db8:1::ffff"],
+    });
+    expect(config.extraArgs).not.toBe(args);
+    expect(networkDnsmasqConfig({ v6: false }, { iface: "br0", dir: "/tmp/y" }).v6).toBe(false);
   });
 });

@@ -26,6 +26,34 @@ export interface DnsmasqConfig {
   readonly v6Range?: readonly [string, string];
 }
 
+/** A test network's dnsmasq choices as its options give them (`TestNetworkOptions`, `BridgedNetworkOptions`). */
+export interface DnsmasqChoices {
+  /** Serve DHCPv4 (default `true`). */
+  readonly v4?: boolean;
+  /** `true`/`"stateful"` (default), `"stateless"`, or `false` for no DHCPv6. */
+  readonly v6?: boolean | DnsmasqV6Mode;
+  /** Default `1h`. */
+  readonly leaseTime?: string;
+  /** Appended last. */
+  readonly dnsmasqArgs?: readonly string[];
+}
+
+/**
+ * The {@link DnsmasqConfig} of a test network: `choices` with the testkit's
+ * defaults (DHCPv4, stateful DHCPv6, 1 h leases), served on `where.iface`
+ * from `where.dir`, with `where`'s ranges when it names them. One place,
+ * so the two-namespace and the bridged network serve alike.
+ */
+export function networkDnsmasqConfig(choices: DnsmasqChoices, where: Pick<DnsmasqConfig, "iface" | "dir" | "v4Range" | "v6Range">): DnsmasqConfig {
+  return {
+    ...where,
+    v4: choices.v4 ?? true,
+    v6: choices.v6 === undefined || choices.v6 === true ? "stateful" : choices.v6,
+    leaseTime: choices.leaseTime ?? "1h",
+    extraArgs: [...(choices.dnsmasqArgs ?? [])],
+  };
+}
+
 /**
  * The dnsmasq command line of the test network (the one in DESIGN.md
  * "Test network"): no config file, no DNS (`--port=0`), no ping before an

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NamespacedDnsmasq, type DnsmasqV6Mode, type TestDnsmasq } from "./dnsmasq.js";
+import { NamespacedDnsmasq, networkDnsmasqConfig, type DnsmasqV6Mode, type TestDnsmasq } from "./dnsmasq.js";
 import { holdNamespaces, releaseNamespaces } from "./held-namespaces.js";
 import {
   cleanupStaleTestNamespaces,
@@ -173,15 +173,7 @@ export async function createTestNetwork(options: TestNetworkOptions = {}): Promi
     throw error;
   }
 
-  const v6 = options.v6 === undefined || options.v6 === true ? "stateful" : options.v6;
-  const dnsmasq = new NamespacedDnsmasq(serverNs, {
-    iface: "veth-srv",
-    dir,
-    v4: options.v4 ?? true,
-    v6,
-    leaseTime: options.leaseTime ?? "1h",
-    extraArgs: [...(options.dnsmasqArgs ?? [])],
-  });
+  const dnsmasq = new NamespacedDnsmasq(serverNs, networkDnsmasqConfig(options, { iface: "veth-srv", dir }));
   const nsName = (ns: TestNamespace): string => (ns === "server" ? serverNs : ns === "container" ? containerNs : ns);
   const track = (child: TestProcess): TestProcess => {
     processes.add(child);

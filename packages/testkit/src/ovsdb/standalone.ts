@@ -22,6 +22,8 @@ export interface OvnTestNorthbound {
   nbctl(...args: string[]): Promise<string>;
   /** Runs `ovn-sbctl --db=SB ...args` (northd only). */
   sbctl(...args: string[]): Promise<string>;
+  /** Runs `ovn-trace --db=SB ...args` on northd's logical flows (northd only). */
+  trace(...args: string[]): Promise<string>;
   /** Stops every process and removes the temp dir; harmless twice. */
   stop(): Promise<void>;
 }
@@ -89,6 +91,10 @@ export async function startOvnNorthbound(options: OvnNorthboundOptions = {}): Pr
       sbctl: (...args) => {
         if (southbound === undefined) return Promise.reject(new Error("Started without northd: no southbound database"));
         return runTool(["ovn-sbctl", `--db=${southbound}`, ...args]);
+      },
+      trace: (...args) => {
+        if (southbound === undefined) return Promise.reject(new Error("Started without northd: no southbound database"));
+        return runTool(["ovn-trace", `--db=${southbound}`, ...args]);
       },
       stop,
     };

@@ -37,6 +37,7 @@ import { OvnNatError, type NatConflict } from "./errors.js";
 import { natTransaction, planIsEmpty, planNat, type NatChangePlan, type NatView, type OwnedGuard, type PlacedRule } from "./plan.js";
 import { readDynamicAddresses, ovnSwitchPortName } from "./dynamic-addresses.js";
 import { planNicNat } from "./nic-plan.js";
+import { forwardLbError, readForwardVips, screenForwardLbs } from "./forward-lb.js";
 import { readAll, readForRule } from "./reads.js";
 import { NatWatcher, rowPrint, type RowPrint } from "./watch.js";
 import {
@@ -65,8 +66,6 @@ interface PreparedRules {
   readonly rules: readonly NatRule[];
   readonly placed: readonly PlacedRule[];
   readonly failed: readonly { readonly rule: NatRule; readonly error: OvnNatError }[];
-  /** The first rule of each NIC and family. */
-  readonly byKey: ReadonlyMap<string, PlacedRule>;
 }
 
 /** What a batched ensure or a reconcile did, beyond the SDK's result. */
@@ -210,12 +209,13 @@ export class OvnNatBackend implements NatBackend {
     // a failed guard falls back to reading first.
     // IPv6 is never guessed: its guard only sees the canonical spellings of the address.
     let optimistic = normal.family === "ipv4" && this.#routerUuids.has(router) && !this.#knownKeys.has(key);
+    const placed = await this.#refuseForwardLb({ rule: normal, router });
     await this.#retrying(`Ensuring SNAT of NIC "${nicName(normal.owner)}" on network "${normal.network}"`, async () => {
       const client = await this.#connect();
       if (optimistic) {
         optimistic = false;
         const guess: NatView = { routers: new Map([[router, this.#routerUuids.get(router)!]]), rows: [], routerOf: () => undefined };
-        const plan = planNat(guess, [{ rule: normal, router }], "keys");
+        const plan = planNat(guess, [placed], "keys");
         try {
           const inserted = await this.#commit(client, plan, guess, [{ selector, uuids: [...(this.#instanceRows.get(instance) ?? [])] }]);
           this.#rememberWrites(plan, inserted);
@@ -235,7 +235,7 @@ export class OvnNatBackend implements NatBackend {
       this.#instanceRows.set(instance, new Set(owned));
       // Every NIC seen with a row must read first: a guess would not replace that row.
       this.#rememberKeysOf(ownedRows);
-      const plan = planNat(view, [{ rule: normal, router }], "keys");
+      const plan = planNat(view, [placed], "keys");
       throwIfBlocked(plan, normal.network);
       if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, [{ selector, uuids: owned }]));
       this.#knownKeys.add(key);
@@ -308,6 +308,8 @@ export class OvnNatBackend implements NatBackend {
   async #applyAll(rules: readonly NatRule[], scope: "keys" | "all"): Promise<OvnNatReconcileResult> {
     const prepared = await this.#prepare(rules);
     const failed = [...prepared.failed];
+    const { allowed, blocked } = await this.#screenForwardLbs(prepared.placed);
+    for (const b of blocked) failed.push({ rule: b.placed.rule, error: forwardLbError(b) });
     // A reconcile towards the rules of the last one that succeeded only has to look at the NICs whose rows changed since.
     const settled = scope === "all" && this.#settled === prepared;
     this.#settled = undefined;
@@ -321,16 +323,19 @@ export class OvnNatBackend implements NatBackend {
       const changes = watcher?.takeChanges() ?? "all";
       // A retry (a guard failed: the monitor was behind, or the connection was lost) reads everything.
       useMirror = false;
-      if (watcher !== undefined && settled && changes !== "all" && [...changes.keys].every((key) => prepared.byKey.has(key))) {
-        restricted = true;
-        const keys = new Set([...changes.keys, ...[...this.#blockedKeys].filter((key) => prepared.byKey.has(key))]);
-        return this.#applyChanged(client, watcher, prepared, keys, changes.uuids);
+      if (watcher !== undefined && settled && changes !== "all") {
+        const byKey = firstByKey(allowed);
+        if ([...changes.keys].every((key) => byKey.has(key))) {
+          restricted = true;
+          const keys = new Set([...changes.keys, ...[...this.#blockedKeys].filter((key) => byKey.has(key))]);
+          return this.#applyChanged(client, watcher, byKey, keys, changes.uuids);
+        }
       }
       const mirrored = watcher?.view();
-      const view = mirrored === undefined ? await readAll(client, this.#timeout()) : await this.#withInsertAddresses(client, mirrored, prepared.placed, scope);
+      const view = mirrored === undefined ? await readAll(client, this.#timeout()) : await this.#withInsertAddresses(client, mirrored, allowed, scope);
       this.#routerUuids.clear();
       for (const [name, id] of view.routers) this.#routerUuids.set(name, id);
-      const plan = planNat(view, prepared.placed, scope);
+      const plan = planNat(view, allowed, scope);
       this.#instanceRows.clear();
       for (const row of view.rows.filter(isOwned)) {
         const instance = row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "";
@@ -355,6 +360,8 @@ export class OvnNatBackend implements NatBackend {
       for (const blocked of [...plan.missingRouters.map((m) => m.rule), ...plan.conflicts.map((c) => c.rule)]) this.#blockedKeys.add(ownerKey(blocked.owner, blocked.family));
     }
     for (const m of plan.missingRouters) failed.push({ rule: m.rule, error: routerMissing(m.router, m.rule.network) });
+    // A reconcile deleted their rows as unwanted; an ensureAll leaves other keys' rows, so these go here.
+    if (scope === "keys") for (const b of blocked) await this.remove(b.placed.rule.owner, b.placed.rule.family);
     return {
       ensured: plan.inserts.map((p) => p.rule),
       removed: plan.deletes.flatMap((d) => d.rule ?? []),
@@ -382,12 +389,7 @@ export class OvnNatBackend implements NatBackend {
         failed.push({ rule, error });
       }
     }
-    const byKey = new Map<string, PlacedRule>();
-    for (const p of placed) {
-      const key = ownerKey(p.rule.owner, p.rule.family);
-      if (!byKey.has(key)) byKey.set(key, p);
-    }
-    this.#prepared = { rules, placed, failed, byKey };
+    this.#prepared = { rules, placed, failed };
     return this.#prepared;
   }
 
@@ -396,8 +398,8 @@ export class OvnNatBackend implements NatBackend {
    * towards the same rules (the others were right then and nothing touched
    * them), on the watch's view; commits when something differs.
    */
-  async #applyChanged(client: OvsdbClient, watcher: NatWatcher, prepared: PreparedRules, keys: ReadonlySet<string>, changedRows: ReadonlySet<string>): Promise<NatChangePlan> {
-    const placed = [...keys].map((key) => prepared.byKey.get(key)!);
+  async #applyChanged(client: OvsdbClient, watcher: NatWatcher, byKey: ReadonlyMap<string, PlacedRule>, keys: ReadonlySet<string>, changedRows: ReadonlySet<string>): Promise<NatChangePlan> {
+    const placed = [...keys].map((key) => byKey.get(key)!);
     if (placed.length === 0) return planNat({ routers: new Map(), rows: [], routerOf: () => undefined }, [], "keys");
     // Rows of other NICs on the same addresses are in the way of an insert: they are in the view too.
     const mirrored = watcher.rowsFor(keys, new Set(placed.map((p) => p.rule.logicalIp)));
@@ -440,6 +442,28 @@ export class OvnNatBackend implements NatBackend {
     return { routers: mirrored.routers, rows: [...rows.values()], routerOf: (id) => mirrored.routerOf(id) };
   }
 
+  /** Splits rules whose external address is a portless load balancer VIP of their router off (see forward-lb.ts). */
+  async #screenForwardLbs(placed: readonly PlacedRule[]): Promise<ReturnType<typeof screenForwardLbs>> {
+    if (placed.length === 0) return { allowed: [], blocked: [] };
+    const routers = [...new Set(placed.map((p) => p.router))];
+    const vips = await this.#retrying("Reading load balancers", async () =>
+      readForwardVips(await this.#connect(), routers.length === 1 ? routers : undefined, this.#timeout()),
+    );
+    return screenForwardLbs(placed, vips);
+  }
+
+  /**
+   * `placed` with the port range its row needs; refuses it when its external
+   * address is a portless VIP, after removing the NIC's row of that family
+   * (it would break the NIC).
+   */
+  async #refuseForwardLb(placed: PlacedRule): Promise<PlacedRule> {
+    const { allowed, blocked } = await this.#screenForwardLbs([placed]);
+    if (blocked[0] === undefined) return allowed[0]!;
+    await this.remove(placed.rule.owner, placed.rule.family);
+    throw forwardLbError(blocked[0]);
+  }
+
   /** Commits `plan`; returns the uuids of the inserted rows, in the order of `plan.inserts`. */
   async #commit(client: OvsdbClient, plan: NatChangePlan, view: NatView, owned: readonly OwnedGuard[]): Promise<string[]> {
     const { ops, routerMutations } = natTransaction(plan, view, owned);
@@ -448,7 +472,7 @@ export class OvnNatBackend implements NatBackend {
       this.#writes++;
       const inserted = ops.flatMap((o, i) => (o.op === "insert" ? [uuidOf((results[i] as InsertResult).uuid) ?? ""] : []));
       for (const d of plan.deletes) this.#known.delete(d.row.uuid);
-      plan.inserts.forEach((p, i) => this.#known.set(inserted[i]!, rulePrint(p.rule)));
+      plan.inserts.forEach((p, i) => this.#known.set(inserted[i]!, placedPrint(p)));
       for (const { index, router } of routerMutations) {
         if ((results[index] as CountResult).count !== 1) {
           throw new OvnNatError("router-missing", `Logical router "${router}" disappeared while its SNAT rows were written`);
@@ -574,12 +598,13 @@ function throwIfBlocked(plan: NatChangePlan, network: string): void {
 }
 
 function printOf(row: NatRowView): RowPrint {
-  return rowPrint(row.type, row.logicalIpRaw, row.externalIp, row.externalIds);
+  return rowPrint(row);
 }
 
-function rulePrint(rule: NatRule): RowPrint {
-  const row = natRowView(ruleRow(rule));
-  return rowPrint(row.type, row.logicalIpRaw, row.externalIp, row.externalIds);
+/** The print of the row inserted for `placed` (its port range included, as the transaction writes it). */
+function placedPrint(placed: PlacedRule): RowPrint {
+  const row = ruleRow(placed.rule);
+  return rowPrint(natRowView(placed.portRange === undefined ? row : { ...row, external_port_range: placed.portRange }));
 }
 
 /** Guards of a plan made on a watch's view: the owned rows of each instance it changes are still the ones seen. */
@@ -593,4 +618,14 @@ function instanceGuards(plan: NatChangePlan, view: NatView): OwnedGuard[] {
     if (isOwned(row)) rows.get(row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "")?.push(row.uuid);
   }
   return [...rows].map(([instance, uuids]) => ({ selector: instanceSelector(instance), uuids }));
+}
+
+/** The first rule of each NIC and family (a plan keeps the first too). */
+function firstByKey(placed: readonly PlacedRule[]): Map<string, PlacedRule> {
+  const byKey = new Map<string, PlacedRule>();
+  for (const p of placed) {
+    const key = ownerKey(p.rule.owner, p.rule.family);
+    if (!byKey.has(key)) byKey.set(key, p);
+  }
+  return byKey;
 }

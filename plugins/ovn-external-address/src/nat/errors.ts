@@ -13,6 +13,8 @@ export type OvnNatErrorReason =
   | "router-missing"
   /** A snat row this NIC does not own already translates the same logical address. */
   | "foreign-conflict"
+  /** The external address is a load balancer VIP without a port on the router: a NAT row on it would break the NIC's TCP/UDP. */
+  | "forward-lb-conflict"
   /** The NB database failed (unreachable, kept changing under us, refused the commit). */
   | "database";
 
@@ -37,6 +39,7 @@ const CODES: Readonly<Record<OvnNatErrorReason, ErrorCode>> = {
   "unknown-network": ErrorCode.NotFound,
   "router-missing": ErrorCode.NotFound,
   "foreign-conflict": ErrorCode.NatConflict,
+  "forward-lb-conflict": ErrorCode.NatConflict,
   database: ErrorCode.PluginFailed,
 };
 
@@ -44,7 +47,7 @@ const CODES: Readonly<Record<OvnNatErrorReason, ErrorCode>> = {
  * Error of the OVN NAT backend: an {@link IncusxError} with a stable
  * `reason` and a message naming the NIC, network and router. Codes:
  * `INVALID_CONFIG` for a bad rule, `NOT_FOUND` for an unknown network or a
- * missing router, `NAT_CONFLICT` for a foreign row in the way,
+ * missing router, `NAT_CONFLICT` for a foreign row or a portless load balancer VIP in the way,
  * `PLUGIN_FAILED` for database failures.
  */
 export class OvnNatError extends IncusxError {

@@ -29,6 +29,13 @@ describe("planNicNat", () => {
     expect(r.calls).toEqual([]);
   });
 
+  it("takes the address part of a static address in CIDR form, as Incus's nicAddressIP", async () => {
+    const r = reader(undefined);
+    const plan = await planNicNat(nic({ "ipv4.address": "10.0.0.5/24", "ipv4.address.external": "198.51.100.9" }), r.read);
+    expect(plan.rules.map((x) => x.logicalIp)).toEqual(["10.0.0.5"]);
+    expect(r.calls).toEqual([]);
+  });
+
   it("reads the dynamic addresses once for both families and canonicalises them", async () => {
     const r = reader(parseDynamicAddresses("0A:00:00:00:00:05 10.0.0.50 FD00:0::50"));
     const plan = await planNicNat(nic({ "ipv4.address.external": "198.51.100.9", "ipv6.address.external": "2001:DB8::9" }), r.read);

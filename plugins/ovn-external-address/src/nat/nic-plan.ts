@@ -5,6 +5,7 @@
 import { addressFamily, canonicalAddress, type IpFamily, type NatPlan, type NatRule, type NatSkip, type NicDevice } from "@incusx/sdk";
 import type { SwitchPortAddresses } from "./dynamic-addresses.js";
 import { nicName } from "./rows.js";
+import { nicAddressIP } from "../validator.js";
 
 const FAMILIES: readonly IpFamily[] = ["ipv4", "ipv6"];
 const LABEL: Readonly<Record<IpFamily, string>> = { ipv4: "IPv4", ipv6: "IPv6" };
@@ -32,7 +33,8 @@ export async function planNicNat(
       continue;
     }
     const configured = nic.config[`${family}.address`];
-    let logical = configured !== undefined && configured !== "" && configured !== "none" ? sameFamily(configured, family) : undefined;
+    // A static address may carry a prefix (`10.0.0.5/24`); the rule needs the address alone.
+    let logical = configured !== undefined && configured !== "" && configured !== "none" ? sameFamily(nicAddressIP(configured), family) : undefined;
     if (configured === "none") {
       skipped.push({ family, reason: `NIC "${nicName(owner)}" has ${family}.address "none"` });
       continue;

@@ -26,6 +26,20 @@ describe("planNat", () => {
     expect(plan.kept).toHaveLength(1);
   });
 
+  it("replaces a row whose external_port_range is not the one the forward's VIP ports need", () => {
+    const plain = row("a", ruleRow(rule("c1", "10.0.0.5")));
+    const ranged = row("b", { ...ruleRow(rule("c1", "10.0.0.5")), external_port_range: "444-65535" });
+    const wanted = { rule: rule("c1", "10.0.0.5"), router: R, portRange: "444-65535" };
+    const plan = planNat(view([plain]), [wanted], "keys");
+    expect(plan.inserts).toEqual([wanted]);
+    expect(plan.deletes.map((d) => d.row.uuid)).toEqual(["a"]);
+    const insert = natTransaction(plan, view([plain]), []).ops.find((o) => o.op === "insert");
+    expect(insert).toMatchObject({ row: { type: "snat", external_port_range: "444-65535" } });
+    expect(planIsEmpty(planNat(view([ranged]), [wanted], "keys"))).toBe(true);
+    // And back: no VIP ports any more, no range.
+    expect(planNat(view([ranged]), [{ rule: rule("c1", "10.0.0.5"), router: R }], "keys").deletes.map((d) => d.row.uuid)).toEqual(["b"]);
+  });
+
   it("replaces the NIC's old row when its address changed", () => {
     const plan = planNat(view([row("a", ruleRow(rule("c1", "10.0.0.5")))]), [{ rule: rule("c1", "10.0.0.6"), router: R }], "keys");
     expect(plan.inserts.map((p) => p.rule.logicalIp)).toEqual(["10.0.0.6"]);

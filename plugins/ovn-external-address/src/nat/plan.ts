@@ -27,6 +27,8 @@ const BULK_GUARD_MIN_INSERTS = 8;
 export interface PlacedRule {
   readonly rule: NatRule;
   readonly router: string;
+  /** The row's external_port_range, kept clear of a forward's VIP ports (forward-lb.ts); none when undefined. */
+  readonly portRange?: string;
 }
 
 /** A row to delete, with the rule it stood for (when it was a well-formed owned row). */
@@ -75,7 +77,11 @@ export function planNat(view: NatView, desired: readonly PlacedRule[], scope: "k
       continue;
     }
     const match = (ownedByKey.get(key) ?? []).find(
-      (row) => !keptRows.has(row.uuid) && rowMatches(row, placed.rule) && view.routerOf(row.uuid) === placed.router,
+      (row) =>
+        !keptRows.has(row.uuid) &&
+        rowMatches(row, placed.rule) &&
+        row.externalPortRange === (placed.portRange ?? "") &&
+        view.routerOf(row.uuid) === placed.router,
     );
     if (match !== undefined) {
       keptRows.add(match.uuid);
@@ -200,7 +206,8 @@ export function natTransaction(plan: NatChangePlan, view: NatView, owned: readon
   const insertsByRouter = new Map<string, string[]>();
   plan.inserts.forEach((placed, i) => {
     const name = `nat${i}`;
-    ops.push(op.insert("NAT", ruleRow(placed.rule), name));
+    const row = ruleRow(placed.rule);
+    ops.push(op.insert("NAT", placed.portRange === undefined ? row : { ...row, external_port_range: placed.portRange }, name));
     pushTo(insertsByRouter, placed.router, name);
   });
   const routerMutations: { index: number; router: string }[] = [];

@@ -19,7 +19,7 @@ export const EXTERNAL_ID_KEYS = Object.freeze({
 });
 
 /** Columns read from NAT rows. */
-export const NAT_COLUMNS = ["_uuid", "type", "logical_ip", "external_ip", "external_ids"] as const;
+export const NAT_COLUMNS = ["_uuid", "type", "logical_ip", "external_ip", "external_port_range", "external_ids"] as const;
 
 /** A NAT row as the backend reads it. */
 export interface NatRowView {
@@ -30,6 +30,8 @@ export interface NatRowView {
   /** The plain canonical address when logical_ip is one host (no prefix, /32, /128), else undefined. */
   readonly logicalIp: string | undefined;
   readonly externalIp: string;
+  /** external_port_range ("" when none). */
+  readonly externalPortRange: string;
   readonly externalIds: Readonly<Record<string, string>>;
 }
 
@@ -42,6 +44,7 @@ export function natRowView(row: OvsdbRow): NatRowView {
     logicalIpRaw: raw,
     logicalIp: hostAddress(raw),
     externalIp: String(row.external_ip ?? ""),
+    externalPortRange: String(row.external_port_range ?? ""),
     externalIds: mapRecord(row.external_ids),
   };
 }

@@ -12,10 +12,10 @@ import { OVN_NORTHBOUND, hostAddress, rowOwnerKey, type NatRowView } from "./row
 /** An owned NAT row's content, compared as one string. */
 export type RowPrint = string;
 
-/** The print of a NAT row's content: type, addresses as stored, external_ids in key order. */
-export function rowPrint(type: string, logicalIp: string, externalIp: string, externalIds: Readonly<Record<string, string>>): RowPrint {
-  const ids = Object.entries(externalIds).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify([type, logicalIp, externalIp, ids]);
+/** The print of a NAT row's content: type, addresses and port range as stored, external_ids in key order. */
+export function rowPrint(row: Pick<NatRowView, "type" | "logicalIpRaw" | "externalIp" | "externalPortRange" | "externalIds">): RowPrint {
+  const ids = Object.entries(row.externalIds).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([row.type, row.logicalIpRaw, row.externalIp, row.externalPortRange, ids]);
 }
 
 /** What the watch needs from its backend. */
@@ -79,7 +79,7 @@ export class NatWatcher implements NatWatch {
     watcher.#monitor = await client.monitor(
       OVN_NORTHBOUND,
       {
-        NAT: { columns: ["type", "logical_ip", "external_ip", "external_ids"], where: [["external_ids", "includes", ownedWhere]] },
+        NAT: { columns: ["type", "logical_ip", "external_ip", "external_port_range", "external_ids"], where: [["external_ids", "includes", ownedWhere]] },
         Logical_Router: { columns: ["name", "nat"] },
         Logical_Switch_Port: { columns: ["name", "dynamic_addresses"] },
       },
@@ -274,27 +274,33 @@ function applyNat(
       const diff = change.modify;
       mirror.set(
         id,
-        mirrored(
-          id,
-          typeof diff.type === "string" ? diff.type : old.type,
-          typeof diff.logical_ip === "string" ? diff.logical_ip : old.logicalIpRaw,
-          typeof diff.external_ip === "string" ? diff.external_ip : old.externalIp,
-          diff.external_ids === undefined ? old.externalIds : applyMapDiff(old.externalIds, mapRecord(diff.external_ids)),
-        ),
+        mirrored(id, {
+          type: typeof diff.type === "string" ? diff.type : old.type,
+          logicalIpRaw: typeof diff.logical_ip === "string" ? diff.logical_ip : old.logicalIpRaw,
+          externalIp: typeof diff.external_ip === "string" ? diff.external_ip : old.externalIp,
+          externalPortRange: typeof diff.external_port_range === "string" ? diff.external_port_range : old.externalPortRange,
+          externalIds: diff.external_ids === undefined ? old.externalIds : applyMapDiff(old.externalIds, mapRecord(diff.external_ids)),
+        }),
       );
     } else {
       const row = "initial" in change ? change.initial : change.insert;
-      mirror.set(id, mirrored(id, String(row.type ?? ""), String(row.logical_ip ?? ""), String(row.external_ip ?? ""), mapRecord(row.external_ids)));
+      mirror.set(
+        id,
+        mirrored(id, {
+          type: String(row.type ?? ""),
+          logicalIpRaw: String(row.logical_ip ?? ""),
+          externalIp: String(row.external_ip ?? ""),
+          externalPortRange: String(row.external_port_range ?? ""),
+          externalIds: mapRecord(row.external_ids),
+        }),
+      );
     }
     changed(id, before, mirror.get(id));
   }
 }
 
-function mirrored(id: string, type: string, logicalIpRaw: string, externalIp: string, externalIds: Readonly<Record<string, string>>): MirroredRow {
-  return {
-    view: { uuid: id, type, logicalIpRaw, logicalIp: hostAddress(logicalIpRaw), externalIp, externalIds },
-    print: rowPrint(type, logicalIpRaw, externalIp, externalIds),
-  };
+function mirrored(id: string, columns: Omit<NatRowView, "uuid" | "logicalIp">): MirroredRow {
+  return { view: { uuid: id, ...columns, logicalIp: hostAddress(columns.logicalIpRaw) }, print: rowPrint(columns) };
 }
 
 function applyRouters(routers: Map<string, MirroredRouter>, changes: Readonly<Record<string, RowUpdate2>>): void {
