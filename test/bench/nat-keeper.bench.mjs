@@ -19,44 +19,24 @@
 //        BENCH_ENFORCE=1 exits 1 when a target is missed.
 // The last line printed is a JSON summary.
 
-import { existsSync } from "node:fs";
 import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { importDists, logicalIp, positiveInt, root } from "./ovn-bench-support.mjs";
 
 const ROWS = positiveInt("BENCH_ROWS", 10_000);
 const SMALL_ROWS = positiveInt("BENCH_SMALL_ROWS", 100);
 const IDLE_SECONDS = positiveInt("BENCH_IDLE_SECONDS", 60);
 const REPAIRS = positiveInt("BENCH_REPAIRS", 20);
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-const dists = {
-  host: join(root, "packages", "host", "dist", "index.js"),
-  ovsdb: join(root, "packages", "ovsdb", "dist", "index.js"),
-  harness: join(root, "packages", "testkit", "dist", "ovsdb", "index.js"),
-};
-for (const file of Object.values(dists)) {
-  if (!existsSync(file)) {
-    console.error(`${file} is missing: run "pnpm run build" first.`);
-    process.exit(1);
-  }
-}
-const { Host } = await import(pathToFileURL(dists.host).href);
-const { OvsdbClient, mapRecord } = await import(pathToFileURL(dists.ovsdb).href);
-const { startOvnNorthbound } = await import(pathToFileURL(dists.harness).href);
-
-function positiveInt(name, fallback) {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
-
-/** Instance i's logical address in 10.0.0.0/8. */
-function logicalIp(i) {
-  const n = i + 2;
-  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
-}
+const dists = await importDists({
+  host: "packages/host/dist/index.js",
+  ovsdb: "packages/ovsdb/dist/index.js",
+  harness: "packages/testkit/dist/ovsdb/index.js",
+});
+const { Host } = dists.host;
+const { OvsdbClient, mapRecord } = dists.ovsdb;
+const { startOvnNorthbound } = dists.harness;
 
 function hostState(count) {
   return {
