@@ -61,4 +61,24 @@ describe("incusx daemon with the OVN plugin", () => {
     expect(scrape).toMatch(/^incusx_nat_owned_rows\{member=""\} 2$/m);
     expect(scrape).toMatch(/^incusx_nat_reconciles_total\{trigger="start"\} 2$/m);
   }, 60_000);
+
+  it("stops at once while a reconcile waits on an NB that went away", async () => {
+    await writeFile(
+      join(dir, "host.json"),
+      JSON.stringify({ stateDir: dir, plugins: [{ module: PLUGIN_DIR, config: { northbound: nb.connection, requestTimeoutMs: 30_000 } }] }),
+    );
+    const reports: NatKeeperReport[] = [];
+    daemon = await Daemon.start({ config: join(dir, "host.json"), logSink: () => undefined });
+    daemon.onNatReport((r) => reports.push(r));
+    await expect.poll(() => reports.some((r) => r.kind === "reconciled"), { timeout: 10_000 }).toBe(true);
+    await nb.stop();
+    // A state change starts a reconcile that keeps retrying the NB for up to 30 s.
+    await writeFile(join(dir, "network-state.json"), JSON.stringify(keeperState([{ name: "c1", ipv4: "10.0.0.5" }, { name: "c3", ipv4: "10.0.0.7" }])));
+    // Time for the watch event and the debounce; were the reconcile not started yet, the stop would be quick anyway (never flaky).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = performance.now();
+    await daemon.stop();
+    expect(performance.now() - started).toBeLessThan(10_000);
+    daemon = undefined;
+  }, 60_000);
 });

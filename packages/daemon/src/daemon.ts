@@ -297,7 +297,9 @@ export class Daemon {
   }
 
   private async stopHost(generation: Generation): Promise<void> {
-    await generation.keeper?.stop();
+    // Not awaited: a reconcile in flight against an unreachable NB would hold the stop for its
+    // request time limit; stopping the host closes the NB connection and ends it at once.
+    void generation.keeper?.stop();
     const report = await generation.host.stop();
     for (const plugin of report.plugins) {
       if (plugin.error) this.log("warn", `Plugin "${plugin.id}" did not stop cleanly: ${plugin.error.message}`, { code: plugin.error.code });
