@@ -76,15 +76,19 @@ export const NAT_KEEPER_MAX_BACKOFF_MS = 30_000;
 /**
  * Keeps NAT rules right without being asked: reconciles once at start, then
  * whenever a watching backend reports drift or the host state changes.
- * Changes that come while a reconcile runs are batched into the next one. A
- * failed reconcile is reported and retried after 100 ms, 200 ms, ... up to
- * 30 s; changes reported meanwhile wait for the retry. Reports go to every
+ * Changes that come while a reconcile runs are batched into the next one.
+ * Drift of rows or routers alone is repaired towards the rules of the last
+ * full run, passed to the backends' `reconcile` as the same array (no
+ * re-planning); host state, address changes, a watch that started over and
+ * retries plan every NIC again. A failed reconcile is reported and retried
+ * after 100 ms, 200 ms, ... up to 30 s; changes reported meanwhile wait for
+ * the retry. Reports go to every
  * {@link NatKeeper.onReport} listener.
  *
  * @example
  * const keeper = host.natKeeper();
  * keeper.onReport((r) => r.kind === "failed" && log(r.error.message));
- * await keeper.start();
+ * keeper.start();
  */
 export class NatKeeper {
   readonly #options: NatKeeperOptions;
@@ -112,7 +116,7 @@ export class NatKeeper {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Starts watching and schedules the first reconcile; harmless twice. Resolves at once (reports say how it went). */
+  /** Starts watching and schedules the first reconcile; harmless twice. Returns at once (reports say how it went). */
   start(): void {
     if (this.#started || this.#stopped) return;
     this.#started = true;
