@@ -57,8 +57,8 @@ describe("incusx daemon with the OVN plugin", () => {
     expect(reports.slice(before)).toEqual([expect.objectContaining({ kind: "reconciled", trigger: "drift", changes: 1, ownedRows: 2 })]);
     // The keeper's reports feed the daemon's metrics.
     const scrape = await daemon.metrics.scrape();
-    expect(scrape).toMatch(/^incusx_nat_drift_repairs_total\{member=""\} 1$/m);
-    expect(scrape).toMatch(/^incusx_nat_owned_rows\{member=""\} 2$/m);
+    expect(scrape).toMatch(/^incusx_nat_drift_repairs_total\{member="[^"]+"\} 1$/m);
+    expect(scrape).toMatch(/^incusx_nat_owned_rows\{member="[^"]+"\} 2$/m);
     expect(scrape).toMatch(/^incusx_nat_reconciles_total\{trigger="start"\} 2$/m);
   }, 60_000);
 

@@ -148,6 +148,22 @@ export interface NatRule {
   readonly logicalIp: string;
   /** Address outbound traffic is translated to (canonical). */
   readonly externalIp: string;
+  /**
+   * Cluster member owning the rule, on rules a backend lists when it
+   * records one (the OVN backend does); absent on a row written before
+   * members were recorded. Ignored by `ensure` and `reconcile`: a backend
+   * writes as its own host's member.
+   */
+  readonly member?: string;
+}
+
+/** Which rules {@link NatBackend.list} returns. */
+export interface NatListOptions {
+  /**
+   * Also the rules of other cluster members (each naming its `member`) and
+   * rules recorded without a member; default: only this member's.
+   */
+  readonly allMembers?: boolean;
 }
 
 /** What a reconcile changed. */
@@ -191,8 +207,8 @@ export interface NatBackend {
   ensure(rule: NatRule): Promise<void>;
   /** Removes the owner's rules (one family, or both). */
   remove(owner: NatOwner, family?: IpFamily): Promise<void>;
-  /** Every rule this backend owns. */
-  list(): Promise<readonly NatRule[]>;
+  /** Every rule this backend owns for this host's member (with `allMembers`, for every member). */
+  list(options?: NatListOptions): Promise<readonly NatRule[]>;
   /** Makes owned rules equal `desired`. */
   reconcile(desired: readonly NatRule[]): Promise<NatReconcileResult>;
   /**

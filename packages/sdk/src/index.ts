@@ -45,6 +45,7 @@ export type {
   LinkDns,
   NetworkNamespace,
   NatBackend,
+  NatListOptions,
   NatStoreChange,
   NatWatch,
   NatOwner,
@@ -60,6 +61,7 @@ export type {
 
 export {
   ClockToken,
+  HostIdentityToken,
   LeaseEventStreamToken,
   LinkConfiguratorToken,
   LoggerToken,
@@ -70,6 +72,7 @@ export {
 export type {
   Clock,
   Disposable,
+  HostIdentity,
   JsonValue,
   LeaseEventStream,
   LinkAddress,

@@ -4,11 +4,11 @@
 import type { NatStoreChange } from "@incusx/sdk";
 import { ovsMap, uuid, type MonitorUpdate, type OvsdbClient, type OvsdbRow, type TableUpdates2 } from "@incusx/ovsdb";
 import { describe, expect, it } from "vitest";
-import { natRowView, ownerSelector, ruleRow } from "./rows.js";
+import { memberSelector, natRowView, ruleRow } from "./rows.js";
 import { NatWatcher, applyMapDiff, rowPrint, type RowPrint } from "./watch.js";
 
 const RULE = { owner: { instance: "c1", device: "eth0" }, network: "ovn0", family: "ipv4" as const, logicalIp: "10.0.0.5", externalIp: "198.51.100.9" };
-const ROW = ruleRow(RULE);
+const ROW = ruleRow(RULE, "m1");
 
 function printOf(row: OvsdbRow): RowPrint {
   return rowPrint(natRowView(row));
@@ -26,7 +26,7 @@ async function setup() {
   const state = { writing: false };
   const planned = new Set<string>(["ovn0-instance-c1-eth0"]);
   const changes: NatStoreChange[] = [];
-  const watcher = await NatWatcher.start(client, ownerSelector(), { knownRows: () => known, writing: () => state.writing, plannedPorts: () => planned }, (c) => changes.push(c));
+  const watcher = await NatWatcher.start(client, memberSelector("m1"), { knownRows: () => known, writing: () => state.writing, plannedPorts: () => planned }, (c) => changes.push(c));
   const send = (updates: TableUpdates2, initial = false, found = true): void => listener!({ updates, initial, found, lastTxnId: undefined });
   send(
     {
