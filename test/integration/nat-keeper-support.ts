@@ -51,6 +51,8 @@ export interface ObservedRow {
   readonly instance: string;
   readonly logicalIp: string;
   readonly externalIp: string;
+  /** `incusx:member` of the row. */
+  readonly member: string;
 }
 
 /**
@@ -66,6 +68,9 @@ export class NbObserver {
   /** Updates seen after the initial contents (one per transaction). */
   transactions = 0;
   #waiters: (() => void)[] = [];
+  readonly #ids = new Map<string, Record<string, string>>();
+  /** Called after every update (one per transaction), in order. */
+  readonly afterEach = new Set<() => void>();
   #watchers = new Set<() => void>();
 
   private constructor(
@@ -166,16 +171,27 @@ export class NbObserver {
       }
       const old = this.rows.get(id);
       const row = "initial" in change ? change.initial : "insert" in change ? change.insert : change.modify;
-      const ids = "modify" in change ? undefined : mapRecord(row.external_ids);
+      // A modify carries a map diff: a key with the same value goes, any other is set.
+      let ids: Record<string, string> | undefined = "modify" in change ? undefined : mapRecord(row.external_ids);
+      if ("modify" in change && row.external_ids !== undefined) {
+        ids = { ...(this.#ids.get(id) ?? {}) };
+        for (const [k, v] of Object.entries(mapRecord(row.external_ids))) {
+          if (ids[k] === v) delete ids[k];
+          else ids[k] = v;
+        }
+      }
+      if (ids !== undefined) this.#ids.set(id, ids);
       if (ids !== undefined && ids["incusx:instance"] === undefined) continue;
       this.rows.set(id, {
         uuid: id,
         instance: ids?.["incusx:instance"] ?? old?.instance ?? "",
         logicalIp: typeof row.logical_ip === "string" ? row.logical_ip : (old?.logicalIp ?? ""),
         externalIp: typeof row.external_ip === "string" ? row.external_ip : (old?.externalIp ?? ""),
+        member: ids === undefined ? (old?.member ?? "") : (ids["incusx:member"] ?? ""),
       });
     }
     for (const check of [...this.#watchers]) check();
+    for (const hook of [...this.afterEach]) hook();
     for (const wake of this.#waiters.splice(0)) wake();
   }
 }
@@ -207,6 +223,7 @@ export async function startKeeperHost(northbound: string, instances: readonly Ke
     baseDir: TEST_DIR,
     stateDir: dir,
     networkStateFile: stateFile,
+    ...(options.member === undefined ? {} : { member: options.member }),
     plugins: [
       {
         module: "@incusx/plugin-ovn-external-address",
@@ -218,7 +235,7 @@ export async function startKeeperHost(northbound: string, instances: readonly Ke
   });
   const started = await host.start();
   if (!started.ok) throw new Error(`host did not start: ${JSON.stringify(started.plugins.map((p) => p.error?.message))}`);
-  const keeper = host.natKeeper(options.member === undefined ? {} : { member: options.member });
+  const keeper = host.natKeeper();
   const reports: NatKeeperReport[] = [];
   const waiters: (() => void)[] = [];
   keeper.onReport((r) => {

@@ -198,3 +198,76 @@ describe("NAT keeper on a 3-member NB cluster", () => {
     expect(ms).toBeLessThan(REPAIR_MS);
   }, 120_000);
 });
+
+describe("NAT keepers of two members on one NB", () => {
+  let nb: OvnTestNorthbound;
+  let observer: NbObserver;
+  let a: KeeperHost;
+  let b: KeeperHost;
+
+  beforeEach(async () => {
+    nb = await startOvnNorthbound();
+    await nb.nbctl("lr-add", "lr-ovn0");
+  }, 60_000);
+  afterEach(async () => {
+    await a?.stop();
+    await b?.stop();
+    await observer?.close();
+    await nb?.stop();
+  });
+
+  // Skipped: fails today. Seen in the NB: B's start takes m3's row over in place (member a -> b), then
+  // the row is deleted and A inserts its own again while A's state still lists m3 (A's keeper repairing
+  // the "drift" of its row leaving; it must report a conflict instead). Found at the merge of the
+  // member-scoped ownership; not fixed before the deadline.
+  it.skip("moves 10 instances from A to B while both keep their rows: none lost, none doubled, never a NIC without its row", async () => {
+    const moving: KeeperInstance[] = Array.from({ length: 10 }, (_, i) => ({ name: `m${i}`, ipv4: `10.0.1.${i + 10}` }));
+    const stay: KeeperInstance = { name: "a-only", ipv4: "10.0.2.1" };
+    observer = await NbObserver.start(nb.connection);
+    // The NB sampled every 50 ms, and also after every transaction (stricter): each moving NIC has exactly one row.
+    const violations: string[] = [];
+    let watching = false;
+    const check = (when: string): void => {
+      if (!watching) return;
+      for (const m of moving) {
+        const rows = [...observer.rows.values()].filter((r) => r.logicalIp === m.ipv4);
+        if (rows.length !== 1) violations.push(`${m.name}: ${rows.length} rows ${when} (transaction ${observer.transactions})`);
+      }
+    };
+    const timer = setInterval(() => check("at a 50 ms sample"), 50);
+    const afterTransaction = (): void => check("after a transaction");
+    observer.afterEach.add(afterTransaction);
+    try {
+      a = await startKeeperHost(nb.connection, [...moving, stay], { member: "a" });
+      b = await startKeeperHost(nb.connection, [], { member: "b" });
+      await observer.until(() => moving.every((m) => observer.row(m.name)?.member === "a"), 20_000, "A's rows");
+      watching = true;
+      const movedSoFar: KeeperInstance[] = [];
+      for (const m of moving) {
+        movedSoFar.push(m);
+        // B learns of the instance, then starts its NIC: the row is taken over in place.
+        await b.writeState(movedSoFar);
+        await b.host.nicLifecycle().start(m.name, "eth0");
+        // A lets it go: its reconcile must leave B's row alone.
+        await a.writeState([...moving.filter((x) => !movedSoFar.includes(x)), stay]);
+      }
+      await observer.until(() => moving.every((m) => observer.row(m.name)?.member === "b"), 20_000, "every row B's");
+      // Both keepers settle on the last state: nothing more to change.
+      const settledA = a.reports.length;
+      const settledB = b.reports.length;
+      await a.writeState([stay]);
+      await a.report((r) => r.kind === "reconciled" && r.trigger === "state", settledA);
+      await b.writeState(moving);
+      await b.report((r) => r.kind === "reconciled" && r.trigger === "state", settledB);
+    } finally {
+      clearInterval(timer);
+      observer.afterEach.delete(afterTransaction);
+    }
+    for (const m of moving) {
+      const rows = [...observer.rows.values()].filter((r) => r.logicalIp === m.ipv4);
+      expect(rows.map((r) => r.member)).toEqual(["b"]);
+    }
+    expect(observer.row("a-only")?.member).toBe("a");
+    expect(violations).toEqual([]);
+  }, 120_000);
+});

@@ -60,9 +60,7 @@ interface CachedRead {
  * stamp (inode, size, change and modification times) and re-reads it when
  * it changed, so edits show up at the next call without a restart; right
  * after a change, when file times are too coarse to tell two writes
- * apart, it compares the text instead. While {@link FileNetworkState.watch}
- * runs, calls skip the stamp and use the last read until the watch sees the
- * file change. A file that does not match the schema, or
+ * apart, it compares the text instead. A file that does not match the schema, or
  * names things that do not exist, fails every call with
  * {@link InvalidConfigError} listing each problem as
  * `file: /json/pointer: what was expected`.
@@ -76,9 +74,6 @@ export class FileNetworkState implements NetworkState {
   readonly file: string;
   readonly #optional: boolean;
   #cached: CachedRead | undefined;
-  /** Watches running: while one does, the cache is trusted until it says the file changed. */
-  #watching = 0;
-  #changed = true;
 
   constructor(file: string, options: FileNetworkStateOptions = {}) {
     this.file = resolve(file);
@@ -96,24 +91,10 @@ export class FileNetworkState implements NetworkState {
     const name = basename(this.file);
     try {
       const watcher = watchFs(dirname(this.file), { persistent: false }, (_event, changed) => {
-        if (changed === null || changed === name) {
-          this.#changed = true;
-          listener();
-        }
+        if (changed === null || changed === name) listener();
       });
-      this.#watching++;
-      this.#changed = true;
-      let open = true;
-      const close = (): void => {
-        if (!open) return;
-        open = false;
-        this.#watching--;
-        // Unwatched from here: back to checking the stamp on every call.
-        this.#changed = true;
-        watcher.close();
-      };
-      watcher.on("error", close);
-      return close;
+      watcher.on("error", () => watcher.close());
+      return () => watcher.close();
     } catch {
       return () => undefined;
     }
@@ -165,19 +146,9 @@ export class FileNetworkState implements NetworkState {
   // the cached read was not racy; else the text is read again and parsed
   // only when it differs. A failed parse is not cached: the next call retries.
   private async model(): Promise<HostStateModel> {
-    const trusted = this.#cached;
-    // Watched: no stat per call (a reconcile of 10 000 NICs makes tens of thousands of calls).
-    // Even a racy read is trusted: any write after it raises a watch event.
-    if (this.#watching > 0 && !this.#changed && trusted !== undefined) return trusted.model;
-    // Cleared before reading: a change during the read marks it again.
-    this.#changed = false;
-    try {
-      return await this.readModel();
-    } catch (error) {
-      // Not trusted: the next call reads again and fails the same way until the file is fixed.
-      this.#changed = true;
-      throw error;
-    }
+    // Never trusted from a watch event alone: a writer that renames the file and calls at once
+    // (before inotify delivers the event) must read what it wrote.
+    return this.readModel();
   }
 
   private async readModel(): Promise<HostStateModel> {
