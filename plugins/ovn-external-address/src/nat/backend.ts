@@ -47,7 +47,7 @@ import { readDynamicAddresses, ovnSwitchPortName } from "./dynamic-addresses.js"
 import { planNicNat } from "./nic-plan.js";
 import { forwardLbError, readForwardVips, screenForwardLbs } from "./forward-lb.js";
 import { readAll, readForRule } from "./reads.js";
-import { NatWatcher, rowPrint, type RowPrint } from "./watch.js";
+import { NatWatcher, rowPrint, type RowPrint, type WatchedChanges } from "./watch.js";
 import {
   EXTERNAL_ID_KEYS,
   NAT_COLUMNS,
@@ -383,12 +383,12 @@ export class OvnNatBackend implements NatBackend {
       // A retry (a guard failed: the monitor was behind, or the connection was lost) reads everything.
       useMirror = false;
       if (watcher !== undefined && settled && changes !== "all") {
+        // Rows of NICs the rules do not name are left alone here: they may be a NIC started since
+        // the rules were planned (its rule is in the next full plan); a full reconcile removes strays.
         const byKey = firstByKey(allowed);
-        if ([...changes.keys].every((key) => byKey.has(key))) {
-          restricted = true;
-          const keys = new Set([...changes.keys, ...[...this.#blockedKeys].filter((key) => byKey.has(key))]);
-          return this.#applyChanged(client, watcher, byKey, keys, changes.uuids);
-        }
+        restricted = true;
+        const keys = new Set([...changes.keys, ...this.#blockedKeys].filter((key) => byKey.has(key)));
+        return this.#applyChanged(client, watcher, byKey, keys, changes);
       }
       const mirrored = watcher?.view();
       const view = mirrored === undefined ? await readAll(client, this.#timeout()) : await this.#withInsertAddresses(client, mirrored, allowed, scope);
@@ -461,7 +461,10 @@ export class OvnNatBackend implements NatBackend {
    * towards the same rules (the others were right then and nothing touched
    * them), on the watch's view; commits when something differs.
    */
-  async #applyChanged(client: OvsdbClient, watcher: NatWatcher, byKey: ReadonlyMap<string, PlacedRule>, keys: ReadonlySet<string>, changedRows: ReadonlySet<string>): Promise<NatChangePlan> {
+  async #applyChanged(client: OvsdbClient, watcher: NatWatcher, byKey: ReadonlyMap<string, PlacedRule>, keys: ReadonlySet<string>, changes: WatchedChanges): Promise<NatChangePlan> {
+    // What the backend knows follows every changed row, planned or not.
+    for (const id of changes.uuids) this.#known.delete(id);
+    for (const row of watcher.rowsFor(changes.keys, new Set())) this.#known.set(row.view.uuid, row.print);
     const placed = [...keys].map((key) => byKey.get(key)!);
     if (placed.length === 0) return planNat({ routers: new Map(), rows: [], routerOf: () => undefined }, [], "keys", { member: this.#member });
     // Rows of other NICs on the same addresses are in the way of an insert: they are in the view too.
@@ -470,7 +473,6 @@ export class OvnNatBackend implements NatBackend {
     const partial: NatView = { routers, rows: mirrored.map((r) => r.view), routerOf: (id) => watcher.routerOf(id) };
     const view = await this.#withInsertAddresses(client, partial, placed, "keys");
     for (const [name, id] of routers) this.#routerUuids.set(name, id);
-    for (const id of changedRows) this.#known.delete(id);
     for (const row of mirrored) this.#known.set(row.view.uuid, row.print);
     const plan = planNat(view, placed, "keys", { member: this.#member, takeOver: false });
     if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, instanceGuards(plan, view, this.#member)));
