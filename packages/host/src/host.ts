@@ -41,6 +41,7 @@ import { NicLifecycle, NicValidationService } from "@incusx/nic";
 import { extensionPoints, toIncusxError } from "@incusx/sdk/host";
 import { createHostContainer, registerContribution, registerValue, resolverOf } from "./container.js";
 import { PluginStopHooks } from "./lifecycle.js";
+import { NatKeeper, type NatKeeperOptions } from "./nat-keeper.js";
 import { hostIdentity } from "./member.js";
 import type { FailurePolicy, HostOptions, HostServices, PluginPolicy, PluginSource } from "./options.js";
 import { orderByRequirements } from "./order.js";
@@ -281,6 +282,25 @@ export class Host {
       state: this.services.networkState,
       validators: this.resolveAll(NicValidatorToken),
       backends: this.resolveAll(NatBackendToken),
+    });
+  }
+
+  /**
+   * A {@link NatKeeper} over {@link nicLifecycle} and the started plugins'
+   * NAT backends: continuous reconcile, on the host's clock, hearing the
+   * host state file change when the network state is a
+   * {@link FileNetworkState}; its reports name the host's member. Not started: call `start()`, and `stop()`
+   * before stopping the host. Call after `start()`.
+   */
+  natKeeper(options: Pick<NatKeeperOptions, "member" | "debounceMs" | "initialBackoffMs" | "maxBackoffMs"> = {}): NatKeeper {
+    const state = this.services.networkState;
+    return new NatKeeper({
+      member: this.resolve(HostIdentityToken).member,
+      ...options,
+      lifecycle: this.nicLifecycle(),
+      backends: this.resolveAll(NatBackendToken),
+      clock: this.services.clock,
+      ...(state instanceof FileNetworkState ? { stateChanges: (listener: () => void) => state.watch(listener) } : {}),
     });
   }
 

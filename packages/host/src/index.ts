@@ -17,6 +17,8 @@ export type {
   PluginSource,
 } from "./options.js";
 export type { PluginReport, PluginState, StartupReport, StopReport } from "./report.js";
+export { NatKeeper } from "./nat-keeper.js";
+export type { NatKeeperFailed, NatKeeperOptions, NatKeeperReconciled, NatKeeperReport, NatKeeperTrigger } from "./nat-keeper.js";
 
 // Moved to @incusx/network-runtime; re-exported for one minor version.
 export {

@@ -46,6 +46,8 @@ export type {
   NetworkNamespace,
   NatBackend,
   NatListOptions,
+  NatStoreChange,
+  NatWatch,
   NatOwner,
   NatPlan,
   NatReconcileResult,
