@@ -95,7 +95,13 @@ describe.skipIf(reason !== undefined)(`incusx forknet dhcp in Incus's form${reas
     const v4 = async (iface: string) => (await one.addresses("container", iface)).filter((a) => a.family === "inet" && a.local.startsWith("192.0.2."));
     await one.waitFor(async () => (await v4("eth0")).length > 0 && (await v4("eth1")).length > 0, { timeoutMs: 30_000, message: `no IPv4 on both; log: ${await readFile(log, "utf8")}` });
     // One default route, on the first interface by name, as Incus settles it.
-    const defaults = JSON.parse(execFileSync("ip", ["-n", one.containerNs, "-json", "route", "show", "default"]).toString()) as { dev: string }[];
+    const defaults = await one.waitFor(
+      () => {
+        const routes = JSON.parse(execFileSync("ip", ["-n", one.containerNs, "-json", "route", "show", "default"]).toString()) as { dev: string }[];
+        return routes.length > 0 ? routes : undefined;
+      },
+      { timeoutMs: 30_000, message: "no default route" },
+    );
     expect(defaults.map((r) => r.dev)).toEqual(["eth0"]);
     expect(readFileSyncSafe(`/proc/sys/net/ipv6/conf/eth1/accept_ra_defrtr`, one.containerNs)).toBe("0");
 
@@ -120,6 +126,40 @@ describe.skipIf(reason !== undefined)(`incusx forknet dhcp in Incus's form${reas
     // SIGTERM ends it, as Incus's stopDHCPClient does.
     process.kill(pid, "SIGTERM");
     await one.waitFor(() => !existsPid(pid), { timeoutMs: 10_000, message: "worker did not exit on SIGTERM" });
+  });
+
+  it("gives the default route to eth1 when eth0's gateway is none, and signals readiness after the first configuration", { timeout: 120_000 }, async () => {
+    const one = await resources.network({});
+    const two = await resources.network({});
+    ip(two.containerNs, "link", "set", "eth0", "down");
+    ip(two.containerNs, "link", "set", "eth0", "name", "eth1");
+    ip(two.containerNs, "link", "set", "eth1", "netns", one.containerNs);
+    const { dir, log } = await instanceDir({
+      "interfaces.json": JSON.stringify({
+        eth0: { dhcp4: true, dhcp6: false, route4: false, route6: false },
+        eth1: { dhcp4: true, dhcp6: false, route4: true, route6: true },
+      }),
+    });
+    const run = await runIncusForm(one, dir, log);
+    expect(run.status, run.stderr).toBe(0);
+    await workerPid(dir);
+    const v4 = async (iface: string) => (await one.addresses("container", iface)).filter((a) => a.family === "inet" && a.local.startsWith("192.0.2."));
+    // The foreground returned before its 5 s: the worker had said it was configured, so both addresses are there now.
+    if (run.ms < 4_500) {
+      expect((await v4("eth0")).length).toBe(1);
+      expect((await v4("eth1")).length).toBe(1);
+    }
+    await one.waitFor(async () => (await v4("eth0")).length > 0 && (await v4("eth1")).length > 0, { timeoutMs: 30_000, message: "no IPv4 on both" });
+    const defaults = await one.waitFor(
+      () => {
+        const routes = JSON.parse(execFileSync("ip", ["-n", one.containerNs, "-json", "route", "show", "default"]).toString()) as { dev: string }[];
+        return routes.length > 0 ? routes : undefined;
+      },
+      { timeoutMs: 30_000, message: "no default route" },
+    );
+    expect(defaults.map((r) => r.dev)).toEqual(["eth1"]);
+    expect(readFileSyncSafe("/proc/sys/net/ipv6/conf/eth0/accept_ra_defrtr", one.containerNs)).toBe("0");
+    expect(readFileSyncSafe("/proc/sys/net/ipv6/conf/eth1/accept_ra_defrtr", one.containerNs)).toBe("1");
   });
 });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { IpFamily, LinkConfigurator, LinkRoute } from "@incusx/sdk";
 
@@ -120,6 +120,8 @@ export async function loadOrCreateDuid(dir: string, mac: string | undefined, now
   duid.writeUInt32BE((Math.floor(now() / 1000) - DUID_EPOCH) >>> 0, 4);
   hw.copy(duid, 8);
   await writeFile(path, duid, { mode: 0o600 });
+  // writeFile's mode applies to a new file only; an unusable one left by someone else gets it too.
+  await chmod(path, 0o600);
   return new Uint8Array(duid);
 }
 
