@@ -95,13 +95,7 @@ describe.skipIf(reason !== undefined)(`incusx forknet dhcp in Incus's form${reas
     const v4 = async (iface: string) => (await one.addresses("container", iface)).filter((a) => a.family === "inet" && a.local.startsWith("192.0.2."));
     await one.waitFor(async () => (await v4("eth0")).length > 0 && (await v4("eth1")).length > 0, { timeoutMs: 30_000, message: `no IPv4 on both; log: ${await readFile(log, "utf8")}` });
     // One default route, on the first interface by name, as Incus settles it.
-    const defaults = await one.waitFor(
-      () => {
-        const routes = JSON.parse(execFileSync("ip", ["-n", one.containerNs, "-json", "route", "show", "default"]).toString()) as { dev: string }[];
-        return routes.length > 0 ? routes : undefined;
-      },
-      { timeoutMs: 30_000, message: "no default route" },
-    );
+    const defaults = await defaultRoutes(one);
     expect(defaults.map((r) => r.dev)).toEqual(["eth0"]);
     expect(readFileSyncSafe(`/proc/sys/net/ipv6/conf/eth1/accept_ra_defrtr`, one.containerNs)).toBe("0");
 
@@ -150,18 +144,23 @@ describe.skipIf(reason !== undefined)(`incusx forknet dhcp in Incus's form${reas
       expect((await v4("eth1")).length).toBe(1);
     }
     await one.waitFor(async () => (await v4("eth0")).length > 0 && (await v4("eth1")).length > 0, { timeoutMs: 30_000, message: "no IPv4 on both" });
-    const defaults = await one.waitFor(
-      () => {
-        const routes = JSON.parse(execFileSync("ip", ["-n", one.containerNs, "-json", "route", "show", "default"]).toString()) as { dev: string }[];
-        return routes.length > 0 ? routes : undefined;
-      },
-      { timeoutMs: 30_000, message: "no default route" },
-    );
+    const defaults = await defaultRoutes(one);
     expect(defaults.map((r) => r.dev)).toEqual(["eth1"]);
     expect(readFileSyncSafe("/proc/sys/net/ipv6/conf/eth0/accept_ra_defrtr", one.containerNs)).toBe("0");
     expect(readFileSyncSafe("/proc/sys/net/ipv6/conf/eth1/accept_ra_defrtr", one.containerNs)).toBe("1");
   });
 });
+
+/** The container's IPv4 default routes, once there is one (the routes follow the addresses). */
+function defaultRoutes(net: TestNetwork): Promise<{ dev: string }[]> {
+  return net.waitFor(
+    () => {
+      const routes = JSON.parse(execFileSync("ip", ["-n", net.containerNs, "-json", "route", "show", "default"]).toString()) as { dev: string }[];
+      return routes.length > 0 ? routes : undefined;
+    },
+    { timeoutMs: 30_000, message: "no default route" },
+  );
+}
 
 function readFileSyncSafe(path: string, ns?: string): string {
   try {
