@@ -134,6 +134,8 @@ describe.skipIf(reason !== undefined)(`incusx forknet dhcp in Incus's form${reas
         eth1: { dhcp4: true, dhcp6: false, route4: true, route6: true },
       }),
     });
+    // An IPv6 default route learnt before on eth0: Incus's disableIPv6Gateway deletes it.
+    ip(one.containerNs, "-6", "route", "add", "default", "via", "fe80::1", "dev", "eth0");
     const run = await runIncusForm(one, dir, log);
     expect(run.status, run.stderr).toBe(0);
     await workerPid(dir);
@@ -148,6 +150,7 @@ describe.skipIf(reason !== undefined)(`incusx forknet dhcp in Incus's form${reas
     expect(defaults.map((r) => r.dev)).toEqual(["eth1"]);
     expect(readFileSyncSafe("/proc/sys/net/ipv6/conf/eth0/accept_ra_defrtr", one.containerNs)).toBe("0");
     expect(readFileSyncSafe("/proc/sys/net/ipv6/conf/eth1/accept_ra_defrtr", one.containerNs)).toBe("1");
+    expect(execFileSync("ip", ["-n", one.containerNs, "-6", "route", "show", "default", "dev", "eth0"]).toString()).toBe("");
   });
 });
 

@@ -134,6 +134,17 @@ async function nonLoopbackLinks(): Promise<LinkJson[]> {
   return (JSON.parse(stdout) as LinkJson[]).filter((l) => l.link_type !== "loopback" && !(l.flags ?? []).includes("LOOPBACK"));
 }
 
+// `ip` is spawned by the main thread, the one in the namespace.
+async function deleteIpv6Defaults(iface: string): Promise<void> {
+  const { stdout } = await execFileAsync("ip", ["-6", "-json", "route", "show", "default", "dev", iface]);
+  const routes = (stdout.trim() === "" ? [] : JSON.parse(stdout)) as { gateway?: string; metric?: number }[];
+  for (const route of routes) {
+    const via = route.gateway === undefined ? [] : ["via", route.gateway];
+    const metric = route.metric === undefined ? [] : ["metric", String(route.metric)];
+    await execFileAsync("ip", ["-6", "route", "del", "default", ...via, "dev", iface, ...metric]);
+  }
+}
+
 /**
  * The background worker: enters the namespace of `LXC_PID`, writes
  * `dhcp.pid`, reads Incus's instance files and runs DHCP on every
@@ -229,6 +240,8 @@ async function runWorker(
       // /proc/sys/net answers for the namespace of the thread that opens it.
       try {
         writeFileSync(`/proc/sys/net/ipv6/conf/${name}/accept_ra_defrtr`, "0");
+        // And, as Incus, the IPv6 default routes it holds already go.
+        await deleteIpv6Defaults(name);
       } catch (error) {
         log("warning", `Couldn't disable the IPv6 default gateway: ${(error as Error).message}`, { interface: name });
       }
