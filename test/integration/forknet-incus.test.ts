@@ -70,6 +70,14 @@ describe.skipIf(reason !== undefined)(`incusx forknet dhcp in Incus's form${reas
     expect(run.stderr).toBe("No LXC_PID in environment\n");
   }, 30_000);
 
+  it("fails (exit 1, the log says why) when LXC_PID names no process, where Incus's setns fails", async () => {
+    const { dir, log } = await instanceDir({});
+    const run = spawnSync(process.execPath, [CLI, "forknet", "dhcp", dir, log], { env: { PATH: process.env.PATH, LXC_PID: "999999999" }, encoding: "utf8" });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("The DHCP worker exited with status 1 before its first configuration");
+    expect(await readFile(log, "utf8")).toContain("Failed setns to container network namespace");
+  }, 30_000);
+
   it("configures eth0 and eth1 in one background process, one default route, dhcp.pid, log, resolv.conf, DUID kept", { timeout: 120_000 }, async () => {
     const one = await resources.network({ dnsmasqArgs: ["--dhcp-option=option:domain-search,one.example"] });
     const two = await resources.network({ dnsmasqArgs: ["--dhcp-option=option:dns-server,198.51.100.53"] });

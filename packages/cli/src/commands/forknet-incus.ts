@@ -100,23 +100,30 @@ export async function incusForeground(positionals: readonly string[], io: CliIo,
   });
   if (typeof log === "number") closeSync(log);
   const ready = child.stdio[3] as NodeJS.ReadableStream;
-  await new Promise<void>((done) => {
-    const timer = setTimeout(done, INCUS_READY_WAIT_MS);
-    const finish = (): void => {
+  let signalled = false;
+  const failed = await new Promise<number | undefined>((done) => {
+    const timer = setTimeout(() => done(undefined), INCUS_READY_WAIT_MS);
+    const finish = (status?: number): void => {
       clearTimeout(timer);
-      done();
+      done(status);
     };
-    ready.on("data", finish);
-    ready.on("end", finish);
-    ready.on("error", finish);
-    child.once("exit", finish);
+    ready.on("data", () => {
+      signalled = true;
+      finish();
+    });
+    // A worker that ends before saying it is ready (it could not enter the namespace, write dhcp.pid) is a failure.
+    child.once("exit", (code, signal) => finish(signalled || code === 0 ? undefined : (code ?? 128)));
     child.once("error", (error) => {
       io.stderr.write(`Failed to create new process: ${error.message}\n`);
-      finish();
+      finish(EXIT_FAILURE);
     });
   });
   (ready as unknown as { destroy(): void }).destroy();
   child.unref();
+  if (failed !== undefined) {
+    io.stderr.write(`The DHCP worker exited with status ${failed} before its first configuration; see ${logFile}\n`);
+    return EXIT_FAILURE;
+  }
   return EXIT_OK;
 }
 
@@ -157,11 +164,12 @@ export async function incusWorker(positionals: readonly string[], readyFd: numbe
     io.stderr.write(JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields }) + "\n");
   };
   let readySent = false;
-  const notifyReady = (): void => {
+  // `configured` false only closes the pipe: the foreground then waits for the exit status.
+  const notifyReady = (configured = true): void => {
     if (readySent) return;
     readySent = true;
     try {
-      writeSync(readyFd, "1");
+      if (configured) writeSync(readyFd, "1");
       closeSync(readyFd);
     } catch {
       // The foreground gave up waiting (5 s) and is gone: nothing to tell.
@@ -178,7 +186,7 @@ export async function incusWorker(positionals: readonly string[], readyFd: numbe
     }
     return await runWorker(instancePath, io, deps, log, notifyReady);
   } finally {
-    notifyReady();
+    notifyReady(false);
   }
 }
 
@@ -187,7 +195,7 @@ async function runWorker(
   io: CliIo,
   deps: IncusForknetDeps,
   log: (level: string, message: string, fields?: Record<string, unknown>) => void,
-  notifyReady: () => void,
+  notifyReady: (configured?: boolean) => void,
 ): Promise<number> {
   const hostname = await readHostnameFile(dir);
   if (hostname === undefined) log("error", "Unable to read hostname file");
