@@ -36,9 +36,11 @@ export const INCUS_WORKER_OPTION = "incus-worker-ready-fd";
 
 /** What the Incus-compatible invocation can be given instead of the real thing (tests). */
 export interface IncusForknetDeps {
+  /** The environment (`LXC_PID`); default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The `incusx` script the worker runs; default this package's `dist/bin.js`. */
   readonly binPath?: string;
+  /** Where the worker hears SIGTERM/SIGINT; default `process`. */
   readonly signals?: SignalSource;
 }
 
