@@ -2,7 +2,7 @@
 # Node 20, as root. Both install what is missing first.
 
 PNPM_VERSION := 10.34.8
-APT_PACKAGES := iproute2 dnsmasq-base ovn-central ovn-common openvswitch-common tcpdump
+APT_PACKAGES := iproute2 dnsmasq-base ovn-central ovn-common openvswitch-common tcpdump openvswitch-switch ovn-host
 STAMP := node_modules/.incusx-setup
 
 .PHONY: demo test setup deps apt pnpm build bench publint clean

@@ -23,41 +23,20 @@
 // The last line printed is a JSON summary for CI.
 
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { importDists, logicalIp, positiveInt } from "./ovn-bench-support.mjs";
 
 const NICS = positiveInt("BENCH_NICS", 1000);
 const RECONCILE_ROWS = positiveInt("BENCH_RECONCILE_ROWS", 10000);
 const ROUNDS = positiveInt("BENCH_ROUNDS", 5);
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-const dists = {
-  ovsdb: join(root, "packages", "ovsdb", "dist", "index.js"),
-  plugin: join(root, "plugins", "ovn-external-address", "dist", "index.js"),
-  harness: join(root, "packages", "testkit", "dist", "ovsdb", "index.js"),
-};
-for (const file of Object.values(dists)) {
-  if (!existsSync(file)) {
-    console.error(`${file} is missing: run "pnpm run build" first.`);
-    process.exit(1);
-  }
-}
-const { OvsdbClient } = await import(pathToFileURL(dists.ovsdb).href);
-const { OvnNatBackend } = await import(pathToFileURL(dists.plugin).href);
-const { startOvnNorthbound } = await import(pathToFileURL(dists.harness).href);
-
-function positiveInt(name, fallback) {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
-
-/** NIC i's logical address in 10.0.0.0/8 (unique up to 16 M NICs). */
-function logicalIp(i) {
-  const n = i + 2;
-  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
-}
+const dists = await importDists({
+  ovsdb: "packages/ovsdb/dist/index.js",
+  plugin: "plugins/ovn-external-address/dist/index.js",
+  harness: "packages/testkit/dist/ovsdb/index.js",
+});
+const { OvsdbClient } = dists.ovsdb;
+const { OvnNatBackend } = dists.plugin;
+const { startOvnNorthbound } = dists.harness;
 
 function rules(count) {
   return Array.from({ length: count }, (_, i) => ({

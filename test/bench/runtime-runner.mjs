@@ -9,6 +9,8 @@
 //
 // --dns also loads the DNS plugin (without a resolv.conf of its own: it
 // writes only the per-NIC `resolvConf` of an attach).
+// INCUSX_BENCH_DHCPV4 / INCUSX_BENCH_DHCPV6: the DHCP plugins' config as
+// JSON, e.g. '{"maxConcurrentDiscovers":64}' to compare admission limits.
 //
 // Reads one JSON request per line on stdin and answers each with one JSON
 // line on stdout, `{ id, ok, ... }`, or `{ id, ok: false, error }`:
@@ -41,6 +43,11 @@ if (stateDir === undefined || flags.some((f) => f !== "--dns")) {
   console.error("usage: runtime-runner.mjs STATE_DIR [--dns]");
   process.exit(2);
 }
+// A plugin's config from the environment variable `name` (JSON), if set.
+function pluginConfig(name) {
+  const text = process.env[name];
+  return text ? { config: JSON.parse(text) } : {};
+}
 // libuv opens one inotify fd for the loop at the first fs.watch (the NIC
 // watch on /run/netns) and keeps it for the loop's life: open it now, so
 // the fd figures count what NICs hold.
@@ -50,7 +57,11 @@ const testDir = fileURLToPath(new URL("../", import.meta.url));
 const events = new LeaseEventBus();
 const host = new Host({
   baseDir: testDir,
-  plugins: [{ module: "@incusx/plugin-dhcpv4" }, { module: "@incusx/plugin-dhcpv6" }, ...(flags.includes("--dns") ? [{ module: "@incusx/plugin-dns" }] : [])],
+  plugins: [
+    { module: "@incusx/plugin-dhcpv4", ...pluginConfig("INCUSX_BENCH_DHCPV4") },
+    { module: "@incusx/plugin-dhcpv6", ...pluginConfig("INCUSX_BENCH_DHCPV6") },
+    ...(flags.includes("--dns") ? [{ module: "@incusx/plugin-dns" }] : []),
+  ],
   stateDir,
   services: {
     linkConfigurator: new IpRoute2LinkConfigurator(),

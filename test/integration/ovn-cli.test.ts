@@ -1,32 +1,14 @@
 // `incusx nic|nat|network forward` end to end: the built CLI against a real
 // OVN northbound ovsdb-server (testkit harness), rows checked with ovn-nbctl.
 // Needs `pnpm run build` (make test does it) and the ovn-central package.
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NatListEntry } from "@incusx/nic";
 import type { HostState } from "@incusx/sdk/host";
 import { startOvnNorthbound, type OvnTestNorthbound } from "@incusx/testkit/ovsdb";
-
-const CLI = fileURLToPath(new URL("../../packages/cli/dist/bin.js", import.meta.url));
-
-interface Run {
-  readonly status: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function incusx(args: readonly string[], cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, timeout: 30_000 }, (error, stdout, stderr) => {
-      const status = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+import { incusx } from "./cli-support.js";
 
 const STATE: HostState = {
   networks: [

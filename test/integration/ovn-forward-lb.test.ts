@@ -13,6 +13,9 @@ import { MemoryNetworkState } from "@incusx/testkit";
 import { startOvnNorthbound, type OvnTestNorthbound } from "@incusx/testkit/ovsdb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
+/** The cluster member this test's backend writes as. */
+const MEMBER = "member-a";
+
 const ROUTER = "incus-net1-lr";
 const INT_SWITCH = "incus-net1-ls-int";
 const EXT_SWITCH = "incus-net1-ls-ext";
@@ -36,7 +39,7 @@ beforeEach(async () => {
   nb = await startOvnNorthbound({ northd: true });
   client = await OvsdbClient.connect(nb.connection, { database: "OVN_Northbound" });
   const state = new MemoryNetworkState({ networks: [{ name: "ovn0", type: "ovn", config: {}, ovnRouter: ROUTER }] });
-  backend = OvnNatBackend.withClient(client, state);
+  backend = OvnNatBackend.withClient(client, state, { member: MEMBER });
   await incusNetwork();
 });
 afterEach(async () => {
@@ -195,7 +198,7 @@ describe("NIC external address on a network forward, through ovn-northd and ovn-
     expect(await natRowsOn(LISTEN)).toBe(`snat\n${NIC_IP}`);
     await forwardLoadBalancers({ tcp: { [LISTEN]: NIC_IP }, udp: { [LISTEN]: NIC_IP } });
     const result = await backend.reconcile([rule]);
-    expect(result.removed).toEqual([rule]);
+    expect(result.removed).toEqual([{ ...rule, member: MEMBER }]);
     expect(result.failed.map((f) => f.error.reason)).toEqual(["forward-lb-conflict"]);
     expect(await natRowsOn(LISTEN)).toBe("");
     await expectOutboundSnat(NETWORK_SNAT);

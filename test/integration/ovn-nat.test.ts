@@ -1,5 +1,6 @@
 // The OVN NatBackend against a real ovsdb-server with OVN's NB schema,
 // every row checked with ovn-nbctl.
+import { hostname } from "node:os";
 import { OvsdbClient, OvsdbProtocolError, type MonitorUpdate } from "@incusx/ovsdb";
 import { OvnNatBackend, OvnNatError, ovnSwitchPortName } from "@incusx/plugin-ovn-external-address";
 import type { NatRule } from "@incusx/sdk";
@@ -84,7 +85,7 @@ afterEach(async () => {
 });
 
 describe("OvnNatBackend ensure", () => {
-  it("writes one snat row per family on the network's router, plain logical address, owner in external_ids", async () => {
+  it("writes one snat row per family on the network's router, plain logical address, owner and member in external_ids", async () => {
     await f.backend.ensure(rule("c1", "10.0.0.5", "198.51.100.9"));
     await f.backend.ensure(rule("c1", "fd00::5", "2001:db8::9", "ipv6"));
     const list = await natList(f.nb);
@@ -97,6 +98,7 @@ describe("OvnNatBackend ensure", () => {
       "incusx:device=eth0",
       "incusx:family=ipv4",
       "incusx:instance=c1",
+      `incusx:member=${hostname()}`,
       "incusx:network=ovn0",
       "incusx:owner=incusx.ovn-external-address",
     ]);

@@ -5,6 +5,7 @@
 // OVN northbound database, and `incusx forknet dhcp` in a container
 // namespace served by dnsmasq (DHCPv4 + DHCPv6, resolv.conf, SIGTERM,
 // --release). Needs root (namespaces) and ovsdb-server; skipped otherwise.
+import { hostname } from "node:os";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -89,7 +90,7 @@ describe.skipIf(!rootAvailable() || !hasOvsdb)("the host journey (docs/hosts.md)
   });
 
   it("the nic and nat commands apply and remove c1's rule, and refuse c2 with Incus's message", () => {
-    expect(out(3)).toMatch(/^c1 +eth0 +ovn0 +incus-net1-lr +ipv4 +10\.0\.0\.5 +198\.51\.100\.9$/m);
+    expect(out(3)).toMatch(new RegExp(`^${hostname().replace(/\./g, "\\.")} +c1 +eth0 +ovn0 +incus-net1-lr +ipv4 +10\\.0\\.0\\.5 +198\\.51\\.100\\.9$`, "m"));
     expect(JSON.parse(readFileSync(prefixFile("nat-after-stop.json"), "utf8"))).toEqual([]);
     expect(runs[4]!.stderr).toMatch(
       /^incusx: error\[INVALID_CONFIG\]: Invalid value for device option "ipv4\.address\.external": External address "198\.51\.100\.20" is not a network forward on network "ovn0": Network_forward not found$/m,

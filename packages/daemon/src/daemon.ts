@@ -1,7 +1,19 @@
-import { Host, LeaseEventBus, jsonLinesSink, loadHostConfig, type HostOptions, type HostServices, type LogSink, type NetworkRuntimePerNic, type StartupReport } from "@incusx/host";
+import {
+  Host,
+  LeaseEventBus,
+  jsonLinesSink,
+  loadHostConfig,
+  type HostOptions,
+  type HostServices,
+  type LogSink,
+  type NatKeeper,
+  type NatKeeperReport,
+  type NetworkRuntimePerNic,
+  type StartupReport,
+} from "@incusx/host";
 import { IpRoute2LinkConfigurator } from "@incusx/linux-net";
 import type { AttachedNic, NetworkRuntime, NicKey, NicSpec } from "@incusx/network-runtime";
-import { ErrorCode, IncusxError, type LeaseEvent, type LeaseEventStream, type LogLevel } from "@incusx/sdk";
+import { ErrorCode, IncusxError, NatBackendToken, type LeaseEvent, type LeaseEventStream, type LogLevel } from "@incusx/sdk";
 import { EventHub } from "./event-hub.js";
 import { DaemonMetrics } from "./metrics.js";
 
@@ -60,6 +72,8 @@ interface Generation {
   readonly host: Host;
   readonly runtime: NetworkRuntime;
   readonly report: StartupReport;
+  /** Continuous NAT reconcile, when the config has a NAT backend; runs only while the generation is current. */
+  readonly keeper: NatKeeper | undefined;
 }
 
 /**
@@ -98,6 +112,7 @@ export class Daemon {
   // NICs being attached: claimed before the first await, so a second attach of one at once is refused.
   private readonly pending = new Set<string>();
   private readonly logSink: LogSink;
+  private readonly natListeners = new Set<(report: NatKeeperReport) => void>();
   private reloading: Promise<ReloadResult> | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -117,12 +132,24 @@ export class Daemon {
     const daemon = new Daemon(options);
     const first = await daemon.startGeneration(0);
     daemon.generations.push(first);
+    first.keeper?.start();
     // The NICs a previous run left attached (a crash, SIGKILL or a graceful stop), re-adopted without removing an address.
     const restored = await first.runtime.restore();
     if (restored.restored.length + restored.dropped.length + restored.failed.length > 0) {
       daemon.log("info", `Re-adopted ${restored.restored.length} NICs from the previous run`, { dropped: restored.dropped.length, failed: restored.failed.length });
     }
     return daemon;
+  }
+
+  /**
+   * Hears every report of the continuous NAT reconcile (the current
+   * config's `NatKeeper`; none when it has no NAT backend): `reconciled`
+   * with duration, changes, owned rows and trigger, or `failed` with the
+   * typed error and the retry delay. Returns the removal.
+   */
+  onNatReport(listener: (report: NatKeeperReport) => void): () => void {
+    this.natListeners.add(listener);
+    return () => this.natListeners.delete(listener);
   }
 
   /** What `GET /1.0` shows. */
@@ -229,7 +256,10 @@ export class Daemon {
     const number = this.current.number + 1;
     try {
       const generation = await this.startGeneration(number);
+      // One keeper at a time: the new config's backends and state are the ones to keep right.
+      await this.current.keeper?.stop();
       this.generations.push(generation);
+      generation.keeper?.start();
       this.log("info", "Reloaded the config; NICs attached from now on use it", { generation: number });
       await this.retireIdle();
       return { ok: true };
@@ -267,6 +297,9 @@ export class Daemon {
   }
 
   private async stopHost(generation: Generation): Promise<void> {
+    // Not awaited: a reconcile in flight against an unreachable NB would hold the stop for its
+    // request time limit; stopping the host closes the NB connection and ends it at once.
+    void generation.keeper?.stop();
     const report = await generation.host.stop();
     for (const plugin of report.plugins) {
       if (plugin.error) this.log("warn", `Plugin "${plugin.id}" did not stop cleanly: ${plugin.error.message}`, { code: plugin.error.code });
@@ -300,7 +333,28 @@ export class Daemon {
       throw new IncusxError((failed?.error?.code ?? ErrorCode.PluginFailed) as ErrorCode, failed?.error?.message ?? "A plugin failed to start");
     }
     const runtime = host.networkRuntime({ ...this.options.perNic, eventsFor: (nic) => this.nicEvents(nic, bus) });
-    return { number, host, runtime, report };
+    return { number, host, runtime, report, keeper: this.natKeeper(host) };
+  }
+
+  private natKeeper(host: Host): NatKeeper | undefined {
+    if (host.resolveAll(NatBackendToken).length === 0) return undefined;
+    const keeper = host.natKeeper();
+    keeper.onReport((report) => {
+      if (report.kind === "failed") {
+        this.log("warn", `NAT reconcile failed, retrying in ${report.retryInMs} ms: ${report.error.message}`, { code: report.error.code });
+      } else if (report.changes > 0) {
+        this.log("info", `NAT reconcile repaired ${report.changes} rules`, { trigger: report.trigger, durationMs: report.durationMs });
+      }
+      this.metrics.observeNatReport(report);
+      for (const listener of this.natListeners) {
+        try {
+          listener(report);
+        } catch {
+          // A listener's failure is its own.
+        }
+      }
+    });
+    return keeper;
   }
 
   // A NIC's lease events reach the host's plugins (DNS) and the API, named by NIC.

@@ -1,7 +1,10 @@
 // The public API of @incusx/dhcp-client: plumbing the DHCP runner plugins
 // share (plugins never import each other): the clock-driven inbox their
-// state machines wait on and the persisted client identity (DUID, IAID).
+// state machines wait on, the persisted client identity (DUID, IAID), and
+// the admission queue that spreads many interfaces' first exchanges.
 
+export { AdmissionQueue, DEFAULT_ADMISSION_HOLD_MS } from "./admission.js";
+export type { AdmissionQueueOptions, AdmissionSlot, ExchangeAdmission } from "./admission.js";
 export { INBOX_MAX_MESSAGES, Inbox, MAX_TIMER_MS, receiveUntilAborted } from "./inbox.js";
 export type { InboxEvent, MessageSource } from "./inbox.js";
 export {

@@ -34,6 +34,7 @@ export async function loadHostConfig(file: string): Promise<HostOptions> {
 export function hostOptionsFromConfig(config: HostConfig, baseDir: string): HostOptions {
   return {
     baseDir,
+    ...(config.member === undefined ? {} : { member: config.member }),
     ...(config.stateDir === undefined ? {} : { stateDir: resolve(baseDir, config.stateDir) }),
     ...(config.defaults === undefined ? {} : { defaults: config.defaults }),
     ...(config.bundle === undefined ? {} : { bundle: resolve(baseDir, config.bundle) }),

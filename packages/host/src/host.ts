@@ -8,6 +8,7 @@ import {
   API_VERSION,
   ClockToken,
   DhcpRunnerToken,
+  HostIdentityToken,
   ErrorCode,
   IncusxError,
   InvalidManifestError,
@@ -40,6 +41,8 @@ import { NicLifecycle, NicValidationService } from "@incusx/nic";
 import { extensionPoints, toIncusxError } from "@incusx/sdk/host";
 import { createHostContainer, registerContribution, registerValue, resolverOf } from "./container.js";
 import { PluginStopHooks } from "./lifecycle.js";
+import { NatKeeper, type NatKeeperOptions } from "./nat-keeper.js";
+import { hostIdentity } from "./member.js";
 import type { FailurePolicy, HostOptions, HostServices, PluginPolicy, PluginSource } from "./options.js";
 import { orderByRequirements } from "./order.js";
 import { loadPlugin, type LoadedPlugin } from "./loader.js";
@@ -117,6 +120,7 @@ export class Host {
     registerValue(this.container, LinkConfiguratorToken, this.services.linkConfigurator);
     registerValue(this.container, LeaseEventStreamToken, this.services.leaseEvents);
     registerValue(this.container, LoggerToken, this.logger);
+    registerValue(this.container, HostIdentityToken, hostIdentity(options.member));
     const defaults = options.defaults ?? {};
     this.bundle = options.bundle === undefined ? undefined : readBundle(options.bundle, this.baseDir);
     this.sources = [...options.plugins, ...(this.bundle === undefined ? [] : bundlePluginSources(this.bundle))];
@@ -278,6 +282,25 @@ export class Host {
       state: this.services.networkState,
       validators: this.resolveAll(NicValidatorToken),
       backends: this.resolveAll(NatBackendToken),
+    });
+  }
+
+  /**
+   * A {@link NatKeeper} over {@link nicLifecycle} and the started plugins'
+   * NAT backends: continuous reconcile, on the host's clock, hearing the
+   * host state file change when the network state is a
+   * {@link FileNetworkState}; its reports name the host's member. Not started: call `start()`, and `stop()`
+   * before stopping the host. Call after `start()`.
+   */
+  natKeeper(options: Pick<NatKeeperOptions, "member" | "debounceMs" | "initialBackoffMs" | "maxBackoffMs"> = {}): NatKeeper {
+    const state = this.services.networkState;
+    return new NatKeeper({
+      member: this.resolve(HostIdentityToken).member,
+      ...options,
+      lifecycle: this.nicLifecycle(),
+      backends: this.resolveAll(NatBackendToken),
+      clock: this.services.clock,
+      ...(state instanceof FileNetworkState ? { stateChanges: (listener: () => void) => state.watch(listener) } : {}),
     });
   }
 

@@ -3,6 +3,7 @@
 export { Host } from "./host.js";
 export type { NetworkRuntimePerNic } from "./host.js";
 export { hostOptionsFromConfig, loadHostConfig } from "./config.js";
+export { memberNameProblem } from "./member.js";
 export type {
   FailurePolicy,
   HostDefaults,
@@ -16,6 +17,8 @@ export type {
   PluginSource,
 } from "./options.js";
 export type { PluginReport, PluginState, StartupReport, StopReport } from "./report.js";
+export { NatKeeper } from "./nat-keeper.js";
+export type { NatKeeperFailed, NatKeeperOptions, NatKeeperReconciled, NatKeeperReport, NatKeeperTrigger } from "./nat-keeper.js";
 
 // Moved to @incusx/network-runtime; re-exported for one minor version.
 export {

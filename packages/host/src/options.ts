@@ -79,6 +79,12 @@ export interface HostDefaults {
 export interface HostOptions {
   /** Plugins to load, in any order (the host orders them by `requires`). */
   readonly plugins: readonly PluginSource[];
+  /**
+   * The cluster member name this host runs as, given to plugins as
+   * `HostIdentityToken`; default the host name (`os.hostname()`). Letters,
+   * digits, `.`, `-`, `_` (not first `.`/`-`), at most 253 characters.
+   */
+  readonly member?: string;
   /** Directory for persistent state; needed unless `services.stateStore` is given. */
   readonly stateDir?: string;
   /**

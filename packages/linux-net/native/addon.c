@@ -12,6 +12,7 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include <node_api.h>
 #include <uv.h>
@@ -146,6 +147,17 @@ static void look_up_index(void *context) {
 }
 
 unsigned int interface_index(napi_env env, const char *name) {
+  if (rtnetlink_socket >= 0) {
+    // Any socket answers SIOCGIFINDEX for its own namespace: the kept one needs no setns.
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    strncpy(request.ifr_name, name, IF_NAMESIZE - 1);
+    if (ioctl(rtnetlink_socket, SIOCGIFINDEX, &request) != 0) {
+      throw_system_error(env, errno, "if_nametoindex", "Failed to find the interface");
+      return 0;
+    }
+    return (unsigned int)request.ifr_ifindex;
+  }
   // if_nametoindex asks through a socket of the thread's namespace: made
   // in the one the call works on.
   IndexLookup lookup = {.name = name};
@@ -159,19 +171,28 @@ unsigned int interface_index(napi_env env, const char *name) {
 }
 
 // Calls netlink function `function` (of `arity` arguments) with
-// rtnetlink_netns set to the namespace fd of an extra last argument, if
-// given, and puts it back afterwards: one place to reset it, whatever
-// path the function returns by.
+// rtnetlink_netns set to the namespace fd of an extra argument, and
+// rtnetlink_socket to the socket fd (of openRtnetlink) of a second one,
+// if given, and puts them back afterwards: one place to reset them,
+// whatever path the function returns by. A socket is checked to be an
+// rtnetlink one before it is used.
 static napi_value with_netns_argument(napi_env env, napi_callback_info info, size_t arity, napi_callback function) {
-  napi_value argv[8];
-  size_t argc = arity + 1;
+  napi_value argv[9];
+  size_t argc = arity + 2;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  int netns = -1;
+  int netns = -1, socket = -1;
   if (argc > arity && !get_netns_fd(env, argv[arity], &netns)) return NULL;
-  int previous = rtnetlink_netns;
+  if (argc > arity + 1) {
+    if (!get_netns_fd(env, argv[arity + 1], &socket)) return NULL;
+    int err = socket < 0 ? 0 : rtnetlink_check_socket(socket);
+    if (err != 0) return throw_system_error(env, err, "getsockopt", "The netlink socket argument is not an rtnetlink socket");
+  }
+  int previous_netns = rtnetlink_netns, previous_socket = rtnetlink_socket;
   rtnetlink_netns = netns;
+  rtnetlink_socket = socket;
   napi_value result = function(env, info);
-  rtnetlink_netns = previous;
+  rtnetlink_netns = previous_netns;
+  rtnetlink_socket = previous_socket;
   return result;
 }
 
@@ -198,6 +219,7 @@ NAPI_MODULE_INIT() {
       {"close", NULL, Udp4Close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"enterNetns", NULL, EnterNetns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openNetns", NULL, OpenNetns, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openRtnetlink", NULL, OpenRtnetlink, NULL, NULL, NULL, napi_enumerable, NULL},
       {"linkInfo", NULL, LinkInfoInNetns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"replaceAddress", NULL, ReplaceAddressInNetns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"deleteAddress", NULL, DeleteAddressInNetns, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -73,15 +73,23 @@ void rtnetlink_add_attribute(struct nlmsghdr *request, unsigned short type, cons
 // NLMSG_DONE); a non-zero return (an errno) ends the exchange with it.
 typedef int (*rtnetlink_handler)(const struct nlmsghdr *message, void *context);
 // Sends `request` (its nlmsg_seq and, unless it is a dump, NLM_F_ACK are
-// set here) on a fresh socket of the calling thread's network namespace
-// and hands every answer to `handler` (may be NULL) until the kernel's
-// acknowledgement or, for a dump, NLMSG_DONE. Each call has its own socket
-// (connected to the kernel, so no other socket can send to it) and reply
-// buffer, so threads never share one. Datagrams not from the
+// set here) on rtnetlink_socket, or else a fresh socket of the calling
+// thread's network namespace (or rtnetlink_netns's), and hands every
+// answer to `handler` (may be NULL) until the kernel's acknowledgement
+// or, for a dump, NLMSG_DONE. Sockets are connected to the kernel, so no
+// other socket can send to them; each call has its own reply buffer, so
+// threads never share one (a kept socket belongs to one thread's caller). Datagrams not from the
 // kernel (nl_pid != 0) and messages of another sequence number are
 // ignored; a truncated datagram is an error (EMSGSIZE). Returns 0 or an
 // errno (the kernel's, for a refused request).
 int rtnetlink_talk(struct nlmsghdr *request, rtnetlink_handler handler, void *context);
+// Opens an rtnetlink socket in the namespace of fd `netns` (-1: the
+// thread's own), connected to the kernel, with extended ACKs and a 2 s
+// receive timeout, into *fd (close-on-exec). Returns 0 or an errno.
+int rtnetlink_open(int netns, int *fd);
+// 0 when `fd` is an rtnetlink socket (AF_NETLINK, NETLINK_ROUTE), else an
+// errno (EINVAL, EBADF): a socket argument is checked before use.
+int rtnetlink_check_socket(int fd);
 // Asks for a dump of `type` (RTM_GETADDR, RTM_GETROUTE...) of one address
 // family, with a zeroed family header of `header_size` bytes (ifaddrmsg,
 // rtmsg) whose first byte is the family, and hands every answer to
@@ -110,6 +118,7 @@ napi_value Udp4Close(napi_env env, napi_callback_info info);
 // netns.c
 napi_value EnterNetns(napi_env env, napi_callback_info info);
 napi_value OpenNetns(napi_env env, napi_callback_info info);
+napi_value OpenRtnetlink(napi_env env, napi_callback_info info);
 // Reads an optional network namespace fd (from openNetns): -1 for
 // undefined or null. Returns 1, or 0 after throwing.
 int get_netns_fd(napi_env env, napi_value value, int *fd);

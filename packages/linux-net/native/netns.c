@@ -19,6 +19,10 @@
 //                                      opened.
 //   openNetns(path: string) -> fd       the same checks, without moving: an fd (close-on-exec)
 //                                      that names the namespace until the caller closes it.
+//   openRtnetlink(netns?: fd) -> fd     an rtnetlink socket made in that namespace (or the
+//                                      thread's), connected to the kernel; the rtnetlink
+//                                      functions take it after their netns argument and then
+//                                      need no setns. The caller closes it (fs.closeSync).
 //                                      Native functions taking a `netns` fd do their socket()
 //                                      work inside it through netns_run and come back at once.
 // /sys is not remounted (as with nsenter): read link state through
@@ -129,6 +133,24 @@ napi_value OpenNetns(napi_env env, napi_callback_info info) {
   if (get_string_argument(env, info, "openNetns(path)", "The namespace path", path, sizeof path) == 0) return NULL;
   int fd = open_netns_fd(env, path);
   if (fd < 0) return NULL;
+  napi_value result;
+  if (napi_create_int32(env, fd, &result) != napi_ok) {
+    close(fd);
+    return NULL;
+  }
+  return result;
+}
+
+// openRtnetlink(netns?) -> fd
+napi_value OpenRtnetlink(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  int netns = -1;
+  if (argc > 0 && !get_netns_fd(env, argv[0], &netns)) return NULL;
+  int fd = -1;
+  int err = rtnetlink_open(netns, &fd);
+  if (err != 0) return throw_system_error(env, err, "socket", "Failed to open an rtnetlink socket in the network namespace");
   napi_value result;
   if (napi_create_int32(env, fd, &result) != napi_ok) {
     close(fd);

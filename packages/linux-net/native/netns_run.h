@@ -19,4 +19,10 @@ int netns_run(int target, void (*work)(void *context), void *context);
 // reset when it returns. Per thread.
 extern _Thread_local int rtnetlink_netns;
 
+// A netlink socket of rtnetlink_open (fd, -1 for none) rtnetlink_talk
+// sends on instead of making its own, and interface_index asks through
+// (it lives in its namespace): set by the same wrapper as rtnetlink_netns,
+// which it overrides. Per thread.
+extern _Thread_local int rtnetlink_socket;
+
 #endif

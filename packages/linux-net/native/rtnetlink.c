@@ -3,9 +3,12 @@
 // exchange with the kernel on a socket of the calling thread's network
 // namespace, or of the namespace rtnetlink_netns names (netns_run.h).
 //
-// Every exchange owns its socket and its reply buffer (malloc'd, sized to
-// each datagram with MSG_PEEK | MSG_TRUNC), so calls from several worker
-// threads never share memory. The socket is connected to the kernel, so
+// An exchange makes its own socket, unless the call names one of
+// rtnetlink_open (rtnetlink_socket): a NIC's configurator keeps one per
+// namespace, so its exchanges need no setns and no socket() each. Every
+// exchange owns its reply buffer (malloc'd, sized to each datagram with
+// MSG_PEEK | MSG_TRUNC), so calls from several worker threads never
+// share memory. The socket is connected to the kernel, so
 // another process of the namespace (root in a container, whose namespace
 // a runner enters) cannot send to our port at all; and only datagrams
 // from the kernel (nl_pid 0) and messages carrying the request's sequence
@@ -144,13 +147,11 @@ static void open_netlink_socket(void *context) {
   result->err = result->fd < 0 ? errno : 0;
 }
 
-int rtnetlink_talk(struct nlmsghdr *request, rtnetlink_handler handler, void *context) {
-  int dump = (request->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-  if (!dump) request->nlmsg_flags |= NLM_F_ACK;
-  request->nlmsg_seq = next_sequence();
-  refusal[0] = '\0';
+_Thread_local int rtnetlink_socket = -1;
+
+int rtnetlink_open(int netns, int *out) {
   NetlinkSocket made = {.fd = -1};
-  int entered = netns_run(rtnetlink_netns, open_netlink_socket, &made);
+  int entered = netns_run(netns, open_netlink_socket, &made);
   if (entered != 0) return entered;
   int fd = made.fd;
   if (fd < 0) return made.err;
@@ -167,10 +168,46 @@ int rtnetlink_talk(struct nlmsghdr *request, rtnetlink_handler handler, void *co
   // queue full, so a dump's next part never comes and the loop would
   // read forgeries for as long as they are sent.
   struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-  if (connect(fd, (struct sockaddr *)&kernel, sizeof kernel) < 0 ||
-      sendto(fd, request, request->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+  if (connect(fd, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
     int err = errno;
     close(fd);
+    return err;
+  }
+  *out = fd;
+  return 0;
+}
+
+int rtnetlink_check_socket(int fd) {
+  int domain = 0, protocol = 0;
+  socklen_t size = sizeof domain;
+  if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &size) != 0) return errno == ENOTSOCK ? EINVAL : errno;
+  size = sizeof protocol;
+  if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &size) != 0) return errno;
+  return domain == AF_NETLINK && protocol == NETLINK_ROUTE ? 0 : EINVAL;
+}
+
+int rtnetlink_talk(struct nlmsghdr *request, rtnetlink_handler handler, void *context) {
+  int dump = (request->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+  if (!dump) request->nlmsg_flags |= NLM_F_ACK;
+  request->nlmsg_seq = next_sequence();
+  refusal[0] = '\0';
+  // A kept socket is connected to its namespace's kernel side already;
+  // answers to earlier requests left in its queue (an exchange cut short)
+  // carry another sequence number and are skipped below.
+  int kept = rtnetlink_socket >= 0;
+  int fd = rtnetlink_socket;
+  if (!kept) {
+    int err = rtnetlink_open(rtnetlink_netns, &fd);
+    if (err != 0) return err;
+  }
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+  ssize_t sent;
+  do {
+    sent = sendto(fd, request, request->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel);
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0) {
+    int err = errno;
+    if (!kept) close(fd);
     return err;
   }
   size_t capacity = 32768;
@@ -203,6 +240,6 @@ int rtnetlink_talk(struct nlmsghdr *request, rtnetlink_handler handler, void *co
     }
   }
   free(buffer);
-  close(fd);
+  if (!kept) close(fd);
   return result;
 }

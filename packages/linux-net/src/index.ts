@@ -39,7 +39,7 @@ export type { Udp6Peer, Udp6Socket, Udp6SocketOptions } from "./udp6-socket.js";
 
 export { watchNicPresence } from "./nic-presence.js";
 export type { NicGone, NicGoneReason, NicPresenceTarget, WatchNicPresenceOptions } from "./nic-presence.js";
-export { NETNS_POLL_MS } from "./netns-presence.js";
+export { IDLE_DIRECTORY_WATCHES, NETNS_POLL_MS } from "./netns-presence.js";
 
 export { NETNS_RUN_DIR, NetnsHandle, enterNetns, enterNetnsUnavailable, isCurrentNetns, netnsPath, nsenterArgs, openNetns } from "./netns.js";
 export type { NetnsRef } from "./netns.js";

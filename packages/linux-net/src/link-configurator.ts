@@ -1,7 +1,8 @@
+import { closeSync } from "node:fs";
 import { isIP } from "node:net";
 import { LinkError, type LinkErrorCode } from "./errors.js";
 import { assertInterfaceName, netnsRefOf, runIp, runIpJson, type IpOptions } from "./ip-command.js";
-import { nativeAddon, type NativeAddon } from "./native-addon.js";
+import { nativeAddon, type NativeAddon, type NativeAddress } from "./native-addon.js";
 import type { NetnsRef } from "./netns.js";
 import { addressesFromJson, lifetimeFromJson, routesFromJson, INFINITE_LIFETIME, type IpLinkJson, type IpRouteJson } from "./ip-json.js";
 import type { IpFamily, LinkAddress, LinkRoute, LinkSnapshot } from "./link-types.js";
@@ -9,9 +10,11 @@ import type { IpFamily, LinkAddress, LinkRoute, LinkSnapshot } from "./link-type
 /**
  * Options of an {@link IpRoute2LinkConfigurator}: `ipCommand` and `netns`.
  * With `netns` a namespace held by fd (`openNetns`, a `NetnsRef`) every
- * call works over rtnetlink in-process: the process stays where it is,
- * each call makes its netlink socket and looks the interface up inside the
- * namespace and comes back. That needs the native addon (else
+ * call works over rtnetlink in-process: the process stays where it is.
+ * The configurator makes one netlink socket inside the namespace at its
+ * first call and keeps it for every later exchange (and interface
+ * lookup), so a call needs no setns and no socket of its own, until
+ * {@link IpRoute2LinkConfigurator.close}. That needs the native addon (else
  * `ADDON_UNAVAILABLE`, never `ip` in the wrong namespace) and cannot be
  * combined with `ipCommand` (`EINVAL`, thrown by the constructor).
  */
@@ -49,10 +52,41 @@ export type IpRoute2LinkConfiguratorOptions = IpOptions;
 export class IpRoute2LinkConfigurator {
   readonly #options: IpOptions;
   readonly #netns: NetnsRef | undefined;
+  // The netlink socket kept in #netns (an fd), once made; "closed" after close().
+  #socket: number | "closed" | undefined;
 
   constructor(options: IpRoute2LinkConfiguratorOptions = {}) {
     this.#netns = netnsRefOf(options);
     this.#options = options;
+  }
+
+  /**
+   * Closes the netlink socket kept in the namespace, if one was made. Calls
+   * made afterwards still work, each with a socket of its own (as with an
+   * addon older than `openRtnetlink`). Harmless twice.
+   */
+  close(): void {
+    const socket = this.#socket;
+    this.#socket = "closed";
+    if (typeof socket === "number") closeSync(socket);
+  }
+
+  /** Whether a netlink socket is kept open in the namespace now; for tests and diagnostics. */
+  get keepsSocket(): boolean {
+    return typeof this.#socket === "number";
+  }
+
+  // The kept socket, made at the first call; undefined where there is none to keep.
+  #keptSocket(addon: NativeAddon, netnsFd: number): number | undefined {
+    if (this.#socket === undefined && addon.openRtnetlink !== undefined) {
+      try {
+        this.#socket = addon.openRtnetlink(netnsFd);
+      } catch {
+        // Each call then makes its own socket, and says what fails.
+        return undefined;
+      }
+    }
+    return typeof this.#socket === "number" ? this.#socket : undefined;
   }
 
   // The addon when this configurator may use it: built, and no ipCommand or netns asking for ip.
@@ -65,7 +99,9 @@ export class IpRoute2LinkConfigurator {
         // ip would run in this namespace, not the handle's.
         throw new LinkError("ADDON_UNAVAILABLE", `Cannot configure links in "${netns.path}": the native addon is missing or predates namespaces`);
       }
-      return addonInNetns(addon, netns);
+      // Read per call: a closed handle fails with EINVAL, kept socket or not.
+      const fd = netns.fd;
+      return addonInNetns(addon, fd, this.#keptSocket(addon, fd));
     }
     return this.#options.ipCommand === undefined && this.#options.netns === undefined ? nativeAddon().addon : undefined;
   }
@@ -130,6 +166,20 @@ export class IpRoute2LinkConfigurator {
     const what = `Failed to set MTU "${mtu}" on "${iface}"`;
     const set = this.#native()?.setMtu;
     await this.#apply(["link", "set", "dev", iface, "mtu", String(mtu)], what, set && (() => set(iface, mtu)));
+  }
+
+  /**
+   * Reads the link's addresses (both families, with remaining lifetimes),
+   * as {@link IpRoute2LinkConfigurator.snapshot} does, without its MTU and
+   * routes: over rtnetlink one dump instead of four, for a caller checking
+   * that the addresses it added are on the link.
+   */
+  async addresses(iface: string): Promise<LinkSnapshot["addresses"]> {
+    assertInterfaceName(iface);
+    const what = `Failed to read the addresses of "${iface}"`;
+    const list = this.#native()?.listAddresses;
+    if (list === undefined) return (await this.snapshot(iface)).addresses;
+    return callNative(what, () => list(iface)).map(addressOfNative);
   }
 
   /**
@@ -223,20 +273,20 @@ function routeDestination(route: LinkRoute): { network: string; prefixLength: nu
   return { network, prefixLength: prefix === undefined ? bits : Number(prefix) };
 }
 
-// The addon's rtnetlink calls, each with the fd of `netns` as its last
-// argument (read per call: a closed handle fails with EINVAL).
-function addonInNetns(addon: NativeAddon, netns: NetnsRef): NativeAddon {
+// The addon's rtnetlink calls, each with the namespace fd `netns` and the
+// kept socket (undefined: none) as its last arguments.
+function addonInNetns(addon: NativeAddon, netns: number, socket: number | undefined): NativeAddon {
   const { linkInfo, setMtu, replaceAddress, deleteAddress, listAddresses, replaceRoute, deleteRoute, listRoutes } = addon;
   return {
     ...addon,
-    linkInfo: linkInfo && ((name) => linkInfo(name, netns.fd)),
-    setMtu: setMtu && ((name, mtu) => setMtu(name, mtu, netns.fd)),
-    replaceAddress: replaceAddress && ((name, address, prefix, valid, preferred, broadcast) => replaceAddress(name, address, prefix, valid, preferred, broadcast, netns.fd)),
-    deleteAddress: deleteAddress && ((name, address, prefix) => deleteAddress(name, address, prefix, netns.fd)),
-    listAddresses: listAddresses && ((name) => listAddresses(name, netns.fd)),
-    replaceRoute: replaceRoute && ((name, destination, prefix, gateway, metric) => replaceRoute(name, destination, prefix, gateway, metric, netns.fd)),
-    deleteRoute: deleteRoute && ((name, destination, prefix, gateway, metric) => deleteRoute(name, destination, prefix, gateway, metric, netns.fd)),
-    listRoutes: listRoutes && ((name, family) => listRoutes(name, family, netns.fd)),
+    linkInfo: linkInfo && ((name) => linkInfo(name, netns, socket)),
+    setMtu: setMtu && ((name, mtu) => setMtu(name, mtu, netns, socket)),
+    replaceAddress: replaceAddress && ((name, address, prefix, valid, preferred, broadcast) => replaceAddress(name, address, prefix, valid, preferred, broadcast, netns, socket)),
+    deleteAddress: deleteAddress && ((name, address, prefix) => deleteAddress(name, address, prefix, netns, socket)),
+    listAddresses: listAddresses && ((name) => listAddresses(name, netns, socket)),
+    replaceRoute: replaceRoute && ((name, destination, prefix, gateway, metric) => replaceRoute(name, destination, prefix, gateway, metric, netns, socket)),
+    deleteRoute: deleteRoute && ((name, destination, prefix, gateway, metric) => deleteRoute(name, destination, prefix, gateway, metric, netns, socket)),
+    listRoutes: listRoutes && ((name, family) => listRoutes(name, family, netns, socket)),
   };
 }
 
@@ -248,27 +298,33 @@ function nativeSnapshot(addon: Required<NativeAddon>, iface: string, what: strin
     addon.listRoutes(iface, 4),
     addon.listRoutes(iface, 6),
   ] as const);
-  const family = (version: 4 | 6): IpFamily => (version === 6 ? "ipv6" : "ipv4");
   return {
     interface: link.name,
     mtu: link.mtu,
-    addresses: addresses.map((a) => {
-      const preferred = lifetimeFromJson(a.preferredLifetime);
-      const valid = lifetimeFromJson(a.validLifetime);
-      return {
-        family: family(a.family),
-        address: a.address,
-        prefixLength: a.prefixLength,
-        ...(preferred === undefined ? {} : { preferredLifetime: preferred }),
-        ...(valid === undefined ? {} : { validLifetime: valid }),
-      };
-    }),
+    addresses: addresses.map(addressOfNative),
     routes: [...routes4, ...routes6].map((r) => ({
-      family: family(r.family),
+      family: familyOfVersion(r.family),
       destination: `${r.destination}/${r.prefixLength}`,
       ...(r.gateway === undefined ? {} : { gateway: r.gateway }),
       ...(r.metric === undefined ? {} : { metric: r.metric }),
     })),
+  };
+}
+
+function familyOfVersion(version: 4 | 6): IpFamily {
+  return version === 6 ? "ipv6" : "ipv4";
+}
+
+// An address as the addon lists it, as a snapshot shows it (lifetimes as ip -json gives them).
+function addressOfNative(a: NativeAddress): LinkSnapshot["addresses"][number] {
+  const preferred = lifetimeFromJson(a.preferredLifetime);
+  const valid = lifetimeFromJson(a.validLifetime);
+  return {
+    family: familyOfVersion(a.family),
+    address: a.address,
+    prefixLength: a.prefixLength,
+    ...(preferred === undefined ? {} : { preferredLifetime: preferred }),
+    ...(valid === undefined ? {} : { validLifetime: valid }),
   };
 }
 

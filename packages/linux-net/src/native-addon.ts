@@ -47,6 +47,9 @@ export interface NativeAddress {
  * take an optional last `netns` (an fd from openNetns): the netlink
  * socket and the interface lookup are then made in that namespace
  * (setns in and back within the call); without it, in the thread's own.
+ * After `netns` they take an optional `socket`, an fd of openRtnetlink:
+ * the exchange then goes over it, with no setns and no socket of its own
+ * (the interface is looked up through it too).
  */
 export interface NativeAddon {
   /**
@@ -124,11 +127,19 @@ export interface NativeAddon {
    */
   openNetns?(path: string): number;
   /**
+   * Opens an rtnetlink socket inside the network namespace of fd `netns`
+   * (the thread's own without it), connected to the kernel: an fd
+   * (close-on-exec) the caller closes with `fs.closeSync`, to pass as the
+   * `socket` argument of the rtnetlink functions. Throws a system error.
+   * Missing from addons built before it was added.
+   */
+  openRtnetlink?(netns?: number): number;
+  /**
    * Reads link `name` with RTM_GETLINK: index, name, ARPHRD_* type, IFF_*
    * flags (IFF_LOWER_UP included), MTU and hardware address. Throws a
    * system error (`code` ENODEV). Missing from addons built before it was added.
    */
-  linkInfo?(name: string, netns?: number): { index: number; name: string; type: number; flags: number; mtu: number; address: Buffer };
+  linkInfo?(name: string, netns?: number, socket?: number): { index: number; name: string; type: number; flags: number; mtu: number; address: Buffer };
   /**
    * Adds or updates (RTM_NEWADDR, create + replace) `address`/`prefixLength`
    * on link `name` with the lifetimes in seconds (0xffffffff: forever),
@@ -143,25 +154,25 @@ export interface NativeAddon {
     validLifetime: number,
     preferredLifetime: number,
     broadcast: boolean,
-    netns?: number,
+    netns?: number, socket?: number,
   ): void;
   /** Removes `address`/`prefixLength` from link `name` (RTM_DELADDR). Throws a system error (`code` ENODEV, EADDRNOTAVAIL when absent). */
-  deleteAddress?(name: string, address: string, prefixLength: number, netns?: number): void;
+  deleteAddress?(name: string, address: string, prefixLength: number, netns?: number, socket?: number): void;
   /** The addresses of link `name`, both families (RTM_GETADDR dump). Throws a system error (`code` ENODEV). */
-  listAddresses?(name: string, netns?: number): NativeAddress[];
+  listAddresses?(name: string, netns?: number, socket?: number): NativeAddress[];
   /**
    * Adds or replaces a main-table route through link `name` (RTM_NEWROUTE
    * as `ip route replace` sends it: protocol boot, scope link without
    * gateway for IPv4). `gateway`/`metric` null when absent. Throws a system
    * error (`code` ENODEV, ENETUNREACH, EINVAL...).
    */
-  replaceRoute?(name: string, destination: string, prefixLength: number, gateway: string | null, metric: number | null, netns?: number): void;
+  replaceRoute?(name: string, destination: string, prefixLength: number, gateway: string | null, metric: number | null, netns?: number, socket?: number): void;
   /** Removes a route as `ip route del` does (RTM_DELROUTE). Throws a system error (`code` ENODEV, ESRCH when absent). */
-  deleteRoute?(name: string, destination: string, prefixLength: number, gateway: string | null, metric: number | null, netns?: number): void;
+  deleteRoute?(name: string, destination: string, prefixLength: number, gateway: string | null, metric: number | null, netns?: number, socket?: number): void;
   /** The main-table routes through link `name` of one family (RTM_GETROUTE dump). Throws a system error (`code` ENODEV). */
-  listRoutes?(name: string, family: 4 | 6, netns?: number): NativeRoute[];
+  listRoutes?(name: string, family: 4 | 6, netns?: number, socket?: number): NativeRoute[];
   /** Sets the MTU of link `name` (RTM_NEWLINK). Throws a system error (`code` ENODEV, EINVAL). */
-  setMtu?(name: string, mtu: number, netns?: number): void;
+  setMtu?(name: string, mtu: number, netns?: number, socket?: number): void;
   /**
    * Reads /proc/sys/net/ipv6/conf/`iface`/`name`, opened inside the
    * namespace of fd `netns` when given (the file belongs to its opener's

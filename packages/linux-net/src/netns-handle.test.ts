@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import { decodeDhcpv4, Dhcpv4MessageType, findDhcpv4Option } from "@incusx/dhcp-
 import { dhcpDiscover } from "./fixtures/dhcp-discover.js";
 import { createTestNetwork, rootAvailable, waitFor, type TestNetwork } from "@incusx/testkit/netns";
 import { LinkError } from "./errors.js";
-import { NATIVE_ADDON_PATH } from "./native-addon.js";
+import { NATIVE_ADDON_PATH, nativeAddon } from "./native-addon.js";
 import { fileURLToPath } from "node:url";
 import { watchAddressFlags } from "./address-flags.js";
 import { addressFlagsFromJson, type AddressFlags, type IpLinkJson } from "./ip-json.js";
@@ -201,6 +201,47 @@ describe.skipIf(!rootAvailable())("IpRoute2LinkConfigurator with a namespace han
     await link.removeAddress("eth0", { address: "192.0.2.50", prefixLength: 24 });
     expect((await net!.addresses("container", "eth0")).map((a) => a.local)).not.toContain("192.0.2.50");
     expect(where()).toBe(home);
+  });
+
+  it("keeps one netlink socket in the namespace for all its exchanges, and closes it at close()", async () => {
+    netns = openNetns(net!.containerNsPath);
+    const fds = openFds();
+    const link = new IpRoute2LinkConfigurator({ netns });
+    expect(link.keepsSocket).toBe(false);
+    await link.addAddress("eth0", { address: "192.0.2.51", prefixLength: 24, validLifetime: 3600, preferredLifetime: 1800 });
+    expect(link.keepsSocket).toBe(true);
+    expect(openFds()).toBe(fds + 1);
+    await link.addRoute("eth0", { destination: "203.0.113.0/24", gateway: "192.0.2.1" });
+    await link.setMtu("eth0", 1450);
+    const snapshot = await link.snapshot("eth0");
+    expect(snapshot).toMatchObject({ interface: "eth0", mtu: 1450 });
+    expect(snapshot.addresses).toContainEqual(expect.objectContaining({ address: "192.0.2.51", prefixLength: 24 }));
+    // The addresses alone, as the snapshot shows them (lifetimes count down by whole seconds).
+    expect((await link.addresses("eth0")).map((a) => `${a.family} ${a.address}/${a.prefixLength}`)).toEqual(snapshot.addresses.map((a) => `${a.family} ${a.address}/${a.prefixLength}`));
+    await expect(link.addresses("incusx-none0")).rejects.toMatchObject({ code: "ENODEV" });
+    await expect(link.setMtu("incusx-none0", 1400)).rejects.toMatchObject({ code: "ENODEV" });
+    expect(openFds()).toBe(fds + 1);
+    link.close();
+    link.close();
+    expect(link.keepsSocket).toBe(false);
+    expect(openFds()).toBe(fds);
+    // Still works after close, each call with a socket of its own, and keeps none.
+    await link.removeAddress("eth0", { address: "192.0.2.51", prefixLength: 24 });
+    expect((await net!.addresses("container", "eth0")).map((a) => a.local)).not.toContain("192.0.2.51");
+    expect(openFds()).toBe(fds);
+  });
+
+  it("refuses a socket argument that is not an rtnetlink socket", () => {
+    const addon = nativeAddon().addon!;
+    netns = openNetns(net!.containerNsPath);
+    // The namespace fd is a file, not a socket.
+    expect(() => addon.linkInfo!("eth0", netns!.fd, netns!.fd)).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    const socket = addon.openRtnetlink!(netns.fd);
+    try {
+      expect(addon.linkInfo!("eth0", undefined, socket)).toMatchObject({ name: "eth0" });
+    } finally {
+      closeSync(socket);
+    }
   });
 
   it("fails with typed errors and comes back: a missing interface, a closed handle, options that would run ip", async () => {

@@ -2,7 +2,7 @@
 // DHCP runners on one interface (run) or on many NICs at once (attach).
 // LeaseApplier and LeaseEventQueue stay inside.
 
-export { CLIENT_DUID_KEY, LINK_FAILED, NIC_GONE, NetworkRuntime, OPTIMISTIC_DAD_SYSCTLS, attachedNicKey, instanceDuidKey, nicLeaseKey } from "./network-runtime.js";
+export { CLIENT_DUID_KEY, KNOWN_DUIDS, LINK_FAILED, NIC_GONE, NetworkRuntime, OPTIMISTIC_DAD_SYSCTLS, attachedNicKey, instanceDuidKey, nicLeaseKey } from "./network-runtime.js";
 export type {
   AttachedNic,
   DetachOptions,

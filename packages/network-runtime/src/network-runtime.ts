@@ -11,6 +11,7 @@ import {
   type LeaseEvent,
   type LeaseEventNic,
   type LeaseEventStream,
+  type LinkAddress,
   type LinkConfigurator,
   type Logger,
   type NetworkNamespace,
@@ -80,6 +81,12 @@ export interface NetworkRuntimeOptions {
    * network namespace: `netns` is the namespace the runtime holds open for
    * it (with `openNetns`; else `undefined`, and only the path `nic.netns`
    * says where). Default `link` for every NIC. Called once per attach.
+   * A link it returns with a `close()` method (`@incusx/linux-net`'s
+   * `IpRoute2LinkConfigurator` keeps a netlink socket in the namespace) is
+   * closed once the NIC's runners stopped (detach, or the NIC gone),
+   * unless it is `link` or another attached NIC's link too. A
+   * link with an `addresses(iface)` method (that one too) is read back
+   * with it after each lease instead of a whole `snapshot`.
    */
   readonly linkFor?: (nic: NicSpec, netns?: NetworkNamespace) => LinkConfigurator;
   /**
@@ -352,6 +359,19 @@ interface NicRun {
   readonly status?: Map<IpFamily, FamilyCell>;
   readonly logFields?: Record<string, string>;
   readonly optimisticDad: boolean;
+  // The NIC's write to the attached set: the runners start at once, but no
+  // lease is applied before it is done, so a NIC carrying an address is
+  // always one a restart re-adopts.
+  readonly persisted?: Promise<void>;
+}
+
+interface Closable {
+  close(): void;
+}
+
+// A link that reads its addresses without the rest of a snapshot.
+interface AddressReader {
+  addresses(iface: string): Promise<readonly LinkAddress[]>;
 }
 
 interface FamilyCell {
@@ -363,6 +383,7 @@ interface FamilyCell {
 
 interface Attachment {
   readonly spec: NicSpec;
+  readonly link: LinkConfigurator;
   readonly events: LeaseEventStream;
   readonly stop: AbortController;
   readonly status: Map<IpFamily, FamilyCell>;
@@ -376,6 +397,9 @@ interface Attachment {
 }
 
 const LEASE_IN_FORCE: ReadonlySet<LeaseEvent["kind"]> = new Set(["bound", "renewed", "rebound"]);
+
+/** How many instances' client DUIDs a runtime keeps in memory (about 100 bytes each), so attaching a NIC does not read its instance's DUID from the store each time. */
+export const KNOWN_DUIDS = 4096;
 
 /**
  * Runs the DHCP runners of an interface side by side and keeps the link in
@@ -399,6 +423,8 @@ export class NetworkRuntime {
   private readonly nics = new Map<string, Attachment>();
   // DUID loads under way, so NICs of one instance attached at once share the DUID one of them creates.
   private readonly duidLoads = new Map<string, Promise<Uint8Array | undefined>>();
+  // DUIDs read or made, by key, most recently used last: an instance's DUID never changes, so an attach reads it once.
+  private readonly duids = new Map<string, Uint8Array>();
   private readonly saved: AttachmentStore | undefined;
 
   constructor(private readonly options: NetworkRuntimeOptions) {
@@ -492,7 +518,7 @@ export class NetworkRuntime {
       throw new IncusxError(ErrorCode.InvalidConfig, `No link or event stream for NIC "${nic.device}" of instance "${nic.instance}": ${errorText(error)}`, { cause: error });
     }
     const remembered = (how.remember ? this.saved?.remember(nic, netnsId) : undefined) ?? Promise.resolve();
-    const attachment: Attachment = { spec: nic, events, stop: new AbortController(), status: new Map(), remembered, release: nic.releaseOnStop === true };
+    const attachment: Attachment = { spec: nic, link, events, stop: new AbortController(), status: new Map(), remembered, release: nic.releaseOnStop === true };
     this.nics.set(key, attachment);
     let started!: () => void;
     const ready = new Promise<void>((resolve) => (started = resolve));
@@ -517,12 +543,14 @@ export class NetworkRuntime {
         status: attachment.status,
         logFields: { instance: nic.instance, device: nic.device, ...(nic.netns === undefined ? {} : { netns: nic.netns }) },
         optimisticDad,
+        persisted: remembered,
       },
       started,
     ).finally(() => {
       started();
       this.closeWatch(attachment);
-      // The runners stopped and their last removals were applied: nothing uses the namespace now.
+      // The runners stopped and their last removals were applied: nothing uses the link or the namespace now.
+      this.closeLink(attachment);
       this.closeNetns(held, nic);
       // A gone NIC's detached events follow its failed NIC_GONE ones (nicGone), so listeners learn why first.
       if (attachment.gone === undefined) this.publishDetached(attachment);
@@ -617,6 +645,19 @@ export class NetworkRuntime {
     } catch (error) {
       const code = (error as { code?: unknown } | undefined)?.code === "ENOENT" ? ErrorCode.NotFound : ErrorCode.InvalidConfig;
       throw new IncusxError(code, `Cannot attach NIC "${nic.device}" of instance "${nic.instance}": ${errorText(error)}`, { cause: error });
+    }
+  }
+
+  // A link of linkFor with a close() (the netlink socket it keeps in the
+  // namespace) is closed with its NIC; `link`, and a link another attached
+  // NIC still uses, are not.
+  private closeLink(attachment: Attachment): void {
+    const { link, spec: nic } = attachment;
+    if (link === this.options.link || [...this.nics.values()].some((other) => other !== attachment && other.link === link)) return;
+    try {
+      (link as Partial<Closable>).close?.();
+    } catch (error) {
+      this.options.logger.warn(`Could not close the link of NIC "${nic.device}" of instance "${nic.instance}": ${errorText(error)}`);
     }
   }
 
@@ -754,17 +795,42 @@ export class NetworkRuntime {
     }
     for (const runner of runners) options.status?.set(runner.family, { state: "starting" });
     if (options.optimisticDad && runners.some((r) => r.family === "ipv6")) await this.turnOnOptimisticDad(options);
-    const duid = options.duid ?? (await this.clientDuid(options.duidKey));
+    // Without a wait when the DUID is known: the runners start in this turn.
+    const known = options.duid ?? this.clientDuid(options.duidKey);
+    const duid = known instanceof Promise ? await known : known;
     const runOptions = duid === undefined ? options : { ...options, duid };
     const supervised = runners.map((runner, index) => this.supervise(runner, index, runOptions));
     started?.();
     await Promise.all(supervised);
   }
 
-  private clientDuid(key: string): Promise<Uint8Array | undefined> {
+  private clientDuid(key: string): Uint8Array | Promise<Uint8Array | undefined> {
+    const known = this.duids.get(key);
+    if (known !== undefined) {
+      this.duids.delete(key);
+      this.duids.set(key, known);
+      return known;
+    }
     let load = this.duidLoads.get(key);
     if (load === undefined) {
-      load = this.loadDuid(key).finally(() => this.duidLoads.delete(key));
+      load = this.loadDuid(key).then(
+        (duid) => {
+          this.duidLoads.delete(key);
+          if (duid !== undefined) {
+            this.duids.set(key, duid);
+            // Bounded: the oldest instance's DUID is read from the store again when it comes back.
+            for (const oldest of this.duids.keys()) {
+              if (this.duids.size <= KNOWN_DUIDS) break;
+              this.duids.delete(oldest);
+            }
+          }
+          return duid;
+        },
+        (error: unknown) => {
+          this.duidLoads.delete(key);
+          throw error;
+        },
+      );
       this.duidLoads.set(key, load);
     }
     return load;
@@ -801,6 +867,7 @@ export class NetworkRuntime {
     const handle = async (event: LeaseEvent, stopping: AbortSignal): Promise<void> => {
       let problems: LinkProblem[] = [];
       if (LEASE_IN_FORCE.has(event.kind) && event.lease !== undefined) {
+        if (options.persisted !== undefined) await options.persisted;
         problems = await applier.apply(event.lease, stopping);
         if (stopping.aborted) {
           // Not published: it is not on the link as a whole. What is there is left, as a stop leaves a lease.
@@ -879,15 +946,17 @@ export class NetworkRuntime {
   }
 
   // What the kernel shows, not what we asked for: an address refused
-  // silently (or removed at once) must not count as configured.
-  private async readBack(iface: string, link: LinkConfigurator, applier: LeaseApplier): Promise<LinkProblem[]> {
-    let snapshot;
+  // silently (or removed at once) must not count as configured. A link
+  // that reads its addresses alone (`IpRoute2LinkConfigurator.addresses`:
+  // one netlink dump instead of four) is asked for those only.
+  private async readBack(iface: string, link: LinkConfigurator & Partial<AddressReader>, applier: LeaseApplier): Promise<LinkProblem[]> {
+    let addresses: readonly LinkAddress[];
     try {
-      snapshot = await link.snapshot(iface);
+      addresses = typeof link.addresses === "function" ? await link.addresses(iface) : (await link.snapshot(iface)).addresses;
     } catch (error) {
       return [{ action: "read back the link", error }];
     }
-    const present = new Set(snapshot.addresses.map((a) => `${a.address}/${a.prefixLength}`));
+    const present = new Set(addresses.map((a) => `${a.address}/${a.prefixLength}`));
     return applier.applied
       .filter((a) => !present.has(`${a.address}/${a.prefixLength}`))
       .map((a) => ({

@@ -2,29 +2,14 @@ import { closeSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { DhcpRunOptions, DhcpRunner, IpFamily, Lease, LinkConfigurator, StateStore } from "@incusx/sdk";
+import type { Lease, LinkConfigurator, StateStore } from "@incusx/sdk";
 import { FakeClock, MemoryLeaseEventStream, MemoryLogSink, MemoryStateStore, RecordingLinkConfigurator } from "@incusx/sdk/testing";
 import { savedNicFrom, savedNicOf } from "./attachment-store.js";
 import { LeaseApplier } from "./lease-applier.js";
+import { RecordingRunner } from "./runtime-run.test-support.js";
 import { NetworkRuntime, attachedNicKey, nicLeaseKey, type NetworkRuntimeOptions, type NicSpec } from "./network-runtime.js";
 
 const START = Date.UTC(2026, 0, 1);
-
-/** A runner that records each run and binds when told to, as a plugin's runner serving every NIC does. */
-class RecordingRunner implements DhcpRunner {
-  readonly runs: DhcpRunOptions[] = [];
-  constructor(readonly family: IpFamily) {}
-
-  run(options: DhcpRunOptions): Promise<void> {
-    this.runs.push(options);
-    return new Promise((resolve) => options.signal.addEventListener("abort", () => resolve(), { once: true }));
-  }
-
-  bind(hostname: string, lease: Lease, at: number): void {
-    const run = this.runs.filter((r) => r.hostname === hostname).at(-1)!;
-    run.emit({ kind: "bound", family: this.family, interface: run.interface, at, lease });
-  }
-}
 
 const leaseOf = (address: string, obtainedAt: number): Lease => ({
   family: "ipv4",

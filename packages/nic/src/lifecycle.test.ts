@@ -4,6 +4,7 @@ import {
   type ForwardUse,
   type IpFamily,
   type NatBackend,
+  type NatListOptions,
   type NatOwner,
   type NatPlan,
   type NatReconcileResult,
@@ -40,8 +41,10 @@ class FakeNat implements NatBackend {
     this.calls.push(`remove ${owner.instance}/${owner.device}${family ? ` ${family}` : ""}`);
     this.rules = this.rules.filter((r) => !same(r, owner, family));
   }
-  async list(): Promise<readonly NatRule[]> {
-    return [...this.rules];
+  /** Rules of other cluster members: listed only with `allMembers`, as a member-scoped backend does. */
+  othersRules: NatRule[] = [];
+  async list(options?: NatListOptions): Promise<readonly NatRule[]> {
+    return options?.allMembers === true ? [...this.rules, ...this.othersRules] : [...this.rules];
   }
   async reconcile(desired: readonly NatRule[]): Promise<NatReconcileResult> {
     this.calls.push(`reconcile ${desired.length}`);
@@ -215,6 +218,19 @@ describe("NicLifecycle", () => {
     expect((await lifecycle.listNat({ router: "lr-ovn1" })).map((r) => r.owner.instance)).toEqual(["c2"]);
     expect((await lifecycle.listNat({ network: "ovn0" })).map((r) => r.owner.instance)).toEqual(["c1"]);
     expect(await lifecycle.listNat({ router: "lr-nope" })).toEqual([]);
+  });
+
+  it("lists other members' rules too, each naming its member, or one member's; stop reports only this member's", async () => {
+    const { nat, lifecycle } = setup();
+    await lifecycle.start("c1", "eth0");
+    nat.othersRules = [
+      { ...rule("c2", "ipv4", "ovn1", "10.1.0.5", "198.51.100.10"), member: "node-b" },
+      rule("c9", "ipv4", "ovn0", "10.0.0.9", "198.51.100.9"),
+    ];
+    expect((await lifecycle.listNat()).map((r) => `${r.owner.instance}@${r.member ?? "-"}`)).toEqual(["c1@-", "c2@node-b", "c9@-"]);
+    expect((await lifecycle.listNat({ member: "node-b" })).map((r) => r.owner.instance)).toEqual(["c2"]);
+    expect((await lifecycle.listNat({ member: "" })).map((r) => r.owner.instance)).toEqual(["c1", "c9"]);
+    expect((await lifecycle.stop("c2", "eth0")).removed).toEqual([]);
   });
 
   describe("reconcile", () => {

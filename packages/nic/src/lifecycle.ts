@@ -60,6 +60,11 @@ export interface NatListEntry extends NatRule {
 
 /** Which rules {@link NicLifecycle.listNat} returns. */
 export interface NatListFilter {
+  /**
+   * Only rules of this cluster member (`""`: rules recorded without one).
+   * Without it, every member's rules are listed, each naming its `member`.
+   */
+  readonly member?: string;
   /** Only rules of this network. */
   readonly network?: string;
   /** Only rules of networks whose OVN logical router (in the host state) is this one. */
@@ -214,13 +219,17 @@ export class NicLifecycle {
     return { owner, removed };
   }
 
-  /** Every backend's owned rules, with network type and router, optionally filtered. */
+  /**
+   * Every backend's rules of every cluster member (each naming its
+   * `member`), with network type and router, optionally filtered.
+   */
   async listNat(filter: NatListFilter = {}): Promise<NatListEntry[]> {
     const routers = new Map((await this.state.networks()).map((n) => [n.name, n.ovnRouter]));
     const entries: NatListEntry[] = [];
     for (const backend of this.backends) {
-      for (const rule of await backend.list()) {
+      for (const rule of await backend.list({ allMembers: true })) {
         const router = routers.get(rule.network);
+        if (filter.member !== undefined && (rule.member ?? "") !== filter.member) continue;
         if (filter.network !== undefined && rule.network !== filter.network) continue;
         if (filter.router !== undefined && router !== filter.router) continue;
         entries.push({ ...rule, networkType: backend.networkType, ...(router === undefined ? {} : { router }) });
@@ -313,7 +322,7 @@ function guarded(backend: NatBackend): NatBackend {
     plan: (nic) => call(`plan NIC "${nic.instance}/${nic.device}"`, () => backend.plan(nic)),
     ensure: (rule) => call(`ensure the ${rule.family} rule of NIC "${rule.owner.instance}/${rule.owner.device}"`, () => backend.ensure(rule)),
     remove: (owner, family) => call(`remove the rules of NIC "${owner.instance}/${owner.device}"`, () => backend.remove(owner, family)),
-    list: () => call("list its rules", () => backend.list()),
+    list: (options) => call("list its rules", () => (options === undefined ? backend.list() : backend.list(options))),
     reconcile: (desired) => call("reconcile", () => backend.reconcile(desired)),
   };
 }

@@ -177,6 +177,22 @@ export interface NatRule {
   readonly logicalIp: string;
   /** Address outbound traffic is translated to (canonical). */
   readonly externalIp: string;
+  /**
+   * Cluster member owning the rule, on rules a backend lists when it
+   * records one (the OVN backend does); absent on a row written before
+   * members were recorded. Ignored by `ensure` and `reconcile`: a backend
+   * writes as its own host's member.
+   */
+  readonly member?: string;
+}
+
+/** Which rules {@link NatBackend.list} returns. */
+export interface NatListOptions {
+  /**
+   * Also the rules of other cluster members (each naming its `member`) and
+   * rules recorded without a member; default: only this member's.
+   */
+  readonly allMembers?: boolean;
 }
 
 /** What a reconcile changed. */
@@ -220,10 +236,45 @@ export interface NatBackend {
   ensure(rule: NatRule): Promise<void>;
   /** Removes the owner's rules (one family, or both). */
   remove(owner: NatOwner, family?: IpFamily): Promise<void>;
-  /** Every rule this backend owns. */
-  list(): Promise<readonly NatRule[]>;
+  /** Every rule this backend owns for this host's member (with `allMembers`, for every member). */
+  list(options?: NatListOptions): Promise<readonly NatRule[]>;
   /** Makes owned rules equal `desired`. */
   reconcile(desired: readonly NatRule[]): Promise<NatReconcileResult>;
+  /**
+   * Optional: watches the backend's store and calls `listener` when
+   * something changed that can make the owned rules drift from what the
+   * backend last read or wrote (an owned rule edited or deleted by someone
+   * else, a router recreated, an address the backend plans from changed,
+   * a reconnection that could not resume). Changes the backend's own writes
+   * cause are not reported, so a host that reconciles on every report does
+   * not loop. Resolves once the watch runs; rejects (typed) when it cannot
+   * start. A host keeping rules right continuously (the daemon's NAT
+   * keeper) uses it; a backend without it is reconciled only when asked.
+   *
+   * @example
+   * const watch = await backend.watch?.((change) => scheduleReconcile(change.reason));
+   * await watch?.close();
+   */
+  watch?(listener: (change: NatStoreChange) => void): Promise<NatWatch>;
+}
+
+/** What a {@link NatBackend.watch} listener hears. */
+export interface NatStoreChange {
+  /**
+   * What changed: `rules` (an owned rule differs from what the backend last
+   * saw), `router` (a router appeared, went or was renamed), `address` (an
+   * address a plan was made from changed), `resync` (the watch was
+   * re-established without the changes since: anything may have changed).
+   */
+  readonly reason: "rules" | "router" | "address" | "resync";
+  /** A short human description (`NAT row 1b2c... deleted`). */
+  readonly detail?: string;
+}
+
+/** A running {@link NatBackend.watch}. */
+export interface NatWatch {
+  /** Stops watching; harmless twice. */
+  close(): Promise<void>;
 }
 
 /** Extension point for {@link NatBackend}s. */

@@ -47,6 +47,9 @@ export type {
   LinkDns,
   NetworkNamespace,
   NatBackend,
+  NatListOptions,
+  NatStoreChange,
+  NatWatch,
   NatOwner,
   NatPlan,
   NatReconcileResult,
@@ -60,6 +63,7 @@ export type {
 
 export {
   ClockToken,
+  HostIdentityToken,
   LeaseEventStreamToken,
   LinkConfiguratorToken,
   LoggerToken,
@@ -70,6 +74,7 @@ export {
 export type {
   Clock,
   Disposable,
+  HostIdentity,
   JsonValue,
   LeaseEventStream,
   LinkAddress,

@@ -68,6 +68,26 @@ export interface StateStore {
 /** Token of the {@link StateStore}; resolves to the resolving plugin's own store. */
 export const StateStoreToken = defineToken<StateStore>("service.state-store");
 
+/**
+ * Who this host is. Stores shared by a cluster's members (OVN's northbound
+ * database) record the member on what the host writes, so one member acts
+ * on its own entries only.
+ */
+export interface HostIdentity {
+  /**
+   * The cluster member name this host runs as (Incus's server name): the
+   * host config's `member`, default the host name (`os.hostname()`).
+   */
+  readonly member: string;
+}
+/**
+ * Token of the {@link HostIdentity}.
+ *
+ * @example
+ * constructor(@inject(HostIdentityToken) identity: HostIdentity) { this.member = identity.member }
+ */
+export const HostIdentityToken = defineToken<HostIdentity>("service.host-identity");
+
 /** A network known to the host, Incus-shaped. */
 export interface Network {
   /** Network name (`ovn0`). */

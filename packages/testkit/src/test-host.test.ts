@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   ClockToken,
+  HostIdentityToken,
   LeaseEventStreamToken,
   LinkConfiguratorToken,
   NetworkStateToken,
@@ -47,6 +48,15 @@ afterEach(async () => {
 });
 
 describe("startTestHost", () => {
+  it("gives plugins the host identity: member test-member unless one is given", async () => {
+    const seen: unknown[] = [];
+    const plugin = definePlugin({ id: "test.identity", start: (context) => void seen.push(context.resolve(HostIdentityToken)) });
+    running = await startTestHost({ plugins: [{ plugin }] });
+    await running.stop();
+    running = await startTestHost({ plugins: [{ plugin }], member: "node-b" });
+    expect(seen).toEqual([{ member: "test-member" }, { member: "node-b" }]);
+  });
+
   it("loads a plugin without a manifest and validates NICs through the real host", async () => {
     running = await startTestHost({
       plugins: [{ plugin: validatorPlugin }],

@@ -88,6 +88,8 @@ export interface TestHostOptions {
   readonly stateDir?: string;
   /** Defaults for every plugin entry. */
   readonly defaults?: HostDefaults;
+  /** The cluster member name the host runs as (`HostIdentityToken`); default `test-member`. */
+  readonly member?: string;
   /**
    * Resolve even when a plugin failed, to test failure handling through
    * `report`. By default `startTestHost` rejects with the failures listed.
@@ -160,6 +162,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
   const plugins = await Promise.all(options.plugins.map((entry) => toSource(entry)));
   const host = new Host({
     plugins,
+    member: options.member ?? "test-member",
     ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
     defaults: {
       onFailure: "abort",

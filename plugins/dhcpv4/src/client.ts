@@ -2,7 +2,7 @@ import { randomInt } from "node:crypto";
 import { Dhcpv4MessageType, Dhcpv4OptionCode, dhcpv4OptionValue, findDhcpv4Option, type Dhcpv4Message } from "@incusx/dhcp-wire";
 import type { Clock, DhcpAttemptFailure, Lease, LeaseEventKind, Logger } from "@incusx/sdk";
 import { runExchange, isReplyTo, isType, sendMessage, unusableAddress, type Exchange, type ExchangeContext } from "./exchange.js";
-import { Inbox, receiveUntilAborted, type MessageSource } from "@incusx/dhcp-client";
+import { Inbox, receiveUntilAborted, type AdmissionSlot, type MessageSource } from "@incusx/dhcp-client";
 import { bindingFromAck, expiresAt, leaseOf, savedLeaseOf, timeOf, type Binding, type SavedLease } from "./lease.js";
 import { buildDiscover, buildRelease, buildRequest, secondsSince, type ClientIdentity } from "./messages.js";
 import { announcedName, type Dhcpv4ClientOptions } from "./options.js";
@@ -87,6 +87,8 @@ export class Dhcpv4Client {
   #naksInARow = 0;
   /** The xid of the exchange running, if any: only its replies reach the inbox. */
   #xid: number | undefined;
+  /** The admission slot held from DISCOVER until the REQUEST is answered or given up. */
+  #slot: AdmissionSlot | undefined;
 
   constructor(options: Dhcpv4ClientOptions) {
     this.#options = options;
@@ -124,7 +126,11 @@ export class Dhcpv4Client {
     if (signal.aborted) return;
     const ended = failed === undefined ? signal : AbortSignal.any([signal, failed]);
     const replies = repliesTo(this.#options.transport, this.#options.mac, () => this.#xid);
-    await receiveUntilAborted(replies, this.#inbox, ended, () => this.#loop(ended));
+    try {
+      await receiveUntilAborted(replies, this.#inbox, ended, () => this.#loop(ended));
+    } finally {
+      this.#releaseSlot();
+    }
     if (this.#options.releaseOnStop === true && failed?.aborted !== true) await this.#release();
     this.#state = "stopped";
   }
@@ -170,6 +176,8 @@ export class Dhcpv4Client {
     this.#state = "init";
     const waitUntil = this.#clock.now() + delay;
     while (this.#clock.now() < waitUntil) await this.#inbox.next(waitUntil - this.#clock.now(), signal);
+    // Waits in INIT while the runner's other clients fill the exchange phase; renewals never wait here.
+    if (this.#options.admission !== undefined) this.#slot = await this.#options.admission.acquire(signal);
     this.#state = "selecting";
     const xid = this.#newXid() >>> 0;
     const startedAt = this.#clock.now();
@@ -224,6 +232,8 @@ export class Dhcpv4Client {
       },
       signal,
     );
+    // Answered (the server recorded the lease, or refused) or given up: the next client may start.
+    this.#releaseSlot();
     if (answer === undefined) return { state: "init" };
     return answer.kind === "nak" ? this.#nak() : this.#establish(answer.binding, "bound");
   }
@@ -325,6 +335,11 @@ export class Dhcpv4Client {
   }
 
   // --- Shared machinery ---
+
+  #releaseSlot(): void {
+    this.#slot?.release();
+    this.#slot = undefined;
+  }
 
   async #exchange<T>(exchange: Exchange<T>, signal: AbortSignal): Promise<T | undefined> {
     this.#xid = exchange.xid >>> 0;

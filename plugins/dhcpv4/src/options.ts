@@ -1,3 +1,4 @@
+import type { ExchangeAdmission } from "@incusx/dhcp-client";
 import type { Dhcpv4ClientIdentifier } from "@incusx/dhcp-wire";
 import type { Clock, DhcpAttemptFailure, LeaseEvent, Logger } from "@incusx/sdk";
 import type { SavedLease } from "./lease.js";
@@ -38,6 +39,12 @@ export interface Dhcpv4ClientOptions {
   readonly random?: RandomSource;
   /** New 32-bit transaction ids; random by default. */
   readonly transactionId?: () => number;
+  /**
+   * Where the client waits before each DISCOVER for a place among the
+   * clients exchanging with the servers (held until the REQUEST is answered);
+   * none: it starts at once.
+   */
+  readonly admission?: ExchangeAdmission;
   /** Receives every lease event. */
   emit(event: LeaseEvent): void;
   /** Told why an attempt got no lease (no reply after N DHCPDISCOVERs, DHCPNAK). */

@@ -327,3 +327,28 @@ describe("incusx.dhcpv4 in a host", () => {
     ).rejects.toThrow(/clientIdentifier|uuid|allowed/);
   });
 });
+
+describe("Dhcpv4Runner serving many interfaces", () => {
+  it("lets at most maxConcurrentDiscovers interfaces of the runner exchange at once; the next starts when one is bound", async () => {
+    const link = new FakeLink(false);
+    const s = setup({ link, config: { maxConcurrentDiscovers: 2 } });
+    for (const iface of ["eth0", "eth1", "eth2"]) run(s, { iface });
+    await s.clock.flush();
+    expect(link.sockets.map((socket) => socket.sent.length)).toEqual([1, 1, 0]);
+    // The server answers eth1 (OFFER, then ACK to its REQUEST): eth2 starts.
+    const second = link.sockets[1]!;
+    second.deliver(offer(second.sent[0]!.message));
+    await s.clock.flush();
+    second.deliver(ack(second.sent[1]!.message));
+    await s.clock.flush();
+    expect(link.sockets.map((socket) => socket.sent.map((m) => opt(m.message, 53)))).toEqual([[T.Discover], [T.Discover, T.Request], [T.Discover]]);
+  });
+
+  it("starts a lone interface's DISCOVER at once", async () => {
+    const link = new FakeLink(false);
+    const s = setup({ link, config: { maxConcurrentDiscovers: 1 } });
+    run(s);
+    await s.clock.flush();
+    expect([link.sockets[0]!.sent.length, s.clock.now()]).toEqual([1, START]);
+  });
+});

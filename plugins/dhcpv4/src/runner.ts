@@ -1,4 +1,4 @@
-import { closeQuietly, decodeSharedDuid, reportStartFailure, runnerConfig } from "@incusx/dhcp-client";
+import { AdmissionQueue, DEFAULT_ADMISSION_HOLD_MS, closeQuietly, decodeSharedDuid, reportStartFailure, runnerConfig } from "@incusx/dhcp-client";
 import type { Duid } from "@incusx/dhcp-wire";
 import { openUdp4DeviceSocket, readLinkInfo } from "@incusx/linux-net";
 import {
@@ -108,6 +108,8 @@ export class Dhcpv4Runner implements DhcpRunner {
   /** Family served. */
   readonly family = "ipv4" as const;
   readonly #config: Dhcpv4Config;
+  /** Shared by every interface this runner serves: one runner per host process. */
+  readonly #admission: AdmissionQueue;
 
   constructor(
     @inject(ClockToken) private readonly clock: Clock,
@@ -118,6 +120,7 @@ export class Dhcpv4Runner implements DhcpRunner {
   ) {
     // The host validated the config against the manifest's schema and filled in defaults.
     this.#config = runnerConfig(DEFAULT_DHCPV4_CONFIG, config);
+    this.#admission = new AdmissionQueue({ clock, limit: this.#config.maxConcurrentDiscovers, holdMs: DEFAULT_ADMISSION_HOLD_MS });
   }
 
   async run(options: DhcpRunOptions): Promise<void> {
@@ -155,6 +158,7 @@ export class Dhcpv4Runner implements DhcpRunner {
         ...(options.fqdn === undefined ? {} : { fqdn: options.fqdn }),
         requestBroadcast: this.#config.requestBroadcast,
         applyMtu: this.#config.applyMtu,
+        admission: this.#admission,
         // Read when the client stops: a runtime's detach decides whether to release.
         get releaseOnStop() {
           return options.releaseOnStop === true;

@@ -8,7 +8,7 @@ import {
   type Dhcpv6ClientServerMessage,
 } from "@incusx/dhcp-wire";
 import { INFINITE_LIFETIME, canonicalAddress, type Clock, type DhcpAttemptFailure, type LeaseEventKind, type Logger } from "@incusx/sdk";
-import { Inbox, receiveUntilAborted } from "@incusx/dhcp-client";
+import { Inbox, receiveUntilAborted, type AdmissionSlot } from "@incusx/dhcp-client";
 import { fqdnNameOf, type Dhcpv6ClientOptions } from "./options.js";
 import {
   bindingFromReply,
@@ -118,6 +118,8 @@ export class Dhcpv6Client {
   #unconfirmed = false;
   #persisting: Promise<void> = Promise.resolve();
   #solicitedBefore = false;
+  /** The admission slot held from Solicit until the Reply that binds, or the Request given up. */
+  #slot: AdmissionSlot | undefined;
   #solMaxRt = SOLICIT_PARAMS.mrt;
   #infMaxRt = INFORMATION_REQUEST_PARAMS.mrt;
   #probeAt = Infinity;
@@ -190,7 +192,11 @@ export class Dhcpv6Client {
    */
   async run(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
-    await receiveUntilAborted(this.#options.transport, this.#inbox, signal, () => this.#loop(signal));
+    try {
+      await receiveUntilAborted(this.#options.transport, this.#inbox, signal, () => this.#loop(signal));
+    } finally {
+      this.#releaseSlot();
+    }
     if (this.#options.releaseOnStop === true) await this.#release();
     await this.#persisting;
     this.#state = "stopped";
@@ -261,6 +267,8 @@ export class Dhcpv6Client {
     let noAddressRounds = 0;
     const firstSolicit = !this.#solicitedBefore;
     this.#solicitedBefore = true;
+    // Waits while the runner's other clients fill the exchange phase; Renew and Rebind never wait here.
+    if (this.#options.admission !== undefined && this.#slot === undefined) this.#slot = await this.#options.admission.acquire(signal);
     const result = await this.#exchange<SolicitResult>(
       {
         name: "Solicit",
@@ -306,6 +314,8 @@ export class Dhcpv6Client {
       },
       signal,
     );
+    // An Advertise keeps the slot for the Request; anything else ends this client's exchange.
+    if (result?.kind !== "offer") this.#releaseSlot();
     if (result === undefined || result.kind === "stateless") {
       if (this.#binding !== undefined && this.#binding.addresses.length === 0) {
         // Still stateless: back to waiting for the next refresh or probe.
@@ -353,6 +363,7 @@ export class Dhcpv6Client {
       },
       signal,
     );
+    this.#releaseSlot();
     // REQ_MAX_RC transmissions without an answer: solicit again (section 18.2.2).
     if (result === undefined) this.#attemptFailed({ code: "NO_REPLY", message: `no reply to ${plural(REQUEST_PARAMS.mrc, "Request")}`, attempts: REQUEST_PARAMS.mrc });
     return result ?? this.#restart();
@@ -624,6 +635,11 @@ export class Dhcpv6Client {
     this.#unconfirmed = false;
     this.#emit(kind);
     return { state: "bound" };
+  }
+
+  #releaseSlot(): void {
+    this.#slot?.release();
+    this.#slot = undefined;
   }
 
   /** The lease ended without a Release: report it and start over. */

@@ -26,16 +26,21 @@ describe("the DHCPv6 plugin's config schema", () => {
       { addressPrefixLength: 96.5 },
       { rapidCommit: "yes" },
       { stableLinkLocal: 1 },
+      { maxConcurrentSolicits: 0 },
+      { maxConcurrentSolicits: 2.5 },
+      { maxConcurrentSolicits: 4097 },
       { colour: "red" },
     ]) {
       expect(await load(config), JSON.stringify(config)).toEqual({ code: "INVALID_CONFIG" });
     }
-    expect(await load({ addressPrefixLength: 64, rapidCommit: false })).toEqual({ config: { addressPrefixLength: 64, rapidCommit: false, stableLinkLocal: false } });
+    expect(await load({ addressPrefixLength: 64, rapidCommit: false, maxConcurrentSolicits: 1 })).toEqual({
+      config: { addressPrefixLength: 64, rapidCommit: false, maxConcurrentSolicits: 1, stableLinkLocal: false },
+    });
   });
 
   it("has the defaults the plugin had, which the host fills in", async () => {
     // stableLinkLocal is off by default: the kernel's link-local address is the kernel's business.
-    expect(DEFAULT_DHCPV6_CONFIG).toEqual({ addressPrefixLength: 128, rapidCommit: true, stableLinkLocal: false });
+    expect(DEFAULT_DHCPV6_CONFIG).toEqual({ addressPrefixLength: 128, rapidCommit: true, maxConcurrentSolicits: 16, stableLinkLocal: false });
     expect(Object.isFrozen(DEFAULT_DHCPV6_CONFIG)).toBe(true);
     const fromSchema = Object.fromEntries(Object.entries<{ default?: unknown }>(schema.properties).filter(([, p]) => "default" in p).map(([k, p]) => [k, p.default]));
     expect(DEFAULT_DHCPV6_CONFIG).toEqual(fromSchema);

@@ -1,3 +1,4 @@
+import type { ExchangeAdmission } from "@incusx/dhcp-client";
 import type { Duid } from "@incusx/dhcp-wire";
 import type { Clock, DhcpAttemptFailure, LeaseEvent, Logger } from "@incusx/sdk";
 import type { Dhcpv6Config } from "./generated/config.js";
@@ -47,6 +48,12 @@ export interface Dhcpv6ClientOptions {
   readonly random?: RandomSource;
   /** New 24-bit transaction ids; random by default. */
   readonly transactionId?: () => number;
+  /**
+   * Where the client waits before each Solicit for a place among the
+   * clients exchanging with the servers (held until the Reply that binds, or
+   * the Request given up); none: it starts at once.
+   */
+  readonly admission?: ExchangeAdmission;
   /** Receives every lease event. */
   emit(event: LeaseEvent): void;
   /** Told why an attempt got no lease (no reply after N Solicits, NoAddrsAvail, NotOnLink). */

@@ -481,3 +481,17 @@ describe("incusx.dhcpv6 in a host", () => {
     ).rejects.toThrow(/addressPrefixLength|48|minimum/);
   });
 });
+
+describe("Dhcpv6Runner serving many interfaces", () => {
+  it("lets at most maxConcurrentSolicits interfaces of the runner solicit at once; the next starts when one is bound", async () => {
+    const link = new FakeLink(false);
+    const s = setup({ link, config: { maxConcurrentSolicits: 2, rapidCommit: true } });
+    for (const iface of ["eth0", "eth1", "eth2"]) run(s, { iface });
+    await s.clock.flush();
+    expect(link.sockets.map((socket) => socket.sent.length)).toEqual([1, 1, 0]);
+    const second = link.sockets[1]!;
+    second.deliver(reply(second.sent[0]!.message, { rapidCommit: true }));
+    await s.clock.flush();
+    expect(link.sockets.map((socket) => socket.sent.map((m) => m.message.messageType))).toEqual([[T.SOLICIT], [T.SOLICIT], [T.SOLICIT]]);
+  });
+});

@@ -27,7 +27,7 @@ import {
   type NetworkNamespace,
   type StateStore,
 } from "@incusx/sdk";
-import { closeQuietly, decodeSharedDuid, reportStartFailure, runnerConfig } from "@incusx/dhcp-client";
+import { AdmissionQueue, DEFAULT_ADMISSION_HOLD_MS, closeQuietly, decodeSharedDuid, reportStartFailure, runnerConfig } from "@incusx/dhcp-client";
 import type { Duid } from "@incusx/dhcp-wire";
 import { Dhcpv6Client } from "./client.js";
 import { DEFAULT_DHCPV6_CONFIG, type Dhcpv6Config } from "./options.js";
@@ -118,6 +118,8 @@ export class Dhcpv6Runner implements DhcpRunner {
   /** Family served. */
   readonly family = "ipv6" as const;
   readonly #config: Dhcpv6Config;
+  /** Shared by every interface this runner serves: one runner per host process. */
+  readonly #admission: AdmissionQueue;
 
   constructor(
     @inject(ClockToken) private readonly clock: Clock,
@@ -128,6 +130,7 @@ export class Dhcpv6Runner implements DhcpRunner {
   ) {
     // The host validated the config against the manifest's schema and filled in defaults.
     this.#config = runnerConfig(DEFAULT_DHCPV6_CONFIG, config);
+    this.#admission = new AdmissionQueue({ clock, limit: this.#config.maxConcurrentSolicits, holdMs: DEFAULT_ADMISSION_HOLD_MS });
   }
 
   async run(options: DhcpRunOptions): Promise<void> {
@@ -205,6 +208,7 @@ export class Dhcpv6Runner implements DhcpRunner {
         ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
         ...(options.fqdn === undefined ? {} : { fqdn: options.fqdn }),
         config: this.#config,
+        admission: this.#admission,
         // Read when the client stops: a runtime's detach decides whether to release.
         get releaseOnStop() {
           return options.releaseOnStop === true;

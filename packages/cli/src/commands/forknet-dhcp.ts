@@ -78,6 +78,9 @@ export function createForknetDhcpCommand(deps: ForknetDhcpDeps = {}): Command {
       "daemon serves is configured (3 or 4 at --timeout, default 30 s, or a signal);",
       "the daemon keeps the NIC configured. See docs/forknet-dhcp.md.",
       "",
+      "Incus's form, `incusx forknet dhcp INSTANCE_PATH LOG_FILE` with LXC_PID set, runs in",
+      "the background on every interface of that process's namespace, as Incus's forknet does.",
+      "",
       "Exit status: 0 stopped by SIGTERM/SIGINT (or every family configured, with",
       "--exit-when-configured); 1 the work failed (no runner, the namespace cannot",
       "be entered), with `incusx: error[CODE]: message` on stderr; 2 for a wrong",
@@ -98,6 +101,11 @@ export function createForknetDhcpCommand(deps: ForknetDhcpDeps = {}): Command {
       config: { type: "string", valueName: "FILE", description: "Host config naming the DHCP plugins to run (default: the built-in ones)" },
       daemon: { type: "string", valueName: "SOCKET", description: "Hand the NIC to the incusx daemon on SOCKET instead of running the runners here" },
       "in-netns": { type: "boolean", hidden: true, description: "Internal: this process already runs inside the namespace" },
+      "incus-worker-ready-fd": { type: "string", hidden: true, description: "Internal: the background worker of Incus's form" },
+    },
+    positionals: {
+      name: "INSTANCE_PATH LOG_FILE",
+      description: "Incus's form (namespace of LXC_PID, dhcp.pid, every NIC): see docs/forknet-dhcp.md",
     },
     run: (args, io) => forknetDhcpMain(args, io, deps),
   };
@@ -115,6 +123,11 @@ export const forknetDhcp: Command = createForknetDhcpCommand();
 const linuxNetEntry: NetnsEntry = { isCurrent: isCurrentNetns, unavailable: enterNetnsUnavailable, enter: enterNetns };
 
 async function forknetDhcpMain(args: ParsedArgs, io: CliIo, deps: ForknetDhcpDeps): Promise<number> {
+  // Incus's form, `forknet dhcp <instance path> <log file>`: its own module, loaded only for it.
+  if (args.positionals.length > 0 || args.values["incus-worker-ready-fd"] !== undefined) {
+    const { incusForknetMain } = await import("./forknet-incus.js");
+    return incusForknetMain(args, io, deps);
+  }
   const options = forknetDhcpOptions(args, io.cwd);
   if (options.inNetns) return work(options, io, deps);
 

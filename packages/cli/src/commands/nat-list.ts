@@ -3,34 +3,39 @@ import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_OK, UsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { formatTable } from "../table.js";
-import { defineNicCommand, northboundOption, EXIT_STATUS_HELP, NIC_OPTIONS, optional, withNicHost, type NicHostDeps } from "./nic-host.js";
+import { defineNicCommand, memberOption, northboundOption, EXIT_STATUS_HELP, NIC_OPTIONS, optional, withNicHost, type NicHostDeps } from "./nic-host.js";
 
 const NAME = "incusx nat list";
 
 /**
  * `incusx nat list`: the outbound NAT rules incusx owns in the OVN
- * northbound database (rows of other writers are not listed).
+ * northbound database, of every cluster member or of one (rows of other
+ * writers are not listed).
  */
 export const natListCommand = defineNicCommand({
   name: NAME,
   summary: "List the outbound NAT rules incusx owns, optionally of one router or network",
   description: [
-    "Lists the snat rules incusx owns in the OVN northbound database: owner",
-    "(instance and device), network, family, the NIC's address and the external",
-    "address. Rows written by others (Incus, ovn-nbctl) are not listed.",
+    "Lists the snat rules incusx owns in the OVN northbound database: cluster",
+    "member, owner (instance and device), network, family, the NIC's address and",
+    "the external address. Rows of every member are listed; --member NAME keeps",
+    "the rows of member NAME. A row written before members were recorded shows",
+    "the member as \"(none)\". Rows written by others (Incus, ovn-nbctl) are not",
+    "listed.",
     "",
     "--network keeps the rules of one network. --router keeps the rules of the",
     "networks whose logical router it is, which the host state file says, so it",
     "needs --state; with --state the ROUTER column is filled in too.",
     "",
     "With --json, prints an array of { owner, network, family, logicalIp,",
-    "externalIp, networkType, router? }.",
+    "externalIp, member?, networkType, router? }.",
     "",
     EXIT_STATUS_HELP,
   ].join("\n"),
   options: {
     "ovn-nb": NIC_OPTIONS["ovn-nb"],
     state: { ...NIC_OPTIONS.state, description: "Host state file, to know each network's router" },
+    member: { ...NIC_OPTIONS.member, description: "Only the rules of this cluster member" },
     router: { type: "string", valueName: "NAME", description: "Only rules of networks on this OVN logical router (needs --state)" },
     network: { type: "string", valueName: "NAME", description: "Only rules of this network" },
     json: NIC_OPTIONS.json,
@@ -46,6 +51,7 @@ async function listNat(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<
   const state = optional(args, "state");
   const router = optional(args, "router");
   const network = optional(args, "network");
+  const member = memberOption(args, NAME);
   if (router !== undefined && state === undefined) {
     throw new UsageError(`Option "--router" needs "--state": the host state file says which network uses which router`, NAME);
   }
@@ -53,6 +59,7 @@ async function listNat(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<
     const rules = await lifecycle.listNat({
       ...(router === undefined ? {} : { router }),
       ...(network === undefined ? {} : { network }),
+      ...(member === undefined ? {} : { member }),
     });
     io.stdout.write(args.values.json ? JSON.stringify(rules, null, 2) + "\n" : formatRules(rules));
     return EXIT_OK;
@@ -62,6 +69,6 @@ async function listNat(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<
 /** Rules as a table, or a line saying there are none. */
 export function formatRules(rules: readonly NatListEntry[]): string {
   if (rules.length === 0) return "No NAT rules owned by incusx.\n";
-  const rows = rules.map((r) => [r.owner.instance, r.owner.device, r.network, r.router ?? "", r.family, r.logicalIp, r.externalIp]);
-  return formatTable(["INSTANCE", "DEVICE", "NETWORK", "ROUTER", "FAMILY", "LOGICAL IP", "EXTERNAL IP"], rows);
+  const rows = rules.map((r) => [r.member ?? "(none)", r.owner.instance, r.owner.device, r.network, r.router ?? "", r.family, r.logicalIp, r.externalIp]);
+  return formatTable(["MEMBER", "INSTANCE", "DEVICE", "NETWORK", "ROUTER", "FAMILY", "LOGICAL IP", "EXTERNAL IP"], rows);
 }

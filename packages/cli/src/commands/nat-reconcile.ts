@@ -3,7 +3,18 @@ import { ErrorCode, type NatRule } from "@incusx/sdk";
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_FAILURE, EXIT_OK, writeError } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { defineNicCommand, northboundOption, EXIT_STATUS_HELP, NIC_OPTIONS, nicName, required, ruleText, withNicHost, type NicHostDeps } from "./nic-host.js";
+import {
+  defineNicCommand,
+  memberOption,
+  northboundOption,
+  EXIT_STATUS_HELP,
+  NIC_OPTIONS,
+  nicName,
+  required,
+  ruleText,
+  withNicHost,
+  type NicHostDeps,
+} from "./nic-host.js";
 import { commandProgress, type Progress } from "./progress.js";
 
 const NAME = "incusx nat reconcile";
@@ -22,6 +33,13 @@ export const natReconcileCommand = defineNicCommand({
     "other writers are never touched. Running it again changes nothing. With",
     "--dry-run, compares and prints the changes without writing.",
     "",
+    "Only the rows of this cluster member (--member, default the host name) are",
+    "changed or removed; rows of other members never are. A NIC whose row another",
+    "member holds is reported (NAT_CONFLICT; `incusx nic start` takes it over).",
+    "Rows written before members were recorded are adopted when this member's",
+    "state wants them (`= ... adopted`), otherwise left alone and listed",
+    "(`? ... left alone`).",
+    "",
     "NICs whose config is invalid get no rule (their old rules are removed) and",
     "are reported on stderr as warnings; NICs without an address of a family are",
     "listed as skipped. A rule blocked by a row incusx does not own (that row is",
@@ -38,6 +56,7 @@ export const natReconcileCommand = defineNicCommand({
   options: {
     state: NIC_OPTIONS.state,
     "ovn-nb": NIC_OPTIONS["ovn-nb"],
+    member: NIC_OPTIONS.member,
     "dry-run": { type: "boolean", description: "Compare and print the changes; write nothing" },
     json: NIC_OPTIONS.json,
   },
@@ -60,7 +79,8 @@ async function reconcileNat(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Pro
 }
 
 async function reconcileWithHost(args: ParsedArgs, io: CliIo, deps: NicHostDeps, state: string, northbound: string, progress: Progress): Promise<number> {
-  return withNicHost({ state, northbound }, io, async ({ lifecycle }) => {
+  const member = memberOption(args, NAME);
+  return withNicHost({ state, northbound, member }, io, async ({ lifecycle }) => {
     progress.step(`Comparing the owned NAT rules with ${state}${args.values["dry-run"] === true ? "" : " and applying the changes"}`);
     let report: NatReconcileReport;
     try {
@@ -79,7 +99,10 @@ async function reconcileWithHost(args: ParsedArgs, io: CliIo, deps: NicHostDeps,
       const { conflicts, failed } = (backend.result ?? {}) as BackendTrouble;
       for (const c of conflicts ?? []) {
         trouble = true;
-        const holder = c.ownedBy === undefined ? "a row incusx does not own" : `the row of NIC "${c.ownedBy}"`;
+        const holder =
+          c.ownedBy === undefined
+            ? "a row incusx does not own"
+            : `the row of NIC "${c.ownedBy}"${c.member === undefined ? "" : ` of member "${c.member}"`}`;
         writeError(io.stderr, ErrorCode.NatConflict, `NIC "${nicName(c.rule.owner)}": snat ${ruleText(c.rule)} not applied: ${holder} (${c.uuid}, ${c.logicalIp} -> ${c.externalIp}) already translates it on router "${c.router}"`);
       }
       for (const f of failed ?? []) {
@@ -100,7 +123,10 @@ interface BackendTrouble {
     readonly logicalIp: string;
     readonly externalIp: string;
     readonly ownedBy?: string;
+    readonly member?: string;
   }[];
+  readonly adopted?: readonly NatRule[];
+  readonly legacy?: readonly NatRule[];
   readonly failed?: readonly { readonly rule: NatRule; readonly error: { readonly code?: string; readonly message: string } }[];
 }
 
@@ -111,6 +137,11 @@ export function formatReconcile(report: NatReconcileReport): string {
   for (const b of report.backends) {
     for (const rule of b.ensured) lines.push(`+ ${nicName(rule.owner)}: snat ${ruleText(rule)} ${would}ensured`);
     for (const rule of b.removed) lines.push(`- ${nicName(rule.owner)}: snat ${ruleText(rule)} ${would}removed`);
+    const { adopted, legacy } = (b.result ?? {}) as BackendTrouble;
+    for (const rule of adopted ?? []) lines.push(`= ${nicName(rule.owner)}: snat ${ruleText(rule)} adopted (written before members were recorded)`);
+    for (const rule of legacy ?? []) {
+      lines.push(`? ${nicName(rule.owner)}: snat ${ruleText(rule)} left alone: written before members were recorded, and no NIC of this member asks for it`);
+    }
     for (const skip of b.skipped) lines.push(`  ${nicName(skip)}: no ${skip.family} rule: ${skip.reason}`);
     lines.push(
       `${b.networkType}: ${b.desired.length} desired, ${b.ensured.length} ${would}ensured, ${b.removed.length} ${would}removed` +

@@ -248,8 +248,8 @@ describe("incusx nat list and reconcile (fake NAT backend)", () => {
     const table = await run(natListCommand(fakeDeps(nat)), [...NB, "--state", "state.json"], dir);
     expect(table.stdout).toBe(
       [
-        "INSTANCE  DEVICE  NETWORK  ROUTER   FAMILY  LOGICAL IP  EXTERNAL IP",
-        "c1        eth0    ovn0     lr-ovn0  ipv4    10.0.0.5    198.51.100.9",
+        "MEMBER  INSTANCE  DEVICE  NETWORK  ROUTER   FAMILY  LOGICAL IP  EXTERNAL IP",
+        "(none)  c1        eth0    ovn0     lr-ovn0  ipv4    10.0.0.5    198.51.100.9",
         "",
       ].join("\n"),
     );
@@ -257,6 +257,17 @@ describe("incusx nat list and reconcile (fake NAT backend)", () => {
     expect(JSON.parse(json.stdout)).toEqual([{ ...rule("c1", "10.0.0.5"), networkType: "ovn" }]);
     const other = await run(natListCommand(fakeDeps(nat)), [...NB, "--state", "state.json", "--router", "lr-other"], dir);
     expect(other.stdout).toBe("No NAT rules owned by incusx.\n");
+  });
+
+  it("lists every member's rules with the member, or one member's with --member, which it checks", async () => {
+    nat.rules = [{ ...rule("c1", "10.0.0.5"), member: "node1" }, { ...rule("c2", "10.0.0.6"), member: "node2" }];
+    const all = await run(natListCommand(fakeDeps(nat)), [...NB], dir);
+    expect(all.stdout.split("\n").slice(1, 3).map((l) => l.split(/\s+/)[0])).toEqual(["node1", "node2"]);
+    const one = await run(natListCommand(fakeDeps(nat)), [...NB, "--member", "node2", "--json"], dir);
+    expect(JSON.parse(one.stdout).map((r: NatRule) => r.owner.instance)).toEqual(["c2"]);
+    const bad = await run(natListCommand(fakeDeps(nat)), [...NB, "--member", "no spaces"], dir);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/Option "--member": Member name "no spaces" may hold only/);
   });
 
   it("refuses --router without --state", async () => {
@@ -307,6 +318,24 @@ describe("incusx nat reconcile reporting what the backend could not apply", () =
       'incusx: error[NAT_CONFLICT]: NIC "c1/eth0": snat ipv4 10.0.0.5 -> 198.51.100.9 on network "ovn0" not applied: a row incusx does not own (4f1c, 10.0.0.5 -> 198.51.100.77) already translates it on router "lr-ovn0"',
     );
     expect(result.stderr).toContain('incusx: error[NOT_FOUND]: NIC "c1/eth0": Logical router "lr-ovn0" does not exist');
+  });
+
+  it("names the member of a row another member holds, and prints adopted and left-alone legacy rows", async () => {
+    const rule = (instance: string, logicalIp: string) =>
+      ({ owner: { instance, device: "eth0" }, network: "ovn0", family: "ipv4" as const, logicalIp, externalIp: "198.51.100.9" });
+    nat.reconcile = async () => ({
+      ensured: [],
+      removed: [],
+      conflicts: [{ rule: rule("c1", "10.0.0.5"), router: "lr-ovn0", uuid: "9a2b", logicalIp: "10.0.0.5", externalIp: "198.51.100.9", ownedBy: "c1/eth0", member: "node-b" }],
+      failed: [],
+      adopted: [rule("c3", "10.0.0.7")],
+      legacy: [rule("c9", "10.0.0.9")],
+    });
+    const result = await run(natReconcileCommand(fakeDeps(nat)), ["--state", "state.json", ...NB, "--member", "node-a"], dir);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('not applied: the row of NIC "c1/eth0" of member "node-b" (9a2b, 10.0.0.5 -> 198.51.100.9) already translates it on router "lr-ovn0"');
+    expect(result.stdout).toContain('= c3/eth0: snat ipv4 10.0.0.7 -> 198.51.100.9 on network "ovn0" adopted (written before members were recorded)\n');
+    expect(result.stdout).toContain('? c9/eth0: snat ipv4 10.0.0.9 -> 198.51.100.9 on network "ovn0" left alone: written before members were recorded, and no NIC of this member asks for it\n');
   });
 });
 

@@ -9,6 +9,7 @@ import {
   FileNetworkState,
   Host,
   jsonLinesSink,
+  memberNameProblem,
   type HostServices,
   type PluginSource,
 } from "@incusx/host";
@@ -31,6 +32,11 @@ export const NIC_OPTIONS = {
     valueName: "CONN",
     description: "OVN northbound database: unix:PATH or tcp:IP:PORT, comma-separated for a cluster",
   },
+  member: {
+    type: "string",
+    valueName: "NAME",
+    description: "Cluster member this host is, as the NAT rows it owns record it (default: the host name)",
+  },
   instance: { type: "string", valueName: "NAME", description: "Instance of the NIC" },
   device: { type: "string", valueName: "NAME", description: "NIC device name (eth0)" },
   json: { type: "boolean", description: "Print the result as JSON" },
@@ -40,6 +46,7 @@ export const NIC_OPTIONS = {
 export const NIC_TARGET_OPTIONS = {
   state: NIC_OPTIONS.state,
   "ovn-nb": NIC_OPTIONS["ovn-nb"],
+  member: NIC_OPTIONS.member,
   instance: NIC_OPTIONS.instance,
   device: NIC_OPTIONS.device,
   json: NIC_OPTIONS.json,
@@ -92,6 +99,8 @@ export function defineNicCommand(spec: NicCommandSpec): (deps?: NicHostDeps) => 
 export interface NicTarget {
   readonly state: string;
   readonly northbound: string;
+  /** `--member`, when given (else the host name). */
+  readonly member: string | undefined;
   readonly instance: string;
   readonly device: string;
 }
@@ -101,6 +110,7 @@ export function nicTarget(args: ParsedArgs, command: string): NicTarget {
   return {
     state: required(args, "state", command),
     northbound: northboundOption(args, command, true)!,
+    member: memberOption(args, command),
     instance: required(args, "instance", command),
     device: required(args, "device", command),
   };
@@ -130,6 +140,14 @@ export function northboundOption(args: ParsedArgs, command: string, needed: bool
   return value;
 }
 
+/** `--member`, checked against the host config's rule for member names; `undefined` when not given. */
+export function memberOption(args: ParsedArgs, command: string): string | undefined {
+  const value = optional(args, "member");
+  const problem = value === undefined ? undefined : memberNameProblem(value);
+  if (problem !== undefined) throw new UsageError(`Option "--member": ${problem}`, command);
+  return value;
+}
+
 /** A required string option's value, or a usage error naming it. */
 export function required(args: ParsedArgs, name: string, command: string): string {
   const value = args.values[name];
@@ -145,14 +163,15 @@ export function optional(args: ParsedArgs, name: string): string | undefined {
 
 /**
  * Starts a host running the OVN external-address plugin (configured with
- * `{ northbound }` when given) over the state file, runs `work`, and stops
+ * `{ northbound }` when given) over the state file, as cluster member
+ * `member` (default the host name), runs `work`, and stops
  * the host again. The state file is read once first, so a bad file fails
  * before anything else. Plugin logs of level warn and above go to stderr
  * as JSON lines. A plugin that fails to start fails the command with its
  * error code.
  */
 export async function withNicHost<T>(
-  options: { readonly state?: string; readonly northbound?: string },
+  options: { readonly state?: string; readonly northbound?: string; readonly member?: string | undefined },
   io: CliIo,
   work: (context: NicHostContext) => Promise<T>,
   deps: NicHostDeps = {},
@@ -170,6 +189,7 @@ export async function withNicHost<T>(
   const host = new Host({
     baseDir: CLI_PACKAGE_DIR,
     plugins,
+    ...(options.member === undefined ? {} : { member: options.member }),
     stateDir: scratch,
     services: {
       logSink: jsonLinesSink(io.stderr, "warn"),

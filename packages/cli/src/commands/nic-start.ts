@@ -22,6 +22,11 @@ export const nicStartCommand = defineNicCommand({
     "why. Rules of families the NIC no longer asks for are removed. Re-running",
     "changes nothing.",
     "",
+    "Rows record the cluster member (--member, default the host name). A row of",
+    "the NIC another member holds (the instance moved here) is taken over in",
+    "place, in one transaction: the NIC keeps its SNAT throughout. Use the same",
+    "--member for nic start, nic stop and nat reconcile on one host.",
+    "",
     "With --json, prints { nic, backend, applied, skipped } on stdout.",
     "",
     EXIT_STATUS_HELP,
@@ -34,8 +39,8 @@ export const nicStartCommand = defineNicCommand({
 export const nicStart: Command = nicStartCommand();
 
 async function startNic(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number> {
-  const { state, northbound, instance, device } = nicTarget(args, NAME);
-  return withNicHost({ state, northbound }, io, async ({ lifecycle }) => {
+  const { state, northbound, member, instance, device } = nicTarget(args, NAME);
+  return withNicHost({ state, northbound, member }, io, async ({ lifecycle }) => {
     const result = await lifecycle.start(instance, device);
     if (args.values.json) {
       io.stdout.write(JSON.stringify(result, null, 2) + "\n");

@@ -16,6 +16,8 @@ export const nicStopCommand = defineNicCommand({
     "Removes every NAT rule owned by NIC --device of instance --instance from the",
     "OVN northbound database. Rules of other NICs stay, also when they share the",
     "same external address. A NIC no longer in the host state is stopped too.",
+    "Only this member's rules are removed (--member, default the host name): a",
+    "row another member took over when the instance moved there stays.",
     "",
     "With --json, prints { owner, removed } on stdout.",
     "",
@@ -29,8 +31,8 @@ export const nicStopCommand = defineNicCommand({
 export const nicStop: Command = nicStopCommand();
 
 async function stopNic(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number> {
-  const { state, northbound, instance, device } = nicTarget(args, NAME);
-  return withNicHost({ state, northbound }, io, async ({ lifecycle }) => {
+  const { state, northbound, member, instance, device } = nicTarget(args, NAME);
+  return withNicHost({ state, northbound, member }, io, async ({ lifecycle }) => {
     const result = await lifecycle.stop(instance, device);
     if (args.values.json) {
       io.stdout.write(JSON.stringify(result, null, 2) + "\n");

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -298,5 +298,58 @@ describe("FileNetworkState", () => {
 
   it("parseHostState accepts the minimal document", () => {
     expect(parseHostState("{}", "x.json")).toEqual({});
+  });
+});
+
+describe("FileNetworkState.watch", () => {
+  it("says when the file is replaced or rewritten, and the next call reads the new contents", async () => {
+    const file = await stateFile({ networks: [ovn0] });
+    const state = new FileNetworkState(file);
+    let events = 0;
+    let wake: (() => void) | undefined;
+    const stop = state.watch(() => {
+      events++;
+      wake?.();
+    });
+    const changed = async (write: () => Promise<void>): Promise<void> => {
+      const before = events;
+      const seen = new Promise<void>((resolve) => (wake = resolve));
+      await write();
+      if (events === before) await seen;
+    };
+    try {
+      expect((await state.networks()).map((n) => n.name)).toEqual(["ovn0"]);
+      await changed(async () => {
+        await writeFile(`${file}.tmp`, JSON.stringify({ networks: [{ ...ovn0, name: "ovn1" }] }));
+        await rename(`${file}.tmp`, file);
+      });
+      expect((await state.networks()).map((n) => n.name)).toEqual(["ovn1"]);
+      await changed(() => writeFile(file, "{ not json"));
+      await expect(state.networks()).rejects.toBeInstanceOf(InvalidConfigError);
+      await changed(() => writeFile(file, JSON.stringify({ networks: [ovn0] })));
+      expect((await state.networks()).map((n) => n.name)).toEqual(["ovn0"]);
+    } finally {
+      stop();
+    }
+  });
+
+  it("reads what a writer renamed into place at once, before the watch event comes", async () => {
+    const file = await stateFile({ networks: [ovn0] });
+    const state = new FileNetworkState(file);
+    const stop = state.watch(() => undefined);
+    try {
+      expect((await state.networks()).map((n) => n.name)).toEqual(["ovn0"]);
+      await writeFile(`${file}.tmp`, JSON.stringify({ networks: [{ ...ovn0, name: "ovn1" }] }));
+      await rename(`${file}.tmp`, file);
+      expect((await state.networks()).map((n) => n.name)).toEqual(["ovn1"]);
+    } finally {
+      stop();
+    }
+  });
+
+  it("gives a no-op watch for a directory that does not exist", () => {
+    const state = new FileNetworkState(join(dir, "missing", "state.json"));
+    const stop = state.watch(() => undefined);
+    expect(() => stop()).not.toThrow();
   });
 });

@@ -1,5 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { watch as watchFs } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
 import { formatIssues, toIssues, type PrecompiledValidator } from "@incusx/bundle";
 import {
   ErrorCode,
@@ -79,6 +80,26 @@ export class FileNetworkState implements NetworkState {
     this.#optional = options.optional ?? false;
   }
 
+  /**
+   * Calls `listener` when the file may have changed (written in place,
+   * replaced by a rename, created or deleted): its directory is watched
+   * (inotify), so an editor's rename-over is seen too. Returns the
+   * function that stops watching. A directory that cannot be watched
+   * (absent) gives a no-op watch: callers still read on demand.
+   */
+  watch(listener: () => void): () => void {
+    const name = basename(this.file);
+    try {
+      const watcher = watchFs(dirname(this.file), { persistent: false }, (_event, changed) => {
+        if (changed === null || changed === name) listener();
+      });
+      watcher.on("error", () => watcher.close());
+      return () => watcher.close();
+    } catch {
+      return () => undefined;
+    }
+  }
+
   async networks(): Promise<readonly Network[]> {
     return (await this.model()).networks;
   }
@@ -125,8 +146,17 @@ export class FileNetworkState implements NetworkState {
   // the cached read was not racy; else the text is read again and parsed
   // only when it differs. A failed parse is not cached: the next call retries.
   private async model(): Promise<HostStateModel> {
+    // Never trusted from a watch event alone: a writer that renames the file and calls at once
+    // (before inotify delivers the event) must read what it wrote.
+    return this.readModel();
+  }
+
+  private async readModel(): Promise<HostStateModel> {
     const stamp = await this.stamp();
-    if (stamp === undefined) return EMPTY;
+    if (stamp === undefined) {
+      this.#cached = undefined;
+      return EMPTY;
+    }
     const cached = this.#cached;
     if (cached !== undefined && cached.identity === stamp.identity && !cached.racy) return cached.model;
     const text = await this.readText();

@@ -1,4 +1,5 @@
-import { mkdir, readFile, readdir, rm } from "node:fs/promises";
+import { mkdirSync, readFileSync } from "node:fs";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomically } from "./atomic-write.js";
 import type { JsonValue, StateStore } from "@incusx/sdk";
@@ -9,7 +10,10 @@ const SUFFIX = ".json";
 /**
  * A {@link StateStore} keeping one JSON file per key in `dir`. Writes go to
  * a temporary file that is fsynced and renamed, so a crash leaves either
- * the old or the new value, never a torn one.
+ * the old or the new value, never a torn one. Values are small: they are
+ * read and written on the calling thread, all but the fsync (see
+ * `writeFileAtomically`), and the directory is made when a write finds it
+ * missing.
  */
 export class FileStateStore implements StateStore {
   constructor(private readonly dir: string) {}
@@ -17,7 +21,7 @@ export class FileStateStore implements StateStore {
   async get<T extends JsonValue = JsonValue>(key: string): Promise<T | undefined> {
     let text: string;
     try {
-      text = await readFile(this.path(key), "utf8");
+      text = readFileSync(this.path(key), "utf8");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw error;
@@ -31,8 +35,14 @@ export class FileStateStore implements StateStore {
 
   async set(key: string, value: JsonValue): Promise<void> {
     const target = this.path(key);
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await writeFileAtomically(target, JSON.stringify(value) + "\n", 0o600);
+    const contents = JSON.stringify(value) + "\n";
+    try {
+      await writeFileAtomically(target, contents, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      await writeFileAtomically(target, contents, 0o600);
+    }
   }
 
   async delete(key: string): Promise<void> {

@@ -10,6 +10,10 @@ export interface HostConfig {
    */
   $schema?: string;
   /**
+   * The cluster member name this host runs as (Incus's server name). Rows the host writes to stores every member shares (the OVN northbound database's NAT rows) record it, and each member lists, removes and reconciles only its own. Letters, digits, '.', '-' and '_', at most 253 characters. Default: the host name (os.hostname()).
+   */
+  member?: string;
+  /**
    * Directory for persistent state (leases, DUIDs, owned NAT rules). Relative paths are resolved from the config file's directory.
    */
   stateDir?: string;

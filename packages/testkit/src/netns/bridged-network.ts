@@ -21,7 +21,7 @@ const PARALLEL = 8;
  * links up), and how many containers. The ranges are wider: DHCPv4
  * 192.0.2.10 to 192.0.2.250, stateful DHCPv6 2001:db8:1::1000 to ::ffff.
  */
-export interface BridgedNetworkOptions extends Pick<TestNetworkOptions, "prefix" | "dnsmasqArgs" | "v4" | "v6" | "leaseTime" | "containerLinkUp"> {
+export interface BridgedNetworkOptions extends Pick<TestNetworkOptions, "prefix" | "dnsmasqArgs" | "v4" | "v6" | "leaseTime" | "logDhcp" | "containerLinkUp"> {
   /** How many container namespaces, 1 to {@link MAX_BRIDGED_CONTAINERS}. */
   readonly containers: number;
 }

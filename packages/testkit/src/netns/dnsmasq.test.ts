@@ -25,6 +25,12 @@ describe("dnsmasqArgs", () => {
     ]);
   });
 
+  it("leaves out --log-dhcp when a benchmark turns the exchange log off, and keeps it by default", () => {
+    expect(dnsmasqArgs({ ...base, logDhcp: false })).not.toContain("--log-dhcp");
+    expect(networkDnsmasqConfig({ logDhcp: false }, { iface: "br0", dir: "/tmp/x" }).logDhcp).toBe(false);
+    expect(dnsmasqArgs(networkDnsmasqConfig({}, { iface: "br0", dir: "/tmp/x" }))).toContain("--log-dhcp");
+  });
+
   it("serves stateless DHCPv6 with ra-stateless and still announces DNS", () => {
     const args = dnsmasqArgs({ ...base, v4: false, v6: "stateless", leaseTime: "2m" });
     expect(args).toContain("--dhcp-range=2001:db8:1::,ra-stateless,64,2m");

@@ -27,6 +27,8 @@ export interface TestNetworkOptions {
   readonly v6?: boolean | DnsmasqV6Mode;
   /** Lease time of the ranges (default `1h`). */
   readonly leaseTime?: string;
+  /** dnsmasq's `--log-dhcp` (default `true`; benchmarks turn it off, see `DnsmasqChoices.logDhcp`). */
+  readonly logDhcp?: boolean;
   /** Start dnsmasq at once (default `true`); with `false`, call `dnsmasq.start()` when wanted. */
   readonly startDnsmasq?: boolean;
   /** Bring the container's `eth0` up (default `true`); `false` leaves it down for tests of link bring-up. */

@@ -27,15 +27,22 @@ export interface Dhcpv4Config {
    * @default true
    */
   readonly applyMtu: boolean;
+  /**
+   * Most interfaces of this process between DISCOVER and the answer to their REQUEST at once; the others wait in INIT, first come first served. A lone interface never waits; renewals never wait.
+   *
+   * @default 16
+   */
+  readonly maxConcurrentDiscovers: number;
 }
 
 /** {@link Dhcpv4Config} as a host config may give it: the properties with a default may be left out. */
-export type Dhcpv4ConfigInput = Omit<Dhcpv4Config, "clientIdentifier" | "requestBroadcast" | "applyMtu"> &
-  Partial<Pick<Dhcpv4Config, "clientIdentifier" | "requestBroadcast" | "applyMtu">>;
+export type Dhcpv4ConfigInput = Omit<Dhcpv4Config, "clientIdentifier" | "requestBroadcast" | "applyMtu" | "maxConcurrentDiscovers"> &
+  Partial<Pick<Dhcpv4Config, "clientIdentifier" | "requestBroadcast" | "applyMtu" | "maxConcurrentDiscovers">>;
 
 /** The schema's `default` values, which the host fills in before the plugin sees its config. */
 export const DEFAULT_DHCPV4_CONFIG: Dhcpv4Config = Object.freeze({
   clientIdentifier: "duid",
   requestBroadcast: true,
   applyMtu: true,
+  maxConcurrentDiscovers: 16,
 });

@@ -23,15 +23,22 @@ export interface Dhcpv6Config {
    * @default false
    */
   readonly stableLinkLocal: boolean;
+  /**
+   * Most interfaces of this process between Solicit and the Reply that binds them at once; the others wait before their Solicit, first come first served. A lone interface never waits; Renew and Rebind never wait.
+   *
+   * @default 16
+   */
+  readonly maxConcurrentSolicits: number;
 }
 
 /** {@link Dhcpv6Config} as a host config may give it: the properties with a default may be left out. */
-export type Dhcpv6ConfigInput = Omit<Dhcpv6Config, "addressPrefixLength" | "rapidCommit" | "stableLinkLocal"> &
-  Partial<Pick<Dhcpv6Config, "addressPrefixLength" | "rapidCommit" | "stableLinkLocal">>;
+export type Dhcpv6ConfigInput = Omit<Dhcpv6Config, "addressPrefixLength" | "rapidCommit" | "stableLinkLocal" | "maxConcurrentSolicits"> &
+  Partial<Pick<Dhcpv6Config, "addressPrefixLength" | "rapidCommit" | "stableLinkLocal" | "maxConcurrentSolicits">>;
 
 /** The schema's `default` values, which the host fills in before the plugin sees its config. */
 export const DEFAULT_DHCPV6_CONFIG: Dhcpv6Config = Object.freeze({
   addressPrefixLength: 128,
   rapidCommit: true,
   stableLinkLocal: false,
+  maxConcurrentSolicits: 16,
 });

@@ -2,17 +2,26 @@
 // read, then one wait-guarded transaction per ensure/remove/reconcile; when
 // a guard fails (someone wrote in between) or the connection is lost, it
 // reads again and re-plans, so a retried write is applied exactly once.
+// Rows record the cluster member that owns them: a backend acts on its own
+// member's rows, takes a NIC's row over from another member only in
+// ensure (the NIC moved here), and adopts legacy rows its state wants.
 
+import { hostname } from "node:os";
 import {
+  HostIdentityToken,
   NetworkStateToken,
   PluginConfigToken,
   inject,
+  type HostIdentity,
   type IpFamily,
   type NatBackend,
+  type NatListOptions,
   type NatOwner,
   type NatReconcileResult,
   type NatPlan,
   type NatRule,
+  type NatStoreChange,
+  type NatWatch,
   type NetworkState,
   type NicDevice,
 } from "@incusx/sdk";
@@ -29,6 +38,7 @@ import {
   type CountResult,
   type InsertResult,
   type OvsdbOperation,
+  type OvsdbRow,
   type SelectResult,
 } from "@incusx/ovsdb";
 import { OvnNatError, type NatConflict } from "./errors.js";
@@ -37,25 +47,36 @@ import { readDynamicAddresses, ovnSwitchPortName } from "./dynamic-addresses.js"
 import { planNicNat } from "./nic-plan.js";
 import { forwardLbError, readForwardVips, screenForwardLbs } from "./forward-lb.js";
 import { readAll, readForRule } from "./reads.js";
+import { NatWatcher, rowPrint, type RowPrint, type WatchedChanges } from "./watch.js";
 import {
   EXTERNAL_ID_KEYS,
   NAT_COLUMNS,
   OVN_NORTHBOUND,
   instanceSelector,
   isOwned,
+  memberSelector,
   natRowView,
   nicName,
   normalizeRule,
   ownerKey,
   ownerSelector,
+  rowHolder,
   rowOwnerKey,
   ruleOfRow,
+  ruleRow,
   type NatRowView,
 } from "./rows.js";
 import { DEFAULT_OVN_NAT_CONFIG, type OvnNatConfigInput } from "../generated/config.js";
 
 
 export type { OvnNatConfig } from "../generated/config.js";
+
+/** Rules made ready for a plan. */
+interface PreparedRules {
+  readonly rules: readonly NatRule[];
+  readonly placed: readonly PlacedRule[];
+  readonly failed: readonly { readonly rule: NatRule; readonly error: OvnNatError }[];
+}
 
 /** What a batched ensure or a reconcile did, beyond the SDK's result. */
 export interface OvnNatReconcileResult extends NatReconcileResult {
@@ -65,14 +86,30 @@ export interface OvnNatReconcileResult extends NatReconcileResult {
   readonly failed: readonly { readonly rule: NatRule; readonly error: OvnNatError }[];
   /** Write transactions committed (0 when nothing had to change). */
   readonly transactions: number;
+  /** Rows the backend owns once it finished, as far as it knows. */
+  readonly ownedRows?: number;
+  /** Rows written before members were recorded that this member's rules wanted: now recorded as its own, updated in place. */
+  readonly adopted: readonly NatRule[];
+  /** Rows written before members were recorded that nothing of this member wants: left alone. */
+  readonly legacy: readonly NatRule[];
+}
+
+/** How a backend made outside a host ({@link OvnNatBackend.withClient}) is set up. */
+export interface OvnNatBackendOptions {
+  /** The cluster member it writes as; default the host name (`os.hostname()`). */
+  readonly member?: string;
 }
 
 const MAX_ATTEMPTS = 10;
+/** Above this many inserts, a reconcile on a watch's view reads everything instead of the inserted addresses. */
+const MIRRORED_INSERTS_MAX = 64;
 
 /**
  * {@link NatBackend} for `ovn` networks: one `snat` NAT row per NIC and
- * family on the network's logical router, tagged with its owner in
- * `external_ids`. Only rows it wrote are ever changed or deleted.
+ * family on the network's logical router, tagged with its owner and its
+ * cluster member (the host's {@link HostIdentity}) in `external_ids`. Only
+ * its own member's rows are ever deleted; `ensure` takes a NIC's row over
+ * from another member in place (the NIC moved here).
  *
  * @example
  * const backend = OvnNatBackend.withClient(await OvsdbClient.connect(nb, { database: "OVN_Northbound" }), state);
@@ -84,6 +121,7 @@ export class OvnNatBackend implements NatBackend {
   // Input, not OvnNatConfig: a backend made outside the host has no defaults filled in.
   readonly #config: OvnNatConfigInput;
   readonly #state: NetworkState;
+  readonly #member: string;
   #client: Promise<OvsdbClient> | undefined;
   #ownsClient = true;
   #writes = 0;
@@ -93,18 +131,42 @@ export class OvnNatBackend implements NatBackend {
   readonly #knownKeys = new Set<string>();
   /** Owned rows per instance as last seen: what a first ensure's guard expects. */
   readonly #instanceRows = new Map<string, Set<string>>();
+  /** Owned rows (uuid to content) as last read or written; complete after a full read. */
+  readonly #known = new Map<string, RowPrint>();
+  #knownComplete = false;
+  /** Writes in flight: a watch holds its comparison until they end. */
+  #inFlight = 0;
+  /** Switch ports whose dynamic addresses a plan read. */
+  readonly #plannedPorts = new Set<string>();
+  readonly #watchers = new Set<NatWatcher>();
+  /** The last rules prepared (normalized, placed), by array identity. */
+  #prepared: PreparedRules | undefined;
+  /** The rules of the last reconcile that succeeded. */
+  #settled: PreparedRules | undefined;
+  /** NICs (owner keys) whose rule the last reconcile could not apply (missing router, row in the way): planned again every time. */
+  readonly #blockedKeys = new Set<string>();
 
-  constructor(@inject(PluginConfigToken) config: unknown, @inject(NetworkStateToken) state: NetworkState) {
+  constructor(
+    @inject(PluginConfigToken) config: unknown,
+    @inject(NetworkStateToken) state: NetworkState,
+    @inject(HostIdentityToken) identity?: HostIdentity,
+  ) {
     this.#config = (config ?? {}) as OvnNatConfigInput;
     this.#state = state;
+    this.#member = identity?.member || hostname();
   }
 
-  /** A backend on an existing client (the caller closes it). */
-  static withClient(client: OvsdbClient, state: NetworkState): OvnNatBackend {
-    const backend = new OvnNatBackend({}, state);
+  /** A backend on an existing client (the caller closes it), writing as `options.member` (default the host name). */
+  static withClient(client: OvsdbClient, state: NetworkState, options: OvnNatBackendOptions = {}): OvnNatBackend {
+    const backend = new OvnNatBackend({}, state, options.member === undefined ? undefined : { member: options.member });
     backend.#client = Promise.resolve(client);
     backend.#ownsClient = false;
     return backend;
+  }
+
+  /** The cluster member this backend writes as (`incusx:member` of its rows). */
+  get member(): string {
+    return this.#member;
   }
 
   /** Write transactions committed so far by this backend. */
@@ -114,6 +176,8 @@ export class OvnNatBackend implements NatBackend {
 
   /** Closes the NB connection the backend opened (not one given to {@link withClient}). */
   async close(): Promise<void> {
+    for (const watcher of this.#watchers) await watcher.close().catch(() => undefined);
+    this.#watchers.clear();
     const client = this.#client;
     this.#client = undefined;
     if (client !== undefined && this.#ownsClient) (await client.catch(() => undefined))?.close();
@@ -125,12 +189,53 @@ export class OvnNatBackend implements NatBackend {
    * `dynamic_addresses` (port named by {@link ovnSwitchPortName}). Never writes.
    */
   async plan(nic: NicDevice): Promise<NatPlan> {
-    return planNicNat(nic, async (network) =>
-      readDynamicAddresses(await this.#connect(), ovnSwitchPortName(network, nic.instance, nic.device), this.#timeout()),
-    );
+    return planNicNat(nic, async (network) => {
+      const port = ovnSwitchPortName(network, nic.instance, nic.device);
+      this.#plannedPorts.add(port);
+      return readDynamicAddresses(await this.#connect(), port, this.#timeout());
+    });
   }
 
-  /** Creates or corrects the NIC's rule of `rule.family` in one guarded transaction; commits nothing when it is in place. */
+  /**
+   * Watches the NB (one `monitor_cond_since`, resumed by the client across
+   * reconnects and leader changes) for what can make the owned rows drift:
+   * an owned row deleted, edited or added by someone else (compared with
+   * what this backend last read or wrote, so its own writes report
+   * nothing), a logical router inserted, deleted or renamed, a change of a
+   * switch port whose dynamic addresses a plan read, and a monitor that had
+   * to start over. Rejects with `OvnNatError` (`database`) when the NB is
+   * unreachable. Closed by {@link close} too.
+   */
+  async watch(listener: (change: NatStoreChange) => void): Promise<NatWatch> {
+    let client: OvsdbClient;
+    let watcher: NatWatcher;
+    try {
+      client = await this.#connect();
+      watcher = await NatWatcher.start(client, memberSelector(this.#member), {
+        knownRows: () => (this.#knownComplete ? this.#known : undefined),
+        writing: () => this.#inFlight > 0,
+        plannedPorts: () => this.#plannedPorts,
+      }, listener);
+    } catch (error) {
+      if (error instanceof OvnNatError) throw error;
+      throw new OvnNatError("database", `Watching the OVN northbound database failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    this.#watchers.add(watcher);
+    return {
+      close: async () => {
+        this.#watchers.delete(watcher);
+        await watcher.close();
+      },
+    };
+  }
+
+  /**
+   * Creates or corrects the NIC's rule of `rule.family` in one guarded
+   * transaction; commits nothing when it is in place. A row of the NIC held
+   * by another member (the NIC moved here) or written before members were
+   * recorded is updated in place to this member's: never deleted and
+   * inserted again, so the NIC keeps its SNAT throughout.
+   */
   async ensure(rule: NatRule): Promise<void> {
     const normal = normalizeRule(rule);
     const router = await this.routerOf(normal.network);
@@ -149,7 +254,7 @@ export class OvnNatBackend implements NatBackend {
       if (optimistic) {
         optimistic = false;
         const guess: NatView = { routers: new Map([[router, this.#routerUuids.get(router)!]]), rows: [], routerOf: () => undefined };
-        const plan = planNat(guess, [placed], "keys");
+        const plan = planNat(guess, [placed], "keys", { member: this.#member, takeOver: true });
         try {
           const inserted = await this.#commit(client, plan, guess, [{ selector, uuids: [...(this.#instanceRows.get(instance) ?? [])] }]);
           this.#rememberWrites(plan, inserted);
@@ -165,19 +270,31 @@ export class OvnNatBackend implements NatBackend {
       else this.#routerUuids.set(router, routerUuid);
       const ownedRows = view.rows.filter((r) => isOwned(r) && r.externalIds[EXTERNAL_ID_KEYS.instance] === instance);
       const owned = ownedRows.map((r) => r.uuid);
+      this.#knowInstance(instance, ownedRows.filter((r) => rowHolder(r, this.#member) === "own"));
       this.#instanceRows.set(instance, new Set(owned));
       // Every NIC seen with a row must read first: a guess would not replace that row.
       this.#rememberKeysOf(ownedRows);
-      const plan = planNat(view, [placed], "keys");
+      const plan = planNat(view, [placed], "keys", { member: this.#member, takeOver: true });
       throwIfBlocked(plan, normal.network);
-      if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, [{ selector, uuids: owned }]));
+      // The instance's rows of every member (nothing new), and this member's (none taken away by another).
+      const mine = ownedRows.filter((r) => rowHolder(r, this.#member) === "own").map((r) => r.uuid);
+      const guards = [
+        { selector, uuids: owned },
+        { selector: memberSelector(this.#member, instance), uuids: mine },
+      ];
+      if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, guards));
       this.#knownKeys.add(key);
     });
   }
 
-  /** Removes the owner's rows (one family or both); rows of other NICs, also sharing the external address, stay. */
+  /**
+   * Removes the owner's rows of this member (one family or both); rows of
+   * other NICs, also sharing the external address, stay, and so does a row
+   * of the NIC another member holds (the NIC moved there) or one written
+   * before members were recorded.
+   */
   async remove(owner: NatOwner, family?: IpFamily): Promise<void> {
-    const selector = ownerSelector(owner, family);
+    const selector = ownerSelector(owner, family, this.#member);
     await this.#retrying(`Removing SNAT of NIC "${nicName(owner)}"`, async () => {
       const client = await this.#connect();
       const read = op.select("NAT", [["external_ids", "includes", selector]], ["_uuid"]);
@@ -188,29 +305,42 @@ export class OvnNatBackend implements NatBackend {
         op.wait("NAT", [["external_ids", "includes", selector]], ["_uuid"], "==", uuids.map((u) => ({ _uuid: uuid(u) }))),
         ...uuids.map((u) => op.mutate("Logical_Router", [["nat", "includes", uuid(u)]], [["nat", "delete", uuid(u)]])),
       ];
-      await client.transact(OVN_NORTHBOUND, ops, { timeoutMs: this.#timeout() });
-      this.#writes++;
-      for (const u of uuids) this.#instanceRows.get(owner.instance)?.delete(u);
+      await this.#writing(async () => {
+        await client.transact(OVN_NORTHBOUND, ops, { timeoutMs: this.#timeout() });
+        this.#writes++;
+        for (const u of uuids) {
+          this.#instanceRows.get(owner.instance)?.delete(u);
+          this.#known.delete(u);
+        }
+      });
     });
     // Only now: after a failed remove the rows may remain, and a guessed ensure would not replace them.
     for (const f of family === undefined ? (["ipv4", "ipv6"] as const) : [family]) this.#knownKeys.delete(ownerKey(owner, f));
   }
 
-  /** Every rule this backend owns, read from the NB. */
-  async list(): Promise<readonly NatRule[]> {
+  /**
+   * Every rule this member owns, read from the NB; with `allMembers`, the
+   * rules of every member and those recorded without one, each rule naming
+   * its `member` (absent for a legacy row).
+   */
+  async list(options: NatListOptions = {}): Promise<readonly NatRule[]> {
     return this.#retrying("Listing owned SNAT rows", async () => {
       const client = await this.#connect();
-      const read = op.select("NAT", [["external_ids", "includes", ownerSelector()]], [...NAT_COLUMNS]);
+      const selector = options.allMembers === true ? ownerSelector() : memberSelector(this.#member);
+      const read = op.select("NAT", [["external_ids", "includes", selector]], [...NAT_COLUMNS]);
       const [rows] = (await client.transact(OVN_NORTHBOUND, [read], { timeoutMs: this.#timeout() })) as [SelectResult];
       return rows.rows.map(natRowView).flatMap((row) => ruleOfRow(row) ?? []);
     });
   }
 
   /**
-   * Makes the owned rows equal `desired`: adds what is missing, corrects
-   * drift, deletes owned rows nothing wants, in one transaction (none when
-   * nothing changed). Rules blocked by foreign rows or missing routers are
-   * reported, not applied; the rest still are.
+   * Makes this member's rows equal `desired`: adds what is missing, corrects
+   * drift, deletes its rows nothing wants, in one transaction (none when
+   * nothing changed). Rules blocked by foreign rows, by another member's
+   * row of the NIC, or by missing routers are reported, not applied; the
+   * rest still are. Legacy rows a desired rule wants are adopted; the others
+   * are reported in `legacy` and left alone. Other members' rows are never
+   * changed.
    */
   async reconcile(desired: readonly NatRule[]): Promise<OvnNatReconcileResult> {
     return this.#applyAll(desired, "all");
@@ -218,7 +348,8 @@ export class OvnNatBackend implements NatBackend {
 
   /**
    * Ensures many rules in one transaction (each NIC's old row of that
-   * family is replaced); owned rows of other NICs are left alone.
+   * family is replaced, a row another member holds is taken over as
+   * `ensure` does); owned rows of other NICs are left alone.
    */
   async ensureAll(rules: readonly NatRule[]): Promise<OvnNatReconcileResult> {
     return this.#applyAll(rules, "keys");
@@ -234,6 +365,79 @@ export class OvnNatBackend implements NatBackend {
   }
 
   async #applyAll(rules: readonly NatRule[], scope: "keys" | "all"): Promise<OvnNatReconcileResult> {
+    const prepared = await this.#prepare(rules);
+    const failed = [...prepared.failed];
+    const { allowed, blocked } = await this.#screenForwardLbs(prepared.placed);
+    for (const b of blocked) failed.push({ rule: b.placed.rule, error: forwardLbError(b) });
+    // A reconcile towards the rules of the last one that succeeded only has to look at the NICs whose rows changed since.
+    const settled = scope === "all" && this.#settled === prepared;
+    this.#settled = undefined;
+    const before = this.#writes;
+    let useMirror = true;
+    let restricted = false;
+    const plan = await this.#retrying(scope === "all" ? "Reconciling SNAT rows" : "Ensuring SNAT rows", async () => {
+      restricted = false;
+      const client = await this.#connect();
+      const watcher = useMirror ? this.#liveWatcher() : undefined;
+      const changes = watcher?.takeChanges() ?? "all";
+      // A retry (a guard failed: the monitor was behind, or the connection was lost) reads everything.
+      useMirror = false;
+      if (watcher !== undefined && settled && changes !== "all") {
+        // Rows of NICs the rules do not name are left alone here: they may be a NIC started since
+        // the rules were planned (its rule is in the next full plan); a full reconcile removes strays.
+        const byKey = firstByKey(allowed);
+        restricted = true;
+        const keys = new Set([...changes.keys, ...this.#blockedKeys].filter((key) => byKey.has(key)));
+        return this.#applyChanged(client, watcher, byKey, keys, changes);
+      }
+      const mirrored = watcher?.view();
+      const view = mirrored === undefined ? await readAll(client, this.#timeout()) : await this.#withInsertAddresses(client, mirrored, allowed, scope);
+      this.#routerUuids.clear();
+      for (const [name, id] of view.routers) this.#routerUuids.set(name, id);
+      const plan = planNat(view, allowed, scope, { member: this.#member, takeOver: scope === "keys" });
+      this.#instanceRows.clear();
+      for (const row of view.rows.filter(isOwned)) {
+        const instance = row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "";
+        const rows = this.#instanceRows.get(instance) ?? new Set<string>();
+        this.#instanceRows.set(instance, rows.add(row.uuid));
+      }
+      this.#rememberKeysOf(view.rows.filter(isOwned));
+      this.#known.clear();
+      if (mirrored !== undefined) for (const [id, print] of mirrored.prints) this.#known.set(id, print);
+      else for (const row of view.rows) if (isOwned(row) && rowHolder(row, this.#member) === "own") this.#known.set(row.uuid, printOf(row));
+      this.#knownComplete = true;
+      if (!planIsEmpty(plan)) {
+        const mine = view.rows.filter((r) => isOwned(r) && rowHolder(r, this.#member) === "own").map((r) => r.uuid);
+        const guards = mirrored === undefined ? [{ selector: memberSelector(this.#member), uuids: mine }] : instanceGuards(plan, view, this.#member);
+        this.#rememberWrites(plan, await this.#commit(client, plan, view, guards));
+      } else for (const p of plan.kept) this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
+      return plan;
+    });
+    if (scope === "all") this.#settled = prepared;
+    if (scope === "all") {
+      if (!restricted) this.#blockedKeys.clear();
+      for (const p of [...plan.kept, ...plan.inserts, ...plan.updates.map((u) => u.placed)]) this.#blockedKeys.delete(ownerKey(p.rule.owner, p.rule.family));
+      for (const blocked of [...plan.missingRouters.map((m) => m.rule), ...plan.conflicts.map((c) => c.rule)]) this.#blockedKeys.add(ownerKey(blocked.owner, blocked.family));
+    }
+    for (const m of plan.missingRouters) failed.push({ rule: m.rule, error: routerMissing(m.router, m.rule.network) });
+    // A reconcile deleted their rows as unwanted; an ensureAll leaves other keys' rows, so these go here.
+    if (scope === "keys") for (const b of blocked) await this.remove(b.placed.rule.owner, b.placed.rule.family);
+    const adopted = plan.updates.filter((u) => u.from === undefined);
+    return {
+      ensured: [...plan.inserts.map((p) => p.rule), ...plan.updates.filter((u) => u.from !== undefined).map((u) => u.placed.rule)],
+      removed: plan.deletes.flatMap((d) => d.rule ?? []),
+      conflicts: plan.conflicts,
+      failed,
+      transactions: this.#writes - before,
+      adopted: adopted.map((u) => u.placed.rule),
+      legacy: plan.legacy.flatMap((row) => ruleOfRow(row) ?? []),
+      ...(this.#knownComplete ? { ownedRows: this.#known.size } : {}),
+    };
+  }
+
+  /** `rules` normalized and placed on their routers; the same array object gives the same result (a keeper passes its last plan again). */
+  async #prepare(rules: readonly NatRule[]): Promise<PreparedRules> {
+    if (this.#prepared?.rules === rules) return this.#prepared;
     const failed: { rule: NatRule; error: OvnNatError }[] = [];
     const placed: PlacedRule[] = [];
     const routers = new Map<string, Promise<string>>();
@@ -248,38 +452,59 @@ export class OvnNatBackend implements NatBackend {
         failed.push({ rule, error });
       }
     }
-    const before = this.#writes;
-    const { allowed, blocked } = await this.#screenForwardLbs(placed);
-    for (const b of blocked) failed.push({ rule: b.placed.rule, error: forwardLbError(b) });
-    const plan = await this.#retrying(scope === "all" ? "Reconciling SNAT rows" : "Ensuring SNAT rows", async () => {
-      const client = await this.#connect();
-      const view = await readAll(client, this.#timeout());
-      this.#routerUuids.clear();
-      for (const [name, id] of view.routers) this.#routerUuids.set(name, id);
-      const plan = planNat(view, allowed, scope);
-      this.#instanceRows.clear();
-      for (const row of view.rows.filter(isOwned)) {
-        const instance = row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "";
-        const rows = this.#instanceRows.get(instance) ?? new Set<string>();
-        this.#instanceRows.set(instance, rows.add(row.uuid));
-      }
-      this.#rememberKeysOf(view.rows.filter(isOwned));
-      if (!planIsEmpty(plan)) {
-        const owned = view.rows.filter(isOwned).map((r) => r.uuid);
-        this.#rememberWrites(plan, await this.#commit(client, plan, view, [{ selector: ownerSelector(), uuids: owned }]));
-      } else for (const p of plan.kept) this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
-      return plan;
-    });
-    for (const m of plan.missingRouters) failed.push({ rule: m.rule, error: routerMissing(m.router, m.rule.network) });
-    // A reconcile deleted their rows as unwanted; an ensureAll leaves other keys' rows, so these go here.
-    if (scope === "keys") for (const b of blocked) await this.remove(b.placed.rule.owner, b.placed.rule.family);
-    return {
-      ensured: plan.inserts.map((p) => p.rule),
-      removed: plan.deletes.flatMap((d) => d.rule ?? []),
-      conflicts: plan.conflicts,
-      failed,
-      transactions: this.#writes - before,
-    };
+    this.#prepared = { rules, placed, failed };
+    return this.#prepared;
+  }
+
+  /**
+   * Plans only the NICs whose owned rows changed since the last reconcile
+   * towards the same rules (the others were right then and nothing touched
+   * them), on the watch's view; commits when something differs.
+   */
+  async #applyChanged(client: OvsdbClient, watcher: NatWatcher, byKey: ReadonlyMap<string, PlacedRule>, keys: ReadonlySet<string>, changes: WatchedChanges): Promise<NatChangePlan> {
+    // What the backend knows follows every changed row, planned or not.
+    for (const id of changes.uuids) this.#known.delete(id);
+    for (const row of watcher.rowsFor(changes.keys, new Set())) this.#known.set(row.view.uuid, row.print);
+    const placed = [...keys].map((key) => byKey.get(key)!);
+    if (placed.length === 0) return planNat({ routers: new Map(), rows: [], routerOf: () => undefined }, [], "keys", { member: this.#member });
+    // Rows of other NICs on the same addresses are in the way of an insert: they are in the view too.
+    const mirrored = watcher.rowsFor(keys, new Set(placed.map((p) => p.rule.logicalIp)));
+    const routers = watcher.routerNames();
+    const partial: NatView = { routers, rows: mirrored.map((r) => r.view), routerOf: (id) => watcher.routerOf(id) };
+    const view = await this.#withInsertAddresses(client, partial, placed, "keys");
+    for (const [name, id] of routers) this.#routerUuids.set(name, id);
+    for (const row of mirrored) this.#known.set(row.view.uuid, row.print);
+    const plan = planNat(view, placed, "keys", { member: this.#member, takeOver: false });
+    if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, instanceGuards(plan, view, this.#member)));
+    return plan;
+  }
+
+  /** A watch whose monitor has its contents, if any. */
+  #liveWatcher(): NatWatcher | undefined {
+    for (const watcher of this.#watchers) if (watcher.ready) return watcher;
+    return undefined;
+  }
+
+  /**
+   * `mirrored` with the snat rows on the addresses a plan from it inserts
+   * (read in one transaction: a foreign row there blocks the rule); a full
+   * read when the plan inserts many rules or any IPv6 one, whose spellings
+   * the server cannot match.
+   */
+  async #withInsertAddresses(client: OvsdbClient, mirrored: NatView, placed: readonly PlacedRule[], scope: "keys" | "all"): Promise<NatView> {
+    const inserts = planNat(mirrored, placed, scope, { member: this.#member, takeOver: scope === "keys" }).inserts;
+    if (inserts.length === 0) return mirrored;
+    if (inserts.length > MIRRORED_INSERTS_MAX || inserts.some((p) => p.rule.family !== "ipv4")) return readAll(client, this.#timeout());
+    const selects = inserts.flatMap(({ rule }) =>
+      [rule.logicalIp, `${rule.logicalIp}/32`].map((spelling) => op.select("NAT", [["type", "==", "snat"], ["logical_ip", "==", spelling]], [...NAT_COLUMNS])),
+    );
+    const results = (await client.transact(OVN_NORTHBOUND, selects, { timeoutMs: this.#timeout() })) as SelectResult[];
+    const rows = new Map(mirrored.rows.map((r) => [r.uuid, r]));
+    for (const r of results.flatMap((s) => s.rows)) {
+      const view = natRowView(r);
+      if (!rows.has(view.uuid)) rows.set(view.uuid, view);
+    }
+    return { routers: mirrored.routers, rows: [...rows.values()], routerOf: (id) => mirrored.routerOf(id) };
   }
 
   /** Splits rules whose external address is a portless load balancer VIP of their router off (see forward-lb.ts). */
@@ -307,14 +532,41 @@ export class OvnNatBackend implements NatBackend {
   /** Commits `plan`; returns the uuids of the inserted rows, in the order of `plan.inserts`. */
   async #commit(client: OvsdbClient, plan: NatChangePlan, view: NatView, owned: readonly OwnedGuard[]): Promise<string[]> {
     const { ops, routerMutations } = natTransaction(plan, view, owned);
-    const results = await client.transactPruned(OVN_NORTHBOUND, ops, { timeoutMs: this.#timeout() });
-    this.#writes++;
-    for (const { index, router } of routerMutations) {
-      if ((results[index] as CountResult).count !== 1) {
-        throw new OvnNatError("router-missing", `Logical router "${router}" disappeared while its SNAT rows were written`);
+    return this.#writing(async () => {
+      const results = await client.transactPruned(OVN_NORTHBOUND, ops, { timeoutMs: this.#timeout() });
+      this.#writes++;
+      const inserted = ops.flatMap((o, i) => (o.op === "insert" ? [uuidOf((results[i] as InsertResult).uuid) ?? ""] : []));
+      for (const d of plan.deletes) this.#known.delete(d.row.uuid);
+      plan.inserts.forEach((p, i) => this.#known.set(inserted[i]!, rowPrint(natRowView(insertedRow(p, plan.member)))));
+      for (const u of plan.updates) {
+        const row = ruleRow(u.placed.rule, plan.member, u.row.externalIds);
+        this.#known.set(u.row.uuid, rowPrint(natRowView({ ...row, external_port_range: u.placed.portRange ?? "" })));
       }
+      for (const { index, router } of routerMutations) {
+        if ((results[index] as CountResult).count !== 1) {
+          throw new OvnNatError("router-missing", `Logical router "${router}" disappeared while its SNAT rows were written`);
+        }
+      }
+      return inserted;
+    });
+  }
+
+  /** Runs one write, marked in flight for the watches; they compare again once it ends. */
+  async #writing<T>(work: () => Promise<T>): Promise<T> {
+    this.#inFlight++;
+    try {
+      return await work();
+    } finally {
+      this.#inFlight--;
+      for (const watcher of this.#watchers) watcher.writeDone();
     }
-    return ops.flatMap((o, i) => (o.op === "insert" ? [uuidOf((results[i] as InsertResult).uuid) ?? ""] : []));
+  }
+
+  /** Takes `rows`, just read, as every owned row of `instance`. */
+  #knowInstance(instance: string, rows: readonly NatRowView[]): void {
+    // Called before #instanceRows takes the new rows: the old ones are the instance's known ones.
+    for (const id of this.#instanceRows.get(instance) ?? []) this.#known.delete(id);
+    for (const row of rows) this.#known.set(row.uuid, printOf(row));
   }
 
   /** Marks the NICs of owned `rows` as known to have a row (their next ensure reads first). */
@@ -331,7 +583,7 @@ export class OvnNatBackend implements NatBackend {
       if (d.rule !== undefined) this.#knownKeys.delete(ownerKey(d.rule.owner, d.rule.family));
       this.#instanceRows.get(d.row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "")?.delete(d.row.uuid);
     }
-    for (const p of plan.kept) this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
+    for (const p of [...plan.kept, ...plan.updates.map((u) => u.placed)]) this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
     plan.inserts.forEach((p, i) => {
       this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
       const rows = this.#instanceRows.get(p.rule.owner.instance) ?? new Set<string>();
@@ -405,11 +657,47 @@ function throwIfBlocked(plan: NatChangePlan, network: string): void {
   if (missing !== undefined) throw routerMissing(missing.router, network);
   const conflict = plan.conflicts[0];
   if (conflict !== undefined) {
-    const who = conflict.ownedBy === undefined ? "a foreign writer" : `NIC "${conflict.ownedBy}"`;
+    const who =
+      conflict.ownedBy === undefined
+        ? "a foreign writer"
+        : `NIC "${conflict.ownedBy}"${conflict.member === undefined ? "" : ` of member "${conflict.member}"`}`;
     throw new OvnNatError(
       "foreign-conflict",
       `Logical address "${conflict.rule.logicalIp}" of NIC "${nicName(conflict.rule.owner)}" is already translated on router "${conflict.router}" by a snat row of ${who} (_uuid ${conflict.uuid || "pending"}, external_ip "${conflict.externalIp}"); it is left alone`,
       { conflicts: plan.conflicts },
     );
   }
+}
+
+function printOf(row: NatRowView): RowPrint {
+  return rowPrint(row);
+}
+
+/** The row inserted for `placed`, as the transaction writes it (port range included). */
+function insertedRow(placed: PlacedRule, member: string): OvsdbRow {
+  const row = ruleRow(placed.rule, member);
+  return placed.portRange === undefined ? row : { ...row, external_port_range: placed.portRange };
+}
+
+/** Guards of a plan made on a watch's view: the owned rows of each instance it changes are still the ones seen. */
+function instanceGuards(plan: NatChangePlan, view: NatView, member: string): OwnedGuard[] {
+  const touched = new Set<string>([
+    ...plan.inserts.map((p) => p.rule.owner.instance),
+    ...plan.deletes.map((d) => d.row.externalIds[EXTERNAL_ID_KEYS.instance] ?? ""),
+  ]);
+  const rows = new Map<string, string[]>([...touched].map((instance) => [instance, []]));
+  for (const row of view.rows) {
+    if (isOwned(row) && rowHolder(row, member) === "own") rows.get(row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "")?.push(row.uuid);
+  }
+  return [...rows].map(([instance, uuids]) => ({ selector: memberSelector(member, instance), uuids }));
+}
+
+/** The first rule of each NIC and family (a plan keeps the first too). */
+function firstByKey(placed: readonly PlacedRule[]): Map<string, PlacedRule> {
+  const byKey = new Map<string, PlacedRule>();
+  for (const p of placed) {
+    const key = ownerKey(p.rule.owner, p.rule.family);
+    if (!byKey.has(key)) byKey.set(key, p);
+  }
+  return byKey;
 }

@@ -11,7 +11,7 @@ export type OvnNatErrorReason =
   | "unknown-network"
   /** The network's logical router does not exist in the NB database. */
   | "router-missing"
-  /** A snat row this NIC does not own already translates the same logical address. */
+  /** A snat row this NIC does not own already translates the same logical address, or another member holds the NIC's row. */
   | "foreign-conflict"
   /** The external address is a load balancer VIP without a port on the router: a NAT row on it would break the NIC's TCP/UDP. */
   | "forward-lb-conflict"
@@ -32,6 +32,8 @@ export interface NatConflict {
   readonly externalIp: string;
   /** Who owns it: another NIC of this plugin (`instance/device`), or `undefined` for a foreign writer. */
   readonly ownedBy: string | undefined;
+  /** The cluster member whose row it is, when another member of this plugin holds it (absent for a legacy row). */
+  readonly member?: string;
 }
 
 const CODES: Readonly<Record<OvnNatErrorReason, ErrorCode>> = {

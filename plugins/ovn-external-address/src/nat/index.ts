@@ -1,7 +1,7 @@
 // The OVN NatBackend: owned snat rows in the northbound database.
 
 export { OvnNatBackend } from "./backend.js";
-export type { OvnNatConfig, OvnNatReconcileResult } from "./backend.js";
+export type { OvnNatBackendOptions, OvnNatConfig, OvnNatReconcileResult } from "./backend.js";
 export { ovnSwitchPortName, parseDynamicAddresses, readDynamicAddresses } from "./dynamic-addresses.js";
 export type { SwitchPortAddresses } from "./dynamic-addresses.js";
 export { OvnNatError, PLUGIN_ID } from "./errors.js";

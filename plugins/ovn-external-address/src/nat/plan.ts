@@ -4,9 +4,23 @@
 // that applies it. No I/O here, so every case is unit-tested.
 
 import type { NatRule } from "@incusx/sdk";
-import { namedUuid, op, ovsSet, uuid, type OvsdbOperation, type OvsdbValue } from "@incusx/ovsdb";
+import { namedUuid, op, ovsMap, ovsSet, uuid, type OvsdbCondition, type OvsdbOperation, type OvsdbValue } from "@incusx/ovsdb";
 import type { NatConflict } from "./errors.js";
-import { isOwned, nicName, ownerKey, rowMatches, rowOwnerKey, ruleOfRow, ruleRow, type NatRowView } from "./rows.js";
+import {
+  EXTERNAL_ID_KEYS,
+  instanceSelector,
+  isOwned,
+  nicName,
+  ownerSelector,
+  ownerKey,
+  rowHolder,
+  rowMatches,
+  rowMember,
+  rowOwnerKey,
+  ruleOfRow,
+  ruleRow,
+  type NatRowView,
+} from "./rows.js";
 
 /** What the NB holds, as far as a plan needs it. */
 export interface NatView {
@@ -37,37 +51,73 @@ export interface PlannedDelete {
   readonly rule: NatRule | undefined;
 }
 
+/** A row updated in place to stand for a desired rule of this member: taken over from another member, or adopted (legacy). */
+export interface PlannedUpdate {
+  /** The row as read; its `_uuid` stays. */
+  readonly row: NatRowView;
+  /** The rule it is made to stand for, and the router it already sits on. */
+  readonly placed: PlacedRule;
+  /** The member it is taken from; `undefined` when a legacy row (no member recorded) is adopted. */
+  readonly from: string | undefined;
+}
+
+/** Whose rows a plan may change. */
+export interface PlanOwnership {
+  /** The member planning: only its own rows are kept, replaced and deleted; new and updated rows record it. */
+  readonly member: string;
+  /**
+   * Take a desired NIC's row over from another member, updating it in place
+   * (`ensure`: the NIC was started here, so it moved here). Without it the
+   * row stays its member's and the rule is reported in `conflicts`
+   * (`reconcile`: two members' states both want the NIC).
+   */
+  readonly takeOver?: boolean;
+}
+
 /** What to do. */
 export interface NatChangePlan {
+  /** The member the plan acts for. */
+  readonly member: string;
   /** Rules already in place. */
   readonly kept: readonly PlacedRule[];
   /** Rules to insert. */
   readonly inserts: readonly PlacedRule[];
-  /** Owned rows to delete (replaced or unwanted). */
+  /** Rows to update in place: taken over from another member, or legacy rows adopted. */
+  readonly updates: readonly PlannedUpdate[];
+  /** Rows to delete: the member's own replaced or unwanted rows, and legacy rows of a NIC it wants that it does not adopt. */
   readonly deletes: readonly PlannedDelete[];
-  /** Rules blocked by rows we do not own (or owned by another NIC). */
+  /** Rules blocked by rows we do not own, owned by another NIC, or (without `takeOver`) held by another member. */
   readonly conflicts: readonly NatConflict[];
   /** Rules whose router does not exist. */
   readonly missingRouters: readonly PlacedRule[];
+  /** Legacy rows (owned, no member recorded) nothing of this member wants: left alone. */
+  readonly legacy: readonly NatRowView[];
 }
 
 /**
- * Plans making the owned rows equal `desired`. With scope `"keys"` only the
- * owned rows of the desired rules' owners (NIC and family) are replaced;
- * with `"all"` every owned row nothing wants is deleted (reconcile).
+ * Plans making `ownership.member`'s rows equal `desired`. With scope
+ * `"keys"` only the member's rows of the desired rules' owners (NIC and
+ * family) are replaced; with `"all"` every row of the member nothing wants
+ * is deleted (reconcile). Rows of other members are never deleted; a
+ * legacy row of a desired NIC is adopted (updated in place) when it sits
+ * on the rule's router.
  */
-export function planNat(view: NatView, desired: readonly PlacedRule[], scope: "keys" | "all"): NatChangePlan {
-  const ownedByKey = new Map<string, NatRowView[]>();
+export function planNat(view: NatView, desired: readonly PlacedRule[], scope: "keys" | "all", ownership: PlanOwnership): NatChangePlan {
+  const { member } = ownership;
+  const ownByKey = new Map<string, NatRowView[]>();
+  const othersByKey = new Map<string, NatRowView[]>();
   for (const row of view.rows) {
     const key = rowOwnerKey(row);
     if (key === undefined) continue;
-    pushTo(ownedByKey, key, row);
+    pushTo(rowHolder(row, member) === "own" ? ownByKey : othersByKey, key, row);
   }
   const kept: PlacedRule[] = [];
   const keptRows = new Set<string>();
-  const wanting: PlacedRule[] = [];
+  const wanting: { placed: PlacedRule; row?: NatRowView }[] = [];
   const missingRouters: PlacedRule[] = [];
+  const conflicts: NatConflict[] = [];
   const desiredKeys = new Set<string>();
+  const adoptedRows = new Set<string>();
   for (const placed of desired) {
     const key = ownerKey(placed.rule.owner, placed.rule.family);
     if (desiredKeys.has(key)) continue; // one rule per NIC and family: the first wins
@@ -76,39 +126,62 @@ export function planNat(view: NatView, desired: readonly PlacedRule[], scope: "k
       missingRouters.push(placed);
       continue;
     }
-    const match = (ownedByKey.get(key) ?? []).find(
+    const onRouter = (row: NatRowView): boolean => view.routerOf(row.uuid) === placed.router;
+    const match = (ownByKey.get(key) ?? []).find(
       (row) =>
         !keptRows.has(row.uuid) &&
         rowMatches(row, placed.rule) &&
         row.externalPortRange === (placed.portRange ?? "") &&
-        view.routerOf(row.uuid) === placed.router,
+        onRouter(row),
     );
     if (match !== undefined) {
       keptRows.add(match.uuid);
       kept.push(placed);
-    } else wanting.push(placed);
+      continue;
+    }
+    const others = othersByKey.get(key) ?? [];
+    const legacy = others.find((row) => rowHolder(row, member) === "legacy" && onRouter(row));
+    const held = others.filter((row) => rowHolder(row, member) === "other");
+    const takeable = ownership.takeOver === true ? held.find(onRouter) : undefined;
+    const candidate = legacy ?? takeable;
+    if (candidate !== undefined) {
+      adoptedRows.add(candidate.uuid);
+      wanting.push({ placed, row: candidate });
+    } else if (held.length > 0 && ownership.takeOver !== true) {
+      for (const row of held) conflicts.push(conflictOf(placed, row));
+    } else wanting.push({ placed });
   }
   const deletes: PlannedDelete[] = [];
-  for (const [key, rows] of ownedByKey) {
+  for (const [key, rows] of ownByKey) {
     if (scope === "keys" && !desiredKeys.has(key)) continue;
     for (const row of rows) if (!keptRows.has(row.uuid)) deletes.push({ row, rule: ruleOfRow(row) });
   }
-  // Owned rows of a key whose router is missing stay: nothing replaces them.
+  const legacy: NatRowView[] = [];
+  for (const [key, rows] of othersByKey) {
+    for (const row of rows) {
+      if (rowHolder(row, member) !== "legacy" || adoptedRows.has(row.uuid)) continue;
+      // A wanted NIC's other legacy rows are its stale ones: replaced, as its own would be.
+      if (desiredKeys.has(key)) deletes.push({ row, rule: ruleOfRow(row) });
+      else legacy.push(row);
+    }
+  }
+  // Rows of a key whose router is missing stay: nothing replaces them.
   const missingKeys = new Set(missingRouters.map((p) => ownerKey(p.rule.owner, p.rule.family)));
-  const finalDeletes = deletes.filter((d) => scope === "all" || !missingKeys.has(rowOwnerKey(d.row)!));
+  const finalDeletes = deletes.filter((d) => (scope === "all" && rowHolder(d.row, member) === "own") || !missingKeys.has(rowOwnerKey(d.row)!));
   const deleted = new Set(finalDeletes.map((d) => d.row.uuid));
   const byLogical = new Map<string, NatRowView[]>();
   for (const row of view.rows) if (row.logicalIp !== undefined) pushTo(byLogical, row.logicalIp, row);
   const inserts: PlacedRule[] = [];
-  const conflicts: NatConflict[] = [];
+  const updates: PlannedUpdate[] = [];
   const claimed = new Map<string, PlacedRule>();
-  for (const placed of wanting) {
+  for (const { placed, row: candidate } of wanting) {
     const { rule, router } = placed;
     const spot = `${router}\n${rule.logicalIp}`;
     const blocking = (byLogical.get(rule.logicalIp) ?? []).filter(
       (row) =>
         row.type === "snat" &&
         !deleted.has(row.uuid) &&
+        row.uuid !== candidate?.uuid &&
         view.routerOf(row.uuid) === router &&
         rowOwnerKey(row) !== ownerKey(rule.owner, rule.family),
     );
@@ -121,13 +194,15 @@ export function planNat(view: NatView, desired: readonly PlacedRule[], scope: "k
       continue;
     }
     claimed.set(spot, placed);
-    inserts.push(placed);
+    if (candidate === undefined) inserts.push(placed);
+    else updates.push({ row: candidate, placed, from: rowMember(candidate) });
   }
-  return { kept, inserts, deletes: finalDeletes, conflicts, missingRouters };
+  return { member, kept, inserts, updates, deletes: finalDeletes, conflicts, missingRouters, legacy };
 }
 
 function conflictOf(placed: PlacedRule, row: NatRowView): NatConflict {
   const owned = isOwned(row) ? ruleOfRow(row) : undefined;
+  const member = owned === undefined ? undefined : rowMember(row);
   return {
     rule: placed.rule,
     router: placed.router,
@@ -135,12 +210,13 @@ function conflictOf(placed: PlacedRule, row: NatRowView): NatConflict {
     logicalIp: row.logicalIpRaw,
     externalIp: row.externalIp,
     ownedBy: owned === undefined ? undefined : nicName(owned.owner),
+    ...(member === undefined ? {} : { member }),
   };
 }
 
 /** Whether a plan changes nothing. */
 export function planIsEmpty(plan: NatChangePlan): boolean {
-  return plan.inserts.length === 0 && plan.deletes.length === 0;
+  return plan.inserts.length === 0 && plan.updates.length === 0 && plan.deletes.length === 0;
 }
 
 /** A guard on owned rows: the rows matching `selector` must still be exactly `uuids`. */
@@ -158,12 +234,18 @@ export interface NatTransaction {
 /**
  * The one transaction applying `plan`, guarded with `wait`s so that it
  * commits only if nothing it decided on changed since `view` was read:
- * the routers still exist (same uuid), the owned rows are the ones read,
- * and no snat row appeared on a logical address it inserts.
+ * the routers still exist (same uuid), the owned rows are the ones read
+ * (`owned`, which must cover the member's own rows the plan deletes), a
+ * row updated in place or a legacy row deleted still has the external_ids
+ * read (so still the same owner and member), and no snat row appeared on
+ * a logical address it writes. Rows taken over or adopted are updated in
+ * place (same `_uuid`, still referenced by their router): the NIC is never
+ * without its row and never has two.
  */
 export function natTransaction(plan: NatChangePlan, view: NatView, owned: readonly OwnedGuard[]): NatTransaction {
   const ops: OvsdbOperation[] = [];
   const routers = new Set<string>(plan.inserts.map((p) => p.router));
+  for (const u of plan.updates) routers.add(u.placed.router);
   for (const d of plan.deletes) {
     const r = view.routerOf(d.row.uuid);
     if (r !== undefined && view.routers.has(r)) routers.add(r);
@@ -176,21 +258,46 @@ export function natTransaction(plan: NatChangePlan, view: NatView, owned: readon
       op.wait("NAT", [["external_ids", "includes", guard.selector]], ["_uuid"], "==", guard.uuids.map((u) => ({ _uuid: uuid(u) }))),
     );
   }
+  // Rows outside the member's own guard: whoever changes their owner first wins, the other re-reads.
+  const legacyDeletes = plan.deletes.filter((d) => rowMember(d.row) === undefined && d.row.externalIds[EXTERNAL_ID_KEYS.owner] !== undefined);
+  for (const row of [...plan.updates.map((u) => u.row), ...legacyDeletes.map((d) => d.row)]) {
+    ops.push(op.wait("NAT", [["_uuid", "==", uuid(row.uuid)]], ["external_ids"], "==", [{ external_ids: ovsMap(row.externalIds) }]));
+  }
+  const writes = [...plan.inserts, ...plan.updates.map((u) => u.placed)];
   const byRaw = new Map<string, NatRowView[]>();
   for (const row of view.rows) if (row.type === "snat") pushTo(byRaw, row.logicalIpRaw, row);
   const snatRows = view.rows.filter((r) => r.type === "snat");
   // One wait on every snat row is stricter (any snat change by anyone fails it) but far
   // smaller than two waits per address when a full read inserts many rows.
-  const bulk = view.complete === true && plan.inserts.length >= BULK_GUARD_MIN_INSERTS && snatRows.length <= 2 * plan.inserts.length;
+  const bulk = view.complete === true && writes.length >= BULK_GUARD_MIN_INSERTS && snatRows.length <= 2 * writes.length;
   if (bulk) ops.push(op.wait("NAT", [["type", "==", "snat"]], ["_uuid"], "==", snatRows.map((r) => ({ _uuid: uuid(r.uuid) }))));
   const guardedIps = new Set<string>();
-  for (const { rule } of bulk ? [] : plan.inserts) {
+  for (const { rule } of bulk ? [] : writes) {
     const full = rule.family === "ipv4" ? "/32" : "/128";
     for (const spelling of [rule.logicalIp, `${rule.logicalIp}${full}`]) {
       if (guardedIps.has(spelling)) continue;
       guardedIps.add(spelling);
       const present = (byRaw.get(spelling) ?? []).map((r) => ({ _uuid: uuid(r.uuid) }));
       ops.push(op.wait("NAT", [["type", "==", "snat"], ["logical_ip", "==", spelling]], ["_uuid"], "==", present));
+    }
+  }
+  // A full read also guards the inserted NICs' rows of other members (and legacy ones), so another
+  // member inserting such a NIC at another address makes this fail instead of doubling the NIC:
+  // per instance for a few inserts (no contention), else one wait on every row not this member's
+  // (one table scan instead of one per instance).
+  if (view.complete === true && !bulk && plan.inserts.length > 0) {
+    if (plan.inserts.length <= BULK_GUARD_MIN_INSERTS) {
+      for (const instance of new Set(plan.inserts.map((p) => p.rule.owner.instance))) {
+        const present = view.rows.filter((row) => isOwned(row) && row.externalIds[EXTERNAL_ID_KEYS.instance] === instance);
+        ops.push(op.wait("NAT", [["external_ids", "includes", instanceSelector(instance)]], ["_uuid"], "==", present.map((r) => ({ _uuid: uuid(r.uuid) }))));
+      }
+    } else {
+      const notMine = view.rows.filter((row) => isOwned(row) && rowMember(row) !== plan.member);
+      const where: OvsdbCondition[] = [
+        ["external_ids", "includes", ownerSelector()],
+        ["external_ids", "excludes", ovsMap({ [EXTERNAL_ID_KEYS.member]: plan.member })],
+      ];
+      ops.push(op.wait("NAT", where, ["_uuid"], "==", notMine.map((r) => ({ _uuid: uuid(r.uuid) }))));
     }
   }
   // Deleting the router's reference deletes the row (NAT rows are not root: garbage collected).
@@ -203,10 +310,15 @@ export function natTransaction(plan: NatChangePlan, view: NatView, owned: readon
   for (const [router, uuids] of deletesByRouter) {
     ops.push(op.mutate("Logical_Router", [["_uuid", "==", uuid(view.routers.get(router)!)]], [["nat", "delete", ovsSet(uuids.map(uuid))]]));
   }
+  for (const u of plan.updates) {
+    const row = ruleRow(u.placed.rule, plan.member, u.row.externalIds);
+    // An update also clears a range the row had and the rule no longer wants.
+    ops.push(op.update("NAT", [["_uuid", "==", uuid(u.row.uuid)]], { ...row, external_port_range: u.placed.portRange ?? "" }));
+  }
   const insertsByRouter = new Map<string, string[]>();
   plan.inserts.forEach((placed, i) => {
     const name = `nat${i}`;
-    const row = ruleRow(placed.rule);
+    const row = ruleRow(placed.rule, plan.member);
     ops.push(op.insert("NAT", placed.portRange === undefined ? row : { ...row, external_port_range: placed.portRange }, name));
     pushTo(insertsByRouter, placed.router, name);
   });

@@ -1,6 +1,8 @@
 // How a NatRule maps to an NB NAT row and back, and who owns a row: every
-// row we write carries the plugin id, instance, device, network and family
-// in external_ids; rows without our owner key are foreign.
+// row we write carries the plugin id, the cluster member, instance, device,
+// network and family in external_ids; rows without our owner key are
+// foreign, rows of another member are that member's, and owned rows without
+// a member key are legacy (written before members were recorded).
 
 import { addressFamily, canonicalAddress, type IpFamily, type NatOwner, type NatRule } from "@incusx/sdk";
 import { mapRecord, ovsMap, uuidOf, type OvsdbRow, type OvsdbValue } from "@incusx/ovsdb";
@@ -16,6 +18,7 @@ export const EXTERNAL_ID_KEYS = Object.freeze({
   device: "incusx:device",
   network: "incusx:network",
   family: "incusx:family",
+  member: "incusx:member",
 });
 
 /** Columns read from NAT rows. */
@@ -124,13 +127,27 @@ function computeRuleOfRow(row: NatRowView): NatRule | undefined {
   } catch {
     return undefined;
   }
-  return {
+  const rule: { -readonly [K in keyof NatRule]: NatRule[K] } = {
     owner: { instance: ids[EXTERNAL_ID_KEYS.instance]!, device: ids[EXTERNAL_ID_KEYS.device]! },
     network: ids[EXTERNAL_ID_KEYS.network] ?? "",
     family: ids[EXTERNAL_ID_KEYS.family] as IpFamily,
     logicalIp: row.logicalIp,
     externalIp,
   };
+  const member = rowMember(row);
+  if (member !== undefined) rule.member = member;
+  return rule;
+}
+
+/** The cluster member an owned row records, or undefined (a legacy row, or not ours). */
+export function rowMember(row: NatRowView): string | undefined {
+  return row.externalIds[EXTERNAL_ID_KEYS.member] || undefined;
+}
+
+/** Whose an owned row is, seen from `member`: its own, another member's, or legacy (no member recorded). */
+export function rowHolder(row: NatRowView, member: string): "own" | "other" | "legacy" {
+  const holder = rowMember(row);
+  return holder === undefined ? "legacy" : holder === member ? "own" : "other";
 }
 
 /** Whether owned `row` is exactly `rule` (same owner, network, family, addresses, type snat). */
@@ -146,14 +163,21 @@ export function rowMatches(row: NatRowView, rule: NatRule): boolean {
   );
 }
 
-/** The NAT row written for `rule`: plain logical address (not /32), owner in external_ids. */
-export function ruleRow(rule: NatRule): OvsdbRow {
+/**
+ * The NAT row written for `rule` by `member`: plain logical address (not
+ * /32), owner and member in external_ids. A row taken over or adopted is
+ * updated to this too; keys other writers added to its external_ids stay.
+ */
+export function ruleRow(rule: NatRule, member: string, keep: Readonly<Record<string, string>> = {}): OvsdbRow {
+  const others = Object.fromEntries(Object.entries(keep).filter(([k]) => !OWN_KEYS.has(k)));
   return {
     type: "snat",
     logical_ip: rule.logicalIp,
     external_ip: rule.externalIp,
     external_ids: ovsMap({
+      ...others,
       [EXTERNAL_ID_KEYS.owner]: PLUGIN_ID,
+      [EXTERNAL_ID_KEYS.member]: member,
       [EXTERNAL_ID_KEYS.instance]: rule.owner.instance,
       [EXTERNAL_ID_KEYS.device]: rule.owner.device,
       [EXTERNAL_ID_KEYS.network]: rule.network,
@@ -162,9 +186,23 @@ export function ruleRow(rule: NatRule): OvsdbRow {
   };
 }
 
-/** `external_ids includes` map selecting the rows owned by one NIC (one family, or both). */
-export function ownerSelector(owner?: NatOwner, family?: IpFamily): OvsdbValue {
+const OWN_KEYS: ReadonlySet<string> = new Set(Object.values(EXTERNAL_ID_KEYS));
+
+/**
+ * `external_ids includes` map selecting the rows of one member (of one
+ * instance, when given). Another member taking a row over changes its
+ * member key, so the row leaves this selection: a guard on it sees that.
+ */
+export function memberSelector(member: string, instance?: string): OvsdbValue {
+  const ids: Record<string, string> = { [EXTERNAL_ID_KEYS.owner]: PLUGIN_ID, [EXTERNAL_ID_KEYS.member]: member };
+  if (instance !== undefined) ids[EXTERNAL_ID_KEYS.instance] = instance;
+  return ovsMap(ids);
+}
+
+/** `external_ids includes` map selecting the rows owned by one NIC (one family, or both), of one member when given. */
+export function ownerSelector(owner?: NatOwner, family?: IpFamily, member?: string): OvsdbValue {
   const ids: Record<string, string> = { [EXTERNAL_ID_KEYS.owner]: PLUGIN_ID };
+  if (member !== undefined) ids[EXTERNAL_ID_KEYS.member] = member;
   if (owner !== undefined) {
     ids[EXTERNAL_ID_KEYS.instance] = owner.instance;
     ids[EXTERNAL_ID_KEYS.device] = owner.device;
