@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Builds dist/forknet.bundle.mjs: `incusx forknet dhcp` with its
+// dependencies and the built-in plugins in one ES module (see
+// src/forknet-bundle.ts and docs/forknet-dhcp.md, "One-shot bundle").
+// Runs after `tsc -b` (it bundles dist/, not src/: tsc has already
+// compiled the decorators) as part of the root `pnpm run build`.
+//
+//   node packages/cli/scripts/build-forknet-bundle.mjs [--metafile FILE]
+//
+// What esbuild cannot inline stays outside: the native addon of
+// @incusx/linux-net (a .node file) is found at run time next to that
+// package's package.json, as the unbundled module finds it, so a rebuilt
+// addon needs no new bundle.
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const cliDir = dirname(dirname(fileURLToPath(import.meta.url)));
+const entry = join(cliDir, "dist/forknet-bundle.js");
+const outfile = join(cliDir, "dist/forknet.bundle.mjs");
+
+/** The addon URL of linux-net's native-addon.js, relative to that file; rewritten to one resolved from the package. */
+const ADDON_URL = 'new URL("../build/Release/incusx_linux_net.node", import.meta.url)';
+const RESOLVED_ADDON_URL =
+  'new URL("build/Release/incusx_linux_net.node", __incusxPathToFileURL(__incusxCreateRequire(import.meta.url).resolve("@incusx/linux-net/package.json")))';
+
+const nativeAddonPath = {
+  name: "linux-net-native-addon-path",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]linux-net[\\/]dist[\\/]native-addon\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, "utf8");
+      // A changed native-addon.js must fail the build, not make a bundle that cannot find the addon.
+      if (!source.includes(ADDON_URL)) throw new Error(`${path} no longer contains ${ADDON_URL}; update ${fileURLToPath(import.meta.url)}`);
+      return { contents: source.replace(ADDON_URL, RESOLVED_ADDON_URL), loader: "js" };
+    });
+  },
+};
+
+const args = process.argv.slice(2);
+const metafileOut = args[0] === "--metafile" ? args[1] : undefined;
+const result = await build({
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  // Keeps the shebang of the entry; CommonJS dependencies (tsyringe) get a real require.
+  banner: {
+    js: [
+      'import { createRequire as __incusxCreateRequire } from "node:module";',
+      'import { pathToFileURL as __incusxPathToFileURL } from "node:url";',
+      "const require = __incusxCreateRequire(import.meta.url);",
+    ].join("\n"),
+  },
+  external: ["*.node"],
+  legalComments: "none",
+  sourcemap: false,
+  logLevel: "warning",
+  metafile: metafileOut !== undefined,
+  plugins: [nativeAddonPath],
+});
+if (metafileOut !== undefined) writeFileSync(metafileOut, JSON.stringify(result.metafile));
+chmodSync(outfile, 0o755);
