@@ -37,6 +37,20 @@ const nativeAddonPath = {
   },
 };
 
+// `--daemon` hands the NIC to `incusx daemon` over its socket: a rare path
+// whose client pulls in the daemon's metrics (prom-client, OpenTelemetry),
+// a sixth of the bundle. It stays a real import of the unbundled module
+// next to the bundle, so every one-shot start need not parse it.
+const daemonClientOutside = {
+  name: "forknet-daemon-client-outside",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/forknet-dhcp-daemon\.js$/ }, ({ kind }) => {
+      if (kind !== "dynamic-import") throw new Error("forknet-dhcp-daemon.js must stay a dynamic import of forknet-dhcp.js");
+      return { path: "./commands/forknet-dhcp-daemon.js", external: true };
+    });
+  },
+};
+
 const args = process.argv.slice(2);
 const metafileOut = args[0] === "--metafile" ? args[1] : undefined;
 const result = await build({
@@ -59,7 +73,7 @@ const result = await build({
   sourcemap: false,
   logLevel: "warning",
   metafile: metafileOut !== undefined,
-  plugins: [nativeAddonPath],
+  plugins: [nativeAddonPath, daemonClientOutside],
 });
 if (metafileOut !== undefined) writeFileSync(metafileOut, JSON.stringify(result.metafile));
 chmodSync(outfile, 0o755);
