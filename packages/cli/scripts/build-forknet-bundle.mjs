@@ -51,6 +51,29 @@ const daemonClientOutside = {
   },
 };
 
+// node:child_process costs about 20 ms of CPU to load, and a one-shot
+// DHCP start never calls it (it serves the nsenter fallback): the bundle
+// gets plain-function stand-ins that load it on first call. Only its
+// functions are forwarded; a module importing anything else from it fails
+// the build (esbuild: no matching export), not the run.
+const lazyChildProcess = {
+  name: "lazy-child-process",
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, ({ path }) => ({ path, namespace: "lazy-builtin" }));
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, async ({ path }) => {
+      const real = await import(path);
+      const functions = Object.keys(real).filter((n) => n !== "default" && /^[a-z]/.test(n) && typeof real[n] === "function");
+      const lines = [
+        'import { createRequire } from "node:module";',
+        "let real;",
+        `const load = () => (real ??= createRequire(import.meta.url)(${JSON.stringify(path)}));`,
+        ...functions.map((n) => `export function ${n}(...args) { return load().${n}(...args); }`),
+      ];
+      return { contents: lines.join("\n"), loader: "js", resolveDir: cliDir };
+    });
+  },
+};
+
 const args = process.argv.slice(2);
 const metafileOut = args[0] === "--metafile" ? args[1] : undefined;
 const result = await build({
@@ -73,7 +96,7 @@ const result = await build({
   sourcemap: false,
   logLevel: "warning",
   metafile: metafileOut !== undefined,
-  plugins: [nativeAddonPath, daemonClientOutside],
+  plugins: [nativeAddonPath, daemonClientOutside, lazyChildProcess],
 });
 if (metafileOut !== undefined) writeFileSync(metafileOut, JSON.stringify(result.metafile));
 chmodSync(outfile, 0o755);
