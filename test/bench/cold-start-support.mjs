@@ -17,7 +17,9 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
  * time beside this one, a before/after in one run), root, the built CLI,
  * testkit and `plugins` (folder names under plugins/), and the peer clients'
  * `tools` (`[tool, Debian package]`, installed when missing). Returns what
- * the bench needs, with the netns harness's `createTestNetwork`.
+ * the bench needs, with the netns harness's `createTestNetwork`, and
+ * `bundleCli`, the one-shot bundle of `forknet dhcp` when it is built
+ * (unless INCUSX_BENCH_NO_BUNDLE=1).
  */
 export async function benchSetup(bench, { plugins, tools }) {
   const fail = failer(bench);
@@ -32,7 +34,9 @@ export async function benchSetup(bench, { plugins, tools }) {
   }
   for (const [tool, pkg] of tools) ensureTool(tool, pkg, fail);
   const { createTestNetwork } = await import(pathToFileURL(harness).href);
-  return { cli, rounds, baselineCli, fail, createTestNetwork };
+  const bundle = join(root, "packages/cli/dist/forknet.bundle.mjs");
+  const bundleCli = existsSync(bundle) && process.env.INCUSX_BENCH_NO_BUNDLE !== "1" ? bundle : undefined;
+  return { cli, bundleCli, rounds, baselineCli, fail, createTestNetwork };
 }
 
 /** A function that prints `<bench>: <message>` and exits 1. */

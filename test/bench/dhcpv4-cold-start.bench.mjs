@@ -11,6 +11,10 @@
 //   INCUSX_BENCH_BASELINE_CLI=/old/checkout/packages/cli/dist/bin.js node ...
 //     also times that build as "incusx-baseline", for a before/after in one run
 //
+// When packages/cli/dist/forknet.bundle.mjs is built, "incusx-bundle" times
+// the same command run from that one-file bundle (docs/forknet-dhcp.md,
+// "One-shot bundle"); INCUSX_BENCH_NO_BUNDLE=1 leaves it out.
+//
 // Each round runs every client once, in a rotating order, each from the
 // same starting point: eth0 down, addresses flushed, a fresh lease store
 // (and for ours a fresh state directory), eth0 up, client started. The time
@@ -27,7 +31,7 @@
 //
 // Prints a table and one JSON summary line. Target: ours faster than udhcpc.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import {
   benchSetup,
@@ -43,7 +47,7 @@ import {
   workDir,
 } from "./cold-start-support.mjs";
 
-const { cli, rounds, baselineCli, createTestNetwork } = await benchSetup("dhcpv4-cold-start", {
+const { cli, bundleCli, rounds, baselineCli, createTestNetwork } = await benchSetup("dhcpv4-cold-start", {
   plugins: ["dhcpv4", "dhcpv6"],
   tools: [["udhcpc", "udhcpc"], ["dhcpcd", "dhcpcd-base"], ["dhclient", "isc-dhcp-client"]],
 });
@@ -68,11 +72,13 @@ try {
     // that puts a fixed address (outside dnsmasq's range) on the link with one `ip`.
     "node-floor": () => [process.execPath, "-e", NODE_FLOOR],
     ...(baselineCli === undefined ? {} : { "incusx-baseline": (state) => incusxOf(baselineCli, state, "--no-ipv6") }),
+    ...(bundleCli === undefined ? {} : { "incusx-bundle": (state) => incusxOf(bundleCli, state, "--no-ipv6") }),
   };
   const dualClients = {
     incusx: (state) => incusx(state),
     dhcpcd: () => ["dhcpcd", "-B", "-c", "/bin/true", "eth0"],
     ...(baselineCli === undefined ? {} : { "incusx-baseline": (state) => incusxOf(baselineCli, state) }),
+    ...(bundleCli === undefined ? {} : { "incusx-bundle": (state) => incusxOf(bundleCli, state) }),
   };
   const V4 = /inet 192\.0\.2\./;
   const V6 = /inet6 2001:db8:1::/;
@@ -85,11 +91,16 @@ try {
     const { medians, samples } = summarize(names, times);
     const ratios = Object.fromEntries(names.filter((n) => n !== "incusx").map((n) => [`vs${n[0].toUpperCase()}${n.slice(1).replace(/-(\w)/g, (_, c) => c.toUpperCase())}`, round3(medians.incusx / medians[n])]));
     console.log(`  ${Object.entries(ratios).map(([k, v]) => `incusx/${k.slice(2)} ${v}`).join(", ")}`);
-    scenarios[scenario] = { medians, samples, ratios };
+    const bundle = medians["incusx-bundle"];
+    const bundleRatios = bundle === undefined ? undefined : { vsIncusx: round3(bundle / medians.incusx), ...(medians.udhcpc === undefined ? {} : { vsUdhcpc: round3(bundle / medians.udhcpc) }) };
+    if (bundleRatios !== undefined) console.log(`  ${Object.entries(bundleRatios).map(([k, v]) => `incusx-bundle/${k.slice(2).toLowerCase()} ${v}`).join(", ")}`);
+    scenarios[scenario] = { medians, samples, ratios, ...(bundleRatios === undefined ? {} : { bundleRatios }) };
   }
   const targetMet = scenarios.ipv4.ratios.vsUdhcpc < 1;
   console.log(`\ntarget incusx faster than udhcpc (IPv4): ${targetMet ? "met" : "NOT met"}`);
-  console.log(JSON.stringify({ bench: "dhcpv4-cold-start", rounds, unit: "ms", scenarios, target: "incusx/udhcpc < 1", targetMet, node: process.version }));
+  const bundleTarget = scenarios.ipv4.bundleRatios === undefined ? undefined : scenarios.ipv4.bundleRatios.vsUdhcpc <= 3;
+  if (bundleTarget !== undefined) console.log(`target incusx-bundle at most 3x udhcpc (IPv4): ${bundleTarget ? "met" : "NOT met"}`);
+  console.log(JSON.stringify({ bench: "dhcpv4-cold-start", rounds, unit: "ms", scenarios, target: "incusx/udhcpc < 1", targetMet, ...(bundleTarget === undefined ? {} : { bundleTarget: "incusx-bundle/udhcpc <= 3", bundleTargetMet: bundleTarget }), loadavg: readFileSync("/proc/loadavg", "utf8").trim(), node: process.version }));
 } finally {
   monitor?.kill();
   killAllIn(ns, monitor);
