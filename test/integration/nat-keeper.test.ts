@@ -216,11 +216,10 @@ describe("NAT keepers of two members on one NB", () => {
     await nb?.stop();
   });
 
-  // Skipped: fails today. Seen in the NB: B's start takes a moving NIC's row over in place (member
-  // a -> b), then the row is deleted and A inserts its own again for a few transactions. A repair
-  // towards rules planned before B's state named the NIC no longer deletes it; another path still
-  // does (a full reconcile reading a state that lags the start is the next suspect).
-  it.skip("moves 10 instances from A to B while both keep their rows: none lost, none doubled, never a NIC without its row", async () => {
+  // Once failed: B's keeper reconciled from a state read before B's `nic start` of a moving NIC and
+  // deleted the row that start had just taken over (member a -> b); A then inserted its own again.
+  // A NIC started since the last reconcile is no longer a stale plan's to delete (plan.ts `started`).
+  it("moves 10 instances from A to B while both keep their rows: none lost, none doubled, never a NIC without its row", async () => {
     const moving: KeeperInstance[] = Array.from({ length: 10 }, (_, i) => ({ name: `m${i}`, ipv4: `10.0.1.${i + 10}` }));
     const stay: KeeperInstance = { name: "a-only", ipv4: "10.0.2.1" };
     observer = await NbObserver.start(nb.connection);

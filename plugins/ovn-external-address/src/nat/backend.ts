@@ -92,6 +92,12 @@ export interface OvnNatReconcileResult extends NatReconcileResult {
   readonly adopted: readonly NatRule[];
   /** Rows written before members were recorded that nothing of this member wants: left alone. */
   readonly legacy: readonly NatRule[];
+  /**
+   * This member's rules the desired ones do not name but that were started
+   * here since the previous reconcile (their NIC is newer than the state
+   * these rules came from): kept; the next reconcile decides.
+   */
+  readonly spared?: readonly NatRule[];
 }
 
 /** How a backend made outside a host ({@link OvnNatBackend.withClient}) is set up. */
@@ -145,6 +151,12 @@ export class OvnNatBackend implements NatBackend {
   #settled: PreparedRules | undefined;
   /** NICs (owner keys) whose rule the last reconcile could not apply (missing router, row in the way): planned again every time. */
   readonly #blockedKeys = new Set<string>();
+  /** Counts NIC starts (ensures): orders them against reconciles. */
+  #startSeq = 0;
+  /** NICs (owner key) by the number of their last start. */
+  readonly #startedAt = new Map<string, number>();
+  /** The start count when the last reconcile finished: a later start is newer than any state a reconcile can have read. */
+  #reconciledThrough = 0;
 
   constructor(
     @inject(PluginConfigToken) config: unknown,
@@ -240,6 +252,7 @@ export class OvnNatBackend implements NatBackend {
     const normal = normalizeRule(rule);
     const router = await this.routerOf(normal.network);
     const key = ownerKey(normal.owner, normal.family);
+    this.#startedAt.set(key, ++this.#startSeq);
     const instance = normal.owner.instance;
     const selector = instanceSelector(instance);
     // A NIC not known to have a row is first tried in one round trip: a
@@ -372,6 +385,11 @@ export class OvnNatBackend implements NatBackend {
     // A reconcile towards the rules of the last one that succeeded only has to look at the NICs whose rows changed since.
     const settled = scope === "all" && this.#settled === prepared;
     this.#settled = undefined;
+    if (scope === "keys") for (const p of allowed) this.#startedAt.set(ownerKey(p.rule.owner, p.rule.family), ++this.#startSeq);
+    // The host state these rules came from was read after the previous reconcile finished, maybe before
+    // a NIC started since (a NIC that moved here): such a NIC's row is not this reconcile's to delete.
+    const through = this.#reconciledThrough;
+    const startedSince = (): Set<string> => new Set([...this.#startedAt].filter(([, seq]) => seq > through).map(([key]) => key));
     const before = this.#writes;
     let useMirror = true;
     let restricted = false;
@@ -394,7 +412,7 @@ export class OvnNatBackend implements NatBackend {
       const view = mirrored === undefined ? await readAll(client, this.#timeout()) : await this.#withInsertAddresses(client, mirrored, allowed, scope);
       this.#routerUuids.clear();
       for (const [name, id] of view.routers) this.#routerUuids.set(name, id);
-      const plan = planNat(view, allowed, scope, { member: this.#member, takeOver: scope === "keys" });
+      const plan = planNat(view, allowed, scope, { member: this.#member, takeOver: scope === "keys", ...(scope === "all" ? { started: startedSince() } : {}) });
       this.#instanceRows.clear();
       for (const row of view.rows.filter(isOwned)) {
         const instance = row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "";
@@ -415,6 +433,8 @@ export class OvnNatBackend implements NatBackend {
     });
     if (scope === "all") this.#settled = prepared;
     if (scope === "all") {
+      this.#reconciledThrough = this.#startSeq;
+      for (const [key, seq] of this.#startedAt) if (seq <= this.#reconciledThrough) this.#startedAt.delete(key);
       if (!restricted) this.#blockedKeys.clear();
       for (const p of [...plan.kept, ...plan.inserts, ...plan.updates.map((u) => u.placed)]) this.#blockedKeys.delete(ownerKey(p.rule.owner, p.rule.family));
       for (const blocked of [...plan.missingRouters.map((m) => m.rule), ...plan.conflicts.map((c) => c.rule)]) this.#blockedKeys.add(ownerKey(blocked.owner, blocked.family));
@@ -431,6 +451,7 @@ export class OvnNatBackend implements NatBackend {
       transactions: this.#writes - before,
       adopted: adopted.map((u) => u.placed.rule),
       legacy: plan.legacy.flatMap((row) => ruleOfRow(row) ?? []),
+      ...(plan.spared.length > 0 ? { spared: plan.spared.flatMap((row) => ruleOfRow(row) ?? []) } : {}),
       ...(this.#knownComplete ? { ownedRows: this.#known.size } : {}),
     };
   }
