@@ -2,6 +2,10 @@
 // is repaired within 1 s in one transaction, and the keeper's own writes
 // start nothing more; a state file change is applied; an NB that loses
 // quorum is retried with backoff; a killed leader does not lose the watch.
+import { OvsdbClient } from "@incusx/ovsdb";
+import { OvnNatBackend } from "@incusx/plugin-ovn-external-address";
+import type { NatRule } from "@incusx/sdk";
+import { MemoryNetworkState } from "@incusx/testkit";
 import { startOvnNorthbound, startOvnNorthboundCluster, type OvnTestCluster, type OvnTestNorthbound } from "@incusx/testkit/ovsdb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { NbObserver, startKeeperHost, summary, type KeeperHost, type KeeperInstance } from "./nat-keeper-support.js";
@@ -214,6 +218,29 @@ describe("NAT keepers of two members on one NB", () => {
     await b?.stop();
     await observer?.close();
     await nb?.stop();
+  });
+
+  it("a reconcile from rules read before a NIC's start leaves the row that start took over; the next one decides", async () => {
+    const state = new MemoryNetworkState({ networks: [{ name: "ovn0", type: "ovn", config: {}, ovnRouter: "lr-ovn0" }] });
+    const clients = await Promise.all([0, 1].map(() => OvsdbClient.connect(nb.connection, { database: "OVN_Northbound" })));
+    try {
+      const [ma, mb] = [OvnNatBackend.withClient(clients[0]!, state, { member: "a" }), OvnNatBackend.withClient(clients[1]!, state, { member: "b" })];
+      const m5: NatRule = { owner: { instance: "m5", device: "eth0" }, network: "ovn0", family: "ipv4", logicalIp: "10.0.1.15", externalIp: "198.51.100.9" };
+      await ma.ensure(m5);
+      await mb.reconcile([]);
+      // B's keeper read a state without m5, then `nic start m5` ran, then that reconcile commits.
+      await mb.ensure(m5);
+      const stale = await mb.reconcile([]);
+      expect(stale.removed).toEqual([]);
+      expect(stale.spared?.map((r) => r.owner.instance)).toEqual(["m5"]);
+      expect((await mb.list()).map((r) => r.owner.instance)).toEqual(["m5"]);
+      // A state read after the start that still does not name m5 means it is gone: its row goes.
+      const next = await mb.reconcile([]);
+      expect(next.removed.map((r) => r.owner.instance)).toEqual(["m5"]);
+      expect(await mb.list()).toEqual([]);
+    } finally {
+      for (const c of clients) c.close();
+    }
   });
 
   // Once failed: B's keeper reconciled from a state read before B's `nic start` of a moving NIC and
