@@ -190,6 +190,7 @@ export class NbObserver {
         member: ids === undefined ? (old?.member ?? "") : (ids["incusx:member"] ?? ""),
       });
     }
+    if (process.env.NATDBG && !update.initial) console.error(`[NATDBG obs] tx ${this.transactions}: ${Object.entries(update.updates.NAT ?? {}).map(([id, c]) => `${id.slice(0, 8)} ${"delete" in c ? "delete" : "insert" in c ? "insert " + String(mapRecord(c.insert.external_ids)["incusx:instance"]) + "@" + String(mapRecord(c.insert.external_ids)["incusx:member"]) : "modify " + JSON.stringify(c.modify.external_ids ?? null)}`).join("; ")}`);
     for (const check of [...this.#watchers]) check();
     for (const hook of [...this.afterEach]) hook();
     for (const wake of this.#waiters.splice(0)) wake();

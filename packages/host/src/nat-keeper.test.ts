@@ -6,10 +6,11 @@ import type { NatReconcileReport } from "@incusx/nic";
 import { describe, expect, it } from "vitest";
 import { NatKeeper, type NatKeeperReport } from "./nat-keeper.js";
 
-function setup(options: { failures?: number; watchFailures?: number; error?: unknown } = {}) {
+function setup(options: { failures?: number; watchFailures?: number; error?: unknown; spared?: number } = {}) {
   const clock = new FakeClock(0);
   let failures = options.failures ?? 0;
   let watchFailures = options.watchFailures ?? 0;
+  let spared = options.spared ?? 0;
   let drift: ((change: NatStoreChange) => void) | undefined;
   let stateListener: (() => void) | undefined;
   let release: (() => void) | undefined;
@@ -48,7 +49,10 @@ function setup(options: { failures?: number; watchFailures?: number; error?: unk
   const lifecycle = {
     reconcile: async (): Promise<NatReconcileReport> => {
       await attempt("full");
-      return { dryRun: false, backends: [{ networkType: "ovn", desired: [rule], ensured: [rule], removed: [], skipped: [], invalid: [] }] };
+      // The OVN backend's result: rows kept because their NIC started after the state was read.
+      const result = { ensured: [rule], removed: [], ...(spared > 0 ? { spared: [rule] } : {}) };
+      spared = Math.max(0, spared - 1);
+      return { dryRun: false, backends: [{ networkType: "ovn", desired: [rule], ensured: [rule], removed: [], skipped: [], invalid: [], result }] };
     },
   };
   const keeper = new NatKeeper({
@@ -86,6 +90,21 @@ describe("NatKeeper", () => {
     expect(t.runs).toEqual([5]);
     expect(t.reports).toEqual([{ kind: "reconciled", member: "m1", durationMs: 0, changes: 1, ownedRows: 1, trigger: "start" }]);
     expect(t.watching()).toBe(true);
+    await t.keeper.stop();
+  });
+
+  it("plans again by itself when a backend spared rows its rules were too old to judge (a NIC started meanwhile)", async () => {
+    const t = setup({ spared: 1 });
+    t.keeper.start();
+    await t.clock.advance(5);
+    expect(t.calls).toEqual(["full"]);
+    // No state or drift report: the spared row's NIC is judged by a plan from a newer state.
+    await t.clock.advance(5);
+    expect(t.calls).toEqual(["full", "full"]);
+    expect(t.reports.map((r) => (r.kind === "reconciled" ? r.trigger : r.kind))).toEqual(["start", "state"]);
+    // Nothing spared that time: nothing more runs.
+    await t.clock.advance(60_000);
+    expect(t.calls).toHaveLength(2);
     await t.keeper.stop();
   });
 

@@ -80,7 +80,9 @@ export const NAT_KEEPER_MAX_BACKOFF_MS = 30_000;
  * Drift of rows or routers alone is repaired towards the rules of the last
  * full run, passed to the backends' `reconcile` as the same array (no
  * re-planning); host state, address changes, a watch that started over and
- * retries plan every NIC again. A failed reconcile is reported and retried
+ * retries plan every NIC again; so does a run after which a backend
+ * spared rows (their NIC started after the state it planned from was read).
+ * A failed reconcile is reported and retried
  * after 100 ms, 200 ms, ... up to 30 s; changes reported meanwhile wait for
  * the retry. Reports go to every
  * {@link NatKeeper.onReport} listener.
@@ -173,7 +175,7 @@ export class NatKeeper {
     const started = clock.now();
     const full = this.#full || this.#desired === undefined;
     this.#full = false;
-    let outcome: { changes: number; ownedRows: number };
+    let outcome: { changes: number; ownedRows: number; spared: boolean };
     try {
       await this.#watchAll();
       outcome = full ? await this.#reconcileAll() : await this.#repair(this.#desired!);
@@ -191,37 +193,44 @@ export class NatKeeper {
       return;
     }
     this.#failures = 0;
+    // Rows kept because their NIC started after the state was read: a plan from a newer state judges them.
+    if (outcome.spared) this.notify("state");
     const member = this.#options.member;
-    this.#emit({ kind: "reconciled", ...(member === undefined ? {} : { member }), durationMs: clock.now() - started, ...outcome, trigger });
+    const { changes, ownedRows } = outcome;
+    this.#emit({ kind: "reconciled", ...(member === undefined ? {} : { member }), durationMs: clock.now() - started, changes, ownedRows, trigger });
   }
 
   /** Plans every NIC from the host state and reconciles every backend; keeps the desired rules for repairs. */
-  async #reconcileAll(): Promise<{ changes: number; ownedRows: number }> {
+  async #reconcileAll(): Promise<{ changes: number; ownedRows: number; spared: boolean }> {
     const report = await this.#options.lifecycle.reconcile();
     const desired = new Map<string, readonly NatRule[]>();
     let changes = 0;
     let ownedRows = 0;
+    let spared = false;
     for (const backend of report.backends) {
       desired.set(backend.networkType, backend.desired);
       changes += backend.ensured.length + backend.removed.length;
       ownedRows += ownedAfter(backend.result, backend.desired.length);
+      spared ||= sparedAny(backend.result);
     }
     this.#desired = desired;
-    return { changes, ownedRows };
+    return { changes, ownedRows, spared };
   }
 
   /** Reconciles the watching backends towards the rules of the last full run, without planning again. */
-  async #repair(desired: ReadonlyMap<string, readonly NatRule[]>): Promise<{ changes: number; ownedRows: number }> {
+  async #repair(desired: ReadonlyMap<string, readonly NatRule[]>): Promise<{ changes: number; ownedRows: number; spared: boolean }> {
     let changes = 0;
     let ownedRows = 0;
+    let spared = false;
     for (const backend of this.#options.backends) {
       const rules = desired.get(backend.networkType);
       if (rules === undefined) continue;
       const result = await backend.reconcile(rules);
       changes += result.ensured.length + result.removed.length;
       ownedRows += ownedAfter(result, rules.length);
+      spared ||= sparedAny(result);
     }
-    return { changes, ownedRows };
+    return { changes, ownedRows, spared };
   }
 
   /** Opens the watch of every backend that has one and is not watched yet. */
@@ -254,6 +263,15 @@ function ownedAfter(result: NatReconcileResult | undefined, desired: number): nu
   const extra = result as { ownedRows?: number; conflicts?: readonly unknown[]; failed?: readonly unknown[] } | undefined;
   if (typeof extra?.ownedRows === "number") return extra.ownedRows;
   return desired - (extra?.conflicts?.length ?? 0) - (extra?.failed?.length ?? 0);
+}
+
+/**
+ * Whether a backend kept rows its rules did not name because their NIC
+ * started after those rules were read (the OVN backend's `spared`).
+ */
+function sparedAny(result: NatReconcileResult | undefined): boolean {
+  const extra = result as { spared?: readonly unknown[] } | undefined;
+  return (extra?.spared?.length ?? 0) > 0;
 }
 
 function typed(error: unknown): IncusxError {

@@ -92,6 +92,13 @@ export interface OvnNatReconcileResult extends NatReconcileResult {
   readonly adopted: readonly NatRule[];
   /** Rows written before members were recorded that nothing of this member wants: left alone. */
   readonly legacy: readonly NatRule[];
+  /**
+   * This member's rules the desired ones do not name whose rows it took
+   * over from another member since its previous reconcile (the NIC moved
+   * here after the state these rules came from was read): kept; the next
+   * reconcile decides.
+   */
+  readonly spared?: readonly NatRule[];
 }
 
 /** How a backend made outside a host ({@link OvnNatBackend.withClient}) is set up. */
@@ -145,6 +152,12 @@ export class OvnNatBackend implements NatBackend {
   #settled: PreparedRules | undefined;
   /** NICs (owner keys) whose rule the last reconcile could not apply (missing router, row in the way): planned again every time. */
   readonly #blockedKeys = new Set<string>();
+  /** Counts takeovers of rows from other members (NICs that moved here): orders them against reconciles. */
+  #takeOvers = 0;
+  /** NICs (owner key) by the number of the last takeover of their row. */
+  readonly #takenOverAt = new Map<string, number>();
+  /** The takeover count when the last reconcile finished: a later takeover is newer than any state a reconcile can have read. */
+  #reconciledThrough = 0;
 
   constructor(
     @inject(PluginConfigToken) config: unknown,
@@ -282,6 +295,7 @@ export class OvnNatBackend implements NatBackend {
         { selector, uuids: owned },
         { selector: memberSelector(this.#member, instance), uuids: mine },
       ];
+      this.#markTakeOvers(plan);
       if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, guards));
       this.#knownKeys.add(key);
     });
@@ -372,6 +386,10 @@ export class OvnNatBackend implements NatBackend {
     // A reconcile towards the rules of the last one that succeeded only has to look at the NICs whose rows changed since.
     const settled = scope === "all" && this.#settled === prepared;
     this.#settled = undefined;
+    // The host state these rules came from was read after the previous reconcile finished, maybe before
+    // a NIC that moved here since was started: the row taken over for it is not this reconcile's to delete.
+    const through = this.#reconciledThrough;
+    const takenOverSince = (): Set<string> => new Set([...this.#takenOverAt].filter(([, seq]) => seq > through).map(([key]) => key));
     const before = this.#writes;
     let useMirror = true;
     let restricted = false;
@@ -394,7 +412,7 @@ export class OvnNatBackend implements NatBackend {
       const view = mirrored === undefined ? await readAll(client, this.#timeout()) : await this.#withInsertAddresses(client, mirrored, allowed, scope);
       this.#routerUuids.clear();
       for (const [name, id] of view.routers) this.#routerUuids.set(name, id);
-      const plan = planNat(view, allowed, scope, { member: this.#member, takeOver: scope === "keys" });
+      const plan = planNat(view, allowed, scope, { member: this.#member, takeOver: scope === "keys", ...(scope === "all" ? { started: takenOverSince() } : {}) });
       this.#instanceRows.clear();
       for (const row of view.rows.filter(isOwned)) {
         const instance = row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "";
@@ -406,6 +424,7 @@ export class OvnNatBackend implements NatBackend {
       if (mirrored !== undefined) for (const [id, print] of mirrored.prints) this.#known.set(id, print);
       else for (const row of view.rows) if (isOwned(row) && rowHolder(row, this.#member) === "own") this.#known.set(row.uuid, printOf(row));
       this.#knownComplete = true;
+      if (scope === "keys") this.#markTakeOvers(plan);
       if (!planIsEmpty(plan)) {
         const mine = view.rows.filter((r) => isOwned(r) && rowHolder(r, this.#member) === "own").map((r) => r.uuid);
         const guards = mirrored === undefined ? [{ selector: memberSelector(this.#member), uuids: mine }] : instanceGuards(plan, view, this.#member);
@@ -415,6 +434,8 @@ export class OvnNatBackend implements NatBackend {
     });
     if (scope === "all") this.#settled = prepared;
     if (scope === "all") {
+      this.#reconciledThrough = this.#takeOvers;
+      for (const [key, seq] of this.#takenOverAt) if (seq <= this.#reconciledThrough) this.#takenOverAt.delete(key);
       if (!restricted) this.#blockedKeys.clear();
       for (const p of [...plan.kept, ...plan.inserts, ...plan.updates.map((u) => u.placed)]) this.#blockedKeys.delete(ownerKey(p.rule.owner, p.rule.family));
       for (const blocked of [...plan.missingRouters.map((m) => m.rule), ...plan.conflicts.map((c) => c.rule)]) this.#blockedKeys.add(ownerKey(blocked.owner, blocked.family));
@@ -431,6 +452,7 @@ export class OvnNatBackend implements NatBackend {
       transactions: this.#writes - before,
       adopted: adopted.map((u) => u.placed.rule),
       legacy: plan.legacy.flatMap((row) => ruleOfRow(row) ?? []),
+      ...(plan.spared.length > 0 ? { spared: plan.spared.flatMap((row) => ruleOfRow(row) ?? []) } : {}),
       ...(this.#knownComplete ? { ownedRows: this.#known.size } : {}),
     };
   }
@@ -560,6 +582,11 @@ export class OvnNatBackend implements NatBackend {
       this.#inFlight--;
       for (const watcher of this.#watchers) watcher.writeDone();
     }
+  }
+
+  /** Records the NICs whose rows `plan` takes over from another member (they moved here), before it commits. */
+  #markTakeOvers(plan: NatChangePlan): void {
+    for (const u of plan.updates) if (u.from !== undefined) this.#takenOverAt.set(ownerKey(u.placed.rule.owner, u.placed.rule.family), ++this.#takeOvers);
   }
 
   /** Takes `rows`, just read, as every owned row of `instance`. */

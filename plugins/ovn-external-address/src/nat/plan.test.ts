@@ -2,7 +2,7 @@ import type { NatRule } from "@incusx/sdk";
 import { mapRecord, ovsMap, type OvsdbRow } from "@incusx/ovsdb";
 import { describe, expect, it } from "vitest";
 import { natTransaction, planIsEmpty, planNat, type NatView } from "./plan.js";
-import { natRowView, ruleRow, type NatRowView } from "./rows.js";
+import { natRowView, ownerKey, ruleRow, type NatRowView } from "./rows.js";
 
 const R = "lr0";
 const RU = "11111111-1111-1111-1111-111111111111";
@@ -131,6 +131,19 @@ describe("planNat with cluster members", () => {
     expect(planIsEmpty(plan)).toBe(true);
     expect(plan.conflicts).toMatchObject([{ uuid: "h", ownedBy: "c1/eth0", member: "m2" }]);
     expect(plan.legacy).toEqual([]);
+  });
+
+  it("keeps its row of a NIC started after the rules were read (moved here, taken over): the stale rules do not delete it", () => {
+    // Seen with two keepers: B's reconcile read a state without m5, B's `nic start m5` took m5's row
+    // over, then that reconcile deleted it as unwanted: m5 had no SNAT until B's next run.
+    const taken = row("t", ruleRow(rule("m5", "10.0.1.15"), ME));
+    const stale = row("s", ruleRow(rule("gone", "10.0.1.16"), ME));
+    const started = new Set([ownerKey({ instance: "m5", device: "eth0" }, "ipv4")]);
+    const plan = planNat(view([taken, stale]), [], "all", { member: ME, started });
+    expect(plan.deletes.map((d) => d.row.uuid)).toEqual(["s"]);
+    expect(plan.spared.map((r) => r.uuid)).toEqual(["t"]);
+    // Without a start since the rules were read it is unwanted, and goes.
+    expect(planNat(view([taken]), [], "all", { member: ME }).deletes.map((d) => d.row.uuid)).toEqual(["t"]);
   });
 
   it("keeps only its own matching row: another member's identical row is not this member's", () => {

@@ -72,6 +72,14 @@ export interface PlanOwnership {
    * (`reconcile`: two members' states both want the NIC).
    */
   readonly takeOver?: boolean;
+  /**
+   * NICs (owner keys) started on this member after `desired` was read from
+   * the host state (a moved NIC whose row it took over, say). A rule set
+   * older than the start does not name them: their own rows are kept
+   * (`spared`), never deleted as unwanted; the next plan, from a newer
+   * state, decides.
+   */
+  readonly started?: ReadonlySet<string>;
 }
 
 /** What to do. */
@@ -92,6 +100,8 @@ export interface NatChangePlan {
   readonly missingRouters: readonly PlacedRule[];
   /** Legacy rows (owned, no member recorded) nothing of this member wants: left alone. */
   readonly legacy: readonly NatRowView[];
+  /** The member's own rows no rule names, kept because their NIC was started after the rules were read (`started`). */
+  readonly spared: readonly NatRowView[];
 }
 
 /**
@@ -152,8 +162,14 @@ export function planNat(view: NatView, desired: readonly PlacedRule[], scope: "k
     } else wanting.push({ placed });
   }
   const deletes: PlannedDelete[] = [];
+  const spared: NatRowView[] = [];
   for (const [key, rows] of ownByKey) {
     if (scope === "keys" && !desiredKeys.has(key)) continue;
+    // Rules read before the NIC started here cannot say it is unwanted.
+    if (!desiredKeys.has(key) && ownership.started?.has(key) === true) {
+      spared.push(...rows);
+      continue;
+    }
     for (const row of rows) if (!keptRows.has(row.uuid)) deletes.push({ row, rule: ruleOfRow(row) });
   }
   const legacy: NatRowView[] = [];
@@ -197,7 +213,7 @@ export function planNat(view: NatView, desired: readonly PlacedRule[], scope: "k
     if (candidate === undefined) inserts.push(placed);
     else updates.push({ row: candidate, placed, from: rowMember(candidate) });
   }
-  return { member, kept, inserts, updates, deletes: finalDeletes, conflicts, missingRouters, legacy };
+  return { member, kept, inserts, updates, deletes: finalDeletes, conflicts, missingRouters, legacy, spared };
 }
 
 function conflictOf(placed: PlacedRule, row: NatRowView): NatConflict {
