@@ -154,12 +154,11 @@ describe.skipIf(reason !== undefined)(`incusx forknet dhcp against OVN's native 
     expect((await net.addresses("container", net.iface)).filter((a) => a.family === "inet6" && a.scope === "global")).toEqual([]);
   });
 
-  // Known gap, kept visible: OVN 23.03 encodes DHCPv6 option 24 (domain
-  // search, which Incus fills from dns.search) as ONE label holding the
-  // dotted name: `0b "ovn.example" 00` on the wire. Our decoder reads it as
-  // the single label "ovn\.example", so the search domain is useless.
-  // Drop `.fails` once a dotted single label is taken as the name OVN means.
-  it.fails("takes OVN's DHCPv6 domain search as the dotted name OVN means", { timeout: 60_000 }, async () => {
+  // OVN 23.03 encodes DHCPv6 option 24 (domain search, which Incus fills
+  // from dns.search) as ONE label holding the dotted name: `0b "ovn.example"
+  // 00` on the wire. The client reads it as the dotted name OVN means
+  // (dottedLabelName in @incusx/dhcp-wire).
+  it("takes OVN's DHCPv6 domain search as the dotted name OVN means", { timeout: 60_000 }, async () => {
     const ovn = await ovnWithDhcp({}, { dhcpv6_stateless: "true", domain_search: '"ovn.example"' });
     const run = forknet(ovn.network, ["--no-ipv4", "--state-dir", await state()]);
     cleanups.push(() => run.stop());
@@ -168,14 +167,13 @@ describe.skipIf(reason !== undefined)(`incusx forknet dhcp against OVN's native 
     expect(bound.lease!.dns.search).toEqual(["ovn.example"]);
   });
 
-  // Known gap, kept visible: OVN (23.03, pinctrl.c) answers Solicit, Request,
-  // Confirm, Decline and Information-request, never Renew or Rebind; its
-  // bindings are infinite (T1 = T2 = 0, lifetimes 0xffffffff). A restarted
-  // client that Renews the binding an earlier run saved (plugins/dhcpv6
-  // client #start) waits forever and never reports IPv6 configured. RFC 8415
-  // section 18.2.3 lists "the client reboots" among the cases for Confirm,
-  // which OVN answers. Drop `.fails` when the restart confirms.
-  it.fails("configures IPv6 again after a restart that kept the binding an earlier run saved", { timeout: 60_000 }, async () => {
+  // OVN (23.03, pinctrl.c) answers Solicit, Request, Confirm, Decline and
+  // Information-request, never Renew or Rebind; its bindings are infinite
+  // (T1 = T2 = 0, lifetimes 0xffffffff). A restarted client Renews the
+  // binding an earlier run saved, and after RESTART_RENEW_WAIT_MS (2 s)
+  // without a Reply confirms it (RFC 8415 section 18.2.12, "the client
+  // reboots"), which OVN answers.
+  it("configures IPv6 again after a restart that kept the binding an earlier run saved", { timeout: 60_000 }, async () => {
     const ovn = await ovnWithDhcp();
     const net = ovn.network;
     const dir = await state();

@@ -5,6 +5,7 @@ import {
   DHCP_MAX_DOMAIN_LIST_NAMES,
   DHCP_MAX_NAME_POINTERS,
   decodeDomainNames,
+  dottedLabelName,
   encodeDomainNames,
 } from "./domain-name.js";
 import { longName, pointerBombList } from "./testing/hostile.js";
@@ -131,3 +132,18 @@ describe("domain names", () => {
   });
 });
 
+
+describe("dottedLabelName (OVN's one-label domain search list)", () => {
+  it("reads a label holding dots, 0b \"ovn.example\" 00 on the wire as OVN 23.03 sends it, as the dotted name", () => {
+    const [name] = decodeDomainNames(bytes(11, "ovn.example", 0), 0, 13, plain);
+    expect(name).toBe("ovn\\.example.");
+    expect(dottedLabelName(name!)).toBe("ovn.example.");
+    expect(dottedLabelName("a\\.b.c\\.d")).toBe("a.b.c.d");
+  });
+
+  it("leaves every other name as decoded: plain names, and dotted labels whose dotted reading is not a valid name", () => {
+    for (const name of ["example.org.", ".", "ovn\\.\\.example.", "\\.example.", "ovn\\..", "a\\032b\\.c.", "a\\\\.b\\.c.", `${"a".repeat(64)}\\.b.`, "-a\\.b."]) {
+      expect(dottedLabelName(name), name).toBe(name);
+    }
+  });
+});

@@ -168,6 +168,29 @@ function labelChars(bytes: Uint8Array, from: number, to: number, n: number): num
   return n;
 }
 
+// One label of a host name in presentation form: letters, digits, `_` and
+// inner hyphens, 1 to 63 octets.
+const HOST_LABEL = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
+
+/**
+ * Tolerance for OVN (23.03 and others): its DHCPv6 option 24 writes each
+ * search domain as ONE label holding the dotted name (`0b "ovn.example" 00`
+ * on the wire), which {@link decodeDomainNames} returns, faithfully, as
+ * `ovn\.example.`. This reads such a name as the dotted name the server
+ * meant (`ovn.example.`), but only when every other character is plain and
+ * the dotted reading is a valid host name (labels of 1 to 63 letters,
+ * digits, `_` or inner `-`, at most 253 characters); any other name is
+ * returned unchanged. Kept out of the decoder so decoded packets still
+ * re-encode byte for byte.
+ */
+export function dottedLabelName(name: string): string {
+  if (!name.includes("\\.") || /\\[^.]/.test(name)) return name;
+  const dotted = name.replace(/\\\./g, ".");
+  const bare = dotted.endsWith(".") ? dotted.slice(0, -1) : dotted;
+  if (bare.length === 0 || bare.length > 253) return name;
+  return bare.split(".").every((label) => HOST_LABEL.test(label)) ? dotted : name;
+}
+
 /**
  * Encodes names in wire form, back to back. With `compression`, a suffix
  * already written is replaced by a pointer (relative to the start of the

@@ -6,6 +6,7 @@ export {
   DHCP_MAX_DOMAIN_LIST_NAMES,
   DHCP_MAX_NAME_POINTERS,
   decodeDomainNames,
+  dottedLabelName,
   encodeDomainNames,
   type DomainNameOptions,
 } from "./domain-name.js";

@@ -3,6 +3,7 @@ import { stoppedAfterEach } from "@incusx/dhcp-client/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { duidHex, type Binding } from "./lease.js";
 import type { SavedBinding } from "./saved-binding.js";
+import { RESTART_RENEW_WAIT_MS } from "./client.js";
 import { DEFAULT_ADDRESS, IAID, SERVER_A, SERVER_B, bindClient, reply, startClient } from "./fake-server.test-support.js";
 
 const hex = (d: Parameters<typeof encodeDuid>[0]) => Buffer.from(encodeDuid(d)).toString("hex");
@@ -82,7 +83,7 @@ describe("restart with a saved binding (RFC 8415 section 18.2.4)", () => {
     expect(persisted).toEqual([undefined]);
   });
 
-  it("rebinds at the saved T2 when its server does not answer, then expires at the end of the valid lifetime and solicits", async () => {
+  it("keeps the binding (Confirm unanswered too), rebinds at the saved T2 when its server does not answer, then expires at the end of the valid lifetime and solicits", async () => {
     const { clock, transport, events, persisted } = await restarted(saved());
     const rebindAt = OBTAINED_AT + 2_880_000;
     const expiry = OBTAINED_AT + 7_200_000;
@@ -90,7 +91,8 @@ describe("restart with a saved binding (RFC 8415 section 18.2.4)", () => {
     expect(transport.ofType(T.RENEW).length).toBeGreaterThan(1);
     expect(transport.sent.at(-1)).toMatchObject({ at: rebindAt, message: { messageType: T.REBIND } });
     await clock.advance(expiry - rebindAt);
-    expect(events.map((e) => [e.kind, e.at])).toEqual([["expired", expiry]]);
+    // Reported bound once the Confirm after the unanswered Renew ran out (CNF_MAX_RD 10 s).
+    expect(events.map((e) => [e.kind, e.at])).toEqual([["bound", RESTART_RENEW_WAIT_MS + 10_000], ["expired", expiry]]);
     expect(transport.last().messageType).toBe(T.SOLICIT);
     expect(persisted).toEqual([undefined]);
   });
@@ -116,6 +118,55 @@ describe("restart with a saved binding (RFC 8415 section 18.2.4)", () => {
     await clock.flush();
     expect(events.map((e) => e.kind)).toEqual(["expired"]);
     expect(transport.last().messageType).toBe(T.SOLICIT);
+  });
+});
+
+describe("restart against a server that never answers Renew (OVN; RFC 8415 sections 18.2.3 and 18.2.12)", () => {
+  // OVN's binding: T1 = T2 = 0 and infinite lifetimes, so it never expires and is never renewed.
+  const ovn = () => saved({ t1: Infinity, t2: Infinity, addresses: [{ address: DEFAULT_ADDRESS, preferredLifetime: 0xffffffff, validLifetime: 0xffffffff }] });
+
+  it(`confirms the binding ${RESTART_RENEW_WAIT_MS} ms after an unanswered Renew, and reports it bound on Success`, async () => {
+    const { clock, transport, events, persisted } = await restarted(ovn());
+    expect(transport.sent.map((s) => [s.message.messageType, s.at])).toEqual([[T.RENEW, 0]]);
+    await clock.advance(RESTART_RENEW_WAIT_MS);
+    expect(transport.sent.map((s) => [s.message.messageType, s.at])).toEqual([[T.RENEW, 0], [T.CONFIRM, RESTART_RENEW_WAIT_MS]]);
+    expect(events).toEqual([]);
+    transport.deliver(reply(transport.last(), { status: S.Success, noIa: true }));
+    await clock.flush();
+    expect(events.map((e) => [e.kind, e.at, e.lease?.addresses.map((a) => a.address)])).toEqual([["bound", RESTART_RENEW_WAIT_MS, [DEFAULT_ADDRESS]]]);
+    expect(latest().client.state).toBe("bound");
+    // Nothing else to do with an infinite binding: no Renew, no Solicit, no rewrite of the saved binding.
+    await clock.advance(3_600_000);
+    expect(transport.sent.map((s) => s.message.messageType)).toEqual([T.RENEW, T.CONFIRM]);
+    expect(persisted).toEqual([]);
+  });
+
+  it("keeps the binding and reports it bound when the Confirm is not answered within CNF_MAX_RD either", async () => {
+    const { clock, transport, events } = await restarted(ovn());
+    await clock.advance(RESTART_RENEW_WAIT_MS + 10_000);
+    expect(events.map((e) => [e.kind, e.at])).toEqual([["bound", RESTART_RENEW_WAIT_MS + 10_000]]);
+    expect(latest().client.state).toBe("bound");
+    expect(transport.ofType(T.SOLICIT)).toHaveLength(0);
+  });
+
+  it("expires the saved addresses and solicits when the Confirm says NotOnLink", async () => {
+    const { clock, transport, events, persisted } = await restarted(ovn());
+    await clock.advance(RESTART_RENEW_WAIT_MS);
+    expect(transport.last().messageType).toBe(T.CONFIRM);
+    transport.deliver(reply(transport.last(), { status: S.NotOnLink, noIa: true }));
+    await clock.flush();
+    expect(events.map((e) => e.kind)).toEqual(["expired"]);
+    expect(transport.last().messageType).toBe(T.SOLICIT);
+    expect(persisted).toEqual([undefined]);
+  });
+
+  it("bounds a restart's Rebind (saved T2 past) the same way", async () => {
+    const { clock, transport, events } = await restarted(saved({ obtainedAt: -3_000_000 }));
+    await clock.advance(RESTART_RENEW_WAIT_MS);
+    expect(transport.sent.map((s) => s.message.messageType)).toEqual([T.REBIND, T.CONFIRM]);
+    transport.deliver(reply(transport.last(), { status: S.Success, noIa: true }));
+    await clock.flush();
+    expect(events.map((e) => e.kind)).toEqual(["bound"]);
   });
 });
 

@@ -72,6 +72,16 @@ export const MAX_RT_OPTION_RANGE = Object.freeze({ min: 60, max: 86_400 });
  */
 export const STATELESS_AFTER_ROUNDS = 2;
 
+/**
+ * How long a restarted client waits for the Reply to its first Renew (or
+ * Rebind) of a saved binding before it checks the binding with a Confirm
+ * instead, in ms. One Renew (REN_TIMEOUT is 10 s, so no retransmission
+ * fits): servers that answer Renew do so in milliseconds, and OVN never
+ * does. Short enough that a restart on OVN is configured within Incus's
+ * 5 s readiness wait.
+ */
+export const RESTART_RENEW_WAIT_MS = 2_000;
+
 type Next =
   | { readonly state: "soliciting"; readonly probe?: boolean }
   | { readonly state: "requesting"; readonly offer: Offer; readonly event: LeaseEventKind }
@@ -205,7 +215,9 @@ export class Dhcpv6Client {
   /**
    * Where to begin: Renew of a binding an earlier run saved (RFC 8415
    * section 18.2.4; Rebind when its T2 is past), so the addresses on the
-   * link stay; Solicit without one.
+   * link stay; Solicit without one. A Renew or Rebind unanswered within
+   * {@link RESTART_RENEW_WAIT_MS} gives way to the Confirm RFC 8415 section
+   * 18.2.12 asks for after a reboot (OVN answers Confirm, never Renew).
    */
   #start(): Next {
     const saved = this.#options.savedBinding;
@@ -395,7 +407,7 @@ export class Dhcpv6Client {
     const binding = this.#binding!;
     const expiry = expiresAt(binding);
     const now = this.#clock.now();
-    this.#log.info("The link came back; confirming the DHCPv6 binding", { addresses: binding.addresses.map((a) => a.address) });
+    if (!this.#unconfirmed) this.#log.info("The link came back; confirming the DHCPv6 binding", { addresses: binding.addresses.map((a) => a.address) });
     const result = await this.#exchange<"on-link" | "not-on-link">(
       {
         name: "Confirm",
@@ -420,8 +432,11 @@ export class Dhcpv6Client {
     if (result === "not-on-link") return this.#expire();
     if (result === undefined) this.#log.info("No DHCPv6 server answered the Confirm; keeping the binding (RFC 8415 section 18.2.3)");
     else this.#log.info("DHCPv6 server confirmed the binding is on this link");
-    // Reported again so whoever applies it puts back what the link flap took (an admin down flushes IPv6 addresses).
-    if (this.#binding !== undefined) this.#emit("renewed");
+    // Reported again so whoever applies it puts back what the link flap took (an admin down flushes IPv6 addresses);
+    // after a restart this is the first report of the saved binding, so a bind.
+    const kind = this.#unconfirmed ? "bound" : "renewed";
+    this.#unconfirmed = false;
+    if (this.#binding !== undefined) this.#emit(kind);
     return { state: "bound" };
   }
 
@@ -432,10 +447,11 @@ export class Dhcpv6Client {
     const now = this.#clock.now();
     const until = Math.min(binding.obtainedAt + secondsToMs(binding.t2), expiresAt(binding));
     if (now >= until) return { state: "rebinding" };
+    const restarted = this.#unconfirmed;
     const result = await this.#exchange<Next>(
       {
         name: "Renew",
-        params: { ...RENEW_PARAMS, mrd: Number.isFinite(until) ? until - now : 0 },
+        params: { ...RENEW_PARAMS, mrd: restarted ? Math.min(RESTART_RENEW_WAIT_MS, until - now) : Number.isFinite(until) ? until - now : 0 },
         destination: binding.unicast === undefined ? "all-servers" : { unicast: binding.unicast },
         build: (transactionId, elapsed) =>
           buildRenew(this.#identity, { transactionId, elapsed, serverId: binding.serverId, addresses: this.#heldAddresses() }),
@@ -446,6 +462,7 @@ export class Dhcpv6Client {
       },
       signal,
     );
+    if (result === undefined && restarted) return this.#confirmAfterRestart("Renew");
     // No answer by T2: ask any server (section 18.2.5).
     return result ?? { state: "rebinding" };
   }
@@ -457,10 +474,11 @@ export class Dhcpv6Client {
     const now = this.#clock.now();
     const expiry = expiresAt(binding);
     if (now >= expiry) return this.#expire();
+    const restarted = this.#unconfirmed;
     const result = await this.#exchange<Next>(
       {
         name: "Rebind",
-        params: { ...REBIND_PARAMS, mrd: Number.isFinite(expiry) ? expiry - now : 0 },
+        params: { ...REBIND_PARAMS, mrd: restarted ? Math.min(RESTART_RENEW_WAIT_MS, expiry - now) : Number.isFinite(expiry) ? expiry - now : 0 },
         destination: "all-servers",
         build: (transactionId, elapsed) => buildRebind(this.#identity, { transactionId, elapsed, addresses: this.#heldAddresses() }),
         onResponse: (response) => {
@@ -470,8 +488,21 @@ export class Dhcpv6Client {
       },
       signal,
     );
+    if (result === undefined && restarted) return this.#confirmAfterRestart("Rebind");
     // No server answered before the last address became invalid.
     return result ?? this.#expire();
+  }
+
+  /**
+   * The first Renew or Rebind of a saved binding got no Reply: Confirm it
+   * (section 18.2.12, "the client reboots"). Servers that never answer
+   * Renew (OVN) answer Confirm; the binding then stands until its own T1.
+   */
+  #confirmAfterRestart(exchange: "Renew" | "Rebind"): Next {
+    this.#log.info(`No DHCPv6 server answered the ${exchange} of the binding an earlier run saved; confirming it instead`, {
+      waitedMs: RESTART_RENEW_WAIT_MS,
+    });
+    return { state: "confirming" };
   }
 
   /** The Reply to a Renew or Rebind: extended, moved to Request (NoBinding), or lost (NotOnLink). */

@@ -1,4 +1,4 @@
-import { Dhcpv6MessageType as T, type Dhcpv6ClientServerMessage, type Dhcpv6Option } from "@incusx/dhcp-wire";
+import { Dhcpv6MessageType as T, decodeDhcpv6, type Dhcpv6ClientServerMessage, type Dhcpv6Option } from "@incusx/dhcp-wire";
 import { describe, expect, it } from "vitest";
 import { MAX_IA_ADDRESSES, MIN_RENEWAL_TIME, MIN_VALID_LIFETIME, bindingFromReply, dnsOf, findIaNa, informationRefreshTime, renewalTimes } from "./lease.js";
 
@@ -86,6 +86,16 @@ describe("dnsOf", () => {
       search: ["example.org"],
     });
     expect(dnsOf(msg([]))).toEqual({ servers: [], search: [] });
+  });
+
+  it("reads OVN's one-label dotted search domain (0b \"ovn.example\" 00 on the wire) as the name OVN means", () => {
+    // A Reply as OVN 23.03 writes option 24 from Incus's dns.search: one 11-octet label, then the root.
+    const wire = Uint8Array.from([
+      7, 0, 0, 1, // Reply, transaction 1
+      0, 24, 0, 13, 11, ...Buffer.from("ovn.example"), 0,
+    ]);
+    const reply = decodeDhcpv6(wire) as Dhcpv6ClientServerMessage;
+    expect(dnsOf(reply).search).toEqual(["ovn.example"]);
   });
 });
 

@@ -1,5 +1,6 @@
 import {
   Dhcpv6OptionCode,
+  dottedLabelName,
   encodeDuid,
   findDhcpv6Option,
   findDhcpv6Options,
@@ -137,10 +138,14 @@ export function informationRefreshTime(message: Dhcpv6ClientServerMessage): numb
   return Math.max(IRT_MINIMUM, option.seconds);
 }
 
-/** DNS servers (option 23) and search list (option 24, trailing dots removed, as resolv.conf writes them). */
+/**
+ * DNS servers (option 23) and search list (option 24, trailing dots
+ * removed, as resolv.conf writes them). A one-label dotted name, as OVN
+ * writes option 24, counts as the dotted name it means (`dottedLabelName`).
+ */
 export function dnsOf(message: Dhcpv6ClientServerMessage): LeaseDns {
   const servers = findDhcpv6Option(message, Dhcpv6OptionCode.DNS_SERVERS)?.servers ?? [];
-  const domains = findDhcpv6Option(message, Dhcpv6OptionCode.DOMAIN_LIST)?.domains ?? [];
+  const domains = (findDhcpv6Option(message, Dhcpv6OptionCode.DOMAIN_LIST)?.domains ?? []).map(dottedLabelName);
   return { servers: [...servers], search: domains.map((d) => (d.endsWith(".") ? d.slice(0, -1) : d)).filter((d) => d !== "") };
 }
 
