@@ -33,6 +33,8 @@ export const ErrorCode = {
   UnsafeTarget: "UNSAFE_TARGET",
   /** A NAT row incusx does not own already translates the NIC's address; it was left alone. */
   NatConflict: "NAT_CONFLICT",
+  /** The host's network state source (an Incus-compatible server) cannot be reached, timed out, or answered something that is not its API. */
+  StateUnavailable: "STATE_UNAVAILABLE",
   /** Bundle: the directory has no bundle.json, or it cannot be read. */
   BundleNotFound: "BUNDLE_NOT_FOUND",
   /** Bundle: bundle.json is not valid JSON, does not match schemas/bundle.schema.json, or lacks what `bundle create` writes. */

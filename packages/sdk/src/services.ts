@@ -120,6 +120,11 @@ export interface NicDevice {
   readonly type: string;
   /** Incus-style config map with dotted keys, excluding `type`. */
   readonly config: Readonly<Record<string, string>>;
+  /**
+   * Cluster member the NIC's instance runs on (Incus's instance `location`),
+   * when the state source knows it; absent on a server that is not clustered.
+   */
+  readonly location?: string;
 }
 
 /** Read access to the host's networks, forwards and NICs. */
@@ -132,6 +137,13 @@ export interface NetworkState {
   forwards(network: string): Promise<readonly NetworkForward[]>;
   /** Every NIC of every instance. */
   nics(): Promise<readonly NicDevice[]>;
+  /**
+   * Calls `listener` whenever the state may have changed (a state file
+   * edited, a server's lifecycle event), so the host re-validates and
+   * re-plans NAT. Returns the function that stops it. Optional: a state
+   * without it is only read on demand.
+   */
+  watch?(listener: () => void): () => void;
 }
 /** Token of the host {@link NetworkState}. */
 export const NetworkStateToken = defineToken<NetworkState>("service.network-state");

@@ -7,9 +7,10 @@ const runtime_ucs2length = typeof runtime_ucs2length_module === "function" ? { d
 import runtime_equal_module from "ajv/dist/runtime/equal.js";
 const runtime_equal = typeof runtime_equal_module === "function" ? { default: runtime_equal_module } : runtime_equal_module;
 export const validateHostConfigDocument = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/host-config.schema.json","title":"HostConfig","description":"The incusx host config file: which plugins to load, with their config and failure policies.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"URL or path of this schema, for editors. Ignored by the host.","type":"string"},"member":{"description":"The cluster member name this host runs as (Incus's server name). Rows the host writes to stores every member shares (the OVN northbound database's NAT rows) record it, and each member lists, removes and reconciles only its own. Letters, digits, '.', '-' and '_', at most 253 characters. Default: the host name (os.hostname()).","type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_][A-Za-z0-9._-]*$"},"stateDir":{"description":"Directory for persistent state (leases, DUIDs, owned NAT rules). Relative paths are resolved from the config file's directory.","type":"string","minLength":1},"plugins":{"description":"Plugins to load, in any order: the host orders them by their manifests' \"requires\".","type":"array","default":[],"items":{"title":"HostPluginEntry","description":"One plugin to load and how to treat it.","type":"object","additionalProperties":false,"required":["module"],"properties":{"module":{"description":"Package name (\"@incusx/plugin-dhcpv4\") or path of the package directory (\"./plugins/my-plugin\"); relative paths are resolved from the config file's directory.","type":"string","minLength":1},"config":{"description":"The plugin's config, checked against the config schema in its manifest.","tsType":"unknown"},"onFailure":{"description":"What the host does when this plugin fails to load, register or start: \"abort\" undoes startup, \"continue\" reports the failure and starts the rest. Default: defaults.onFailure.","type":"string","enum":["abort","continue"]},"startTimeoutMs":{"description":"Milliseconds the plugin's start() may take before it counts as hung. Default: defaults.startTimeoutMs.","type":"integer","minimum":1},"stopTimeoutMs":{"description":"Milliseconds the plugin's stop() may take. Default: defaults.stopTimeoutMs.","type":"integer","minimum":1}}}},"bundle":{"description":"Path of a bundle manifest (bundle.schema.json) whose enabled plugins are loaded too. Relative paths are resolved from the config file's directory.","type":"string","minLength":1},"defaults":{"title":"HostDefaults","description":"Settings for every plugin entry that does not set them itself.","type":"object","additionalProperties":false,"properties":{"onFailure":{"description":"Default failure policy: \"abort\" or \"continue\". Default: \"continue\", so one failing plugin never stops the others.","type":"string","enum":["abort","continue"]},"startTimeoutMs":{"description":"Default start timeout in milliseconds. Default: 10000.","type":"integer","minimum":1},"stopTimeoutMs":{"description":"Default stop timeout in milliseconds. Default: 10000.","type":"integer","minimum":1}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/host-config.schema.json","title":"HostConfig","description":"The incusx host config file: which plugins to load, with their config and failure policies.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"URL or path of this schema, for editors. Ignored by the host.","type":"string"},"member":{"description":"The cluster member name this host runs as (Incus's server name). Rows the host writes to stores every member shares (the OVN northbound database's NAT rows) record it, and each member lists, removes and reconciles only its own. Letters, digits, '.', '-' and '_', at most 253 characters. Default: the host name (os.hostname()).","type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_][A-Za-z0-9._-]*$"},"stateDir":{"description":"Directory for persistent state (leases, DUIDs, owned NAT rules). Relative paths are resolved from the config file's directory.","type":"string","minLength":1},"state":{"title":"HostStateSource","description":"Where the host reads its networks, forwards and NICs. Default: the state file \"network-state.json\" in stateDir when it exists, else nothing.","oneOf":[{"title":"HostStateFileSource","description":"A state file (schemas/host-state.schema.json), re-read when it changes.","type":"object","additionalProperties":false,"required":["type","file"],"properties":{"type":{"description":"\"file\".","const":"file"},"file":{"description":"Path of the state file; relative paths are resolved from the config file's directory.","type":"string","minLength":1}}},{"title":"HostStateIncusSource","description":"A live Incus-compatible server (Incus, LXD) read over its REST API and kept current by its lifecycle events (@incusx/state-incus).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"\"incus\".","const":"incus"},"socket":{"description":"Unix socket of the server. Default: the first that exists of /var/lib/incus/unix.socket, /var/snap/lxd/common/lxd/unix.socket, /var/lib/lxd/unix.socket. Relative paths are resolved from the config file's directory.","type":"string","minLength":1},"url":{"description":"HTTPS address of the server (\"https://incus.example:8443\") instead of a unix socket; needs clientCert and clientKey.","type":"string","pattern":"^https://"},"clientCert":{"description":"PEM file of the client certificate (HTTPS).","type":"string","minLength":1},"clientKey":{"description":"PEM file of the client certificate's key (HTTPS).","type":"string","minLength":1},"serverCert":{"description":"PEM file of the server's certificate or its CA (HTTPS). Default: the system's CAs.","type":"string","minLength":1}}}]},"plugins":{"description":"Plugins to load, in any order: the host orders them by their manifests' \"requires\".","type":"array","default":[],"items":{"title":"HostPluginEntry","description":"One plugin to load and how to treat it.","type":"object","additionalProperties":false,"required":["module"],"properties":{"module":{"description":"Package name (\"@incusx/plugin-dhcpv4\") or path of the package directory (\"./plugins/my-plugin\"); relative paths are resolved from the config file's directory.","type":"string","minLength":1},"config":{"description":"The plugin's config, checked against the config schema in its manifest.","tsType":"unknown"},"onFailure":{"description":"What the host does when this plugin fails to load, register or start: \"abort\" undoes startup, \"continue\" reports the failure and starts the rest. Default: defaults.onFailure.","type":"string","enum":["abort","continue"]},"startTimeoutMs":{"description":"Milliseconds the plugin's start() may take before it counts as hung. Default: defaults.startTimeoutMs.","type":"integer","minimum":1},"stopTimeoutMs":{"description":"Milliseconds the plugin's stop() may take. Default: defaults.stopTimeoutMs.","type":"integer","minimum":1}}}},"bundle":{"description":"Path of a bundle manifest (bundle.schema.json) whose enabled plugins are loaded too. Relative paths are resolved from the config file's directory.","type":"string","minLength":1},"defaults":{"title":"HostDefaults","description":"Settings for every plugin entry that does not set them itself.","type":"object","additionalProperties":false,"properties":{"onFailure":{"description":"Default failure policy: \"abort\" or \"continue\". Default: \"continue\", so one failing plugin never stops the others.","type":"string","enum":["abort","continue"]},"startTimeoutMs":{"description":"Default start timeout in milliseconds. Default: 10000.","type":"integer","minimum":1},"stopTimeoutMs":{"description":"Default stop timeout in milliseconds. Default: 10000.","type":"integer","minimum":1}}}}};
 const func2 = runtime_ucs2length.default;
 const pattern0 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9._-]*$", "u");
+const pattern1 = new RegExp("^https://", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://incusx.dev/schemas/host-config.schema.json" */;
@@ -17,7 +18,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((((((key0 === "$schema") || (key0 === "member")) || (key0 === "stateDir")) || (key0 === "plugins")) || (key0 === "bundle")) || (key0 === "defaults"))){
+if(!(((((((key0 === "$schema") || (key0 === "member")) || (key0 === "stateDir")) || (key0 === "state")) || (key0 === "plugins")) || (key0 === "bundle")) || (key0 === "defaults"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -110,15 +111,15 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.plugins !== undefined){
-let data3 = data.plugins;
-if(Array.isArray(data3)){
-const len0 = data3.length;
-for(let i0=0; i0<len0; i0++){
-let data4 = data3[i0];
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(data4.module === undefined){
-const err8 = {instancePath:instancePath+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/required",keyword:"required",params:{missingProperty: "module"},message:"must have required property '"+"module"+"'"};
+if(data.state !== undefined){
+let data3 = data.state;
+const _errs9 = errors;
+let valid1 = false;
+let passing0 = null;
+const _errs10 = errors;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.type === undefined){
+const err8 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/oneOf/0/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -127,9 +128,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-for(const key1 in data4){
-if(!(((((key1 === "module") || (key1 === "config")) || (key1 === "onFailure")) || (key1 === "startTimeoutMs")) || (key1 === "stopTimeoutMs"))){
-const err9 = {instancePath:instancePath+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(data3.file === undefined){
+const err9 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/oneOf/0/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -138,12 +138,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-if(data4.module !== undefined){
-let data5 = data4.module;
-if(typeof data5 === "string"){
-if(func2(data5) < 1){
-const err10 = {instancePath:instancePath+"/plugins/" + i0+"/module",schemaPath:"#/properties/plugins/items/properties/module/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key1 in data3){
+if(!((key1 === "type") || (key1 === "file"))){
+const err10 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -153,8 +150,9 @@ vErrors.push(err10);
 errors++;
 }
 }
-else {
-const err11 = {instancePath:instancePath+"/plugins/" + i0+"/module",schemaPath:"#/properties/plugins/items/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data3.type !== undefined){
+if("file" !== data3.type){
+const err11 = {instancePath:instancePath+"/state/type",schemaPath:"#/properties/state/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -164,10 +162,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data4.onFailure !== undefined){
-let data6 = data4.onFailure;
-if(typeof data6 !== "string"){
-const err12 = {instancePath:instancePath+"/plugins/" + i0+"/onFailure",schemaPath:"#/properties/plugins/items/properties/onFailure/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data3.file !== undefined){
+let data5 = data3.file;
+if(typeof data5 === "string"){
+if(func2(data5) < 1){
+const err12 = {instancePath:instancePath+"/state/file",schemaPath:"#/properties/state/oneOf/0/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -176,8 +175,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-if(!((data6 === "abort") || (data6 === "continue"))){
-const err13 = {instancePath:instancePath+"/plugins/" + i0+"/onFailure",schemaPath:"#/properties/plugins/items/properties/onFailure/enum",keyword:"enum",params:{allowedValues: schema11.properties.plugins.items.properties.onFailure.enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err13 = {instancePath:instancePath+"/state/file",schemaPath:"#/properties/state/oneOf/0/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -187,10 +187,9 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data4.startTimeoutMs !== undefined){
-let data7 = data4.startTimeoutMs;
-if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err14 = {instancePath:instancePath+"/plugins/" + i0+"/startTimeoutMs",schemaPath:"#/properties/plugins/items/properties/startTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err14 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -199,9 +198,15 @@ vErrors.push(err14);
 }
 errors++;
 }
-if((typeof data7 == "number") && (isFinite(data7))){
-if(data7 < 1 || isNaN(data7)){
-const err15 = {instancePath:instancePath+"/plugins/" + i0+"/startTimeoutMs",schemaPath:"#/properties/plugins/items/properties/startTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+var _valid0 = _errs10 === errors;
+if(_valid0){
+valid1 = true;
+passing0 = 0;
+}
+const _errs16 = errors;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.type === undefined){
+const err15 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/oneOf/1/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -210,12 +215,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-if(data4.stopTimeoutMs !== undefined){
-let data8 = data4.stopTimeoutMs;
-if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err16 = {instancePath:instancePath+"/plugins/" + i0+"/stopTimeoutMs",schemaPath:"#/properties/plugins/items/properties/stopTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key2 in data3){
+if(!((((((key2 === "type") || (key2 === "socket")) || (key2 === "url")) || (key2 === "clientCert")) || (key2 === "clientKey")) || (key2 === "serverCert"))){
+const err16 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -224,9 +226,10 @@ vErrors.push(err16);
 }
 errors++;
 }
-if((typeof data8 == "number") && (isFinite(data8))){
-if(data8 < 1 || isNaN(data8)){
-const err17 = {instancePath:instancePath+"/plugins/" + i0+"/stopTimeoutMs",schemaPath:"#/properties/plugins/items/properties/stopTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data3.type !== undefined){
+if("incus" !== data3.type){
+const err17 = {instancePath:instancePath+"/state/type",schemaPath:"#/properties/state/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "incus"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -236,10 +239,11 @@ vErrors.push(err17);
 errors++;
 }
 }
-}
-}
-else {
-const err18 = {instancePath:instancePath+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data3.socket !== undefined){
+let data7 = data3.socket;
+if(typeof data7 === "string"){
+if(func2(data7) < 1){
+const err18 = {instancePath:instancePath+"/state/socket",schemaPath:"#/properties/state/oneOf/1/properties/socket/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -249,9 +253,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-}
 else {
-const err19 = {instancePath:instancePath+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err19 = {instancePath:instancePath+"/state/socket",schemaPath:"#/properties/state/oneOf/1/properties/socket/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -261,11 +264,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.bundle !== undefined){
-let data9 = data.bundle;
-if(typeof data9 === "string"){
-if(func2(data9) < 1){
-const err20 = {instancePath:instancePath+"/bundle",schemaPath:"#/properties/bundle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data3.url !== undefined){
+let data8 = data3.url;
+if(typeof data8 === "string"){
+if(!pattern1.test(data8)){
+const err20 = {instancePath:instancePath+"/state/url",schemaPath:"#/properties/state/oneOf/1/properties/url/pattern",keyword:"pattern",params:{pattern: "^https://"},message:"must match pattern \""+"^https://"+"\""};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -276,7 +279,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/bundle",schemaPath:"#/properties/bundle/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err21 = {instancePath:instancePath+"/state/url",schemaPath:"#/properties/state/oneOf/1/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -286,12 +289,11 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.defaults !== undefined){
-let data10 = data.defaults;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-for(const key2 in data10){
-if(!(((key2 === "onFailure") || (key2 === "startTimeoutMs")) || (key2 === "stopTimeoutMs"))){
-const err22 = {instancePath:instancePath+"/defaults",schemaPath:"#/properties/defaults/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(data3.clientCert !== undefined){
+let data9 = data3.clientCert;
+if(typeof data9 === "string"){
+if(func2(data9) < 1){
+const err22 = {instancePath:instancePath+"/state/clientCert",schemaPath:"#/properties/state/oneOf/1/properties/clientCert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -301,10 +303,8 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data10.onFailure !== undefined){
-let data11 = data10.onFailure;
-if(typeof data11 !== "string"){
-const err23 = {instancePath:instancePath+"/defaults/onFailure",schemaPath:"#/properties/defaults/properties/onFailure/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err23 = {instancePath:instancePath+"/state/clientCert",schemaPath:"#/properties/state/oneOf/1/properties/clientCert/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -313,8 +313,12 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(!((data11 === "abort") || (data11 === "continue"))){
-const err24 = {instancePath:instancePath+"/defaults/onFailure",schemaPath:"#/properties/defaults/properties/onFailure/enum",keyword:"enum",params:{allowedValues: schema11.properties.defaults.properties.onFailure.enum},message:"must be equal to one of the allowed values"};
+}
+if(data3.clientKey !== undefined){
+let data10 = data3.clientKey;
+if(typeof data10 === "string"){
+if(func2(data10) < 1){
+const err24 = {instancePath:instancePath+"/state/clientKey",schemaPath:"#/properties/state/oneOf/1/properties/clientKey/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -324,10 +328,8 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data10.startTimeoutMs !== undefined){
-let data12 = data10.startTimeoutMs;
-if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
-const err25 = {instancePath:instancePath+"/defaults/startTimeoutMs",schemaPath:"#/properties/defaults/properties/startTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err25 = {instancePath:instancePath+"/state/clientKey",schemaPath:"#/properties/state/oneOf/1/properties/clientKey/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -336,9 +338,12 @@ vErrors.push(err25);
 }
 errors++;
 }
-if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 < 1 || isNaN(data12)){
-const err26 = {instancePath:instancePath+"/defaults/startTimeoutMs",schemaPath:"#/properties/defaults/properties/startTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data3.serverCert !== undefined){
+let data11 = data3.serverCert;
+if(typeof data11 === "string"){
+if(func2(data11) < 1){
+const err26 = {instancePath:instancePath+"/state/serverCert",schemaPath:"#/properties/state/oneOf/1/properties/serverCert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -348,11 +353,8 @@ vErrors.push(err26);
 errors++;
 }
 }
-}
-if(data10.stopTimeoutMs !== undefined){
-let data13 = data10.stopTimeoutMs;
-if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-const err27 = {instancePath:instancePath+"/defaults/stopTimeoutMs",schemaPath:"#/properties/defaults/properties/stopTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err27 = {instancePath:instancePath+"/state/serverCert",schemaPath:"#/properties/state/oneOf/1/properties/serverCert/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -361,9 +363,10 @@ vErrors.push(err27);
 }
 errors++;
 }
-if((typeof data13 == "number") && (isFinite(data13))){
-if(data13 < 1 || isNaN(data13)){
-const err28 = {instancePath:instancePath+"/defaults/stopTimeoutMs",schemaPath:"#/properties/defaults/properties/stopTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -372,11 +375,19 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-}
+var _valid0 = _errs16 === errors;
+if(_valid0 && valid1){
+valid1 = false;
+passing0 = [passing0, 1];
 }
 else {
-const err29 = {instancePath:instancePath+"/defaults",schemaPath:"#/properties/defaults/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(_valid0){
+valid1 = true;
+passing0 = 1;
+}
+}
+if(!valid1){
+const err29 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -385,10 +396,27 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
+else {
+errors = _errs9;
+if(vErrors !== null){
+if(_errs9){
+vErrors.length = _errs9;
 }
 else {
-const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+vErrors = null;
+}
+}
+}
+}
+if(data.plugins !== undefined){
+let data12 = data.plugins;
+if(Array.isArray(data12)){
+const len0 = data12.length;
+for(let i0=0; i0<len0; i0++){
+let data13 = data12[i0];
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.module === undefined){
+const err30 = {instancePath:instancePath+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/required",keyword:"required",params:{missingProperty: "module"},message:"must have required property '"+"module"+"'"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -397,12 +425,282 @@ vErrors.push(err30);
 }
 errors++;
 }
+for(const key3 in data13){
+if(!(((((key3 === "module") || (key3 === "config")) || (key3 === "onFailure")) || (key3 === "startTimeoutMs")) || (key3 === "stopTimeoutMs"))){
+const err31 = {instancePath:instancePath+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data13.module !== undefined){
+let data14 = data13.module;
+if(typeof data14 === "string"){
+if(func2(data14) < 1){
+const err32 = {instancePath:instancePath+"/plugins/" + i0+"/module",schemaPath:"#/properties/plugins/items/properties/module/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/plugins/" + i0+"/module",schemaPath:"#/properties/plugins/items/properties/module/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+if(data13.onFailure !== undefined){
+let data15 = data13.onFailure;
+if(typeof data15 !== "string"){
+const err34 = {instancePath:instancePath+"/plugins/" + i0+"/onFailure",schemaPath:"#/properties/plugins/items/properties/onFailure/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+if(!((data15 === "abort") || (data15 === "continue"))){
+const err35 = {instancePath:instancePath+"/plugins/" + i0+"/onFailure",schemaPath:"#/properties/plugins/items/properties/onFailure/enum",keyword:"enum",params:{allowedValues: schema11.properties.plugins.items.properties.onFailure.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+if(data13.startTimeoutMs !== undefined){
+let data16 = data13.startTimeoutMs;
+if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
+const err36 = {instancePath:instancePath+"/plugins/" + i0+"/startTimeoutMs",schemaPath:"#/properties/plugins/items/properties/startTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 < 1 || isNaN(data16)){
+const err37 = {instancePath:instancePath+"/plugins/" + i0+"/startTimeoutMs",schemaPath:"#/properties/plugins/items/properties/startTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+}
+if(data13.stopTimeoutMs !== undefined){
+let data17 = data13.stopTimeoutMs;
+if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
+const err38 = {instancePath:instancePath+"/plugins/" + i0+"/stopTimeoutMs",schemaPath:"#/properties/plugins/items/properties/stopTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 < 1 || isNaN(data17)){
+const err39 = {instancePath:instancePath+"/plugins/" + i0+"/stopTimeoutMs",schemaPath:"#/properties/plugins/items/properties/stopTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/plugins/" + i0,schemaPath:"#/properties/plugins/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/plugins",schemaPath:"#/properties/plugins/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data.bundle !== undefined){
+let data18 = data.bundle;
+if(typeof data18 === "string"){
+if(func2(data18) < 1){
+const err42 = {instancePath:instancePath+"/bundle",schemaPath:"#/properties/bundle/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/bundle",schemaPath:"#/properties/bundle/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data.defaults !== undefined){
+let data19 = data.defaults;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+for(const key4 in data19){
+if(!(((key4 === "onFailure") || (key4 === "startTimeoutMs")) || (key4 === "stopTimeoutMs"))){
+const err44 = {instancePath:instancePath+"/defaults",schemaPath:"#/properties/defaults/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data19.onFailure !== undefined){
+let data20 = data19.onFailure;
+if(typeof data20 !== "string"){
+const err45 = {instancePath:instancePath+"/defaults/onFailure",schemaPath:"#/properties/defaults/properties/onFailure/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+if(!((data20 === "abort") || (data20 === "continue"))){
+const err46 = {instancePath:instancePath+"/defaults/onFailure",schemaPath:"#/properties/defaults/properties/onFailure/enum",keyword:"enum",params:{allowedValues: schema11.properties.defaults.properties.onFailure.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data19.startTimeoutMs !== undefined){
+let data21 = data19.startTimeoutMs;
+if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
+const err47 = {instancePath:instancePath+"/defaults/startTimeoutMs",schemaPath:"#/properties/defaults/properties/startTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+if((typeof data21 == "number") && (isFinite(data21))){
+if(data21 < 1 || isNaN(data21)){
+const err48 = {instancePath:instancePath+"/defaults/startTimeoutMs",schemaPath:"#/properties/defaults/properties/startTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+if(data19.stopTimeoutMs !== undefined){
+let data22 = data19.stopTimeoutMs;
+if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
+const err49 = {instancePath:instancePath+"/defaults/stopTimeoutMs",schemaPath:"#/properties/defaults/properties/stopTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+if((typeof data22 == "number") && (isFinite(data22))){
+if(data22 < 1 || isNaN(data22)){
+const err50 = {instancePath:instancePath+"/defaults/stopTimeoutMs",schemaPath:"#/properties/defaults/properties/stopTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/defaults",schemaPath:"#/properties/defaults/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+}
+else {
+const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
 validate10.errors = vErrors;
 return errors === 0;
 }
 
 export const validateHostStateDocument = validate11;
-const schema12 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/host-state.schema.json","title":"HostState","description":"The host's network state file (network-state.json): networks with their forwards and load balancers, and instances with their devices, shaped as Incus's API returns them.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"URL or path of this schema, for editors. Ignored by the host.","type":"string"},"networks":{"description":"Every network the host knows. Names are unique.","type":"array","default":[],"items":{"title":"HostStateNetwork","description":"One network, as `incus network show` prints it, plus the OVN logical router of an `ovn` network.","type":"object","additionalProperties":false,"required":["name","type"],"properties":{"name":{"description":"Network name (\"ovn0\"), as instance devices name it in \"network\".","type":"string","minLength":1},"type":{"description":"Network type: \"ovn\", \"bridge\", \"macvlan\", \"sriov\" or \"physical\". A NIC device naming this network gets its NIC type from it (ovn -> ovn, bridge -> bridged, others the same).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus network config (\"ipv4.address\": \"10.0.0.1/24\", \"network\": \"UPLINK\", ...). Values are strings, as in Incus.","type":"object","default":{},"additionalProperties":{"type":"string"}},"ovn_router":{"description":"Name of the network's OVN logical router in the northbound database (\"incus-net1-lr\"). Required for \"ovn\" networks.","type":"string","minLength":1},"forwards":{"description":"Network forwards of this network. Listen addresses are unique per network (compared as addresses, so \"2001:db8::9\" and \"2001:DB8:0::9\" are the same).","type":"array","default":[],"items":{"title":"HostStateForward","description":"One network forward, as `incus network forward show` prints it.","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The forward's listen address (an IPv4 or IPv6 address without prefix).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus forward config (\"target_address\": default target).","type":"object","additionalProperties":{"type":"string"}},"ports":{"description":"Port forwards; optional.","type":"array","items":{"title":"HostStateForwardPort","description":"One port forward of a network forward.","type":"object","additionalProperties":false,"required":["protocol","listen_port","target_address"],"properties":{"protocol":{"description":"\"tcp\" or \"udp\".","type":"string","enum":["tcp","udp"]},"listen_port":{"description":"Port or ranges (\"80\", \"8000-8010,9000\").","type":"string","minLength":1},"target_address":{"description":"Address traffic goes to.","type":"string","minLength":1},"target_port":{"description":"Target port or ranges; default: the listen port.","type":"string"},"description":{"description":"Free text.","type":"string"}}}}}}},"load_balancers":{"description":"Network load balancers of this network. Their listen addresses are NOT forwards: a NIC cannot use one as its external address.","type":"array","default":[],"items":{"title":"HostStateLoadBalancer","description":"One network load balancer, as `incus network load-balancer show` prints it.","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The load balancer's listen address.","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus load balancer config.","type":"object","additionalProperties":{"type":"string"}},"backends":{"description":"Backends: named targets the ports send traffic to. Names are unique per load balancer.","type":"array","items":{"title":"HostStateLoadBalancerBackend","description":"One backend of a network load balancer.","type":"object","additionalProperties":false,"required":["name","target_address"],"properties":{"name":{"description":"Backend name (\"c1-http\"), as ports name it in \"target_backend\".","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"target_address":{"description":"Address traffic goes to (an IPv4 or IPv6 address without prefix).","type":"string","minLength":1},"target_port":{"description":"Target port or ranges (\"80,8080-8090\"); default: the listen port.","type":"string"}}}},"ports":{"description":"Ports: listen ports and the backends they balance over.","type":"array","items":{"title":"HostStateLoadBalancerPort","description":"One port of a network load balancer.","type":"object","additionalProperties":false,"required":["protocol","listen_port"],"properties":{"description":{"description":"Free text.","type":"string"},"protocol":{"description":"\"tcp\" or \"udp\".","type":"string","enum":["tcp","udp"]},"listen_port":{"description":"Port or ranges (\"80\", \"8000-8010,9000\").","type":"string","minLength":1},"target_backend":{"description":"Names of the backends (of this load balancer) traffic is balanced over.","type":"array","items":{"type":"string","minLength":1}}}}}}}}}}},"instances":{"description":"Every instance the host knows, with its devices. Names are unique.","type":"array","default":[],"items":{"title":"HostStateInstance","description":"One instance (container or VM) and its expanded devices.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Instance name (\"c1\").","type":"string","minLength":1},"devices":{"description":"Devices by name, as in `incus config show --expanded`: each a string map with a \"type\". Devices of type \"nic\" are the instance's NICs; others are kept and ignored.","type":"object","default":{},"additionalProperties":{"title":"HostStateDevice","description":"One device's config map (\"type\": \"nic\", \"network\": \"ovn0\", \"ipv4.address.external\": ...). A NIC's type is \"nictype\" when set, else derived from the type of the network it names.","type":"object","required":["type"],"properties":{"type":{"description":"Device type (\"nic\", \"disk\", ...).","type":"string","minLength":1}},"additionalProperties":{"type":"string"}}}}}}}};
+const schema12 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/host-state.schema.json","title":"HostState","description":"The host's network state file (network-state.json): networks with their forwards and load balancers, and instances with their devices, shaped as Incus's API returns them.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"URL or path of this schema, for editors. Ignored by the host.","type":"string"},"networks":{"description":"Every network the host knows. Names are unique.","type":"array","default":[],"items":{"title":"HostStateNetwork","description":"One network, as `incus network show` prints it, plus the OVN logical router of an `ovn` network.","type":"object","additionalProperties":false,"required":["name","type"],"properties":{"name":{"description":"Network name (\"ovn0\"), as instance devices name it in \"network\".","type":"string","minLength":1},"type":{"description":"Network type: \"ovn\", \"bridge\", \"macvlan\", \"sriov\" or \"physical\". A NIC device naming this network gets its NIC type from it (ovn -> ovn, bridge -> bridged, others the same).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"project":{"description":"Incus project the network belongs to, as the server said (informational: `incusx state dump` writes it). A network of a project other than \"default\" is named \"PROJECT_NAME\" here, as Incus names it on the host.","type":"string","minLength":1},"config":{"description":"Incus network config (\"ipv4.address\": \"10.0.0.1/24\", \"network\": \"UPLINK\", ...). Values are strings, as in Incus.","type":"object","default":{},"additionalProperties":{"type":"string"}},"ovn_router":{"description":"Name of the network's OVN logical router in the northbound database (\"incus-net1-lr\"). Required for \"ovn\" networks.","type":"string","minLength":1},"forwards":{"description":"Network forwards of this network. Listen addresses are unique per network (compared as addresses, so \"2001:db8::9\" and \"2001:DB8:0::9\" are the same).","type":"array","default":[],"items":{"title":"HostStateForward","description":"One network forward, as `incus network forward show` prints it.","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The forward's listen address (an IPv4 or IPv6 address without prefix).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus forward config (\"target_address\": default target).","type":"object","additionalProperties":{"type":"string"}},"ports":{"description":"Port forwards; optional.","type":"array","items":{"title":"HostStateForwardPort","description":"One port forward of a network forward.","type":"object","additionalProperties":false,"required":["protocol","listen_port","target_address"],"properties":{"protocol":{"description":"\"tcp\" or \"udp\".","type":"string","enum":["tcp","udp"]},"listen_port":{"description":"Port or ranges (\"80\", \"8000-8010,9000\").","type":"string","minLength":1},"target_address":{"description":"Address traffic goes to.","type":"string","minLength":1},"target_port":{"description":"Target port or ranges; default: the listen port.","type":"string"},"description":{"description":"Free text.","type":"string"}}}}}}},"load_balancers":{"description":"Network load balancers of this network. Their listen addresses are NOT forwards: a NIC cannot use one as its external address.","type":"array","default":[],"items":{"title":"HostStateLoadBalancer","description":"One network load balancer, as `incus network load-balancer show` prints it.","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The load balancer's listen address.","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus load balancer config.","type":"object","additionalProperties":{"type":"string"}},"backends":{"description":"Backends: named targets the ports send traffic to. Names are unique per load balancer.","type":"array","items":{"title":"HostStateLoadBalancerBackend","description":"One backend of a network load balancer.","type":"object","additionalProperties":false,"required":["name","target_address"],"properties":{"name":{"description":"Backend name (\"c1-http\"), as ports name it in \"target_backend\".","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"target_address":{"description":"Address traffic goes to (an IPv4 or IPv6 address without prefix).","type":"string","minLength":1},"target_port":{"description":"Target port or ranges (\"80,8080-8090\"); default: the listen port.","type":"string"}}}},"ports":{"description":"Ports: listen ports and the backends they balance over.","type":"array","items":{"title":"HostStateLoadBalancerPort","description":"One port of a network load balancer.","type":"object","additionalProperties":false,"required":["protocol","listen_port"],"properties":{"description":{"description":"Free text.","type":"string"},"protocol":{"description":"\"tcp\" or \"udp\".","type":"string","enum":["tcp","udp"]},"listen_port":{"description":"Port or ranges (\"80\", \"8000-8010,9000\").","type":"string","minLength":1},"target_backend":{"description":"Names of the backends (of this load balancer) traffic is balanced over.","type":"array","items":{"type":"string","minLength":1}}}}}}}}}}},"instances":{"description":"Every instance the host knows, with its devices. Names are unique.","type":"array","default":[],"items":{"title":"HostStateInstance","description":"One instance (container or VM) and its expanded devices.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Instance name (\"c1\"). An instance of a project other than \"default\" is named \"PROJECT_NAME\", as Incus names it on the host.","type":"string","minLength":1},"project":{"description":"Incus project the instance belongs to (informational: `incusx state dump` writes it).","type":"string","minLength":1},"location":{"description":"Cluster member the instance runs on (Incus's instance \"location\"); absent when the server is not clustered. NICs of the instance carry it, so member-scoped NAT acts only on its own member's instances.","type":"string","minLength":1},"uuid":{"description":"The instance's \"volatile.uuid\" (informational).","type":"string","minLength":1},"devices":{"description":"Devices by name, as in `incus config show --expanded`: each a string map with a \"type\". Devices of type \"nic\" are the instance's NICs; others are kept and ignored.","type":"object","default":{},"additionalProperties":{"title":"HostStateDevice","description":"One device's config map (\"type\": \"nic\", \"network\": \"ovn0\", \"ipv4.address.external\": ...). A NIC's type is \"nictype\" when set, else derived from the type of the network it names.","type":"object","required":["type"],"properties":{"type":{"description":"Device type (\"nic\", \"disk\", ...).","type":"string","minLength":1}},"additionalProperties":{"type":"string"}}}}}}}};
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://incusx.dev/schemas/host-state.schema.json" */;
@@ -461,7 +759,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key1 in data2){
-if(!(((((((key1 === "name") || (key1 === "type")) || (key1 === "description")) || (key1 === "config")) || (key1 === "ovn_router")) || (key1 === "forwards")) || (key1 === "load_balancers"))){
+if(!((((((((key1 === "name") || (key1 === "type")) || (key1 === "description")) || (key1 === "project")) || (key1 === "config")) || (key1 === "ovn_router")) || (key1 === "forwards")) || (key1 === "load_balancers"))){
 const err4 = {instancePath:instancePath+"/networks/" + i0,schemaPath:"#/properties/networks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -534,12 +832,11 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data2.config !== undefined){
-let data6 = data2.config;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-for(const key2 in data6){
-if(typeof data6[key2] !== "string"){
-const err10 = {instancePath:instancePath+"/networks/" + i0+"/config/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data2.project !== undefined){
+let data6 = data2.project;
+if(typeof data6 === "string"){
+if(func2(data6) < 1){
+const err10 = {instancePath:instancePath+"/networks/" + i0+"/project",schemaPath:"#/properties/networks/items/properties/project/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -549,9 +846,8 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
 else {
-const err11 = {instancePath:instancePath+"/networks/" + i0+"/config",schemaPath:"#/properties/networks/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err11 = {instancePath:instancePath+"/networks/" + i0+"/project",schemaPath:"#/properties/networks/items/properties/project/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -561,11 +857,12 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data2.ovn_router !== undefined){
-let data8 = data2.ovn_router;
-if(typeof data8 === "string"){
-if(func2(data8) < 1){
-const err12 = {instancePath:instancePath+"/networks/" + i0+"/ovn_router",schemaPath:"#/properties/networks/items/properties/ovn_router/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data2.config !== undefined){
+let data7 = data2.config;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key2 in data7){
+if(typeof data7[key2] !== "string"){
+const err12 = {instancePath:instancePath+"/networks/" + i0+"/config/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -575,8 +872,9 @@ vErrors.push(err12);
 errors++;
 }
 }
+}
 else {
-const err13 = {instancePath:instancePath+"/networks/" + i0+"/ovn_router",schemaPath:"#/properties/networks/items/properties/ovn_router/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err13 = {instancePath:instancePath+"/networks/" + i0+"/config",schemaPath:"#/properties/networks/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -586,15 +884,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data2.forwards !== undefined){
-let data9 = data2.forwards;
-if(Array.isArray(data9)){
-const len1 = data9.length;
-for(let i1=0; i1<len1; i1++){
-let data10 = data9[i1];
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-if(data10.listen_address === undefined){
-const err14 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/required",keyword:"required",params:{missingProperty: "listen_address"},message:"must have required property '"+"listen_address"+"'"};
+if(data2.ovn_router !== undefined){
+let data9 = data2.ovn_router;
+if(typeof data9 === "string"){
+if(func2(data9) < 1){
+const err14 = {instancePath:instancePath+"/networks/" + i0+"/ovn_router",schemaPath:"#/properties/networks/items/properties/ovn_router/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -603,9 +897,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-for(const key3 in data10){
-if(!((((key3 === "listen_address") || (key3 === "description")) || (key3 === "config")) || (key3 === "ports"))){
-const err15 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+else {
+const err15 = {instancePath:instancePath+"/networks/" + i0+"/ovn_router",schemaPath:"#/properties/networks/items/properties/ovn_router/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -615,11 +909,15 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data10.listen_address !== undefined){
-let data11 = data10.listen_address;
-if(typeof data11 === "string"){
-if(func2(data11) < 1){
-const err16 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/listen_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/listen_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data2.forwards !== undefined){
+let data10 = data2.forwards;
+if(Array.isArray(data10)){
+const len1 = data10.length;
+for(let i1=0; i1<len1; i1++){
+let data11 = data10[i1];
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.listen_address === undefined){
+const err16 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/required",keyword:"required",params:{missingProperty: "listen_address"},message:"must have required property '"+"listen_address"+"'"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -628,9 +926,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-else {
-const err17 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/listen_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/listen_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key3 in data11){
+if(!((((key3 === "listen_address") || (key3 === "description")) || (key3 === "config")) || (key3 === "ports"))){
+const err17 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -640,9 +938,11 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data10.description !== undefined){
-if(typeof data10.description !== "string"){
-const err18 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/description",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data11.listen_address !== undefined){
+let data12 = data11.listen_address;
+if(typeof data12 === "string"){
+if(func2(data12) < 1){
+const err18 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/listen_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/listen_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -652,12 +952,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data10.config !== undefined){
-let data13 = data10.config;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key4 in data13){
-if(typeof data13[key4] !== "string"){
-const err19 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/config/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/items/properties/forwards/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err19 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/listen_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/listen_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -667,9 +963,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/config",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data11.description !== undefined){
+if(typeof data11.description !== "string"){
+const err20 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/description",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -679,15 +975,12 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data10.ports !== undefined){
-let data15 = data10.ports;
-if(Array.isArray(data15)){
-const len2 = data15.length;
-for(let i2=0; i2<len2; i2++){
-let data16 = data15[i2];
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-if(data16.protocol === undefined){
-const err21 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
+if(data11.config !== undefined){
+let data14 = data11.config;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key4 in data14){
+if(typeof data14[key4] !== "string"){
+const err21 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/config/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/items/properties/forwards/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -696,8 +989,10 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data16.listen_port === undefined){
-const err22 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "listen_port"},message:"must have required property '"+"listen_port"+"'"};
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/config",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -706,8 +1001,16 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(data16.target_address === undefined){
-const err23 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "target_address"},message:"must have required property '"+"target_address"+"'"};
+}
+if(data11.ports !== undefined){
+let data16 = data11.ports;
+if(Array.isArray(data16)){
+const len2 = data16.length;
+for(let i2=0; i2<len2; i2++){
+let data17 = data16[i2];
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.protocol === undefined){
+const err23 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -716,9 +1019,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-for(const key5 in data16){
-if(!(((((key5 === "protocol") || (key5 === "listen_port")) || (key5 === "target_address")) || (key5 === "target_port")) || (key5 === "description"))){
-const err24 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(data17.listen_port === undefined){
+const err24 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "listen_port"},message:"must have required property '"+"listen_port"+"'"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -727,11 +1029,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-if(data16.protocol !== undefined){
-let data17 = data16.protocol;
-if(typeof data17 !== "string"){
-const err25 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/protocol",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data17.target_address === undefined){
+const err25 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "target_address"},message:"must have required property '"+"target_address"+"'"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -740,8 +1039,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(!((data17 === "tcp") || (data17 === "udp"))){
-const err26 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/protocol",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema12.properties.networks.items.properties.forwards.items.properties.ports.items.properties.protocol.enum},message:"must be equal to one of the allowed values"};
+for(const key5 in data17){
+if(!(((((key5 === "protocol") || (key5 === "listen_port")) || (key5 === "target_address")) || (key5 === "target_port")) || (key5 === "description"))){
+const err26 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -751,11 +1051,10 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data16.listen_port !== undefined){
-let data18 = data16.listen_port;
-if(typeof data18 === "string"){
-if(func2(data18) < 1){
-const err27 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/listen_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/listen_port/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data17.protocol !== undefined){
+let data18 = data17.protocol;
+if(typeof data18 !== "string"){
+const err27 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/protocol",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -764,9 +1063,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/listen_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/listen_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data18 === "tcp") || (data18 === "udp"))){
+const err28 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/protocol",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema12.properties.networks.items.properties.forwards.items.properties.ports.items.properties.protocol.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -776,11 +1074,11 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data16.target_address !== undefined){
-let data19 = data16.target_address;
+if(data17.listen_port !== undefined){
+let data19 = data17.listen_port;
 if(typeof data19 === "string"){
 if(func2(data19) < 1){
-const err29 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err29 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/listen_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/listen_port/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -791,7 +1089,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err30 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/listen_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/listen_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -801,9 +1099,11 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data16.target_port !== undefined){
-if(typeof data16.target_port !== "string"){
-const err31 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data17.target_address !== undefined){
+let data20 = data17.target_address;
+if(typeof data20 === "string"){
+if(func2(data20) < 1){
+const err31 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -813,9 +1113,8 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data16.description !== undefined){
-if(typeof data16.description !== "string"){
-const err32 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/description",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err32 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -825,9 +1124,9 @@ vErrors.push(err32);
 errors++;
 }
 }
-}
-else {
-const err33 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data17.target_port !== undefined){
+if(typeof data17.target_port !== "string"){
+const err33 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -837,9 +1136,9 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data17.description !== undefined){
+if(typeof data17.description !== "string"){
+const err34 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/description",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -851,7 +1150,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err35 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -863,7 +1162,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/networks/" + i0+"/forwards",schemaPath:"#/properties/networks/items/properties/forwards/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err36 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -873,15 +1172,9 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data2.load_balancers !== undefined){
-let data22 = data2.load_balancers;
-if(Array.isArray(data22)){
-const len3 = data22.length;
-for(let i3=0; i3<len3; i3++){
-let data23 = data22[i3];
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-if(data23.listen_address === undefined){
-const err37 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/required",keyword:"required",params:{missingProperty: "listen_address"},message:"must have required property '"+"listen_address"+"'"};
+}
+else {
+const err37 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -890,9 +1183,10 @@ vErrors.push(err37);
 }
 errors++;
 }
-for(const key6 in data23){
-if(!(((((key6 === "listen_address") || (key6 === "description")) || (key6 === "config")) || (key6 === "backends")) || (key6 === "ports"))){
-const err38 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/networks/" + i0+"/forwards",schemaPath:"#/properties/networks/items/properties/forwards/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -902,11 +1196,15 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data23.listen_address !== undefined){
-let data24 = data23.listen_address;
-if(typeof data24 === "string"){
-if(func2(data24) < 1){
-const err39 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/listen_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/listen_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data2.load_balancers !== undefined){
+let data23 = data2.load_balancers;
+if(Array.isArray(data23)){
+const len3 = data23.length;
+for(let i3=0; i3<len3; i3++){
+let data24 = data23[i3];
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+if(data24.listen_address === undefined){
+const err39 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/required",keyword:"required",params:{missingProperty: "listen_address"},message:"must have required property '"+"listen_address"+"'"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -915,9 +1213,9 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-else {
-const err40 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/listen_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/listen_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key6 in data24){
+if(!(((((key6 === "listen_address") || (key6 === "description")) || (key6 === "config")) || (key6 === "backends")) || (key6 === "ports"))){
+const err40 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -927,9 +1225,11 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data23.description !== undefined){
-if(typeof data23.description !== "string"){
-const err41 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data24.listen_address !== undefined){
+let data25 = data24.listen_address;
+if(typeof data25 === "string"){
+if(func2(data25) < 1){
+const err41 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/listen_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/listen_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -939,12 +1239,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data23.config !== undefined){
-let data26 = data23.config;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-for(const key7 in data26){
-if(typeof data26[key7] !== "string"){
-const err42 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/config/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err42 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/listen_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/listen_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -954,9 +1250,9 @@ vErrors.push(err42);
 errors++;
 }
 }
-}
-else {
-const err43 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/config",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data24.description !== undefined){
+if(typeof data24.description !== "string"){
+const err43 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -966,15 +1262,12 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data23.backends !== undefined){
-let data28 = data23.backends;
-if(Array.isArray(data28)){
-const len4 = data28.length;
-for(let i4=0; i4<len4; i4++){
-let data29 = data28[i4];
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-if(data29.name === undefined){
-const err44 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(data24.config !== undefined){
+let data27 = data24.config;
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+for(const key7 in data27){
+if(typeof data27[key7] !== "string"){
+const err44 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/config/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -983,8 +1276,10 @@ vErrors.push(err44);
 }
 errors++;
 }
-if(data29.target_address === undefined){
-const err45 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/required",keyword:"required",params:{missingProperty: "target_address"},message:"must have required property '"+"target_address"+"'"};
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/config",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -993,9 +1288,16 @@ vErrors.push(err45);
 }
 errors++;
 }
-for(const key8 in data29){
-if(!((((key8 === "name") || (key8 === "description")) || (key8 === "target_address")) || (key8 === "target_port"))){
-const err46 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+}
+if(data24.backends !== undefined){
+let data29 = data24.backends;
+if(Array.isArray(data29)){
+const len4 = data29.length;
+for(let i4=0; i4<len4; i4++){
+let data30 = data29[i4];
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.name === undefined){
+const err46 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1004,12 +1306,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-if(data29.name !== undefined){
-let data30 = data29.name;
-if(typeof data30 === "string"){
-if(func2(data30) < 1){
-const err47 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/name",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data30.target_address === undefined){
+const err47 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/required",keyword:"required",params:{missingProperty: "target_address"},message:"must have required property '"+"target_address"+"'"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1018,9 +1316,9 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-else {
-const err48 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/name",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key8 in data30){
+if(!((((key8 === "name") || (key8 === "description")) || (key8 === "target_address")) || (key8 === "target_port"))){
+const err48 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1030,9 +1328,11 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data29.description !== undefined){
-if(typeof data29.description !== "string"){
-const err49 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.name !== undefined){
+let data31 = data30.name;
+if(typeof data31 === "string"){
+if(func2(data31) < 1){
+const err49 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/name",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1042,11 +1342,8 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data29.target_address !== undefined){
-let data32 = data29.target_address;
-if(typeof data32 === "string"){
-if(func2(data32) < 1){
-const err50 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err50 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/name",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1056,8 +1353,9 @@ vErrors.push(err50);
 errors++;
 }
 }
-else {
-const err51 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.description !== undefined){
+if(typeof data30.description !== "string"){
+const err51 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1067,9 +1365,11 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data29.target_port !== undefined){
-if(typeof data29.target_port !== "string"){
-const err52 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.target_address !== undefined){
+let data33 = data30.target_address;
+if(typeof data33 === "string"){
+if(func2(data33) < 1){
+const err52 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1079,9 +1379,8 @@ vErrors.push(err52);
 errors++;
 }
 }
-}
 else {
-const err53 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err53 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1091,9 +1390,9 @@ vErrors.push(err53);
 errors++;
 }
 }
-}
-else {
-const err54 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data30.target_port !== undefined){
+if(typeof data30.target_port !== "string"){
+const err54 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1103,15 +1402,9 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data23.ports !== undefined){
-let data34 = data23.ports;
-if(Array.isArray(data34)){
-const len5 = data34.length;
-for(let i5=0; i5<len5; i5++){
-let data35 = data34[i5];
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-if(data35.protocol === undefined){
-const err55 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
+}
+else {
+const err55 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1120,8 +1413,10 @@ vErrors.push(err55);
 }
 errors++;
 }
-if(data35.listen_port === undefined){
-const err56 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "listen_port"},message:"must have required property '"+"listen_port"+"'"};
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1130,9 +1425,16 @@ vErrors.push(err56);
 }
 errors++;
 }
-for(const key9 in data35){
-if(!((((key9 === "description") || (key9 === "protocol")) || (key9 === "listen_port")) || (key9 === "target_backend"))){
-const err57 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+}
+if(data24.ports !== undefined){
+let data35 = data24.ports;
+if(Array.isArray(data35)){
+const len5 = data35.length;
+for(let i5=0; i5<len5; i5++){
+let data36 = data35[i5];
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+if(data36.protocol === undefined){
+const err57 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1141,10 +1443,8 @@ vErrors.push(err57);
 }
 errors++;
 }
-}
-if(data35.description !== undefined){
-if(typeof data35.description !== "string"){
-const err58 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data36.listen_port === undefined){
+const err58 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "listen_port"},message:"must have required property '"+"listen_port"+"'"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -1153,11 +1453,9 @@ vErrors.push(err58);
 }
 errors++;
 }
-}
-if(data35.protocol !== undefined){
-let data37 = data35.protocol;
-if(typeof data37 !== "string"){
-const err59 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/protocol",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key9 in data36){
+if(!((((key9 === "description") || (key9 === "protocol")) || (key9 === "listen_port")) || (key9 === "target_backend"))){
+const err59 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1166,8 +1464,10 @@ vErrors.push(err59);
 }
 errors++;
 }
-if(!((data37 === "tcp") || (data37 === "udp"))){
-const err60 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/protocol",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema12.properties.networks.items.properties.load_balancers.items.properties.ports.items.properties.protocol.enum},message:"must be equal to one of the allowed values"};
+}
+if(data36.description !== undefined){
+if(typeof data36.description !== "string"){
+const err60 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -1177,11 +1477,10 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data35.listen_port !== undefined){
-let data38 = data35.listen_port;
-if(typeof data38 === "string"){
-if(func2(data38) < 1){
-const err61 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/listen_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/listen_port/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data36.protocol !== undefined){
+let data38 = data36.protocol;
+if(typeof data38 !== "string"){
+const err61 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/protocol",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1190,9 +1489,8 @@ vErrors.push(err61);
 }
 errors++;
 }
-}
-else {
-const err62 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/listen_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/listen_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data38 === "tcp") || (data38 === "udp"))){
+const err62 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/protocol",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema12.properties.networks.items.properties.load_balancers.items.properties.ports.items.properties.protocol.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1202,15 +1500,11 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data35.target_backend !== undefined){
-let data39 = data35.target_backend;
-if(Array.isArray(data39)){
-const len6 = data39.length;
-for(let i6=0; i6<len6; i6++){
-let data40 = data39[i6];
-if(typeof data40 === "string"){
-if(func2(data40) < 1){
-const err63 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend/" + i6,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data36.listen_port !== undefined){
+let data39 = data36.listen_port;
+if(typeof data39 === "string"){
+if(func2(data39) < 1){
+const err63 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/listen_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/listen_port/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1221,7 +1515,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend/" + i6,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err64 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/listen_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/listen_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1231,9 +1525,15 @@ vErrors.push(err64);
 errors++;
 }
 }
-}
-else {
-const err65 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data36.target_backend !== undefined){
+let data40 = data36.target_backend;
+if(Array.isArray(data40)){
+const len6 = data40.length;
+for(let i6=0; i6<len6; i6++){
+let data41 = data40[i6];
+if(typeof data41 === "string"){
+if(func2(data41) < 1){
+const err65 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend/" + i6,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1243,9 +1543,8 @@ vErrors.push(err65);
 errors++;
 }
 }
-}
 else {
-const err66 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err66 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend/" + i6,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1257,7 +1556,7 @@ errors++;
 }
 }
 else {
-const err67 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err67 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1269,7 +1568,7 @@ errors++;
 }
 }
 else {
-const err68 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err68 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1281,7 +1580,7 @@ errors++;
 }
 }
 else {
-const err69 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers",schemaPath:"#/properties/networks/items/properties/load_balancers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err69 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1293,7 +1592,7 @@ errors++;
 }
 }
 else {
-const err70 = {instancePath:instancePath+"/networks/" + i0,schemaPath:"#/properties/networks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err70 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1305,7 +1604,7 @@ errors++;
 }
 }
 else {
-const err71 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err71 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers",schemaPath:"#/properties/networks/items/properties/load_balancers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1315,15 +1614,9 @@ vErrors.push(err71);
 errors++;
 }
 }
-if(data.instances !== undefined){
-let data41 = data.instances;
-if(Array.isArray(data41)){
-const len7 = data41.length;
-for(let i7=0; i7<len7; i7++){
-let data42 = data41[i7];
-if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
-if(data42.name === undefined){
-const err72 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+else {
+const err72 = {instancePath:instancePath+"/networks/" + i0,schemaPath:"#/properties/networks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1332,9 +1625,10 @@ vErrors.push(err72);
 }
 errors++;
 }
-for(const key10 in data42){
-if(!((key10 === "name") || (key10 === "devices"))){
-const err73 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1344,11 +1638,15 @@ vErrors.push(err73);
 errors++;
 }
 }
-if(data42.name !== undefined){
-let data43 = data42.name;
-if(typeof data43 === "string"){
-if(func2(data43) < 1){
-const err74 = {instancePath:instancePath+"/instances/" + i7+"/name",schemaPath:"#/properties/instances/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data.instances !== undefined){
+let data42 = data.instances;
+if(Array.isArray(data42)){
+const len7 = data42.length;
+for(let i7=0; i7<len7; i7++){
+let data43 = data42[i7];
+if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
+if(data43.name === undefined){
+const err74 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1357,9 +1655,9 @@ vErrors.push(err74);
 }
 errors++;
 }
-}
-else {
-const err75 = {instancePath:instancePath+"/instances/" + i7+"/name",schemaPath:"#/properties/instances/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key10 in data43){
+if(!(((((key10 === "name") || (key10 === "project")) || (key10 === "location")) || (key10 === "uuid")) || (key10 === "devices"))){
+const err75 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1369,14 +1667,11 @@ vErrors.push(err75);
 errors++;
 }
 }
-if(data42.devices !== undefined){
-let data44 = data42.devices;
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-for(const key11 in data44){
-let data45 = data44[key11];
-if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
-if(data45.type === undefined){
-const err76 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(data43.name !== undefined){
+let data44 = data43.name;
+if(typeof data44 === "string"){
+if(func2(data44) < 1){
+const err76 = {instancePath:instancePath+"/instances/" + i7+"/name",schemaPath:"#/properties/instances/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1385,10 +1680,9 @@ vErrors.push(err76);
 }
 errors++;
 }
-for(const key12 in data45){
-if(!(key12 === "type")){
-if(typeof data45[key12] !== "string"){
-const err77 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err77 = {instancePath:instancePath+"/instances/" + i7+"/name",schemaPath:"#/properties/instances/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1398,12 +1692,11 @@ vErrors.push(err77);
 errors++;
 }
 }
-}
-if(data45.type !== undefined){
-let data47 = data45.type;
-if(typeof data47 === "string"){
-if(func2(data47) < 1){
-const err78 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data43.project !== undefined){
+let data45 = data43.project;
+if(typeof data45 === "string"){
+if(func2(data45) < 1){
+const err78 = {instancePath:instancePath+"/instances/" + i7+"/project",schemaPath:"#/properties/instances/items/properties/project/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1414,7 +1707,7 @@ errors++;
 }
 }
 else {
-const err79 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err79 = {instancePath:instancePath+"/instances/" + i7+"/project",schemaPath:"#/properties/instances/items/properties/project/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1424,9 +1717,11 @@ vErrors.push(err79);
 errors++;
 }
 }
-}
-else {
-const err80 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data43.location !== undefined){
+let data46 = data43.location;
+if(typeof data46 === "string"){
+if(func2(data46) < 1){
+const err80 = {instancePath:instancePath+"/instances/" + i7+"/location",schemaPath:"#/properties/instances/items/properties/location/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1436,9 +1731,8 @@ vErrors.push(err80);
 errors++;
 }
 }
-}
 else {
-const err81 = {instancePath:instancePath+"/instances/" + i7+"/devices",schemaPath:"#/properties/instances/items/properties/devices/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err81 = {instancePath:instancePath+"/instances/" + i7+"/location",schemaPath:"#/properties/instances/items/properties/location/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1448,9 +1742,11 @@ vErrors.push(err81);
 errors++;
 }
 }
-}
-else {
-const err82 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data43.uuid !== undefined){
+let data47 = data43.uuid;
+if(typeof data47 === "string"){
+if(func2(data47) < 1){
+const err82 = {instancePath:instancePath+"/instances/" + i7+"/uuid",schemaPath:"#/properties/instances/items/properties/uuid/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1460,9 +1756,8 @@ vErrors.push(err82);
 errors++;
 }
 }
-}
 else {
-const err83 = {instancePath:instancePath+"/instances",schemaPath:"#/properties/instances/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err83 = {instancePath:instancePath+"/instances/" + i7+"/uuid",schemaPath:"#/properties/instances/items/properties/uuid/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1472,14 +1767,117 @@ vErrors.push(err83);
 errors++;
 }
 }
-}
-else {
-const err84 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data43.devices !== undefined){
+let data48 = data43.devices;
+if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
+for(const key11 in data48){
+let data49 = data48[key11];
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+if(data49.type === undefined){
+const err84 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err84];
 }
 else {
 vErrors.push(err84);
+}
+errors++;
+}
+for(const key12 in data49){
+if(!(key12 === "type")){
+if(typeof data49[key12] !== "string"){
+const err85 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+}
+if(data49.type !== undefined){
+let data51 = data49.type;
+if(typeof data51 === "string"){
+if(func2(data51) < 1){
+const err86 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+else {
+const err87 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+}
+else {
+const err88 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+}
+}
+else {
+const err89 = {instancePath:instancePath+"/instances/" + i7+"/devices",schemaPath:"#/properties/instances/items/properties/devices/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+}
+}
+else {
+const err90 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+}
+}
+else {
+const err91 = {instancePath:instancePath+"/instances",schemaPath:"#/properties/instances/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+}
+}
+else {
+const err92 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
 }
 errors++;
 }

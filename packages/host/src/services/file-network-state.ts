@@ -11,10 +11,10 @@ import {
   type NetworkState,
   type NicDevice,
 } from "@incusx/sdk";
-import type { HostState } from "@incusx/sdk/host";
+import { hostStateModel, type HostState, type HostStateModel } from "@incusx/sdk/host";
 import { validateHostStateDocument } from "../generated/document-validators.js";
 import { nestsDeeperThan } from "../json-depth.js";
-import { canonicalOrUndefined, checkHostState, hostStateModel, type HostStateModel } from "./file-network-state-model.js";
+import { canonicalOrUndefined, checkHostState } from "./file-network-state-model.js";
 import { writeFileAtomically } from "./atomic-write.js";
 
 /** File name of the network state file in the host's state directory. */

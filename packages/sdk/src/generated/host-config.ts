@@ -2,6 +2,11 @@
 // change the schema, then run `pnpm gen:types`.
 
 /**
+ * Where the host reads its networks, forwards and NICs. Default: the state file "network-state.json" in stateDir when it exists, else nothing.
+ */
+export type HostStateSource = HostStateFileSource | HostStateIncusSource;
+
+/**
  * The incusx host config file: which plugins to load, with their config and failure policies.
  */
 export interface HostConfig {
@@ -17,6 +22,7 @@ export interface HostConfig {
    * Directory for persistent state (leases, DUIDs, owned NAT rules). Relative paths are resolved from the config file's directory.
    */
   stateDir?: string;
+  state?: HostStateSource;
   /**
    * Plugins to load, in any order: the host orders them by their manifests' "requires".
    */
@@ -26,6 +32,48 @@ export interface HostConfig {
    */
   bundle?: string;
   defaults?: HostDefaults;
+}
+/**
+ * A state file (schemas/host-state.schema.json), re-read when it changes.
+ */
+export interface HostStateFileSource {
+  /**
+   * "file".
+   */
+  type: "file";
+  /**
+   * Path of the state file; relative paths are resolved from the config file's directory.
+   */
+  file: string;
+}
+/**
+ * A live Incus-compatible server (Incus, LXD) read over its REST API and kept current by its lifecycle events (@incusx/state-incus).
+ */
+export interface HostStateIncusSource {
+  /**
+   * "incus".
+   */
+  type: "incus";
+  /**
+   * Unix socket of the server. Default: the first that exists of /var/lib/incus/unix.socket, /var/snap/lxd/common/lxd/unix.socket, /var/lib/lxd/unix.socket. Relative paths are resolved from the config file's directory.
+   */
+  socket?: string;
+  /**
+   * HTTPS address of the server ("https://incus.example:8443") instead of a unix socket; needs clientCert and clientKey.
+   */
+  url?: string;
+  /**
+   * PEM file of the client certificate (HTTPS).
+   */
+  clientCert?: string;
+  /**
+   * PEM file of the client certificate's key (HTTPS).
+   */
+  clientKey?: string;
+  /**
+   * PEM file of the server's certificate or its CA (HTTPS). Default: the system's CAs.
+   */
+  serverCert?: string;
 }
 /**
  * One plugin to load and how to treat it.

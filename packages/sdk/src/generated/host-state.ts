@@ -35,6 +35,10 @@ export interface HostStateNetwork {
    */
   description?: string;
   /**
+   * Incus project the network belongs to, as the server said (informational: `incusx state dump` writes it). A network of a project other than "default" is named "PROJECT_NAME" here, as Incus names it on the host.
+   */
+  project?: string;
+  /**
    * Incus network config ("ipv4.address": "10.0.0.1/24", "network": "UPLINK", ...). Values are strings, as in Incus.
    */
   config?: {
@@ -175,9 +179,21 @@ export interface HostStateLoadBalancerPort {
  */
 export interface HostStateInstance {
   /**
-   * Instance name ("c1").
+   * Instance name ("c1"). An instance of a project other than "default" is named "PROJECT_NAME", as Incus names it on the host.
    */
   name: string;
+  /**
+   * Incus project the instance belongs to (informational: `incusx state dump` writes it).
+   */
+  project?: string;
+  /**
+   * Cluster member the instance runs on (Incus's instance "location"); absent when the server is not clustered. NICs of the instance carry it, so member-scoped NAT acts only on its own member's instances.
+   */
+  location?: string;
+  /**
+   * The instance's "volatile.uuid" (informational).
+   */
+  uuid?: string;
   /**
    * Devices by name, as in `incus config show --expanded`: each a string map with a "type". Devices of type "nic" are the instance's NICs; others are kept and ignored.
    */

@@ -17,6 +17,9 @@ export { toIncusxError } from "../errors.js";
 
 export { sleepOnTimer } from "./sleep-on-timer.js";
 
+export { hostStateModel, nicTypeOfNetwork } from "./state-model.js";
+export type { HostStateModel } from "./state-model.js";
+
 // Types generated from schemas/*.schema.json (`pnpm gen:types`): bundle
 // manifests, host config files, the host state file and the daemon API's
 // attach request.
@@ -29,6 +32,9 @@ export type {
   HostDefaults,
   HostPluginEntry,
   HostState,
+  HostStateFileSource,
+  HostStateIncusSource,
+  HostStateSource,
   HostStateDevice,
   HostStateForward,
   HostStateForwardPort,
