@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { InvalidConfigError } from "@incusx/sdk";
-import type { HostConfig } from "@incusx/sdk/host";
-import type { HostOptions } from "./options.js";
+import type { HostConfig, HostStateSource } from "@incusx/sdk/host";
+import type { HostOptions, HostStateSourceOptions } from "./options.js";
 import { validateHostConfig } from "./schema-validation.js";
 
 /**
@@ -38,6 +38,16 @@ export function hostOptionsFromConfig(config: HostConfig, baseDir: string): Host
     ...(config.stateDir === undefined ? {} : { stateDir: resolve(baseDir, config.stateDir) }),
     ...(config.defaults === undefined ? {} : { defaults: config.defaults }),
     ...(config.bundle === undefined ? {} : { bundle: resolve(baseDir, config.bundle) }),
+    ...(config.state === undefined ? {} : { state: stateSourceOptions(config.state, baseDir) }),
     plugins: (config.plugins ?? []).map((entry) => ({ ...entry })),
   };
+}
+
+// The config's state source with its paths made absolute.
+function stateSourceOptions(source: HostStateSource, baseDir: string): HostStateSourceOptions {
+  if (source.type === "file") return { type: "file", file: resolve(baseDir, source.file) };
+  const paths = Object.fromEntries(
+    (["socket", "clientCert", "clientKey", "serverCert"] as const).flatMap((k) => (source[k] === undefined ? [] : [[k, resolve(baseDir, source[k]!)]])),
+  );
+  return { type: "incus", ...(source.url === undefined ? {} : { url: source.url }), ...paths };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DependencyContainer } from "tsyringe";
@@ -38,12 +39,13 @@ import {
   type Token,
 } from "@incusx/sdk";
 import { NicLifecycle, NicValidationService } from "@incusx/nic";
+import { IncusNetworkState } from "@incusx/state-incus";
 import { extensionPoints, toIncusxError } from "@incusx/sdk/host";
 import { createHostContainer, registerContribution, registerValue, resolverOf } from "./container.js";
 import { PluginStopHooks } from "./lifecycle.js";
 import { NatKeeper, type NatKeeperOptions } from "./nat-keeper.js";
-import { hostIdentity } from "./member.js";
-import type { FailurePolicy, HostOptions, HostServices, PluginPolicy, PluginSource } from "./options.js";
+import { hostIdentity, memberNameProblem } from "./member.js";
+import type { FailurePolicy, HostOptions, HostServices, HostStateSourceOptions, PluginPolicy, PluginSource } from "./options.js";
 import { orderByRequirements } from "./order.js";
 import { loadPlugin, type LoadedPlugin } from "./loader.js";
 import type { PluginReport, StartupReport, StopReport } from "./report.js";
@@ -108,9 +110,12 @@ export class Host {
   private readonly bundle: LoadedBundle | undefined;
   private readonly started: Slot[] = [];
   private phase: "new" | "starting" | "started" | "stopping" | "stopped" = "new";
+  /** The member name plugins see; a live server's own name replaces the host name at start. */
+  private member: string;
 
   constructor(private readonly options: HostOptions) {
     this.services = defaultServices(options);
+    this.member = hostIdentity(options.member).member;
     this.apiVersions = options.apiVersions ?? [API_VERSION];
     this.baseDir = resolve(options.baseDir ?? process.cwd());
     this.logger = createLogger(this.services.logSink, this.services.clock);
@@ -120,7 +125,12 @@ export class Host {
     registerValue(this.container, LinkConfiguratorToken, this.services.linkConfigurator);
     registerValue(this.container, LeaseEventStreamToken, this.services.leaseEvents);
     registerValue(this.container, LoggerToken, this.logger);
-    registerValue(this.container, HostIdentityToken, hostIdentity(options.member));
+    const host = this;
+    registerValue(this.container, HostIdentityToken, Object.freeze({
+      get member() {
+        return host.member;
+      },
+    }));
     const defaults = options.defaults ?? {};
     this.bundle = options.bundle === undefined ? undefined : readBundle(options.bundle, this.baseDir);
     this.sources = [...options.plugins, ...(this.bundle === undefined ? [] : bundlePluginSources(this.bundle))];
@@ -148,6 +158,7 @@ export class Host {
     }
     this.phase = "starting";
     const begin = performance.now();
+    await this.startOwnState();
     let aborted = false;
     const fail = (slot: Slot, error: unknown): void => {
       const e = toIncusxError(error, slot.id);
@@ -250,8 +261,34 @@ export class Host {
     if (this.phase === "stopped" || this.phase === "new") return { ok: true, plugins: [] };
     this.phase = "stopping";
     const reports = await this.stopStarted();
+    if (this.ownsIncusState()) await (this.services.networkState as IncusNetworkState).close();
     this.phase = "stopped";
     return { ok: reports.every((r) => r.state === "stopped"), plugins: reports };
+  }
+
+  // A live server's state the host made from its options: its event stream
+  // is started (so the state stays current whoever reads it), and, without
+  // a configured member name, the server's own cluster member name is the
+  // host's. A server that cannot be reached now is logged; reads retry it.
+  private async startOwnState(): Promise<void> {
+    if (!this.ownsIncusState()) return;
+    const state = this.services.networkState as IncusNetworkState;
+    try {
+      await state.start();
+      const member = this.options.member === undefined ? await state.member() : undefined;
+      if (member !== undefined) {
+        const problem = memberNameProblem(member);
+        if (problem === undefined) this.member = member;
+        else this.logger.warn(`Server member name not used: ${problem}`, { code: ErrorCode.InvalidConfig });
+      }
+    } catch (error) {
+      const e = toIncusxError(error, "host");
+      this.logger.error(`Network state from ${state.endpoint}: ${e.message}`, { code: e.code });
+    }
+  }
+
+  private ownsIncusState(): boolean {
+    return this.options.services?.networkState === undefined && this.services.networkState instanceof IncusNetworkState;
   }
 
   /** The one registration of `token` in the host container. */
@@ -288,8 +325,8 @@ export class Host {
   /**
    * A {@link NatKeeper} over {@link nicLifecycle} and the started plugins'
    * NAT backends: continuous reconcile, on the host's clock, hearing the
-   * host state file change when the network state is a
-   * {@link FileNetworkState}; its reports name the host's member. Not started: call `start()`, and `stop()`
+   * host state change when the network state can say so (`watch`: a
+   * {@link FileNetworkState}'s file, a live server's events); its reports name the host's member. Not started: call `start()`, and `stop()`
    * before stopping the host. Call after `start()`.
    */
   natKeeper(options: Pick<NatKeeperOptions, "member" | "debounceMs" | "initialBackoffMs" | "maxBackoffMs"> = {}): NatKeeper {
@@ -300,7 +337,7 @@ export class Host {
       lifecycle: this.nicLifecycle(),
       backends: this.resolveAll(NatBackendToken),
       clock: this.services.clock,
-      ...(state instanceof FileNetworkState ? { stateChanges: (listener: () => void) => state.watch(listener) } : {}),
+      ...(state.watch === undefined ? {} : { stateChanges: (listener: () => void) => state.watch!(listener) }),
     });
   }
 
@@ -541,6 +578,7 @@ function defaultServices(options: HostOptions): HostServices {
 // The host state file: the one named in the options, else the optional
 // default in the state directory (a missing file reads as empty).
 function defaultNetworkState(options: HostOptions): NetworkState {
+  if (options.state !== undefined) return stateFromSource(options.state, resolve(options.baseDir ?? process.cwd()));
   if (options.networkStateFile !== undefined) {
     return new FileNetworkState(resolve(options.baseDir ?? process.cwd(), options.networkStateFile));
   }
@@ -548,6 +586,34 @@ function defaultNetworkState(options: HostOptions): NetworkState {
     return new FileNetworkState(join(resolve(options.stateDir), NETWORK_STATE_FILE), { optional: true });
   }
   return new EmptyNetworkState();
+}
+
+// The network state a source in the options names; certificate files are read now, so a bad path fails at construction.
+function stateFromSource(source: HostStateSourceOptions, baseDir: string): NetworkState {
+  if (source.type === "file") return new FileNetworkState(resolve(baseDir, source.file));
+  const pem = (file: string | undefined, what: string) => {
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(resolve(baseDir, file), "utf8");
+    } catch (error) {
+      throw new IncusxError(ErrorCode.InvalidConfig, `State source: cannot read the ${what} "${file}": ${(error as Error).message}`, { cause: error });
+    }
+  };
+  if (source.url !== undefined && (source.clientCert === undefined || source.clientKey === undefined)) {
+    throw new IncusxError(ErrorCode.InvalidConfig, `State source "${source.url}": HTTPS needs a client certificate and key ("clientCert", "clientKey")`);
+  }
+  const options = {
+    ...(source.socket === undefined ? {} : { socket: resolve(baseDir, source.socket) }),
+    ...(source.url === undefined ? {} : { url: source.url }),
+    ...(source.clientCert === undefined ? {} : { clientCert: pem(source.clientCert, "client certificate") }),
+    ...(source.clientKey === undefined ? {} : { clientKey: pem(source.clientKey, "client key") }),
+    ...(source.serverCert === undefined ? {} : { serverCert: pem(source.serverCert, "server certificate") }),
+  };
+  try {
+    return new IncusNetworkState(options);
+  } catch (error) {
+    throw toIncusxError(error, "host");
+  }
 }
 
 function describeSource(source: PluginSource | BundledSource): string {

@@ -9,6 +9,7 @@ export type {
   HostDefaults,
   HostOptions,
   HostServices,
+  HostStateSourceOptions,
   InlinePluginSource,
   LogRecord,
   LogSink,

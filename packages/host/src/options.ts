@@ -75,6 +75,26 @@ export interface HostDefaults {
   readonly stopTimeoutMs?: number;
 }
 
+/**
+ * A state source as {@link HostOptions.state} takes it: the host config's
+ * `"state"` (schemas/host-config.schema.json) with paths, not file contents.
+ */
+export type HostStateSourceOptions =
+  | { readonly type: "file"; readonly file: string }
+  | {
+      readonly type: "incus";
+      /** Unix socket; default the first of Incus's and LXD's usual sockets that exists. */
+      readonly socket?: string;
+      /** HTTPS address instead of the socket. */
+      readonly url?: string;
+      /** PEM file of the client certificate (HTTPS). */
+      readonly clientCert?: string;
+      /** PEM file of its key (HTTPS). */
+      readonly clientKey?: string;
+      /** PEM file of the server's certificate or CA (HTTPS). */
+      readonly serverCert?: string;
+    };
+
 /** Everything needed to build a {@link Host}. */
 export interface HostOptions {
   /** Plugins to load, in any order (the host orders them by `requires`). */
@@ -94,6 +114,15 @@ export interface HostOptions {
    * `services.networkState` is given.
    */
   readonly networkStateFile?: string;
+  /**
+   * Where the host reads its networks, forwards and NICs (the host config's
+   * `"state"`): a state file, or a live Incus-compatible server
+   * (`@incusx/state-incus`, kept current by its events; the host's member
+   * name defaults to the server's own cluster member name). Relative paths
+   * are resolved from `baseDir`. Wins over `networkStateFile`; ignored when
+   * `services.networkState` is given.
+   */
+  readonly state?: HostStateSourceOptions;
   /** Host config file these options came from, named in error messages. */
   readonly configFile?: string;
   /** Directory module names and relative paths are resolved from; default: the working directory. */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode } from "@incusx/sdk";
-import { FakeIncus } from "./fake-incus.test-support.js";
+import { FakeIncus } from "./testing/index.js";
 import { IncusNetworkState, type IncusNetworkStateOptions } from "./incus-network-state.js";
 import { IncusStateError } from "./errors.js";
 

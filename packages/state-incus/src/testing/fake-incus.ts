@@ -24,7 +24,7 @@ export interface IncusFixture {
 
 /** The fixtures recorded from Incus's rest-api.yaml (a fresh copy per call). */
 export function incusFixture(): IncusFixture {
-  return JSON.parse(readFileSync(new URL("../test/fixtures/incus-api.json", import.meta.url), "utf8")) as IncusFixture;
+  return JSON.parse(readFileSync(new URL("../../test/fixtures/incus-api.json", import.meta.url), "utf8")) as IncusFixture;
 }
 
 /** A route a test takes over: called with the request instead of the fixture answer. */
