@@ -89,6 +89,15 @@ export const COMMANDS: Readonly<Record<string, CommandGroup>> = {
       },
     },
   },
+  state: {
+    description: "Shows the host state (networks, forwards, NICs) as the host sees it.",
+    commands: {
+      dump: {
+        summary: "Print the host state from a state file or a live Incus/LXD server, in the state-file format",
+        load: async () => (await import("./commands/state-dump.js")).stateDump,
+      },
+    },
+  },
   bundle: {
     description: "Builds and checks plugin bundles, for distribution packagers.",
     commands: {

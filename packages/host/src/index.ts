@@ -121,7 +121,7 @@ export type {
 
 export { EmptyNetworkState } from "./services/empty-network-state.js";
 // Host services an embedder passes in HostOptions.services or uses beside the host.
-export { FileNetworkState, MAX_HOST_STATE_DEPTH, NETWORK_STATE_FILE } from "./services/file-network-state.js";
+export { FileNetworkState, MAX_HOST_STATE_DEPTH, NETWORK_STATE_FILE, parseHostState } from "./services/file-network-state.js";
 export type { FileNetworkStateOptions } from "./services/file-network-state.js";
 export { FileStateStore } from "./services/file-state-store.js";
 export { LeaseEventBus } from "./services/lease-event-bus.js";

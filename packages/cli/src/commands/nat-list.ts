@@ -3,7 +3,7 @@ import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_OK, UsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { formatTable } from "../table.js";
-import { defineNicCommand, memberOption, northboundOption, EXIT_STATUS_HELP, NIC_OPTIONS, optional, withNicHost, type NicHostDeps } from "./nic-host.js";
+import { defineNicCommand, memberOption, northboundOption, EXIT_STATUS_HELP, NIC_OPTIONS, optional, stateSource, withNicHost, type NicHostDeps } from "./nic-host.js";
 
 const NAME = "incusx nat list";
 
@@ -35,6 +35,7 @@ export const natListCommand = defineNicCommand({
   options: {
     "ovn-nb": NIC_OPTIONS["ovn-nb"],
     state: { ...NIC_OPTIONS.state, description: "Host state file, to know each network's router" },
+    "incus-socket": { ...NIC_OPTIONS["incus-socket"], description: "Or a live Incus or LXD server's unix socket, to know each network's router" },
     member: { ...NIC_OPTIONS.member, description: "Only the rules of this cluster member" },
     router: { type: "string", valueName: "NAME", description: "Only rules of networks on this OVN logical router (needs --state)" },
     network: { type: "string", valueName: "NAME", description: "Only rules of this network" },
@@ -48,14 +49,14 @@ export const natList: Command = natListCommand();
 
 async function listNat(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number> {
   const northbound = northboundOption(args, NAME, true)!;
-  const state = optional(args, "state");
+  const state = stateSource(args, NAME, false);
   const router = optional(args, "router");
   const network = optional(args, "network");
   const member = memberOption(args, NAME);
-  if (router !== undefined && state === undefined) {
-    throw new UsageError(`Option "--router" needs "--state": the host state file says which network uses which router`, NAME);
+  if (router !== undefined && state.state === undefined && state.incusSocket === undefined) {
+    throw new UsageError(`Option "--router" needs "--state" (or "--incus-socket"): the host state says which network uses which router`, NAME);
   }
-  return withNicHost({ northbound, ...(state === undefined ? {} : { state }) }, io, async ({ lifecycle }) => {
+  return withNicHost({ northbound, ...state }, io, async ({ lifecycle }) => {
     const rules = await lifecycle.listNat({
       ...(router === undefined ? {} : { router }),
       ...(network === undefined ? {} : { network }),

@@ -10,10 +10,12 @@ import {
   EXIT_STATUS_HELP,
   NIC_OPTIONS,
   nicName,
-  required,
   ruleText,
+  stateSource,
+  stateSourceName,
   withNicHost,
   type NicHostDeps,
+  type StateSource,
 } from "./nic-host.js";
 import { commandProgress, type Progress } from "./progress.js";
 
@@ -55,6 +57,7 @@ export const natReconcileCommand = defineNicCommand({
   ].join("\n"),
   options: {
     state: NIC_OPTIONS.state,
+    "incus-socket": NIC_OPTIONS["incus-socket"],
     "ovn-nb": NIC_OPTIONS["ovn-nb"],
     member: NIC_OPTIONS.member,
     "dry-run": { type: "boolean", description: "Compare and print the changes; write nothing" },
@@ -67,7 +70,7 @@ export const natReconcileCommand = defineNicCommand({
 export const natReconcile: Command = natReconcileCommand();
 
 async function reconcileNat(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number> {
-  const state = required(args, "state", NAME);
+  const state = stateSource(args, NAME, true);
   const northbound = northboundOption(args, NAME, true)!;
   const progress = commandProgress(io, args);
   progress.step("Starting the host with the OVN external-address plugin");
@@ -78,10 +81,10 @@ async function reconcileNat(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Pro
   }
 }
 
-async function reconcileWithHost(args: ParsedArgs, io: CliIo, deps: NicHostDeps, state: string, northbound: string, progress: Progress): Promise<number> {
+async function reconcileWithHost(args: ParsedArgs, io: CliIo, deps: NicHostDeps, state: StateSource, northbound: string, progress: Progress): Promise<number> {
   const member = memberOption(args, NAME);
-  return withNicHost({ state, northbound, member }, io, async ({ lifecycle }) => {
-    progress.step(`Comparing the owned NAT rules with ${state}${args.values["dry-run"] === true ? "" : " and applying the changes"}`);
+  return withNicHost({ ...state, northbound, member }, io, async ({ lifecycle }) => {
+    progress.step(`Comparing the owned NAT rules with ${stateSourceName(state)}${args.values["dry-run"] === true ? "" : " and applying the changes"}`);
     let report: NatReconcileReport;
     try {
       report = await lifecycle.reconcile({ dryRun: args.values["dry-run"] === true });

@@ -14,7 +14,8 @@ import {
   type PluginSource,
 } from "@incusx/host";
 import type { NicLifecycle } from "@incusx/nic";
-import { IncusxError, type ErrorCode, type NatRule, type NicProblem } from "@incusx/sdk";
+import { IncusxError, type ErrorCode, type NatRule, type NetworkState, type NicProblem } from "@incusx/sdk";
+import { IncusNetworkState } from "@incusx/state-incus";
 import type { Command, OptionSpec, ParsedArgs } from "../command.js";
 import { UsageError, writeError } from "../errors.js";
 import type { CliIo } from "../io.js";
@@ -27,6 +28,11 @@ const CLI_PACKAGE_DIR = dirname(dirname(dirname(fileURLToPath(import.meta.url)))
 /** Options the NIC, NAT and forward commands share, by name. */
 export const NIC_OPTIONS = {
   state: { type: "string", valueName: "FILE", description: "Host state file (schemas/host-state.schema.json)" },
+  "incus-socket": {
+    type: "string",
+    valueName: "PATH",
+    description: "Read the host state from a live Incus or LXD server's unix socket instead of --state",
+  },
   "ovn-nb": {
     type: "string",
     valueName: "CONN",
@@ -45,6 +51,7 @@ export const NIC_OPTIONS = {
 /** The options of the commands that act on one NIC: state, database, instance, device, JSON. */
 export const NIC_TARGET_OPTIONS = {
   state: NIC_OPTIONS.state,
+  "incus-socket": NIC_OPTIONS["incus-socket"],
   "ovn-nb": NIC_OPTIONS["ovn-nb"],
   member: NIC_OPTIONS.member,
   instance: NIC_OPTIONS.instance,
@@ -75,6 +82,8 @@ export interface NicHostContext {
   readonly lifecycle: NicLifecycle;
   /** The state file, when `--state` was given. */
   readonly state: FileNetworkState | undefined;
+  /** Where the host reads its state: the file, the server, or nothing. */
+  readonly networkState: NetworkState | undefined;
 }
 
 /** A NIC command as written: a {@link Command} whose `run` also gets the host's plugins and services. */
@@ -95,9 +104,36 @@ export function defineNicCommand(spec: NicCommandSpec): (deps?: NicHostDeps) => 
   return (deps = {}) => ({ ...spec, run: (args, io) => spec.run(args, io, deps) });
 }
 
+/** Where a command reads the host state: `--state FILE` or `--incus-socket PATH` (never both). */
+export interface StateSource {
+  /** `--state`: a state file. */
+  readonly state?: string;
+  /** `--incus-socket`: a live server's unix socket. */
+  readonly incusSocket?: string;
+}
+
+/**
+ * The {@link StateSource} of a command line: `--state` or `--incus-socket`;
+ * both is a usage error, and so is neither when `needed`.
+ */
+export function stateSource(args: ParsedArgs, command: string, needed: boolean): StateSource {
+  const state = optional(args, "state");
+  const incusSocket = optional(args, "incus-socket");
+  if (state !== undefined && incusSocket !== undefined) {
+    throw new UsageError(`Options "--state" and "--incus-socket" name two state sources; give one`, command);
+  }
+  if (needed && state === undefined && incusSocket === undefined) throw new UsageError(`Missing option "--state" (or "--incus-socket")`, command);
+  return { ...(state === undefined ? {} : { state }), ...(incusSocket === undefined ? {} : { incusSocket }) };
+}
+
+/** How messages name a state source: the file or the socket. */
+export function stateSourceName(source: StateSource): string {
+  return source.state ?? source.incusSocket ?? "no host state";
+}
+
 /** Which NIC a command acts on, where its state is and which database it writes. */
 export interface NicTarget {
-  readonly state: string;
+  readonly source: StateSource;
   readonly northbound: string;
   /** `--member`, when given (else the host name). */
   readonly member: string | undefined;
@@ -108,7 +144,7 @@ export interface NicTarget {
 /** The {@link NicTarget} of a command line with {@link NIC_TARGET_OPTIONS}; a usage error names a missing option. */
 export function nicTarget(args: ParsedArgs, command: string): NicTarget {
   return {
-    state: required(args, "state", command),
+    source: stateSource(args, command, true),
     northbound: northboundOption(args, command, true)!,
     member: memberOption(args, command),
     instance: required(args, "instance", command),
@@ -171,13 +207,32 @@ export function optional(args: ParsedArgs, name: string): string | undefined {
  * error code.
  */
 export async function withNicHost<T>(
-  options: { readonly state?: string; readonly northbound?: string; readonly member?: string | undefined },
+  options: StateSource & { readonly northbound?: string; readonly member?: string | undefined },
   io: CliIo,
   work: (context: NicHostContext) => Promise<T>,
   deps: NicHostDeps = {},
 ): Promise<T> {
-  const state = options.state === undefined ? undefined : new FileNetworkState(resolve(io.cwd, options.state));
+  const file = options.state === undefined ? undefined : new FileNetworkState(resolve(io.cwd, options.state));
+  const server = options.incusSocket === undefined ? undefined : new IncusNetworkState({ socket: resolve(io.cwd, options.incusSocket) });
+  try {
+    return await withStartedHost(options, io, work, deps, file, server);
+  } finally {
+    await server?.close();
+  }
+}
+
+// The host over the state already opened; a server's own member name is the default member.
+async function withStartedHost<T>(
+  options: { readonly northbound?: string; readonly member?: string | undefined },
+  io: CliIo,
+  work: (context: NicHostContext) => Promise<T>,
+  deps: NicHostDeps,
+  file: FileNetworkState | undefined,
+  server: IncusNetworkState | undefined,
+): Promise<T> {
+  const state: NetworkState | undefined = file ?? server;
   await state?.networks();
+  const member = options.member ?? (await server?.member());
   const scratch = await mkdtemp(join(tmpdir(), "incusx-nic-"));
   const plugins: readonly PluginSource[] = deps.plugins ?? [
     {
@@ -189,7 +244,7 @@ export async function withNicHost<T>(
   const host = new Host({
     baseDir: CLI_PACKAGE_DIR,
     plugins,
-    ...(options.member === undefined ? {} : { member: options.member }),
+    ...(member === undefined ? {} : { member }),
     stateDir: scratch,
     services: {
       logSink: jsonLinesSink(io.stderr, "warn"),
@@ -203,7 +258,7 @@ export async function withNicHost<T>(
     if (!report.ok) {
       throw new IncusxError((failed?.error?.code ?? "PLUGIN_FAILED") as ErrorCode, failed?.error?.message ?? "A plugin failed to start");
     }
-    return await work({ host, lifecycle: host.nicLifecycle(), state });
+    return await work({ host, lifecycle: host.nicLifecycle(), state: file, networkState: state });
   } finally {
     const stopped = await host.stop();
     for (const plugin of stopped.plugins) {

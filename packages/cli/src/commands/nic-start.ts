@@ -39,8 +39,8 @@ export const nicStartCommand = defineNicCommand({
 export const nicStart: Command = nicStartCommand();
 
 async function startNic(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number> {
-  const { state, northbound, member, instance, device } = nicTarget(args, NAME);
-  return withNicHost({ state, northbound, member }, io, async ({ lifecycle }) => {
+  const { source, northbound, member, instance, device } = nicTarget(args, NAME);
+  return withNicHost({ ...source, northbound, member }, io, async ({ lifecycle }) => {
     const result = await lifecycle.start(instance, device);
     if (args.values.json) {
       io.stdout.write(JSON.stringify(result, null, 2) + "\n");

@@ -31,8 +31,8 @@ export const nicStopCommand = defineNicCommand({
 export const nicStop: Command = nicStopCommand();
 
 async function stopNic(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number> {
-  const { state, northbound, member, instance, device } = nicTarget(args, NAME);
-  return withNicHost({ state, northbound, member }, io, async ({ lifecycle }) => {
+  const { source, northbound, member, instance, device } = nicTarget(args, NAME);
+  return withNicHost({ ...source, northbound, member }, io, async ({ lifecycle }) => {
     const result = await lifecycle.stop(instance, device);
     if (args.values.json) {
       io.stdout.write(JSON.stringify(result, null, 2) + "\n");

@@ -1,7 +1,18 @@
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_FAILURE, EXIT_OK } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { defineNicCommand, northboundOption, EXIT_STATUS_HELP, NIC_OPTIONS, nicName, required, withNicHost, writeProblems, type NicHostDeps } from "./nic-host.js";
+import {
+  defineNicCommand,
+  northboundOption,
+  EXIT_STATUS_HELP,
+  NIC_OPTIONS,
+  nicName,
+  required,
+  stateSource,
+  withNicHost,
+  writeProblems,
+  type NicHostDeps,
+} from "./nic-host.js";
 
 const NAME = "incusx nic validate";
 
@@ -25,6 +36,7 @@ export const nicValidateCommand = defineNicCommand({
   ].join("\n"),
   options: {
     state: NIC_OPTIONS.state,
+    "incus-socket": NIC_OPTIONS["incus-socket"],
     instance: NIC_OPTIONS.instance,
     device: NIC_OPTIONS.device,
     "ovn-nb": { ...NIC_OPTIONS["ovn-nb"], description: "OVN northbound database (optional: validation reads only the state file)" },
@@ -37,11 +49,11 @@ export const nicValidateCommand = defineNicCommand({
 export const nicValidate: Command = nicValidateCommand();
 
 async function validateNic(args: ParsedArgs, io: CliIo, deps: NicHostDeps): Promise<number> {
-  const state = required(args, "state", NAME);
+  const source = stateSource(args, NAME, true);
   const instance = required(args, "instance", NAME);
   const device = required(args, "device", NAME);
   const northbound = northboundOption(args, NAME, false);
-  return withNicHost({ state, ...(northbound === undefined ? {} : { northbound }) }, io, async ({ lifecycle }) => {
+  return withNicHost({ ...source, ...(northbound === undefined ? {} : { northbound }) }, io, async ({ lifecycle }) => {
     const nic = await lifecycle.nic(instance, device);
     const problems = await lifecycle.validate(nic);
     if (args.values.json) {
