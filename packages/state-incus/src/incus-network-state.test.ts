@@ -124,6 +124,15 @@ describe("IncusNetworkState reads the server", () => {
     });
   });
 
+  it("reads an OVN network of a server without load balancers (LXD 5.0 answers 404) as having none", async () => {
+    fake.overrides.set("/1.0/networks/ovn0/load-balancers", (_req, res) =>
+      res.writeHead(404).end(JSON.stringify({ type: "error", error: "not found", error_code: 404 })),
+    );
+    const state = open();
+    expect((await state.network("ovn0"))?.type).toBe("ovn");
+    expect((await state.document()).networks!.find((n) => n.name === "ovn0")!.load_balancers).toEqual([]);
+  });
+
   it("names the server's own cluster member, and none when it is not clustered", async () => {
     expect(await open().member()).toBe("server01");
     fake.data.cluster = { server_name: "", enabled: false, member_config: [] };

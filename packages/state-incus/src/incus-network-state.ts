@@ -296,7 +296,8 @@ export class IncusNetworkState implements NetworkState {
     const [router, forwards, loadBalancers] = await Promise.all([
       network.type === "ovn" ? this.#get(`${base.path}/state${base.query}`, parseRouter) : undefined,
       network.type === "ovn" || network.type === "bridge" ? this.#get(`${base.path}/forwards${base.query}&recursion=1`, parseForwards) : [],
-      network.type === "ovn" ? this.#get(`${base.path}/load-balancers${base.query}&recursion=1`, parseLoadBalancers) : [],
+      // LXD 5.0 has no load balancers (no network_load_balancer extension): its 404 means none.
+      network.type === "ovn" ? this.#getOrGone(`${base.path}/load-balancers${base.query}&recursion=1`, parseLoadBalancers).then((lbs) => lbs ?? []) : [],
     ]);
     return { network, router, forwards, loadBalancers };
   }
