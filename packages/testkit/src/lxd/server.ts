@@ -336,7 +336,7 @@ export async function startLxd(options: LxdTestOptions = {}): Promise<LxdTestSer
         await stopDaemon(signal);
         await startDaemon();
       },
-      leftovers: () => leftovers(ns, nsInode, dir),
+      leftovers: () => lxdLeftovers(ns, nsInode, dir),
       stop,
     };
   } catch (error) {
@@ -431,7 +431,8 @@ async function unmountUnder(dir: string): Promise<void> {
   for (const point of points) await run(["umount", "-l", point]);
 }
 
-function leftovers(ns: string, nsInode: number, dir: string): LxdLeftovers {
+/** What is left of the LXD of namespace `ns` (inode `nsInode`, kept for after its name is gone) and `dir`. */
+export function lxdLeftovers(ns: string, nsInode: number, dir: string): LxdLeftovers {
   const pids = readdirSync("/proc").filter((entry) => /^\d+$/.test(entry));
   return {
     namespace: readdirSync(NETNS_RUN_DIR).includes(ns),
