@@ -6,4 +6,4 @@
 export { LXD_TEST_BRIDGE, LXD_TEST_IPV4, LXD_TEST_IPV6, LXD_TEST_POOL, lxdSkipReason, startLxd, withLxd } from "./server.js";
 export type { LxdForwardOptions, LxdForwardPort, LxdInstanceOptions, LxdLeftovers, LxdTestOptions, LxdTestServer } from "./server.js";
 export { LxdRequestError, lxdRequest, subscribeLxdEvents } from "./rest.js";
-export type { LxdEvent, LxdEventStream, LxdResponse } from "./rest.js";
+export type { LxdEvent, LxdEventOptions, LxdEventStream, LxdResponse } from "./rest.js";

@@ -24,11 +24,14 @@ export interface LxdResponse<T = unknown> {
 export class LxdRequestError extends Error {
   /** The HTTP status. */
   readonly status: number;
+  /** The server's whole `error` envelope, when it sent JSON. */
+  readonly response: LxdResponse | undefined;
 
-  constructor(method: string, path: string, status: number, message: string) {
+  constructor(method: string, path: string, status: number, message: string, response?: LxdResponse) {
     super(`LXD ${method} "${path}" failed with ${status}: ${message}`);
     this.name = "LxdRequestError";
     this.status = status;
+    this.response = response;
   }
 }
 
@@ -84,7 +87,7 @@ export function lxdRequest<T = unknown>(
             return;
           }
           if (parsed.type === "error" || status >= 400) {
-            reject(new LxdRequestError(method, path, parsed.error_code ?? status, parsed.error ?? "unknown error"));
+            reject(new LxdRequestError(method, path, parsed.error_code ?? status, parsed.error ?? "unknown error", parsed));
             return;
           }
           resolve(parsed);
@@ -117,6 +120,16 @@ export interface LxdEvent {
   };
 }
 
+/** Which events {@link subscribeLxdEvents} asks for besides their types. */
+export interface LxdEventOptions {
+  /** Events of this project only (`?project=`); the server's default is `default`. */
+  readonly project?: string;
+  /** Events of every project (`?all-projects=true`). */
+  readonly allProjects?: boolean;
+  /** How long the websocket handshake may take (default 10 000 ms). */
+  readonly timeoutMs?: number;
+}
+
 /** A websocket subscription to `/1.0/events` that keeps every event it received. */
 export interface LxdEventStream {
   /** Every event received so far, oldest first. */
@@ -139,8 +152,12 @@ export interface LxdEventStream {
  * await lxd.createForward("198.51.100.10");
  * await stream.waitFor((e) => e.metadata.action === "network-forward-created");
  */
-export function subscribeLxdEvents(socketPath: string, types: readonly string[] = ["lifecycle"], timeoutMs = 10_000): Promise<LxdEventStream> {
-  const url = `ws+unix://${socketPath}:/1.0/events?type=${types.map(encodeURIComponent).join(",")}`;
+export function subscribeLxdEvents(socketPath: string, types: readonly string[] = ["lifecycle"], options: LxdEventOptions = {}): Promise<LxdEventStream> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const query = new URLSearchParams({ type: types.join(",") });
+  if (options.project !== undefined) query.set("project", options.project);
+  if (options.allProjects === true) query.set("all-projects", "true");
+  const url = `ws+unix://${socketPath}:/1.0/events?${query.toString()}`;
   const socket = new WebSocket(url, { handshakeTimeout: timeoutMs, maxPayload: 16 * 1024 * 1024 });
   const events: LxdEvent[] = [];
   const waiters = new Set<() => void>();

@@ -14,7 +14,7 @@ import {
 import { run, runChecked, spawnProcess, type TestProcess } from "../netns/processes.js";
 import { rootAvailable } from "../netns/test-network.js";
 import { waitFor } from "../netns/wait.js";
-import { lxdRequest, subscribeLxdEvents, type LxdEventStream, type LxdResponse } from "./rest.js";
+import { lxdRequest, subscribeLxdEvents, type LxdEventOptions, type LxdEventStream, type LxdResponse } from "./rest.js";
 
 /** The bridge network the harness creates (a name short enough for a Linux interface). */
 export const LXD_TEST_BRIDGE = "ixbr0";
@@ -71,6 +71,8 @@ export interface LxdInstanceOptions {
   readonly config?: Readonly<Record<string, string>>;
   /** Profiles (default `["default"]`, which holds only the root disk). */
   readonly profiles?: readonly string[];
+  /** Project (default `default`); see {@link LxdTestServer.createProject}. */
+  readonly project?: string;
 }
 
 /** What {@link LxdTestServer.leftovers} finds of a server after `stop()`: all empty when it cleaned up. */
@@ -117,8 +119,8 @@ export interface LxdTestServer {
   get<T = unknown>(path: string): Promise<T>;
   /** Any request over the unix socket; resolves with the whole envelope. */
   request<T = unknown>(method: string, path: string, body?: unknown): Promise<LxdResponse<T>>;
-  /** Opens a websocket on `/1.0/events?type=...` (default lifecycle). */
-  events(types?: readonly string[]): Promise<LxdEventStream>;
+  /** Opens a websocket on `/1.0/events?type=...` (default lifecycle; `options` pick projects). */
+  events(types?: readonly string[], options?: LxdEventOptions): Promise<LxdEventStream>;
   /** `lxc network forward create NETWORK LISTEN` with the rest as YAML on stdin (ports, description, default target). */
   createForward(listenAddress: string, options?: LxdForwardOptions): Promise<void>;
   /**
@@ -130,8 +132,14 @@ export interface LxdTestServer {
   createLoadBalancer(listenAddress: string, body?: Readonly<Record<string, unknown>>, network?: string): Promise<void>;
   /** `lxc init --empty NAME` with devices, config and profiles as YAML on stdin: no image, nothing downloaded. */
   createInstance(name: string, options?: LxdInstanceOptions): Promise<void>;
-  /** `lxc delete NAME`. */
-  deleteInstance(name: string): Promise<void>;
+  /** `lxc delete --force NAME` (in `project`, default `default`). */
+  deleteInstance(name: string, project?: string): Promise<void>;
+  /**
+   * `lxc project create NAME`, by default sharing the default project's
+   * images, profiles, networks and storage volumes (every `features.*`
+   * false), so its instances use the harness's bridge and pool.
+   */
+  createProject(name: string, config?: Readonly<Record<string, string>>): Promise<void>;
   /** Stops the daemon alone (`SIGTERM`, a clean shutdown, or `SIGKILL`, a crash); its dnsmasq keeps running as LXD leaves it. */
   stopDaemon(signal?: "SIGTERM" | "SIGKILL"): Promise<void>;
   /** Starts the daemon again on the same `LXD_DIR` and waits until it answers. */
@@ -283,6 +291,8 @@ export async function startLxd(options: LxdTestOptions = {}): Promise<LxdTestSer
       "ipv4.nat": "false",
       "ipv4.firewall": "false",
       "ipv6.address": LXD_TEST_IPV6,
+      // Lets NICs take a static `ipv6.address`, as they can on IPv4.
+      "ipv6.dhcp.stateful": "true",
       "ipv6.nat": "false",
       "ipv6.firewall": "false",
       ...options.bridgeConfig,
@@ -304,7 +314,7 @@ export async function startLxd(options: LxdTestOptions = {}): Promise<LxdTestSer
       lxc,
       get,
       request,
-      events: (types = ["lifecycle"]) => subscribeLxdEvents(socketPath, types),
+      events: (types = ["lifecycle"], eventOptions = {}) => subscribeLxdEvents(socketPath, types, eventOptions),
       async createForward(listenAddress, forward = {}) {
         const body = {
           description: forward.description ?? "",
@@ -325,10 +335,21 @@ export async function startLxd(options: LxdTestOptions = {}): Promise<LxdTestSer
         const profiles = instance.profiles ?? ["default"];
         const profileArgs = profiles.length === 0 ? ["--no-profiles"] : profiles.flatMap((profile) => ["--profile", profile]);
         // JSON is YAML: lxc init merges it into the new instance.
-        await lxc(["init", "--empty", name, ...profileArgs], { input: JSON.stringify(body) });
+        const projectArgs = instance.project === undefined ? [] : ["--project", instance.project];
+        await lxc(["init", "--empty", name, ...profileArgs, ...projectArgs], { input: JSON.stringify(body) });
       },
-      async deleteInstance(name) {
-        await lxc(["delete", "--force", name]);
+      async deleteInstance(name, project) {
+        await lxc(["delete", "--force", name, ...(project === undefined ? [] : ["--project", project])]);
+      },
+      async createProject(name, config = {}) {
+        const shared = {
+          "features.images": "false",
+          "features.profiles": "false",
+          "features.networks": "false",
+          "features.storage.volumes": "false",
+          ...config,
+        };
+        await lxc(["project", "create", name, ...Object.entries(shared).flatMap(([key, value]) => ["--config", `${key}=${value}`])]);
       },
       stopDaemon,
       startDaemon,
