@@ -221,6 +221,7 @@ describe("IncusNetworkState follows lifecycle events", () => {
     fake.data.instances = fake.data.instances.filter((i) => i.name !== "c1");
     await until(state, async () => !(await state.nics()).some((n) => n.instance === "c1"));
     expect(fake.streams).toBe(1);
+    expect(errors[0]).toMatchObject({ kind: "events", message: expect.stringContaining("closed; reconnecting") });
   });
 });
 

@@ -405,7 +405,10 @@ export class IncusNetworkState implements NetworkState {
         if (!open) reject(new IncusStateError("events", `Event stream of ${this.endpoint} closed before it opened`, { path: "/1.0/events" }));
         if (this.#ws !== ws) return;
         this.#ws = undefined;
-        if (open && this.#running !== undefined && !this.#closed) this.#scheduleReconnect();
+        if (open && this.#running !== undefined && !this.#closed) {
+          this.#report(new IncusStateError("events", `Event stream of ${this.endpoint} closed; reconnecting and reading everything again`, { path: "/1.0/events" }));
+          this.#scheduleReconnect();
+        }
       });
     });
   }
