@@ -17,7 +17,7 @@ export { toIncusxError } from "../errors.js";
 
 export { sleepOnTimer } from "./sleep-on-timer.js";
 
-export { hostStateModel, nicTypeOfNetwork } from "./state-model.js";
+export { hostStateModel } from "./state-model.js";
 export type { HostStateModel } from "./state-model.js";
 
 // Types generated from schemas/*.schema.json (`pnpm gen:types`): bundle
