@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
+import type { HostState } from "@incusx/sdk/host";
 
 /** The recorded API objects, as Incus's documentation shapes them. */
 export interface IncusFixture {
@@ -25,6 +26,55 @@ export interface IncusFixture {
 /** The fixtures recorded from Incus's rest-api.yaml (a fresh copy per call). */
 export function incusFixture(): IncusFixture {
   return JSON.parse(readFileSync(new URL("../../test/fixtures/incus-api.json", import.meta.url), "utf8")) as IncusFixture;
+}
+
+/**
+ * What a server holding `state` (a host state file's document, default
+ * project, not clustered) would answer, for running the same tests over a
+ * state file and over a server. Instances get LXD's `location: "none"`;
+ * an instance's `location` in the document makes a clustered answer.
+ *
+ * @example
+ * const fake = await FakeIncus.start(incusDataFromHostState(document));
+ */
+export function incusDataFromHostState(state: HostState): IncusFixture {
+  const base = incusFixture();
+  const networks = state.networks ?? [];
+  const at = (name: string) => ({ project: "default", network: name });
+  return {
+    ...base,
+    cluster: { server_name: "", enabled: false, member_config: [] },
+    networks: networks.map((n) => ({
+      name: n.name,
+      type: n.type,
+      project: "default",
+      managed: true,
+      description: n.description ?? "",
+      config: n.config ?? {},
+      status: "Created",
+      locations: ["none"],
+      used_by: [],
+    })),
+    states: networks.map((n) => ({ ...at(n.name), state: { ovn: n.ovn_router === undefined ? null : { logical_router: n.ovn_router } } })),
+    forwards: networks.map((n) => ({
+      ...at(n.name),
+      forwards: (n.forwards ?? []).map((f) => ({ description: "", config: {}, ports: [], location: "", ...f })),
+    })),
+    load_balancers: networks.map((n) => ({
+      ...at(n.name),
+      load_balancers: (n.load_balancers ?? []).map((lb) => ({ description: "", config: {}, backends: [], ports: [], location: "", ...lb })),
+    })),
+    instances: (state.instances ?? []).map((i, k) => ({
+      name: i.name,
+      project: "default",
+      location: i.location ?? "none",
+      status: "Stopped",
+      config: {},
+      devices: {},
+      expanded_config: { "volatile.uuid": i.uuid ?? `00000000-0000-4000-8000-${String(k).padStart(12, "0")}` },
+      expanded_devices: i.devices ?? {},
+    })),
+  };
 }
 
 /** A route a test takes over: called with the request instead of the fixture answer. */

@@ -1,5 +1,5 @@
 // @incusx/state-incus/testing: a fake Incus-compatible server for tests of
 // code that reads host state from one (hosts, embedders, this package).
 
-export { FakeIncus, incusFixture, sync, error } from "./fake-incus.js";
+export { FakeIncus, incusDataFromHostState, incusFixture, sync, error } from "./fake-incus.js";
 export type { IncusFixture, Override } from "./fake-incus.js";
