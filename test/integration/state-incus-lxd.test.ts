@@ -4,24 +4,11 @@
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IncusNetworkState, type IncusStateError } from "@incusx/state-incus";
+import { untilState } from "@incusx/state-incus/testing";
 import { LXD_TEST_IPV4, lxdSkipReason, startLxd, type LxdTestServer } from "@incusx/testkit/lxd";
 
 const reason = lxdSkipReason();
 
-// Resolves when `check` holds, re-checking after every change the state reports.
-function until(state: IncusNetworkState, check: () => Promise<boolean>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const test = () =>
-      check().then((ok) => {
-        if (ok) {
-          stop();
-          resolve();
-        }
-      }, reject);
-    const stop = state.watch(() => void test());
-    void test();
-  });
-}
 
 describe.skipIf(reason !== undefined)(`IncusNetworkState on LXD 5.0${reason ? ` (skipped: ${reason})` : ""}`, () => {
   let lxd: LxdTestServer;
@@ -56,7 +43,7 @@ describe.skipIf(reason !== undefined)(`IncusNetworkState on LXD 5.0${reason ? ` 
   });
 
   it("sees a forward made with `lxc network forward create` within 1 s, from its event", async () => {
-    const seen = until(state, async () => (await state.forwards(lxd.bridge)).some((f) => f.listenAddress === "198.51.100.30"));
+    const seen = untilState(state, async () => (await state.forwards(lxd.bridge)).some((f) => f.listenAddress === "198.51.100.30"));
     const begin = performance.now();
     await lxd.createForward("198.51.100.30", { targetAddress: "203.0.113.20", description: "c1 outbound" });
     await seen;
@@ -67,9 +54,9 @@ describe.skipIf(reason !== undefined)(`IncusNetworkState on LXD 5.0${reason ? ` 
 
   it("drops a deleted instance", async () => {
     await lxd.createInstance("gone", { devices: { eth0: { type: "nic", network: lxd.bridge } } });
-    await until(state, async () => (await state.nics()).some((n) => n.instance === "gone"));
+    await untilState(state, async () => (await state.nics()).some((n) => n.instance === "gone"));
     await lxd.deleteInstance("gone");
-    await until(state, async () => !(await state.nics()).some((n) => n.instance === "gone"));
+    await untilState(state, async () => !(await state.nics()).some((n) => n.instance === "gone"));
   });
 
   it("reconnects after LXD restarts (clean, then crashed) and reads everything again", async () => {
@@ -78,7 +65,7 @@ describe.skipIf(reason !== undefined)(`IncusNetworkState on LXD 5.0${reason ? ` 
       await lxd.restart(signal);
       // A change made after the restart arrives by event only once the stream is back.
       const address = signal === "SIGTERM" ? "198.51.100.31" : "198.51.100.32";
-      const seen = until(state, async () => (await state.forwards(lxd.bridge)).some((f) => f.listenAddress === address));
+      const seen = untilState(state, async () => (await state.forwards(lxd.bridge)).some((f) => f.listenAddress === address));
       await new Promise<void>((resolve) => {
         const poll = setInterval(() => {
           if (errors.length > lost) {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode } from "@incusx/sdk";
-import { FakeIncus } from "./testing/index.js";
+import { FakeIncus, untilState } from "./testing/index.js";
 import { IncusNetworkState, type IncusNetworkStateOptions } from "./incus-network-state.js";
 import { IncusStateError } from "./errors.js";
 
@@ -22,20 +22,6 @@ function open(options: IncusNetworkStateOptions = {}): IncusNetworkState {
   return state;
 }
 
-// Resolves when `check` holds, re-checking after every change the state reports.
-function until(state: IncusNetworkState, check: () => Promise<boolean>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const test = () =>
-      check().then((ok) => {
-        if (ok) {
-          stop();
-          resolve();
-        }
-      }, reject);
-    const stop = state.watch(() => void test());
-    void test();
-  });
-}
 
 // Resolves when `check` holds; for conditions no event announces (a stream reconnected).
 function condition(check: () => boolean): Promise<void> {
@@ -175,7 +161,7 @@ describe("IncusNetworkState follows lifecycle events", () => {
     let told = 0;
     state.watch(() => told++);
     fake.data.forwards.find((f) => f.project === "default" && f.network === "incusbr0")!.forwards.push({ listen_address: "192.0.2.60", config: {}, ports: [] });
-    const seen = until(state, async () => (await state.forwards("incusbr0")).some((f) => f.listenAddress === "192.0.2.60"));
+    const seen = untilState(state, async () => (await state.forwards("incusbr0")).some((f) => f.listenAddress === "192.0.2.60"));
     fake.emit("network-forward-created", "/1.0/networks/incusbr0/forwards/192.0.2.60");
     await seen;
     expect(told).toBeGreaterThan(0);
@@ -187,7 +173,7 @@ describe("IncusNetworkState follows lifecycle events", () => {
     await state.start();
     const before = fake.requests.length;
     fake.data.instances = fake.data.instances.filter((i) => i.name !== "c2");
-    const gone = until(state, async () => !(await state.nics()).some((n) => n.instance === "tenant_c2"));
+    const gone = untilState(state, async () => !(await state.nics()).some((n) => n.instance === "tenant_c2"));
     fake.emit("instance-deleted", "/1.0/instances/c2?project=tenant", "tenant");
     await gone;
     expect(fake.requests.slice(before)).toEqual(["/1.0/instances/c2?project=tenant"]);
@@ -197,7 +183,7 @@ describe("IncusNetworkState follows lifecycle events", () => {
     const state = open();
     await state.start();
     (fake.data.instances[0]!.expanded_devices as Record<string, Record<string, string>>).eth1 = { type: "nic", network: "ovn0" };
-    const seen = until(state, async () => (await state.nics()).some((n) => n.instance === "c1" && n.device === "eth1"));
+    const seen = untilState(state, async () => (await state.nics()).some((n) => n.instance === "c1" && n.device === "eth1"));
     fake.emit("profile-updated", "/1.0/profiles/default");
     await seen;
     expect(fake.requests.at(-1)).toBe("/1.0/instances?recursion=1&all-projects=true");
@@ -207,7 +193,7 @@ describe("IncusNetworkState follows lifecycle events", () => {
     const state = open();
     await state.start();
     fake.data.networks = fake.data.networks.filter((n) => n.name !== "incusbr0");
-    const gone = until(state, async () => (await state.network("incusbr0")) === undefined);
+    const gone = untilState(state, async () => (await state.network("incusbr0")) === undefined);
     fake.emit("network-deleted", "/1.0/networks/incusbr0");
     await gone;
     expect(await state.forwards("incusbr0")).toEqual([]);
@@ -219,7 +205,7 @@ describe("IncusNetworkState follows lifecycle events", () => {
     await state.start();
     fake.dropStreams();
     fake.data.instances = fake.data.instances.filter((i) => i.name !== "c1");
-    await until(state, async () => !(await state.nics()).some((n) => n.instance === "c1"));
+    await untilState(state, async () => !(await state.nics()).some((n) => n.instance === "c1"));
     expect(fake.streams).toBe(1);
     expect(errors[0]).toMatchObject({ kind: "events", message: expect.stringContaining("closed; reconnecting") });
   });
@@ -308,7 +294,7 @@ describe("IncusNetworkState against hostile answers", () => {
     const reads = () => fake.requests.filter((r) => r === "/1.0/instances?recursion=1&all-projects=true").length;
     const before = reads();
     fake.data.instances = fake.data.instances.filter((i) => i.name !== "c3");
-    const reread = until(state, async () => !(await state.nics()).some((n) => n.instance === "c3"));
+    const reread = untilState(state, async () => !(await state.nics()).some((n) => n.instance === "c3"));
     fake.send("this is not JSON");
     await reread;
     expect(reads()).toBe(before + 1);
@@ -327,7 +313,7 @@ describe("IncusNetworkState against hostile answers", () => {
     const state = open({ initialBackoffMs: 10, limits: { maxEventBytes: 4096 }, onError: (e) => errors.push(e) });
     await state.start();
     fake.data.instances = fake.data.instances.filter((i) => i.name !== "c1");
-    const reread = until(state, async () => !(await state.nics()).some((n) => n.instance === "c1"));
+    const reread = untilState(state, async () => !(await state.nics()).some((n) => n.instance === "c1"));
     fake.send(JSON.stringify({ type: "lifecycle", metadata: { action: "x", source: "y".repeat(64 * 1024) } }));
     await reread;
     expect(errors.some((e) => e.kind === "events" && /payload/i.test(e.message))).toBe(true);
@@ -340,7 +326,7 @@ describe("IncusNetworkState against hostile answers", () => {
     await state.start();
     fake.eventsMode = "normal";
     fake.data.instances = fake.data.instances.filter((i) => i.name !== "c1");
-    await until(state, async () => !(await state.nics()).some((n) => n.instance === "c1"));
+    await untilState(state, async () => !(await state.nics()).some((n) => n.instance === "c1"));
     expect(errors.some((e) => e.kind === "events" && e.message.includes("no answer to a ping"))).toBe(true);
   });
 });

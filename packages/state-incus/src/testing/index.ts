@@ -3,3 +3,4 @@
 
 export { FakeIncus, incusDataFromHostState, incusFixture, sync, error } from "./fake-incus.js";
 export type { IncusFixture, Override } from "./fake-incus.js";
+export { untilState } from "./until.js";
