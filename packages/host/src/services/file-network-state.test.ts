@@ -67,6 +67,22 @@ describe("FileNetworkState", () => {
     ]);
   });
 
+  it("gives each NIC its instance's cluster member (location), and takes project and uuid as written by `incusx state dump`", async () => {
+    const state = new FileNetworkState(
+      await stateFile({
+        networks: [{ name: "tenant_br0", type: "bridge", project: "tenant" }],
+        instances: [
+          { name: "tenant_c1", project: "tenant", location: "server02", uuid: "0c9e1f3a-2b44-4d6e-8f70-91a2b3c4d502", devices: { eth0: { type: "nic", network: "tenant_br0" } } },
+          { name: "c2", devices: { eth0: { type: "nic", network: "tenant_br0" } } },
+        ],
+      }),
+    );
+    expect(await state.nics()).toEqual([
+      { instance: "tenant_c1", device: "eth0", type: "bridged", location: "server02", config: { network: "tenant_br0" } },
+      { instance: "c2", device: "eth0", type: "bridged", config: { network: "tenant_br0" } },
+    ]);
+  });
+
   it("maps networks, forwards and NIC devices to the SDK shapes; load balancers are not forwards", async () => {
     const state = new FileNetworkState(
       await stateFile({
