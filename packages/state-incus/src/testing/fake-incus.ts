@@ -6,6 +6,8 @@
 
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
@@ -80,6 +82,17 @@ export function incusDataFromHostState(state: HostState): IncusFixture {
 /** A route a test takes over: called with the request instead of the fixture answer. */
 export type Override = (request: IncomingMessage, response: ServerResponse) => void;
 
+/**
+ * TLS of a fake server on HTTPS (`https://127.0.0.1:PORT`, as Incus's
+ * `core.https_address`): its key and certificate, and the CA (or
+ * certificate) a client's certificate must chain to.
+ */
+export interface FakeIncusTls {
+  readonly key: string;
+  readonly cert: string;
+  readonly ca: string;
+}
+
 /** A running fake server. */
 export class FakeIncus {
   /** Its unix socket. */
@@ -98,13 +111,14 @@ export class FakeIncus {
   readonly #silentWss: WebSocketServer;
   readonly #hung = new Set<Duplex>();
 
-  private constructor(dir: string, data: IncusFixture) {
+  private constructor(dir: string, data: IncusFixture, tls: FakeIncusTls | undefined) {
     this.#dir = dir;
     this.socket = join(dir, "unix.socket");
     this.data = data;
     this.#wss = new WebSocketServer({ noServer: true });
     this.#silentWss = new WebSocketServer({ noServer: true, autoPong: false });
-    this.#server = createServer((request, response) => this.#answer(request, response));
+    const answer = (request: IncomingMessage, response: ServerResponse) => this.#answer(request, response);
+    this.#server = tls === undefined ? createServer(answer) : createHttpsServer({ ...tls, requestCert: true, rejectUnauthorized: true }, answer);
     this.#server.on("upgrade", (request, socket, head) => {
       if (this.eventsMode === "hang") {
         this.#hung.add(socket);
@@ -115,11 +129,19 @@ export class FakeIncus {
     });
   }
 
-  /** Starts a fake server on a new socket in a temporary directory. */
-  static async start(data: IncusFixture = incusFixture()): Promise<FakeIncus> {
-    const fake = new FakeIncus(mkdtempSync(join(tmpdir(), "incusx-fake-incus-")), data);
-    await new Promise<void>((resolve) => fake.#server.listen(fake.socket, resolve));
+  /**
+   * Starts a fake server on a new socket in a temporary directory, or, with
+   * `tls`, on HTTPS on a free port of 127.0.0.1 that asks for a client certificate.
+   */
+  static async start(data: IncusFixture = incusFixture(), options: { readonly tls?: FakeIncusTls } = {}): Promise<FakeIncus> {
+    const fake = new FakeIncus(mkdtempSync(join(tmpdir(), "incusx-fake-incus-")), data, options.tls);
+    await new Promise<void>((resolve) => (options.tls === undefined ? fake.#server.listen(fake.socket, resolve) : fake.#server.listen(0, "127.0.0.1", resolve)));
     return fake;
+  }
+
+  /** Its HTTPS address, when started with `tls`. */
+  get url(): string {
+    return `https://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
   }
 
   /** Event streams open now. */
