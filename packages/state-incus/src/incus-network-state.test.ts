@@ -330,3 +330,14 @@ describe("IncusNetworkState against hostile answers", () => {
     expect(errors.some((e) => e.kind === "events" && e.message.includes("no answer to a ping"))).toBe(true);
   });
 });
+
+describe("IncusNetworkState heartbeat during a slow handshake", () => {
+  it("does not ping a stream that is still opening (the handshake's own limit ends it)", async () => {
+    fake.eventsMode = "hang";
+    const errors: IncusStateError[] = [];
+    const state = open({ heartbeatMs: 20, limits: { requestTimeoutMs: 300 }, onError: (e) => errors.push(e) });
+    const error = await state.start().catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: "events" });
+    expect((error as Error).message).not.toMatch(/not open/);
+  });
+});

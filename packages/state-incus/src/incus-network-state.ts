@@ -366,6 +366,8 @@ export class IncusNetworkState implements NetworkState {
       let open = false;
       let alive = true;
       const heartbeat = setInterval(() => {
+        // The handshake has its own time limit; ping only an open stream.
+        if (ws.readyState !== ws.OPEN) return;
         if (!alive) {
           this.#report(new IncusStateError("events", `Event stream of ${this.endpoint}: no answer to a ping within ${this.#heartbeatMs()} ms`));
           ws.terminate();
@@ -379,6 +381,10 @@ export class IncusNetworkState implements NetworkState {
         alive = true;
       });
       ws.on("open", () => {
+        if (this.#closed) {
+          ws.terminate();
+          return;
+        }
         open = true;
         resolve();
       });
@@ -420,7 +426,7 @@ export class IncusNetworkState implements NetworkState {
     this.#reconnect = setTimeout(() => {
       if (this.#closed || this.#running === undefined) return;
       this.#connect().then(
-        () => this.#request({ kind: "all" }),
+        () => (this.#closed ? undefined : this.#request({ kind: "all" })),
         (error: unknown) => {
           this.#report(error);
           if (!this.#closed && this.#running !== undefined && this.#ws === undefined) this.#scheduleReconnect();
