@@ -20,6 +20,10 @@ export const DEFAULT_LIMITS: IncusLimits = Object.freeze({
   maxEventBytes: 1024 * 1024,
 });
 
+// A full read asks for every network's forwards, load balancers and state at
+// once; at most this many requests are in flight, the rest wait their turn.
+const MAX_CONNECTIONS = 8;
+
 // Incus answers a unix-socket request whatever the host name; this one shows in its logs.
 const SOCKET_ORIGIN = "http://unix.socket";
 
@@ -38,10 +42,11 @@ export class IncusClient {
     this.#endpoint = endpoint;
     this.#limits = limits;
     if ("socket" in endpoint) {
-      this.#agent = new Agent({ connect: { socketPath: endpoint.socket } });
+      this.#agent = new Agent({ connections: MAX_CONNECTIONS, connect: { socketPath: endpoint.socket } });
       this.#origin = SOCKET_ORIGIN;
     } else {
       this.#agent = new Agent({
+        connections: MAX_CONNECTIONS,
         connect: { cert: endpoint.cert, key: endpoint.key, ...(endpoint.ca === undefined ? {} : { ca: endpoint.ca }) },
       });
       this.#origin = endpoint.url.replace(/\/+$/, "");

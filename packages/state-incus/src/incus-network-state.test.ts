@@ -341,3 +341,26 @@ describe("IncusNetworkState heartbeat during a slow handshake", () => {
     expect((error as Error).message).not.toMatch(/not open/);
   });
 });
+
+describe("IncusNetworkState with many networks", () => {
+  it("keeps at most 8 requests in flight during a full read", async () => {
+    for (let i = 0; i < 40; i++) {
+      fake.data.networks.push({ name: `br${i}`, type: "bridge", project: "default", managed: true, config: {} });
+    }
+    let inFlight = 0;
+    let most = 0;
+    for (let i = 0; i < 40; i++) {
+      fake.overrides.set(`/1.0/networks/br${i}/forwards`, (_req, res) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        setImmediate(() => {
+          inFlight--;
+          res.writeHead(200).end(JSON.stringify({ type: "sync", metadata: [] }));
+        });
+      });
+    }
+    expect((await open().networks()).length).toBe(43);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(8);
+  });
+});
