@@ -245,7 +245,10 @@ describe("IncusNetworkState against hostile answers", () => {
       res.writeHead(200);
       const chunk = Buffer.alloc(16 * 1024, 0x20);
       const pump = () => {
-        while (!res.destroyed && res.write(chunk)) written += chunk.length;
+        while (!res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) break;
+        }
         if (!res.destroyed) res.once("drain", pump);
       };
       res.on("close", () => undefined);
@@ -253,8 +256,9 @@ describe("IncusNetworkState against hostile answers", () => {
     });
     const error = await open({ limits: { maxResponseBytes: 256 * 1024 } }).networks().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: ErrorCode.StateUnavailable, kind: "too-large", message: expect.stringContaining("larger than 262144 bytes") });
-    // The server was stopped well before it could send a large body.
-    expect(written).toBeLessThan(64 * 1024 * 1024);
+    // The server could send little more than the limit and the socket buffers (about 0.4 MiB here) before the client hung up.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(written).toBeLessThan(4 * 1024 * 1024);
   });
 
   it("a declared length over the limit is refused before reading", async () => {
@@ -343,7 +347,7 @@ describe("IncusNetworkState heartbeat during a slow handshake", () => {
 });
 
 describe("IncusNetworkState with many networks", () => {
-  it("keeps at most 8 requests in flight during a full read", async () => {
+  it("sends up to 8 requests at once during a full read, never more", async () => {
     for (let i = 0; i < 40; i++) {
       fake.data.networks.push({ name: `br${i}`, type: "bridge", project: "default", managed: true, config: {} });
     }
