@@ -14,9 +14,8 @@ import { ExternalAddressValidator } from "@incusx/plugin-ovn-external-address";
 import { API_VERSION, NatBackendExtension, NicValidatorExtension, definePlugin, type NatBackend, type NatRule } from "@incusx/sdk";
 import type { HostState } from "@incusx/sdk/host";
 import { FakeIncus, incusDataFromHostState } from "@incusx/state-incus/testing";
-import { runCli } from "../../test/run-cli.js";
-import { commandHelp, parseCommandLine, type Command } from "../command.js";
-import { reportError } from "../errors.js";
+import { runCli, runCommand } from "../../test/run-cli.js";
+import type { Command } from "../command.js";
 import { natReconcileCommand } from "./nat-reconcile.js";
 import { nicStartCommand } from "./nic-start.js";
 
@@ -146,18 +145,8 @@ function natPlugin(nat: NatBackend): { plugins: PluginSource[] } {
   return { plugins: [{ plugin, manifest: { id: "test.memory-ovn", apiVersions: [API_VERSION], provides: ["nic-validator", "nat-backend"] }, onFailure: "abort" }] };
 }
 
-async function run(command: Command, argv: readonly string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io = { stdout: { write: (c: string) => (stdout += c) }, stderr: { write: (c: string) => (stderr += c) }, cwd: dir };
-  let status: number;
-  try {
-    const args = parseCommandLine(command, argv);
-    status = args === "help" ? (io.stdout.write(commandHelp(command)), 0) : await command.run(args, io);
-  } catch (error) {
-    status = reportError(io.stderr, error);
-  }
-  return { status, stdout, stderr };
+function run(command: Command, argv: readonly string[]) {
+  return runCommand(command, argv, dir);
 }
 
 const NB = ["--ovn-nb", "unix:/nonexistent/nb.sock"];
