@@ -269,7 +269,8 @@ export class Host {
   // A live server's state the host made from its options: its event stream
   // is started (so the state stays current whoever reads it), and, without
   // a configured member name, the server's own cluster member name is the
-  // host's. A server that cannot be reached now is logged; reads retry it.
+  // host's. A server that cannot be reached now is logged; the state keeps
+  // reconnecting in the background, and reads try it on demand meanwhile.
   private async startOwnState(): Promise<void> {
     if (!this.ownsIncusState()) return;
     const state = this.services.networkState as IncusNetworkState;

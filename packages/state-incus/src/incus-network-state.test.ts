@@ -291,6 +291,19 @@ describe("IncusNetworkState against hostile answers", () => {
     expect(error).toMatchObject({ code: ErrorCode.StateUnavailable, kind: "events" });
   });
 
+  it("a start() that failed keeps trying in the background, and follows events once the server answers", async () => {
+    fake.eventsMode = "hang";
+    const errors: IncusStateError[] = [];
+    const state = open({ initialBackoffMs: 10, maxBackoffMs: 50, limits: { requestTimeoutMs: 100 }, onError: (e) => errors.push(e) });
+    await expect(state.start()).rejects.toMatchObject({ kind: "events" });
+    fake.eventsMode = "normal";
+    await condition(() => fake.streams === 1);
+    fake.data.instances = fake.data.instances.filter((i) => i.name !== "c1");
+    const gone = untilState(state, async () => !(await state.nics()).some((n) => n.instance === "c1"));
+    fake.emit("instance-deleted", "/1.0/instances/c1");
+    await gone;
+  });
+
   it("garbage on the event stream: reported, the stream is dropped, and everything is read again", async () => {
     const errors: IncusStateError[] = [];
     const state = open({ initialBackoffMs: 10, onError: (e) => errors.push(e) });

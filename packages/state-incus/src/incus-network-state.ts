@@ -116,8 +116,9 @@ export class IncusNetworkState implements NetworkState {
   /**
    * Subscribes to the server's lifecycle events, then reads everything.
    * Resolves once the first read is done; throws {@link IncusStateError}
-   * when the server cannot be reached or read (and does not retry). Later
-   * losses are retried in the background.
+   * when the server cannot be reached or read, and keeps trying in the
+   * background (with backoff) as it does after any later loss. Calling it
+   * again returns the first call's promise.
    */
   async start(): Promise<void> {
     if (this.#closed) throw new IncusStateError("connect", `${this.endpoint}: the state was closed`);
@@ -125,8 +126,8 @@ export class IncusNetworkState implements NetworkState {
       await this.#connect();
       await this.refresh();
     })().catch((error: unknown) => {
-      this.#running = undefined;
       this.#ws?.terminate();
+      if (!this.#closed) this.#scheduleReconnect();
       throw error;
     });
     return this.#running;
@@ -426,7 +427,12 @@ export class IncusNetworkState implements NetworkState {
     this.#reconnect = setTimeout(() => {
       if (this.#closed || this.#running === undefined) return;
       this.#connect().then(
-        () => (this.#closed ? undefined : this.#request({ kind: "all" })),
+        async () => {
+          if (this.#closed) return;
+          await this.#request({ kind: "all" });
+          // A start() that failed at first is now done.
+          if (this.#failed === undefined) this.#running = Promise.resolve();
+        },
         (error: unknown) => {
           this.#report(error);
           if (!this.#closed && this.#running !== undefined && this.#ws === undefined) this.#scheduleReconnect();
