@@ -7,7 +7,18 @@ import * as root from "./index.js";
 import * as hostApi from "./host/index.js";
 
 // Names that came to @incusx/sdk/host from elsewhere (the host, new code), not from the root.
-const NEVER_AT_ROOT = new Set(["DaemonNicAttach", "DaemonNicResolvConf", "LogRecord", "LogSink", "sleepOnTimer"]);
+const NEVER_AT_ROOT = new Set([
+  "DaemonNicAttach",
+  "DaemonNicResolvConf",
+  "HostStateFileSource",
+  "HostStateIncusSource",
+  "HostStateModel",
+  "HostStateSource",
+  "LogRecord",
+  "LogSink",
+  "hostStateModel",
+  "sleepOnTimer",
+]);
 
 const DEPRECATION = 'Import from "@incusx/sdk/host"; removed in the next minor.';
 
