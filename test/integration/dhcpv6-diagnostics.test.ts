@@ -2,10 +2,11 @@
 // namespaces: an interface without a link-local address (addr_gen_mode
 // none) fails at once with NO_LINK_LOCAL; a link without a server ends at
 // --timeout with "no reply after N Solicits".
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { stableLinkLocalAddress } from "../../plugins/dhcpv6/src/stable-link-local.js";
 import { createTestNetwork, dhcpAddresses, forknet, skipReason, stateDir } from "./dhcpv6-support.js";
 
 const reason = skipReason();
@@ -64,5 +65,28 @@ describe.skipIf(reason !== undefined)(`DHCPv6 diagnostics${reason ? ` (skipped: 
     const b = mac.split(":").map((x) => parseInt(x, 16));
     const eui64 = `fe80::${(((b[0]! ^ 2) << 8) | b[1]!).toString(16)}:${b[2]!.toString(16)}ff:fe${b[3]!.toString(16).padStart(2, "0")}:${((b[4]! << 8) | b[5]!).toString(16)}`;
     expect(linkLocal[0]!.local).not.toBe(eui64);
+  });
+
+  it("moves to the next stable address when another host on the link holds the first (RFC 7217 DAD_Counter)", { timeout: 60_000 }, async ({ onTestFinished }) => {
+    const { net, state } = await network(onTestFinished);
+    await net.exec("container", ["ip", "link", "set", "dev", net.iface, "addrgenmode", "none"]);
+    await net.exec("container", ["ip", "-6", "addr", "flush", "dev", net.iface, "scope", "link"]);
+    // A known secret, so the test knows the first address and gives it to the server's side of the link.
+    const secret = Buffer.alloc(16, 0x5a);
+    const pluginState = join(state, "plugins", "incusx.dhcpv6");
+    await mkdir(pluginState, { recursive: true });
+    await writeFile(join(pluginState, "dhcp6.stable-secret.json"), JSON.stringify(secret.toString("hex")));
+    const mac = JSON.parse((await net.exec("container", ["ip", "-json", "link", "show", "dev", net.iface])).stdout)[0].address as string;
+    const [first, second] = [0, 1].map((counter) => stableLinkLocalAddress(mac, secret, counter));
+    await net.exec("server", ["ip", "-6", "addr", "add", `${first}/64`, "dev", net.serverIface, "nodad"]);
+    const config = join(state, "host.json");
+    const plugin = dirname(createRequire(import.meta.url).resolve("@incusx/plugin-dhcpv6/package.json"));
+    await writeFile(config, JSON.stringify({ plugins: [{ module: plugin, config: { stableLinkLocal: true } }] }));
+    const run = forknet(net, ["--no-ipv4", "--state-dir", state, "--config", config, "--exit-when-configured", "--timeout", "20"]);
+    onTestFinished(async () => void (await run.stop()));
+    expect(await run.exited(), run.stderr()).toBe(0);
+    expect(await dhcpAddresses(net)).toHaveLength(1);
+    const linkLocal = (await net.addresses("container", net.iface)).filter((a) => a.family === "inet6" && a.local.startsWith("fe80:"));
+    expect(linkLocal.map((a) => a.local)).toEqual([second]);
   });
 });
