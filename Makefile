@@ -2,7 +2,7 @@
 # Node 20, as root. Both install what is missing first.
 
 PNPM_VERSION := 10.34.8
-APT_PACKAGES := iproute2 dnsmasq-base ovn-central ovn-common openvswitch-common tcpdump openvswitch-switch ovn-host
+APT_PACKAGES := iproute2 dnsmasq-base ovn-central ovn-common openvswitch-common tcpdump openvswitch-switch ovn-host lxd lxd-client nftables
 STAMP := node_modules/.incusx-setup
 
 .PHONY: demo test setup deps apt pnpm build bench publint clean
@@ -22,7 +22,10 @@ publint: setup
 
 setup: apt pnpm deps build
 
-# apt packages for the integration tests (dnsmasq in netns, ovsdb-server).
+# apt packages for the integration tests (dnsmasq in netns, ovsdb-server, LXD
+# 5.0 as the real peer of the Incus state provider: Debian's native lxd, no snap;
+# it needs nftables). The tests never use a system LXD (where systemd enables
+# the package's lxd.socket): each runs its own in a namespace of its own.
 apt:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

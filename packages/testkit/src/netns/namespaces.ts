@@ -111,7 +111,7 @@ export function killProcessesIn(names: readonly string[]): void {
 
 /**
  * Deletes test namespaces left behind by test processes that died before
- * their `destroy()` ran: those named `<prefix><pid>-<n>-srv|ctr|home|c<i>` whose
+ * their `destroy()` ran: those named `<prefix><pid>-<n>-srv|ctr|home|lxd|c<i>` whose
  * `pid` no longer runs (processes still inside them are killed first), and
  * the matching temporary directories. Namespaces of live processes and
  * every other namespace are never touched. Resolves with the names
@@ -121,7 +121,7 @@ export function killProcessesIn(names: readonly string[]): void {
  * await cleanupStaleTestNamespaces(); // ["incusx-t4242-0-srv", "incusx-t4242-0-ctr"]
  */
 export async function cleanupStaleTestNamespaces(prefix: string = DEFAULT_NETNS_PREFIX): Promise<string[]> {
-  const pattern = new RegExp(`^${escapeRegExp(prefix)}(\\d+)-\\d+-(srv|ctr|home|c\\d+)$`);
+  const pattern = new RegExp(`^${escapeRegExp(prefix)}(\\d+)-\\d+-(srv|ctr|home|lxd|c\\d+)$`);
   const deleted: string[] = [];
   for (const name of listNamespaces()) {
     const match = pattern.exec(name);
