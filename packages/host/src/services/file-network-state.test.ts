@@ -289,6 +289,23 @@ describe("FileNetworkState", () => {
     });
   });
 
+  it("carries Incus's network id and the instance's volatile.uuid, which name Incus's OVN NIC ports", async () => {
+    const file = await stateFile({
+      networks: [{ ...ovn0, id: 7 }],
+      instances: [
+        { name: "c1", config: { "volatile.uuid": "8f0c3e4a-5b6d-4e7f-9a1b-2c3d4e5f6a7b", "limits.cpu": "2" }, devices: { eth0: { type: "nic", network: "ovn0" } } },
+        { name: "c2", devices: { eth0: { type: "nic", network: "ovn0" } } },
+      ],
+    });
+    const state = new FileNetworkState(file);
+    expect((await state.network("ovn0"))?.id).toBe(7);
+    expect((await state.nics()).map((n) => [n.instance, n.instanceUuid])).toEqual([
+      ["c1", "8f0c3e4a-5b6d-4e7f-9a1b-2c3d4e5f6a7b"],
+      ["c2", undefined],
+    ]);
+    expect(await problemsOf({ networks: [{ ...ovn0, id: -1 }] })).toEqual([expect.stringContaining("/networks/0/id")]);
+  });
+
   it("accepts the example in docs/host-state.md", async () => {
     const guide = await readFile(GUIDE, "utf8");
     const block = /```json\n([\s\S]*?)```/.exec(guide)?.[1];

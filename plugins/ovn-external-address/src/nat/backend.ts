@@ -43,7 +43,7 @@ import {
 } from "@incusx/ovsdb";
 import { OvnNatError, type NatConflict } from "./errors.js";
 import { natTransaction, planIsEmpty, planNat, type NatChangePlan, type NatView, type OwnedGuard, type PlacedRule } from "./plan.js";
-import { readDynamicAddresses, ovnSwitchPortName } from "./dynamic-addresses.js";
+import { nicSwitchPortNames, readDynamicAddresses } from "./dynamic-addresses.js";
 import { planNicNat } from "./nic-plan.js";
 import { forwardLbError, readForwardVips, screenForwardLbs } from "./forward-lb.js";
 import { readAll, readForRule } from "./reads.js";
@@ -199,14 +199,25 @@ export class OvnNatBackend implements NatBackend {
   /**
    * The rules `nic` asks for: one per family whose `*.address.external` is
    * set, from its static address or else its switch port's
-   * `dynamic_addresses` (port named by {@link ovnSwitchPortName}). Never writes.
+   * `dynamic_addresses`: the port Incus names
+   * `incus-net<network ID>-instance-<instance UUID>-<device>` (network ID
+   * from the state's network `id` or its `incus-net<id>-lr` router, UUID
+   * from the NIC's `instanceUuid`), else the legacy
+   * `<network>-instance-<instance>-<device>`. Never writes.
    */
   async plan(nic: NicDevice): Promise<NatPlan> {
-    return planNicNat(nic, async (network) => {
-      const port = ovnSwitchPortName(network, nic.instance, nic.device);
-      this.#plannedPorts.add(port);
-      return readDynamicAddresses(await this.#connect(), port, this.#timeout());
-    });
+    let ports: string[] = [];
+    return planNicNat(
+      nic,
+      async (name) => {
+        const network = await this.#state.network(name);
+        ports = nicSwitchPortNames(network ?? { name }, nic);
+        // Every name tried: the port appearing (Incus starting the NIC) under any of them changes the plan.
+        for (const port of ports) this.#plannedPorts.add(port);
+        return readDynamicAddresses(await this.#connect(), ports, this.#timeout());
+      },
+      () => ports,
+    );
   }
 
   /**
