@@ -100,3 +100,29 @@ export async function createIncusInstancePort(nb: OvnTestNorthbound, id: number,
 export async function dynamicAddresses(nb: OvnTestNorthbound, port: string): Promise<string> {
   return (await nb.nbctl("--bare", "--columns=dynamic_addresses", "list", "Logical_Switch_Port", port)).trim();
 }
+
+/**
+ * A second distributed gateway port on the network's router, as Incus adds
+ * one for an OVN-IC network integration (`ts-incus-<integration>-<project>-<network>`,
+ * with its own HA chassis group of the same name, on the transit switch).
+ * Returns the port's `_uuid`.
+ */
+export async function addTransitGatewayPort(nb: OvnTestNorthbound, id: number, name: string, networks: readonly string[]): Promise<string> {
+  const n = incusNames(id);
+  await nb.nbctl("ha-chassis-group-add", name);
+  await nb.nbctl("ha-chassis-group-add-chassis", name, "gw2", "10");
+  await nb.nbctl("ls-add", name);
+  await nb.nbctl("lrp-add", n.router, name, "00:16:3e:00:07:03", ...networks);
+  const group = (await nb.nbctl("--bare", "--columns=_uuid", "find", "HA_Chassis_Group", `name=${name}`)).trim();
+  await nb.nbctl("set", "Logical_Router_Port", name, `ha_chassis_group=${group}`);
+  await nb.nbctl(
+    "lsp-add", name, `${name}-az1`, "--", "lsp-set-type", `${name}-az1`, "router",
+    "--", "lsp-set-addresses", `${name}-az1`, "router", "--", "lsp-set-options", `${name}-az1`, `router-port=${name}`,
+  );
+  return portUuid(nb, name);
+}
+
+/** The `_uuid` of logical router port `name`. */
+export async function portUuid(nb: OvnTestNorthbound, name: string): Promise<string> {
+  return (await nb.nbctl("--bare", "--columns=_uuid", "find", "Logical_Router_Port", `name=${name}`)).trim();
+}

@@ -38,11 +38,11 @@ import {
   type CountResult,
   type InsertResult,
   type OvsdbOperation,
-  type OvsdbRow,
   type SelectResult,
 } from "@incusx/ovsdb";
 import { OvnNatError, type NatConflict } from "./errors.js";
-import { natTransaction, planIsEmpty, planNat, type NatChangePlan, type NatView, type OwnedGuard, type PlacedRule } from "./plan.js";
+import { natTransaction, placedRow, planIsEmpty, planNat, type NatChangePlan, type NatView, type OwnedGuard, type PlacedRule } from "./plan.js";
+import { placeOnGateways, readGatewayPorts } from "./gateway-ports.js";
 import { nicSwitchPortNames, readDynamicAddresses } from "./dynamic-addresses.js";
 import { planNicNat } from "./nic-plan.js";
 import { forwardLbError, readForwardVips, screenForwardLbs } from "./forward-lb.js";
@@ -63,7 +63,6 @@ import {
   rowHolder,
   rowOwnerKey,
   ruleOfRow,
-  ruleRow,
   type NatRowView,
 } from "./rows.js";
 import { DEFAULT_OVN_NAT_CONFIG, type OvnNatConfigInput } from "../generated/config.js";
@@ -278,7 +277,7 @@ export class OvnNatBackend implements NatBackend {
       if (optimistic) {
         optimistic = false;
         const guess: NatView = { routers: new Map([[router, this.#routerUuids.get(router)!]]), rows: [], routerOf: () => undefined };
-        const plan = planNat(guess, [placed], "keys", { member: this.#member, takeOver: true });
+        const plan = planNat(guess, placed, "keys", { member: this.#member, takeOver: true });
         try {
           const inserted = await this.#commit(client, plan, guess, [{ selector, uuids: [...(this.#instanceRows.get(instance) ?? [])] }]);
           this.#rememberWrites(plan, inserted);
@@ -298,7 +297,7 @@ export class OvnNatBackend implements NatBackend {
       this.#instanceRows.set(instance, new Set(owned));
       // Every NIC seen with a row must read first: a guess would not replace that row.
       this.#rememberKeysOf(ownedRows);
-      const plan = planNat(view, [placed], "keys", { member: this.#member, takeOver: true });
+      const plan = planNat(view, placed, "keys", { member: this.#member, takeOver: true });
       throwIfBlocked(plan, normal.network);
       // The instance's rows of every member (nothing new), and this member's (none taken away by another).
       const mine = ownedRows.filter((r) => rowHolder(r, this.#member) === "own").map((r) => r.uuid);
@@ -353,7 +352,7 @@ export class OvnNatBackend implements NatBackend {
       const client = await this.#connect();
       const selector = options.allMembers === true ? ownerSelector() : memberSelector(this.#member);
       const read = op.select("NAT", [["external_ids", "includes", selector]], [...NAT_COLUMNS]);
-      const [rows] = (await client.transact(OVN_NORTHBOUND, [read], { timeoutMs: this.#timeout() })) as [SelectResult];
+      const [rows] = (await client.transactPruned(OVN_NORTHBOUND, [read], { timeoutMs: this.#timeout() })) as [SelectResult];
       return rows.rows.map(natRowView).flatMap((row) => ruleOfRow(row) ?? []);
     });
   }
@@ -414,7 +413,7 @@ export class OvnNatBackend implements NatBackend {
       if (watcher !== undefined && settled && changes !== "all") {
         // Rows of NICs the rules do not name are left alone here: they may be a NIC started since
         // the rules were planned (its rule is in the next full plan); a full reconcile removes strays.
-        const byKey = firstByKey(allowed);
+        const byKey = placedByKey(allowed);
         restricted = true;
         const keys = new Set([...changes.keys, ...this.#blockedKeys].filter((key) => byKey.has(key)));
         return this.#applyChanged(client, watcher, byKey, keys, changes);
@@ -494,11 +493,11 @@ export class OvnNatBackend implements NatBackend {
    * towards the same rules (the others were right then and nothing touched
    * them), on the watch's view; commits when something differs.
    */
-  async #applyChanged(client: OvsdbClient, watcher: NatWatcher, byKey: ReadonlyMap<string, PlacedRule>, keys: ReadonlySet<string>, changes: WatchedChanges): Promise<NatChangePlan> {
+  async #applyChanged(client: OvsdbClient, watcher: NatWatcher, byKey: ReadonlyMap<string, readonly PlacedRule[]>, keys: ReadonlySet<string>, changes: WatchedChanges): Promise<NatChangePlan> {
     // What the backend knows follows every changed row, planned or not.
     for (const id of changes.uuids) this.#known.delete(id);
     for (const row of watcher.rowsFor(changes.keys, new Set())) this.#known.set(row.view.uuid, row.print);
-    const placed = [...keys].map((key) => byKey.get(key)!);
+    const placed = [...keys].flatMap((key) => byKey.get(key)!);
     if (placed.length === 0) return planNat({ routers: new Map(), rows: [], routerOf: () => undefined }, [], "keys", { member: this.#member });
     // Rows of other NICs on the same addresses are in the way of an insert: they are in the view too.
     const mirrored = watcher.rowsFor(keys, new Set(placed.map((p) => p.rule.logicalIp)));
@@ -531,7 +530,7 @@ export class OvnNatBackend implements NatBackend {
     const selects = inserts.flatMap(({ rule }) =>
       [rule.logicalIp, `${rule.logicalIp}/32`].map((spelling) => op.select("NAT", [["type", "==", "snat"], ["logical_ip", "==", spelling]], [...NAT_COLUMNS])),
     );
-    const results = (await client.transact(OVN_NORTHBOUND, selects, { timeoutMs: this.#timeout() })) as SelectResult[];
+    const results = (await client.transactPruned(OVN_NORTHBOUND, selects, { timeoutMs: this.#timeout() })) as SelectResult[];
     const rows = new Map(mirrored.rows.map((r) => [r.uuid, r]));
     for (const r of results.flatMap((s) => s.rows)) {
       const view = natRowView(r);
@@ -540,24 +539,32 @@ export class OvnNatBackend implements NatBackend {
     return { routers: mirrored.routers, rows: [...rows.values()], routerOf: (id) => mirrored.routerOf(id) };
   }
 
-  /** Splits rules whose external address is a portless load balancer VIP of their router off (see forward-lb.ts). */
+  /**
+   * Splits rules whose external address is a portless load balancer VIP of
+   * their router off (see forward-lb.ts), and places the others on their
+   * router's distributed gateway ports (gateway-ports.ts: one entry per port
+   * on a router with several). Both reads go out together.
+   */
   async #screenForwardLbs(placed: readonly PlacedRule[]): Promise<ReturnType<typeof screenForwardLbs>> {
     if (placed.length === 0) return { allowed: [], blocked: [] };
     const routers = [...new Set(placed.map((p) => p.router))];
-    const vips = await this.#retrying("Reading load balancers", async () =>
-      readForwardVips(await this.#connect(), routers.length === 1 ? routers : undefined, this.#timeout()),
-    );
-    return screenForwardLbs(placed, vips);
+    const only = routers.length === 1 ? routers : undefined;
+    const [vips, gateways] = await this.#retrying("Reading load balancers and gateway ports", async () => {
+      const client = await this.#connect();
+      return Promise.all([readForwardVips(client, only, this.#timeout()), readGatewayPorts(client, only, this.#timeout())]);
+    });
+    const { allowed, blocked } = screenForwardLbs(placed, vips);
+    return { allowed: placeOnGateways(allowed, gateways), blocked };
   }
 
   /**
-   * `placed` with the port range its row needs; refuses it when its external
-   * address is a portless VIP, after removing the NIC's row of that family
-   * (it would break the NIC).
+   * `placed` with the port range its row needs, once per gateway port it
+   * goes on; refuses it when its external address is a portless VIP, after
+   * removing the NIC's row of that family (it would break the NIC).
    */
-  async #refuseForwardLb(placed: PlacedRule): Promise<PlacedRule> {
+  async #refuseForwardLb(placed: PlacedRule): Promise<PlacedRule[]> {
     const { allowed, blocked } = await this.#screenForwardLbs([placed]);
-    if (blocked[0] === undefined) return allowed[0]!;
+    if (blocked[0] === undefined) return allowed;
     await this.remove(placed.rule.owner, placed.rule.family);
     throw forwardLbError(blocked[0]);
   }
@@ -570,11 +577,8 @@ export class OvnNatBackend implements NatBackend {
       this.#writes++;
       const inserted = ops.flatMap((o, i) => (o.op === "insert" ? [uuidOf((results[i] as InsertResult).uuid) ?? ""] : []));
       for (const d of plan.deletes) this.#known.delete(d.row.uuid);
-      plan.inserts.forEach((p, i) => this.#known.set(inserted[i]!, rowPrint(natRowView(insertedRow(p, plan.member)))));
-      for (const u of plan.updates) {
-        const row = ruleRow(u.placed.rule, plan.member, u.row.externalIds);
-        this.#known.set(u.row.uuid, rowPrint(natRowView({ ...row, external_port_range: u.placed.portRange ?? "" })));
-      }
+      plan.inserts.forEach((p, i) => this.#known.set(inserted[i]!, rowPrint(natRowView(placedRow(p, plan.member)))));
+      for (const u of plan.updates) this.#known.set(u.row.uuid, rowPrint(natRowView(placedRow(u.placed, plan.member, u.row.externalIds))));
       for (const { index, router } of routerMutations) {
         if ((results[index] as CountResult).count !== 1) {
           throw new OvnNatError("router-missing", `Logical router "${router}" disappeared while its SNAT rows were written`);
@@ -711,12 +715,6 @@ function printOf(row: NatRowView): RowPrint {
   return rowPrint(row);
 }
 
-/** The row inserted for `placed`, as the transaction writes it (port range included). */
-function insertedRow(placed: PlacedRule, member: string): OvsdbRow {
-  const row = ruleRow(placed.rule, member);
-  return placed.portRange === undefined ? row : { ...row, external_port_range: placed.portRange };
-}
-
 /** Guards of a plan made on a watch's view: the owned rows of each instance it changes are still the ones seen. */
 function instanceGuards(plan: NatChangePlan, view: NatView, member: string): OwnedGuard[] {
   const touched = new Set<string>([
@@ -730,12 +728,14 @@ function instanceGuards(plan: NatChangePlan, view: NatView, member: string): Own
   return [...rows].map(([instance, uuids]) => ({ selector: memberSelector(member, instance), uuids }));
 }
 
-/** The first rule of each NIC and family (a plan keeps the first too). */
-function firstByKey(placed: readonly PlacedRule[]): Map<string, PlacedRule> {
-  const byKey = new Map<string, PlacedRule>();
+/** The first rule of each NIC and family (a plan keeps the first too), with its entries on every gateway port. */
+function placedByKey(placed: readonly PlacedRule[]): Map<string, PlacedRule[]> {
+  const byKey = new Map<string, PlacedRule[]>();
   for (const p of placed) {
     const key = ownerKey(p.rule.owner, p.rule.family);
-    if (!byKey.has(key)) byKey.set(key, p);
+    const list = byKey.get(key);
+    if (list === undefined) byKey.set(key, [p]);
+    else if (list[0]!.rule === p.rule) list.push(p);
   }
   return byKey;
 }

@@ -1,6 +1,8 @@
 // A NIC whose address OVN assigns (the logical switch port's `addresses`
 // says "dynamic") has it only in the port's `dynamic_addresses`:
-// "MAC [IPv4] [IPv6]". Incus applied no SNAT at all for such NICs.
+// "MAC [IPv4] [IPv6]". The port is found by the name Incus gives it
+// (`incus-net<network ID>-instance-<instance UUID>-<device>`): its
+// external_ids name only the switch and the member, not the instance.
 
 import { addressFamily, canonicalAddress, type Network, type NicDevice } from "@incusx/sdk";
 import { OvsdbClient, op, optionalAtom, type SelectResult } from "@incusx/ovsdb";
