@@ -151,6 +151,34 @@ describe("routers with several distributed gateway ports", () => {
     expect((await backend.reconcile([r])).transactions).toBe(0);
   });
 
+  it("a keeper's repair on the watch's mirror restores a NIC's row on one of its gateway ports", async () => {
+    await nb.nbctl("lr-add", "lr-hand");
+    for (const [port, net, chassis] of [["lrp-a", "192.0.2.1/26", "gwa"], ["lrp-b", "192.0.2.65/26", "gwb"]] as const) {
+      await nb.nbctl("lrp-add", "lr-hand", port, port === "lrp-a" ? "00:16:3e:00:09:01" : "00:16:3e:00:09:02", net);
+      await nb.nbctl("lrp-set-gateway-chassis", port, chassis, "10");
+    }
+    const hand = new MemoryNetworkState({ networks: [{ name: "ovn1", type: "ovn", config: {}, ovnRouter: "lr-hand" }] });
+    const backend = OvnNatBackend.withClient(client, hand, { member: "m1" });
+    const changes: NatStoreChange[] = [];
+    const watch = await backend.watch((c) => changes.push(c));
+    try {
+      const rules: NatRule[] = [{ owner: { instance: "c2", device: "eth0" }, network: "ovn1", family: "ipv4", logicalIp: "10.1.0.5", externalIp: "203.0.113.20" }];
+      expect((await backend.reconcile(rules)).transactions).toBe(1);
+      const b = await portUuid(nb, "lrp-b");
+      const gone = (await nb.nbctl("--bare", "--columns=_uuid", "find", "NAT", "logical_ip=10.1.0.5", `gateway_port=${b}`)).trim();
+      await nb.nbctl("remove", "Logical_Router", "lr-hand", "nat", gone);
+      await expect.poll(() => changes.some((c) => c.reason === "rules"), { timeout: 10_000 }).toBe(true);
+      // The same rules array: the restricted repair, planned on the mirror for the changed NIC only.
+      const repaired = await backend.reconcile(rules);
+      expect(repaired.transactions).toBe(1);
+      const ports = (await nb.nbctl("--bare", "--columns=gateway_port", "find", "NAT", "logical_ip=10.1.0.5")).trim().split(/\s+/).filter(Boolean);
+      expect(ports.sort()).toEqual([await portUuid(nb, "lrp-a"), b].sort());
+      expect((await backend.reconcile(rules)).transactions).toBe(0);
+    } finally {
+      await watch.close();
+    }
+  });
+
   it("the watch does not take the backend's own rows with gateway_port for drift, and reconcile on its mirror writes nothing", async () => {
     await addTransitGatewayPort(nb, ID, TRANSIT, ["192.0.2.1/30"]);
     const backend = OvnNatBackend.withClient(client, state(), { member: "m1" });
