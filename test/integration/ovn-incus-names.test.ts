@@ -3,12 +3,17 @@
 // address: the dynamic-address lookup finds Incus's port
 // `incus-net<network ID>-instance-<instance UUID>-<device>`, the snat row
 // reaches the logical flows, and the watch reports a change of that port.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { OvsdbClient } from "@incusx/ovsdb";
 import { OvnNatBackend } from "@incusx/plugin-ovn-external-address";
 import type { NatStoreChange, NicDevice } from "@incusx/sdk";
 import { MemoryNetworkState } from "@incusx/testkit";
 import { startOvnNorthbound, type OvnTestNorthbound } from "@incusx/testkit/ovsdb";
+import type { HostState } from "@incusx/sdk/host";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { incusx } from "./cli-support.js";
 import { createIncusInstancePort, createIncusNetwork, dynamicAddresses, incusNames } from "./ovn-incus-layout.js";
 
 let nb: OvnTestNorthbound;
@@ -96,6 +101,29 @@ describe("Incus's OVN names", () => {
       await expect.poll(() => changes.find((c) => c.reason === "address")?.detail, { timeout: 10_000 }).toContain(port);
     } finally {
       await watch.close();
+    }
+  });
+
+  it("`incusx nic start` with a host state file carrying volatile.uuid SNATs the dynamically addressed NIC", async () => {
+    const port = await createIncusInstancePort(nb, ID, UUID, "eth0", "00:16:3e:11:22:33", "m1");
+    await expect.poll(() => dynamicAddresses(nb, port), { timeout: 10_000 }).toMatch(/ 10\.0\.0\.\d+$/);
+    const assigned = (await dynamicAddresses(nb, port)).split(" ")[1]!;
+    const state: HostState = {
+      networks: [{ name: "ovn0", type: "ovn", ovn_router: names.router, config: { "ipv4.address": "10.0.0.1/24" }, forwards: [{ listen_address: "203.0.113.9" }] }],
+      instances: [
+        { name: "c1", config: { "volatile.uuid": UUID }, devices: { eth0: { type: "nic", network: "ovn0", "ipv4.address.external": "203.0.113.9" } } },
+      ],
+    };
+    const dir = await mkdtemp(join(tmpdir(), "incusx-incus-names-"));
+    try {
+      await writeFile(join(dir, "state.json"), JSON.stringify(state));
+      const run = await incusx(["nic", "start", "--state", "state.json", "--ovn-nb", nb.connection, "--member", "m1", "--instance", "c1", "--device", "eth0", "--json"], dir);
+      expect(run.stderr).toBe("");
+      expect(run.status).toBe(0);
+      const rows = (await nb.nbctl("--bare", "--columns=logical_ip,external_ip", "find", "NAT", "external_ip=203.0.113.9")).trim().split("\n").map((l) => l.trim()).filter(Boolean);
+      expect(rows).toEqual([assigned, "203.0.113.9"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
