@@ -4,13 +4,13 @@
 // its external address, and ovn-northd drops it when none does; several
 // snat rows on one logical address are legal when their gateway ports
 // differ. Checked against ovn-northd's logical flows.
-import { OvsdbClient } from "@incusx/ovsdb";
+import type { OvsdbClient } from "@incusx/ovsdb";
 import { OvnNatBackend } from "@incusx/plugin-ovn-external-address";
 import type { NatRule, NatStoreChange } from "@incusx/sdk";
 import { MemoryNetworkState } from "@incusx/testkit";
-import { startOvnNorthbound, type OvnTestNorthbound } from "@incusx/testkit/ovsdb";
+import type { OvnTestNorthbound } from "@incusx/testkit/ovsdb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { addTransitGatewayPort, createIncusNetwork, incusNames, portUuid } from "./ovn-incus-layout.js";
+import { addTransitGatewayPort, incusNames, portUuid, routerSnatFlows, startIncusNorthbound } from "./ovn-incus-layout.js";
 
 let nb: OvnTestNorthbound;
 let client: OvsdbClient;
@@ -21,9 +21,7 @@ const TRANSIT = "ts-incus-ic1-default-ovn0";
 const LAYOUT = { id: ID, uplink: "198.51.100.0/24", routerExternal: "198.51.100.10", subnet: "10.0.0.0/24", routerInternal: "10.0.0.1/24" };
 
 beforeEach(async () => {
-  nb = await startOvnNorthbound({ northd: true });
-  client = await OvsdbClient.connect(nb.connection, { database: "OVN_Northbound" });
-  await createIncusNetwork(nb, LAYOUT);
+  ({ nb, client } = await startIncusNorthbound(LAYOUT));
 });
 afterEach(async () => {
   client?.close();
@@ -36,10 +34,22 @@ function rule(externalIp: string, device = "eth0", logicalIp = "10.0.0.5"): NatR
   return { owner: { instance: "c1", device }, network: "ovn0", family: "ipv4", logicalIp, externalIp };
 }
 
-/** The lr_out_snat flows of the router for `ip4.src == SRC`. */
-async function snatFlows(src: string): Promise<string[]> {
-  const flows = (await nb.sbctl("lflow-list", names.router)).split("\n").filter((l) => l.includes("lr_out_snat"));
-  return flows.filter((l) => new RegExp(`ip4\\.src == ${src.replace(/\./g, "\\.")}( |\\))`).test(l));
+/** The lr_out_snat flows of the network's router for `ip4.src == SRC`. */
+const snatFlows = (src: string): Promise<string[]> => routerSnatFlows(nb, names.router, src);
+
+/**
+ * A router laid out by hand with two distributed gateway ports, neither
+ * named `<router>-lrp-ext` nor holding 203.0.113.20 (network `ovn1`), and
+ * a backend on it.
+ */
+async function handRouterBackend(): Promise<OvnNatBackend> {
+  await nb.nbctl("lr-add", "lr-hand");
+  for (const [port, net, chassis, mac] of [["lrp-a", "192.0.2.1/26", "gwa", "00:16:3e:00:09:01"], ["lrp-b", "192.0.2.65/26", "gwb", "00:16:3e:00:09:02"]] as const) {
+    await nb.nbctl("lrp-add", "lr-hand", port, mac, net);
+    await nb.nbctl("lrp-set-gateway-chassis", port, chassis, "10");
+  }
+  const hand = new MemoryNetworkState({ networks: [{ name: "ovn1", type: "ovn", config: {}, ovnRouter: "lr-hand" }] });
+  return OvnNatBackend.withClient(client, hand, { member: "m1" });
 }
 
 /** Inserts a snat row as libovsdb does (Incus), bypassing ovn-nbctl's own gateway-port checks; `gatewayPort` a port's `_uuid`. */
@@ -126,14 +136,7 @@ describe("routers with several distributed gateway ports", () => {
   });
 
   it("several gateway ports, none the uplink's and none holding the address: one row per gateway port, each reconciled", async () => {
-    // A router laid out by hand: two DGPs, neither named <router>-lrp-ext.
-    await nb.nbctl("lr-add", "lr-hand");
-    for (const [port, net, chassis] of [["lrp-a", "192.0.2.1/26", "gwa"], ["lrp-b", "192.0.2.65/26", "gwb"]] as const) {
-      await nb.nbctl("lrp-add", "lr-hand", port, port === "lrp-a" ? "00:16:3e:00:09:01" : "00:16:3e:00:09:02", net);
-      await nb.nbctl("lrp-set-gateway-chassis", port, chassis, "10");
-    }
-    const hand = new MemoryNetworkState({ networks: [{ name: "ovn1", type: "ovn", config: {}, ovnRouter: "lr-hand" }] });
-    const backend = OvnNatBackend.withClient(client, hand, { member: "m1" });
+    const backend = await handRouterBackend();
     const r: NatRule = { owner: { instance: "c2", device: "eth0" }, network: "ovn1", family: "ipv4", logicalIp: "10.1.0.5", externalIp: "203.0.113.20" };
     const result = await backend.reconcile([r]);
     expect(result.transactions).toBe(1);
@@ -152,13 +155,7 @@ describe("routers with several distributed gateway ports", () => {
   });
 
   it("a keeper's repair on the watch's mirror restores a NIC's row on one of its gateway ports", async () => {
-    await nb.nbctl("lr-add", "lr-hand");
-    for (const [port, net, chassis] of [["lrp-a", "192.0.2.1/26", "gwa"], ["lrp-b", "192.0.2.65/26", "gwb"]] as const) {
-      await nb.nbctl("lrp-add", "lr-hand", port, port === "lrp-a" ? "00:16:3e:00:09:01" : "00:16:3e:00:09:02", net);
-      await nb.nbctl("lrp-set-gateway-chassis", port, chassis, "10");
-    }
-    const hand = new MemoryNetworkState({ networks: [{ name: "ovn1", type: "ovn", config: {}, ovnRouter: "lr-hand" }] });
-    const backend = OvnNatBackend.withClient(client, hand, { member: "m1" });
+    const backend = await handRouterBackend();
     const changes: NatStoreChange[] = [];
     const watch = await backend.watch((c) => changes.push(c));
     try {

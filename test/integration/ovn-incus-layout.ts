@@ -4,7 +4,8 @@
 // port named by the instance's volatile.uuid, Incus's external_ids, and the
 // network-wide snat Incus writes. Built with ovn-nbctl, as a real Incus
 // database would hold it.
-import type { OvnTestNorthbound } from "@incusx/testkit/ovsdb";
+import { OvsdbClient } from "@incusx/ovsdb";
+import { startOvnNorthbound, type OvnTestNorthbound } from "@incusx/testkit/ovsdb";
 
 /** Names Incus gives the OVN objects of network ID `id` (acl.OVNNetworkPrefix and driver_ovn.go's get*Name). */
 export function incusNames(id: number) {
@@ -125,4 +126,25 @@ export async function addTransitGatewayPort(nb: OvnTestNorthbound, id: number, n
 /** The `_uuid` of logical router port `name`. */
 export async function portUuid(nb: OvnTestNorthbound, name: string): Promise<string> {
   return (await nb.nbctl("--bare", "--columns=_uuid", "find", "Logical_Router_Port", `name=${name}`)).trim();
+}
+
+/** NB, SB and ovn-northd with an Incus network laid out, and a client on the NB; the caller stops `nb` and closes `client`. */
+export async function startIncusNorthbound(layout: IncusNetworkLayout): Promise<{ nb: OvnTestNorthbound; client: OvsdbClient }> {
+  const nb = await startOvnNorthbound({ northd: true });
+  let client: OvsdbClient | undefined;
+  try {
+    client = await OvsdbClient.connect(nb.connection, { database: "OVN_Northbound" });
+    await createIncusNetwork(nb, layout);
+    return { nb, client };
+  } catch (error) {
+    client?.close();
+    await nb.stop();
+    throw error;
+  }
+}
+
+/** The lr_out_snat flow lines ovn-northd made for `router` that match `ip4.src == SRC`. */
+export async function routerSnatFlows(nb: OvnTestNorthbound, router: string, src: string): Promise<string[]> {
+  const flows = (await nb.sbctl("lflow-list", router)).split("\n").filter((l) => l.includes("lr_out_snat"));
+  return flows.filter((l) => new RegExp(`ip4\\.src == ${src.replace(/\./g, "\\.")}( |\\))`).test(l));
 }

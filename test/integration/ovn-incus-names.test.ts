@@ -6,15 +6,15 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { OvsdbClient } from "@incusx/ovsdb";
+import type { OvsdbClient } from "@incusx/ovsdb";
 import { OvnNatBackend } from "@incusx/plugin-ovn-external-address";
 import type { NatStoreChange, NicDevice } from "@incusx/sdk";
 import { MemoryNetworkState } from "@incusx/testkit";
-import { startOvnNorthbound, type OvnTestNorthbound } from "@incusx/testkit/ovsdb";
+import type { OvnTestNorthbound } from "@incusx/testkit/ovsdb";
 import type { HostState } from "@incusx/sdk/host";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { incusx } from "./cli-support.js";
-import { createIncusInstancePort, createIncusNetwork, dynamicAddresses, incusNames } from "./ovn-incus-layout.js";
+import { createIncusInstancePort, dynamicAddresses, incusNames, routerSnatFlows, startIncusNorthbound } from "./ovn-incus-layout.js";
 
 let nb: OvnTestNorthbound;
 let client: OvsdbClient;
@@ -25,9 +25,7 @@ const LAYOUT = { id: ID, uplink: "198.51.100.0/24", routerExternal: "198.51.100.
 const names = incusNames(ID);
 
 beforeEach(async () => {
-  nb = await startOvnNorthbound({ northd: true });
-  client = await OvsdbClient.connect(nb.connection, { database: "OVN_Northbound" });
-  await createIncusNetwork(nb, LAYOUT);
+  ({ nb, client } = await startIncusNorthbound(LAYOUT));
 });
 afterEach(async () => {
   client?.close();
@@ -35,10 +33,7 @@ afterEach(async () => {
 });
 
 /** The lr_out_snat flow lines of `router` matching `ip4.src == SRC`. */
-async function snatFlows(router: string, src: string): Promise<string[]> {
-  const flows = (await nb.sbctl("lflow-list", router)).split("\n").filter((l) => l.includes("lr_out_snat"));
-  return flows.filter((l) => new RegExp(`ip4\\.src == ${src.replace(/\./g, "\\.")}( |\\))`).test(l));
-}
+const snatFlows = (router: string, src: string): Promise<string[]> => routerSnatFlows(nb, router, src);
 
 function nic(extra: Partial<NicDevice> = {}): NicDevice {
   return { instance: "c1", device: "eth0", type: "ovn", config: { network: "ovn0", "ipv4.address.external": "203.0.113.9" }, instanceUuid: UUID, ...extra };
