@@ -70,7 +70,10 @@ async function synced(): Promise<void> {
 async function snatRows(logicalIp: string): Promise<string[]> {
   const lines = (await nb.nbctl("--bare", "--columns=external_ip,gateway_port", "find", "NAT", "type=snat", `logical_ip="${logicalIp}"`)).trim();
   const ports = new Map<string, string>();
-  for (const name of [names.routerExtPort, TRANSIT]) ports.set(await portUuid(nb, name).catch(() => ""), name);
+  for (const name of [names.routerExtPort, TRANSIT]) {
+    const id = await portUuid(nb, name);
+    if (id !== "") ports.set(id, name);
+  }
   const out: string[] = [];
   const fields = lines.split("\n\n").filter((b) => b.trim() !== "");
   for (const block of fields) {
@@ -191,6 +194,25 @@ describe("routers with several distributed gateway ports", () => {
       const again = await backend.reconcile([rule("203.0.113.9"), rule("203.0.113.10", "eth1", "10.0.0.6")]);
       expect(again.transactions).toBe(0);
       expect(again.conflicts).toEqual([]);
+    } finally {
+      await watch.close();
+    }
+  });
+
+  it("a gateway port added later (an OVN-IC integration) is reported, and the same rules are placed on the uplink port", async () => {
+    const backend = OvnNatBackend.withClient(client, state(), { member: "m1" });
+    const changes: NatStoreChange[] = [];
+    const watch = await backend.watch((c) => changes.push(c));
+    try {
+      const rules = [rule("203.0.113.9")];
+      expect((await backend.reconcile(rules)).transactions).toBe(1);
+      expect(await snatRows("10.0.0.5")).toEqual(["203.0.113.9"]);
+      await addTransitGatewayPort(nb, ID, TRANSIT, ["192.0.2.1/30"]);
+      await expect.poll(() => changes.some((c) => c.reason === "router"), { timeout: 10_000 }).toBe(true);
+      // The keeper repairs towards the same rules array: the placement changed, so the NIC is planned again.
+      expect((await backend.reconcile(rules)).transactions).toBe(1);
+      expect(await snatRows("10.0.0.5")).toEqual([`203.0.113.9 ${names.routerExtPort}`]);
+      expect((await backend.reconcile(rules)).transactions).toBe(0);
     } finally {
       await watch.close();
     }

@@ -149,6 +149,8 @@ export class OvnNatBackend implements NatBackend {
   #prepared: PreparedRules | undefined;
   /** The rules of the last reconcile that succeeded. */
   #settled: PreparedRules | undefined;
+  /** Where the last reconcile that succeeded placed rules on gateway ports ({@link gatewayPlacement}). */
+  #settledPlacement = "";
   /** NICs (owner keys) whose rule the last reconcile could not apply (missing router, row in the way): planned again every time. */
   readonly #blockedKeys = new Set<string>();
   /** Counts takeovers of rows from other members (NICs that moved here): orders them against reconciles. */
@@ -391,10 +393,12 @@ export class OvnNatBackend implements NatBackend {
   async #applyAll(rules: readonly NatRule[], scope: "keys" | "all"): Promise<OvnNatReconcileResult> {
     const prepared = await this.#prepare(rules);
     const failed = [...prepared.failed];
-    const { allowed, blocked } = await this.#screenForwardLbs(prepared.placed);
+    const { allowed, blocked } = await this.#screenAndPlace(prepared.placed);
     for (const b of blocked) failed.push({ rule: b.placed.rule, error: forwardLbError(b) });
     // A reconcile towards the rules of the last one that succeeded only has to look at the NICs whose rows changed since.
-    const settled = scope === "all" && this.#settled === prepared;
+    // A gateway port added or removed since moves rows the changed-rows repair would not look at.
+    const placement = gatewayPlacement(allowed);
+    const settled = scope === "all" && this.#settled === prepared && this.#settledPlacement === placement;
     this.#settled = undefined;
     // The host state these rules came from was read after the previous reconcile finished, maybe before
     // a NIC that moved here since was started: the row taken over for it is not this reconcile's to delete.
@@ -442,7 +446,10 @@ export class OvnNatBackend implements NatBackend {
       } else for (const p of plan.kept) this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
       return plan;
     });
-    if (scope === "all") this.#settled = prepared;
+    if (scope === "all") {
+      this.#settled = prepared;
+      this.#settledPlacement = placement;
+    }
     if (scope === "all") {
       this.#reconciledThrough = this.#takeOvers;
       for (const [key, seq] of this.#takenOverAt) if (seq <= this.#reconciledThrough) this.#takenOverAt.delete(key);
@@ -539,22 +546,29 @@ export class OvnNatBackend implements NatBackend {
     return { routers: mirrored.routers, rows: [...rows.values()], routerOf: (id) => mirrored.routerOf(id) };
   }
 
-  /**
-   * Splits rules whose external address is a portless load balancer VIP of
-   * their router off (see forward-lb.ts), and places the others on their
-   * router's distributed gateway ports (gateway-ports.ts: one entry per port
-   * on a router with several). Both reads go out together.
-   */
+  /** Splits rules whose external address is a portless load balancer VIP of their router off (see forward-lb.ts). */
   async #screenForwardLbs(placed: readonly PlacedRule[]): Promise<ReturnType<typeof screenForwardLbs>> {
     if (placed.length === 0) return { allowed: [], blocked: [] };
     const routers = [...new Set(placed.map((p) => p.router))];
-    const only = routers.length === 1 ? routers : undefined;
-    const [vips, gateways] = await this.#retrying("Reading load balancers and gateway ports", async () => {
-      const client = await this.#connect();
-      return Promise.all([readForwardVips(client, only, this.#timeout()), readGatewayPorts(client, only, this.#timeout())]);
-    });
-    const { allowed, blocked } = screenForwardLbs(placed, vips);
-    return { allowed: placeOnGateways(allowed, gateways), blocked };
+    const vips = await this.#retrying("Reading load balancers", async () =>
+      readForwardVips(await this.#connect(), routers.length === 1 ? routers : undefined, this.#timeout()),
+    );
+    return screenForwardLbs(placed, vips);
+  }
+
+  /**
+   * {@link #screenForwardLbs}, with the allowed rules placed on their
+   * routers' distributed gateway ports (gateway-ports.ts: one entry per
+   * port on a router with several). The gateway ports are read alongside.
+   */
+  async #screenAndPlace(placed: readonly PlacedRule[]): Promise<ReturnType<typeof screenForwardLbs>> {
+    const routers = [...new Set(placed.map((p) => p.router))];
+    const gateways = this.#retrying("Reading gateway ports", async () =>
+      placed.length === 0 ? new Map() : readGatewayPorts(await this.#connect(), routers.length === 1 ? routers : undefined, this.#timeout()),
+    );
+    gateways.catch(() => undefined); // awaited below; not unhandled when screening fails first
+    const { allowed, blocked } = await this.#screenForwardLbs(placed);
+    return { allowed: placeOnGateways(allowed, await gateways), blocked };
   }
 
   /**
@@ -563,7 +577,7 @@ export class OvnNatBackend implements NatBackend {
    * removing the NIC's row of that family (it would break the NIC).
    */
   async #refuseForwardLb(placed: PlacedRule): Promise<PlacedRule[]> {
-    const { allowed, blocked } = await this.#screenForwardLbs([placed]);
+    const { allowed, blocked } = await this.#screenAndPlace([placed]);
     if (blocked[0] === undefined) return allowed;
     await this.remove(placed.rule.owner, placed.rule.family);
     throw forwardLbError(blocked[0]);
@@ -726,6 +740,11 @@ function instanceGuards(plan: NatChangePlan, view: NatView, member: string): Own
     if (isOwned(row) && rowHolder(row, member) === "own") rows.get(row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "")?.push(row.uuid);
   }
   return [...rows].map(([instance, uuids]) => ({ selector: memberSelector(member, instance), uuids }));
+}
+
+/** Which rules went on which gateway ports: compared between reconciles (rules without a gateway port are left out, so usually ""). */
+function gatewayPlacement(placed: readonly PlacedRule[]): string {
+  return placed.flatMap((p) => (p.gatewayPort === undefined ? [] : [`${ownerKey(p.rule.owner, p.rule.family)}\u0000${p.gatewayPort}`])).join("\n");
 }
 
 /** The first rule of each NIC and family (a plan keeps the first too), with its entries on every gateway port. */

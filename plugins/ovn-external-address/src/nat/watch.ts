@@ -82,7 +82,8 @@ export class NatWatcher implements NatWatch {
       OVN_NORTHBOUND,
       {
         NAT: { columns: await natColumns(client), where: [["external_ids", "includes", ownedWhere]] },
-        Logical_Router: { columns: ["name", "nat"] },
+        // ports: a gateway port added or removed changes where rows go (gateway-ports.ts).
+        Logical_Router: { columns: ["name", "nat", "ports"] },
         Logical_Switch_Port: { columns: ["name", "dynamic_addresses"] },
       },
       (update) => watcher.#onUpdate(update),
@@ -203,8 +204,11 @@ export class NatWatcher implements NatWatch {
     }
     const routerChanges = update.updates.Logical_Router ?? {};
     applyRouters(this.#routers, routerChanges);
-    // A router's nat column changes with every NAT row added or removed: only a router that came, went or was renamed counts.
-    const router = Object.entries(routerChanges).find(([, change]) => "insert" in change || "delete" in change || ("modify" in change && "name" in change.modify));
+    // A router's nat column changes with every NAT row added or removed: only a router that came, went,
+    // was renamed or changed ports counts.
+    const router = Object.entries(routerChanges).find(
+      ([, change]) => "insert" in change || "delete" in change || ("modify" in change && ("name" in change.modify || "ports" in change.modify)),
+    );
     if (router !== undefined) this.#report({ reason: "router", detail: `Logical_Router ${router[0]} ${changeKind(router[1])}` });
     else if (port !== undefined) this.#report({ reason: "address", detail: port });
     else if (natChanged) this.#compare();
