@@ -45,9 +45,9 @@ async function problemsOf(state: unknown): Promise<string[]> {
 describe("FileNetworkState", () => {
   it("reads the documented example file", async () => {
     const state = new FileNetworkState(EXAMPLE);
-    expect((await state.networks()).map((n) => [n.name, n.type, n.ovnRouter])).toEqual([
-      ["ovn0", "ovn", "incus-net1-lr"],
-      ["incusbr0", "bridge", undefined],
+    expect((await state.networks()).map((n) => [n.name, n.type, n.ovnRouter, n.id])).toEqual([
+      ["ovn0", "ovn", "incus-net1-lr", 1],
+      ["incusbr0", "bridge", undefined, undefined],
     ]);
     expect((await state.forwards("ovn0")).map((f) => f.listenAddress)).toEqual(["198.51.100.9", "2001:db8::9"]);
     expect(await state.nics()).toEqual([
@@ -61,6 +61,7 @@ describe("FileNetworkState", () => {
           "ipv4.address.external": "198.51.100.9",
           "ipv6.address.external": "2001:db8::9",
         },
+        instanceUuid: "8f0c3e4a-5b6d-4e7f-9a1b-2c3d4e5f6a7b",
       },
       { instance: "c2", device: "eth0", type: "ovn", config: { network: "ovn0" } },
       { instance: "c2", device: "eth1", type: "bridged", config: { network: "incusbr0", hwaddr: "00:16:3e:00:00:02" } },
