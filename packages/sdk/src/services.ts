@@ -98,6 +98,12 @@ export interface Network {
   readonly config: Readonly<Record<string, string>>;
   /** OVN logical router of the network, for `ovn` networks. */
   readonly ovnRouter?: string;
+  /**
+   * Incus's network ID, when known: Incus names the network's OVN objects
+   * after it (`incus-net<id>-lr`, NIC ports
+   * `incus-net<id>-instance-<instance UUID>-<device>`).
+   */
+  readonly id?: number;
 }
 
 /** A network forward: a listen address on a network. */
@@ -120,6 +126,11 @@ export interface NicDevice {
   readonly type: string;
   /** Incus-style config map with dotted keys, excluding `type`. */
   readonly config: Readonly<Record<string, string>>;
+  /**
+   * The instance's `volatile.uuid`, when known: Incus names an OVN NIC's
+   * logical switch port after it.
+   */
+  readonly instanceUuid?: string;
 }
 
 /** Read access to the host's networks, forwards and NICs. */

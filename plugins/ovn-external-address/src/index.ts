@@ -7,7 +7,7 @@ import { OvnNatBackend, type OvnNatConfig } from "./nat/backend.js";
 import { ExternalAddressValidator } from "./validator.js";
 
 export { ExternalAddressValidator } from "./validator.js";
-export { OvnNatBackend, OvnNatError, ovnSwitchPortName } from "./nat/index.js";
+export { OvnNatBackend, OvnNatError, incusNetworkId, incusSwitchPortName, nicSwitchPortNames, ovnSwitchPortName } from "./nat/index.js";
 export type { NatConflict, OvnNatBackendOptions, OvnNatConfig, OvnNatErrorReason, OvnNatReconcileResult } from "./nat/index.js";
 
 /**

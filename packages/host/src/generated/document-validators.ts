@@ -402,7 +402,7 @@ return errors === 0;
 }
 
 export const validateHostStateDocument = validate11;
-const schema12 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/host-state.schema.json","title":"HostState","description":"The host's network state file (network-state.json): networks with their forwards and load balancers, and instances with their devices, shaped as Incus's API returns them.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"URL or path of this schema, for editors. Ignored by the host.","type":"string"},"networks":{"description":"Every network the host knows. Names are unique.","type":"array","default":[],"items":{"title":"HostStateNetwork","description":"One network, as `incus network show` prints it, plus the OVN logical router of an `ovn` network.","type":"object","additionalProperties":false,"required":["name","type"],"properties":{"name":{"description":"Network name (\"ovn0\"), as instance devices name it in \"network\".","type":"string","minLength":1},"type":{"description":"Network type: \"ovn\", \"bridge\", \"macvlan\", \"sriov\" or \"physical\". A NIC device naming this network gets its NIC type from it (ovn -> ovn, bridge -> bridged, others the same).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus network config (\"ipv4.address\": \"10.0.0.1/24\", \"network\": \"UPLINK\", ...). Values are strings, as in Incus.","type":"object","default":{},"additionalProperties":{"type":"string"}},"ovn_router":{"description":"Name of the network's OVN logical router in the northbound database (\"incus-net1-lr\"). Required for \"ovn\" networks.","type":"string","minLength":1},"forwards":{"description":"Network forwards of this network. Listen addresses are unique per network (compared as addresses, so \"2001:db8::9\" and \"2001:DB8:0::9\" are the same).","type":"array","default":[],"items":{"title":"HostStateForward","description":"One network forward, as `incus network forward show` prints it.","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The forward's listen address (an IPv4 or IPv6 address without prefix).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus forward config (\"target_address\": default target).","type":"object","additionalProperties":{"type":"string"}},"ports":{"description":"Port forwards; optional.","type":"array","items":{"title":"HostStateForwardPort","description":"One port forward of a network forward.","type":"object","additionalProperties":false,"required":["protocol","listen_port","target_address"],"properties":{"protocol":{"description":"\"tcp\" or \"udp\".","type":"string","enum":["tcp","udp"]},"listen_port":{"description":"Port or ranges (\"80\", \"8000-8010,9000\").","type":"string","minLength":1},"target_address":{"description":"Address traffic goes to.","type":"string","minLength":1},"target_port":{"description":"Target port or ranges; default: the listen port.","type":"string"},"description":{"description":"Free text.","type":"string"}}}}}}},"load_balancers":{"description":"Network load balancers of this network. Their listen addresses are NOT forwards: a NIC cannot use one as its external address.","type":"array","default":[],"items":{"title":"HostStateLoadBalancer","description":"One network load balancer, as `incus network load-balancer show` prints it.","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The load balancer's listen address.","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus load balancer config.","type":"object","additionalProperties":{"type":"string"}},"backends":{"description":"Backends: named targets the ports send traffic to. Names are unique per load balancer.","type":"array","items":{"title":"HostStateLoadBalancerBackend","description":"One backend of a network load balancer.","type":"object","additionalProperties":false,"required":["name","target_address"],"properties":{"name":{"description":"Backend name (\"c1-http\"), as ports name it in \"target_backend\".","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"target_address":{"description":"Address traffic goes to (an IPv4 or IPv6 address without prefix).","type":"string","minLength":1},"target_port":{"description":"Target port or ranges (\"80,8080-8090\"); default: the listen port.","type":"string"}}}},"ports":{"description":"Ports: listen ports and the backends they balance over.","type":"array","items":{"title":"HostStateLoadBalancerPort","description":"One port of a network load balancer.","type":"object","additionalProperties":false,"required":["protocol","listen_port"],"properties":{"description":{"description":"Free text.","type":"string"},"protocol":{"description":"\"tcp\" or \"udp\".","type":"string","enum":["tcp","udp"]},"listen_port":{"description":"Port or ranges (\"80\", \"8000-8010,9000\").","type":"string","minLength":1},"target_backend":{"description":"Names of the backends (of this load balancer) traffic is balanced over.","type":"array","items":{"type":"string","minLength":1}}}}}}}}}}},"instances":{"description":"Every instance the host knows, with its devices. Names are unique.","type":"array","default":[],"items":{"title":"HostStateInstance","description":"One instance (container or VM) and its expanded devices.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Instance name (\"c1\").","type":"string","minLength":1},"devices":{"description":"Devices by name, as in `incus config show --expanded`: each a string map with a \"type\". Devices of type \"nic\" are the instance's NICs; others are kept and ignored.","type":"object","default":{},"additionalProperties":{"title":"HostStateDevice","description":"One device's config map (\"type\": \"nic\", \"network\": \"ovn0\", \"ipv4.address.external\": ...). A NIC's type is \"nictype\" when set, else derived from the type of the network it names.","type":"object","required":["type"],"properties":{"type":{"description":"Device type (\"nic\", \"disk\", ...).","type":"string","minLength":1}},"additionalProperties":{"type":"string"}}}}}}}};
+const schema12 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/host-state.schema.json","title":"HostState","description":"The host's network state file (network-state.json): networks with their forwards and load balancers, and instances with their devices, shaped as Incus's API returns them.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"URL or path of this schema, for editors. Ignored by the host.","type":"string"},"networks":{"description":"Every network the host knows. Names are unique.","type":"array","default":[],"items":{"title":"HostStateNetwork","description":"One network, as `incus network show` prints it, plus the OVN logical router of an `ovn` network.","type":"object","additionalProperties":false,"required":["name","type"],"properties":{"name":{"description":"Network name (\"ovn0\"), as instance devices name it in \"network\".","type":"string","minLength":1},"type":{"description":"Network type: \"ovn\", \"bridge\", \"macvlan\", \"sriov\" or \"physical\". A NIC device naming this network gets its NIC type from it (ovn -> ovn, bridge -> bridged, others the same).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus network config (\"ipv4.address\": \"10.0.0.1/24\", \"network\": \"UPLINK\", ...). Values are strings, as in Incus.","type":"object","default":{},"additionalProperties":{"type":"string"}},"ovn_router":{"description":"Name of the network's OVN logical router in the northbound database (\"incus-net1-lr\"). Required for \"ovn\" networks.","type":"string","minLength":1},"id":{"description":"Incus's network ID (its database's networks.id): Incus names the network's OVN objects after it (\"incus-net<id>-lr\", NIC ports \"incus-net<id>-instance-<instance UUID>-<device>\"). Optional: when absent it is read from an \"ovn_router\" of the form \"incus-net<id>-lr\".","type":"integer","minimum":0},"forwards":{"description":"Network forwards of this network. Listen addresses are unique per network (compared as addresses, so \"2001:db8::9\" and \"2001:DB8:0::9\" are the same).","type":"array","default":[],"items":{"title":"HostStateForward","description":"One network forward, as `incus network forward show` prints it.","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The forward's listen address (an IPv4 or IPv6 address without prefix).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus forward config (\"target_address\": default target).","type":"object","additionalProperties":{"type":"string"}},"ports":{"description":"Port forwards; optional.","type":"array","items":{"title":"HostStateForwardPort","description":"One port forward of a network forward.","type":"object","additionalProperties":false,"required":["protocol","listen_port","target_address"],"properties":{"protocol":{"description":"\"tcp\" or \"udp\".","type":"string","enum":["tcp","udp"]},"listen_port":{"description":"Port or ranges (\"80\", \"8000-8010,9000\").","type":"string","minLength":1},"target_address":{"description":"Address traffic goes to.","type":"string","minLength":1},"target_port":{"description":"Target port or ranges; default: the listen port.","type":"string"},"description":{"description":"Free text.","type":"string"}}}}}}},"load_balancers":{"description":"Network load balancers of this network. Their listen addresses are NOT forwards: a NIC cannot use one as its external address.","type":"array","default":[],"items":{"title":"HostStateLoadBalancer","description":"One network load balancer, as `incus network load-balancer show` prints it.","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The load balancer's listen address.","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus load balancer config.","type":"object","additionalProperties":{"type":"string"}},"backends":{"description":"Backends: named targets the ports send traffic to. Names are unique per load balancer.","type":"array","items":{"title":"HostStateLoadBalancerBackend","description":"One backend of a network load balancer.","type":"object","additionalProperties":false,"required":["name","target_address"],"properties":{"name":{"description":"Backend name (\"c1-http\"), as ports name it in \"target_backend\".","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"target_address":{"description":"Address traffic goes to (an IPv4 or IPv6 address without prefix).","type":"string","minLength":1},"target_port":{"description":"Target port or ranges (\"80,8080-8090\"); default: the listen port.","type":"string"}}}},"ports":{"description":"Ports: listen ports and the backends they balance over.","type":"array","items":{"title":"HostStateLoadBalancerPort","description":"One port of a network load balancer.","type":"object","additionalProperties":false,"required":["protocol","listen_port"],"properties":{"description":{"description":"Free text.","type":"string"},"protocol":{"description":"\"tcp\" or \"udp\".","type":"string","enum":["tcp","udp"]},"listen_port":{"description":"Port or ranges (\"80\", \"8000-8010,9000\").","type":"string","minLength":1},"target_backend":{"description":"Names of the backends (of this load balancer) traffic is balanced over.","type":"array","items":{"type":"string","minLength":1}}}}}}}}}}},"instances":{"description":"Every instance the host knows, with its devices. Names are unique.","type":"array","default":[],"items":{"title":"HostStateInstance","description":"One instance (container or VM) and its expanded devices.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Instance name (\"c1\").","type":"string","minLength":1},"config":{"description":"Instance config, as in `incus config show`. Only \"volatile.uuid\" is read: Incus names the instance's OVN NIC ports after it (\"incus-net<network ID>-instance-<volatile.uuid>-<device>\"). Values are strings, as in Incus.","type":"object","default":{},"additionalProperties":{"type":"string"}},"devices":{"description":"Devices by name, as in `incus config show --expanded`: each a string map with a \"type\". Devices of type \"nic\" are the instance's NICs; others are kept and ignored.","type":"object","default":{},"additionalProperties":{"title":"HostStateDevice","description":"One device's config map (\"type\": \"nic\", \"network\": \"ovn0\", \"ipv4.address.external\": ...). A NIC's type is \"nictype\" when set, else derived from the type of the network it names.","type":"object","required":["type"],"properties":{"type":{"description":"Device type (\"nic\", \"disk\", ...).","type":"string","minLength":1}},"additionalProperties":{"type":"string"}}}}}}}};
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://incusx.dev/schemas/host-state.schema.json" */;
@@ -461,7 +461,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key1 in data2){
-if(!(((((((key1 === "name") || (key1 === "type")) || (key1 === "description")) || (key1 === "config")) || (key1 === "ovn_router")) || (key1 === "forwards")) || (key1 === "load_balancers"))){
+if(!((((((((key1 === "name") || (key1 === "type")) || (key1 === "description")) || (key1 === "config")) || (key1 === "ovn_router")) || (key1 === "id")) || (key1 === "forwards")) || (key1 === "load_balancers"))){
 const err4 = {instancePath:instancePath+"/networks/" + i0,schemaPath:"#/properties/networks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -586,15 +586,10 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data2.forwards !== undefined){
-let data9 = data2.forwards;
-if(Array.isArray(data9)){
-const len1 = data9.length;
-for(let i1=0; i1<len1; i1++){
-let data10 = data9[i1];
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-if(data10.listen_address === undefined){
-const err14 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/required",keyword:"required",params:{missingProperty: "listen_address"},message:"must have required property '"+"listen_address"+"'"};
+if(data2.id !== undefined){
+let data9 = data2.id;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err14 = {instancePath:instancePath+"/networks/" + i0+"/id",schemaPath:"#/properties/networks/items/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -603,9 +598,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-for(const key3 in data10){
-if(!((((key3 === "listen_address") || (key3 === "description")) || (key3 === "config")) || (key3 === "ports"))){
-const err15 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 < 0 || isNaN(data9)){
+const err15 = {instancePath:instancePath+"/networks/" + i0+"/id",schemaPath:"#/properties/networks/items/properties/id/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -615,11 +610,16 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data10.listen_address !== undefined){
-let data11 = data10.listen_address;
-if(typeof data11 === "string"){
-if(func2(data11) < 1){
-const err16 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/listen_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/listen_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data2.forwards !== undefined){
+let data10 = data2.forwards;
+if(Array.isArray(data10)){
+const len1 = data10.length;
+for(let i1=0; i1<len1; i1++){
+let data11 = data10[i1];
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.listen_address === undefined){
+const err16 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/required",keyword:"required",params:{missingProperty: "listen_address"},message:"must have required property '"+"listen_address"+"'"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -628,9 +628,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-else {
-const err17 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/listen_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/listen_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key3 in data11){
+if(!((((key3 === "listen_address") || (key3 === "description")) || (key3 === "config")) || (key3 === "ports"))){
+const err17 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -640,9 +640,11 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data10.description !== undefined){
-if(typeof data10.description !== "string"){
-const err18 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/description",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data11.listen_address !== undefined){
+let data12 = data11.listen_address;
+if(typeof data12 === "string"){
+if(func2(data12) < 1){
+const err18 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/listen_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/listen_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -652,12 +654,8 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data10.config !== undefined){
-let data13 = data10.config;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key4 in data13){
-if(typeof data13[key4] !== "string"){
-const err19 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/config/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/items/properties/forwards/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err19 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/listen_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/listen_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -667,9 +665,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-}
-else {
-const err20 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/config",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data11.description !== undefined){
+if(typeof data11.description !== "string"){
+const err20 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/description",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -679,15 +677,12 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data10.ports !== undefined){
-let data15 = data10.ports;
-if(Array.isArray(data15)){
-const len2 = data15.length;
-for(let i2=0; i2<len2; i2++){
-let data16 = data15[i2];
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-if(data16.protocol === undefined){
-const err21 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
+if(data11.config !== undefined){
+let data14 = data11.config;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key4 in data14){
+if(typeof data14[key4] !== "string"){
+const err21 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/config/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/items/properties/forwards/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -696,8 +691,10 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data16.listen_port === undefined){
-const err22 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "listen_port"},message:"must have required property '"+"listen_port"+"'"};
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/config",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -706,8 +703,16 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(data16.target_address === undefined){
-const err23 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "target_address"},message:"must have required property '"+"target_address"+"'"};
+}
+if(data11.ports !== undefined){
+let data16 = data11.ports;
+if(Array.isArray(data16)){
+const len2 = data16.length;
+for(let i2=0; i2<len2; i2++){
+let data17 = data16[i2];
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.protocol === undefined){
+const err23 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -716,9 +721,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-for(const key5 in data16){
-if(!(((((key5 === "protocol") || (key5 === "listen_port")) || (key5 === "target_address")) || (key5 === "target_port")) || (key5 === "description"))){
-const err24 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(data17.listen_port === undefined){
+const err24 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "listen_port"},message:"must have required property '"+"listen_port"+"'"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -727,11 +731,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-if(data16.protocol !== undefined){
-let data17 = data16.protocol;
-if(typeof data17 !== "string"){
-const err25 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/protocol",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data17.target_address === undefined){
+const err25 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "target_address"},message:"must have required property '"+"target_address"+"'"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -740,8 +741,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(!((data17 === "tcp") || (data17 === "udp"))){
-const err26 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/protocol",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema12.properties.networks.items.properties.forwards.items.properties.ports.items.properties.protocol.enum},message:"must be equal to one of the allowed values"};
+for(const key5 in data17){
+if(!(((((key5 === "protocol") || (key5 === "listen_port")) || (key5 === "target_address")) || (key5 === "target_port")) || (key5 === "description"))){
+const err26 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -751,11 +753,10 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data16.listen_port !== undefined){
-let data18 = data16.listen_port;
-if(typeof data18 === "string"){
-if(func2(data18) < 1){
-const err27 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/listen_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/listen_port/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data17.protocol !== undefined){
+let data18 = data17.protocol;
+if(typeof data18 !== "string"){
+const err27 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/protocol",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -764,9 +765,8 @@ vErrors.push(err27);
 }
 errors++;
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/listen_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/listen_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data18 === "tcp") || (data18 === "udp"))){
+const err28 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/protocol",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema12.properties.networks.items.properties.forwards.items.properties.ports.items.properties.protocol.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -776,11 +776,11 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data16.target_address !== undefined){
-let data19 = data16.target_address;
+if(data17.listen_port !== undefined){
+let data19 = data17.listen_port;
 if(typeof data19 === "string"){
 if(func2(data19) < 1){
-const err29 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err29 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/listen_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/listen_port/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -791,7 +791,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err30 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/listen_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/listen_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -801,9 +801,11 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data16.target_port !== undefined){
-if(typeof data16.target_port !== "string"){
-const err31 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data17.target_address !== undefined){
+let data20 = data17.target_address;
+if(typeof data20 === "string"){
+if(func2(data20) < 1){
+const err31 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -813,9 +815,8 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data16.description !== undefined){
-if(typeof data16.description !== "string"){
-const err32 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/description",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err32 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -825,9 +826,9 @@ vErrors.push(err32);
 errors++;
 }
 }
-}
-else {
-const err33 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data17.target_port !== undefined){
+if(typeof data17.target_port !== "string"){
+const err33 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -837,9 +838,9 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data17.description !== undefined){
+if(typeof data17.description !== "string"){
+const err34 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/description",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -851,7 +852,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err35 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -863,7 +864,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/networks/" + i0+"/forwards",schemaPath:"#/properties/networks/items/properties/forwards/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err36 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -873,15 +874,9 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data2.load_balancers !== undefined){
-let data22 = data2.load_balancers;
-if(Array.isArray(data22)){
-const len3 = data22.length;
-for(let i3=0; i3<len3; i3++){
-let data23 = data22[i3];
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-if(data23.listen_address === undefined){
-const err37 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/required",keyword:"required",params:{missingProperty: "listen_address"},message:"must have required property '"+"listen_address"+"'"};
+}
+else {
+const err37 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -890,9 +885,10 @@ vErrors.push(err37);
 }
 errors++;
 }
-for(const key6 in data23){
-if(!(((((key6 === "listen_address") || (key6 === "description")) || (key6 === "config")) || (key6 === "backends")) || (key6 === "ports"))){
-const err38 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+}
+}
+else {
+const err38 = {instancePath:instancePath+"/networks/" + i0+"/forwards",schemaPath:"#/properties/networks/items/properties/forwards/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -902,11 +898,15 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data23.listen_address !== undefined){
-let data24 = data23.listen_address;
-if(typeof data24 === "string"){
-if(func2(data24) < 1){
-const err39 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/listen_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/listen_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data2.load_balancers !== undefined){
+let data23 = data2.load_balancers;
+if(Array.isArray(data23)){
+const len3 = data23.length;
+for(let i3=0; i3<len3; i3++){
+let data24 = data23[i3];
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+if(data24.listen_address === undefined){
+const err39 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/required",keyword:"required",params:{missingProperty: "listen_address"},message:"must have required property '"+"listen_address"+"'"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -915,9 +915,9 @@ vErrors.push(err39);
 }
 errors++;
 }
-}
-else {
-const err40 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/listen_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/listen_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key6 in data24){
+if(!(((((key6 === "listen_address") || (key6 === "description")) || (key6 === "config")) || (key6 === "backends")) || (key6 === "ports"))){
+const err40 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -927,9 +927,11 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data23.description !== undefined){
-if(typeof data23.description !== "string"){
-const err41 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data24.listen_address !== undefined){
+let data25 = data24.listen_address;
+if(typeof data25 === "string"){
+if(func2(data25) < 1){
+const err41 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/listen_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/listen_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -939,12 +941,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data23.config !== undefined){
-let data26 = data23.config;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-for(const key7 in data26){
-if(typeof data26[key7] !== "string"){
-const err42 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/config/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err42 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/listen_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/listen_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -954,9 +952,9 @@ vErrors.push(err42);
 errors++;
 }
 }
-}
-else {
-const err43 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/config",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data24.description !== undefined){
+if(typeof data24.description !== "string"){
+const err43 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -966,15 +964,12 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data23.backends !== undefined){
-let data28 = data23.backends;
-if(Array.isArray(data28)){
-const len4 = data28.length;
-for(let i4=0; i4<len4; i4++){
-let data29 = data28[i4];
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-if(data29.name === undefined){
-const err44 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(data24.config !== undefined){
+let data27 = data24.config;
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+for(const key7 in data27){
+if(typeof data27[key7] !== "string"){
+const err44 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/config/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -983,8 +978,10 @@ vErrors.push(err44);
 }
 errors++;
 }
-if(data29.target_address === undefined){
-const err45 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/required",keyword:"required",params:{missingProperty: "target_address"},message:"must have required property '"+"target_address"+"'"};
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/config",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -993,9 +990,16 @@ vErrors.push(err45);
 }
 errors++;
 }
-for(const key8 in data29){
-if(!((((key8 === "name") || (key8 === "description")) || (key8 === "target_address")) || (key8 === "target_port"))){
-const err46 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+}
+if(data24.backends !== undefined){
+let data29 = data24.backends;
+if(Array.isArray(data29)){
+const len4 = data29.length;
+for(let i4=0; i4<len4; i4++){
+let data30 = data29[i4];
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.name === undefined){
+const err46 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1004,12 +1008,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-if(data29.name !== undefined){
-let data30 = data29.name;
-if(typeof data30 === "string"){
-if(func2(data30) < 1){
-const err47 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/name",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data30.target_address === undefined){
+const err47 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/required",keyword:"required",params:{missingProperty: "target_address"},message:"must have required property '"+"target_address"+"'"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1018,9 +1018,9 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-else {
-const err48 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/name",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key8 in data30){
+if(!((((key8 === "name") || (key8 === "description")) || (key8 === "target_address")) || (key8 === "target_port"))){
+const err48 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1030,9 +1030,11 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data29.description !== undefined){
-if(typeof data29.description !== "string"){
-const err49 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.name !== undefined){
+let data31 = data30.name;
+if(typeof data31 === "string"){
+if(func2(data31) < 1){
+const err49 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/name",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1042,11 +1044,8 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data29.target_address !== undefined){
-let data32 = data29.target_address;
-if(typeof data32 === "string"){
-if(func2(data32) < 1){
-const err50 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err50 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/name",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1056,8 +1055,9 @@ vErrors.push(err50);
 errors++;
 }
 }
-else {
-const err51 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.description !== undefined){
+if(typeof data30.description !== "string"){
+const err51 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1067,9 +1067,11 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data29.target_port !== undefined){
-if(typeof data29.target_port !== "string"){
-const err52 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.target_address !== undefined){
+let data33 = data30.target_address;
+if(typeof data33 === "string"){
+if(func2(data33) < 1){
+const err52 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1079,9 +1081,8 @@ vErrors.push(err52);
 errors++;
 }
 }
-}
 else {
-const err53 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err53 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1091,9 +1092,9 @@ vErrors.push(err53);
 errors++;
 }
 }
-}
-else {
-const err54 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data30.target_port !== undefined){
+if(typeof data30.target_port !== "string"){
+const err54 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1103,15 +1104,9 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data23.ports !== undefined){
-let data34 = data23.ports;
-if(Array.isArray(data34)){
-const len5 = data34.length;
-for(let i5=0; i5<len5; i5++){
-let data35 = data34[i5];
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-if(data35.protocol === undefined){
-const err55 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
+}
+else {
+const err55 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1120,8 +1115,10 @@ vErrors.push(err55);
 }
 errors++;
 }
-if(data35.listen_port === undefined){
-const err56 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "listen_port"},message:"must have required property '"+"listen_port"+"'"};
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1130,9 +1127,16 @@ vErrors.push(err56);
 }
 errors++;
 }
-for(const key9 in data35){
-if(!((((key9 === "description") || (key9 === "protocol")) || (key9 === "listen_port")) || (key9 === "target_backend"))){
-const err57 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+}
+if(data24.ports !== undefined){
+let data35 = data24.ports;
+if(Array.isArray(data35)){
+const len5 = data35.length;
+for(let i5=0; i5<len5; i5++){
+let data36 = data35[i5];
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+if(data36.protocol === undefined){
+const err57 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1141,10 +1145,8 @@ vErrors.push(err57);
 }
 errors++;
 }
-}
-if(data35.description !== undefined){
-if(typeof data35.description !== "string"){
-const err58 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data36.listen_port === undefined){
+const err58 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "listen_port"},message:"must have required property '"+"listen_port"+"'"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -1153,11 +1155,9 @@ vErrors.push(err58);
 }
 errors++;
 }
-}
-if(data35.protocol !== undefined){
-let data37 = data35.protocol;
-if(typeof data37 !== "string"){
-const err59 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/protocol",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key9 in data36){
+if(!((((key9 === "description") || (key9 === "protocol")) || (key9 === "listen_port")) || (key9 === "target_backend"))){
+const err59 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1166,8 +1166,10 @@ vErrors.push(err59);
 }
 errors++;
 }
-if(!((data37 === "tcp") || (data37 === "udp"))){
-const err60 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/protocol",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema12.properties.networks.items.properties.load_balancers.items.properties.ports.items.properties.protocol.enum},message:"must be equal to one of the allowed values"};
+}
+if(data36.description !== undefined){
+if(typeof data36.description !== "string"){
+const err60 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -1177,11 +1179,10 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data35.listen_port !== undefined){
-let data38 = data35.listen_port;
-if(typeof data38 === "string"){
-if(func2(data38) < 1){
-const err61 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/listen_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/listen_port/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data36.protocol !== undefined){
+let data38 = data36.protocol;
+if(typeof data38 !== "string"){
+const err61 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/protocol",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1190,9 +1191,8 @@ vErrors.push(err61);
 }
 errors++;
 }
-}
-else {
-const err62 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/listen_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/listen_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data38 === "tcp") || (data38 === "udp"))){
+const err62 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/protocol",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema12.properties.networks.items.properties.load_balancers.items.properties.ports.items.properties.protocol.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1202,15 +1202,11 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data35.target_backend !== undefined){
-let data39 = data35.target_backend;
-if(Array.isArray(data39)){
-const len6 = data39.length;
-for(let i6=0; i6<len6; i6++){
-let data40 = data39[i6];
-if(typeof data40 === "string"){
-if(func2(data40) < 1){
-const err63 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend/" + i6,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data36.listen_port !== undefined){
+let data39 = data36.listen_port;
+if(typeof data39 === "string"){
+if(func2(data39) < 1){
+const err63 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/listen_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/listen_port/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1221,7 +1217,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend/" + i6,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err64 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/listen_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/listen_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1231,9 +1227,15 @@ vErrors.push(err64);
 errors++;
 }
 }
-}
-else {
-const err65 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data36.target_backend !== undefined){
+let data40 = data36.target_backend;
+if(Array.isArray(data40)){
+const len6 = data40.length;
+for(let i6=0; i6<len6; i6++){
+let data41 = data40[i6];
+if(typeof data41 === "string"){
+if(func2(data41) < 1){
+const err65 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend/" + i6,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1243,9 +1245,8 @@ vErrors.push(err65);
 errors++;
 }
 }
-}
 else {
-const err66 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err66 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend/" + i6,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1257,7 +1258,7 @@ errors++;
 }
 }
 else {
-const err67 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err67 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1269,7 +1270,7 @@ errors++;
 }
 }
 else {
-const err68 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err68 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1281,7 +1282,7 @@ errors++;
 }
 }
 else {
-const err69 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers",schemaPath:"#/properties/networks/items/properties/load_balancers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err69 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1293,7 +1294,7 @@ errors++;
 }
 }
 else {
-const err70 = {instancePath:instancePath+"/networks/" + i0,schemaPath:"#/properties/networks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err70 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1305,7 +1306,7 @@ errors++;
 }
 }
 else {
-const err71 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err71 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers",schemaPath:"#/properties/networks/items/properties/load_balancers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1315,15 +1316,9 @@ vErrors.push(err71);
 errors++;
 }
 }
-if(data.instances !== undefined){
-let data41 = data.instances;
-if(Array.isArray(data41)){
-const len7 = data41.length;
-for(let i7=0; i7<len7; i7++){
-let data42 = data41[i7];
-if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
-if(data42.name === undefined){
-const err72 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+else {
+const err72 = {instancePath:instancePath+"/networks/" + i0,schemaPath:"#/properties/networks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1332,9 +1327,10 @@ vErrors.push(err72);
 }
 errors++;
 }
-for(const key10 in data42){
-if(!((key10 === "name") || (key10 === "devices"))){
-const err73 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1344,11 +1340,15 @@ vErrors.push(err73);
 errors++;
 }
 }
-if(data42.name !== undefined){
-let data43 = data42.name;
-if(typeof data43 === "string"){
-if(func2(data43) < 1){
-const err74 = {instancePath:instancePath+"/instances/" + i7+"/name",schemaPath:"#/properties/instances/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data.instances !== undefined){
+let data42 = data.instances;
+if(Array.isArray(data42)){
+const len7 = data42.length;
+for(let i7=0; i7<len7; i7++){
+let data43 = data42[i7];
+if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
+if(data43.name === undefined){
+const err74 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1357,9 +1357,9 @@ vErrors.push(err74);
 }
 errors++;
 }
-}
-else {
-const err75 = {instancePath:instancePath+"/instances/" + i7+"/name",schemaPath:"#/properties/instances/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key10 in data43){
+if(!(((key10 === "name") || (key10 === "config")) || (key10 === "devices"))){
+const err75 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1369,14 +1369,11 @@ vErrors.push(err75);
 errors++;
 }
 }
-if(data42.devices !== undefined){
-let data44 = data42.devices;
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-for(const key11 in data44){
-let data45 = data44[key11];
-if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
-if(data45.type === undefined){
-const err76 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(data43.name !== undefined){
+let data44 = data43.name;
+if(typeof data44 === "string"){
+if(func2(data44) < 1){
+const err76 = {instancePath:instancePath+"/instances/" + i7+"/name",schemaPath:"#/properties/instances/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1385,10 +1382,9 @@ vErrors.push(err76);
 }
 errors++;
 }
-for(const key12 in data45){
-if(!(key12 === "type")){
-if(typeof data45[key12] !== "string"){
-const err77 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err77 = {instancePath:instancePath+"/instances/" + i7+"/name",schemaPath:"#/properties/instances/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1398,12 +1394,12 @@ vErrors.push(err77);
 errors++;
 }
 }
-}
-if(data45.type !== undefined){
-let data47 = data45.type;
-if(typeof data47 === "string"){
-if(func2(data47) < 1){
-const err78 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data43.config !== undefined){
+let data45 = data43.config;
+if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
+for(const key11 in data45){
+if(typeof data45[key11] !== "string"){
+const err78 = {instancePath:instancePath+"/instances/" + i7+"/config/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1413,8 +1409,9 @@ vErrors.push(err78);
 errors++;
 }
 }
+}
 else {
-const err79 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err79 = {instancePath:instancePath+"/instances/" + i7+"/config",schemaPath:"#/properties/instances/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1424,9 +1421,14 @@ vErrors.push(err79);
 errors++;
 }
 }
-}
-else {
-const err80 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data43.devices !== undefined){
+let data47 = data43.devices;
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+for(const key12 in data47){
+let data48 = data47[key12];
+if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
+if(data48.type === undefined){
+const err80 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1435,10 +1437,10 @@ vErrors.push(err80);
 }
 errors++;
 }
-}
-}
-else {
-const err81 = {instancePath:instancePath+"/instances/" + i7+"/devices",schemaPath:"#/properties/instances/items/properties/devices/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key13 in data48){
+if(!(key13 === "type")){
+if(typeof data48[key13] !== "string"){
+const err81 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1449,8 +1451,11 @@ errors++;
 }
 }
 }
-else {
-const err82 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data48.type !== undefined){
+let data50 = data48.type;
+if(typeof data50 === "string"){
+if(func2(data50) < 1){
+const err82 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1460,9 +1465,8 @@ vErrors.push(err82);
 errors++;
 }
 }
-}
 else {
-const err83 = {instancePath:instancePath+"/instances",schemaPath:"#/properties/instances/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err83 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1474,12 +1478,60 @@ errors++;
 }
 }
 else {
-const err84 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err84 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err84];
 }
 else {
 vErrors.push(err84);
+}
+errors++;
+}
+}
+}
+else {
+const err85 = {instancePath:instancePath+"/instances/" + i7+"/devices",schemaPath:"#/properties/instances/items/properties/devices/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+}
+else {
+const err86 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+}
+else {
+const err87 = {instancePath:instancePath+"/instances",schemaPath:"#/properties/instances/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+}
+else {
+const err88 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
 }
 errors++;
 }

@@ -31,7 +31,7 @@ export function nicTypeOfNetwork(networkType: string): string {
  * A device of type `nic` becomes a {@link NicDevice}: its type is
  * `nictype` when set, else derived from its network's type
  * ({@link nicTypeOfNetwork}); its config is the device map without `type`
- * and `nictype`. Other devices are left out. Everything returned is frozen.
+ * and `nictype`; its `instanceUuid` is the instance's `volatile.uuid`. Other devices are left out. Everything returned is frozen.
  */
 export function hostStateModel(state: HostState): HostStateModel {
   const networks = (state.networks ?? []).map((n) =>
@@ -40,6 +40,7 @@ export function hostStateModel(state: HostState): HostStateModel {
       type: n.type,
       config: Object.freeze(stringMap(n.config ?? {})),
       ...(n.ovn_router === undefined ? {} : { ovnRouter: n.ovn_router }),
+      ...(n.id === undefined ? {} : { id: n.id }),
     }),
   );
   const typeOf = new Map(networks.map((n) => [n.name, n.type]));
@@ -59,7 +60,16 @@ export function hostStateModel(state: HostState): HostStateModel {
       const { type: _type, nictype, ...config } = stringMap(entry) as HostStateDevice & { nictype?: string };
       const networkType = config.network === undefined ? undefined : typeOf.get(config.network);
       const type = nictype ?? (networkType === undefined ? "" : nicTypeOfNetwork(networkType));
-      nics.push(Object.freeze({ instance: instance.name, device, type, config: Object.freeze(config as Record<string, string>) }));
+      const uuid = instance.config?.["volatile.uuid"];
+      nics.push(
+        Object.freeze({
+          instance: instance.name,
+          device,
+          type,
+          config: Object.freeze(config as Record<string, string>),
+          ...(uuid === undefined || uuid === "" ? {} : { instanceUuid: uuid }),
+        }),
+      );
     }
   }
   return Object.freeze({
