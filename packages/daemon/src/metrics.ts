@@ -103,7 +103,7 @@ export class DaemonMetrics {
   private readonly natRowsChanged: Counter<"trigger">;
   private readonly natFailures: Counter;
   private readonly natReconciles: Counter<"trigger">;
-  private readonly natDuration: Histogram;
+  private readonly natDuration: Histogram<"trigger">;
 
   constructor(source: MetricsSource) {
     const registers = [this.registry];
@@ -179,7 +179,8 @@ export class DaemonMetrics {
     this.natFailures = new Counter({ name: "incusx_nat_reconcile_failures_total", help: "Reconciles that failed (each is retried with backoff).", registers });
     this.natDuration = new Histogram({
       name: "incusx_nat_reconcile_duration_seconds",
-      help: "Seconds each finished reconcile took, whatever started it.",
+      help: "Seconds each finished reconcile took, per trigger (start, drift, state, retry).",
+      labelNames: ["trigger"],
       buckets: [...NAT_RECONCILE_BUCKETS],
       registers,
     });
@@ -229,7 +230,7 @@ export class DaemonMetrics {
     if (report.changes > 0) this.natRowsChanged.inc({ trigger }, report.changes);
     if (trigger === "drift" && report.changes > 0) this.natDriftRepairs.inc({ member });
     this.natReconciles.inc({ trigger });
-    if (Number.isFinite(report.durationMs) && report.durationMs >= 0) this.natDuration.observe(seconds(report.durationMs));
+    if (Number.isFinite(report.durationMs) && report.durationMs >= 0) this.natDuration.observe({ trigger }, seconds(report.durationMs));
   }
 
   /** Counts `client`'s reconnections until the returned function is called. */
