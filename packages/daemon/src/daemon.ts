@@ -13,7 +13,7 @@ import {
 } from "@incusx/host";
 import { IpRoute2LinkConfigurator } from "@incusx/linux-net";
 import type { AttachedNic, NetworkRuntime, NicKey, NicSpec } from "@incusx/network-runtime";
-import { ErrorCode, IncusxError, NatBackendToken, type LeaseEvent, type LeaseEventStream, type LogLevel } from "@incusx/sdk";
+import { ErrorCode, IncusxError, NatBackendToken, type HostMetrics, type LeaseEvent, type LeaseEventStream, type LogLevel } from "@incusx/sdk";
 import { EventHub } from "./event-hub.js";
 import { DaemonMetrics } from "./metrics.js";
 
@@ -113,6 +113,13 @@ export class Daemon {
   private readonly pending = new Set<string>();
   private readonly logSink: LogSink;
   private readonly natListeners = new Set<(report: NatKeeperReport) => void>();
+  // Every generation's plugins report here (an OVSDB client of a retired config's backend still counts); an embedder's sink hears them too.
+  private readonly hostMetrics: HostMetrics = {
+    record: (event) => {
+      this.metrics.observeHostMetric(event);
+      this.options.services?.hostMetrics?.record(event);
+    },
+  };
   private reloading: Promise<ReloadResult> | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -324,6 +331,7 @@ export class Daemon {
         ...this.options.services,
         logSink: this.logSink,
         leaseEvents: bus,
+        hostMetrics: this.hostMetrics,
       },
     });
     const report = await host.start();

@@ -109,6 +109,14 @@ describe("DaemonMetrics", () => {
     expect(client.listenerCount("reconnect")).toBe(0);
   });
 
+  it("counts the OVSDB reconnects plugins report through HostMetricsToken, and ignores kinds it does not know", async () => {
+    const { metrics } = fixture();
+    metrics.observeHostMetric({ kind: "ovsdb-reconnect", database: "OVN_Northbound" });
+    metrics.observeHostMetric({ kind: "ovsdb-reconnect", database: "OVN_Northbound" });
+    metrics.observeHostMetric({ kind: "from-a-newer-sdk" } as never);
+    expect(valueOf(parseScrape(await metrics.scrape()), "incusx_ovsdb_reconnects_total")).toBe(2);
+  });
+
   it("turns NAT keeper reports into owned rows per member, drift repairs, rows changed, failures and a duration histogram", async () => {
     const { metrics } = fixture();
     const reports: NatMetricsReport[] = [
@@ -155,7 +163,7 @@ describe("DaemonMetrics", () => {
     expect(histogramOf(scrape, "incusx_nat_reconcile_duration_seconds")).toBeUndefined();
     // The text says what prom-client holds: every labelled bucket of its registry, value for value.
     const [json] = (await metrics.registry.getMetricsAsJSON()).filter((m) => m.name === "incusx_nat_reconcile_duration_seconds");
-    const fromRegistry = json!.values.map((v) => ({ name: v.metricName, labels: Object.fromEntries(Object.entries(v.labels).map(([k, x]) => [k, String(x)])), value: v.value }));
+    const fromRegistry = json!.values.map((v) => ({ name: (v as { metricName?: string }).metricName, labels: Object.fromEntries(Object.entries(v.labels).map(([k, x]) => [k, String(x)])), value: v.value }));
     const order = (xs: readonly { name?: string; labels: Readonly<Record<string, string>> }[]) =>
       [...xs].sort((a, b) => JSON.stringify([a.name, Object.entries(a.labels).sort()]).localeCompare(JSON.stringify([b.name, Object.entries(b.labels).sort()])));
     expect(fromRegistry.every((v) => v.labels.trigger !== undefined)).toBe(true);

@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { StartupReport } from "@incusx/host";
 import type { AttachedNic, NicFamilyState } from "@incusx/network-runtime";
+import type { HostMetricEvent } from "@incusx/sdk";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** The `Content-Type` of a scrape: Prometheus text exposition 0.0.4. */
@@ -77,7 +78,9 @@ export interface ReconnectingClient {
  * reconnects and the NAT keeper's reconciles. Lease counters come from
  * {@link observeLeaseEvent} (the daemon hands it every lease event its NICs
  * publish), NIC and plugin figures are read at each scrape, NAT and OVSDB
- * figures come from {@link observeNatReport} and {@link observeOvsdbClient}.
+ * figures come from {@link observeNatReport}, and from {@link observeHostMetric}
+ * (what plugins report, such as the NAT backend's NB reconnects) or
+ * {@link observeOvsdbClient} (a client of the embedder's own).
  *
  * No label names an instance, device or interface: a host runs thousands of
  * NICs that come and go, and a series per NIC would grow the scrape and the
@@ -231,6 +234,16 @@ export class DaemonMetrics {
     if (trigger === "drift" && report.changes > 0) this.natDriftRepairs.inc({ member });
     this.natReconciles.inc({ trigger });
     if (Number.isFinite(report.durationMs) && report.durationMs >= 0) this.natDuration.observe({ trigger }, seconds(report.durationMs));
+  }
+
+  /**
+   * Counts one host-level event a plugin reported through
+   * `HostMetricsToken` (the daemon hands every plugin's here): an
+   * `ovsdb-reconnect` adds to `incusx_ovsdb_reconnects_total`. Unknown
+   * kinds are ignored (a plugin built on a newer SDK).
+   */
+  observeHostMetric(event: HostMetricEvent): void {
+    if (event.kind === "ovsdb-reconnect") this.ovsdbReconnects.inc();
   }
 
   /** Counts `client`'s reconnections until the returned function is called. */
