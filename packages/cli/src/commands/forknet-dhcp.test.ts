@@ -130,7 +130,8 @@ describe("incusx forknet dhcp: command line", () => {
 
   it.each([
     [["--interface", "eth0"], 'Option "--netns" is required'],
-    [["--netns", "ctr"], 'Option "--interface" is required'],
+    [["--netns", "ctr", "--daemon", "/run/incusx/daemon.sock"], 'Option "--daemon" needs "--interface"'],
+    [["--netns", "ctr", "--interface", "eth0", "--interfaces-json", "interfaces.json"], 'Option "--interfaces-json" applies only without "--interface"'],
     [["--netns", "ctr", "--interface", "eth0", "--no-ipv4", "--no-ipv6"], 'Options "--no-ipv4" and "--no-ipv6" leave nothing to do'],
     [["--netns", "ctr", "--interface", "eth0", "--exit-when-configured", "--timeout", "soon"], 'Invalid value for "--timeout": "soon" is not a positive number of seconds'],
     [["--netns", "ctr", "--interface", "eth0", "--exit-when-configured", "--timeout", "0"], 'Invalid value for "--timeout": "0"'],
