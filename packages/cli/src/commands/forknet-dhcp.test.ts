@@ -259,6 +259,17 @@ describe("incusx forknet dhcp: entering the namespace", () => {
     expect((await run.done).status).toBe(3);
   });
 
+  it("without --interface, re-runs itself under nsenter for every interface, passing --interfaces-json as an absolute path", async () => {
+    const p = parent();
+    const run = start(p.command, ["--netns", "ctr", "--interfaces-json", "interfaces.json", "--state-dir", "state"], "/srv");
+    await new Promise((r) => setImmediate(r));
+    expect(p.spawned[0]!.args.slice(4)).toEqual([
+      "forknet", "dhcp", "--in-netns", "--netns", "ctr", "--interfaces-json", "/srv/interfaces.json", "--state-dir", "/srv/state",
+    ]);
+    p.proc.emit("exit", 0, null);
+    expect((await run.done).status).toBe(0);
+  });
+
   it("forwards SIGTERM and SIGINT to the child and exits as the child did", async () => {
     const p = parent();
     const run = start(p.command, ["--netns", "/proc/42/ns/net", "--interface", "eth0"]);
