@@ -136,7 +136,7 @@ export function parseScrapeStrict(text: string): Map<string, StrictFamily> {
     const meta = /^#\s+(HELP|TYPE)\s+(\S+)(?:\s(.*))?$/.exec(raw);
     if (meta !== null) {
       const f = family(meta[2]!, line);
-      if (meta[1] === "HELP") f.help = (meta[3] ?? "").replace(/\\n/g, "\n").replace(/\\\\/g, "\\");
+      if (meta[1] === "HELP") f.help = (meta[3] ?? "").replace(/\\([\\n])/g, (_, c: string) => (c === "n" ? "\n" : "\\"));
       else {
         if (!TYPES.has(meta[3] ?? "")) throw new Error(`line ${line}: bad type "${meta[3]}"`);
         if (f.samples.length > 0) throw new Error(`line ${line}: TYPE of "${f.name}" after its samples`);

@@ -27,6 +27,11 @@ describe("parseScrapeStrict", () => {
     expect(parseScrape(LABELLED).get("h_seconds")?.metrics.every((m) => m.labels === undefined || !("t" in m.labels))).toBe(true);
   });
 
+  it("reads HELP escapes (a backslash before n stays a backslash and an n)", () => {
+    const families = parseScrapeStrict("# HELP c Line one\\nline two, a \\\\n here.\n# TYPE c counter\nc 1\n");
+    expect(families.get("c")?.help).toBe("Line one\nline two, a \\n here.");
+  });
+
   it.each([
     ["a bucket above +Inf's count", LABELLED.replace('h_seconds_count{t="a"} 2', 'h_seconds_count{t="a"} 3')],
     ["buckets that are not cumulative", LABELLED.replace('h_seconds_bucket{le="0.1",t="a"} 1', 'h_seconds_bucket{le="0.1",t="a"} 5')],
