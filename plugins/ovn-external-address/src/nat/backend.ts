@@ -9,10 +9,12 @@
 import { hostname } from "node:os";
 import {
   HostIdentityToken,
+  HostMetricsToken,
   NetworkStateToken,
   PluginConfigToken,
   inject,
   type HostIdentity,
+  type HostMetrics,
   type IpFamily,
   type NatBackend,
   type NatListOptions,
@@ -128,6 +130,7 @@ export class OvnNatBackend implements NatBackend {
   readonly #config: OvnNatConfigInput;
   readonly #state: NetworkState;
   readonly #member: string;
+  readonly #metrics: HostMetrics | undefined;
   #client: Promise<OvsdbClient> | undefined;
   #ownsClient = true;
   #writes = 0;
@@ -164,10 +167,12 @@ export class OvnNatBackend implements NatBackend {
     @inject(PluginConfigToken) config: unknown,
     @inject(NetworkStateToken) state: NetworkState,
     @inject(HostIdentityToken) identity?: HostIdentity,
+    @inject(HostMetricsToken) metrics?: HostMetrics,
   ) {
     this.#config = (config ?? {}) as OvnNatConfigInput;
     this.#state = state;
     this.#member = identity?.member || hostname();
+    this.#metrics = metrics;
   }
 
   /** A backend on an existing client (the caller closes it), writing as `options.member` (default the host name). */
@@ -659,7 +664,11 @@ export class OvnNatBackend implements NatBackend {
         unrefWhenIdle: true,
       });
       this.#client = client;
-      client.catch(() => (this.#client = undefined));
+      client.then(
+        // The host counts the connection's losses (incusx_ovsdb_reconnects_total); the client heals them itself.
+        (c) => c.on("reconnect", () => this.#metrics?.record({ kind: "ovsdb-reconnect", database: OVN_NORTHBOUND })),
+        () => (this.#client = undefined),
+      );
     }
     return this.#client;
   }
