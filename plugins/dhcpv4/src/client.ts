@@ -3,7 +3,7 @@ import { Dhcpv4MessageType, Dhcpv4OptionCode, dhcpv4OptionValue, findDhcpv4Optio
 import type { Clock, DhcpAttemptFailure, Lease, LeaseEventKind, Logger } from "@incusx/sdk";
 import { runExchange, isReplyTo, isType, sendMessage, unusableAddress, type Exchange, type ExchangeContext } from "./exchange.js";
 import { Inbox, receiveUntilAborted, type AdmissionSlot, type MessageSource } from "@incusx/dhcp-client";
-import { bindingFromAck, expiresAt, leaseOf, savedLeaseOf, timeOf, type Binding, type SavedLease } from "./lease.js";
+import { bindingFromAck, expiresAt, fuzzedRenewalTimes, leaseOf, savedLeaseOf, timeOf, type Binding, type SavedLease } from "./lease.js";
 import { buildDiscover, buildRelease, buildRequest, secondsSince, type ClientIdentity } from "./messages.js";
 import { announcedName, type Dhcpv4ClientOptions } from "./options.js";
 import { renewRetransmitAt, retransmitDelay, type RandomSource } from "./retransmit.js";
@@ -373,7 +373,9 @@ export class Dhcpv4Client {
     return { result: { kind: "ack", binding } };
   }
 
-  async #establish(binding: Binding, event: LeaseEventKind): Promise<Next> {
+  async #establish(granted: Binding, event: LeaseEventKind): Promise<Next> {
+    // Fuzzed afresh on every ACK, so clients that bound together drift apart.
+    const binding = { ...granted, ...fuzzedRenewalTimes(granted, this.#random) };
     this.#binding = binding;
     this.#naksInARow = 0;
     await this.#persist(savedLeaseOf(binding));
