@@ -1,6 +1,7 @@
 import { LinkError } from "./errors.js";
 import { assertInterfaceName } from "./ip-command.js";
-import { nativeAddon, type NativeSocketHandle } from "./native-addon.js";
+import { nativeAddon, type NativeAddon, type NativeSocketHandle } from "./native-addon.js";
+import { NativeSocket } from "./native-socket.js";
 import { withNetns, type NetnsRef } from "./netns.js";
 
 /**
@@ -63,75 +64,27 @@ export async function openArpSocket(options: ArpSocketOptions): Promise<ArpSocke
     );
   }
   assertInterfaceName(iface);
-  const open = (fd: number | undefined): ArpSocket => new NativeArpSocket(iface, (onMessage, onError) => addon.openArp!(iface, onMessage, onError, fd));
+  const open = (fd: number | undefined): ArpSocket => new NativeArpSocket(addon, iface, (onMessage, onError) => addon.openArp!(iface, onMessage, onError, fd));
   return netns === undefined ? open(undefined) : withNetns(netns, (ref) => open(ref.fd));
 }
 
-/** The addon's ARP socket: listeners, failure and close over the native handle. */
-class NativeArpSocket implements ArpSocket {
-  readonly iface: string;
-  readonly #handle: NativeSocketHandle;
-  readonly #listeners = new Set<(packet: Uint8Array, from: { readonly mac: string }) => void>();
-  readonly #errorListeners = new Set<(error: NodeJS.ErrnoException) => void>();
-  #failure: NodeJS.ErrnoException | undefined;
-  #closed: Promise<void> | undefined;
-
+/** The addon's ARP socket. */
+class NativeArpSocket extends NativeSocket<{ readonly mac: string }> implements ArpSocket {
   constructor(
+    addon: NativeAddon,
     iface: string,
-    open: (onMessage: (bytes: Buffer, mac: string) => void, onError: (error: NodeJS.ErrnoException) => void) => NativeSocketHandle,
+    open: (onMessage: (bytes: Buffer, mac: string, port: number) => void, onError: (error: NodeJS.ErrnoException) => void) => NativeSocketHandle,
   ) {
-    this.iface = iface;
-    this.#handle = open(
-      (bytes, mac) => {
-        const from = { mac };
-        for (const listener of [...this.#listeners]) listener(bytes, from);
-      },
-      (error) => this.#fail(error),
-    );
+    super(addon, iface, `The ARP socket on interface "${iface}"`, open, (mac) => ({ mac }));
   }
 
   send(packet: Uint8Array): Promise<void> {
-    if (this.#closed !== undefined) return Promise.reject(new Error(`The ARP socket on interface "${this.iface}" is closed`));
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    try {
-      nativeAddon().addon!.sendArp!(this.#handle, packet);
-      return Promise.resolve();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENODEV") this.#fail(error as NodeJS.ErrnoException);
-      return Promise.reject(error as Error);
-    }
-  }
-
-  #fail(error: NodeJS.ErrnoException): void {
-    if (this.#failure !== undefined) return;
-    this.#failure = error;
-    for (const listener of [...this.#errorListeners]) listener(error);
+    const refused = this.refusal();
+    if (refused !== undefined) return Promise.reject(refused);
+    return this.sendNow(() => this.addon.sendArp!(this.handle, packet));
   }
 
   onPacket(listener: (packet: Uint8Array, from: { readonly mac: string }) => void): { close(): void } {
-    const wrapped = (packet: Uint8Array, from: { readonly mac: string }): void => listener(packet, from);
-    this.#listeners.add(wrapped);
-    return { close: () => void this.#listeners.delete(wrapped) };
-  }
-
-  onError(listener: (error: NodeJS.ErrnoException) => void): { close(): void } {
-    const failure = this.#failure;
-    if (failure !== undefined) {
-      let open = true;
-      queueMicrotask(() => open && listener(failure));
-      return { close: () => void (open = false) };
-    }
-    const wrapped = (error: NodeJS.ErrnoException): void => listener(error);
-    this.#errorListeners.add(wrapped);
-    return { close: () => void this.#errorListeners.delete(wrapped) };
-  }
-
-  close(): Promise<void> {
-    this.#closed ??= new Promise((resolve) => {
-      this.#listeners.clear();
-      this.#errorListeners.clear();
-      nativeAddon().addon!.close(this.#handle, resolve);
-    });
-    return this.#closed;
+    return this.listen(listener);
   }
 }
