@@ -99,6 +99,23 @@ describe("address conflict detection after the ACK", () => {
     expect(gaps.at(-1)).toBe(RATE_LIMIT_INTERVAL_MS);
   });
 
+  it("probes the address an earlier run saved (INIT-REBOOT) and, held by another host, reports it expired so the runtime removes it, then declines it", async () => {
+    const savedLease = { address: "192.0.2.150", server: SERVER_A, expiresAt: 1_000_000, prefixLength: 24 };
+    const { h, arp } = await startWithAcd({ savedLease });
+    const request = h.transport.last();
+    expect(opt(request, 50)).toBe("192.0.2.150");
+    h.transport.deliver(ack(request, { address: "192.0.2.150" }));
+    await h.clock.flush();
+    expect(h.client.state).toBe("probing");
+    arp.deliver(arpReply(OTHER_MAC, "192.0.2.150", MAC));
+    await h.clock.flush();
+    expect(h.events.map((e) => [e.kind, e.lease!.addresses[0]!.address])).toEqual([["expired", "192.0.2.150"]]);
+    expect(opt(h.transport.last(), 53)).toBe(T.Decline);
+    await h.clock.advance(DECLINE_WAIT_MS);
+    expect(opt(h.transport.last(), 53)).toBe(T.Discover);
+    expect(opt(h.transport.last(), 50)).toBeUndefined();
+  });
+
   it("probes nothing and binds at once without the option", async () => {
     const h = await start();
     await offerAndAck(h);
