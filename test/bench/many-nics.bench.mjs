@@ -3,7 +3,7 @@
 // measured against a real dnsmasq (`--no-ping`) on one bridge, with the
 // peers (dhclient, udhcpc) in the same run. Root only; not part of CI.
 //
-//   node test/bench/many-nics.bench.mjs [--only a,b,...] [--nics 200] [--rounds 20] [--idle-seconds 60] [--via runtime|daemon]
+//   node test/bench/many-nics.bench.mjs [--only a,b,...] [--nics 200] [--rounds 20] [--idle-seconds 60] [--via runtime|daemon] [--server-neighbours pinned|learned]
 //   pnpm run bench:many-nics -- --only a,b
 //
 // Sections (all by default):
@@ -40,6 +40,15 @@
 // Peers are timed from their spawn until `ip monitor` shows the address,
 // as in dhcpv4-cold-start.bench.mjs.
 //
+// --server-neighbours (default pinned): whether the server namespace's
+// neighbour table holds every container's link-local address as a permanent
+// entry (createBridgedNetwork's serverNeighbours). dnsmasq looks up the
+// sender of every DHCPv6 message there and sleeps 100 ms, blocking every
+// other client, when it is missing; with 200 containers the kernel's
+// default table (gc_thresh3 1024, all namespaces together) evicts learned
+// entries, which a host serving that many containers avoids by raising the
+// table size and this shared machine cannot. `learned` measures that case.
+//
 // Prints a table (figure, measured, target, PASS/FAIL, command) and one
 // JSON line. Exits 0 even when a target is missed: the table says so.
 
@@ -64,7 +73,7 @@ const { fail } = await benchSetup(BENCH, {
 const { createBridgedNetwork } = await import(pathToFileURL(new URL("../../packages/testkit/dist/netns/index.js", import.meta.url).pathname).href);
 
 const rows = [];
-const summary = { bench: BENCH, via: args.via, nics: args.nics, rounds: args.rounds, node: process.version, dnsmasq: dnsmasqVersion(), loadavg: loadavg(), figures: {} };
+const summary = { bench: BENCH, via: args.via, serverNeighbours: args.serverNeighbours, nics: args.nics, rounds: args.rounds, node: process.version, dnsmasq: dnsmasqVersion(), loadavg: loadavg(), figures: {} };
 // The process under test, started (again, for (e)) on `stateDir`.
 const startProcess = (stateDir) => (args.via === "daemon" ? startDaemonRunner : startRunner)({ homeNs: net.homeNs, stateDir });
 const processName = args.via === "daemon" ? "incusx daemon" : "runtime process";
@@ -76,9 +85,9 @@ const kib = (k) => `${(k / 1024).toFixed(1)} MiB`;
 
 const fleetSize = args.only.has("c") || args.only.has("d") || args.only.has("e") || args.only.has("f") || args.only.has("g") ? args.nics : 0;
 const { work, resolvConf } = workDir("incusx-bench-many-");
-console.log(`${BENCH}: building ${fleetSize + 1} container namespaces on one bridge (dnsmasq ${summary.dnsmasq}, --no-ping, no --log-dhcp: its per-exchange log lines slow the server, not the clients measured)`);
+console.log(`${BENCH}: building ${fleetSize + 1} container namespaces on one bridge (dnsmasq ${summary.dnsmasq}, --no-ping, no --log-dhcp: its per-exchange log lines slow the server, not the clients measured; server neighbours ${args.serverNeighbours})`);
 let t = performance.now();
-const net = await createBridgedNetwork({ containers: fleetSize + 1, prefix: "incusx-bench", logDhcp: false });
+const net = await createBridgedNetwork({ containers: fleetSize + 1, prefix: "incusx-bench", logDhcp: false, serverNeighbours: args.serverNeighbours });
 let runner;
 try {
   console.log(`  built in ${((performance.now() - t) / 1000).toFixed(1)} s; server ${net.serverNs}, ${processName} in ${net.homeNs}`);
@@ -318,7 +327,7 @@ async function watchDeletes(ns) {
 function printTable() {
   if (rows.length === 0) return;
   summary.loadavgEnd = loadavg();
-  console.log(`\nTargets (issue 14), ${new Date().toISOString()}, ${summary.nics} NICs via ${summary.via === "daemon" ? "incusx daemon" : "runtime-runner.mjs"}, node ${process.version}, dnsmasq ${summary.dnsmasq}, load average ${summary.loadavg} at the start, ${summary.loadavgEnd} at the end`);
+  console.log(`\nTargets (issue 14), ${new Date().toISOString()}, ${summary.nics} NICs via ${summary.via === "daemon" ? "incusx daemon" : "runtime-runner.mjs"}, server neighbours ${summary.serverNeighbours}, node ${process.version}, dnsmasq ${summary.dnsmasq}, load average ${summary.loadavg} at the start, ${summary.loadavgEnd} at the end`);
   const header = ["figure", "measured", "target", "result"];
   const widths = header.map((h) => Math.max(h.length, ...rows.map((r) => String(r[h]).length)));
   const line = (cells) => `  ${cells.map((cell, i) => String(cell).padEnd(widths[i])).join("  ")}`;
@@ -330,7 +339,7 @@ function printTable() {
 }
 
 function parseArgs(argv) {
-  const out = { only: new Set(["a", "b", "c", "d", "e", "f", "g"]), nics: 200, rounds: 20, idleSeconds: 60, via: "runtime" };
+  const out = { only: new Set(["a", "b", "c", "d", "e", "f", "g"]), nics: 200, rounds: 20, idleSeconds: 60, via: "runtime", serverNeighbours: "pinned" };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     const int = () => {
@@ -351,8 +360,13 @@ function parseArgs(argv) {
       out.via = value;
       i++;
     }
+    else if (argv[i] === "--server-neighbours") {
+      if (value !== "pinned" && value !== "learned") fail(`--server-neighbours takes pinned or learned, got ${JSON.stringify(value)}`);
+      out.serverNeighbours = value;
+      i++;
+    }
     else if (argv[i] === "--") continue;
-    else fail(`unknown argument ${argv[i]}; usage: many-nics.bench.mjs [--only a,b,...] [--nics N] [--rounds N] [--idle-seconds S] [--via runtime|daemon]`);
+    else fail(`unknown argument ${argv[i]}; usage: many-nics.bench.mjs [--only a,b,...] [--nics N] [--rounds N] [--idle-seconds S] [--via runtime|daemon] [--server-neighbours pinned|learned]`);
   }
   if (out.nics > 219) fail("--nics is at most 219 (one more container holds the single-NIC rounds)");
   return out;
