@@ -217,7 +217,7 @@ async function fleetSections(fleet, stateDir) {
   if (attached.errors.length > 0) console.log(`  ${attached.errors.length} NICs failed, first: ${attached.errors[0]}`);
   const each = stats(attached.ms.filter((x) => x !== null));
   console.log(`  all configured in ${attached.totalMs.toFixed(0)} ms (per NIC: median ${each.median}, p95 ${each.p95}, max ${each.max} ms); RSS ${kib(afterAttach.rssKiB)}, peak ${kib(peakKiB)}, ${afterAttach.threads} threads, ${afterAttach.fds} fds`);
-  console.log(`  CPU time over the burst: ${processName} ${cpuMs.ours} ms, dnsmasq ${cpuMs.dnsmasq} ms`);
+  console.log(`  CPU time over the burst: ${processName} ${cpuMs.ours} ms, dnsmasq ${cpuMs.dnsmasq} ms${attached.loopDelayMs === undefined ? "" : `; event loop delay p50 ${attached.loopDelayMs.p50} ms, p99 ${attached.loopDelayMs.p99} ms, max ${attached.loopDelayMs.max} ms`}`);
   const withAll = { ...procStats(runner.pid), ...(await runner.request({ op: "gc" })) };
   const perNicKiB = (withAll.rssKiB - before.rssKiB) / n;
   // The attach burst grows V8's young generation (to 32 MiB here); V8 gives
@@ -225,7 +225,7 @@ async function fleetSections(fleet, stateDir) {
   // after the idle section (or a 30 s pause without it).
   console.log(`  ${gcWord(withAll)}: RSS ${kib(withAll.rssKiB)}: (${withAll.rssKiB} - ${before.rssKiB}) KiB / ${n} = ${perNicKiB.toFixed(1)} KiB per NIC`);
   summary.figures.c = { rss0KiB: before.rssKiB, rssNKiB: withAll.rssKiB, perNicKiB: round2(perNicKiB) };
-  summary.figures.d = { totalMs: Math.round(attached.totalMs), cpuMs, perNic: each, failed: attached.errors.length, rssKiB: afterAttach.rssKiB, peakRssKiB: peakKiB, threads: afterAttach.threads, fds: afterAttach.fds };
+  summary.figures.d = { totalMs: Math.round(attached.totalMs), cpuMs, loopDelayMs: attached.loopDelayMs, perNic: each, failed: attached.errors.length, rssKiB: afterAttach.rssKiB, peakRssKiB: peakKiB, threads: afterAttach.threads, fds: afterAttach.fds };
   if (args.only.has("c")) {
     row("c", `memory per dual-stack NIC, ${n} namespaces, just after attaching`, `${perNicKiB.toFixed(1)} KiB (${withAll.spaces === undefined ? "no GC forced" : `V8 new space ${kib(withAll.spaces.new_space.sizeKiB)}`})`, "<= 256 KiB", attached.errors.length === 0 && perNicKiB <= 256);
   }
