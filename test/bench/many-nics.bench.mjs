@@ -3,7 +3,7 @@
 // measured against a real dnsmasq (`--no-ping`) on one bridge, with the
 // peers (dhclient, udhcpc) in the same run. Root only; not part of CI.
 //
-//   node test/bench/many-nics.bench.mjs [--only a,b,...] [--nics 200] [--rounds 20] [--idle-seconds 60] [--via runtime|daemon]
+//   node test/bench/many-nics.bench.mjs [--only a,b,...] [--nics 200] [--rounds 20] [--idle-seconds 60] [--via runtime|daemon] [--server-neighbours pinned|learned]
 //   pnpm run bench:many-nics -- --only a,b
 //
 // Sections (all by default):
@@ -40,6 +40,15 @@
 // Peers are timed from their spawn until `ip monitor` shows the address,
 // as in dhcpv4-cold-start.bench.mjs.
 //
+// --server-neighbours (default pinned): whether the server namespace's
+// neighbour table holds every container's link-local address as a permanent
+// entry (createBridgedNetwork's serverNeighbours). dnsmasq looks up the
+// sender of every DHCPv6 message there and sleeps 100 ms, blocking every
+// other client, when it is missing; with 200 containers the kernel's
+// default table (gc_thresh3 1024, all namespaces together) evicts learned
+// entries, which a host serving that many containers avoids by raising the
+// table size and this shared machine cannot. `learned` measures that case.
+//
 // Prints a table (figure, measured, target, PASS/FAIL, command) and one
 // JSON line. Exits 0 even when a target is missed: the table says so.
 
@@ -48,7 +57,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createInterface } from "node:readline";
 import { benchSetup, dnsmasqVersion, killAllIn, peerScripts, resetLink, startMonitor, timeUntilAddresses, workDir } from "./cold-start-support.mjs";
 import { CLOCK_TICKS, nicsOf, procStats, sampleRss, startRunner, stats } from "./runtime-runner-support.mjs";
@@ -64,7 +73,7 @@ const { fail } = await benchSetup(BENCH, {
 const { createBridgedNetwork } = await import(pathToFileURL(new URL("../../packages/testkit/dist/netns/index.js", import.meta.url).pathname).href);
 
 const rows = [];
-const summary = { bench: BENCH, via: args.via, nics: args.nics, rounds: args.rounds, node: process.version, dnsmasq: dnsmasqVersion(), loadavg: loadavg(), figures: {} };
+const summary = { bench: BENCH, via: args.via, serverNeighbours: args.serverNeighbours, nics: args.nics, rounds: args.rounds, node: process.version, dnsmasq: dnsmasqVersion(), loadavg: loadavg(), figures: {} };
 // The process under test, started (again, for (e)) on `stateDir`.
 const startProcess = (stateDir) => (args.via === "daemon" ? startDaemonRunner : startRunner)({ homeNs: net.homeNs, stateDir });
 const processName = args.via === "daemon" ? "incusx daemon" : "runtime process";
@@ -76,9 +85,9 @@ const kib = (k) => `${(k / 1024).toFixed(1)} MiB`;
 
 const fleetSize = args.only.has("c") || args.only.has("d") || args.only.has("e") || args.only.has("f") || args.only.has("g") ? args.nics : 0;
 const { work, resolvConf } = workDir("incusx-bench-many-");
-console.log(`${BENCH}: building ${fleetSize + 1} container namespaces on one bridge (dnsmasq ${summary.dnsmasq}, --no-ping, no --log-dhcp: its per-exchange log lines slow the server, not the clients measured)`);
+console.log(`${BENCH}: building ${fleetSize + 1} container namespaces on one bridge (dnsmasq ${summary.dnsmasq}, --no-ping, no --log-dhcp: its per-exchange log lines slow the server, not the clients measured; server neighbours ${args.serverNeighbours})`);
 let t = performance.now();
-const net = await createBridgedNetwork({ containers: fleetSize + 1, prefix: "incusx-bench", logDhcp: false });
+const net = await createBridgedNetwork({ containers: fleetSize + 1, prefix: "incusx-bench", logDhcp: false, serverNeighbours: args.serverNeighbours });
 let runner;
 try {
   console.log(`  built in ${((performance.now() - t) / 1000).toFixed(1)} s; server ${net.serverNs}, ${processName} in ${net.homeNs}`);
@@ -100,6 +109,11 @@ try {
   if (runner !== undefined) console.error(`runner stderr (tail): ${runner.stderr().slice(-3000)}`);
   process.exitCode = 1;
 } finally {
+  // A runner started with --cpu-prof (INCUSX_RUNNER_NODE_OPTIONS) writes its profile only when it exits by itself.
+  if (runner !== undefined && args.via === "runtime" && /--cpu-prof/.test(process.env.INCUSX_RUNNER_NODE_OPTIONS ?? "")) {
+    await Promise.race([runner.request({ op: "exit" }).catch(() => {}), sleep(10_000)]);
+    await Promise.race([runner.exited, sleep(10_000)]);
+  }
   await runner?.kill("SIGKILL");
   await net.destroy();
   rmSync(work, { recursive: true, force: true });
@@ -188,12 +202,22 @@ async function fleetSections(fleet, stateDir) {
   const before = { ...procStats(runner.pid), ...(await runner.request({ op: "gc" })), fdsBesidesInotify: fdsBesidesInotify(runner.pid) };
   console.log(`\n(c, d) ${n} dual-stack NICs attached at once; ${processName} before: RSS ${kib(before.rssKiB)}, ${before.threads} threads, ${before.fds} fds`);
   const rss = sampleRss(runner.pid);
+  // CPU time of the process under test and of dnsmasq over the burst: on a
+  // machine shared with other jobs the wall time follows the load, what the
+  // two spend does not.
+  const dnsmasqPid = serverPid("dnsmasq");
+  const cpu0 = { ours: procStats(runner.pid).cpuTicks, dnsmasq: dnsmasqPid === undefined ? NaN : procStats(dnsmasqPid).cpuTicks };
   const attached = await runner.request({ op: "attach", nics, timeoutMs: 60_000 });
   const peakKiB = rss.stop();
   const afterAttach = procStats(runner.pid);
+  const cpuMs = {
+    ours: Math.round(((afterAttach.cpuTicks - cpu0.ours) / CLOCK_TICKS) * 1000),
+    dnsmasq: Math.round(((dnsmasqPid === undefined ? NaN : procStats(dnsmasqPid).cpuTicks - cpu0.dnsmasq) / CLOCK_TICKS) * 1000),
+  };
   if (attached.errors.length > 0) console.log(`  ${attached.errors.length} NICs failed, first: ${attached.errors[0]}`);
   const each = stats(attached.ms.filter((x) => x !== null));
   console.log(`  all configured in ${attached.totalMs.toFixed(0)} ms (per NIC: median ${each.median}, p95 ${each.p95}, max ${each.max} ms); RSS ${kib(afterAttach.rssKiB)}, peak ${kib(peakKiB)}, ${afterAttach.threads} threads, ${afterAttach.fds} fds`);
+  console.log(`  CPU time over the burst: ${processName} ${cpuMs.ours} ms, dnsmasq ${cpuMs.dnsmasq} ms${attached.loopDelayMs === undefined ? "" : `; event loop delay p50 ${attached.loopDelayMs.p50} ms, p99 ${attached.loopDelayMs.p99} ms, max ${attached.loopDelayMs.max} ms`}`);
   const withAll = { ...procStats(runner.pid), ...(await runner.request({ op: "gc" })) };
   const perNicKiB = (withAll.rssKiB - before.rssKiB) / n;
   // The attach burst grows V8's young generation (to 32 MiB here); V8 gives
@@ -201,7 +225,7 @@ async function fleetSections(fleet, stateDir) {
   // after the idle section (or a 30 s pause without it).
   console.log(`  ${gcWord(withAll)}: RSS ${kib(withAll.rssKiB)}: (${withAll.rssKiB} - ${before.rssKiB}) KiB / ${n} = ${perNicKiB.toFixed(1)} KiB per NIC`);
   summary.figures.c = { rss0KiB: before.rssKiB, rssNKiB: withAll.rssKiB, perNicKiB: round2(perNicKiB) };
-  summary.figures.d = { totalMs: Math.round(attached.totalMs), perNic: each, failed: attached.errors.length, rssKiB: afterAttach.rssKiB, peakRssKiB: peakKiB, threads: afterAttach.threads, fds: afterAttach.fds };
+  summary.figures.d = { totalMs: Math.round(attached.totalMs), cpuMs, loopDelayMs: attached.loopDelayMs, perNic: each, failed: attached.errors.length, rssKiB: afterAttach.rssKiB, peakRssKiB: peakKiB, threads: afterAttach.threads, fds: afterAttach.fds };
   if (args.only.has("c")) {
     row("c", `memory per dual-stack NIC, ${n} namespaces, just after attaching`, `${perNicKiB.toFixed(1)} KiB (${withAll.spaces === undefined ? "no GC forced" : `V8 new space ${kib(withAll.spaces.new_space.sizeKiB)}`})`, "<= 256 KiB", attached.errors.length === 0 && perNicKiB <= 256);
   }
@@ -318,7 +342,7 @@ async function watchDeletes(ns) {
 function printTable() {
   if (rows.length === 0) return;
   summary.loadavgEnd = loadavg();
-  console.log(`\nTargets (issue 14), ${new Date().toISOString()}, ${summary.nics} NICs via ${summary.via === "daemon" ? "incusx daemon" : "runtime-runner.mjs"}, node ${process.version}, dnsmasq ${summary.dnsmasq}, load average ${summary.loadavg} at the start, ${summary.loadavgEnd} at the end`);
+  console.log(`\nTargets (issue 14), ${new Date().toISOString()}, ${summary.nics} NICs via ${summary.via === "daemon" ? "incusx daemon" : "runtime-runner.mjs"}, server neighbours ${summary.serverNeighbours}, node ${process.version}, dnsmasq ${summary.dnsmasq}, load average ${summary.loadavg} at the start, ${summary.loadavgEnd} at the end`);
   const header = ["figure", "measured", "target", "result"];
   const widths = header.map((h) => Math.max(h.length, ...rows.map((r) => String(r[h]).length)));
   const line = (cells) => `  ${cells.map((cell, i) => String(cell).padEnd(widths[i])).join("  ")}`;
@@ -330,7 +354,7 @@ function printTable() {
 }
 
 function parseArgs(argv) {
-  const out = { only: new Set(["a", "b", "c", "d", "e", "f", "g"]), nics: 200, rounds: 20, idleSeconds: 60, via: "runtime" };
+  const out = { only: new Set(["a", "b", "c", "d", "e", "f", "g"]), nics: 200, rounds: 20, idleSeconds: 60, via: "runtime", serverNeighbours: "pinned" };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     const int = () => {
@@ -351,11 +375,28 @@ function parseArgs(argv) {
       out.via = value;
       i++;
     }
+    else if (argv[i] === "--server-neighbours") {
+      if (value !== "pinned" && value !== "learned") fail(`--server-neighbours takes pinned or learned, got ${JSON.stringify(value)}`);
+      out.serverNeighbours = value;
+      i++;
+    }
     else if (argv[i] === "--") continue;
-    else fail(`unknown argument ${argv[i]}; usage: many-nics.bench.mjs [--only a,b,...] [--nics N] [--rounds N] [--idle-seconds S] [--via runtime|daemon]`);
+    else fail(`unknown argument ${argv[i]}; usage: many-nics.bench.mjs [--only a,b,...] [--nics N] [--rounds N] [--idle-seconds S] [--via runtime|daemon] [--server-neighbours pinned|learned]`);
   }
   if (out.nics > 219) fail("--nics is at most 219 (one more container holds the single-NIC rounds)");
   return out;
+}
+
+// The pid of the server namespace's process named `comm` (dnsmasq), if any.
+function serverPid(comm) {
+  const pids = spawnSync("ip", ["netns", "pids", net.serverNs], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+  return pids.map(Number).find((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === comm;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function round2(x) {

@@ -18,6 +18,7 @@
 //       attaches them all at once and waits until every family asked for is
 //       bound (the lease applied and read back from the kernel); answers
 //       with the milliseconds from each attach call to its last bound family
+//       and the event loop's delay meanwhile (loopDelayMs: p50, p99, max)
 //   { op: "detach", nics: [{ instance }], release? }
 //   { op: "restore", expect?: N, timeoutMs? } re-adopts the NICs of the state
 //       directory (NetworkRuntime.restore, when the runtime has it) and waits
@@ -30,7 +31,7 @@
 
 import { readFileSync, watch } from "node:fs";
 import { tmpdir } from "node:os";
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { getHeapSpaceStatistics } from "node:v8";
 import { fileURLToPath } from "node:url";
@@ -121,9 +122,19 @@ function boundAt(instance, device, families, timeoutMs) {
 }
 
 const ops = {
-  attach({ nics, timeoutMs }) {
-    // checkWaiters: a NIC whose families were bound before its attach call returned.
-    return attachAll(nics, { timeoutMs, boundAt, attach: (spec) => runtime.attach(spec), attached: checkWaiters });
+  async attach({ nics, timeoutMs }) {
+    // How late the event loop ran timers while these attached: what a NIC's
+    // packets and timers waited on in this process, besides the machine's load.
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    try {
+      // checkWaiters: a NIC whose families were bound before its attach call returned.
+      const result = await attachAll(nics, { timeoutMs, boundAt, attach: (spec) => runtime.attach(spec), attached: checkWaiters });
+      const ms = (ns) => Math.round(ns / 1e4) / 100;
+      return { ...result, loopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) } };
+    } finally {
+      delay.disable();
+    }
   },
   detach({ nics, release = false }) {
     return detachAll(nics, (instance, device) => runtime.detach({ instance, device }, { release }));

@@ -1,17 +1,32 @@
 // `incusx daemon` keeps NAT rows right by itself when its config has a NAT
 // backend: its keeper reconciles at start, repairs drift, and after a
-// reload (SIGHUP) only the new config's keeper runs.
+// reload (SIGHUP) only the new config's keeper runs. The backend's NB
+// connection lives inside the OVN plugin; its losses reach the daemon's
+// metrics through the SDK's HostMetricsToken.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Daemon } from "@incusx/daemon";
 import type { NatKeeperReport } from "@incusx/host";
+import type { HostMetricEvent } from "@incusx/sdk";
 import { startOvnNorthbound, type OvnTestNorthbound } from "@incusx/testkit/ovsdb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { NbObserver, keeperState } from "./nat-keeper-support.js";
 
 const PLUGIN_DIR = fileURLToPath(new URL("../../plugins/ovn-external-address", import.meta.url));
+
+// A Prometheus text parser from npm (untyped), so the test reads what a Prometheus server would.
+const parsePrometheusTextFormat = createRequire(import.meta.url)("parse-prometheus-text-format") as (
+  text: string,
+) => { name: string; metrics: { value?: string }[] }[];
+
+async function reconnects(daemon: Daemon): Promise<number> {
+  const family = parsePrometheusTextFormat(await daemon.metrics.scrape()).find((f) => f.name === "incusx_ovsdb_reconnects_total");
+  if (family === undefined) throw new Error("no incusx_ovsdb_reconnects_total in the scrape");
+  return Number(family.metrics[0]!.value);
+}
 
 describe("incusx daemon with the OVN plugin", () => {
   let nb: OvnTestNorthbound;
@@ -80,5 +95,31 @@ describe("incusx daemon with the OVN plugin", () => {
     await daemon.stop();
     expect(performance.now() - started).toBeLessThan(10_000);
     daemon = undefined;
+  }, 60_000);
+
+  it("counts each restart of the northbound ovsdb-server once in incusx_ovsdb_reconnects_total, and repairs through the new connection", async () => {
+    const embedder: HostMetricEvent[] = [];
+    const reports: NatKeeperReport[] = [];
+    daemon = await Daemon.start({ config: join(dir, "host.json"), logSink: () => undefined, services: { hostMetrics: { record: (e) => void embedder.push(e) } } });
+    daemon.onNatReport((r) => reports.push(r));
+    await expect.poll(() => reports.some((r) => r.kind === "reconciled" && r.trigger === "start"), { timeout: 10_000 }).toBe(true);
+    expect(await reconnects(daemon)).toBe(0);
+
+    await nb.restartNorthbound();
+    await expect.poll(() => reconnects(daemon!), { timeout: 10_000 }).toBe(1);
+    await nb.restartNorthbound();
+    await expect.poll(() => reconnects(daemon!), { timeout: 10_000 }).toBe(2);
+    // The embedder's own sink hears what the daemon counts.
+    expect(embedder).toEqual([
+      { kind: "ovsdb-reconnect", database: "OVN_Northbound" },
+      { kind: "ovsdb-reconnect", database: "OVN_Northbound" },
+    ]);
+
+    // The monitors run again on the new connection: a row deleted by hand comes back.
+    observer = await NbObserver.start(nb.connection);
+    await observer.until(() => observer!.row("c1") !== undefined, 10_000, "the row");
+    await nb.nbctl("lr-nat-del", "lr-ovn0", "snat", "10.0.0.5");
+    await observer.until(() => observer!.row("c1")?.logicalIp === "10.0.0.5" && observer!.transactions >= 2, 10_000, "the repair");
+    expect(await reconnects(daemon)).toBe(2);
   }, 60_000);
 });

@@ -65,4 +65,30 @@ describe.skipIf(reason !== undefined)(`DHCPv6 diagnostics${reason ? ` (skipped: 
     const eui64 = `fe80::${(((b[0]! ^ 2) << 8) | b[1]!).toString(16)}:${b[2]!.toString(16)}ff:fe${b[3]!.toString(16).padStart(2, "0")}:${((b[4]! << 8) | b[5]!).toString(16)}`;
     expect(linkLocal[0]!.local).not.toBe(eui64);
   });
+
+  it("moves to the next stable address when another host on the link holds the first (RFC 7217 DAD_Counter)", { timeout: 60_000 }, async ({ onTestFinished }) => {
+    const { net, state } = await network(onTestFinished);
+    await net.exec("container", ["ip", "link", "set", "dev", net.iface, "addrgenmode", "none"]);
+    const config = join(state, "host.json");
+    const plugin = dirname(createRequire(import.meta.url).resolve("@incusx/plugin-dhcpv6/package.json"));
+    await writeFile(config, JSON.stringify({ plugins: [{ module: plugin, config: { stableLinkLocal: true } }] }));
+    const linkLocals = async () =>
+      (await net.addresses("container", net.iface)).filter((a) => a.family === "inet6" && a.local.startsWith("fe80:")).map((a) => a.local);
+    const runOnce = async () => {
+      await net.exec("container", ["ip", "-6", "addr", "flush", "dev", net.iface, "scope", "link"]);
+      const run = forknet(net, ["--no-ipv4", "--state-dir", state, "--config", config, "--exit-when-configured", "--timeout", "20"]);
+      onTestFinished(async () => void (await run.stop()));
+      expect(await run.exited(), run.stderr()).toBe(0);
+      return linkLocals();
+    };
+    // The first run shows the address of DAD_Counter 0 (the secret stays in the state dir).
+    const [first] = await runOnce();
+    expect(first).toBeDefined();
+    // Now another host on the link holds it: DAD fails there and the next counter's address is taken.
+    await net.exec("server", ["ip", "-6", "addr", "add", `${first}/64`, "dev", net.serverIface, "nodad"]);
+    const after = await runOnce();
+    expect(after).toHaveLength(1);
+    expect(after[0]).not.toBe(first);
+    expect(await dhcpAddresses(net)).toHaveLength(1);
+  });
 });

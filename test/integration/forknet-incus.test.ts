@@ -143,7 +143,8 @@ describe.skipIf(reason !== undefined)(`incusx forknet dhcp in Incus's form${reas
       }),
     });
     // An IPv6 default route learnt before on eth0: Incus's disableIPv6Gateway deletes it.
-    ip(one.containerNs, "-6", "route", "add", "default", "via", "fe80::1", "dev", "eth0");
+    // `replace`: a router advertisement may have put a default route there already (adding would fail with EEXIST).
+    ip(one.containerNs, "-6", "route", "replace", "default", "via", "fe80::1", "dev", "eth0");
     const run = await runIncusForm(one, dir, log);
     expect(run.status, run.stderr).toBe(0);
     await workerPid(dir);

@@ -5,6 +5,7 @@
 // saying why, otherwise.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { lxdSkipReason, LxdRequestError, startLxd, withLxd, type LxdEventStream, type LxdTestServer } from "@incusx/testkit/lxd";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -214,5 +215,16 @@ describe.skipIf(reason !== undefined)(`LXD harness cleanup${reason ? ` (skipped:
     expect(left).toEqual({ namespace: false, processes: [], mounts: [], dir: false });
     expect(processesNaming((server as LxdTestServer).dir)).toEqual([]);
     expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain((server as LxdTestServer).dir);
+  }, 120_000);
+
+  it("a start that fails after LXD is up (a bad bridge key) rejects with LXD's message and leaves nothing", async () => {
+    const ours = () => ({
+      namespaces: readdirSync("/run/netns").filter((name) => name.includes(`${process.pid}-`) && name.endsWith("-lxd")),
+      dirs: readdirSync(tmpdir()).filter((name) => name.startsWith(`incusx-netns-${process.pid}-`)),
+      processes: processesNaming(`${tmpdir()}/incusx-netns-${process.pid}-`),
+    });
+    const before = ours();
+    await expect(startLxd({ bridgeConfig: { "no.such.key": "1" } })).rejects.toThrow(/no\.such\.key/);
+    expect(ours()).toEqual(before);
   }, 120_000);
 });

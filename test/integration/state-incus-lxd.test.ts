@@ -33,7 +33,13 @@ describe.skipIf(reason !== undefined)(`IncusNetworkState on LXD 5.0${reason ? ` 
       config: expect.objectContaining({ "ipv4.address": LXD_TEST_IPV4 }),
     });
     expect(await state.nics()).toEqual([
-      { instance: "c1", device: "eth0", type: "bridged", config: { network: lxd.bridge, "ipv4.address": "203.0.113.20" } },
+      {
+        instance: "c1",
+        device: "eth0",
+        type: "bridged",
+        instanceUuid: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        config: { network: lxd.bridge, "ipv4.address": "203.0.113.20" },
+      },
     ]);
     const [c1] = await state.instances();
     expect(c1).toMatchObject({ name: "c1", project: "default" });

@@ -2,7 +2,7 @@ import {
   Host,
   LeaseEventBus,
   jsonLinesSink,
-  loadHostConfig,
+  readHostConfig,
   type HostOptions,
   type HostServices,
   type LogSink,
@@ -13,9 +13,10 @@ import {
 } from "@incusx/host";
 import { IpRoute2LinkConfigurator } from "@incusx/linux-net";
 import type { AttachedNic, NetworkRuntime, NicKey, NicSpec } from "@incusx/network-runtime";
-import { ErrorCode, IncusxError, NatBackendToken, type LeaseEvent, type LeaseEventStream, type LogLevel } from "@incusx/sdk";
+import { ErrorCode, IncusxError, NatBackendToken, type HostMetrics, type LeaseEvent, type LeaseEventStream, type LogLevel } from "@incusx/sdk";
 import { EventHub } from "./event-hub.js";
 import { DaemonMetrics } from "./metrics.js";
+import { parseListenAddress } from "./metrics-server.js";
 
 /** Where the daemon keeps state (DUIDs, leases) when its host config names no `stateDir`. */
 export const DEFAULT_DAEMON_STATE_DIR = "/var/lib/incusx/daemon";
@@ -74,6 +75,8 @@ interface Generation {
   readonly report: StartupReport;
   /** Continuous NAT reconcile, when the config has a NAT backend; runs only while the generation is current. */
   readonly keeper: NatKeeper | undefined;
+  /** The config's `daemon.metricsListen`, checked. */
+  readonly metricsListen: string | undefined;
 }
 
 /**
@@ -113,6 +116,13 @@ export class Daemon {
   private readonly pending = new Set<string>();
   private readonly logSink: LogSink;
   private readonly natListeners = new Set<(report: NatKeeperReport) => void>();
+  // Every generation's plugins report here (an OVSDB client of a retired config's backend still counts); an embedder's sink hears them too.
+  private readonly hostMetrics: HostMetrics = {
+    record: (event) => {
+      this.metrics.observeHostMetric(event);
+      this.options.services?.hostMetrics?.record(event);
+    },
+  };
   private reloading: Promise<ReloadResult> | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -162,6 +172,15 @@ export class Daemon {
       families: current.runtime.families,
       plugins: current.report.plugins.map((p) => ({ id: p.id, version: p.version, state: p.state })),
     };
+  }
+
+  /**
+   * The TCP metrics address the current config names (`daemon.metricsListen`,
+   * `HOST:PORT`, well-formed), or `undefined`. `serveDaemon` listens there
+   * unless its own `metricsListen` (the command line's) is given.
+   */
+  get metricsListen(): string | undefined {
+    return this.generations[this.generations.length - 1]?.metricsListen;
   }
 
   /** The startup report of the current config's plugins (each one's start time); empty once stopped. */
@@ -306,14 +325,23 @@ export class Daemon {
     }
   }
 
-  private async hostOptions(): Promise<HostOptions> {
+  private async loadConfig(): Promise<{ readonly base: HostOptions; readonly metricsListen?: string }> {
     const { config, bundle } = this.options;
-    if (config !== undefined) return loadHostConfig(config);
-    return { plugins: [], bundle: bundle! };
+    if (config === undefined) return { base: { plugins: [], bundle: bundle! } };
+    const read = await readHostConfig(config);
+    const metricsListen = read.config.daemon?.metricsListen;
+    if (metricsListen === undefined) return { base: read.options };
+    // Checked with the rest of the config: a malformed address fails the start or refuses the reload before any plugin starts.
+    try {
+      parseListenAddress(metricsListen);
+    } catch (error) {
+      throw new IncusxError(ErrorCode.InvalidConfig, `${read.options.configFile ?? config}: "daemon.metricsListen": ${(error as Error).message}`, { cause: error });
+    }
+    return { base: read.options, metricsListen };
   }
 
   private async startGeneration(number: number): Promise<Generation> {
-    const base = await this.hostOptions();
+    const { base, metricsListen } = await this.loadConfig();
     const bus = new LeaseEventBus();
     const host = new Host({
       ...base,
@@ -324,6 +352,7 @@ export class Daemon {
         ...this.options.services,
         logSink: this.logSink,
         leaseEvents: bus,
+        hostMetrics: this.hostMetrics,
       },
     });
     const report = await host.start();
@@ -333,7 +362,7 @@ export class Daemon {
       throw new IncusxError((failed?.error?.code ?? ErrorCode.PluginFailed) as ErrorCode, failed?.error?.message ?? "A plugin failed to start");
     }
     const runtime = host.networkRuntime({ ...this.options.perNic, eventsFor: (nic) => this.nicEvents(nic, bus) });
-    return { number, host, runtime, report, keeper: this.natKeeper(host) };
+    return { number, host, runtime, report, keeper: this.natKeeper(host), metricsListen };
   }
 
   private natKeeper(host: Host): NatKeeper | undefined {

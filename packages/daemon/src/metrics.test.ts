@@ -6,7 +6,7 @@ import type { AttachedNic } from "@incusx/network-runtime";
 import { describe, expect, it } from "vitest";
 import { EventHub } from "./event-hub.js";
 import { DaemonMetrics, type MetricsSource, type NatMetricsReport } from "./metrics.js";
-import { parseScrape, valueOf } from "./prometheus-text.test-support.js";
+import { histogramOf, parseScrape, parseScrapeStrict, valueOf } from "./prometheus-text.test-support.js";
 
 function fixture(nics: AttachedNic[] = []) {
   const events = new EventHub();
@@ -109,6 +109,14 @@ describe("DaemonMetrics", () => {
     expect(client.listenerCount("reconnect")).toBe(0);
   });
 
+  it("counts the OVSDB reconnects plugins report through HostMetricsToken, and ignores kinds it does not know", async () => {
+    const { metrics } = fixture();
+    metrics.observeHostMetric({ kind: "ovsdb-reconnect", database: "OVN_Northbound" });
+    metrics.observeHostMetric({ kind: "ovsdb-reconnect", database: "OVN_Northbound" });
+    metrics.observeHostMetric({ kind: "from-a-newer-sdk" } as never);
+    expect(valueOf(parseScrape(await metrics.scrape()), "incusx_ovsdb_reconnects_total")).toBe(2);
+  });
+
   it("turns NAT keeper reports into owned rows per member, drift repairs, rows changed, failures and a duration histogram", async () => {
     const { metrics } = fixture();
     const reports: NatMetricsReport[] = [
@@ -133,9 +141,32 @@ describe("DaemonMetrics", () => {
     expect(valueOf(scrape, "incusx_nat_reconciles_total", { trigger: "drift" })).toBe(2);
     expect(valueOf(scrape, "incusx_nat_reconciles_total", { trigger: "start" })).toBe(3);
     expect(valueOf(scrape, "incusx_nat_reconcile_failures_total")).toBe(1);
-    const histogram = scrape.get("incusx_nat_reconcile_duration_seconds");
-    expect(histogram?.type).toBe("HISTOGRAM");
-    expect(histogram?.metrics[0]).toMatchObject({ count: "7", buckets: { "0.005": "3", "0.025": "4", "0.05": "5", "0.1": "6", "1": "7", "+Inf": "7" } });
-    expect(Number(histogram?.metrics[0]?.sum)).toBeCloseTo(0.933, 6);
+  });
+
+  it("exposes the reconcile-duration histogram per trigger, every series with its own buckets", async () => {
+    const { metrics } = fixture();
+    for (const [trigger, durationMs] of [["start", 800], ["start", 5], ["state", 3], ["drift", 40], ["drift", 20], ["retry", 60]] as const) {
+      metrics.observeNatReport({ kind: "reconciled", member: "a", durationMs, changes: 0, ownedRows: 1, trigger });
+    }
+    const text = await metrics.scrape();
+    const scrape = parseScrapeStrict(text);
+    expect(scrape.get("incusx_nat_reconcile_duration_seconds")?.type).toBe("histogram");
+    const start = histogramOf(scrape, "incusx_nat_reconcile_duration_seconds", { trigger: "start" });
+    expect(start).toMatchObject({ count: 2, buckets: { "0.0025": 0, "0.005": 1, "0.5": 1, "1": 2, "+Inf": 2 } });
+    expect(start?.sum).toBeCloseTo(0.805, 6);
+    expect(histogramOf(scrape, "incusx_nat_reconcile_duration_seconds", { trigger: "drift" })).toMatchObject({
+      count: 2,
+      buckets: { "0.01": 0, "0.025": 1, "0.05": 2, "+Inf": 2 },
+    });
+    expect(histogramOf(scrape, "incusx_nat_reconcile_duration_seconds", { trigger: "state" })).toMatchObject({ count: 1, buckets: { "0.0025": 0, "0.005": 1 } });
+    expect(histogramOf(scrape, "incusx_nat_reconcile_duration_seconds", { trigger: "retry" })).toMatchObject({ count: 1, buckets: { "0.05": 0, "0.1": 1 } });
+    expect(histogramOf(scrape, "incusx_nat_reconcile_duration_seconds")).toBeUndefined();
+    // The text says what prom-client holds: every labelled bucket of its registry, value for value.
+    const [json] = (await metrics.registry.getMetricsAsJSON()).filter((m) => m.name === "incusx_nat_reconcile_duration_seconds");
+    const fromRegistry = json!.values.map((v) => ({ name: (v as { metricName?: string }).metricName, labels: Object.fromEntries(Object.entries(v.labels).map(([k, x]) => [k, String(x)])), value: v.value }));
+    const order = (xs: readonly { name?: string; labels: Readonly<Record<string, string>> }[]) =>
+      [...xs].sort((a, b) => JSON.stringify([a.name, Object.entries(a.labels).sort()]).localeCompare(JSON.stringify([b.name, Object.entries(b.labels).sort()])));
+    expect(fromRegistry.every((v) => v.labels.trigger !== undefined)).toBe(true);
+    expect(order(scrape.get("incusx_nat_reconcile_duration_seconds")!.samples)).toEqual(order(fromRegistry));
   });
 });

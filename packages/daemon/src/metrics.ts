@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { StartupReport } from "@incusx/host";
 import type { AttachedNic, NicFamilyState } from "@incusx/network-runtime";
+import type { HostMetricEvent } from "@incusx/sdk";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** The `Content-Type` of a scrape: Prometheus text exposition 0.0.4. */
@@ -77,7 +78,9 @@ export interface ReconnectingClient {
  * reconnects and the NAT keeper's reconciles. Lease counters come from
  * {@link observeLeaseEvent} (the daemon hands it every lease event its NICs
  * publish), NIC and plugin figures are read at each scrape, NAT and OVSDB
- * figures come from {@link observeNatReport} and {@link observeOvsdbClient}.
+ * figures come from {@link observeNatReport}, and from {@link observeHostMetric}
+ * (what plugins report, such as the NAT backend's NB reconnects) or
+ * {@link observeOvsdbClient} (a client of the embedder's own).
  *
  * No label names an instance, device or interface: a host runs thousands of
  * NICs that come and go, and a series per NIC would grow the scrape and the
@@ -103,7 +106,7 @@ export class DaemonMetrics {
   private readonly natRowsChanged: Counter<"trigger">;
   private readonly natFailures: Counter;
   private readonly natReconciles: Counter<"trigger">;
-  private readonly natDuration: Histogram;
+  private readonly natDuration: Histogram<"trigger">;
 
   constructor(source: MetricsSource) {
     const registers = [this.registry];
@@ -179,7 +182,8 @@ export class DaemonMetrics {
     this.natFailures = new Counter({ name: "incusx_nat_reconcile_failures_total", help: "Reconciles that failed (each is retried with backoff).", registers });
     this.natDuration = new Histogram({
       name: "incusx_nat_reconcile_duration_seconds",
-      help: "Seconds each finished reconcile took, whatever started it.",
+      help: "Seconds each finished reconcile took, per trigger (start, drift, state, retry).",
+      labelNames: ["trigger"],
       buckets: [...NAT_RECONCILE_BUCKETS],
       registers,
     });
@@ -229,7 +233,17 @@ export class DaemonMetrics {
     if (report.changes > 0) this.natRowsChanged.inc({ trigger }, report.changes);
     if (trigger === "drift" && report.changes > 0) this.natDriftRepairs.inc({ member });
     this.natReconciles.inc({ trigger });
-    if (Number.isFinite(report.durationMs) && report.durationMs >= 0) this.natDuration.observe(seconds(report.durationMs));
+    if (Number.isFinite(report.durationMs) && report.durationMs >= 0) this.natDuration.observe({ trigger }, seconds(report.durationMs));
+  }
+
+  /**
+   * Counts one host-level event a plugin reported through
+   * `HostMetricsToken` (the daemon hands every plugin's here): an
+   * `ovsdb-reconnect` adds to `incusx_ovsdb_reconnects_total`. Unknown
+   * kinds are ignored (a plugin built on a newer SDK).
+   */
+  observeHostMetric(event: HostMetricEvent): void {
+    if (event.kind === "ovsdb-reconnect") this.ovsdbReconnects.inc();
   }
 
   /** Counts `client`'s reconnections until the returned function is called. */

@@ -14,6 +14,18 @@ import { validateHostConfig } from "./schema-validation.js";
  * const host = new Host(await loadHostConfig("/etc/incusx/host.json"));
  */
 export async function loadHostConfig(file: string): Promise<HostOptions> {
+  return (await readHostConfig(file)).options;
+}
+
+/**
+ * {@link loadHostConfig} that also returns the validated config itself,
+ * for the settings a host process reads beyond {@link HostOptions} (the
+ * daemon's `daemon.metricsListen`).
+ *
+ * @example
+ * const { config, options } = await readHostConfig("/etc/incusx/host.json");
+ */
+export async function readHostConfig(file: string): Promise<{ readonly config: HostConfig; readonly options: HostOptions }> {
   const path = resolve(file);
   let text: string;
   try {
@@ -27,7 +39,8 @@ export async function loadHostConfig(file: string): Promise<HostOptions> {
   } catch (error) {
     throw new InvalidConfigError(`${path}: not valid JSON: ${(error as Error).message}`, [], { cause: error });
   }
-  return { ...hostOptionsFromConfig(validateHostConfig(value, path), dirname(path)), configFile: path };
+  const config = validateHostConfig(value, path);
+  return { config, options: { ...hostOptionsFromConfig(config, dirname(path)), configFile: path } };
 }
 
 /** {@link HostOptions} for a validated host config whose paths are relative to `baseDir`. */

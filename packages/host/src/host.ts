@@ -10,6 +10,7 @@ import {
   ClockToken,
   DhcpRunnerToken,
   HostIdentityToken,
+  HostMetricsToken,
   ErrorCode,
   IncusxError,
   InvalidManifestError,
@@ -30,6 +31,7 @@ import {
   tokenId,
   type Contribution,
   type ExtensionPoint,
+  type HostMetrics,
   type Logger,
   type NetworkState,
   type NicDevice,
@@ -131,6 +133,7 @@ export class Host {
         return host.member;
       },
     }));
+    registerValue(this.container, HostMetricsToken, this.services.hostMetrics);
     const defaults = options.defaults ?? {};
     this.bundle = options.bundle === undefined ? undefined : readBundle(options.bundle, this.baseDir);
     this.sources = [...options.plugins, ...(this.bundle === undefined ? [] : bundlePluginSources(this.bundle))];
@@ -554,6 +557,9 @@ export class Host {
   }
 }
 
+// A host with nowhere to count host-level events (no metrics endpoint) drops them.
+const DROPPED_HOST_METRICS: HostMetrics = { record: () => undefined };
+
 function defaultServices(options: HostOptions): HostServices {
   const given = options.services ?? {};
   const clock = given.clock ?? new SystemClock();
@@ -565,6 +571,7 @@ function defaultServices(options: HostOptions): HostServices {
     networkState: given.networkState ?? defaultNetworkState(options),
     linkConfigurator: given.linkConfigurator ?? new UnavailableLinkConfigurator(),
     leaseEvents: given.leaseEvents ?? new LeaseEventBus(createLogger(logSink, clock)),
+    hostMetrics: given.hostMetrics ?? DROPPED_HOST_METRICS,
     stateStore:
       given.stateStore ??
       ((pluginId) => {

@@ -2,7 +2,7 @@
 
 export { Host } from "./host.js";
 export type { NetworkRuntimePerNic } from "./host.js";
-export { hostOptionsFromConfig, loadHostConfig } from "./config.js";
+export { hostOptionsFromConfig, loadHostConfig, readHostConfig } from "./config.js";
 export { memberNameProblem } from "./member.js";
 export type {
   FailurePolicy,

@@ -1,5 +1,6 @@
 import type {
   Clock,
+  HostMetrics,
   LeaseEventStream,
   LinkConfigurator,
   NetworkState,
@@ -63,6 +64,8 @@ export interface HostServices {
   readonly leaseEvents: LeaseEventStream;
   /** Per-plugin state store; default: files under `stateDir/plugins/<id>/`. */
   readonly stateStore: (pluginId: string) => StateStore;
+  /** Where plugins report host-level events for metrics (`HostMetricsToken`); default: dropped. */
+  readonly hostMetrics: HostMetrics;
 }
 
 /** Defaults applied to every plugin entry that does not override them. */

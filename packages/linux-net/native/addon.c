@@ -211,6 +211,8 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor functions[] = {
       {"open", NULL, Udp4Open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"open6", NULL, Udp6Open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openArp", NULL, ArpOpen, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendArp", NULL, ArpSend, NULL, NULL, NULL, napi_enumerable, NULL},
       {"watchNetlink", NULL, NetlinkWatch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"watchPidExit", NULL, PidExitWatch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"localPort", NULL, Udp4LocalPort, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -114,6 +114,8 @@ napi_value Udp4LocalPort(napi_env env, napi_callback_info info);
 napi_value Udp4Send(napi_env env, napi_callback_info info);
 napi_value Udp4FilterChaddr(napi_env env, napi_callback_info info);
 napi_value Udp4Close(napi_env env, napi_callback_info info);
+napi_value ArpOpen(napi_env env, napi_callback_info info);
+napi_value ArpSend(napi_env env, napi_callback_info info);
 
 // netns.c
 napi_value EnterNetns(napi_env env, napi_callback_info info);

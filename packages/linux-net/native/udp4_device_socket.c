@@ -30,6 +30,12 @@
 //   filterChaddr(handle, mac: Uint8Array(6))   IPv4 only: the kernel drops every
 //        datagram but BOOTP/DHCP messages whose chaddr is `mac`
 //   close(handle, onClosed?: () => void) -> boolean (false when already closing)
+//   openArp(iface, onMessage(bytes: Buffer, sourceMac: string, 0), onError?, netns?) -> handle
+//        An AF_PACKET socket for ARP (ETH_P_ARP, SOCK_DGRAM: the Ethernet
+//        header is added and stripped by the kernel) bound to `iface`, for
+//        RFC 5227 address conflict detection. Frames this host sends are
+//        never delivered. sendArp(handle, bytes) broadcasts one ARP packet
+//        (ff:ff:ff:ff:ff:ff) out of the interface.
 //   watchPidExit(pid, onExit(), onError?) -> handle
 //        A pidfd (pidfd_open) on the same machinery: onExit runs once, when
 //        the process exits; close() it like a socket. No timer, no wake-up
@@ -48,6 +54,8 @@
 
 #include <arpa/inet.h>
 #include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <errno.h>
@@ -82,8 +90,8 @@ typedef struct {
   uv_poll_t poll;
   int fd;
   char iface[IF_NAMESIZE];
-  int family;          // AF_INET or AF_INET6
-  unsigned int scope;  // AF_INET6: the interface's index in the socket's namespace
+  int family;          // AF_INET, AF_INET6, AF_PACKET (ARP), AF_NETLINK or AF_UNSPEC (pidfd)
+  unsigned int scope;  // AF_INET6 and AF_PACKET: the interface's index in the socket's namespace
   int closing;        // uv_close was called
   int handle_closed;  // uv_close's callback ran: fd closed, refs released
   int finalized;      // the JavaScript handle was garbage collected
@@ -182,7 +190,16 @@ static void deliver(Udp4Socket *sock, const unsigned char *bytes, size_t length,
   napi_value argv[3];
   uint16_t port = 0;
   const char *text = NULL;
-  if (from->ss_family == AF_NETLINK || from->ss_family == AF_UNSPEC) {
+  if (from->ss_family == AF_PACKET) {
+    const struct sockaddr_ll *link = (const struct sockaddr_ll *)from;
+    if (link->sll_halen == 6) {
+      const unsigned char *m = link->sll_addr;
+      snprintf(address, sizeof address, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+    } else {
+      address[0] = '\0';
+    }
+    text = address;
+  } else if (from->ss_family == AF_NETLINK || from->ss_family == AF_UNSPEC) {
     // A netlink notice (or, length 0, word that some were lost): the
     // listener reads the state again, so only the bytes matter.
     snprintf(address, sizeof address, "kernel");
@@ -234,6 +251,8 @@ static void fail(Udp4Socket *sock, int status) {
     snprintf(what, sizeof what, "The netlink watcher failed");
   } else if (sock->family == AF_UNSPEC) {
     snprintf(what, sizeof what, "The process watch failed");
+  } else if (sock->family == AF_PACKET) {
+    snprintf(what, sizeof what, "The ARP socket on interface \"%s\" failed", sock->iface);
   } else {
     snprintf(what, sizeof what, "The UDP/IPv%d socket on interface \"%s\" failed", sock->family == AF_INET6 ? 6 : 4, sock->iface);
   }
@@ -284,6 +303,9 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     }
     // Netlink: only the kernel's notices (port 0), never another socket's.
     if (sock->family == AF_NETLINK && ((struct sockaddr_nl *)&from)->nl_pid != 0) continue;
+    // A packet socket sees this host's own frames too (kernels before 4.20
+    // ignore PACKET_IGNORE_OUTGOING): they are no other host's claim.
+    if (sock->family == AF_PACKET && ((struct sockaddr_ll *)&from)->sll_pkttype == PACKET_OUTGOING) continue;
     deliver(sock, buffer, (size_t)n, &from);
   }
 }
@@ -323,9 +345,14 @@ static void open_failed(OpenRequest *request, int fd, const char *syscall) {
 // inside another network namespace through netns_run.
 static void open_udp6_socket(OpenRequest *request);
 static void open_netlink_watch(OpenRequest *request);
+static void open_arp_socket(OpenRequest *request);
 
 static void open_device_socket(void *context) {
   OpenRequest *request = context;
+  if (request->family == AF_PACKET) {
+    open_arp_socket(request);
+    return;
+  }
   if (request->family == AF_NETLINK) {
     open_netlink_watch(request);
     return;
@@ -439,6 +466,42 @@ static void open_netlink_watch(OpenRequest *request) {
   request->fd = fd;
 }
 
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+
+// The ARP socket: AF_PACKET, datagram mode (no Ethernet header to parse or
+// build), ARP frames only, bound to the interface whose index is looked up
+// here, in the socket's own namespace.
+static void open_arp_socket(OpenRequest *request) {
+  request->scope = if_nametoindex(request->iface);
+  if (request->scope == 0) {
+    open_failed(request, -1, "if_nametoindex");
+    snprintf(request->what, sizeof request->what, "Failed to find interface \"%s\"", request->iface);
+    return;
+  }
+  int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ARP));
+  if (fd < 0) {
+    open_failed(request, -1, "socket");
+    snprintf(request->what, sizeof request->what, "Failed to create an ARP packet socket");
+    return;
+  }
+  // Best effort (Linux 4.20+); on_poll drops outgoing frames anyway.
+  int one = 1;
+  (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+  struct sockaddr_ll local;
+  memset(&local, 0, sizeof local);
+  local.sll_family = AF_PACKET;
+  local.sll_protocol = htons(ETH_P_ARP);
+  local.sll_ifindex = (int)request->scope;
+  if (bind(fd, (struct sockaddr *)&local, sizeof local) < 0) {
+    open_failed(request, fd, "bind");
+    snprintf(request->what, sizeof request->what, "Failed to bind the ARP socket to interface \"%s\"", request->iface);
+    return;
+  }
+  request->fd = fd;
+}
+
 // Reads onMessage (argv[0]) and onError (argv[1], may be absent or
 // undefined). Returns 1, or 0 after throwing a TypeError.
 static int get_callbacks(napi_env env, size_t argc, napi_value *argv, napi_valuetype *error_type) {
@@ -521,6 +584,22 @@ napi_value PidExitWatch(napi_env env, napi_callback_info info) {
   if (fd < 0) return throw_system_error(env, errno, "pidfd_open", "Failed to watch the process");
   OpenRequest request = {.iface = "pidfd", .family = AF_UNSPEC, .fd = fd};
   return start_socket(env, &request, argv[1], argc >= 3 ? argv[2] : NULL, error_type);
+}
+
+// openArp(iface, onMessage, onError?, netns?) -> handle
+napi_value ArpOpen(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 2) return throw_type_error(env, "openArp(iface, onMessage, onError, netns) takes two to four arguments");
+  char iface[IF_NAMESIZE];
+  if (get_interface_name(env, argv[0], iface) == 0) return NULL;
+  napi_valuetype error_type;
+  if (!get_callbacks(env, argc - 1, argv + 1, &error_type)) return NULL;
+  int netns = -1;
+  if (argc >= 4 && !get_netns_fd(env, argv[3], &netns)) return NULL;
+  OpenRequest request = {.iface = iface, .family = AF_PACKET, .fd = -1};
+  return open_socket(env, netns, &request, argv[1], argc >= 3 ? argv[2] : NULL, error_type);
 }
 
 // open(iface, port, onMessage, onError?, netns?) -> handle
@@ -687,6 +766,7 @@ napi_value Udp4Send(napi_env env, napi_callback_info info) {
   Udp4Socket *sock = get_socket(env, argv[0]);
   if (sock == NULL) return NULL;
   if (sock->closing) return throw_system_error(env, EBADF, "sendto", "The socket is closed");
+  if (sock->family != AF_INET && sock->family != AF_INET6) return throw_invalid_value(env, "Only a UDP socket sends datagrams; use sendArp for an ARP socket");
 
   size_t length = 0;
   void *data = NULL;
@@ -725,6 +805,43 @@ napi_value Udp4Send(napi_env env, napi_callback_info info) {
     char what[128];
     snprintf(what, sizeof what, "Failed to send to %s:%u on interface \"%s\"", address, port, sock->iface);
     return throw_system_error(env, err, "sendto", what);
+  }
+  return NULL;
+}
+
+// Longest ARP packet sendArp takes: an Ethernet payload.
+#define MAX_ARP_PACKET 1500
+
+// sendArp(handle, bytes): broadcasts one ARP packet (without the Ethernet
+// header) out of the socket's interface.
+napi_value ArpSend(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 2) return throw_type_error(env, "sendArp(handle, bytes) takes two arguments");
+  Udp4Socket *sock = get_socket(env, argv[0]);
+  if (sock == NULL) return NULL;
+  if (sock->closing) return throw_system_error(env, EBADF, "sendto", "The socket is closed");
+  if (sock->family != AF_PACKET) return throw_invalid_value(env, "Only an ARP socket (openArp) sends ARP packets");
+  size_t length = 0;
+  void *data = NULL;
+  if (!get_bytes(env, argv[1], &data, &length)) return throw_type_error(env, "The ARP packet must be a Uint8Array");
+  if (length == 0 || length > MAX_ARP_PACKET) return throw_invalid_value(env, "The ARP packet must have 1 to 1500 bytes");
+  struct sockaddr_ll to;
+  memset(&to, 0, sizeof to);
+  to.sll_family = AF_PACKET;
+  to.sll_protocol = htons(ETH_P_ARP);
+  to.sll_ifindex = (int)sock->scope;
+  to.sll_halen = 6;
+  memset(to.sll_addr, 0xff, 6);
+  ssize_t sent;
+  do {
+    sent = sendto(sock->fd, data, length, 0, (const struct sockaddr *)&to, sizeof to);
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0) {
+    char what[128];
+    snprintf(what, sizeof what, "Failed to send an ARP packet on interface \"%s\"", sock->iface);
+    return throw_system_error(env, errno, "sendto", what);
   }
   return NULL;
 }

@@ -51,6 +51,8 @@ export {
   openUdp4DeviceSocket,
 } from "./udp4-device-socket.js";
 export type { Udp4DeviceSocket, Udp4DeviceSocketOptions, Udp4Peer } from "./udp4-device-socket.js";
+export { openArpSocket } from "./arp-socket.js";
+export type { ArpSocket, ArpSocketOptions } from "./arp-socket.js";
 export { nativeAddonStatus } from "./native-addon.js";
 export type { NativeAddonStatus } from "./native-addon.js";
 

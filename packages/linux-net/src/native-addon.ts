@@ -101,6 +101,22 @@ export interface NativeAddon {
    * kernel). Missing from addons built before it was added.
    */
   watchPidExit?(pid: number, onExit: () => void, onError?: (error: NodeJS.ErrnoException) => void): NativeSocketHandle;
+  /**
+   * Opens an ARP packet socket (AF_PACKET, SOCK_DGRAM, ETH_P_ARP) bound to
+   * `iface`, made in the namespace of fd `netns` when given. `onMessage`
+   * gets each ARP packet received (without the Ethernet header) and its
+   * source MAC ("02:16:3e:aa:bb:cc"); frames this host sends are not
+   * delivered. Throws a system error (`code` ENODEV from if_nametoindex,
+   * EPERM without CAP_NET_RAW). Missing from addons built before it was added.
+   */
+  openArp?(
+    iface: string,
+    onMessage: (bytes: Buffer, sourceMac: string, port: number) => void,
+    onError?: (error: NodeJS.ErrnoException) => void,
+    netns?: number,
+  ): NativeSocketHandle;
+  /** Broadcasts one ARP packet (1 to 1500 bytes, no Ethernet header) on a socket of openArp; throws a system error. */
+  sendArp?(handle: NativeSocketHandle, bytes: Uint8Array): void;
   /** The bound port. */
   localPort(handle: NativeSocketHandle): number;
   /** Sends one datagram at once (sendto); throws a system error (`code` ENETUNREACH, EAGAIN...). */

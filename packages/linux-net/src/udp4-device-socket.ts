@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import { LinkError } from "./errors.js";
 import { assertInterfaceName } from "./ip-command.js";
 import { nativeAddon, type NativeAddon, type NativeSocketHandle } from "./native-addon.js";
+import { NativeSocket } from "./native-socket.js";
 import { withNetns, type NetnsRef } from "./netns.js";
 
 /** UDP port DHCPv4 clients listen on (RFC 2131 section 4.1). */
@@ -137,19 +138,11 @@ export async function openUdp4DeviceSocket(options: Udp4DeviceSocketOptions): Pr
 
 /**
  * A UDP socket of the addon (IPv4 device-bound, or IPv6 made in another
- * namespace): listeners, failure and close over the native handle.
- * Internal to this package.
+ * namespace). Internal to this package.
  */
-export class NativeUdpSocket implements Udp4DeviceSocket {
-  readonly iface: string;
+export class NativeUdpSocket extends NativeSocket<Udp4Peer> implements Udp4DeviceSocket {
   readonly localPort: number;
   readonly #family: 4 | 6;
-  readonly #addon: NativeAddon;
-  readonly #handle: NativeSocketHandle;
-  readonly #listeners = new Set<(bytes: Uint8Array, from: Udp4Peer) => void>();
-  readonly #errorListeners = new Set<(error: NodeJS.ErrnoException) => void>();
-  #failure: NodeJS.ErrnoException | undefined;
-  #closed: Promise<void> | undefined;
 
   constructor(
     addon: NativeAddon,
@@ -157,72 +150,23 @@ export class NativeUdpSocket implements Udp4DeviceSocket {
     family: 4 | 6,
     open: (onMessage: (bytes: Buffer, address: string, port: number) => void, onError: (error: NodeJS.ErrnoException) => void) => NativeSocketHandle,
   ) {
-    this.#addon = addon;
-    this.iface = iface;
+    super(addon, iface, `The UDP/IPv${family} socket on interface "${iface}"`, open, (address, port) => ({ address, port }));
     this.#family = family;
-    this.#handle = open(
-      (bytes, address, fromPort) => {
-        const from = { address, port: fromPort };
-        for (const listener of [...this.#listeners]) listener(bytes, from);
-      },
-      (error) => this.#fail(error),
-    );
-    this.localPort = addon.localPort(this.#handle);
+    this.localPort = addon.localPort(this.handle);
   }
 
   send(bytes: Uint8Array, address: string, port: number): Promise<void> {
-    if (this.#closed !== undefined) {
-      return Promise.reject(new Error(`The UDP/IPv${this.#family} socket on interface "${this.iface}" is closed`));
-    }
-    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    const refused = this.refusal();
+    if (refused !== undefined) return Promise.reject(refused);
     // IPv6: the addon scopes link-local destinations to the socket's interface; another zone is refused.
     const [bare = "", zone] = this.#family === 6 ? address.split("%") : [address];
     if (isIP(bare) !== this.#family || (zone !== undefined && zone !== this.iface)) {
       return Promise.reject(new TypeError(`Invalid IPv${this.#family} address "${address}"`));
     }
-    try {
-      this.#addon.send(this.#handle, bytes, bare, port);
-      return Promise.resolve();
-    } catch (error) {
-      // The bound interface is gone. The kernel does not fail the socket for
-      // it, yet the socket can never work again: the binding holds the old
-      // interface index, which a re-created link of the same name does not get.
-      if ((error as NodeJS.ErrnoException).code === "ENODEV") this.#fail(error as NodeJS.ErrnoException);
-      return Promise.reject(error as Error);
-    }
-  }
-
-  #fail(error: NodeJS.ErrnoException): void {
-    if (this.#failure !== undefined) return;
-    this.#failure = error;
-    for (const listener of [...this.#errorListeners]) listener(error);
+    return this.sendNow(() => this.addon.send(this.handle, bytes, bare, port));
   }
 
   onMessage(listener: (bytes: Uint8Array, from: Udp4Peer) => void): { close(): void } {
-    // Wrap so the same function can subscribe twice and close independently.
-    const wrapped = (bytes: Uint8Array, from: Udp4Peer): void => listener(bytes, from);
-    this.#listeners.add(wrapped);
-    return { close: () => void this.#listeners.delete(wrapped) };
-  }
-
-  onError(listener: (error: NodeJS.ErrnoException) => void): { close(): void } {
-    const wrapped = (error: NodeJS.ErrnoException): void => listener(error);
-    const failure = this.#failure;
-    if (failure !== undefined) {
-      let open = true;
-      queueMicrotask(() => open && listener(failure));
-      return { close: () => void (open = false) };
-    }
-    this.#errorListeners.add(wrapped);
-    return { close: () => void this.#errorListeners.delete(wrapped) };
-  }
-
-  close(): Promise<void> {
-    this.#closed ??= new Promise((resolve) => {
-      this.#listeners.clear();
-      this.#errorListeners.clear();
-      this.#addon.close(this.#handle, resolve);
-    });
-    return this.#closed;
+    return this.listen(listener);
   }
 }

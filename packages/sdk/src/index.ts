@@ -64,6 +64,7 @@ export type {
 export {
   ClockToken,
   HostIdentityToken,
+  HostMetricsToken,
   LeaseEventStreamToken,
   LinkConfiguratorToken,
   LoggerToken,
@@ -75,6 +76,8 @@ export type {
   Clock,
   Disposable,
   HostIdentity,
+  HostMetricEvent,
+  HostMetrics,
   JsonValue,
   LeaseEventStream,
   LinkAddress,

@@ -88,6 +88,35 @@ export interface HostIdentity {
  */
 export const HostIdentityToken = defineToken<HostIdentity>("service.host-identity");
 
+/**
+ * An event of a plugin's host-level plumbing that the host counts in its
+ * own metrics (`incusx daemon`'s Prometheus scrape), by `kind`:
+ *
+ * - `ovsdb-reconnect`: an OVSDB connection the plugin holds was lost and
+ *   replaced, its monitors running again (`@incusx/ovsdb`'s `"reconnect"`
+ *   event); `database` is the database it serves (`OVN_Northbound`).
+ *
+ * New kinds may come; a host ignores kinds it does not know.
+ */
+export type HostMetricEvent = { readonly kind: "ovsdb-reconnect"; readonly database: string };
+
+/**
+ * Where a plugin reports {@link HostMetricEvent}s. Reporting is cheap and
+ * never throws; a host without metrics drops them. Per-NIC detail does not
+ * belong here (it would make a series per container).
+ */
+export interface HostMetrics {
+  /** Counts one event. */
+  record(event: HostMetricEvent): void;
+}
+/**
+ * Token of the host's {@link HostMetrics}.
+ *
+ * @example
+ * client.on("reconnect", () => metrics.record({ kind: "ovsdb-reconnect", database: "OVN_Northbound" }));
+ */
+export const HostMetricsToken = defineToken<HostMetrics>("service.host-metrics");
+
 /** A network known to the host, Incus-shaped. */
 export interface Network {
   /** Network name (`ovn0`). */
@@ -98,6 +127,12 @@ export interface Network {
   readonly config: Readonly<Record<string, string>>;
   /** OVN logical router of the network, for `ovn` networks. */
   readonly ovnRouter?: string;
+  /**
+   * Incus's network ID, when known: Incus names the network's OVN objects
+   * after it (`incus-net<id>-lr`, NIC ports
+   * `incus-net<id>-instance-<instance UUID>-<device>`).
+   */
+  readonly id?: number;
 }
 
 /** A network forward: a listen address on a network. */
@@ -125,6 +160,11 @@ export interface NicDevice {
    * when the state source knows it; absent on a server that is not clustered.
    */
   readonly location?: string;
+  /**
+   * The instance's `volatile.uuid`, when known: Incus names an OVN NIC's
+   * logical switch port after it.
+   */
+  readonly instanceUuid?: string;
 }
 
 /** Read access to the host's networks, forwards and NICs. */

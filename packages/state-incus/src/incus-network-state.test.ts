@@ -74,7 +74,8 @@ describe("IncusNetworkState reads the server", () => {
     expect(fake.requests).not.toContain("/1.0/networks/eth0/state?project=default");
   });
 
-  it("reads NICs from expanded devices, with Incus-only keys, project-qualified names and location", async () => {
+  it("reads NICs from expanded devices, with Incus-only keys, project-qualified names, location and volatile.uuid", async () => {
+    const C3 = "a7b8c9d0-1e2f-4a3b-8c4d-5e6f7a8b9c03";
     const state = open();
     const nics = await state.nics();
     expect(nics).toEqual([
@@ -83,6 +84,7 @@ describe("IncusNetworkState reads the server", () => {
         device: "eth0",
         type: "ovn",
         location: "server01",
+        instanceUuid: "5f2ad8b0-7c43-4c5e-9d4e-6f0b3a1c2d01",
         config: {
           network: "ovn0",
           "ipv4.address": "10.0.0.5",
@@ -91,13 +93,14 @@ describe("IncusNetworkState reads the server", () => {
           "ipv6.address.external": "2001:db8::9",
         },
       },
-      { instance: "c3", device: "eth0", type: "bridged", location: "server01", config: { parent: "incusbr0", hwaddr: "00:16:3e:00:00:03" } },
-      { instance: "c3", device: "eth1", type: "bridged", location: "server01", config: { network: "incusbr0", "ipv4.address": "192.0.2.10" } },
+      { instance: "c3", device: "eth0", type: "bridged", location: "server01", instanceUuid: C3, config: { parent: "incusbr0", hwaddr: "00:16:3e:00:00:03" } },
+      { instance: "c3", device: "eth1", type: "bridged", location: "server01", instanceUuid: C3, config: { network: "incusbr0", "ipv4.address": "192.0.2.10" } },
       {
         instance: "tenant_c2",
         device: "eth0",
         type: "ovn",
         location: "server02",
+        instanceUuid: "0c9e1f3a-2b44-4d6e-8f70-91a2b3c4d502",
         config: { network: "tenant_ovn0", "ipv4.address": "10.1.0.7", "ipv4.address.external": "203.0.113.7" },
       },
     ]);

@@ -42,7 +42,7 @@ export function qualifiedName(project: string, name: string): string {
  * managed networks only, names project-qualified, a NIC's `network`
  * rewritten to the qualified name of the network it uses (its project's own,
  * else the default project's, as a project without its own networks uses),
- * and instances with `project`, `location` and `uuid`. Sorted by name, so
+ * and instances with `project`, `location` and `config["volatile.uuid"]`. Sorted by name, so
  * equal states give equal documents.
  */
 export function toHostState(snapshot: Snapshot): HostState {
@@ -65,7 +65,7 @@ export function toHostState(snapshot: Snapshot): HostState {
       name: qualifiedName(instance.project, instance.name),
       project: instance.project,
       ...(instance.location === undefined ? {} : { location: instance.location }),
-      ...(instance.uuid === undefined ? {} : { uuid: instance.uuid }),
+      ...(instance.uuid === undefined ? {} : { config: { "volatile.uuid": instance.uuid } }),
       devices: Object.fromEntries(
         Object.entries(instance.devices).map(([name, device]) => [name, withQualifiedNetwork(device, instance.project, managed)]),
       ) as HostStateInstance["devices"],

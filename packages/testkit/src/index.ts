@@ -5,6 +5,7 @@
 // re-exported here so tests that import them from the testkit keep working.
 export {
   FakeClock,
+  MemoryHostMetrics,
   MemoryLeaseEventStream,
   MemoryLogSink,
   MemoryNetworkState,

@@ -21,6 +21,7 @@ import {
 } from "@incusx/sdk";
 import {
   FakeClock,
+  MemoryHostMetrics,
   MemoryLeaseEventStream,
   MemoryLogSink,
   MemoryNetworkState,
@@ -71,6 +72,8 @@ export interface TestHostServices {
   readonly logs?: MemoryLogSink;
   /** Default: a fresh MemoryLeaseEventStream. */
   readonly leaseEvents?: MemoryLeaseEventStream;
+  /** Default: a fresh MemoryHostMetrics. */
+  readonly hostMetrics?: MemoryHostMetrics;
   /** State each plugin finds in its store at start, by plugin id (memory stores only). */
   readonly state?: Readonly<Record<string, Readonly<Record<string, JsonValue>>>>;
 }
@@ -113,6 +116,8 @@ export interface TestHost {
   readonly logs: MemoryLogSink;
   /** The host's lease-event stream. */
   readonly leaseEvents: MemoryLeaseEventStream;
+  /** What plugins reported for the host's metrics (`HostMetricsToken`). */
+  readonly hostMetrics: MemoryHostMetrics;
   /** The state store plugin `pluginId` gets (the same instance). */
   stateStore(pluginId: string): StateStore;
   /** Stops the host (plugins in reverse start order); later calls return the first report. */
@@ -145,6 +150,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
   const link = given.linkConfigurator ?? new RecordingLinkConfigurator();
   const logs = given.logs ?? new MemoryLogSink();
   const leaseEvents = given.leaseEvents ?? new MemoryLeaseEventStream();
+  const hostMetrics = given.hostMetrics ?? new MemoryHostMetrics();
 
   const stores = new Map<string, StateStore>();
   const stateStore = (pluginId: string): StateStore => {
@@ -177,6 +183,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
       linkConfigurator: link,
       leaseEvents,
       stateStore,
+      hostMetrics,
     },
   });
 
@@ -198,6 +205,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     link,
     logs,
     leaseEvents,
+    hostMetrics,
     stateStore,
     stop: () => (stopped ??= host.stop()),
   };

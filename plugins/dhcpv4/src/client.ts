@@ -3,13 +3,17 @@ import { Dhcpv4MessageType, Dhcpv4OptionCode, dhcpv4OptionValue, findDhcpv4Optio
 import type { Clock, DhcpAttemptFailure, Lease, LeaseEventKind, Logger } from "@incusx/sdk";
 import { runExchange, isReplyTo, isType, sendMessage, unusableAddress, type Exchange, type ExchangeContext } from "./exchange.js";
 import { Inbox, receiveUntilAborted, type AdmissionSlot, type MessageSource } from "@incusx/dhcp-client";
-import { bindingFromAck, expiresAt, leaseOf, savedLeaseOf, timeOf, type Binding, type SavedLease } from "./lease.js";
-import { buildDiscover, buildRelease, buildRequest, secondsSince, type ClientIdentity } from "./messages.js";
+import { bindingFromAck, expiresAt, fuzzedRenewalTimes, leaseOf, savedLeaseOf, timeOf, type Binding, type SavedLease } from "./lease.js";
+import { AddressConflictDetector, MAX_CONFLICTS, RATE_LIMIT_INTERVAL_MS, macText, type AddressDefence, type ArpConflict } from "./acd.js";
+import { buildDecline, buildDiscover, buildRelease, buildRequest, secondsSince, type ClientIdentity } from "./messages.js";
 import { announcedName, type Dhcpv4ClientOptions } from "./options.js";
 import { renewRetransmitAt, retransmitDelay, type RandomSource } from "./retransmit.js";
 
-/** Where the state machine is (RFC 2131 figure 5; `rebooting` covers INIT-REBOOT). */
-export type Dhcpv4State = "idle" | "init" | "selecting" | "requesting" | "rebooting" | "bound" | "renewing" | "rebinding" | "stopped";
+/**
+ * Where the state machine is (RFC 2131 figure 5; `rebooting` covers
+ * INIT-REBOOT; `probing` is the ARP check of an ACKed address, RFC 5227).
+ */
+export type Dhcpv4State = "idle" | "init" | "selecting" | "requesting" | "rebooting" | "probing" | "bound" | "renewing" | "rebinding" | "stopped";
 
 /** REQUESTs sent in REQUESTING before going back to INIT (4 s + 8 s + 16 s + 32 s of waiting). */
 export const REQUEST_TRANSMISSIONS = 4;
@@ -31,6 +35,22 @@ export const NAK_LOOP_DELAY_MS = 10_000;
  * each of them 10 s when 200 containers start together.
  */
 export const NAK_BACKOFF_INITIAL_MS = 1_000;
+
+/**
+ * Wait after a DHCPDECLINE before discovering again: RFC 2131 section 3.1.5
+ * asks for at least 10 s, against a loop with a server that keeps offering
+ * an address in use.
+ */
+export const DECLINE_WAIT_MS = 10_000;
+
+/**
+ * Wait before DISCOVER after the `conflicts`th address conflict in a row:
+ * {@link DECLINE_WAIT_MS}, and from the {@link MAX_CONFLICTS}th on RFC
+ * 5227's rate limit of one attempt per {@link RATE_LIMIT_INTERVAL_MS}.
+ */
+export function declineDelay(conflicts: number): number {
+  return conflicts >= MAX_CONFLICTS ? RATE_LIMIT_INTERVAL_MS : DECLINE_WAIT_MS;
+}
 
 /**
  * Wait before DISCOVER after `naksInARow` DHCPNAKs: none after the first,
@@ -89,6 +109,12 @@ export class Dhcpv4Client {
   #xid: number | undefined;
   /** The admission slot held from DISCOVER until the REQUEST is answered or given up. */
   #slot: AdmissionSlot | undefined;
+  /** RFC 5227 conflict detection, when the client has ARP. */
+  readonly #acd: AddressConflictDetector | undefined;
+  /** The defence of the bound address (from its first announcement until the binding is dropped). */
+  #defence: AddressDefence | undefined;
+  /** Address conflicts since the last address taken. */
+  #conflicts = 0;
 
   constructor(options: Dhcpv4ClientOptions) {
     this.#options = options;
@@ -100,6 +126,10 @@ export class Dhcpv4Client {
     this.#broadcastFlag = options.requestBroadcast ?? true;
     const name = announcedName(options, this.#log);
     this.#identity = { mac: options.mac, clientIdentifier: options.clientIdentifier, ...(name === undefined ? {} : { name }) };
+    this.#acd =
+      options.arp === undefined
+        ? undefined
+        : new AddressConflictDetector({ clock: options.clock, transport: options.arp, mac: options.mac, random: this.#random, logger: this.#log });
     this.#context = {
       clock: options.clock,
       transport: options.transport,
@@ -132,6 +162,7 @@ export class Dhcpv4Client {
       this.#releaseSlot();
     }
     if (this.#options.releaseOnStop === true && failed?.aborted !== true) await this.#release();
+    this.#stopDefending();
     this.#state = "stopped";
   }
 
@@ -235,7 +266,7 @@ export class Dhcpv4Client {
     // Answered (the server recorded the lease, or refused) or given up: the next client may start.
     this.#releaseSlot();
     if (answer === undefined) return { state: "init" };
-    return answer.kind === "nak" ? this.#nak() : this.#establish(answer.binding, "bound");
+    return answer.kind === "nak" ? this.#nak() : this.#take(answer.binding, "bound", signal);
   }
 
   // --- INIT-REBOOT and REBOOTING (section 4.4.2) ---
@@ -264,7 +295,7 @@ export class Dhcpv4Client {
       this.#expireSaved();
       return this.#nak();
     }
-    return this.#establish(answer.binding, "bound");
+    return this.#take(answer.binding, "bound", signal);
   }
 
   // --- BOUND: wait for T1 or the end of the lease ---
@@ -273,6 +304,7 @@ export class Dhcpv4Client {
     this.#state = "bound";
     this.#inbox.dropMessages();
     for (;;) {
+      if (this.#defence?.lost !== undefined) return this.#lose(this.#defence.lost);
       const binding = this.#binding!;
       const now = this.#clock.now();
       const expiry = expiresAt(binding);
@@ -287,6 +319,7 @@ export class Dhcpv4Client {
   // --- RENEWING at T1 (unicast to the server) and REBINDING at T2 (broadcast), section 4.4.5 ---
 
   async #extend(state: "renewing" | "rebinding", signal: AbortSignal): Promise<Next> {
+    if (this.#defence?.lost !== undefined) return this.#lose(this.#defence.lost);
     this.#state = state;
     const binding = this.#binding!;
     const expiry = expiresAt(binding);
@@ -312,7 +345,7 @@ export class Dhcpv4Client {
     if (answer.binding.address !== binding.address) {
       // A different address is a new lease: the old one is gone.
       this.#drop("expired");
-      return this.#establish(answer.binding, "bound");
+      return this.#take(answer.binding, "bound", signal);
     }
     return this.#establish(answer.binding, state === "renewing" ? "renewed" : "rebound");
   }
@@ -373,7 +406,56 @@ export class Dhcpv4Client {
     return { result: { kind: "ack", binding } };
   }
 
-  async #establish(binding: Binding, event: LeaseEventKind): Promise<Next> {
+  /**
+   * A new address granted: with ARP, probed first (RFC 5227 section 2.1),
+   * declined when another host holds it, else announced and defended; then
+   * established.
+   */
+  async #take(binding: Binding, event: LeaseEventKind, signal: AbortSignal): Promise<Next> {
+    if (this.#acd === undefined) return this.#establish(binding, event);
+    this.#state = "probing";
+    const conflict = await this.#acd.probe(binding.address, signal);
+    if (conflict !== undefined) {
+      // An INIT-REBOOT address may be on the link from an earlier run.
+      if (this.#options.savedLease?.address === binding.address) this.#expireSaved();
+      return this.#decline(binding, conflict);
+    }
+    this.#conflicts = 0;
+    this.#defence = this.#acd.defend(binding.address, () => this.#inbox.wake());
+    return this.#establish(binding, event);
+  }
+
+  /**
+   * Another host holds the address: DHCPDECLINE it (RFC 2131 section
+   * 3.1.5), forget the lease, and discover again after
+   * {@link declineDelay}, without asking for that address.
+   */
+  async #decline(binding: Binding, conflict: ArpConflict): Promise<Next> {
+    this.#conflicts++;
+    const holder = macText(conflict.senderMac);
+    this.#log.warn(`The address "${binding.address}" from DHCPv4 server "${binding.server}" is in use by another host (${holder}): declining it`);
+    this.#attemptFailed({ code: "DECLINED", message: `the address ${binding.address} is in use by another host (${holder}); declined it` });
+    const decline = buildDecline(this.#identity, { xid: this.#newXid() >>> 0 }, binding.address, binding.server);
+    await sendMessage(this.#context, "DHCPDECLINE", decline, "broadcast");
+    await this.#persist(undefined);
+    return { state: "init", delay: declineDelay(this.#conflicts) };
+  }
+
+  /** The bound address was lost to another host (RFC 5227 section 2.4): stop using it, decline it, start over. */
+  async #lose(conflict: ArpConflict): Promise<Next> {
+    const binding = this.#binding!;
+    this.#drop("expired");
+    return this.#decline(binding, conflict);
+  }
+
+  #stopDefending(): void {
+    this.#defence?.stop();
+    this.#defence = undefined;
+  }
+
+  async #establish(granted: Binding, event: LeaseEventKind): Promise<Next> {
+    // Fuzzed afresh on every ACK, so clients that bound together drift apart.
+    const binding = { ...granted, ...fuzzedRenewalTimes(granted, this.#random) };
     this.#binding = binding;
     this.#naksInARow = 0;
     await this.#persist(savedLeaseOf(binding));
@@ -417,6 +499,7 @@ export class Dhcpv4Client {
   }
 
   #drop(kind: "expired" | "released"): void {
+    this.#stopDefending();
     this.#emit(kind);
     this.#binding = undefined;
   }

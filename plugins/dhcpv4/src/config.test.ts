@@ -27,6 +27,7 @@ describe("the DHCPv4 plugin's config schema", () => {
       { clientIdentifier: "uuid" },
       { requestBroadcast: "yes" },
       { applyMtu: 1 },
+      { addressConflictDetection: "on" },
       { maxConcurrentDiscovers: 0 },
       { maxConcurrentDiscovers: 2.5 },
       { maxConcurrentDiscovers: "16" },
@@ -37,7 +38,7 @@ describe("the DHCPv4 plugin's config schema", () => {
     ]) {
       expect(await load(config), JSON.stringify(config)).toEqual({ code: "INVALID_CONFIG" });
     }
-    const pinned = { clientIdentifier: "mac", requestBroadcast: false, applyMtu: false, duid: "0003000102000000beef", maxConcurrentDiscovers: 1 };
+    const pinned = { clientIdentifier: "mac", requestBroadcast: false, applyMtu: false, addressConflictDetection: true, duid: "0003000102000000beef", maxConcurrentDiscovers: 1 };
     expect(await load(pinned)).toEqual({ config: pinned });
   });
 
@@ -54,7 +55,7 @@ describe("the DHCPv4 plugin's config schema", () => {
   });
 
   it("has the defaults the plugin had, which the host fills in", async () => {
-    expect(DEFAULT_DHCPV4_CONFIG).toEqual({ clientIdentifier: "duid", requestBroadcast: true, applyMtu: true, maxConcurrentDiscovers: 16 });
+    expect(DEFAULT_DHCPV4_CONFIG).toEqual({ clientIdentifier: "duid", requestBroadcast: true, applyMtu: true, addressConflictDetection: false, maxConcurrentDiscovers: 16 });
     expect(Object.isFrozen(DEFAULT_DHCPV4_CONFIG)).toBe(true);
     const fromSchema = Object.fromEntries(Object.entries<{ default?: unknown }>(schema.properties).filter(([, p]) => "default" in p).map(([k, p]) => [k, p.default]));
     expect(DEFAULT_DHCPV4_CONFIG).toEqual(fromSchema);

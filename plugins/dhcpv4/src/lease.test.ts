@@ -1,7 +1,7 @@
 import type { Dhcpv4Message, Dhcpv4Option } from "@incusx/dhcp-wire";
 import { describe, expect, it } from "vitest";
 import { INFINITE_LIFETIME } from "@incusx/sdk";
-import { INFINITE_LEASE, MAX_CLASSLESS_ROUTES, MIN_LEASE_TIME, MIN_RENEWAL_TIME, bindingFromAck, prefixLengthOf, renewalTimes, routesOf } from "./lease.js";
+import { INFINITE_LEASE, MAX_CLASSLESS_ROUTES, MIN_LEASE_TIME, MIN_RENEWAL_TIME, bindingFromAck, fuzzedRenewalTimes, prefixLengthOf, renewalTimes, routesOf } from "./lease.js";
 
 const withOptions = (options: Dhcpv4Option[]): Pick<Dhcpv4Message, "options"> => ({ options });
 const ackOf = (options: Dhcpv4Option[], yiaddr = "192.0.2.100") => ({ yiaddr, options }) as unknown as Dhcpv4Message;
@@ -156,5 +156,24 @@ describe("the lease an ACK grants", () => {
     ];
     expect(bindingFromAck(ackOf([...base, { code: 26, value: 1280 }]), { obtainedAt: 0, applyMtu: true })).toMatchObject({ mtu: 1280 });
     expect(bindingFromAck(ackOf([...base, { code: 26, value: 67 }]), { obtainedAt: 0, applyMtu: true })).not.toHaveProperty("mtu");
+  });
+});
+
+describe("fuzzedRenewalTimes", () => {
+  it("moves T1 and T2 by at most 5 % either way, one draw each", () => {
+    expect(fuzzedRenewalTimes({ leaseTime: 3600, t1: 1800, t2: 3150 }, () => 0.5)).toEqual({ t1: 1800, t2: 3150 });
+    expect(fuzzedRenewalTimes({ leaseTime: 3600, t1: 1800, t2: 3150 }, () => 0)).toEqual({ t1: 1710, t2: 2992.5 });
+    const draws = [1, 0];
+    expect(fuzzedRenewalTimes({ leaseTime: 3600, t1: 1800, t2: 3150 }, () => draws.shift()!)).toEqual({ t1: 1710, t2: 3307.5 });
+  });
+
+  it("keeps a time unfuzzed where fuzz would put it out of order, and leaves infinite leases alone", () => {
+    // T2 fuzzed up would pass the lease's end; T1 fuzzed up would pass T2.
+    expect(fuzzedRenewalTimes({ leaseTime: 102, t1: 100, t2: 101 }, () => 0.999)).toEqual({ t1: 100, t2: 101 });
+    // T2 fuzzed down would fall before T1.
+    expect(fuzzedRenewalTimes({ leaseTime: 3600, t1: 1000, t2: 1010 }, () => 0)).toEqual({ t1: 950, t2: 1010 });
+    // T1 at the 10 s floor is never fuzzed below it.
+    expect(fuzzedRenewalTimes({ leaseTime: 3600, t1: MIN_RENEWAL_TIME, t2: 100 }, () => 0).t1).toBe(MIN_RENEWAL_TIME);
+    expect(fuzzedRenewalTimes({ leaseTime: INFINITE_LIFETIME, t1: Infinity, t2: Infinity }, () => 0)).toEqual({ t1: Infinity, t2: Infinity });
   });
 });

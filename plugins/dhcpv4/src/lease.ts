@@ -111,6 +111,38 @@ export function renewalTimes(leaseTime: number, t1?: number, t2?: number): { t1:
 }
 
 /**
+ * Random fuzz on T1 and T2, as a fraction either way: RFC 2131 section
+ * 4.4.5 says they "SHOULD be chosen with some random fuzz around a fixed
+ * value, to avoid synchronization of client reacquisition". Containers
+ * started together get their leases together; without fuzz they renew in
+ * the same second for ever. +-5 % spreads a 1 h lease's renewals over 3
+ * minutes (T1 1710 to 1890 s) and keeps them close to the server's times.
+ */
+export const RENEWAL_FUZZ = 0.05;
+
+/**
+ * `times` with {@link RENEWAL_FUZZ} applied, one draw of `random` each
+ * (T2 first, then T1). A fuzzed time is kept only where it stays in order
+ * (T1 at least {@link MIN_RENEWAL_TIME} when the server's was, T1 before
+ * T2, T2 before the lease's end); otherwise that time stays as it was, so
+ * fuzz never makes the client renew past T2 or rebind past its lease.
+ *
+ * @example
+ * fuzzedRenewalTimes({ leaseTime: 3600, t1: 1800, t2: 3150 }, () => 0) // { t1: 1710, t2: 2992.5 }
+ */
+export function fuzzedRenewalTimes(times: { readonly leaseTime: number; readonly t1: number; readonly t2: number }, random: () => number): { t1: number; t2: number } {
+  const { leaseTime, t1, t2 } = times;
+  if (!Number.isFinite(t1) || !Number.isFinite(t2) || leaseTime === INFINITE_LIFETIME) return { t1, t2 };
+  const fuzz = (value: number): number => value * (1 + (random() * 2 - 1) * RENEWAL_FUZZ);
+  const rebind = fuzz(t2);
+  const fuzzedT2 = rebind > t1 && rebind < leaseTime ? rebind : t2;
+  const renew = fuzz(t1);
+  const floor = Math.min(t1, MIN_RENEWAL_TIME);
+  const fuzzedT1 = renew >= floor && renew < fuzzedT2 ? renew : t1;
+  return { t1: fuzzedT1, t2: fuzzedT2 };
+}
+
+/**
  * The prefix length of a subnet mask (option 1), or `undefined` when the
  * mask is not contiguous.
  */

@@ -124,3 +124,16 @@ export function buildRelease(identity: ClientIdentity, fields: MessageFields & {
     { code: Dhcpv4OptionCode.ServerIdentifier, value: server },
   ]);
 }
+
+/**
+ * DHCPDECLINE (RFC 2131 sections 3.1.5 and 4.4.1): the address is in use by
+ * another host. Requested address and server identifier, ciaddr 0, broadcast.
+ */
+export function buildDecline(identity: ClientIdentity, fields: Pick<MessageFields, "xid">, address: string, server: string): Dhcpv4Message {
+  return message(identity, { xid: fields.xid, secs: 0, broadcast: false }, [
+    { code: Dhcpv4OptionCode.MessageType, value: Dhcpv4MessageType.Decline },
+    { code: Dhcpv4OptionCode.ClientIdentifier, value: identity.clientIdentifier },
+    { code: Dhcpv4OptionCode.RequestedIpAddress, value: address },
+    { code: Dhcpv4OptionCode.ServerIdentifier, value: server },
+  ]);
+}

@@ -1,6 +1,7 @@
 import type { ExchangeAdmission } from "@incusx/dhcp-client";
 import type { Dhcpv4ClientIdentifier } from "@incusx/dhcp-wire";
 import type { Clock, DhcpAttemptFailure, LeaseEvent, Logger } from "@incusx/sdk";
+import type { ArpTransport } from "./acd.js";
 import type { SavedLease } from "./lease.js";
 import type { RandomSource } from "./retransmit.js";
 import type { Dhcpv4Transport } from "./transport.js";
@@ -45,6 +46,13 @@ export interface Dhcpv4ClientOptions {
    * none: it starts at once.
    */
   readonly admission?: ExchangeAdmission;
+  /**
+   * ARP on the interface, for RFC 5227 address conflict detection: with it
+   * the client probes every new address before reporting it bound (4 to
+   * 7 s), declines one another host holds, and defends the address while
+   * bound. None (the default): no probing.
+   */
+  readonly arp?: ArpTransport;
   /** Receives every lease event. */
   emit(event: LeaseEvent): void;
   /** Told why an attempt got no lease (no reply after N DHCPDISCOVERs, DHCPNAK). */

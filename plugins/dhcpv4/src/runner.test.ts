@@ -164,7 +164,8 @@ describe("Dhcpv4Runner", () => {
   it("renews by unicast to the server, port 67", async () => {
     const s = setup();
     const r = run(s);
-    await s.clock.advance(1_800_000);
+    // T1 of the one-hour lease is 1800 s with up to 5 % random fuzz.
+    await s.clock.advance(1_890_000);
     const renewal = s.link.sockets[0]!.sent[2]!;
     expect([opt(renewal.message, 53), renewal.address, renewal.port, renewal.message.ciaddr]).toEqual([T.Request, "192.0.2.1", 67, "192.0.2.100"]);
     expect(r.events.map((e) => e.kind)).toEqual(["bound", "renewed"]);
@@ -350,5 +351,85 @@ describe("Dhcpv4Runner serving many interfaces", () => {
     run(s);
     await s.clock.flush();
     expect([link.sockets[0]!.sent.length, s.clock.now()]).toEqual([1, START]);
+  });
+});
+
+/** A fake ARP socket: records what is sent, delivers nothing unless told. */
+class FakeArpSocket {
+  readonly sent: Uint8Array[] = [];
+  closed = false;
+  readonly #listeners = new Set<(packet: Uint8Array) => void>();
+  async send(packet: Uint8Array): Promise<void> {
+    this.sent.push(packet);
+  }
+  onPacket(listener: (packet: Uint8Array) => void): { close(): void } {
+    this.#listeners.add(listener);
+    return { close: () => void this.#listeners.delete(listener) };
+  }
+  onError(): { close(): void } {
+    return { close: () => {} };
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+describe("Dhcpv4Runner with addressConflictDetection", () => {
+  function withArp(): { s: Setup; arpOpened: { iface: string; netns?: NetworkNamespace }[]; arps: FakeArpSocket[] } {
+    const link = new FakeLink();
+    const arpOpened: { iface: string; netns?: NetworkNamespace }[] = [];
+    const arps: FakeArpSocket[] = [];
+    Object.assign(link, {
+      openArpSocket: async (options: { iface: string; netns?: NetworkNamespace }) => {
+        arpOpened.push(options);
+        const arp = new FakeArpSocket();
+        arps.push(arp);
+        return arp;
+      },
+    });
+    return { s: setup({ link, config: { addressConflictDetection: true } }), arpOpened, arps };
+  }
+
+  it("opens an ARP socket on the interface in the NIC's namespace, probes before reporting bound, and closes it on stop", async () => {
+    const { s, arpOpened, arps } = withArp();
+    const netns: NetworkNamespace = { path: "/run/netns/c1", fd: 42 };
+    const r = run(s, { netns });
+    await s.clock.flush();
+    expect(arpOpened).toEqual([{ iface: "eth0", netns }]);
+    expect(r.events).toEqual([]);
+    // Probing takes 4 to 7 s (RFC 5227 timing with random waits).
+    await s.clock.advance(7_000);
+    expect(r.events.map((e) => e.kind)).toEqual(["bound"]);
+    expect(r.events[0]!.at - START).toBeGreaterThanOrEqual(4_000);
+    // Three probes (sender 0.0.0.0), then the first announcement (and, 2 s later, the second).
+    expect(arps[0]!.sent.map((p) => Buffer.from(p.subarray(14, 18)).join(".")).slice(0, 4)).toEqual(["0.0.0.0", "0.0.0.0", "0.0.0.0", "192.0.2.100"]);
+    await r.stop();
+    expect(arps[0]!.closed).toBe(true);
+    expect(s.link.sockets[0]!.closed).toBe(true);
+  });
+
+  it("opens no ARP socket by default", async () => {
+    const s = setup();
+    let asked = 0;
+    Object.assign(s.link, { openArpSocket: async () => (asked++, new FakeArpSocket()) });
+    const r = run(s);
+    await s.clock.flush();
+    expect(r.events.map((e) => e.kind)).toEqual(["bound"]);
+    expect(asked).toBe(0);
+  });
+
+  it("fails the start, saying why, when the ARP socket cannot be opened", async () => {
+    const { s } = withArp();
+    Object.assign(s.link, {
+      openArpSocket: async () => {
+        throw Object.assign(new Error("Cannot open an ARP socket on interface \"eth0\": the native addon predates ARP sockets"), { code: "ADDON_UNAVAILABLE" });
+      },
+    });
+    const r = run(s);
+    const ended = r.done.then(() => undefined, (error: unknown) => error);
+    await s.clock.flush();
+    expect(String(await ended)).toMatch("ARP");
+    expect(r.events.map((e) => [e.kind, e.error?.code])).toEqual([["failed", "ADDON_UNAVAILABLE"]]);
+    expect(s.link.sockets[0]?.closed ?? true).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { AdmissionQueue, DEFAULT_ADMISSION_HOLD_MS, closeQuietly, decodeSharedDuid, reportStartFailure, runnerConfig } from "@incusx/dhcp-client";
 import type { Duid } from "@incusx/dhcp-wire";
-import { openUdp4DeviceSocket, readLinkInfo } from "@incusx/linux-net";
+import { openArpSocket, openUdp4DeviceSocket, readLinkInfo } from "@incusx/linux-net";
 import {
   ClockToken,
   LoggerToken,
@@ -17,6 +17,7 @@ import {
   type NetworkNamespace,
   type StateStore,
 } from "@incusx/sdk";
+import type { ArpTransport } from "./acd.js";
 import { Dhcpv4Client } from "./client.js";
 import { clientIdentifier, duidFromHex, iaidFor, leaseKey, loadOrCreateDuid, macBytes } from "./identity.js";
 import type { SavedLease } from "./lease.js";
@@ -52,6 +53,19 @@ export interface LinkAccess {
    * the BOOTP messages whose chaddr is `options.chaddr` when given.
    */
   openUdp4DeviceSocket(options: { iface: string; port: number; chaddr?: Uint8Array; netns?: NetworkNamespace }): Promise<Dhcpv4Socket>;
+  /**
+   * Opens an ARP socket on `options.iface`, made in `options.netns` when
+   * given; only with `addressConflictDetection`. Absent: the option fails
+   * the start.
+   */
+  openArpSocket?(options: { iface: string; netns?: NetworkNamespace }): Promise<Dhcpv4ArpSocket>;
+}
+
+/** The ARP socket the runner needs: the shape of `@incusx/linux-net`'s `ArpSocket`. */
+export interface Dhcpv4ArpSocket extends ArpTransport {
+  /** Called once when the socket fails for good. */
+  onError?(listener: (error: Error) => void): { close(): void };
+  close(): Promise<void>;
 }
 
 /**
@@ -62,6 +76,10 @@ export interface LinkAccess {
 export const LINUX_NET_LINK_ACCESS: LinkAccess = {
   readLinkInfo: (iface, netns) => readLinkInfo(iface, netns === undefined ? {} : { netns }),
   openUdp4DeviceSocket: (options) => openUdp4DeviceSocket(options),
+  openArpSocket: async (options) => {
+    const socket = await openArpSocket(options);
+    return { send: (packet) => socket.send(packet), onPacket: (listener) => socket.onPacket((packet) => listener(packet)), onError: (listener) => socket.onError(listener), close: () => socket.close() };
+  },
 };
 
 /**
@@ -131,7 +149,8 @@ export class Dhcpv4Runner implements DhcpRunner {
     const net = this.net;
     const log = this.logger.child({ interface: iface, family: "ipv4" });
 
-    let socket: Dhcpv4Socket;
+    let socket: Dhcpv4Socket | undefined;
+    let arp: Dhcpv4ArpSocket | undefined;
     let client: Dhcpv4Client;
     try {
       const info = await net.readLinkInfo(iface, netns);
@@ -147,7 +166,11 @@ export class Dhcpv4Runner implements DhcpRunner {
       if (signal.aborted) return;
       // chaddr: on a bridge every reply is broadcast to every client; the kernel drops those for other clients.
       socket = await net.openUdp4DeviceSocket({ iface, port: DHCPV4_CLIENT_PORT, chaddr: mac, ...(netns === undefined ? {} : { netns }) });
-      log.debug("DHCPv4 client socket open", { savedLease: savedLease?.address });
+      if (this.#config.addressConflictDetection) {
+        if (net.openArpSocket === undefined) throw new Error(`Cannot check addresses on interface "${iface}": the link access has no ARP socket`);
+        arp = await net.openArpSocket({ iface, ...(netns === undefined ? {} : { netns }) });
+      }
+      log.debug("DHCPv4 client socket open", { savedLease: savedLease?.address, conflictDetection: arp !== undefined });
       client = new Dhcpv4Client({
         clock: this.clock,
         transport: socketTransport(socket),
@@ -158,6 +181,7 @@ export class Dhcpv4Runner implements DhcpRunner {
         ...(options.fqdn === undefined ? {} : { fqdn: options.fqdn }),
         requestBroadcast: this.#config.requestBroadcast,
         applyMtu: this.#config.applyMtu,
+        ...(arp === undefined ? {} : { arp }),
         admission: this.#admission,
         // Read when the client stops: a runtime's detach decides whether to release.
         get releaseOnStop() {
@@ -170,6 +194,7 @@ export class Dhcpv4Runner implements DhcpRunner {
         logger: log,
       });
     } catch (error) {
+      if (socket !== undefined) await closeQuietly(socket, log, "DHCPv4 socket");
       if (signal.aborted) return;
       const failure = { family: "ipv4", interface: iface, protocol: "DHCPv4", fallbackCode: Dhcpv4RunnerErrorCode.Failed } as const;
       reportStartFailure(error, { ...failure, clock: this.clock, log, emit: (event) => options.emit(event) });
@@ -180,16 +205,20 @@ export class Dhcpv4Runner implements DhcpRunner {
     // the runtime reports it and restarts the runner on a new socket.
     let socketError: Error | undefined;
     const socketFailed = new AbortController();
-    const errors = socket.onError?.((error) => {
+    const failedWith = (what: string) => (error: Error) => {
       socketError ??= error;
-      log.error("The DHCPv4 socket failed", { error: error.message });
+      log.error(`The ${what} failed`, { error: error.message });
       socketFailed.abort(error);
-    });
+    };
+    const errors = socket.onError?.(failedWith("DHCPv4 socket"));
+    const arpErrors = arp?.onError?.(failedWith("ARP socket"));
     try {
       await client.run(signal, socketFailed.signal);
     } finally {
       errors?.close();
+      arpErrors?.close();
       await closeQuietly(socket, log, "DHCPv4 socket");
+      if (arp !== undefined) await closeQuietly(arp, log, "ARP socket");
     }
     if (socketError !== undefined && !signal.aborted) throw socketError;
   }

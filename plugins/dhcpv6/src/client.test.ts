@@ -682,6 +682,27 @@ describe("stateless fallback (Information-request)", () => {
     ]);
   });
 
+  it("asks again with an Information-request at once when the link came back, and reports what it answers (RFC 8415 section 18.2.12)", async () => {
+    const { clock, transport, events } = await start();
+    await stateless(latest(), 1200);
+    await clock.advance(60_000);
+    const before = clock.now();
+    latest().client.linkReturned();
+    await clock.flush();
+    expect(times(latest(), T.INFORMATION_REQUEST)).toEqual([3150, before]);
+    expect(transport.ofType(T.CONFIRM)).toHaveLength(0);
+    transport.deliver(reply(transport.last(), { dns: ["2001:db8:1::99"] }));
+    await clock.flush();
+    expect(events.map((e) => [e.kind, e.lease?.dns.servers])).toEqual([
+      ["bound", ["2001:db8:1::53"]],
+      ["renewed", ["2001:db8:1::99"]],
+    ]);
+    expect(latest().client.state).toBe("informed");
+    // The flap is answered: no second Information-request until the refresh time.
+    await clock.advance(1_000);
+    expect(times(latest(), T.INFORMATION_REQUEST)).toHaveLength(2);
+  });
+
   it.each([
     [undefined, 86_400],
     [100, 600],

@@ -189,7 +189,8 @@ export class Dhcpv6Client {
    * checks it with a Confirm (RFC 8415 section 18.2.3) before the next
    * renewal: Success keeps the binding and its addresses, NotOnLink starts
    * over with Solicit, and no answer within CNF_MAX_RD (10 s) keeps the
-   * binding, as the RFC says.
+   * binding, as the RFC says. A stateless client asks again with an
+   * Information-request at once (section 18.2.12).
    */
   linkReturned(): void {
     this.#linkReturned = true;
@@ -597,10 +598,19 @@ export class Dhcpv6Client {
     return { state: "informed", refreshAt: this.#statelessRefreshAt };
   }
 
-  /** Stateless and configured: refresh at the Information Refresh Time; meanwhile probe for addresses every SOL_MAX_RT. */
+  /**
+   * Stateless and configured: refresh at the Information Refresh Time, or at
+   * once when the link came back (the host may be on another link, RFC 8415
+   * section 18.2.12); meanwhile probe for addresses every SOL_MAX_RT.
+   */
   async #informed(refreshAt: number, signal: AbortSignal): Promise<Next> {
     this.#inbox.dropMessages();
     for (;;) {
+      if (this.#linkReturned) {
+        this.#linkReturned = false;
+        this.#log.info("The link came back; asking again for the stateless DHCPv6 configuration");
+        return { state: "informing" };
+      }
       const now = this.#clock.now();
       if (now >= refreshAt) return { state: "informing" };
       if (now >= this.#probeAt) return { state: "soliciting", probe: true };

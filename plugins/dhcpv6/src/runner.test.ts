@@ -35,6 +35,15 @@ class FakeLink extends FakeSocketLink<{ iface: string; localAddress: string; por
   linkLocal: Promise<string> = Promise.resolve(LINK_LOCAL);
   blocker: LinkLocalBlocker | undefined;
   addLinkLocal: ((iface: string, address: string, netns?: NetworkNamespace) => Promise<void>) | undefined;
+  /** Link-local addresses on the interface, reported by watchAddressFlags with {@link FakeLink.dadFlags}. */
+  readonly linkLocals: string[] = [];
+  dadFlags: (address: string) => readonly string[] = () => [];
+  readonly removed: string[] = [];
+
+  async removeLinkLocal(_iface: string, address: string): Promise<void> {
+    this.removed.push(address);
+    this.linkLocals.splice(this.linkLocals.indexOf(address), 1);
+  }
 
   constructor(serve = true, mac = MAC) {
     super(mac, () => new FakeSocket(serve));
@@ -72,6 +81,8 @@ class FakeLink extends FakeSocketLink<{ iface: string; localAddress: string; por
   ): { close(): void } {
     this.netnsOf.push(["watchAddressFlags", netns]);
     this.flagsListener = onChange;
+    const now = this.linkLocals.map((address) => ({ address, flags: this.dadFlags(address) }));
+    queueMicrotask(() => onChange(now));
     return { close: () => void this.watchesClosed++ };
   }
 }
@@ -319,12 +330,47 @@ describe("Dhcpv6Runner", () => {
     const link = new FakeLink();
     link.blocker = "addr-gen-mode-none";
     const added: string[] = [];
-    link.addLinkLocal = async (_iface, address) => void added.push(address);
+    link.addLinkLocal = async (_iface, address) => {
+      added.push(address);
+      link.linkLocals.push(address);
+    };
     const s = setup({ link, config: { stableLinkLocal: true } });
     const r = run(s);
     await s.clock.flush();
     expect(added).toEqual([stableLinkLocalAddress(MAC, Buffer.from((await s.store.get(STABLE_SECRET_KEY)) as string, "hex"))]);
     expect(r.events.map((e) => e.kind)).toEqual(["bound"]);
+  });
+
+  it("tries the next RFC 7217 address when the stable one fails DAD, removing the duplicate", async () => {
+    const link = new FakeLink();
+    link.blocker = "addr-gen-mode-none";
+    link.addLinkLocal = async (_iface, address) => void link.linkLocals.push(address);
+    const secret = Buffer.alloc(16, 7);
+    const [first, second] = [0, 1].map((counter) => stableLinkLocalAddress(MAC, secret, counter));
+    // The first address is held by another host on the link.
+    link.dadFlags = (address) => (address === first ? ["tentative", "dadfailed"] : ["permanent"]);
+    const s = setup({ link, config: { stableLinkLocal: true }, store: new MemoryStateStore({ [STABLE_SECRET_KEY]: secret.toString("hex") }) });
+    const r = run(s);
+    await s.clock.flush();
+    expect(first).not.toBe(second);
+    expect(link.removed).toEqual([first]);
+    expect(link.linkLocals).toEqual([second]);
+    expect(r.events.map((e) => e.kind)).toEqual(["bound"]);
+    expect(s.logs.messages({ level: "warn" })).toContainEqual(expect.stringContaining("duplicate on the link"));
+  });
+
+  it("fails with NO_LINK_LOCAL naming DAD when every stable address tried is a duplicate", async () => {
+    const link = new FakeLink();
+    link.blocker = "addr-gen-mode-none";
+    link.addLinkLocal = async (_iface, address) => void link.linkLocals.push(address);
+    link.dadFlags = () => ["tentative", "dadfailed"];
+    const s = setup({ link, config: { stableLinkLocal: true } });
+    const r = run(s);
+    await expect(r.done).rejects.toMatchObject({ code: "NO_LINK_LOCAL", blocker: "stable-dad-failed" });
+    expect(link.removed).toHaveLength(4);
+    expect(r.events).toEqual([
+      { kind: "failed", family: "ipv6", interface: "eth0", at: START, error: { code: "NO_LINK_LOCAL", message: expect.stringContaining("was a duplicate on the link") } },
+    ]);
   });
 
   it("still fails with NO_LINK_LOCAL with stableLinkLocal on when IPv6 is disabled on the interface", async () => {

@@ -16,6 +16,7 @@ import {
   LoggerToken,
   PluginConfigToken,
   StateStoreToken,
+  canonicalAddress,
   defineToken,
   inject,
   type Clock,
@@ -64,6 +65,8 @@ export interface LinkAccess {
   linkLocalBlocker?(iface: string, netns?: NetworkNamespace): LinkLocalBlocker | undefined;
   /** Adds an IPv6 link-local address (/64, no lifetime limit), for the `stableLinkLocal` option. */
   addLinkLocal?(iface: string, address: string, netns?: NetworkNamespace): Promise<void>;
+  /** Removes a link-local address {@link LinkAccess.addLinkLocal} added, after it failed DAD. */
+  removeLinkLocal?(iface: string, address: string, netns?: NetworkNamespace): Promise<void>;
   /** Reports whether the link is up with carrier, at start and on change; absent: no Confirm after a flap. */
   watchCarrier?(iface: string, onChange: (usable: boolean) => void, onError: (error: unknown) => void, netns?: NetworkNamespace): { close(): void };
 }
@@ -76,6 +79,7 @@ export const LINUX_NET_LINK_ACCESS: LinkAccess = {
   watchAddressFlags: (iface, onChange, onError, netns) => watchAddressFlags(iface, onChange, { onError, ...(netns === undefined ? {} : { netns }) }),
   linkLocalBlocker: (iface, netns) => linkLocalBlocker(iface, netns === undefined ? {} : { netns }),
   addLinkLocal: (iface, address, netns) => new IpRoute2LinkConfigurator(netns === undefined ? {} : { netns }).addAddress(iface, { address, prefixLength: 64 }),
+  removeLinkLocal: (iface, address, netns) => new IpRoute2LinkConfigurator(netns === undefined ? {} : { netns }).removeAddress(iface, { address, prefixLength: 64 }),
   watchCarrier: (iface, onChange, onError, netns) => watchCarrier(iface, onChange, { onError, ...(netns === undefined ? {} : { netns }) }),
 };
 
@@ -179,16 +183,14 @@ export class Dhcpv6Runner implements DhcpRunner {
       // address is there.
       const early = this.#identity(net, options, log);
       early.catch(() => undefined);
-      let blocker = net.linkLocalBlocker?.(iface, netns);
+      const blocker = net.linkLocalBlocker?.(iface, netns);
+      let cause: NoLinkLocalCause | undefined = blocker;
       if (blocker === "addr-gen-mode-none" && this.#config.stableLinkLocal && net.addLinkLocal !== undefined) {
-        const { mac } = await net.readLinkInfo(iface, netns);
-        const address = stableLinkLocalAddress(mac, await loadOrCreateStableSecret(this.store));
-        log.info("The interface has no link-local address (addr_gen_mode none); adding a stable one (RFC 7217)", { address });
-        await net.addLinkLocal(iface, address, netns);
-        blocker = undefined;
+        cause = await this.#addStableLinkLocal(net, iface, signal, log, netns);
+        if (signal.aborted) return;
       }
-      if (blocker !== undefined) {
-        const error = new NoLinkLocalError(iface, blocker);
+      if (cause !== undefined) {
+        const error = new NoLinkLocalError(iface, cause);
         options.attemptFailed?.({ code: "NO_LINK_LOCAL", message: error.message });
         throw error;
       }
@@ -237,6 +239,32 @@ export class Dhcpv6Runner implements DhcpRunner {
     }
   }
 
+  /**
+   * Adds the RFC 7217 link-local address and waits for its DAD. A duplicate
+   * (another host holds it) is removed and the next DAD_Counter tried, up
+   * to IDGEN_RETRIES (3) more times (RFC 7217 section 6); then the cause is
+   * returned instead of an address that would never work.
+   */
+  async #addStableLinkLocal(
+    net: LinkAccess,
+    iface: string,
+    signal: AbortSignal,
+    log: Logger,
+    netns: NetworkNamespace | undefined,
+  ): Promise<"stable-dad-failed" | undefined> {
+    const { mac } = await net.readLinkInfo(iface, netns);
+    const secret = await loadOrCreateStableSecret(this.store);
+    for (let counter = 0; counter <= IDGEN_RETRIES; counter++) {
+      const address = stableLinkLocalAddress(mac, secret, counter);
+      log.info("The interface has no link-local address (addr_gen_mode none); adding a stable one (RFC 7217)", { address, dadCounter: counter });
+      await net.addLinkLocal!(iface, address, netns);
+      if ((await dadOutcome(net, iface, address, signal, netns)) !== "duplicate") return undefined;
+      log.warn("The stable link-local address is a duplicate on the link; trying the next DAD_Counter (RFC 7217 section 6)", { address, dadCounter: counter });
+      await net.removeLinkLocal?.(iface, address, netns);
+    }
+    return "stable-dad-failed";
+  }
+
   /** The binding an earlier run kept under `key`, checked; none (logged) when it is unreadable, expired or unreachable. */
   async #savedBinding(key: string, iaid: number, log: Logger): Promise<Binding | undefined> {
     let stored;
@@ -282,6 +310,68 @@ function afterFirstSend(transport: Dhcpv6Transport, onFirstSend: () => void): Dh
 }
 
 /**
+ * Why an interface has no usable IPv6 link-local address: the kernel's
+ * reasons ({@link LinkLocalBlocker}), or every stable (RFC 7217) address
+ * the `stableLinkLocal` option tried was a duplicate on the link.
+ */
+export type NoLinkLocalCause = LinkLocalBlocker | "stable-dad-failed";
+
+const NO_LINK_LOCAL_REASONS: Record<NoLinkLocalCause, (iface: string) => string> = {
+  "ipv6-disabled": () => "IPv6 is disabled on it (disable_ipv6 = 1)",
+  "addr-gen-mode-none": (iface) =>
+    `address generation is off (addr_gen_mode = none; \`ip link set dev ${iface} addrgenmode eui64\` or the stableLinkLocal option makes one)`,
+  "stable-dad-failed": () => `every stable (RFC 7217) address tried (${IDGEN_RETRIES + 1}) was a duplicate on the link (DAD failed)`,
+};
+
+/** RFC 7217 section 7: how many more DAD_Counter values are tried after a duplicate. */
+const IDGEN_RETRIES = 3;
+
+/**
+ * Waits until the kernel has finished DAD on `address`: `valid` (or
+ * optimistic, which may be used at once), `duplicate` (dadfailed), or
+ * `aborted`. Reads flags through `watchAddressFlags`, which reports at
+ * start and on every change.
+ */
+function dadOutcome(
+  net: LinkAccess,
+  iface: string,
+  address: string,
+  signal: AbortSignal,
+  netns: NetworkNamespace | undefined,
+): Promise<"valid" | "duplicate" | "aborted"> {
+  const wanted = canonicalIpv6(address);
+  return new Promise((resolve) => {
+    let outcome: "valid" | "duplicate" | "aborted" | undefined;
+    let watch: { close(): void } | undefined;
+    const settle = (value: "valid" | "duplicate" | "aborted"): void => {
+      if (outcome !== undefined) return;
+      outcome = value;
+      signal.removeEventListener("abort", onAbort);
+      watch?.close();
+      resolve(value);
+    };
+    const onAbort = (): void => settle("aborted");
+    signal.addEventListener("abort", onAbort, { once: true });
+    const onChange = (addresses: { address: string; flags: readonly string[] }[]): void => {
+      const entry = addresses.find((a) => canonicalIpv6(a.address) === wanted);
+      if (entry === undefined) return;
+      if (entry.flags.includes("dadfailed")) settle("duplicate");
+      else if (!entry.flags.includes("tentative") || entry.flags.includes("optimistic")) settle("valid");
+    };
+    // A read error leaves the address to the kernel: waitForLinkLocal then decides.
+    watch = net.watchAddressFlags(iface, onChange, () => settle("valid"), netns);
+    if (outcome !== undefined || signal.aborted) {
+      watch.close();
+      settle("aborted");
+    }
+  });
+}
+
+function canonicalIpv6(address: string): string {
+  return canonicalAddress(address.split("%")[0]!);
+}
+
+/**
  * The interface has no IPv6 link-local address and the kernel will make
  * none, so DHCPv6 cannot start (code `NO_LINK_LOCAL`): thrown at once, not
  * after a timeout. `blocker` says why; the message says how to fix it.
@@ -290,14 +380,10 @@ export class NoLinkLocalError extends Error {
   /** Stable code, as the `failed` lease event carries it. */
   readonly code = "NO_LINK_LOCAL";
   /** What keeps the link-local address away. */
-  readonly blocker: LinkLocalBlocker;
+  readonly blocker: NoLinkLocalCause;
 
-  constructor(iface: string, blocker: LinkLocalBlocker) {
-    super(
-      blocker === "ipv6-disabled"
-        ? `"${iface}" has no IPv6 link-local address: IPv6 is disabled on it (disable_ipv6 = 1)`
-        : `"${iface}" has no IPv6 link-local address: address generation is off (addr_gen_mode = none; \`ip link set dev ${iface} addrgenmode eui64\` or the stableLinkLocal option makes one)`,
-    );
+  constructor(iface: string, blocker: NoLinkLocalCause) {
+    super(`"${iface}" has no IPv6 link-local address: ${NO_LINK_LOCAL_REASONS[blocker](iface)}`);
     this.name = "NoLinkLocalError";
     this.blocker = blocker;
   }

@@ -32,7 +32,9 @@ export function createDaemonCommand(deps: DaemonCommandDeps = {}): Command {
       "",
       "Prometheus metrics are on the socket at GET /1.0/metrics; --metrics-listen",
       "HOST:PORT (e.g. 127.0.0.1:9464) also serves them, and only them, at",
-      "http://HOST:PORT/metrics, without authentication (off by default).",
+      "http://HOST:PORT/metrics, without authentication (off by default). The config's",
+      "daemon.metricsListen does the same; --metrics-listen wins over it, and SIGHUP",
+      "applies a changed config address (bound before the old one closes).",
       "",
       "Exit status: 0 after SIGTERM/SIGINT; 1 when the daemon cannot start (invalid",
       "config, a plugin failed, the socket is in use), with `incusx: error[CODE]:",
@@ -42,7 +44,7 @@ export function createDaemonCommand(deps: DaemonCommandDeps = {}): Command {
       config: { type: "string", valueName: "FILE", description: "Host config naming the plugins to load (schemas/host-config.schema.json)" },
       bundle: { type: "string", valueName: "DIR", description: "Load the plugins of this bundle (without --config)" },
       socket: { type: "string", valueName: "PATH", description: `Unix socket to serve the API on; default ${DEFAULT_DAEMON_SOCKET}` },
-      "metrics-listen": { type: "string", valueName: "HOST:PORT", description: "Also serve GET /metrics on this TCP address (IP or localhost); default off" },
+      "metrics-listen": { type: "string", valueName: "HOST:PORT", description: "Also serve GET /metrics on this TCP address (IP or localhost); default the config's daemon.metricsListen, else off" },
     },
     run: (args, io) => runDaemon(args, io, deps),
   };
@@ -68,6 +70,7 @@ async function runDaemon(args: ParsedArgs, io: CliIo, deps: DaemonCommandDeps): 
       io.stderr.write(`incusx: daemon listening on ${server.socket}\n`);
       if (metrics !== undefined) io.stderr.write(`incusx: metrics on ${metrics.url}\n`);
     },
+    onMetricsChange: (metrics) => io.stderr.write(metrics === undefined ? "incusx: metrics no longer on TCP\n" : `incusx: metrics on ${metrics.url}\n`),
   });
   return EXIT_OK;
 }

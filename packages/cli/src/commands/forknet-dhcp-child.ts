@@ -16,6 +16,8 @@ import { ClockToken, type IpFamily, type LeaseEvent } from "@incusx/sdk";
 import { EXIT_FAILURE, EXIT_OK, writeError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import { defaultStateDir, type ForknetDhcpOptions } from "./forknet-dhcp-options.js";
+import { singleDefaultRoute, type IncusInterfaceConfig } from "./forknet-incus-files.js";
+import { everyInterface, prepareInterfaces, readInterfacesJsonFile, type EveryInterface, type InterfaceLog, type InterfaceRun } from "./forknet-interfaces.js";
 import { terminalProgress } from "./progress.js";
 
 /** Exit status of `--exit-when-configured` when some, not all, enabled families were configured in time. */
@@ -86,6 +88,17 @@ export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: F
     showWaiting();
   };
   const events = deps.services?.leaseEvents ?? new LeaseEventBus();
+  // Without --interface: every interface, settled before the host starts (the default-route owners shape its link configurator).
+  let every: EveryInterface | undefined;
+  if (options.interface === undefined) {
+    const flags = options.interfacesJson === undefined ? new Map<string, IncusInterfaceConfig>() : await readInterfacesJsonFile(options.interfacesJson);
+    if (flags instanceof Error) {
+      writeError(io.stderr, "INVALID_CONFIG", flags.message);
+      return EXIT_FAILURE;
+    }
+    every = await everyInterface(flags);
+  }
+  const link = deps.services?.linkConfigurator ?? new IpRoute2LinkConfigurator();
   const host = new Host({
     ...base,
     // With --config the config decides which plugins run; --resolv-conf only sets the DNS plugin's target.
@@ -96,7 +109,7 @@ export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: F
     services: {
       ...base.services,
       ...deps.services,
-      linkConfigurator: deps.services?.linkConfigurator ?? new IpRoute2LinkConfigurator(),
+      linkConfigurator: every === undefined ? link : singleDefaultRoute(link, (family) => every.owners[family]),
       logSink,
       leaseEvents: events,
     },
@@ -123,6 +136,17 @@ export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: F
     return EXIT_FAILURE;
   }
 
+  const log: InterfaceLog = (level, message, fields = {}) =>
+    logSink({ time: clock.now(), level: level === "warning" ? "warn" : level, message, fields: { component: "forknet", ...fields } });
+  const runs: readonly InterfaceRun[] = every === undefined ? [{ iface: options.interface!, families: active }] : await prepareInterfaces(every, active, log);
+  if (runs.length === 0) {
+    await host.stop();
+    io.stderr.write("incusx: note: no non-loopback interface to configure by DHCP in the namespace\n");
+    return EXIT_OK;
+  }
+  // What has to be configured: each run's families, by interface.
+  const pairs = runs.flatMap((r) => r.families.map((family) => ({ iface: r.iface, family, key: `${r.iface} ${family}` })));
+
   const stop = new AbortController();
   let status: number | undefined;
   const finish = (code: number): void => {
@@ -130,25 +154,29 @@ export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: F
     status = code;
     stop.abort(new Error("Stopping"));
   };
-  const configured = new Set<IpFamily>();
+  // Configured (interface, family) pairs, by key.
+  const configured = new Set<string>();
   const partial = (): number =>
-    configured.size === active.length ? EXIT_OK : configured.size === 0 ? EXIT_NONE_CONFIGURED : EXIT_SOME_CONFIGURED;
+    configured.size === pairs.length ? EXIT_OK : configured.size === 0 ? EXIT_NONE_CONFIGURED : EXIT_SOME_CONFIGURED;
 
   const updateWaiting = (): void => {
-    const pending = active.filter((f) => !configured.has(f));
-    waitingFor = pending.length === 0 ? undefined : `Waiting for ${pending.join(" and ")} on ${options.interface}`;
+    const pending = runs
+      .map((r) => ({ iface: r.iface, families: r.families.filter((f) => !configured.has(`${r.iface} ${f}`)) }))
+      .filter((r) => r.families.length > 0);
+    waitingFor = pending.length === 0 ? undefined : `Waiting for ${pending.map((r) => `${r.families.join(" and ")} on ${r.iface}`).join(", ")}`;
     progress.done();
     showWaiting();
   };
   const subscription = events.subscribe((event) => {
     progress.done();
     io.stdout.write(options.json ? JSON.stringify(event) + "\n" : formatEvent(event));
-    if (event.kind === "bound" || event.kind === "renewed" || event.kind === "rebound") configured.add(event.family);
-    else if (event.kind === "expired" || event.kind === "released") configured.delete(event.family);
+    const key = `${event.interface} ${event.family}`;
+    if (event.kind === "bound" || event.kind === "renewed" || event.kind === "rebound") configured.add(key);
+    else if (event.kind === "expired" || event.kind === "released") configured.delete(key);
     // A lease the link refused in part is not a configured family.
-    else if (event.error?.code === LINK_FAILED) configured.delete(event.family);
+    else if (event.error?.code === LINK_FAILED) configured.delete(key);
     // The runtime publishes a link failure right after the lease event it is about.
-    if (options.exitWhenConfigured) queueMicrotask(() => configured.size === active.length && finish(EXIT_OK));
+    if (options.exitWhenConfigured) queueMicrotask(() => configured.size === pairs.length && finish(EXIT_OK));
     updateWaiting();
   });
   updateWaiting();
@@ -157,29 +185,33 @@ export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: F
   signals.on("SIGTERM", onSignal);
   signals.on("SIGINT", onSignal);
   // Why each family has no lease yet, for the --timeout report: the runner's latest word, or its failure.
-  const whyNot = new Map<IpFamily, { code: string; message: string }>();
+  const whyNot = new Map<string, { code: string; message: string }>();
   const seenFailures = events.subscribe((event) => {
-    if (event.kind === "failed" && event.error !== undefined && event.error.code !== LINK_FAILED) whyNot.set(event.family, event.error);
+    if (event.kind === "failed" && event.error !== undefined && event.error.code !== LINK_FAILED) whyNot.set(`${event.interface} ${event.family}`, event.error);
   });
   const onTimeout = (): void => {
-    for (const family of active.filter((f) => !configured.has(f))) {
-      const reason = whyNot.get(family) ?? { code: "NO_LEASE", message: "no lease yet and no failure reported" };
-      io.stderr.write(`incusx: ${family} not configured on ${options.interface}: ${reason.message} [${reason.code}]\n`);
-      if (options.json) io.stdout.write(JSON.stringify({ kind: "timeout", family, interface: options.interface, reason }) + "\n");
+    for (const { iface, family, key } of pairs.filter((p) => !configured.has(p.key))) {
+      const reason = whyNot.get(key) ?? { code: "NO_LEASE", message: "no lease yet and no failure reported" };
+      io.stderr.write(`incusx: ${family} not configured on ${iface}: ${reason.message} [${reason.code}]\n`);
+      if (options.json) io.stdout.write(JSON.stringify({ kind: "timeout", family, interface: iface, reason }) + "\n");
     }
     finish(partial());
   };
   const timer = options.timeoutMs === undefined ? undefined : clock.setTimer(options.timeoutMs, onTimeout);
 
   try {
-    await runtime.run({
-      interface: options.interface,
-      families: active,
-      ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
-      releaseOnStop: options.release,
-      signal: stop.signal,
-      attemptFailed: (family, failure) => void whyNot.set(family, failure),
-    });
+    await Promise.all(
+      runs.map((r) =>
+        runtime.run({
+          interface: r.iface,
+          families: [...r.families],
+          ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+          releaseOnStop: options.release,
+          signal: stop.signal,
+          attemptFailed: (family, failure) => void whyNot.set(`${r.iface} ${family}`, failure),
+        }),
+      ),
+    );
   } finally {
     waitingFor = undefined;
     progress.done();

@@ -38,7 +38,8 @@ export function daemonInstanceName(netnsPath: string): string {
 export async function delegateToDaemon(options: ForknetDhcpOptions, netnsPath: string, io: CliIo, signals: SignalSource): Promise<number> {
   const client = new DaemonClient(options.daemon!);
   const instance = daemonInstanceName(netnsPath);
-  const device = options.interface;
+  // forknetDhcpOptions refuses --daemon without --interface.
+  const device = options.interface!;
   const configured = new Set<IpFamily>();
   let active: IpFamily[] = [];
   let finish!: (status: number) => void;
@@ -89,7 +90,7 @@ export async function delegateToDaemon(options: ForknetDhcpOptions, netnsPath: s
       instance,
       device,
       netns: netnsPath,
-      interface: options.interface,
+      interface: device,
       families: active,
       ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
       // --resolv-conf names a file as this process sees it: inside the root "/".

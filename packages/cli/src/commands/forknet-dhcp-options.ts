@@ -15,8 +15,10 @@ export const DEFAULT_STATE_ROOT = "/var/lib/incusx/forknet";
 export interface ForknetDhcpOptions {
   /** `--netns` as given: a name under /run/netns or a path. */
   readonly netns: string;
-  /** `--interface`. */
-  readonly interface: string;
+  /** `--interface`; absent: every non-loopback interface of the namespace, as Incus's form. */
+  readonly interface?: string;
+  /** `--interfaces-json`: Incus's per-interface flags, for every interface (without `--interface`). */
+  readonly interfacesJson?: string;
   /** Families left enabled by `--no-ipv4`/`--no-ipv6`. */
   readonly families: readonly IpFamily[];
   readonly hostname?: string;
@@ -41,8 +43,13 @@ export function forknetDhcpOptions(args: ParsedArgs, cwd: string): ForknetDhcpOp
   const netns = text("netns");
   const iface = text("interface");
   if (netns === undefined) throw new UsageError('Option "--netns" is required', FORKNET_DHCP);
-  if (iface === undefined) throw new UsageError('Option "--interface" is required', FORKNET_DHCP);
-  if (!/^[^\s/]{1,15}$/.test(iface)) throw new UsageError(`Invalid interface name "${iface}"`, FORKNET_DHCP);
+  if (iface !== undefined && !/^[^\s/]{1,15}$/.test(iface)) throw new UsageError(`Invalid interface name "${iface}"`, FORKNET_DHCP);
+  if (iface === undefined && v.daemon !== undefined) {
+    throw new UsageError('Option "--daemon" needs "--interface": the daemon serves one NIC per attach', FORKNET_DHCP);
+  }
+  if (iface !== undefined && v["interfaces-json"] !== undefined) {
+    throw new UsageError('Option "--interfaces-json" applies only without "--interface" (every interface of the namespace)', FORKNET_DHCP);
+  }
   const families = (["ipv4", "ipv6"] as const).filter((f) => v[`no-${f}`] !== true);
   if (families.length === 0) throw new UsageError('Options "--no-ipv4" and "--no-ipv6" leave nothing to do', FORKNET_DHCP);
 
@@ -75,9 +82,11 @@ export function forknetDhcpOptions(args: ParsedArgs, cwd: string): ForknetDhcpOp
   const stateDir = path("state-dir");
   const resolvConf = path("resolv-conf");
   const config = path("config");
+  const interfacesJson = path("interfaces-json");
   return {
     netns,
-    interface: iface,
+    ...(iface === undefined ? {} : { interface: iface }),
+    ...(interfacesJson === undefined ? {} : { interfacesJson }),
     families,
     ...(hostname === undefined ? {} : { hostname }),
     ...(stateDir === undefined ? {} : { stateDir }),
@@ -94,9 +103,11 @@ export function forknetDhcpOptions(args: ParsedArgs, cwd: string): ForknetDhcpOp
 
 /** The arguments that make the child see the same command line (paths already absolute). */
 export function childArgv(options: ForknetDhcpOptions): string[] {
-  const argv = ["forknet", "dhcp", "--in-netns", "--netns", options.netns, "--interface", options.interface];
+  const argv = ["forknet", "dhcp", "--in-netns", "--netns", options.netns];
   const add = (name: string, value: string | undefined) => value !== undefined && argv.push(`--${name}`, value);
   const flag = (name: string, on: boolean) => on && argv.push(`--${name}`);
+  add("interface", options.interface);
+  add("interfaces-json", options.interfacesJson);
   add("hostname", options.hostname);
   add("state-dir", options.stateDir);
   add("resolv-conf", options.resolvConf);

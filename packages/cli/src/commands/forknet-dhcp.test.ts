@@ -130,7 +130,8 @@ describe("incusx forknet dhcp: command line", () => {
 
   it.each([
     [["--interface", "eth0"], 'Option "--netns" is required'],
-    [["--netns", "ctr"], 'Option "--interface" is required'],
+    [["--netns", "ctr", "--daemon", "/run/incusx/daemon.sock"], 'Option "--daemon" needs "--interface"'],
+    [["--netns", "ctr", "--interface", "eth0", "--interfaces-json", "interfaces.json"], 'Option "--interfaces-json" applies only without "--interface"'],
     [["--netns", "ctr", "--interface", "eth0", "--no-ipv4", "--no-ipv6"], 'Options "--no-ipv4" and "--no-ipv6" leave nothing to do'],
     [["--netns", "ctr", "--interface", "eth0", "--exit-when-configured", "--timeout", "soon"], 'Invalid value for "--timeout": "soon" is not a positive number of seconds'],
     [["--netns", "ctr", "--interface", "eth0", "--exit-when-configured", "--timeout", "0"], 'Invalid value for "--timeout": "0"'],
@@ -256,6 +257,17 @@ describe("incusx forknet dhcp: entering the namespace", () => {
     ]);
     p.proc.emit("exit", 3, null);
     expect((await run.done).status).toBe(3);
+  });
+
+  it("without --interface, re-runs itself under nsenter for every interface, passing --interfaces-json as an absolute path", async () => {
+    const p = parent();
+    const run = start(p.command, ["--netns", "ctr", "--interfaces-json", "interfaces.json", "--state-dir", "state"], "/srv");
+    await new Promise((r) => setImmediate(r));
+    expect(p.spawned[0]!.args.slice(4)).toEqual([
+      "forknet", "dhcp", "--in-netns", "--netns", "ctr", "--interfaces-json", "/srv/interfaces.json", "--state-dir", "/srv/state",
+    ]);
+    p.proc.emit("exit", 0, null);
+    expect((await run.done).status).toBe(0);
   });
 
   it("forwards SIGTERM and SIGINT to the child and exits as the child did", async () => {

@@ -78,6 +78,12 @@ export function createForknetDhcpCommand(deps: ForknetDhcpDeps = {}): Command {
       "daemon serves is configured (3 or 4 at --timeout, default 30 s, or a signal);",
       "the daemon keeps the NIC configured. See docs/forknet-dhcp.md.",
       "",
+      "Without --interface it runs on every non-loopback interface of the namespace in this",
+      "one process, as Incus's forknet does: the default route of each family goes to the",
+      "first interface by name (others keep their other routes), --resolv-conf is one file",
+      "merged from every interface's leases, and --interfaces-json FILE (Incus's",
+      "interfaces.json) sets per-interface families and gateway none.",
+      "",
       "Incus's form, `incusx forknet dhcp INSTANCE_PATH LOG_FILE` with LXC_PID set, runs in",
       "the background on every interface of that process's namespace, as Incus's forknet does.",
       "",
@@ -88,7 +94,8 @@ export function createForknetDhcpCommand(deps: ForknetDhcpDeps = {}): Command {
     ].join("\n"),
     options: {
       netns: { type: "string", valueName: "NAME|PATH", description: "Network namespace: a name under /run/netns or a path (required)" },
-      interface: { type: "string", valueName: "IF", description: "Interface inside the namespace (required)" },
+      interface: { type: "string", valueName: "IF", description: "Interface inside the namespace; default every non-loopback one (as Incus's form)" },
+      "interfaces-json": { type: "string", valueName: "FILE", description: "Without --interface: Incus's interfaces.json (per-interface families, gateway none)" },
       hostname: { type: "string", valueName: "H", description: "Hostname to announce to the servers" },
       "state-dir": { type: "string", valueName: "DIR", description: "Where the DUID is kept; default /var/lib/incusx/forknet/NAME" },
       "resolv-conf": { type: "string", valueName: "FILE", description: "resolv.conf to keep up to date (used once DNS coordination lands)" },
@@ -172,7 +179,7 @@ async function work(options: ForknetDhcpOptions, io: CliIo, deps: ForknetDhcpDep
   // back (up to 1 s) when the link is read, so the link turns operationally
   // up, and DAD of its link-local address starts, now rather than later.
   // What the runners need they read themselves; a missing link is theirs to report.
-  (deps.readLink ?? readLinkInfo)(options.interface).catch(() => undefined);
+  if (options.interface !== undefined) (deps.readLink ?? readLinkInfo)(options.interface).catch(() => undefined);
   const { runInNetns } = await import("./forknet-dhcp-child.js");
   return runInNetns(options, io, deps);
 }

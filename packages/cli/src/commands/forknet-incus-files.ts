@@ -41,18 +41,23 @@ export async function readInterfacesJson(dir: string): Promise<{ readonly interf
     return { interfaces: new Map(), ...(code === "ENOENT" ? {} : { problem: `Unable to read interfaces.json file: ${(error as Error).message}` }) };
   }
   try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not a JSON object");
-    const interfaces = new Map<string, IncusInterfaceConfig>();
-    for (const [name, entry] of Object.entries(parsed as Record<string, unknown>)) {
-      if (entry === null || typeof entry !== "object") throw new Error(`entry "${name}" is not an object`);
-      const flag = (key: keyof IncusInterfaceConfig): boolean => (entry as Record<string, unknown>)[key] === true;
-      interfaces.set(name, { dhcp4: flag("dhcp4"), dhcp6: flag("dhcp6"), route4: flag("route4"), route6: flag("route6") });
-    }
-    return { interfaces };
+    return { interfaces: parseInterfacesJson(text) };
   } catch (error) {
     return { interfaces: new Map(), problem: `Unable to parse interfaces.json file: ${(error as Error).message}` };
   }
+}
+
+/** The entries of an interfaces.json text; throws naming what is wrong (not JSON, not an object, an entry that is not one). */
+export function parseInterfacesJson(text: string): Map<string, IncusInterfaceConfig> {
+  const parsed: unknown = JSON.parse(text);
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not a JSON object");
+  const interfaces = new Map<string, IncusInterfaceConfig>();
+  for (const [name, entry] of Object.entries(parsed as Record<string, unknown>)) {
+    if (entry === null || typeof entry !== "object") throw new Error(`entry "${name}" is not an object`);
+    const flag = (key: keyof IncusInterfaceConfig): boolean => (entry as Record<string, unknown>)[key] === true;
+    interfaces.set(name, { dhcp4: flag("dhcp4"), dhcp6: flag("dhcp6"), route4: flag("route4"), route6: flag("route6") });
+  }
+  return interfaces;
 }
 
 /** The hostname from Incus's `hostname` file, trimmed; `undefined` when the file is missing or empty. */

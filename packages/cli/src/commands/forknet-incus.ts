@@ -2,31 +2,20 @@
 // (lxc.hook.start-host runs `/proc/PID/exe forknet dhcp PATH LOG` with
 // LXC_PID set), so incusx can stand in for Incus's forknet. Kept apart from
 // the flag-driven command: it shares the host and runtime, not the options.
-import { execFile, spawn } from "node:child_process";
-import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { Host, LeaseEventBus, jsonLinesSink } from "@incusx/host";
 import { IpRoute2LinkConfigurator, enterNetns, isCurrentNetns } from "@incusx/linux-net";
-import type { IpFamily } from "@incusx/sdk";
 import { EXIT_FAILURE, EXIT_OK, UsageError } from "../errors.js";
 import type { ParsedArgs } from "../command.js";
 import type { CliIo } from "../io.js";
 import { BUILT_IN_DHCP_PLUGINS, BUILT_IN_DNS_PLUGIN, type SignalSource } from "./forknet-dhcp-child.js";
 import { FORKNET_DHCP } from "./forknet-dhcp-options.js";
-import {
-  FULLY_DYNAMIC,
-  defaultRouteOwner,
-  dnsConfigForSeeded,
-  loadOrCreateDuid,
-  parseSeededResolvConf,
-  readHostnameFile,
-  readInterfacesJson,
-  singleDefaultRoute,
-  type IncusInterfaceConfig,
-} from "./forknet-incus-files.js";
+import { dnsConfigForSeeded, loadOrCreateDuid, parseSeededResolvConf, readHostnameFile, readInterfacesJson, singleDefaultRoute } from "./forknet-incus-files.js";
+import { everyInterface, prepareInterfaces } from "./forknet-interfaces.js";
 
 /** How long the foreground process waits for the first configuration, as Incus's parent does (poll of 5000 ms). */
 export const INCUS_READY_WAIT_MS = 5000;
@@ -129,31 +118,6 @@ export async function incusForeground(positionals: readonly string[], io: CliIo,
   return EXIT_OK;
 }
 
-const execFileAsync = promisify(execFile);
-
-interface LinkJson {
-  readonly ifname: string;
-  readonly address?: string;
-  readonly link_type?: string;
-  readonly flags?: readonly string[];
-}
-
-async function nonLoopbackLinks(): Promise<LinkJson[]> {
-  const { stdout } = await execFileAsync("ip", ["-json", "link", "show"]);
-  return (JSON.parse(stdout) as LinkJson[]).filter((l) => l.link_type !== "loopback" && !(l.flags ?? []).includes("LOOPBACK"));
-}
-
-// `ip` is spawned by the main thread, the one in the namespace.
-async function deleteIpv6Defaults(iface: string): Promise<void> {
-  const { stdout } = await execFileAsync("ip", ["-6", "-json", "route", "show", "default", "dev", iface]);
-  const routes = (stdout.trim() === "" ? [] : JSON.parse(stdout)) as { gateway?: string; metric?: number }[];
-  for (const route of routes) {
-    const via = route.gateway === undefined ? [] : ["via", route.gateway];
-    const metric = route.metric === undefined ? [] : ["metric", String(route.metric)];
-    await execFileAsync("ip", ["-6", "route", "del", "default", ...via, "dev", iface, ...metric]);
-  }
-}
-
 /**
  * The background worker: enters the namespace of `LXC_PID`, writes
  * `dhcp.pid`, reads Incus's instance files and runs DHCP on every
@@ -210,20 +174,13 @@ async function runWorker(
     log("error", `Giving up on DHCP, couldn't write PID file: ${(error as Error).message}`);
     return EXIT_FAILURE;
   }
-  const links = await nonLoopbackLinks();
-  if (links.length === 0) {
+  const every = await everyInterface(interfaces);
+  if (every.names.length === 0) {
     log("info", "No non-loopback interfaces found; nothing to do for DHCP");
     return EXIT_OK;
   }
-  const names = links.map((l) => l.ifname).sort();
-  const configOf = (name: string): IncusInterfaceConfig => interfaces.get(name) ?? FULLY_DYNAMIC;
-  const mac = links.find((l) => l.address !== undefined && l.address.split(":").length >= 4)?.address;
-  const duid = await loadOrCreateDuid(dir, mac);
+  const duid = await loadOrCreateDuid(dir, every.mac);
 
-  const owners: Record<IpFamily, string | undefined> = {
-    ipv4: defaultRouteOwner(names, configOf, "ipv4"),
-    ipv6: defaultRouteOwner(names, configOf, "ipv6"),
-  };
   const events = new LeaseEventBus();
   const host = new Host({
     baseDir: CLI_DIR,
@@ -232,7 +189,7 @@ async function runWorker(
     // Next to Incus's own files: the DHCPv4 lease for INIT-REBOOT survives a restart of the container.
     stateDir: join(dir, "incusx"),
     services: {
-      linkConfigurator: singleDefaultRoute(new IpRoute2LinkConfigurator(), (family) => owners[family]),
+      linkConfigurator: singleDefaultRoute(new IpRoute2LinkConfigurator(), (family) => every.owners[family]),
       logSink: jsonLinesSink(io.stderr),
       leaseEvents: events,
     },
@@ -240,36 +197,7 @@ async function runWorker(
   const report = await host.start();
   for (const plugin of report.plugins) if (plugin.error) log("error", plugin.error.message, { code: plugin.error.code, plugin: plugin.id });
   const runtime = host.networkRuntime();
-
-  const runs: { readonly iface: string; readonly families: IpFamily[] }[] = [];
-  for (const name of names) {
-    const config = configOf(name);
-    if (!config.route6) {
-      // As Incus: router advertisements must not give this interface a default route.
-      // Synchronous on purpose: only the main thread entered the namespace, and
-      // /proc/sys/net answers for the namespace of the thread that opens it.
-      try {
-        writeFileSync(`/proc/sys/net/ipv6/conf/${name}/accept_ra_defrtr`, "0");
-        // And, as Incus, the IPv6 default routes it holds already go.
-        await deleteIpv6Defaults(name);
-      } catch (error) {
-        log("warning", `Couldn't disable the IPv6 default gateway: ${(error as Error).message}`, { interface: name });
-      }
-    }
-    const families = (["ipv4", "ipv6"] as const).filter((f) => (f === "ipv4" ? config.dhcp4 : config.dhcp6) && runtime.families.includes(f));
-    if (families.length === 0) {
-      log("info", "skipping dhcp on statically configured interface", { interface: name });
-      continue;
-    }
-    try {
-      await execFileAsync("ip", ["link", "set", "dev", name, "up"]);
-    } catch (error) {
-      log("error", `Giving up on DHCP for this interface, couldn't bring up interface: ${(error as Error).message}`, { interface: name });
-      continue;
-    }
-    log("info", "running dhcp on interface", { interface: name, families });
-    runs.push({ iface: name, families });
-  }
+  const runs = await prepareInterfaces(every, runtime.families, log);
 
   // Ready once every family of every interface has its first lease on the link (the foreground waits 5 s at most).
   const pending = new Set(runs.flatMap((r) => r.families.map((f) => `${r.iface} ${f}`)));

@@ -3,7 +3,7 @@
 // leases, a recording link, namespaces not opened), and `incusx daemon`
 // itself driven by signals.
 import { EventEmitter } from "node:events";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -170,6 +170,43 @@ describe("incusx daemon", () => {
     const bad = await runCli(["daemon", "--config", hostConfig({ ipv4: "192.0.2.30" }), "--socket", own, "--metrics-listen", "9464"], dir);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/error\[INVALID_CONFIG\]: Invalid metrics address "9464"/);
+  });
+
+  it("serves the config's daemon.metricsListen, prints where after a SIGHUP moves it, and lets --metrics-listen win", async () => {
+    const signals = new EventEmitter();
+    const own = join(dir, "config-metrics.sock");
+    const file = hostConfig({ ipv4: "192.0.2.30" });
+    const withAddress = (address?: string) => {
+      const config = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+      writeFileSync(file, JSON.stringify({ ...config, daemon: address === undefined ? {} : { metricsListen: address } }));
+    };
+    withAddress("127.0.0.1:0");
+    const command = createDaemonCommand({ signals });
+    const args = parseCommandLine(command, ["--config", file, "--socket", own]);
+    if (args === "help") throw new Error("help");
+    let stderr = "";
+    const done = command.run(args, { stdout: { write: () => true }, stderr: { write: (c: string) => (stderr += c) }, cwd: dir });
+    await poll(() => stderr).toMatch(/incusx: metrics on http:\/\/127\.0\.0\.1:\d+\/metrics\n/);
+    withAddress("[::1]:0");
+    signals.emit("SIGHUP");
+    await poll(() => stderr).toMatch(/incusx: metrics on http:\/\/\[::1\]:\d+\/metrics\n/);
+    const moved = /incusx: metrics on (http:\/\/\[::1\]:\d+\/metrics)\n/.exec(stderr)![1]!;
+    expect((await fetch(moved)).status).toBe(200);
+    withAddress(undefined);
+    signals.emit("SIGHUP");
+    await poll(() => stderr).toContain("incusx: metrics no longer on TCP\n");
+    signals.emit("SIGTERM");
+    expect(await done).toBe(0);
+
+    // The command line's address wins over the config's.
+    withAddress("[::1]:0");
+    const flagged = parseCommandLine(command, ["--config", file, "--socket", own, "--metrics-listen", "127.0.0.1:0"]);
+    if (flagged === "help") throw new Error("help");
+    stderr = "";
+    const again = command.run(flagged, { stdout: { write: () => true }, stderr: { write: (c: string) => (stderr += c) }, cwd: dir });
+    await poll(() => stderr).toMatch(/incusx: metrics on http:\/\/127\.0\.0\.1:\d+\/metrics\n/);
+    signals.emit("SIGTERM");
+    expect(await again).toBe(0);
   });
 
   it("documents itself in --help, with its exit statuses", async () => {

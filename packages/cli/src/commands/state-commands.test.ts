@@ -63,7 +63,7 @@ describe("incusx state dump", () => {
     } finally {
       await live.close();
     }
-    expect(dumped.instances?.find((i: { name: string }) => i.name === "tenant_c2")).toMatchObject({ project: "tenant", location: "server02", uuid: "0c9e1f3a-2b44-4d6e-8f70-91a2b3c4d502" });
+    expect(dumped.instances?.find((i: { name: string }) => i.name === "tenant_c2")).toMatchObject({ project: "tenant", location: "server02", config: { "volatile.uuid": "0c9e1f3a-2b44-4d6e-8f70-91a2b3c4d502" } });
   });
 
   it("prints a state file as the host reads it", async () => {

@@ -7,7 +7,7 @@ const runtime_ucs2length = typeof runtime_ucs2length_module === "function" ? { d
 import runtime_equal_module from "ajv/dist/runtime/equal.js";
 const runtime_equal = typeof runtime_equal_module === "function" ? { default: runtime_equal_module } : runtime_equal_module;
 export const validateHostConfigDocument = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/host-config.schema.json","title":"HostConfig","description":"The incusx host config file: which plugins to load, with their config and failure policies.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"URL or path of this schema, for editors. Ignored by the host.","type":"string"},"member":{"description":"The cluster member name this host runs as (Incus's server name). Rows the host writes to stores every member shares (the OVN northbound database's NAT rows) record it, and each member lists, removes and reconciles only its own. Letters, digits, '.', '-' and '_', at most 253 characters. Default: the host name (os.hostname()).","type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_][A-Za-z0-9._-]*$"},"stateDir":{"description":"Directory for persistent state (leases, DUIDs, owned NAT rules). Relative paths are resolved from the config file's directory.","type":"string","minLength":1},"state":{"title":"HostStateSource","description":"Where the host reads its networks, forwards and NICs. Default: the state file \"network-state.json\" in stateDir when it exists, else nothing.","oneOf":[{"title":"HostStateFileSource","description":"A state file (schemas/host-state.schema.json), re-read when it changes.","type":"object","additionalProperties":false,"required":["type","file"],"properties":{"type":{"description":"\"file\".","const":"file"},"file":{"description":"Path of the state file; relative paths are resolved from the config file's directory.","type":"string","minLength":1}}},{"title":"HostStateIncusSource","description":"A live Incus-compatible server (Incus, LXD) read over its REST API and kept current by its lifecycle events (@incusx/state-incus).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"\"incus\".","const":"incus"},"socket":{"description":"Unix socket of the server. Default: the first that exists of /var/lib/incus/unix.socket, /var/snap/lxd/common/lxd/unix.socket, /var/lib/lxd/unix.socket. Relative paths are resolved from the config file's directory.","type":"string","minLength":1},"url":{"description":"HTTPS address of the server (\"https://incus.example:8443\") instead of a unix socket; needs clientCert and clientKey.","type":"string","pattern":"^https://"},"clientCert":{"description":"PEM file of the client certificate (HTTPS).","type":"string","minLength":1},"clientKey":{"description":"PEM file of the client certificate's key (HTTPS).","type":"string","minLength":1},"serverCert":{"description":"PEM file of the server's certificate or its CA (HTTPS). Default: the system's CAs.","type":"string","minLength":1}}}]},"plugins":{"description":"Plugins to load, in any order: the host orders them by their manifests' \"requires\".","type":"array","default":[],"items":{"title":"HostPluginEntry","description":"One plugin to load and how to treat it.","type":"object","additionalProperties":false,"required":["module"],"properties":{"module":{"description":"Package name (\"@incusx/plugin-dhcpv4\") or path of the package directory (\"./plugins/my-plugin\"); relative paths are resolved from the config file's directory.","type":"string","minLength":1},"config":{"description":"The plugin's config, checked against the config schema in its manifest.","tsType":"unknown"},"onFailure":{"description":"What the host does when this plugin fails to load, register or start: \"abort\" undoes startup, \"continue\" reports the failure and starts the rest. Default: defaults.onFailure.","type":"string","enum":["abort","continue"]},"startTimeoutMs":{"description":"Milliseconds the plugin's start() may take before it counts as hung. Default: defaults.startTimeoutMs.","type":"integer","minimum":1},"stopTimeoutMs":{"description":"Milliseconds the plugin's stop() may take. Default: defaults.stopTimeoutMs.","type":"integer","minimum":1}}}},"bundle":{"description":"Path of a bundle manifest (bundle.schema.json) whose enabled plugins are loaded too. Relative paths are resolved from the config file's directory.","type":"string","minLength":1},"defaults":{"title":"HostDefaults","description":"Settings for every plugin entry that does not set them itself.","type":"object","additionalProperties":false,"properties":{"onFailure":{"description":"Default failure policy: \"abort\" or \"continue\". Default: \"continue\", so one failing plugin never stops the others.","type":"string","enum":["abort","continue"]},"startTimeoutMs":{"description":"Default start timeout in milliseconds. Default: 10000.","type":"integer","minimum":1},"stopTimeoutMs":{"description":"Default stop timeout in milliseconds. Default: 10000.","type":"integer","minimum":1}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/host-config.schema.json","title":"HostConfig","description":"The incusx host config file: which plugins to load, with their config and failure policies.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"URL or path of this schema, for editors. Ignored by the host.","type":"string"},"member":{"description":"The cluster member name this host runs as (Incus's server name). Rows the host writes to stores every member shares (the OVN northbound database's NAT rows) record it, and each member lists, removes and reconciles only its own. Letters, digits, '.', '-' and '_', at most 253 characters. Default: the host name (os.hostname()).","type":"string","minLength":1,"maxLength":253,"pattern":"^[A-Za-z0-9_][A-Za-z0-9._-]*$"},"stateDir":{"description":"Directory for persistent state (leases, DUIDs, owned NAT rules). Relative paths are resolved from the config file's directory.","type":"string","minLength":1},"state":{"title":"HostStateSource","description":"Where the host reads its networks, forwards and NICs. Default: the state file \"network-state.json\" in stateDir when it exists, else nothing.","oneOf":[{"title":"HostStateFileSource","description":"A state file (schemas/host-state.schema.json), re-read when it changes.","type":"object","additionalProperties":false,"required":["type","file"],"properties":{"type":{"description":"\"file\".","const":"file"},"file":{"description":"Path of the state file; relative paths are resolved from the config file's directory.","type":"string","minLength":1}}},{"title":"HostStateIncusSource","description":"A live Incus-compatible server (Incus, LXD) read over its REST API and kept current by its lifecycle events (@incusx/state-incus).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"\"incus\".","const":"incus"},"socket":{"description":"Unix socket of the server. Default: the first that exists of /var/lib/incus/unix.socket, /var/snap/lxd/common/lxd/unix.socket, /var/lib/lxd/unix.socket. Relative paths are resolved from the config file's directory.","type":"string","minLength":1},"url":{"description":"HTTPS address of the server (\"https://incus.example:8443\") instead of a unix socket; needs clientCert and clientKey.","type":"string","pattern":"^https://"},"clientCert":{"description":"PEM file of the client certificate (HTTPS).","type":"string","minLength":1},"clientKey":{"description":"PEM file of the client certificate's key (HTTPS).","type":"string","minLength":1},"serverCert":{"description":"PEM file of the server's certificate or its CA (HTTPS). Default: the system's CAs.","type":"string","minLength":1}}}]},"plugins":{"description":"Plugins to load, in any order: the host orders them by their manifests' \"requires\".","type":"array","default":[],"items":{"title":"HostPluginEntry","description":"One plugin to load and how to treat it.","type":"object","additionalProperties":false,"required":["module"],"properties":{"module":{"description":"Package name (\"@incusx/plugin-dhcpv4\") or path of the package directory (\"./plugins/my-plugin\"); relative paths are resolved from the config file's directory.","type":"string","minLength":1},"config":{"description":"The plugin's config, checked against the config schema in its manifest.","tsType":"unknown"},"onFailure":{"description":"What the host does when this plugin fails to load, register or start: \"abort\" undoes startup, \"continue\" reports the failure and starts the rest. Default: defaults.onFailure.","type":"string","enum":["abort","continue"]},"startTimeoutMs":{"description":"Milliseconds the plugin's start() may take before it counts as hung. Default: defaults.startTimeoutMs.","type":"integer","minimum":1},"stopTimeoutMs":{"description":"Milliseconds the plugin's stop() may take. Default: defaults.stopTimeoutMs.","type":"integer","minimum":1}}}},"bundle":{"description":"Path of a bundle manifest (bundle.schema.json) whose enabled plugins are loaded too. Relative paths are resolved from the config file's directory.","type":"string","minLength":1},"daemon":{"title":"HostDaemonConfig","description":"Settings only `incusx daemon` reads; other hosts ignore them.","type":"object","additionalProperties":false,"properties":{"metricsListen":{"description":"Also serve the Prometheus metrics over plain HTTP at http://HOST:PORT/metrics, without authentication: HOST is an IP address (IPv6 in brackets) or localhost, PORT 0 to 65535, e.g. \"127.0.0.1:9464\" or \"[::1]:9464\". The command line's --metrics-listen wins over it. A reload (SIGHUP) applies a changed, added or removed address. Default: off (metrics only on the API socket's GET /1.0/metrics).","type":"string","minLength":1}}},"defaults":{"title":"HostDefaults","description":"Settings for every plugin entry that does not set them itself.","type":"object","additionalProperties":false,"properties":{"onFailure":{"description":"Default failure policy: \"abort\" or \"continue\". Default: \"continue\", so one failing plugin never stops the others.","type":"string","enum":["abort","continue"]},"startTimeoutMs":{"description":"Default start timeout in milliseconds. Default: 10000.","type":"integer","minimum":1},"stopTimeoutMs":{"description":"Default stop timeout in milliseconds. Default: 10000.","type":"integer","minimum":1}}}}};
 const func2 = runtime_ucs2length.default;
 const pattern0 = new RegExp("^[A-Za-z0-9_][A-Za-z0-9._-]*$", "u");
 const pattern1 = new RegExp("^https://", "u");
@@ -18,7 +18,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((((key0 === "$schema") || (key0 === "member")) || (key0 === "stateDir")) || (key0 === "state")) || (key0 === "plugins")) || (key0 === "bundle")) || (key0 === "defaults"))){
+if(!((((((((key0 === "$schema") || (key0 === "member")) || (key0 === "stateDir")) || (key0 === "state")) || (key0 === "plugins")) || (key0 === "bundle")) || (key0 === "daemon")) || (key0 === "defaults"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -584,12 +584,12 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data.defaults !== undefined){
-let data19 = data.defaults;
+if(data.daemon !== undefined){
+let data19 = data.daemon;
 if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
 for(const key4 in data19){
-if(!(((key4 === "onFailure") || (key4 === "startTimeoutMs")) || (key4 === "stopTimeoutMs"))){
-const err44 = {instancePath:instancePath+"/defaults",schemaPath:"#/properties/defaults/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(!(key4 === "metricsListen")){
+const err44 = {instancePath:instancePath+"/daemon",schemaPath:"#/properties/daemon/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -599,10 +599,11 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data19.onFailure !== undefined){
-let data20 = data19.onFailure;
-if(typeof data20 !== "string"){
-const err45 = {instancePath:instancePath+"/defaults/onFailure",schemaPath:"#/properties/defaults/properties/onFailure/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data19.metricsListen !== undefined){
+let data20 = data19.metricsListen;
+if(typeof data20 === "string"){
+if(func2(data20) < 1){
+const err45 = {instancePath:instancePath+"/daemon/metricsListen",schemaPath:"#/properties/daemon/properties/metricsListen/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -611,8 +612,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-if(!((data20 === "abort") || (data20 === "continue"))){
-const err46 = {instancePath:instancePath+"/defaults/onFailure",schemaPath:"#/properties/defaults/properties/onFailure/enum",keyword:"enum",params:{allowedValues: schema11.properties.defaults.properties.onFailure.enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err46 = {instancePath:instancePath+"/daemon/metricsListen",schemaPath:"#/properties/daemon/properties/metricsListen/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -622,10 +624,9 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data19.startTimeoutMs !== undefined){
-let data21 = data19.startTimeoutMs;
-if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){
-const err47 = {instancePath:instancePath+"/defaults/startTimeoutMs",schemaPath:"#/properties/defaults/properties/startTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err47 = {instancePath:instancePath+"/daemon",schemaPath:"#/properties/daemon/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -634,9 +635,13 @@ vErrors.push(err47);
 }
 errors++;
 }
-if((typeof data21 == "number") && (isFinite(data21))){
-if(data21 < 1 || isNaN(data21)){
-const err48 = {instancePath:instancePath+"/defaults/startTimeoutMs",schemaPath:"#/properties/defaults/properties/startTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data.defaults !== undefined){
+let data21 = data.defaults;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+for(const key5 in data21){
+if(!(((key5 === "onFailure") || (key5 === "startTimeoutMs")) || (key5 === "stopTimeoutMs"))){
+const err48 = {instancePath:instancePath+"/defaults",schemaPath:"#/properties/defaults/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -646,11 +651,10 @@ vErrors.push(err48);
 errors++;
 }
 }
-}
-if(data19.stopTimeoutMs !== undefined){
-let data22 = data19.stopTimeoutMs;
-if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
-const err49 = {instancePath:instancePath+"/defaults/stopTimeoutMs",schemaPath:"#/properties/defaults/properties/stopTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data21.onFailure !== undefined){
+let data22 = data21.onFailure;
+if(typeof data22 !== "string"){
+const err49 = {instancePath:instancePath+"/defaults/onFailure",schemaPath:"#/properties/defaults/properties/onFailure/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -659,9 +663,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-if((typeof data22 == "number") && (isFinite(data22))){
-if(data22 < 1 || isNaN(data22)){
-const err50 = {instancePath:instancePath+"/defaults/stopTimeoutMs",schemaPath:"#/properties/defaults/properties/stopTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(!((data22 === "abort") || (data22 === "continue"))){
+const err50 = {instancePath:instancePath+"/defaults/onFailure",schemaPath:"#/properties/defaults/properties/onFailure/enum",keyword:"enum",params:{allowedValues: schema11.properties.defaults.properties.onFailure.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -671,10 +674,10 @@ vErrors.push(err50);
 errors++;
 }
 }
-}
-}
-else {
-const err51 = {instancePath:instancePath+"/defaults",schemaPath:"#/properties/defaults/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data21.startTimeoutMs !== undefined){
+let data23 = data21.startTimeoutMs;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+const err51 = {instancePath:instancePath+"/defaults/startTimeoutMs",schemaPath:"#/properties/defaults/properties/startTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -683,10 +686,9 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-}
-else {
-const err52 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 < 1 || isNaN(data23)){
+const err52 = {instancePath:instancePath+"/defaults/startTimeoutMs",schemaPath:"#/properties/defaults/properties/startTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -695,12 +697,63 @@ vErrors.push(err52);
 }
 errors++;
 }
+}
+}
+if(data21.stopTimeoutMs !== undefined){
+let data24 = data21.stopTimeoutMs;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err53 = {instancePath:instancePath+"/defaults/stopTimeoutMs",schemaPath:"#/properties/defaults/properties/stopTimeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 < 1 || isNaN(data24)){
+const err54 = {instancePath:instancePath+"/defaults/stopTimeoutMs",schemaPath:"#/properties/defaults/properties/stopTimeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/defaults",schemaPath:"#/properties/defaults/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+}
+else {
+const err56 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
 validate10.errors = vErrors;
 return errors === 0;
 }
 
 export const validateHostStateDocument = validate11;
-const schema12 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/host-state.schema.json","title":"HostState","description":"The host's network state file (network-state.json): networks with their forwards and load balancers, and instances with their devices, shaped as Incus's API returns them.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"URL or path of this schema, for editors. Ignored by the host.","type":"string"},"networks":{"description":"Every network the host knows. Names are unique.","type":"array","default":[],"items":{"title":"HostStateNetwork","description":"One network, as `incus network show` prints it, plus the OVN logical router of an `ovn` network.","type":"object","additionalProperties":false,"required":["name","type"],"properties":{"name":{"description":"Network name (\"ovn0\"), as instance devices name it in \"network\".","type":"string","minLength":1},"type":{"description":"Network type: \"ovn\", \"bridge\", \"macvlan\", \"sriov\" or \"physical\". A NIC device naming this network gets its NIC type from it (ovn -> ovn, bridge -> bridged, others the same).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"project":{"description":"Incus project the network belongs to, as the server said (informational: `incusx state dump` writes it). A network of a project other than \"default\" is named \"PROJECT_NAME\" here, as Incus names it on the host.","type":"string","minLength":1},"config":{"description":"Incus network config (\"ipv4.address\": \"10.0.0.1/24\", \"network\": \"UPLINK\", ...). Values are strings, as in Incus.","type":"object","default":{},"additionalProperties":{"type":"string"}},"ovn_router":{"description":"Name of the network's OVN logical router in the northbound database (\"incus-net1-lr\"). Required for \"ovn\" networks.","type":"string","minLength":1},"forwards":{"description":"Network forwards of this network. Listen addresses are unique per network (compared as addresses, so \"2001:db8::9\" and \"2001:DB8:0::9\" are the same).","type":"array","default":[],"items":{"title":"HostStateForward","description":"One network forward, as `incus network forward show` prints it.","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The forward's listen address (an IPv4 or IPv6 address without prefix).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus forward config (\"target_address\": default target).","type":"object","additionalProperties":{"type":"string"}},"ports":{"description":"Port forwards; optional.","type":"array","items":{"title":"HostStateForwardPort","description":"One port forward of a network forward.","type":"object","additionalProperties":false,"required":["protocol","listen_port","target_address"],"properties":{"protocol":{"description":"\"tcp\" or \"udp\".","type":"string","enum":["tcp","udp"]},"listen_port":{"description":"Port or ranges (\"80\", \"8000-8010,9000\").","type":"string","minLength":1},"target_address":{"description":"Address traffic goes to.","type":"string","minLength":1},"target_port":{"description":"Target port or ranges; default: the listen port.","type":"string"},"description":{"description":"Free text.","type":"string"}}}}}}},"load_balancers":{"description":"Network load balancers of this network. Their listen addresses are NOT forwards: a NIC cannot use one as its external address.","type":"array","default":[],"items":{"title":"HostStateLoadBalancer","description":"One network load balancer, as `incus network load-balancer show` prints it.","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The load balancer's listen address.","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus load balancer config.","type":"object","additionalProperties":{"type":"string"}},"backends":{"description":"Backends: named targets the ports send traffic to. Names are unique per load balancer.","type":"array","items":{"title":"HostStateLoadBalancerBackend","description":"One backend of a network load balancer.","type":"object","additionalProperties":false,"required":["name","target_address"],"properties":{"name":{"description":"Backend name (\"c1-http\"), as ports name it in \"target_backend\".","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"target_address":{"description":"Address traffic goes to (an IPv4 or IPv6 address without prefix).","type":"string","minLength":1},"target_port":{"description":"Target port or ranges (\"80,8080-8090\"); default: the listen port.","type":"string"}}}},"ports":{"description":"Ports: listen ports and the backends they balance over.","type":"array","items":{"title":"HostStateLoadBalancerPort","description":"One port of a network load balancer.","type":"object","additionalProperties":false,"required":["protocol","listen_port"],"properties":{"description":{"description":"Free text.","type":"string"},"protocol":{"description":"\"tcp\" or \"udp\".","type":"string","enum":["tcp","udp"]},"listen_port":{"description":"Port or ranges (\"80\", \"8000-8010,9000\").","type":"string","minLength":1},"target_backend":{"description":"Names of the backends (of this load balancer) traffic is balanced over.","type":"array","items":{"type":"string","minLength":1}}}}}}}}}}},"instances":{"description":"Every instance the host knows, with its devices. Names are unique.","type":"array","default":[],"items":{"title":"HostStateInstance","description":"One instance (container or VM) and its expanded devices.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Instance name (\"c1\"). An instance of a project other than \"default\" is named \"PROJECT_NAME\", as Incus names it on the host.","type":"string","minLength":1},"project":{"description":"Incus project the instance belongs to (informational: `incusx state dump` writes it).","type":"string","minLength":1},"location":{"description":"Cluster member the instance runs on (Incus's instance \"location\"); absent when the server is not clustered. NICs of the instance carry it, so member-scoped NAT acts only on its own member's instances.","type":"string","minLength":1},"uuid":{"description":"The instance's \"volatile.uuid\" (informational).","type":"string","minLength":1},"devices":{"description":"Devices by name, as in `incus config show --expanded`: each a string map with a \"type\". Devices of type \"nic\" are the instance's NICs; others are kept and ignored.","type":"object","default":{},"additionalProperties":{"title":"HostStateDevice","description":"One device's config map (\"type\": \"nic\", \"network\": \"ovn0\", \"ipv4.address.external\": ...). A NIC's type is \"nictype\" when set, else derived from the type of the network it names.","type":"object","required":["type"],"properties":{"type":{"description":"Device type (\"nic\", \"disk\", ...).","type":"string","minLength":1}},"additionalProperties":{"type":"string"}}}}}}}};
+const schema12 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://incusx.dev/schemas/host-state.schema.json","title":"HostState","description":"The host's network state file (network-state.json): networks with their forwards and load balancers, and instances with their devices, shaped as Incus's API returns them.","type":"object","additionalProperties":false,"properties":{"$schema":{"description":"URL or path of this schema, for editors. Ignored by the host.","type":"string"},"networks":{"description":"Every network the host knows. Names are unique.","type":"array","default":[],"items":{"title":"HostStateNetwork","description":"One network, as `incus network show` prints it, plus the OVN logical router of an `ovn` network.","type":"object","additionalProperties":false,"required":["name","type"],"properties":{"name":{"description":"Network name (\"ovn0\"), as instance devices name it in \"network\".","type":"string","minLength":1},"type":{"description":"Network type: \"ovn\", \"bridge\", \"macvlan\", \"sriov\" or \"physical\". A NIC device naming this network gets its NIC type from it (ovn -> ovn, bridge -> bridged, others the same).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"project":{"description":"Incus project the network belongs to, as the server said (informational: `incusx state dump` writes it). A network of a project other than \"default\" is named \"PROJECT_NAME\" here, as Incus names it on the host.","type":"string","minLength":1},"config":{"description":"Incus network config (\"ipv4.address\": \"10.0.0.1/24\", \"network\": \"UPLINK\", ...). Values are strings, as in Incus.","type":"object","default":{},"additionalProperties":{"type":"string"}},"ovn_router":{"description":"Name of the network's OVN logical router in the northbound database (\"incus-net1-lr\"). Required for \"ovn\" networks.","type":"string","minLength":1},"id":{"description":"Incus's network ID (its database's networks.id): Incus names the network's OVN objects after it (\"incus-net<id>-lr\", NIC ports \"incus-net<id>-instance-<instance UUID>-<device>\"). Optional: when absent it is read from an \"ovn_router\" of the form \"incus-net<id>-lr\".","type":"integer","minimum":0},"forwards":{"description":"Network forwards of this network. Listen addresses are unique per network (compared as addresses, so \"2001:db8::9\" and \"2001:DB8:0::9\" are the same).","type":"array","default":[],"items":{"title":"HostStateForward","description":"One network forward, as `incus network forward show` prints it.","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The forward's listen address (an IPv4 or IPv6 address without prefix).","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus forward config (\"target_address\": default target).","type":"object","additionalProperties":{"type":"string"}},"ports":{"description":"Port forwards; optional.","type":"array","items":{"title":"HostStateForwardPort","description":"One port forward of a network forward.","type":"object","additionalProperties":false,"required":["protocol","listen_port","target_address"],"properties":{"protocol":{"description":"\"tcp\" or \"udp\".","type":"string","enum":["tcp","udp"]},"listen_port":{"description":"Port or ranges (\"80\", \"8000-8010,9000\").","type":"string","minLength":1},"target_address":{"description":"Address traffic goes to.","type":"string","minLength":1},"target_port":{"description":"Target port or ranges; default: the listen port.","type":"string"},"description":{"description":"Free text.","type":"string"}}}}}}},"load_balancers":{"description":"Network load balancers of this network. Their listen addresses are NOT forwards: a NIC cannot use one as its external address.","type":"array","default":[],"items":{"title":"HostStateLoadBalancer","description":"One network load balancer, as `incus network load-balancer show` prints it.","type":"object","additionalProperties":false,"required":["listen_address"],"properties":{"listen_address":{"description":"The load balancer's listen address.","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"config":{"description":"Incus load balancer config.","type":"object","additionalProperties":{"type":"string"}},"backends":{"description":"Backends: named targets the ports send traffic to. Names are unique per load balancer.","type":"array","items":{"title":"HostStateLoadBalancerBackend","description":"One backend of a network load balancer.","type":"object","additionalProperties":false,"required":["name","target_address"],"properties":{"name":{"description":"Backend name (\"c1-http\"), as ports name it in \"target_backend\".","type":"string","minLength":1},"description":{"description":"Free text.","type":"string"},"target_address":{"description":"Address traffic goes to (an IPv4 or IPv6 address without prefix).","type":"string","minLength":1},"target_port":{"description":"Target port or ranges (\"80,8080-8090\"); default: the listen port.","type":"string"}}}},"ports":{"description":"Ports: listen ports and the backends they balance over.","type":"array","items":{"title":"HostStateLoadBalancerPort","description":"One port of a network load balancer.","type":"object","additionalProperties":false,"required":["protocol","listen_port"],"properties":{"description":{"description":"Free text.","type":"string"},"protocol":{"description":"\"tcp\" or \"udp\".","type":"string","enum":["tcp","udp"]},"listen_port":{"description":"Port or ranges (\"80\", \"8000-8010,9000\").","type":"string","minLength":1},"target_backend":{"description":"Names of the backends (of this load balancer) traffic is balanced over.","type":"array","items":{"type":"string","minLength":1}}}}}}}}}}},"instances":{"description":"Every instance the host knows, with its devices. Names are unique.","type":"array","default":[],"items":{"title":"HostStateInstance","description":"One instance (container or VM) and its expanded devices.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Instance name (\"c1\"). An instance of a project other than \"default\" is named \"PROJECT_NAME\", as Incus names it on the host.","type":"string","minLength":1},"project":{"description":"Incus project the instance belongs to (informational: `incusx state dump` writes it).","type":"string","minLength":1},"location":{"description":"Cluster member the instance runs on (Incus's instance \"location\"); absent when the server is not clustered. NICs of the instance carry it, so member-scoped NAT acts only on its own member's instances.","type":"string","minLength":1},"config":{"description":"Instance config, as in `incus config show`. Only \"volatile.uuid\" is read: Incus names the instance's OVN NIC ports after it (\"incus-net<network ID>-instance-<volatile.uuid>-<device>\"). Values are strings, as in Incus.","type":"object","default":{},"additionalProperties":{"type":"string"}},"devices":{"description":"Devices by name, as in `incus config show --expanded`: each a string map with a \"type\". Devices of type \"nic\" are the instance's NICs; others are kept and ignored.","type":"object","default":{},"additionalProperties":{"title":"HostStateDevice","description":"One device's config map (\"type\": \"nic\", \"network\": \"ovn0\", \"ipv4.address.external\": ...). A NIC's type is \"nictype\" when set, else derived from the type of the network it names.","type":"object","required":["type"],"properties":{"type":{"description":"Device type (\"nic\", \"disk\", ...).","type":"string","minLength":1}},"additionalProperties":{"type":"string"}}}}}}}};
+const func13 = Object.prototype.hasOwnProperty;
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://incusx.dev/schemas/host-state.schema.json" */;
@@ -759,7 +812,7 @@ vErrors.push(err3);
 errors++;
 }
 for(const key1 in data2){
-if(!((((((((key1 === "name") || (key1 === "type")) || (key1 === "description")) || (key1 === "project")) || (key1 === "config")) || (key1 === "ovn_router")) || (key1 === "forwards")) || (key1 === "load_balancers"))){
+if(!(func13.call(schema12.properties.networks.items.properties, key1))){
 const err4 = {instancePath:instancePath+"/networks/" + i0,schemaPath:"#/properties/networks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err4];
@@ -909,15 +962,10 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data2.forwards !== undefined){
-let data10 = data2.forwards;
-if(Array.isArray(data10)){
-const len1 = data10.length;
-for(let i1=0; i1<len1; i1++){
-let data11 = data10[i1];
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.listen_address === undefined){
-const err16 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/required",keyword:"required",params:{missingProperty: "listen_address"},message:"must have required property '"+"listen_address"+"'"};
+if(data2.id !== undefined){
+let data10 = data2.id;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err16 = {instancePath:instancePath+"/networks/" + i0+"/id",schemaPath:"#/properties/networks/items/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -926,9 +974,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-for(const key3 in data11){
-if(!((((key3 === "listen_address") || (key3 === "description")) || (key3 === "config")) || (key3 === "ports"))){
-const err17 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 < 0 || isNaN(data10)){
+const err17 = {instancePath:instancePath+"/networks/" + i0+"/id",schemaPath:"#/properties/networks/items/properties/id/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -938,11 +986,16 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data11.listen_address !== undefined){
-let data12 = data11.listen_address;
-if(typeof data12 === "string"){
-if(func2(data12) < 1){
-const err18 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/listen_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/listen_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data2.forwards !== undefined){
+let data11 = data2.forwards;
+if(Array.isArray(data11)){
+const len1 = data11.length;
+for(let i1=0; i1<len1; i1++){
+let data12 = data11[i1];
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(data12.listen_address === undefined){
+const err18 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/required",keyword:"required",params:{missingProperty: "listen_address"},message:"must have required property '"+"listen_address"+"'"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -951,9 +1004,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/listen_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/listen_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key3 in data12){
+if(!((((key3 === "listen_address") || (key3 === "description")) || (key3 === "config")) || (key3 === "ports"))){
+const err19 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -963,9 +1016,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data11.description !== undefined){
-if(typeof data11.description !== "string"){
-const err20 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/description",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data12.listen_address !== undefined){
+let data13 = data12.listen_address;
+if(typeof data13 === "string"){
+if(func2(data13) < 1){
+const err20 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/listen_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/listen_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -975,12 +1030,8 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data11.config !== undefined){
-let data14 = data11.config;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key4 in data14){
-if(typeof data14[key4] !== "string"){
-const err21 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/config/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/items/properties/forwards/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err21 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/listen_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/listen_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -990,9 +1041,9 @@ vErrors.push(err21);
 errors++;
 }
 }
-}
-else {
-const err22 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/config",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data12.description !== undefined){
+if(typeof data12.description !== "string"){
+const err22 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/description",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1002,15 +1053,12 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data11.ports !== undefined){
-let data16 = data11.ports;
-if(Array.isArray(data16)){
-const len2 = data16.length;
-for(let i2=0; i2<len2; i2++){
-let data17 = data16[i2];
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-if(data17.protocol === undefined){
-const err23 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
+if(data12.config !== undefined){
+let data15 = data12.config;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key4 in data15){
+if(typeof data15[key4] !== "string"){
+const err23 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/config/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/items/properties/forwards/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1019,8 +1067,10 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(data17.listen_port === undefined){
-const err24 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "listen_port"},message:"must have required property '"+"listen_port"+"'"};
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/config",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1029,8 +1079,16 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(data17.target_address === undefined){
-const err25 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "target_address"},message:"must have required property '"+"target_address"+"'"};
+}
+if(data12.ports !== undefined){
+let data17 = data12.ports;
+if(Array.isArray(data17)){
+const len2 = data17.length;
+for(let i2=0; i2<len2; i2++){
+let data18 = data17[i2];
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(data18.protocol === undefined){
+const err25 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1039,9 +1097,8 @@ vErrors.push(err25);
 }
 errors++;
 }
-for(const key5 in data17){
-if(!(((((key5 === "protocol") || (key5 === "listen_port")) || (key5 === "target_address")) || (key5 === "target_port")) || (key5 === "description"))){
-const err26 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(data18.listen_port === undefined){
+const err26 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "listen_port"},message:"must have required property '"+"listen_port"+"'"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1050,11 +1107,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-if(data17.protocol !== undefined){
-let data18 = data17.protocol;
-if(typeof data18 !== "string"){
-const err27 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/protocol",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data18.target_address === undefined){
+const err27 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "target_address"},message:"must have required property '"+"target_address"+"'"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1063,8 +1117,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(!((data18 === "tcp") || (data18 === "udp"))){
-const err28 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/protocol",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema12.properties.networks.items.properties.forwards.items.properties.ports.items.properties.protocol.enum},message:"must be equal to one of the allowed values"};
+for(const key5 in data18){
+if(!(((((key5 === "protocol") || (key5 === "listen_port")) || (key5 === "target_address")) || (key5 === "target_port")) || (key5 === "description"))){
+const err28 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1074,11 +1129,10 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data17.listen_port !== undefined){
-let data19 = data17.listen_port;
-if(typeof data19 === "string"){
-if(func2(data19) < 1){
-const err29 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/listen_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/listen_port/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data18.protocol !== undefined){
+let data19 = data18.protocol;
+if(typeof data19 !== "string"){
+const err29 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/protocol",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1087,9 +1141,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-else {
-const err30 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/listen_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/listen_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data19 === "tcp") || (data19 === "udp"))){
+const err30 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/protocol",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema12.properties.networks.items.properties.forwards.items.properties.ports.items.properties.protocol.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1099,11 +1152,11 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data17.target_address !== undefined){
-let data20 = data17.target_address;
+if(data18.listen_port !== undefined){
+let data20 = data18.listen_port;
 if(typeof data20 === "string"){
 if(func2(data20) < 1){
-const err31 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err31 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/listen_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/listen_port/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1114,7 +1167,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err32 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/listen_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/listen_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1124,9 +1177,11 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data17.target_port !== undefined){
-if(typeof data17.target_port !== "string"){
-const err33 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data18.target_address !== undefined){
+let data21 = data18.target_address;
+if(typeof data21 === "string"){
+if(func2(data21) < 1){
+const err33 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1136,9 +1191,8 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data17.description !== undefined){
-if(typeof data17.description !== "string"){
-const err34 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/description",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err34 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_address",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1148,9 +1202,9 @@ vErrors.push(err34);
 errors++;
 }
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data18.target_port !== undefined){
+if(typeof data18.target_port !== "string"){
+const err35 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/target_port",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/target_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1160,9 +1214,9 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data18.description !== undefined){
+if(typeof data18.description !== "string"){
+const err36 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2+"/description",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1174,7 +1228,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err37 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports/" + i2,schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1186,7 +1240,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/networks/" + i0+"/forwards",schemaPath:"#/properties/networks/items/properties/forwards/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err38 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1+"/ports",schemaPath:"#/properties/networks/items/properties/forwards/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1196,15 +1250,9 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data2.load_balancers !== undefined){
-let data23 = data2.load_balancers;
-if(Array.isArray(data23)){
-const len3 = data23.length;
-for(let i3=0; i3<len3; i3++){
-let data24 = data23[i3];
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-if(data24.listen_address === undefined){
-const err39 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/required",keyword:"required",params:{missingProperty: "listen_address"},message:"must have required property '"+"listen_address"+"'"};
+}
+else {
+const err39 = {instancePath:instancePath+"/networks/" + i0+"/forwards/" + i1,schemaPath:"#/properties/networks/items/properties/forwards/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1213,9 +1261,10 @@ vErrors.push(err39);
 }
 errors++;
 }
-for(const key6 in data24){
-if(!(((((key6 === "listen_address") || (key6 === "description")) || (key6 === "config")) || (key6 === "backends")) || (key6 === "ports"))){
-const err40 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/networks/" + i0+"/forwards",schemaPath:"#/properties/networks/items/properties/forwards/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1225,11 +1274,15 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data24.listen_address !== undefined){
-let data25 = data24.listen_address;
-if(typeof data25 === "string"){
-if(func2(data25) < 1){
-const err41 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/listen_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/listen_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data2.load_balancers !== undefined){
+let data24 = data2.load_balancers;
+if(Array.isArray(data24)){
+const len3 = data24.length;
+for(let i3=0; i3<len3; i3++){
+let data25 = data24[i3];
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+if(data25.listen_address === undefined){
+const err41 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/required",keyword:"required",params:{missingProperty: "listen_address"},message:"must have required property '"+"listen_address"+"'"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1238,9 +1291,9 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-else {
-const err42 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/listen_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/listen_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key6 in data25){
+if(!(((((key6 === "listen_address") || (key6 === "description")) || (key6 === "config")) || (key6 === "backends")) || (key6 === "ports"))){
+const err42 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1250,9 +1303,11 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data24.description !== undefined){
-if(typeof data24.description !== "string"){
-const err43 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data25.listen_address !== undefined){
+let data26 = data25.listen_address;
+if(typeof data26 === "string"){
+if(func2(data26) < 1){
+const err43 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/listen_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/listen_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1262,12 +1317,8 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data24.config !== undefined){
-let data27 = data24.config;
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-for(const key7 in data27){
-if(typeof data27[key7] !== "string"){
-const err44 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/config/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err44 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/listen_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/listen_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1277,9 +1328,9 @@ vErrors.push(err44);
 errors++;
 }
 }
-}
-else {
-const err45 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/config",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data25.description !== undefined){
+if(typeof data25.description !== "string"){
+const err45 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1289,15 +1340,12 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data24.backends !== undefined){
-let data29 = data24.backends;
-if(Array.isArray(data29)){
-const len4 = data29.length;
-for(let i4=0; i4<len4; i4++){
-let data30 = data29[i4];
-if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-if(data30.name === undefined){
-const err46 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(data25.config !== undefined){
+let data28 = data25.config;
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+for(const key7 in data28){
+if(typeof data28[key7] !== "string"){
+const err46 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/config/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1306,8 +1354,10 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(data30.target_address === undefined){
-const err47 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/required",keyword:"required",params:{missingProperty: "target_address"},message:"must have required property '"+"target_address"+"'"};
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/config",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1316,9 +1366,16 @@ vErrors.push(err47);
 }
 errors++;
 }
-for(const key8 in data30){
-if(!((((key8 === "name") || (key8 === "description")) || (key8 === "target_address")) || (key8 === "target_port"))){
-const err48 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+}
+if(data25.backends !== undefined){
+let data30 = data25.backends;
+if(Array.isArray(data30)){
+const len4 = data30.length;
+for(let i4=0; i4<len4; i4++){
+let data31 = data30[i4];
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+if(data31.name === undefined){
+const err48 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1327,12 +1384,8 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-if(data30.name !== undefined){
-let data31 = data30.name;
-if(typeof data31 === "string"){
-if(func2(data31) < 1){
-const err49 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/name",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data31.target_address === undefined){
+const err49 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/required",keyword:"required",params:{missingProperty: "target_address"},message:"must have required property '"+"target_address"+"'"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1341,9 +1394,9 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-else {
-const err50 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/name",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key8 in data31){
+if(!((((key8 === "name") || (key8 === "description")) || (key8 === "target_address")) || (key8 === "target_port"))){
+const err50 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1353,9 +1406,11 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data30.description !== undefined){
-if(typeof data30.description !== "string"){
-const err51 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data31.name !== undefined){
+let data32 = data31.name;
+if(typeof data32 === "string"){
+if(func2(data32) < 1){
+const err51 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/name",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1365,11 +1420,8 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data30.target_address !== undefined){
-let data33 = data30.target_address;
-if(typeof data33 === "string"){
-if(func2(data33) < 1){
-const err52 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err52 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/name",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1379,8 +1431,9 @@ vErrors.push(err52);
 errors++;
 }
 }
-else {
-const err53 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data31.description !== undefined){
+if(typeof data31.description !== "string"){
+const err53 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1390,9 +1443,11 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data30.target_port !== undefined){
-if(typeof data30.target_port !== "string"){
-const err54 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data31.target_address !== undefined){
+let data34 = data31.target_address;
+if(typeof data34 === "string"){
+if(func2(data34) < 1){
+const err54 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_address/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1402,9 +1457,8 @@ vErrors.push(err54);
 errors++;
 }
 }
-}
 else {
-const err55 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err55 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_address",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_address/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1414,9 +1468,9 @@ vErrors.push(err55);
 errors++;
 }
 }
-}
-else {
-const err56 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data31.target_port !== undefined){
+if(typeof data31.target_port !== "string"){
+const err56 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4+"/target_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/properties/target_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1426,15 +1480,9 @@ vErrors.push(err56);
 errors++;
 }
 }
-if(data24.ports !== undefined){
-let data35 = data24.ports;
-if(Array.isArray(data35)){
-const len5 = data35.length;
-for(let i5=0; i5<len5; i5++){
-let data36 = data35[i5];
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-if(data36.protocol === undefined){
-const err57 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
+}
+else {
+const err57 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends/" + i4,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1443,8 +1491,10 @@ vErrors.push(err57);
 }
 errors++;
 }
-if(data36.listen_port === undefined){
-const err58 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "listen_port"},message:"must have required property '"+"listen_port"+"'"};
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/backends",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/backends/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -1453,9 +1503,16 @@ vErrors.push(err58);
 }
 errors++;
 }
-for(const key9 in data36){
-if(!((((key9 === "description") || (key9 === "protocol")) || (key9 === "listen_port")) || (key9 === "target_backend"))){
-const err59 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+}
+if(data25.ports !== undefined){
+let data36 = data25.ports;
+if(Array.isArray(data36)){
+const len5 = data36.length;
+for(let i5=0; i5<len5; i5++){
+let data37 = data36[i5];
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.protocol === undefined){
+const err59 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1464,10 +1521,8 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-if(data36.description !== undefined){
-if(typeof data36.description !== "string"){
-const err60 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data37.listen_port === undefined){
+const err60 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/required",keyword:"required",params:{missingProperty: "listen_port"},message:"must have required property '"+"listen_port"+"'"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -1476,11 +1531,9 @@ vErrors.push(err60);
 }
 errors++;
 }
-}
-if(data36.protocol !== undefined){
-let data38 = data36.protocol;
-if(typeof data38 !== "string"){
-const err61 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/protocol",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key9 in data37){
+if(!((((key9 === "description") || (key9 === "protocol")) || (key9 === "listen_port")) || (key9 === "target_backend"))){
+const err61 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1489,8 +1542,10 @@ vErrors.push(err61);
 }
 errors++;
 }
-if(!((data38 === "tcp") || (data38 === "udp"))){
-const err62 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/protocol",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema12.properties.networks.items.properties.load_balancers.items.properties.ports.items.properties.protocol.enum},message:"must be equal to one of the allowed values"};
+}
+if(data37.description !== undefined){
+if(typeof data37.description !== "string"){
+const err62 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/description",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -1500,11 +1555,10 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data36.listen_port !== undefined){
-let data39 = data36.listen_port;
-if(typeof data39 === "string"){
-if(func2(data39) < 1){
-const err63 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/listen_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/listen_port/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data37.protocol !== undefined){
+let data39 = data37.protocol;
+if(typeof data39 !== "string"){
+const err63 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/protocol",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -1513,9 +1567,8 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-else {
-const err64 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/listen_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/listen_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data39 === "tcp") || (data39 === "udp"))){
+const err64 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/protocol",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema12.properties.networks.items.properties.load_balancers.items.properties.ports.items.properties.protocol.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -1525,15 +1578,11 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data36.target_backend !== undefined){
-let data40 = data36.target_backend;
-if(Array.isArray(data40)){
-const len6 = data40.length;
-for(let i6=0; i6<len6; i6++){
-let data41 = data40[i6];
-if(typeof data41 === "string"){
-if(func2(data41) < 1){
-const err65 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend/" + i6,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data37.listen_port !== undefined){
+let data40 = data37.listen_port;
+if(typeof data40 === "string"){
+if(func2(data40) < 1){
+const err65 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/listen_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/listen_port/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -1544,7 +1593,7 @@ errors++;
 }
 }
 else {
-const err66 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend/" + i6,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err66 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/listen_port",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/listen_port/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -1554,9 +1603,15 @@ vErrors.push(err66);
 errors++;
 }
 }
-}
-else {
-const err67 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data37.target_backend !== undefined){
+let data41 = data37.target_backend;
+if(Array.isArray(data41)){
+const len6 = data41.length;
+for(let i6=0; i6<len6; i6++){
+let data42 = data41[i6];
+if(typeof data42 === "string"){
+if(func2(data42) < 1){
+const err67 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend/" + i6,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -1566,9 +1621,8 @@ vErrors.push(err67);
 errors++;
 }
 }
-}
 else {
-const err68 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err68 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend/" + i6,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -1580,7 +1634,7 @@ errors++;
 }
 }
 else {
-const err69 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err69 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5+"/target_backend",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/properties/target_backend/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -1592,7 +1646,7 @@ errors++;
 }
 }
 else {
-const err70 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err70 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports/" + i5,schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1604,7 +1658,7 @@ errors++;
 }
 }
 else {
-const err71 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers",schemaPath:"#/properties/networks/items/properties/load_balancers/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err71 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3+"/ports",schemaPath:"#/properties/networks/items/properties/load_balancers/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1616,7 +1670,7 @@ errors++;
 }
 }
 else {
-const err72 = {instancePath:instancePath+"/networks/" + i0,schemaPath:"#/properties/networks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err72 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers/" + i3,schemaPath:"#/properties/networks/items/properties/load_balancers/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1628,7 +1682,7 @@ errors++;
 }
 }
 else {
-const err73 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err73 = {instancePath:instancePath+"/networks/" + i0+"/load_balancers",schemaPath:"#/properties/networks/items/properties/load_balancers/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1638,15 +1692,9 @@ vErrors.push(err73);
 errors++;
 }
 }
-if(data.instances !== undefined){
-let data42 = data.instances;
-if(Array.isArray(data42)){
-const len7 = data42.length;
-for(let i7=0; i7<len7; i7++){
-let data43 = data42[i7];
-if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
-if(data43.name === undefined){
-const err74 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+else {
+const err74 = {instancePath:instancePath+"/networks/" + i0,schemaPath:"#/properties/networks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1655,9 +1703,10 @@ vErrors.push(err74);
 }
 errors++;
 }
-for(const key10 in data43){
-if(!(((((key10 === "name") || (key10 === "project")) || (key10 === "location")) || (key10 === "uuid")) || (key10 === "devices"))){
-const err75 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/networks",schemaPath:"#/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1667,11 +1716,15 @@ vErrors.push(err75);
 errors++;
 }
 }
-if(data43.name !== undefined){
-let data44 = data43.name;
-if(typeof data44 === "string"){
-if(func2(data44) < 1){
-const err76 = {instancePath:instancePath+"/instances/" + i7+"/name",schemaPath:"#/properties/instances/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data.instances !== undefined){
+let data43 = data.instances;
+if(Array.isArray(data43)){
+const len7 = data43.length;
+for(let i7=0; i7<len7; i7++){
+let data44 = data43[i7];
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+if(data44.name === undefined){
+const err76 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1680,9 +1733,9 @@ vErrors.push(err76);
 }
 errors++;
 }
-}
-else {
-const err77 = {instancePath:instancePath+"/instances/" + i7+"/name",schemaPath:"#/properties/instances/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key10 in data44){
+if(!(((((key10 === "name") || (key10 === "project")) || (key10 === "location")) || (key10 === "config")) || (key10 === "devices"))){
+const err77 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1692,11 +1745,11 @@ vErrors.push(err77);
 errors++;
 }
 }
-if(data43.project !== undefined){
-let data45 = data43.project;
+if(data44.name !== undefined){
+let data45 = data44.name;
 if(typeof data45 === "string"){
 if(func2(data45) < 1){
-const err78 = {instancePath:instancePath+"/instances/" + i7+"/project",schemaPath:"#/properties/instances/items/properties/project/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err78 = {instancePath:instancePath+"/instances/" + i7+"/name",schemaPath:"#/properties/instances/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1707,7 +1760,7 @@ errors++;
 }
 }
 else {
-const err79 = {instancePath:instancePath+"/instances/" + i7+"/project",schemaPath:"#/properties/instances/items/properties/project/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err79 = {instancePath:instancePath+"/instances/" + i7+"/name",schemaPath:"#/properties/instances/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1717,11 +1770,11 @@ vErrors.push(err79);
 errors++;
 }
 }
-if(data43.location !== undefined){
-let data46 = data43.location;
+if(data44.project !== undefined){
+let data46 = data44.project;
 if(typeof data46 === "string"){
 if(func2(data46) < 1){
-const err80 = {instancePath:instancePath+"/instances/" + i7+"/location",schemaPath:"#/properties/instances/items/properties/location/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err80 = {instancePath:instancePath+"/instances/" + i7+"/project",schemaPath:"#/properties/instances/items/properties/project/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1732,7 +1785,7 @@ errors++;
 }
 }
 else {
-const err81 = {instancePath:instancePath+"/instances/" + i7+"/location",schemaPath:"#/properties/instances/items/properties/location/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err81 = {instancePath:instancePath+"/instances/" + i7+"/project",schemaPath:"#/properties/instances/items/properties/project/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1742,11 +1795,11 @@ vErrors.push(err81);
 errors++;
 }
 }
-if(data43.uuid !== undefined){
-let data47 = data43.uuid;
+if(data44.location !== undefined){
+let data47 = data44.location;
 if(typeof data47 === "string"){
 if(func2(data47) < 1){
-const err82 = {instancePath:instancePath+"/instances/" + i7+"/uuid",schemaPath:"#/properties/instances/items/properties/uuid/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err82 = {instancePath:instancePath+"/instances/" + i7+"/location",schemaPath:"#/properties/instances/items/properties/location/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1757,7 +1810,7 @@ errors++;
 }
 }
 else {
-const err83 = {instancePath:instancePath+"/instances/" + i7+"/uuid",schemaPath:"#/properties/instances/items/properties/uuid/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err83 = {instancePath:instancePath+"/instances/" + i7+"/location",schemaPath:"#/properties/instances/items/properties/location/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1767,14 +1820,12 @@ vErrors.push(err83);
 errors++;
 }
 }
-if(data43.devices !== undefined){
-let data48 = data43.devices;
+if(data44.config !== undefined){
+let data48 = data44.config;
 if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
 for(const key11 in data48){
-let data49 = data48[key11];
-if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
-if(data49.type === undefined){
-const err84 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(typeof data48[key11] !== "string"){
+const err84 = {instancePath:instancePath+"/instances/" + i7+"/config/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/config/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1783,10 +1834,10 @@ vErrors.push(err84);
 }
 errors++;
 }
-for(const key12 in data49){
-if(!(key12 === "type")){
-if(typeof data49[key12] !== "string"){
-const err85 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+else {
+const err85 = {instancePath:instancePath+"/instances/" + i7+"/config",schemaPath:"#/properties/instances/items/properties/config/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1796,12 +1847,14 @@ vErrors.push(err85);
 errors++;
 }
 }
-}
-if(data49.type !== undefined){
-let data51 = data49.type;
-if(typeof data51 === "string"){
-if(func2(data51) < 1){
-const err86 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data44.devices !== undefined){
+let data50 = data44.devices;
+if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
+for(const key12 in data50){
+let data51 = data50[key12];
+if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
+if(data51.type === undefined){
+const err86 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1810,9 +1863,10 @@ vErrors.push(err86);
 }
 errors++;
 }
-}
-else {
-const err87 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key13 in data51){
+if(!(key13 === "type")){
+if(typeof data51[key13] !== "string"){
+const err87 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1823,8 +1877,11 @@ errors++;
 }
 }
 }
-else {
-const err88 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data51.type !== undefined){
+let data53 = data51.type;
+if(typeof data53 === "string"){
+if(func2(data53) < 1){
+const err88 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1834,9 +1891,8 @@ vErrors.push(err88);
 errors++;
 }
 }
-}
 else {
-const err89 = {instancePath:instancePath+"/instances/" + i7+"/devices",schemaPath:"#/properties/instances/items/properties/devices/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err89 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/type",schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1848,7 +1904,7 @@ errors++;
 }
 }
 else {
-const err90 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err90 = {instancePath:instancePath+"/instances/" + i7+"/devices/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/instances/items/properties/devices/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1860,7 +1916,7 @@ errors++;
 }
 }
 else {
-const err91 = {instancePath:instancePath+"/instances",schemaPath:"#/properties/instances/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err91 = {instancePath:instancePath+"/instances/" + i7+"/devices",schemaPath:"#/properties/instances/items/properties/devices/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1872,12 +1928,36 @@ errors++;
 }
 }
 else {
-const err92 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err92 = {instancePath:instancePath+"/instances/" + i7,schemaPath:"#/properties/instances/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err92];
 }
 else {
 vErrors.push(err92);
+}
+errors++;
+}
+}
+}
+else {
+const err93 = {instancePath:instancePath+"/instances",schemaPath:"#/properties/instances/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+}
+else {
+const err94 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
 }
 errors++;
 }

@@ -45,9 +45,9 @@ async function problemsOf(state: unknown): Promise<string[]> {
 describe("FileNetworkState", () => {
   it("reads the documented example file", async () => {
     const state = new FileNetworkState(EXAMPLE);
-    expect((await state.networks()).map((n) => [n.name, n.type, n.ovnRouter])).toEqual([
-      ["ovn0", "ovn", "incus-net1-lr"],
-      ["incusbr0", "bridge", undefined],
+    expect((await state.networks()).map((n) => [n.name, n.type, n.ovnRouter, n.id])).toEqual([
+      ["ovn0", "ovn", "incus-net1-lr", 1],
+      ["incusbr0", "bridge", undefined, undefined],
     ]);
     expect((await state.forwards("ovn0")).map((f) => f.listenAddress)).toEqual(["198.51.100.9", "2001:db8::9"]);
     expect(await state.nics()).toEqual([
@@ -61,24 +61,25 @@ describe("FileNetworkState", () => {
           "ipv4.address.external": "198.51.100.9",
           "ipv6.address.external": "2001:db8::9",
         },
+        instanceUuid: "8f0c3e4a-5b6d-4e7f-9a1b-2c3d4e5f6a7b",
       },
       { instance: "c2", device: "eth0", type: "ovn", config: { network: "ovn0" } },
       { instance: "c2", device: "eth1", type: "bridged", config: { network: "incusbr0", hwaddr: "00:16:3e:00:00:02" } },
     ]);
   });
 
-  it("gives each NIC its instance's cluster member (location), and takes project and uuid as written by `incusx state dump`", async () => {
+  it("gives each NIC its instance's cluster member (location), and takes project as written by `incusx state dump`", async () => {
     const state = new FileNetworkState(
       await stateFile({
         networks: [{ name: "tenant_br0", type: "bridge", project: "tenant" }],
         instances: [
-          { name: "tenant_c1", project: "tenant", location: "server02", uuid: "0c9e1f3a-2b44-4d6e-8f70-91a2b3c4d502", devices: { eth0: { type: "nic", network: "tenant_br0" } } },
+          { name: "tenant_c1", project: "tenant", location: "server02", config: { "volatile.uuid": "0c9e1f3a-2b44-4d6e-8f70-91a2b3c4d502" }, devices: { eth0: { type: "nic", network: "tenant_br0" } } },
           { name: "c2", devices: { eth0: { type: "nic", network: "tenant_br0" } } },
         ],
       }),
     );
     expect(await state.nics()).toEqual([
-      { instance: "tenant_c1", device: "eth0", type: "bridged", location: "server02", config: { network: "tenant_br0" } },
+      { instance: "tenant_c1", device: "eth0", type: "bridged", location: "server02", instanceUuid: "0c9e1f3a-2b44-4d6e-8f70-91a2b3c4d502", config: { network: "tenant_br0" } },
       { instance: "c2", device: "eth0", type: "bridged", config: { network: "tenant_br0" } },
     ]);
   });
@@ -303,6 +304,23 @@ describe("FileNetworkState", () => {
       const file = await stateFile({ networks: [{ ...ovn0, type: 5 }] });
       await expect(new FileNetworkState(file).removeForward("ovn0", "198.51.100.9")).rejects.toThrow(/must be string/);
     });
+  });
+
+  it("carries Incus's network id and the instance's volatile.uuid, which name Incus's OVN NIC ports", async () => {
+    const file = await stateFile({
+      networks: [{ ...ovn0, id: 7 }],
+      instances: [
+        { name: "c1", config: { "volatile.uuid": "8f0c3e4a-5b6d-4e7f-9a1b-2c3d4e5f6a7b", "limits.cpu": "2" }, devices: { eth0: { type: "nic", network: "ovn0" } } },
+        { name: "c2", devices: { eth0: { type: "nic", network: "ovn0" } } },
+      ],
+    });
+    const state = new FileNetworkState(file);
+    expect((await state.network("ovn0"))?.id).toBe(7);
+    expect((await state.nics()).map((n) => [n.instance, n.instanceUuid])).toEqual([
+      ["c1", "8f0c3e4a-5b6d-4e7f-9a1b-2c3d4e5f6a7b"],
+      ["c2", undefined],
+    ]);
+    expect(await problemsOf({ networks: [{ ...ovn0, id: -1 }] })).toEqual([expect.stringContaining("/networks/0/id")]);
   });
 
   it("accepts the example in docs/host-state.md", async () => {

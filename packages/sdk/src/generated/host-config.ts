@@ -31,6 +31,7 @@ export interface HostConfig {
    * Path of a bundle manifest (bundle.schema.json) whose enabled plugins are loaded too. Relative paths are resolved from the config file's directory.
    */
   bundle?: string;
+  daemon?: HostDaemonConfig;
   defaults?: HostDefaults;
 }
 /**
@@ -99,6 +100,15 @@ export interface HostPluginEntry {
    * Milliseconds the plugin's stop() may take. Default: defaults.stopTimeoutMs.
    */
   stopTimeoutMs?: number;
+}
+/**
+ * Settings only `incusx daemon` reads; other hosts ignore them.
+ */
+export interface HostDaemonConfig {
+  /**
+   * Also serve the Prometheus metrics over plain HTTP at http://HOST:PORT/metrics, without authentication: HOST is an IP address (IPv6 in brackets) or localhost, PORT 0 to 65535, e.g. "127.0.0.1:9464" or "[::1]:9464". The command line's --metrics-listen wins over it. A reload (SIGHUP) applies a changed, added or removed address. Default: off (metrics only on the API socket's GET /1.0/metrics).
+   */
+  metricsListen?: string;
 }
 /**
  * Settings for every plugin entry that does not set them itself.

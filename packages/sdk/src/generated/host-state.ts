@@ -49,6 +49,10 @@ export interface HostStateNetwork {
    */
   ovn_router?: string;
   /**
+   * Incus's network ID (its database's networks.id): Incus names the network's OVN objects after it ("incus-net<id>-lr", NIC ports "incus-net<id>-instance-<instance UUID>-<device>"). Optional: when absent it is read from an "ovn_router" of the form "incus-net<id>-lr".
+   */
+  id?: number;
+  /**
    * Network forwards of this network. Listen addresses are unique per network (compared as addresses, so "2001:db8::9" and "2001:DB8:0::9" are the same).
    */
   forwards?: HostStateForward[];
@@ -191,9 +195,11 @@ export interface HostStateInstance {
    */
   location?: string;
   /**
-   * The instance's "volatile.uuid" (informational).
+   * Instance config, as in `incus config show`. Only "volatile.uuid" is read: Incus names the instance's OVN NIC ports after it ("incus-net<network ID>-instance-<volatile.uuid>-<device>"). Values are strings, as in Incus.
    */
-  uuid?: string;
+  config?: {
+    [k: string]: string | undefined;
+  };
   /**
    * Devices by name, as in `incus config show --expanded`: each a string map with a "type". Devices of type "nic" are the instance's NICs; others are kept and ignored.
    */

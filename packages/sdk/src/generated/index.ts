@@ -3,6 +3,6 @@
 
 export type { BundleManifest, BundlePlugin } from "./bundle.js";
 export type { DaemonNicAttach, DaemonNicResolvConf } from "./daemon-nic-attach.js";
-export type { HostConfig, HostDefaults, HostPluginEntry, HostStateFileSource, HostStateIncusSource, HostStateSource } from "./host-config.js";
+export type { HostConfig, HostDaemonConfig, HostDefaults, HostPluginEntry, HostStateFileSource, HostStateIncusSource, HostStateSource } from "./host-config.js";
 export type { HostState, HostStateDevice, HostStateForward, HostStateForwardPort, HostStateInstance, HostStateLoadBalancer, HostStateLoadBalancerBackend, HostStateLoadBalancerPort, HostStateNetwork } from "./host-state.js";
 export type { PluginManifest } from "./plugin-manifest.js";

@@ -33,7 +33,8 @@ export function nicTypeOfNetwork(networkType: string): string {
  * checked (the host's `checkHostState`). A device of type `nic` becomes a
  * {@link NicDevice}: its type is `nictype` when set, else derived from its
  * network's type ({@link nicTypeOfNetwork}); its config is the device map
- * without `type` and `nictype`; its `location` is its instance's. Other
+ * without `type` and `nictype`; its `location` is its instance's, its
+ * `instanceUuid` the instance's `volatile.uuid`. Other
  * devices are left out. Everything returned is frozen.
  *
  * @example
@@ -46,6 +47,7 @@ export function hostStateModel(state: HostState): HostStateModel {
       type: n.type,
       config: Object.freeze(stringMap(n.config ?? {})),
       ...(n.ovn_router === undefined ? {} : { ovnRouter: n.ovn_router }),
+      ...(n.id === undefined ? {} : { id: n.id }),
     }),
   );
   const typeOf = new Map(networks.map((n) => [n.name, n.type]));
@@ -61,12 +63,16 @@ export function hostStateModel(state: HostState): HostStateModel {
   const nics: NicDevice[] = [];
   for (const instance of state.instances ?? []) {
     const location = instance.location === undefined ? {} : { location: instance.location };
+    const uuid = instance.config?.["volatile.uuid"];
+    const instanceUuid = uuid === undefined || uuid === "" ? {} : { instanceUuid: uuid };
     for (const [device, entry] of Object.entries(instance.devices ?? {})) {
       if (entry === undefined || entry.type !== "nic") continue;
       const { type: _type, nictype, ...config } = stringMap(entry) as HostStateDevice & { nictype?: string };
       const networkType = config.network === undefined ? undefined : typeOf.get(config.network);
       const type = nictype ?? (networkType === undefined ? "" : nicTypeOfNetwork(networkType));
-      nics.push(Object.freeze({ instance: instance.name, device, type, config: Object.freeze(config as Record<string, string>), ...location }));
+      nics.push(
+        Object.freeze({ instance: instance.name, device, type, config: Object.freeze(config as Record<string, string>), ...location, ...instanceUuid }),
+      );
     }
   }
   return Object.freeze({

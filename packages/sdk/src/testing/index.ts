@@ -19,3 +19,5 @@ export type { LogQuery, MemoryLogSinkOptions } from "./memory-log-sink.js";
 
 export { MemoryLeaseEventStream } from "./memory-lease-event-stream.js";
 export type { WaitForOptions } from "./memory-lease-event-stream.js";
+
+export { MemoryHostMetrics } from "./memory-host-metrics.js";

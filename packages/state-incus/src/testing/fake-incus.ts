@@ -73,7 +73,7 @@ export function incusDataFromHostState(state: HostState): IncusFixture {
       status: "Stopped",
       config: {},
       devices: {},
-      expanded_config: { "volatile.uuid": i.uuid ?? `00000000-0000-4000-8000-${String(k).padStart(12, "0")}` },
+      expanded_config: { "volatile.uuid": i.config?.["volatile.uuid"] ?? `00000000-0000-4000-8000-${String(k).padStart(12, "0")}` },
       expanded_devices: i.devices ?? {},
     })),
   };

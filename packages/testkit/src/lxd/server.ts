@@ -274,11 +274,17 @@ export async function startLxd(options: LxdTestOptions = {}): Promise<LxdTestSer
       killProcessesIn([ns]);
       const child = daemon;
       if (child !== undefined) await child.process.exited();
-      await waitFor(() => livePids(nsInode, dir).length === 0, { timeoutMs: 20_000, message: `Processes of LXD in "${ns}" did not exit` }).catch(
+      const lingering = await waitFor(() => livePids(nsInode, dir).length === 0, {
+        timeoutMs: 20_000,
+        message: `Processes of LXD in "${ns}" did not exit`,
+      }).then(
         () => undefined,
+        (error: unknown) => error,
       );
       await unmountUnder(dir);
       await releaseNamespaces(record);
+      // The namespace and directory are gone either way; a process that would not die is still reported.
+      if (lingering !== undefined) throw lingering;
     })());
 
   try {
@@ -361,7 +367,8 @@ export async function startLxd(options: LxdTestOptions = {}): Promise<LxdTestSer
       stop,
     };
   } catch (error) {
-    await stop();
+    // The start's own error is the one worth seeing.
+    await stop().catch(() => undefined);
     throw error;
   }
 }

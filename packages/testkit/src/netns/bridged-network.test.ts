@@ -3,6 +3,19 @@ import { afterEach, describe, expect, it } from "vitest";
 import { listNamespaces, processAlive } from "./namespaces.js";
 import { run } from "./processes.js";
 import { cleanupStaleTestNamespaces, createBridgedNetwork, MAX_BRIDGED_CONTAINERS, rootAvailable, type BridgedNetwork } from "./index.js";
+import { BRIDGE_MAC, containerMac, eui64LinkLocal } from "./bridged-network.js";
+
+describe("containerMac and eui64LinkLocal", () => {
+  it("give each container a unique locally administered MAC and the link-local address the kernel derives from it", () => {
+    expect(containerMac(0)).toBe("02:1c:00:00:00:00");
+    expect(containerMac(219)).toBe("02:1c:00:00:00:db");
+    expect(new Set(Array.from({ length: MAX_BRIDGED_CONTAINERS }, (_, i) => containerMac(i))).size).toBe(MAX_BRIDGED_CONTAINERS);
+    expect(eui64LinkLocal("02:1c:00:00:00:07")).toBe("fe80::1c:ff:fe00:7");
+    expect(eui64LinkLocal("52:54:00:12:34:56")).toBe("fe80::5054:ff:fe12:3456");
+    expect(eui64LinkLocal("02:00:00:00:00:01")).toBe("fe80::ff:fe00:1");
+    expect(() => eui64LinkLocal("02:00:00:00:01")).toThrow(RangeError);
+  });
+});
 
 describe("createBridgedNetwork", () => {
   it.each([0, -1, 1.5, MAX_BRIDGED_CONTAINERS + 1, Number.NaN])("refuses %s containers before touching anything", async (containers) => {
@@ -42,6 +55,29 @@ describe.skipIf(!rootAvailable())("createBridgedNetwork (network namespaces and 
       message: "The server namespace did not see the container's ARP request",
     });
     await net.linkLocalReady();
+  });
+
+  it("learns container neighbours by default, and with serverNeighbours: \"pinned\" fixes each eth0's MAC and pins its link-local address on br0", async () => {
+    const learned = await createBridgedNetwork({ containers: 2, prefix: "incusx-tbr" });
+    networks.push(learned);
+    expect(learned.containers.map((c) => c.mac)).toEqual([undefined, undefined]);
+    expect((await run(["ip", "-n", learned.serverNs, "-6", "neigh", "show", "dev", "br0", "nud", "permanent"])).stdout.trim()).toBe("");
+
+    const net = await createBridgedNetwork({ containers: 16, prefix: "incusx-tbr", serverNeighbours: "pinned" });
+    networks.push(net);
+    expect(net.containers.map((c) => c.mac)).toEqual(Array.from({ length: 16 }, (_, i) => containerMac(i)));
+    await net.linkLocalReady();
+    const pinned = (await run(["ip", "-n", net.serverNs, "-6", "neigh", "show", "dev", "br0", "nud", "permanent"])).stdout;
+    for (const c of net.containers) {
+      const link = (await run(["ip", "-n", c.ns, "-o", "link", "show", "dev", "eth0"])).stdout;
+      expect(link).toContain(`link/ether ${c.mac!} `);
+      // The pinned address is the one the container really has.
+      const local = (await net.addresses(c.ns, c.iface)).find((a) => a.family === "inet6" && a.scope === "link")?.local;
+      expect(local).toBe(eui64LinkLocal(c.mac!));
+      expect(pinned).toContain(`${local!} lladdr ${c.mac!} PERMANENT`);
+    }
+    // Ports with lower MACs than the bridge's did not change it (a change flushes the table).
+    expect((await run(["ip", "-n", net.serverNs, "-o", "link", "show", "dev", "br0"])).stdout).toContain(`link/ether ${BRIDGE_MAC} `);
   });
 
   it("destroy() kills started processes and deletes every namespace and the files, also twice", async () => {

@@ -11,6 +11,9 @@ import { waitFor, type WaitForOptions } from "./wait.js";
 /** Most containers one {@link BridgedNetwork} holds: the DHCPv4 range has 241 addresses, the rest is room for peer clients. */
 export const MAX_BRIDGED_CONTAINERS = 220;
 
+/** The MAC of `br0`, fixed so that adding ports never changes it. */
+export const BRIDGE_MAC = "02:1c:ff:ff:ff:01";
+
 // How many `ip` commands run at once while building or tearing down: enough
 // to be quick, few enough not to crowd a small machine shared with others.
 const PARALLEL = 8;
@@ -24,6 +27,42 @@ const PARALLEL = 8;
 export interface BridgedNetworkOptions extends Pick<TestNetworkOptions, "prefix" | "dnsmasqArgs" | "v4" | "v6" | "leaseTime" | "logDhcp" | "containerLinkUp"> {
   /** How many container namespaces, 1 to {@link MAX_BRIDGED_CONTAINERS}. */
   readonly containers: number;
+  /**
+   * How the server namespace knows each container's link-layer address for
+   * IPv6: `"learned"` (default) as any host does, from neighbour discovery;
+   * `"pinned"` gives every `eth0` a fixed MAC (`BridgedContainer.mac`) and
+   * puts its EUI-64 link-local address in the server's neighbour table as a
+   * permanent entry on `br0`. dnsmasq looks up the sender of every DHCPv6
+   * message there and, when it is missing, sends a neighbour solicitation
+   * and sleeps 100 ms (single-threaded: every client waits). Learned entries
+   * of 200 containers do not survive on a machine with the kernel's default
+   * neighbour table size (gc_thresh3 1024, shared by all namespaces): the
+   * containers' own entries push them out, so a burst of 200 Solicits costs
+   * dnsmasq up to 20 s of sleep. A host serving that many containers raises
+   * the table size; a test on a shared machine cannot, so benchmarks pin.
+   */
+  readonly serverNeighbours?: "learned" | "pinned";
+}
+
+/**
+ * The MAC of container `index`'s `eth0` in a network built with
+ * `serverNeighbours: "pinned"`: locally administered, unique in the network.
+ */
+export function containerMac(index: number): string {
+  const hex = index.toString(16).padStart(4, "0");
+  return `02:1c:00:00:${hex.slice(0, 2)}:${hex.slice(2)}`;
+}
+
+/**
+ * The EUI-64 link-local address the kernel gives a link with `mac`
+ * (RFC 4291 appendix A: the universal/local bit inverted, ff:fe inserted),
+ * as `ip` prints it.
+ */
+export function eui64LinkLocal(mac: string): string {
+  const b = mac.split(":").map((x) => Number.parseInt(x, 16));
+  if (b.length !== 6 || b.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new RangeError(`Not a MAC address: ${mac}`);
+  const words = [((b[0]! ^ 0x02) << 8) | b[1]!, (b[2]! << 8) | 0xff, 0xfe00 | b[3]!, (b[4]! << 8) | b[5]!];
+  return `fe80::${words.map((w) => w.toString(16)).join(":")}`.replace(/^fe80::(0:)+/, "fe80::");
 }
 
 /** One container of a {@link BridgedNetwork}. */
@@ -38,6 +77,8 @@ export interface BridgedContainer {
   readonly iface: "eth0";
   /** The bridge port in the server namespace that is the other end of `eth0`. */
   readonly port: string;
+  /** The MAC of `eth0` when the network pins it (`serverNeighbours: "pinned"`), else `undefined` (the kernel's random one). */
+  readonly mac?: string;
   /** A directory of its own (mode 755) for its resolv.conf, leases, scripts. */
   readonly dir: string;
 }
@@ -131,7 +172,8 @@ export async function createBridgedNetwork(options: BridgedNetworkOptions): Prom
       const ns = `${base}-c${index}`;
       const own = join(dir, `c${index}`);
       mkdirSync(own, { mode: 0o755 });
-      return { index, ns, nsPath: `${NETNS_RUN_DIR}/${ns}`, iface: "eth0" as const, port: `p${index}`, dir: own };
+      const mac = options.serverNeighbours === "pinned" ? { mac: containerMac(index) } : {};
+      return { index, ns, nsPath: `${NETNS_RUN_DIR}/${ns}`, iface: "eth0" as const, port: `p${index}`, dir: own, ...mac };
     });
     // Held before they exist, so a half-done batch is still cleaned up.
     record.namespaces.unshift(...containers.map((c) => c.ns));
@@ -212,7 +254,10 @@ async function setUpBridge(serverNs: string, containers: readonly BridgedContain
       "link set lo up",
       // No STP and no forward delay: a port forwards as soon as it is up. No
       // multicast snooping: DHCPv6 and RA multicast reach every port at once.
-      "link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0",
+      // A MAC of its own: a bridge without one takes its lowest port's, and
+      // every change as ports are added flushes its neighbour table, pinned
+      // entries and what the server learned alike.
+      `link add br0 address ${BRIDGE_MAC} type bridge stp_state 0 forward_delay 0 mcast_snooping 0`,
       "addr add 192.0.2.1/24 dev br0",
       "addr add 2001:db8:1::1/64 dev br0 nodad",
       "link set br0 up",
@@ -225,7 +270,13 @@ async function setUpBridge(serverNs: string, containers: readonly BridgedContain
   const portsBatch = join(dir, "ports.batch");
   writeFileSync(
     portsBatch,
-    containers.map((c) => `link add ${c.port} type veth peer name ${c.iface} netns ${c.ns}\nlink set ${c.port} master br0 up\n`).join(""),
+    containers
+      .map((c) => {
+        const address = c.mac === undefined ? "" : ` address ${c.mac}`;
+        const pin = c.mac === undefined ? "" : `neigh replace ${eui64LinkLocal(c.mac)} lladdr ${c.mac} dev br0 nud permanent\n`;
+        return `link add ${c.port} type veth peer name ${c.iface}${address} netns ${c.ns}\nlink set ${c.port} master br0 up\n${pin}`;
+      })
+      .join(""),
   );
   await runChecked(["ip", "-n", serverNs, "-batch", portsBatch], { timeoutMs: 60_000 });
   const containerBatch = join(dir, "container.batch");

@@ -24,6 +24,12 @@ export interface OvnTestNorthbound {
   sbctl(...args: string[]): Promise<string>;
   /** Runs `ovn-trace --db=SB ...args` on northd's logical flows (northd only). */
   trace(...args: string[]): Promise<string>;
+  /**
+   * Restarts the NB `ovsdb-server` on the same database file and socket
+   * (its clients lose their connection; the rows stay) and resolves once it
+   * accepts connections again.
+   */
+  restartNorthbound(): Promise<void>;
   /** Stops every process and removes the temp dir; harmless twice. */
   stop(): Promise<void>;
 }
@@ -52,9 +58,10 @@ export async function startOvnNorthbound(options: OvnNorthboundOptions = {}): Pr
     const nbDb = join(dir, "nb.db");
     const nbSock = join(dir, "nb.sock");
     await runTool(["ovsdb-tool", "create", nbDb, OVN_NB_SCHEMA]);
-    processes.push(
-      await startProcess(ovsdbServerArgs(dir, "nb", nbDb, [`punix:${nbSock}`]), () => waitListening({ path: nbSock }, "NB ovsdb-server")),
-    );
+    const startNb = (): Promise<TestProcess> =>
+      startProcess(ovsdbServerArgs(dir, "nb", nbDb, [`punix:${nbSock}`]), () => waitListening({ path: nbSock }, "NB ovsdb-server"));
+    // First in the list, so stop() ends it last: it is the database everything else talks to.
+    processes.push(await startNb());
     let southbound: string | undefined;
     if (options.northd === true) {
       const sbDb = join(dir, "sb.db");
@@ -95,6 +102,10 @@ export async function startOvnNorthbound(options: OvnNorthboundOptions = {}): Pr
       trace: (...args) => {
         if (southbound === undefined) return Promise.reject(new Error("Started without northd: no southbound database"));
         return runTool(["ovn-trace", `--db=${southbound}`, ...args]);
+      },
+      restartNorthbound: async () => {
+        await processes[0]!.kill();
+        processes[0] = await startNb();
       },
       stop,
     };

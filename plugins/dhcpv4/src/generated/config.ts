@@ -28,6 +28,12 @@ export interface Dhcpv4Config {
    */
   readonly applyMtu: boolean;
   /**
+   * RFC 5227 address conflict detection: ARP-probe every new address before using it (4 to 7 s), DHCPDECLINE one another host holds, and defend the address while bound. Off by default: it delays every container's first address by seconds, and Incus's own client does not probe either.
+   *
+   * @default false
+   */
+  readonly addressConflictDetection: boolean;
+  /**
    * Most interfaces of this process between DISCOVER and the answer to their REQUEST at once; the others wait in INIT, first come first served. A lone interface never waits; renewals never wait.
    *
    * @default 16
@@ -36,13 +42,14 @@ export interface Dhcpv4Config {
 }
 
 /** {@link Dhcpv4Config} as a host config may give it: the properties with a default may be left out. */
-export type Dhcpv4ConfigInput = Omit<Dhcpv4Config, "clientIdentifier" | "requestBroadcast" | "applyMtu" | "maxConcurrentDiscovers"> &
-  Partial<Pick<Dhcpv4Config, "clientIdentifier" | "requestBroadcast" | "applyMtu" | "maxConcurrentDiscovers">>;
+export type Dhcpv4ConfigInput = Omit<Dhcpv4Config, "clientIdentifier" | "requestBroadcast" | "applyMtu" | "addressConflictDetection" | "maxConcurrentDiscovers"> &
+  Partial<Pick<Dhcpv4Config, "clientIdentifier" | "requestBroadcast" | "applyMtu" | "addressConflictDetection" | "maxConcurrentDiscovers">>;
 
 /** The schema's `default` values, which the host fills in before the plugin sees its config. */
 export const DEFAULT_DHCPV4_CONFIG: Dhcpv4Config = Object.freeze({
   clientIdentifier: "duid",
   requestBroadcast: true,
   applyMtu: true,
+  addressConflictDetection: false,
   maxConcurrentDiscovers: 16,
 });

@@ -9,10 +9,12 @@
 import { hostname } from "node:os";
 import {
   HostIdentityToken,
+  HostMetricsToken,
   NetworkStateToken,
   PluginConfigToken,
   inject,
   type HostIdentity,
+  type HostMetrics,
   type IpFamily,
   type NatBackend,
   type NatListOptions,
@@ -38,12 +40,12 @@ import {
   type CountResult,
   type InsertResult,
   type OvsdbOperation,
-  type OvsdbRow,
   type SelectResult,
 } from "@incusx/ovsdb";
 import { OvnNatError, type NatConflict } from "./errors.js";
-import { natTransaction, planIsEmpty, planNat, type NatChangePlan, type NatView, type OwnedGuard, type PlacedRule } from "./plan.js";
-import { readDynamicAddresses, ovnSwitchPortName } from "./dynamic-addresses.js";
+import { natTransaction, placedRow, planIsEmpty, planNat, type NatChangePlan, type NatView, type OwnedGuard, type PlacedRule } from "./plan.js";
+import { placeOnGateways, readGatewayPorts } from "./gateway-ports.js";
+import { nicSwitchPortNames, readDynamicAddresses } from "./dynamic-addresses.js";
 import { planNicNat } from "./nic-plan.js";
 import { forwardLbError, readForwardVips, screenForwardLbs } from "./forward-lb.js";
 import { readAll, readForRule } from "./reads.js";
@@ -63,7 +65,6 @@ import {
   rowHolder,
   rowOwnerKey,
   ruleOfRow,
-  ruleRow,
   type NatRowView,
 } from "./rows.js";
 import { DEFAULT_OVN_NAT_CONFIG, type OvnNatConfigInput } from "../generated/config.js";
@@ -129,6 +130,7 @@ export class OvnNatBackend implements NatBackend {
   readonly #config: OvnNatConfigInput;
   readonly #state: NetworkState;
   readonly #member: string;
+  readonly #metrics: HostMetrics | undefined;
   #client: Promise<OvsdbClient> | undefined;
   #ownsClient = true;
   #writes = 0;
@@ -150,6 +152,8 @@ export class OvnNatBackend implements NatBackend {
   #prepared: PreparedRules | undefined;
   /** The rules of the last reconcile that succeeded. */
   #settled: PreparedRules | undefined;
+  /** Where the last reconcile that succeeded placed rules on gateway ports ({@link gatewayPlacement}). */
+  #settledPlacement = "";
   /** NICs (owner keys) whose rule the last reconcile could not apply (missing router, row in the way): planned again every time. */
   readonly #blockedKeys = new Set<string>();
   /** Counts takeovers of rows from other members (NICs that moved here): orders them against reconciles. */
@@ -163,10 +167,12 @@ export class OvnNatBackend implements NatBackend {
     @inject(PluginConfigToken) config: unknown,
     @inject(NetworkStateToken) state: NetworkState,
     @inject(HostIdentityToken) identity?: HostIdentity,
+    @inject(HostMetricsToken) metrics?: HostMetrics,
   ) {
     this.#config = (config ?? {}) as OvnNatConfigInput;
     this.#state = state;
     this.#member = identity?.member || hostname();
+    this.#metrics = metrics;
   }
 
   /** A backend on an existing client (the caller closes it), writing as `options.member` (default the host name). */
@@ -199,14 +205,25 @@ export class OvnNatBackend implements NatBackend {
   /**
    * The rules `nic` asks for: one per family whose `*.address.external` is
    * set, from its static address or else its switch port's
-   * `dynamic_addresses` (port named by {@link ovnSwitchPortName}). Never writes.
+   * `dynamic_addresses`: the port Incus names
+   * `incus-net<network ID>-instance-<instance UUID>-<device>` (network ID
+   * from the state's network `id` or its `incus-net<id>-lr` router, UUID
+   * from the NIC's `instanceUuid`), else the legacy
+   * `<network>-instance-<instance>-<device>`. Never writes.
    */
   async plan(nic: NicDevice): Promise<NatPlan> {
-    return planNicNat(nic, async (network) => {
-      const port = ovnSwitchPortName(network, nic.instance, nic.device);
-      this.#plannedPorts.add(port);
-      return readDynamicAddresses(await this.#connect(), port, this.#timeout());
-    });
+    let ports: string[] = [];
+    return planNicNat(
+      nic,
+      async (name) => {
+        const network = await this.#state.network(name);
+        ports = nicSwitchPortNames(network ?? { name }, nic);
+        // Every name tried: the port appearing (Incus starting the NIC) under any of them changes the plan.
+        for (const port of ports) this.#plannedPorts.add(port);
+        return readDynamicAddresses(await this.#connect(), ports, this.#timeout());
+      },
+      () => ports,
+    );
   }
 
   /**
@@ -267,7 +284,7 @@ export class OvnNatBackend implements NatBackend {
       if (optimistic) {
         optimistic = false;
         const guess: NatView = { routers: new Map([[router, this.#routerUuids.get(router)!]]), rows: [], routerOf: () => undefined };
-        const plan = planNat(guess, [placed], "keys", { member: this.#member, takeOver: true });
+        const plan = planNat(guess, placed, "keys", { member: this.#member, takeOver: true });
         try {
           const inserted = await this.#commit(client, plan, guess, [{ selector, uuids: [...(this.#instanceRows.get(instance) ?? [])] }]);
           this.#rememberWrites(plan, inserted);
@@ -287,7 +304,7 @@ export class OvnNatBackend implements NatBackend {
       this.#instanceRows.set(instance, new Set(owned));
       // Every NIC seen with a row must read first: a guess would not replace that row.
       this.#rememberKeysOf(ownedRows);
-      const plan = planNat(view, [placed], "keys", { member: this.#member, takeOver: true });
+      const plan = planNat(view, placed, "keys", { member: this.#member, takeOver: true });
       throwIfBlocked(plan, normal.network);
       // The instance's rows of every member (nothing new), and this member's (none taken away by another).
       const mine = ownedRows.filter((r) => rowHolder(r, this.#member) === "own").map((r) => r.uuid);
@@ -342,7 +359,7 @@ export class OvnNatBackend implements NatBackend {
       const client = await this.#connect();
       const selector = options.allMembers === true ? ownerSelector() : memberSelector(this.#member);
       const read = op.select("NAT", [["external_ids", "includes", selector]], [...NAT_COLUMNS]);
-      const [rows] = (await client.transact(OVN_NORTHBOUND, [read], { timeoutMs: this.#timeout() })) as [SelectResult];
+      const [rows] = (await client.transactPruned(OVN_NORTHBOUND, [read], { timeoutMs: this.#timeout() })) as [SelectResult];
       return rows.rows.map(natRowView).flatMap((row) => ruleOfRow(row) ?? []);
     });
   }
@@ -381,10 +398,12 @@ export class OvnNatBackend implements NatBackend {
   async #applyAll(rules: readonly NatRule[], scope: "keys" | "all"): Promise<OvnNatReconcileResult> {
     const prepared = await this.#prepare(rules);
     const failed = [...prepared.failed];
-    const { allowed, blocked } = await this.#screenForwardLbs(prepared.placed);
+    const { allowed, blocked } = await this.#screenAndPlace(prepared.placed);
     for (const b of blocked) failed.push({ rule: b.placed.rule, error: forwardLbError(b) });
     // A reconcile towards the rules of the last one that succeeded only has to look at the NICs whose rows changed since.
-    const settled = scope === "all" && this.#settled === prepared;
+    // A gateway port added or removed since moves rows the changed-rows repair would not look at.
+    const placement = gatewayPlacement(allowed);
+    const settled = scope === "all" && this.#settled === prepared && this.#settledPlacement === placement;
     this.#settled = undefined;
     // The host state these rules came from was read after the previous reconcile finished, maybe before
     // a NIC that moved here since was started: the row taken over for it is not this reconcile's to delete.
@@ -403,7 +422,7 @@ export class OvnNatBackend implements NatBackend {
       if (watcher !== undefined && settled && changes !== "all") {
         // Rows of NICs the rules do not name are left alone here: they may be a NIC started since
         // the rules were planned (its rule is in the next full plan); a full reconcile removes strays.
-        const byKey = firstByKey(allowed);
+        const byKey = placedByKey(allowed);
         restricted = true;
         const keys = new Set([...changes.keys, ...this.#blockedKeys].filter((key) => byKey.has(key)));
         return this.#applyChanged(client, watcher, byKey, keys, changes);
@@ -432,7 +451,10 @@ export class OvnNatBackend implements NatBackend {
       } else for (const p of plan.kept) this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
       return plan;
     });
-    if (scope === "all") this.#settled = prepared;
+    if (scope === "all") {
+      this.#settled = prepared;
+      this.#settledPlacement = placement;
+    }
     if (scope === "all") {
       this.#reconciledThrough = this.#takeOvers;
       for (const [key, seq] of this.#takenOverAt) if (seq <= this.#reconciledThrough) this.#takenOverAt.delete(key);
@@ -483,11 +505,11 @@ export class OvnNatBackend implements NatBackend {
    * towards the same rules (the others were right then and nothing touched
    * them), on the watch's view; commits when something differs.
    */
-  async #applyChanged(client: OvsdbClient, watcher: NatWatcher, byKey: ReadonlyMap<string, PlacedRule>, keys: ReadonlySet<string>, changes: WatchedChanges): Promise<NatChangePlan> {
+  async #applyChanged(client: OvsdbClient, watcher: NatWatcher, byKey: ReadonlyMap<string, readonly PlacedRule[]>, keys: ReadonlySet<string>, changes: WatchedChanges): Promise<NatChangePlan> {
     // What the backend knows follows every changed row, planned or not.
     for (const id of changes.uuids) this.#known.delete(id);
     for (const row of watcher.rowsFor(changes.keys, new Set())) this.#known.set(row.view.uuid, row.print);
-    const placed = [...keys].map((key) => byKey.get(key)!);
+    const placed = [...keys].flatMap((key) => byKey.get(key)!);
     if (placed.length === 0) return planNat({ routers: new Map(), rows: [], routerOf: () => undefined }, [], "keys", { member: this.#member });
     // Rows of other NICs on the same addresses are in the way of an insert: they are in the view too.
     const mirrored = watcher.rowsFor(keys, new Set(placed.map((p) => p.rule.logicalIp)));
@@ -520,7 +542,7 @@ export class OvnNatBackend implements NatBackend {
     const selects = inserts.flatMap(({ rule }) =>
       [rule.logicalIp, `${rule.logicalIp}/32`].map((spelling) => op.select("NAT", [["type", "==", "snat"], ["logical_ip", "==", spelling]], [...NAT_COLUMNS])),
     );
-    const results = (await client.transact(OVN_NORTHBOUND, selects, { timeoutMs: this.#timeout() })) as SelectResult[];
+    const results = (await client.transactPruned(OVN_NORTHBOUND, selects, { timeoutMs: this.#timeout() })) as SelectResult[];
     const rows = new Map(mirrored.rows.map((r) => [r.uuid, r]));
     for (const r of results.flatMap((s) => s.rows)) {
       const view = natRowView(r);
@@ -540,13 +562,28 @@ export class OvnNatBackend implements NatBackend {
   }
 
   /**
-   * `placed` with the port range its row needs; refuses it when its external
-   * address is a portless VIP, after removing the NIC's row of that family
-   * (it would break the NIC).
+   * {@link #screenForwardLbs}, with the allowed rules placed on their
+   * routers' distributed gateway ports (gateway-ports.ts: one entry per
+   * port on a router with several). The gateway ports are read alongside.
    */
-  async #refuseForwardLb(placed: PlacedRule): Promise<PlacedRule> {
-    const { allowed, blocked } = await this.#screenForwardLbs([placed]);
-    if (blocked[0] === undefined) return allowed[0]!;
+  async #screenAndPlace(placed: readonly PlacedRule[]): Promise<ReturnType<typeof screenForwardLbs>> {
+    const routers = [...new Set(placed.map((p) => p.router))];
+    const gateways = this.#retrying("Reading gateway ports", async () =>
+      placed.length === 0 ? new Map() : readGatewayPorts(await this.#connect(), routers.length === 1 ? routers : undefined, this.#timeout()),
+    );
+    gateways.catch(() => undefined); // awaited below; not unhandled when screening fails first
+    const { allowed, blocked } = await this.#screenForwardLbs(placed);
+    return { allowed: placeOnGateways(allowed, await gateways), blocked };
+  }
+
+  /**
+   * `placed` with the port range its row needs, once per gateway port it
+   * goes on; refuses it when its external address is a portless VIP, after
+   * removing the NIC's row of that family (it would break the NIC).
+   */
+  async #refuseForwardLb(placed: PlacedRule): Promise<PlacedRule[]> {
+    const { allowed, blocked } = await this.#screenAndPlace([placed]);
+    if (blocked[0] === undefined) return allowed;
     await this.remove(placed.rule.owner, placed.rule.family);
     throw forwardLbError(blocked[0]);
   }
@@ -559,11 +596,8 @@ export class OvnNatBackend implements NatBackend {
       this.#writes++;
       const inserted = ops.flatMap((o, i) => (o.op === "insert" ? [uuidOf((results[i] as InsertResult).uuid) ?? ""] : []));
       for (const d of plan.deletes) this.#known.delete(d.row.uuid);
-      plan.inserts.forEach((p, i) => this.#known.set(inserted[i]!, rowPrint(natRowView(insertedRow(p, plan.member)))));
-      for (const u of plan.updates) {
-        const row = ruleRow(u.placed.rule, plan.member, u.row.externalIds);
-        this.#known.set(u.row.uuid, rowPrint(natRowView({ ...row, external_port_range: u.placed.portRange ?? "" })));
-      }
+      plan.inserts.forEach((p, i) => this.#known.set(inserted[i]!, rowPrint(natRowView(placedRow(p, plan.member)))));
+      for (const u of plan.updates) this.#known.set(u.row.uuid, rowPrint(natRowView(placedRow(u.placed, plan.member, u.row.externalIds))));
       for (const { index, router } of routerMutations) {
         if ((results[index] as CountResult).count !== 1) {
           throw new OvnNatError("router-missing", `Logical router "${router}" disappeared while its SNAT rows were written`);
@@ -630,7 +664,11 @@ export class OvnNatBackend implements NatBackend {
         unrefWhenIdle: true,
       });
       this.#client = client;
-      client.catch(() => (this.#client = undefined));
+      client.then(
+        // The host counts the connection's losses (incusx_ovsdb_reconnects_total); the client heals them itself.
+        (c) => c.on("reconnect", () => this.#metrics?.record({ kind: "ovsdb-reconnect", database: OVN_NORTHBOUND })),
+        () => (this.#client = undefined),
+      );
     }
     return this.#client;
   }
@@ -700,12 +738,6 @@ function printOf(row: NatRowView): RowPrint {
   return rowPrint(row);
 }
 
-/** The row inserted for `placed`, as the transaction writes it (port range included). */
-function insertedRow(placed: PlacedRule, member: string): OvsdbRow {
-  const row = ruleRow(placed.rule, member);
-  return placed.portRange === undefined ? row : { ...row, external_port_range: placed.portRange };
-}
-
 /** Guards of a plan made on a watch's view: the owned rows of each instance it changes are still the ones seen. */
 function instanceGuards(plan: NatChangePlan, view: NatView, member: string): OwnedGuard[] {
   const touched = new Set<string>([
@@ -719,12 +751,19 @@ function instanceGuards(plan: NatChangePlan, view: NatView, member: string): Own
   return [...rows].map(([instance, uuids]) => ({ selector: memberSelector(member, instance), uuids }));
 }
 
-/** The first rule of each NIC and family (a plan keeps the first too). */
-function firstByKey(placed: readonly PlacedRule[]): Map<string, PlacedRule> {
-  const byKey = new Map<string, PlacedRule>();
+/** Which rules went on which gateway ports: compared between reconciles (rules without a gateway port are left out, so usually ""). */
+function gatewayPlacement(placed: readonly PlacedRule[]): string {
+  return placed.flatMap((p) => (p.gatewayPort === undefined ? [] : [`${ownerKey(p.rule.owner, p.rule.family)}\u0000${p.gatewayPort}`])).join("\n");
+}
+
+/** The first rule of each NIC and family (a plan keeps the first too), with its entries on every gateway port. */
+function placedByKey(placed: readonly PlacedRule[]): Map<string, PlacedRule[]> {
+  const byKey = new Map<string, PlacedRule[]>();
   for (const p of placed) {
     const key = ownerKey(p.rule.owner, p.rule.family);
-    if (!byKey.has(key)) byKey.set(key, p);
+    const list = byKey.get(key);
+    if (list === undefined) byKey.set(key, [p]);
+    else if (list[0]!.rule === p.rule) list.push(p);
   }
   return byKey;
 }

@@ -2,7 +2,7 @@
 
 export { OvnNatBackend } from "./backend.js";
 export type { OvnNatBackendOptions, OvnNatConfig, OvnNatReconcileResult } from "./backend.js";
-export { ovnSwitchPortName, parseDynamicAddresses, readDynamicAddresses } from "./dynamic-addresses.js";
+export { incusNetworkId, incusSwitchPortName, nicSwitchPortNames, ovnSwitchPortName, parseDynamicAddresses, readDynamicAddresses } from "./dynamic-addresses.js";
 export type { SwitchPortAddresses } from "./dynamic-addresses.js";
 export { OvnNatError, PLUGIN_ID } from "./errors.js";
 export type { NatConflict, OvnNatErrorReason } from "./errors.js";

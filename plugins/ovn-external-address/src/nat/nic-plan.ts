@@ -13,11 +13,14 @@ const LABEL: Readonly<Record<IpFamily, string>> = { ipv4: "IPv4", ipv6: "IPv6" }
 /**
  * The NAT plan of `nic`. `dynamic` reads the port's dynamic addresses; it
  * is called only when a family wants a rule and has no static address.
- * NICs that are not `ovn`, or set no external address, get an empty plan.
+ * `portsOf` names the switch ports looked for, for the skip reason when
+ * none exists. NICs that are not `ovn`, or set no external address, get an
+ * empty plan.
  */
 export async function planNicNat(
   nic: NicDevice,
   dynamic: (network: string) => Promise<SwitchPortAddresses | undefined>,
+  portsOf?: (network: string) => readonly string[],
 ): Promise<NatPlan> {
   const rules: NatRule[] = [];
   const skipped: NatSkip[] = [];
@@ -39,12 +42,17 @@ export async function planNicNat(
       skipped.push({ family, reason: `NIC "${nicName(owner)}" has ${family}.address "none"` });
       continue;
     }
+    let noPort = false;
     if (logical === undefined && (configured === undefined || configured === "")) {
       live ??= dynamic(network);
-      logical = (await live)?.[family];
+      const addresses = await live;
+      noPort = addresses === undefined;
+      logical = addresses?.[family];
     }
     if (logical === undefined) {
-      skipped.push({ family, reason: `NIC "${nicName(owner)}" has no ${LABEL[family]} address` });
+      const ports = noPort ? (portsOf?.(network) ?? []) : [];
+      const why = ports.length === 0 ? "" : ` (no logical switch port ${ports.join(" or ")})`;
+      skipped.push({ family, reason: `NIC "${nicName(owner)}" has no ${LABEL[family]} address${why}` });
       continue;
     }
     rules.push({ owner, network, family, logicalIp: logical, externalIp: sameFamily(external, family) ?? external });

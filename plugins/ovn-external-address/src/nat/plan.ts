@@ -4,7 +4,7 @@
 // that applies it. No I/O here, so every case is unit-tested.
 
 import type { NatRule } from "@incusx/sdk";
-import { namedUuid, op, ovsMap, ovsSet, uuid, type OvsdbCondition, type OvsdbOperation, type OvsdbValue } from "@incusx/ovsdb";
+import { namedUuid, op, ovsMap, ovsSet, uuid, type OvsdbCondition, type OvsdbOperation, type OvsdbRow, type OvsdbValue } from "@incusx/ovsdb";
 import type { NatConflict } from "./errors.js";
 import {
   EXTERNAL_ID_KEYS,
@@ -43,6 +43,12 @@ export interface PlacedRule {
   readonly router: string;
   /** The row's external_port_range, kept clear of a forward's VIP ports (forward-lb.ts); none when undefined. */
   readonly portRange?: string;
+  /**
+   * The row's gateway_port (a distributed gateway port's `_uuid`) on a router
+   * with several (gateway-ports.ts); none when undefined. A rule may be
+   * placed once per gateway port: one row each.
+   */
+  readonly gatewayPort?: string;
 }
 
 /** A row to delete, with the rule it stood for (when it was a well-formed owned row). */
@@ -128,9 +134,17 @@ export function planNat(view: NatView, desired: readonly PlacedRule[], scope: "k
   const conflicts: NatConflict[] = [];
   const desiredKeys = new Set<string>();
   const adoptedRows = new Set<string>();
+  // One rule per NIC and family: the first wins, on each of its gateway ports once.
+  const winners = new Map<string, NatRule>();
+  const placedPorts = new Set<string>();
   for (const placed of desired) {
     const key = ownerKey(placed.rule.owner, placed.rule.family);
-    if (desiredKeys.has(key)) continue; // one rule per NIC and family: the first wins
+    const winner = winners.get(key);
+    if (winner !== undefined && winner !== placed.rule) continue;
+    const port = `${key}\u0000${placed.gatewayPort ?? ""}`;
+    if (placedPorts.has(port)) continue;
+    placedPorts.add(port);
+    winners.set(key, placed.rule);
     desiredKeys.add(key);
     if (!view.routers.has(placed.router)) {
       missingRouters.push(placed);
@@ -142,6 +156,7 @@ export function planNat(view: NatView, desired: readonly PlacedRule[], scope: "k
         !keptRows.has(row.uuid) &&
         rowMatches(row, placed.rule) &&
         row.externalPortRange === (placed.portRange ?? "") &&
+        (row.gatewayPort ?? "") === (placed.gatewayPort ?? "") &&
         onRouter(row),
     );
     if (match !== undefined) {
@@ -149,7 +164,7 @@ export function planNat(view: NatView, desired: readonly PlacedRule[], scope: "k
       kept.push(placed);
       continue;
     }
-    const others = othersByKey.get(key) ?? [];
+    const others = (othersByKey.get(key) ?? []).filter((row) => !adoptedRows.has(row.uuid));
     const legacy = others.find((row) => rowHolder(row, member) === "legacy" && onRouter(row));
     const held = others.filter((row) => rowHolder(row, member) === "other");
     const takeable = ownership.takeOver === true ? held.find(onRouter) : undefined;
@@ -192,13 +207,14 @@ export function planNat(view: NatView, desired: readonly PlacedRule[], scope: "k
   const claimed = new Map<string, PlacedRule>();
   for (const { placed, row: candidate } of wanting) {
     const { rule, router } = placed;
-    const spot = `${router}\n${rule.logicalIp}`;
+    const spot = `${router}\n${placed.gatewayPort ?? ""}\n${rule.logicalIp}`;
     const blocking = (byLogical.get(rule.logicalIp) ?? []).filter(
       (row) =>
         row.type === "snat" &&
         !deleted.has(row.uuid) &&
         row.uuid !== candidate?.uuid &&
         view.routerOf(row.uuid) === router &&
+        samePort(row.gatewayPort, placed.gatewayPort) &&
         rowOwnerKey(row) !== ownerKey(rule.owner, rule.family),
     );
     const rival = claimed.get(spot);
@@ -214,6 +230,31 @@ export function planNat(view: NatView, desired: readonly PlacedRule[], scope: "k
     else updates.push({ row: candidate, placed, from: rowMember(candidate) });
   }
   return { member, kept, inserts, updates, deletes: finalDeletes, conflicts, missingRouters, legacy, spared };
+}
+
+/**
+ * Whether snat rows on two gateway ports translate the same packets: rows on
+ * different ports do not (OVN applies each at its own port), a row without
+ * a port may apply at any.
+ */
+function samePort(a: string | undefined, b: string | undefined): boolean {
+  return !a || !b || a === b;
+}
+
+/**
+ * The NAT row `placed` is written as by `member`: {@link ruleRow} with its
+ * port range and gateway port. For an update (`keep`: the row's
+ * external_ids as read) a range or gateway port the rule no longer wants is
+ * cleared.
+ */
+export function placedRow(placed: PlacedRule, member: string, keep?: Readonly<Record<string, string>>): OvsdbRow {
+  const row = ruleRow(placed.rule, member, keep);
+  if (keep !== undefined) return { ...row, external_port_range: placed.portRange ?? "", gateway_port: placed.gatewayPort === undefined ? ovsSet([]) : uuid(placed.gatewayPort) };
+  return {
+    ...row,
+    ...(placed.portRange === undefined ? {} : { external_port_range: placed.portRange }),
+    ...(placed.gatewayPort === undefined ? {} : { gateway_port: uuid(placed.gatewayPort) }),
+  };
 }
 
 function conflictOf(placed: PlacedRule, row: NatRowView): NatConflict {
@@ -327,15 +368,12 @@ export function natTransaction(plan: NatChangePlan, view: NatView, owned: readon
     ops.push(op.mutate("Logical_Router", [["_uuid", "==", uuid(view.routers.get(router)!)]], [["nat", "delete", ovsSet(uuids.map(uuid))]]));
   }
   for (const u of plan.updates) {
-    const row = ruleRow(u.placed.rule, plan.member, u.row.externalIds);
-    // An update also clears a range the row had and the rule no longer wants.
-    ops.push(op.update("NAT", [["_uuid", "==", uuid(u.row.uuid)]], { ...row, external_port_range: u.placed.portRange ?? "" }));
+    ops.push(op.update("NAT", [["_uuid", "==", uuid(u.row.uuid)]], placedRow(u.placed, plan.member, u.row.externalIds)));
   }
   const insertsByRouter = new Map<string, string[]>();
   plan.inserts.forEach((placed, i) => {
     const name = `nat${i}`;
-    const row = ruleRow(placed.rule, plan.member);
-    ops.push(op.insert("NAT", placed.portRange === undefined ? row : { ...row, external_port_range: placed.portRange }, name));
+    ops.push(op.insert("NAT", placedRow(placed, plan.member), name));
     pushTo(insertsByRouter, placed.router, name);
   });
   const routerMutations: { index: number; router: string }[] = [];

@@ -18,7 +18,7 @@ export async function readForRule(client: OvsdbClient, rule: NatRule, router: st
           op.select("NAT", [["logical_ip", "==", `${rule.logicalIp}/32`]], [...NAT_COLUMNS]),
         ]
       : [op.select("NAT", [["type", "==", "snat"]], [...NAT_COLUMNS])];
-  const results = (await client.transact(
+  const results = (await client.transactPruned(
     OVN_NORTHBOUND,
     [
       op.select("Logical_Router", [["name", "==", router]], ["_uuid"]),
@@ -57,7 +57,7 @@ export async function readForRule(client: OvsdbClient, rule: NatRule, router: st
 
 /** Reads every router and every snat or owned NAT row. */
 export async function readAll(client: OvsdbClient, timeoutMs: number): Promise<NatView> {
-  const [routerRows, snat, owned] = (await client.transact(
+  const [routerRows, snat, owned] = (await client.transactPruned(
     OVN_NORTHBOUND,
     [
       op.select("Logical_Router", [], ["_uuid", "name", "nat"]),

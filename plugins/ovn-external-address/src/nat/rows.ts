@@ -22,7 +22,7 @@ export const EXTERNAL_ID_KEYS = Object.freeze({
 });
 
 /** Columns read from NAT rows. */
-export const NAT_COLUMNS = ["_uuid", "type", "logical_ip", "external_ip", "external_port_range", "external_ids"] as const;
+export const NAT_COLUMNS = ["_uuid", "type", "logical_ip", "external_ip", "external_port_range", "gateway_port", "external_ids"] as const;
 
 /** A NAT row as the backend reads it. */
 export interface NatRowView {
@@ -35,6 +35,8 @@ export interface NatRowView {
   readonly externalIp: string;
   /** external_port_range ("" when none). */
   readonly externalPortRange: string;
+  /** gateway_port: the distributed gateway port's `_uuid`; "" or absent when none. */
+  readonly gatewayPort?: string;
   readonly externalIds: Readonly<Record<string, string>>;
 }
 
@@ -48,6 +50,7 @@ export function natRowView(row: OvsdbRow): NatRowView {
     logicalIp: hostAddress(raw),
     externalIp: String(row.external_ip ?? ""),
     externalPortRange: String(row.external_port_range ?? ""),
+    gatewayPort: uuidOf(row.gateway_port) ?? "",
     externalIds: mapRecord(row.external_ids),
   };
 }

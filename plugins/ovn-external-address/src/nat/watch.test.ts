@@ -21,6 +21,7 @@ async function setup() {
       listener = l;
       return { id: "m", cancel: async () => undefined };
     },
+    getSchema: async () => ({ name: "OVN_Northbound", version: "7.0.0", tables: { NAT: { columns: { gateway_port: {} } } } }),
   } as unknown as OvsdbClient;
   const known = new Map<string, RowPrint>([["r1", printOf(ROW)]]);
   const state = { writing: false };

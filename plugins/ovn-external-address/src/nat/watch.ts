@@ -5,7 +5,7 @@
 // updates its own transactions cause report nothing.
 
 import type { NatStoreChange, NatWatch } from "@incusx/sdk";
-import { mapRecord, uuidsOf, type Monitor, type MonitorUpdate, type OvsdbClient, type OvsdbRow, type OvsdbValue, type RowUpdate2 } from "@incusx/ovsdb";
+import { hasColumn, mapRecord, uuidOf, uuidsOf, type Monitor, type MonitorUpdate, type OvsdbClient, type OvsdbRow, type OvsdbValue, type RowUpdate2 } from "@incusx/ovsdb";
 import type { NatView } from "./plan.js";
 import { OVN_NORTHBOUND, hostAddress, rowOwnerKey, type NatRowView } from "./rows.js";
 
@@ -13,9 +13,11 @@ import { OVN_NORTHBOUND, hostAddress, rowOwnerKey, type NatRowView } from "./row
 export type RowPrint = string;
 
 /** The print of a NAT row's content: type, addresses and port range as stored, external_ids in key order. */
-export function rowPrint(row: Pick<NatRowView, "type" | "logicalIpRaw" | "externalIp" | "externalPortRange" | "externalIds">): RowPrint {
+export function rowPrint(row: Pick<NatRowView, "type" | "logicalIpRaw" | "externalIp" | "externalPortRange" | "gatewayPort" | "externalIds">): RowPrint {
   const ids = Object.entries(row.externalIds).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify([row.type, row.logicalIpRaw, row.externalIp, row.externalPortRange, ids]);
+  const print: unknown[] = [row.type, row.logicalIpRaw, row.externalIp, row.externalPortRange, ids];
+  if (row.gatewayPort) print.push(row.gatewayPort);
+  return JSON.stringify(print);
 }
 
 /** What the watch needs from its backend. */
@@ -79,8 +81,9 @@ export class NatWatcher implements NatWatch {
     watcher.#monitor = await client.monitor(
       OVN_NORTHBOUND,
       {
-        NAT: { columns: ["type", "logical_ip", "external_ip", "external_port_range", "external_ids"], where: [["external_ids", "includes", ownedWhere]] },
-        Logical_Router: { columns: ["name", "nat"] },
+        NAT: { columns: await natColumns(client), where: [["external_ids", "includes", ownedWhere]] },
+        // ports: a gateway port added or removed changes where rows go (gateway-ports.ts).
+        Logical_Router: { columns: ["name", "nat", "ports"] },
         Logical_Switch_Port: { columns: ["name", "dynamic_addresses"] },
       },
       (update) => watcher.#onUpdate(update),
@@ -201,8 +204,11 @@ export class NatWatcher implements NatWatch {
     }
     const routerChanges = update.updates.Logical_Router ?? {};
     applyRouters(this.#routers, routerChanges);
-    // A router's nat column changes with every NAT row added or removed: only a router that came, went or was renamed counts.
-    const router = Object.entries(routerChanges).find(([, change]) => "insert" in change || "delete" in change || ("modify" in change && "name" in change.modify));
+    // A router's nat column changes with every NAT row added or removed: only a router that came, went,
+    // was renamed or changed ports counts.
+    const router = Object.entries(routerChanges).find(
+      ([, change]) => "insert" in change || "delete" in change || ("modify" in change && ("name" in change.modify || "ports" in change.modify)),
+    );
     if (router !== undefined) this.#report({ reason: "router", detail: `Logical_Router ${router[0]} ${changeKind(router[1])}` });
     else if (port !== undefined) this.#report({ reason: "address", detail: port });
     else if (natChanged) this.#compare();
@@ -279,6 +285,7 @@ function applyNat(
           logicalIpRaw: typeof diff.logical_ip === "string" ? diff.logical_ip : old.logicalIpRaw,
           externalIp: typeof diff.external_ip === "string" ? diff.external_ip : old.externalIp,
           externalPortRange: typeof diff.external_port_range === "string" ? diff.external_port_range : old.externalPortRange,
+          gatewayPort: diff.gateway_port === undefined ? (old.gatewayPort ?? "") : toggled(old.gatewayPort ?? "", uuidsOf(diff.gateway_port)),
           externalIds: diff.external_ids === undefined ? old.externalIds : applyMapDiff(old.externalIds, mapRecord(diff.external_ids)),
         }),
       );
@@ -291,6 +298,7 @@ function applyNat(
           logicalIpRaw: String(row.logical_ip ?? ""),
           externalIp: String(row.external_ip ?? ""),
           externalPortRange: String(row.external_port_range ?? ""),
+          gatewayPort: uuidOf(row.gateway_port) ?? "",
           externalIds: mapRecord(row.external_ids),
         }),
       );
@@ -342,4 +350,17 @@ function rowOf(change: RowUpdate2): OvsdbRow | undefined {
 
 function changeKind(change: RowUpdate2): string {
   return "insert" in change ? "inserted" : "delete" in change ? "deleted" : "modify" in change ? "modified" : "listed";
+}
+
+/** The NAT columns the watch mirrors; `gateway_port` only where the NB schema has it (older OVN lacks it). */
+async function natColumns(client: OvsdbClient): Promise<string[]> {
+  const columns = ["type", "logical_ip", "external_ip", "external_port_range", "external_ids"];
+  return hasColumn(await client.getSchema(OVN_NORTHBOUND), "NAT", "gateway_port") ? [...columns, "gateway_port"] : columns;
+}
+
+/** An optional column after an update2 diff: the diff lists the values added or removed (a set of at most one). */
+function toggled(old: string, diff: readonly string[]): string {
+  const values = new Set(old === "" ? [] : [old]);
+  for (const value of diff) if (!values.delete(value)) values.add(value);
+  return [...values][0] ?? "";
 }
