@@ -20,9 +20,7 @@ import {
   type NicDevice,
 } from "@incusx/sdk";
 import type { HostState } from "@incusx/sdk/host";
-import { runCli } from "../../test/run-cli.js";
-import { commandHelp, parseCommandLine, type Command } from "../command.js";
-import { reportError } from "../errors.js";
+import { runCli, runCommand } from "../../test/run-cli.js";
 import { natListCommand } from "./nat-list.js";
 import { natReconcileCommand } from "./nat-reconcile.js";
 import { networkForwardCommand } from "./network-forward.js";
@@ -91,20 +89,7 @@ const REAL: NicHostDeps = {
   plugins: [{ plugin: ovnPlugin, manifest: ovnPackage.incusx, onFailure: "abort" }],
 };
 
-async function run(command: Command, argv: readonly string[], cwd: string) {
-  let stdout = "";
-  let stderr = "";
-  const io = { stdout: { write: (c: string) => (stdout += c) }, stderr: { write: (c: string) => (stderr += c) }, cwd };
-  let status: number;
-  try {
-    const args = parseCommandLine(command, argv);
-    if (args === "help") io.stdout.write(commandHelp(command));
-    status = args === "help" ? 0 : await command.run(args, io);
-  } catch (error) {
-    status = reportError(io.stderr, error);
-  }
-  return { status, stdout, stderr };
-}
+const run = runCommand;
 
 const STATE: HostState = {
   networks: [
