@@ -2,6 +2,14 @@
 
 export { DhcpDecodeError } from "./decode-error.js";
 export {
+  invalidDhcpv4Options,
+  invalidDhcpv6Options,
+  isDhcpInvalidOption,
+  type DhcpInvalidOption,
+  type DhcpOptionInvalidity,
+  type DhcpOptionProblem,
+} from "./invalid-option.js";
+export {
   DHCP_MAX_DOMAIN_LIST_CHARS,
   DHCP_MAX_DOMAIN_LIST_NAMES,
   DHCP_MAX_NAME_POINTERS,
