@@ -5,13 +5,15 @@ import {
   decodeDhcpv6,
   encodeDhcpv6,
   findDhcpv6Option,
+  invalidDhcpv6Options,
   isDhcpv6RelayMessage,
   peekDhcpv6Header,
   type Dhcpv6ClientServerMessage,
   type Duid,
 } from "@incusx/dhcp-wire";
 import type { Clock, Logger } from "@incusx/sdk";
-import type { Inbox } from "@incusx/dhcp-client";
+import { InvalidOptionScreen, type Inbox } from "@incusx/dhcp-client";
+import { DHCPV6_ACCEPTANCE } from "./acceptance.js";
 import { duidHex } from "./lease.js";
 import { elapsedHundredths } from "./messages.js";
 import { RetransmitSchedule, type RandomSource, type RetransmitParams } from "./retransmit.js";
@@ -98,7 +100,7 @@ export async function runExchange<T>(context: ExchangeContext, exchange: Exchang
       deadline = clock.now() + wait;
       continue;
     }
-    const response = acceptResponse(event.bytes, transactionId, context.clientIdHex, context.log);
+    const response = acceptResponse(event.bytes, transactionId, context.clientIdHex, context.log, screenOf(context));
     if (response === undefined) continue;
     context.onAnyResponse(response.message);
     const outcome = exchange.onResponse(response);
@@ -113,14 +115,32 @@ export async function runExchange<T>(context: ExchangeContext, exchange: Exchang
   }
 }
 
+// One screen per client (its exchange context): it remembers which
+// (server, option) pairs were logged for as long as the client lives.
+const screens = new WeakMap<ExchangeContext, InvalidOptionScreen>();
+
+function screenOf(context: ExchangeContext): InvalidOptionScreen {
+  let screen = screens.get(context);
+  if (screen === undefined) screens.set(context, (screen = new InvalidOptionScreen(DHCPV6_ACCEPTANCE, context.log, "DHCPv6")));
+  return screen;
+}
+
 /**
  * Decodes a packet and checks it answers the transaction: an Advertise or
  * Reply with its transaction id, the client's Client ID and a Server ID
- * (RFC 8415 section 16). Anything else is `undefined`. The message type and
- * transaction id are read from the raw header before anything is decoded,
- * so a packet for another transaction costs a few byte reads.
+ * (RFC 8415 section 16), and no invalid option that `DHCPV6_ACCEPTANCE`
+ * says it cannot be trusted without. Anything else is `undefined`. The
+ * message type and transaction id are read from the raw header before
+ * anything is decoded, so a packet for another transaction costs a few
+ * byte reads.
  */
-export function acceptResponse(bytes: Uint8Array, transactionId: number, clientIdHex: string, log: Logger): Response | undefined {
+export function acceptResponse(
+  bytes: Uint8Array,
+  transactionId: number,
+  clientIdHex: string,
+  log: Logger,
+  screen: InvalidOptionScreen,
+): Response | undefined {
   const header = peekDhcpv6Header(bytes);
   if (header === undefined || header.transactionId !== transactionId) return undefined;
   if (header.messageType !== Dhcpv6MessageType.ADVERTISE && header.messageType !== Dhcpv6MessageType.REPLY) return undefined;
@@ -134,9 +154,12 @@ export function acceptResponse(bytes: Uint8Array, transactionId: number, clientI
   }
   if (isDhcpv6RelayMessage(message)) return undefined; // never, after the header check; narrows the type
   const clientId = findDhcpv6Option(message, Dhcpv6OptionCode.CLIENTID);
-  if (clientId === undefined || duidHex(clientId.duid) !== clientIdHex) return undefined;
+  // Another client's response (a valid Client ID not ours) is not ours to judge or log.
+  if (clientId !== undefined && duidHex(clientId.duid) !== clientIdHex) return undefined;
   const serverId = findDhcpv6Option(message, Dhcpv6OptionCode.SERVERID);
-  if (serverId === undefined) return undefined;
+  const invalid = invalidDhcpv6Options(message);
+  if (invalid.length > 0 && !screen.accepts(invalid, serverId === undefined ? "(invalid Server ID)" : duidHex(serverId.duid))) return undefined;
+  if (clientId === undefined || serverId === undefined) return undefined;
   // Copy: the decoded DUID is a view into a packet buffer the socket may reuse.
   const duid = copyDuid(serverId.duid);
   return { message, serverId: duid, server: duidHex(duid) };
