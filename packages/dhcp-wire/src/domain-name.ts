@@ -1,5 +1,5 @@
 import { DhcpDecodeError } from "./decode-error.js";
-import { DhcpValueError } from "./invalid-option.js";
+import { DhcpValueError, asDecodeError } from "./invalid-option.js";
 
 /** RFC 1035: a name is at most 255 octets on the wire, a label at most 63. */
 const MAX_NAME_WIRE = 255;
@@ -62,13 +62,18 @@ export function decodeDomainNames(
   end: number,
   options: DomainNameOptions,
 ): string[] {
-  return decodeDomainNamesInto([], bytes, start, end, options);
+  try {
+    return decodeDomainNamesInto([], bytes, start, end, options);
+  } catch (e) {
+    throw asDecodeError(e);
+  }
 }
 
 /**
- * {@link decodeDomainNames} into `names`: when a name does not decode,
- * `names` still holds the complete ones before it (a decoder that keeps a
- * malformed list as an invalid option reports them).
+ * {@link decodeDomainNames} into `names`, for the message decoders: a name
+ * that does not decode is a `DhcpValueError` (its option is invalid, the
+ * bounds stay `DhcpDecodeError`), and `names` still holds the complete ones
+ * before it.
  */
 export function decodeDomainNamesInto(
   names: string[],

@@ -2,6 +2,7 @@
 
 export { DhcpDecodeError } from "./decode-error.js";
 export {
+  DHCP_MAX_INVALID_OPTIONS,
   invalidDhcpv4Options,
   invalidDhcpv6Options,
   isDhcpInvalidOption,

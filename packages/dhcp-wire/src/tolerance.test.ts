@@ -2,7 +2,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DhcpDecodeError } from "./decode-error.js";
-import { invalidDhcpv4Options, invalidDhcpv6Options, isDhcpInvalidOption } from "./invalid-option.js";
+import { DHCP_MAX_INVALID_OPTIONS, invalidDhcpv4Options, invalidDhcpv6Options, isDhcpInvalidOption } from "./invalid-option.js";
+import { MAX_DATAGRAM } from "./testing/hostile.js";
+import { fastestMs } from "./timing.test-support.js";
 import { decodeDhcpv4 } from "./v4/decode.js";
 import { encodeDhcpv4 } from "./v4/encode.js";
 import { dhcpv4OptionValue, findDhcpv4Option } from "./v4/message.js";
@@ -117,6 +119,33 @@ describe("one malformed option does not discard the message", () => {
     for (const bad of ["07010203 0008 0004 0000", "07010203 0003 0010 00000001 00000000 00000000 0005 0018", "0701"]) {
       expect(() => decodeDhcpv6(hex(bad))).toThrow(DhcpDecodeError);
     }
+  });
+});
+
+describe("invalid options are bounded", () => {
+  const v6Many = (n: number) => hex("07010203" + "00070000".repeat(n));
+  const v4Many = (n: number) => {
+    // Option codes 1..n with a value one byte too short or long for them all to be invalid.
+    const codes = [1, 3, 6, 12, 15, 26, 28, 42, 50, 51, 53, 54, 55, 57, 58, 59, 61, 81, 119, 121];
+    const body = codes.slice(0, n).flatMap((code) => [code, 0]);
+    return Uint8Array.from([...hex("0201060001020304" + "00".repeat(228) + "63825363"), ...body, 255]);
+  };
+
+  it(`decodes ${DHCP_MAX_INVALID_OPTIONS} invalid options and rejects one more`, () => {
+    expect(invalidDhcpv6Options(decodeDhcpv6(v6Many(DHCP_MAX_INVALID_OPTIONS)))).toHaveLength(DHCP_MAX_INVALID_OPTIONS);
+    expect(() => decodeDhcpv6(v6Many(DHCP_MAX_INVALID_OPTIONS + 1))).toThrow(`more than ${DHCP_MAX_INVALID_OPTIONS} invalid options`);
+    // DHCPv4 holds each code once, so at most 20 typed codes can be invalid: under the bound.
+    expect(invalidDhcpv4Options(decodeDhcpv4(v4Many(20)))).toHaveLength(20);
+  });
+
+  it("refuses a datagram of bad options fast, and decodes the tolerated fixtures in well under a millisecond", () => {
+    const flood = v6Many(Math.floor((MAX_DATAGRAM - 4) / 4));
+    expect(() => decodeDhcpv6(flood)).toThrow(DhcpDecodeError);
+    expect(fastestMs(() => expect(() => decodeDhcpv6(flood)).toThrow(), 20)).toBeLessThan(1);
+    const reply = hex(SYSTEMD_MSG_REPLY);
+    expect(fastestMs(() => decodeDhcpv6(reply), 50)).toBeLessThan(0.2);
+    const ack = hex(V4_SHORT_CLIENT_ID);
+    expect(fastestMs(() => decodeDhcpv4(ack), 50)).toBeLessThan(0.2);
   });
 });
 

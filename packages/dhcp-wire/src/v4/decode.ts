@@ -1,7 +1,7 @@
 import { DhcpDecodeError } from "../decode-error.js";
 import type { Dhcpv4AreaLayout, Dhcpv4Layout, Dhcpv4Message, Dhcpv4Option } from "./message.js";
 import { decodeOptionValue, optionLabel } from "./options.js";
-import { DhcpValueError, invalidOption } from "../invalid-option.js";
+import { DHCP_MAX_INVALID_OPTIONS, DhcpValueError, asDecodeError, invalidOption } from "../invalid-option.js";
 import { ipv4Text } from "../address-text.js";
 import { allZero, latin1Text, readU16, readU32 } from "./primitives.js";
 
@@ -36,6 +36,8 @@ const total = new Int32Array(256);
 // array reset with `length = 0` (which showed in profiles).
 const order = new Int32Array(256);
 let orderCount = 0;
+// Invalid options of the packet being decoded, see DHCP_MAX_INVALID_OPTIONS.
+let invalidCount = 0;
 
 /**
  * Decodes a DHCPv4 packet (the UDP payload). Throws {@link DhcpDecodeError},
@@ -60,6 +62,7 @@ export function decodeDhcpv4(bytes: Uint8Array): Dhcpv4Message {
     return decode(bytes);
   } catch (e) {
     if (e instanceof DhcpDecodeError) throw e;
+    if (e instanceof DhcpValueError) throw asDecodeError(e);
     // Not expected for any input; the contract is that only DhcpDecodeError escapes.
     throw new DhcpDecodeError(0, `unexpected decoder failure: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -109,6 +112,7 @@ function decode(bytes: Uint8Array): Dhcpv4Message {
   }
   instCount = 0;
   orderCount = 0;
+  invalidCount = 0;
 
   let cookie = true;
   let overload = 0;
@@ -260,7 +264,7 @@ function optionValue(bytes: Uint8Array, code: number): Dhcpv4Option {
       return decodeOptionValue(code, bytes, start, end);
     } catch (e) {
       const error = named(e, code, (offset) => offset);
-      if (error instanceof DhcpValueError) return invalidOption(code, bytes.subarray(start, end), error, error.offset);
+      if (error instanceof DhcpValueError) return invalid(code, bytes.subarray(start, end), error);
       throw error;
     }
   }
@@ -275,9 +279,16 @@ function optionValue(bytes: Uint8Array, code: number): Dhcpv4Option {
     return decodeOptionValue(code, value, 0, value.length);
   } catch (e) {
     const error = named(e, code, (offset) => packetOffset(code, offset));
-    if (error instanceof DhcpValueError) return invalidOption(code, value, error, error.offset);
+    if (error instanceof DhcpValueError) return invalid(code, value, error);
     throw error;
   }
+}
+
+function invalid(code: number, data: Uint8Array, error: DhcpValueError): Dhcpv4Option {
+  if (++invalidCount > DHCP_MAX_INVALID_OPTIONS) {
+    throw new DhcpDecodeError(error.offset, `more than ${DHCP_MAX_INVALID_OPTIONS} invalid options`);
+  }
+  return invalidOption(code, data, error, error.offset);
 }
 
 /** Where byte `offset` of the concatenated value of `code` sits in the packet. */
@@ -294,7 +305,7 @@ function packetOffset(code: number, offset: number): number {
 }
 
 function named(e: unknown, code: number, where: (offset: number) => number): unknown {
-  if (!(e instanceof DhcpDecodeError)) return e;
+  if (!(e instanceof DhcpDecodeError) && !(e instanceof DhcpValueError)) return e;
   const reason = e.reason.startsWith("option ") ? e.reason : `${optionLabel(code)}: ${e.reason}`;
   if (!(e instanceof DhcpValueError)) return new DhcpDecodeError(where(e.offset), reason);
   const value = new DhcpValueError(where(e.offset), reason, e.problem);

@@ -6,7 +6,7 @@ import { DhcpDecodeError } from "../decode-error.js";
 import { decodeDomainNames, decodeDomainNamesInto } from "../domain-name.js";
 import { DhcpValueError, type DhcpOptionProblem } from "../invalid-option.js";
 import { encodeNames, namesEncodeTo } from "./fast-names.js";
-import { decodeDuid, duidSize, writeDuid } from "../v6/duid.js";
+import { duidSize, readDuid, writeDuid } from "../v6/duid.js";
 import type {
   Dhcpv4ClasslessRoute,
   Dhcpv4ClientFqdn,
@@ -189,7 +189,7 @@ function decodeClientIdentifier(bytes: Uint8Array, start: number, end: number): 
   const type = bytes[start]!;
   if (type === 255) {
     if (end - start < 7) fail(start, 61, `of ${end - start} bytes is too short for an RFC 4361 IAID and DUID (at least 7)`);
-    return { form: "duid", iaid: readU32(bytes, start + 1), duid: decodeDuid(bytes, start + 5, end) };
+    return { form: "duid", iaid: readU32(bytes, start + 1), duid: readDuid(bytes, start + 5, end) };
   }
   if (type === 0) return { form: "other", identifier: bytes.subarray(start + 1, end) };
   return { form: "hardware", hardwareType: type, address: bytes.subarray(start + 1, end) };
@@ -201,7 +201,7 @@ function decodeClientFqdn(bytes: Uint8Array, start: number, end: number): Dhcpv4
   const canonicalEncoding = (flags & FQDN_E) !== 0;
   let name = "";
   if (canonicalEncoding) {
-    const names = decodeDomainNames(bytes, start + 3, end, FQDN_NAMES);
+    const names = decodeDomainNamesInto([], bytes, start + 3, end, FQDN_NAMES);
     if (names.length > 1) fail(start + 3, 81, `holds ${names.length} names, expected one`, "name");
     name = names[0] ?? "";
   } else {

@@ -1,7 +1,7 @@
 import { DhcpDecodeError } from "../decode-error.js";
 import { decodeDomainNamesInto } from "../domain-name.js";
-import { DhcpValueError, invalidOption } from "../invalid-option.js";
-import { decodeDuid } from "./duid.js";
+import { DHCP_MAX_INVALID_OPTIONS, DhcpValueError, asDecodeError, invalidOption } from "../invalid-option.js";
+import { readDuid } from "./duid.js";
 import { formatIpv6 } from "../address-text.js";
 import type { Dhcpv6Message, Dhcpv6NtpSuboption, Dhcpv6Option } from "./message.js";
 
@@ -21,6 +21,9 @@ export const DHCPV6_MAX_RELAY_NESTING = 9;
 export const DHCPV6_MAX_OPTION_NESTING = 4;
 
 const EMPTY = new Uint8Array(0);
+
+// Invalid options of the message being decoded (decoding never re-enters).
+let invalidCount = 0;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
@@ -39,10 +42,12 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  */
 export function decodeDhcpv6(bytes: Uint8Array): Dhcpv6Message {
   if (!(bytes instanceof Uint8Array)) throw new DhcpDecodeError(0, "input is not a Uint8Array");
+  invalidCount = 0;
   try {
     return decodeMessage(bytes, 0, bytes.length, 0);
   } catch (e) {
     if (e instanceof DhcpDecodeError) throw e;
+    if (e instanceof DhcpValueError) throw asDecodeError(e);
     // Last resort: the decoder is written so that this never happens.
     throw new DhcpDecodeError(0, `unexpected decoder failure: ${String(e)}`);
   }
@@ -118,6 +123,7 @@ function decodeOptions(
     } catch (e) {
       // A bad value spoils this option only; structure and bounds errors reject the message.
       if (!(e instanceof DhcpValueError)) throw e;
+      if (++invalidCount > DHCP_MAX_INVALID_OPTIONS) throw new DhcpDecodeError(at, `more than ${DHCP_MAX_INVALID_OPTIONS} invalid options`);
       option = invalidOption(code, length === 0 ? EMPTY : bytes.subarray(from, to), e, e.offset);
     }
     options.push(option);
@@ -137,7 +143,7 @@ function decodeOption(bytes: Uint8Array, code: number, from: number, to: number,
   switch (code) {
     case 1:
     case 2:
-      return { code, duid: decodeDuid(bytes, from, to) } as Dhcpv6Option;
+      return { code, duid: readDuid(bytes, from, to) } as Dhcpv6Option;
     case 3:
     case 25:
       atLeast(at, code, length, 12);

@@ -1,4 +1,4 @@
-import { DhcpValueError } from "../invalid-option.js";
+import { DhcpValueError, asDecodeError } from "../invalid-option.js";
 import { copyBytes } from "./output-buffer.js";
 
 /**
@@ -71,6 +71,15 @@ for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, "0"));
  * decodeDuid(Uint8Array.of(0, 3, 0, 1, 2, 0, 0, 0, 0, 1), 0, 10) // { type: "ll", hardwareType: 1, ... }
  */
 export function decodeDuid(bytes: Uint8Array, start: number, end: number): Duid {
+  try {
+    return readDuid(bytes, start, end);
+  } catch (e) {
+    throw asDecodeError(e);
+  }
+}
+
+/** {@link decodeDuid} for the message decoders: a short DUID is a `DhcpValueError` (its option is invalid). */
+export function readDuid(bytes: Uint8Array, start: number, end: number): Duid {
   if (end - start < 2) throw new DhcpValueError(start, `DUID of ${end - start} bytes is too short (at least 2)`, "length");
   const typeCode = (bytes[start]! << 8) | bytes[start + 1]!;
   const length = end - start;
