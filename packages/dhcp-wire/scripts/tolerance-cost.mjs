@@ -12,15 +12,16 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = process.argv[2] ?? join(here, "..", "dist", "index.js");
 const { decodeDhcpv4, decodeDhcpv6 } = await import(pathToFileURL(dist).href);
+const { systemdDhcp6Reply } = await import(pathToFileURL(join(dirname(dist), "testing", "index.js")).href);
 
-// The fixtures are hex string constants in the test, with their origin.
+// The DHCPv4 fixture is a hex string constant in the test, with its origin.
 const source = readFileSync(join(here, "..", "src", "tolerance.test.ts"), "utf8");
 const fixture = (name) => {
   const text = source.match(new RegExp(`const ${name} =([\\s\\S]*?);\\n`))[1];
   return [...text.matchAll(/"([^"]*)"(?:\.repeat\((\d+)\))?/g)].map(([, s, n]) => s.repeat(n ? Number(n) : 1)).join("").replace(/\s+/g, "");
 };
 const bytes = (hex) => Uint8Array.from(Buffer.from(hex, "hex"));
-const reply = fixture("SYSTEMD_MSG_REPLY");
+const reply = Buffer.from(systemdDhcp6Reply()).toString("hex");
 const ack = fixture("V4_SHORT_CLIENT_ID");
 const cases = [
   ["DHCPv6 systemd msg_reply (Rapid Commit of 1 byte)", decodeDhcpv6, bytes(reply)],

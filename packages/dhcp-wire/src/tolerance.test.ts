@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { DhcpDecodeError } from "./decode-error.js";
 import { DHCP_MAX_INVALID_OPTIONS, invalidDhcpv4Options, invalidDhcpv6Options, isDhcpInvalidOption } from "./invalid-option.js";
 import { MAX_DATAGRAM } from "./testing/hostile.js";
+import { systemdDhcp6Reply } from "./testing/third-party.js";
 import { fastestMs } from "./timing.test-support.js";
 import { decodeDhcpv4 } from "./v4/decode.js";
 import { encodeDhcpv4 } from "./v4/encode.js";
@@ -18,22 +19,12 @@ const toHex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.l
 /**
  * systemd's test DHCPv6 Reply, `msg_reply` in
  * src/libsystemd-network/test-dhcp6-client.c of github.com/systemd/systemd
- * (the C array written out as hex, unchanged). It carries Rapid Commit
- * (option 14) with a 1-byte value where RFC 8415 wants none; systemd and
- * insomniacslk/dhcp accept it.
+ * (the hex and its origin are in src/testing/third-party.ts, shared with
+ * the DHCPv6 plugin's tests). It carries Rapid Commit (option 14) with a
+ * 1-byte value where RFC 8415 wants none; systemd and insomniacslk/dhcp
+ * accept it.
  */
-export const SYSTEMD_MSG_REPLY =
-  "070fb4e50001000e00020000ab11617740de1342c3a20002000e0001000119405c53782bcbb36d53000e000100" +
-  "000300660ecfa37d00000050000000780005001820010db8deadbeef78ee1cf3093c55ae00000096000000b4" +
-  "0005001820010db8deadbeef78ee1cf3093c55ad00000096000000b4000d001e0000416c6c206164647265737365" +
-  "7320776572652061737369676e65642e001900460ecfa37d0000005000000078001a001900000096000000b440" +
-  "2a02810d988037c10000000000000000001a001900000096000000b4402a02810d988037c00000000000000000" +
-  "0017002020010db8deadbeef000000000000000120010db8deadbeef0000000000000002001f002020010db8dead" +
-  "beef000000000000000320010db8deadbeef0000000000000004003800370001001020010db8deadbeef00000000" +
-  "000000050001001020010db8deadbeef00000000000000060003000b036e747005696e747261000016002020010d" +
-  "b8deadbeef000000000000000720010db8deadbeef00000000000000080015000b0373697005696e747261000018" +
-  "000b036c616205696e74726100002700130106636c69656e74036c616205696e74726100001100090000002000f7" +
-  "000101";
+const SYSTEMD_MSG_REPLY = toHex(systemdDhcp6Reply());
 
 /**
  * Hand-built from the issue: systemd's Client and Server IDs, then a domain

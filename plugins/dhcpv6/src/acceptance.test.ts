@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { Dhcpv6MessageType as T, type Duid } from "@incusx/dhcp-wire";
 import { InvalidOptionScreen } from "@incusx/dhcp-client";
-import { stoppedAfterEach } from "@incusx/dhcp-client/testing";
+import { systemdDhcp6Reply } from "@incusx/dhcp-wire/testing";
+import { acceptanceTableRows, stoppedAfterEach } from "@incusx/dhcp-client/testing";
 import { MemoryLogSink } from "@incusx/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { DHCPV6_ACCEPTANCE } from "./acceptance.js";
@@ -11,26 +12,10 @@ import { duidHex } from "./lease.js";
 
 const hex = (s: string): Uint8Array => Uint8Array.from(s.replace(/\s+/g, "").match(/../g) ?? [], (b) => parseInt(b, 16));
 
-/**
- * systemd's test DHCPv6 Reply, `msg_reply` in
- * src/libsystemd-network/test-dhcp6-client.c of github.com/systemd/systemd
- * (the C array as hex, unchanged): Rapid Commit (option 14) with a 1-byte
- * value, IA_NA 0x0ecfa37d with two addresses, IA_PD, DNS, SNTP, NTP, SIP,
- * domain list `lab.intra`, Client FQDN and vendor options. Its Client ID is
- * the DUID-EN below; systemd's client binds on it.
- */
-const SYSTEMD_MSG_REPLY =
-  "070fb4e50001000e00020000ab11617740de1342c3a20002000e0001000119405c53782bcbb36d53000e000100" +
-  "000300660ecfa37d00000050000000780005001820010db8deadbeef78ee1cf3093c55ae00000096000000b4" +
-  "0005001820010db8deadbeef78ee1cf3093c55ad00000096000000b4000d001e0000416c6c206164647265737365" +
-  "7320776572652061737369676e65642e001900460ecfa37d0000005000000078001a001900000096000000b440" +
-  "2a02810d988037c10000000000000000001a001900000096000000b4402a02810d988037c00000000000000000" +
-  "0017002020010db8deadbeef000000000000000120010db8deadbeef0000000000000002001f002020010db8dead" +
-  "beef000000000000000320010db8deadbeef0000000000000004003800370001001020010db8deadbeef00000000" +
-  "000000050001001020010db8deadbeef00000000000000060003000b036e747005696e747261000016002020010d" +
-  "b8deadbeef000000000000000720010db8deadbeef00000000000000080015000b0373697005696e747261000018" +
-  "000b036c616205696e74726100002700130106636c69656e74036c616205696e74726100001100090000002000f7" +
-  "000101";
+// systemd's test Reply (`msg_reply` of its test-dhcp6-client.c; the hex and
+// its origin are in @incusx/dhcp-wire/testing): Rapid Commit with a 1-byte
+// value, IA_NA 0x0ecfa37d with two addresses, DNS and domain list
+// `lab.intra`. Its Client ID is the DUID-EN below; systemd's client binds on it.
 const SYSTEMD_CLIENT: Duid = { type: "en", enterpriseNumber: 0xab11, identifier: hex("617740de1342c3a2") };
 const SYSTEMD_SERVER = "0001000119405c53782bcbb36d53";
 const SYSTEMD_IAID = 0x0ecfa37d;
@@ -54,7 +39,7 @@ describe("DHCPv6 acceptance of invalid options", () => {
     const solicit = h.transport.last();
     expect(solicit.messageType).toBe(T.SOLICIT);
     await h.clock.advance(100);
-    h.transport.deliverBytes(withTransactionId(hex(SYSTEMD_MSG_REPLY), solicit.transactionId));
+    h.transport.deliverBytes(withTransactionId(systemdDhcp6Reply(), solicit.transactionId));
     await h.clock.flush();
     expect(h.transport.ofType(T.REQUEST)).toHaveLength(0);
     expect(h.events.map((e) => e.kind)).toEqual(["bound"]);
@@ -111,10 +96,7 @@ describe("DHCPv6 acceptance of invalid options", () => {
   });
 
   it("is the table the README documents", () => {
-    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-    const rows = [...readme.matchAll(/^\| (\d+|any other) [^|]*\| `([a-z-]+)` \| ([^|]+) \|$/gm)].map((m) => [m[1], m[2], m[3]!.trim()]);
-    const table = [...DHCPV6_ACCEPTANCE.rules].map(([code, rule]) => [String(code), rule.action, rule.why]);
-    table.push(["any other", DHCPV6_ACCEPTANCE.otherwise.action, DHCPV6_ACCEPTANCE.otherwise.why]);
-    expect(rows).toEqual(table);
+    const { documented, applied } = acceptanceTableRows(readFileSync(new URL("../README.md", import.meta.url), "utf8"), DHCPV6_ACCEPTANCE);
+    expect(documented).toEqual(applied);
   });
 });
