@@ -34,6 +34,8 @@ export interface InvalidOptionTable {
  */
 export const INVALID_OPTION_LOG_MAX_KEYS = 1024;
 
+const screens = new WeakMap<object, InvalidOptionScreen>();
+
 /**
  * Applies a family's acceptance table to the invalid options of the
  * messages one client receives, and logs each (server, option code) pair
@@ -74,6 +76,19 @@ export class InvalidOptionScreen {
       this.#logOnce(option, rule, server);
     }
     return accepted;
+  }
+
+  /**
+   * The screen of `owner` (one per client: its exchange context), made on
+   * first use with `table`, `log` and `protocol`; it lives as long as `owner`.
+   *
+   * @example
+   * const screen = InvalidOptionScreen.of(context, DHCPV4_ACCEPTANCE, context.log, "DHCPv4");
+   */
+  static of(owner: object, table: InvalidOptionTable, log: Pick<Logger, "debug">, protocol: string): InvalidOptionScreen {
+    let screen = screens.get(owner);
+    if (screen === undefined) screens.set(owner, (screen = new InvalidOptionScreen(table, log, protocol)));
+    return screen;
   }
 
   #logOnce(option: DhcpInvalidOption, rule: InvalidOptionRule, server: string): void {

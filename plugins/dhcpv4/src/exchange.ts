@@ -77,7 +77,7 @@ export async function runExchange<T>(context: ExchangeContext, exchange: Exchang
       continue;
     }
     const expected = { xid: exchange.xid, mac: context.mac, clientIdentifier: context.clientIdentifier };
-    const reply = acceptReply(event.bytes, expected, context.log, screenOf(context));
+    const reply = acceptReply(event.bytes, expected, context.log, InvalidOptionScreen.of(context, DHCPV4_ACCEPTANCE, context.log, "DHCPv4"));
     if (reply === undefined) continue;
     const outcome = exchange.onReply(reply, sentAt);
     if (outcome !== undefined) return outcome.result;
@@ -98,16 +98,6 @@ export function isReplyTo(bytes: Uint8Array, xid: number, mac: Uint8Array): bool
 
 /** BOOTP op of a server's message (RFC 951). */
 const BOOTREPLY = 2;
-
-// One screen per client (its exchange context): it remembers which
-// (server, option) pairs were logged for as long as the client lives.
-const screens = new WeakMap<ExchangeContext, InvalidOptionScreen>();
-
-function screenOf(context: ExchangeContext): InvalidOptionScreen {
-  let screen = screens.get(context);
-  if (screen === undefined) screens.set(context, (screen = new InvalidOptionScreen(DHCPV4_ACCEPTANCE, context.log, "DHCPv4")));
-  return screen;
-}
 
 /**
  * Decodes a packet and checks it answers the client: a BOOTREPLY with a

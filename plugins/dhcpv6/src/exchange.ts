@@ -100,7 +100,7 @@ export async function runExchange<T>(context: ExchangeContext, exchange: Exchang
       deadline = clock.now() + wait;
       continue;
     }
-    const response = acceptResponse(event.bytes, transactionId, context.clientIdHex, context.log, screenOf(context));
+    const response = acceptResponse(event.bytes, transactionId, context.clientIdHex, context.log, InvalidOptionScreen.of(context, DHCPV6_ACCEPTANCE, context.log, "DHCPv6"));
     if (response === undefined) continue;
     context.onAnyResponse(response.message);
     const outcome = exchange.onResponse(response);
@@ -113,16 +113,6 @@ export async function runExchange<T>(context: ExchangeContext, exchange: Exchang
       return outcome.result;
     }
   }
-}
-
-// One screen per client (its exchange context): it remembers which
-// (server, option) pairs were logged for as long as the client lives.
-const screens = new WeakMap<ExchangeContext, InvalidOptionScreen>();
-
-function screenOf(context: ExchangeContext): InvalidOptionScreen {
-  let screen = screens.get(context);
-  if (screen === undefined) screens.set(context, (screen = new InvalidOptionScreen(DHCPV6_ACCEPTANCE, context.log, "DHCPv6")));
-  return screen;
 }
 
 /**
