@@ -77,7 +77,8 @@ export async function runExchange<T>(context: ExchangeContext, exchange: Exchang
       continue;
     }
     const expected = { xid: exchange.xid, mac: context.mac, clientIdentifier: context.clientIdentifier };
-    const reply = acceptReply(event.bytes, expected, context.log, InvalidOptionScreen.of(context, DHCPV4_ACCEPTANCE, context.log, "DHCPv4"));
+    const screen = InvalidOptionScreen.of(context, DHCPV4_ACCEPTANCE, context.log, "DHCPv4");
+    const reply = acceptReply(event.bytes, expected, context.log, screen);
     if (reply === undefined) continue;
     const outcome = exchange.onReply(reply, sentAt);
     if (outcome !== undefined) return outcome.result;
@@ -132,7 +133,7 @@ export function acceptReply(
   }
   const server = dhcpv4OptionValue(reply, Dhcpv4OptionCode.ServerIdentifier);
   const invalid = invalidDhcpv4Options(reply);
-  if (invalid.length > 0 && !screen.accepts(invalid, server ?? "(invalid server identifier)")) return undefined;
+  if (invalid.length > 0 && !screen.accepts(invalid, server ?? "(no valid server identifier)")) return undefined;
   if (type === undefined || server === undefined) return undefined;
   return reply;
 }

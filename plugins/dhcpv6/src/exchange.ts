@@ -100,7 +100,8 @@ export async function runExchange<T>(context: ExchangeContext, exchange: Exchang
       deadline = clock.now() + wait;
       continue;
     }
-    const response = acceptResponse(event.bytes, transactionId, context.clientIdHex, context.log, InvalidOptionScreen.of(context, DHCPV6_ACCEPTANCE, context.log, "DHCPv6"));
+    const screen = InvalidOptionScreen.of(context, DHCPV6_ACCEPTANCE, context.log, "DHCPv6");
+    const response = acceptResponse(event.bytes, transactionId, context.clientIdHex, context.log, screen);
     if (response === undefined) continue;
     context.onAnyResponse(response.message);
     const outcome = exchange.onResponse(response);
@@ -148,7 +149,8 @@ export function acceptResponse(
   if (clientId !== undefined && duidHex(clientId.duid) !== clientIdHex) return undefined;
   const serverId = findDhcpv6Option(message, Dhcpv6OptionCode.SERVERID);
   const invalid = invalidDhcpv6Options(message);
-  if (invalid.length > 0 && !screen.accepts(invalid, serverId === undefined ? "(invalid Server ID)" : duidHex(serverId.duid))) return undefined;
+  const server = serverId === undefined ? "(no valid Server ID)" : duidHex(serverId.duid);
+  if (invalid.length > 0 && !screen.accepts(invalid, server)) return undefined;
   if (clientId === undefined || serverId === undefined) return undefined;
   // Copy: the decoded DUID is a view into a packet buffer the socket may reuse.
   const duid = copyDuid(serverId.duid);
