@@ -21,10 +21,11 @@ export const DHCPV6_MAX_RELAY_NESTING = 9;
 export const DHCPV6_MAX_OPTION_NESTING = 4;
 
 const EMPTY = new Uint8Array(0);
-
-// Invalid options of the message being decoded (decoding never re-enters).
-let invalidCount = 0;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+// Invalid options of the message being decoded, see DHCP_MAX_INVALID_OPTIONS
+// (decoding never re-enters).
+let invalidCount = 0;
 
 /**
  * Decodes one DHCPv6 message (the UDP payload). Throws
