@@ -1,4 +1,5 @@
 import { DhcpDecodeError } from "./decode-error.js";
+import { DhcpValueError, asDecodeError } from "./invalid-option.js";
 
 /** RFC 1035: a name is at most 255 octets on the wire, a label at most 63. */
 const MAX_NAME_WIRE = 255;
@@ -61,7 +62,26 @@ export function decodeDomainNames(
   end: number,
   options: DomainNameOptions,
 ): string[] {
-  const names: string[] = [];
+  try {
+    return decodeDomainNamesInto([], bytes, start, end, options);
+  } catch (e) {
+    throw asDecodeError(e);
+  }
+}
+
+/**
+ * {@link decodeDomainNames} into `names`, for the message decoders: a name
+ * that does not decode is a `DhcpValueError` (its option is invalid, the
+ * bounds stay `DhcpDecodeError`), and `names` still holds the complete ones
+ * before it.
+ */
+export function decodeDomainNamesInto(
+  names: string[],
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  options: DomainNameOptions,
+): string[] {
   let characters = 0;
   let at = start;
   while (at < end) {
@@ -105,15 +125,15 @@ function decodeOne(bytes: Uint8Array, base: number, end: number, first: number, 
         decodedNext = end;
         return text(n);
       }
-      throw new DhcpDecodeError(at, "domain name runs past the end of its option");
+      throw nameError(at, "domain name runs past the end of its option");
     }
     const length = bytes[at]!;
     const kind = length & 0xc0;
     if (kind === 0xc0) {
-      if (!options.compression) throw new DhcpDecodeError(at, "compression pointer in a domain name where none is allowed");
-      if (at + 1 >= end) throw new DhcpDecodeError(at, "truncated domain name compression pointer");
+      if (!options.compression) throw nameError(at, "compression pointer in a domain name where none is allowed");
+      if (at + 1 >= end) throw nameError(at, "truncated domain name compression pointer");
       const target = base + (((length & 0x3f) << 8) | bytes[at + 1]!);
-      if (target >= lowest) throw new DhcpDecodeError(at, "domain name compression pointer does not point backwards");
+      if (target >= lowest) throw nameError(at, "domain name compression pointer does not point backwards");
       if (++pointers > DHCP_MAX_NAME_POINTERS) {
         throw new DhcpDecodeError(first, `domain name follows more than ${DHCP_MAX_NAME_POINTERS} compression pointers`);
       }
@@ -122,16 +142,16 @@ function decodeOne(bytes: Uint8Array, base: number, end: number, first: number, 
       at = target;
       continue;
     }
-    if (kind !== 0) throw new DhcpDecodeError(at, `reserved domain name label type 0x${kind.toString(16)}`);
+    if (kind !== 0) throw nameError(at, `reserved domain name label type 0x${kind.toString(16)}`);
     if (length === 0) {
       wire += 1;
-      if (wire > MAX_NAME_WIRE) throw new DhcpDecodeError(at, "domain name longer than 255 octets");
+      if (wire > MAX_NAME_WIRE) throw nameError(at, "domain name longer than 255 octets");
       decodedNext = next === -1 ? at + 1 : next;
       return n === 0 ? "." : text(n);
     }
-    if (at + 1 + length > end) throw new DhcpDecodeError(at, "domain name label runs past the end of its option");
+    if (at + 1 + length > end) throw nameError(at, "domain name label runs past the end of its option");
     wire += 1 + length;
-    if (wire > MAX_NAME_WIRE) throw new DhcpDecodeError(at, "domain name longer than 255 octets");
+    if (wire > MAX_NAME_WIRE) throw nameError(at, "domain name longer than 255 octets");
     n = labelChars(bytes, at + 1, at + 1 + length, n);
     chars[n++] = DOT;
     if (at < lowest) lowest = at;
@@ -141,6 +161,12 @@ function decodeOne(bytes: Uint8Array, base: number, end: number, first: number, 
       return text(n - 1); // without the trailing dot
     }
   }
+}
+
+// A name that does not decode spoils its option, not the message; the
+// bounds above stay DhcpDecodeError and reject the message.
+function nameError(at: number, reason: string): DhcpValueError {
+  return new DhcpValueError(at, reason, "name");
 }
 
 /** The first `n` codes of `chars` as a string. */

@@ -2,6 +2,15 @@
 
 export { DhcpDecodeError } from "./decode-error.js";
 export {
+  DHCP_MAX_INVALID_OPTIONS,
+  invalidDhcpv4Options,
+  invalidDhcpv6Options,
+  isDhcpInvalidOption,
+  type DhcpInvalidOption,
+  type DhcpOptionInvalidity,
+  type DhcpOptionProblem,
+} from "./invalid-option.js";
+export {
   DHCP_MAX_DOMAIN_LIST_CHARS,
   DHCP_MAX_DOMAIN_LIST_NAMES,
   DHCP_MAX_NAME_POINTERS,

@@ -7,12 +7,14 @@ import {
   dhcpv4OptionValue,
   encodeDhcpv4,
   encodeDuid,
+  invalidDhcpv4Options,
   peekDhcpv4Header,
   type Dhcpv4ClientIdentifier,
   type Dhcpv4Message,
 } from "@incusx/dhcp-wire";
 import type { Clock, Logger } from "@incusx/sdk";
-import type { Inbox } from "@incusx/dhcp-client";
+import { InvalidOptionScreen, type Inbox } from "@incusx/dhcp-client";
+import { DHCPV4_ACCEPTANCE } from "./acceptance.js";
 import type { Dhcpv4Destination, Dhcpv4Transport } from "./transport.js";
 
 /** One client-initiated exchange: a message (re)sent on a schedule until a reply ends it. */
@@ -74,7 +76,9 @@ export async function runExchange<T>(context: ExchangeContext, exchange: Exchang
       deadline = await transmit();
       continue;
     }
-    const reply = acceptReply(event.bytes, { xid: exchange.xid, mac: context.mac, clientIdentifier: context.clientIdentifier }, context.log);
+    const expected = { xid: exchange.xid, mac: context.mac, clientIdentifier: context.clientIdentifier };
+    const screen = InvalidOptionScreen.of(context, DHCPV4_ACCEPTANCE, context.log, "DHCPv4");
+    const reply = acceptReply(event.bytes, expected, context.log, screen);
     if (reply === undefined) continue;
     const outcome = exchange.onReply(reply, sentAt);
     if (outcome !== undefined) return outcome.result;
@@ -99,8 +103,9 @@ const BOOTREPLY = 2;
 /**
  * Decodes a packet and checks it answers the client: a BOOTREPLY with a
  * message type, the transaction id and chaddr of the client, the client
- * identifier the client sent when it carries one (RFC 6842), and a server
- * identifier. Anything else is `undefined`. op, xid and chaddr are read
+ * identifier the client sent when it carries one (RFC 6842), a server
+ * identifier, and no invalid option that `DHCPV4_ACCEPTANCE` says it cannot
+ * be trusted without. Anything else is `undefined`. op, xid and chaddr are read
  * from the raw header before anything is decoded: anyone on the link can
  * send to port 68, and a packet for another transaction must cost a few
  * byte reads, not an option decode.
@@ -109,6 +114,7 @@ export function acceptReply(
   bytes: Uint8Array,
   expected: { readonly xid: number; readonly mac: Uint8Array; readonly clientIdentifier: Dhcpv4ClientIdentifier },
   log: Logger,
+  screen: InvalidOptionScreen,
 ): Dhcpv4Message | undefined {
   if (!isReplyTo(bytes, expected.xid, expected.mac)) return undefined;
   let reply: Dhcpv4Message;
@@ -120,13 +126,15 @@ export function acceptReply(
     return undefined;
   }
   const type = dhcpv4OptionValue(reply, Dhcpv4OptionCode.MessageType);
-  if (type === undefined) return undefined;
   const clientId = dhcpv4OptionValue(reply, Dhcpv4OptionCode.ClientIdentifier);
-  if (clientId !== undefined && !sameClientIdentifier(clientId, expected.clientIdentifier)) {
+  if (type !== undefined && clientId !== undefined && !sameClientIdentifier(clientId, expected.clientIdentifier)) {
     log.debug(`Ignoring a ${dhcpv4MessageTypeName(type)} for another client identifier`);
     return undefined;
   }
-  if (dhcpv4OptionValue(reply, Dhcpv4OptionCode.ServerIdentifier) === undefined) return undefined;
+  const server = dhcpv4OptionValue(reply, Dhcpv4OptionCode.ServerIdentifier);
+  const invalid = invalidDhcpv4Options(reply);
+  if (invalid.length > 0 && !screen.accepts(invalid, server ?? "(no valid server identifier)")) return undefined;
+  if (type === undefined || server === undefined) return undefined;
   return reply;
 }
 

@@ -46,6 +46,7 @@ import {
 } from "./retransmit.js";
 import { savedBindingOf } from "./saved-binding.js";
 import { MAX_PREFERENCE, judgeAdvertise, keepOffer, selectOffer, type Offer } from "./select.js";
+import { hasRapidCommit } from "./acceptance.js";
 import { runExchange, sendMessage, type Exchange, type ExchangeContext, type Outcome, type Response } from "./exchange.js";
 
 /** Where the state machine is (RFC 8415 section 18 plus the stateless fallback). */
@@ -295,7 +296,7 @@ export class Dhcpv6Client {
           const { message } = response;
           if (message.messageType === Dhcpv6MessageType.REPLY) {
             // A Reply answers a Solicit only as a Rapid Commit (section 18.2.1).
-            if (!rapidCommit || findDhcpv6Option(message, Dhcpv6OptionCode.RAPID_COMMIT) === undefined) return undefined;
+            if (!rapidCommit || !hasRapidCommit(message)) return undefined;
             if (grantsAddresses(message, this.#options.iaid)) return { result: { kind: "rapid-reply", response } };
             noAddressesThisRound = true;
             return undefined;

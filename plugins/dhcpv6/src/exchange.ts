@@ -5,13 +5,15 @@ import {
   decodeDhcpv6,
   encodeDhcpv6,
   findDhcpv6Option,
+  invalidDhcpv6Options,
   isDhcpv6RelayMessage,
   peekDhcpv6Header,
   type Dhcpv6ClientServerMessage,
   type Duid,
 } from "@incusx/dhcp-wire";
 import type { Clock, Logger } from "@incusx/sdk";
-import type { Inbox } from "@incusx/dhcp-client";
+import { InvalidOptionScreen, type Inbox } from "@incusx/dhcp-client";
+import { DHCPV6_ACCEPTANCE } from "./acceptance.js";
 import { duidHex } from "./lease.js";
 import { elapsedHundredths } from "./messages.js";
 import { RetransmitSchedule, type RandomSource, type RetransmitParams } from "./retransmit.js";
@@ -98,7 +100,8 @@ export async function runExchange<T>(context: ExchangeContext, exchange: Exchang
       deadline = clock.now() + wait;
       continue;
     }
-    const response = acceptResponse(event.bytes, transactionId, context.clientIdHex, context.log);
+    const screen = InvalidOptionScreen.of(context, DHCPV6_ACCEPTANCE, context.log, "DHCPv6");
+    const response = acceptResponse(event.bytes, transactionId, context.clientIdHex, context.log, screen);
     if (response === undefined) continue;
     context.onAnyResponse(response.message);
     const outcome = exchange.onResponse(response);
@@ -116,11 +119,19 @@ export async function runExchange<T>(context: ExchangeContext, exchange: Exchang
 /**
  * Decodes a packet and checks it answers the transaction: an Advertise or
  * Reply with its transaction id, the client's Client ID and a Server ID
- * (RFC 8415 section 16). Anything else is `undefined`. The message type and
- * transaction id are read from the raw header before anything is decoded,
- * so a packet for another transaction costs a few byte reads.
+ * (RFC 8415 section 16), and no invalid option that `DHCPV6_ACCEPTANCE`
+ * says it cannot be trusted without. Anything else is `undefined`. The
+ * message type and transaction id are read from the raw header before
+ * anything is decoded, so a packet for another transaction costs a few
+ * byte reads.
  */
-export function acceptResponse(bytes: Uint8Array, transactionId: number, clientIdHex: string, log: Logger): Response | undefined {
+export function acceptResponse(
+  bytes: Uint8Array,
+  transactionId: number,
+  clientIdHex: string,
+  log: Logger,
+  screen: InvalidOptionScreen,
+): Response | undefined {
   const header = peekDhcpv6Header(bytes);
   if (header === undefined || header.transactionId !== transactionId) return undefined;
   if (header.messageType !== Dhcpv6MessageType.ADVERTISE && header.messageType !== Dhcpv6MessageType.REPLY) return undefined;
@@ -134,9 +145,13 @@ export function acceptResponse(bytes: Uint8Array, transactionId: number, clientI
   }
   if (isDhcpv6RelayMessage(message)) return undefined; // never, after the header check; narrows the type
   const clientId = findDhcpv6Option(message, Dhcpv6OptionCode.CLIENTID);
-  if (clientId === undefined || duidHex(clientId.duid) !== clientIdHex) return undefined;
+  // Another client's response (a valid Client ID not ours) is not ours to judge or log.
+  if (clientId !== undefined && duidHex(clientId.duid) !== clientIdHex) return undefined;
   const serverId = findDhcpv6Option(message, Dhcpv6OptionCode.SERVERID);
-  if (serverId === undefined) return undefined;
+  const invalid = invalidDhcpv6Options(message);
+  const server = serverId === undefined ? "(no valid Server ID)" : duidHex(serverId.duid);
+  if (invalid.length > 0 && !screen.accepts(invalid, server)) return undefined;
+  if (clientId === undefined || serverId === undefined) return undefined;
   // Copy: the decoded DUID is a view into a packet buffer the socket may reuse.
   const duid = copyDuid(serverId.duid);
   return { message, serverId: duid, server: duidHex(duid) };

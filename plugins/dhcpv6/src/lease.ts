@@ -9,6 +9,7 @@ import {
   type Duid,
 } from "@incusx/dhcp-wire";
 import { INFINITE_LIFETIME, type Lease, type LeaseDns } from "@incusx/sdk";
+import { domainListOf } from "./acceptance.js";
 import type { IaAddress } from "./messages.js";
 
 /** Information Refresh Time when the server sends none, and its floor (RFC 8415 section 21.23). */
@@ -145,7 +146,7 @@ export function informationRefreshTime(message: Dhcpv6ClientServerMessage): numb
  */
 export function dnsOf(message: Dhcpv6ClientServerMessage): LeaseDns {
   const servers = findDhcpv6Option(message, Dhcpv6OptionCode.DNS_SERVERS)?.servers ?? [];
-  const domains = (findDhcpv6Option(message, Dhcpv6OptionCode.DOMAIN_LIST)?.domains ?? []).map(dottedLabelName);
+  const domains = domainListOf(message).map(dottedLabelName);
   return { servers: [...servers], search: domains.map((d) => (d.endsWith(".") ? d.slice(0, -1) : d)).filter((d) => d !== "") };
 }
 

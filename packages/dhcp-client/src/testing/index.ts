@@ -6,5 +6,6 @@ export { FakeSocketLink, RecordingTransport, ScriptedSocket } from "./transport.
 export type { MessageCodec, SentMessage, SocketSend } from "./transport.js";
 export { RunnerRuns, runClient, stoppedAfterEach } from "./runs.js";
 export { serveEverySecond } from "./serve.js";
+export { acceptanceTableRows } from "./acceptance-table.js";
 export type { SteppedClock } from "./serve.js";
 export type { ClientRun, RunnableClient, RunnerRun, StartedPerTest } from "./runs.js";

@@ -4,4 +4,5 @@
 export { MAX_DATAGRAM, dhcpv4PointerBomb, dhcpv6ManyNames, longName, pointerBombList } from "./hostile.js";
 
 export { capturedMessage } from "./captures.js";
+export { systemdDhcp6Reply } from "./third-party.js";
 export type { CaptureFamily } from "./captures.js";

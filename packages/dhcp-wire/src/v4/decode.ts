@@ -1,6 +1,7 @@
 import { DhcpDecodeError } from "../decode-error.js";
 import type { Dhcpv4AreaLayout, Dhcpv4Layout, Dhcpv4Message, Dhcpv4Option } from "./message.js";
 import { decodeOptionValue, optionLabel } from "./options.js";
+import { DHCP_MAX_INVALID_OPTIONS, DhcpValueError, asDecodeError, invalidOption } from "../invalid-option.js";
 import { ipv4Text } from "../address-text.js";
 import { allZero, latin1Text, readU16, readU32 } from "./primitives.js";
 
@@ -35,10 +36,16 @@ const total = new Int32Array(256);
 // array reset with `length = 0` (which showed in profiles).
 const order = new Int32Array(256);
 let orderCount = 0;
+// Invalid options of the packet being decoded, see DHCP_MAX_INVALID_OPTIONS.
+let invalidCount = 0;
 
 /**
  * Decodes a DHCPv4 packet (the UDP payload). Throws {@link DhcpDecodeError},
- * and nothing else, for any malformed input.
+ * and nothing else, when the packet's structure is broken: a header or
+ * cookie cut short or wrong, an option running past its area, a bad option
+ * overload (52), a domain list over its bounds. A value that breaks its
+ * option's rules (wrong length, bad name, a prefix length over 32) only
+ * marks that option invalid (a `DhcpInvalidOption`); the message is kept.
  *
  * The magic cookie is required, except that a bare 236-byte BOOTP header
  * (no vendor area at all) decodes with no options and `layout.cookie`
@@ -55,6 +62,7 @@ export function decodeDhcpv4(bytes: Uint8Array): Dhcpv4Message {
     return decode(bytes);
   } catch (e) {
     if (e instanceof DhcpDecodeError) throw e;
+    if (e instanceof DhcpValueError) throw asDecodeError(e);
     // Not expected for any input; the contract is that only DhcpDecodeError escapes.
     throw new DhcpDecodeError(0, `unexpected decoder failure: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -104,6 +112,7 @@ function decode(bytes: Uint8Array): Dhcpv4Message {
   }
   instCount = 0;
   orderCount = 0;
+  invalidCount = 0;
 
   let cookie = true;
   let overload = 0;
@@ -241,15 +250,22 @@ function grow(): void {
   instNext = widen(instNext);
 }
 
-/** The typed option `code`, its instances concatenated; errors point into the packet. */
+/**
+ * The typed option `code`, its instances concatenated; errors point into
+ * the packet. A bad value gives the option as invalid (raw bytes and why);
+ * any other error rejects the message.
+ */
 function optionValue(bytes: Uint8Array, code: number): Dhcpv4Option {
   const first = head[code]!;
   if (count[code] === 1) {
     const start = instStart[first]!;
+    const end = start + instLength[first]!;
     try {
-      return decodeOptionValue(code, bytes, start, start + instLength[first]!);
+      return decodeOptionValue(code, bytes, start, end);
     } catch (e) {
-      throw named(e, code, (offset) => offset);
+      const error = named(e, code, (offset) => offset);
+      if (error instanceof DhcpValueError) return invalid(code, bytes.subarray(start, end), error);
+      throw error;
     }
   }
   const value = new Uint8Array(total[code]!);
@@ -262,8 +278,17 @@ function optionValue(bytes: Uint8Array, code: number): Dhcpv4Option {
   try {
     return decodeOptionValue(code, value, 0, value.length);
   } catch (e) {
-    throw named(e, code, (offset) => packetOffset(code, offset));
+    const error = named(e, code, (offset) => packetOffset(code, offset));
+    if (error instanceof DhcpValueError) return invalid(code, value, error);
+    throw error;
   }
+}
+
+function invalid(code: number, data: Uint8Array, error: DhcpValueError): Dhcpv4Option {
+  if (++invalidCount > DHCP_MAX_INVALID_OPTIONS) {
+    throw new DhcpDecodeError(error.offset, `more than ${DHCP_MAX_INVALID_OPTIONS} invalid options`);
+  }
+  return invalidOption(code, data, error, error.offset);
 }
 
 /** Where byte `offset` of the concatenated value of `code` sits in the packet. */
@@ -280,9 +305,12 @@ function packetOffset(code: number, offset: number): number {
 }
 
 function named(e: unknown, code: number, where: (offset: number) => number): unknown {
-  if (!(e instanceof DhcpDecodeError)) return e;
+  if (!(e instanceof DhcpDecodeError) && !(e instanceof DhcpValueError)) return e;
   const reason = e.reason.startsWith("option ") ? e.reason : `${optionLabel(code)}: ${e.reason}`;
-  return new DhcpDecodeError(where(e.offset), reason);
+  if (!(e instanceof DhcpValueError)) return new DhcpDecodeError(where(e.offset), reason);
+  const value = new DhcpValueError(where(e.offset), reason, e.problem);
+  if (e.names !== undefined) value.names = e.names;
+  return value;
 }
 
 /**

@@ -284,8 +284,10 @@ export interface Dhcpv4RawOption {
 
 /**
  * One option of a message. Known codes (see {@link Dhcpv4OptionValues}) are
- * typed; malformed values of known codes make decoding fail rather than fall
- * back to raw bytes, so a runner never acts on half-understood data.
+ * typed. A known code whose value breaks its rules decodes as raw bytes
+ * with an `invalid` reason (a `DhcpInvalidOption`), which
+ * {@link findDhcpv4Option} and {@link dhcpv4OptionValue} skip, so a runner
+ * never acts on half-understood data.
  *
  * @example
  * const lease: Dhcpv4Option = { code: 51, value: 3600 };
@@ -293,9 +295,10 @@ export interface Dhcpv4RawOption {
 export type Dhcpv4Option = Dhcpv4TypedOption | Dhcpv4RawOption;
 
 /**
- * The first option with `code`, typed for known codes; undefined when absent.
- * A known code given as raw bytes on a message you built is returned as
- * it is (check `"data" in option`).
+ * The first option with `code`, typed for known codes; undefined when absent
+ * or marked invalid by the decoder (see `invalidDhcpv4Options`). A known
+ * code given as raw bytes on a message you built is returned as it is
+ * (check `"data" in option`).
  *
  * @example
  * const lease = findDhcpv4Option(ack, 51)?.value; // number | undefined
@@ -308,13 +311,15 @@ export function findDhcpv4Option(message: Pick<Dhcpv4Message, "options">, code: 
 export function findDhcpv4Option(message: Pick<Dhcpv4Message, "options">, code: number): Dhcpv4Option | undefined {
   const options = message.options;
   for (let i = 0; i < options.length; i++) {
-    if (options[i]!.code === code) return options[i];
+    const option = options[i]!;
+    if (option.code === code && (option as { invalid?: unknown }).invalid === undefined) return option;
   }
   return undefined;
 }
 
 /**
- * The typed value of option `code`, or undefined when absent or given raw.
+ * The typed value of option `code`, or undefined when absent, given raw or
+ * marked invalid.
  *
  * @example
  * const routers = dhcpv4OptionValue(offer, 3) ?? []; // readonly string[]

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { decodeDhcpv4 } from "./decode.js";
 import { encodeDhcpv4 } from "./encode.js";
 import type { Dhcpv4Option } from "./message.js";
-import { bytes, decodeError, hex, opt, padded } from "./test-packets.test.js";
+import { bytes, decodeError, hex, opt, optionFault, padded } from "./test-packets.test.js";
 
 /** The only option of a padded packet holding `instance`. */
 const decodeOne = (instance: Uint8Array): Dhcpv4Option => {
@@ -20,12 +20,18 @@ const roundTrips = (instance: Uint8Array, expected: unknown) => {
   expect(message.layout).toBeUndefined();
 };
 
-/** Reason of the error decoding a packet holding `instance` (offset checked against `offset` when given). */
+/**
+ * Why a packet holding `instance` has it marked invalid (offset checked
+ * against `offset` when given): a bad value spoils its option, not the packet.
+ */
 const reason = (instance: Uint8Array, offset?: number): string => {
-  const e = decodeError(() => decodeDhcpv4(padded(instance)));
-  if (offset !== undefined) expect(e.offset).toBe(offset);
-  return e.reason;
+  const fault = optionFault(padded(instance));
+  if (offset !== undefined) expect(fault.offset).toBe(offset);
+  return fault.reason;
 };
+
+/** Reason of the error rejecting a packet holding `instance`. */
+const rejection = (instance: Uint8Array): string => decodeError(() => decodeDhcpv4(padded(instance))).reason;
 
 describe("address options (1, 28, 50, 54)", () => {
   it.each([1, 28, 50, 54])("reads option %i as dotted-quad text", (code) => {
@@ -275,15 +281,16 @@ describe("domain search (119)", () => {
     );
   });
 
-  it("rejects a name longer than 255 octets, pointing into the instance that holds it", () => {
+  it("marks a name longer than 255 octets invalid, pointing into the instance that holds it", () => {
     const label = bytes(63, "a".repeat(63));
     const ok = bytes(label, label, label, 0); // 193 bytes, fine
     const long = bytes(label, label, label, label, 0); // its 4th label takes it past 255
     const value = bytes(ok, long);
-    const e = decodeError(() => decodeDhcpv4(padded(opt(119, value.subarray(0, 255)), opt(119, value.subarray(255)))));
+    const e = optionFault(padded(opt(119, value.subarray(0, 255)), opt(119, value.subarray(255))));
     expect(e.reason).toBe("option 119 (domain search): domain name longer than 255 octets");
     // value byte 193 + 192 = 385 is byte 130 of the second instance's value
     expect(e.offset).toBe(240 + 2 + 255 + 2 + 130);
+    expect(e.names).toEqual([`${"a".repeat(63)}.${"a".repeat(63)}.${"a".repeat(63)}.`]);
   });
 
   it("rejects a name cut short by the end of the option", () => {
@@ -336,12 +343,12 @@ describe("classless static routes (121)", () => {
 });
 
 describe("option overload (52)", () => {
-  it("rejects a value other than 1, 2 or 3", () => {
-    expect(reason(opt(52, 4))).toBe("option 52 (option overload) has value 4, expected 1 (file), 2 (sname) or 3 (both)");
+  it("rejects the packet for a value other than 1, 2 or 3 (it says where options are)", () => {
+    expect(rejection(opt(52, 4))).toBe("option 52 (option overload) has value 4, expected 1 (file), 2 (sname) or 3 (both)");
   });
 
   it("names the overload option when it is empty", () => {
-    expect(reason(opt(52))).toBe("option 52 (option overload) is empty; it needs a value");
+    expect(rejection(opt(52))).toBe("option 52 (option overload) is empty; it needs a value");
   });
 });
 

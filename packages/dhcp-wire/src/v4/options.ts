@@ -3,9 +3,10 @@
 // offsets inside `bytes`; the message decoder maps them back to the packet.
 
 import { DhcpDecodeError } from "../decode-error.js";
-import { decodeDomainNames } from "../domain-name.js";
+import { decodeDomainNames, decodeDomainNamesInto } from "../domain-name.js";
+import { DhcpValueError, type DhcpOptionProblem } from "../invalid-option.js";
 import { encodeNames, namesEncodeTo } from "./fast-names.js";
-import { decodeDuid, duidSize, writeDuid } from "../v6/duid.js";
+import { duidSize, readDuid, writeDuid } from "../v6/duid.js";
 import type {
   Dhcpv4ClasslessRoute,
   Dhcpv4ClientFqdn,
@@ -71,8 +72,9 @@ function typed(code: number, value: unknown): Dhcpv4Option {
   return { code, value } as Dhcpv4Option;
 }
 
-function fail(at: number, code: number, reason: string): never {
-  throw new DhcpDecodeError(at, `${optionLabel(code)} ${reason}`);
+/** A bad value: the option is kept as invalid, the message decodes. */
+function fail(at: number, code: number, reason: string, problem: DhcpOptionProblem = "length"): never {
+  throw new DhcpValueError(at, `${optionLabel(code)} ${reason}`, problem);
 }
 
 function exact(code: number, start: number, end: number, want: number): void {
@@ -124,9 +126,16 @@ export function decodeOptionValue(code: number, bytes: Uint8Array, start: number
       exact(code, start, end, 4);
       return typed(code, readU32(bytes, start));
     case 52: {
-      exact(code, start, end, 1);
+      // Option overload says where the other options are: structure, so a
+      // bad one rejects the message (DhcpDecodeError, not a value error).
       const value = bytes[start]!;
-      if (value < 1 || value > 3) fail(start, code, `has value ${value}, expected 1 (file), 2 (sname) or 3 (both)`);
+      if (end - start !== 1) {
+        const problem = end === start ? "is empty; it needs a value" : `has length ${end - start}, expected 1`;
+        throw new DhcpDecodeError(start, `${optionLabel(code)} ${problem}`);
+      }
+      if (value < 1 || value > 3) {
+        throw new DhcpDecodeError(start, `${optionLabel(code)} has value ${value}, expected 1 (file), 2 (sname) or 3 (both)`);
+      }
       return typed(code, value);
     }
     case 53:
@@ -145,7 +154,13 @@ export function decodeOptionValue(code: number, bytes: Uint8Array, start: number
       return typed(code, decodeClientFqdn(bytes, start, end));
     case 119: {
       atLeast(code, start, end, 1);
-      const names = decodeDomainNames(bytes, start, end, COMPRESSED);
+      const names: string[] = [];
+      try {
+        decodeDomainNamesInto(names, bytes, start, end, COMPRESSED);
+      } catch (e) {
+        if (e instanceof DhcpValueError) e.names = names;
+        throw e;
+      }
       const data = bytes.subarray(start, end);
       // Another encoder may compress differently (or not at all); keep its
       // bytes so the packet re-encodes as received.
@@ -174,7 +189,7 @@ function decodeClientIdentifier(bytes: Uint8Array, start: number, end: number): 
   const type = bytes[start]!;
   if (type === 255) {
     if (end - start < 7) fail(start, 61, `of ${end - start} bytes is too short for an RFC 4361 IAID and DUID (at least 7)`);
-    return { form: "duid", iaid: readU32(bytes, start + 1), duid: decodeDuid(bytes, start + 5, end) };
+    return { form: "duid", iaid: readU32(bytes, start + 1), duid: readDuid(bytes, start + 5, end) };
   }
   if (type === 0) return { form: "other", identifier: bytes.subarray(start + 1, end) };
   return { form: "hardware", hardwareType: type, address: bytes.subarray(start + 1, end) };
@@ -186,8 +201,8 @@ function decodeClientFqdn(bytes: Uint8Array, start: number, end: number): Dhcpv4
   const canonicalEncoding = (flags & FQDN_E) !== 0;
   let name = "";
   if (canonicalEncoding) {
-    const names = decodeDomainNames(bytes, start + 3, end, FQDN_NAMES);
-    if (names.length > 1) fail(start + 3, 81, `holds ${names.length} names, expected one`);
+    const names = decodeDomainNamesInto([], bytes, start + 3, end, FQDN_NAMES);
+    if (names.length > 1) fail(start + 3, 81, `holds ${names.length} names, expected one`, "name");
     name = names[0] ?? "";
   } else {
     name = latin1Text(bytes, start + 3, end);
@@ -211,7 +226,7 @@ function decodeClasslessRoutes(bytes: Uint8Array, start: number, end: number): D
   let at = start;
   while (at < end) {
     const prefixLength = bytes[at]!;
-    if (prefixLength > 32) fail(at, 121, `has a destination prefix length of ${prefixLength}, over 32`);
+    if (prefixLength > 32) fail(at, 121, `has a destination prefix length of ${prefixLength}, over 32`, "value");
     const significant = (prefixLength + 7) >> 3;
     if (at + 1 + significant + 4 > end) fail(at, 121, `has a route running past the end of the option`);
     dest.fill(0);

@@ -1,5 +1,8 @@
 import { expect, it } from "vitest";
 import { DhcpDecodeError } from "../decode-error.js";
+import { invalidDhcpv4Options, type DhcpOptionInvalidity } from "../invalid-option.js";
+import { decodeDhcpv4 } from "./decode.js";
+import { encodeDhcpv4 } from "./encode.js";
 
 // Builders shared by the DHCPv4 tests (a .test.ts file so the build skips it).
 
@@ -50,6 +53,18 @@ export const decodeError = (f: () => unknown): DhcpDecodeError => {
     throw e;
   }
   throw new Error("Expected a DhcpDecodeError, but nothing was thrown");
+};
+
+/**
+ * Why decoding `p` marked its one invalid option: the message must still
+ * decode, hold exactly one invalid option and re-encode byte for byte.
+ */
+export const optionFault = (p: Uint8Array): DhcpOptionInvalidity => {
+  const message = decodeDhcpv4(p);
+  const invalid = invalidDhcpv4Options(message);
+  expect(invalid).toHaveLength(1);
+  expect(hex(encodeDhcpv4(message))).toBe(hex(p));
+  return invalid[0]!.invalid;
 };
 
 it("builds a padded packet with the magic cookie after the 236-byte header", () => {

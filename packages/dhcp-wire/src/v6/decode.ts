@@ -1,6 +1,7 @@
 import { DhcpDecodeError } from "../decode-error.js";
-import { decodeDomainNames } from "../domain-name.js";
-import { decodeDuid } from "./duid.js";
+import { decodeDomainNamesInto } from "../domain-name.js";
+import { DHCP_MAX_INVALID_OPTIONS, DhcpValueError, asDecodeError, invalidOption } from "../invalid-option.js";
+import { readDuid } from "./duid.js";
 import { formatIpv6 } from "../address-text.js";
 import type { Dhcpv6Message, Dhcpv6NtpSuboption, Dhcpv6Option } from "./message.js";
 
@@ -22,9 +23,18 @@ export const DHCPV6_MAX_OPTION_NESTING = 4;
 const EMPTY = new Uint8Array(0);
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+// Invalid options of the message being decoded, see DHCP_MAX_INVALID_OPTIONS
+// (decoding never re-enters).
+let invalidCount = 0;
+
 /**
  * Decodes one DHCPv6 message (the UDP payload). Throws
- * {@link DhcpDecodeError} for anything malformed and never any other error.
+ * {@link DhcpDecodeError}, and never any other error, when the message's
+ * structure is broken: a header cut short, an option (at any level)
+ * running past its message or enclosing option, relay or option nesting
+ * over the bounds, a domain list over its bounds. A value that breaks its
+ * option's rules (wrong length, bad name, text or range) only marks that
+ * option invalid (a `DhcpInvalidOption`); the message is kept.
  * Byte fields in the result are views into `bytes`.
  *
  * @example
@@ -33,10 +43,12 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  */
 export function decodeDhcpv6(bytes: Uint8Array): Dhcpv6Message {
   if (!(bytes instanceof Uint8Array)) throw new DhcpDecodeError(0, "input is not a Uint8Array");
+  invalidCount = 0;
   try {
     return decodeMessage(bytes, 0, bytes.length, 0);
   } catch (e) {
     if (e instanceof DhcpDecodeError) throw e;
+    if (e instanceof DhcpValueError) throw asDecodeError(e);
     // Last resort: the decoder is written so that this never happens.
     throw new DhcpDecodeError(0, `unexpected decoder failure: ${String(e)}`);
   }
@@ -106,7 +118,16 @@ function decodeOptions(
     const from = at + 4;
     const to = from + length;
     if (to > end) throw new DhcpDecodeError(at, `option ${code} of ${length} bytes runs past the end of ${container(parent)}`);
-    options.push(decodeOption(bytes, code, from, to, relayDepth, level));
+    let option: Dhcpv6Option;
+    try {
+      option = decodeOption(bytes, code, from, to, relayDepth, level);
+    } catch (e) {
+      // A bad value spoils this option only; structure and bounds errors reject the message.
+      if (!(e instanceof DhcpValueError)) throw e;
+      if (++invalidCount > DHCP_MAX_INVALID_OPTIONS) throw new DhcpDecodeError(at, `more than ${DHCP_MAX_INVALID_OPTIONS} invalid options`);
+      option = invalidOption(code, length === 0 ? EMPTY : bytes.subarray(from, to), e, e.offset);
+    }
+    options.push(option);
     at = to;
   }
   return options;
@@ -123,7 +144,7 @@ function decodeOption(bytes: Uint8Array, code: number, from: number, to: number,
   switch (code) {
     case 1:
     case 2:
-      return { code, duid: decodeDuid(bytes, from, to) } as Dhcpv6Option;
+      return { code, duid: readDuid(bytes, from, to) } as Dhcpv6Option;
     case 3:
     case 25:
       atLeast(at, code, length, 12);
@@ -147,7 +168,7 @@ function decodeOption(bytes: Uint8Array, code: number, from: number, to: number,
         options: nested(bytes, code, from + 24, to, relayDepth, level),
       };
     case 6: {
-      if (length % 2 !== 0) throw new DhcpDecodeError(at, `option request option of odd length ${length}`);
+      if (length % 2 !== 0) throw new DhcpValueError(at, `option request option of odd length ${length}`, "length");
       // Sized up front: growing by push is slow for a datagram-sized list.
       const codes = new Array<number>(length / 2);
       for (let k = 0, i = from; i < to; k++, i += 2) codes[k] = (bytes[i]! << 8) | bytes[i + 1]!;
@@ -172,14 +193,14 @@ function decodeOption(bytes: Uint8Array, code: number, from: number, to: number,
       return { code, statusCode: (bytes[from]! << 8) | bytes[from + 1]!, message: text(bytes, from + 2, to) };
     case 14:
     case 20:
-      if (length !== 0) throw new DhcpDecodeError(at, `option ${code} must be empty but has ${length} bytes`);
+      if (length !== 0) throw new DhcpValueError(at, `option ${code} must be empty but has ${length} bytes`, "length");
       return { code } as Dhcpv6Option;
     case 19:
       exactly(at, code, length, 1);
       return { code, messageType: bytes[from]! };
     case 23: {
       if (length === 0 || length % 16 !== 0) {
-        throw new DhcpDecodeError(at, `option 23 of ${length} bytes is not a non-empty list of 16-byte addresses`);
+        throw new DhcpValueError(at, `option 23 of ${length} bytes is not a non-empty list of 16-byte addresses`, "length");
       }
       const servers: string[] = [];
       for (let i = from; i < to; i += 16) servers.push(formatIpv6(bytes, i));
@@ -187,11 +208,11 @@ function decodeOption(bytes: Uint8Array, code: number, from: number, to: number,
     }
     case 24:
       atLeast(at, code, length, 1);
-      return { code, domains: decodeDomainNames(bytes, from, to, { compression: false }) };
+      return { code, domains: domainList(bytes, from, to) };
     case 26: {
       atLeast(at, code, length, 25);
       const prefixLength = bytes[from + 8]!;
-      if (prefixLength > 128) throw new DhcpDecodeError(from + 8, `IA prefix length ${prefixLength} is over 128`);
+      if (prefixLength > 128) throw new DhcpValueError(from + 8, `IA prefix length ${prefixLength} is over 128`, "value");
       return {
         code,
         preferredLifetime: u32(bytes, from),
@@ -208,8 +229,8 @@ function decodeOption(bytes: Uint8Array, code: number, from: number, to: number,
       return { code, seconds: u32(bytes, from) } as Dhcpv6Option;
     case 39: {
       atLeast(at, code, length, 1);
-      const names = decodeDomainNames(bytes, from + 1, to, { compression: false, allowPartial: true });
-      if (names.length > 1) throw new DhcpDecodeError(from + 1, `client FQDN option holds ${names.length} names, want one`);
+      const names = decodeDomainNamesInto([], bytes, from + 1, to, { compression: false, allowPartial: true });
+      if (names.length > 1) throw new DhcpValueError(from + 1, `client FQDN option holds ${names.length} names, want one`, "name");
       return { code, flags: bytes[from]!, name: names.length === 0 ? "" : names[0]! };
     }
     case 56:
@@ -232,18 +253,18 @@ function ntpSuboptions(bytes: Uint8Array, start: number, end: number): Dhcpv6Ntp
   const suboptions: Dhcpv6NtpSuboption[] = [];
   let at = start;
   while (at < end) {
-    if (end - at < 4) throw new DhcpDecodeError(at, `NTP sub-option header of ${end - at} bytes runs past the end of option 56`);
+    if (end - at < 4) throw new DhcpValueError(at, `NTP sub-option header of ${end - at} bytes runs past the end of option 56`, "length");
     const code = (bytes[at]! << 8) | bytes[at + 1]!;
     const length = (bytes[at + 2]! << 8) | bytes[at + 3]!;
     const from = at + 4;
     const to = from + length;
-    if (to > end) throw new DhcpDecodeError(at, `NTP sub-option ${code} of ${length} bytes runs past the end of option 56`);
+    if (to > end) throw new DhcpValueError(at, `NTP sub-option ${code} of ${length} bytes runs past the end of option 56`, "length");
     if (code === 1 || code === 2) {
-      if (length !== 16) throw new DhcpDecodeError(at, `NTP sub-option ${code} has ${length} bytes, want 16`);
+      if (length !== 16) throw new DhcpValueError(at, `NTP sub-option ${code} has ${length} bytes, want 16`, "length");
       suboptions.push({ code, address: formatIpv6(bytes, from) } as Dhcpv6NtpSuboption);
     } else if (code === 3) {
-      const names = decodeDomainNames(bytes, from, to, { compression: false });
-      if (names.length !== 1) throw new DhcpDecodeError(at, `NTP server FQDN sub-option holds ${names.length} names, want one`);
+      const names = decodeDomainNamesInto([], bytes, from, to, { compression: false });
+      if (names.length !== 1) throw new DhcpValueError(at, `NTP server FQDN sub-option holds ${names.length} names, want one`, "name");
       suboptions.push({ code, name: names[0]! });
     } else {
       suboptions.push({ code, data: length === 0 ? EMPTY : bytes.subarray(from, to) });
@@ -253,12 +274,25 @@ function ntpSuboptions(bytes: Uint8Array, start: number, end: number): Dhcpv6Ntp
   return suboptions;
 }
 
+/** Option 24; when a name fails, the error carries the complete names before it. */
+function domainList(bytes: Uint8Array, from: number, to: number): string[] {
+  const names: string[] = [];
+  try {
+    return decodeDomainNamesInto(names, bytes, from, to, NO_COMPRESSION);
+  } catch (e) {
+    if (e instanceof DhcpValueError) e.names = names;
+    throw e;
+  }
+}
+
+const NO_COMPRESSION = { compression: false } as const;
+
 function atLeast(at: number, code: number, length: number, minimum: number): void {
-  if (length < minimum) throw new DhcpDecodeError(at, `option ${code} of ${length} bytes is too short (at least ${minimum})`);
+  if (length < minimum) throw new DhcpValueError(at, `option ${code} of ${length} bytes is too short (at least ${minimum})`, "length");
 }
 
 function exactly(at: number, code: number, length: number, want: number): void {
-  if (length !== want) throw new DhcpDecodeError(at, `option ${code} has ${length} bytes, want ${want}`);
+  if (length !== want) throw new DhcpValueError(at, `option ${code} has ${length} bytes, want ${want}`, "length");
 }
 
 function u32(bytes: Uint8Array, at: number): number {
@@ -280,6 +314,6 @@ function text(bytes: Uint8Array, from: number, to: number): string {
   try {
     return utf8.decode(bytes.subarray(from, to));
   } catch {
-    throw new DhcpDecodeError(from, "status message is not valid UTF-8");
+    throw new DhcpValueError(from, "status message is not valid UTF-8", "text");
   }
 }

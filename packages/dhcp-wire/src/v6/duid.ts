@@ -1,4 +1,4 @@
-import { DhcpDecodeError } from "../decode-error.js";
+import { DhcpValueError, asDecodeError } from "../invalid-option.js";
 import { copyBytes } from "./output-buffer.js";
 
 /**
@@ -64,19 +64,28 @@ for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, "0"));
 
 /**
  * Decodes the DUID in `bytes[start, end)`. Offsets in errors are absolute.
- * Throws {@link DhcpDecodeError} when the DUID is shorter than its type
+ * Throws `DhcpDecodeError` when the DUID is shorter than its type
  * needs (a DUID-UUID must be exactly 16 octets after the type code).
  *
  * @example
  * decodeDuid(Uint8Array.of(0, 3, 0, 1, 2, 0, 0, 0, 0, 1), 0, 10) // { type: "ll", hardwareType: 1, ... }
  */
 export function decodeDuid(bytes: Uint8Array, start: number, end: number): Duid {
-  if (end - start < 2) throw new DhcpDecodeError(start, `DUID of ${end - start} bytes is too short (at least 2)`);
+  try {
+    return readDuid(bytes, start, end);
+  } catch (e) {
+    throw asDecodeError(e);
+  }
+}
+
+/** {@link decodeDuid} for the message decoders: a short DUID is a `DhcpValueError` (its option is invalid). */
+export function readDuid(bytes: Uint8Array, start: number, end: number): Duid {
+  if (end - start < 2) throw new DhcpValueError(start, `DUID of ${end - start} bytes is too short (at least 2)`, "length");
   const typeCode = (bytes[start]! << 8) | bytes[start + 1]!;
   const length = end - start;
   switch (typeCode) {
     case DuidTypeCode.LLT:
-      if (length < 8) throw new DhcpDecodeError(start, `DUID-LLT of ${length} bytes is too short (at least 8)`);
+      if (length < 8) throw new DhcpValueError(start, `DUID-LLT of ${length} bytes is too short (at least 8)`, "length");
       return {
         type: "llt",
         hardwareType: (bytes[start + 2]! << 8) | bytes[start + 3]!,
@@ -84,17 +93,17 @@ export function decodeDuid(bytes: Uint8Array, start: number, end: number): Duid 
         linkLayerAddress: bytes.subarray(start + 8, end),
       };
     case DuidTypeCode.EN:
-      if (length < 6) throw new DhcpDecodeError(start, `DUID-EN of ${length} bytes is too short (at least 6)`);
+      if (length < 6) throw new DhcpValueError(start, `DUID-EN of ${length} bytes is too short (at least 6)`, "length");
       return { type: "en", enterpriseNumber: readU32(bytes, start + 2), identifier: bytes.subarray(start + 6, end) };
     case DuidTypeCode.LL:
-      if (length < 4) throw new DhcpDecodeError(start, `DUID-LL of ${length} bytes is too short (at least 4)`);
+      if (length < 4) throw new DhcpValueError(start, `DUID-LL of ${length} bytes is too short (at least 4)`, "length");
       return {
         type: "ll",
         hardwareType: (bytes[start + 2]! << 8) | bytes[start + 3]!,
         linkLayerAddress: bytes.subarray(start + 4, end),
       };
     case DuidTypeCode.UUID:
-      if (length !== 18) throw new DhcpDecodeError(start, `DUID-UUID of ${length} bytes, want 18`);
+      if (length !== 18) throw new DhcpValueError(start, `DUID-UUID of ${length} bytes, want 18`, "length");
       return { type: "uuid", uuid: uuidText(bytes, start + 2) };
     default:
       return { type: "raw", typeCode, data: bytes.subarray(start + 2, end) };

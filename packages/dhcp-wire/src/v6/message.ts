@@ -299,7 +299,9 @@ export type Dhcpv6NtpSuboption =
 /**
  * An option this codec does not type, kept as its raw value bytes (a view
  * into the packet) and written back unchanged. Encoding also accepts this
- * form for a known code, as an escape hatch.
+ * form for a known code, as an escape hatch. A known option whose value
+ * breaks its rules decodes in this form with an `invalid` reason (a
+ * `DhcpInvalidOption`).
  */
 export interface Dhcpv6RawOption {
   readonly code: number;
@@ -338,7 +340,9 @@ export type Dhcpv6Option = Dhcpv6OptionByCode[keyof Dhcpv6OptionByCode] | Dhcpv6
 
 /**
  * The first option with `code` in `options` (or a message's options), typed
- * for known codes. Decoded messages only hold typed forms for known codes.
+ * for known codes. Options the decoder marked invalid are skipped (see
+ * `invalidDhcpv6Options`), so a decoded message gives only typed forms for
+ * known codes.
  *
  * @example
  * const ia = findDhcpv6Option(reply, 3); // Dhcpv6IaOption<3> | undefined
@@ -351,12 +355,16 @@ export function findDhcpv6Option<C extends keyof Dhcpv6OptionByCode>(
 export function findDhcpv6Option(from: { readonly options: readonly Dhcpv6Option[] }, code: number): Dhcpv6Option | undefined;
 export function findDhcpv6Option(from: { readonly options: readonly Dhcpv6Option[] }, code: number): Dhcpv6Option | undefined {
   const options = from.options;
-  for (let i = 0; i < options.length; i++) if (options[i]!.code === code) return options[i];
+  for (let i = 0; i < options.length; i++) {
+    const option = options[i]!;
+    if (option.code === code && (option as { invalid?: unknown }).invalid === undefined) return option;
+  }
   return undefined;
 }
 
 /**
- * Every option with `code`, in order (several IA_NA, IAADDR, ...).
+ * Every option with `code`, in order (several IA_NA, IAADDR, ...), but
+ * those the decoder marked invalid.
  *
  * @example
  * for (const ia of findDhcpv6Options(reply, 3)) ...
@@ -368,6 +376,8 @@ export function findDhcpv6Options<C extends keyof Dhcpv6OptionByCode>(
 export function findDhcpv6Options(from: { readonly options: readonly Dhcpv6Option[] }, code: number): Dhcpv6Option[];
 export function findDhcpv6Options(from: { readonly options: readonly Dhcpv6Option[] }, code: number): Dhcpv6Option[] {
   const found: Dhcpv6Option[] = [];
-  for (const option of from.options) if (option.code === code) found.push(option);
+  for (const option of from.options) {
+    if (option.code === code && (option as { invalid?: unknown }).invalid === undefined) found.push(option);
+  }
   return found;
 }

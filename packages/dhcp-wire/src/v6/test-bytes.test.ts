@@ -1,5 +1,8 @@
 import { expect, it } from "vitest";
 import { DhcpDecodeError } from "../decode-error.js";
+import { invalidDhcpv6Options, type DhcpOptionInvalidity } from "../invalid-option.js";
+import { decodeDhcpv6 } from "./decode.js";
+import { encodeDhcpv6 } from "./encode.js";
 
 // Helpers shared by the DHCPv6 tests (a .test.ts file so the build skips it).
 
@@ -29,6 +32,18 @@ export const decodeError = (f: () => unknown): DhcpDecodeError => {
     throw e;
   }
   throw new Error("expected a DhcpDecodeError, nothing was thrown");
+};
+
+/**
+ * Why decoding `bytes` marked its one invalid option: the message must
+ * still decode, hold exactly one invalid option and re-encode byte for byte.
+ */
+export const optionFault = (bytes: Uint8Array): DhcpOptionInvalidity => {
+  const message = decodeDhcpv6(bytes);
+  const invalid = invalidDhcpv6Options(message);
+  expect(invalid).toHaveLength(1);
+  expect(toHex(encodeDhcpv6(message))).toBe(toHex(bytes));
+  return invalid[0]!.invalid;
 };
 
 it("builds option bytes", () => {
