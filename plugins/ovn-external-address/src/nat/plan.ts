@@ -17,6 +17,7 @@ import {
   rowMatches,
   rowMember,
   rowOwnerKey,
+  rowWrittenAt,
   ruleOfRow,
   ruleRow,
   type NatRowView,
@@ -80,6 +81,16 @@ export interface PlanOwnership {
    * state, decides.
    */
   readonly started?: ReadonlySet<string>;
+  /**
+   * When reading the host state `desired` came from began (`at`) and when
+   * the view was read (`planAt`), both ms on this host's clock. The
+   * member's rows of NICs `desired` does not name that record a write
+   * (`incusx:written`) between the two were written after that state read
+   * (a NIC started since): spared, as `started` ones are. A stamp after
+   * `planAt` can only come from a clock set back since: it proves nothing,
+   * and the row is judged as any other.
+   */
+  readonly stateRead?: { readonly at: number; readonly planAt: number };
 }
 
 /** What to do. */
@@ -166,7 +177,7 @@ export function planNat(view: NatView, desired: readonly PlacedRule[], scope: "k
   for (const [key, rows] of ownByKey) {
     if (scope === "keys" && !desiredKeys.has(key)) continue;
     // Rules read before the NIC started here cannot say it is unwanted.
-    if (!desiredKeys.has(key) && ownership.started?.has(key) === true) {
+    if (!desiredKeys.has(key) && (ownership.started?.has(key) === true || rows.some((row) => writtenAfterRead(row, ownership.stateRead)))) {
       spared.push(...rows);
       continue;
     }
@@ -216,6 +227,13 @@ export function planNat(view: NatView, desired: readonly PlacedRule[], scope: "k
   return { member, kept, inserts, updates, deletes: finalDeletes, conflicts, missingRouters, legacy, spared };
 }
 
+/** Whether `row` records a write between the state read and the view read. */
+function writtenAfterRead(row: NatRowView, read: PlanOwnership["stateRead"]): boolean {
+  if (read === undefined) return false;
+  const written = rowWrittenAt(row);
+  return written !== undefined && written >= read.at && written <= read.planAt;
+}
+
 function conflictOf(placed: PlacedRule, row: NatRowView): NatConflict {
   const owned = isOwned(row) ? ruleOfRow(row) : undefined;
   const member = owned === undefined ? undefined : rowMember(row);
@@ -241,6 +259,14 @@ export interface OwnedGuard {
   readonly uuids: readonly string[];
 }
 
+/** What else a plan's transaction carries. */
+export interface NatTransactionOptions {
+  /** Recorded as `incusx:written` on every row inserted or updated (ms since the epoch). */
+  readonly writtenAt?: number;
+  /** More `wait`s, put first: what else the plan was decided from (a router's load balancers). */
+  readonly guards?: readonly OvsdbOperation[];
+}
+
 /** The transaction applying a plan, and where its router mutations are (their `count` must be 1). */
 export interface NatTransaction {
   readonly ops: OvsdbOperation[];
@@ -258,8 +284,9 @@ export interface NatTransaction {
  * place (same `_uuid`, still referenced by their router): the NIC is never
  * without its row and never has two.
  */
-export function natTransaction(plan: NatChangePlan, view: NatView, owned: readonly OwnedGuard[]): NatTransaction {
-  const ops: OvsdbOperation[] = [];
+export function natTransaction(plan: NatChangePlan, view: NatView, owned: readonly OwnedGuard[], options: NatTransactionOptions = {}): NatTransaction {
+  const { writtenAt } = options;
+  const ops: OvsdbOperation[] = [...(options.guards ?? [])];
   const routers = new Set<string>(plan.inserts.map((p) => p.router));
   for (const u of plan.updates) routers.add(u.placed.router);
   for (const d of plan.deletes) {
@@ -327,14 +354,14 @@ export function natTransaction(plan: NatChangePlan, view: NatView, owned: readon
     ops.push(op.mutate("Logical_Router", [["_uuid", "==", uuid(view.routers.get(router)!)]], [["nat", "delete", ovsSet(uuids.map(uuid))]]));
   }
   for (const u of plan.updates) {
-    const row = ruleRow(u.placed.rule, plan.member, u.row.externalIds);
+    const row = ruleRow(u.placed.rule, plan.member, u.row.externalIds, writtenAt);
     // An update also clears a range the row had and the rule no longer wants.
     ops.push(op.update("NAT", [["_uuid", "==", uuid(u.row.uuid)]], { ...row, external_port_range: u.placed.portRange ?? "" }));
   }
   const insertsByRouter = new Map<string, string[]>();
   plan.inserts.forEach((placed, i) => {
     const name = `nat${i}`;
-    const row = ruleRow(placed.rule, plan.member);
+    const row = ruleRow(placed.rule, plan.member, {}, writtenAt);
     ops.push(op.insert("NAT", placed.portRange === undefined ? row : { ...row, external_port_range: placed.portRange }, name));
     pushTo(insertsByRouter, placed.router, name);
   });
