@@ -182,13 +182,16 @@ describe("NatKeeper", () => {
     await t.clock.advance(5);
     t.drift("router");
     await t.clock.advance(5);
+    // A forward changed: the same rules, screened again by the backend.
+    t.drift("forward");
+    await t.clock.advance(5);
     t.drift("address");
     await t.clock.advance(5);
     t.drift("resync");
     await t.clock.advance(5);
     t.state();
     await t.clock.advance(5);
-    expect(t.calls).toEqual(["full", "repair 1", "repair 1", "full", "full", "full"]);
+    expect(t.calls).toEqual(["full", "repair 1", "repair 1", "repair 1", "full", "full", "full"]);
     await t.keeper.stop();
   });
 

@@ -303,9 +303,12 @@ export interface NatStoreChange {
    * What changed: `rules` (an owned rule differs from what the backend last
    * saw), `router` (a router appeared, went or was renamed), `address` (an
    * address a plan was made from changed), `resync` (the watch was
-   * re-established without the changes since: anything may have changed).
+   * re-established without the changes since: anything may have changed),
+   * `forward` (a network forward or load balancer that decides what rules
+   * may be written, say a VIP on an external address, was added, changed
+   * or removed: the rules are screened again, not planned again).
    */
-  readonly reason: "rules" | "router" | "address" | "resync";
+  readonly reason: "rules" | "router" | "address" | "forward" | "resync";
   /** A short human description (`NAT row 1b2c... deleted`). */
   readonly detail?: string;
 }

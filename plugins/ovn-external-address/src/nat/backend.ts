@@ -149,6 +149,8 @@ export class OvnNatBackend implements NatBackend {
   readonly #watchers = new Set<NatWatcher>();
   /** The last rules prepared (normalized, placed), by array identity. */
   #prepared: PreparedRules | undefined;
+  /** {@link #plannedAddresses} of one rule set. */
+  #addressesOf: { readonly prepared: PreparedRules; readonly addresses: ReadonlyMap<string, ReadonlySet<string>> } | undefined;
   /** The rules of the last reconcile that succeeded. */
   #settled: PreparedRules | undefined;
   /** NICs (owner keys) whose rule the last reconcile could not apply (missing router, row in the way): planned again every time. */
@@ -216,8 +218,11 @@ export class OvnNatBackend implements NatBackend {
    * an owned row deleted, edited or added by someone else (compared with
    * what this backend last read or wrote, so its own writes report
    * nothing), a logical router inserted, deleted or renamed, a change of a
-   * switch port whose dynamic addresses a plan read, and a monitor that had
-   * to start over. Rejects with `OvnNatError` (`database`) when the NB is
+   * switch port whose dynamic addresses a plan read, a change of the load
+   * balancer VIPs (direct or through a load balancer group) on an external
+   * address of the last rules, on their router (`forward`: the next
+   * reconcile screens every rule again), and a monitor that had to start
+   * over. Rejects with `OvnNatError` (`database`) when the NB is
    * unreachable. Closed by {@link close} too.
    */
   async watch(listener: (change: NatStoreChange) => void): Promise<NatWatch> {
@@ -229,6 +234,7 @@ export class OvnNatBackend implements NatBackend {
         knownRows: () => (this.#knownComplete ? this.#known : undefined),
         writing: () => this.#inFlight > 0,
         plannedPorts: () => this.#plannedPorts,
+        plannedAddresses: () => this.#plannedAddresses(),
       }, listener);
     } catch (error) {
       if (error instanceof OvnNatError) throw error;
@@ -386,7 +392,7 @@ export class OvnNatBackend implements NatBackend {
       const lbs = await readForwardVips(client, routersOf(prepared.placed), this.#timeout());
       const view = await readAll(client, this.#timeout());
       const { allowed } = screenForwardLbs(prepared.placed, lbs);
-      return { plan: planNat(view, allowed, "all", this.#ownership("all", options, started)), lbs };
+      return { plan: planNat(view, allowed, "all", this.#ownership("all", options, started, prepared)), lbs };
     });
     return this.#result(plan, [...prepared.failed, ...blockedFailures(screenForwardLbs(prepared.placed, lbs).blocked)], 0);
   }
@@ -445,7 +451,7 @@ export class OvnNatBackend implements NatBackend {
       const view = mirrored === undefined ? await readAll(client, this.#timeout()) : await this.#withInsertAddresses(client, mirrored, allowed, scope);
       this.#routerUuids.clear();
       for (const [name, id] of view.routers) this.#routerUuids.set(name, id);
-      const plan = planNat(view, allowed, scope, this.#ownership(scope, options, started));
+      const plan = planNat(view, allowed, scope, this.#ownership(scope, options, started, prepared));
       this.#instanceRows.clear();
       for (const row of view.rows.filter(isOwned)) {
         const instance = row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "";
@@ -479,11 +485,19 @@ export class OvnNatBackend implements NatBackend {
   }
 
   /** Whose rows a plan of `scope` may change, and which it must spare (NICs started since the state was read). */
-  #ownership(scope: "keys" | "all", options: NatReconcileOptions, started: ReadonlySet<string>): PlanOwnership {
+  #ownership(scope: "keys" | "all", options: NatReconcileOptions, started: ReadonlySet<string>, prepared: PreparedRules): PlanOwnership {
     if (scope === "keys") return { member: this.#member, takeOver: true };
     // Taken after the view was read: a row stamped later than this comes from a clock set back.
     const planAt = Date.now();
-    return { member: this.#member, takeOver: false, started, ...(options.stateReadAt === undefined ? {} : { stateRead: { at: options.stateReadAt, planAt } }) };
+    // Rules a forward refuses still name their NIC: its row is not a stranger's to spare (the keeper may have written it since).
+    const named = new Set(prepared.placed.map((p) => ownerKey(p.rule.owner, p.rule.family)));
+    return {
+      member: this.#member,
+      takeOver: false,
+      started,
+      named,
+      ...(options.stateReadAt === undefined ? {} : { stateRead: { at: options.stateReadAt, planAt } }),
+    };
   }
 
   /** NICs (owner keys) whose rows were taken over from another member after takeover number `through`. */
@@ -505,6 +519,17 @@ export class OvnNatBackend implements NatBackend {
       ...(plan.spared.length > 0 ? { spared: plan.spared.flatMap((row) => ruleOfRow(row) ?? []) } : {}),
       ...(this.#knownComplete ? { ownedRows: this.#known.size } : {}),
     };
+  }
+
+  /** The external addresses of the last rules prepared, by router (cached per rule set). */
+  #plannedAddresses(): ReadonlyMap<string, ReadonlySet<string>> {
+    const prepared = this.#prepared;
+    if (prepared === undefined) return new Map();
+    if (this.#addressesOf?.prepared === prepared) return this.#addressesOf.addresses;
+    const addresses = new Map<string, Set<string>>();
+    for (const { rule, router } of prepared.placed) (addresses.get(router) ?? addresses.set(router, new Set()).get(router)!).add(rule.externalIp);
+    this.#addressesOf = { prepared, addresses };
+    return addresses;
   }
 
   /** `rules` normalized and placed on their routers; the same array object gives the same result (a keeper passes its last plan again). */

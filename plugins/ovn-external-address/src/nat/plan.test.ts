@@ -32,6 +32,13 @@ describe("planNat", () => {
     expect(planNat(view(rows), [], "all", { member: ME }).deletes).toHaveLength(4);
   });
 
+  it("never spares the row of a NIC the rules name but left out (refused because of a forward), however new", () => {
+    const fresh = row("fresh", ruleRow(rule("c1", "10.0.0.5"), ME, {}, 1100));
+    const plan = planNat(view([fresh]), [], "all", { member: ME, stateRead: { at: 1000, planAt: 1200 }, named: new Set([ownerKey({ instance: "c1", device: "eth0" }, "ipv4")]) });
+    expect(plan.spared).toEqual([]);
+    expect(plan.deletes.map((d) => d.row.uuid)).toEqual(["fresh"]);
+  });
+
   it("stamps every row it inserts or updates with the time of the write", () => {
     const plan = planNat(view([]), [{ rule: rule("c1", "10.0.0.5"), router: R }], "keys", { member: ME });
     const insert = natTransaction(plan, view([]), [], { writtenAt: 1234 }).ops.find((o) => o.op === "insert") as { row: OvsdbRow };

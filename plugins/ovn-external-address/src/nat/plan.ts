@@ -91,6 +91,12 @@ export interface PlanOwnership {
    * and the row is judged as any other.
    */
   readonly stateRead?: { readonly at: number; readonly planAt: number };
+  /**
+   * NICs (owner keys) the rules name, including rules left out of
+   * `desired` before planning (refused because of a forward): the state
+   * knows them, so their rows are never spared.
+   */
+  readonly named?: ReadonlySet<string>;
 }
 
 /** What to do. */
@@ -177,7 +183,8 @@ export function planNat(view: NatView, desired: readonly PlacedRule[], scope: "k
   for (const [key, rows] of ownByKey) {
     if (scope === "keys" && !desiredKeys.has(key)) continue;
     // Rules read before the NIC started here cannot say it is unwanted.
-    if (!desiredKeys.has(key) && (ownership.started?.has(key) === true || rows.some((row) => writtenAfterRead(row, ownership.stateRead)))) {
+    const unknownToRules = !desiredKeys.has(key) && ownership.named?.has(key) !== true;
+    if (unknownToRules && (ownership.started?.has(key) === true || rows.some((row) => writtenAfterRead(row, ownership.stateRead)))) {
       spared.push(...rows);
       continue;
     }
