@@ -263,11 +263,13 @@ describe("NicLifecycle", () => {
         },
       });
       const realReconcile = nat.reconcile.bind(nat);
-      planning.reconcile = async (desired, options) => {
-        seen.push(["reconcile", desired.length, options]);
-        return realReconcile(desired);
-      };
-      const lifecycle = new NicLifecycle({ state, validators: [new FakeValidator(state)], backends: [planning] });
+      const backend: NatBackend = Object.assign(planning, {
+        reconcile: async (desired: readonly NatRule[], options?: unknown): Promise<NatReconcileResult> => {
+          seen.push(["reconcile", desired.length, options]);
+          return realReconcile(desired);
+        },
+      });
+      const lifecycle = new NicLifecycle({ state, validators: [new FakeValidator(state)], backends: [backend] });
       const before = Date.now();
       const dry = await lifecycle.reconcile({ dryRun: true });
       expect(dry.backends[0]).toMatchObject({ ensured: [ranged], removed: [], result: { ensured: [ranged], removed: [] } });
