@@ -53,6 +53,8 @@ export interface ObservedRow {
   readonly externalIp: string;
   /** `incusx:member` of the row. */
   readonly member: string;
+  /** external_port_range ("" when none). */
+  readonly portRange: string;
 }
 
 /**
@@ -84,7 +86,7 @@ export class NbObserver {
     observer.monitor = await client.monitor(
       NB,
       {
-        NAT: { columns: ["logical_ip", "external_ip", "external_ids"] },
+        NAT: { columns: ["logical_ip", "external_ip", "external_port_range", "external_ids"] },
         Logical_Router: { columns: ["name", "nat"] },
         Logical_Switch_Port: { columns: ["name", "dynamic_addresses"] },
       },
@@ -188,6 +190,7 @@ export class NbObserver {
         logicalIp: typeof row.logical_ip === "string" ? row.logical_ip : (old?.logicalIp ?? ""),
         externalIp: typeof row.external_ip === "string" ? row.external_ip : (old?.externalIp ?? ""),
         member: ids === undefined ? (old?.member ?? "") : (ids["incusx:member"] ?? ""),
+        portRange: typeof row.external_port_range === "string" ? row.external_port_range : (old?.portRange ?? ""),
       });
     }
     if (process.env.NATDBG && !update.initial) console.error(`[NATDBG obs] tx ${this.transactions}: ${Object.entries(update.updates.NAT ?? {}).map(([id, c]) => `${id.slice(0, 8)} ${"delete" in c ? "delete" : "insert" in c ? "insert " + String(mapRecord(c.insert.external_ids)["incusx:instance"]) + "@" + String(mapRecord(c.insert.external_ids)["incusx:member"]) : "modify " + JSON.stringify(c.modify.external_ids ?? null)}`).join("; ")}`);
