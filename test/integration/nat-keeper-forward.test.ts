@@ -3,13 +3,13 @@
 // added, changed or removed (directly on the router or through a load
 // balancer group), within 1 s; and a write decided from the load balancers
 // as read does not land when they changed before it committed.
-import { OvsdbClient, type OvsdbOperation } from "@incusx/ovsdb";
+import { OvsdbClient } from "@incusx/ovsdb";
 import { OvnNatBackend, OvnNatError } from "@incusx/plugin-ovn-external-address";
 import type { NatRule } from "@incusx/sdk";
 import { MemoryNetworkState } from "@incusx/testkit";
 import { startOvnNorthbound, type OvnTestNorthbound } from "@incusx/testkit/ovsdb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { NbObserver, startKeeperHost, type KeeperHost } from "./nat-keeper-support.js";
+import { NbObserver, clientChangingBeforeFirstWrite, startKeeperHost, type KeeperHost } from "./nat-keeper-support.js";
 
 /** The repair limit the issue sets. */
 const REPAIR_MS = 1000;
@@ -110,24 +110,8 @@ describe("a write decided from the load balancers as read", () => {
    * reaches the NB.
    */
   function backendChangingForwards(meanwhile: () => Promise<unknown>): OvnNatBackend {
-    let done = false;
-    const writes = (ops: readonly OvsdbOperation[]): boolean => ops.some((o) => (o.op === "insert" || o.op === "update") && o.table === "NAT");
-    const hooked = new Proxy(client, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target) as unknown;
-        if (typeof value !== "function") return value;
-        if (prop !== "transact" && prop !== "transactPruned") return value.bind(target);
-        return async (db: string, ops: OvsdbOperation[], options?: unknown) => {
-          if (!done && writes(ops)) {
-            done = true;
-            await meanwhile();
-          }
-          return value.call(target, db, ops, options);
-        };
-      },
-    });
     const state = new MemoryNetworkState({ networks: [{ name: "ovn0", type: "ovn", config: {}, ovnRouter: ROUTER }] });
-    return OvnNatBackend.withClient(hooked, state, { member: "node-a" });
+    return OvnNatBackend.withClient(clientChangingBeforeFirstWrite(client, meanwhile), state, { member: "node-a" });
   }
 
   const rule = (instance: string, logicalIp: string): NatRule => ({ owner: { instance, device: "eth0" }, network: "ovn0", family: "ipv4", logicalIp, externalIp: "198.51.100.9" });
