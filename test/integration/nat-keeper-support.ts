@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Host, type NatKeeper, type NatKeeperReport } from "@incusx/host";
-import { OvsdbClient, mapRecord, type Monitor, type MonitorUpdate } from "@incusx/ovsdb";
+import { OvsdbClient, mapRecord, type Monitor, type MonitorUpdate, type OvsdbOperation } from "@incusx/ovsdb";
 import type { HostState } from "@incusx/sdk/host";
 
 const NB = "OVN_Northbound";
@@ -53,6 +53,8 @@ export interface ObservedRow {
   readonly externalIp: string;
   /** `incusx:member` of the row. */
   readonly member: string;
+  /** external_port_range ("" when none). */
+  readonly portRange: string;
 }
 
 /**
@@ -84,7 +86,7 @@ export class NbObserver {
     observer.monitor = await client.monitor(
       NB,
       {
-        NAT: { columns: ["logical_ip", "external_ip", "external_ids"] },
+        NAT: { columns: ["logical_ip", "external_ip", "external_port_range", "external_ids"] },
         Logical_Router: { columns: ["name", "nat"] },
         Logical_Switch_Port: { columns: ["name", "dynamic_addresses"] },
       },
@@ -188,6 +190,7 @@ export class NbObserver {
         logicalIp: typeof row.logical_ip === "string" ? row.logical_ip : (old?.logicalIp ?? ""),
         externalIp: typeof row.external_ip === "string" ? row.external_ip : (old?.externalIp ?? ""),
         member: ids === undefined ? (old?.member ?? "") : (ids["incusx:member"] ?? ""),
+        portRange: typeof row.external_port_range === "string" ? row.external_port_range : (old?.portRange ?? ""),
       });
     }
     if (process.env.NATDBG && !update.initial) console.error(`[NATDBG obs] tx ${this.transactions}: ${Object.entries(update.updates.NAT ?? {}).map(([id, c]) => `${id.slice(0, 8)} ${"delete" in c ? "delete" : "insert" in c ? "insert " + String(mapRecord(c.insert.external_ids)["incusx:instance"]) + "@" + String(mapRecord(c.insert.external_ids)["incusx:member"]) : "modify " + JSON.stringify(c.modify.external_ids ?? null)}`).join("; ")}`);
@@ -278,4 +281,28 @@ export async function startKeeperHost(northbound: string, instances: readonly Ke
 /** A report without its error object, for messages. */
 export function summary(r: NatKeeperReport): unknown {
   return r.kind === "failed" ? { kind: r.kind, code: r.error.code, message: r.error.message, retryInMs: r.retryInMs } : r;
+}
+
+/**
+ * `client`, except that its first transaction writing a NAT row runs
+ * `meanwhile` (someone else changing the NB, a forward say) before it goes
+ * out: after the writer decided, before its transaction reaches the NB.
+ */
+export function clientChangingBeforeFirstWrite(client: OvsdbClient, meanwhile: () => Promise<unknown>): OvsdbClient {
+  let done = false;
+  const writes = (ops: readonly OvsdbOperation[]): boolean => ops.some((o) => (o.op === "insert" || o.op === "update") && o.table === "NAT");
+  return new Proxy(client, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== "function") return value;
+      if (prop !== "transact" && prop !== "transactPruned") return value.bind(target);
+      return async (db: string, ops: OvsdbOperation[], options?: unknown) => {
+        if (!done && writes(ops)) {
+          done = true;
+          await meanwhile();
+        }
+        return value.call(target, db, ops, options);
+      };
+    },
+  });
 }

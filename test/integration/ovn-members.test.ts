@@ -161,7 +161,7 @@ describe("a NIC that moves to another member", () => {
     await b.ensure(rule("c1", "10.0.0.5"));
     expect(b.writeTransactions - writes).toBe(1);
     // Same row, now B's: one modify, never a delete or a second row.
-    expect(await rows()).toEqual([{ ...original!, ids: { ...original!.ids, "incusx:member": "node-b" } }]);
+    expect(await rows()).toEqual([{ ...original!, ids: { ...original!.ids, "incusx:member": "node-b", "incusx:written": expect.stringMatching(/^\d+$/) } }]);
     await expect.poll(() => changesOf(updates, original!.uuid)).toEqual(["modify"]);
     await a.remove({ instance: "c1", device: "eth0" });
     expect(await a.reconcile([])).toMatchObject({ removed: [], transactions: 0 });
@@ -179,7 +179,7 @@ describe("a NIC that moves to another member", () => {
     const [original] = await rows();
     await b.ensure(rule("c1", "10.0.0.8", "198.51.100.10"));
     expect(await rows()).toEqual([
-      { uuid: original!.uuid, logicalIp: "10.0.0.8", externalIp: "198.51.100.10", ids: { ...original!.ids, "incusx:member": "node-b" } },
+      { uuid: original!.uuid, logicalIp: "10.0.0.8", externalIp: "198.51.100.10", ids: { ...original!.ids, "incusx:member": "node-b", "incusx:written": expect.stringMatching(/^\d+$/) } },
     ]);
   });
 

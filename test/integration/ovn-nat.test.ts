@@ -101,6 +101,8 @@ describe("OvnNatBackend ensure", () => {
       `incusx:member=${hostname()}`,
       "incusx:network=ovn0",
       "incusx:owner=incusx.ovn-external-address",
+      // When it was written (ms since the epoch): a reconcile from an older state read leaves it.
+      expect.stringMatching(/^incusx:written=\d{13}$/),
     ]);
   });
 

@@ -16,6 +16,7 @@ function setup(options: { failures?: number; watchFailures?: number; error?: unk
   let release: (() => void) | undefined;
   const runs: number[] = [];
   const calls: string[] = [];
+  const repairOptions: unknown[] = [];
   const gate = { hold: false };
   const rule = { owner: { instance: "c1", device: "eth0" }, network: "ovn0", family: "ipv4" as const, logicalIp: "10.0.0.5", externalIp: "198.51.100.9" };
   const attempt = async (what: string): Promise<void> => {
@@ -33,7 +34,8 @@ function setup(options: { failures?: number; watchFailures?: number; error?: unk
     ensure: async () => undefined,
     remove: async () => undefined,
     list: async () => [],
-    reconcile: async (desired) => {
+    reconcile: async (desired, reconcileOptions) => {
+      repairOptions.push(reconcileOptions);
       await attempt(`repair ${desired.length}`);
       return { ensured: desired, removed: [] };
     },
@@ -48,11 +50,13 @@ function setup(options: { failures?: number; watchFailures?: number; error?: unk
   };
   const lifecycle = {
     reconcile: async (): Promise<NatReconcileReport> => {
+      // The lifecycle stamps the state read before it reads (here: the fake clock's time).
+      const stateReadAt = 1_000_000 + clock.now();
       await attempt("full");
       // The OVN backend's result: rows kept because their NIC started after the state was read.
       const result = { ensured: [rule], removed: [], ...(spared > 0 ? { spared: [rule] } : {}) };
       spared = Math.max(0, spared - 1);
-      return { dryRun: false, backends: [{ networkType: "ovn", desired: [rule], ensured: [rule], removed: [], skipped: [], invalid: [], result }] };
+      return { dryRun: false, stateReadAt, backends: [{ networkType: "ovn", desired: [rule], ensured: [rule], removed: [], skipped: [], invalid: [], result }] };
     },
   };
   const keeper = new NatKeeper({
@@ -73,6 +77,7 @@ function setup(options: { failures?: number; watchFailures?: number; error?: unk
     reports,
     runs,
     calls,
+    repairOptions,
     fail: (n: number) => void (failures = n),
     gate,
     drift: (reason: NatStoreChange["reason"] = "rules") => drift?.({ reason }),
@@ -177,13 +182,31 @@ describe("NatKeeper", () => {
     await t.clock.advance(5);
     t.drift("router");
     await t.clock.advance(5);
+    // A forward changed: the same rules, screened again by the backend.
+    t.drift("forward");
+    await t.clock.advance(5);
     t.drift("address");
     await t.clock.advance(5);
     t.drift("resync");
     await t.clock.advance(5);
     t.state();
     await t.clock.advance(5);
-    expect(t.calls).toEqual(["full", "repair 1", "repair 1", "full", "full", "full"]);
+    expect(t.calls).toEqual(["full", "repair 1", "repair 1", "repair 1", "full", "full", "full"]);
+    await t.keeper.stop();
+  });
+
+  it("repairs towards the last plan with the time that plan's state read began, so a row written since is spared", async () => {
+    const t = setup();
+    t.keeper.start();
+    await t.clock.advance(5);
+    t.drift("rules");
+    await t.clock.advance(5);
+    t.state();
+    await t.clock.advance(5);
+    t.drift("rules");
+    await t.clock.advance(5);
+    expect(t.calls).toEqual(["full", "repair 1", "full", "repair 1"]);
+    expect(t.repairOptions).toEqual([{ stateReadAt: 1_000_005 }, { stateReadAt: 1_000_015 }]);
     await t.keeper.stop();
   });
 

@@ -105,6 +105,8 @@ export class NatKeeper {
   #full = true;
   /** Each backend's desired rules, from the last full run: what a repair of rows alone restores. */
   #desired: Map<string, readonly NatRule[]> | undefined;
+  /** When the last full run began reading the host state: passed with its rules, so rows written since are spared. */
+  #stateReadAt: number | undefined;
   #started = false;
   #stopped = false;
 
@@ -214,6 +216,7 @@ export class NatKeeper {
       spared ||= sparedAny(backend.result);
     }
     this.#desired = desired;
+    this.#stateReadAt = report.stateReadAt;
     return { changes, ownedRows, spared };
   }
 
@@ -225,7 +228,7 @@ export class NatKeeper {
     for (const backend of this.#options.backends) {
       const rules = desired.get(backend.networkType);
       if (rules === undefined) continue;
-      const result = await backend.reconcile(rules);
+      const result = await backend.reconcile(rules, this.#stateReadAt === undefined ? {} : { stateReadAt: this.#stateReadAt });
       changes += result.ensured.length + result.removed.length;
       ownedRows += ownedAfter(result, rules.length);
       spared ||= sparedAny(result);
@@ -265,13 +268,9 @@ function ownedAfter(result: NatReconcileResult | undefined, desired: number): nu
   return desired - (extra?.conflicts?.length ?? 0) - (extra?.failed?.length ?? 0);
 }
 
-/**
- * Whether a backend kept rows its rules did not name because their NIC
- * started after those rules were read (the OVN backend's `spared`).
- */
+/** Whether a backend kept rows its rules did not name because their NIC started after those rules were read. */
 function sparedAny(result: NatReconcileResult | undefined): boolean {
-  const extra = result as { spared?: readonly unknown[] } | undefined;
-  return (extra?.spared?.length ?? 0) > 0;
+  return (result?.spared?.length ?? 0) > 0;
 }
 
 function typed(error: unknown): IncusxError {

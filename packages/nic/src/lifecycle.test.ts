@@ -252,6 +252,37 @@ describe("NicLifecycle", () => {
       expect(nat.calls).toEqual([]);
     });
 
+    it("asks a backend with planReconcile for its plan on a dry run, and tells reconcile when the state read began", async () => {
+      const { state, nat } = setup();
+      const seen: unknown[] = [];
+      const ranged = { ...rule("c1", "ipv4", "ovn0", "10.0.0.5", "198.51.100.9"), externalPortRange: "444-65535" };
+      const planning = Object.assign(nat, {
+        planReconcile: async (desired: readonly NatRule[], options?: unknown): Promise<NatReconcileResult> => {
+          seen.push(["plan", desired.length, options]);
+          return { ensured: [ranged], removed: [] };
+        },
+      });
+      const realReconcile = nat.reconcile.bind(nat);
+      const backend: NatBackend = Object.assign(planning, {
+        reconcile: async (desired: readonly NatRule[], options?: unknown): Promise<NatReconcileResult> => {
+          seen.push(["reconcile", desired.length, options]);
+          return realReconcile(desired);
+        },
+      });
+      const lifecycle = new NicLifecycle({ state, validators: [new FakeValidator(state)], backends: [backend] });
+      const before = Date.now();
+      const dry = await lifecycle.reconcile({ dryRun: true });
+      expect(dry.backends[0]).toMatchObject({ ensured: [ranged], removed: [], result: { ensured: [ranged], removed: [] } });
+      expect(dry.stateReadAt).toBeGreaterThanOrEqual(before);
+      expect(nat.calls).toEqual([]);
+      const real = await lifecycle.reconcile();
+      expect(seen).toEqual([
+        ["plan", 2, { stateReadAt: dry.stateReadAt }],
+        ["reconcile", 2, { stateReadAt: real.stateReadAt }],
+      ]);
+      expect(real.stateReadAt).toBeLessThanOrEqual(Date.now());
+    });
+
     it("hands the desired rules of valid NICs to the backend; invalid NICs are reported and get none", async () => {
       const { state, nat, lifecycle } = setup();
       state.putNic({ instance: "c2", device: "eth0", type: "ovn", config: { network: "ovn1", "ipv4.address": "10.1.0.5", "ipv4.address.external": "198.51.100.99" } });

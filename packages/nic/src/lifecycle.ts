@@ -104,9 +104,10 @@ export interface BackendReconcileReport {
   /** NICs left out because their config is invalid (their old rules are removed). */
   readonly invalid: readonly InvalidNic[];
   /**
-   * The backend's own `reconcile` result (absent on a dry run), with any
-   * detail it adds beyond the SDK's (the OVN backend: rules blocked by
-   * foreign rows, rules that failed, transactions made).
+   * The backend's own `reconcile` result, with any detail it adds beyond
+   * the SDK's (the OVN backend: rules blocked by foreign rows, rules that
+   * failed, transactions made). On a dry run, its `planReconcile` answer
+   * (what `reconcile` would do); absent when the backend has none.
    */
   readonly result?: NatReconcileResult;
 }
@@ -115,6 +116,13 @@ export interface BackendReconcileReport {
 export interface NatReconcileReport {
   /** Whether nothing was written. */
   readonly dryRun: boolean;
+  /**
+   * When reading the host state began (ms since the epoch): the desired
+   * rules are no newer than this. Passed to each backend's `reconcile` as
+   * `stateReadAt`; a caller reconciling again towards the same rules passes
+   * it again.
+   */
+  readonly stateReadAt: number;
   /** One report per backend. */
   readonly backends: readonly BackendReconcileReport[];
 }
@@ -241,12 +249,16 @@ export class NicLifecycle {
   /**
    * Makes each backend's owned rules match the host state: the desired
    * rules are the plans of every valid NIC on a network of the backend's
-   * type. Invalid NICs are reported and get no rule. With `dryRun`, only
-   * the difference against the backend's `list()` is computed; nothing is
-   * written.
+   * type. Invalid NICs are reported and get no rule. Each backend is told
+   * when the state read began (`stateReadAt`), so it leaves rules written
+   * since (a NIC started meanwhile). With `dryRun`, nothing is written:
+   * a backend with `planReconcile` says what its reconcile would do (the
+   * same decisions: refusals, port ranges, conflicts); for one without,
+   * the difference against its `list()` is computed.
    */
   async reconcile(options: { readonly dryRun?: boolean } = {}): Promise<NatReconcileReport> {
     const dryRun = options.dryRun ?? false;
+    const stateReadAt = Date.now();
     const networks = await this.state.networks();
     const nics = await this.state.nics();
     const reports: BackendReconcileReport[] = [];
@@ -266,7 +278,9 @@ export class NicLifecycle {
         desired.push(...plan.rules);
         skipped.push(...plan.skipped.map((s) => ({ instance: nic.instance, device: nic.device, ...s })));
       }
-      const result = dryRun ? undefined : await backend.reconcile(desired);
+      const result = dryRun
+        ? await backend.planReconcile?.(desired, { stateReadAt })
+        : await backend.reconcile(desired, { stateReadAt });
       const outcome = result ?? natDiff(await backend.list(), desired);
       reports.push({
         networkType: backend.networkType,
@@ -278,7 +292,7 @@ export class NicLifecycle {
         ...(result === undefined ? {} : { result }),
       });
     }
-    return { dryRun, backends: reports };
+    return { dryRun, stateReadAt, backends: reports };
   }
 
   /**
@@ -317,13 +331,17 @@ function guarded(backend: NatBackend): NatBackend {
       throw new IncusxError(ErrorCode.PluginFailed, `NAT backend "${backend.networkType}" failed to ${what}: ${message}`, { cause: error });
     }
   };
+  const planReconcile = backend.planReconcile;
   return {
     networkType: backend.networkType,
+    ...(planReconcile === undefined
+      ? {}
+      : { planReconcile: (desired, options) => call("plan a reconcile", () => planReconcile.call(backend, desired, options)) }),
     plan: (nic) => call(`plan NIC "${nic.instance}/${nic.device}"`, () => backend.plan(nic)),
     ensure: (rule) => call(`ensure the ${rule.family} rule of NIC "${rule.owner.instance}/${rule.owner.device}"`, () => backend.ensure(rule)),
     remove: (owner, family) => call(`remove the rules of NIC "${owner.instance}/${owner.device}"`, () => backend.remove(owner, family)),
     list: (options) => call("list its rules", () => (options === undefined ? backend.list() : backend.list(options))),
-    reconcile: (desired) => call("reconcile", () => backend.reconcile(desired)),
+    reconcile: (desired, options) => call("reconcile", () => (options === undefined ? backend.reconcile(desired) : backend.reconcile(desired, options))),
   };
 }
 

@@ -184,6 +184,13 @@ export interface NatRule {
    * writes as its own host's member.
    */
   readonly member?: string;
+  /**
+   * The row's source port range, on rules a backend reports when it
+   * restricts one (the OVN backend keeps SNATed source ports off a
+   * forward's load balancer ports: `81-65535`). Ignored by `ensure` and
+   * `reconcile`: the backend decides it.
+   */
+  readonly externalPortRange?: string;
 }
 
 /** Which rules {@link NatBackend.list} returns. */
@@ -195,12 +202,34 @@ export interface NatListOptions {
   readonly allMembers?: boolean;
 }
 
-/** What a reconcile changed. */
+/** How {@link NatBackend.reconcile} may judge the rules it is given. */
+export interface NatReconcileOptions {
+  /**
+   * When reading the host state the desired rules were planned from began
+   * (milliseconds since the epoch, this host's clock). A backend that
+   * records when it wrote each rule never deletes a rule of its own written
+   * at or after this time that the desired rules do not name: a NIC started
+   * since, which that state cannot know (the NIC's start wrote it). It keeps
+   * it and reports it in `spared`; a reconcile from a newer state decides.
+   * Without it, the rules are taken as current.
+   */
+  readonly stateReadAt?: number;
+}
+
+/** What a reconcile changed (or, from `planReconcile`, would change). */
 export interface NatReconcileResult {
   /** Rules created or corrected. */
   readonly ensured: readonly NatRule[];
   /** Owned rules deleted because they were not desired. */
   readonly removed: readonly NatRule[];
+  /**
+   * Owned rules the desired ones do not name that were kept because they
+   * were written after the state those came from was read
+   * ({@link NatReconcileOptions.stateReadAt}), or taken over from another
+   * member since the backend's previous reconcile. A caller keeping rules
+   * right plans again from a fresh state read.
+   */
+  readonly spared?: readonly NatRule[];
 }
 
 /** A family a NIC gets no NAT rule for, and why. */
@@ -238,8 +267,18 @@ export interface NatBackend {
   remove(owner: NatOwner, family?: IpFamily): Promise<void>;
   /** Every rule this backend owns for this host's member (with `allMembers`, for every member). */
   list(options?: NatListOptions): Promise<readonly NatRule[]>;
-  /** Makes owned rules equal `desired`. */
-  reconcile(desired: readonly NatRule[]): Promise<NatReconcileResult>;
+  /** Makes owned rules equal `desired` (see {@link NatReconcileOptions} for `options`). */
+  reconcile(desired: readonly NatRule[], options?: NatReconcileOptions): Promise<NatReconcileResult>;
+  /**
+   * Optional: what `reconcile(desired, options)` would do now, from the
+   * same reads and the same decisions, writing nothing: rules it would
+   * ensure (with the details the backend adds, such as a port range) and
+   * remove, and whatever its result reports beyond the SDK's (the OVN
+   * backend: rules refused because of a network forward, conflicts). A dry
+   * run (`incusx nat reconcile --dry-run`) uses it; without it, a dry run
+   * compares `list()` with the desired rules.
+   */
+  planReconcile?(desired: readonly NatRule[], options?: NatReconcileOptions): Promise<NatReconcileResult>;
   /**
    * Optional: watches the backend's store and calls `listener` when
    * something changed that can make the owned rules drift from what the
@@ -264,9 +303,12 @@ export interface NatStoreChange {
    * What changed: `rules` (an owned rule differs from what the backend last
    * saw), `router` (a router appeared, went or was renamed), `address` (an
    * address a plan was made from changed), `resync` (the watch was
-   * re-established without the changes since: anything may have changed).
+   * re-established without the changes since: anything may have changed),
+   * `forward` (a network forward or load balancer that decides what rules
+   * may be written, say a VIP on an external address, was added, changed
+   * or removed: the rules are screened again, not planned again).
    */
-  readonly reason: "rules" | "router" | "address" | "resync";
+  readonly reason: "rules" | "router" | "address" | "forward" | "resync";
   /** A short human description (`NAT row 1b2c... deleted`). */
   readonly detail?: string;
 }

@@ -53,6 +53,7 @@ export type {
   NatOwner,
   NatPlan,
   NatReconcileResult,
+  NatReconcileOptions,
   NatRule,
   NatSkip,
   NicProblem,

@@ -33,7 +33,10 @@ export const natReconcileCommand = defineNicCommand({
     "the rules incusx owns in the OVN northbound database equal them: missing or",
     "changed rules are ensured, owned rules nothing asks for are removed, rows of",
     "other writers are never touched. Running it again changes nothing. With",
-    "--dry-run, compares and prints the changes without writing.",
+    "--dry-run, the backend plans exactly as a real run would (the same reads and",
+    "decisions: rules a network forward refuses, port ranges kept clear of a",
+    "forward's ports, conflicts) and the command prints what would change, with",
+    "the same errors and exit status, writing nothing.",
     "",
     "Only the rows of this cluster member (--member, default the host name) are",
     "changed or removed; rows of other members never are. A NIC whose row another",
@@ -48,9 +51,10 @@ export const natReconcileCommand = defineNicCommand({
     "left alone; error code NAT_CONFLICT) or one that failed (a missing router) is",
     "reported on stderr, and the command exits 1 after applying everything else.",
     "",
-    "With --json, prints { dryRun, backends: [{ networkType, desired, ensured,",
-    "removed, skipped, invalid, result? }] }; result is the backend's own answer",
-    "(for OVN: conflicts, failed, transactions). On a terminal, progress is shown",
+    "With --json, prints { dryRun, stateReadAt, backends: [{ networkType, desired,",
+    "ensured, removed, skipped, invalid, result? }] }; result is the backend's own",
+    "answer, on a dry run its plan (for OVN: conflicts, failed, transactions,",
+    "spared). On a terminal, progress is shown",
     "on stderr (not with --json).",
     "",
     EXIT_STATUS_HELP,
@@ -141,7 +145,7 @@ export function formatReconcile(report: NatReconcileReport): string {
     for (const rule of b.ensured) lines.push(`+ ${nicName(rule.owner)}: snat ${ruleText(rule)} ${would}ensured`);
     for (const rule of b.removed) lines.push(`- ${nicName(rule.owner)}: snat ${ruleText(rule)} ${would}removed`);
     const { adopted, legacy } = (b.result ?? {}) as BackendTrouble;
-    for (const rule of adopted ?? []) lines.push(`= ${nicName(rule.owner)}: snat ${ruleText(rule)} adopted (written before members were recorded)`);
+    for (const rule of adopted ?? []) lines.push(`= ${nicName(rule.owner)}: snat ${ruleText(rule)} ${would}adopted (written before members were recorded)`);
     for (const rule of legacy ?? []) {
       lines.push(`? ${nicName(rule.owner)}: snat ${ruleText(rule)} left alone: written before members were recorded, and no NIC of this member asks for it`);
     }

@@ -280,5 +280,6 @@ export function writeProblems(io: CliIo, problems: readonly NicProblem[]): void 
 
 /** A rule as one line: `ipv4 10.0.0.5 -> 198.51.100.9 on network "ovn0"`. */
 export function ruleText(rule: NatRule): string {
-  return `${rule.family} ${rule.logicalIp} -> ${rule.externalIp} on network "${rule.network}"`;
+  const ports = rule.externalPortRange === undefined ? "" : ` (ports ${rule.externalPortRange})`;
+  return `${rule.family} ${rule.logicalIp} -> ${rule.externalIp}${ports} on network "${rule.network}"`;
 }

@@ -19,6 +19,7 @@ import {
   type NatBackend,
   type NatListOptions,
   type NatOwner,
+  type NatReconcileOptions,
   type NatReconcileResult,
   type NatPlan,
   type NatRule,
@@ -43,11 +44,11 @@ import {
   type SelectResult,
 } from "@incusx/ovsdb";
 import { OvnNatError, type NatConflict } from "./errors.js";
-import { natTransaction, placedRow, planIsEmpty, planNat, type NatChangePlan, type NatView, type OwnedGuard, type PlacedRule } from "./plan.js";
+import { natTransaction, placedRow, planIsEmpty, planNat, type NatChangePlan, type NatView, type OwnedGuard, type PlacedRule, type PlanOwnership } from "./plan.js";
 import { placeOnGateways, readGatewayPorts } from "./gateway-ports.js";
 import { nicSwitchPortNames, readDynamicAddresses } from "./dynamic-addresses.js";
 import { planNicNat } from "./nic-plan.js";
-import { forwardLbError, readForwardVips, screenForwardLbs } from "./forward-lb.js";
+import { forwardLbError, forwardLbGuards, readForwardVips, screenForwardLbs, type ForwardLbBlock, type ForwardLbRead } from "./forward-lb.js";
 import { readAll, readForRule } from "./reads.js";
 import { NatWatcher, rowPrint, type RowPrint, type WatchedChanges } from "./watch.js";
 import {
@@ -150,6 +151,8 @@ export class OvnNatBackend implements NatBackend {
   readonly #watchers = new Set<NatWatcher>();
   /** The last rules prepared (normalized, placed), by array identity. */
   #prepared: PreparedRules | undefined;
+  /** {@link #plannedAddresses} of one rule set. */
+  #addressesOf: { readonly prepared: PreparedRules; readonly addresses: ReadonlyMap<string, ReadonlySet<string>> } | undefined;
   /** The rules of the last reconcile that succeeded. */
   #settled: PreparedRules | undefined;
   /** Where the last reconcile that succeeded placed rules on gateway ports ({@link gatewayPlacement}). */
@@ -232,8 +235,11 @@ export class OvnNatBackend implements NatBackend {
    * an owned row deleted, edited or added by someone else (compared with
    * what this backend last read or wrote, so its own writes report
    * nothing), a logical router inserted, deleted or renamed, a change of a
-   * switch port whose dynamic addresses a plan read, and a monitor that had
-   * to start over. Rejects with `OvnNatError` (`database`) when the NB is
+   * switch port whose dynamic addresses a plan read, a change of the load
+   * balancer VIPs (direct or through a load balancer group) on an external
+   * address of the last rules, on their router (`forward`: the next
+   * reconcile screens every rule again), and a monitor that had to start
+   * over. Rejects with `OvnNatError` (`database`) when the NB is
    * unreachable. Closed by {@link close} too.
    */
   async watch(listener: (change: NatStoreChange) => void): Promise<NatWatch> {
@@ -245,6 +251,7 @@ export class OvnNatBackend implements NatBackend {
         knownRows: () => (this.#knownComplete ? this.#known : undefined),
         writing: () => this.#inFlight > 0,
         plannedPorts: () => this.#plannedPorts,
+        plannedAddresses: () => this.#plannedAddresses(),
       }, listener);
     } catch (error) {
       if (error instanceof OvnNatError) throw error;
@@ -278,17 +285,20 @@ export class OvnNatBackend implements NatBackend {
     // a failed guard falls back to reading first.
     // IPv6 is never guessed: its guard only sees the canonical spellings of the address.
     let optimistic = normal.family === "ipv4" && this.#routerUuids.has(router) && !this.#knownKeys.has(key);
-    const placed = await this.#refuseForwardLb({ rule: normal, router });
-    await this.#retrying(`Ensuring SNAT of NIC "${nicName(normal.owner)}" on network "${normal.network}"`, async () => {
+    // The load balancers are read in every attempt: the write is guarded on them as read.
+    const refused = await this.#retrying(`Ensuring SNAT of NIC "${nicName(normal.owner)}" on network "${normal.network}"`, async (): Promise<ForwardLbBlock | undefined> => {
       const client = await this.#connect();
+      // The rule once per gateway port it goes on (one entry on a router with at most one).
+      const { lbs, allowed: placed, blocked } = await this.#screenAndPlace(client, [{ rule: normal, router }]);
+      if (blocked[0] !== undefined) return blocked[0];
       if (optimistic) {
         optimistic = false;
         const guess: NatView = { routers: new Map([[router, this.#routerUuids.get(router)!]]), rows: [], routerOf: () => undefined };
         const plan = planNat(guess, placed, "keys", { member: this.#member, takeOver: true });
         try {
-          const inserted = await this.#commit(client, plan, guess, [{ selector, uuids: [...(this.#instanceRows.get(instance) ?? [])] }]);
+          const inserted = await this.#commit(client, plan, guess, [{ selector, uuids: [...(this.#instanceRows.get(instance) ?? [])] }], lbs);
           this.#rememberWrites(plan, inserted);
-          return;
+          return undefined;
         } catch (error) {
           if (!(error instanceof OvsdbOperationError && error.op === "wait")) throw error;
           if (error.index === 0) this.#routerUuids.delete(router);
@@ -313,9 +323,15 @@ export class OvnNatBackend implements NatBackend {
         { selector: memberSelector(this.#member, instance), uuids: mine },
       ];
       this.#markTakeOvers(plan);
-      if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, guards));
+      if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, guards, lbs));
       this.#knownKeys.add(key);
+      return undefined;
     });
+    if (refused !== undefined) {
+      // Its row of that family would break the NIC: it goes too.
+      await this.remove(normal.owner, normal.family);
+      throw forwardLbError(refused);
+    }
   }
 
   /**
@@ -373,8 +389,27 @@ export class OvnNatBackend implements NatBackend {
    * are reported in `legacy` and left alone. Other members' rows are never
    * changed.
    */
-  async reconcile(desired: readonly NatRule[]): Promise<OvnNatReconcileResult> {
-    return this.#applyAll(desired, "all");
+  async reconcile(desired: readonly NatRule[], options: NatReconcileOptions = {}): Promise<OvnNatReconcileResult> {
+    return this.#applyAll(desired, "all", options);
+  }
+
+  /**
+   * What {@link reconcile} would do now with the same arguments, writing
+   * nothing: the same reads (the routers' load balancers, every snat and
+   * owned row) and the same plan, so a rule a forward refuses is in
+   * `failed` (`forward-lb-conflict`), an ensured rule carries the
+   * `externalPortRange` its row would get, and `transactions` is 0.
+   */
+  async planReconcile(desired: readonly NatRule[], options: NatReconcileOptions = {}): Promise<OvnNatReconcileResult> {
+    const prepared = await this.#prepare(desired);
+    const started = this.#takenOverSince(this.#reconciledThrough);
+    const { plan, blocked } = await this.#retrying("Planning the SNAT reconcile", async () => {
+      const client = await this.#connect();
+      const { allowed, blocked } = await this.#screenAndPlace(client, prepared.placed);
+      const view = await readAll(client, this.#timeout());
+      return { plan: planNat(view, allowed, "all", this.#ownership("all", options, started, prepared)), blocked };
+    });
+    return this.#result(plan, [...prepared.failed, ...blockedFailures(blocked)], 0);
   }
 
   /**
@@ -395,43 +430,47 @@ export class OvnNatBackend implements NatBackend {
     return network.ovnRouter;
   }
 
-  async #applyAll(rules: readonly NatRule[], scope: "keys" | "all"): Promise<OvnNatReconcileResult> {
+  async #applyAll(rules: readonly NatRule[], scope: "keys" | "all", options: NatReconcileOptions = {}): Promise<OvnNatReconcileResult> {
     const prepared = await this.#prepare(rules);
-    const failed = [...prepared.failed];
-    const { allowed, blocked } = await this.#screenAndPlace(prepared.placed);
-    for (const b of blocked) failed.push({ rule: b.placed.rule, error: forwardLbError(b) });
-    // A reconcile towards the rules of the last one that succeeded only has to look at the NICs whose rows changed since.
-    // A gateway port added or removed since moves rows the changed-rows repair would not look at.
-    const placement = gatewayPlacement(allowed);
-    const settled = scope === "all" && this.#settled === prepared && this.#settledPlacement === placement;
+    // A reconcile towards the rules of the last one that succeeded only has to look at the NICs whose rows changed since
+    // (unless a gateway port added or removed since moves rows: checked in the attempt, which reads the ports).
+    const settled = scope === "all" && this.#settled === prepared;
+    const settledPlacement = this.#settledPlacement;
     this.#settled = undefined;
     // The host state these rules came from was read after the previous reconcile finished, maybe before
     // a NIC that moved here since was started: the row taken over for it is not this reconcile's to delete.
-    const through = this.#reconciledThrough;
-    const takenOverSince = (): Set<string> => new Set([...this.#takenOverAt].filter(([, seq]) => seq > through).map(([key]) => key));
+    const started = this.#takenOverSince(this.#reconciledThrough);
     const before = this.#writes;
     let useMirror = true;
     let restricted = false;
+    let blocked: readonly ForwardLbBlock[] = [];
+    let placement = "";
     const plan = await this.#retrying(scope === "all" ? "Reconciling SNAT rows" : "Ensuring SNAT rows", async () => {
       restricted = false;
       const client = await this.#connect();
+      // Read in every attempt: the write is guarded on the load balancers as read.
+      const screened = await this.#screenAndPlace(client, prepared.placed);
+      const { lbs, allowed } = screened;
+      blocked = screened.blocked;
+      placement = gatewayPlacement(allowed);
       const watcher = useMirror ? this.#liveWatcher() : undefined;
       const changes = watcher?.takeChanges() ?? "all";
       // A retry (a guard failed: the monitor was behind, or the connection was lost) reads everything.
       useMirror = false;
-      if (watcher !== undefined && settled && changes !== "all") {
+      // A gateway port added or removed since the last reconcile moves rows the changed-rows repair would not look at.
+      if (watcher !== undefined && settled && placement === settledPlacement && changes !== "all") {
         // Rows of NICs the rules do not name are left alone here: they may be a NIC started since
         // the rules were planned (its rule is in the next full plan); a full reconcile removes strays.
         const byKey = placedByKey(allowed);
         restricted = true;
         const keys = new Set([...changes.keys, ...this.#blockedKeys].filter((key) => byKey.has(key)));
-        return this.#applyChanged(client, watcher, byKey, keys, changes);
+        return this.#applyChanged(client, watcher, byKey, keys, changes, lbs);
       }
       const mirrored = watcher?.view();
       const view = mirrored === undefined ? await readAll(client, this.#timeout()) : await this.#withInsertAddresses(client, mirrored, allowed, scope);
       this.#routerUuids.clear();
       for (const [name, id] of view.routers) this.#routerUuids.set(name, id);
-      const plan = planNat(view, allowed, scope, { member: this.#member, takeOver: scope === "keys", ...(scope === "all" ? { started: takenOverSince() } : {}) });
+      const plan = planNat(view, allowed, scope, this.#ownership(scope, options, started, prepared));
       this.#instanceRows.clear();
       for (const row of view.rows.filter(isOwned)) {
         const instance = row.externalIds[EXTERNAL_ID_KEYS.instance] ?? "";
@@ -447,36 +486,70 @@ export class OvnNatBackend implements NatBackend {
       if (!planIsEmpty(plan)) {
         const mine = view.rows.filter((r) => isOwned(r) && rowHolder(r, this.#member) === "own").map((r) => r.uuid);
         const guards = mirrored === undefined ? [{ selector: memberSelector(this.#member), uuids: mine }] : instanceGuards(plan, view, this.#member);
-        this.#rememberWrites(plan, await this.#commit(client, plan, view, guards));
+        this.#rememberWrites(plan, await this.#commit(client, plan, view, guards, lbs));
       } else for (const p of plan.kept) this.#knownKeys.add(ownerKey(p.rule.owner, p.rule.family));
       return plan;
     });
     if (scope === "all") {
       this.#settled = prepared;
       this.#settledPlacement = placement;
-    }
-    if (scope === "all") {
       this.#reconciledThrough = this.#takeOvers;
       for (const [key, seq] of this.#takenOverAt) if (seq <= this.#reconciledThrough) this.#takenOverAt.delete(key);
       if (!restricted) this.#blockedKeys.clear();
       for (const p of [...plan.kept, ...plan.inserts, ...plan.updates.map((u) => u.placed)]) this.#blockedKeys.delete(ownerKey(p.rule.owner, p.rule.family));
-      for (const blocked of [...plan.missingRouters.map((m) => m.rule), ...plan.conflicts.map((c) => c.rule)]) this.#blockedKeys.add(ownerKey(blocked.owner, blocked.family));
+      for (const b of [...plan.missingRouters.map((m) => m.rule), ...plan.conflicts.map((c) => c.rule)]) this.#blockedKeys.add(ownerKey(b.owner, b.family));
     }
-    for (const m of plan.missingRouters) failed.push({ rule: m.rule, error: routerMissing(m.router, m.rule.network) });
     // A reconcile deleted their rows as unwanted; an ensureAll leaves other keys' rows, so these go here.
     if (scope === "keys") for (const b of blocked) await this.remove(b.placed.rule.owner, b.placed.rule.family);
+    return this.#result(plan, [...prepared.failed, ...blockedFailures(blocked)], this.#writes - before);
+  }
+
+  /** Whose rows a plan of `scope` may change, and which it must spare (NICs started since the state was read). */
+  #ownership(scope: "keys" | "all", options: NatReconcileOptions, started: ReadonlySet<string>, prepared: PreparedRules): PlanOwnership {
+    if (scope === "keys") return { member: this.#member, takeOver: true };
+    // Taken after the view was read: a row stamped later than this comes from a clock set back.
+    const planAt = Date.now();
+    // Rules a forward refuses still name their NIC: its row is not a stranger's to spare (the keeper may have written it since).
+    const named = new Set(prepared.placed.map((p) => ownerKey(p.rule.owner, p.rule.family)));
+    return {
+      member: this.#member,
+      takeOver: false,
+      started,
+      named,
+      ...(options.stateReadAt === undefined ? {} : { stateRead: { at: options.stateReadAt, planAt } }),
+    };
+  }
+
+  /** NICs (owner keys) whose rows were taken over from another member after takeover number `through`. */
+  #takenOverSince(through: number): Set<string> {
+    return new Set([...this.#takenOverAt].filter(([, seq]) => seq > through).map(([key]) => key));
+  }
+
+  /** The result of applying (or, with 0 transactions, planning) `plan`; `failed` holds the rules refused before planning. */
+  #result(plan: NatChangePlan, failed: readonly { rule: NatRule; error: OvnNatError }[], transactions: number): OvnNatReconcileResult {
     const adopted = plan.updates.filter((u) => u.from === undefined);
     return {
-      ensured: [...plan.inserts.map((p) => p.rule), ...plan.updates.filter((u) => u.from !== undefined).map((u) => u.placed.rule)],
+      ensured: [...plan.inserts.map(reportedRule), ...plan.updates.filter((u) => u.from !== undefined).map((u) => reportedRule(u.placed))],
       removed: plan.deletes.flatMap((d) => d.rule ?? []),
       conflicts: plan.conflicts,
-      failed,
-      transactions: this.#writes - before,
-      adopted: adopted.map((u) => u.placed.rule),
+      failed: [...failed, ...plan.missingRouters.map((m) => ({ rule: m.rule, error: routerMissing(m.router, m.rule.network) }))],
+      transactions,
+      adopted: adopted.map((u) => reportedRule(u.placed)),
       legacy: plan.legacy.flatMap((row) => ruleOfRow(row) ?? []),
       ...(plan.spared.length > 0 ? { spared: plan.spared.flatMap((row) => ruleOfRow(row) ?? []) } : {}),
       ...(this.#knownComplete ? { ownedRows: this.#known.size } : {}),
     };
+  }
+
+  /** The external addresses of the last rules prepared, by router (cached per rule set). */
+  #plannedAddresses(): ReadonlyMap<string, ReadonlySet<string>> {
+    const prepared = this.#prepared;
+    if (prepared === undefined) return new Map();
+    if (this.#addressesOf?.prepared === prepared) return this.#addressesOf.addresses;
+    const addresses = new Map<string, Set<string>>();
+    for (const { rule, router } of prepared.placed) (addresses.get(router) ?? addresses.set(router, new Set()).get(router)!).add(rule.externalIp);
+    this.#addressesOf = { prepared, addresses };
+    return addresses;
   }
 
   /** `rules` normalized and placed on their routers; the same array object gives the same result (a keeper passes its last plan again). */
@@ -505,7 +578,14 @@ export class OvnNatBackend implements NatBackend {
    * towards the same rules (the others were right then and nothing touched
    * them), on the watch's view; commits when something differs.
    */
-  async #applyChanged(client: OvsdbClient, watcher: NatWatcher, byKey: ReadonlyMap<string, readonly PlacedRule[]>, keys: ReadonlySet<string>, changes: WatchedChanges): Promise<NatChangePlan> {
+  async #applyChanged(
+    client: OvsdbClient,
+    watcher: NatWatcher,
+    byKey: ReadonlyMap<string, readonly PlacedRule[]>,
+    keys: ReadonlySet<string>,
+    changes: WatchedChanges,
+    lbs: ForwardLbRead,
+  ): Promise<NatChangePlan> {
     // What the backend knows follows every changed row, planned or not.
     for (const id of changes.uuids) this.#known.delete(id);
     for (const row of watcher.rowsFor(changes.keys, new Set())) this.#known.set(row.view.uuid, row.print);
@@ -519,7 +599,7 @@ export class OvnNatBackend implements NatBackend {
     for (const [name, id] of routers) this.#routerUuids.set(name, id);
     for (const row of mirrored) this.#known.set(row.view.uuid, row.print);
     const plan = planNat(view, placed, "keys", { member: this.#member, takeOver: false });
-    if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, instanceGuards(plan, view, this.#member)));
+    if (!planIsEmpty(plan)) this.#rememberWrites(plan, await this.#commit(client, plan, view, instanceGuards(plan, view, this.#member), lbs));
     return plan;
   }
 
@@ -551,53 +631,39 @@ export class OvnNatBackend implements NatBackend {
     return { routers: mirrored.routers, rows: [...rows.values()], routerOf: (id) => mirrored.routerOf(id) };
   }
 
-  /** Splits rules whose external address is a portless load balancer VIP of their router off (see forward-lb.ts). */
-  async #screenForwardLbs(placed: readonly PlacedRule[]): Promise<ReturnType<typeof screenForwardLbs>> {
-    if (placed.length === 0) return { allowed: [], blocked: [] };
-    const routers = [...new Set(placed.map((p) => p.router))];
-    const vips = await this.#retrying("Reading load balancers", async () =>
-      readForwardVips(await this.#connect(), routers.length === 1 ? routers : undefined, this.#timeout()),
-    );
-    return screenForwardLbs(placed, vips);
+  /**
+   * Reads the load balancers and the distributed gateway ports of
+   * `placed`'s routers (one round trip), splits off the rules whose external
+   * address is a portless load balancer VIP of their router (forward-lb.ts)
+   * and places the others on their routers' gateway ports (gateway-ports.ts:
+   * one entry per port on a router with several). `lbs` is what a write
+   * decided from the result is guarded on.
+   */
+  async #screenAndPlace(client: OvsdbClient, placed: readonly PlacedRule[]): Promise<{ lbs: ForwardLbRead; allowed: PlacedRule[]; blocked: ForwardLbBlock[] }> {
+    const routers = routersOf(placed);
+    const [lbs, gateways] = await Promise.all([
+      readForwardVips(client, routers, this.#timeout()),
+      placed.length === 0 ? new Map() : readGatewayPorts(client, routers, this.#timeout()),
+    ]);
+    const { allowed, blocked } = screenForwardLbs(placed, lbs);
+    return { lbs, allowed: placeOnGateways(allowed, gateways), blocked };
   }
 
   /**
-   * {@link #screenForwardLbs}, with the allowed rules placed on their
-   * routers' distributed gateway ports (gateway-ports.ts: one entry per
-   * port on a router with several). The gateway ports are read alongside.
+   * Commits `plan`, guarded also on the load balancers `lbs` read of the
+   * routers it writes on (a forward changed meanwhile fails it); returns
+   * the uuids of the inserted rows, in the order of `plan.inserts`.
    */
-  async #screenAndPlace(placed: readonly PlacedRule[]): Promise<ReturnType<typeof screenForwardLbs>> {
-    const routers = [...new Set(placed.map((p) => p.router))];
-    const gateways = this.#retrying("Reading gateway ports", async () =>
-      placed.length === 0 ? new Map() : readGatewayPorts(await this.#connect(), routers.length === 1 ? routers : undefined, this.#timeout()),
-    );
-    gateways.catch(() => undefined); // awaited below; not unhandled when screening fails first
-    const { allowed, blocked } = await this.#screenForwardLbs(placed);
-    return { allowed: placeOnGateways(allowed, await gateways), blocked };
-  }
-
-  /**
-   * `placed` with the port range its row needs, once per gateway port it
-   * goes on; refuses it when its external address is a portless VIP, after
-   * removing the NIC's row of that family (it would break the NIC).
-   */
-  async #refuseForwardLb(placed: PlacedRule): Promise<PlacedRule[]> {
-    const { allowed, blocked } = await this.#screenAndPlace([placed]);
-    if (blocked[0] === undefined) return allowed;
-    await this.remove(placed.rule.owner, placed.rule.family);
-    throw forwardLbError(blocked[0]);
-  }
-
-  /** Commits `plan`; returns the uuids of the inserted rows, in the order of `plan.inserts`. */
-  async #commit(client: OvsdbClient, plan: NatChangePlan, view: NatView, owned: readonly OwnedGuard[]): Promise<string[]> {
-    const { ops, routerMutations } = natTransaction(plan, view, owned);
+  async #commit(client: OvsdbClient, plan: NatChangePlan, view: NatView, owned: readonly OwnedGuard[], lbs: ForwardLbRead): Promise<string[]> {
+    const writtenAt = Date.now();
+    const { ops, routerMutations } = natTransaction(plan, view, owned, { writtenAt, guards: forwardLbGuards(lbs.tables, plannedRouters(plan, view)) });
     return this.#writing(async () => {
       const results = await client.transactPruned(OVN_NORTHBOUND, ops, { timeoutMs: this.#timeout() });
       this.#writes++;
       const inserted = ops.flatMap((o, i) => (o.op === "insert" ? [uuidOf((results[i] as InsertResult).uuid) ?? ""] : []));
       for (const d of plan.deletes) this.#known.delete(d.row.uuid);
-      plan.inserts.forEach((p, i) => this.#known.set(inserted[i]!, rowPrint(natRowView(placedRow(p, plan.member)))));
-      for (const u of plan.updates) this.#known.set(u.row.uuid, rowPrint(natRowView(placedRow(u.placed, plan.member, u.row.externalIds))));
+      plan.inserts.forEach((p, i) => this.#known.set(inserted[i]!, rowPrint(natRowView(placedRow(p, plan.member, undefined, writtenAt)))));
+      for (const u of plan.updates) this.#known.set(u.row.uuid, rowPrint(natRowView(placedRow(u.placed, plan.member, u.row.externalIds, writtenAt))));
       for (const { index, router } of routerMutations) {
         if ((results[index] as CountResult).count !== 1) {
           throw new OvnNatError("router-missing", `Logical router "${router}" disappeared while its SNAT rows were written`);
@@ -754,6 +820,32 @@ function instanceGuards(plan: NatChangePlan, view: NatView, member: string): Own
 /** Which rules went on which gateway ports: compared between reconciles (rules without a gateway port are left out, so usually ""). */
 function gatewayPlacement(placed: readonly PlacedRule[]): string {
   return placed.flatMap((p) => (p.gatewayPort === undefined ? [] : [`${ownerKey(p.rule.owner, p.rule.family)}\u0000${p.gatewayPort}`])).join("\n");
+}
+
+/** `placed`'s rule as a result reports it: with the port range its row gets. */
+function reportedRule(placed: PlacedRule): NatRule {
+  return placed.portRange === undefined ? placed.rule : { ...placed.rule, externalPortRange: placed.portRange };
+}
+
+/** Rules refused because of a portless forward VIP, as failures. */
+function blockedFailures(blocked: readonly ForwardLbBlock[]): { rule: NatRule; error: OvnNatError }[] {
+  return blocked.map((b) => ({ rule: b.placed.rule, error: forwardLbError(b) }));
+}
+
+/** The routers of `placed`, for reading their load balancers and gateway ports (`undefined`: several, so every router is read in one select). */
+function routersOf(placed: readonly PlacedRule[]): string[] | undefined {
+  const routers = [...new Set(placed.map((p) => p.router))];
+  return routers.length === 1 ? routers : undefined;
+}
+
+/** The routers `plan` writes rows on or deletes rows from: its decisions rest on their load balancers. */
+function plannedRouters(plan: NatChangePlan, view: NatView): Set<string> {
+  const routers = new Set<string>([...plan.inserts.map((p) => p.router), ...plan.updates.map((u) => u.placed.router)]);
+  for (const d of plan.deletes) {
+    const router = view.routerOf(d.row.uuid);
+    if (router !== undefined) routers.add(router);
+  }
+  return routers;
 }
 
 /** The first rule of each NIC and family (a plan keeps the first too), with its entries on every gateway port. */

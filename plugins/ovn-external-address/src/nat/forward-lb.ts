@@ -12,7 +12,7 @@
 // from 123, a SIP server from 5060) would keep it through SNAT and lose its
 // replies, so the row gets an external_port_range that leaves the VIP ports out.
 
-import { op, uuidOf, uuidsOf, mapRecord, type SelectResult, type OvsdbClient } from "@incusx/ovsdb";
+import { op, uuid, uuidOf, uuidsOf, mapRecord, type OvsdbOperation, type OvsdbValue, type SelectResult, type OvsdbClient } from "@incusx/ovsdb";
 import { OvnNatError } from "./errors.js";
 import type { PlacedRule } from "./plan.js";
 import { OVN_NORTHBOUND, canonicalWithFamily, nicName } from "./rows.js";
@@ -154,8 +154,53 @@ export function screenForwardLbs(placed: readonly PlacedRule[], vips: ForwardVip
   return { allowed, blocked };
 }
 
+/** What {@link readForwardVips} read: the VIPs, and the rows they came from (for {@link forwardLbGuards}). */
+export interface ForwardLbRead extends ForwardVips {
+  readonly tables: LoadBalancerTables;
+}
+
+/**
+ * `wait`s that hold a transaction to the load balancers `routers` had in
+ * `tables`: each router's `load_balancer` and `load_balancer_group`, each
+ * of those groups' `load_balancer`, each of those load balancers' `vips`,
+ * exactly as read. A forward added, changed or removed on one of those
+ * routers after the read makes the transaction fail instead of landing a
+ * row decided without it (the writer reads again). A router not in
+ * `tables` gets none (the plan's router guard covers it).
+ */
+export function forwardLbGuards(tables: LoadBalancerTables, routers: Iterable<string>): OvsdbOperation[] {
+  const wanted = new Set(routers);
+  const lbs = new Map(tables.loadBalancers.map((lb) => [uuidOf(lb._uuid) ?? "", lb]));
+  const groups = new Map(tables.groups.map((g) => [uuidOf(g._uuid) ?? "", g]));
+  const ops: OvsdbOperation[] = [];
+  const lbIds = new Set<string>();
+  const groupIds = new Set<string>();
+  for (const router of [...tables.routers].sort((a, b) => (String(a.name) < String(b.name) ? -1 : 1))) {
+    const name = String(router.name);
+    if (!wanted.has(name)) continue;
+    ops.push(
+      op.wait("Logical_Router", [["name", "==", name]], ["load_balancer", "load_balancer_group"], "==", [
+        { load_balancer: router.load_balancer as OvsdbValue, load_balancer_group: router.load_balancer_group as OvsdbValue },
+      ]),
+    );
+    for (const id of uuidsOf(router.load_balancer)) lbIds.add(id);
+    for (const id of uuidsOf(router.load_balancer_group)) groupIds.add(id);
+  }
+  for (const id of [...groupIds].sort()) {
+    const group = groups.get(id);
+    if (group === undefined) continue;
+    ops.push(op.wait("Load_Balancer_Group", [["_uuid", "==", uuid(id)]], ["load_balancer"], "==", [{ load_balancer: group.load_balancer as OvsdbValue }]));
+    for (const lb of uuidsOf(group.load_balancer)) lbIds.add(lb);
+  }
+  for (const id of [...lbIds].sort()) {
+    const lb = lbs.get(id);
+    if (lb !== undefined) ops.push(op.wait("Load_Balancer", [["_uuid", "==", uuid(id)]], ["vips"], "==", [{ vips: lb.vips as OvsdbValue }]));
+  }
+  return ops;
+}
+
 /** Reads the load balancers of `routers` (every router when undefined) in one transaction. */
-export async function readForwardVips(client: OvsdbClient, routers: readonly string[] | undefined, timeoutMs: number): Promise<ForwardVips> {
+export async function readForwardVips(client: OvsdbClient, routers: readonly string[] | undefined, timeoutMs: number): Promise<ForwardLbRead> {
   // One router (an ensure) is selected by name; several (a reconcile) are filtered here.
   const only = routers?.length === 1 ? routers[0]! : undefined;
   const [r, lb, g] = (await client.transact(
@@ -168,11 +213,12 @@ export async function readForwardVips(client: OvsdbClient, routers: readonly str
     { timeoutMs },
   )) as SelectResult[];
   const wanted = routers === undefined ? undefined : new Set(routers);
-  return forwardVipsOf({
+  const tables: LoadBalancerTables = {
     routers: r!.rows.filter((row) => wanted === undefined || wanted.has(String(row.name))),
     loadBalancers: lb!.rows,
     groups: g!.rows,
-  });
+  };
+  return { ...forwardVipsOf(tables), tables };
 }
 
 /** The error for a refused rule: names the NIC, address, router and load balancers, and what fixes it. */

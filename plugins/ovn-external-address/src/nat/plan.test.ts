@@ -21,6 +21,30 @@ function view(rows: NatRowView[], onRouter = rows.map((r) => r.uuid)): NatView {
 }
 
 describe("planNat", () => {
+  it("spares the member's rows of NICs the rules do not name that were written after the state read (a NIC started since); judges the others", () => {
+    const stamped = (id: string, instance: string, ip: string, at: number): NatRowView => row(id, ruleRow(rule(instance, ip), ME, {}, at));
+    const rows = [stamped("old", "c1", "10.0.0.5", 900), stamped("new", "c2", "10.0.0.6", 1000), stamped("ahead", "c3", "10.0.0.7", 5000), row("plain", ruleRow(rule("c4", "10.0.0.8"), ME))];
+    const plan = planNat(view(rows), [], "all", { member: ME, stateRead: { at: 1000, planAt: 1200 } });
+    expect(plan.spared.map((r) => r.uuid)).toEqual(["new"]);
+    // Before the read, or stamped later than the plan (a clock set back since: proves nothing), or never stamped: judged.
+    expect(plan.deletes.map((d) => d.row.uuid).sort()).toEqual(["ahead", "old", "plain"]);
+    // Without the read's time, every unwanted row goes.
+    expect(planNat(view(rows), [], "all", { member: ME }).deletes).toHaveLength(4);
+  });
+
+  it("never spares the row of a NIC the rules name but left out (refused because of a forward), however new", () => {
+    const fresh = row("fresh", ruleRow(rule("c1", "10.0.0.5"), ME, {}, 1100));
+    const plan = planNat(view([fresh]), [], "all", { member: ME, stateRead: { at: 1000, planAt: 1200 }, named: new Set([ownerKey({ instance: "c1", device: "eth0" }, "ipv4")]) });
+    expect(plan.spared).toEqual([]);
+    expect(plan.deletes.map((d) => d.row.uuid)).toEqual(["fresh"]);
+  });
+
+  it("stamps every row it inserts or updates with the time of the write", () => {
+    const plan = planNat(view([]), [{ rule: rule("c1", "10.0.0.5"), router: R }], "keys", { member: ME });
+    const insert = natTransaction(plan, view([]), [], { writtenAt: 1234 }).ops.find((o) => o.op === "insert") as { row: OvsdbRow };
+    expect(mapRecord(insert.row.external_ids)["incusx:written"]).toBe("1234");
+  });
+
   it("keeps a row that already equals the rule and plans no transaction", () => {
     const plan = planNat(view([row("a", ruleRow(rule("c1", "10.0.0.5"), ME))]), [{ rule: rule("c1", "10.0.0.5"), router: R }], "keys", { member: ME });
     expect(planIsEmpty(plan)).toBe(true);

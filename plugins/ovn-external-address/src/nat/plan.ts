@@ -17,6 +17,7 @@ import {
   rowMatches,
   rowMember,
   rowOwnerKey,
+  rowWrittenAt,
   ruleOfRow,
   ruleRow,
   type NatRowView,
@@ -86,6 +87,22 @@ export interface PlanOwnership {
    * state, decides.
    */
   readonly started?: ReadonlySet<string>;
+  /**
+   * When reading the host state `desired` came from began (`at`) and when
+   * the view was read (`planAt`), both ms on this host's clock. The
+   * member's rows of NICs `desired` does not name that record a write
+   * (`incusx:written`) between the two were written after that state read
+   * (a NIC started since): spared, as `started` ones are. A stamp after
+   * `planAt` can only come from a clock set back since: it proves nothing,
+   * and the row is judged as any other.
+   */
+  readonly stateRead?: { readonly at: number; readonly planAt: number };
+  /**
+   * NICs (owner keys) the rules name, including rules left out of
+   * `desired` before planning (refused because of a forward): the state
+   * knows them, so their rows are never spared.
+   */
+  readonly named?: ReadonlySet<string>;
 }
 
 /** What to do. */
@@ -181,7 +198,8 @@ export function planNat(view: NatView, desired: readonly PlacedRule[], scope: "k
   for (const [key, rows] of ownByKey) {
     if (scope === "keys" && !desiredKeys.has(key)) continue;
     // Rules read before the NIC started here cannot say it is unwanted.
-    if (!desiredKeys.has(key) && ownership.started?.has(key) === true) {
+    const unknownToRules = !desiredKeys.has(key) && ownership.named?.has(key) !== true;
+    if (unknownToRules && (ownership.started?.has(key) === true || rows.some((row) => writtenAfterRead(row, ownership.stateRead)))) {
       spared.push(...rows);
       continue;
     }
@@ -243,18 +261,25 @@ function samePort(a: string | undefined, b: string | undefined): boolean {
 
 /**
  * The NAT row `placed` is written as by `member`: {@link ruleRow} with its
- * port range and gateway port. For an update (`keep`: the row's
- * external_ids as read) a range or gateway port the rule no longer wants is
- * cleared.
+ * port range, gateway port and write time (`writtenAt`, when given). For an
+ * update (`keep`: the row's external_ids as read) a range or gateway port
+ * the rule no longer wants is cleared.
  */
-export function placedRow(placed: PlacedRule, member: string, keep?: Readonly<Record<string, string>>): OvsdbRow {
-  const row = ruleRow(placed.rule, member, keep);
+export function placedRow(placed: PlacedRule, member: string, keep?: Readonly<Record<string, string>>, writtenAt?: number): OvsdbRow {
+  const row = ruleRow(placed.rule, member, keep, writtenAt);
   if (keep !== undefined) return { ...row, external_port_range: placed.portRange ?? "", gateway_port: placed.gatewayPort === undefined ? ovsSet([]) : uuid(placed.gatewayPort) };
   return {
     ...row,
     ...(placed.portRange === undefined ? {} : { external_port_range: placed.portRange }),
     ...(placed.gatewayPort === undefined ? {} : { gateway_port: uuid(placed.gatewayPort) }),
   };
+}
+
+/** Whether `row` records a write between the state read and the view read. */
+function writtenAfterRead(row: NatRowView, read: PlanOwnership["stateRead"]): boolean {
+  if (read === undefined) return false;
+  const written = rowWrittenAt(row);
+  return written !== undefined && written >= read.at && written <= read.planAt;
 }
 
 function conflictOf(placed: PlacedRule, row: NatRowView): NatConflict {
@@ -282,6 +307,14 @@ export interface OwnedGuard {
   readonly uuids: readonly string[];
 }
 
+/** What else a plan's transaction carries. */
+export interface NatTransactionOptions {
+  /** Recorded as `incusx:written` on every row inserted or updated (ms since the epoch). */
+  readonly writtenAt?: number;
+  /** More `wait`s, put first: what else the plan was decided from (a router's load balancers). */
+  readonly guards?: readonly OvsdbOperation[];
+}
+
 /** The transaction applying a plan, and where its router mutations are (their `count` must be 1). */
 export interface NatTransaction {
   readonly ops: OvsdbOperation[];
@@ -299,8 +332,9 @@ export interface NatTransaction {
  * place (same `_uuid`, still referenced by their router): the NIC is never
  * without its row and never has two.
  */
-export function natTransaction(plan: NatChangePlan, view: NatView, owned: readonly OwnedGuard[]): NatTransaction {
-  const ops: OvsdbOperation[] = [];
+export function natTransaction(plan: NatChangePlan, view: NatView, owned: readonly OwnedGuard[], options: NatTransactionOptions = {}): NatTransaction {
+  const { writtenAt } = options;
+  const ops: OvsdbOperation[] = [...(options.guards ?? [])];
   const routers = new Set<string>(plan.inserts.map((p) => p.router));
   for (const u of plan.updates) routers.add(u.placed.router);
   for (const d of plan.deletes) {
@@ -368,12 +402,12 @@ export function natTransaction(plan: NatChangePlan, view: NatView, owned: readon
     ops.push(op.mutate("Logical_Router", [["_uuid", "==", uuid(view.routers.get(router)!)]], [["nat", "delete", ovsSet(uuids.map(uuid))]]));
   }
   for (const u of plan.updates) {
-    ops.push(op.update("NAT", [["_uuid", "==", uuid(u.row.uuid)]], placedRow(u.placed, plan.member, u.row.externalIds)));
+    ops.push(op.update("NAT", [["_uuid", "==", uuid(u.row.uuid)]], placedRow(u.placed, plan.member, u.row.externalIds, writtenAt)));
   }
   const insertsByRouter = new Map<string, string[]>();
   plan.inserts.forEach((placed, i) => {
     const name = `nat${i}`;
-    ops.push(op.insert("NAT", placedRow(placed, plan.member), name));
+    ops.push(op.insert("NAT", placedRow(placed, plan.member, undefined, writtenAt), name));
     pushTo(insertsByRouter, placed.router, name);
   });
   const routerMutations: { index: number; router: string }[] = [];

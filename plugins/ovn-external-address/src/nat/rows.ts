@@ -19,6 +19,8 @@ export const EXTERNAL_ID_KEYS = Object.freeze({
   network: "incusx:network",
   family: "incusx:family",
   member: "incusx:member",
+  /** When the row was last written by this plugin (ms since the epoch, the writing host's clock): a reconcile planned from an older state read leaves it. */
+  written: "incusx:written",
 });
 
 /** Columns read from NAT rows. */
@@ -139,12 +141,20 @@ function computeRuleOfRow(row: NatRowView): NatRule | undefined {
   };
   const member = rowMember(row);
   if (member !== undefined) rule.member = member;
+  if (row.externalPortRange !== "") rule.externalPortRange = row.externalPortRange;
   return rule;
 }
 
 /** The cluster member an owned row records, or undefined (a legacy row, or not ours). */
 export function rowMember(row: NatRowView): string | undefined {
   return row.externalIds[EXTERNAL_ID_KEYS.member] || undefined;
+}
+
+/** When the plugin last wrote `row` (`incusx:written`), or undefined (not recorded, or not a number). */
+export function rowWrittenAt(row: NatRowView): number | undefined {
+  const text = row.externalIds[EXTERNAL_ID_KEYS.written];
+  if (text === undefined || !/^\d{1,15}$/.test(text)) return undefined;
+  return Number(text);
 }
 
 /** Whose an owned row is, seen from `member`: its own, another member's, or legacy (no member recorded). */
@@ -168,10 +178,11 @@ export function rowMatches(row: NatRowView, rule: NatRule): boolean {
 
 /**
  * The NAT row written for `rule` by `member`: plain logical address (not
- * /32), owner and member in external_ids. A row taken over or adopted is
- * updated to this too; keys other writers added to its external_ids stay.
+ * /32), owner and member in external_ids, and when it is written
+ * (`writtenAt`, ms) when given. A row taken over or adopted is updated to
+ * this too; keys other writers added to its external_ids stay.
  */
-export function ruleRow(rule: NatRule, member: string, keep: Readonly<Record<string, string>> = {}): OvsdbRow {
+export function ruleRow(rule: NatRule, member: string, keep: Readonly<Record<string, string>> = {}, writtenAt?: number): OvsdbRow {
   const others = Object.fromEntries(Object.entries(keep).filter(([k]) => !OWN_KEYS.has(k)));
   return {
     type: "snat",
@@ -185,6 +196,7 @@ export function ruleRow(rule: NatRule, member: string, keep: Readonly<Record<str
       [EXTERNAL_ID_KEYS.device]: rule.owner.device,
       [EXTERNAL_ID_KEYS.network]: rule.network,
       [EXTERNAL_ID_KEYS.family]: rule.family,
+      ...(writtenAt === undefined ? {} : { [EXTERNAL_ID_KEYS.written]: String(writtenAt) }),
     }),
   };
 }

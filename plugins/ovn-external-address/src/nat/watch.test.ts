@@ -27,7 +27,14 @@ async function setup() {
   const state = { writing: false };
   const planned = new Set<string>(["ovn0-instance-c1-eth0"]);
   const changes: NatStoreChange[] = [];
-  const watcher = await NatWatcher.start(client, memberSelector("m1"), { knownRows: () => known, writing: () => state.writing, plannedPorts: () => planned }, (c) => changes.push(c));
+  // The last rules: 198.51.100.9 on router lr0.
+  const addresses = new Map([["lr0", new Set(["198.51.100.9"])]]);
+  const watcher = await NatWatcher.start(
+    client,
+    memberSelector("m1"),
+    { knownRows: () => known, writing: () => state.writing, plannedPorts: () => planned, plannedAddresses: () => addresses },
+    (c) => changes.push(c),
+  );
   const send = (updates: TableUpdates2, initial = false, found = true): void => listener!({ updates, initial, found, lastTxnId: undefined });
   send(
     {
@@ -104,5 +111,33 @@ describe("NatWatcher", () => {
     // Resumed from the last transaction: only what changed since follows, nothing to report by itself.
     t.send({}, true, true);
     expect(t.changes).toHaveLength(1);
+  });
+
+  it("reports a load balancer VIP change on a planned external address of the rules' router (direct or through a group), and nothing else", async () => {
+    const t = await setup();
+    t.watcher.takeChanges();
+    // A forward on another address, and the planned address on another router: not this backend's business.
+    t.send({ Load_Balancer: { lb1: { insert: { vips: ovsMap({ "203.0.113.5:80": "10.0.0.50:80" }) } } }, Logical_Router: { lr1: { modify: { load_balancer: uuid("lb1") } } } });
+    t.send({ Load_Balancer: { lb2: { insert: { vips: ovsMap({ "198.51.100.9:80": "10.0.0.50:80" }) } } } });
+    t.send({ Logical_Router: { lr2: { insert: { name: "lr9", load_balancer: uuid("lb2") } } } });
+    expect(t.changes.map((c) => c.reason)).toEqual(["router"]);
+    t.changes.length = 0;
+    t.watcher.takeChanges();
+    // The planned address gets a port VIP on lr0.
+    t.send({ Load_Balancer: { lb1: { modify: { vips: ovsMap({ "198.51.100.9:80": "10.0.0.50:80" }) } } } });
+    expect(t.changes).toEqual([{ reason: "forward", detail: "load balancer VIPs on 198.51.100.9 of router lr0 changed: [] -> [198.51.100.9:80]" }]);
+    expect(t.watcher.takeChanges()).toBe("all");
+    // Its target changed: no VIP came or went, nothing to report.
+    t.send({ Load_Balancer: { lb1: { modify: { vips: ovsMap({ "198.51.100.9:80": "10.0.0.51:80" }) } } } });
+    expect(t.changes).toHaveLength(1);
+    // Through a load balancer group: a portless VIP on the address.
+    t.send({ Load_Balancer: { lb3: { insert: { vips: ovsMap({ "198.51.100.9": "10.0.0.52" }) } } }, Load_Balancer_Group: { g1: { insert: { load_balancer: uuid("lb3") } } } });
+    expect(t.changes).toHaveLength(1);
+    t.send({ Logical_Router: { lr1: { modify: { load_balancer_group: uuid("g1") } } } });
+    expect(t.changes.at(-1)).toEqual({ reason: "forward", detail: "load balancer VIPs on 198.51.100.9 of router lr0 changed: [198.51.100.9:80] -> [198.51.100.9 198.51.100.9:80]" });
+    // The group loses it again.
+    t.send({ Load_Balancer_Group: { g1: { modify: { load_balancer: uuid("lb3") } } } });
+    expect(t.changes.at(-1)?.detail).toBe("load balancer VIPs on 198.51.100.9 of router lr0 changed: [198.51.100.9 198.51.100.9:80] -> [198.51.100.9:80]");
+    expect(t.changes).toHaveLength(3);
   });
 });

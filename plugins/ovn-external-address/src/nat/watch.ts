@@ -1,12 +1,16 @@
 // The backend's watch on the NB: one conditional monitor (resumed by the
 // client across reconnects and leader changes) over the owned NAT rows, the
-// routers' names and the switch ports' dynamic addresses. Owned rows are
+// routers' names, ports and load balancers, the load balancers' VIPs, the load
+// balancer groups, and the switch ports' dynamic addresses. Owned rows are
 // mirrored and compared with what the backend last read or wrote, so the
-// updates its own transactions cause report nothing.
+// updates its own transactions cause report nothing. A forward (load
+// balancer) change counts only when it changes the VIPs on an external
+// address the backend planned rules for, on the router of those rules.
 
 import type { NatStoreChange, NatWatch } from "@incusx/sdk";
 import { hasColumn, mapRecord, uuidOf, uuidsOf, type Monitor, type MonitorUpdate, type OvsdbClient, type OvsdbRow, type OvsdbValue, type RowUpdate2 } from "@incusx/ovsdb";
 import type { NatView } from "./plan.js";
+import { parseVipKey } from "./forward-lb.js";
 import { OVN_NORTHBOUND, hostAddress, rowOwnerKey, type NatRowView } from "./rows.js";
 
 /** An owned NAT row's content, compared as one string. */
@@ -28,6 +32,12 @@ export interface WatchedBackend {
   writing(): boolean;
   /** Logical switch ports whose dynamic addresses a plan was made from. */
   plannedPorts(): ReadonlySet<string>;
+  /**
+   * External addresses (canonical) the last rules asked for, by router
+   * name: a change of the load balancer VIPs on one of them, on that
+   * router, is reported (`forward`). None: no forward change is.
+   */
+  plannedAddresses?(): ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** What changed in the owned rows: the NICs (owner keys) and the rows (uuids). */
@@ -42,10 +52,12 @@ interface MirroredRow {
   readonly print: RowPrint;
 }
 
-/** A mirrored logical router: its name and the NAT rows it references. */
+/** A mirrored logical router: its name, the NAT rows, load balancers and load balancer groups it references. */
 interface MirroredRouter {
   name: string;
   readonly nat: Set<string>;
+  readonly lbs: Set<string>;
+  readonly groups: Set<string>;
 }
 
 /**
@@ -59,6 +71,10 @@ export class NatWatcher implements NatWatch {
   readonly #routers = new Map<string, MirroredRouter>();
   /** Switch port names by uuid: a modify names only the columns that changed. */
   readonly #ports = new Map<string, string>();
+  /** Load balancers' VIPs (`198.51.100.9:80` to targets), by uuid. */
+  readonly #lbs = new Map<string, Readonly<Record<string, string>>>();
+  /** Load balancer groups' load balancers, by uuid. */
+  readonly #groups = new Map<string, Set<string>>();
   readonly #backend: WatchedBackend;
   readonly #listener: (change: NatStoreChange) => void;
   #monitor: Monitor | undefined;
@@ -82,9 +98,12 @@ export class NatWatcher implements NatWatch {
       OVN_NORTHBOUND,
       {
         NAT: { columns: await natColumns(client), where: [["external_ids", "includes", ownedWhere]] },
-        // ports: a gateway port added or removed changes where rows go (gateway-ports.ts).
-        Logical_Router: { columns: ["name", "nat", "ports"] },
+        // ports: a gateway port added or removed changes where rows go (gateway-ports.ts);
+        // load_balancer(_group): a forward on a planned external address changes which rules may be written (forward-lb.ts).
+        Logical_Router: { columns: ["name", "nat", "ports", "load_balancer", "load_balancer_group"] },
         Logical_Switch_Port: { columns: ["name", "dynamic_addresses"] },
+        Load_Balancer: { columns: ["vips"] },
+        Load_Balancer_Group: { columns: ["load_balancer"] },
       },
       (update) => watcher.#onUpdate(update),
     );
@@ -175,10 +194,14 @@ export class NatWatcher implements NatWatch {
       this.#mirror.clear();
       this.#ports.clear();
       this.#routers.clear();
+      this.#lbs.clear();
+      this.#groups.clear();
       this.#changes = "all";
       this.#heldChanges = [];
       applyNat(this.#mirror, update.updates.NAT ?? {}, () => undefined);
       applyRouters(this.#routers, update.updates.Logical_Router ?? {});
+      applyLbs(this.#lbs, update.updates.Load_Balancer ?? {});
+      applyGroups(this.#groups, update.updates.Load_Balancer_Group ?? {});
       for (const [id, change] of Object.entries(update.updates.Logical_Switch_Port ?? {})) {
         const row = rowOf(change);
         if (typeof row?.name === "string") this.#ports.set(id, row.name);
@@ -203,15 +226,55 @@ export class NatWatcher implements NatWatch {
       }
     }
     const routerChanges = update.updates.Logical_Router ?? {};
+    const lbChanges = update.updates.Load_Balancer ?? {};
+    const groupChanges = update.updates.Load_Balancer_Group ?? {};
+    const forwardsMayChange =
+      Object.keys(lbChanges).length > 0 ||
+      Object.keys(groupChanges).length > 0 ||
+      Object.values(routerChanges).some((c) => "modify" in c && (c.modify.load_balancer !== undefined || c.modify.load_balancer_group !== undefined));
+    const forwardsBefore = forwardsMayChange ? this.#forwardPrint() : undefined;
     applyRouters(this.#routers, routerChanges);
+    applyLbs(this.#lbs, lbChanges);
+    applyGroups(this.#groups, groupChanges);
+    const forward = forwardsBefore === undefined ? undefined : differingForward(forwardsBefore, this.#forwardPrint());
+    // Rules the forward decides were not changed by anyone: every NIC is planned again (the next reconcile reads the load balancers).
+    if (forward !== undefined) this.#changes = "all";
     // A router's nat column changes with every NAT row added or removed: only a router that came, went,
     // was renamed or changed ports counts.
     const router = Object.entries(routerChanges).find(
       ([, change]) => "insert" in change || "delete" in change || ("modify" in change && ("name" in change.modify || "ports" in change.modify)),
     );
     if (router !== undefined) this.#report({ reason: "router", detail: `Logical_Router ${router[0]} ${changeKind(router[1])}` });
+    else if (forward !== undefined) this.#report({ reason: "forward", detail: forward });
     else if (port !== undefined) this.#report({ reason: "address", detail: port });
     else if (natChanged) this.#compare();
+  }
+
+  /**
+   * The VIP keys on each planned external address, by router and address:
+   * what a snat row's fate there depends on (forward-lb.ts).
+   */
+  #forwardPrint(): Map<string, string> {
+    const print = new Map<string, string>();
+    const planned = this.#backend.plannedAddresses?.();
+    if (planned === undefined || planned.size === 0) return print;
+    for (const router of this.#routers.values()) {
+      const addresses = planned.get(router.name);
+      if (addresses === undefined) continue;
+      const lbs = new Set(router.lbs);
+      for (const group of router.groups) for (const lb of this.#groups.get(group) ?? []) lbs.add(lb);
+      const byAddress = new Map<string, string[]>();
+      for (const lb of lbs) {
+        for (const key of Object.keys(this.#lbs.get(lb) ?? {})) {
+          const vip = parseVipKey(key);
+          if (vip === undefined || !addresses.has(vip.address)) continue;
+          const keys = byAddress.get(vip.address) ?? byAddress.set(vip.address, []).get(vip.address)!;
+          keys.push(key);
+        }
+      }
+      for (const [address, keys] of byAddress) print.set(`${router.name} ${address}`, keys.sort().join(" "));
+    }
+    return print;
   }
 
   #markChanged(id: string, before: MirroredRow | undefined, after: MirroredRow | undefined): void {
@@ -318,13 +381,63 @@ function applyRouters(routers: Map<string, MirroredRouter>, changes: Readonly<Re
       const router = routers.get(id);
       if (router === undefined) continue;
       if (typeof change.modify.name === "string") router.name = change.modify.name;
-      // A set column's diff names the elements that were added or removed.
-      if (change.modify.nat !== undefined) for (const nat of uuidsOf(change.modify.nat)) if (!router.nat.delete(nat)) router.nat.add(nat);
+      toggle(router.nat, uuidsOf(change.modify.nat));
+      toggle(router.lbs, uuidsOf(change.modify.load_balancer));
+      toggle(router.groups, uuidsOf(change.modify.load_balancer_group));
     } else {
       const row = "initial" in change ? change.initial : change.insert;
-      routers.set(id, { name: String(row.name ?? ""), nat: new Set(uuidsOf(row.nat)) });
+      routers.set(id, {
+        name: String(row.name ?? ""),
+        nat: new Set(uuidsOf(row.nat)),
+        lbs: new Set(uuidsOf(row.load_balancer)),
+        groups: new Set(uuidsOf(row.load_balancer_group)),
+      });
     }
   }
+}
+
+/** Applies a set column's update2 diff: it names the elements that were added or removed. */
+function toggle(set: Set<string>, diff: readonly string[]): void {
+  for (const item of diff) if (!set.delete(item)) set.add(item);
+}
+
+/** Mirrors each load balancer's `vips` (key to targets). */
+function applyLbs(mirror: Map<string, Readonly<Record<string, string>>>, changes: Readonly<Record<string, RowUpdate2>>): void {
+  for (const [id, change] of Object.entries(changes)) {
+    if ("delete" in change) mirror.delete(id);
+    else if ("modify" in change) {
+      const old = mirror.get(id);
+      if (old !== undefined && change.modify.vips !== undefined) mirror.set(id, applyMapDiff(old, mapRecord(change.modify.vips)));
+    } else {
+      const row = "initial" in change ? change.initial : change.insert;
+      mirror.set(id, mapRecord(row.vips));
+    }
+  }
+}
+
+/** Mirrors each load balancer group's load balancers. */
+function applyGroups(mirror: Map<string, Set<string>>, changes: Readonly<Record<string, RowUpdate2>>): void {
+  for (const [id, change] of Object.entries(changes)) {
+    if ("delete" in change) mirror.delete(id);
+    else if ("modify" in change) {
+      const set = mirror.get(id);
+      if (set !== undefined) toggle(set, uuidsOf(change.modify.load_balancer));
+    } else {
+      const row = "initial" in change ? change.initial : change.insert;
+      mirror.set(id, new Set(uuidsOf(row.load_balancer)));
+    }
+  }
+}
+
+/** The first (router, address) whose VIP keys differ between two forward prints, described; undefined when none does. */
+function differingForward(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): string | undefined {
+  for (const spot of new Set([...before.keys(), ...after.keys()])) {
+    if (before.get(spot) !== after.get(spot)) {
+      const [router, address] = spot.split(" ");
+      return `load balancer VIPs on ${address} of router ${router} changed: [${before.get(spot) ?? ""}] -> [${after.get(spot) ?? ""}]`;
+    }
+  }
+  return undefined;
 }
 
 /**
