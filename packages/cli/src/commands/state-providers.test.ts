@@ -177,7 +177,7 @@ describe.each(PROVIDERS)("NAT over a %s", (_name, source) => {
 it("nat reconcile gives the same report over both providers", async () => {
   const [file, server] = await Promise.all(PROVIDERS.map(([, source]) => run(natReconcileCommand(natPlugin(memoryNat())), [...source(), ...NB, "--json"])));
   // When each run began reading its state differs by a few milliseconds; everything else is the same.
-  const withoutReadTime = (result: typeof file) => ({ ...result, stdout: JSON.stringify({ ...JSON.parse(result.stdout), stateReadAt: 0 }) });
-  expect(JSON.parse(file.stdout).stateReadAt).toEqual(expect.any(Number));
+  const withoutReadTime = (result: { stdout: string } | undefined) => ({ ...result, stdout: JSON.stringify({ ...JSON.parse(result!.stdout), stateReadAt: 0 }) });
+  expect(JSON.parse(file!.stdout).stateReadAt).toEqual(expect.any(Number));
   expect(withoutReadTime(server)).toEqual(withoutReadTime(file));
 });
