@@ -323,6 +323,7 @@ export class Host {
       state: this.services.networkState,
       validators: this.resolveAll(NicValidatorToken),
       backends: this.resolveAll(NatBackendToken),
+      member: this.resolve(HostIdentityToken).member,
     });
   }
 

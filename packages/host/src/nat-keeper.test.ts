@@ -56,7 +56,7 @@ function setup(options: { failures?: number; watchFailures?: number; error?: unk
       // The OVN backend's result: rows kept because their NIC started after the state was read.
       const result = { ensured: [rule], removed: [], ...(spared > 0 ? { spared: [rule] } : {}) };
       spared = Math.max(0, spared - 1);
-      return { dryRun: false, stateReadAt, backends: [{ networkType: "ovn", desired: [rule], ensured: [rule], removed: [], skipped: [], invalid: [], result }] };
+      return { dryRun: false, stateReadAt, backends: [{ networkType: "ovn", desired: [rule], ensured: [rule], removed: [], skipped: [], invalid: [], elsewhere: [], result }] };
     },
   };
   const keeper = new NatKeeper({

@@ -9,6 +9,7 @@ export type {
   NatListEntry,
   NatListFilter,
   NatReconcileReport,
+  NicElsewhere,
   NicLifecycleOptions,
   NicSkip,
   NicStartResult,

@@ -247,9 +247,32 @@ describe("NicLifecycle", () => {
           removed: [rule("gone", "ipv4", "ovn0", "10.0.0.7", "198.51.100.9")],
           skipped: [{ instance: "c1", device: "eth0", family: "ipv6", reason: 'NIC "c1/eth0" has no ipv6 address' }],
           invalid: [],
+          elsewhere: [],
         },
       ]);
       expect(nat.calls).toEqual([]);
+    });
+
+    it("leaves NICs whose instance runs on another cluster member to that member", async () => {
+      const state = new MemoryNetworkState({
+        networks: [{ name: "ovn0", type: "ovn", config: {}, ovnRouter: "lr-ovn0" }],
+        forwards: [{ network: "ovn0", listenAddress: "198.51.100.9" }],
+        nics: [
+          { instance: "here", device: "eth0", type: "ovn", location: "node-a", config: { network: "ovn0", "ipv4.address": "10.0.0.5", "ipv4.address.external": "198.51.100.9" } },
+          { instance: "there", device: "eth0", type: "ovn", location: "node-b", config: { network: "ovn0", "ipv4.address": "10.0.0.6", "ipv4.address.external": "198.51.100.9" } },
+          { instance: "unclustered", device: "eth0", type: "ovn", config: { network: "ovn0", "ipv4.address": "10.0.0.7", "ipv4.address.external": "198.51.100.9" } },
+        ],
+      });
+      const nat = new FakeNat();
+      const onA = new NicLifecycle({ state, validators: [new FakeValidator(state)], backends: [nat], member: "node-a" });
+      const report = await onA.reconcile();
+      expect(report.backends[0]!.desired.map((r) => r.owner.instance)).toEqual(["here", "unclustered"]);
+      expect(report.backends[0]!.elsewhere).toEqual([{ instance: "there", device: "eth0", location: "node-b" }]);
+      expect(nat.rules.map((r) => r.owner.instance)).toEqual(["here", "unclustered"]);
+      // Without a member (a host that does not know its own), every NIC is this host's, as before.
+      const anyMember = await new NicLifecycle({ state, validators: [new FakeValidator(state)], backends: [new FakeNat()] }).reconcile({ dryRun: true });
+      expect(anyMember.backends[0]!.desired).toHaveLength(3);
+      expect(anyMember.backends[0]!.elsewhere).toEqual([]);
     });
 
     it("asks a backend with planReconcile for its plan on a dry run, and tells reconcile when the state read began", async () => {

@@ -28,6 +28,12 @@ export interface NicLifecycleOptions {
   readonly validators: readonly NicValidator[];
   /** Every contributed NAT backend. */
   readonly backends: readonly NatBackend[];
+  /**
+   * This host's cluster member. A reconcile leaves out NICs whose
+   * `location` names another member (that member's reconcile keeps their
+   * rules); NICs without a location are this host's. Absent: every NIC is.
+   */
+  readonly member?: string;
 }
 
 /** What starting a NIC did. */
@@ -89,6 +95,16 @@ export interface NicSkip extends NatSkip {
   readonly device: string;
 }
 
+/** A NIC whose instance runs on another cluster member, left to that member by a reconcile. */
+export interface NicElsewhere {
+  /** Instance name. */
+  readonly instance: string;
+  /** Device name. */
+  readonly device: string;
+  /** The member the instance runs on. */
+  readonly location: string;
+}
+
 /** What reconciling one backend did, or (dry run) would do. */
 export interface BackendReconcileReport {
   /** Network type the backend serves. */
@@ -103,6 +119,8 @@ export interface BackendReconcileReport {
   readonly skipped: readonly NicSkip[];
   /** NICs left out because their config is invalid (their old rules are removed). */
   readonly invalid: readonly InvalidNic[];
+  /** NICs left out because their instance runs on another cluster member (`location`). */
+  readonly elsewhere: readonly NicElsewhere[];
   /**
    * The backend's own `reconcile` result, with any detail it adds beyond
    * the SDK's (the OVN backend: rules blocked by foreign rows, rules that
@@ -144,9 +162,11 @@ export class NicLifecycle {
   private readonly validators: readonly NicValidator[];
   private readonly backends: readonly NatBackend[];
   private readonly validation: NicValidationService;
+  private readonly member: string | undefined;
 
   constructor(options: NicLifecycleOptions) {
     this.state = options.state;
+    this.member = options.member;
     this.validators = [...options.validators];
     this.backends = options.backends.map(guarded);
     this.validation = new NicValidationService(this.validators);
@@ -267,8 +287,13 @@ export class NicLifecycle {
       const desired: NatRule[] = [];
       const skipped: NicSkip[] = [];
       const invalid: InvalidNic[] = [];
+      const elsewhere: NicElsewhere[] = [];
       for (const nic of nics) {
         if (nic.config.network === undefined || !served.has(nic.config.network)) continue;
+        if (this.member !== undefined && nic.location !== undefined && nic.location !== this.member) {
+          elsewhere.push({ instance: nic.instance, device: nic.device, location: nic.location });
+          continue;
+        }
         const problems = await this.validate(nic);
         if (problems.length > 0) {
           invalid.push({ instance: nic.instance, device: nic.device, problems });
@@ -289,6 +314,7 @@ export class NicLifecycle {
         removed: outcome.removed,
         skipped,
         invalid,
+        elsewhere,
         ...(result === undefined ? {} : { result }),
       });
     }

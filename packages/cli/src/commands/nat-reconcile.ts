@@ -150,6 +150,7 @@ export function formatReconcile(report: NatReconcileReport): string {
       lines.push(`? ${nicName(rule.owner)}: snat ${ruleText(rule)} left alone: written before members were recorded, and no NIC of this member asks for it`);
     }
     for (const skip of b.skipped) lines.push(`  ${nicName(skip)}: no ${skip.family} rule: ${skip.reason}`);
+    for (const nic of b.elsewhere ?? []) lines.push(`  ${nicName(nic)}: runs on member "${nic.location}", left to it`);
     lines.push(
       `${b.networkType}: ${b.desired.length} desired, ${b.ensured.length} ${would}ensured, ${b.removed.length} ${would}removed` +
         (b.invalid.length > 0 ? `, ${b.invalid.length} invalid NIC${b.invalid.length === 1 ? "" : "s"} left out` : "") +
