@@ -16,7 +16,7 @@ export const SLOW_DECODE_MS = 5;
 export const COST_PER_BYTE = 16;
 const COST_BASE = 4096;
 /** Timings of a slow input taken again before it counts as slow (GC pauses and the shared machine's scheduler). */
-const RETRIES = 3;
+const RETRIES = 8;
 
 /** xorshift32: small, deterministic from its seed. */
 export function random(seed: number): () => number {
