@@ -1,6 +1,6 @@
 import { request, type Agent } from "node:http";
 import type { NicFamilyStatus } from "@incusx/network-runtime";
-import type { DaemonNicAttach } from "@incusx/sdk/host";
+import type { DaemonNicAttach, HostState } from "@incusx/sdk/host";
 import type { DaemonEvent, DaemonEventType } from "./event-hub.js";
 
 /** An attached NIC as the daemon API shows it (`GET /1.0/nics`). */
@@ -71,6 +71,11 @@ export class DaemonClient {
   /** Server information (`GET /1.0`). */
   server(): Promise<Record<string, unknown>> {
     return this.call("GET", "/1.0") as Promise<Record<string, unknown>>;
+  }
+
+  /** The host's network state in the state-file format (`GET /1.0/state`), as `incusx state dump` prints it. */
+  state(): Promise<HostState> {
+    return this.call("GET", "/1.0/state") as Promise<HostState>;
   }
 
   /** Every attached NIC (`GET /1.0/nics`). */

@@ -2,7 +2,7 @@
 // plugin binds fixed leases, the link is a recording fake and namespaces
 // are not opened, so this runs without root (but for the non-root client).
 import { execFile, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -100,6 +100,28 @@ describe("incusx daemon API", () => {
       api_version: "1.0",
       environment: { server: "incusx", families: ["ipv4", "ipv6"], generation: 0, max_request_body: MAX_REQUEST_BODY_BYTES },
     });
+  });
+
+  it("GET /1.0/state: the host's state in the state-file format, re-read as it changes; a broken source is its typed error", async () => {
+    expect(await raw(socket, "GET", "/1.0/state")).toEqual({ status: 200, body: { type: "sync", status: "Success", status_code: 200, metadata: {} } });
+    const state = { networks: [{ name: "br0", type: "bridge", forwards: [{ listen_address: "198.51.100.5" }] }] };
+    mkdirSync(join(dir, "state"), { recursive: true });
+    writeFileSync(join(dir, "state", "network-state.json"), JSON.stringify(state));
+    expect(await client.state()).toEqual(state);
+    writeFileSync(join(dir, "state", "network-state.json"), "{");
+    const broken = await raw(socket, "GET", "/1.0/state");
+    expect(broken).toMatchObject({ status: 400, body: { type: "error", error_code: 400, code: "INVALID_CONFIG" } });
+    expect(await raw(socket, "POST", "/1.0/state", "{}")).toMatchObject({ status: 405 });
+  });
+
+  it("GET /1.0/state of an unreachable Incus server is STATE_UNAVAILABLE, and the daemon keeps serving", async () => {
+    writeConfig({ ...staticLease("192.0.2.10"), state: { type: "incus", socket: join(dir, "no-incus.sock") } });
+    expect(await daemon.reload()).toEqual({ ok: true });
+    const { status, body } = await raw(socket, "GET", "/1.0/state");
+    expect(body).toMatchObject({ type: "error", code: "STATE_UNAVAILABLE" });
+    expect(status).toBe(body.error_code);
+    await expect(client.state()).rejects.toMatchObject({ code: "STATE_UNAVAILABLE" });
+    expect((await raw(socket, "GET", "/1.0")).status).toBe(200);
   });
 
   it("creates the socket root-only (mode 0600)", () => {

@@ -150,6 +150,10 @@ export class DaemonServer {
         allow(req, ["GET"]);
         return sendScrape(res, await this.daemon.metrics.scrape());
       }
+      if (collection === "state" && instance === undefined) {
+        allow(req, ["GET"]);
+        return send(res, 200, syncResponse(await this.daemon.state()));
+      }
       if (collection === "nics" && instance === undefined) {
         allow(req, ["GET", "POST"]);
         if (req.method === "GET") return send(res, 200, syncResponse(this.daemon.list().map(nicJson)));

@@ -14,6 +14,7 @@ import {
 import { IpRoute2LinkConfigurator } from "@incusx/linux-net";
 import type { AttachedNic, NetworkRuntime, NicKey, NicSpec } from "@incusx/network-runtime";
 import { ErrorCode, IncusxError, NatBackendToken, type HostMetrics, type LeaseEvent, type LeaseEventStream, type LogLevel } from "@incusx/sdk";
+import type { HostState } from "@incusx/sdk/host";
 import { EventHub } from "./event-hub.js";
 import { DaemonMetrics } from "./metrics.js";
 import { parseListenAddress } from "./metrics-server.js";
@@ -181,6 +182,15 @@ export class Daemon {
    */
   get metricsListen(): string | undefined {
     return this.generations[this.generations.length - 1]?.metricsListen;
+  }
+
+  /**
+   * The current config's network state in the state-file format, read now
+   * (`GET /1.0/state`); the source's typed error when it cannot be read.
+   */
+  async state(): Promise<HostState> {
+    this.assertRunning();
+    return this.current.host.stateDocument();
   }
 
   /** The startup report of the current config's plugins (each one's start time); empty once stopped. */

@@ -42,7 +42,7 @@ import {
 } from "@incusx/sdk";
 import { NicLifecycle, NicValidationService } from "@incusx/nic";
 import { IncusNetworkState } from "@incusx/state-incus";
-import { extensionPoints, toIncusxError } from "@incusx/sdk/host";
+import { extensionPoints, toIncusxError, type HostState } from "@incusx/sdk/host";
 import { createHostContainer, registerContribution, registerValue, resolverOf } from "./container.js";
 import { PluginStopHooks } from "./lifecycle.js";
 import { NatKeeper, type NatKeeperOptions } from "./nat-keeper.js";
@@ -54,6 +54,7 @@ import type { PluginReport, StartupReport, StopReport } from "./report.js";
 import { EmptyNetworkState } from "./services/empty-network-state.js";
 import { FileNetworkState, NETWORK_STATE_FILE } from "./services/file-network-state.js";
 import { FileStateStore } from "./services/file-state-store.js";
+import { hostStateDocument } from "./services/state-document.js";
 import { LeaseEventBus } from "./services/lease-event-bus.js";
 import { createLogger, jsonLinesSink } from "./services/logger.js";
 import { SystemClock } from "./services/system-clock.js";
@@ -311,6 +312,14 @@ export class Host {
    */
   async validateNic(nic: NicDevice): Promise<NicProblem[]> {
     return new NicValidationService(this.resolveAll(NicValidatorToken)).validate(nic);
+  }
+
+  /**
+   * The host's network state in the state-file format
+   * ({@link hostStateDocument}), as it is now: the daemon's `GET /1.0/state`.
+   */
+  async stateDocument(): Promise<HostState> {
+    return hostStateDocument(this.services.networkState);
   }
 
   /**

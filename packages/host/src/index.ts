@@ -120,6 +120,7 @@ export type {
 } from "@incusx/bundle";
 
 export { EmptyNetworkState } from "./services/empty-network-state.js";
+export { hostStateDocument } from "./services/state-document.js";
 // Host services an embedder passes in HostOptions.services or uses beside the host.
 export { FileNetworkState, MAX_HOST_STATE_DEPTH, NETWORK_STATE_FILE, parseHostState } from "./services/file-network-state.js";
 export type { FileNetworkStateOptions } from "./services/file-network-state.js";

@@ -4,11 +4,15 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Daemon, DaemonServer } from "@incusx/daemon";
 import { parseHostState } from "@incusx/host";
 import { hostStateModel } from "@incusx/sdk/host";
 import { IncusNetworkState } from "@incusx/state-incus";
 import { FakeIncus } from "@incusx/state-incus/testing";
 import { runCli } from "../../test/run-cli.js";
+
+// Without root the kernel's credentials would refuse this run's own client: a stand-in says root then.
+const asRoot = process.getuid?.() === 0 ? {} : { peerCredentials: () => ({ pid: process.pid, uid: 0, gid: 0 }) };
 
 let fake: FakeIncus;
 let dir: string;
@@ -64,6 +68,27 @@ describe("incusx state dump", () => {
       await live.close();
     }
     expect(dumped.instances?.find((i: { name: string }) => i.name === "tenant_c2")).toMatchObject({ project: "tenant", location: "server02", config: { "volatile.uuid": "0c9e1f3a-2b44-4d6e-8f70-91a2b3c4d502" } });
+  });
+
+  it("--daemon prints what the running daemon's host sees, the same document as reading the server directly", async () => {
+    await writeFile(join(dir, "host.json"), JSON.stringify({ stateDir: "state", plugins: [], state: { type: "incus", socket: fake.socket } }));
+    const daemon = await Daemon.start({ config: join(dir, "host.json"), logSink: () => {} });
+    const server = await DaemonServer.listen(daemon, { socket: join(dir, "daemon.sock"), logSink: () => {}, ...asRoot });
+    try {
+      const viaDaemon = await runCli(["state", "dump", "--daemon", join(dir, "daemon.sock")], dir);
+      expect(viaDaemon.stderr).toBe("");
+      expect(viaDaemon.status).toBe(0);
+      const direct = await runCli(["state", "dump", "--incus-socket", fake.socket], dir);
+      expect(viaDaemon.stdout).toBe(direct.stdout);
+      const both = await runCli(["state", "dump", "--daemon", join(dir, "daemon.sock"), "--incus-socket", fake.socket], dir);
+      expect(both.status).toBe(2);
+    } finally {
+      await server.close();
+      await daemon.stop();
+    }
+    const gone = await runCli(["state", "dump", "--daemon", join(dir, "daemon.sock")], dir);
+    expect(gone.status).toBe(1);
+    expect(gone.stderr).toContain("DAEMON_UNREACHABLE");
   });
 
   it("prints a state file as the host reads it", async () => {

@@ -1,12 +1,12 @@
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { InvalidConfigError } from "@incusx/sdk";
-import { parseHostState } from "@incusx/host";
+import { FileNetworkState, hostStateDocument } from "@incusx/host";
+import type { HostState } from "@incusx/sdk/host";
 import { IncusNetworkState, findSocket } from "@incusx/state-incus";
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_OK, UsageError } from "../errors.js";
 import type { CliIo } from "../io.js";
-import { EXIT_STATUS_HELP, NIC_OPTIONS, stateSource } from "./nic-host.js";
+import { DAEMON_OPTION, withDaemon } from "./nic-daemon.js";
+import { EXIT_STATUS_HELP, NIC_OPTIONS, optional, stateSource } from "./nic-host.js";
 
 const NAME = "incusx state dump";
 
@@ -28,39 +28,37 @@ export const stateDump: Command = {
     "PROJECT_NAME, each instance with its project, cluster member (location) and",
     "volatile.uuid. Without --state or --incus-socket, the first of Incus's and",
     "LXD's usual sockets that exists is read. With --state, the file is checked",
-    "and printed as the host reads it.",
+    "and printed as the host reads it. With --daemon, the running `incusx daemon`",
+    "on that socket prints what its host sees (`GET /1.0/state`), from whichever",
+    "source its config names.",
     "",
     EXIT_STATUS_HELP,
   ].join("\n"),
   options: {
     state: NIC_OPTIONS.state,
     "incus-socket": NIC_OPTIONS["incus-socket"],
+    daemon: DAEMON_OPTION,
     json: { type: "boolean", description: "Print JSON (what this command always prints: a host state file)" },
   },
   async run(args: ParsedArgs, io: CliIo): Promise<number> {
     if (args.positionals.length > 0) throw new UsageError(`Unexpected argument "${args.positionals[0]}"`, NAME);
+    const print = (document: HostState): number => {
+      io.stdout.write(JSON.stringify(document, null, 2) + "\n");
+      return EXIT_OK;
+    };
+    if (optional(args, "daemon") !== undefined) {
+      if (optional(args, "state") !== undefined || optional(args, "incus-socket") !== undefined) {
+        throw new UsageError(`Option "--daemon" names a state source of its own; give it without "--state" or "--incus-socket"`, NAME);
+      }
+      return withDaemon(args, io, NAME, async (client) => print(await client.state()));
+    }
     const source = stateSource(args, NAME, false);
-    const document = source.state !== undefined ? await readStateFile(resolve(io.cwd, source.state)) : await readServer(source.incusSocket, io);
-    io.stdout.write(JSON.stringify(document, null, 2) + "\n");
-    return EXIT_OK;
+    if (source.state !== undefined) return print(await hostStateDocument(new FileNetworkState(resolve(io.cwd, source.state))));
+    const state = new IncusNetworkState({ socket: source.incusSocket === undefined ? findSocket() : resolve(io.cwd, source.incusSocket) });
+    try {
+      return print(await hostStateDocument(state));
+    } finally {
+      await state.close();
+    }
   },
 };
-
-async function readStateFile(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw new InvalidConfigError(`${file}: cannot read: ${(error as Error).message}`, [], { cause: error });
-  }
-  return parseHostState(text, file);
-}
-
-async function readServer(socket: string | undefined, io: CliIo): Promise<unknown> {
-  const state = new IncusNetworkState({ socket: socket === undefined ? findSocket() : resolve(io.cwd, socket) });
-  try {
-    return await state.document();
-  } finally {
-    await state.close();
-  }
-}

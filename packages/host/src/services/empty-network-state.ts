@@ -1,4 +1,5 @@
 import type { Network, NetworkForward, NetworkState, NicDevice } from "@incusx/sdk";
+import type { HostState } from "@incusx/sdk/host";
 
 /** The default {@link NetworkState} until a host state file is configured: knows nothing. */
 export class EmptyNetworkState implements NetworkState {
@@ -13,5 +14,9 @@ export class EmptyNetworkState implements NetworkState {
   }
   async nics(): Promise<readonly NicDevice[]> {
     return [];
+  }
+  /** The empty state file. */
+  async document(): Promise<HostState> {
+    return {};
   }
 }

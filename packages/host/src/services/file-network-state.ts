@@ -117,6 +117,16 @@ export class FileNetworkState implements NetworkState {
   }
 
   /**
+   * The file as the host reads it, checked ({@link parseHostState}): what
+   * `incusx state dump` and the daemon's `GET /1.0/state` show. An optional
+   * file that is absent reads as the empty state `{}`.
+   */
+  async document(): Promise<HostState> {
+    if ((await this.stamp()) === undefined) return {};
+    return this.readDocument();
+  }
+
+  /**
    * Removes the forward of `network` whose listen address is `address`
    * (compared as addresses) from the file, atomically: the new document is
    * written to a temporary file in the same directory and renamed over the
