@@ -100,8 +100,10 @@ describe.skipIf(reason !== undefined)(`incusx forknet dhcp against dnsmasq${reas
     // 10 ms ticks over several seconds: a few for sending two packets, none
     // for waiting. V8's memory reducer runs one compacting GC about 8 s
     // after start (seen with --trace-gc: up to 5 ticks), which can fall in
-    // this window; a timer that polls, or a busy wait, costs far more.
-    expect(ticks, `CPU ticks over ${(solicits[3]! - solicits[1]!).toFixed(1)} s`).toBeLessThanOrEqual(12);
+    // this window; on a machine loaded by the rest of the suite the same
+    // work has been seen to take 13 ticks. A busy wait costs about 670 ticks
+    // here and a 10 ms poll well over 50, so 30 still tells them apart.
+    expect(ticks, `CPU ticks over ${(solicits[3]! - solicits[1]!).toFixed(1)} s`).toBeLessThanOrEqual(30);
     expect(run.events.filter((e) => e.kind === "bound")).toEqual([]);
     expect(await run.stop()).toBe(0);
   });
