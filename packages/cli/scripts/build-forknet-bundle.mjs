@@ -74,6 +74,28 @@ const lazyChildProcess = {
   },
 };
 
+// A live server's state (@incusx/state-incus: undici, ws) is more than half
+// of what the host would pull in, and `forknet dhcp` never reads network
+// state: the bundle gets a stand-in whose constructor says so. A host
+// config naming `"state": {"type": "incus"}` fails with that message; the
+// unbundled `incusx` reads it.
+const noLiveState = {
+  name: "no-live-state",
+  setup(b) {
+    b.onResolve({ filter: /^@incusx\/state-incus$/ }, ({ path }) => ({ path, namespace: "no-live-state" }));
+    b.onLoad({ filter: /.*/, namespace: "no-live-state" }, () => ({
+      contents: [
+        "export class IncusNetworkState {",
+        "  constructor() {",
+        '    throw new Error("The one-shot forknet bundle reads no live server state (\\"state\\": {\\"type\\": \\"incus\\"}); run `incusx forknet dhcp` for that");',
+        "  }",
+        "}",
+      ].join("\n"),
+      loader: "js",
+    }));
+  },
+};
+
 const args = process.argv.slice(2);
 const metafileOut = args[0] === "--metafile" ? args[1] : undefined;
 const result = await build({
@@ -96,7 +118,7 @@ const result = await build({
   sourcemap: false,
   logLevel: "warning",
   metafile: metafileOut !== undefined,
-  plugins: [nativeAddonPath, daemonClientOutside, lazyChildProcess],
+  plugins: [nativeAddonPath, daemonClientOutside, lazyChildProcess, noLiveState],
 });
 if (metafileOut !== undefined) writeFileSync(metafileOut, JSON.stringify(result.metafile));
 chmodSync(outfile, 0o755);
