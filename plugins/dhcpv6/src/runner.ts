@@ -360,10 +360,9 @@ function dadOutcome(
     };
     // A read error leaves the address to the kernel: waitForLinkLocal then decides.
     watch = net.watchAddressFlags(iface, onChange, () => settle("valid"), netns);
-    if (outcome !== undefined || signal.aborted) {
-      watch.close();
-      settle("aborted");
-    }
+    // Settled during the call, before `watch` was set: close it now.
+    if (outcome !== undefined) watch.close();
+    else if (signal.aborted) settle("aborted");
   });
 }
 
