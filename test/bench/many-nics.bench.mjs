@@ -3,7 +3,7 @@
 // measured against a real dnsmasq (`--no-ping`) on one bridge, with the
 // peers (dhclient, udhcpc) in the same run. Root only; not part of CI.
 //
-//   node test/bench/many-nics.bench.mjs [--only a,b,...] [--nics 200] [--rounds 20] [--idle-seconds 60] [--via runtime|daemon] [--server-neighbours pinned|learned]
+//   node test/bench/many-nics.bench.mjs [--only a,b,...] [--nics 200] [--rounds 20] [--idle-seconds 60] [--via runtime|daemon] [--server-neighbours pinned|learned] [--restarts 1]
 //   pnpm run bench:many-nics -- --only a,b
 //
 // Sections (all by default):
@@ -19,7 +19,9 @@
 //   e  restart: SIGKILL the runtime process with N NICs bound, start it
 //      again on the same state directory, NetworkRuntime.restore(); time
 //      until every NIC is bound again, and every namespace watched
-//      (`ip monitor address`) for a removed address
+//      (`ip monitor address`) for a removed address; --restarts K does it K
+//      times in a row and reports the worst, with the UDP datagrams the
+//      server and the containers dropped for a full receive buffer
 //
 // The process under test (--via) runs in an empty namespace of its own (so
 // a runner that ignored a NIC's namespace would find nothing of this
@@ -272,9 +274,21 @@ async function fleetSections(fleet, stateDir) {
     row("g", `fds after ${n} attach + ${n} detach (besides inotify)`, `${after.fdsBesidesInotify} (baseline ${before.fdsBesidesInotify})`, "= baseline", after.fdsBesidesInotify <= before.fdsBesidesInotify);
   }
 
-  if (args.only.has("e")) await restart(fleet, nics, stateDir);
+  if (args.only.has("e")) {
+    const times = [];
+    for (let k = 0; k < args.restarts; k++) times.push(await restart(fleet, nics, stateDir));
+    if (args.restarts > 1) {
+      const done = times.filter((ms) => ms !== undefined);
+      const worst = done.length === times.length ? Math.max(...done) : undefined;
+      console.log(`\n  restarts: ${times.map((ms) => (ms === undefined ? "failed" : `${(ms / 1000).toFixed(2)} s`)).join(", ")}`);
+      summary.figures.restarts = times.map((ms) => (ms === undefined ? null : Math.round(ms)));
+      row("e", `worst of ${args.restarts} restarts with ${fleet.length} NICs (from SIGKILL)`, worst === undefined ? "a restart failed" : `${(worst / 1000).toFixed(2)} s`, "<= 5 s", worst !== undefined && worst <= 5000);
+    }
+  }
 }
 
+// One restart; resolves with the time from the SIGKILL until every NIC was
+// bound again, or undefined when the restore failed.
 async function restart(fleet, nics, stateDir) {
   const n = fleet.length;
   console.log(`\n(e) restart with ${n} NICs: SIGKILL, start again on the same state directory, ${args.via === "daemon" ? "the daemon re-adopts at start" : "restore()"}`);
@@ -289,6 +303,7 @@ async function restart(fleet, nics, stateDir) {
   const total = [...snapshot.values()].reduce((sum, set) => sum + set.size, 0);
   console.log(`  ${total} global addresses in ${n} namespaces; watching every namespace for a removal`);
   const watchers = await Promise.all(fleet.map((c) => watchDeletes(c.ns)));
+  const dropsBefore = udpDropsIn([net.serverNs, ...fleet.map((c) => c.ns)]);
   let removed = [];
   try {
     await runner.kill("SIGKILL");
@@ -300,7 +315,7 @@ async function restart(fleet, nics, stateDir) {
     } catch (error) {
       row("e", `restart with ${n} NICs, all re-adopted`, String(error.message).slice(0, 80), "<= 5 s", false);
       summary.figures.e = { error: String(error.message) };
-      return;
+      return undefined;
     }
     const fromKill = performance.now() - killedAt;
     const after = await addressesOf(fleet);
@@ -310,12 +325,36 @@ async function restart(fleet, nics, stateDir) {
     const restoreWhat = args.via === "daemon" ? "" : `restore() ${restored.restoredMs.toFixed(0)} ms, `;
     console.log(`  new process ${readyWhat} ${runner.spawnedToReadyMs.toFixed(0)} ms after spawn; ${restoreWhat}all ${n} bound ${restored.allBoundMs.toFixed(0)} ms after it; ${(fromKill / 1000).toFixed(2)} s from the SIGKILL`);
     console.log(`  addresses removed: ${removed.length}${removed.length ? `, e.g. ${removed.slice(0, 3).join("; ")}` : ""}`);
-    summary.figures.e = { spawnToReadyMs: Math.round(runner.spawnedToReadyMs), restoreMs: Math.round(restored.restoredMs), allBoundMs: Math.round(restored.allBoundMs), fromKillMs: Math.round(fromKill), removed: removed.length, addresses: total };
+    const dropsAfter = udpDropsIn([net.serverNs, ...fleet.map((c) => c.ns)]);
+    const server = dropsAfter[0] - dropsBefore[0];
+    const containers = dropsAfter.slice(1).reduce((sum, d, i) => sum + d - dropsBefore[i + 1], 0);
+    console.log(`  UDP datagrams dropped during the restart for a full receive buffer (v4 + v6): server ${server}, containers ${containers}`);
+    summary.figures.e = { spawnToReadyMs: Math.round(runner.spawnedToReadyMs), restoreMs: Math.round(restored.restoredMs), allBoundMs: Math.round(restored.allBoundMs), fromKillMs: Math.round(fromKill), removed: removed.length, addresses: total, udpDrops: { server, containers } };
     row("e", `restart with ${n} NICs, all re-adopted (from SIGKILL)`, `${(fromKill / 1000).toFixed(2)} s`, "<= 5 s", fromKill <= 5000);
     row("e", "addresses removed during the restart", `${removed.length} of ${total}`, "0", removed.length === 0);
+    return fromKill;
   } finally {
     for (const w of watchers) w.stop();
   }
+}
+
+// UDP datagrams each namespace dropped so far because a socket's receive
+// buffer was full (RcvbufErrors, IPv4 and IPv6 together), read from its
+// /proc/net/snmp and snmp6: a dropped DHCP message waits for its
+// retransmission (4 s for DHCPv4). InErrors is not counted: it also counts
+// the datagrams a socket filter turned away (our clients' sockets filter
+// the replies meant for other clients).
+function udpDropsIn(namespaces) {
+  return namespaces.map((ns) => {
+    const text = spawnSync("ip", ["netns", "exec", ns, "cat", "/proc/net/snmp", "/proc/net/snmp6"], { encoding: "utf8" }).stdout;
+    const lines = text.split("\n");
+    const udp = lines.filter((l) => l.startsWith("Udp: "));
+    const names = udp[0]?.split(/\s+/) ?? [];
+    const values = udp[1]?.split(/\s+/) ?? [];
+    const v4 = Number(values[names.indexOf("RcvbufErrors")] ?? 0);
+    const v6 = Number(lines.find((l) => /^Udp6RcvbufErrors\s/.test(l))?.split(/\s+/)[1] ?? 0);
+    return v4 + v6;
+  });
 }
 
 // The global addresses of eth0 in every container: namespace -> Set("addr/len").
@@ -354,7 +393,7 @@ function printTable() {
 }
 
 function parseArgs(argv) {
-  const out = { only: new Set(["a", "b", "c", "d", "e", "f", "g"]), nics: 200, rounds: 20, idleSeconds: 60, via: "runtime", serverNeighbours: "pinned" };
+  const out = { only: new Set(["a", "b", "c", "d", "e", "f", "g"]), nics: 200, rounds: 20, idleSeconds: 60, via: "runtime", serverNeighbours: "pinned", restarts: 1 };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     const int = () => {
@@ -370,6 +409,7 @@ function parseArgs(argv) {
     } else if (argv[i] === "--nics") out.nics = int();
     else if (argv[i] === "--rounds") out.rounds = int();
     else if (argv[i] === "--idle-seconds") out.idleSeconds = int();
+    else if (argv[i] === "--restarts") out.restarts = int();
     else if (argv[i] === "--via") {
       if (value !== "runtime" && value !== "daemon") fail(`--via takes runtime or daemon, got ${JSON.stringify(value)}`);
       out.via = value;
@@ -381,7 +421,7 @@ function parseArgs(argv) {
       i++;
     }
     else if (argv[i] === "--") continue;
-    else fail(`unknown argument ${argv[i]}; usage: many-nics.bench.mjs [--only a,b,...] [--nics N] [--rounds N] [--idle-seconds S] [--via runtime|daemon] [--server-neighbours pinned|learned]`);
+    else fail(`unknown argument ${argv[i]}; usage: many-nics.bench.mjs [--only a,b,...] [--nics N] [--rounds N] [--idle-seconds S] [--via runtime|daemon] [--server-neighbours pinned|learned] [--restarts K]`);
   }
   if (out.nics > 219) fail("--nics is at most 219 (one more container holds the single-NIC rounds)");
   return out;

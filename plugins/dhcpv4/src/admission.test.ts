@@ -20,7 +20,8 @@ class Fleet {
     this.queue = new AdmissionQueue({ clock: this.clock, limit, holdMs: HOLD });
   }
 
-  async start(count: number): Promise<void> {
+  /** Starts `count` clients; with `savedLeases`, each asks for its own saved address again (a restart). */
+  async start(count: number, savedLeases = false): Promise<void> {
     const logs = new MemoryLogSink();
     for (let i = 0; i < count; i++) {
       const transport = new FakeTransport(this.clock);
@@ -37,6 +38,7 @@ class Fleet {
         emit: (e) => events.push(e),
         logger: logs.logger("incusx.dhcpv4", this.clock),
         admission: this.queue,
+        ...(savedLeases ? { savedLease: { address: `192.0.2.${10 + i}`, server: "192.0.2.1", expiresAt: 1_000_000 } } : {}),
       });
       this.clients.push({ transport, client, events, ...runClient(client) });
     }
@@ -73,9 +75,9 @@ describe("Dhcpv4Client with an admission queue", () => {
     await fleet?.stopAll();
     fleet = undefined;
   });
-  const start = async (limit: number, count: number): Promise<Fleet> => {
+  const start = async (limit: number, count: number, savedLeases = false): Promise<Fleet> => {
     fleet = new Fleet(limit);
-    await fleet.start(count);
+    await fleet.start(count, savedLeases);
     return fleet;
   };
 
@@ -160,5 +162,27 @@ describe("Dhcpv4Client with an admission queue", () => {
     expect(f.clients[0]!.transport.last().ciaddr).not.toBe("0.0.0.0");
     expect(opt(f.clients[0]!.transport.last(), 53)).toBe(T.Request);
     held.release();
+  });
+
+  it("asks for saved leases again (INIT-REBOOT) a limit at a time after a restart, so the server's queue does not overflow", async () => {
+    const f = await start(2, 4, true);
+    expect(f.sent()).toEqual([[T.Request], [T.Request], [], []]);
+    expect(f.states()).toEqual(["rebooting", "rebooting", "rebooting", "rebooting"]);
+    await f.answerRequest(1, ack);
+    expect(f.sent()).toEqual([[T.Request], [T.Request], [T.Request], []]);
+    await f.answerRequest(0, nak);
+    // Refused: client 0 discovers, and queues behind client 3, which was waiting first.
+    expect(f.sent()).toEqual([[T.Request], [T.Request], [T.Request], [T.Request]]);
+    expect(f.states()).toEqual(["init", "bound", "rebooting", "rebooting"]);
+    await f.answerRequest(2, ack);
+    expect(f.sent()[0]).toEqual([T.Request, T.Discover]);
+  });
+
+  it("passes the slot on when no server answers a restart's INIT-REBOOT within the hold time", async () => {
+    const f = await start(1, 2, true);
+    await f.clock.advance(HOLD - 1);
+    expect(f.sent()).toEqual([[T.Request], []]);
+    await f.clock.advance(1);
+    expect(f.sent()[1]).toEqual([T.Request]);
   });
 });

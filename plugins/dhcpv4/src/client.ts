@@ -208,7 +208,7 @@ export class Dhcpv4Client {
     const waitUntil = this.#clock.now() + delay;
     while (this.#clock.now() < waitUntil) await this.#inbox.next(waitUntil - this.#clock.now(), signal);
     // Waits in INIT while the runner's other clients fill the exchange phase; renewals never wait here.
-    if (this.#options.admission !== undefined) this.#slot = await this.#options.admission.acquire(signal);
+    await this.#admit(signal);
     this.#state = "selecting";
     const xid = this.#newXid() >>> 0;
     const startedAt = this.#clock.now();
@@ -273,6 +273,10 @@ export class Dhcpv4Client {
 
   async #reboot(address: string, signal: AbortSignal): Promise<Next> {
     this.#state = "rebooting";
+    // A restart asks for every NIC's saved address at once: queued like
+    // DISCOVERs, so a server's receive queue does not overflow and drop
+    // REQUESTs that then wait 4 s for their retransmission.
+    await this.#admit(signal);
     const xid = this.#newXid() >>> 0;
     const startedAt = this.#clock.now();
     const answer = await this.#exchange<Answer>(
@@ -287,6 +291,7 @@ export class Dhcpv4Client {
       },
       signal,
     );
+    this.#releaseSlot();
     if (answer === undefined) {
       this.#log.info(`No DHCPv4 server confirmed the address "${address}"; discovering`);
       return { state: "init", requested: address };
@@ -368,6 +373,11 @@ export class Dhcpv4Client {
   }
 
   // --- Shared machinery ---
+
+  /** Takes a place in the exchange phase from the runner's admission queue, if it has one and this client holds none. */
+  async #admit(signal: AbortSignal): Promise<void> {
+    if (this.#options.admission !== undefined && this.#slot === undefined) this.#slot = await this.#options.admission.acquire(signal);
+  }
 
   #releaseSlot(): void {
     this.#slot?.release();

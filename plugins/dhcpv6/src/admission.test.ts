@@ -4,10 +4,22 @@ import { Dhcpv6MessageType as M } from "@incusx/dhcp-wire";
 import type { LeaseEvent } from "@incusx/sdk";
 import { FakeClock, MemoryLogSink } from "@incusx/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { Dhcpv6Client } from "./client.js";
-import { FakeTransport, MID_RANDOM, advertise, reply } from "./fake-server.test-support.js";
+import { Dhcpv6Client, RESTART_RENEW_WAIT_MS } from "./client.js";
+import { FakeTransport, MID_RANDOM, SERVER_A, advertise, reply } from "./fake-server.test-support.js";
+import { duidHex, type Binding } from "./lease.js";
 
 const HOLD = 4_000;
+
+/** Client i's binding as an earlier run saved it, 1000 s before the clock's 0 (T1 1800 s). */
+const savedBinding = (i: number): Binding => ({
+  serverId: SERVER_A,
+  server: duidHex(SERVER_A),
+  obtainedAt: -1_000_000,
+  addresses: [{ address: `2001:db8:1::${(0x100 + i).toString(16)}`, preferredLifetime: 3600, validLifetime: 7200 }],
+  t1: 1800,
+  t2: 2880,
+  dns: { servers: [], search: [] },
+});
 
 /** Clients on one fake clock sharing one admission queue, each on its own transport. */
 class Fleet {
@@ -20,7 +32,8 @@ class Fleet {
     this.queue = new AdmissionQueue({ clock: this.clock, limit, holdMs: HOLD });
   }
 
-  async start(count: number, rapidCommit: boolean): Promise<void> {
+  /** Starts `count` clients; with `saved`, each renews its own binding an earlier run saved (a restart). */
+  async start(count: number, rapidCommit: boolean, saved = false): Promise<void> {
     const logs = new MemoryLogSink();
     for (let i = 0; i < count; i++) {
       const transport = new FakeTransport(this.clock);
@@ -37,6 +50,7 @@ class Fleet {
         emit: (e) => events.push(e),
         logger: logs.logger("incusx.dhcpv6", this.clock),
         admission: this.queue,
+        ...(saved ? { savedBinding: savedBinding(i) } : {}),
       });
       this.clients.push({ transport, client, events, ...runClient(client) });
     }
@@ -74,9 +88,9 @@ describe("Dhcpv6Client with an admission queue", () => {
     await fleet?.stopAll();
     fleet = undefined;
   });
-  const start = async (limit: number, count: number, rapidCommit = true): Promise<Fleet> => {
+  const start = async (limit: number, count: number, rapidCommit = true, saved = false): Promise<Fleet> => {
     fleet = new Fleet(limit);
-    await fleet.start(count, rapidCommit);
+    await fleet.start(count, rapidCommit, saved);
     return fleet;
   };
 
@@ -131,5 +145,25 @@ describe("Dhcpv6Client with an admission queue", () => {
     await f.clock.advance(1_800_000); // T1 of the one-hour lease the fake server grants
     expect(f.clients[0]!.transport.sent.slice(before).map((s) => s.message.messageType)).toContain(M.RENEW);
     held.release();
+  });
+
+  it("renews saved bindings a limit at a time after a restart, so the server's queue does not overflow", async () => {
+    const f = await start(2, 4, true, true);
+    expect(f.sentCounts()).toEqual([1, 1, 0, 0]);
+    expect(f.clients[0]!.transport.last().messageType).toBe(M.RENEW);
+    await f.answer(1, "reply");
+    expect(f.sentCounts()).toEqual([1, 1, 1, 0]);
+    expect(f.clients[2]!.transport.last().messageType).toBe(M.RENEW);
+    expect(f.clients[1]!.events.map((e) => e.kind)).toEqual(["bound"]);
+  });
+
+  it("keeps a restart's slot from the unanswered Renew through its Confirm, and frees it on the Confirm's Reply", async () => {
+    const f = await start(1, 2, true, true);
+    await f.clock.advance(RESTART_RENEW_WAIT_MS);
+    expect(f.clients[0]!.transport.last().messageType).toBe(M.CONFIRM);
+    expect(f.sentCounts()[1]).toBe(0);
+    await f.answer(0, "reply");
+    expect(f.states()[0]).toBe("bound");
+    expect(f.clients[1]!.transport.last().messageType).toBe(M.RENEW);
   });
 });

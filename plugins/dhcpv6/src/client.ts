@@ -281,8 +281,8 @@ export class Dhcpv6Client {
     let noAddressRounds = 0;
     const firstSolicit = !this.#solicitedBefore;
     this.#solicitedBefore = true;
-    // Waits while the runner's other clients fill the exchange phase; Renew and Rebind never wait here.
-    if (this.#options.admission !== undefined && this.#slot === undefined) this.#slot = await this.#options.admission.acquire(signal);
+    // Waits while the runner's other clients fill the exchange phase; Renew and Rebind wait only after a restart.
+    await this.#admit(signal);
     const result = await this.#exchange<SolicitResult>(
       {
         name: "Solicit",
@@ -431,6 +431,8 @@ export class Dhcpv6Client {
       },
       signal,
     );
+    // A restart's slot, kept from its unanswered Renew or Rebind.
+    this.#releaseSlot();
     if (result === "not-on-link") return this.#expire();
     if (result === undefined) this.#log.info("No DHCPv6 server answered the Confirm; keeping the binding (RFC 8415 section 18.2.3)");
     else this.#log.info("DHCPv6 server confirmed the binding is on this link");
@@ -450,6 +452,7 @@ export class Dhcpv6Client {
     const until = Math.min(binding.obtainedAt + secondsToMs(binding.t2), expiresAt(binding));
     if (now >= until) return { state: "rebinding" };
     const restarted = this.#unconfirmed;
+    if (restarted) await this.#admit(signal);
     const result = await this.#exchange<Next>(
       {
         name: "Renew",
@@ -465,6 +468,7 @@ export class Dhcpv6Client {
       signal,
     );
     if (result === undefined && restarted) return this.#confirmAfterRestart("Renew");
+    this.#releaseSlot();
     // No answer by T2: ask any server (section 18.2.5).
     return result ?? { state: "rebinding" };
   }
@@ -477,6 +481,7 @@ export class Dhcpv6Client {
     const expiry = expiresAt(binding);
     if (now >= expiry) return this.#expire();
     const restarted = this.#unconfirmed;
+    if (restarted) await this.#admit(signal);
     const result = await this.#exchange<Next>(
       {
         name: "Rebind",
@@ -491,6 +496,7 @@ export class Dhcpv6Client {
       signal,
     );
     if (result === undefined && restarted) return this.#confirmAfterRestart("Rebind");
+    this.#releaseSlot();
     // No server answered before the last address became invalid.
     return result ?? this.#expire();
   }
@@ -677,6 +683,17 @@ export class Dhcpv6Client {
     this.#unconfirmed = false;
     this.#emit(kind);
     return { state: "bound" };
+  }
+
+  /**
+   * Takes a place in the exchange phase from the runner's admission queue,
+   * if it has one and this client holds none: before a Solicit, and before
+   * the first Renew or Rebind after a restart, which every NIC sends at
+   * once (a server's overflowing receive queue drops some, and a Renew
+   * waits RESTART_RENEW_WAIT_MS before its Confirm).
+   */
+  async #admit(signal: AbortSignal): Promise<void> {
+    if (this.#options.admission !== undefined && this.#slot === undefined) this.#slot = await this.#options.admission.acquire(signal);
   }
 
   #releaseSlot(): void {
