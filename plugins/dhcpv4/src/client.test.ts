@@ -303,6 +303,21 @@ describe("SELECTING and REQUESTING", () => {
   });
 });
 
+describe("saving the lease", () => {
+  it("reports the lease bound while it is being saved, so a slow disk does not delay the address, and stays bound once it is saved", async () => {
+    let finishSave!: () => void;
+    const saving: unknown[] = [];
+    const h = await start({ persist: (lease) => new Promise<void>((resolve) => (saving.push(lease), (finishSave = resolve))) });
+    await bindClient(h);
+    expect(saving).toEqual([expect.objectContaining({ address: "192.0.2.100" })]);
+    expect(h.kinds()).toEqual(["bound"]);
+    finishSave();
+    await h.clock.flush();
+    expect(h.client.state).toBe("bound");
+    expect(h.kinds()).toEqual(["bound"]);
+  });
+});
+
 describe("BOUND, RENEWING, REBINDING", () => {
   it("renews at T1 by unicast to the server with ciaddr, no server identifier and no requested address", async () => {
     const { clock, transport, client } = await start({ hostname: "c1" });
