@@ -45,6 +45,16 @@ describe("DHCPv4 acceptance of invalid options", () => {
     expect(invalidOptionLogs(h)).toEqual([["debug", code]]);
   });
 
+  it("keeps the search domains complete before the fault of an invalid option 119, as the DHCPv6 client does with option 24", async () => {
+    const h = await start();
+    const name = (...labels: string[]) => labels.flatMap((l) => [l.length, ...Buffer.from(l)]);
+    // "example.org", "lab.example.org", then a name cut short (no zero label).
+    await exchange(h, (request) => withRaw(ack(request), 119, ...name("example", "org"), 0, ...name("lab", "example", "org"), 0, ...name("cut")));
+    expect(h.kinds()).toEqual(["bound"]);
+    expect(h.events[0]!.lease!.dns.search).toEqual(["example.org", "lab.example.org"]);
+    expect(invalidOptionLogs(h)).toEqual([["debug", 119]]);
+  });
+
   it("binds on an ACK with an invalid MTU, domain name and routes, as if they were absent", async () => {
     const h = await start();
     await exchange(h, (request) => withRaw(withRaw(withRaw(ack(request, { domain: "example.org" }), 26, 5, 220, 0), 15), 121, 33, 0, 0, 0, 0));

@@ -1,4 +1,4 @@
-import { Dhcpv4OptionCode } from "@incusx/dhcp-wire";
+import { Dhcpv4OptionCode, dhcpv4OptionValue, isDhcpInvalidOption, type Dhcpv4Message } from "@incusx/dhcp-wire";
 import type { InvalidOptionRule, InvalidOptionTable } from "@incusx/dhcp-client";
 
 const rule = (action: InvalidOptionRule["action"], why: string): InvalidOptionRule => ({ action, why });
@@ -16,6 +16,21 @@ export const DHCPV4_ACCEPTANCE: InvalidOptionTable = {
     [Dhcpv4OptionCode.ServerIdentifier, rule("ignore-message", "the server identifier names whom we request from, renew with and release to")],
     [Dhcpv4OptionCode.ClientIdentifier, rule("ignore-message", "an echoed client identifier must be ours (RFC 6842)")],
     [Dhcpv4OptionCode.LeaseTime, rule("ignore-message", "a lease needs its lifetime")],
+    [Dhcpv4OptionCode.DomainSearch, rule("ignore-option", "the names complete before the fault are used")],
   ]),
   otherwise: rule("ignore-option", "the reply is sound without it: treated as absent"),
 };
+
+/**
+ * The search domains of option 119: its names, or, when the list is
+ * invalid, the names that were complete before the fault (a last name cut
+ * short is dropped, the others kept), as the DHCPv6 client reads option 24.
+ */
+export function searchListOf(ack: Pick<Dhcpv4Message, "options">): readonly string[] {
+  const valid = dhcpv4OptionValue(ack, Dhcpv4OptionCode.DomainSearch);
+  if (valid !== undefined) return valid;
+  for (const option of ack.options) {
+    if (option.code === Dhcpv4OptionCode.DomainSearch && isDhcpInvalidOption(option)) return option.invalid.names ?? [];
+  }
+  return [];
+}

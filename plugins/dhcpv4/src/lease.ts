@@ -1,5 +1,6 @@
 import { Dhcpv4OptionCode, dhcpv4OptionValue, type Dhcpv4Message } from "@incusx/dhcp-wire";
 import { INFINITE_LIFETIME, type Lease, type LeaseDns, type LeaseRoute, type Logger } from "@incusx/sdk";
+import { searchListOf } from "./acceptance.js";
 
 /**
  * A lease time of 0xffffffff seconds means "infinity" (RFC 2131 section 3.3).
@@ -198,7 +199,7 @@ export function routesOf(ack: Pick<Dhcpv4Message, "options">, log?: Pick<Logger,
 export function dnsOf(ack: Pick<Dhcpv4Message, "options">): LeaseDns {
   const domain = dhcpv4OptionValue(ack, Dhcpv4OptionCode.DomainName);
   const servers = dhcpv4OptionValue(ack, Dhcpv4OptionCode.DomainNameServers) ?? [];
-  const search = dhcpv4OptionValue(ack, Dhcpv4OptionCode.DomainSearch) ?? [];
+  const search = searchListOf(ack);
   const dns: LeaseDns = { servers: [...servers], search: search.map(withoutRoot) };
   return domain === undefined || domain === "" ? dns : { ...dns, domain: withoutRoot(domain) };
 }
