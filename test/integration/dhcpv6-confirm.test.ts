@@ -2,8 +2,10 @@
 // container's link flaps (carrier lost and back, or the interface set down
 // and up inside the container) while the binding is valid, the client sends
 // a Confirm, dnsmasq answers Success, and the address stays without a new
-// Solicit.
+// Solicit. Also when the flap is so short that the kernel sends no down
+// notice at all: the carrier-down counter of its one notice tells.
 import { describe, expect, it } from "vitest";
+import { foldedCarrierFlap } from "@incusx/testkit/netns";
 import { containerLink } from "./dhcp-support.js";
 import { captureDhcpv6, createTestNetwork, dhcpAddresses, forknet, skipReason, stateDir } from "./dhcpv6-support.js";
 
@@ -43,6 +45,22 @@ describe.skipIf(reason !== undefined)(`DHCPv6 Confirm after a link flap, against
     expect(renewed.lease!.addresses[0]!.address).toBe(address);
     expect((await dhcpAddresses(net)).map((a) => a.local)).toEqual([address]);
     expect(solicits()).toBe(before);
+    expect(run.events.slice(events).map((e) => e.kind)).not.toContain("expired");
+  });
+
+  it("confirms after a carrier flap the kernel announces with no down notice (within its link watch's hold-off)", { timeout: 60_000 }, async ({ onTestFinished }) => {
+    const { net, run, address } = await boundRun(onTestFinished);
+    await net.exec("server", ["sysctl", "-qw", `net.ipv6.conf.${net.serverIface}.keep_addr_on_down=1`]);
+    const count = (what: RegExp): number => (net.dnsmasq.log().match(what) ?? []).length;
+    const solicits = count(/DHCPSOLICIT/g);
+    expect(count(/DHCPCONFIRM/g)).toBe(0);
+    const events = run.events.length;
+    await foldedCarrierFlap(net);
+    await net.waitFor(() => count(/DHCPCONFIRM/g) > 0, { timeoutMs: 20_000, message: "dnsmasq saw no Confirm" });
+    const renewed = await run.waitForEvent((e) => e.kind === "renewed", 15_000, events);
+    expect(renewed.lease!.addresses[0]!.address).toBe(address);
+    expect((await dhcpAddresses(net)).map((a) => a.local)).toEqual([address]);
+    expect(count(/DHCPSOLICIT/g)).toBe(solicits);
     expect(run.events.slice(events).map((e) => e.kind)).not.toContain("expired");
   });
 

@@ -6,10 +6,14 @@
 // and IPv6 DAD of its link-local address starts, as soon as it is read.
 //
 // JavaScript API:
-//   linkInfo(name: string) -> { index, name, type, flags, mtu, address: Buffer }
+//   linkInfo(name: string) -> { index, name, type, flags, mtu, address: Buffer,
+//                               carrierUpCount?, carrierDownCount? }
 //     type is the ARPHRD_* link type, flags the IFF_* flags (IFF_LOWER_UP
 //     included), address the hardware address (empty when the link has
-//     none). Throws a system error (ENODEV when there is no such link).
+//     none), the counts how often the link gained and lost its carrier
+//     (IFLA_CARRIER_UP_COUNT, IFLA_CARRIER_DOWN_COUNT: Linux 4.16 and
+//     later; absent before). Throws a system error (ENODEV when there is
+//     no such link).
 //   setMtu(name: string, mtu: number) -> void   as `ip link set dev IF mtu MTU`; throws a
 //     system error (ENODEV, EINVAL for an MTU the link refuses, EPERM).
 // The socket is opened in the calling thread's network namespace (the
@@ -56,6 +60,19 @@ static int on_link(const struct nlmsghdr *header, void *context) {
   void *data = NULL;
   if (napi_create_buffer_copy(env, address_length, address, &data, &bytes) == napi_ok) {
     napi_set_named_property(env, result, "address", bytes);
+  }
+  // Counted when the carrier changes, unlike the flags, which the link
+  // watch updates later and may show unchanged after a short loss.
+  static const struct {
+    unsigned short type;
+    const char *name;
+  } counts[] = {{IFLA_CARRIER_UP_COUNT, "carrierUpCount"}, {IFLA_CARRIER_DOWN_COUNT, "carrierDownCount"}};
+  for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+    const struct rtattr *count = table[counts[i].type];
+    if (count == NULL || RTA_PAYLOAD(count) < sizeof(uint32_t)) continue;
+    uint32_t value;
+    memcpy(&value, RTA_DATA(count), sizeof value);
+    set_u32_property(env, result, counts[i].name, value);
   }
   set_u32_property(env, result, "index", (uint32_t)link->ifi_index);
   set_u32_property(env, result, "type", link->ifi_type);

@@ -1,14 +1,23 @@
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
-import { readLinkInfo } from "./link-info.js";
+import { readLinkInfo, type LinkInfo } from "./link-info.js";
 import { nativeAddon } from "./native-addon.js";
+import { openNetns } from "./netns.js";
+
+// ip shows no carrier counters: the rest must match.
+function withoutCounts(link: LinkInfo): Omit<LinkInfo, "carrierUpCount" | "carrierDownCount"> {
+  const { carrierUpCount: _up, carrierDownCount: _down, ...rest } = link;
+  return rest;
+}
 
 describe.runIf(process.platform === "linux")("readLinkInfo in-process (native addon)", () => {
   it("reads what ip reads", async () => {
     expect(typeof nativeAddon().addon?.linkInfo).toBe("function");
     // ipCommand makes it run `ip`; without options it reads with rtnetlink.
-    expect(await readLinkInfo("lo")).toEqual(await readLinkInfo("lo", { ipCommand: "ip" }));
+    const native = await readLinkInfo("lo");
+    expect(withoutCounts(native)).toEqual(await readLinkInfo("lo", { ipCommand: "ip" }));
+    expect(native).toMatchObject({ carrierUpCount: expect.any(Number), carrierDownCount: expect.any(Number) });
   });
 
   it("fails with ENODEV for a missing interface", async () => {
@@ -34,12 +43,32 @@ describe.skipIf(!rootAvailable())("readLinkInfo on a real link (network namespac
     expect(await readLinkInfo("eth0", { netns: net.containerNs })).toMatchObject({ up: true, carrier: true, mac: down.mac });
   });
 
+  it("counts the carrier's losses and returns in-process (IFLA_CARRIER_DOWN_COUNT, IFLA_CARRIER_UP_COUNT), as they happen; ip shows none", async () => {
+    await net.exec("container", ["ip", "link", "set", "eth0", "up"]);
+    const handle = openNetns(net.containerNsPath);
+    try {
+      const before = await readLinkInfo("eth0", { netns: handle });
+      expect(before).toMatchObject({ carrier: true, carrierUpCount: expect.any(Number), carrierDownCount: expect.any(Number) });
+      // Counted when the carrier changes, before any link notice: read at once, both are there.
+      await net.exec("server", ["ip", "-batch", "-"], { input: "link set veth-srv down\nlink set veth-srv up\n" });
+      const after = await readLinkInfo("eth0", { netns: handle });
+      expect(after).toMatchObject({ carrier: true, carrierUpCount: before.carrierUpCount! + 1, carrierDownCount: before.carrierDownCount! + 1 });
+      const shown = await readLinkInfo("eth0", { netns: net.containerNs });
+      expect(shown.carrierDownCount).toBeUndefined();
+    } finally {
+      handle.close();
+    }
+  });
+
   it("fails with ENODEV for a missing interface", async () => {
     await expect(readLinkInfo("nosuch0", { netns: net.containerNs })).rejects.toMatchObject({ code: "ENODEV" });
   });
 
   it("reads the same in-process as with ip, down and up (inside the namespace)", async () => {
-    const read = async () => JSON.parse((await net.runNode("container", linkScript, ["eth0"])).stdout) as { native: unknown; ip: unknown };
+    const read = async () => {
+      const both = JSON.parse((await net.runNode("container", linkScript, ["eth0"])).stdout) as { native: LinkInfo; ip: LinkInfo };
+      return { native: withoutCounts(both.native), ip: both.ip };
+    };
     const down = await read();
     expect(down.native).toEqual(down.ip);
     expect(down.native).toMatchObject({ up: false, carrier: false });

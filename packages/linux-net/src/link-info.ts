@@ -18,6 +18,15 @@ export interface LinkInfo {
   readonly up: boolean;
   /** The link has carrier (`LOWER_UP`): a cable, or a veth whose peer is up. */
   readonly carrier: boolean;
+  /**
+   * How often the link gained its carrier since it was made
+   * (`IFLA_CARRIER_UP_COUNT`, wrapping at 2^32), counted as it happens,
+   * before the kernel's link watch announces it. In-process reads on
+   * Linux 4.16 and later only; `undefined` from `ip` (which does not show it).
+   */
+  readonly carrierUpCount?: number;
+  /** How often the link lost its carrier (`IFLA_CARRIER_DOWN_COUNT`), like {@link LinkInfo.carrierUpCount}: a loss too short for any notice still counts. */
+  readonly carrierDownCount?: number;
 }
 
 /**
@@ -97,6 +106,8 @@ function readLinkInfoNative(iface: string, netns?: number): LinkInfo | undefined
     mtu: link.mtu,
     up,
     carrier: (link.flags & IFF_LOWER_UP) !== 0 && !noCarrier,
+    ...(link.carrierUpCount === undefined ? {} : { carrierUpCount: link.carrierUpCount }),
+    ...(link.carrierDownCount === undefined ? {} : { carrierDownCount: link.carrierDownCount }),
   };
 }
 

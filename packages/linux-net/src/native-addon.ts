@@ -152,10 +152,16 @@ export interface NativeAddon {
   openRtnetlink?(netns?: number): number;
   /**
    * Reads link `name` with RTM_GETLINK: index, name, ARPHRD_* type, IFF_*
-   * flags (IFF_LOWER_UP included), MTU and hardware address. Throws a
-   * system error (`code` ENODEV). Missing from addons built before it was added.
+   * flags (IFF_LOWER_UP included), MTU, hardware address, and how often
+   * the carrier came and went (Linux 4.16 and later, and addons built
+   * since). Throws a system error (`code` ENODEV). Missing from addons
+   * built before it was added.
    */
-  linkInfo?(name: string, netns?: number, socket?: number): { index: number; name: string; type: number; flags: number; mtu: number; address: Buffer };
+  linkInfo?(
+    name: string,
+    netns?: number,
+    socket?: number,
+  ): { index: number; name: string; type: number; flags: number; mtu: number; address: Buffer; carrierUpCount?: number; carrierDownCount?: number };
   /**
    * Adds or updates (RTM_NEWADDR, create + replace) `address`/`prefixLength`
    * on link `name` with the lifetimes in seconds (0xffffffff: forever),

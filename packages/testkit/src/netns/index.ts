@@ -5,6 +5,8 @@
 export { createTestNetwork, rootAvailable } from "./test-network.js";
 export type { IpAddressJson, IpRouteJson, TestNamespace, TestNetwork, TestNetworkOptions } from "./test-network.js";
 
+export { foldedCarrierFlap } from "./carrier-flap.js";
+
 export { createBridgedNetwork, MAX_BRIDGED_CONTAINERS } from "./bridged-network.js";
 export type { BridgedContainer, BridgedNetwork, BridgedNetworkOptions } from "./bridged-network.js";
 
