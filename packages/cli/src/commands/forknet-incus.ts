@@ -29,6 +29,8 @@ export interface IncusForknetDeps {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The `incusx` script the worker runs; default this package's `dist/bin.js`. */
   readonly binPath?: string;
+  /** Node.js arguments that run this command again (before `forknet dhcp ...`); default `[binPath]`. */
+  readonly selfArgv?: readonly string[];
   /** Where the worker hears SIGTERM/SIGINT; default `process`. */
   readonly signals?: SignalSource;
 }
@@ -83,8 +85,8 @@ export async function incusForeground(positionals: readonly string[], io: CliIo,
   } catch (error) {
     io.stderr.write(`Failed to open logfile ${logFile}: ${(error as Error).message}\nExecution will continue but log output will be lost after daemonize\n`);
   }
-  const bin = deps.binPath ?? fileURLToPath(new URL("../bin.js", import.meta.url));
-  const child = spawn(process.execPath, [bin, "forknet", "dhcp", `--${INCUS_WORKER_OPTION}`, "3", instancePath, logFile], {
+  const self = deps.selfArgv ?? [deps.binPath ?? fileURLToPath(new URL("../bin.js", import.meta.url))];
+  const child = spawn(process.execPath, [...self, "forknet", "dhcp", `--${INCUS_WORKER_OPTION}`, "3", instancePath, logFile], {
     detached: true,
     stdio: ["ignore", log, log, "pipe"],
     env: { ...env },
@@ -183,7 +185,7 @@ async function runWorker(
 
   const events = new LeaseEventBus();
   const host = new Host({
-    baseDir: CLI_DIR,
+    baseDir: cliDir(),
     plugins: [{ module: BUILT_IN_DHCP_PLUGINS.ipv4 }, { module: BUILT_IN_DHCP_PLUGINS.ipv6 }, { module: BUILT_IN_DNS_PLUGIN.module }],
     pluginConfig: { [BUILT_IN_DNS_PLUGIN.id]: dnsConfigForSeeded(join(dir, "resolv.conf"), seeded) },
     // Next to Incus's own files: the DHCPv4 lease for INIT-REBOOT survives a restart of the container.
@@ -230,4 +232,5 @@ async function runWorker(
   return EXIT_OK;
 }
 
-const CLI_DIR = fileURLToPath(new URL("../../", import.meta.url));
+// A function for the same reason as forknet-dhcp-child.ts's cliPackageDir: no path frozen into the snapshot.
+const cliDir = (): string => fileURLToPath(new URL("../../", import.meta.url));
