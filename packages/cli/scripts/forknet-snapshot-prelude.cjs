@@ -21,7 +21,7 @@ var __incusxSnapshot = (() => {
   let importer;
   const frozen = (what) => {
     const error = new Error(`${what} read while the startup snapshot is built: the value would be frozen into every process; read it when called, not at module top level`);
-    frozenReads.push(error.stack);
+    frozenReads.push(`${error.message}\n${String(error.stack).split("\n").slice(1).join("\n")}`);
     throw error;
   };
   Object.defineProperty(globalThis, "__incusxMetaUrl", { configurable: true, get: () => metaUrl ?? frozen("import.meta.url") });

@@ -1,19 +1,29 @@
-// dist/forknet.bundle.mjs, the one-file `incusx forknet dhcp`, against a
-// real dnsmasq in a test network (root only): the same end-to-end path as
-// the unbundled command, with the built-in plugins (DHCPv4, DHCPv6, DNS)
-// inside the file, the native addon of @incusx/linux-net found from it
-// (setns), the nsenter fallback re-running the bundle, and a plugin named by
-// --config loaded through the host's normal loader.
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// dist/forknet.bundle.mjs, the one-file `incusx forknet dhcp`, and its
+// startup snapshot dist/forknet.snapshot.blob run by the launcher
+// dist/incusx-forknet, against a real dnsmasq in a test network (root
+// only): the same end-to-end path as the unbundled command, with the
+// built-in plugins (DHCPv4, DHCPv6, DNS) inside the file, the native addon
+// of @incusx/linux-net found from it (setns), the nsenter fallback
+// re-running the bundle (or the snapshot), and a plugin named by --config
+// loaded through the host's normal loader. Without root: the launcher's
+// choice between the snapshot and the bundle, and that nothing per process
+// (environment, cwd) is frozen into the snapshot.
+import { execFileSync, spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
 import { NETNS_ENTRY_ENV } from "./commands/forknet-dhcp.js";
 
 const bundle = fileURLToPath(new URL("../dist/forknet.bundle.mjs", import.meta.url));
+const launcher = fileURLToPath(new URL("../dist/incusx-forknet", import.meta.url));
+const blob = fileURLToPath(new URL("../dist/forknet.snapshot.blob", import.meta.url));
+const snapshotScript = fileURLToPath(new URL("../dist/forknet.snapshot.cjs", import.meta.url));
+const sidecar = fileURLToPath(new URL("../dist/forknet.snapshot.node", import.meta.url));
+const linuxNetDir = fileURLToPath(new URL("../../linux-net", import.meta.url));
+const snapshotBuilt = existsSync(launcher) && existsSync(blob);
 const dhcpv4Dir = fileURLToPath(new URL("../../../plugins/dhcpv4", import.meta.url));
 
 describe.skipIf(!existsSync(bundle))("forknet.bundle.mjs as a file", () => {
@@ -42,6 +52,120 @@ describe.skipIf(!existsSync(bundle))("forknet.bundle.mjs as a file", () => {
     const run = await runBundle(["plugins", "list"], {});
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('this file runs "forknet dhcp" only');
+  });
+});
+
+describe.skipIf(!snapshotBuilt)("the startup snapshot and its launcher", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("is made by the Node.js running the build, named with its exact mtime beside the blob", () => {
+    expect(readFileSync(sidecar, "utf8").trim()).toBe(process.execPath);
+    const mtime = (file: string) => execFileSync("stat", ["-c", "%.9Y", file], { encoding: "utf8" }).trim();
+    expect(mtime(sidecar)).toBe(mtime(process.execPath));
+  });
+
+  it("its script requires Node.js built-ins only and leaves no import() without the prelude's loader", () => {
+    const text = readFileSync(snapshotScript, "utf8");
+    const body = text.slice(text.indexOf("var __incusxImport = "));
+    const required = [...body.matchAll(/(?<![\w'".])require\("([^"]+)"\)/g)].map((m) => m[1]);
+    expect(required.filter((s) => !s!.startsWith("node:"))).toEqual([]);
+    expect(body.slice(body.indexOf("\n// packages/")).match(/(?<![\w.])import\(/g) ?? []).toEqual([]);
+  });
+
+  it("runs the snapshot with the recorded Node.js and falls back to forknet.bundle.mjs otherwise", () => {
+    const dir = mkdtempSync(join(tmpdir(), "incusx-forknet-launcher-"));
+    dirs.push(dir);
+    const dist = join(dir, "dist");
+    mkdirSync(dist);
+    for (const file of [launcher, blob, bundle]) copyFileSync(file, join(dist, file.slice(file.lastIndexOf("/") + 1)));
+    const log = join(dir, "log");
+    // Stand-ins that say which one ran: the recorded Node.js, and `node` on PATH.
+    const recorded = join(dir, "recorded-node");
+    writeFileSync(recorded, `#!/bin/sh\necho "snapshot $*" >>${log}\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
+    mkdirSync(join(dir, "path"));
+    writeFileSync(join(dir, "path/node"), `#!/bin/sh\necho "bundle $*" >>${log}\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
+    const record = (node = recorded) => {
+      writeFileSync(join(dist, "forknet.snapshot.node"), `${node}\n`);
+      execFileSync("touch", ["-r", recorded, join(dist, "forknet.snapshot.node")]);
+    };
+    const run = (env: Record<string, string> = {}, command = join(dist, "incusx-forknet")) => {
+      rmSync(log, { force: true });
+      let stderr = "";
+      try {
+        execFileSync(command, ["plugins"], { env: { ...process.env, NODE_OPTIONS: "", PATH: `${join(dir, "path")}:${process.env.PATH}`, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+      } catch (error) {
+        stderr = String((error as { stderr: Buffer }).stderr);
+      }
+      // Either way the command ran: a usage error, exit 2.
+      expect(stderr).toContain('this file runs "forknet dhcp" only');
+      return readFileSync(log, "utf8").trim();
+    };
+    record();
+    expect(run()).toBe(`snapshot --snapshot-blob ${join(dist, "forknet.snapshot.blob")} -- plugins`);
+    // Through a symlink (as npm links bins), the files are found beside the real launcher.
+    symlinkSync(join(dist, "incusx-forknet"), join(dir, "linked"));
+    expect(run({}, join(dir, "linked"))).toMatch(/^snapshot /);
+    // V8 flags in NODE_OPTIONS would make Node.js refuse the blob.
+    expect(run({ NODE_OPTIONS: "--max-old-space-size=200" })).toBe(`bundle ${join(dist, "forknet.bundle.mjs")} plugins`);
+    // The recorded Node.js replaced by a newer or an older file (an upgrade, a package with an older mtime).
+    utimesSync(recorded, new Date(), new Date(Date.now() + 60_000));
+    expect(run()).toMatch(/^bundle /);
+    utimesSync(recorded, new Date(), new Date("2001-01-01T00:00:00Z"));
+    expect(run()).toMatch(/^bundle /);
+    record();
+    expect(run()).toMatch(/^snapshot /);
+    record(join(dir, "no-such-node"));
+    expect(run()).toMatch(/^bundle /);
+    record();
+    rmSync(join(dist, "forknet.snapshot.blob"));
+    expect(run()).toMatch(/^bundle /);
+    copyFileSync(blob, join(dist, "forknet.snapshot.blob"));
+    rmSync(join(dist, "forknet.snapshot.node"));
+    expect(run()).toMatch(/^bundle /);
+  });
+
+  it("reads the environment and the working directory of the process, not of the build", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "incusx-forknet-cwd-"));
+    dirs.push(dir);
+    // Incus's form needs LXC_PID from the environment.
+    const noPid = await runLauncher(["forknet", "dhcp", join(dir, "instance"), join(dir, "log")], { LXC_PID: "" }, dir);
+    expect(noPid.code).toBe(1);
+    expect(noPid.stderr).toBe("No LXC_PID in environment\n");
+    const badPid = await runLauncher(["forknet", "dhcp", join(dir, "instance"), join(dir, "log")], { LXC_PID: "not-a-pid" }, dir);
+    expect(badPid.stderr).toBe('Invalid LXC_PID "not-a-pid": not a process id\n');
+    // A relative --config is relative to the process's working directory.
+    const config = await runLauncher(["dhcp", "--netns", "/proc/self/ns/net", "--interface", "lo", "--config", "host.json"], {}, dir);
+    expect(config.code).toBe(1);
+    expect(config.stderr).toContain(`${join(dir, "host.json")}: cannot read`);
+  });
+
+  it("freezes no per-process value: a top-level read fails the build, naming it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "incusx-forknet-frozen-"));
+    dirs.push(dir);
+    const prelude = readFileSync(fileURLToPath(new URL("../scripts/forknet-snapshot-prelude.cjs", import.meta.url)), "utf8");
+    const tail = 'require("node:v8").startupSnapshot.setDeserializeMainFunction(() => {});\n';
+    for (const [code, what] of [
+      ["const home = process.env.HOME;", "process.env"],
+      ["const id = Math.random();", "Math.random()"],
+      ['const key = require("node:crypto").randomBytes(8);', "crypto.randomBytes()"],
+      ["const started = Date.now();", "Date.now()"],
+      ["const where = process.cwd();", "process.cwd()"],
+      ['const self = __incusxMetaUrl;', "import.meta.url"],
+      ['let host; try { host = require("node:os").hostname(); } catch {} __incusxSnapshot.checkBuild();', "os.hostname()"],
+    ] as const) {
+      const script = join(dir, "entry.cjs");
+      writeFileSync(script, `${prelude}\n${code}\n${tail}`);
+      let stderr = "";
+      try {
+        execFileSync(process.execPath, ["--snapshot-blob", join(dir, "blob"), "--build-snapshot", script], { stdio: ["ignore", "ignore", "pipe"] });
+      } catch (error) {
+        stderr = String((error as { stderr: Buffer }).stderr);
+      }
+      expect(stderr, code).toContain(`${what} read while the startup snapshot is built`);
+    }
   });
 });
 
@@ -109,8 +233,17 @@ interface Run {
 }
 
 function runBundle(argv: readonly string[], env: Record<string, string>): Promise<Run> {
+  return runCommand(process.execPath, [bundle, ...argv], env);
+}
+
+/** Runs `incusx-forknet` (the snapshot, as hosts run it) with `argv`; `launcherPath` for a moved copy. */
+function runLauncher(argv: readonly string[], env: Record<string, string>, cwd?: string, launcherPath = launcher): Promise<Run> {
+  return runCommand(launcherPath, argv, { NODE_OPTIONS: "", ...env }, cwd);
+}
+
+function runCommand(command: string, argv: readonly string[], env: Record<string, string>, cwd?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, ...argv], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+    const child = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env }, ...(cwd === undefined ? {} : { cwd }) });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c));

@@ -51,8 +51,12 @@ export async function forknetBundleMain(argv: readonly string[], io: CliIo, self
       io.stdout.write(commandHelp(probe));
       return EXIT_OK;
     }
-    // As the unbundled command does: a disabled family's plugin is not loaded.
-    const { families } = forknetDhcpOptions(args, io.cwd);
+    // As the unbundled command does: a disabled family's plugin is not
+    // loaded. Incus's form (positionals, or its worker) has no --netns to
+    // check here and runs both families (the option is spelled out, as in
+    // forknet-dhcp.ts: importing forknet-incus.js would load it at every start).
+    const incusForm = args.positionals.length > 0 || args.values["incus-worker-ready-fd"] !== undefined;
+    const families: readonly IpFamily[] = incusForm ? ["ipv4", "ipv6"] : forknetDhcpOptions(args, io.cwd).families;
     const command = createForknetDhcpCommand({
       plugins: families.map((family) => BUNDLED_DHCP_PLUGINS[family]),
       dnsPlugin: BUNDLED_DNS_PLUGIN,
