@@ -11,7 +11,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestNetwork, rootAvailable, type TestNetwork } from "@incusx/testkit/netns";
@@ -46,6 +46,13 @@ describe.skipIf(!existsSync(bundle))("forknet.bundle.mjs as a file", () => {
     const run = await runBundle(["dhcp", "--netns", "/proc/self/ns/net", "--interface", "eth0", "--daemon", join(tmpdir(), "incusx-no-such-daemon.sock")], {});
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("DAEMON_UNREACHABLE");
+  });
+
+  it.skipIf(!snapshotBuilt)("keeps --daemon working from the startup snapshot (import() through the prelude's loader)", async () => {
+    const run = await runLauncher(["dhcp", "--netns", "/proc/self/ns/net", "--interface", "eth0", "--daemon", join(tmpdir(), "incusx-no-such-daemon.sock")], {});
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("DAEMON_UNREACHABLE");
+    expect(run.stderr).not.toContain("ExperimentalWarning");
   });
 
   it("refuses another command with a usage error", async () => {
@@ -171,7 +178,13 @@ describe.skipIf(!snapshotBuilt)("the startup snapshot and its launcher", () => {
 
 const skip = !rootAvailable() ? "needs root (network namespaces)" : !existsSync(bundle) ? "dist/forknet.bundle.mjs is not built; run pnpm build" : undefined;
 
-describe.skipIf(skip !== undefined)(`forknet.bundle.mjs against dnsmasq${skip ? ` (skipped: ${skip})` : ""}`, () => {
+/** The two ways a host starts the one-shot command: the ES module, and the launcher (the startup snapshot when built). */
+const starts: readonly (readonly [string, (argv: readonly string[], env: Record<string, string>) => Promise<Run>])[] = [
+  ["forknet.bundle.mjs", runBundle],
+  ...(snapshotBuilt ? [["incusx-forknet (startup snapshot)", (argv: readonly string[], env: Record<string, string>) => runLauncher(argv, env)] as const] : []),
+];
+
+describe.skipIf(skip !== undefined).each(starts)(`%s against dnsmasq${skip ? ` (skipped: ${skip})` : ""}`, (_name, run) => {
   let net: TestNetwork | undefined;
   const dirs: string[] = [];
   afterEach(async () => {
@@ -189,27 +202,27 @@ describe.skipIf(skip !== undefined)(`forknet.bundle.mjs against dnsmasq${skip ? 
     net = await createTestNetwork({});
     const dir = scratch();
     const resolvConf = join(dir, "resolv.conf");
-    const run = await runBundle(
+    const result = await run(
       ["dhcp", "--netns", net.containerNs, "--interface", "eth0", "--resolv-conf", resolvConf, "--state-dir", join(dir, "state"), "--exit-when-configured", "--timeout", "60", "--json"],
       {},
     );
-    expect(run.code, run.stderr).toBe(0);
-    const bound = events(run.stdout).filter((e) => e.kind === "bound").map((e) => e.family).sort();
+    expect(result.code, result.stderr).toBe(0);
+    const bound = events(result.stdout).filter((e) => e.kind === "bound").map((e) => e.family).sort();
     expect(bound).toEqual(["ipv4", "ipv6"]);
     const addresses = (await net.addresses("container", "eth0")).map((a) => a.local);
     expect(addresses).toEqual(expect.arrayContaining([expect.stringMatching(/^192\.0\.2\./), expect.stringMatching(/^2001:db8:1::/)]));
     expect(readFileSync(resolvConf, "utf8")).toMatch(/nameserver 192\.0\.2\.53/);
   });
 
-  it(`re-runs the bundle itself under nsenter with ${NETNS_ENTRY_ENV}=nsenter`, async () => {
+  it(`re-runs itself under nsenter with ${NETNS_ENTRY_ENV}=nsenter`, async () => {
     net = await createTestNetwork({ v6: false });
     const dir = scratch();
-    const run = await runBundle(
+    const result = await run(
       ["forknet", "dhcp", "--netns", net.containerNs, "--interface", "eth0", "--no-ipv6", "--state-dir", dir, "--exit-when-configured", "--timeout", "60", "--json"],
       { [NETNS_ENTRY_ENV]: "nsenter" },
     );
-    expect(run.code, run.stderr).toBe(0);
-    expect(events(run.stdout).map((e) => `${e.kind} ${e.family}`)).toContain("bound ipv4");
+    expect(result.code, result.stderr).toBe(0);
+    expect(events(result.stdout).map((e) => `${e.kind} ${e.family}`)).toContain("bound ipv4");
   });
 
   it("loads a plugin named by --config through the normal loader", async () => {
@@ -217,12 +230,80 @@ describe.skipIf(skip !== undefined)(`forknet.bundle.mjs against dnsmasq${skip ? 
     const dir = scratch();
     const config = join(dir, "host.json");
     writeFileSync(config, JSON.stringify({ plugins: [{ module: dhcpv4Dir }] }));
-    const run = await runBundle(
+    const result = await run(
       ["dhcp", "--netns", net.containerNs, "--interface", "eth0", "--no-ipv6", "--config", config, "--state-dir", join(dir, "state"), "--exit-when-configured", "--timeout", "60", "--json"],
       {},
     );
-    expect(run.code, run.stderr).toBe(0);
-    expect(events(run.stdout).map((e) => `${e.kind} ${e.family}`)).toContain("bound ipv4");
+    expect(result.code, result.stderr).toBe(0);
+    // Nothing but the events: no warning from the loader of a plugin by path.
+    expect(result.stderr.split("\n").filter((l) => l !== "" && !l.startsWith("{"))).toEqual([]);
+    expect(events(result.stdout).map((e) => `${e.kind} ${e.family}`)).toContain("bound ipv4");
+  });
+
+  it("sends another DHCPDISCOVER transaction id on every start (no random state shared between processes)", async () => {
+    net = await createTestNetwork({ v6: false });
+    const xids = new Set<string>();
+    for (let i = 0; i < 2; i++) {
+      const result = await run(
+        ["dhcp", "--netns", net.containerNs, "--interface", "eth0", "--no-ipv6", "--state-dir", join(scratch(), "state"), "--exit-when-configured", "--timeout", "60"],
+        {},
+      );
+      expect(result.code, result.stderr).toBe(0);
+    }
+    for (const m of net.dnsmasq.log().matchAll(/ (\d+) DHCPDISCOVER\(/g)) xids.add(m[1]!);
+    expect(xids.size).toBe(2);
+  });
+});
+
+describe.skipIf(skip !== undefined || !snapshotBuilt)("the startup snapshot moved to another directory", () => {
+  let net: TestNetwork | undefined;
+  const dirs: string[] = [];
+  afterEach(async () => {
+    await net?.destroy();
+    net = undefined;
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("finds the native addon from where it is now, not from where it was built", async () => {
+    // A packager's layout: node_modules/@incusx/{cli/dist,linux-net} under another root.
+    const root = mkdtempSync(join(tmpdir(), "incusx-forknet-moved-"));
+    dirs.push(root);
+    const dist = join(root, "node_modules/@incusx/cli/dist");
+    const linuxNet = join(root, "node_modules/@incusx/linux-net");
+    mkdirSync(dist, { recursive: true });
+    mkdirSync(join(linuxNet, "build/Release"), { recursive: true });
+    for (const file of [launcher, blob, bundle, sidecar]) copyFileSync(file, join(dist, file.slice(file.lastIndexOf("/") + 1)));
+    execFileSync("touch", ["-r", process.execPath, join(dist, "forknet.snapshot.node")]);
+    copyFileSync(join(linuxNetDir, "package.json"), join(linuxNet, "package.json"));
+    copyFileSync(join(linuxNetDir, "build/Release/incusx_linux_net.node"), join(linuxNet, "build/Release/incusx_linux_net.node"));
+    net = await createTestNetwork({ v6: false });
+    // Runs until stopped: the mapped addon is read from /proc while it runs.
+    const child = spawn(join(dist, "incusx-forknet"), ["dhcp", "--netns", net.containerNs, "--interface", "eth0", "--no-ipv6", "--state-dir", join(root, "state"), "--json"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NODE_OPTIONS: "" },
+    });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      const bound = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (c: Buffer) => {
+          out += c;
+          if (out.includes('"kind":"bound"')) resolve(out);
+        });
+        child.once("exit", () => reject(new Error(`exited before binding: ${stderr}`)));
+      });
+      expect(bound).toContain('"family":"ipv4"');
+      const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0");
+      expect(cmdline.slice(1, 3)).toEqual(["--snapshot-blob", join(dist, "forknet.snapshot.blob")]);
+      const maps = readFileSync(`/proc/${child.pid}/maps`, "utf8");
+      expect(maps).toContain(join(linuxNet, "build/Release/incusx_linux_net.node"));
+      expect(maps).not.toContain(join(linuxNetDir, "build/Release/incusx_linux_net.node"));
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
   });
 });
 
