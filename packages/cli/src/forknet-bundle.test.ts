@@ -185,21 +185,10 @@ const starts: readonly (readonly [string, (argv: readonly string[], env: Record<
 ];
 
 describe.skipIf(skip !== undefined).each(starts)(`%s against dnsmasq${skip ? ` (skipped: ${skip})` : ""}`, (_name, run) => {
-  let net: TestNetwork | undefined;
-  const dirs: string[] = [];
-  afterEach(async () => {
-    await net?.destroy();
-    net = undefined;
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-  const scratch = (): string => {
-    const dir = mkdtempSync(join(tmpdir(), "incusx-forknet-bundle-"));
-    dirs.push(dir);
-    return dir;
-  };
+  const { use, scratch } = testResources();
 
   it("configures both families and writes resolv.conf with the bundled plugins, entering the namespace with setns", async () => {
-    net = await createTestNetwork({});
+    const net = use(await createTestNetwork({}));
     const dir = scratch();
     const resolvConf = join(dir, "resolv.conf");
     const result = await run(
@@ -215,7 +204,7 @@ describe.skipIf(skip !== undefined).each(starts)(`%s against dnsmasq${skip ? ` (
   });
 
   it(`re-runs itself under nsenter with ${NETNS_ENTRY_ENV}=nsenter`, async () => {
-    net = await createTestNetwork({ v6: false });
+    const net = use(await createTestNetwork({ v6: false }));
     const dir = scratch();
     const result = await run(
       ["forknet", "dhcp", "--netns", net.containerNs, "--interface", "eth0", "--no-ipv6", "--state-dir", dir, "--exit-when-configured", "--timeout", "60", "--json"],
@@ -226,7 +215,7 @@ describe.skipIf(skip !== undefined).each(starts)(`%s against dnsmasq${skip ? ` (
   });
 
   it("loads a plugin named by --config through the normal loader", async () => {
-    net = await createTestNetwork({ v6: false });
+    const net = use(await createTestNetwork({ v6: false }));
     const dir = scratch();
     const config = join(dir, "host.json");
     writeFileSync(config, JSON.stringify({ plugins: [{ module: dhcpv4Dir }] }));
@@ -241,7 +230,7 @@ describe.skipIf(skip !== undefined).each(starts)(`%s against dnsmasq${skip ? ` (
   });
 
   it("sends another DHCPDISCOVER transaction id on every start (no random state shared between processes)", async () => {
-    net = await createTestNetwork({ v6: false });
+    const net = use(await createTestNetwork({ v6: false }));
     const xids = new Set<string>();
     for (let i = 0; i < 2; i++) {
       const result = await run(
@@ -256,18 +245,11 @@ describe.skipIf(skip !== undefined).each(starts)(`%s against dnsmasq${skip ? ` (
 });
 
 describe.skipIf(skip !== undefined || !snapshotBuilt)("the startup snapshot moved to another directory", () => {
-  let net: TestNetwork | undefined;
-  const dirs: string[] = [];
-  afterEach(async () => {
-    await net?.destroy();
-    net = undefined;
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
+  const { use, scratch } = testResources();
 
   it("finds the native addon from where it is now, not from where it was built", async () => {
     // A packager's layout: node_modules/@incusx/{cli/dist,linux-net} under another root.
-    const root = mkdtempSync(join(tmpdir(), "incusx-forknet-moved-"));
-    dirs.push(root);
+    const root = scratch();
     const dist = join(root, "node_modules/@incusx/cli/dist");
     const linuxNet = join(root, "node_modules/@incusx/linux-net");
     mkdirSync(dist, { recursive: true });
@@ -276,7 +258,7 @@ describe.skipIf(skip !== undefined || !snapshotBuilt)("the startup snapshot move
     execFileSync("touch", ["-r", process.execPath, join(dist, "forknet.snapshot.node")]);
     copyFileSync(join(linuxNetDir, "package.json"), join(linuxNet, "package.json"));
     copyFileSync(join(linuxNetDir, "build/Release/incusx_linux_net.node"), join(linuxNet, "build/Release/incusx_linux_net.node"));
-    net = await createTestNetwork({ v6: false });
+    const net = use(await createTestNetwork({ v6: false }));
     // Runs until stopped: the mapped addon is read from /proc while it runs.
     const child = spawn(join(dist, "incusx-forknet"), ["dhcp", "--netns", net.containerNs, "--interface", "eth0", "--no-ipv6", "--state-dir", join(root, "state"), "--json"], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -306,6 +288,25 @@ describe.skipIf(skip !== undefined || !snapshotBuilt)("the startup snapshot move
     }
   });
 });
+
+/** A test network and scratch directories for each test of the enclosing describe, removed after it (also on failure). */
+function testResources(): { use(net: TestNetwork): TestNetwork; scratch(): string } {
+  let net: TestNetwork | undefined;
+  const dirs: string[] = [];
+  afterEach(async () => {
+    await net?.destroy();
+    net = undefined;
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    use: (created) => (net = created),
+    scratch: () => {
+      const dir = mkdtempSync(join(tmpdir(), "incusx-forknet-bundle-"));
+      dirs.push(dir);
+      return dir;
+    },
+  };
+}
 
 interface Run {
   readonly code: number | null;
