@@ -97,6 +97,7 @@ const daemonClientOutside = {
 // snapshot ("not yet fully verified" warnings when loaded while building):
 // they are loaded at run time, objects (perf_hooks' performance) through a
 // proxy. `load` is the code that requires the built-in at run time.
+const PROMISIFY_CUSTOM = Symbol.for("nodejs.util.promisify.custom");
 const lazyBuiltins = (specifiers, load) => ({
   name: "lazy-builtins",
   setup(b) {
@@ -110,7 +111,9 @@ const lazyBuiltins = (specifiers, load) => ({
         `const load = () => (real ??= ${load.call(JSON.stringify(path))});`,
         ...names.map((n) =>
           typeof real[n] === "function"
-            ? `export function ${n}(...args) { return load().${n}(...args); }`
+            ? `export function ${n}(...args) { return load().${n}(...args); }` +
+              // util.promisify(execFile) must give what it gives for the real one ({ stdout, stderr }), without loading it.
+              (typeof real[n][PROMISIFY_CUSTOM] === "function" ? `\n${n}[Symbol.for("nodejs.util.promisify.custom")] = (...args) => load().${n}[Symbol.for("nodejs.util.promisify.custom")](...args);` : "")
             : `export const ${n} = new Proxy(${load.own?.[`${path} ${n}`] ?? "{}"}, { get: (own, key) => { if (Object.hasOwn(own, key)) return own[key]; const o = load().${n}; const v = o[key]; return typeof v === "function" ? v.bind(o) : v; } });`,
         ),
       ];

@@ -242,6 +242,29 @@ describe.skipIf(skip !== undefined).each(starts)(`%s against dnsmasq${skip ? ` (
     for (const m of net.dnsmasq.log().matchAll(/ (\d+) DHCPDISCOVER\(/g)) xids.add(m[1]!);
     expect(xids.size).toBe(2);
   });
+  it("runs Incus's form: the worker (started the same way) configures the namespace of LXC_PID and writes dhcp.pid", async () => {
+    const net = use(await createTestNetwork({ v6: false }));
+    const dir = join(scratch(), "network");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "hostname"), "c1\n");
+    writeFileSync(join(dir, "resolv.conf"), "options edns0\n");
+    const log = join(dir, "..", "forknet-dhcp.log");
+    const holder = net.spawn("container", ["sleep", "600"]);
+    let worker: number | undefined;
+    try {
+      const result = await run(["forknet", "dhcp", dir, log], { LXC_PID: String(holder.child.pid) });
+      expect(result.code, `${result.stderr}${existsSync(log) ? readFileSync(log, "utf8") : ""}`).toBe(0);
+      worker = Number(readFileSync(join(dir, "dhcp.pid"), "utf8"));
+      // The worker re-runs what the foreground ran: the snapshot re-runs the snapshot.
+      const cmdline = readFileSync(`/proc/${worker}/cmdline`, "utf8").split("\0");
+      expect(cmdline.includes("--snapshot-blob")).toBe(_name.includes("snapshot"));
+      const addresses = (await net.addresses("container", "eth0")).map((a) => a.local);
+      expect(addresses).toEqual(expect.arrayContaining([expect.stringMatching(/^192\.0\.2\./)]));
+    } finally {
+      if (worker !== undefined) process.kill(worker, "SIGKILL");
+      holder.child.kill("SIGKILL");
+    }
+  });
 });
 
 describe.skipIf(skip !== undefined || !snapshotBuilt)("the startup snapshot moved to another directory", () => {

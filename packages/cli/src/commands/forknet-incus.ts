@@ -7,7 +7,7 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Host, LeaseEventBus, jsonLinesSink } from "@incusx/host";
+import { Host, LeaseEventBus, jsonLinesSink, type PluginSource } from "@incusx/host";
 import { IpRoute2LinkConfigurator, enterNetns, isCurrentNetns } from "@incusx/linux-net";
 import { EXIT_FAILURE, EXIT_OK, UsageError } from "../errors.js";
 import type { ParsedArgs } from "../command.js";
@@ -33,6 +33,10 @@ export interface IncusForknetDeps {
   readonly selfArgv?: readonly string[];
   /** Where the worker hears SIGTERM/SIGINT; default `process`. */
   readonly signals?: SignalSource;
+  /** The DHCP plugins the worker runs; default the packages of {@link BUILT_IN_DHCP_PLUGINS} (the one-shot bundle passes its own). */
+  readonly plugins?: readonly PluginSource[];
+  /** The DNS plugin the worker runs; default {@link BUILT_IN_DNS_PLUGIN}'s package. */
+  readonly dnsPlugin?: PluginSource;
 }
 
 /**
@@ -186,7 +190,10 @@ async function runWorker(
   const events = new LeaseEventBus();
   const host = new Host({
     baseDir: cliDir(),
-    plugins: [{ module: BUILT_IN_DHCP_PLUGINS.ipv4 }, { module: BUILT_IN_DHCP_PLUGINS.ipv6 }, { module: BUILT_IN_DNS_PLUGIN.module }],
+    plugins: [
+      ...(deps.plugins ?? [{ module: BUILT_IN_DHCP_PLUGINS.ipv4 }, { module: BUILT_IN_DHCP_PLUGINS.ipv6 }]),
+      deps.dnsPlugin ?? { module: BUILT_IN_DNS_PLUGIN.module },
+    ],
     pluginConfig: { [BUILT_IN_DNS_PLUGIN.id]: dnsConfigForSeeded(join(dir, "resolv.conf"), seeded) },
     // Next to Incus's own files: the DHCPv4 lease for INIT-REBOOT survives a restart of the container.
     stateDir: join(dir, "incusx"),
