@@ -179,9 +179,11 @@ const result = await build({
 if (metafileOut !== undefined) writeFileSync(metafileOut, JSON.stringify(result.metafile));
 chmodSync(outfile, 0o755);
 
-// The snapshot. Its old files go first: a failed build leaves the launcher
-// nothing to use but forknet.bundle.mjs.
-for (const file of [snapshotNode, snapshotBlob, snapshotScript, launcher]) rmSync(file, { force: true });
+// The snapshot. Its old files go first, the launcher comes before it: a
+// failed build leaves the launcher nothing to use but forknet.bundle.mjs.
+for (const file of [snapshotNode, snapshotBlob, snapshotScript]) rmSync(file, { force: true });
+copyFileSync(join(cliDir, "scripts/incusx-forknet.sh"), launcher);
+chmodSync(launcher, 0o755);
 const prelude = readFileSync(join(cliDir, "scripts/forknet-snapshot-prelude.cjs"), "utf8");
 await build({
   ...common,
@@ -230,5 +232,3 @@ if (made.status !== 0 || made.stderr.trim() !== "") {
 writeFileSync(snapshotNode, `${process.execPath}\n`);
 const touched = spawnSync("touch", ["-r", process.execPath, snapshotNode], { encoding: "utf8" });
 if (touched.status !== 0) throw new Error(`touch -r ${process.execPath} ${snapshotNode} failed: ${touched.stderr}`);
-copyFileSync(join(cliDir, "scripts/incusx-forknet.sh"), launcher);
-chmodSync(launcher, 0o755);
