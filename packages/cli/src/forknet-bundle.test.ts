@@ -132,7 +132,8 @@ describe.skipIf(!snapshotBuilt)("the startup snapshot and its launcher", () => {
     copyFileSync(blob, join(dist, "forknet.snapshot.blob"));
     rmSync(join(dist, "forknet.snapshot.node"));
     expect(run()).toMatch(/^bundle /);
-  });
+    // Several Node.js starts (snapshot builds): generous on a loaded machine.
+  }, 60_000);
 
   it("reads the environment and the working directory of the process, not of the build", async () => {
     const dir = mkdtempSync(join(tmpdir(), "incusx-forknet-cwd-"));
@@ -173,7 +174,8 @@ describe.skipIf(!snapshotBuilt)("the startup snapshot and its launcher", () => {
       }
       expect(stderr, code).toContain(`${what} read while the startup snapshot is built`);
     }
-  });
+    // Several Node.js starts (snapshot builds): generous on a loaded machine.
+  }, 60_000);
 });
 
 const skip = !rootAvailable() ? "needs root (network namespaces)" : !existsSync(bundle) ? "dist/forknet.bundle.mjs is not built; run pnpm build" : undefined;
