@@ -19,7 +19,10 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
  * `tools` (`[tool, Debian package]`, installed when missing). Returns what
  * the bench needs, with the netns harness's `createTestNetwork`, and
  * `bundleCli`, the one-shot bundle of `forknet dhcp` when it is built
- * (unless INCUSX_BENCH_NO_BUNDLE=1).
+ * (unless INCUSX_BENCH_NO_BUNDLE=1), `snapshotCli`, its launcher
+ * `dist/incusx-forknet` when the startup snapshot is built beside it (same
+ * switch), and `baselineBundle`, INCUSX_BENCH_BASELINE_BUNDLE: another
+ * build's forknet.bundle.mjs (run with node) or launcher (run as is).
  */
 export async function benchSetup(bench, { plugins, tools }) {
   const fail = failer(bench);
@@ -35,8 +38,13 @@ export async function benchSetup(bench, { plugins, tools }) {
   for (const [tool, pkg] of tools) ensureTool(tool, pkg, fail);
   const { createTestNetwork } = await import(pathToFileURL(harness).href);
   const bundle = join(root, "packages/cli/dist/forknet.bundle.mjs");
-  const bundleCli = existsSync(bundle) && process.env.INCUSX_BENCH_NO_BUNDLE !== "1" ? bundle : undefined;
-  return { cli, bundleCli, rounds, baselineCli, fail, createTestNetwork };
+  const bundles = process.env.INCUSX_BENCH_NO_BUNDLE !== "1";
+  const bundleCli = existsSync(bundle) && bundles ? bundle : undefined;
+  const launcher = join(root, "packages/cli/dist/incusx-forknet");
+  const snapshotCli = existsSync(launcher) && existsSync(join(root, "packages/cli/dist/forknet.snapshot.blob")) && bundles ? launcher : undefined;
+  const baselineBundle = process.env.INCUSX_BENCH_BASELINE_BUNDLE;
+  if (baselineBundle !== undefined && !existsSync(baselineBundle)) fail(`${baselineBundle} (INCUSX_BENCH_BASELINE_BUNDLE) not found`);
+  return { cli, bundleCli, snapshotCli, baselineBundle, rounds, baselineCli, fail, createTestNetwork };
 }
 
 /** A function that prints `<bench>: <message>` and exits 1. */

@@ -13,7 +13,10 @@
 //
 // When packages/cli/dist/forknet.bundle.mjs is built, "incusx-bundle" times
 // the same command run from that one-file bundle (docs/forknet-dhcp.md,
-// "One-shot bundle"); INCUSX_BENCH_NO_BUNDLE=1 leaves it out.
+// "One-shot bundle") and "incusx-snapshot" its launcher dist/incusx-forknet
+// (the startup snapshot, when usable); INCUSX_BENCH_NO_BUNDLE=1 leaves both out.
+//   INCUSX_BENCH_BASELINE_BUNDLE=/old/checkout/packages/cli/dist/forknet.bundle.mjs node ...
+//     also times that bundle (or, not ending in .mjs, that launcher) as "bundle-baseline"
 //
 // Each round runs every client once, in a rotating order, each from the
 // same starting point: eth0 down, addresses flushed, a fresh lease store
@@ -31,8 +34,10 @@
 //
 // Prints a table and one JSON summary line. Target: ours faster than udhcpc.
 
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import {
   benchSetup,
   dnsmasqVersion,
@@ -47,7 +52,7 @@ import {
   workDir,
 } from "./cold-start-support.mjs";
 
-const { cli, bundleCli, rounds, baselineCli, createTestNetwork } = await benchSetup("dhcpv4-cold-start", {
+const { cli, bundleCli, snapshotCli, baselineBundle, rounds, baselineCli, createTestNetwork } = await benchSetup("dhcpv4-cold-start", {
   plugins: ["dhcpv4", "dhcpv6"],
   tools: [["udhcpc", "udhcpc"], ["dhcpcd", "dhcpcd-base"], ["dhclient", "isc-dhcp-client"]],
 });
@@ -60,7 +65,8 @@ let monitor;
 try {
   monitor = startMonitor(ns);
   const incusx = (state, ...flags) => incusxOf(cli, state, ...flags);
-  const incusxOf = (bin, state, ...flags) => [process.execPath, bin, "forknet", "dhcp", "--netns", "/proc/self/ns/net", "--interface", "eth0", ...flags, "--exit-when-configured", "--timeout", "30", "--state-dir", state];
+  // A launcher (no .js/.mjs) runs as it is; a script with this Node.js.
+  const incusxOf = (bin, state, ...flags) => [...(/\.m?js$/.test(bin) ? [process.execPath, bin] : [bin]), "forknet", "dhcp", "--netns", "/proc/self/ns/net", "--interface", "eth0", ...flags, "--exit-when-configured", "--timeout", "30", "--state-dir", state];
   const NODE_FLOOR = 'require("node:child_process").execFileSync("ip", ["addr", "add", "192.0.2.250/24", "dev", "eth0"])';
   const v4Clients = {
     incusx: (state) => incusx(state, "--no-ipv6"),
@@ -73,12 +79,16 @@ try {
     "node-floor": () => [process.execPath, "-e", NODE_FLOOR],
     ...(baselineCli === undefined ? {} : { "incusx-baseline": (state) => incusxOf(baselineCli, state, "--no-ipv6") }),
     ...(bundleCli === undefined ? {} : { "incusx-bundle": (state) => incusxOf(bundleCli, state, "--no-ipv6") }),
+    ...(snapshotCli === undefined ? {} : { "incusx-snapshot": (state) => incusxOf(snapshotCli, state, "--no-ipv6") }),
+    ...(baselineBundle === undefined ? {} : { "bundle-baseline": (state) => incusxOf(baselineBundle, state, "--no-ipv6") }),
   };
   const dualClients = {
     incusx: (state) => incusx(state),
     dhcpcd: () => ["dhcpcd", "-B", "-c", "/bin/true", "eth0"],
     ...(baselineCli === undefined ? {} : { "incusx-baseline": (state) => incusxOf(baselineCli, state) }),
     ...(bundleCli === undefined ? {} : { "incusx-bundle": (state) => incusxOf(bundleCli, state) }),
+    ...(snapshotCli === undefined ? {} : { "incusx-snapshot": (state) => incusxOf(snapshotCli, state) }),
+    ...(baselineBundle === undefined ? {} : { "bundle-baseline": (state) => incusxOf(baselineBundle, state) }),
   };
   const V4 = /inet 192\.0\.2\./;
   const V6 = /inet6 2001:db8:1::/;
@@ -94,18 +104,40 @@ try {
     const bundle = medians["incusx-bundle"];
     const bundleRatios = bundle === undefined ? undefined : { vsIncusx: round3(bundle / medians.incusx), ...(medians.udhcpc === undefined ? {} : { vsUdhcpc: round3(bundle / medians.udhcpc) }) };
     if (bundleRatios !== undefined) console.log(`  ${Object.entries(bundleRatios).map(([k, v]) => `incusx-bundle/${k.slice(2).toLowerCase()} ${v}`).join(", ")}`);
-    scenarios[scenario] = { medians, samples, ratios, ...(bundleRatios === undefined ? {} : { bundleRatios }) };
+    // The other one-shot rows against udhcpc, as the target reads.
+    const udhcpcRatios = Object.fromEntries(
+      ["incusx-snapshot", "bundle-baseline", "node-floor"].filter((n) => medians[n] !== undefined && medians.udhcpc !== undefined).map((n) => [n, round3(medians[n] / medians.udhcpc)]),
+    );
+    if (Object.keys(udhcpcRatios).length > 0) console.log(`  ${Object.entries(udhcpcRatios).map(([n, v]) => `${n}/udhcpc ${v}`).join(", ")}`);
+    scenarios[scenario] = { medians, samples, ratios, ...(bundleRatios === undefined ? {} : { bundleRatios }), udhcpcRatios };
   }
   const targetMet = scenarios.ipv4.ratios.vsUdhcpc < 1;
   console.log(`\ntarget incusx faster than udhcpc (IPv4): ${targetMet ? "met" : "NOT met"}`);
   const bundleTarget = scenarios.ipv4.bundleRatios === undefined ? undefined : scenarios.ipv4.bundleRatios.vsUdhcpc <= 3;
   if (bundleTarget !== undefined) console.log(`target incusx-bundle at most 3x udhcpc (IPv4): ${bundleTarget ? "met" : "NOT met"}`);
-  console.log(JSON.stringify({ bench: "dhcpv4-cold-start", rounds, unit: "ms", scenarios, target: "incusx/udhcpc < 1", targetMet, ...(bundleTarget === undefined ? {} : { bundleTarget: "incusx-bundle/udhcpc <= 3", bundleTargetMet: bundleTarget }), loadavg: readFileSync("/proc/loadavg", "utf8").trim(), node: process.version }));
+  const snapshotTarget = scenarios.ipv4.udhcpcRatios["incusx-snapshot"] === undefined ? undefined : scenarios.ipv4.udhcpcRatios["incusx-snapshot"] <= 3;
+  if (snapshotTarget !== undefined) console.log(`target incusx-snapshot (the incusx-forknet launcher) at most 3x udhcpc (IPv4): ${snapshotTarget ? "met" : "NOT met"}`);
+  // For scale: the wall time of a Node.js start that does nothing, outside the namespace.
+  const nodeStart = medianOf(Array.from({ length: rounds }, () => wallMs(process.execPath, ["-e", "0"])));
+  console.log(`node -e 0: ${nodeStart} ms (median of ${rounds})`);
+  console.log(JSON.stringify({ bench: "dhcpv4-cold-start", rounds, unit: "ms", scenarios, target: "incusx/udhcpc < 1", targetMet, ...(bundleTarget === undefined ? {} : { bundleTarget: "incusx-bundle/udhcpc <= 3", bundleTargetMet: bundleTarget }), ...(snapshotTarget === undefined ? {} : { snapshotTargetMet: snapshotTarget }), nodeStartMs: nodeStart, loadavg: readFileSync("/proc/loadavg", "utf8").trim(), node: process.version }));
 } finally {
   monitor?.kill();
   killAllIn(ns, monitor);
   await net.destroy();
   rmSync(work, { recursive: true, force: true });
+}
+
+// Milliseconds one run of `command args` takes, start to exit.
+function wallMs(command, args) {
+  const start = performance.now();
+  spawnSync(command, args, { stdio: "ignore" });
+  return performance.now() - start;
+}
+
+function medianOf(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return round3(sorted[Math.floor(sorted.length / 2)]);
 }
 
 // One cold start of client `name`: milliseconds from spawn until every pattern has shown up in `ip monitor`.

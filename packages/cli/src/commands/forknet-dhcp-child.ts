@@ -38,7 +38,10 @@ export const BUILT_IN_DHCP_PLUGINS: Readonly<Record<IpFamily, string>> = {
 /** The DNS coordination plugin `--resolv-conf` loads (without `--config`) and configures. */
 export const BUILT_IN_DNS_PLUGIN = { module: "@incusx/plugin-dns", id: "incusx.dns" } as const;
 
-const CLI_PACKAGE_DIR = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+// A function, not a constant: the one-shot snapshot (forknet.snapshot.blob)
+// evaluates this module while it is built, and a path taken then would be
+// the build directory's in every process.
+const cliPackageDir = (): string => dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
 /** Process signals the command listens to; `process` in production, an emitter in tests. */
 export interface SignalSource {
@@ -68,7 +71,7 @@ export async function runInNetns(options: ForknetDhcpOptions, io: CliIo, deps: F
     options.config !== undefined
       ? await loadHostConfig(options.config)
       : {
-          baseDir: CLI_PACKAGE_DIR,
+          baseDir: cliPackageDir(),
           // A disabled family's plugin would only cost start-up time.
           plugins: [
             ...(deps.plugins ?? options.families.map((family) => ({ module: BUILT_IN_DHCP_PLUGINS[family] }))),

@@ -42,6 +42,11 @@ export interface ForknetDhcpDeps extends ForknetDhcpChildDeps {
   readonly spawn?: (command: string, args: readonly string[]) => RelayedChild;
   /** The `incusx` script the child runs; default this package's `dist/bin.js`. */
   readonly binPath?: string;
+  /**
+   * Node.js arguments that run this command again (before `forknet dhcp ...`):
+   * `["--snapshot-blob", FILE]` from the one-shot snapshot; default `[binPath]`.
+   */
+  readonly selfArgv?: readonly string[];
   /** The filesystem type of the namespace file (`undefined`: missing; namespaces are on nsfs); default `statfs`. */
   readonly netnsFsType?: (path: string) => number | undefined;
   /** Signals forwarded to the child (and, in the child, heard); default `process`. */
@@ -157,8 +162,8 @@ async function forknetDhcpMain(args: ParsedArgs, io: CliIo, deps: ForknetDhcpDep
     return work(options, io, deps);
   }
 
-  const bin = deps.binPath ?? fileURLToPath(new URL("../bin.js", import.meta.url));
-  const { command, args: argv } = nsenterArgs(path, [process.execPath, bin, ...childArgv(options)]);
+  const self = deps.selfArgv ?? [deps.binPath ?? fileURLToPath(new URL("../bin.js", import.meta.url))];
+  const { command, args: argv } = nsenterArgs(path, [process.execPath, ...self, ...childArgv(options)]);
   const spawn = deps.spawn ?? ((cmd: string, a: readonly string[]) => spawnProcess(cmd, [...a], { stdio: "inherit" }));
   return relay(spawn(command, argv), deps.signals ?? process, io);
 }

@@ -7,7 +7,7 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Host, LeaseEventBus, jsonLinesSink } from "@incusx/host";
+import { Host, LeaseEventBus, jsonLinesSink, type PluginSource } from "@incusx/host";
 import { IpRoute2LinkConfigurator, enterNetns, isCurrentNetns } from "@incusx/linux-net";
 import { EXIT_FAILURE, EXIT_OK, UsageError } from "../errors.js";
 import type { ParsedArgs } from "../command.js";
@@ -29,8 +29,14 @@ export interface IncusForknetDeps {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The `incusx` script the worker runs; default this package's `dist/bin.js`. */
   readonly binPath?: string;
+  /** Node.js arguments that run this command again (before `forknet dhcp ...`); default `[binPath]`. */
+  readonly selfArgv?: readonly string[];
   /** Where the worker hears SIGTERM/SIGINT; default `process`. */
   readonly signals?: SignalSource;
+  /** The DHCP plugins the worker runs; default the packages of {@link BUILT_IN_DHCP_PLUGINS} (the one-shot bundle passes its own). */
+  readonly plugins?: readonly PluginSource[];
+  /** The DNS plugin the worker runs; default {@link BUILT_IN_DNS_PLUGIN}'s package. */
+  readonly dnsPlugin?: PluginSource;
 }
 
 /**
@@ -83,8 +89,8 @@ export async function incusForeground(positionals: readonly string[], io: CliIo,
   } catch (error) {
     io.stderr.write(`Failed to open logfile ${logFile}: ${(error as Error).message}\nExecution will continue but log output will be lost after daemonize\n`);
   }
-  const bin = deps.binPath ?? fileURLToPath(new URL("../bin.js", import.meta.url));
-  const child = spawn(process.execPath, [bin, "forknet", "dhcp", `--${INCUS_WORKER_OPTION}`, "3", instancePath, logFile], {
+  const self = deps.selfArgv ?? [deps.binPath ?? fileURLToPath(new URL("../bin.js", import.meta.url))];
+  const child = spawn(process.execPath, [...self, "forknet", "dhcp", `--${INCUS_WORKER_OPTION}`, "3", instancePath, logFile], {
     detached: true,
     stdio: ["ignore", log, log, "pipe"],
     env: { ...env },
@@ -183,8 +189,11 @@ async function runWorker(
 
   const events = new LeaseEventBus();
   const host = new Host({
-    baseDir: CLI_DIR,
-    plugins: [{ module: BUILT_IN_DHCP_PLUGINS.ipv4 }, { module: BUILT_IN_DHCP_PLUGINS.ipv6 }, { module: BUILT_IN_DNS_PLUGIN.module }],
+    baseDir: cliDir(),
+    plugins: [
+      ...(deps.plugins ?? [{ module: BUILT_IN_DHCP_PLUGINS.ipv4 }, { module: BUILT_IN_DHCP_PLUGINS.ipv6 }]),
+      deps.dnsPlugin ?? { module: BUILT_IN_DNS_PLUGIN.module },
+    ],
     pluginConfig: { [BUILT_IN_DNS_PLUGIN.id]: dnsConfigForSeeded(join(dir, "resolv.conf"), seeded) },
     // Next to Incus's own files: the DHCPv4 lease for INIT-REBOOT survives a restart of the container.
     stateDir: join(dir, "incusx"),
@@ -230,4 +239,5 @@ async function runWorker(
   return EXIT_OK;
 }
 
-const CLI_DIR = fileURLToPath(new URL("../../", import.meta.url));
+// A function for the same reason as forknet-dhcp-child.ts's cliPackageDir: no path frozen into the snapshot.
+const cliDir = (): string => fileURLToPath(new URL("../../", import.meta.url));
