@@ -46,12 +46,13 @@ describe.skipIf(reason !== undefined)(`DHCPv4 lease life against dnsmasq${reason
 
     // The server goes away: T1 unicast unanswered, then REBINDING broadcasts at T2.
     await net.dnsmasq.stop();
-    const renewedAt = renewed.at / 1000;
+    // Times count from the renewal REQUEST as captured: T2 (fuzzed to 19-21 s)
+    // runs from it, and the renewed event may come long after it on a loaded machine.
+    const renewedAt = renewal.at;
     const rebind = () => capture.fromClient("Request").find((m) => m.from === address && m.to === "255.255.255.255");
     await net.waitFor(rebind, { timeoutMs: 30_000, message: `No broadcast REQUEST at T2; saw ${JSON.stringify(capture.messages())}` });
     const unicastAfter = capture.fromClient("Request").filter((m) => m.to === "192.0.2.1" && m.at > renewedAt + 5);
     expect(unicastAfter.length).toBeGreaterThan(0);
-    // Times count from the renewal REQUEST, a moment before the event.
     expect(unicastAfter[0]!.at - renewedAt).toBeGreaterThan(8.5);
     expect(rebind()!.at - renewedAt).toBeGreaterThan(18.5);
     expect(rebind()!.at - renewedAt).toBeLessThan(22);
