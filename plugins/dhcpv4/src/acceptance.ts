@@ -1,4 +1,4 @@
-import { Dhcpv4OptionCode, dhcpv4OptionValue, isDhcpInvalidOption, type Dhcpv4Message } from "@incusx/dhcp-wire";
+import { Dhcpv4OptionCode, dhcpv4OptionValue, invalidDhcpv4Options, type Dhcpv4Message } from "@incusx/dhcp-wire";
 import type { InvalidOptionRule, InvalidOptionTable } from "@incusx/dhcp-client";
 
 const rule = (action: InvalidOptionRule["action"], why: string): InvalidOptionRule => ({ action, why });
@@ -27,10 +27,9 @@ export const DHCPV4_ACCEPTANCE: InvalidOptionTable = {
  * short is dropped, the others kept), as the DHCPv6 client reads option 24.
  */
 export function searchListOf(ack: Pick<Dhcpv4Message, "options">): readonly string[] {
-  const valid = dhcpv4OptionValue(ack, Dhcpv4OptionCode.DomainSearch);
-  if (valid !== undefined) return valid;
-  for (const option of ack.options) {
-    if (option.code === Dhcpv4OptionCode.DomainSearch && isDhcpInvalidOption(option)) return option.invalid.names ?? [];
-  }
-  return [];
+  return (
+    dhcpv4OptionValue(ack, Dhcpv4OptionCode.DomainSearch) ??
+    invalidDhcpv4Options(ack).find((option) => option.code === Dhcpv4OptionCode.DomainSearch)?.invalid.names ??
+    []
+  );
 }

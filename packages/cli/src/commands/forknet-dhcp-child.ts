@@ -38,10 +38,13 @@ export const BUILT_IN_DHCP_PLUGINS: Readonly<Record<IpFamily, string>> = {
 /** The DNS coordination plugin `--resolv-conf` loads (without `--config`) and configures. */
 export const BUILT_IN_DNS_PLUGIN = { module: "@incusx/plugin-dns", id: "incusx.dns" } as const;
 
-// A function, not a constant: the one-shot snapshot (forknet.snapshot.blob)
-// evaluates this module while it is built, and a path taken then would be
-// the build directory's in every process.
-const cliPackageDir = (): string => dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+/**
+ * This package's directory, where the built-in plugins are found. A
+ * function, not a constant: the one-shot snapshot (forknet.snapshot.blob)
+ * evaluates this module while it is built, and a path taken then would be
+ * the build directory's in every process.
+ */
+export const cliPackageDir = (): string => dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
 /** Process signals the command listens to; `process` in production, an emitter in tests. */
 export interface SignalSource {

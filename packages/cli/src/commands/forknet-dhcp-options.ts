@@ -1,5 +1,6 @@
 import { statfsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { NETNS_RUN_DIR, netnsPath } from "@incusx/linux-net";
 import { ErrorCode, IncusxError, InvalidConfigError, type IpFamily } from "@incusx/sdk";
 import type { ParsedArgs } from "../command.js";
@@ -199,4 +200,14 @@ export function defaultStateDir(netns: string): string {
     );
   }
   return dir;
+}
+
+/**
+ * The Node.js arguments that run this command again, before `forknet dhcp
+ * ...` (the nsenter fallback's child, the worker of Incus's form): the
+ * one-shot files' own (`selfArgv`), else `[binPath]`, else this package's
+ * `dist/bin.js`.
+ */
+export function selfArgvOf(deps: { readonly selfArgv?: readonly string[]; readonly binPath?: string }): readonly string[] {
+  return deps.selfArgv ?? [deps.binPath ?? fileURLToPath(new URL("../bin.js", import.meta.url))];
 }

@@ -1,12 +1,11 @@
 import { spawn as spawnProcess } from "node:child_process";
 import { constants } from "node:os";
-import { fileURLToPath } from "node:url";
 import { enterNetns, enterNetnsUnavailable, isCurrentNetns, nsenterArgs, readLinkInfo } from "@incusx/linux-net";
 import type { Command, ParsedArgs } from "../command.js";
 import { EXIT_FAILURE, writeError } from "../errors.js";
 import type { CliIo } from "../io.js";
 import type { ForknetDhcpChildDeps, SignalSource } from "./forknet-dhcp-child.js";
-import { FORKNET_DHCP, childArgv, forknetDhcpOptions, resolveNetns, type ForknetDhcpOptions } from "./forknet-dhcp-options.js";
+import { FORKNET_DHCP, childArgv, forknetDhcpOptions, resolveNetns, selfArgvOf, type ForknetDhcpOptions } from "./forknet-dhcp-options.js";
 
 /** The child process as the relaying parent sees it. */
 export interface RelayedChild {
@@ -162,8 +161,7 @@ async function forknetDhcpMain(args: ParsedArgs, io: CliIo, deps: ForknetDhcpDep
     return work(options, io, deps);
   }
 
-  const self = deps.selfArgv ?? [deps.binPath ?? fileURLToPath(new URL("../bin.js", import.meta.url))];
-  const { command, args: argv } = nsenterArgs(path, [process.execPath, ...self, ...childArgv(options)]);
+  const { command, args: argv } = nsenterArgs(path, [process.execPath, ...selfArgvOf(deps), ...childArgv(options)]);
   const spawn = deps.spawn ?? ((cmd: string, a: readonly string[]) => spawnProcess(cmd, [...a], { stdio: "inherit" }));
   return relay(spawn(command, argv), deps.signals ?? process, io);
 }

@@ -6,14 +6,13 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Host, LeaseEventBus, jsonLinesSink, type PluginSource } from "@incusx/host";
 import { IpRoute2LinkConfigurator, enterNetns, isCurrentNetns } from "@incusx/linux-net";
 import { EXIT_FAILURE, EXIT_OK, UsageError } from "../errors.js";
 import type { ParsedArgs } from "../command.js";
 import type { CliIo } from "../io.js";
-import { BUILT_IN_DHCP_PLUGINS, BUILT_IN_DNS_PLUGIN, type SignalSource } from "./forknet-dhcp-child.js";
-import { FORKNET_DHCP } from "./forknet-dhcp-options.js";
+import { BUILT_IN_DHCP_PLUGINS, BUILT_IN_DNS_PLUGIN, cliPackageDir, type SignalSource } from "./forknet-dhcp-child.js";
+import { FORKNET_DHCP, selfArgvOf } from "./forknet-dhcp-options.js";
 import { dnsConfigForSeeded, loadOrCreateDuid, parseSeededResolvConf, readHostnameFile, readInterfacesJson, singleDefaultRoute } from "./forknet-incus-files.js";
 import { everyInterface, prepareInterfaces } from "./forknet-interfaces.js";
 
@@ -89,8 +88,7 @@ export async function incusForeground(positionals: readonly string[], io: CliIo,
   } catch (error) {
     io.stderr.write(`Failed to open logfile ${logFile}: ${(error as Error).message}\nExecution will continue but log output will be lost after daemonize\n`);
   }
-  const self = deps.selfArgv ?? [deps.binPath ?? fileURLToPath(new URL("../bin.js", import.meta.url))];
-  const child = spawn(process.execPath, [...self, "forknet", "dhcp", `--${INCUS_WORKER_OPTION}`, "3", instancePath, logFile], {
+  const child = spawn(process.execPath, [...selfArgvOf(deps), "forknet", "dhcp", `--${INCUS_WORKER_OPTION}`, "3", instancePath, logFile], {
     detached: true,
     stdio: ["ignore", log, log, "pipe"],
     env: { ...env },
@@ -189,7 +187,7 @@ async function runWorker(
 
   const events = new LeaseEventBus();
   const host = new Host({
-    baseDir: cliDir(),
+    baseDir: cliPackageDir(),
     plugins: [
       ...(deps.plugins ?? [{ module: BUILT_IN_DHCP_PLUGINS.ipv4 }, { module: BUILT_IN_DHCP_PLUGINS.ipv6 }]),
       deps.dnsPlugin ?? { module: BUILT_IN_DNS_PLUGIN.module },
@@ -238,6 +236,3 @@ async function runWorker(
   }
   return EXIT_OK;
 }
-
-// A function for the same reason as forknet-dhcp-child.ts's cliPackageDir: no path frozen into the snapshot.
-const cliDir = (): string => fileURLToPath(new URL("../../", import.meta.url));
